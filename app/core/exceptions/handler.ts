@@ -1,0 +1,68 @@
+import app from '@adonisjs/core/services/app'
+import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
+import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
+import { errors as vineErrors } from '@vinejs/vine'
+
+type ApiError = { code: string; message: string; field?: string; row?: number }
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'E_BAD_REQUEST',
+  401: 'E_UNAUTHORIZED',
+  403: 'E_FORBIDDEN',
+  404: 'E_NOT_FOUND',
+  405: 'E_METHOD_NOT_ALLOWED',
+  409: 'E_CONFLICT',
+  413: 'E_PAYLOAD_TOO_LARGE',
+  415: 'E_UNSUPPORTED_MEDIA_TYPE',
+  422: 'E_VALIDATION_ERROR',
+  429: 'E_TOO_MANY_REQUESTS',
+  500: 'E_INTERNAL',
+}
+
+export default class HttpExceptionHandler extends ExceptionHandler {
+  protected debug = !app.inProduction && !app.inTest
+  protected renderStatusPages = true
+
+  protected statusPages: Record<StatusPageRange, StatusPageRenderer> = {
+    '403': (error, { view }) => view.render('pages/core/errors/forbidden', { error }),
+    '404': (error, { view }) => view.render('pages/core/errors/not_found', { error }),
+    '429': (error, { view }) => view.render('pages/core/errors/too_many_requests', { error }),
+    '500..599': (error, { view }) => view.render('pages/core/errors/server_error', { error }),
+  }
+
+  async handle(error: unknown, ctx: HttpContext) {
+    if (ctx.request.url().startsWith('/api/')) {
+      return this.renderApiError(error, ctx)
+    }
+    return super.handle(error, ctx)
+  }
+
+  /** The API contract's error shape: `{ errors: [{ code, message, field?, row? }] }`. */
+  private renderApiError(error: any, ctx: HttpContext) {
+    if (error instanceof vineErrors.E_VALIDATION_ERROR) {
+      const errors: ApiError[] = error.messages.map((m: any) => ({
+        code: 'E_VALIDATION_ERROR',
+        message: m.message,
+        field: m.field,
+      }))
+      return ctx.response.status(422).send({ errors })
+    }
+    const status: number = error?.status && error.status >= 400 && error.status < 600 ? error.status : 500
+    if (status >= 500) {
+      this.report(error, ctx)
+      return ctx.response.status(500).send({ errors: [{ code: 'E_INTERNAL', message: 'Something went wrong on our side.' }] })
+    }
+    const code =
+      status === 404
+        ? 'E_NOT_FOUND'
+        : typeof error?.code === 'string' && error.code.startsWith('E_')
+          ? error.code
+          : (STATUS_CODES[status] ?? 'E_REQUEST_FAILED')
+    const message =
+      status === 404 ? 'Resource not found' : typeof error?.message === 'string' ? error.message : 'Request failed'
+    if (status === 429 && error?.response?.headers) {
+      for (const [name, value] of Object.entries(error.response.headers ?? {})) ctx.response.header(name, value as any)
+    }
+    return ctx.response.status(status).send({ errors: [{ code, message }] })
+  }
+}

@@ -1,0 +1,92 @@
+import { DateTime } from 'luxon'
+import { column, hasMany } from '@adonisjs/lucid/orm'
+import type { HasMany } from '@adonisjs/lucid/types/relations'
+import { TimestampedModel } from '#core/models/app_model'
+import OrganizationMember from '#orgs/models/organization_member'
+import OrganizationRole from '#orgs/models/organization_role'
+import OrganizationInvitation from '#orgs/models/organization_invitation'
+import OrganizationApiKey from '#orgs/models/organization_api_key'
+import AuditLog from '#core/models/audit_log'
+
+export type BillingStatus = 'trialing' | 'active' | 'past_due' | 'suspended' | 'cancelled'
+
+export default class Organization extends TimestampedModel {
+  @column()
+  declare name: string
+
+  @column()
+  declare businessName: string | null
+
+  @column()
+  declare email: string | null
+
+  @column()
+  declare phone: string | null
+
+  @column()
+  declare slug: string
+
+  /** Public identifier for integrations; safe to show, not a secret. */
+  @column()
+  declare applicationId: string
+
+  @column()
+  declare industryId: string | null
+
+  @column()
+  declare addressLine1: string | null
+
+  @column()
+  declare addressLine2: string | null
+
+  @column()
+  declare city: string | null
+
+  @column()
+  declare state: string | null
+
+  @column()
+  declare postalCode: string | null
+
+  @column()
+  declare country: string
+
+  @column()
+  declare gstin: string | null
+
+  @column()
+  declare certificateNumberPrefix: string
+
+  @column()
+  declare certificateNumberFormat: string
+
+  @column()
+  declare billingStatus: BillingStatus
+
+  @column.dateTime()
+  declare trialStartedAt: DateTime | null
+
+  @column.dateTime()
+  declare trialEndsAt: DateTime | null
+
+  @column()
+  declare trialFreeCertificates: number
+
+  @column.dateTime()
+  declare deletedAt: DateTime | null
+
+  @hasMany(() => OrganizationMember)
+  declare members: HasMany<typeof OrganizationMember>
+
+  @hasMany(() => OrganizationRole)
+  declare roles: HasMany<typeof OrganizationRole>
+
+  @hasMany(() => OrganizationInvitation)
+  declare invitations: HasMany<typeof OrganizationInvitation>
+
+  @hasMany(() => OrganizationApiKey)
+  declare apiKeys: HasMany<typeof OrganizationApiKey>
+
+  @hasMany(() => AuditLog)
+  declare auditLogs: HasMany<typeof AuditLog>
+}

@@ -1,0 +1,7 @@
+/*
+| Each module owns its routes; this file only loads them.
+*/
+import '#core/routes'
+import '#identity/routes'
+import '#orgs/routes'
+import '#api/routes'

@@ -1,0 +1,44 @@
+import { assert } from '@japa/assert'
+import { apiClient } from '@japa/api-client'
+import app from '@adonisjs/core/services/app'
+import type { Config } from '@japa/runner/types'
+import { pluginAdonisJS } from '@japa/plugin-adonisjs'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { sessionApiClient } from '@adonisjs/session/plugins/api_client'
+import { shieldApiClient } from '@adonisjs/shield/plugins/api_client'
+import { authApiClient } from '@adonisjs/auth/plugins/api_client'
+import { closeBrowser } from '#tests/helpers/browser'
+import { countingReporter } from '#tests/helpers/counting_reporter'
+
+export const plugins: Config['plugins'] = [
+  assert(),
+  apiClient(),
+  pluginAdonisJS(app),
+  sessionApiClient(app),
+  shieldApiClient(),
+  authApiClient(app),
+]
+
+export const reporters: Config['reporters'] = {
+  activated: ['spec', 'counting'],
+  list: [
+    (await import('@japa/runner/reporters')).spec(),
+    countingReporter(),
+  ],
+}
+
+/**
+ * Migrations run once per run on a fresh database (bin/test_all.js deletes the
+ * SQLite file or creates a throwaway PostgreSQL database). Each test then runs
+ * inside a global transaction that is rolled back.
+ */
+export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
+  setup: [() => testUtils.db().migrate()],
+  teardown: [() => closeBrowser()],
+}
+
+export const configureSuite: Config['configureSuite'] = (suite) => {
+  if (['browser', 'functional', 'e2e'].includes(suite.name)) {
+    return suite.setup(() => testUtils.httpServer().start())
+  }
+}

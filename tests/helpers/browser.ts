@@ -1,0 +1,61 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { existsSync } from 'node:fs'
+
+let browser: Browser | null = null
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** Debian's Chromium, headless; one browser per run, one context per test. */
+export async function launchBrowser() {
+  if (browser) return browser
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's "chromium" package (.ci/run does)`)
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  return browser
+}
+
+export async function closeBrowser() {
+  await browser?.close()
+  browser = null
+}
+
+export function baseUrl() {
+  return `http://${process.env.HOST}:${process.env.PORT}`
+}
+
+/**
+ * A fresh browser context (cookies isolated) and page for one test; closed by
+ * the returned cleanup. Console errors and CSP violations fail loudly.
+ */
+export async function visit(path: string, cleanup: (fn: () => Promise<void>) => void): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await (await launchBrowser()).newContext({ baseURL: baseUrl() })
+  cleanup(() => context.close())
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+  })
+  ;(page as any).problems = problems
+  await page.goto(path)
+  return { page, context }
+}
+
+/** Console errors and uncaught exceptions collected so far on a page from `visit`. */
+export function pageProblems(page: Page): string[] {
+  return (page as any).problems ?? []
+}

@@ -24,7 +24,7 @@ function run(command, args, env = {}) {
 }
 
 function runSuite(engine, env) {
-  const summaryFile = join(tmp, `test-summary-${engine}.json`)
+  const summaryFile = join(tmp, `test-summary-${engine}${process.env.TEST_RUN_ID ? `-${process.env.TEST_RUN_ID}` : ""}.json`)
   rmSync(summaryFile, { force: true })
   const status = run(process.execPath, ['ace', 'test', ...extraArgs], { ...env, TEST_SUMMARY_FILE: summaryFile })
   let summary = { passed: 0, failed: 0 }
@@ -69,10 +69,13 @@ const depStatus = run(process.execPath, [join(root, 'node_modules/dependency-cru
 results.push({ engine: 'dependencies', passed: depStatus === 0 ? 1 : 0, failed: depStatus === 0 ? 0 : 1, status: depStatus })
 
 // 2. SQLite, on a fresh file.
-const sqliteFile = join(tmp, 'test.sqlite3')
+// TEST_RUN_ID lets several runs share a checkout (own SQLite file and storage).
+const runId = (process.env.TEST_RUN_ID ?? '').replace(/[^a-z0-9]/gi, '')
+const sqliteFile = join(tmp, `test${runId ? `-${runId}` : ''}.sqlite3`)
+const storage = join(tmp, `test-storage${runId ? `-${runId}` : ''}`)
 for (const suffix of ['', '-wal', '-shm']) rmSync(sqliteFile + suffix, { force: true })
-rmSync(join(tmp, 'test-storage'), { recursive: true, force: true })
-runSuite('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: sqliteFile })
+rmSync(storage, { recursive: true, force: true })
+runSuite('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: sqliteFile, STORAGE_PATH: storage })
 
 // 3. PostgreSQL, in a throwaway database.
 const pgConfig = pgAdminConfig()
@@ -86,8 +89,8 @@ if (pgConfig) {
     console.log(`\nPostgreSQL not reachable (${error.message}); skipping the PostgreSQL run.`)
   }
   if (created) {
-    rmSync(join(tmp, 'test-storage'), { recursive: true, force: true })
-    const env = { DB_CONNECTION: 'pg' }
+    rmSync(storage, { recursive: true, force: true })
+    const env = { DB_CONNECTION: 'pg', STORAGE_PATH: storage }
     if (pgConfig.url) env.DATABASE_URL = Object.assign(new URL(pgConfig.url), { pathname: `/${dbName}` }).toString()
     else env.PG_DB_NAME = dbName
     try {

@@ -9,6 +9,7 @@ import { shieldApiClient } from '@adonisjs/shield/plugins/api_client'
 import { authApiClient } from '@adonisjs/auth/plugins/api_client'
 import { closeBrowser } from '#tests/helpers/browser'
 import { countingReporter } from '#tests/helpers/counting_reporter'
+import SeedTaxonomy from '#orgs/actions/seed_taxonomy'
 
 export const plugins: Config['plugins'] = [
   assert(),
@@ -33,7 +34,13 @@ export const reporters: Config['reporters'] = {
  * inside a global transaction that is rolled back.
  */
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [() => testUtils.db().migrate()],
+  setup: [
+    async () => {
+      const rollback = await testUtils.db().migrate()
+      await SeedTaxonomy.handle()
+      return rollback
+    },
+  ],
   teardown: [() => closeBrowser()],
 }
 

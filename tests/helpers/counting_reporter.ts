@@ -16,7 +16,7 @@ class CountingReporter extends BaseReporter {
       file,
       JSON.stringify({
         passed: summary.aggregates.passed,
-        failed: summary.aggregates.failed + summary.aggregates.uncaughtExceptions,
+        failed: summary.aggregates.failed,
         skipped: summary.aggregates.skipped,
         todo: summary.aggregates.todo,
         regressions: summary.aggregates.regression,

@@ -13,3 +13,8 @@ export const publicThrottle = limiter.define('public', (ctx) => {
 export const mailThrottle = limiter.define('mail', (ctx) => {
   return limiter.allowRequests(5).every('15 minutes').usingKey(`mail_${ctx.request.ip()}`)
 })
+
+/** Invitations and resends: generous per signed-in user, still a cap on mail abuse. */
+export const invitationThrottle = limiter.define('invitations', (ctx) => {
+  return limiter.allowRequests(60).every('1 hour').usingKey(`invite_${ctx.auth.user?.id ?? ctx.request.ip()}`)
+})

@@ -1,6 +1,6 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
-import { mailThrottle } from '#start/limiter'
+import { invitationThrottle } from '#start/limiter'
 
 const HomeController = () => import('#orgs/controllers/home_controller')
 const SignUpController = () => import('#orgs/controllers/sign_up_controller')
@@ -72,12 +72,12 @@ router
     router.delete('/members/:id', [MembersController, 'destroy']).as('members.destroy')
 
     router.get('/invitations', [InvitationsController, 'index']).as('invitations.index')
-    router.post('/invitations', [InvitationsController, 'store']).as('invitations.store').use(mailThrottle)
+    router.post('/invitations', [InvitationsController, 'store']).as('invitations.store').use(invitationThrottle)
     router.delete('/invitations/:id', [InvitationsController, 'destroy']).as('invitations.destroy')
     router
       .post('/invitations/:id/delivery', [InvitationDeliveriesController, 'store'])
       .as('invitation_deliveries.store')
-      .use(mailThrottle)
+      .use(invitationThrottle)
 
     router.get('/roles', [RolesController, 'index']).as('roles.index')
     router.get('/roles/new', [RolesController, 'create']).as('roles.create')

@@ -2,6 +2,7 @@ import app from '@adonisjs/core/services/app'
 import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
 import { errors as vineErrors } from '@vinejs/vine'
+import { errors as shieldErrors } from '@adonisjs/shield'
 
 type ApiError = { code: string; message: string; field?: string; row?: number }
 
@@ -34,7 +35,23 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     if (ctx.request.url().startsWith('/api/')) {
       return this.renderApiError(error, ctx)
     }
+    if (error instanceof shieldErrors.E_BAD_CSRF_TOKEN) {
+      return this.renderCsrfFailure(error, ctx)
+    }
     return super.handle(error, ctx)
+  }
+
+  /**
+   * Shield's own handler redirects back as if nothing happened; a request
+   * without a valid CSRF token is refused (security target A8) with a page
+   * that says how to recover.
+   */
+  private async renderCsrfFailure(error: InstanceType<typeof shieldErrors.E_BAD_CSRF_TOKEN>, ctx: HttpContext) {
+    ctx.response.status(403)
+    if (ctx.request.accepts(['html', 'json']) === 'json') {
+      return ctx.response.send({ errors: [{ code: error.code, message: 'This form has expired. Reload the page and try again.' }] })
+    }
+    return ctx.response.send(await ctx.view.render('pages/core/errors/csrf'))
   }
 
   /** The API contract's error shape: `{ errors: [{ code, message, field?, row? }] }`. */

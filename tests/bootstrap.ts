@@ -9,6 +9,7 @@ import { shieldApiClient } from '@adonisjs/shield/plugins/api_client'
 import { authApiClient } from '@adonisjs/auth/plugins/api_client'
 import { closeBrowser } from '#tests/helpers/browser'
 import { countingReporter } from '#tests/helpers/counting_reporter'
+import { databaseSessionClient } from '#tests/helpers/database_session_client'
 import SeedTaxonomy from '#orgs/actions/seed_taxonomy'
 
 export const plugins: Config['plugins'] = [
@@ -16,6 +17,8 @@ export const plugins: Config['plugins'] = [
   apiClient(),
   pluginAdonisJS(app),
   sessionApiClient(app),
+  // After sessionApiClient: test sessions go to the app's real (database) store.
+  databaseSessionClient(),
   shieldApiClient(),
   authApiClient(app),
 ]

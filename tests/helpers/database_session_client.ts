@@ -1,0 +1,85 @@
+import app from '@adonisjs/core/services/app'
+import { configProvider } from '@adonisjs/core'
+import { ApiRequest } from '@japa/api-client'
+import { SessionClient } from '@adonisjs/session/client'
+import type { SessionData, SessionStoreContract } from '@adonisjs/session/types'
+
+/**
+ * A session store wrapper whose writes can be awaited: SessionClient fires
+ * `write()` without awaiting it, which is harmless for the memory store but a
+ * race with a database store (the request could reach the server first).
+ */
+class SettledStore implements SessionStoreContract {
+  #pending = new Set<Promise<unknown>>()
+  constructor(private inner: SessionStoreContract) {}
+
+  #track<T>(promise: Promise<T> | T) {
+    const tracked = Promise.resolve(promise)
+    this.#pending.add(tracked)
+    tracked.finally(() => this.#pending.delete(tracked)).catch(() => {})
+    return tracked
+  }
+
+  async settle() {
+    await Promise.all([...this.#pending])
+  }
+
+  async read(sessionId: string) {
+    await this.settle()
+    return this.inner.read(sessionId)
+  }
+  write(sessionId: string, values: SessionData) {
+    return this.#track(this.inner.write(sessionId, values)) as Promise<void>
+  }
+  destroy(sessionId: string) {
+    return this.#track(this.inner.destroy(sessionId)) as Promise<void>
+  }
+  touch(sessionId: string) {
+    return this.#track(this.inner.touch(sessionId)) as Promise<void>
+  }
+}
+
+/**
+ * Writes the test's session data (loginAs, withSession, withCsrfToken) where
+ * the app reads it: the configured store (database), not the memory store
+ * @adonisjs/session's api-client plugin uses by default. Inside
+ * `withGlobalTransaction` the rows are rolled back with everything else, so
+ * the server-side session a response created is NOT destroyed after the
+ * request: a test can replay that session id later (e.g. after logout) with
+ * `withSessionId(request, id)`.
+ */
+class DatabaseSessionClient extends SessionClient {
+  constructor(private settled: SettledStore) {
+    super(settled)
+  }
+
+  async commit() {
+    await super.commit()
+    await this.settled.settle()
+  }
+
+  async destroy() {
+    // Left to the global transaction's rollback; see above.
+  }
+}
+
+/** Japa plugin; register it AFTER sessionApiClient(app). */
+export function databaseSessionClient() {
+  return async function () {
+    const resolved: any = await configProvider.resolve(app, app.config.get('session'))
+    const factory = resolved.stores[resolved.store]
+    ApiRequest.getter(
+      'sessionClient',
+      function () {
+        return new DatabaseSessionClient(new SettledStore(factory(null, resolved)))
+      },
+      true
+    )
+  }
+}
+
+/** Sends the request with an existing session id (e.g. a cookie captured before logout). */
+export function withSessionId<T extends ApiRequest>(request: T, sessionId: string): T {
+  request.sessionClient.sessionId = sessionId
+  return request
+}

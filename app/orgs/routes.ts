@@ -68,6 +68,7 @@ router
       .as('taxonomy_subcategories.update')
 
     router.get('/members', [MembersController, 'index']).as('members.index')
+    router.get('/members/:id/edit', [MembersController, 'edit']).as('members.edit')
     router.put('/members/:id', [MembersController, 'update']).as('members.update')
     router.delete('/members/:id', [MembersController, 'destroy']).as('members.destroy')
 

@@ -33,10 +33,11 @@ export default class Organization extends TimestampedModel {
   @column()
   declare industryId: string | null
 
-  @column()
+  // The columns are address_line1/2; Lucid's snake_case would look for address_line_1.
+  @column({ columnName: 'address_line1' })
   declare addressLine1: string | null
 
-  @column()
+  @column({ columnName: 'address_line2' })
   declare addressLine2: string | null
 
   @column()

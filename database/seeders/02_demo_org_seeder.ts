@@ -1,0 +1,107 @@
+import { BaseSeeder } from '@adonisjs/lucid/seeders'
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import env from '#start/env'
+import RecordAudit from '#core/actions/record_audit'
+import User from '#identity/models/user'
+import Profile from '#identity/models/profile'
+import SignUp from '#orgs/actions/sign_up'
+import { uniqueUsername } from '#orgs/actions/create_organization'
+import OrganizationMember from '#orgs/models/organization_member'
+import OrganizationRole from '#orgs/models/organization_role'
+
+export const DEMO_ORG = {
+  name: 'Demo Academy',
+  slug: 'demo',
+  details: {
+    businessName: 'Demo Academy Learning Services',
+    addressLine1: '12 Sample Street',
+    addressLine2: 'Koramangala 4th Block',
+    city: 'Bengaluru',
+    state: 'Karnataka',
+    postalCode: '560034',
+    country: 'IN',
+  },
+}
+
+export const DEMO_OWNER = { email: 'owner@demo.test', fullName: 'Demo Owner' }
+
+/** Teammates so the members and roles pages show something real; they share the owner's password. */
+export const DEMO_TEAMMATES = [
+  { email: 'admin@demo.test', fullName: 'Priya Raman', role: 'admin' },
+  { email: 'member@demo.test', fullName: 'Arjun Mehta', role: 'member' },
+] as const
+
+/**
+ * The demo org `npm start` prints a login for. Runs only on an empty
+ * database (no organizations at all), so it never touches real data and a
+ * second run creates nothing. Needs DEMO_OWNER_PASSWORD, which `npm start`
+ * writes into a fresh `.env`.
+ */
+export default class extends BaseSeeder {
+  static environment = ['development']
+
+  async run() {
+    const password = env.get('DEMO_OWNER_PASSWORD')
+    if (!password) {
+      logger.info('demo org skipped: DEMO_OWNER_PASSWORD is not set')
+      return
+    }
+    const existing = await db.from('organizations').count('* as total').first()
+    if (Number(existing?.total ?? 0) > 0) {
+      logger.info('demo org skipped: the database already has organizations')
+      return
+    }
+
+    const result = await SignUp.handle({
+      fullName: DEMO_OWNER.fullName,
+      email: DEMO_OWNER.email,
+      password,
+      organizationName: DEMO_ORG.name,
+      slug: DEMO_ORG.slug,
+    })
+    if (result.kind !== 'created') {
+      logger.info(`demo org skipped: ${DEMO_OWNER.email} already has an account`)
+      return
+    }
+    const { org, user: owner } = result
+
+    await db.transaction(async (trx) => {
+      org.useTransaction(trx)
+      await org.merge(DEMO_ORG.details).save()
+
+      for (const teammate of DEMO_TEAMMATES) {
+        if (await User.query({ client: trx }).where('email', teammate.email).first()) continue
+        const user = await User.create({ email: teammate.email, password, isPlatformStaff: false }, { client: trx })
+        await Profile.create({ id: user.id, ...Profile.namesFrom(teammate.fullName) }, { client: trx })
+        const role = await OrganizationRole.query({ client: trx })
+          .where('organization_id', org.id)
+          .where('key', teammate.role)
+          .firstOrFail()
+        const member = await OrganizationMember.create(
+          {
+            organizationId: org.id,
+            userId: user.id,
+            username: await uniqueUsername(org.id, user.email, trx),
+            roleId: role.id,
+            status: 'active',
+          },
+          { client: trx }
+        )
+        await RecordAudit.handle(
+          {
+            action: 'member.added',
+            organizationId: org.id,
+            actorUserId: owner.id,
+            entityType: 'organization_member',
+            entityId: member.id,
+            metadata: { email: user.email, role: teammate.role, source: 'demo seed' },
+          },
+          trx
+        )
+      }
+    })
+
+    logger.info(`demo org "${DEMO_ORG.name}" created; sign in as ${DEMO_OWNER.email}`)
+  }
+}

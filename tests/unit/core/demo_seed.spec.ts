@@ -1,0 +1,94 @@
+import { test } from '@japa/runner'
+import testUtils from '@adonisjs/core/services/test_utils'
+import db from '@adonisjs/lucid/services/db'
+import env from '#start/env'
+import User from '#identity/models/user'
+import Organization from '#orgs/models/organization'
+import DemoOrgSeeder, { DEMO_OWNER, DEMO_TEAMMATES } from '#database/seeders/02_demo_org_seeder'
+import { givenOrg } from '#tests/helpers/given'
+
+const DEMO_PASSWORD = 'plum-orbit-canvas-river'
+
+async function runDemoSeeder() {
+  await new DemoOrgSeeder(db.connection()).run()
+}
+
+async function counts() {
+  const total = async (table: string) => Number((await db.from(table).count('* as total').first())?.total ?? 0)
+  return {
+    organizations: await total('organizations'),
+    users: await total('users'),
+    members: await total('organization_members'),
+    roles: await total('organization_roles'),
+    audit: await total('app_audit_logs'),
+  }
+}
+
+test.group('Demo org seeder', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => {
+    const previous = env.get('DEMO_OWNER_PASSWORD')
+    env.set('DEMO_OWNER_PASSWORD', DEMO_PASSWORD)
+    return () => env.set('DEMO_OWNER_PASSWORD', previous ?? '')
+  })
+
+  test('on an empty database it creates Demo Academy whose owner signs in with DEMO_OWNER_PASSWORD', async ({ assert }) => {
+    assert.equal((await counts()).organizations, 0, 'the test starts from an empty database')
+    await runDemoSeeder()
+
+    const org = await Organization.findByOrFail('slug', 'demo')
+    assert.equal(org.name, 'Demo Academy')
+    assert.equal(org.businessName, 'Demo Academy Learning Services')
+    assert.equal(org.city, 'Bengaluru')
+    assert.equal(org.billingStatus, 'trialing')
+
+    const owner = await User.verifyCredentials(DEMO_OWNER.email, DEMO_PASSWORD)
+    const profile = await db.from('profiles').where('id', owner.id).firstOrFail()
+    assert.equal(profile.full_name, 'Demo Owner')
+
+    const members = await db
+      .from('organization_members')
+      .join('users', 'users.id', 'organization_members.user_id')
+      .join('organization_roles', 'organization_roles.id', 'organization_members.role_id')
+      .where('organization_members.organization_id', org.id)
+      .select('users.email', 'organization_roles.key as role', 'organization_members.status')
+      .orderBy('users.email')
+    assert.deepEqual(
+      members.map((m) => `${m.email} ${m.role} ${m.status}`),
+      ['admin@demo.test admin active', 'member@demo.test member active', 'owner@demo.test owner active']
+    )
+    for (const teammate of DEMO_TEAMMATES) {
+      await assert.doesNotReject(() => User.verifyCredentials(teammate.email, DEMO_PASSWORD))
+    }
+    await assert.rejects(() => User.verifyCredentials(DEMO_OWNER.email, 'not-the-demo-password'))
+  })
+
+  test('running it again creates nothing new', async ({ assert }) => {
+    await runDemoSeeder()
+    const afterFirst = await counts()
+    assert.equal(afterFirst.organizations, 1)
+
+    await runDemoSeeder()
+    assert.deepEqual(await counts(), afterFirst)
+  })
+
+  test('a database that already has an organization gets no demo org', async ({ assert }) => {
+    await givenOrg({ name: 'Real Customer' })
+    const before = await counts()
+    await runDemoSeeder()
+    assert.deepEqual(await counts(), before)
+    assert.isNull(await Organization.findBy('slug', 'demo'))
+    assert.isNull(await User.findBy('email', DEMO_OWNER.email))
+  })
+
+  test('without DEMO_OWNER_PASSWORD it creates nothing', async ({ assert }) => {
+    env.set('DEMO_OWNER_PASSWORD', '')
+    const before = await counts()
+    await runDemoSeeder()
+    assert.deepEqual(await counts(), before)
+  })
+
+  test('db:seed runs it only in development, never in test or production', ({ assert }) => {
+    assert.deepEqual(DemoOrgSeeder.environment, ['development'])
+  })
+})

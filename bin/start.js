@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/*
+| `npm start` (and `npm run dev`, which adds `--dev`): from a fresh clone to a
+| running app with nothing but Node. Creates `.env` on first run (fresh
+| APP_KEY and demo password), runs the migrations and seeders on SQLite,
+| starts the HTTP server, waits until /healthz answers and prints the URL and
+| the demo login. No Redis, PostgreSQL or network needed.
+|
+| Variables already in the environment win over `.env` (e.g. PORT=4000 npm start).
+*/
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes, randomInt } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isAbsolute, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dev = process.argv.includes('--dev')
+const envFile = join(root, '.env')
+const HEALTH_TIMEOUT_MS = 120_000
+
+function say(line = '') {
+  process.stdout.write(`${line}\n`)
+}
+
+/** KEY=VALUE lines; `#` comments and blank lines ignored; surrounding quotes removed. */
+function parseEnv(text) {
+  const values = {}
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line)
+    if (!match) continue
+    let value = match[2].trim()
+    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1)
+    values[match[1]] = value
+  }
+  return values
+}
+
+/** Sets KEY=value in .env text, replacing the line (commented or not) or appending it. */
+function setEnvValue(text, key, value) {
+  const line = new RegExp(`^\\s*${key}\\s*=.*$`, 'm')
+  return line.test(text) ? text.replace(line, `${key}=${value}`) : `${text.replace(/\n*$/, '\n')}${key}=${value}\n`
+}
+
+/** 16 characters in four groups, without look-alikes (0/o, 1/l/i): about 79 bits, easy to type. */
+function demoPassword() {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789'
+  const groups = []
+  for (let g = 0; g < 4; g++) {
+    let group = ''
+    for (let c = 0; c < 4; c++) group += alphabet[randomInt(alphabet.length)]
+    groups.push(group)
+  }
+  return groups.join('-')
+}
+
+function ensureEnvFile() {
+  if (existsSync(envFile)) {
+    let text = readFileSync(envFile, 'utf8')
+    if (!parseEnv(text).APP_KEY) {
+      text = setEnvValue(text, 'APP_KEY', randomBytes(32).toString('base64url'))
+      writeFileSync(envFile, text, { mode: 0o600 })
+      say('Added a fresh APP_KEY to .env')
+    }
+    return
+  }
+  const example = join(root, '.env.example')
+  let text = existsSync(example) ? readFileSync(example, 'utf8') : 'NODE_ENV=development\nPORT=3333\nHOST=localhost\n'
+  text = setEnvValue(text, 'APP_KEY', randomBytes(32).toString('base64url'))
+  text = setEnvValue(text, 'DEMO_OWNER_PASSWORD', demoPassword())
+  writeFileSync(envFile, text, { mode: 0o600 })
+  say('Created .env from .env.example with a fresh APP_KEY and demo password.')
+  const sqlite = parseEnv(text).SQLITE_PATH
+  if (sqlite && existsSync(isAbsolute(sqlite) ? sqlite : join(root, sqlite))) {
+    say(`Note: ${sqlite} already exists; the demo org is only created in a database without organizations.`)
+  }
+}
+
+function runAce(args, env) {
+  const result = spawnSync(process.execPath, ['ace', ...args], { cwd: root, stdio: 'inherit', env })
+  if (result.status !== 0) {
+    say(`\n\`node ace ${args.join(' ')}\` failed; not starting the server.`)
+    process.exit(result.status ?? 1)
+  }
+}
+
+async function healthy(url) {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
+    return response.ok
+  } catch {
+    return false
+  }
+}
+
+ensureEnvFile()
+const fileEnv = parseEnv(readFileSync(envFile, 'utf8'))
+const setting = (key, fallback) => process.env[key] || fileEnv[key] || fallback
+
+const nodeEnv = setting('NODE_ENV', 'development')
+const host = setting('HOST', 'localhost')
+const port = setting('PORT', '3333')
+const browserHost = ['0.0.0.0', '::', '[::]'].includes(host) ? 'localhost' : host
+const url = `http://${browserHost}:${port}`
+
+const childEnv = { ...process.env }
+// PORT or HOST overridden from the shell: links in mails must follow, unless APP_URL was customised.
+if (!process.env.APP_URL && (process.env.PORT || process.env.HOST)) {
+  const fileUrl = fileEnv.APP_URL
+  if (!fileUrl || fileUrl === `http://${fileEnv.HOST}:${fileEnv.PORT}`) childEnv.APP_URL = url
+}
+
+for (const folder of ['tmp', setting('STORAGE_PATH', 'storage')]) {
+  mkdirSync(isAbsolute(folder) ? folder : join(root, folder), { recursive: true })
+}
+
+runAce(['migration:run', '--force'], childEnv)
+runAce(['db:seed'], childEnv)
+
+const serverArgs = dev
+  ? ['ace', 'serve', '--watch']
+  : ['--import=ts-node-maintained/register/esm', 'bin/server.ts']
+const child = spawn(process.execPath, serverArgs, { cwd: root, stdio: 'inherit', env: childEnv })
+
+let exited = false
+let timedOut = false
+child.on('exit', (code, signal) => {
+  exited = true
+  const signals = { SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }
+  process.exit(timedOut ? 1 : (code ?? (signal ? 128 + (signals[signal] ?? 1) : 1)))
+})
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (!exited) child.kill(signal)
+  })
+}
+
+const deadline = Date.now() + HEALTH_TIMEOUT_MS
+while (!exited && !(await healthy(`${url}/healthz`))) {
+  if (Date.now() > deadline) {
+    say(`\nThe server did not answer ${url}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s; stopping it.`)
+    timedOut = true
+    child.kill('SIGTERM')
+    break
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250))
+}
+
+if (!exited && !timedOut) {
+  const password = setting('DEMO_OWNER_PASSWORD', '')
+  say('')
+  say('  ────────────────────────────────────────────────')
+  say(`  Authentix is running at ${url}`)
+  if (nodeEnv === 'development' && password) {
+    say(`  Demo login: owner@demo.test / ${password}`)
+    say('  (admin@demo.test and member@demo.test use the same password)')
+  }
+  say(dev ? '  Watching for changes. Press Ctrl+C to stop.' : '  Press Ctrl+C to stop.')
+  say('  ────────────────────────────────────────────────')
+  say('')
+}

@@ -1,0 +1,257 @@
+/*
+| Target A1 (shared/reference/security.md): every route has an entry in this
+| matrix, and every actor gets exactly what the matrix says. A new route
+| without an entry fails the first test, so nobody can forget its rules.
+*/
+import { test } from '@japa/runner'
+import { randomUUID } from 'node:crypto'
+import { DateTime } from 'luxon'
+import router from '@adonisjs/core/services/router'
+import testUtils from '@adonisjs/core/services/test_utils'
+import type { ApiClient } from '@japa/api-client'
+import OrganizationInvitation from '#orgs/models/organization_invitation'
+import OrganizationApiKey from '#orgs/models/organization_api_key'
+import CertificateCategory from '#orgs/models/certificate_category'
+import CertificateSubcategory from '#orgs/models/certificate_subcategory'
+import Industry from '#orgs/models/industry'
+import { generateToken, hashToken } from '#core/services/tokens'
+import type { Permission } from '#orgs/policies/permissions'
+import { actingAs, givenCustomRole, givenMember, givenOrg, givenUser, roleOf } from '#tests/helpers/given'
+import User from '#identity/models/user'
+
+type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory'
+
+type Rule =
+  | { access: 'public' }
+  | { access: 'guest' }
+  | { access: 'signed_in' }
+  | { access: 'org'; permission: Permission | 'any'; id?: IdKind }
+  | { access: 'api' }
+
+const MATRIX: Record<string, Rule> = {
+  'GET /healthz': { access: 'public' },
+  'GET /assets/vendor/:file': { access: 'public' },
+  'GET /': { access: 'public' },
+  'GET /join/:token': { access: 'public' },
+  'POST /join/:token': { access: 'public' },
+
+  'GET /login': { access: 'guest' },
+  'POST /login': { access: 'guest' },
+  'GET /forgot-password': { access: 'guest' },
+  'POST /forgot-password': { access: 'guest' },
+  'GET /reset-password/:token': { access: 'guest' },
+  'PUT /reset-password/:token': { access: 'guest' },
+  'GET /signup': { access: 'guest' },
+  'POST /signup': { access: 'guest' },
+
+  'POST /logout': { access: 'signed_in' },
+  'GET /account': { access: 'signed_in' },
+  'PUT /account/profile': { access: 'signed_in' },
+  'PUT /account/password': { access: 'signed_in' },
+  'PUT /account/email': { access: 'signed_in' },
+  'PUT /current-org': { access: 'signed_in' },
+  'GET /organizations/new': { access: 'signed_in' },
+  'POST /organizations': { access: 'signed_in' },
+
+  'GET /dashboard': { access: 'org', permission: 'any' },
+  'GET /settings/organization': { access: 'org', permission: 'org.manage' },
+  'PUT /settings/organization': { access: 'org', permission: 'org.manage' },
+  'GET /settings/categories': { access: 'org', permission: 'org.manage' },
+  'POST /settings/categories': { access: 'org', permission: 'org.manage' },
+  'PUT /settings/categories/:id': { access: 'org', permission: 'org.manage', id: 'category' },
+  'POST /settings/categories/:id/subcategories': { access: 'org', permission: 'org.manage', id: 'category' },
+  'PUT /settings/subcategories/:id': { access: 'org', permission: 'org.manage', id: 'subcategory' },
+  'GET /members': { access: 'org', permission: 'any' },
+  'GET /members/:id/edit': { access: 'org', permission: 'members.manage', id: 'member' },
+  'PUT /members/:id': { access: 'org', permission: 'members.manage', id: 'member' },
+  'DELETE /members/:id': { access: 'org', permission: 'members.manage', id: 'member' },
+  'GET /invitations': { access: 'org', permission: 'members.manage' },
+  'POST /invitations': { access: 'org', permission: 'members.manage' },
+  'DELETE /invitations/:id': { access: 'org', permission: 'members.manage', id: 'invitation' },
+  'POST /invitations/:id/delivery': { access: 'org', permission: 'members.manage', id: 'invitation' },
+  'GET /roles': { access: 'org', permission: 'roles.manage' },
+  'GET /roles/new': { access: 'org', permission: 'roles.manage' },
+  'POST /roles': { access: 'org', permission: 'roles.manage' },
+  'GET /roles/:id/edit': { access: 'org', permission: 'roles.manage', id: 'role' },
+  'PUT /roles/:id': { access: 'org', permission: 'roles.manage', id: 'role' },
+  'DELETE /roles/:id': { access: 'org', permission: 'roles.manage', id: 'role' },
+  'GET /api-keys': { access: 'org', permission: 'api_keys.manage' },
+  'POST /api-keys': { access: 'org', permission: 'api_keys.manage' },
+  'DELETE /api-keys/:id': { access: 'org', permission: 'api_keys.manage', id: 'api_key' },
+  'GET /audit-log': { access: 'org', permission: 'audit.view' },
+
+  'GET /api/v1/org': { access: 'api' },
+}
+
+function allRoutes() {
+  const seen = new Set<string>()
+  for (const routes of Object.values(router.toJSON())) {
+    for (const route of routes) {
+      const method = route.methods.find((m) => m !== 'HEAD')!
+      seen.add(`${method} ${route.pattern}`)
+    }
+  }
+  return [...seen]
+}
+
+function orgRoutes() {
+  return Object.entries(MATRIX).filter(([, rule]) => rule.access === 'org') as [string, Extract<Rule, { access: 'org' }>][]
+}
+
+function send(client: ApiClient, key: string, id: string) {
+  const [method, pattern] = key.split(' ')
+  const url = pattern.replace(/:[a-z_]+/g, id)
+  const request = client.request(url, method as any).redirects(0)
+  return method === 'GET' ? request : request.withCsrfToken()
+}
+
+/** Org B with one record of every kind an org route can address by id. */
+async function otherOrgRecords() {
+  const { org } = await givenOrg({ name: 'Other Org B' })
+  const { member } = await givenMember(org, 'member')
+  const role = await givenCustomRole(org, ['audit.view'], 'B auditors')
+  const invitation = await OrganizationInvitation.create({
+    organizationId: org.id,
+    email: 'invitee-b@example.test',
+    roleId: (await roleOf(org, 'member')).id,
+    status: 'pending',
+    tokenHash: hashToken(generateToken()),
+    expiresAt: DateTime.now().plus({ days: 7 }),
+    sendCount: 1,
+  })
+  const apiKey = await OrganizationApiKey.create({
+    organizationId: org.id,
+    name: 'B key',
+    prefix: 'atx_bbbbbbbb',
+    keyHash: hashToken(`atx_${generateToken(32)}`),
+  })
+  const industry = await Industry.findByOrFail('key', 'edtech')
+  const category = await CertificateCategory.create({
+    industryId: industry.id,
+    organizationId: org.id,
+    key: 'b_own_category',
+    name: 'B own category',
+    sortOrder: 100,
+  })
+  const subcategory = await CertificateSubcategory.create({
+    categoryId: category.id,
+    organizationId: org.id,
+    key: 'b_own_subcategory',
+    name: 'B own subcategory',
+    sortOrder: 100,
+  })
+  const ids: Record<IdKind, string> = {
+    member: member.id,
+    invitation: invitation.id,
+    role: role.id,
+    api_key: apiKey.id,
+    category: category.id,
+    subcategory: subcategory.id,
+  }
+  return ids
+}
+
+test.group('Route × actor matrix', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('every registered route has an entry in the matrix, and every entry is a route', async ({ assert }) => {
+    const routes = allRoutes()
+    const missing = routes.filter((key) => !(key in MATRIX))
+    const stale = Object.keys(MATRIX).filter((key) => !routes.includes(key))
+    assert.deepEqual(missing, [], `routes without a matrix entry: ${missing.join(', ')}`)
+    assert.deepEqual(stale, [], `matrix entries without a route: ${stale.join(', ')}`)
+  })
+
+  test('anonymous visitors are sent to the login page from every signed-in and org route', async ({ client, assert }) => {
+    for (const [key, rule] of Object.entries(MATRIX)) {
+      if (rule.access !== 'org' && rule.access !== 'signed_in') continue
+      const response = await send(client, key, randomUUID())
+      assert.equal(response.status(), 302, key)
+      assert.equal(response.header('location'), '/login', key)
+    }
+  })
+
+  test('signed-in users are sent away from guest-only routes', async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    for (const [key, rule] of Object.entries(MATRIX)) {
+      if (rule.access !== 'guest') continue
+      const response = await actingAs(send(client, key, generateToken()), owner, org)
+      assert.equal(response.status(), 302, key)
+      assert.equal(response.header('location'), '/dashboard', key)
+    }
+  })
+
+  test('a custom role without the permission gets 403 on every org route that needs one', async ({ client, assert }) => {
+    const { org } = await givenOrg()
+    const nobody = await givenCustomRole(org, [], 'No permissions')
+    const { user } = await givenMember(org, nobody)
+    for (const [key, rule] of orgRoutes()) {
+      if (rule.permission === 'any') continue
+      const response = await actingAs(send(client, key, randomUUID()), user, org)
+      assert.equal(response.status(), 403, key)
+    }
+  })
+
+  test('a role holding only the permission passes the gate, and every GET page renders', async ({ client, assert }) => {
+    const { org } = await givenOrg()
+    for (const [key, rule] of orgRoutes()) {
+      const role = await givenCustomRole(org, rule.permission === 'any' ? [] : [rule.permission])
+      const { user } = await givenMember(org, role)
+      const response = await actingAs(send(client, key, randomUUID()), user, org)
+      assert.notEqual(response.status(), 403, key)
+      if (key.startsWith('GET ') && !rule.id) assert.equal(response.status(), 200, key)
+      if (rule.id) assert.equal(response.status(), 404, `${key} with an unknown id`)
+    }
+  })
+
+  test("another org's ids answer 404, identical to an unknown id, for owner, admin and member alike", async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    const { user: admin } = await givenMember(org, 'admin')
+    const otherIds = await otherOrgRecords()
+    for (const [key, rule] of orgRoutes()) {
+      if (!rule.id) continue
+      for (const actor of [owner, admin]) {
+        const foreign = await actingAs(send(client, key, otherIds[rule.id]), actor, org)
+        const unknown = await actingAs(send(client, key, randomUUID()), actor, org)
+        assert.equal(foreign.status(), 404, `${key} (${actor.email}) with org B's ${rule.id}`)
+        assert.equal(foreign.text(), unknown.text(), `${key}: 404 body differs between foreign and unknown ids`)
+      }
+    }
+  })
+
+  test('owners reach every org page; plain members only those their role allows', async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    const { user: member } = await givenMember(org, 'member')
+    const memberRole = await roleOf(org, 'member')
+    const memberPermissions = new Set(await memberRole.permissions())
+    for (const [key, rule] of orgRoutes()) {
+      if (!key.startsWith('GET ') || rule.id) continue
+      const asOwner = await actingAs(send(client, key, ''), owner, org)
+      assert.equal(asOwner.status(), 200, `owner ${key}`)
+      const asMember = await actingAs(send(client, key, ''), member, org)
+      const allowed = rule.permission === 'any' || memberPermissions.has(rule.permission)
+      assert.equal(asMember.status(), allowed ? 200 : 403, `member ${key}`)
+    }
+  })
+
+  test('platform staff without a membership get no org data: org pages send them to create an organization', async ({ client, assert }) => {
+    const staff = await givenUser()
+    await User.query().where('id', staff.id).update({ is_platform_staff: true })
+    const { org } = await givenOrg()
+    for (const [key] of orgRoutes()) {
+      if (!key.startsWith('GET ')) continue
+      const response = await actingAs(send(client, key, randomUUID()), staff, org)
+      assert.equal(response.status(), 302, key)
+      assert.equal(response.header('location'), '/organizations/new', key)
+    }
+  })
+
+  test('every API route answers 401 without a key', async ({ client, assert }) => {
+    for (const [key, rule] of Object.entries(MATRIX)) {
+      if (rule.access !== 'api') continue
+      const response = await send(client, key, randomUUID())
+      assert.equal(response.status(), 401, key)
+      assert.equal(response.body().errors[0].code, 'E_UNAUTHORIZED', key)
+    }
+  })
+})

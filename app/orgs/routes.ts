@@ -8,6 +8,7 @@ const DashboardController = () => import('#orgs/controllers/dashboard_controller
 const CurrentOrgController = () => import('#orgs/controllers/current_org_controller')
 const OrganizationsController = () => import('#orgs/controllers/organizations_controller')
 const SettingsController = () => import('#orgs/controllers/settings_controller')
+const CertificateNumberPreviewsController = () => import('#orgs/controllers/certificate_number_previews_controller')
 const MembersController = () => import('#orgs/controllers/members_controller')
 const InvitationsController = () => import('#orgs/controllers/invitations_controller')
 const InvitationDeliveriesController = () => import('#orgs/controllers/invitation_deliveries_controller')
@@ -56,6 +57,9 @@ router
 
     router.get('/settings/organization', [SettingsController, 'edit']).as('settings.edit')
     router.put('/settings/organization', [SettingsController, 'update']).as('settings.update')
+    router
+      .get('/settings/organization/number-preview', [CertificateNumberPreviewsController, 'show'])
+      .as('certificate_number_previews.show')
 
     router.get('/settings/categories', [TaxonomyController, 'index']).as('taxonomy.index')
     router.post('/settings/categories', [TaxonomyCategoriesController, 'store']).as('taxonomy_categories.store')

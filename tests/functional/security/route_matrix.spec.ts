@@ -56,6 +56,7 @@ const MATRIX: Record<string, Rule> = {
   'GET /dashboard': { access: 'org', permission: 'any' },
   'GET /settings/organization': { access: 'org', permission: 'org.manage' },
   'PUT /settings/organization': { access: 'org', permission: 'org.manage' },
+  'GET /settings/organization/number-preview': { access: 'org', permission: 'org.manage' },
   'GET /settings/categories': { access: 'org', permission: 'org.manage' },
   'POST /settings/categories': { access: 'org', permission: 'org.manage' },
   'PUT /settings/categories/:id': { access: 'org', permission: 'org.manage', id: 'category' },

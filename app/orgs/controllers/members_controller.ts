@@ -1,0 +1,112 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import MemberDirectory from '#orgs/queries/member_directory'
+import UpdateMember from '#orgs/actions/update_member'
+import RemoveMember from '#orgs/actions/remove_member'
+import { updateMemberValidator } from '#orgs/validators/member'
+import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
+import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+
+function nameOf(member: { username: string; user?: { email: string; profile?: { fullName: string } | null } }) {
+  return member.user?.profile?.fullName || member.user?.email || member.username
+}
+
+export default class MembersController {
+  /** Every member sees who is in the org; managing is for `members.manage`. */
+  async index({ view, org, request }: HttpContext) {
+    const members = await MemberDirectory.page(org, Number(request.input('page', 1)) || 1)
+    return view.render('pages/orgs/members/index', { members, nav: 'members' })
+  }
+
+  async edit({ view, org, actor, params, bouncer }: HttpContext) {
+    await bouncer.authorize('allows', 'members.manage')
+    const member = await MemberDirectory.find(org, params.id)
+    const roles = await MemberDirectory.roles(org)
+    return view.render('pages/orgs/members/edit', {
+      member,
+      roles,
+      nav: 'members',
+      isSelf: member.userId === actor.user.id,
+      actorIsOwner: actorIsOwner(actor),
+      memberIsOwner: isOwnerRole(member.role),
+    })
+  }
+
+  async update(ctx: HttpContext) {
+    const { request, response, session, org, actor, params, bouncer } = ctx
+    await bouncer.authorize('allows', 'members.manage')
+    const member = await MemberDirectory.find(org, params.id)
+    const input = await request.validateUsing(updateMemberValidator)
+    const result = await UpdateMember.handle({
+      org,
+      actor,
+      memberId: member.id,
+      roleId: input.role_id,
+      status: input.status,
+      username: input.username,
+      origin: originOf(ctx),
+    })
+    const name = nameOf(member)
+    const back = () => response.redirect().toRoute('orgs.members.edit', { id: member.id })
+
+    switch (result.kind) {
+      case 'updated':
+        session.flash('success', result.changes.length ? `${name}'s membership was updated.` : 'Nothing changed.')
+        return response.redirect().toRoute('orgs.members.index')
+      case 'role_not_found':
+        session.flash('error', 'That role does not exist in this organization any more. Choose another.')
+        return back()
+      case 'owner_only':
+        session.flash('error', 'Only an owner can grant or take away the owner role, or suspend an owner.')
+        return back()
+      case 'permissions_not_held':
+        session.flash('error', `You can only give roles whose permissions you hold yourself (missing: ${result.permissions.join(', ')}).`)
+        return back()
+      case 'last_owner':
+        session.flash('error', `${name} is the only active owner. Make another member an owner first: every organization keeps at least one.`)
+        return back()
+      case 'cannot_suspend_self':
+        session.flash('error', 'You cannot suspend yourself.')
+        return back()
+      case 'username_taken':
+        flashFieldError(ctx, 'username', `The username "${input.username}" is already taken in ${org.name}.`)
+        return back()
+      default: {
+        const unhandled: never = result
+        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
+      }
+    }
+  }
+
+  async destroy(ctx: HttpContext) {
+    const { response, session, org, actor, params, bouncer } = ctx
+    await bouncer.authorize('allows', 'members.manage')
+    const member = await MemberDirectory.find(org, params.id)
+    const result = await RemoveMember.handle({ org, actor, memberId: member.id, origin: originOf(ctx) })
+    const name = nameOf(member)
+
+    switch (result.kind) {
+      case 'removed':
+        if (result.self) {
+          session.flash('success', `You left ${org.name}.`)
+          return response.redirect().toRoute('orgs.dashboard.show')
+        }
+        session.flash('success', `${name} was removed from ${org.name}.`)
+        return response.redirect().toRoute('orgs.members.index')
+      case 'owner_only':
+        session.flash('error', 'Only an owner can remove another owner.')
+        return response.redirect().toRoute('orgs.members.edit', { id: member.id })
+      case 'last_owner':
+        session.flash(
+          'error',
+          member.userId === actor.user.id
+            ? 'You are the only active owner, so you cannot leave. Make another member an owner first.'
+            : `${name} is the only active owner and cannot be removed. Make another member an owner first.`
+        )
+        return response.redirect().toRoute('orgs.members.edit', { id: member.id })
+      default: {
+        const unhandled: never = result
+        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
+      }
+    }
+  }
+}

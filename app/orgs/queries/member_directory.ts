@@ -1,0 +1,43 @@
+import type Organization from '#orgs/models/organization'
+import OrganizationRole from '#orgs/models/organization_role'
+import { recordId } from '#orgs/queries/record_id'
+
+export const MEMBERS_PER_PAGE = 25
+
+/** The org's current members (active and suspended), oldest first. */
+export default class MemberDirectory {
+  static async page(org: Organization, page: number, perPage = MEMBERS_PER_PAGE) {
+    const members = await org
+      .related('members')
+      .query()
+      .whereNull('deleted_at')
+      .whereIn('status', ['active', 'suspended'])
+      .preload('user', (user) => user.preload('profile'))
+      .preload('role')
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .paginate(Math.max(1, page), perPage)
+    members.baseUrl('/members')
+    return members
+  }
+
+  /** One current member, loaded through the org (another org's id is a 404). */
+  static async find(org: Organization, id: string) {
+    return org
+      .related('members')
+      .query()
+      .where('id', recordId(id))
+      .whereNull('deleted_at')
+      .preload('user', (user) => user.preload('profile'))
+      .preload('role')
+      .firstOrFail()
+  }
+
+  /** The roles a member can be given, system roles first. */
+  static async roles(org: Organization) {
+    return OrganizationRole.query()
+      .where('organization_id', org.id)
+      .orderBy('is_system', 'desc')
+      .orderBy('name', 'asc')
+  }
+}

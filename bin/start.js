@@ -129,9 +129,11 @@ child.on('exit', (code, signal) => {
   const signals = { SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }
   process.exit(timedOut ? 1 : (code ?? (signal ? 128 + (signals[signal] ?? 1) : 1)))
 })
+// `ace serve` stops its watcher and server only on SIGINT (its SIGTERM handler
+// just terminates the ace app), so the dev server always gets SIGINT.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    if (!exited) child.kill(signal)
+    if (!exited) child.kill(dev ? 'SIGINT' : signal)
   })
 }
 

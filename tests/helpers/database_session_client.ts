@@ -11,6 +11,8 @@ import type { SessionData, SessionStoreContract } from '@adonisjs/session/types'
  */
 class SettledStore implements SessionStoreContract {
   #pending = new Set<Promise<unknown>>()
+  /** Write over an existing session's data instead of replacing it. */
+  resume = false
   constructor(private inner: SessionStoreContract) {}
 
   #track<T>(promise: Promise<T> | T) {
@@ -29,7 +31,11 @@ class SettledStore implements SessionStoreContract {
     return this.inner.read(sessionId)
   }
   write(sessionId: string, values: SessionData) {
-    return this.#track(this.inner.write(sessionId, values)) as Promise<void>
+    const write = async () => {
+      const existing = this.resume ? await this.inner.read(sessionId) : null
+      await this.inner.write(sessionId, { ...(existing ?? {}), ...values })
+    }
+    return this.#track(write())
   }
   destroy(sessionId: string) {
     return this.#track(this.inner.destroy(sessionId)) as Promise<void>
@@ -61,6 +67,12 @@ class DatabaseSessionClient extends SessionClient {
   async destroy() {
     // Left to the global transaction's rollback; see above.
   }
+
+  /** Continue an existing server-side session: values set by the test are added to it. */
+  resume(sessionId: string) {
+    this.sessionId = sessionId
+    this.settled.resume = true
+  }
 }
 
 /** Japa plugin; register it AFTER sessionApiClient(app). */
@@ -78,8 +90,12 @@ export function databaseSessionClient() {
   }
 }
 
-/** Sends the request with an existing session id (e.g. a cookie captured before logout). */
+/**
+ * Sends the request with an existing session id (e.g. a session cookie a
+ * previous response set, captured before logout). Whatever the request adds
+ * (`withCsrfToken`, `withSession`) is merged into that session's data.
+ */
 export function withSessionId<T extends ApiRequest>(request: T, sessionId: string): T {
-  request.sessionClient.sessionId = sessionId
+  ;(request.sessionClient as DatabaseSessionClient).resume(sessionId)
   return request
 }

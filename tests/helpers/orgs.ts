@@ -57,3 +57,8 @@ export function auditRows(org: Organization, action: string) {
 export function tokenFromLink(link: string) {
   return new URL(link).pathname.replace(/^\/join\//, '')
 }
+
+/** An audit row's metadata as an object on both engines (SQLite returns JSON text). */
+export function metadataOf(row: { metadata: unknown }): Record<string, any> {
+  return typeof row.metadata === 'string' ? JSON.parse(row.metadata) : ((row.metadata as Record<string, any>) ?? {})
+}

@@ -6,9 +6,9 @@ import AcceptInvitation from '#orgs/actions/accept_invitation'
 import { invitationSignUpValidator } from '#orgs/validators/invitation_acceptance'
 import { CURRENT_ORG_SESSION_KEY } from '#orgs/middleware/org_context_middleware'
 import { originOf } from '#orgs/controllers/form_support'
+// The login page reads this key to send the user back to the invitation after signing in.
+import { INTENDED_URL_SESSION_KEY } from '#core/middleware/auth_middleware'
 
-/** Session key the login page reads to send the user back here after signing in. */
-export const INTENDED_URL_SESSION_KEY = 'intended_url'
 
 const STATUS_FOR = { unknown: 404, expired: 410, revoked: 410, accepted: 410 } as const
 

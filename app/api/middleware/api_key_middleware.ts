@@ -11,9 +11,10 @@ import AuthenticateApiKey from '#orgs/actions/authenticate_api_key'
 export default class ApiKeyMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     const header = ctx.request.header('authorization') ?? ''
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    const match = /^Bearer +(\S+) *$/i.exec(header)
     const result = match ? await AuthenticateApiKey.handle(match[1]) : null
     if (!result) {
+      forgetSession(ctx)
       ctx.response.header('WWW-Authenticate', 'Bearer realm="authentix"')
       return ctx.response.unauthorized({
         errors: [{ code: 'E_UNAUTHORIZED', message: 'A valid API key is required: Authorization: Bearer <key>.' }],
@@ -21,8 +22,22 @@ export default class ApiKeyMiddleware {
     }
     ctx.apiOrg = result.org
     ctx.apiKey = result.key
-    return next()
+    try {
+      return await next()
+    } finally {
+      forgetSession(ctx)
+    }
   }
+}
+
+/**
+ * The router-wide session and CSRF middleware run for API routes too and put
+ * a CSRF secret in a new session; emptying a session this request created
+ * keeps API calls from writing a sessions row each. A browser's existing
+ * session (sent along by a same-origin fetch) is left alone.
+ */
+function forgetSession(ctx: HttpContext) {
+  if (ctx.session?.fresh && !ctx.session.readonly) ctx.session.clear()
 }
 
 declare module '@adonisjs/core/http' {

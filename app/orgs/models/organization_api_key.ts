@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon'
-import { column } from '@adonisjs/lucid/orm'
+import { belongsTo, column } from '@adonisjs/lucid/orm'
+import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
+import User from '#identity/models/user'
 
 export default class OrganizationApiKey extends TimestampedModel {
   @column()
@@ -24,6 +26,9 @@ export default class OrganizationApiKey extends TimestampedModel {
 
   @column.dateTime()
   declare revokedAt: DateTime | null
+
+  @belongsTo(() => User, { foreignKey: 'createdBy' })
+  declare creator: BelongsTo<typeof User>
 
   get isActive() {
     return this.revokedAt === null

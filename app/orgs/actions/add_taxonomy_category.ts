@@ -1,0 +1,91 @@
+import db from '@adonisjs/lucid/services/db'
+import { randomBytes } from 'node:crypto'
+import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type Organization from '#orgs/models/organization'
+import CertificateCategory from '#orgs/models/certificate_category'
+import OrgTaxonomy, { type TaxonomyEntry } from '#orgs/queries/org_taxonomy'
+
+export interface AddTaxonomyCategoryInput {
+  org: Organization
+  name: string
+  actorUserId: string
+  origin?: AuditInput['origin']
+}
+
+export type AddTaxonomyCategoryResult =
+  | { kind: 'created'; category: CertificateCategory }
+  | { kind: 'no_industry' }
+  | { kind: 'duplicate' }
+
+/** Data key for a taxonomy name: lowercase ASCII words joined by underscores, like the global keys. */
+export function taxonomyKey(name: string) {
+  const key = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 60)
+    .replace(/_+$/g, '')
+  return key || `custom_${randomBytes(3).toString('hex')}`
+}
+
+/** First free key among `taken`: `key`, `key_2`, `key_3`… */
+export function freeKey(key: string, taken: Set<string>) {
+  if (!taken.has(key)) return key
+  for (let n = 2; ; n++) {
+    const candidate = `${key.slice(0, 70)}_${n}`
+    if (!taken.has(candidate)) return candidate
+  }
+}
+
+/** Same name as a sibling (compared as the org sees it, hidden ones included). */
+export function hasNamed(entries: TaxonomyEntry[], name: string, exceptId?: string) {
+  const wanted = name.trim().toLocaleLowerCase()
+  return entries.some((entry) => entry.id !== exceptId && entry.name.toLocaleLowerCase() === wanted)
+}
+
+/** An org's own category in its industry, listed after the global ones. */
+export default class AddTaxonomyCategory {
+  static async handle(input: AddTaxonomyCategoryInput): Promise<AddTaxonomyCategoryResult> {
+    const industryId = input.org.industryId
+    if (!industryId) return { kind: 'no_industry' }
+
+    const existing = await OrgTaxonomy.for(input.org, { includeHidden: true })
+    if (hasNamed(existing, input.name)) return { kind: 'duplicate' }
+
+    return db.transaction(async (trx) => {
+      // Keys are unique per org and industry, and must not shadow a global key.
+      const keys = await trx
+        .from('certificate_categories')
+        .where('industry_id', industryId)
+        .where((scope) => scope.whereNull('organization_id').orWhere('organization_id', input.org.id))
+        .select('key', 'sort_order')
+      const sortOrder = keys.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10
+      const category = await CertificateCategory.create(
+        {
+          industryId,
+          organizationId: input.org.id,
+          key: freeKey(taxonomyKey(input.name), new Set(keys.map((row) => row.key))),
+          name: input.name.trim(),
+          sortOrder,
+        },
+        { client: trx }
+      )
+      await RecordAudit.handle(
+        {
+          action: 'taxonomy.category_created',
+          organizationId: input.org.id,
+          actorUserId: input.actorUserId,
+          entityType: 'certificate_category',
+          entityId: category.id,
+          origin: input.origin,
+          metadata: { key: category.key, name: category.name },
+        },
+        trx
+      )
+      return { kind: 'created' as const, category }
+    })
+  }
+}

@@ -1,0 +1,49 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
+import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
+import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { flashUpdateResult } from '#orgs/controllers/taxonomy_support'
+
+export default class TaxonomyCategoriesController {
+  async store(ctx: HttpContext) {
+    const { org, actor, bouncer, request, response, session } = ctx
+    await bouncer.authorize('allows', 'org.manage')
+    const { name } = await request.validateUsing(taxonomyEntryValidator)
+    const result = await AddTaxonomyCategory.handle({ org, name, actorUserId: actor.user.id, origin: originOf(ctx) })
+    switch (result.kind) {
+      case 'created':
+        session.flash('success', `Category “${result.category.name}” added.`)
+        break
+      case 'duplicate':
+        flashFieldError(ctx, 'name', 'A category with this name already exists (it may be hidden).')
+        break
+      case 'no_industry':
+        session.flash('error', 'Choose your industry in the organization settings first.')
+        break
+      default: {
+        const unhandled: never = result
+        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
+      }
+    }
+    return response.redirect().toRoute('orgs.taxonomy.index')
+  }
+
+  /** Rename, hide or show; global categories change only for this org. */
+  async update(ctx: HttpContext) {
+    const { org, actor, bouncer, params, request, response } = ctx
+    await bouncer.authorize('allows', 'org.manage')
+    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(request.only(['name', 'hidden']))
+    const result = await UpdateTaxonomyEntry.handle({
+      org,
+      entityType: 'category',
+      id: params.id,
+      name: input?.name,
+      hidden: input?.hidden,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
+    flashUpdateResult(ctx, result, 'category', error)
+    return response.redirect().toRoute('orgs.taxonomy.index')
+  }
+}

@@ -7,16 +7,31 @@
 | Extra arguments are passed to `node ace test` (e.g. `npm test -- --files=...`).
 */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import pg from 'pg'
 
 const root = new URL('..', import.meta.url).pathname
 const tmp = join(root, 'tmp')
 mkdirSync(tmp, { recursive: true })
-const extraArgs = process.argv.slice(2)
 const results = []
+
+/** Every *.spec.ts under a folder, as Japa file filters (path without the suffix). */
+function specFilters(folder) {
+  return readdirSync(folder, { recursive: true })
+    .filter((file) => /\.spec\.(ts|js)$/.test(file))
+    .map((file) => relative(root, join(folder, file)).replace(/\.spec\.(ts|js)$/, ''))
+}
+
+// Japa matches --files against the END of a file's path, so a folder name
+// matches nothing; expand `--files=<folder>` into the folder's spec files.
+const extraArgs = process.argv.slice(2).flatMap((arg) => {
+  const match = /^--files=(.+)$/.exec(arg)
+  const folder = match && join(root, match[1].replace(/\/+$/, ''))
+  if (!folder || !existsSync(folder) || !statSync(folder).isDirectory()) return [arg]
+  return specFilters(folder).map((filter) => `--files=${filter}`)
+})
 
 function run(command, args, env = {}) {
   const child = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } })
@@ -29,8 +44,11 @@ function runSuite(engine, env) {
   const status = run(process.execPath, ['ace', 'test', ...extraArgs], { ...env, TEST_SUMMARY_FILE: summaryFile })
   let summary = { passed: 0, failed: 0 }
   if (existsSync(summaryFile)) summary = JSON.parse(readFileSync(summaryFile, 'utf8'))
-  // A crash before the reporter ran still counts as a failure.
-  const failed = summary.failed + (status !== 0 && summary.failed === 0 ? 1 : 0)
+  // A crash before the reporter ran still counts as a failure, and so does a
+  // run where no test matched (a mistyped --files is not a green run).
+  const noTests = summary.passed + summary.failed === 0
+  if (noTests) console.log(`\n${engine}: no test ran; check the --files filter.`)
+  const failed = summary.failed + ((status !== 0 && summary.failed === 0) || noTests ? 1 : 0)
   results.push({ engine, passed: summary.passed, failed, status })
 }
 

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
+import type { ApiResponse } from '@japa/api-client'
 import { generateToken, hashToken } from '#core/services/tokens'
 import type User from '#identity/models/user'
 import type Organization from '#orgs/models/organization'
@@ -61,4 +62,16 @@ export function tokenFromLink(link: string) {
 /** An audit row's metadata as an object on both engines (SQLite returns JSON text). */
 export function metadataOf(row: { metadata: unknown }): Record<string, any> {
   return typeof row.metadata === 'string' ? JSON.parse(row.metadata) : ((row.metadata as Record<string, any>) ?? {})
+}
+
+/** A flash message of a response as text ('' when absent). */
+export function flashOf(response: ApiResponse, key: 'success' | 'error') {
+  const value = response.flashMessages()[key]
+  return typeof value === 'string' ? value : ''
+}
+
+/** The first inline error flashed for a form field ('' when absent). */
+export function fieldErrorOf(response: ApiResponse, field: string) {
+  const bag = response.flashMessages().inputErrorsBag as Record<string, string[]> | undefined
+  return bag?.[field]?.[0] ?? ''
 }

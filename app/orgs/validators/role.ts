@@ -5,7 +5,12 @@ export const roleValidator = vine.compile(
   vine.object({
     name: vine.string().trim().minLength(2).maxLength(80),
     description: vine.string().trim().maxLength(240).optional(),
-    permissions: vine.array(vine.enum(ALL_PERMISSIONS)).maxLength(ALL_PERMISSIONS.length * 2).optional(),
+    // A form with one ticked box may send a single value instead of a list.
+    permissions: vine
+      .array(vine.enum(ALL_PERMISSIONS))
+      .maxLength(ALL_PERMISSIONS.length * 2)
+      .parse((value: unknown) => (typeof value === 'string' ? [value] : value))
+      .optional(),
   })
 )
 

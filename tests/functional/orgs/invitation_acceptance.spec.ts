@@ -9,7 +9,7 @@ import Profile from '#identity/models/profile'
 import OrganizationInvitation from '#orgs/models/organization_invitation'
 import OrganizationMember from '#orgs/models/organization_member'
 import { actingAs, givenMember, givenOrg, givenUser, roleOf } from '#tests/helpers/given'
-import { auditRows, givenInvitation, membershipOf, metadataOf } from '#tests/helpers/orgs'
+import { auditRows, flashOf, givenInvitation, membershipOf, metadataOf } from '#tests/helpers/orgs'
 import { mailbox } from '#tests/helpers/smtp_server'
 
 const NEW_PASSWORD = 'a quiet river at dawn'
@@ -78,7 +78,7 @@ test.group('Invitation acceptance', (group) => {
       .redirects(0)
     response.assertStatus(302)
     response.assertHeader('location', '/dashboard')
-    assert.equal(response.flashMessages().success, 'Welcome to Gurukul Trust! You joined as Admin.')
+    assert.equal(flashOf(response, 'success'), 'Welcome to Gurukul Trust! You joined as Admin.')
     response.assertSession('current_org_id', org.id)
 
     const user = await User.findByOrFail('email', email)
@@ -181,7 +181,7 @@ test.group('Invitation acceptance', (group) => {
 
     const post = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), stranger)
     post.assertHeader('location', `/join/${token}`)
-    assert.match(post.flashMessages().error, /different email address/)
+    assert.match(flashOf(post, 'error'), /different email address/)
     assert.isNull(await OrganizationMember.query().where('organization_id', org.id).where('user_id', stranger.id).first())
     assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
   })
@@ -225,7 +225,7 @@ test.group('Invitation acceptance', (group) => {
     await member.save()
     const response = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), user)
     response.assertHeader('location', `/join/${token}`)
-    assert.match(response.flashMessages().error, /suspended/)
+    assert.match(flashOf(response, 'error'), /suspended/)
     assert.equal((await OrganizationMember.findOrFail(member.id)).status, 'suspended')
     assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
   })

@@ -6,7 +6,7 @@ import db from '@adonisjs/lucid/services/db'
 import { hashToken } from '#core/services/tokens'
 import OrganizationInvitation from '#orgs/models/organization_invitation'
 import { actingAs, givenCustomRole, givenMember, givenOrg, roleOf } from '#tests/helpers/given'
-import { auditRows, givenInvitation, metadataOf, tokenFromLink } from '#tests/helpers/orgs'
+import { auditRows, fieldErrorOf, flashOf, givenInvitation, metadataOf, tokenFromLink } from '#tests/helpers/orgs'
 import { mailbox } from '#tests/helpers/smtp_server'
 
 test.group('Invitations', (group) => {
@@ -23,7 +23,7 @@ test.group('Invitations', (group) => {
     )
     response.assertStatus(302)
     response.assertHeader('location', '/invitations')
-    assert.equal(response.flashMessages().success, `Invitation sent to ${email}.`)
+    assert.equal(flashOf(response, 'success'), `Invitation sent to ${email}.`)
 
     const mail = await mailbox.waitFor(email, /Saraswati Institute/)
     assert.include(mail.subject, 'Owner Person invited you')
@@ -115,7 +115,7 @@ test.group('Invitations', (group) => {
       org
     )
     response.assertHasValidationError('email')
-    assert.match(response.flashMessages().inputErrorsBag.email[0], /already has a pending invitation.*Resend/)
+    assert.match(fieldErrorOf(response, 'email'), /already has a pending invitation.*Resend/)
     assert.lengthOf(await OrganizationInvitation.query().where('organization_id', org.id), 1)
 
     const page = await actingAs(client.get('/invitations'), owner, org)
@@ -130,7 +130,7 @@ test.group('Invitations', (group) => {
       owner,
       org
     )
-    assert.equal(response.flashMessages().success, 'Invitation sent to late@example.test.')
+    assert.equal(flashOf(response, 'success'), 'Invitation sent to late@example.test.')
     assert.equal((await OrganizationInvitation.findOrFail(old.id)).status, 'expired')
     const open = await OrganizationInvitation.query().where('organization_id', org.id).where('status', 'pending')
     assert.lengthOf(open, 1)
@@ -156,7 +156,7 @@ test.group('Invitations', (group) => {
       owner,
       org
     )
-    assert.equal(allowed.flashMessages().success, 'Invitation sent to boss@example.test.')
+    assert.equal(flashOf(allowed, 'success'), 'Invitation sent to boss@example.test.')
   })
 
   test("a role of another org cannot be used", async ({ client, assert }) => {
@@ -192,7 +192,7 @@ test.group('Invitations', (group) => {
 
     const response = await actingAs(client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken().redirects(0), owner, org)
     response.assertHeader('location', '/invitations')
-    assert.match(response.flashMessages().success, /previous link no longer works/)
+    assert.match(flashOf(response, 'success'), /previous link no longer works/)
     const secondLink = mailbox.linkIn(await mailbox.waitFor(email, /Resend Org/), '/join/')
     assert.notEqual(secondLink, firstLink)
 
@@ -213,7 +213,7 @@ test.group('Invitations', (group) => {
     const { invitation, token } = await givenInvitation(org, { email: 'revoke-me@example.test' })
     const response = await actingAs(client.delete(`/invitations/${invitation.id}`).withCsrfToken().redirects(0), owner, org)
     response.assertHeader('location', '/invitations')
-    assert.match(response.flashMessages().success, /revoked/)
+    assert.match(flashOf(response, 'success'), /revoked/)
     assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'revoked')
     const [audit] = await auditRows(org, 'invitation.revoked')
     assert.equal(audit.entity_id, invitation.id)
@@ -223,9 +223,9 @@ test.group('Invitations', (group) => {
     assert.include(page.text(), 'This invitation was withdrawn')
 
     const again = await actingAs(client.delete(`/invitations/${invitation.id}`).withCsrfToken().redirects(0), owner, org)
-    assert.equal(again.flashMessages().error, 'That invitation was already revoked.')
+    assert.equal(flashOf(again, 'error'), 'That invitation was already revoked.')
     const resend = await actingAs(client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken().redirects(0), owner, org)
-    assert.match(resend.flashMessages().error, /already revoked/)
+    assert.match(flashOf(resend, 'error'), /already revoked/)
   })
 
   test('the invitations page lists pending, expired, accepted and revoked invitations', async ({ client, assert }) => {

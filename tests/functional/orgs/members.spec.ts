@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import { randomUUID } from 'node:crypto'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { actingAs, givenCustomRole, givenMember, givenOrg, roleOf } from '#tests/helpers/given'
-import { auditRows, membershipOf, metadataOf } from '#tests/helpers/orgs'
+import { auditRows, flashOf, membershipOf, metadataOf } from '#tests/helpers/orgs'
 import OrganizationMember from '#orgs/models/organization_member'
 
 test.group('Members', (group) => {
@@ -97,7 +97,7 @@ test.group('Members', (group) => {
     )
     response.assertStatus(302)
     response.assertHeader('location', '/members')
-    assert.match(response.flashMessages().success, /membership was updated/)
+    assert.match(flashOf(response, 'success'), /membership was updated/)
     const reloaded = await OrganizationMember.findOrFail(member.id)
     assert.equal(reloaded.roleId, admin.id)
     const [audit] = await auditRows(org, 'member.role_changed')
@@ -130,7 +130,7 @@ test.group('Members', (group) => {
       org
     )
     response.assertStatus(302)
-    assert.match(response.flashMessages().error, /role does not exist/)
+    assert.match(flashOf(response, 'error'), /role does not exist/)
     assert.equal((await OrganizationMember.findOrFail(member.id)).roleId, (await roleOf(org, 'member')).id)
   })
 
@@ -215,17 +215,17 @@ test.group('Members', (group) => {
       org
     )
     demote.assertHeader('location', `/members/${membership.id}/edit`)
-    assert.match(demote.flashMessages().error, /only active owner/)
+    assert.match(flashOf(demote, 'error'), /only active owner/)
 
     const suspend = await actingAs(
       client.put(`/members/${membership.id}`).form({ role_id: membership.roleId, status: 'suspended', username: membership.username }).withCsrfToken().redirects(0),
       owner,
       org
     )
-    assert.match(suspend.flashMessages().error, /only active owner/)
+    assert.match(flashOf(suspend, 'error'), /only active owner/)
 
     const remove = await actingAs(client.delete(`/members/${membership.id}`).withCsrfToken().redirects(0), owner, org)
-    assert.match(remove.flashMessages().error, /only active owner/)
+    assert.match(flashOf(remove, 'error'), /only active owner/)
 
     const unchanged = await membershipOf(org, owner)
     assert.equal(unchanged.role.key, 'owner')
@@ -244,12 +244,12 @@ test.group('Members', (group) => {
       adminUser,
       org
     )
-    assert.match(promote.flashMessages().error, /Only an owner/)
+    assert.match(flashOf(promote, 'error'), /Only an owner/)
     assert.notEqual((await OrganizationMember.findOrFail(member.id)).roleId, ownerRole.id)
 
     const ownerMembership = await membershipOf(org, owner)
     const remove = await actingAs(client.delete(`/members/${ownerMembership.id}`).withCsrfToken().redirects(0), adminUser, org)
-    assert.match(remove.flashMessages().error, /Only an owner/)
+    assert.match(flashOf(remove, 'error'), /Only an owner/)
     assert.equal((await membershipOf(org, owner)).status, 'active')
   })
 
@@ -270,7 +270,7 @@ test.group('Members', (group) => {
       owner,
       org
     )
-    assert.match(stepDown.flashMessages().success, /updated/)
+    assert.match(flashOf(stepDown, 'success'), /updated/)
     assert.equal((await membershipOf(org, owner)).role.key, 'member')
     assert.equal((await membershipOf(org, user)).role.key, 'owner')
   })
@@ -327,7 +327,7 @@ test.group('Members', (group) => {
     const membership = await membershipOf(org, owner)
     const response = await actingAs(client.delete(`/members/${membership.id}`).withCsrfToken().redirects(0), owner, org)
     response.assertHeader('location', '/dashboard')
-    assert.equal(response.flashMessages().success, 'You left Leaving Org.')
+    assert.equal(flashOf(response, 'success'), 'You left Leaving Org.')
     assert.equal((await OrganizationMember.findOrFail(membership.id)).status, 'removed')
   })
 })

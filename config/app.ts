@@ -9,7 +9,11 @@ import { defineConfig } from '@adonisjs/core/http'
  */
 export const appKey = new Secret(env.get('APP_KEY'))
 
-export const appUrl = env.get('APP_URL') ?? `http://${env.get('HOST')}:${env.get('PORT')}`
+/**
+ * Base of absolute links (mails). Tests always use the in-process test server,
+ * whatever APP_URL a local `.env` holds, so mailed links can be followed.
+ */
+export const appUrl = (!app.inTest && env.get('APP_URL')) || `http://${env.get('HOST')}:${env.get('PORT')}`
 
 export const http = defineConfig({
   generateRequestId: true,

@@ -8,9 +8,12 @@ import User from '#identity/models/user'
 import Profile from '#identity/models/profile'
 import OrganizationInvitation from '#orgs/models/organization_invitation'
 import OrganizationMember from '#orgs/models/organization_member'
-import { actingAs, givenMember, givenOrg, givenUser, roleOf } from '#tests/helpers/given'
+import { actingAs, givenMember, givenOrg, givenUser, PASSWORD, roleOf } from '#tests/helpers/given'
 import { auditRows, flashOf, givenInvitation, membershipOf, metadataOf } from '#tests/helpers/orgs'
 import { mailbox } from '#tests/helpers/smtp_server'
+import { withSessionId } from '#tests/helpers/database_session_client'
+
+const SESSION_COOKIE = 'authentix_session'
 
 const NEW_PASSWORD = 'a quiet river at dawn'
 
@@ -167,6 +170,28 @@ test.group('Invitation acceptance', (group) => {
     post.assertSession('intended_url', `/join/${token}`)
     assert.isTrue(await hash.verify((await User.findOrFail(user.id)).password, 'correct-horse-battery-staple'))
     assert.isNull(await OrganizationMember.query().where('organization_id', org.id).where('user_id', user.id).first())
+  })
+
+  test('after logging in from the invitation page, the user returns to it and joins', async ({ client, assert }) => {
+    const { org } = await givenOrg({ name: 'Return Trip Org' })
+    const user = await givenUser()
+    const { token } = await givenInvitation(org, { email: user.email, role: 'admin' })
+
+    const page = await client.get(`/join/${token}`)
+    const sessionId = String(page.cookie(SESSION_COOKIE)!.value)
+    const login = await withSessionId(client.post('/login'), sessionId)
+      .form({ email: user.email, password: PASSWORD })
+      .withCsrfToken()
+      .redirects(0)
+    login.assertHeader('location', `/join/${token}`)
+    const signedIn = String(login.cookie(SESSION_COOKIE)!.value)
+
+    const back = await withSessionId(client.get(`/join/${token}`), signedIn)
+    back.assertStatus(200)
+    assert.include(back.text(), 'Join Return Trip Org as Admin')
+    const join = await withSessionId(client.post(`/join/${token}`), signedIn).withCsrfToken().redirects(0)
+    join.assertHeader('location', '/dashboard')
+    assert.equal((await membershipOf(org, user)).role.key, 'admin')
   })
 
   test('a user signed in with a different email is told so and offered to log out', async ({ client, assert }) => {

@@ -26,7 +26,7 @@ test.group('API keys in the browser', (group) => {
     // Copy it the way a person would: the copy button puts it on the clipboard.
     await page.getByRole('button', { name: 'Copy key' }).click()
     await page.getByRole('button', { name: 'Copied' }).waitFor()
-    const copied = await page.evaluate(() => navigator.clipboard.readText())
+    const copied = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>)
     assert.match(copied, /^atx_[A-Za-z0-9_-]{43}$/)
     assert.equal(copied, (await page.locator('#new-api-key').innerText()).trim())
 

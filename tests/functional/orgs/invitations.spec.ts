@@ -242,6 +242,6 @@ test.group('Invitations', (group) => {
     assert.include(html, 'badge-brand">Pending')
     assert.include(html, 'id="accepted-invitations"')
     assert.include(html, 'id="revoked-invitations"')
-    assert.include(html, 'Send a new link')
+    assert.include(html, '>New link<')
   })
 })

@@ -3,6 +3,7 @@ import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
 import { errors as vineErrors } from '@vinejs/vine'
 import { errors as shieldErrors } from '@adonisjs/shield'
+import { errors as limiterErrors } from '@adonisjs/limiter'
 
 type ApiError = { code: string; message: string; field?: string; row?: number }
 
@@ -38,7 +39,18 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     if (error instanceof shieldErrors.E_BAD_CSRF_TOKEN) {
       return this.renderCsrfFailure(error, ctx)
     }
+    if (error instanceof limiterErrors.E_TOO_MANY_REQUESTS && ctx.request.accepts(['html', 'json']) !== 'json') {
+      return this.renderThrottled(error, ctx)
+    }
     return super.handle(error, ctx)
+  }
+
+  /** The limiter answers plain text by itself; browsers get the 429 page, saying how long to wait. */
+  private async renderThrottled(error: InstanceType<typeof limiterErrors.E_TOO_MANY_REQUESTS>, ctx: HttpContext) {
+    for (const [name, value] of Object.entries(error.getDefaultHeaders())) ctx.response.header(name, value)
+    const retryAfterMinutes = Math.max(1, Math.ceil(error.response.availableIn / 60))
+    ctx.response.status(429)
+    return ctx.response.send(await ctx.view.render('pages/core/errors/too_many_requests', { error, retryAfterMinutes }))
   }
 
   /**

@@ -217,6 +217,18 @@ test.group('Password reset', (group) => {
     assert.lengthOf(await db.from('password_reset_tokens').where('user_id', user.id), 3)
   })
 
+  test('one IP asking for more than five reset links in 15 minutes gets a 429 page', async ({ client, assert }) => {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const response = await client.post('/forgot-password').form({ email: `someone-${attempt}@example.test` }).withCsrfToken().redirects(0)
+      response.assertStatus(302)
+    }
+    const refused = await client.post('/forgot-password').form({ email: 'someone-6@example.test' }).withCsrfToken().redirects(0)
+    refused.assertStatus(429)
+    assert.include(refused.text(), 'Too many requests')
+    assert.include(refused.text(), 'Please wait 15 minutes and try again.')
+    assert.isAbove(Number(refused.header('retry-after')), 0)
+  })
+
   test('the reset pages are for signed-out visitors', async ({ client }) => {
     const user = await givenUser()
     const { sessionId } = await logIn(client, user.email)

@@ -15,11 +15,26 @@ export const appKey = new Secret(env.get('APP_KEY'))
  */
 export const appUrl = (!app.inTest && env.get('APP_URL')) || `http://${env.get('HOST')}:${env.get('PORT')}`
 
+const trustedProxies = new Set([
+  '127.0.0.1',
+  '::1',
+  '::ffff:127.0.0.1',
+  ...(env.get('TRUSTED_PROXIES') ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean),
+])
+
 export const http = defineConfig({
   generateRequestId: true,
   allowMethodSpoofing: true,
   useAsyncLocalStorage: false,
-  trustProxy: () => true,
+  /**
+   * X-Forwarded-For is believed only from loopback (a local reverse proxy)
+   * and from TRUSTED_PROXIES; anyone else could forge it to dodge the per-IP
+   * throttles and audit IPs.
+   */
+  trustProxy: (address: string) => trustedProxies.has(address),
   cookie: {
     domain: '',
     path: '/',

@@ -8,6 +8,7 @@ import OrganizationRole from '#orgs/models/organization_role'
 import OrganizationMember from '#orgs/models/organization_member'
 import Industry from '#orgs/models/industry'
 import { SYSTEM_ROLES, type SystemRoleKey } from '#orgs/policies/permissions'
+import { RESERVED_SLUGS, SLUG_MIN } from '#orgs/validators/organization_slug'
 
 export const TRIAL_DAYS = 7
 export const TRIAL_FREE_CERTIFICATES = 10
@@ -31,7 +32,9 @@ export function slugify(name: string) {
     .replace(/^-+|-+$/g, '')
     .slice(0, 48)
     .replace(/-+$/g, '')
-  return slug.length >= 2 ? slug : `org-${randomBytes(3).toString('hex')}`
+  if (slug.length < SLUG_MIN) return `org-${randomBytes(3).toString('hex')}`
+  // Generated slugs never take a reserved word (`admin`, `api`, …): they get a suffix instead.
+  return RESERVED_SLUGS.includes(slug) ? `${slug}-org` : slug
 }
 
 /** Username from an email's local part: lowercase letters, digits, dot, underscore, hyphen. */

@@ -65,6 +65,13 @@ test.group('Sign up', (group) => {
     assert.equal(second.org.slug, 'same-name-2')
   })
 
+  test('generated slugs are at least 3 characters and never a reserved word', async ({ assert }) => {
+    const tiny = await givenOrg({ name: 'AB' })
+    const reserved = await givenOrg({ name: 'Admin' })
+    assert.match(tiny.org.slug, /^org-[0-9a-f]{6}$/)
+    assert.equal(reserved.org.slug, 'admin-org')
+  })
+
   test('the audit log refuses updates and deletes at the database level', async ({ assert }) => {
     const { org } = await givenOrg()
     await assert.rejects(() => db.from('app_audit_logs').where('organization_id', org.id).update({ action: 'tampered' }))

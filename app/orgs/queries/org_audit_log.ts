@@ -28,8 +28,23 @@ export function summarizeMetadata(metadata: Record<string, unknown> | null, max 
 
 /** One org's audit trail, newest first (id breaks ties so pages never overlap). */
 export default class OrgAuditLog {
+  /**
+   * This org's rows, plus its members' account events (sign-ins, failed
+   * sign-ins, password and email changes), which belong to no single org.
+   */
+  private static scope<Q extends { where: (...args: any[]) => Q }>(query: Q, org: Organization): Q {
+    return query.where((scope: any) => {
+      scope.where('organization_id', org.id).orWhere((account: any) => {
+        account
+          .whereNull('organization_id')
+          .where('action', 'like', 'auth.%')
+          .whereIn('actor_user_id', db.from('organization_members').where('organization_id', org.id).select('user_id'))
+      })
+    })
+  }
+
   static query(org: Organization, filters: AuditLogFilters = {}) {
-    const query = AuditLog.query().where('organization_id', org.id)
+    const query = this.scope(AuditLog.query(), org)
     if (filters.action) query.where('action', filters.action)
     if (filters.severity) query.where('severity', filters.severity)
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc')
@@ -47,12 +62,10 @@ export default class OrgAuditLog {
 
   /** The actions that occur in this org's log, for the filter menu. */
   static async actions(org: Organization): Promise<string[]> {
-    const rows = await db
-      .from('app_audit_logs')
-      .where('organization_id', org.id)
+    const rows = await this.scope(db.from('app_audit_logs'), org)
       .distinct('action')
       .orderBy('action', 'asc')
-    return rows.map((row) => row.action)
+    return rows.map((row: { action: string }) => row.action)
   }
 
   private static async withActors(entries: AuditLog[]): Promise<AuditLogRow[]> {

@@ -34,6 +34,20 @@ test.group('Audit log page', (group) => {
     assert.notInclude(html, otherOwner.email)
   })
 
+  test("members' sign-ins appear in the org's log; a stranger's do not", async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    const { user: member } = await givenMember(org, 'member')
+    const { owner: stranger } = await givenOrg()
+    await RecordAudit.handle({ action: 'auth.login', actorUserId: member.id, origin: { ip: '198.51.100.4' } })
+    await RecordAudit.handle({ action: 'auth.login_failed', actorUserId: stranger.id, origin: { ip: '198.51.100.99' } })
+
+    const html = (await actingAs(client.get('/audit-log'), owner, org)).text()
+    assert.include(html, 'auth.login')
+    assert.include(html, '198.51.100.4')
+    assert.notInclude(html, '198.51.100.99')
+    assert.notInclude(html, stranger.email)
+  })
+
   test('metadata is escaped', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     await RecordAudit.handle({ action: 'test.xss', organizationId: org.id, metadata: { name: '<script>alert(1)</script>' } })

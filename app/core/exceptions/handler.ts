@@ -4,6 +4,7 @@ import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/h
 import { errors as vineErrors } from '@vinejs/vine'
 import { errors as shieldErrors } from '@adonisjs/shield'
 import { errors as limiterErrors } from '@adonisjs/limiter'
+import { errors as bouncerErrors } from '@adonisjs/bouncer'
 
 type ApiError = { code: string; message: string; field?: string; row?: number }
 
@@ -42,7 +43,20 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     if (error instanceof limiterErrors.E_TOO_MANY_REQUESTS && ctx.request.accepts(['html', 'json']) !== 'json') {
       return this.renderThrottled(error, ctx)
     }
+    if (error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE && ctx.request.accepts(['html', 'json']) !== 'json') {
+      return this.renderForbidden(error, ctx)
+    }
     return super.handle(error, ctx)
+  }
+
+  /**
+   * Bouncer answers a denied browser request with the plain text "Access
+   * denied" by itself (its exception handles itself, skipping status pages);
+   * browsers get the 403 page that says what to do.
+   */
+  private async renderForbidden(error: InstanceType<typeof bouncerErrors.E_AUTHORIZATION_FAILURE>, ctx: HttpContext) {
+    ctx.response.status(403)
+    return ctx.response.send(await ctx.view.render('pages/core/errors/forbidden', { error }))
   }
 
   /** The limiter answers plain text by itself; browsers get the 429 page, saying how long to wait. */

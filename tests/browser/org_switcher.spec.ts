@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import { uniqueUsername } from '#orgs/actions/create_organization'
@@ -17,12 +18,15 @@ test.group('Switching organizations in the browser', (group) => {
     const { org: second, owner: secondOwner } = await givenOrg({ name: 'Bodhi Skills Council' })
     const { user: zoya } = await givenMember(second, 'member', { email: 'zoya.khan@switcher-browser.test' })
     const memberRole = await roleOf(second, 'member')
-    await db.transaction(async (trx) =>
+    const joined = await db.transaction(async (trx) =>
       OrganizationMember.create(
         { organizationId: second.id, userId: priya.id, username: await uniqueUsername(second.id, priya.email, trx), roleId: memberRole.id, status: 'active' },
         { client: trx }
       )
     )
+    // Joined later than she founded her own org (timestamps can tie within a test), so that one opens first.
+    joined.createdAt = DateTime.now().plus({ minutes: 1 })
+    await joined.save()
 
     // Priya lands in her first org.
     const { page } = await visit('/login', cleanup)

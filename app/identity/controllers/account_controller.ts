@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import type User from '#identity/models/user'
 import Profile from '#identity/models/profile'
 import UpdateProfile from '#identity/actions/update_profile'
@@ -48,10 +49,8 @@ export default class AccountController {
       case 'wrong_password':
         flashFieldErrors(ctx, [{ field: 'current_password', message: 'That is not your current password.' }])
         return response.redirect().toRoute('identity.account.show')
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 
@@ -80,10 +79,8 @@ export default class AccountController {
       case 'email_taken':
         flashFieldErrors(ctx, [{ field: 'email', message: 'Another account already uses this email address.' }])
         return response.redirect().toRoute('identity.account.show')
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import ResetPassword, { findUsableResetToken } from '#identity/actions/reset_password'
 import { passwordResetValidator } from '#identity/validators/password_reset'
 import { originOf, validateSecretForm } from '#identity/controllers/form_support'
@@ -28,10 +29,8 @@ export default class PasswordResetsController {
         return response.redirect().toRoute('identity.session.create')
       case 'invalid_token':
         return this.expired(ctx)
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled reset result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import RecordAudit from '#core/actions/record_audit'
 import { INTENDED_URL_SESSION_KEY } from '#core/middleware/auth_middleware'
 import AttemptLogin from '#identity/actions/attempt_login'
@@ -38,10 +39,8 @@ export default class SessionController {
         response.status(429)
         return view.render('pages/identity/session/create', { throttledMinutes: minutes, email })
       }
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled login result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 

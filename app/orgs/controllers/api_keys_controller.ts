@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import encryption from '@adonisjs/core/services/encryption'
 import CreateApiKey from '#orgs/actions/create_api_key'
 import RevokeApiKey from '#orgs/actions/revoke_api_key'
@@ -58,10 +59,8 @@ export default class ApiKeysController {
         break
       case 'not_found':
         throw new Exception('Resource not found', { status: 404, code: 'E_ROW_NOT_FOUND' })
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.api_keys.index')
   }

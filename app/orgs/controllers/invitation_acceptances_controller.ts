@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import User from '#identity/models/user'
 import Profile from '#identity/models/profile'
 import InvitationByToken from '#orgs/queries/invitation_by_token'
@@ -98,10 +99,8 @@ export default class InvitationAcceptancesController {
       case 'membership_suspended':
         session.flash('error', `Your membership in ${result.org.name} is suspended. Ask one of its owners or admins to reactivate it.`)
         return again()
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 }

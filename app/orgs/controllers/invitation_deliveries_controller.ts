@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import InvitationList from '#orgs/queries/invitation_list'
 import ResendInvitation from '#orgs/actions/resend_invitation'
 import { originOf } from '#orgs/controllers/form_support'
@@ -19,10 +20,8 @@ export default class InvitationDeliveriesController {
       case 'not_pending':
         session.flash('error', `That invitation was already ${result.status}, so it cannot be sent again.`)
         break
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.invitations.index')
   }

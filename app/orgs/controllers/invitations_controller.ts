@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import InvitationList from '#orgs/queries/invitation_list'
 import MemberDirectory from '#orgs/queries/member_directory'
 import InviteMember from '#orgs/actions/invite_member'
@@ -47,10 +48,8 @@ export default class InvitationsController {
       case 'already_invited':
         flashFieldError(ctx, 'email', `${input.email} already has a pending invitation. Use "Resend" in the list below to send it again.`)
         return back()
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 
@@ -67,10 +66,8 @@ export default class InvitationsController {
       case 'not_pending':
         session.flash('error', `That invitation was already ${result.status}.`)
         break
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.invitations.index')
   }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import MemberDirectory from '#orgs/queries/member_directory'
 import UpdateMember from '#orgs/actions/update_member'
 import RemoveMember from '#orgs/actions/remove_member'
@@ -70,10 +71,8 @@ export default class MembersController {
       case 'username_taken':
         flashFieldError(ctx, 'username', `The username "${input.username}" is already taken in ${org.name}.`)
         return back()
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 
@@ -103,10 +102,8 @@ export default class MembersController {
             : `${name} is the only active owner and cannot be removed. Make another member an owner first.`
         )
         return response.redirect().toRoute('orgs.members.edit', { id: member.id })
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import RoleCatalogue from '#orgs/queries/role_catalogue'
 import CreateRole from '#orgs/actions/create_role'
 import UpdateRole from '#orgs/actions/update_role'
@@ -55,10 +56,8 @@ export default class RolesController {
       case 'permissions_not_held':
         flashFieldError(ctx, 'permissions', `You can only grant permissions you hold yourself (not: ${result.permissions.join(', ')}).`)
         return back()
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 
@@ -106,10 +105,8 @@ export default class RolesController {
       case 'permissions_not_held':
         flashFieldError(ctx, 'permissions', `You can only change permissions you hold yourself (not: ${result.permissions.join(', ')}).`)
         return back()
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 
@@ -137,10 +134,8 @@ export default class RolesController {
       case 'permissions_not_held':
         session.flash('error', `Only someone holding all of its permissions can delete "${role.name}" (you lack: ${result.permissions.join(', ')}).`)
         break
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.roles.index')
   }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import Industry from '#orgs/models/industry'
 import UpdateOrganizationSettings from '#orgs/actions/update_organization_settings'
 import {
@@ -58,10 +59,8 @@ export default class SettingsController {
       case 'unchanged':
         session.flash('success', 'Nothing to change: the settings were already up to date.')
         break
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.settings.edit')
   }

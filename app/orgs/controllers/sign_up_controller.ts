@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import SignUp from '#orgs/actions/sign_up'
 import { TRIAL_DAYS, TRIAL_FREE_CERTIFICATES } from '#orgs/actions/create_organization'
 import { signUpValidator } from '#orgs/validators/sign_up'
@@ -30,10 +31,8 @@ export default class SignUpController {
       case 'email_taken':
         flashFieldError(ctx, 'email', 'An account with this email already exists. Log in, or reset your password if you forgot it.')
         return response.redirect().toRoute('orgs.sign_up.create')
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled sign-up result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
   }
 }

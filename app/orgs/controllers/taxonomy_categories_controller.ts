@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
 import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
 import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
@@ -21,10 +22,8 @@ export default class TaxonomyCategoriesController {
       case 'no_industry':
         session.flash('error', 'Choose your industry in the organization settings first.')
         break
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.taxonomy.index')
   }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomySubcategory from '#orgs/actions/add_taxonomy_subcategory'
 import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
 import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
@@ -37,10 +38,8 @@ export default class TaxonomySubcategoriesController {
       case 'category_hidden':
         session.flash('error', 'Show the category again before adding subcategories to it.')
         break
-      default: {
-        const unhandled: never = result
-        throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-      }
+      default:
+        return unhandled(result)
     }
     return response.redirect().toRoute('orgs.taxonomy.index')
   }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
 import { Exception } from '@adonisjs/core/exceptions'
 import type { errors } from '@vinejs/vine'
 import type { UpdateTaxonomyEntryResult } from '#orgs/actions/update_taxonomy_entry'
@@ -40,9 +41,7 @@ export function flashUpdateResult(
       return session.flash('success', 'Nothing to change.')
     case 'duplicate':
       return session.flash('error', `Another ${noun} here already has that name.`)
-    default: {
-      const unhandled: never = result
-      throw new Error(`Unhandled result ${JSON.stringify(unhandled)}`)
-    }
+    default:
+      return unhandled(result)
   }
 }

@@ -2,10 +2,11 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
-import OrganizationMember from '#orgs/models/organization_member'
+import type OrganizationMember from '#orgs/models/organization_member'
 import type OrgActor from '#orgs/policies/org_actor'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
-import { activeOwnerCount, lockOrganization } from '#orgs/queries/owner_count'
+import { activeOwnerCount } from '#orgs/queries/owner_count'
+import MemberDirectory from '#orgs/queries/member_directory'
 
 export interface RemoveMemberInput {
   org: Organization
@@ -28,13 +29,7 @@ export type RemoveMemberResult =
 export default class RemoveMember {
   static async handle(input: RemoveMemberInput): Promise<RemoveMemberResult> {
     return db.transaction(async (trx) => {
-      await lockOrganization(input.org.id, trx)
-      const member = await OrganizationMember.query({ client: trx })
-        .where('organization_id', input.org.id)
-        .where('id', input.memberId)
-        .whereNull('deleted_at')
-        .preload('role')
-        .firstOrFail()
+      const member = await MemberDirectory.lockedForChange(input.org, input.memberId, trx)
       const self = member.userId === input.actor.user.id
       const isOwner = isOwnerRole(member.role)
 

@@ -5,7 +5,8 @@ import OrganizationMember from '#orgs/models/organization_member'
 import OrganizationRole from '#orgs/models/organization_role'
 import type OrgActor from '#orgs/policies/org_actor'
 import { actorIsOwner, isOwnerRole, permissionsBeyond } from '#orgs/policies/role_grants'
-import { activeOwnerCount, lockOrganization } from '#orgs/queries/owner_count'
+import { activeOwnerCount } from '#orgs/queries/owner_count'
+import MemberDirectory from '#orgs/queries/member_directory'
 
 export interface UpdateMemberInput {
   org: Organization
@@ -36,13 +37,7 @@ export type UpdateMemberResult =
 export default class UpdateMember {
   static async handle(input: UpdateMemberInput): Promise<UpdateMemberResult> {
     return db.transaction(async (trx) => {
-      await lockOrganization(input.org.id, trx)
-      const member = await OrganizationMember.query({ client: trx })
-        .where('organization_id', input.org.id)
-        .where('id', input.memberId)
-        .whereNull('deleted_at')
-        .preload('role')
-        .firstOrFail()
+      const member = await MemberDirectory.lockedForChange(input.org, input.memberId, trx)
       const role = await OrganizationRole.query({ client: trx })
         .where('organization_id', input.org.id)
         .where('id', input.roleId)

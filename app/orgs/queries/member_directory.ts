@@ -1,5 +1,8 @@
 import type Organization from '#orgs/models/organization'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import OrganizationRole from '#orgs/models/organization_role'
+import OrganizationMember from '#orgs/models/organization_member'
+import { lockOrganization } from '#orgs/queries/owner_count'
 import { recordId } from '#orgs/queries/record_id'
 
 export const MEMBERS_PER_PAGE = 25
@@ -34,6 +37,20 @@ export default class MemberDirectory {
   }
 
   /** The roles a member can be given, system roles first. */
+  /**
+   * Inside a write: locks the org (so owner counts can't race) and loads a
+   * live member of it with its role; another org's id is a 404.
+   */
+  static async lockedForChange(org: Organization, memberId: string, trx: TransactionClientContract) {
+    await lockOrganization(org.id, trx)
+    return OrganizationMember.query({ client: trx })
+      .where('organization_id', org.id)
+      .where('id', memberId)
+      .whereNull('deleted_at')
+      .preload('role')
+      .firstOrFail()
+  }
+
   static async roles(org: Organization) {
     return OrganizationRole.query()
       .where('organization_id', org.id)

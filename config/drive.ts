@@ -7,7 +7,7 @@ import { defineConfig, services } from '@adonisjs/drive'
  * `<root>/<org_uuid>/...`; files are never served by path, only through
  * routes that look them up by (org, id).
  */
-function storageLocation() {
+export function storageLocation() {
   const configured = env.get('STORAGE_PATH')
   if (!configured) return app.makePath(app.inTest ? 'tmp/test-storage' : 'storage')
   return configured.startsWith('/') ? configured : app.makePath(configured)

@@ -7,6 +7,7 @@ import OrganizationInvitation from '#orgs/models/organization_invitation'
 import type OrgActor from '#orgs/policies/org_actor'
 import { permissionsBeyond } from '#orgs/policies/role_grants'
 import type { Permission } from '#orgs/policies/permissions'
+import RoleCatalogue from '#orgs/queries/role_catalogue'
 
 export interface DeleteRoleInput {
   org: Organization
@@ -29,11 +30,7 @@ export type DeleteRoleResult =
 export default class DeleteRole {
   static async handle(input: DeleteRoleInput): Promise<DeleteRoleResult> {
     return db.transaction(async (trx) => {
-      const role = await OrganizationRole.query({ client: trx })
-        .where('organization_id', input.org.id)
-        .where('id', input.roleId)
-        .forUpdate()
-        .firstOrFail()
+      const role = await RoleCatalogue.lockedForChange(input.org, input.roleId, trx)
       if (role.isSystem) return { kind: 'system_role' as const }
       const permissions = await role.permissions(trx)
       const beyond = permissionsBeyond(input.actor, permissions)

@@ -1,11 +1,12 @@
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
-import OrganizationRole from '#orgs/models/organization_role'
+import type OrganizationRole from '#orgs/models/organization_role'
 import type OrgActor from '#orgs/policies/org_actor'
 import type { Permission } from '#orgs/policies/permissions'
 import { permissionsBeyond } from '#orgs/policies/role_grants'
 import { roleKeyFrom, roleNameTaken } from '#orgs/actions/role_key'
+import RoleCatalogue from '#orgs/queries/role_catalogue'
 
 export interface UpdateRoleInput {
   org: Organization
@@ -34,11 +35,7 @@ export default class UpdateRole {
     const requested = [...new Set(input.permissions)]
 
     return db.transaction(async (trx) => {
-      const role = await OrganizationRole.query({ client: trx })
-        .where('organization_id', input.org.id)
-        .where('id', input.roleId)
-        .forUpdate()
-        .firstOrFail()
+      const role = await RoleCatalogue.lockedForChange(input.org, input.roleId, trx)
       if (role.isSystem) return { kind: 'system_role' as const }
 
       const before = await role.permissions(trx)

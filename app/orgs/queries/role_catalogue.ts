@@ -1,7 +1,8 @@
 import db from '@adonisjs/lucid/services/db'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
-import type OrganizationRole from '#orgs/models/organization_role'
+import OrganizationRole from '#orgs/models/organization_role'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { isPermission, type Permission } from '#orgs/policies/permissions'
 
 export interface RoleSummary {
@@ -57,6 +58,15 @@ export default class RoleCatalogue {
   }
 
   /** A custom or system role loaded through the org. */
+  /** Inside a write: one of the org's roles, row-locked; another org's id is a 404. */
+  static lockedForChange(org: Organization, roleId: string, trx: TransactionClientContract) {
+    return OrganizationRole.query({ client: trx })
+      .where('organization_id', org.id)
+      .where('id', roleId)
+      .forUpdate()
+      .firstOrFail()
+  }
+
   static find(org: Organization, id: string) {
     return org.related('roles').query().where('id', recordId(id)).firstOrFail()
   }

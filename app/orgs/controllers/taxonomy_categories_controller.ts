@@ -1,10 +1,9 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
-import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
-import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import { flashFieldError, originOf } from '#orgs/controllers/form_support'
-import { flashUpdateResult } from '#orgs/controllers/taxonomy_support'
+import { updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
 
 export default class TaxonomyCategoriesController {
   async store(ctx: HttpContext) {
@@ -30,19 +29,6 @@ export default class TaxonomyCategoriesController {
 
   /** Rename, hide or show; global categories change only for this org. */
   async update(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response } = ctx
-    await bouncer.authorize('allows', 'org.manage')
-    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(request.only(['name', 'hidden']))
-    const result = await UpdateTaxonomyEntry.handle({
-      org,
-      entityType: 'category',
-      id: params.id,
-      name: input?.name,
-      hidden: input?.hidden,
-      actorUserId: actor.user.id,
-      origin: originOf(ctx),
-    })
-    flashUpdateResult(ctx, result, 'category', error)
-    return response.redirect().toRoute('orgs.taxonomy.index')
+    return updateTaxonomyEntry(ctx, 'category')
   }
 }

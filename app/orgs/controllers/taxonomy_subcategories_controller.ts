@@ -1,11 +1,10 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomySubcategory from '#orgs/actions/add_taxonomy_subcategory'
-import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
-import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { originOf } from '#orgs/controllers/form_support'
-import { firstMessage, flashUpdateResult, taxonomyNotFound } from '#orgs/controllers/taxonomy_support'
+import { firstMessage, taxonomyNotFound, updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
 
 export default class TaxonomySubcategoriesController {
   /** Adds an own subcategory under the category `:id`. */
@@ -45,20 +44,7 @@ export default class TaxonomySubcategoriesController {
   }
 
   async update(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response } = ctx
-    await bouncer.authorize('allows', 'org.manage')
-    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(request.only(['name', 'hidden']))
-    const result = await UpdateTaxonomyEntry.handle({
-      org,
-      entityType: 'subcategory',
-      id: params.id,
-      name: input?.name,
-      hidden: input?.hidden,
-      actorUserId: actor.user.id,
-      origin: originOf(ctx),
-    })
-    flashUpdateResult(ctx, result, 'subcategory', error)
-    return response.redirect().toRoute('orgs.taxonomy.index')
+    return updateTaxonomyEntry(ctx, 'subcategory')
   }
 }
 

@@ -2,7 +2,9 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { Exception } from '@adonisjs/core/exceptions'
 import type { errors } from '@vinejs/vine'
-import type { UpdateTaxonomyEntryResult } from '#orgs/actions/update_taxonomy_entry'
+import UpdateTaxonomyEntry, { type UpdateTaxonomyEntryResult } from '#orgs/actions/update_taxonomy_entry'
+import { taxonomyEntryUpdateValidator } from '#orgs/validators/taxonomy'
+import { originOf } from '#orgs/controllers/form_support'
 
 /** The same 404 as an unknown record: another org's taxonomy ids do not exist for this one. */
 export function taxonomyNotFound() {
@@ -44,4 +46,22 @@ export function flashUpdateResult(
     default:
       return unhandled(result)
   }
+}
+
+/** Rename, hide or show one entry; a global entry changes only for this org. */
+export async function updateTaxonomyEntry(ctx: HttpContext, entityType: 'category' | 'subcategory') {
+  const { org, actor, bouncer, params, request, response } = ctx
+  await bouncer.authorize('allows', 'org.manage')
+  const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(request.only(['name', 'hidden']))
+  const result = await UpdateTaxonomyEntry.handle({
+    org,
+    entityType,
+    id: params.id,
+    name: input?.name,
+    hidden: input?.hidden,
+    actorUserId: actor.user.id,
+    origin: originOf(ctx),
+  })
+  flashUpdateResult(ctx, result, entityType, error)
+  return response.redirect().toRoute('orgs.taxonomy.index')
 }

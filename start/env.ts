@@ -40,5 +40,9 @@ export default await Env.create(new URL('../', import.meta.url), {
   DRIVE_DISK: Env.schema.enum.optional(['fs'] as const),
   STORAGE_PATH: Env.schema.string.optional(),
 
+  UPLOAD_MAX_BYTES: Env.schema.number.optional(),
+  FILE_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
+  FILE_PROCESSING_MAX_HEAP_MB: Env.schema.number.optional(),
+
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

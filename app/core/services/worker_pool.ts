@@ -1,0 +1,237 @@
+import { cpus } from 'node:os'
+import { Worker } from 'node:worker_threads'
+
+/**
+ * Heavy work (PDF parsing and rendering, spreadsheet parsing, zipping) runs
+ * in worker threads, never on the web process's event loop. A task module
+ * exports `tasks = { name: async (input) => output }`; the pool runs a task
+ * in one of its threads with a time limit and a heap limit, and a thread
+ * that overran either is terminated and replaced, so a hostile file costs a
+ * thread, never the process.
+ *
+ * Results are transferred, not copied, where they hold whole `Uint8Array`s.
+ */
+
+export type TaskOutcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'timeout'; afterMs: number }
+  | { kind: 'out_of_memory' }
+  | { kind: 'failed'; message: string }
+
+export interface PoolOptions {
+  /** Threads at most (default: the number of cores, at most 4). */
+  size?: number
+  /** V8 old-generation heap per thread, MB. */
+  maxHeapMb: number
+  /** Threads with nothing to do exit after this long (default 60 s). */
+  idleMs?: number
+}
+
+export interface RunOptions {
+  timeoutMs: number
+}
+
+interface Job {
+  task: string
+  input: unknown
+  timeoutMs: number
+  resolve: (outcome: TaskOutcome<any>) => void
+}
+
+/** How a worker thread loads the task module: TypeScript sources (development, tests) need the same loader as ace. */
+function bootstrapCode() {
+  return `
+const { parentPort, workerData } = require('node:worker_threads')
+;(async () => {
+  if (workerData.hook) await import(workerData.hook)
+  const mod = await import(workerData.module)
+  const transferables = (value, out = [], depth = 0) => {
+    if (value instanceof Uint8Array) {
+      if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !out.includes(value.buffer)) out.push(value.buffer)
+    } else if (value && typeof value === 'object' && depth < 4) {
+      for (const item of Object.values(value)) transferables(item, out, depth + 1)
+    }
+    return out
+  }
+  parentPort.on('message', async ({ task, input }) => {
+    try {
+      const fn = mod.tasks[task]
+      if (typeof fn !== 'function') throw new Error('unknown task ' + task)
+      const value = await fn(input)
+      parentPort.postMessage({ ok: true, value }, transferables(value))
+    } catch (error) {
+      parentPort.postMessage({ ok: false, message: error && error.message ? error.message : String(error) })
+    }
+  })
+  parentPort.postMessage({ ready: true })
+})().catch((error) => { setImmediate(() => { throw error }) })
+`
+}
+
+let tsHook: string | null | undefined
+
+function hookFor(moduleUrl: URL) {
+  if (!moduleUrl.pathname.endsWith('.ts')) return null
+  if (tsHook === undefined) {
+    try {
+      tsHook = import.meta.resolve('ts-node-maintained/register/esm')
+    } catch {
+      tsHook = null
+    }
+  }
+  return tsHook
+}
+
+class PoolThread {
+  readonly worker: Worker
+  busy: Job | null = null
+  ready: Promise<void>
+  private timer: NodeJS.Timeout | null = null
+  private idleTimer: NodeJS.Timeout | null = null
+  dead = false
+
+  constructor(
+    moduleUrl: URL,
+    private readonly options: PoolOptions,
+    private readonly onFree: (thread: PoolThread) => void,
+    private readonly onExit: (thread: PoolThread) => void
+  ) {
+    this.worker = new Worker(bootstrapCode(), {
+      eval: true,
+      workerData: { module: moduleUrl.href, hook: hookFor(moduleUrl) },
+      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(16, options.maxHeapMb / 8)) },
+      stdout: false,
+      stderr: false,
+    })
+    this.ready = new Promise((resolve) => {
+      const first = (message: { ready?: boolean }) => {
+        if (message?.ready) {
+          this.worker.off('message', first)
+          this.worker.on('message', (result) => this.finish(result.ok ? { kind: 'ok', value: result.value } : { kind: 'failed', message: result.message }))
+          resolve()
+        }
+      }
+      this.worker.on('message', first)
+    })
+    this.worker.on('error', (error: Error & { code?: string }) => {
+      this.finish(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { kind: 'out_of_memory' } : { kind: 'failed', message: error.message })
+    })
+    this.worker.on('exit', () => {
+      this.dead = true
+      this.clearTimers()
+      this.finish({ kind: 'failed', message: 'the worker thread stopped' })
+      this.onExit(this)
+    })
+  }
+
+  start(job: Job) {
+    this.busy = job
+    this.clearTimers()
+    this.worker.ref()
+    this.timer = setTimeout(() => {
+      this.finish({ kind: 'timeout', afterMs: job.timeoutMs })
+      void this.worker.terminate()
+    }, job.timeoutMs)
+    void this.ready.then(() => {
+      if (this.busy === job && !this.dead) this.worker.postMessage({ task: job.task, input: job.input })
+    })
+  }
+
+  private finish(outcome: TaskOutcome<any>) {
+    const job = this.busy
+    if (!job) return
+    this.busy = null
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    job.resolve(outcome)
+    if (outcome.kind === 'ok' || outcome.kind === 'failed') {
+      if (this.dead) return
+      this.worker.unref()
+      this.idleTimer = setTimeout(() => void this.worker.terminate(), this.options.idleMs ?? 60_000)
+      this.idleTimer.unref()
+      this.onFree(this)
+    } else {
+      // Timed out or out of memory: the thread's state cannot be trusted any more.
+      this.dead = true
+      void this.worker.terminate()
+    }
+  }
+
+  private clearTimers() {
+    if (this.timer) clearTimeout(this.timer)
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.timer = null
+    this.idleTimer = null
+  }
+}
+
+export class WorkerPool {
+  private readonly threads = new Set<PoolThread>()
+  private readonly idle: PoolThread[] = []
+  private readonly queue: Job[] = []
+  private readonly size: number
+
+  constructor(
+    private readonly moduleUrl: URL,
+    private readonly options: PoolOptions
+  ) {
+    this.size = Math.max(1, options.size ?? Math.min(4, cpus().length))
+  }
+
+  run<T>(task: string, input: unknown, options: RunOptions): Promise<TaskOutcome<T>> {
+    return new Promise((resolve) => {
+      this.queue.push({ task, input, timeoutMs: options.timeoutMs, resolve })
+      this.dispatch()
+    })
+  }
+
+  /** Stops every thread (tasks in flight end as failed). */
+  async close() {
+    const threads = [...this.threads]
+    this.threads.clear()
+    this.idle.length = 0
+    await Promise.all(threads.map((thread) => thread.worker.terminate()))
+  }
+
+  private dispatch() {
+    while (this.queue.length) {
+      let thread = this.idle.pop()
+      while (thread && thread.dead) thread = this.idle.pop()
+      if (!thread) {
+        if (this.threads.size >= this.size) return
+        thread = new PoolThread(
+          this.moduleUrl,
+          this.options,
+          (free) => {
+            if (!free.dead) this.idle.push(free)
+            this.dispatch()
+          },
+          (gone) => {
+            this.threads.delete(gone)
+            const at = this.idle.indexOf(gone)
+            if (at >= 0) this.idle.splice(at, 1)
+            this.dispatch()
+          }
+        )
+        this.threads.add(thread)
+      }
+      thread.start(this.queue.shift()!)
+    }
+  }
+}
+
+/** One task in a thread of its own, terminated afterwards: for input that may be hostile. */
+export async function runIsolated<T>(moduleUrl: URL, task: string, input: unknown, options: RunOptions & { maxHeapMb: number }) {
+  const pool = new WorkerPool(moduleUrl, { size: 1, maxHeapMb: options.maxHeapMb, idleMs: 1 })
+  try {
+    return await pool.run<T>(task, input, options)
+  } finally {
+    await pool.close()
+  }
+}
+
+/** The URL of a sibling module, with the extension this module was loaded with (.ts in development, .js when built). */
+export function siblingModule(importMetaUrl: string, name: string) {
+  const extension = importMetaUrl.endsWith('.ts') ? '.ts' : '.js'
+  return new URL(`./${name}${extension}`, importMetaUrl)
+}

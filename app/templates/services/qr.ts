@@ -1,0 +1,45 @@
+import QRCode from 'qrcode'
+import { rgbOf } from '#templates/services/field_spec'
+
+/** Modules of light margin on each side, as ISO/IEC 18004 asks for. */
+export const QUIET_ZONE = 4
+
+export interface QrBox {
+  /** PDF user space, origin bottom-left. */
+  left: number
+  bottom: number
+  side: number
+}
+
+const n = (value: number) => String(Math.round(value * 1000) / 1000)
+
+/**
+ * A QR code as PDF path operators: a white square (quiet zone included)
+ * then the dark modules as rectangles, horizontal runs merged, under one
+ * fill. Vector, so it stays sharp at any print size; error correction M.
+ */
+export function qrOperators(value: string, box: QrBox, color = '#000000'): string {
+  const qr = QRCode.create(value, { errorCorrectionLevel: 'M' })
+  const size = qr.modules.size
+  const data = qr.modules.data
+  const module = box.side / (size + QUIET_ZONE * 2)
+  const [r, g, b] = rgbOf(color)
+  const out: string[] = ['q', '1 1 1 rg', `${n(box.left)} ${n(box.bottom)} ${n(box.side)} ${n(box.side)} re f`, `${n(r)} ${n(g)} ${n(b)} rg`]
+  const top = box.bottom + box.side
+  for (let row = 0; row < size; row++) {
+    let col = 0
+    while (col < size) {
+      if (!data[row * size + col]) {
+        col++
+        continue
+      }
+      const start = col
+      while (col < size && data[row * size + col]) col++
+      const x = box.left + (QUIET_ZONE + start) * module
+      const y = top - (QUIET_ZONE + row + 1) * module
+      out.push(`${n(x)} ${n(y)} ${n((col - start) * module)} ${n(module)} re`)
+    }
+  }
+  out.push('f', 'Q')
+  return out.join('\n')
+}

@@ -1,0 +1,51 @@
+import uploads from '#config/uploads'
+import { type TaskOutcome, WorkerPool, runIsolated, siblingModule } from '#core/services/worker_pool'
+import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
+import type { ImageFormat } from '#templates/services/rasterize'
+import type { SourceKind } from '#templates/services/template_source'
+import type { NormaliseUploadOutput, RenderPreviewOutput } from '#templates/services/template_tasks'
+import type { NormalisedBranding } from '#templates/services/branding_image'
+
+/**
+ * The web process's side of template work: everything here hands the work
+ * to worker threads and waits, so the event loop keeps serving requests.
+ * Uploads (possibly hostile) get a fresh thread each; previews share a pool.
+ */
+
+const TASKS = siblingModule(import.meta.url, 'template_tasks')
+
+let pool: WorkerPool | null = null
+
+function renderPool() {
+  pool ??= new WorkerPool(TASKS, { size: 2, maxHeapMb: 384, idleMs: 60_000 })
+  return pool
+}
+
+/** For tests and shutdown. */
+export async function closeRenderPool() {
+  const current = pool
+  pool = null
+  await current?.close()
+}
+
+export function normaliseUpload(bytes: Uint8Array, kind: SourceKind, page: number): Promise<TaskOutcome<NormaliseUploadOutput>> {
+  return runIsolated<NormaliseUploadOutput>(
+    TASKS,
+    'normaliseUpload',
+    { bytes, kind, page, previewWidth: uploads.previewWidth },
+    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb }
+  )
+}
+
+export function normaliseBranding(bytes: Uint8Array): Promise<TaskOutcome<NormalisedBranding>> {
+  return runIsolated<NormalisedBranding>(
+    TASKS,
+    'normaliseBranding',
+    { bytes, maxSide: uploads.brandingMaxSide },
+    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb }
+  )
+}
+
+export function renderPreview(snapshot: TemplateSnapshot, row: DataRow, image: { width: number; format: ImageFormat } | null) {
+  return renderPool().run<RenderPreviewOutput>('renderPreview', { snapshot, row, image }, { timeoutMs: uploads.processingTimeoutMs })
+}

@@ -4,4 +4,5 @@
 import '#core/routes'
 import '#identity/routes'
 import '#orgs/routes'
+import '#templates/routes'
 import '#api/routes'

@@ -2,10 +2,25 @@ import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 
 const OrgController = () => import('#api/controllers/org_controller')
+const TemplatesController = () => import('#api/controllers/templates_controller')
+const TemplateFieldsController = () => import('#api/controllers/template_fields_controller')
+const TemplateArchivesController = () => import('#api/controllers/template_archives_controller')
+const TemplateActivationsController = () => import('#api/controllers/template_activations_controller')
+const TemplateFilesController = () => import('#api/controllers/template_files_controller')
 
 router
   .group(() => {
     router.get('/org', [OrgController, 'show']).as('org.show')
+
+    router.get('/templates', [TemplatesController, 'index']).as('templates.index')
+    router.post('/templates', [TemplatesController, 'store']).as('templates.store')
+    router.get('/templates/:id', [TemplatesController, 'show']).as('templates.show')
+    router.put('/templates/:id/fields', [TemplateFieldsController, 'update']).as('template_fields.update')
+    router.post('/templates/:id/archive', [TemplateArchivesController, 'store']).as('template_archives.store')
+    router.delete('/templates/:id/archive', [TemplateArchivesController, 'destroy']).as('template_archives.destroy')
+    router.post('/templates/:id/activation', [TemplateActivationsController, 'store']).as('template_activations.store')
+    router.delete('/templates/:id/activation', [TemplateActivationsController, 'destroy']).as('template_activations.destroy')
+    router.get('/templates/:id/files/:file', [TemplateFilesController, 'show']).as('template_files.show')
   })
   .prefix('/api/v1')
   .as('api')

@@ -18,8 +18,9 @@ import { generateToken, hashToken } from '#core/services/tokens'
 import type { Permission } from '#orgs/policies/permissions'
 import { actingAs, givenCustomRole, givenMember, givenOrg, givenUser, roleOf } from '#tests/helpers/given'
 import User from '#identity/models/user'
+import { givenBrandingAsset, givenTemplate } from '#tests/helpers/given_templates'
 
-type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory'
+type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory' | 'template' | 'branding_asset'
 
 type Rule =
   | { access: 'public' }
@@ -81,7 +82,35 @@ const MATRIX: Record<string, Rule> = {
   'DELETE /api-keys/:id': { access: 'org', permission: 'api_keys.manage', id: 'api_key' },
   'GET /audit-log': { access: 'org', permission: 'audit.view' },
 
+  'GET /templates': { access: 'org', permission: 'templates.manage' },
+  'GET /templates/new': { access: 'org', permission: 'templates.manage' },
+  'POST /templates': { access: 'org', permission: 'templates.manage' },
+  'GET /templates/:id': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'PUT /templates/:id': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'GET /templates/:id/edit': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'PUT /templates/:id/fields': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'PUT /templates/:id/source': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'POST /templates/:id/activation': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'DELETE /templates/:id/activation': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'POST /templates/:id/archive': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'DELETE /templates/:id/archive': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'POST /templates/:id/previews': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'GET /templates/:id/versions/:number/files/:file': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'GET /settings/branding': { access: 'org', permission: 'org.manage' },
+  'POST /settings/branding': { access: 'org', permission: 'org.manage' },
+  'DELETE /settings/branding/:id': { access: 'org', permission: 'org.manage', id: 'branding_asset' },
+  'GET /settings/branding/:id/image': { access: 'org', permission: 'any', id: 'branding_asset' },
+
   'GET /api/v1/org': { access: 'api' },
+  'GET /api/v1/templates': { access: 'api' },
+  'POST /api/v1/templates': { access: 'api' },
+  'GET /api/v1/templates/:id': { access: 'api' },
+  'PUT /api/v1/templates/:id/fields': { access: 'api' },
+  'POST /api/v1/templates/:id/archive': { access: 'api' },
+  'DELETE /api/v1/templates/:id/archive': { access: 'api' },
+  'POST /api/v1/templates/:id/activation': { access: 'api' },
+  'DELETE /api/v1/templates/:id/activation': { access: 'api' },
+  'GET /api/v1/templates/:id/files/:file': { access: 'api' },
 }
 
 function allRoutes() {
@@ -141,7 +170,11 @@ async function otherOrgRecords() {
     name: 'B own subcategory',
     sortOrder: 100,
   })
+  const { template } = await givenTemplate(org)
+  const asset = await givenBrandingAsset(org)
   const ids: Record<IdKind, string> = {
+    template: template.id,
+    branding_asset: asset.id,
     member: member.id,
     invitation: invitation.id,
     role: role.id,

@@ -1,0 +1,13 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { changeStatus } from '#api/controllers/template_json'
+
+/** `POST /api/v1/templates/:id/activation` activates; `DELETE` puts it back in draft. */
+export default class TemplateActivationsController {
+  store(ctx: HttpContext) {
+    return changeStatus(ctx, 'active')
+  }
+
+  destroy(ctx: HttpContext) {
+    return changeStatus(ctx, 'draft')
+  }
+}

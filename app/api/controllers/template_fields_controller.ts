@@ -1,0 +1,39 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
+import SaveTemplateFields from '#templates/actions/save_template_fields'
+import OrgTemplates from '#templates/queries/org_templates'
+import { templateFieldsValidator } from '#templates/validators/template_fields'
+import { fail, loaded, notFound, origin, templateJson } from '#api/controllers/template_json'
+
+export default class TemplateFieldsController {
+  /** `PUT /api/v1/templates/:id/fields`: a new immutable version with these fields. */
+  async update(ctx: HttpContext) {
+    const { apiOrg, params, request, response } = ctx
+    const exists = await OrgTemplates.find(apiOrg, params.id)
+    if (!exists) return notFound(response)
+    const input = await request.validateUsing(templateFieldsValidator)
+    const result = await SaveTemplateFields.handle({
+      org: apiOrg,
+      templateId: exists.id,
+      fields: input.fields,
+      baseVersion: input.base_version,
+      actorUserId: null,
+      origin: origin(ctx),
+      via: 'api',
+    })
+    switch (result.kind) {
+      case 'saved':
+        return templateJson((await loaded(apiOrg, exists.id))!)
+      case 'invalid':
+        return fail(response, 422, result.problems.map((p) => ({ code: p.code, message: p.message, field: p.field })))
+      case 'archived':
+        return fail(response, 409, [{ code: 'E_TEMPLATE_ARCHIVED', message: 'The template is archived; restore it before changing its fields.' }])
+      case 'stale':
+        return fail(response, 409, [{ code: 'E_VERSION_CONFLICT', message: `The template is at version ${result.currentVersion}, not the base_version sent.`, field: 'base_version' }])
+      case 'not_found':
+        return notFound(response)
+      default:
+        return unhandled(result)
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import router from '@adonisjs/core/services/router'
+import { appUrl } from '#config/app'
+import { unhandled } from '#core/services/exhaustive'
+import ChangeTemplateStatus from '#templates/actions/change_template_status'
+import type CertificateTemplate from '#templates/models/certificate_template'
+import OrgTemplates from '#templates/queries/org_templates'
+import { fieldJson } from '#templates/services/designer_data'
+
+export type ApiError = { code: string; message: string; field?: string }
+
+export function fail(response: HttpContext['response'], status: number, errors: ApiError[]) {
+  return response.status(status).send({ errors })
+}
+
+export function notFound(response: HttpContext['response']) {
+  return fail(response, 404, [{ code: 'E_NOT_FOUND', message: 'Resource not found' }])
+}
+
+/** A template as the API shows it: the contract's fields plus taxonomy keys, timestamps and a preview link. */
+export function templateJson(template: CertificateTemplate) {
+  const version = template.currentVersion
+  const files = (file: string) =>
+    `${appUrl}${router.builder().params({ id: template.id, file }).make('api.template_files.show')}`
+  return {
+    id: template.id,
+    name: template.name,
+    status: template.status,
+    category_key: template.category?.key ?? null,
+    subcategory_key: template.subcategory?.key ?? null,
+    created_at: template.createdAt.toUTC().toISO(),
+    updated_at: template.updatedAt.toUTC().toISO(),
+    current_version: version
+      ? {
+          id: version.id,
+          number: version.versionNumber,
+          page_width: version.pageWidth,
+          page_height: version.pageHeight,
+          page: version.meta.page,
+          page_count: version.meta.page_count,
+          created_at: version.createdAt.toUTC().toISO(),
+          fields: version.fields.map(fieldJson),
+          preview_url: files(version.previewFileId ? 'preview' : 'background'),
+          source_url: files('source'),
+        }
+      : null,
+  }
+}
+
+export async function loaded(org: HttpContext['apiOrg'], id: string) {
+  return OrgTemplates.findWithCurrent(org, id)
+}
+
+export const origin = ({ request }: HttpContext) => ({ ip: request.ip(), userAgent: request.header('user-agent') ?? null })
+
+
+/** Archive, restore, activate, deactivate: the template as it is afterwards, or why not. */
+export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' | 'draft') {
+  const { apiOrg, params, response } = ctx
+  const result = await ChangeTemplateStatus.handle({ org: apiOrg, templateId: params.id, to, actorUserId: null, origin: origin(ctx), via: 'api' })
+  switch (result.kind) {
+    case 'changed':
+    case 'unchanged':
+      return templateJson((await loaded(apiOrg, result.template.id))!)
+    case 'no_fields':
+      return fail(response, 409, [{ code: 'E_TEMPLATE_HAS_NO_FIELDS', message: 'Place at least one field before activating the template.' }])
+    case 'archived':
+      return fail(response, 409, [{ code: 'E_TEMPLATE_ARCHIVED', message: 'Restore the template (DELETE /archive) before activating it.' }])
+    case 'not_found':
+      return notFound(response)
+    default:
+      return unhandled(result)
+  }
+}

@@ -1,0 +1,58 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import drive from '@adonisjs/drive/services/main'
+import type StoredFile from '#core/models/stored_file'
+
+/**
+ * Sends a stored object to the client: the caller has already checked the
+ * permission and loaded the row through the org. The file name is the
+ * server's choice (never the path), encoded per RFC 6266 / RFC 8187 so a
+ * Hindi or Tamil template name survives; the type is the one recorded at
+ * upload (detected from the bytes), with `nosniff` so browsers keep to it.
+ */
+
+/** Characters kept as they are in the quoted ASCII fallback name. */
+const ASCII_SAFE = /[^A-Za-z0-9._ -]/g
+
+/** `Content-Disposition` for a name: an ASCII `filename` fallback and the exact UTF-8 `filename*`. */
+export function contentDisposition(type: 'inline' | 'attachment', filename: string) {
+  const clean = filename.replace(/[\u0000-\u001f\u007f/\\]/g, '').trim() || 'download'
+  const fallback = clean.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(ASCII_SAFE, '_')
+  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`
+}
+
+/** "Annual Award — 2026!" → "annual-award-2026"; letters of every script are kept. */
+export function fileSlug(text: string, fallback = 'file') {
+  const slug = text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+  return slug || fallback
+}
+
+export interface SendFileOptions {
+  /** The name the browser saves it under. */
+  filename: string
+  /** Shown in the page (images, PDF previews) instead of saved. */
+  inline?: boolean
+  /** Private caching for immutable objects (previews of a version never change). */
+  maxAgeSeconds?: number
+}
+
+export async function sendStoredFile({ request, response }: HttpContext, file: StoredFile, options: SendFileOptions) {
+  const etag = `"${file.checksum}"`
+  response.header('Content-Type', file.mimeType)
+  response.header('Content-Disposition', contentDisposition(options.inline ? 'inline' : 'attachment', options.filename))
+  response.header('X-Content-Type-Options', 'nosniff')
+  response.header('ETag', etag)
+  response.header('Cache-Control', options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache')
+  if (request.header('if-none-match') === etag) {
+    response.status(304)
+    return response.send('')
+  }
+  response.header('Content-Length', String(file.sizeBytes))
+  const stream = await drive.use().getStream(file.path)
+  return response.stream(stream)
+}

@@ -1,0 +1,62 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { unhandled } from '#core/services/exhaustive'
+import { formatBytes } from '#core/services/file_type'
+import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import ReplaceTemplateSource from '#templates/actions/replace_template_source'
+import { labelFor } from '#templates/services/field_rules'
+import { sourceProblemMessage } from '#templates/services/source_upload'
+import { templateSourceValidator } from '#templates/validators/template'
+import { notFound, readUpload } from '#templates/controllers/upload_support'
+
+/** A new page for a template: another file, or another page of the PDF already uploaded. Either way a new version. */
+export default class TemplateSourcesController {
+  async update(ctx: HttpContext) {
+    const { org, actor, bouncer, params, request, response, session } = ctx
+    await bouncer.authorize('allows', 'templates.manage')
+    const input = await request.validateUsing(templateSourceValidator)
+    const upload = await readUpload(ctx)
+    const back = () => response.redirect().toRoute('templates.templates.show', { id: params.id })
+    if (upload.kind === 'too_large') {
+      flashFieldError(ctx, 'file', `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`)
+      return back()
+    }
+    const result = await ReplaceTemplateSource.handle({
+      org,
+      templateId: params.id,
+      upload: upload.kind === 'ok' ? upload : null,
+      page: input.page ?? 1,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
+    switch (result.kind) {
+      case 'replaced': {
+        const moved = result.movedFields.length
+          ? ` ${result.movedFields.map(labelFor).join(', ')} did not fit on the new page and ${result.movedFields.length === 1 ? 'was' : 'were'} moved onto it: check ${result.movedFields.length === 1 ? 'its' : 'their'} position.`
+          : ''
+        session.flash('success', `New page saved as version ${result.version.versionNumber}; the fields were kept.${moved}`)
+        return back()
+      }
+      case 'not_found':
+        throw notFound()
+      case 'archived':
+        session.flash('error', 'This template is archived. Restore it before changing its page.')
+        return back()
+      case 'no_original':
+        flashFieldError(ctx, 'file', 'Choose a file to upload.')
+        return back()
+      case 'page_out_of_range':
+        flashFieldError(ctx, 'page', sourceProblemMessage(result))
+        return back()
+      case 'too_large':
+      case 'unsupported_type':
+      case 'encrypted':
+      case 'empty':
+      case 'unreadable':
+      case 'too_complex':
+        flashFieldError(ctx, 'file', sourceProblemMessage(result))
+        return back()
+      default:
+        return unhandled(result)
+    }
+  }
+}

@@ -10,13 +10,13 @@ import type StoredFile from '#core/models/stored_file'
  * upload (detected from the bytes), with `nosniff` so browsers keep to it.
  */
 
-/** Characters kept as they are in the quoted ASCII fallback name. */
-const ASCII_SAFE = /[^A-Za-z0-9._ -]/g
+/** Runs of characters replaced by one underscore in the quoted ASCII fallback name. */
+const ASCII_UNSAFE = /[^A-Za-z0-9._ -]+/g
 
 /** `Content-Disposition` for a name: an ASCII `filename` fallback and the exact UTF-8 `filename*`. */
 export function contentDisposition(type: 'inline' | 'attachment', filename: string) {
   const clean = filename.replace(/[\u0000-\u001f\u007f/\\]/g, '').trim() || 'download'
-  const fallback = clean.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(ASCII_SAFE, '_')
+  const fallback = clean.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(ASCII_UNSAFE, '_')
   const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`
 }

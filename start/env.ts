@@ -43,6 +43,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   UPLOAD_MAX_BYTES: Env.schema.number.optional(),
   FILE_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
   FILE_PROCESSING_MAX_HEAP_MB: Env.schema.number.optional(),
+  FILE_PROCESSING_MAX_RSS_MB: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { Worker } from 'node:worker_threads'
 
 /**
  * Heavy work (PDF parsing and rendering, spreadsheet parsing, zipping) runs
- * in worker threads, never on the web process's event loop. A task module
+ * off the web process's event loop: trusted work in a pool of worker
+ * threads, a possibly hostile file in a child process (`runIsolated`). A task module
  * exports `tasks = { name: async (input) => output }`; the pool runs a task
  * in one of its threads with a time limit and a heap limit, and a thread
  * that overran either is terminated and replaced, so a hostile file costs a
@@ -17,6 +20,8 @@ export type TaskOutcome<T> =
   | { kind: 'timeout'; afterMs: number }
   | { kind: 'out_of_memory' }
   | { kind: 'failed'; message: string }
+  /** The process running it died (a native crash on a malformed file). */
+  | { kind: 'crashed'; signal: string | null; code: number | null }
 
 export interface PoolOptions {
   /** Threads at most (default: the number of cores, at most 4). */
@@ -220,14 +225,87 @@ export class WorkerPool {
   }
 }
 
-/** One task in a thread of its own, terminated afterwards: for input that may be hostile. */
-export async function runIsolated<T>(moduleUrl: URL, task: string, input: unknown, options: RunOptions & { maxHeapMb: number }) {
-  const pool = new WorkerPool(moduleUrl, { size: 1, maxHeapMb: options.maxHeapMb, idleMs: 1 })
+/**
+ * The child process side of `runIsolated`: load the task module (through the
+ * TypeScript loader in development), run one task, send the result, exit.
+ */
+function childCode() {
+  return `
+process.on('message', async ({ module, hook, task, input }) => {
   try {
-    return await pool.run<T>(task, input, options)
-  } finally {
-    await pool.close()
+    if (hook) await import(hook)
+    const mod = await import(module)
+    const fn = mod.tasks[task]
+    if (typeof fn !== 'function') throw new Error('unknown task ' + task)
+    const value = await fn(input)
+    process.send({ ok: true, value }, () => process.exit(0))
+  } catch (error) {
+    process.send({ ok: false, message: error && error.message ? error.message : String(error) }, () => process.exit(0))
   }
+})
+`
+}
+
+/** Resident memory of a process, MB, from /proc (Linux); null where there is no /proc. */
+function rssOf(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const match = /VmRSS:\s+(\d+) kB/.exec(status)
+    return match ? Number(match[1]) / 1024 : null
+  } catch {
+    return null
+  }
+}
+
+export interface IsolatedOptions extends RunOptions {
+  /** V8 heap of the child, MB. */
+  maxHeapMb: number
+  /** Resident memory of the child (native buffers and decoders included), MB; checked every 50 ms. */
+  maxRssMb?: number
+}
+
+/**
+ * One task in a child process of its own, for input that may be hostile:
+ * native code that crashes on a malformed file (image decoders do), a parser
+ * that loops, or one that eats memory ends that process only. The time
+ * limit, a V8 heap limit and a resident-memory ceiling are enforced from
+ * here; the web process's memory does not grow with the child's.
+ */
+export function runIsolated<T>(moduleUrl: URL, task: string, input: unknown, options: IsolatedOptions): Promise<TaskOutcome<T>> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [`--max-old-space-size=${options.maxHeapMb}`, '-e', childCode()], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    })
+    let settled = false
+    let stderr = ''
+    const finish = (outcome: TaskOutcome<T>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      clearInterval(watch)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      resolve(outcome)
+    }
+    const timer = setTimeout(() => finish({ kind: 'timeout', afterMs: options.timeoutMs }), options.timeoutMs)
+    const limit = options.maxRssMb ?? options.maxHeapMb + 256
+    const watch = setInterval(() => {
+      const rss = child.pid ? rssOf(child.pid) : null
+      if (rss !== null && rss > limit) finish({ kind: 'out_of_memory' })
+    }, 50)
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8')
+    })
+    child.on('message', (message: { ok: boolean; value?: T; message?: string }) => {
+      finish(message.ok ? { kind: 'ok', value: message.value as T } : { kind: 'failed', message: message.message ?? 'failed' })
+    })
+    child.on('error', (error) => finish({ kind: 'failed', message: error.message }))
+    child.on('exit', (code, signal) => {
+      if (/heap out of memory|Allocation failed/i.test(stderr)) finish({ kind: 'out_of_memory' })
+      else finish({ kind: 'crashed', signal, code })
+    })
+    child.send({ module: moduleUrl.href, hook: hookFor(moduleUrl), task, input })
+  })
 }
 
 /** The URL of a sibling module, with the extension this module was loaded with (.ts in development, .js when built). */

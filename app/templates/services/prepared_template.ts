@@ -126,7 +126,9 @@ export class PreparedTemplate {
       if (field.type !== 'image' || !field.assetId) continue
       const image = snapshot.images[field.assetId]
       if (!image) continue
-      const embedded = image.mime === 'image/png' ? await doc.embedPng(image.bytes) : await doc.embedJpg(image.bytes)
+      // A copy: pdf-lib's JPEG reader ignores the offset of a view into a larger buffer.
+      const bytes = new Uint8Array(image.bytes)
+      const embedded = image.mime === 'image/png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes)
       const name = `AXI${++imageIndex}`
       pdfPage.node.setXObject(PDFName.of(name), embedded.ref)
       const scale = Math.min(field.width / embedded.width, field.height / embedded.height)

@@ -47,6 +47,8 @@ export async function prepareSource(upload: TemplateUpload, page: number): Promi
       return { kind: 'too_complex', why: 'memory' }
     case 'failed':
       return { kind: 'unreadable', reason: outcome.message }
+    case 'crashed':
+      return { kind: 'unreadable', reason: 'its data is damaged' }
     case 'ok':
       break
   }

@@ -8,8 +8,9 @@ import type { NormalisedBranding } from '#templates/services/branding_image'
 
 /**
  * The web process's side of template work: everything here hands the work
- * to worker threads and waits, so the event loop keeps serving requests.
- * Uploads (possibly hostile) get a fresh thread each; previews share a pool.
+ * off the event loop and waits, so it keeps serving requests. Uploads
+ * (possibly hostile) get a child process each; previews share a pool of
+ * worker threads.
  */
 
 const TASKS = siblingModule(import.meta.url, 'template_tasks')
@@ -33,7 +34,7 @@ export function normaliseUpload(bytes: Uint8Array, kind: SourceKind, page: numbe
     TASKS,
     'normaliseUpload',
     { bytes, kind, page, previewWidth: uploads.previewWidth },
-    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb }
+    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb, maxRssMb: uploads.processingMaxRssMb }
   )
 }
 
@@ -42,7 +43,7 @@ export function normaliseBranding(bytes: Uint8Array): Promise<TaskOutcome<Normal
     TASKS,
     'normaliseBranding',
     { bytes, maxSide: uploads.brandingMaxSide },
-    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb }
+    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb, maxRssMb: uploads.processingMaxRssMb }
   )
 }
 

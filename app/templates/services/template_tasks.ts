@@ -13,6 +13,13 @@ import { type NormalisedBranding, normaliseBrandingImage } from '#templates/serv
 console.warn = () => {}
 console.log = () => {}
 
+/**
+ * Bytes arrive as views into a larger buffer after crossing a process or
+ * thread boundary; pdf-lib's JPEG reader ignores a view's offset, so every
+ * input gets a buffer of its own first.
+ */
+const own = (bytes: Uint8Array) => new Uint8Array(bytes)
+
 export interface NormaliseUploadInput {
   bytes: Uint8Array
   kind: SourceKind
@@ -39,7 +46,8 @@ export interface RenderPreviewOutput {
 export const tasks = {
   /** Upload → normalised one-page PDF + a picture of it. Run isolated: the bytes may be hostile. */
   async normaliseUpload(input: NormaliseUploadInput): Promise<NormaliseUploadOutput> {
-    const result = input.kind === 'pdf' ? await normalisePdf(input.bytes, input.page) : await normaliseImage(input.bytes, input.kind)
+    const bytes = own(input.bytes)
+    const result = input.kind === 'pdf' ? await normalisePdf(bytes, input.page) : await normaliseImage(bytes, input.kind)
     if (result.kind !== 'ok') return result
     const background = await rasterizePage(result.source.pdf, { width: input.previewWidth, format: 'png' })
     return { kind: 'ok', source: result.source, background }
@@ -54,11 +62,11 @@ export const tasks = {
   },
 
   async rasterize(input: { pdf: Uint8Array; width: number; format: ImageFormat }): Promise<RasterImage> {
-    return rasterizePage(input.pdf, { width: input.width, format: input.format })
+    return rasterizePage(own(input.pdf), { width: input.width, format: input.format })
   },
 
   /** A branding upload decoded, checked and re-encoded (metadata dropped). Run isolated. */
   async normaliseBranding(input: { bytes: Uint8Array; maxSide: number }): Promise<NormalisedBranding> {
-    return normaliseBrandingImage(input.bytes, input.maxSide)
+    return normaliseBrandingImage(own(input.bytes), input.maxSide)
   },
 }

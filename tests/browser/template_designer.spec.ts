@@ -1,0 +1,173 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import { test } from '@japa/runner'
+import testUtils from '@adonisjs/core/services/test_utils'
+import type { Page } from 'playwright-core'
+import CertificateTemplate from '#templates/models/certificate_template'
+import CertificateTemplateVersion from '#templates/models/certificate_template_version'
+import { pageProblems, visit } from '#tests/helpers/browser'
+import { logInThroughForm } from '#tests/helpers/browser_login'
+import { givenOrg } from '#tests/helpers/given'
+import { designPdf, givenBrandingAsset } from '#tests/helpers/given_templates'
+import { inspectPage } from '#tests/helpers/pdf_inspect'
+import { decodeQr } from '#tests/helpers/qr'
+import { extractText, rasterizePage } from '#templates/services/rasterize'
+
+/** Drags a palette button onto the page at a fraction of its width and height. */
+async function dragOntoPage(page: Page, type: string, fx: number, fy: number) {
+  const source = (await page.locator(`[data-add="${type}"]`).boundingBox())!
+  const stage = (await page.locator('#designer-stage').boundingBox())!
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(stage.x + stage.width * fx, stage.y + stage.height * fy, { steps: 12 })
+  await page.mouse.up()
+}
+
+/** Drags a placed field by some pixels. */
+async function dragField(page: Page, key: string, dx: number, dy: number) {
+  const box = (await page.locator(`.designer-field[data-key="${key}"]`).boundingBox())!
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy, { steps: 10 })
+  await page.mouse.up()
+}
+
+/** The selected field's box as the properties panel shows it, in points. */
+async function panelBox(page: Page) {
+  const value = async (id: string) => Number(await page.locator(id).inputValue())
+  return { x: await value('#prop-x'), y: await value('#prop-y'), width: await value('#prop-width'), height: await value('#prop-height') }
+}
+
+test.group('Template designer in the browser', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('upload a PDF, drag a name and a QR code into place, save, and the downloaded preview draws them exactly there', async ({ assert, cleanup }) => {
+    const { org, owner } = await givenOrg({ name: 'Designer Academy' })
+    const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
+    await writeFile(file, await designPdf())
+
+    const { page } = await visit('/login', cleanup)
+    await page.setViewportSize({ width: 1440, height: 1000 })
+    await logInThroughForm(page, owner.email)
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click()
+    await page.getByRole('link', { name: 'New template' }).click()
+    await page.getByLabel('Template name').fill('Course completion 2026')
+    await page.getByLabel('Design file').setInputFiles(file)
+    await page.getByRole('button', { name: 'Upload and continue' }).click()
+    await page.waitForURL('**/edit')
+    assert.include(await page.locator('#flash').innerText(), 'Template “Course completion 2026” created')
+    await page.locator('#designer-background').evaluate((img: any) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r))))
+
+    // A name field, dropped on the page and then dragged a little further.
+    await dragOntoPage(page, 'text', 0.5, 0.45)
+    await page.locator('.designer-field[data-key="recipient_name"]').waitFor()
+    await dragField(page, 'recipient_name', 30, 40)
+    await page.getByLabel('Font').selectOption('noto-serif')
+    const name = await panelBox(page)
+
+    // A QR code near the bottom right corner.
+    await dragOntoPage(page, 'qrcode', 0.82, 0.75)
+    await page.locator('.designer-field[data-key="verification_url"]').waitFor()
+    const qr = await panelBox(page)
+    assert.equal(qr.width, qr.height, 'QR boxes are square')
+
+    await page.locator('#designer-dirty').waitFor()
+    await page.getByRole('button', { name: 'Save as version 2' }).click()
+    await page.getByText('Saved as version 2.').waitFor()
+
+    // What was saved is what the panel showed.
+    const template = await CertificateTemplate.query().where('organization_id', org.id).firstOrFail()
+    const version = await CertificateTemplateVersion.query().where('id', template.currentVersionId!).preload('fields').firstOrFail()
+    const saved = Object.fromEntries(version.fields.map((f) => [f.fieldKey, f.config]))
+    assert.deepInclude(saved.recipient_name, { ...name, font_family: 'noto-serif' })
+    assert.deepInclude(saved.verification_url, qr)
+
+    // The preview PDF the user downloads, with a name typed in.
+    await page.getByLabel('Recipient name', { exact: true }).fill('अनन्या गुप्ता')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download sample PDF' }).click()])
+    const pdf = new Uint8Array(await readFile((await download.path())!))
+    assert.equal(await extractText(pdf), 'Certificate of Completionअनन्या गुप्ता')
+
+    const { glyphs, rects, pageHeight } = await inspectPage(pdf)
+    // The name is centred in its box (within 1 pt) and sits inside it.
+    const size = glyphs[0].fontSize
+    const left = glyphs[0].x
+    const last = glyphs.at(-1)!
+    const right = last.x + (last.width / 1000) * size
+    assert.closeTo((left + right) / 2, name.x + name.width / 2, 1)
+    const baselineFromTop = pageHeight - glyphs[0].y
+    assert.isAbove(baselineFromTop, name.y)
+    assert.isBelow(baselineFromTop, name.y + name.height)
+    // The QR code's white square is exactly the box (within 1 pt).
+    const square = rects.find((r) => r.color.join() === '1,1,1' && Math.abs(r.width - qr.width) < 1)!
+    assert.closeTo(square.x, qr.x, 1)
+    assert.closeTo(pageHeight - (square.y + square.height), qr.y, 1)
+    assert.closeTo(square.width, qr.width, 1)
+
+    // And a phone reads it.
+    const png = await rasterizePage(pdf, { width: 1600, format: 'png' })
+    assert.match((await decodeQr(png.bytes))?.data ?? '', /\/v\/sample-preview-not-a-certificate$/)
+
+    // The on-screen preview draws too.
+    await page.getByRole('button', { name: 'Draw preview' }).click()
+    await page.locator('#preview-image:not([hidden])').waitFor()
+    assert.isAbove(await page.locator('#preview-image').evaluate((img: any) => img.naturalWidth), 1000)
+
+    assert.deepEqual(pageProblems(page), [])
+  }).timeout(120_000)
+
+  test('keyboard nudging moves the selected field by points and Delete removes it', async ({ assert, cleanup }) => {
+    const { owner } = await givenOrg()
+    const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
+    await writeFile(file, await designPdf())
+    const { page } = await visit('/login', cleanup)
+    await page.setViewportSize({ width: 1440, height: 1000 })
+    await logInThroughForm(page, owner.email)
+    await page.goto('/templates/new')
+    await page.getByLabel('Template name').fill('Keyboard design')
+    await page.getByLabel('Design file').setInputFiles(file)
+    await page.getByRole('button', { name: 'Upload and continue' }).click()
+    await page.waitForURL('**/edit')
+
+    await page.getByRole('button', { name: 'Date' }).click()
+    const field = page.locator('.designer-field[data-key="issue_date"]')
+    await field.waitFor()
+    const before = await panelBox(page)
+    await field.focus()
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('Shift+ArrowDown')
+    await page.keyboard.press('Alt+ArrowRight')
+    const after = await panelBox(page)
+    assert.deepEqual(after, { x: before.x + 1, y: before.y + 10, width: before.width + 1, height: before.height })
+    await page.keyboard.press('Delete')
+    assert.equal(await page.locator('.designer-field').count(), 0)
+    assert.deepEqual(pageProblems(page), [])
+  }).timeout(60_000)
+
+  test('a branding image added in settings is placed as an image field', async ({ assert, cleanup }) => {
+    const { org, owner } = await givenOrg()
+    await givenBrandingAsset(org, { name: 'Director signature' })
+    const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
+    await writeFile(file, await designPdf())
+    const { page } = await visit('/login', cleanup)
+    await page.setViewportSize({ width: 1440, height: 1000 })
+    await logInThroughForm(page, owner.email)
+    await page.goto('/templates/new')
+    await page.getByLabel('Template name').fill('Signed design')
+    await page.getByLabel('Design file').setInputFiles(file)
+    await page.getByRole('button', { name: 'Upload and continue' }).click()
+    await page.waitForURL('**/edit')
+    await dragOntoPage(page, 'image', 0.3, 0.8)
+    const image = page.locator('.designer-field-image img')
+    await image.waitFor()
+    const width = await image.evaluate(
+      (img: any) => (img.complete && img.naturalWidth ? img.naturalWidth : new Promise((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth))))
+    )
+    assert.isAbove(width as number, 100)
+    await page.getByRole('button', { name: 'Save as version 2' }).click()
+    await page.getByText('Saved as version 2.').waitFor()
+    assert.deepEqual(pageProblems(page), [])
+  }).timeout(60_000)
+})

@@ -1,10 +1,16 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import drive from '@adonisjs/drive/services/main'
 import type StoredFile from '#core/models/stored_file'
+import { storageDisk } from '#config/drive'
+
+/** How long a redirect to the bucket stays valid: long enough to start the download, too short to share. */
+export const SIGNED_URL_TTL = '5 minutes'
 
 /**
  * Sends a stored object to the client: the caller has already checked the
- * permission and loaded the row through the org. The file name is the
+ * permission and loaded the row through the org. From local disk it is
+ * streamed; from a bucket the client is redirected to a signed URL that
+ * expires in five minutes. The file name is the
  * server's choice (never the path), encoded per RFC 6266 / RFC 8187 so a
  * Hindi or Tamil template name survives; the type is the one recorded at
  * upload (detected from the bytes), with `nosniff` so browsers keep to it.
@@ -42,9 +48,16 @@ export interface SendFileOptions {
 }
 
 export async function sendStoredFile({ request, response }: HttpContext, file: StoredFile, options: SendFileOptions) {
+  const disposition = contentDisposition(options.inline ? 'inline' : 'attachment', options.filename)
+  if (storageDisk === 's3') {
+    // The bucket serves the bytes; the signed URL fixes type and name, and expires.
+    const url = await drive.use().getSignedUrl(file.path, { expiresIn: SIGNED_URL_TTL, contentType: file.mimeType, contentDisposition: disposition })
+    response.header('Cache-Control', 'no-store')
+    return response.redirect(url)
+  }
   const etag = `"${file.checksum}"`
   response.header('Content-Type', file.mimeType)
-  response.header('Content-Disposition', contentDisposition(options.inline ? 'inline' : 'attachment', options.filename))
+  response.header('Content-Disposition', disposition)
   response.header('X-Content-Type-Options', 'nosniff')
   response.header('ETag', etag)
   response.header('Cache-Control', options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache')

@@ -141,6 +141,19 @@ test.group('Template designer in the browser', (group) => {
     await page.keyboard.press('Alt+ArrowRight')
     const after = await panelBox(page)
     assert.deepEqual(after, { x: before.x + 1, y: before.y + 10, width: before.width + 1, height: before.height })
+
+    // Handles resize from any side: the left edge moves, the right one stays.
+    const scale = (await page.locator('#designer-stage').boundingBox())!.width / 841.89
+    const west = (await field.locator('[data-handle="w"]').boundingBox())!
+    await page.mouse.move(west.x + west.width / 2, west.y + west.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(west.x + west.width / 2 - 40 * scale, west.y + west.height / 2, { steps: 8 })
+    await page.mouse.up()
+    const widened = await panelBox(page)
+    assert.closeTo(widened.x, after.x - 40, 1)
+    assert.closeTo(widened.x + widened.width, after.x + after.width, 0.5)
+
+    await field.focus()
     await page.keyboard.press('Delete')
     assert.equal(await page.locator('.designer-field').count(), 0)
     assert.deepEqual(pageProblems(page), [])

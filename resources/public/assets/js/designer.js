@@ -126,11 +126,13 @@
             box.append(img)
           }
         }
-        const handle = document.createElement('span')
-        handle.className = 'designer-handle'
-        handle.dataset.handle = 'se'
-        handle.setAttribute('aria-hidden', 'true')
-        box.append(handle)
+        for (const direction of ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w']) {
+          const handle = document.createElement('span')
+          handle.className = `designer-handle designer-handle-${direction}`
+          handle.dataset.handle = direction
+          handle.setAttribute('aria-hidden', 'true')
+          box.append(handle)
+        }
         layer.append(box)
 
         const item = document.createElement('li')
@@ -320,13 +322,48 @@
         if (!moved && Math.abs(dx) * scale() < 2 && Math.abs(dy) * scale() < 2) return
         moved = true
         if (handle) {
-          const right = snap('v', start.x + start.width + dx, 0, index)
-          const bottom = snap('h', start.y + start.height + dy, 0, index)
-          field.width = round(clamp(right.start - field.x, data.limits.minBoxSide, page.width - field.x))
-          field.height = round(clamp(bottom.start - field.y, data.limits.minBoxSide, page.height - field.y))
-          if (field.type === 'qrcode' && !e.shiftKey) field.height = field.width = round(Math.min(field.width, page.height - field.y))
-          showGuide('v', right.line)
-          showGuide('h', bottom.line)
+          const direction = handle.dataset.handle
+          const min = data.limits.minBoxSide
+          let left = start.x
+          let top = start.y
+          let right = start.x + start.width
+          let bottom = start.y + start.height
+          let vLine = null
+          let hLine = null
+          if (direction.includes('e')) {
+            const snapped = snap('v', clamp(right + dx, left + min, page.width), 0, index)
+            right = clamp(snapped.start, left + min, page.width)
+            vLine = snapped.line
+          }
+          if (direction.includes('w')) {
+            const snapped = snap('v', clamp(left + dx, 0, right - min), 0, index)
+            left = clamp(snapped.start, 0, right - min)
+            vLine = snapped.line
+          }
+          if (direction.includes('s')) {
+            const snapped = snap('h', clamp(bottom + dy, top + min, page.height), 0, index)
+            bottom = clamp(snapped.start, top + min, page.height)
+            hLine = snapped.line
+          }
+          if (direction.includes('n')) {
+            const snapped = snap('h', clamp(top + dy, 0, bottom - min), 0, index)
+            top = clamp(snapped.start, 0, bottom - min)
+            hLine = snapped.line
+          }
+          if (field.type === 'qrcode' && !e.shiftKey) {
+            // QR codes stay square: the larger change wins, within the page.
+            const side = Math.min(Math.max(right - left, bottom - top), direction.includes('w') ? right : page.width - left, direction.includes('n') ? bottom : page.height - top)
+            if (direction.includes('w')) left = right - side
+            else right = left + side
+            if (direction.includes('n')) top = bottom - side
+            else bottom = top + side
+          }
+          field.x = round(left)
+          field.y = round(top)
+          field.width = round(right - left)
+          field.height = round(bottom - top)
+          showGuide('v', vLine)
+          showGuide('h', hLine)
         } else {
           const x = snap('v', clamp(start.x + dx, 0, page.width - field.width), field.width, index)
           const y = snap('h', clamp(start.y + dy, 0, page.height - field.height), field.height, index)

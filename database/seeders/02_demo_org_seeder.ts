@@ -9,6 +9,10 @@ import SignUp from '#orgs/actions/sign_up'
 import { uniqueUsername } from '#orgs/actions/create_organization'
 import OrganizationMember from '#orgs/models/organization_member'
 import OrganizationRole from '#orgs/models/organization_role'
+import CreateTemplate from '#templates/actions/create_template'
+import SaveTemplateFields from '#templates/actions/save_template_fields'
+import ChangeTemplateStatus from '#templates/actions/change_template_status'
+import { DEMO_FIELDS, demoDesignPdf } from '#database/seeders/demo_template'
 
 export const DEMO_ORG = {
   name: 'Demo Academy',
@@ -101,6 +105,22 @@ export default class extends BaseSeeder {
         )
       }
     })
+
+    // A real template to open in the designer, made as the owner would make it.
+    const created = await CreateTemplate.handle({
+      org,
+      name: 'Course completion',
+      upload: { bytes: await demoDesignPdf(), originalName: 'demo-certificate.pdf' },
+      page: 1,
+      taxonomy: {},
+      actorUserId: owner.id,
+    })
+    if (created.kind === 'created') {
+      await SaveTemplateFields.handle({ org, templateId: created.template.id, fields: DEMO_FIELDS, actorUserId: owner.id })
+      await ChangeTemplateStatus.handle({ org, templateId: created.template.id, to: 'active', actorUserId: owner.id })
+    } else {
+      logger.warn(`demo template skipped: ${created.kind}`)
+    }
 
     logger.info(`demo org "${DEMO_ORG.name}" created; sign in as ${DEMO_OWNER.email}`)
   }

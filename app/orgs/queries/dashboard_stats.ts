@@ -16,8 +16,11 @@ export interface DashboardStatsResult {
   activeMembers: number
   pendingInvitations: number
   activeApiKeys: number
+  /** Templates not archived. */
+  templates: number
   trial: TrialStatus
   checklist: {
+    designedTemplate: boolean
     invitedTeammate: boolean
     createdApiKey: boolean
     completedProfile: boolean
@@ -34,7 +37,8 @@ async function count(query: DatabaseQueryBuilderContract) {
 /** The dashboard's numbers for one org, all counted from real rows. */
 export default class DashboardStats {
   static async for(org: Organization, now = DateTime.now()): Promise<DashboardStatsResult> {
-    const [activeMembers, pendingInvitations, activeApiKeys] = await Promise.all([
+    // Templates are read by table here, not through the templates module (which depends on orgs, not the other way).
+    const [activeMembers, pendingInvitations, activeApiKeys, templates, designedTemplates] = await Promise.all([
       count(
         db.from('organization_members').where('organization_id', org.id).where('status', 'active').whereNull('deleted_at')
       ),
@@ -46,9 +50,18 @@ export default class DashboardStats {
           .where('expires_at', '>', now.toFormat(db.connection().dialect.dateTimeFormat))
       ),
       count(db.from('organization_api_keys').where('organization_id', org.id).whereNull('revoked_at')),
+      count(db.from('certificate_templates').where('organization_id', org.id).whereNot('status', 'archived')),
+      count(
+        db
+          .from('certificate_templates as t')
+          .where('t.organization_id', org.id)
+          .whereNot('t.status', 'archived')
+          .whereExists((fields) => fields.from('certificate_template_fields as f').whereColumn('f.template_version_id', 't.current_version_id'))
+      ),
     ])
 
     const checklist = {
+      designedTemplate: designedTemplates > 0,
       invitedTeammate: activeMembers > 1,
       createdApiKey: activeApiKeys > 0,
       completedProfile: Boolean(org.businessName && org.addressLine1 && org.city && org.postalCode && org.gstin),
@@ -58,6 +71,7 @@ export default class DashboardStats {
       activeMembers,
       pendingInvitations,
       activeApiKeys,
+      templates,
       trial: DashboardStats.trial(org, now),
       checklist,
       checklistDone: Object.values(checklist).filter(Boolean).length,

@@ -21,6 +21,7 @@ async function counts() {
     members: await total('organization_members'),
     roles: await total('organization_roles'),
     audit: await total('app_audit_logs'),
+    templates: await total('certificate_templates'),
   }
 }
 
@@ -61,7 +62,16 @@ test.group('Demo org seeder', (group) => {
       await assert.doesNotReject(() => User.verifyCredentials(teammate.email, DEMO_PASSWORD))
     }
     await assert.rejects(() => User.verifyCredentials(DEMO_OWNER.email, 'not-the-demo-password'))
-  })
+
+    // An active template with its fields, ready to open in the designer.
+    const template = await db.from('certificate_templates').where('organization_id', org.id).firstOrFail()
+    assert.deepInclude(template, { name: 'Course completion', status: 'active', current_version_number: 2 })
+    const fields = await db.from('certificate_template_fields').where('template_version_id', template.current_version_id).orderBy('sort_order')
+    assert.deepEqual(
+      fields.map((f) => f.field_key),
+      ['recipient_name', 'course_name', 'issue_date', 'certificate_number', 'verification_url']
+    )
+  }).timeout(30_000)
 
   test('running it again creates nothing new', async ({ assert }) => {
     await runDemoSeeder()

@@ -12,7 +12,7 @@ import OrganizationRole from '#orgs/models/organization_role'
 import CreateTemplate from '#templates/actions/create_template'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
 import ChangeTemplateStatus from '#templates/actions/change_template_status'
-import { DEMO_FIELDS, demoDesignPdf } from '#database/seeders/demo_template'
+import { DEMO_FIELDS, demoDesignPdf } from '#database/demo_template'
 
 export const DEMO_ORG = {
   name: 'Demo Academy',

@@ -34,6 +34,26 @@ async function dragField(page: Page, key: string, dx: number, dy: number) {
   await page.mouse.up()
 }
 
+/** Fills the new-template form with a generated design and waits for the designer. */
+async function uploadDesign(page: Page, name: string) {
+  const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
+  await writeFile(file, await designPdf())
+  await page.getByLabel('Template name').fill(name)
+  await page.getByLabel('Design file').setInputFiles(file)
+  await page.getByRole('button', { name: 'Upload and continue' }).click()
+  await page.waitForURL('**/edit')
+  await page.locator('#designer-background').evaluate((img: any) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r))))
+}
+
+/** Signed in as `email`, on the new-template form, in a desktop-sized window. */
+async function onNewTemplateForm(email: string, cleanup: (fn: () => Promise<void>) => void) {
+  const { page } = await visit('/login', cleanup)
+  await page.setViewportSize({ width: 1440, height: 1000 })
+  await logInThroughForm(page, email)
+  await page.goto('/templates/new')
+  return page
+}
+
 /** The selected field's box as the properties panel shows it, in points. */
 async function panelBox(page: Page) {
   const value = async (id: string) => Number(await page.locator(id).inputValue())
@@ -45,20 +65,13 @@ test.group('Template designer in the browser', (group) => {
 
   test('upload a PDF, drag a name and a QR code into place, save, and the downloaded preview draws them exactly there', async ({ assert, cleanup }) => {
     const { org, owner } = await givenOrg({ name: 'Designer Academy' })
-    const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
-    await writeFile(file, await designPdf())
-
     const { page } = await visit('/login', cleanup)
     await page.setViewportSize({ width: 1440, height: 1000 })
     await logInThroughForm(page, owner.email)
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click()
     await page.getByRole('link', { name: 'New template' }).click()
-    await page.getByLabel('Template name').fill('Course completion 2026')
-    await page.getByLabel('Design file').setInputFiles(file)
-    await page.getByRole('button', { name: 'Upload and continue' }).click()
-    await page.waitForURL('**/edit')
+    await uploadDesign(page, 'Course completion 2026')
     assert.include(await page.locator('#flash').innerText(), 'Template “Course completion 2026” created')
-    await page.locator('#designer-background').evaluate((img: any) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r))))
 
     // A name field, dropped on the page and then dragged a little further.
     await dragOntoPage(page, 'text', 0.5, 0.45)
@@ -120,16 +133,8 @@ test.group('Template designer in the browser', (group) => {
 
   test('keyboard nudging moves the selected field by points and Delete removes it', async ({ assert, cleanup }) => {
     const { owner } = await givenOrg()
-    const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
-    await writeFile(file, await designPdf())
-    const { page } = await visit('/login', cleanup)
-    await page.setViewportSize({ width: 1440, height: 1000 })
-    await logInThroughForm(page, owner.email)
-    await page.goto('/templates/new')
-    await page.getByLabel('Template name').fill('Keyboard design')
-    await page.getByLabel('Design file').setInputFiles(file)
-    await page.getByRole('button', { name: 'Upload and continue' }).click()
-    await page.waitForURL('**/edit')
+    const page = await onNewTemplateForm(owner.email, cleanup)
+    await uploadDesign(page, 'Keyboard design')
 
     await page.getByRole('button', { name: 'Date' }).click()
     const field = page.locator('.designer-field[data-key="issue_date"]')
@@ -162,16 +167,8 @@ test.group('Template designer in the browser', (group) => {
   test('a branding image added in settings is placed as an image field', async ({ assert, cleanup }) => {
     const { org, owner } = await givenOrg()
     await givenBrandingAsset(org, { name: 'Director signature' })
-    const file = join(tmpdir(), `design-${randomUUID()}.pdf`)
-    await writeFile(file, await designPdf())
-    const { page } = await visit('/login', cleanup)
-    await page.setViewportSize({ width: 1440, height: 1000 })
-    await logInThroughForm(page, owner.email)
-    await page.goto('/templates/new')
-    await page.getByLabel('Template name').fill('Signed design')
-    await page.getByLabel('Design file').setInputFiles(file)
-    await page.getByRole('button', { name: 'Upload and continue' }).click()
-    await page.waitForURL('**/edit')
+    const page = await onNewTemplateForm(owner.email, cleanup)
+    await uploadDesign(page, 'Signed design')
     await dragOntoPage(page, 'image', 0.3, 0.8)
     const image = page.locator('.designer-field-image img')
     await image.waitFor()

@@ -7,7 +7,7 @@ import AddBrandingAsset from '#templates/actions/add_branding_asset'
 import RemoveBrandingAsset from '#templates/actions/remove_branding_asset'
 import BrandingAsset, { BRANDING_ASSET_TYPES } from '#templates/models/branding_asset'
 import { brandingAssetValidator } from '#templates/validators/branding_asset'
-import { notFound, readUpload } from '#templates/controllers/upload_support'
+import { flashUploadProblem, notFound, readUpload } from '#templates/controllers/upload_support'
 
 /** Settings → Branding: the org's logos, stamps and signatures, for image fields on templates. */
 export default class BrandingAssetsController {
@@ -28,14 +28,7 @@ export default class BrandingAssetsController {
     const input = await request.validateUsing(brandingAssetValidator)
     const back = () => response.redirect().toRoute('templates.branding_assets.index')
     const upload = await readUpload(ctx)
-    if (upload.kind === 'missing') {
-      flashFieldError(ctx, 'file', 'Choose a PNG, JPEG or WebP image.')
-      return back()
-    }
-    if (upload.kind === 'too_large') {
-      flashFieldError(ctx, 'file', `The image is larger than ${formatBytes(upload.maxBytes)}.`)
-      return back()
-    }
+    if (flashUploadProblem(ctx, upload, 'Choose a PNG, JPEG or WebP image.')) return back()
     const result = await AddBrandingAsset.handle({
       org,
       type: input.asset_type,

@@ -1,12 +1,10 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { formatBytes } from '#core/services/file_type'
 import { flashFieldError, originOf } from '#orgs/controllers/form_support'
 import ReplaceTemplateSource from '#templates/actions/replace_template_source'
 import { labelFor } from '#templates/services/field_rules'
-import { sourceProblemMessage } from '#templates/services/source_upload'
 import { templateSourceValidator } from '#templates/validators/template'
-import { notFound, readUpload } from '#templates/controllers/upload_support'
+import { flashSourceProblem, flashUploadProblem, notFound, readUpload } from '#templates/controllers/upload_support'
 
 /** A new page for a template: another file, or another page of the PDF already uploaded. Either way a new version. */
 export default class TemplateSourcesController {
@@ -16,10 +14,7 @@ export default class TemplateSourcesController {
     const input = await request.validateUsing(templateSourceValidator)
     const upload = await readUpload(ctx)
     const back = () => response.redirect().toRoute('templates.templates.show', { id: params.id })
-    if (upload.kind === 'too_large') {
-      flashFieldError(ctx, 'file', `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`)
-      return back()
-    }
+    if (upload.kind === 'too_large' && flashUploadProblem(ctx, upload, '')) return back()
     const result = await ReplaceTemplateSource.handle({
       org,
       templateId: params.id,
@@ -45,15 +40,13 @@ export default class TemplateSourcesController {
         flashFieldError(ctx, 'file', 'Choose a file to upload.')
         return back()
       case 'page_out_of_range':
-        flashFieldError(ctx, 'page', sourceProblemMessage(result))
-        return back()
       case 'too_large':
       case 'unsupported_type':
       case 'encrypted':
       case 'empty':
       case 'unreadable':
       case 'too_complex':
-        flashFieldError(ctx, 'file', sourceProblemMessage(result))
+        flashSourceProblem(ctx, result)
         return back()
       default:
         return unhandled(result)

@@ -3,14 +3,12 @@ import router from '@adonisjs/core/services/router'
 import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#orgs/controllers/form_support'
 import CreateTemplate from '#templates/actions/create_template'
 import UpdateTemplateDetails from '#templates/actions/update_template_details'
 import OrgTemplates from '#templates/queries/org_templates'
-import { taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
-import { sourceProblemMessage } from '#templates/services/source_upload'
 import { templateCreateValidator, templateDetailsValidator, templateListValidator } from '#templates/validators/template'
-import { notFound, readUpload } from '#templates/controllers/upload_support'
+import { flashSourceProblem, flashTaxonomyProblem, flashUploadProblem, notFound, readUpload } from '#templates/controllers/upload_support'
 import uploads from '#config/uploads'
 import BrandingAsset from '#templates/models/branding_asset'
 import { designerData, fieldJson } from '#templates/services/designer_data'
@@ -47,14 +45,7 @@ export default class TemplatesController {
     const input = await request.validateUsing(templateCreateValidator)
     const upload = await readUpload(ctx)
     const back = () => response.redirect().toRoute('templates.templates.create')
-    if (upload.kind === 'missing') {
-      flashFieldError(ctx, 'file', 'Choose the PDF, PNG or JPEG file of your certificate design.')
-      return back()
-    }
-    if (upload.kind === 'too_large') {
-      flashFieldError(ctx, 'file', `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`)
-      return back()
-    }
+    if (flashUploadProblem(ctx, upload, 'Choose the PDF, PNG or JPEG file of your certificate design.')) return back()
 
     const result = await CreateTemplate.handle({
       org,
@@ -73,22 +64,18 @@ export default class TemplatesController {
         return response.redirect().toRoute('templates.templates.edit', { id: result.template.id })
       }
       case 'page_out_of_range':
-        flashFieldError(ctx, 'page', sourceProblemMessage(result))
-        return back()
       case 'too_large':
       case 'unsupported_type':
       case 'encrypted':
       case 'empty':
       case 'unreadable':
       case 'too_complex':
-        flashFieldError(ctx, 'file', sourceProblemMessage(result))
+        flashSourceProblem(ctx, result)
         return back()
       case 'unknown_category':
       case 'subcategory_without_category':
-        flashFieldError(ctx, 'category_id', taxonomyProblemMessage(result))
-        return back()
       case 'unknown_subcategory':
-        flashFieldError(ctx, 'subcategory_id', taxonomyProblemMessage(result))
+        flashTaxonomyProblem(ctx, result)
         return back()
       default:
         return unhandled(result)
@@ -166,10 +153,8 @@ export default class TemplatesController {
         throw notFound()
       case 'unknown_category':
       case 'subcategory_without_category':
-        flashFieldError(ctx, 'category_id', taxonomyProblemMessage(result))
-        return back()
       case 'unknown_subcategory':
-        flashFieldError(ctx, 'subcategory_id', taxonomyProblemMessage(result))
+        flashTaxonomyProblem(ctx, result)
         return back()
       default:
         return unhandled(result)

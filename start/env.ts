@@ -50,6 +50,11 @@ export default await Env.create(new URL('../', import.meta.url), {
   FILE_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
   FILE_PROCESSING_MAX_HEAP_MB: Env.schema.number.optional(),
   FILE_PROCESSING_MAX_RSS_MB: Env.schema.number.optional(),
+  IMPORT_MAX_BYTES: Env.schema.number.optional(),
+  IMPORT_MAX_ROWS: Env.schema.number.optional(),
+  IMPORT_MAX_COLUMNS: Env.schema.number.optional(),
+  IMPORT_MAX_UNPACKED_BYTES: Env.schema.number.optional(),
+  IMPORT_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

@@ -61,6 +61,14 @@ export default class Organization extends TimestampedModel {
   @column()
   declare certificateNumberFormat: string
 
+  /** Country of phone numbers written without a country code (imports). */
+  @column()
+  declare phoneDefaultCountry: string
+
+  /** How numeric dates in imports read: 05/03/2026 is 5 March (dmy) or May 3 (mdy). */
+  @column()
+  declare dateOrder: 'dmy' | 'mdy'
+
   @column()
   declare billingStatus: BillingStatus
 

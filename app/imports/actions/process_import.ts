@@ -1,0 +1,124 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import { readFileOfOrg } from '#core/queries/org_files'
+import Organization from '#orgs/models/organization'
+import FileImportJob, { type ImportSummary } from '#imports/models/file_import_job'
+import OrganizationImportMapping from '#imports/models/organization_import_mapping'
+import { importRulesFor } from '#imports/queries/import_rules'
+import type { ColumnMapping } from '#imports/services/column_mapping'
+import { ENCODING_LABELS } from '#imports/services/text_decoding'
+import { delimiterName } from '#imports/services/source_table'
+import { insertRows, recount } from '#imports/services/import_rows_store'
+import { readImportFile } from '#imports/services/import_workers'
+import type { ReadImportOutput } from '#imports/services/import_tasks'
+
+export interface ProcessImportInput {
+  jobId: string
+  /** A mapping the user or the API chose; otherwise remembered or suggested. */
+  mapping?: ColumnMapping | null
+}
+
+export type ProcessImportResult =
+  | { kind: 'ready'; job: FileImportJob }
+  | { kind: 'failed'; job: FileImportJob; code: string; message: string }
+  | { kind: 'not_found' }
+
+/** The message and code stored on a job whose file could not become rows. */
+function failureOf(outcome: Exclude<ReadImportOutput, { kind: 'ok' }>): { code: string; message: string } {
+  switch (outcome.kind) {
+    case 'too_many_rows':
+      return { code: 'E_TOO_MANY_ROWS', message: outcome.message }
+    case 'too_many_columns':
+      return { code: 'E_TOO_MANY_COLUMNS', message: outcome.message }
+    case 'empty':
+      return { code: 'E_FILE_EMPTY', message: outcome.message }
+    case 'header_out_of_range':
+      return { code: 'E_HEADER_ROW', message: outcome.message }
+    case 'bad_mapping':
+      return { code: 'E_MAPPING_INVALID', message: outcome.message }
+    case 'unreadable':
+      return { code: 'E_FILE_UNREADABLE', message: outcome.message }
+    case 'invalid_workbook':
+      return {
+        code: outcome.code === 'too_many_entries' || outcome.code === 'too_large' || outcome.code === 'suspicious_ratio' ? 'E_WORKBOOK_TOO_LARGE' : 'E_WORKBOOK_INVALID',
+        message: `This Excel file cannot be read: ${outcome.message}. Open it in Excel or Google Sheets and save it again as .xlsx or .csv.`,
+      }
+  }
+}
+
+/**
+ * Reads an import's stored file (in a child process) into rows, replacing
+ * any rows it had, and marks the job ready; or failed, with the reason,
+ * keeping the file so the user can try another sheet, header row or mapping.
+ */
+export default class ProcessImport {
+  static async handle(input: ProcessImportInput): Promise<ProcessImportResult> {
+    const job = await FileImportJob.find(input.jobId)
+    if (!job || !job.originalFileId) return { kind: 'not_found' }
+    const org = await Organization.findOrFail(job.organizationId)
+    const fail = async (code: string, message: string) => {
+      job.merge({ status: 'failed', failureCode: code, failureMessage: message.slice(0, 1000), processedAt: DateTime.utc() })
+      await job.save()
+      return { kind: 'failed' as const, job, code, message }
+    }
+
+    const rules = await importRulesFor(org, job.templateIds)
+    if (rules.kind !== 'ok') return fail('E_TEMPLATE_UNKNOWN', 'A template this import was meant for no longer exists or is archived.')
+    const { bytes } = await readFileOfOrg(org.id, job.originalFileId)
+    const remembered = await OrganizationImportMapping.query().where('organization_id', org.id).orderBy('updated_at', 'desc').limit(200)
+
+    const outcome = await readImportFile({
+      bytes,
+      format: job.format === 'xlsx' ? 'xlsx' : 'csv',
+      sheet: job.sheet,
+      headerRow: job.headerRow,
+      rules: rules.rules,
+      mapping: { explicit: input.mapping ?? null, remembered: remembered.map((entry) => ({ hash: entry.headersHash, mapping: entry.mapping })) },
+    })
+    if (outcome.kind === 'timeout') return fail('E_FILE_TOO_COMPLEX', 'The file took too long to read. Save it again as .csv, or split it into smaller files.')
+    if (outcome.kind === 'out_of_memory') return fail('E_FILE_TOO_COMPLEX', 'The file needs too much memory to read. Save it again as .csv, or split it into smaller files.')
+    if (outcome.kind === 'crashed' || outcome.kind === 'failed') {
+      logger.warn({ importId: job.id, outcome }, 'import file could not be read')
+      return fail('E_FILE_UNREADABLE', 'The file could not be read. Save it again as .csv or .xlsx and upload that.')
+    }
+    const read = outcome.value
+    if (read.kind !== 'ok') {
+      const failure = failureOf(read)
+      return fail(failure.code, failure.message)
+    }
+
+    const summary: ImportSummary = {
+      encoding: read.table.encoding ? ENCODING_LABELS[read.table.encoding] : null,
+      delimiter: delimiterName(read.table.delimiter),
+      sheets: read.table.sheets,
+      header_detected: read.table.headerDetected,
+      suspect_mojibake: read.table.suspectMojibake,
+      skipped_rows: read.skipped,
+      codes: read.codes,
+      samples: read.samples,
+      required_keys: rules.rules.requiredKeys,
+      date_keys: rules.rules.dateKeys,
+      custom_keys: rules.rules.customKeys,
+    }
+    await db.transaction(async (trx) => {
+      job.useTransaction(trx)
+      await trx.from('file_import_rows').where('import_job_id', job.id).delete()
+      await insertRows(trx, job, read.rows)
+      job.merge({
+        status: 'ready',
+        columns: read.table.columns,
+        mapping: read.mapping,
+        sheet: read.table.sheet,
+        headerRow: read.table.headerRow,
+        summary,
+        failureCode: null,
+        failureMessage: null,
+        processedAt: DateTime.utc(),
+      })
+      await recount(trx, job)
+      await job.save()
+    })
+    return { kind: 'ready', job }
+  }
+}

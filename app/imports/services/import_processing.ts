@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto'
+import { type ColumnMapping, IMPORT_KEYS, headersSignature, suggestMapping } from '#imports/services/column_mapping'
+import type { DateOrder } from '#imports/services/normalise'
+import {
+  type RowIssue,
+  type ValidationContext,
+  duplicateKey,
+  duplicateWarning,
+  isNotARecipient,
+  validateRow,
+} from '#imports/services/row_validation'
+import type { SourceRow } from '#imports/services/source_table'
+
+/**
+ * The whole of an import's rows through validation: each row checked,
+ * duplicates marked against the first occurrence, non-recipient rows set
+ * aside with the reason, and the counts the job keeps. Pure: it runs in the
+ * child process right after parsing, and in worker threads when a mapping
+ * changes.
+ */
+
+export interface ProcessedRow {
+  rowIndex: number
+  raw: string[]
+  data: Record<string, string>
+  errors: RowIssue[]
+  warnings: RowIssue[]
+  /** Same key, same recipient (see duplicateKey); null for rows with errors or no contact. */
+  duplicateKey: string | null
+}
+
+export interface ImportRules {
+  requiredKeys: string[]
+  dateKeys: string[]
+  /** Custom keys of the chosen templates, mappable besides ours. */
+  customKeys: string[]
+  phoneCountry: string
+  dateOrder: DateOrder
+}
+
+export interface ProcessedRows {
+  rows: ProcessedRow[]
+  skipped: Array<{ row_index: number; reason: string }>
+  codes: Record<string, number>
+  counts: { total: number; valid: number; errors: number; warnings: number }
+}
+
+export function mappableKeys(rules: Pick<ImportRules, 'customKeys'>) {
+  return [...Object.keys(IMPORT_KEYS), ...rules.customKeys.filter((key) => !(key in IMPORT_KEYS))]
+}
+
+export function headersHash(columns: string[]) {
+  return createHash('sha256').update(headersSignature(columns)).digest('hex')
+}
+
+export type MappingProblem = { kind: 'bad_mapping'; message: string; field: string }
+
+/** A mapping sent by the user or the API: every key one we know, every column one of the file's. */
+export function checkMapping(mapping: ColumnMapping, columns: string[], rules: Pick<ImportRules, 'customKeys'>): MappingProblem | null {
+  const keys = mappableKeys(rules)
+  const seen = new Map<string, string>()
+  for (const [key, column] of Object.entries(mapping)) {
+    if (!keys.includes(key)) return { kind: 'bad_mapping', field: `mapping.${key}`, message: `“${key}” is not a key recipients can have here (${keys.join(', ')}).` }
+    if (typeof column !== 'string' || !columns.includes(column)) {
+      return { kind: 'bad_mapping', field: `mapping.${key}`, message: `The file has no column “${column}” (its columns: ${columns.map((c) => `“${c}”`).join(', ')}).` }
+    }
+    if (seen.has(column)) return { kind: 'bad_mapping', field: `mapping.${key}`, message: `The column “${column}” is mapped to both ${seen.get(column)} and ${key}; a column feeds one key.` }
+    seen.set(column, key)
+  }
+  return null
+}
+
+/** The mapping for a file: the one sent, else the one remembered for these headers, else a suggestion. */
+export function chooseMapping(
+  columns: string[],
+  rules: Pick<ImportRules, 'customKeys'>,
+  choice: { explicit?: ColumnMapping | null; remembered?: Array<{ hash: string; mapping: ColumnMapping }> }
+): { kind: 'chosen'; mapping: ColumnMapping; source: 'explicit' | 'remembered' | 'suggested' } | MappingProblem {
+  if (choice.explicit) {
+    const problem = checkMapping(choice.explicit, columns, rules)
+    return problem ?? { kind: 'chosen', mapping: choice.explicit, source: 'explicit' }
+  }
+  const hash = headersHash(columns)
+  const remembered = choice.remembered?.find((entry) => entry.hash === hash)
+  if (remembered && !checkMapping(remembered.mapping, columns, rules)) return { kind: 'chosen', mapping: remembered.mapping, source: 'remembered' }
+  return { kind: 'chosen', mapping: suggestMapping(columns, rules.customKeys), source: 'suggested' }
+}
+
+export function processRows(rows: SourceRow[], columns: string[], mapping: ColumnMapping, rules: ImportRules): ProcessedRows {
+  const context: ValidationContext = {
+    columns,
+    mapping,
+    requiredKeys: rules.requiredKeys,
+    dateKeys: rules.dateKeys,
+    phoneCountry: rules.phoneCountry,
+    dateOrder: rules.dateOrder,
+  }
+  const processed: ProcessedRow[] = []
+  const skipped: ProcessedRows['skipped'] = []
+  const firstOf = new Map<string, number>()
+  const codes: Record<string, number> = {}
+  const counts = { total: 0, valid: 0, errors: 0, warnings: 0 }
+  for (const row of rows) {
+    if (isNotARecipient(row.cells, context, row.formulasOnly)) {
+      skipped.push({ row_index: row.index, reason: row.formulasOnly ? 'only formulas (a total or summary row)' : 'no name, email or phone' })
+      continue
+    }
+    const result = validateRow(row.cells, context)
+    const key = result.errors.length === 0 ? duplicateKey(result.data) : null
+    if (key) {
+      const first = firstOf.get(key)
+      if (first === undefined) firstOf.set(key, row.index)
+      else result.warnings.push(duplicateWarning(first))
+    }
+    for (const issue of [...result.errors, ...result.warnings]) codes[issue.code] = (codes[issue.code] ?? 0) + 1
+    counts.total++
+    if (result.errors.length) counts.errors++
+    else counts.valid++
+    if (result.warnings.length) counts.warnings++
+    processed.push({ rowIndex: row.index, raw: row.cells, ...result, duplicateKey: key })
+  }
+  return { rows: processed, skipped, codes, counts }
+}
+
+/** Up to three example values per column, for the mapping screen. */
+export function sampleValues(rows: SourceRow[], columns: string[]) {
+  const samples: Record<string, string[]> = {}
+  columns.forEach((column, index) => {
+    const values: string[] = []
+    for (const row of rows) {
+      const value = (row.cells[index] ?? '').trim()
+      if (value && !values.includes(value)) values.push(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+      if (values.length === 3) break
+    }
+    samples[column] = values
+  })
+  return samples
+}

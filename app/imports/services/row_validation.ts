@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto'
+import { columnLetter } from '#imports/services/source_table'
+import { type ColumnMapping, IMPORT_KEYS } from '#imports/services/column_mapping'
+import { type DateOrder, normaliseEmail, normaliseName, normalisePhone, parseDate } from '#imports/services/normalise'
+
+/**
+ * One source row → the recipient record generation will use, with every
+ * problem named: which key, which source column, why. Errors keep a row out
+ * of generation; warnings (a duplicate, no email) are for the user to judge.
+ * Values are checked, never rewritten beyond normalising: what was in the
+ * file is kept verbatim next to the result.
+ */
+
+export interface RowIssue {
+  /** Our key (`recipient_email`); `row` for the row as a whole. */
+  field: string
+  /** The source column it came from, as the header names it. */
+  column: string | null
+  code: string
+  message: string
+}
+
+export interface ValidatedRow {
+  data: Record<string, string>
+  errors: RowIssue[]
+  warnings: RowIssue[]
+}
+
+export interface ValidationContext {
+  columns: string[]
+  mapping: ColumnMapping
+  /** Keys whose value must be present (templates' required fields; the name always). */
+  requiredKeys: string[]
+  /** Keys holding dates besides issue and expiry dates (templates' date fields). */
+  dateKeys: string[]
+  phoneCountry: string
+  dateOrder: DateOrder
+}
+
+export const LENGTH_LIMITS: Record<string, number> = {
+  recipient_name: 200,
+  recipient_email: 254,
+  recipient_phone: 32,
+  default: 500,
+}
+
+const DATE_KEYS = new Set(['issue_date', 'expiry_date'])
+
+function labelOf(key: string) {
+  return (IMPORT_KEYS as Record<string, string>)[key] ?? key.replace(/_/g, ' ')
+}
+
+/** Messages quote what was in the cell, shortened; they are always shown escaped. */
+function quoted(value: string) {
+  const clean = value.replace(/\s+/g, ' ').trim()
+  return `“${clean.length > 40 ? `${clean.slice(0, 40)}…` : clean}”`
+}
+
+export function validateRow(cells: string[], context: ValidationContext): ValidatedRow {
+  const data: Record<string, string> = {}
+  const errors: RowIssue[] = []
+  const warnings: RowIssue[] = []
+  const dateKeys = new Set([...DATE_KEYS, ...context.dateKeys])
+
+  for (const [key, column] of Object.entries(context.mapping)) {
+    const index = context.columns.indexOf(column)
+    if (index === -1) continue
+    const raw = cells[index] ?? ''
+    const where = `${column} (column ${columnLetter(index)})`
+    const issue = (code: string, message: string): RowIssue => ({ field: key, column, code, message: `${where}: ${message}` })
+    if (raw.trim() === '') continue
+
+    const limit = LENGTH_LIMITS[key] ?? LENGTH_LIMITS.default
+    if (key === 'recipient_name') {
+      const name = normaliseName(raw)
+      if (name.length > limit) errors.push(issue('E_TOO_LONG', `the name is ${name.length} characters long; at most ${limit} fit on a certificate.`))
+      else data[key] = name
+    } else if (key === 'recipient_email') {
+      const email = normaliseEmail(raw)
+      if (!email) errors.push(issue('E_EMAIL_INVALID', `${quoted(raw)} is not a valid email address.`))
+      else data[key] = email
+    } else if (key === 'recipient_phone') {
+      const phone = normalisePhone(raw, context.phoneCountry)
+      if (!phone) errors.push(issue('E_PHONE_INVALID', `${quoted(raw)} is not a valid phone number${context.phoneCountry ? ` (numbers without a country code are read as ${context.phoneCountry})` : ''}.`))
+      else data[key] = phone
+    } else if (dateKeys.has(key)) {
+      const date = parseDate(raw, context.dateOrder)
+      if (!date) {
+        errors.push(issue('E_DATE_INVALID', `${quoted(raw)} is not a date we can read, or not a real date (${context.dateOrder === 'dmy' ? 'day/month/year' : 'month/day/year'} is expected for numeric dates).`))
+      } else data[key] = date
+    } else {
+      const value = raw.normalize('NFC').replace(/\s+/gu, ' ').trim()
+      if (value.length > limit) errors.push(issue('E_TOO_LONG', `${value.length} characters; at most ${limit} are accepted.`))
+      else data[key] = value
+    }
+  }
+
+  for (const key of new Set(['recipient_name', ...context.requiredKeys])) {
+    if (data[key] !== undefined || errors.some((error) => error.field === key)) continue
+    const column = context.mapping[key] ?? null
+    const index = column ? context.columns.indexOf(column) : -1
+    errors.push({
+      field: key,
+      column,
+      code: 'E_REQUIRED',
+      message: column && index >= 0
+        ? `${column} (column ${columnLetter(index)}): ${labelOf(key)} is required and this row has none.`
+        : `${labelOf(key)} is required, and no column is mapped to it.`,
+    })
+  }
+
+  if (data.issue_date && data.expiry_date && data.expiry_date <= data.issue_date) {
+    const column = context.mapping.expiry_date ?? null
+    errors.push({ field: 'expiry_date', column, code: 'E_EXPIRY_BEFORE_ISSUE', message: `${column ?? 'Expiry date'}: the expiry date ${data.expiry_date} is not after the issue date ${data.issue_date}.` })
+  }
+
+  if (context.mapping.recipient_email && !data.recipient_email && !errors.some((e) => e.field === 'recipient_email')) {
+    warnings.push({
+      field: 'recipient_email',
+      column: context.mapping.recipient_email,
+      code: data.recipient_phone ? 'W_EMAIL_MISSING' : 'W_NO_CONTACT',
+      message: data.recipient_phone
+        ? `${context.mapping.recipient_email}: no email address; this recipient can be reached on WhatsApp only.`
+        : 'No email address or phone number: the certificate can be issued and downloaded, but not delivered.',
+    })
+  }
+  return { data, errors, warnings }
+}
+
+/**
+ * The key under which two rows are the same recipient: same email or phone
+ * and the same data otherwise. Null for rows without either (nothing to
+ * tell two people of the same name apart).
+ */
+export function duplicateKey(data: Record<string, string>) {
+  if (!data.recipient_email && !data.recipient_phone) return null
+  const sorted = Object.keys(data)
+    .sort()
+    .map((key) => `${key}=${data[key]}`)
+    .join('\u0000')
+  return createHash('sha1').update(sorted).digest('base64url')
+}
+
+export function duplicateWarning(firstRow: number): RowIssue {
+  return { field: 'row', column: null, code: 'W_DUPLICATE', message: `Same recipient and data as row ${firstRow}. Keep both, or remove this one.` }
+}
+
+/** A blank row, or one without name, email or phone (a total or a note under the data): not a recipient. */
+export function isNotARecipient(cells: string[], context: Pick<ValidationContext, 'columns' | 'mapping'>, formulasOnly = false) {
+  if (formulasOnly) return true
+  const contact = ['recipient_name', 'recipient_email', 'recipient_phone']
+    .map((key) => context.mapping[key])
+    .filter((column): column is string => !!column)
+    .map((column) => context.columns.indexOf(column))
+  return contact.length > 0 && contact.every((index) => index < 0 || (cells[index] ?? '').trim() === '')
+}

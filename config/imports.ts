@@ -15,13 +15,13 @@ const imports = {
   /** .xlsx files: parts in the ZIP, their total unpacked size, and how much one part may grow. */
   zip: {
     maxEntries: 1000,
-    maxTotalBytes: env.get('IMPORT_MAX_UNPACKED_BYTES', 256 * 1024 * 1024),
+    maxTotalBytes: env.get('IMPORT_MAX_UNPACKED_BYTES', 128 * 1024 * 1024),
     maxRatio: 200,
   },
-  /** Time a file may take to be read and checked. */
-  processingTimeoutMs: env.get('IMPORT_PROCESSING_TIMEOUT_MS', 60_000),
-  /** Rows written per INSERT. */
-  insertBatch: 500,
+  /** Time a file may take to be read, checked and stored. */
+  processingTimeoutMs: env.get('IMPORT_PROCESSING_TIMEOUT_MS', 120_000),
+  /** V8 heap of the thread that reads it, MB. */
+  maxHeapMb: env.get('IMPORT_MAX_HEAP_MB', 256),
   /** How long an upload request waits for the result before answering "processing". */
   waitForResultMs: 8_000,
 }

@@ -55,6 +55,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   IMPORT_MAX_COLUMNS: Env.schema.number.optional(),
   IMPORT_MAX_UNPACKED_BYTES: Env.schema.number.optional(),
   IMPORT_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
+  IMPORT_MAX_HEAP_MB: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

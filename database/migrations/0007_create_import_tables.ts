@@ -69,7 +69,6 @@ export default class extends BaseSchema {
       table.timestamp('updated_at', { useTz: true }).notNullable()
       table.unique(['import_job_id', 'row_index'])
       table.index(['import_job_id', 'error_count'], 'idx_file_import_rows_job_errors')
-      table.index(['import_job_id', 'duplicate_key'], 'idx_file_import_rows_job_duplicates')
     })
 
     this.schema.createTable('organization_import_mappings', (table) => {

@@ -34,12 +34,19 @@ export interface PoolOptions {
 
 export interface RunOptions {
   timeoutMs: number
+  /**
+   * Receives what the task passes to its `emit` (its second argument) while
+   * it runs; the task waits until this resolves, so a fast producer never
+   * outruns a slow consumer (rows streamed into the database).
+   */
+  onChunk?: (chunk: any) => Promise<void>
 }
 
 interface Job {
   task: string
   input: unknown
   timeoutMs: number
+  onChunk?: (chunk: any) => Promise<void>
   resolve: (outcome: TaskOutcome<any>) => void
 }
 
@@ -58,11 +65,23 @@ const { parentPort, workerData } = require('node:worker_threads')
     }
     return out
   }
-  parentPort.on('message', async ({ task, input }) => {
+  let acknowledge = null
+  const emit = (chunk) => new Promise((resolve) => {
+    acknowledge = resolve
+    parentPort.postMessage({ chunk }, transferables(chunk))
+  })
+  parentPort.on('message', async (message) => {
+    if (message.ack) {
+      const resolve = acknowledge
+      acknowledge = null
+      if (resolve) resolve()
+      return
+    }
+    const { task, input } = message
     try {
       const fn = mod.tasks[task]
       if (typeof fn !== 'function') throw new Error('unknown task ' + task)
-      const value = await fn(input)
+      const value = await fn(input, emit)
       parentPort.postMessage({ ok: true, value }, transferables(value))
     } catch (error) {
       parentPort.postMessage({ ok: false, message: error && error.message ? error.message : String(error) })
@@ -112,7 +131,10 @@ class PoolThread {
       const first = (message: { ready?: boolean }) => {
         if (message?.ready) {
           this.worker.off('message', first)
-          this.worker.on('message', (result) => this.finish(result.ok ? { kind: 'ok', value: result.value } : { kind: 'failed', message: result.message }))
+          this.worker.on('message', (result) => {
+            if ('chunk' in result) return this.deliver(result.chunk)
+            this.finish(result.ok ? { kind: 'ok', value: result.value } : { kind: 'failed', message: result.message })
+          })
           resolve()
         }
       }
@@ -140,6 +162,22 @@ class PoolThread {
     void this.ready.then(() => {
       if (this.busy === job && !this.dead) this.worker.postMessage({ task: job.task, input: job.input })
     })
+  }
+
+  /** A chunk the task emitted: handed to the job's consumer, acknowledged when it is done with it. */
+  private deliver(chunk: unknown) {
+    const job = this.busy
+    if (!job) return
+    const consume = job.onChunk ? job.onChunk(chunk) : Promise.resolve()
+    consume.then(
+      () => {
+        if (this.busy === job && !this.dead) this.worker.postMessage({ ack: true })
+      },
+      (error: Error) => {
+        this.finish({ kind: 'failed', message: `consumer failed: ${error.message}` })
+        void this.worker.terminate()
+      }
+    )
   }
 
   private finish(outcome: TaskOutcome<any>) {
@@ -185,7 +223,7 @@ export class WorkerPool {
 
   run<T>(task: string, input: unknown, options: RunOptions): Promise<TaskOutcome<T>> {
     return new Promise((resolve) => {
-      this.queue.push({ task, input, timeoutMs: options.timeoutMs, resolve })
+      this.queue.push({ task, input, timeoutMs: options.timeoutMs, onChunk: options.onChunk, resolve })
       this.dispatch()
     })
   }
@@ -222,6 +260,21 @@ export class WorkerPool {
       }
       thread.start(this.queue.shift()!)
     }
+  }
+}
+
+/**
+ * One task in a worker thread of its own, ended afterwards: for pure
+ * JavaScript work on untrusted input (spreadsheets: no native decoders
+ * involved), where a thread's heap limit and time limit suffice and rows can
+ * be streamed back with `onChunk`.
+ */
+export async function runInThread<T>(moduleUrl: URL, task: string, input: unknown, options: RunOptions & { maxHeapMb: number }) {
+  const pool = new WorkerPool(moduleUrl, { size: 1, maxHeapMb: options.maxHeapMb, idleMs: 1 })
+  try {
+    return await pool.run<T>(task, input, options)
+  } finally {
+    await pool.close()
   }
 }
 

@@ -9,7 +9,7 @@ import { importRulesFor } from '#imports/queries/import_rules'
 import type { ColumnMapping } from '#imports/services/column_mapping'
 import { ENCODING_LABELS } from '#imports/services/text_decoding'
 import { delimiterName } from '#imports/services/source_table'
-import { insertRows, recount } from '#imports/services/import_rows_store'
+import { insertRowBatch, recount } from '#imports/services/import_rows_store'
 import { readImportFile } from '#imports/services/import_workers'
 import type { ReadImportOutput } from '#imports/services/import_tasks'
 
@@ -68,14 +68,29 @@ export default class ProcessImport {
     const { bytes } = await readFileOfOrg(org.id, job.originalFileId)
     const remembered = await OrganizationImportMapping.query().where('organization_id', org.id).orderBy('updated_at', 'desc').limit(200)
 
-    const outcome = await readImportFile({
-      bytes,
-      format: job.format === 'xlsx' ? 'xlsx' : 'csv',
-      sheet: job.sheet,
-      headerRow: job.headerRow,
-      rules: rules.rules,
-      mapping: { explicit: input.mapping ?? null, remembered: remembered.map((entry) => ({ hash: entry.headersHash, mapping: entry.mapping })) },
-    })
+    // Rows arrive in batches, each written in its own short transaction (a
+    // long one would hold SQLite's write lock against every other request).
+    // A job that already has rows (read again with another sheet or header
+    // row) gets the new ones staged under negative row numbers and swapped
+    // in at the end, so a failure leaves the old rows as they were.
+    const existing = await db.from('file_import_rows').where('import_job_id', job.id).count('* as total')
+    const staging = Number(existing[0].total) > 0
+    const discardNewRows = () =>
+      db.from('file_import_rows').where('import_job_id', job.id).where('row_index', staging ? '<' : '>', 0).delete()
+    const outcome = await readImportFile(
+      {
+        bytes,
+        format: job.format === 'xlsx' ? 'xlsx' : 'csv',
+        sheet: job.sheet,
+        headerRow: job.headerRow,
+        rules: rules.rules,
+        mapping: { explicit: input.mapping ?? null, remembered: remembered.map((entry) => ({ hash: entry.headersHash, mapping: entry.mapping })) },
+      },
+      async (batch) => {
+        await db.transaction(async (trx) => insertRowBatch(trx, job.id, batch, staging ? -1 : 1))
+      }
+    )
+    if (outcome.kind !== 'ok' || outcome.value.kind !== 'ok') await discardNewRows()
     if (outcome.kind === 'timeout') return fail('E_FILE_TOO_COMPLEX', 'The file took too long to read. Save it again as .csv, or split it into smaller files.')
     if (outcome.kind === 'out_of_memory') return fail('E_FILE_TOO_COMPLEX', 'The file needs too much memory to read. Save it again as .csv, or split it into smaller files.')
     if (outcome.kind === 'crashed' || outcome.kind === 'failed') {
@@ -103,8 +118,10 @@ export default class ProcessImport {
     }
     await db.transaction(async (trx) => {
       job.useTransaction(trx)
-      await trx.from('file_import_rows').where('import_job_id', job.id).delete()
-      await insertRows(trx, job, read.rows)
+      if (staging) {
+        await trx.from('file_import_rows').where('import_job_id', job.id).where('row_index', '>', 0).delete()
+        await trx.from('file_import_rows').where('import_job_id', job.id).update({ row_index: db.raw('-row_index') })
+      }
       job.merge({
         status: 'ready',
         columns: read.table.columns,

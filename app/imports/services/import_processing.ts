@@ -86,40 +86,81 @@ export function chooseMapping(
   return { kind: 'chosen', mapping: suggestMapping(columns, rules.customKeys), source: 'suggested' }
 }
 
-export function processRows(rows: SourceRow[], columns: string[], mapping: ColumnMapping, rules: ImportRules): ProcessedRows {
-  const context: ValidationContext = {
-    columns,
-    mapping,
-    requiredKeys: rules.requiredKeys,
-    dateKeys: rules.dateKeys,
-    phoneCountry: rules.phoneCountry,
-    dateOrder: rules.dateOrder,
-  }
-  const processed: ProcessedRow[] = []
-  const skipped: ProcessedRows['skipped'] = []
-  const firstOf = new Map<string, number>()
-  const codes: Record<string, number> = {}
-  const counts = { total: 0, valid: 0, errors: 0, warnings: 0 }
-  for (const row of rows) {
-    if (isNotARecipient(row.cells, context, row.formulasOnly)) {
-      skipped.push({ row_index: row.index, reason: row.formulasOnly ? 'only formulas (a total or summary row)' : 'no name, email or phone' })
-      continue
+/**
+ * Validates rows one at a time, remembering what the whole import needs:
+ * the first row of each recipient (for duplicates), the counts, the codes,
+ * the rows set aside. Rows can be streamed through it in batches.
+ */
+export class RowProcessor {
+  private readonly context: ValidationContext
+  private readonly firstOf = new Map<string, number>()
+  readonly skipped: ProcessedRows['skipped'] = []
+  readonly codes: Record<string, number> = {}
+  readonly counts = { total: 0, valid: 0, errors: 0, warnings: 0 }
+
+  constructor(columns: string[], mapping: ColumnMapping, rules: ImportRules) {
+    this.context = {
+      columns,
+      mapping,
+      requiredKeys: rules.requiredKeys,
+      dateKeys: rules.dateKeys,
+      phoneCountry: rules.phoneCountry,
+      dateOrder: rules.dateOrder,
     }
-    const result = validateRow(row.cells, context)
+  }
+
+  /** The row checked, or null when it is not a recipient (set aside with the reason). */
+  process(row: SourceRow): ProcessedRow | null {
+    if (isNotARecipient(row.cells, this.context, row.formulasOnly)) {
+      this.skipped.push({ row_index: row.index, reason: row.formulasOnly ? 'only formulas (a total or summary row)' : 'no name, email or phone' })
+      return null
+    }
+    const result = validateRow(row.cells, this.context)
     const key = result.errors.length === 0 ? duplicateKey(result.data) : null
     if (key) {
-      const first = firstOf.get(key)
-      if (first === undefined) firstOf.set(key, row.index)
+      const first = this.firstOf.get(key)
+      if (first === undefined) this.firstOf.set(key, row.index)
       else result.warnings.push(duplicateWarning(first))
     }
-    for (const issue of [...result.errors, ...result.warnings]) codes[issue.code] = (codes[issue.code] ?? 0) + 1
-    counts.total++
-    if (result.errors.length) counts.errors++
-    else counts.valid++
-    if (result.warnings.length) counts.warnings++
-    processed.push({ rowIndex: row.index, raw: row.cells, ...result, duplicateKey: key })
+    for (const issue of result.errors) this.codes[issue.code] = (this.codes[issue.code] ?? 0) + 1
+    for (const issue of result.warnings) this.codes[issue.code] = (this.codes[issue.code] ?? 0) + 1
+    this.counts.total++
+    if (result.errors.length) this.counts.errors++
+    else this.counts.valid++
+    if (result.warnings.length) this.counts.warnings++
+    return { rowIndex: row.index, raw: row.cells, ...result, duplicateKey: key }
   }
-  return { rows: processed, skipped, codes, counts }
+}
+
+export function processRows(rows: SourceRow[], columns: string[], mapping: ColumnMapping, rules: ImportRules): ProcessedRows {
+  const processor = new RowProcessor(columns, mapping, rules)
+  const processed: ProcessedRow[] = []
+  for (const row of rows) {
+    const result = processor.process(row)
+    if (result) processed.push(result)
+  }
+  return { rows: processed, skipped: processor.skipped, codes: processor.codes, counts: processor.counts }
+}
+
+/** A processed row as one element of a bulk insert (see insertRowBatch): the row's columns, JSON values as JSON. */
+export function rowRecordObject(row: ProcessedRow, id: string) {
+  return {
+    id,
+    row_index: row.rowIndex,
+    raw: row.raw,
+    data: row.data,
+    errors: row.errors,
+    warnings: row.warnings,
+    error_count: row.errors.length,
+    warning_count: row.warnings.length,
+    duplicate_key: row.duplicateKey,
+  }
+}
+
+/** A batch of rows ready for the database: one JSON document, built where the rows were checked. */
+export interface RowBatch {
+  json: string
+  count: number
 }
 
 /** Up to three example values per column, for the mapping screen. */

@@ -1,23 +1,35 @@
 import imports from '#config/imports'
-import uploads from '#config/uploads'
-import { WorkerPool, runIsolated, siblingModule } from '#core/services/worker_pool'
+import { WorkerPool, siblingModule } from '#core/services/worker_pool'
 import type { ColumnMapping } from '#imports/services/column_mapping'
-import type { ImportRules, ProcessedRows } from '#imports/services/import_processing'
+import type { ImportRules, ProcessedRows, RowBatch } from '#imports/services/import_processing'
 import type { ReadImportInput, ReadImportOutput } from '#imports/services/import_tasks'
 import type { SourceRow } from '#imports/services/source_table'
 
-/** The web process's side of imports: files are read in a child process, stored rows re-checked in worker threads. */
+/**
+ * The web process's side of imports: a file is read in a worker thread
+ * (the readers are plain JavaScript, no native decoders, so a thread's heap
+ * and time limits contain a hostile file; ZIP parts are capped before
+ * inflating), its rows streamed back in batches; stored rows are re-checked
+ * in a shared pool.
+ */
 
 const TASKS = siblingModule(import.meta.url, 'import_tasks')
 
 let pool: WorkerPool | null = null
 
-export function readImportFile(input: Omit<ReadImportInput, 'limits'>) {
-  return runIsolated<ReadImportOutput>(
-    TASKS,
+let readers: WorkerPool | null = null
+
+/**
+ * Reading pool: one thread, kept warm between files; a thread that hit its
+ * time or heap limit on a file is replaced, so one bad file never affects
+ * the next.
+ */
+export function readImportFile(input: Omit<ReadImportInput, 'limits'>, onRows: (batch: RowBatch) => Promise<void>) {
+  readers ??= new WorkerPool(TASKS, { size: 1, maxHeapMb: imports.maxHeapMb, idleMs: 120_000 })
+  return readers.run<ReadImportOutput>(
     'readImport',
     { ...input, limits: { maxRows: imports.maxRows, maxColumns: imports.maxColumns, zip: imports.zip } },
-    { timeoutMs: imports.processingTimeoutMs, maxHeapMb: Math.max(uploads.processingMaxHeapMb, 512), maxRssMb: Math.max(uploads.processingMaxRssMb, 900) }
+    { timeoutMs: imports.processingTimeoutMs, onChunk: (chunk: RowBatch) => onRows(chunk) }
   )
 }
 

@@ -22,8 +22,42 @@ export function normaliseEmail(value: string): string | null {
   return email
 }
 
+/**
+ * Whether an E.164 number is valid depends on its country code and leading
+ * digits (numbering plans assign ranges) and its length, not on the last
+ * digits; libphonenumber's check builds regular expressions each time, so
+ * answers are kept per (first ten characters, length). 100,000 numbers of
+ * one list share a few hundred such keys.
+ */
+const validity = new Map<string, boolean>()
+
+function plainCandidate(text: string, country: string): string | null {
+  const compact = text.replace(/[\s().-]/g, '')
+  if (/^\+\d{8,15}$/.test(compact)) return compact
+  if (country !== 'IN' || !/^\d+$/.test(compact)) return null
+  if (compact.length === 10) return `+91${compact}`
+  if (compact.length === 11 && compact.startsWith('0')) return `+91${compact.slice(1)}`
+  if (compact.length === 12 && compact.startsWith('91')) return `+${compact}`
+  return null
+}
+
 /** E.164 (`+919876543210`) for a number written in any usual way; national numbers are read in `country`. */
 export function normalisePhone(value: string, country: string): string | null {
+  const candidate = plainCandidate(value.trim(), country.toUpperCase())
+  if (candidate) {
+    const key = `${candidate.slice(0, 10)}:${candidate.length}`
+    let valid = validity.get(key)
+    if (valid === undefined) {
+      const parsed = parsePhoneNumberFromString(candidate)
+      valid = !!parsed && parsed.isValid() && parsed.number === candidate
+      if (validity.size < 100_000) validity.set(key, valid)
+    }
+    if (valid) return candidate
+  }
+  return parseAnyPhone(value, country)
+}
+
+function parseAnyPhone(value: string, country: string): string | null {
   const text = value.trim()
   if (!/\d/.test(text) || /[a-z]{2,}/i.test(text.replace(/\b(ext|x)\.?\s*\d+$/i, ''))) return null
   const region = country.toUpperCase() as CountryCode

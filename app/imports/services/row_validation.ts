@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { columnLetter } from '#imports/services/source_table'
 import { type ColumnMapping, IMPORT_KEYS } from '#imports/services/column_mapping'
 import { type DateOrder, normaliseEmail, normaliseName, normalisePhone, parseDate } from '#imports/services/normalise'
@@ -138,7 +137,19 @@ export function duplicateKey(data: Record<string, string>) {
     .sort()
     .map((key) => `${key}=${data[key]}`)
     .join('\u0000')
-  return createHash('sha1').update(sorted).digest('base64url')
+  return fnv64(sorted)
+}
+
+/** 64-bit FNV-1a (two 32-bit lanes) as base-36 text: a fast, stable fingerprint, not a security hash. */
+function fnv64(text: string) {
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ 0x5bd1e995
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  return (a >>> 0).toString(36).padStart(7, '0') + (b >>> 0).toString(36).padStart(7, '0')
 }
 
 export function duplicateWarning(firstRow: number): RowIssue {

@@ -1,0 +1,81 @@
+/*
+| One engine's run of the import benchmark, inside a booted app (database
+| and storage as configured by the environment bench/import.js sets).
+| Prints one JSON line per format.
+*/
+import 'reflect-metadata'
+import { readdirSync, readFileSync } from 'node:fs'
+import { Ignitor } from '@adonisjs/core'
+
+const APP_ROOT = new URL('../', import.meta.url)
+const app = new Ignitor(APP_ROOT, {
+  importer: (filePath) => (filePath.startsWith('./') || filePath.startsWith('../') ? import(new URL(filePath, APP_ROOT).href) : import(filePath)),
+})
+  .tap((a) => a.booting(async () => void (await import('#start/env'))))
+  .createApp('console')
+await app.init()
+await app.boot()
+
+const { default: SignUp } = await import('#orgs/actions/sign_up')
+const { default: CreateImport } = await import('#imports/actions/create_import')
+const { default: SeedTaxonomy } = await import('#orgs/actions/seed_taxonomy')
+const { default: db } = await import('@adonisjs/lucid/services/db')
+
+/** Resident memory of this process and every child it started (the import reader runs in one), MB. */
+function treeRss() {
+  let total = process.memoryUsage().rss
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid !== process.pid) continue
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))
+      if (rss) total += Number(rss[1]) * 1024
+    } catch {}
+  }
+  return total / 1024 / 1024
+}
+
+await SeedTaxonomy.handle()
+const signed = await SignUp.handle({ fullName: 'Bench Owner', email: `bench-${Date.now()}@example.test`, password: 'correct-horse-battery-staple', organizationName: 'Bench Academy' })
+if (signed.kind !== 'created') throw new Error('sign-up failed')
+const org = signed.org
+
+const files = JSON.parse(process.env.BENCH_FILES!) as Array<{ format: string; path: string; rows: number }>
+// A server has its import thread warm: one small file first (code loaded, JIT warm).
+const warm = await CreateImport.handle({
+  org,
+  file: { bytes: new Uint8Array(Buffer.from('Full Name,Email Address\nWarm Up,warm@example.in\n')), originalName: 'warm.csv' },
+  actorUserId: null,
+})
+if (warm.kind === 'created') await warm.run
+const baseline = treeRss()
+for (const file of files) {
+  const bytes = new Uint8Array(readFileSync(file.path))
+  let peak = treeRss()
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRss())), 25)
+  const started = performance.now()
+  const created = await CreateImport.handle({ org, file: { bytes, originalName: file.path.split('/').pop()! }, actorUserId: null })
+  if (created.kind !== 'created') throw new Error(`import refused: ${created.kind}`)
+  const result = await created.run
+  const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  if (result.kind !== 'ready') throw new Error(`import ${result.kind}: ${JSON.stringify(result)}`)
+  const stored = await db.from('file_import_rows').where('import_job_id', result.job.id).count('* as total')
+  console.log(
+    JSON.stringify({
+      bench: 'import',
+      engine: process.env.DB_CONNECTION,
+      format: file.format,
+      rows: Number(stored[0].total),
+      seconds: Math.round(seconds * 100) / 100,
+      rows_per_s: Math.round(file.rows / seconds),
+      peak_rss_mb: Math.round(peak),
+      baseline_rss_mb: Math.round(baseline),
+      bytes: bytes.length,
+    })
+  )
+}
+await app.terminate()
+process.exit(0)

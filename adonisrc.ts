@@ -33,5 +33,7 @@ export default defineConfig({
   metaFiles: [
     { pattern: 'resources/views/**/*.edge', reloadServer: false },
     { pattern: 'resources/public/**', reloadServer: false },
+    // Certificates are drawn with these; a build without them could not render.
+    { pattern: 'resources/fonts/**', reloadServer: false },
   ],
 })

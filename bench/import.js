@@ -6,12 +6,15 @@
 | line per engine and format: rows/s, wall time, peak resident memory of
 | the process and the reader it starts.
 |
-|   npm run bench -- import [--rows=100000]
+|   npm run bench -- import [--rows=100000] [--build]
+|
+| --build runs the production build (`node ace build`, compiled JavaScript,
+| no TypeScript loader in the process or its threads), as a server runs it.
 |   targets (2 cores): CSV ≤ 5 s, XLSX ≤ 10 s, peak RSS ≤ 300 MB
 */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import pg from 'pg'
@@ -23,6 +26,14 @@ const option = (name, fallback) => {
   return arg ? Number(arg.split('=')[1]) : fallback
 }
 const ROWS = option('rows', 100_000)
+const BUILD = process.argv.includes('--build')
+let appRoot = root
+if (BUILD) {
+  const build = spawnSync(process.execPath, ['ace', 'build'], { cwd: root, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`node ace build failed: ${build.stdout}${build.stderr}`)
+  appRoot = join(root, 'build')
+  if (!existsSync(join(appRoot, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(appRoot, 'node_modules'), 'dir')
+}
 const work = join(root, 'tmp', `bench-import-${process.pid}`)
 mkdirSync(work, { recursive: true })
 
@@ -78,12 +89,13 @@ function run(engine, extraEnv) {
     BENCH_FILES: JSON.stringify(files),
     ...extraEnv,
   }
-  const migrate = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], { cwd: root, env, encoding: 'utf8' })
+  const migrate = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], { cwd: appRoot, env, encoding: 'utf8' })
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stdout}${migrate.stderr}`)
-  const result = spawnSync(process.execPath, ['--import=ts-node-maintained/register/esm', 'bench/_import_run.ts'], { cwd: root, env, encoding: 'utf8' })
+  const runner = BUILD ? ['bench/_import_run.js'] : ['--import=ts-node-maintained/register/esm', 'bench/_import_run.ts']
+  const result = spawnSync(process.execPath, runner, { cwd: appRoot, env, encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`${engine} run failed: ${result.stdout}${result.stderr}`)
   for (const line of result.stdout.trim().split('\n')) {
-    if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), machine: machine() }))
+    if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', machine: machine() }))
   }
 }
 

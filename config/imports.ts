@@ -21,7 +21,7 @@ const imports = {
   /** Time a file may take to be read, checked and stored. */
   processingTimeoutMs: env.get('IMPORT_PROCESSING_TIMEOUT_MS', 120_000),
   /** V8 heap of the thread that reads it, MB. */
-  maxHeapMb: env.get('IMPORT_MAX_HEAP_MB', 256),
+  maxHeapMb: env.get('IMPORT_MAX_HEAP_MB', 128),
   /** How long an upload request waits for the result before answering "processing". */
   waitForResultMs: 8_000,
 }

@@ -40,6 +40,8 @@ export interface RunOptions {
    * outruns a slow consumer (rows streamed into the database).
    */
   onChunk?: (chunk: any) => Promise<void>
+  /** Buffers of the input moved to the thread instead of copied (the caller must not use them afterwards). */
+  transfer?: ArrayBuffer[]
 }
 
 interface Job {
@@ -47,6 +49,7 @@ interface Job {
   input: unknown
   timeoutMs: number
   onChunk?: (chunk: any) => Promise<void>
+  transfer?: ArrayBuffer[]
   resolve: (outcome: TaskOutcome<any>) => void
 }
 
@@ -160,7 +163,7 @@ class PoolThread {
       void this.worker.terminate()
     }, job.timeoutMs)
     void this.ready.then(() => {
-      if (this.busy === job && !this.dead) this.worker.postMessage({ task: job.task, input: job.input })
+      if (this.busy === job && !this.dead) this.worker.postMessage({ task: job.task, input: job.input }, job.transfer ?? [])
     })
   }
 
@@ -223,7 +226,7 @@ export class WorkerPool {
 
   run<T>(task: string, input: unknown, options: RunOptions): Promise<TaskOutcome<T>> {
     return new Promise((resolve) => {
-      this.queue.push({ task, input, timeoutMs: options.timeoutMs, onChunk: options.onChunk, resolve })
+      this.queue.push({ task, input, timeoutMs: options.timeoutMs, onChunk: options.onChunk, transfer: options.transfer, resolve })
       this.dispatch()
     })
   }

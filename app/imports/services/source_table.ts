@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer'
 import Papa from 'papaparse'
-import { type DecodedText, type TextEncodingName, decodeText } from '#imports/services/text_decoding'
-import { type XlsxSheetInfo, readXlsx } from '#imports/services/xlsx_reader'
+import { type TextEncodingName, decodeText } from '#imports/services/text_decoding'
+import { type XlsxSheetInfo, openXlsx } from '#imports/services/xlsx_reader'
 import type { ZipLimits } from '#imports/services/zip_archive'
 
 /**
@@ -26,6 +27,7 @@ export interface SourceRow {
   formulasOnly?: boolean
 }
 
+/** How a file was read: what the job records about its shape. */
 export interface SourceTable {
   format: SourceFormat
   encoding: TextEncodingName | null
@@ -38,8 +40,6 @@ export interface SourceTable {
   headerDetected: boolean
   /** Column names from the header row; unnamed columns are "Column F". */
   columns: string[]
-  /** Data rows below the header, blank ones left out. */
-  rows: SourceRow[]
   /** Blank rows below the header that were skipped. */
   blankRows: number
 }
@@ -135,83 +135,203 @@ export interface ReadOptions {
   headerRow?: number | null
 }
 
-function readCsvRecords(text: string, limits: TableLimits): { rows: SourceRow[]; delimiter: string; truncated: boolean } {
-  const delimiter = detectDelimiter(text)
-  // A few rows more than the limit: the header and a title block are above the data.
-  const preview = limits.maxRows + 40
-  const parsed = Papa.parse<string[]>(text, { delimiter, preview, skipEmptyLines: false, quoteChar: '"' })
-  const rows = parsed.data.map((cells, i) => ({ index: i + 1, cells }))
-  // A final newline leaves one empty record behind.
-  while (rows.length && rows.at(-1)!.cells.length === 1 && rows.at(-1)!.cells[0] === '') rows.pop()
-  return { rows, delimiter, truncated: parsed.data.length >= preview }
+/** The newline a text uses: CRLF (Excel on Windows), CR (old Macs) or LF. */
+function detectNewline(sample: string) {
+  const crlf = sample.indexOf('\r\n')
+  const lf = sample.indexOf('\n')
+  const cr = sample.indexOf('\r')
+  if (crlf !== -1 && crlf <= lf) return '\r\n'
+  if (cr !== -1 && (lf === -1 || cr < lf)) return '\r'
+  return '\n'
 }
 
-export function readSourceTable(bytes: Uint8Array, options: ReadOptions): { kind: 'ok'; table: SourceTable } | TableProblem {
-  const { limits } = options
-  let records: SourceRow[]
-  let decoded: DecodedText | null = null
-  let delimiter: string | null = null
-  let sheets: XlsxSheetInfo[] = []
-  let sheet: string | null = null
-  let truncated: boolean
-  if (options.format === 'xlsx') {
-    const workbook = readXlsx(bytes, { sheet: options.sheet ?? null, zip: limits.zip, maxRows: limits.maxRows + 40, maxColumns: limits.maxColumns + 1 })
-    records = workbook.rows
-    sheets = workbook.sheets
-    sheet = workbook.sheet
-    truncated = workbook.truncated
-  } else {
-    decoded = decodeText(bytes)
-    const csv = readCsvRecords(decoded.text, limits)
-    records = csv.rows
-    delimiter = csv.delimiter
-    truncated = csv.truncated
-  }
+/** How the bytes of a text file decode: chosen from the whole file, never guessed halfway. */
+function textEncoding(bytes: Uint8Array): { encoding: TextEncodingName; skip: number } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8-bom', skip: 3 }
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 }
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', skip: 2 }
+  const sniffed = decodeText(bytes.subarray(0, 4096))
+  if (sniffed.encoding === 'utf-16le' || sniffed.encoding === 'utf-16be') return { encoding: sniffed.encoding, skip: 0 }
+  return { encoding: isUtf8(bytes) ? 'utf-8' : 'windows-1252', skip: 0 }
+}
 
-  // Trailing empty cells say nothing; a row's width is its last value.
-  for (const record of records) {
-    let end = record.cells.length
-    while (end > 0 && record.cells[end - 1].trim() === '') end--
-    if (end < record.cells.length) record.cells = record.cells.slice(0, end)
-  }
-  if (records.every((record) => isBlank(record.cells))) {
-    return { kind: 'empty', message: sheet ? `The sheet “${sheet}” has no data.` : 'The file has no data.' }
-  }
+const DECODER_LABELS: Record<TextEncodingName, string> = {
+  'utf-8': 'utf-8',
+  'utf-8-bom': 'utf-8',
+  'utf-16le': 'utf-16le',
+  'utf-16be': 'utf-16be',
+  'windows-1252': 'windows-1252',
+}
 
-  let header: SourceRow | null
-  if (options.headerRow) {
-    header = records.find((record) => record.index === options.headerRow) ?? null
-    if (!header) {
-      const last = records.at(-1)?.index ?? 0
-      return { kind: 'header_out_of_range', rows: last, message: `There is no row ${options.headerRow}; the ${sheet ? 'sheet' : 'file'} has ${last} rows.` }
+const CHUNK_BYTES = 256 * 1024
+
+/** CSV records, decoded and parsed in chunks: the file is never held as one string. */
+async function* csvRecords(bytes: Uint8Array, encoding: TextEncodingName, skip: number, delimiter: string, newline: string, onText: (text: string) => void): AsyncGenerator<string[][]> {
+  const decoder = new TextDecoder(DECODER_LABELS[encoding])
+  const parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' } as Papa.ParseConfig)
+  let pending = ''
+  for (let at = skip; at < bytes.length; at += CHUNK_BYTES) {
+    const end = Math.min(bytes.length, at + CHUNK_BYTES)
+    const text = decoder.decode(bytes.subarray(at, end), { stream: end < bytes.length })
+    onText(text)
+    pending += text
+    const result = parser.parse(pending, 0, end < bytes.length) as Papa.ParseResult<string[]>
+    pending = pending.slice(result.meta.cursor)
+    if (result.data.length) yield result.data
+  }
+}
+
+/**
+ * A table read as a stream: `open` reads just far enough to find the header
+ * (the first 30 non-blank rows), then `rows()` yields the data rows in
+ * batches while the rest of the file is read. Limits are checked as rows
+ * come: the stream ends with a TableProblem the moment one is crossed.
+ */
+export class TableStream {
+  /** Rows read while looking for the header, handed out first. */
+  private buffered: SourceRow[] = []
+  private exhausted = false
+  private dataRows = 0
+  blankRows = 0
+  suspectMojibake = false
+  problem: TableProblem | null = null
+
+  private constructor(
+    readonly format: SourceFormat,
+    readonly encoding: TextEncodingName | null,
+    readonly delimiter: string | null,
+    readonly sheets: XlsxSheetInfo[],
+    readonly sheet: string | null,
+    private readonly source: AsyncGenerator<SourceRow[]>,
+    private readonly widthOf: () => number,
+    private readonly limits: TableLimits,
+    public headerRow: number,
+    public headerDetected: boolean,
+    public columns: string[]
+  ) {}
+
+  static async open(bytes: Uint8Array, options: ReadOptions): Promise<{ kind: 'ok'; stream: TableStream } | TableProblem> {
+    const { limits } = options
+    let source: AsyncGenerator<SourceRow[]>
+    let encoding: TextEncodingName | null = null
+    let delimiter: string | null = null
+    let sheets: XlsxSheetInfo[] = []
+    let sheet: string | null = null
+    let widthOf = () => 0
+    let mojibake = false
+    if (options.format === 'xlsx') {
+      const workbook = await openXlsx(bytes, { sheet: options.sheet ?? null, zip: limits.zip, maxColumns: limits.maxColumns + 1 })
+      sheets = workbook.sheets
+      sheet = workbook.sheet
+      widthOf = workbook.width
+      source = workbook.records
+    } else {
+      const chosen = textEncoding(bytes)
+      encoding = chosen.encoding
+      const head = new TextDecoder(DECODER_LABELS[encoding]).decode(bytes.subarray(chosen.skip, chosen.skip + 64 * 1024))
+      delimiter = detectDelimiter(head)
+      const newline = detectNewline(head)
+      let index = 0
+      let widest = 0
+      const records = csvRecords(bytes, encoding, chosen.skip, delimiter, newline, (text) => {
+        if (!mojibake && decodeText(Buffer.from(text.slice(0, 200_000))).suspectMojibake) mojibake = true
+      })
+      widthOf = () => widest
+      source = (async function* () {
+        for await (const batch of records) {
+          yield batch.map((cells) => {
+            widest = Math.max(widest, cells.length)
+            return { index: ++index, cells }
+          })
+        }
+      })()
     }
-  } else {
-    header = detectHeaderRow(records)!
-  }
-  const below = records.filter((record) => record.index > header!.index)
-  const width = Math.max(header.cells.length, ...below.map((record) => record.cells.length), 0)
-  if (width > limits.maxColumns) {
-    return { kind: 'too_many_columns', limit: limits.maxColumns, found: width, message: `The file has ${width} columns; at most ${limits.maxColumns} are accepted.` }
-  }
-  const data = below.filter((record) => !isBlank(record.cells))
-  if (data.length > limits.maxRows || (truncated && data.length >= limits.maxRows)) {
-    return { kind: 'too_many_rows', limit: limits.maxRows, message: `The file has more than ${limits.maxRows.toLocaleString('en-IN')} recipient rows, the most one import may have. Split it into several files.` }
+
+    // Rows until the header can be told: 30 non-blank ones, or the end.
+    const buffered: SourceRow[] = []
+    let nonBlank = 0
+    let done = false
+    while (nonBlank < 30 && !(options.headerRow && buffered.some((row) => row.index >= options.headerRow!))) {
+      const next = await source.next()
+      if (next.done) {
+        done = true
+        break
+      }
+      for (const row of next.value) {
+        trimTrailing(row)
+        buffered.push(row)
+        if (!isBlank(row.cells)) nonBlank++
+      }
+    }
+    if (buffered.every((row) => isBlank(row.cells))) {
+      return { kind: 'empty', message: sheet ? `The sheet “${sheet}” has no data.` : 'The file has no data.' }
+    }
+    let header: SourceRow | null
+    if (options.headerRow) {
+      header = buffered.find((row) => row.index === options.headerRow) ?? null
+      if (!header) {
+        const last = buffered.at(-1)?.index ?? 0
+        return { kind: 'header_out_of_range', rows: last, message: `There is no row ${options.headerRow}; the ${sheet ? 'sheet' : 'file'} has ${done ? last : 'fewer'} rows${done ? '' : ' there'}.` }
+      }
+    } else {
+      header = detectHeaderRow(buffered)!
+    }
+    const below = buffered.filter((row) => row.index > header!.index)
+    const width = Math.max(header.cells.length, ...below.map((row) => row.cells.length))
+    const stream = new TableStream(options.format, encoding, delimiter, sheets, sheet, source, widthOf, limits, header.index, !options.headerRow, columnNames(header.cells, width))
+    stream.buffered = below
+    stream.exhausted = done
+    stream.suspectMojibake = mojibake
+    return { kind: 'ok', stream }
   }
 
-  return {
-    kind: 'ok',
-    table: {
-      format: options.format,
-      encoding: decoded?.encoding ?? null,
-      suspectMojibake: decoded?.suspectMojibake ?? false,
-      delimiter,
-      sheets,
-      sheet,
-      headerRow: header.index,
-      headerDetected: !options.headerRow,
-      columns: columnNames(header.cells, width),
-      rows: data,
-      blankRows: below.length - data.length,
-    },
+  /** The first data rows (read while looking for the header), for samples. */
+  peek() {
+    return this.buffered.filter((row) => !isBlank(row.cells))
   }
+
+  /** Data rows in batches; blank ones are counted and left out. Ends early, with `problem` set, at a limit. */
+  async *rows(): AsyncGenerator<SourceRow[]> {
+    const take = (batch: SourceRow[]): SourceRow[] | null => {
+      const out: SourceRow[] = []
+      for (const row of batch) {
+        trimTrailing(row)
+        if (row.cells.length > this.limits.maxColumns || this.widthOf() > this.limits.maxColumns) {
+          const found = Math.max(row.cells.length, this.widthOf())
+          this.problem = { kind: 'too_many_columns', limit: this.limits.maxColumns, found, message: `The file has ${found} columns; at most ${this.limits.maxColumns} are accepted.` }
+          return null
+        }
+        if (isBlank(row.cells)) {
+          this.blankRows++
+          continue
+        }
+        if (row.cells.length > this.columns.length) this.columns = columnNames(this.columns, row.cells.length)
+        if (++this.dataRows > this.limits.maxRows) {
+          this.problem = { kind: 'too_many_rows', limit: this.limits.maxRows, message: `The file has more than ${this.limits.maxRows.toLocaleString('en-IN')} recipient rows, the most one import may have. Split it into several files.` }
+          return null
+        }
+        out.push(row)
+      }
+      return out
+    }
+    const first = take(this.buffered)
+    this.buffered = []
+    if (!first) return
+    if (first.length) yield first
+    if (this.exhausted) return
+    for await (const batch of this.source) {
+      const rows = take(batch)
+      if (!rows) {
+        await this.source.return(undefined)
+        return
+      }
+      if (rows.length) yield rows
+    }
+  }
+}
+
+function trimTrailing(row: SourceRow) {
+  let end = row.cells.length
+  while (end > 0 && row.cells[end - 1].trim() === '') end--
+  if (end < row.cells.length) row.cells = row.cells.slice(0, end)
 }

@@ -30,17 +30,6 @@ export interface XlsxSheetInfo {
   hidden: boolean
 }
 
-export interface XlsxResult {
-  sheets: XlsxSheetInfo[]
-  sheet: string
-  rows: XlsxRow[]
-  date1904: boolean
-  /** Stopped reading after `maxRows` rows. */
-  truncated: boolean
-  /** Widest row seen, in columns. */
-  width: number
-}
-
 export class XlsxProblem extends Error {
   constructor(
     readonly code: 'invalid_xml' | 'no_sheets' | 'unknown_sheet' | 'not_a_workbook' | ZipProblem['code'],
@@ -88,7 +77,24 @@ export function excelSerialToIso(serial: number, date1904: boolean) {
   return ms % 86_400_000 === 0 ? iso.slice(0, 10) : iso.slice(0, 19)
 }
 
-function parseXml(bytes: Buffer, part: string, handlers: { open?: (tag: SaxesTagPlain) => void; close?: (name: string) => void; text?: (text: string) => void }) {
+type XmlHandlers = { open?: (tag: SaxesTagPlain) => void; close?: (name: string) => void; text?: (text: string) => void }
+
+/** A large part (shared strings) parsed as it unpacks, never held unpacked whole. */
+async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handlers: XmlHandlers) {
+  const parser = new SaxesParser()
+  parser.on('error', (error) => {
+    throw new XlsxProblem('invalid_xml', `the workbook part ${part} is not valid XML (${error.message})`)
+  })
+  if (handlers.open) parser.on('opentag', handlers.open)
+  if (handlers.close) parser.on('closetag', (tag) => handlers.close!(tag.name))
+  if (handlers.text) parser.on('text', handlers.text)
+  const decoder = new TextDecoder('utf-8')
+  for await (const chunk of chunks) parser.write(decoder.decode(chunk, { stream: true }))
+  parser.write(decoder.decode())
+  parser.close()
+}
+
+function parseXml(bytes: Buffer, part: string, handlers: XmlHandlers) {
   const parser = new SaxesParser()
   parser.on('error', (error) => {
     throw new XlsxProblem('invalid_xml', `the workbook part ${part} is not valid XML (${error.message})`)
@@ -140,14 +146,13 @@ function relationships(zip: ZipArchive, path: string) {
   return map
 }
 
-function readSharedStrings(zip: ZipArchive, path: string | null) {
+async function readSharedStrings(zip: ZipArchive, path: string | null) {
   const strings: string[] = []
-  const bytes = path ? zip.read(path) : null
-  if (!bytes) return strings
+  if (!path || !zip.has(path)) return strings
   let current: string[] | null = null
   let inText = false
   let phonetic = 0
-  parseXml(bytes, path!, {
+  await parseXmlStream(zip.stream(path), path, {
     open: (tag) => {
       const name = local(tag.name)
       if (name === 'si') current = []
@@ -198,11 +203,128 @@ export interface XlsxOptions {
   /** Sheet name or 1-based position; the first visible sheet by default. */
   sheet?: string | number | null
   zip: ZipLimits
-  maxRows: number
+  /** Cells beyond this column are counted, not kept. */
   maxColumns: number
 }
 
-export function readXlsx(input: Uint8Array, options: XlsxOptions): XlsxResult {
+export interface XlsxReader {
+  sheets: XlsxSheetInfo[]
+  sheet: string
+  date1904: boolean
+  /** The sheet's rows in document order, in batches as the sheet unpacks. */
+  records: AsyncGenerator<XlsxRow[]>
+  /** Widest row seen so far, in columns (beyond `maxColumns` included). */
+  width(): number
+}
+
+/** The sheet's XML → rows, fed in chunks; rows wait in `pending` until taken. */
+class SheetParser {
+  readonly pending: XlsxRow[] = []
+  width = 0
+  private readonly parser = new SaxesParser()
+  private readonly decoder = new TextDecoder('utf-8')
+  private row: XlsxRow | null = null
+  private nextRowIndex = 1
+  private nextColumn = 0
+  private formulaCells = 0
+  private valueCells = 0
+  private cell: { column: number; type: string; style: number; formula: boolean; value: string[]; inValue: boolean } | null = null
+
+  constructor(
+    part: string,
+    private readonly shared: string[],
+    private readonly dateStyles: boolean[],
+    private readonly date1904: boolean,
+    private readonly maxColumns: number
+  ) {
+    this.parser.on('error', (error) => {
+      throw new XlsxProblem('invalid_xml', `the workbook part ${part} is not valid XML (${error.message})`)
+    })
+    this.parser.on('opentag', (tag) => this.open(tag))
+    this.parser.on('closetag', (tag) => this.close(tag.name))
+    this.parser.on('text', (text) => {
+      if (this.cell?.inValue) this.cell.value.push(text)
+    })
+  }
+
+  write(chunk: Buffer) {
+    this.parser.write(this.decoder.decode(chunk, { stream: true }))
+  }
+
+  end() {
+    this.parser.write(this.decoder.decode())
+    this.parser.close()
+  }
+
+  private open(tag: SaxesTagPlain) {
+    const name = local(tag.name)
+    if (name === 'row') {
+      const r = Number(attribute(tag, 'r'))
+      const index = Number.isInteger(r) && r > 0 ? r : this.nextRowIndex
+      this.row = { index, cells: [], formulasOnly: false }
+      this.nextRowIndex = index + 1
+      this.nextColumn = 0
+      this.formulaCells = 0
+      this.valueCells = 0
+    } else if (name === 'c' && this.row) {
+      const reference = attribute(tag, 'r')
+      const column = reference ? columnIndex(reference) : this.nextColumn
+      this.nextColumn = column + 1
+      this.cell = { column, type: attribute(tag, 't') ?? 'n', style: Number(attribute(tag, 's') ?? 0), formula: false, value: [], inValue: false }
+    } else if (this.cell && (name === 'v' || name === 't')) {
+      this.cell.inValue = true
+    } else if (this.cell && name === 'f') {
+      this.cell.formula = true
+    }
+  }
+
+  private close(name: string) {
+    const tag = local(name)
+    const { cell, row } = this
+    if ((tag === 'v' || tag === 't') && cell) cell.inValue = false
+    else if (tag === 'c' && cell && row) {
+      const text = this.cellText(cell)
+      if (text !== '') {
+        this.width = Math.max(this.width, cell.column + 1)
+        if (cell.column < this.maxColumns) row.cells[cell.column] = text
+        this.valueCells++
+        if (cell.formula) this.formulaCells++
+      }
+      this.cell = null
+    } else if (tag === 'row' && row) {
+      for (let i = 0; i < row.cells.length; i++) if (row.cells[i] === undefined) row.cells[i] = ''
+      row.formulasOnly = this.valueCells > 0 && this.formulaCells === this.valueCells
+      this.pending.push(row)
+      this.row = null
+    }
+  }
+
+  private cellText(cell: NonNullable<SheetParser['cell']>) {
+    const raw = cell.value.join('')
+    switch (cell.type) {
+      case 's':
+        return this.shared[Number(raw)] ?? ''
+      case 'inlineStr':
+      case 'str':
+        return unescapeXString(raw)
+      case 'b':
+        return raw === '1' ? 'TRUE' : raw === '0' ? 'FALSE' : raw
+      case 'e':
+        return raw
+      case 'd':
+        return raw.endsWith('T00:00:00') || raw.endsWith('T00:00:00Z') ? raw.slice(0, 10) : raw
+      default:
+        return raw !== '' && this.dateStyles[cell.style] ? (excelSerialToIso(Number(raw), this.date1904) ?? raw) : raw
+    }
+  }
+}
+
+/**
+ * Opens a workbook: its sheets, the chosen one, and that sheet's rows as an
+ * async stream (shared strings and styles are read first, whatever their
+ * place in the ZIP). Stopping the iteration stops unpacking.
+ */
+export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise<XlsxReader> {
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength)
   const zip = new ZipArchive(bytes, options.zip)
 
@@ -237,106 +359,26 @@ export function readXlsx(input: Uint8Array, options: XlsxOptions): XlsxResult {
   else if (typeof options.sheet === 'string' && options.sheet) chosen = sheets.find((sheet) => sheet.name === options.sheet)
   else chosen = sheets.find((sheet) => !sheet.hidden) ?? sheets[0]
   if (!chosen) throw new XlsxProblem('unknown_sheet', `the workbook has no sheet “${options.sheet}” (it has ${sheets.map((s) => `“${s.name}”`).join(', ')})`)
+  if (!zip.has(chosen.path)) throw new XlsxProblem('not_a_workbook', `the sheet “${chosen.name}” is missing from the file`)
 
   const relTypes = [...rels.values()]
   const sharedPath = relTypes.find((rel) => rel.type.endsWith('/sharedStrings'))
   const stylesPath = relTypes.find((rel) => rel.type.endsWith('/styles'))
-  const shared = readSharedStrings(zip, sharedPath ? resolvePart(workbookPath, sharedPath.target) : null)
+  const shared = await readSharedStrings(zip, sharedPath ? resolvePart(workbookPath, sharedPath.target) : null)
   const dateStyles = readDateStyles(zip, stylesPath ? resolvePart(workbookPath, stylesPath.target) : null)
+  const parser = new SheetParser(chosen.path, shared, dateStyles, date1904, options.maxColumns)
+  const path = chosen.path
 
-  const sheetXml = zip.read(chosen.path)
-  if (!sheetXml) throw new XlsxProblem('not_a_workbook', `the sheet “${chosen.name}” is missing from the file`)
-
-  const rows: XlsxRow[] = []
-  let width = 0
-  let truncated = false
-  let row: XlsxRow | null = null
-  let nextRowIndex = 1
-  let formulaCells = 0
-  let valueCells = 0
-  let cell: { column: number; type: string; style: number; formula: boolean; value: string[]; inValue: boolean } | null = null
-  let nextColumn = 0
-  const STOP = Symbol('stop')
-
-  try {
-    parseXml(sheetXml, chosen.path, {
-      open: (tag) => {
-        const name = local(tag.name)
-        if (name === 'row') {
-          const r = Number(attribute(tag, 'r'))
-          const index = Number.isInteger(r) && r > 0 ? r : nextRowIndex
-          row = { index, cells: [], formulasOnly: false }
-          nextRowIndex = index + 1
-          nextColumn = 0
-          formulaCells = 0
-          valueCells = 0
-        } else if (name === 'c' && row) {
-          const reference = attribute(tag, 'r')
-          const column = reference ? columnIndex(reference) : nextColumn
-          nextColumn = column + 1
-          cell = { column, type: attribute(tag, 't') ?? 'n', style: Number(attribute(tag, 's') ?? 0), formula: false, value: [], inValue: false }
-        } else if (cell && (name === 'v' || name === 't')) {
-          cell.inValue = true
-        } else if (cell && name === 'f') {
-          cell.formula = true
-        }
-      },
-      text: (text) => {
-        if (cell?.inValue) cell.value.push(text)
-      },
-      close: (name) => {
-        const tag = local(name)
-        if ((tag === 'v' || tag === 't') && cell) cell.inValue = false
-        else if (tag === 'c' && cell && row) {
-          const raw = cell.value.join('')
-          let text = ''
-          switch (cell.type) {
-            case 's':
-              text = shared[Number(raw)] ?? ''
-              break
-            case 'inlineStr':
-            case 'str':
-              text = unescapeXString(raw)
-              break
-            case 'b':
-              text = raw === '1' ? 'TRUE' : raw === '0' ? 'FALSE' : raw
-              break
-            case 'e':
-              text = raw
-              break
-            case 'd':
-              text = raw.endsWith('T00:00:00') || raw.endsWith('T00:00:00Z') ? raw.slice(0, 10) : raw
-              break
-            default:
-              text = raw !== '' && dateStyles[cell.style] ? (excelSerialToIso(Number(raw), date1904) ?? raw) : raw
-          }
-          if (text !== '') {
-            if (cell.column >= options.maxColumns) {
-              width = Math.max(width, cell.column + 1)
-            } else {
-              row.cells[cell.column] = text
-              width = Math.max(width, cell.column + 1)
-            }
-            valueCells++
-            if (cell.formula) formulaCells++
-          }
-          cell = null
-        } else if (tag === 'row' && row) {
-          for (let i = 0; i < row.cells.length; i++) if (row.cells[i] === undefined) row.cells[i] = ''
-          row.formulasOnly = valueCells > 0 && formulaCells === valueCells
-          rows.push(row)
-          row = null
-          if (rows.length > options.maxRows) {
-            truncated = true
-            throw STOP
-          }
-        }
-      },
-    })
-  } catch (error) {
-    if (error !== STOP) throw error
+  async function* records(): AsyncGenerator<XlsxRow[]> {
+    for await (const chunk of zip.stream(path)) {
+      parser.write(chunk)
+      if (parser.pending.length) yield parser.pending.splice(0)
+    }
+    parser.end()
+    if (parser.pending.length) yield parser.pending.splice(0)
   }
-  return { sheets: sheets.map(({ name, hidden }) => ({ name, hidden })), sheet: chosen.name, rows, date1904, truncated, width }
+
+  return { sheets: sheets.map(({ name, hidden }) => ({ name, hidden })), sheet: chosen.name, date1904, records: records(), width: () => parser.width }
 }
 
 export { ZipProblem }

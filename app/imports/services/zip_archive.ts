@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib'
+import { createInflateRaw, inflateRawSync } from 'node:zlib'
 
 /**
  * A ZIP archive read from its central directory, with limits checked
@@ -102,14 +102,46 @@ export class ZipArchive {
     return this.entries.has(name)
   }
 
+  private compressed(entry: ZipEntry) {
+    const at = entry.localOffset
+    if (at + 30 > this.bytes.length || this.bytes.readUInt32LE(at) !== LOCAL) throw new ZipProblem('corrupt', `the part ${entry.name} is damaged`)
+    const start = at + 30 + this.bytes.readUInt16LE(at + 26) + this.bytes.readUInt16LE(at + 28)
+    return this.bytes.subarray(start, start + entry.compressedSize)
+  }
+
+  /**
+   * The entry's bytes as they unpack, in chunks, so a large sheet is never
+   * held unpacked all at once; stops with an error past its declared size.
+   */
+  async *stream(name: string): AsyncGenerator<Buffer> {
+    const entry = this.entries.get(name)
+    if (!entry) return
+    const data = this.compressed(entry)
+    if (entry.method === 0) {
+      for (let at = 0; at < data.length; at += 1 << 20) yield data.subarray(at, at + (1 << 20))
+      return
+    }
+    const inflater = createInflateRaw({ chunkSize: 1 << 18 })
+    inflater.end(data)
+    let total = 0
+    try {
+      for await (const chunk of inflater as AsyncIterable<Buffer>) {
+        total += chunk.length
+        if (total > entry.size) throw new ZipProblem('corrupt', `the part ${name} unpacks to more than its declared size`)
+        yield chunk
+      }
+    } catch (error) {
+      inflater.destroy()
+      if (error instanceof ZipProblem) throw error
+      throw new ZipProblem('corrupt', `the part ${name} cannot be unpacked (${(error as Error).message})`)
+    }
+  }
+
   /** The entry's bytes, or null when there is no such entry. */
   read(name: string): Buffer | null {
     const entry = this.entries.get(name)
     if (!entry) return null
-    const at = entry.localOffset
-    if (at + 30 > this.bytes.length || this.bytes.readUInt32LE(at) !== LOCAL) throw new ZipProblem('corrupt', `the part ${name} is damaged`)
-    const start = at + 30 + this.bytes.readUInt16LE(at + 26) + this.bytes.readUInt16LE(at + 28)
-    const data = this.bytes.subarray(start, start + entry.compressedSize)
+    const data = this.compressed(entry)
     if (entry.method === 0) return data
     try {
       const out = inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size) })

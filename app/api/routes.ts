@@ -7,6 +7,9 @@ const TemplateFieldsController = () => import('#api/controllers/template_fields_
 const TemplateArchivesController = () => import('#api/controllers/template_archives_controller')
 const TemplateActivationsController = () => import('#api/controllers/template_activations_controller')
 const TemplateFilesController = () => import('#api/controllers/template_files_controller')
+const ImportsController = () => import('#api/controllers/imports_controller')
+const ImportRowsController = () => import('#api/controllers/import_rows_controller')
+const ImportMappingsController = () => import('#api/controllers/import_mappings_controller')
 
 router
   .group(() => {
@@ -21,6 +24,12 @@ router
     router.post('/templates/:id/activation', [TemplateActivationsController, 'store']).as('template_activations.store')
     router.delete('/templates/:id/activation', [TemplateActivationsController, 'destroy']).as('template_activations.destroy')
     router.get('/templates/:id/files/:file', [TemplateFilesController, 'show']).as('template_files.show')
+
+    router.get('/imports', [ImportsController, 'index']).as('imports.index')
+    router.post('/imports', [ImportsController, 'store']).as('imports.store')
+    router.get('/imports/:id', [ImportsController, 'show']).as('imports.show')
+    router.get('/imports/:id/rows', [ImportRowsController, 'index']).as('import_rows.index')
+    router.put('/imports/:id/mapping', [ImportMappingsController, 'update']).as('import_mappings.update')
   })
   .prefix('/api/v1')
   .as('api')

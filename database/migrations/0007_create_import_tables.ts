@@ -7,7 +7,8 @@ import { BaseSchema } from '@adonisjs/lucid/schema'
  *   design's `status`, `original_file_id` and `summary`: the detected shape
  *   of the file (format, sheet, header row, columns), the mapping in force,
  *   the templates whose fields it must fill, and the counts as columns so
- *   lists and the API read them without parsing JSON.
+ *   lists and the API read them without parsing JSON; `rows_read` and
+ *   `read_percent` show how far a read in progress has come.
  * - `file_import_rows`: a row as it was in the file (`raw`, the cells
  *   verbatim) and as generation will use it (`data`), with its `errors`
  *   and `warnings`; the counts as columns so "only errors" is an index scan.
@@ -42,6 +43,8 @@ export default class extends BaseSchema {
       table.integer('valid_rows').notNullable().defaultTo(0)
       table.integer('error_rows').notNullable().defaultTo(0)
       table.integer('warning_rows').notNullable().defaultTo(0)
+      table.integer('rows_read').notNullable().defaultTo(0)
+      table.integer('read_percent').notNullable().defaultTo(0)
       table.json('summary').notNullable()
       table.string('failure_code', 60).nullable()
       table.string('failure_message', 1000).nullable()
@@ -65,6 +68,8 @@ export default class extends BaseSchema {
       table.integer('error_count').notNullable().defaultTo(0)
       table.integer('warning_count').notNullable().defaultTo(0)
       table.string('duplicate_key', 32).nullable()
+      /** Not a recipient under the current mapping (a total, a note): kept so another mapping can reconsider it. */
+      table.string('skipped_reason', 120).nullable()
       table.timestamp('created_at', { useTz: true }).notNullable()
       table.timestamp('updated_at', { useTz: true }).notNullable()
       table.unique(['import_job_id', 'row_index'])

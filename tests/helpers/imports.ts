@@ -26,6 +26,9 @@ export async function settled(jobId: string) {
   return FileImportJob.findOrFail(jobId)
 }
 
-export function rowsOf(job: FileImportJob) {
-  return FileImportRow.query().where('import_job_id', job.id).orderBy('row_index', 'asc')
+/** The import's recipient rows in file order (rows set aside as not recipients left out unless asked for). */
+export function rowsOf(job: FileImportJob, options: { withSkipped?: boolean } = {}) {
+  const query = FileImportRow.query().where('import_job_id', job.id).orderBy('row_index', 'asc')
+  if (!options.withSkipped) query.whereNull('skipped_reason')
+  return query
 }

@@ -3,7 +3,8 @@ import { unhandled } from '#core/services/exhaustive'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
 import OrgTemplates from '#templates/queries/org_templates'
 import { templateFieldsValidator } from '#templates/validators/template_fields'
-import { fail, loaded, notFound, origin, templateJson } from '#api/controllers/template_json'
+import { loaded, templateJson } from '#api/controllers/template_json'
+import { fail, notFound, origin } from '#api/controllers/api_responses'
 
 export default class TemplateFieldsController {
   /** `PUT /api/v1/templates/:id/fields`: a new immutable version with these fields. */

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { sendStoredFile } from '#core/services/downloads'
 import OrgTemplates from '#templates/queries/org_templates'
 import { versionFile } from '#templates/queries/version_files'
-import { notFound } from '#api/controllers/template_json'
+import { notFound } from '#api/controllers/api_responses'
 
 /** `GET /api/v1/templates/:id/files/:file`: the current version's preview picture, empty page, or page PDF. */
 export default class TemplateFilesController {

@@ -5,17 +5,9 @@ import { unhandled } from '#core/services/exhaustive'
 import ChangeTemplateStatus from '#templates/actions/change_template_status'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
+import { fail, notFound, origin } from '#api/controllers/api_responses'
 import { fieldJson } from '#templates/services/designer_data'
 
-export type ApiError = { code: string; message: string; field?: string }
-
-export function fail(response: HttpContext['response'], status: number, errors: ApiError[]) {
-  return response.status(status).send({ errors })
-}
-
-export function notFound(response: HttpContext['response']) {
-  return fail(response, 404, [{ code: 'E_NOT_FOUND', message: 'Resource not found' }])
-}
 
 /** A template as the API shows it: the contract's fields plus taxonomy keys, timestamps and a preview link. */
 export function templateJson(template: CertificateTemplate) {
@@ -51,7 +43,6 @@ export async function loaded(org: HttpContext['apiOrg'], id: string) {
   return OrgTemplates.findWithCurrent(org, id)
 }
 
-export const origin = ({ request }: HttpContext) => ({ ip: request.ip(), userAgent: request.header('user-agent') ?? null })
 
 
 /** Archive, restore, activate, deactivate: the template as it is afterwards, or why not. */

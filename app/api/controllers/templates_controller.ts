@@ -7,7 +7,8 @@ import { taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import { sourceProblemCode, sourceProblemMessage } from '#templates/services/source_upload'
 import { readUpload } from '#templates/controllers/upload_support'
 import { apiTemplateCreateValidator, templateListValidator } from '#templates/validators/template'
-import { fail, loaded, notFound, origin, templateJson } from '#api/controllers/template_json'
+import { loaded, templateJson } from '#api/controllers/template_json'
+import { fail, notFound, origin } from '#api/controllers/api_responses'
 
 /** `/api/v1/templates`: the org of the API key, nothing else. */
 export default class TemplatesController {

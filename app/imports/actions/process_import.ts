@@ -6,12 +6,36 @@ import Organization from '#orgs/models/organization'
 import FileImportJob, { type ImportSummary } from '#imports/models/file_import_job'
 import OrganizationImportMapping from '#imports/models/organization_import_mapping'
 import { importRulesFor } from '#imports/queries/import_rules'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ColumnMapping } from '#imports/services/column_mapping'
+import { headersHash } from '#imports/services/import_processing'
 import { ENCODING_LABELS } from '#imports/services/text_decoding'
 import { delimiterName } from '#imports/services/source_table'
 import { insertRowBatch, recount } from '#imports/services/import_rows_store'
 import { readImportFile } from '#imports/services/import_workers'
 import type { ReadImportOutput } from '#imports/services/import_tasks'
+
+/** Remembers the mapping an org confirmed for these headers, for its next file with the same ones. */
+export async function rememberMapping(org: Organization, columns: string[], mapping: ColumnMapping, trx: TransactionClientContract) {
+  const hash = headersHash(columns)
+  const existing = await OrganizationImportMapping.query({ client: trx }).where('organization_id', org.id).where('headers_hash', hash).first()
+  if (existing) {
+    existing.merge({ mapping, columns })
+    await existing.useTransaction(trx).save()
+  } else {
+    await OrganizationImportMapping.create({ organizationId: org.id, headersHash: hash, columns, mapping }, { client: trx })
+  }
+}
+
+interface ReadState {
+  /** Known once the read starts: whether new rows are staged beside old ones. */
+  staging: boolean | null
+}
+
+/** Rows of a read that did not finish: the staged ones (negative numbers), or all of a first read. */
+function discardNewRows(jobId: string, staging: boolean) {
+  return db.from('file_import_rows').where('import_job_id', jobId).where('row_index', staging ? '<' : '>', 0).delete()
+}
 
 export interface ProcessImportInput {
   jobId: string
@@ -56,16 +80,33 @@ export default class ProcessImport {
   static async handle(input: ProcessImportInput): Promise<ProcessImportResult> {
     const job = await FileImportJob.find(input.jobId)
     if (!job || !job.originalFileId) return { kind: 'not_found' }
-    const org = await Organization.findOrFail(job.organizationId)
     const fail = async (code: string, message: string) => {
       job.merge({ status: 'failed', failureCode: code, failureMessage: message.slice(0, 1000), processedAt: DateTime.utc() })
       await job.save()
       return { kind: 'failed' as const, job, code, message }
     }
+    const state: ReadState = { staging: null }
+    try {
+      return await this.read(job, input, fail, state)
+    } catch (error) {
+      // Our fault, not the file's: logged, and the job says so instead of staying "processing".
+      logger.error({ err: error, importId: job.id }, 'import processing failed')
+      if (state.staging !== null) await discardNewRows(job.id, state.staging)
+      return fail('E_IMPORT_INTERNAL', 'Something went wrong on our side while reading the file. Try again; the file is kept.')
+    }
+  }
+
+  private static async read(
+    job: FileImportJob,
+    input: ProcessImportInput,
+    fail: (code: string, message: string) => Promise<Extract<ProcessImportResult, { kind: 'failed' }>>,
+    state: ReadState
+  ): Promise<ProcessImportResult> {
+    const org = await Organization.findOrFail(job.organizationId)
 
     const rules = await importRulesFor(org, job.templateIds)
     if (rules.kind !== 'ok') return fail('E_TEMPLATE_UNKNOWN', 'A template this import was meant for no longer exists or is archived.')
-    const { bytes } = await readFileOfOrg(org.id, job.originalFileId)
+    const { bytes } = await readFileOfOrg(org.id, job.originalFileId!)
     const remembered = await OrganizationImportMapping.query().where('organization_id', org.id).orderBy('updated_at', 'desc').limit(200)
 
     // Rows arrive in batches, each written in its own short transaction (a
@@ -75,8 +116,9 @@ export default class ProcessImport {
     // in at the end, so a failure leaves the old rows as they were.
     const existing = await db.from('file_import_rows').where('import_job_id', job.id).count('* as total')
     const staging = Number(existing[0].total) > 0
-    const discardNewRows = () =>
-      db.from('file_import_rows').where('import_job_id', job.id).where('row_index', staging ? '<' : '>', 0).delete()
+    state.staging = staging
+    await db.from('file_import_jobs').where('id', job.id).update({ rows_read: 0, read_percent: 0 })
+    let rowsRead = 0
     const outcome = await readImportFile(
       {
         bytes,
@@ -87,10 +129,14 @@ export default class ProcessImport {
         mapping: { explicit: input.mapping ?? null, remembered: remembered.map((entry) => ({ hash: entry.headersHash, mapping: entry.mapping })) },
       },
       async (batch) => {
-        await db.transaction(async (trx) => insertRowBatch(trx, job.id, batch, staging ? -1 : 1))
+        rowsRead += batch.count
+        await db.transaction(async (trx) => {
+          await insertRowBatch(trx, job.id, batch, staging ? -1 : 1)
+          await trx.from('file_import_jobs').where('id', job.id).update({ rows_read: rowsRead, read_percent: Math.min(99, Math.floor(batch.progress * 100)) })
+        })
       }
     )
-    if (outcome.kind !== 'ok' || outcome.value.kind !== 'ok') await discardNewRows()
+    if (outcome.kind !== 'ok' || outcome.value.kind !== 'ok') await discardNewRows(job.id, staging)
     if (outcome.kind === 'timeout') return fail('E_FILE_TOO_COMPLEX', 'The file took too long to read. Save it again as .csv, or split it into smaller files.')
     if (outcome.kind === 'out_of_memory') return fail('E_FILE_TOO_COMPLEX', 'The file needs too much memory to read. Save it again as .csv, or split it into smaller files.')
     if (outcome.kind === 'crashed' || outcome.kind === 'failed') {
@@ -120,7 +166,7 @@ export default class ProcessImport {
       job.useTransaction(trx)
       if (staging) {
         await trx.from('file_import_rows').where('import_job_id', job.id).where('row_index', '>', 0).delete()
-        await trx.from('file_import_rows').where('import_job_id', job.id).update({ row_index: db.raw('-row_index') })
+        await trx.rawQuery('update file_import_rows set row_index = -row_index where import_job_id = ?', [job.id])
       }
       job.merge({
         status: 'ready',
@@ -131,10 +177,13 @@ export default class ProcessImport {
         summary,
         failureCode: null,
         failureMessage: null,
+        rowsRead,
+        readPercent: 100,
         processedAt: DateTime.utc(),
       })
       await recount(trx, job)
       await job.save()
+      if (read.mappingSource === 'explicit') await rememberMapping(org, read.table.columns, read.mapping, trx)
     })
     return { kind: 'ready', job }
   }

@@ -83,6 +83,13 @@ export default class FileImportJob extends TimestampedModel {
   @column()
   declare warningRows: number
 
+  /** While a file is read: rows so far, and how far through the file (0–100). */
+  @column()
+  declare rowsRead: number
+
+  @column()
+  declare readPercent: number
+
   @jsonColumn()
   declare summary: ImportSummary
 

@@ -35,4 +35,8 @@ export default class FileImportRow extends TimestampedModel {
 
   @column()
   declare duplicateKey: string | null
+
+  /** Set when the row is not a recipient under the current mapping; such rows are neither counted nor issued. */
+  @column()
+  declare skippedReason: string | null
 }

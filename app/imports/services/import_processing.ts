@@ -27,6 +27,8 @@ export interface ProcessedRow {
   warnings: RowIssue[]
   /** Same key, same recipient (see duplicateKey); null for rows with errors or no contact. */
   duplicateKey: string | null
+  /** Why the row is not a recipient (a total under the data, a row without name, email or phone); null for recipients. */
+  skippedReason: string | null
 }
 
 export interface ImportRules {
@@ -95,6 +97,7 @@ export class RowProcessor {
   private readonly context: ValidationContext
   private readonly firstOf = new Map<string, number>()
   readonly skipped: ProcessedRows['skipped'] = []
+  skippedCount = 0
   readonly codes: Record<string, number> = {}
   readonly counts = { total: 0, valid: 0, errors: 0, warnings: 0 }
 
@@ -109,11 +112,13 @@ export class RowProcessor {
     }
   }
 
-  /** The row checked, or null when it is not a recipient (set aside with the reason). */
-  process(row: SourceRow): ProcessedRow | null {
+  /** The row checked; a row that is not a recipient comes back with its reason and no checks. */
+  process(row: SourceRow): ProcessedRow {
     if (isNotARecipient(row.cells, this.context, row.formulasOnly)) {
-      this.skipped.push({ row_index: row.index, reason: row.formulasOnly ? 'only formulas (a total or summary row)' : 'no name, email or phone' })
-      return null
+      const reason = row.formulasOnly ? 'only formulas (a total or summary row)' : 'no name, email or phone'
+      if (this.skipped.length < 100) this.skipped.push({ row_index: row.index, reason })
+      this.skippedCount++
+      return { rowIndex: row.index, raw: row.cells, data: {}, errors: [], warnings: [], duplicateKey: null, skippedReason: reason }
     }
     const result = validateRow(row.cells, this.context)
     const key = result.errors.length === 0 ? duplicateKey(result.data) : null
@@ -128,17 +133,14 @@ export class RowProcessor {
     if (result.errors.length) this.counts.errors++
     else this.counts.valid++
     if (result.warnings.length) this.counts.warnings++
-    return { rowIndex: row.index, raw: row.cells, ...result, duplicateKey: key }
+    return { rowIndex: row.index, raw: row.cells, ...result, duplicateKey: key, skippedReason: null }
   }
 }
 
 export function processRows(rows: SourceRow[], columns: string[], mapping: ColumnMapping, rules: ImportRules): ProcessedRows {
   const processor = new RowProcessor(columns, mapping, rules)
   const processed: ProcessedRow[] = []
-  for (const row of rows) {
-    const result = processor.process(row)
-    if (result) processed.push(result)
-  }
+  for (const row of rows) processed.push(processor.process(row))
   return { rows: processed, skipped: processor.skipped, codes: processor.codes, counts: processor.counts }
 }
 
@@ -154,6 +156,7 @@ export function rowRecordObject(row: ProcessedRow, id: string) {
     error_count: row.errors.length,
     warning_count: row.warnings.length,
     duplicate_key: row.duplicateKey,
+    skipped_reason: row.skippedReason,
   }
 }
 
@@ -161,6 +164,8 @@ export function rowRecordObject(row: ProcessedRow, id: string) {
 export interface RowBatch {
   json: string
   count: number
+  /** How far through the file the reader is, 0–1. */
+  progress: number
 }
 
 /** Up to three example values per column, for the mapping screen. */

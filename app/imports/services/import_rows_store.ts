@@ -25,12 +25,12 @@ export function timestamp(trx: TransactionClientContract) {
  */
 export async function insertRowBatch(trx: TransactionClientContract, jobId: string, batch: RowBatch, sign: 1 | -1 = 1) {
   const now = timestamp(trx)
-  const columns = 'id, import_job_id, row_index, raw, data, errors, warnings, error_count, warning_count, duplicate_key, created_at, updated_at'
+  const columns = 'id, import_job_id, row_index, raw, data, errors, warnings, error_count, warning_count, duplicate_key, skipped_reason, created_at, updated_at'
   if (trx.dialect.name === 'postgres') {
     await trx.rawQuery(
       `INSERT INTO file_import_rows (${columns})
-       SELECT x.id, ?::uuid, x.row_index * ?, x.raw, x.data, x.errors, x.warnings, x.error_count, x.warning_count, x.duplicate_key, ?::timestamptz, ?::timestamptz
-       FROM json_to_recordset(?::json) AS x(id uuid, row_index int, raw json, data json, errors json, warnings json, error_count int, warning_count int, duplicate_key text)`,
+       SELECT x.id, ?::uuid, x.row_index * ?, x.raw, x.data, x.errors, x.warnings, x.error_count, x.warning_count, x.duplicate_key, x.skipped_reason, ?::timestamptz, ?::timestamptz
+       FROM json_to_recordset(?::json) AS x(id uuid, row_index int, raw json, data json, errors json, warnings json, error_count int, warning_count int, duplicate_key text, skipped_reason text)`,
       [jobId, sign, now, now, batch.json]
     )
   } else {
@@ -38,7 +38,7 @@ export async function insertRowBatch(trx: TransactionClientContract, jobId: stri
       `INSERT INTO file_import_rows (${columns})
        SELECT json_extract(value, '$.id'), ?, json_extract(value, '$.row_index') * ?, json_extract(value, '$.raw'), json_extract(value, '$.data'),
               json_extract(value, '$.errors'), json_extract(value, '$.warnings'), json_extract(value, '$.error_count'), json_extract(value, '$.warning_count'),
-              json_extract(value, '$.duplicate_key'), ?, ?
+              json_extract(value, '$.duplicate_key'), json_extract(value, '$.skipped_reason'), ?, ?
        FROM json_each(?)`,
       [jobId, sign, now, now, batch.json]
     )
@@ -49,8 +49,31 @@ export async function insertRowBatch(trx: TransactionClientContract, jobId: stri
 export async function insertRows(trx: TransactionClientContract, job: FileImportJob, rows: ProcessedRow[], ids?: Map<number, string>) {
   for (let at = 0; at < rows.length; at += 5000) {
     const records = rows.slice(at, at + 5000).map((row) => rowRecordObject(row, ids?.get(row.rowIndex) ?? uuid7()))
-    await insertRowBatch(trx, job.id, { json: JSON.stringify(records), count: records.length })
+    await insertRowBatch(trx, job.id, { json: JSON.stringify(records), count: records.length, progress: 1 })
   }
+}
+
+/** Errors and warnings by code across the job's rows, counted by the database from the JSON it holds. */
+async function codeCounts(trx: TransactionClientContract, jobId: string) {
+  const codes: Record<string, number> = {}
+  for (const column of ['errors', 'warnings'] as const) {
+    const rows =
+      trx.dialect.name === 'postgres'
+        ? (
+            await trx.rawQuery(
+              `SELECT issue->>'code' AS code, count(*) AS total FROM file_import_rows r, json_array_elements(r.${column}) issue
+               WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${column === 'errors' ? 'error_count' : 'warning_count'} > 0 GROUP BY 1`,
+              [jobId]
+            )
+          ).rows
+        : await trx.rawQuery(
+            `SELECT json_extract(issue.value, '$.code') AS code, count(*) AS total FROM file_import_rows r, json_each(r.${column}) issue
+             WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${column === 'errors' ? 'error_count' : 'warning_count'} > 0 GROUP BY 1`,
+            [jobId]
+          )
+    for (const row of rows as Array<{ code: string; total: number | string }>) codes[row.code] = (codes[row.code] ?? 0) + Number(row.total)
+  }
+  return codes
 }
 
 /** The job's counts from its rows as stored: the one source of truth after any change. */
@@ -58,6 +81,7 @@ export async function recount(trx: TransactionClientContract, job: FileImportJob
   const [counts] = await trx
     .from('file_import_rows')
     .where('import_job_id', job.id)
+    .whereNull('skipped_reason')
     .select(
       db.raw('count(*) as total'),
       db.raw('sum(case when error_count > 0 then 1 else 0 end) as errors'),
@@ -69,4 +93,5 @@ export async function recount(trx: TransactionClientContract, job: FileImportJob
   job.errorRows = errors
   job.validRows = total - errors
   job.warningRows = Number(counts?.warnings ?? 0)
+  job.summary = { ...job.summary, codes: await codeCounts(trx, job.id) }
 }

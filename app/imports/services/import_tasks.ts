@@ -58,14 +58,13 @@ export const tasks = {
       const processor = new RowProcessor(stream.columns, chosen.mapping, input.rules)
       let batch: Array<ReturnType<typeof rowRecordObject>> = []
       const send = async () => {
-        const chunk: RowBatch = { json: JSON.stringify(batch), count: batch.length }
+        const chunk: RowBatch = { json: JSON.stringify(batch), count: batch.length, progress: stream.progress() }
         batch = []
         await emit(chunk)
       }
       for await (const rows of stream.rows()) {
         for (const row of rows) {
-          const processed = processor.process(row)
-          if (processed) batch.push(rowRecordObject(processed, uuid7()))
+          batch.push(rowRecordObject(processor.process(row), uuid7()))
           if (batch.length === ROW_BATCH) await send()
         }
       }

@@ -166,12 +166,21 @@ const DECODER_LABELS: Record<TextEncodingName, string> = {
 const CHUNK_BYTES = 256 * 1024
 
 /** CSV records, decoded and parsed in chunks: the file is never held as one string. */
-async function* csvRecords(bytes: Uint8Array, encoding: TextEncodingName, skip: number, delimiter: string, newline: string, onText: (text: string) => void): AsyncGenerator<string[][]> {
+async function* csvRecords(
+  bytes: Uint8Array,
+  encoding: TextEncodingName,
+  skip: number,
+  delimiter: string,
+  newline: string,
+  onText: (text: string) => void,
+  onBytes: (end: number) => void
+): AsyncGenerator<string[][]> {
   const decoder = new TextDecoder(DECODER_LABELS[encoding])
   const parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' } as Papa.ParseConfig)
   let pending = ''
   for (let at = skip; at < bytes.length; at += CHUNK_BYTES) {
     const end = Math.min(bytes.length, at + CHUNK_BYTES)
+    onBytes(end)
     const text = decoder.decode(bytes.subarray(at, end), { stream: end < bytes.length })
     onText(text)
     pending += text
@@ -204,6 +213,8 @@ export class TableStream {
     readonly sheet: string | null,
     private readonly source: AsyncGenerator<SourceRow[]>,
     private readonly widthOf: () => number,
+    /** How much of the file has been read, 0–1. */
+    readonly progress: () => number,
     private readonly limits: TableLimits,
     public headerRow: number,
     public headerDetected: boolean,
@@ -218,12 +229,14 @@ export class TableStream {
     let sheets: XlsxSheetInfo[] = []
     let sheet: string | null = null
     let widthOf = () => 0
+    let progress = () => 1
     let mojibake = false
     if (options.format === 'xlsx') {
       const workbook = await openXlsx(bytes, { sheet: options.sheet ?? null, zip: limits.zip, maxColumns: limits.maxColumns + 1 })
       sheets = workbook.sheets
       sheet = workbook.sheet
       widthOf = workbook.width
+      progress = workbook.progress
       source = workbook.records
     } else {
       const chosen = textEncoding(bytes)
@@ -233,9 +246,21 @@ export class TableStream {
       const newline = detectNewline(head)
       let index = 0
       let widest = 0
-      const records = csvRecords(bytes, encoding, chosen.skip, delimiter, newline, (text) => {
-        if (!mojibake && decodeText(Buffer.from(text.slice(0, 200_000))).suspectMojibake) mojibake = true
-      })
+      let consumed = 0
+      const records = csvRecords(
+        bytes,
+        encoding,
+        chosen.skip,
+        delimiter,
+        newline,
+        (text) => {
+          if (!mojibake && decodeText(Buffer.from(text.slice(0, 200_000))).suspectMojibake) mojibake = true
+        },
+        (end) => {
+          consumed = end
+        }
+      )
+      progress = () => (bytes.length ? consumed / bytes.length : 1)
       widthOf = () => widest
       source = (async function* () {
         for await (const batch of records) {
@@ -278,7 +303,7 @@ export class TableStream {
     }
     const below = buffered.filter((row) => row.index > header!.index)
     const width = Math.max(header.cells.length, ...below.map((row) => row.cells.length))
-    const stream = new TableStream(options.format, encoding, delimiter, sheets, sheet, source, widthOf, limits, header.index, !options.headerRow, columnNames(header.cells, width))
+    const stream = new TableStream(options.format, encoding, delimiter, sheets, sheet, source, widthOf, progress, limits, header.index, !options.headerRow, columnNames(header.cells, width))
     stream.buffered = below
     stream.exhausted = done
     stream.suspectMojibake = mojibake

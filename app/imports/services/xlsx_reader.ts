@@ -215,6 +215,8 @@ export interface XlsxReader {
   records: AsyncGenerator<XlsxRow[]>
   /** Widest row seen so far, in columns (beyond `maxColumns` included). */
   width(): number
+  /** How much of the sheet has been read, 0–1. */
+  progress(): number
 }
 
 /** The sheet's XML → rows, fed in chunks; rows wait in `pending` until taken. */
@@ -369,8 +371,11 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
   const parser = new SheetParser(chosen.path, shared, dateStyles, date1904, options.maxColumns)
   const path = chosen.path
 
+  const sheetBytes = Math.max(1, zip.sizeOf(path))
+  let unpacked = 0
   async function* records(): AsyncGenerator<XlsxRow[]> {
     for await (const chunk of zip.stream(path)) {
+      unpacked += chunk.length
       parser.write(chunk)
       if (parser.pending.length) yield parser.pending.splice(0)
     }
@@ -378,7 +383,7 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
     if (parser.pending.length) yield parser.pending.splice(0)
   }
 
-  return { sheets: sheets.map(({ name, hidden }) => ({ name, hidden })), sheet: chosen.name, date1904, records: records(), width: () => parser.width }
+  return { sheets: sheets.map(({ name, hidden }) => ({ name, hidden })), sheet: chosen.name, date1904, records: records(), width: () => parser.width, progress: () => Math.min(1, unpacked / sheetBytes) }
 }
 
 export { ZipProblem }

@@ -102,6 +102,11 @@ export class ZipArchive {
     return this.entries.has(name)
   }
 
+  /** The entry's declared uncompressed size, bytes (0 when absent). */
+  sizeOf(name: string) {
+    return this.entries.get(name)?.size ?? 0
+  }
+
   private compressed(entry: ZipEntry) {
     const at = entry.localOffset
     if (at + 30 > this.bytes.length || this.bytes.readUInt32LE(at) !== LOCAL) throw new ZipProblem('corrupt', `the part ${entry.name} is damaged`)

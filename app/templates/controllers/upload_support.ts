@@ -1,31 +1,17 @@
-import { readFile } from 'node:fs/promises'
 import type { HttpContext } from '@adonisjs/core/http'
 import { Exception } from '@adonisjs/core/exceptions'
 import uploads from '#config/uploads'
+import { type UploadRead, readUploadedFile } from '#core/services/uploaded_file'
 import { formatBytes } from '#core/services/file_type'
 import { flashFieldError } from '#orgs/controllers/form_support'
 import { type TaxonomyProblem, taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import { type SourceProblem, sourceProblemMessage } from '#templates/services/source_upload'
 
-export type UploadRead =
-  | { kind: 'ok'; bytes: Uint8Array; originalName: string | null }
-  | { kind: 'missing' }
-  | { kind: 'too_large'; maxBytes: number }
+export type { UploadRead }
 
-/**
- * The multipart part `file`, size-checked while it streamed in (before
- * anything parses it). Its type is decided later, from the bytes.
- */
-export async function readUpload({ request }: HttpContext, name = 'file'): Promise<UploadRead> {
-  const file = request.file(name, { size: uploads.maxBytes })
-  if (!file || !file.tmpPath) {
-    if (file?.hasErrors && file.errors.some((error) => error.type === 'size')) return { kind: 'too_large', maxBytes: uploads.maxBytes }
-    return { kind: 'missing' }
-  }
-  if (file.hasErrors && file.errors.some((error) => error.type === 'size')) return { kind: 'too_large', maxBytes: uploads.maxBytes }
-  const bytes = new Uint8Array(await readFile(file.tmpPath))
-  if (bytes.byteLength > uploads.maxBytes) return { kind: 'too_large', maxBytes: uploads.maxBytes }
-  return { kind: 'ok', bytes, originalName: file.clientName ? file.clientName.slice(0, 255) : null }
+/** The multipart part `file` of a template or branding upload (limit: UPLOAD_MAX_BYTES). */
+export function readUpload(ctx: HttpContext, name = 'file') {
+  return readUploadedFile(ctx, name, uploads.maxBytes)
 }
 
 /** The 404 of an unknown or another org's record. */

@@ -19,8 +19,10 @@ import type { Permission } from '#orgs/policies/permissions'
 import { actingAs, givenCustomRole, givenMember, givenOrg, givenUser, roleOf } from '#tests/helpers/given'
 import User from '#identity/models/user'
 import { givenBrandingAsset, givenTemplate } from '#tests/helpers/given_templates'
+import CreateManualImport from '#imports/actions/create_manual_import'
+import AddImportRows from '#imports/actions/add_import_rows'
 
-type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory' | 'template' | 'branding_asset'
+type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory' | 'template' | 'branding_asset' | 'import'
 
 type Rule =
   | { access: 'public' }
@@ -96,6 +98,17 @@ const MATRIX: Record<string, Rule> = {
   'DELETE /templates/:id/archive': { access: 'org', permission: 'templates.manage', id: 'template' },
   'POST /templates/:id/previews': { access: 'org', permission: 'templates.manage', id: 'template' },
   'GET /templates/:id/versions/:number/files/:file': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'GET /imports': { access: 'org', permission: 'imports.manage' },
+  'GET /imports/new': { access: 'org', permission: 'imports.manage' },
+  'POST /imports': { access: 'org', permission: 'imports.manage' },
+  'GET /imports/:id': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'GET /imports/:id/results': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'PUT /imports/:id/mapping': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'POST /imports/:id/rows': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'PUT /imports/:id/rows/:row_id': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'DELETE /imports/:id/rows/:row_id': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'POST /imports/:id/row-cleanups': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'GET /imports/:id/files/:file': { access: 'org', permission: 'imports.manage', id: 'import' },
   'GET /settings/branding': { access: 'org', permission: 'org.manage' },
   'POST /settings/branding': { access: 'org', permission: 'org.manage' },
   'DELETE /settings/branding/:id': { access: 'org', permission: 'org.manage', id: 'branding_asset' },
@@ -111,6 +124,11 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/v1/templates/:id/activation': { access: 'api' },
   'DELETE /api/v1/templates/:id/activation': { access: 'api' },
   'GET /api/v1/templates/:id/files/:file': { access: 'api' },
+  'GET /api/v1/imports': { access: 'api' },
+  'POST /api/v1/imports': { access: 'api' },
+  'GET /api/v1/imports/:id': { access: 'api' },
+  'GET /api/v1/imports/:id/rows': { access: 'api' },
+  'PUT /api/v1/imports/:id/mapping': { access: 'api' },
 }
 
 function allRoutes() {
@@ -172,7 +190,11 @@ async function otherOrgRecords() {
   })
   const { template } = await givenTemplate(org)
   const asset = await givenBrandingAsset(org)
+  const manual = await CreateManualImport.handle({ org, actorUserId: null })
+  if (manual.kind !== 'created') throw new Error('no import for org B')
+  await AddImportRows.handle({ org, importId: manual.job.id, rows: [{ 'Recipient name': 'B Person' }], actorUserId: null })
   const ids: Record<IdKind, string> = {
+    import: manual.job.id,
     template: template.id,
     branding_asset: asset.id,
     member: member.id,

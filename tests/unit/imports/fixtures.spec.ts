@@ -139,6 +139,8 @@ test.group('Import fixtures: recipient lists', (group) => {
     assert.deepEqual(job.columns, ['Name', 'Email', 'Phone', 'Course', 'Completed On', 'Score'])
     assert.deepEqual([job.totalRows, job.validRows, job.errorRows], [30, 30, 0])
     assert.deepEqual(job.summary.skipped_rows, [{ row_index: 34, reason: 'only formulas (a total or summary row)' }])
+    const kept = (await rowsOf(job, { withSkipped: true })).filter((row) => row.skippedReason)
+    assert.deepEqual(kept.map((row) => [row.rowIndex, row.raw[5]]), [[34, '74.5']], 'kept, so another mapping can reconsider it')
     const [first] = await rowsOf(job)
     assert.equal(first.rowIndex, 4)
     assert.deepEqual(first.data, {

@@ -24,3 +24,22 @@ document.addEventListener('click', (event) => {
     })
   }
 })
+
+// Upload progress for forms marked data-upload-progress (htmx sends boosted multipart forms by XHR).
+document.addEventListener('htmx:xhr:progress', (event) => {
+  const form = event.target instanceof Element ? event.target.closest('[data-upload-progress]') : null
+  const box = form?.querySelector('.upload-progress')
+  if (!box || !event.detail.lengthComputable) return
+  const percent = Math.round((event.detail.loaded / event.detail.total) * 100)
+  box.hidden = false
+  box.querySelector('progress').value = percent
+  box.querySelector('.upload-progress-label').textContent = percent < 100 ? `Uploading… ${percent}%` : 'Uploaded. Reading the file…'
+})
+document.addEventListener('htmx:beforeRequest', (event) => {
+  const form = event.target instanceof Element ? event.target.closest('[data-upload-progress]') : null
+  form?.querySelector('button[type="submit"]')?.setAttribute('disabled', '')
+})
+document.addEventListener('htmx:afterRequest', (event) => {
+  const form = event.target instanceof Element ? event.target.closest('[data-upload-progress]') : null
+  form?.querySelector('button[type="submit"]')?.removeAttribute('disabled')
+})

@@ -1,0 +1,66 @@
+import db from '@adonisjs/lucid/services/db'
+import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type Organization from '#orgs/models/organization'
+import { type TaxonomyChoice, type TaxonomyProblem, resolveTaxonomy } from '#templates/queries/template_taxonomy'
+import FileImportJob from '#imports/models/file_import_job'
+import { type TemplatesProblem, importRulesFor } from '#imports/queries/import_rules'
+import { IMPORT_KEYS } from '#imports/services/column_mapping'
+
+export interface CreateManualImportInput {
+  org: Organization
+  name?: string | null
+  templateIds?: string[]
+  taxonomy?: TaxonomyChoice
+  actorUserId: string | null
+  origin?: AuditInput['origin']
+  via?: 'web' | 'api'
+}
+
+export type CreateManualImportResult = { kind: 'created'; job: FileImportJob } | TemplatesProblem | TaxonomyProblem
+
+/** The columns of a list typed by hand: our keys' names, then the templates' own keys. */
+export function manualColumns(customKeys: string[]) {
+  const columns: Record<string, string> = { ...IMPORT_KEYS }
+  for (const key of customKeys) columns[key] = key.replace(/_+/g, ' ').replace(/^./, (c) => c.toUpperCase())
+  return columns
+}
+
+/**
+ * A recipient list typed or pasted in the browser: an import like any
+ * other (same checks, same rows), without a file. Its columns are our keys'
+ * names, mapped one to one.
+ */
+export default class CreateManualImport {
+  static async handle(input: CreateManualImportInput): Promise<CreateManualImportResult> {
+    const rules = await importRulesFor(input.org, input.templateIds ?? [])
+    if (rules.kind !== 'ok') return rules
+    const taxonomy = await resolveTaxonomy(input.org, input.taxonomy ?? {})
+    if (taxonomy.kind !== 'ok') return taxonomy
+    const labels = manualColumns(rules.rules.customKeys)
+    return db.transaction(async (trx) => {
+      const job = await FileImportJob.create(
+        {
+          organizationId: input.org.id,
+          categoryId: taxonomy.categoryId,
+          subcategoryId: taxonomy.subcategoryId,
+          status: 'ready',
+          source: 'manual',
+          originalFileId: null,
+          fileName: input.name?.trim() || null,
+          format: 'manual',
+          columns: Object.values(labels),
+          mapping: Object.fromEntries(Object.entries(labels)),
+          templateIds: rules.templateIds,
+          summary: { required_keys: rules.rules.requiredKeys, date_keys: rules.rules.dateKeys, custom_keys: rules.rules.customKeys, codes: {} },
+          createdBy: input.actorUserId,
+        },
+        { client: trx }
+      )
+      await RecordAudit.handle(
+        { action: 'import.created', organizationId: input.org.id, actorUserId: input.actorUserId, entityType: 'import', entityId: job.id, origin: input.origin, metadata: { source: 'manual', via: input.via ?? 'web' } },
+        trx
+      )
+      return { kind: 'created' as const, job }
+    })
+  }
+}

@@ -18,7 +18,12 @@ export default defineConfig({
     () => import('@adonisjs/bouncer/bouncer_provider'),
     () => import('@adonisjs/drive/drive_provider')
   ],
-  preloads: [() => import('#start/routes'), () => import('#start/kernel'), () => import('#identity/events')],
+  preloads: [
+    () => import('#start/routes'),
+    () => import('#start/kernel'),
+    () => import('#identity/events'),
+    { file: () => import('#imports/recovery'), environment: ['web'] },
+  ],
   directories: {
     public: 'resources/public',
   },

@@ -132,7 +132,11 @@ export default class ProcessImport {
         rowsRead += batch.count
         await db.transaction(async (trx) => {
           await insertRowBatch(trx, job.id, batch, staging ? -1 : 1)
-          await trx.from('file_import_jobs').where('id', job.id).update({ rows_read: rowsRead, read_percent: Math.min(99, Math.floor(batch.progress * 100)) })
+          // updated_at doubles as the read's heartbeat (see RecoverStaleImports).
+          await trx
+            .from('file_import_jobs')
+            .where('id', job.id)
+            .update({ rows_read: rowsRead, read_percent: Math.min(99, Math.floor(batch.progress * 100)), updated_at: DateTime.now().toFormat(trx.dialect.dateTimeFormat) })
         })
       }
     )

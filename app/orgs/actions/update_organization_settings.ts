@@ -18,6 +18,8 @@ export interface OrganizationSettings {
   gstin: string | null
   certificateNumberPrefix: string
   certificateNumberFormat: string
+  phoneDefaultCountry: string
+  dateOrder: 'dmy' | 'mdy'
 }
 
 export interface UpdateOrganizationSettingsInput {
@@ -30,7 +32,7 @@ export interface UpdateOrganizationSettingsInput {
 export type UpdateOrganizationSettingsResult = { kind: 'updated'; changed: (keyof OrganizationSettings)[] } | { kind: 'unchanged' }
 
 /**
- * Saves the org profile, numbering and industry. The audit entry lists the
+ * Saves the org profile, numbering, industry and how its recipient lists are read. The audit entry lists the
  * changed field names only: values (addresses, GSTIN) stay out of the log.
  */
 export default class UpdateOrganizationSettings {

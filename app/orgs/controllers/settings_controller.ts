@@ -50,6 +50,8 @@ export default class SettingsController {
         gstin: data.gstin ?? null,
         certificateNumberPrefix: data.certificate_number_prefix,
         certificateNumberFormat: data.certificate_number_format,
+        phoneDefaultCountry: data.phone_default_country ?? org.phoneDefaultCountry,
+        dateOrder: data.date_order ?? org.dateOrder,
       },
     })
     switch (result.kind) {

@@ -110,6 +110,9 @@ export const organizationSettingsValidator = vine.withMetaData<{ organizationId:
       .optional(),
     certificate_number_prefix: vine.string().trim().toUpperCase().regex(CERTIFICATE_PREFIX_PATTERN),
     certificate_number_format: vine.string().trim().use(certificateNumberFormatRule()),
+    /** How recipient lists are read: phone numbers without a country code, and numeric dates. */
+    phone_default_country: vine.string().trim().toUpperCase().in(Object.keys(COUNTRIES)).optional(),
+    date_order: vine.enum(['dmy', 'mdy'] as const).optional(),
   })
 )
 
@@ -126,6 +129,8 @@ organizationSettingsValidator.messagesProvider = new SimpleMessagesProvider({
   'certificate_number_prefix.required': 'Enter a prefix for certificate numbers.',
   'certificate_number_prefix.regex': 'Use 2–12 capital letters or digits, like ACME.',
   'certificate_number_format.required': 'Enter a number format.',
+  'phone_default_country.in': 'Choose a country from the list.',
+  'date_order.enum': 'Choose day/month/year or month/day/year.',
   'maxLength': 'The {{ field }} can be at most {{ max }} characters.',
   ...slugMessages,
 })

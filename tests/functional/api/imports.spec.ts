@@ -78,7 +78,7 @@ test.group('API: imports', (group) => {
   }).timeout(60_000)
 
   test('a mapping sent with the upload is used and remembered; PUT …/mapping re-checks the rows', async ({ client, assert }) => {
-    const { org, key } = await apiOrg()
+    const { key } = await apiOrg()
     const mapping = { recipient_name: 'Full Name', recipient_phone: 'Mobile No.' }
     const created = await createRequest(client, key, fixture('recipients/messy-excel-export.csv'), 'messy.csv', { mapping: JSON.stringify(mapping) })
     created.assertStatus(201)

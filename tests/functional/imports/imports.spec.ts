@@ -19,8 +19,8 @@ function upload(client: any, bytes: Uint8Array, filename: string, fields: Record
 }
 
 /** The import a POST /imports redirected to, once its read has finished. */
-async function importOf(response: { header(name: string): string }) {
-  const id = response.header('location').split('/').pop()!
+async function importOf(response: { header(name: string): string | undefined }) {
+  const id = response.header('location')!.split('/').pop()!
   return settled(id)
 }
 
@@ -32,7 +32,7 @@ test.group('Imports: upload and results (web)', (group) => {
     const response = await actingAs(upload(client, fixture('recipients/messy-excel-export.csv'), 'batch 14.csv'), owner, org)
     response.assertStatus(302)
     const job = await importOf(response)
-    assert.match(response.header('location'), new RegExp(`^/imports/${job.id}$`))
+    assert.match(response.header('location')!, new RegExp(`^/imports/${job.id}$`))
     assert.equal(job.status, 'ready')
     assert.equal(job.fileName, 'batch 14.csv')
     assert.equal(job.createdBy, owner.id)
@@ -61,6 +61,7 @@ test.group('Imports: upload and results (web)', (group) => {
     list.assertStatus(200)
     assert.include(list.text(), `data-import-id="${job.id}"`)
     assert.include(list.text(), 'batch 14.csv')
+    assert.include(list.text(), '<span class="badge badge-warn" data-status="ready">Needs fixes</span>')
   }).timeout(60_000)
 
   test('the upload form refuses a missing file, another type and an oversized file, naming the limit; nothing is stored', async ({ client, assert }) => {
@@ -259,7 +260,7 @@ test.group('Imports: fixing, removing and adding rows (web)', (group) => {
   test('manual entry is an import too: a list started by hand, one recipient typed, rows pasted with and without headers', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const start = await actingAs(client.post('/imports').field('source', 'manual').field('name', 'Walk-in batch').withCsrfToken().redirects(0), owner, org)
-    const id = start.header('location').split('/').pop()!
+    const id = start.header('location')!.split('/').pop()!
     const job = await FileImportJob.findOrFail(id)
     assert.deepEqual([job.source, job.status, job.fileName, job.format], ['manual', 'ready', 'Walk-in batch', 'manual'])
     assert.match(flashOf(start, 'success'), /type them in, or paste rows/)
@@ -335,7 +336,7 @@ test.group('Imports: downloads (web)', (group) => {
     const response = await actingAs(binary(client.get(`/imports/${job.id}/files/original`)), owner, org)
     response.assertStatus(200)
     assert.deepEqual(Buffer.from(bytesOf(response)), Buffer.from(fixture('recipients/windows-1252.csv')))
-    assert.match(response.header('content-disposition'), /^attachment; filename="windows-1252\.csv"/)
+    assert.match(response.header('content-disposition')!, /^attachment; filename="windows-1252\.csv"/)
     const unknown = await actingAs(client.get(`/imports/${job.id}/files/other.csv`), owner, org)
     unknown.assertStatus(404)
   }).timeout(60_000)

@@ -6,6 +6,8 @@ import Industry from '#orgs/models/industry'
 import { flashOf } from '#tests/helpers/flash'
 import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers/given'
 import { auditRows, metadataOf } from '#tests/helpers/orgs'
+import CreateManualImport from '#imports/actions/create_manual_import'
+import AddImportRows from '#imports/actions/add_import_rows'
 
 function validSettings(org: Organization, overrides: Record<string, string> = {}) {
   return {
@@ -194,5 +196,36 @@ test.group('Organization settings', (group) => {
     update.assertStatus(403)
     const row = await db.from('organizations').where('id', org.id).firstOrFail()
     assert.equal(row.name, org.name)
+  })
+  test('how recipient lists are read is set per org: phones without a country code, and numeric dates', async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    const page = await actingAs(client.get('/settings/organization'), owner, org)
+    assert.include(page.text(), '<option value="IN" selected>India</option>')
+    assert.include(page.text(), '<option value="dmy" selected>')
+    const response = await actingAs(
+      client.put('/settings/organization').form(validSettings(org, { phone_default_country: 'us', date_order: 'mdy' })).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    response.assertHeader('location', '/settings/organization')
+    const saved = await Organization.findOrFail(org.id)
+    assert.deepEqual([saved.phoneDefaultCountry, saved.dateOrder], ['US', 'mdy'])
+    const [audit] = await auditRows(org, 'org.settings_changed')
+    assert.sameMembers(metadataOf(audit).fields, ['phoneDefaultCountry', 'dateOrder'])
+
+    // The next list reads 03/04/2026 as March 4 and a 10-digit number as a US one.
+    const manual = await CreateManualImport.handle({ org: saved, actorUserId: null })
+    if (manual.kind !== 'created') throw new Error(manual.kind)
+    const added = await AddImportRows.handle({ org: saved, importId: manual.job.id, rows: [{ 'Recipient name': 'Ann Lee', 'Phone': '(212) 555-0123', 'Issue date': '03/04/2026' }], actorUserId: null })
+    if (added.kind !== 'added') throw new Error(added.kind)
+    assert.deepInclude(added.rows[0].data, { recipient_phone: '+12125550123', issue_date: '2026-03-04' })
+
+    const invalid = await actingAs(
+      client.put('/settings/organization').form(validSettings(org, { phone_default_country: 'XX', date_order: 'ymd' })).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    invalid.assertStatus(302)
+    assert.deepEqual(Object.keys(invalid.flashMessages().inputErrorsBag ?? {}).sort(), ['date_order', 'phone_default_country'])
   })
 })

@@ -3,7 +3,8 @@ import env from '#start/env'
 /**
  * Limits for recipient imports. Over a limit the upload is refused with the
  * limit named (413 for size, 422 for rows and columns). Reading runs in a
- * child process with the time, heap and memory limits of config/uploads.ts.
+ * worker thread with the time and heap limits below (see ARCHITECTURE.md,
+ * "Heavy work and hostile files").
  */
 const imports = {
   /** Largest recipient file, bytes. */

@@ -4,7 +4,7 @@ import type Organization from '#orgs/models/organization'
 import { type TaxonomyChoice, type TaxonomyProblem, resolveTaxonomy } from '#templates/queries/template_taxonomy'
 import FileImportJob from '#imports/models/file_import_job'
 import { type TemplatesProblem, importRulesFor } from '#imports/queries/import_rules'
-import { IMPORT_KEYS } from '#imports/services/column_mapping'
+import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 
 export interface CreateManualImportInput {
   org: Organization
@@ -21,7 +21,7 @@ export type CreateManualImportResult = { kind: 'created'; job: FileImportJob } |
 /** The columns of a list typed by hand: our keys' names, then the templates' own keys. */
 export function manualColumns(customKeys: string[]) {
   const columns: Record<string, string> = { ...IMPORT_KEYS }
-  for (const key of customKeys) columns[key] = key.replace(/_+/g, ' ').replace(/^./, (c) => c.toUpperCase())
+  for (const key of customKeys) columns[key] = keyLabel(key)
   return columns
 }
 

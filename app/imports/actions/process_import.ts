@@ -72,7 +72,7 @@ function failureOf(outcome: Exclude<ReadImportOutput, { kind: 'ok' }>): { code: 
 }
 
 /**
- * Reads an import's stored file (in a child process) into rows, replacing
+ * Reads an import's stored file (in a worker thread) into rows, replacing
  * any rows it had, and marks the job ready; or failed, with the reason,
  * keeping the file so the user can try another sheet, header row or mapping.
  */

@@ -1,7 +1,7 @@
 import { Exception } from '@adonisjs/core/exceptions'
 import router from '@adonisjs/core/services/router'
 import { columnLetter } from '#imports/services/source_table'
-import { IMPORT_KEYS } from '#imports/services/column_mapping'
+import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 import type FileImportJob from '#imports/models/file_import_job'
 import OrgImports, { type RowFilter } from '#imports/queries/org_imports'
 import { importRowsFilterValidator } from '#imports/validators/import'
@@ -20,9 +20,6 @@ export function shownKeys(job: FileImportJob) {
     .map((entry) => ({ ...entry, letter: columnLetter(entry.index), label: keyLabel(entry.key) }))
 }
 
-export function keyLabel(key: string) {
-  return (IMPORT_KEYS as Record<string, string>)[key] ?? key.replace(/_+/g, ' ').replace(/^./, (c) => c.toUpperCase())
-}
 
 /** The results island's data: the job, the page of rows for the filter, and column letters for headings. */
 export async function resultsData(job: FileImportJob, query: Record<string, unknown>) {

@@ -15,11 +15,11 @@ import CreateManualImport from '#imports/actions/create_manual_import'
 import OrgImports from '#imports/queries/org_imports'
 import { importRulesFor } from '#imports/queries/import_rules'
 import { mappableKeys } from '#imports/services/import_processing'
-import { IMPORT_KEYS } from '#imports/services/column_mapping'
+import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 import { columnLetter } from '#imports/services/source_table'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { importCreateValidator } from '#imports/validators/import'
-import { importNotFound, keyLabel, resultsData } from '#imports/controllers/import_support'
+import { importNotFound, resultsData } from '#imports/controllers/import_support'
 
 /** What a list must give a template, in words: its required data fields (issuance fills number, link and dates). */
 function templateNeeds(template: CertificateTemplate) {

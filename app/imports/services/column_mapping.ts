@@ -18,6 +18,11 @@ export const IMPORT_KEYS = {
 
 export type ImportKey = keyof typeof IMPORT_KEYS
 
+/** A key as people read it: ours by their label, a template's own (`batch_code`) as "Batch code". */
+export function keyLabel(key: string) {
+  return (IMPORT_KEYS as Record<string, string>)[key] ?? key.replace(/_+/g, ' ').trim().replace(/^./, (c) => c.toUpperCase())
+}
+
 /** Our key → the header of the source column it is read from. */
 export type ColumnMapping = Record<string, string>
 

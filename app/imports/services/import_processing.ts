@@ -15,7 +15,7 @@ import type { SourceRow } from '#imports/services/source_table'
  * The whole of an import's rows through validation: each row checked,
  * duplicates marked against the first occurrence, non-recipient rows set
  * aside with the reason, and the counts the job keeps. Pure: it runs in the
- * child process right after parsing, and in worker threads when a mapping
+ * reading thread as rows are parsed, and in worker threads when a mapping
  * changes.
  */
 

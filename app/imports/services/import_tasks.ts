@@ -1,7 +1,7 @@
 /**
- * Worker side of imports: reading a possibly hostile file runs in a child
- * process (`runIsolated`), re-validating stored rows in worker threads.
- * Plain data in, plain data out.
+ * Worker side of imports: reading a possibly hostile file and re-validating
+ * stored rows, both in worker threads (see import_workers.ts). Plain data
+ * in, plain data out.
  */
 import type { ColumnMapping } from '#imports/services/column_mapping'
 import {

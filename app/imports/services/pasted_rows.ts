@@ -9,8 +9,9 @@ import { detectDelimiter } from '#imports/services/source_table'
  * columns; without one, columns are taken in the import's order.
  */
 export function pastedRows(text: string, columns: string[], mapping: Record<string, string>): Array<Record<string, string>> {
-  const clean = text.replace(/^\uFEFF/, '').trim()
-  if (!clean) return []
+  // Only blank lines are trimmed: a leading or trailing tab is an empty cell.
+  const clean = text.replace(/^\uFEFF/, '').replace(/^(?:[ \t]*\r?\n)+/, '').replace(/(?:\r?\n[ \t]*)+$/, '')
+  if (!clean.trim()) return []
   const delimiter = clean.includes('\t') ? '\t' : detectDelimiter(clean)
   const records = Papa.parse<string[]>(clean, { delimiter, skipEmptyLines: 'greedy' }).data
   if (records.length === 0) return []

@@ -1,5 +1,5 @@
 import { columnLetter } from '#imports/services/source_table'
-import { type ColumnMapping, IMPORT_KEYS } from '#imports/services/column_mapping'
+import { type ColumnMapping, keyLabel } from '#imports/services/column_mapping'
 import { type DateOrder, normaliseEmail, normaliseName, normalisePhone, parseDate } from '#imports/services/normalise'
 
 /**
@@ -45,9 +45,6 @@ export const LENGTH_LIMITS: Record<string, number> = {
 
 const DATE_KEYS = new Set(['issue_date', 'expiry_date'])
 
-function labelOf(key: string) {
-  return (IMPORT_KEYS as Record<string, string>)[key] ?? key.replace(/_/g, ' ')
-}
 
 /** Messages quote what was in the cell, shortened; they are always shown escaped. */
 function quoted(value: string) {
@@ -80,7 +77,9 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
       else data[key] = email
     } else if (key === 'recipient_phone') {
       const phone = normalisePhone(raw, context.phoneCountry)
-      if (!phone) errors.push(issue('E_PHONE_INVALID', `${quoted(raw)} is not a valid phone number${context.phoneCountry ? ` (numbers without a country code are read as ${context.phoneCountry})` : ''}.`))
+      if (!phone && /^\s*\d(?:\.\d+)?e\+?\d+\s*$/i.test(raw)) {
+        errors.push(issue('E_PHONE_SCIENTIFIC', `${quoted(raw)} is a number Excel wrote in scientific notation, which loses digits. Format the column as Text in Excel, retype or paste the numbers, and export again.`))
+      } else if (!phone) errors.push(issue('E_PHONE_INVALID', `${quoted(raw)} is not a valid phone number${context.phoneCountry ? ` (numbers without a country code are read as ${context.phoneCountry})` : ''}.`))
       else data[key] = phone
     } else if (dateKeys.has(key)) {
       const date = parseDate(raw, context.dateOrder)
@@ -103,8 +102,8 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
       column,
       code: 'E_REQUIRED',
       message: column && index >= 0
-        ? `${column} (column ${columnLetter(index)}): ${labelOf(key)} is required and this row has none.`
-        : `${labelOf(key)} is required, and no column is mapped to it.`,
+        ? `${column} (column ${columnLetter(index)}): ${keyLabel(key)} is required and this row has none.`
+        : `${keyLabel(key)} is required, and no column is mapped to it.`,
     })
   }
 

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import Papa from 'papaparse'
-import { type TextEncodingName, decodeText } from '#imports/services/text_decoding'
+import { type TextEncodingName, decodeText, textDecoderFor } from '#imports/services/text_decoding'
 import { type XlsxSheetInfo, openXlsx } from '#imports/services/xlsx_reader'
 import type { ZipLimits } from '#imports/services/zip_archive'
 
@@ -155,13 +155,6 @@ function textEncoding(bytes: Uint8Array): { encoding: TextEncodingName; skip: nu
   return { encoding: isUtf8(bytes) ? 'utf-8' : 'windows-1252', skip: 0 }
 }
 
-const DECODER_LABELS: Record<TextEncodingName, string> = {
-  'utf-8': 'utf-8',
-  'utf-8-bom': 'utf-8',
-  'utf-16le': 'utf-16le',
-  'utf-16be': 'utf-16be',
-  'windows-1252': 'windows-1252',
-}
 
 const CHUNK_BYTES = 256 * 1024
 
@@ -175,7 +168,7 @@ async function* csvRecords(
   onText: (text: string) => void,
   onBytes: (end: number) => void
 ): AsyncGenerator<string[][]> {
-  const decoder = new TextDecoder(DECODER_LABELS[encoding])
+  const decoder = textDecoderFor(encoding)
   const parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' } as Papa.ParseConfig)
   let pending = ''
   for (let at = skip; at < bytes.length; at += CHUNK_BYTES) {
@@ -241,7 +234,7 @@ export class TableStream {
     } else {
       const chosen = textEncoding(bytes)
       encoding = chosen.encoding
-      const head = new TextDecoder(DECODER_LABELS[encoding]).decode(bytes.subarray(chosen.skip, chosen.skip + 64 * 1024))
+      const head = textDecoderFor(encoding).decode(bytes.subarray(chosen.skip, chosen.skip + 64 * 1024))
       delimiter = detectDelimiter(head)
       const newline = detectNewline(head)
       let index = 0

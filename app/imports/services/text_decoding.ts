@@ -43,6 +43,32 @@ function sniffUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
   return null
 }
 
+/** Windows-1252's 0x80–0x9F (the rest is Latin-1); unassigned bytes stay C1 controls, as WHATWG says. */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+]
+
+/**
+ * Node's TextDecoder treats "windows-1252" as Latin-1 (so € ‘ ’ “ ” – —
+ * come out as control characters); this decodes it properly. Single-byte:
+ * any chunk decodes on its own.
+ */
+export function decodeWindows1252(bytes: Uint8Array) {
+  let out = ''
+  for (let at = 0; at < bytes.length; at += 8192) {
+    const codes = Array.from(bytes.subarray(at, at + 8192), (byte) => (byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : byte))
+    out += String.fromCharCode(...codes)
+  }
+  return out
+}
+
+/** A streaming decoder for one of our encodings (`decode(chunk, { stream })` like TextDecoder's). */
+export function textDecoderFor(encoding: TextEncodingName): { decode(bytes: Uint8Array, options?: { stream?: boolean }): string } {
+  if (encoding === 'windows-1252') return { decode: (bytes) => decodeWindows1252(bytes) }
+  return new TextDecoder(encoding === 'utf-8-bom' ? 'utf-8' : encoding)
+}
+
 export function decodeText(bytes: Uint8Array): DecodedText {
   let text: string
   let encoding: TextEncodingName
@@ -65,9 +91,8 @@ export function decodeText(bytes: Uint8Array): DecodedText {
         text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
         encoding = 'utf-8'
       } catch {
-        // Not UTF-8: every byte sequence is valid Windows-1252 (the WHATWG
-        // decoder maps its five unassigned bytes to C1 controls).
-        text = new TextDecoder('windows-1252').decode(bytes)
+        // Not UTF-8: every byte sequence is valid Windows-1252.
+        text = decodeWindows1252(bytes)
         encoding = 'windows-1252'
       }
     }

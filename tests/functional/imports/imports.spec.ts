@@ -8,6 +8,7 @@ import { actingAs, givenOrg } from '#tests/helpers/given'
 import { auditRows, fieldErrorOf, flashOf } from '#tests/helpers/orgs'
 import { givenImport, rowsOf, settled } from '#tests/helpers/imports'
 import { fixture } from '#tests/helpers/templates'
+import { NAME_AND_QR, givenTemplate } from '#tests/helpers/given_templates'
 import { binary, bytesOf } from '#tests/helpers/binary'
 
 function upload(client: any, bytes: Uint8Array, filename: string, fields: Record<string, string | string[]> = {}) {
@@ -128,6 +129,36 @@ test.group('Imports: upload and results (web)', (group) => {
 test.group('Imports: mapping and re-reading (web)', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
+  test('a list for templates is checked for the fields they require, their own keys mapped by name', async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    const { template } = await givenTemplate(org, {
+      fields: [
+        ...NAME_AND_QR,
+        { key: 'course_name', type: 'text', x: 120, y: 320, width: 600, height: 30, required: true },
+        { key: 'batch_code', type: 'text', x: 120, y: 360, width: 200, height: 20, required: true },
+        { key: 'mentor', type: 'text', x: 120, y: 400, width: 200, height: 20 },
+      ],
+    })
+    const csv = 'Name,Course,Batch Code,Mentor\nAsha,Data Science,B-14,Dr. Rao\nRavi,,B-14,\nSita,Data Science,,\n'
+    const response = await actingAs(upload(client, new Uint8Array(Buffer.from(csv)), 'batch.csv', { template_ids: [template.id] }), owner, org)
+    const job = await importOf(response)
+    assert.deepEqual(job.templateIds, [template.id])
+    assert.deepEqual(job.mapping, { recipient_name: 'Name', course_name: 'Course', batch_code: 'Batch Code', mentor: 'Mentor' })
+    const rows = await rowsOf(job)
+    assert.deepEqual(rows.map((row) => row.errors.map((e) => `${e.code} ${e.field}`)), [[], ['E_REQUIRED course_name'], ['E_REQUIRED batch_code']])
+    assert.equal(rows[2].errors[0].message, 'Batch Code (column C): Batch code is required and this row has none.')
+    assert.deepEqual(rows[0].data, { recipient_name: 'Asha', course_name: 'Data Science', batch_code: 'B-14', mentor: 'Dr. Rao' })
+
+    const page = await actingAs(client.get(`/imports/${job.id}`), owner, org)
+    assert.include(page.text(), 'id="mapping-batch_code"', 'the template’s own keys can be mapped')
+    assert.include(page.text(), 'Batch code <span class="required-mark">required</span>')
+
+    const archived = await givenTemplate(org, { status: 'archived' })
+    const refused = await actingAs(upload(client, new Uint8Array(Buffer.from(csv)), 'batch.csv', { template_ids: [archived.template.id] }), owner, org)
+    refused.assertHeader('location', '/imports/new')
+    assert.equal(fieldErrorOf(refused, 'template_ids'), 'One of the chosen templates does not exist or is archived.')
+  }).timeout(60_000)
+
   test('changing the mapping re-checks every stored row without a new upload, and is suggested for the next file with those headers', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const job = await givenImport(org, 'recipients/messy-excel-export.csv')
@@ -156,7 +187,7 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
     assert.equal(other.mapping.recipient_email, 'Email Address', 'another org still gets the suggestion')
   }).timeout(60_000)
 
-  test('a mapping naming a column the file lacks, or a key twice… is refused with the reason, rows untouched', async ({ client, assert }) => {
+  test('a mapping naming a column the file lacks, or one column for two keys, is refused with the reason, rows untouched', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const job = await givenImport(org, 'recipients/messy-excel-export.csv')
     const response = await actingAs(
@@ -165,7 +196,13 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
       org
     )
     response.assertHeader('location', `/imports/${job.id}`)
-    assert.match(flashOf(response, 'error'), /No Such Column/)
+    assert.match(flashOf(response, 'error'), /^The file has no column “No Such Column” \(its columns: “Full Name”, “Email Address”/)
+    const twice = await actingAs(
+      client.put(`/imports/${job.id}/mapping`).field('mapping[recipient_name]', 'Full Name').field('mapping[course_name]', 'Full Name').withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    assert.equal(flashOf(twice, 'error'), 'The column “Full Name” is mapped to both recipient_name and course_name; a column feeds one key.')
     const after = await FileImportJob.findOrFail(job.id)
     assert.deepEqual(after.mapping, job.mapping)
     assert.deepEqual([after.validRows, after.errorRows], [job.validRows, job.errorRows])

@@ -7,7 +7,7 @@ import { givenImport, rowsOf } from '#tests/helpers/imports'
 
 /**
  * Every file of shared/fixtures/recipients and shared/fixtures/xlsx through
- * the real import path (stored original, child-process read, rows written),
+ * the real import path (stored original, read in the worker thread, rows written),
  * with the rows and problems its README implies.
  */
 

@@ -12,7 +12,9 @@ import OrganizationRole from '#orgs/models/organization_role'
 import CreateTemplate from '#templates/actions/create_template'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
 import ChangeTemplateStatus from '#templates/actions/change_template_status'
+import CreateImport from '#imports/actions/create_import'
 import { DEMO_FIELDS, demoDesignPdf } from '#database/demo_template'
+import { DEMO_RECIPIENTS_CSV, DEMO_RECIPIENTS_FILE } from '#database/demo_recipients'
 
 export const DEMO_ORG = {
   name: 'Demo Academy',
@@ -121,6 +123,16 @@ export default class extends BaseSeeder {
     } else {
       logger.warn(`demo template skipped: ${created.kind}`)
     }
+
+    // A recipient list read through the real import path, with one row left to fix.
+    const list = await CreateImport.handle({
+      org,
+      file: { bytes: new Uint8Array(Buffer.from(DEMO_RECIPIENTS_CSV)), originalName: DEMO_RECIPIENTS_FILE },
+      templateIds: created.kind === 'created' ? [created.template.id] : [],
+      actorUserId: owner.id,
+    })
+    if (list.kind === 'created') await list.run
+    else logger.warn(`demo recipients skipped: ${list.kind}`)
 
     logger.info(`demo org "${DEMO_ORG.name}" created; sign in as ${DEMO_OWNER.email}`)
   }

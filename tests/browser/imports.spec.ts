@@ -100,9 +100,18 @@ test.group('Recipient import in the browser', (group) => {
     await logInThroughForm(page, owner.email)
     await page.goto('/imports/new')
     await page.getByLabel('Recipient list').setInputFiles(file)
+    // What the upload progress bar says, recorded as it changes (the page is swapped in place, so the record survives).
+    await page.evaluate(() => {
+      const label = document.querySelector('.upload-progress-label')!
+      const seen: string[] = ((window as any).uploadProgress = [])
+      new MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, { childList: true, characterData: true, subtree: true })
+    })
     await page.getByRole('button', { name: 'Upload and check' }).click()
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/)
     const id = page.url().split('/').pop()!
+    const progress: string[] = await page.evaluate(() => (window as any).uploadProgress)
+    assert.include(progress, 'Uploaded. Reading the file…')
+    assert.isTrue(progress.every((text) => /^Uploading… \d+%$|^Uploaded\. Reading the file…$/.test(text)), progress.join(' | '))
     await page.locator('.import-progress progress').waitFor()
     assert.match(await page.locator('#import-progress-text').innerText(), /rows read so far/)
     // The island polls, then reloads the page once the read is done.

@@ -21,6 +21,7 @@ export interface DashboardStatsResult {
   trial: TrialStatus
   checklist: {
     designedTemplate: boolean
+    addedRecipients: boolean
     invitedTeammate: boolean
     createdApiKey: boolean
     completedProfile: boolean
@@ -37,8 +38,8 @@ async function count(query: DatabaseQueryBuilderContract) {
 /** The dashboard's numbers for one org, all counted from real rows. */
 export default class DashboardStats {
   static async for(org: Organization, now = DateTime.now()): Promise<DashboardStatsResult> {
-    // Templates are read by table here, not through the templates module (which depends on orgs, not the other way).
-    const [activeMembers, pendingInvitations, activeApiKeys, templates, designedTemplates] = await Promise.all([
+    // Templates and imports are read by table here, not through their modules (which depend on orgs, not the other way).
+    const [activeMembers, pendingInvitations, activeApiKeys, templates, designedTemplates, readyImports] = await Promise.all([
       count(
         db.from('organization_members').where('organization_id', org.id).where('status', 'active').whereNull('deleted_at')
       ),
@@ -58,10 +59,12 @@ export default class DashboardStats {
           .whereNot('t.status', 'archived')
           .whereExists((fields) => fields.from('certificate_template_fields as f').whereColumn('f.template_version_id', 't.current_version_id'))
       ),
+      count(db.from('file_import_jobs').where('organization_id', org.id).where('status', 'ready').where('valid_rows', '>', 0)),
     ])
 
     const checklist = {
       designedTemplate: designedTemplates > 0,
+      addedRecipients: readyImports > 0,
       invitedTeammate: activeMembers > 1,
       createdApiKey: activeApiKeys > 0,
       completedProfile: Boolean(org.businessName && org.addressLine1 && org.city && org.postalCode && org.gstin),

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { givenImport } from '#tests/helpers/imports'
 import { NAME_AND_QR, givenTemplate } from '#tests/helpers/given_templates'
 import { DateTime } from 'luxon'
 import testUtils from '@adonisjs/core/services/test_utils'
@@ -49,7 +50,7 @@ test.group('Dashboard', (group) => {
   test('the getting-started checklist follows the org’s real state', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     let stats = await DashboardStats.for(org)
-    assert.deepEqual(stats.checklist, { designedTemplate: false, invitedTeammate: false, createdApiKey: false, completedProfile: false })
+    assert.deepEqual(stats.checklist, { designedTemplate: false, addedRecipients: false, invitedTeammate: false, createdApiKey: false, completedProfile: false })
 
     await givenTemplate(org)
     stats = await DashboardStats.for(org)
@@ -57,16 +58,21 @@ test.group('Dashboard', (group) => {
     assert.isFalse(stats.checklist.designedTemplate, 'a template without fields is not designed yet')
     await givenTemplate(org, { fields: NAME_AND_QR })
 
+    const failed = await givenImport(org, 'xlsx/invalid-xml.xlsx')
+    assert.equal(failed.status, 'failed')
+    assert.isFalse((await DashboardStats.for(org)).checklist.addedRecipients, 'a list that could not be read does not count')
+    await givenImport(org, 'recipients/semicolon.csv')
+
     await givenMember(org, 'member')
     await givenApiKey(org)
     org.merge({ businessName: 'Acme Pvt Ltd', addressLine1: '1 MG Road', city: 'Bengaluru', postalCode: '560001', gstin: '29AAGCB7383J1Z4' })
     await org.save()
     stats = await DashboardStats.for(org)
-    assert.deepEqual(stats.checklist, { designedTemplate: true, invitedTeammate: true, createdApiKey: true, completedProfile: true })
+    assert.deepEqual(stats.checklist, { designedTemplate: true, addedRecipients: true, invitedTeammate: true, createdApiKey: true, completedProfile: true })
 
     const response = await actingAs(client.get('/dashboard'), owner, org)
     response.assertStatus(200)
-    assert.include(response.text(), '4 of 4 done')
+    assert.include(response.text(), '5 of 5 done')
   })
 
   test('an owner sees the numbers, the trial, the org identifiers and recent activity', async ({ client, assert }) => {

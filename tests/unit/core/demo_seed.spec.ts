@@ -22,6 +22,7 @@ async function counts() {
     roles: await total('organization_roles'),
     audit: await total('app_audit_logs'),
     templates: await total('certificate_templates'),
+    imports: await total('file_import_jobs'),
   }
 }
 
@@ -71,6 +72,12 @@ test.group('Demo org seeder', (group) => {
       fields.map((f) => f.field_key),
       ['recipient_name', 'course_name', 'issue_date', 'certificate_number', 'verification_url']
     )
+
+    // A recipient list for that template, read from a stored CSV, with one row to fix.
+    const list = await db.from('file_import_jobs').where('organization_id', org.id).firstOrFail()
+    assert.deepInclude(list, { status: 'ready', file_name: 'batch-14-march-2026.csv', total_rows: 6, valid_rows: 5, error_rows: 1 })
+    const bad = await db.from('file_import_rows').where('import_job_id', list.id).where('error_count', '>', 0).firstOrFail()
+    assert.equal(bad.row_index, 6)
   }).timeout(30_000)
 
   test('running it again creates nothing new', async ({ assert }) => {

@@ -42,14 +42,14 @@ const signed = await SignUp.handle({ fullName: 'Bench Owner', email: `bench-${Da
 if (signed.kind !== 'created') throw new Error('sign-up failed')
 const org = signed.org
 
-const files = JSON.parse(process.env.BENCH_FILES!) as Array<{ format: string; path: string; rows: number }>
-// A server has its import thread warm: one small file first (code loaded, JIT warm).
-const warm = await CreateImport.handle({
-  org,
-  file: { bytes: new Uint8Array(Buffer.from('Full Name,Email Address\nWarm Up,warm@example.in\n')), originalName: 'warm.csv' },
-  actorUserId: null,
-})
-if (warm.kind === 'created') await warm.run
+const files = JSON.parse(process.env.BENCH_FILES!) as Array<{ format: string; path: string; rows: number; warm: string }>
+// A server has its import thread warm: a small file of each format first (code loaded, JIT warm).
+for (const file of files) {
+  const warm = await CreateImport.handle({ org, file: { bytes: new Uint8Array(readFileSync(file.warm)), originalName: file.warm.split('/').pop()! }, actorUserId: null })
+  if (warm.kind !== 'created') throw new Error(`warm-up refused: ${warm.kind}`)
+  const result = await warm.run
+  if (result.kind !== 'ready') throw new Error(`warm-up ${result.kind}`)
+}
 const baseline = treeRss()
 for (const file of files) {
   const bytes = new Uint8Array(readFileSync(file.path))

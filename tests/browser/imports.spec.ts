@@ -102,14 +102,15 @@ test.group('Recipient import in the browser', (group) => {
     await page.getByLabel('Recipient list').setInputFiles(file)
     // What the upload progress bar says, recorded as it changes (the page is swapped in place, so the record survives).
     await page.evaluate(() => {
-      const label = document.querySelector('.upload-progress-label')!
-      const seen: string[] = ((window as any).uploadProgress = [])
-      new MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, { childList: true, characterData: true, subtree: true })
+      const browser = globalThis as any
+      const label = browser.document.querySelector('.upload-progress-label')
+      const seen: string[] = (browser.uploadProgress = [])
+      new browser.MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, { childList: true, characterData: true, subtree: true })
     })
     await page.getByRole('button', { name: 'Upload and check' }).click()
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/)
     const id = page.url().split('/').pop()!
-    const progress: string[] = await page.evaluate(() => (window as any).uploadProgress)
+    const progress: string[] = await page.evaluate(() => (globalThis as any).uploadProgress)
     assert.include(progress, 'Uploaded. Reading the file…')
     assert.isTrue(progress.every((text) => /^Uploading… \d+%$|^Uploaded\. Reading the file…$/.test(text)), progress.join(' | '))
     await page.locator('.import-progress progress').waitFor()

@@ -11,15 +11,11 @@ import { importNotFound } from '#imports/controllers/import_support'
 /** The rows with errors as CSV: the file's own columns (formula-safe), then what is wrong, a page of rows at a time. */
 async function* errorReport(job: FileImportJob) {
   yield CSV_BOM + csvLine(['Row', ...job.columns, 'Errors', 'Warnings'])
-  let after = -Infinity
+  let after: number | null = null
   for (;;) {
-    const rows = await FileImportRow.query()
-      .where('import_job_id', job.id)
-      .whereNull('skipped_reason')
-      .where('error_count', '>', 0)
-      .where('row_index', '>', after)
-      .orderBy('row_index', 'asc')
-      .limit(1000)
+    const query = FileImportRow.query().where('import_job_id', job.id).whereNull('skipped_reason').where('error_count', '>', 0)
+    if (after !== null) query.where('row_index', '>', after)
+    const rows = await query.orderBy('row_index', 'asc').limit(1000)
     if (rows.length === 0) return
     let chunk = ''
     for (const row of rows) {

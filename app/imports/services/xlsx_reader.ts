@@ -56,6 +56,16 @@ function unescapeXString(text: string) {
   return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16))) : text
 }
 
+/**
+ * A copy of a string that does not keep its source alive. The XML parser
+ * hands out slices of the chunk it is parsing; a shared-strings table of
+ * slices would hold every decoded chunk of the part for the whole read.
+ * (Slicing a concatenation makes V8 flatten it into a string of its own.)
+ */
+function detached(text: string) {
+  return text.length < 13 ? text : (' ' + text).slice(1)
+}
+
 function columnIndex(reference: string) {
   let index = 0
   for (let i = 0; i < reference.length; i++) {
@@ -164,7 +174,7 @@ async function readSharedStrings(zip: ZipArchive, path: string | null) {
       if (tag === 't') inText = false
       else if (tag === 'rPh') phonetic--
       else if (tag === 'si' && current) {
-        strings.push(unescapeXString(current.join('')))
+        strings.push(detached(unescapeXString(current.join(''))))
         current = null
       }
     },

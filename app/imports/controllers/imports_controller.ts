@@ -9,6 +9,7 @@ import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import OrgTemplates from '#templates/queries/org_templates'
 import type CertificateTemplate from '#templates/models/certificate_template'
+import type Organization from '#orgs/models/organization'
 import { ISSUANCE_KEYS } from '#templates/services/field_spec'
 import CreateImport from '#imports/actions/create_import'
 import CreateManualImport from '#imports/actions/create_manual_import'
@@ -32,6 +33,21 @@ function templateNeeds(template: CertificateTemplate) {
   return [...needs]
 }
 
+const tooLargeMessage = (maxBytes: number) => `The file is larger than ${formatBytes(maxBytes)}, the most a recipient list may be. Split it into several files.`
+
+/** What the upload form shows: the templates a list can be for, categories and the limits. */
+async function createPage(org: Organization) {
+  const templates = await OrgTemplates.list(org, { status: 'current', perPage: 100 })
+  return {
+    nav: 'imports',
+    templates: templates.all().map((template) => ({ id: template.id, name: template.name, needs: templateNeeds(template) })),
+    categories: await OrgTaxonomy.for(org),
+    maxUpload: formatBytes(imports.maxBytes),
+    maxRows: imports.maxRows.toLocaleString('en-IN'),
+    fileError: null as string | null,
+  }
+}
+
 export default class ImportsController {
   async index({ org, bouncer, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'imports.manage')
@@ -42,14 +58,7 @@ export default class ImportsController {
 
   async create({ org, bouncer, view }: HttpContext) {
     await bouncer.authorize('allows', 'imports.manage')
-    const templates = await OrgTemplates.list(org, { status: 'current', perPage: 100 })
-    return view.render('pages/imports/imports/create', {
-      nav: 'imports',
-      templates: templates.all().map((template) => ({ id: template.id, name: template.name, needs: templateNeeds(template) })),
-      categories: await OrgTaxonomy.for(org),
-      maxUpload: formatBytes(imports.maxBytes),
-      maxRows: imports.maxRows.toLocaleString('en-IN'),
-    })
+    return view.render('pages/imports/imports/create', await createPage(org))
   }
 
   /** A file upload, or (`source=manual`) an empty list to type or paste recipients into. */
@@ -79,15 +88,15 @@ export default class ImportsController {
       }
     }
 
+    // Over the size limit the form comes back at once as a 413, the limit named under the file field.
+    const tooLarge = async (maxBytes: number) =>
+      response.status(413).send(await ctx.view.render('pages/imports/imports/create', { ...(await createPage(org)), fileError: tooLargeMessage(maxBytes) }))
     const upload = await readUploadedFile(ctx, 'file', imports.maxBytes)
     if (upload.kind === 'missing') {
       flashFieldError(ctx, 'file', 'Choose the CSV, TSV or Excel (.xlsx) file of your recipients.')
       return back()
     }
-    if (upload.kind === 'too_large') {
-      flashFieldError(ctx, 'file', `The file is larger than ${formatBytes(upload.maxBytes)}, the most a recipient list may be. Split it into several files.`)
-      return back()
-    }
+    if (upload.kind === 'too_large') return tooLarge(upload.maxBytes)
     const result = await CreateImport.handle({
       org,
       file: upload,
@@ -104,8 +113,7 @@ export default class ImportsController {
         await waitForImportRun(result.run, imports.waitForResultMs)
         return response.redirect().toRoute('imports.imports.show', { id: result.job.id })
       case 'too_large':
-        flashFieldError(ctx, 'file', `The file is larger than ${formatBytes(result.maxBytes)}, the most a recipient list may be. Split it into several files.`)
-        return back()
+        return tooLarge(result.maxBytes)
       case 'unsupported_type':
         flashFieldError(ctx, 'file', `${result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'}; upload a CSV, TSV or text export, or an Excel .xlsx workbook (save .xls files as .xlsx first).`)
         return back()

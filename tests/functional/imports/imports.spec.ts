@@ -65,7 +65,7 @@ test.group('Imports: upload and results (web)', (group) => {
     assert.include(list.text(), '<span class="badge badge-warn" data-status="ready">Needs fixes</span>')
   }).timeout(60_000)
 
-  test('the upload form refuses a missing file, another type and an oversized file, naming the limit; nothing is stored', async ({ client, assert }) => {
+  test('the upload form refuses a missing file and another type, and answers 413 naming the limit for an oversized file; nothing is stored', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const missing = await actingAs(client.post('/imports').field('sheet', '').withCsrfToken().redirects(0), owner, org)
     missing.assertHeader('location', '/imports/new')
@@ -79,8 +79,9 @@ test.group('Imports: upload and results (web)', (group) => {
     imports.maxBytes = 1024
     try {
       const big = await actingAs(upload(client, fixture('recipients/rows-5000.csv'), 'big.csv'), owner, org)
-      big.assertHeader('location', '/imports/new')
-      assert.equal(fieldErrorOf(big, 'file'), 'The file is larger than 1 KB, the most a recipient list may be. Split it into several files.')
+      big.assertStatus(413)
+      assert.include(big.text(), '<p class="field-error" id="file-error" role="alert">The file is larger than 1 KB, the most a recipient list may be. Split it into several files.</p>')
+      assert.include(big.text(), 'id="import-upload-form"', 'the form comes back to choose another file')
     } finally {
       imports.maxBytes = previous
     }

@@ -4,7 +4,7 @@ import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
 import FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
-import { importRulesFor } from '#imports/queries/import_rules'
+import { editableImport } from '#imports/queries/import_rules'
 import imports from '#config/imports'
 import { recount } from '#imports/services/import_rows_store'
 import { applyChecked, checkRow, refreshDuplicates, withValues } from '#imports/services/row_editing'
@@ -33,13 +33,13 @@ export type AddImportRowsResult =
  */
 export default class AddImportRows {
   static async handle(input: AddImportRowsInput): Promise<AddImportRowsResult> {
-    const found = await OrgImports.find(input.org, input.importId)
-    if (!found) return { kind: 'not_found' }
-    if (found.status === 'processing') return { kind: 'busy' }
-    const rules = await importRulesFor(input.org, found.templateIds)
-    if (rules.kind !== 'ok') return { kind: 'templates_gone' }
+    const editable = await editableImport(input.org, input.importId)
+    if (editable.kind !== 'ok') return editable
+    const { rules } = editable
     return db.transaction(async (trx) => {
-      const job = (await OrgImports.find(input.org, found.id, trx))!
+      const job = (await OrgImports.find(input.org, editable.job.id, trx))!
+      // A re-read may have started since: its rows would replace these.
+      if (job.status === 'processing') return { kind: 'busy' as const }
       if (job.totalRows + input.rows.length > imports.maxRows) return { kind: 'too_many_rows' as const, limit: imports.maxRows }
       const last = await trx.from('file_import_rows').where('import_job_id', job.id).max('row_index as last').first()
       let index = Math.max(job.headerRow ?? 0, Number(last?.last ?? 0))
@@ -47,7 +47,7 @@ export default class AddImportRows {
       for (const values of input.rows) {
         const row = new FileImportRow()
         row.merge({ importJobId: job.id, rowIndex: ++index })
-        applyChecked(row, checkRow(job, rules.rules, row.rowIndex, withValues([], job.columns, values)))
+        applyChecked(row, checkRow(job, rules, row.rowIndex, withValues([], job.columns, values)))
         await row.useTransaction(trx).save()
         added.push(row)
       }

@@ -4,7 +4,7 @@ import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
 import type FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
-import { importRulesFor } from '#imports/queries/import_rules'
+import { editableImport } from '#imports/queries/import_rules'
 import { recount } from '#imports/services/import_rows_store'
 import { applyChecked, checkRow, refreshDuplicates, withValues } from '#imports/services/row_editing'
 
@@ -27,18 +27,18 @@ export type UpdateImportRowResult =
 /** Fixing a row in place: its cells changed, the row checked again as at upload, the import's counts updated. */
 export default class UpdateImportRow {
   static async handle(input: UpdateImportRowInput): Promise<UpdateImportRowResult> {
-    const found = await OrgImports.find(input.org, input.importId)
-    if (!found) return { kind: 'not_found' }
-    if (found.status === 'processing') return { kind: 'busy' }
-    const rules = await importRulesFor(input.org, found.templateIds)
-    if (rules.kind !== 'ok') return { kind: 'templates_gone' }
+    const editable = await editableImport(input.org, input.importId)
+    if (editable.kind !== 'ok') return editable
+    const { rules } = editable
     return db.transaction(async (trx) => {
-      const job = (await OrgImports.find(input.org, found.id, trx))!
+      const job = (await OrgImports.find(input.org, editable.job.id, trx))!
+      // A re-read may have started since: its rows would replace these.
+      if (job.status === 'processing') return { kind: 'busy' as const }
       const row = await OrgImports.row(job, input.rowId, trx)
       if (!row) return { kind: 'not_found' as const }
       const oldKey = row.duplicateKey
       const before = row.errors.length
-      applyChecked(row, checkRow(job, rules.rules, row.rowIndex, withValues(row.raw, job.columns, input.values)))
+      applyChecked(row, checkRow(job, rules, row.rowIndex, withValues(row.raw, job.columns, input.values)))
       await row.useTransaction(trx).save()
       await refreshDuplicates(trx, job, oldKey)
       if (row.duplicateKey !== oldKey) await refreshDuplicates(trx, job, row.duplicateKey)

@@ -6,7 +6,7 @@ import { fileTypeLabel, formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
 import { flashFieldError, originOf } from '#orgs/controllers/form_support'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
-import { taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
+import { type TaxonomyProblem, taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import OrgTemplates from '#templates/queries/org_templates'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import type Organization from '#orgs/models/organization'
@@ -14,7 +14,7 @@ import { ISSUANCE_KEYS } from '#templates/services/field_spec'
 import CreateImport from '#imports/actions/create_import'
 import CreateManualImport from '#imports/actions/create_manual_import'
 import OrgImports from '#imports/queries/org_imports'
-import { importRulesFor } from '#imports/queries/import_rules'
+import { type TemplatesProblem, importRulesFor } from '#imports/queries/import_rules'
 import { mappableKeys } from '#imports/services/import_processing'
 import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 import { columnLetter } from '#imports/services/source_table'
@@ -31,6 +31,12 @@ function templateNeeds(template: CertificateTemplate) {
     needs.add((IMPORT_KEYS[field.fieldKey as keyof typeof IMPORT_KEYS] ?? field.label ?? field.fieldKey).toLowerCase())
   }
   return [...needs]
+}
+
+/** A template or category choice that does not hold, shown under its field. */
+function flashChoiceProblem(ctx: HttpContext, problem: TemplatesProblem | TaxonomyProblem) {
+  if (problem.kind === 'unknown_templates') flashFieldError(ctx, 'template_ids', 'One of the chosen templates does not exist or is archived.')
+  else flashFieldError(ctx, problem.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id', taxonomyProblemMessage(problem))
 }
 
 const tooLargeMessage = (maxBytes: number) => `The file is larger than ${formatBytes(maxBytes)}, the most a recipient list may be. Split it into several files.`
@@ -76,12 +82,10 @@ export default class ImportsController {
           session.flash('success', 'Add recipients below: type them in, or paste rows copied from a spreadsheet.')
           return response.redirect().toRoute('imports.imports.show', { id: manual.job.id })
         case 'unknown_templates':
-          flashFieldError(ctx, 'template_ids', 'One of the chosen templates does not exist or is archived.')
-          return back()
         case 'unknown_category':
         case 'unknown_subcategory':
         case 'subcategory_without_category':
-          flashFieldError(ctx, manual.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id', taxonomyProblemMessage(manual))
+          flashChoiceProblem(ctx, manual)
           return back()
         default:
           return unhandled(manual)
@@ -118,12 +122,10 @@ export default class ImportsController {
         flashFieldError(ctx, 'file', `${result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'}; upload a CSV, TSV or text export, or an Excel .xlsx workbook (save .xls files as .xlsx first).`)
         return back()
       case 'unknown_templates':
-        flashFieldError(ctx, 'template_ids', 'One of the chosen templates does not exist or is archived.')
-        return back()
       case 'unknown_category':
       case 'unknown_subcategory':
       case 'subcategory_without_category':
-        flashFieldError(ctx, result.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id', taxonomyProblemMessage(result))
+        flashChoiceProblem(ctx, result)
         return back()
       default:
         return unhandled(result)

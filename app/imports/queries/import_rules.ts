@@ -4,6 +4,8 @@ import CertificateTemplate from '#templates/models/certificate_template'
 import { ISSUANCE_KEYS, isStandardKey } from '#templates/services/field_spec'
 import { IMPORT_KEYS } from '#imports/services/column_mapping'
 import type { ImportRules } from '#imports/services/import_processing'
+import type FileImportJob from '#imports/models/file_import_job'
+import OrgImports from '#imports/queries/org_imports'
 
 export type TemplatesProblem = { kind: 'unknown_templates'; ids: string[] }
 
@@ -50,4 +52,20 @@ export async function importRulesFor(org: Organization, templateIds: string[]): 
       dateOrder: org.dateOrder ?? 'dmy',
     },
   }
+}
+
+export type EditableImport =
+  | { kind: 'ok'; job: FileImportJob; rules: ImportRules }
+  | { kind: 'not_found' }
+  | { kind: 'busy' }
+  | { kind: 'templates_gone' }
+
+/** An import whose rows may change now: found through the org, not being read, its templates still there. */
+export async function editableImport(org: Organization, importId: unknown): Promise<EditableImport> {
+  const job = await OrgImports.find(org, importId)
+  if (!job) return { kind: 'not_found' }
+  if (job.status === 'processing' || job.status === 'uploaded') return { kind: 'busy' }
+  const rules = await importRulesFor(org, job.templateIds)
+  if (rules.kind !== 'ok') return { kind: 'templates_gone' }
+  return { kind: 'ok', job, rules: rules.rules }
 }

@@ -57,5 +57,12 @@ export default await Env.create(new URL('../', import.meta.url), {
   IMPORT_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
   IMPORT_MAX_HEAP_MB: Env.schema.number.optional(),
 
+  GENERATION_THREADS: Env.schema.number.optional(),
+  GENERATION_CHUNK_SIZE: Env.schema.number.optional(),
+  GENERATION_LEASE_SECONDS: Env.schema.number.optional(),
+  GENERATION_MAX_ATTEMPTS: Env.schema.number.optional(),
+  GENERATION_WORKER: Env.schema.enum.optional(['in-process', 'off'] as const),
+  VERIFICATION_TOKEN_SECRET: Env.schema.string.optional(),
+
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

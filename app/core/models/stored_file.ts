@@ -50,7 +50,15 @@ export default class StoredFile extends AppModel {
   @column()
   declare originalName: string | null
 
-  /** SHA-256 of the bytes, lowercase hex. */
+  /**
+   * An object stored as an incremental update of another (a certificate's
+   * part after its chunk's base bytes): the document is the base's bytes
+   * followed by this object's.
+   */
+  @column()
+  declare baseFileId: string | null
+
+  /** SHA-256 of the document the row stands for (base bytes + own bytes when `baseFileId` is set), lowercase hex. */
   @column()
   declare checksum: string
 

@@ -20,3 +20,30 @@ export async function readFileOfOrg(orgId: string, fileId: string) {
   const bytes = await drive.use().getBytes(file.path)
   return { file, bytes }
 }
+
+/** Base bytes are immutable and shared by a chunk's certificates: the last few stay in memory. */
+const bases = new Map<string, Uint8Array>()
+const MAX_CACHED_BASES = 16
+
+async function baseBytes(orgId: string, fileId: string) {
+  const cached = bases.get(fileId)
+  if (cached) return cached
+  const { bytes } = await readFileOfOrg(orgId, fileId)
+  bases.set(fileId, bytes)
+  if (bases.size > MAX_CACHED_BASES) bases.delete(bases.keys().next().value!)
+  return bytes
+}
+
+/**
+ * The document a file row stands for: its own bytes, after its base's
+ * bytes when it is stored as an incremental update (`base_file_id`).
+ */
+export async function readDocument(file: StoredFile): Promise<Uint8Array> {
+  const own = await drive.use().getBytes(file.path)
+  if (!file.baseFileId) return own
+  const base = await baseBytes(file.organizationId, file.baseFileId)
+  const out = new Uint8Array(base.length + own.length)
+  out.set(base, 0)
+  out.set(own, base.length)
+  return out
+}

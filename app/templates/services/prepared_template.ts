@@ -77,8 +77,24 @@ export class PreparedTemplate {
     /** The prepared PDF: every certificate of this template starts with these bytes. */
     readonly baseBytes: Uint8Array,
     private readonly trailer: { size: number; root: string; info: string | null; prevXref: number },
-    private readonly page: { objectNumber: number; dictWithContents: (extra: string) => string }
+    private readonly page: { objectNumber: number; dictWithContents: (extra: string) => string },
+    /** Layouts computed while preparing, by field and text: rendering the same rows does not shape them again. */
+    private readonly layouts: Map<FieldSpec, Map<string, TextLayout>>
   ) {}
+
+  private layout(field: FieldSpec, text: string) {
+    let byText = this.layouts.get(field)
+    if (!byText) {
+      byText = new Map()
+      this.layouts.set(field, byText)
+    }
+    let layout = byText.get(text)
+    if (!layout) {
+      layout = layoutFor(field, text, this.fonts)
+      byText.set(text, layout)
+    }
+    return layout
+  }
 
   /**
    * Prepare once for every row that will be rendered (a job's recipients,
@@ -87,12 +103,20 @@ export class PreparedTemplate {
    */
   static async prepare(snapshot: TemplateSnapshot, rows: DataRow[], fonts: FontLibrary = fontLibrary()) {
     const usages = new Map<string, FontUsage>()
+    const layouts = new Map<FieldSpec, Map<string, TextLayout>>()
     const textFields = snapshot.fields.filter((field) => field.type === 'text' || field.type === 'date')
+    for (const field of textFields) layouts.set(field, new Map())
     for (const row of rows) {
       for (const field of textFields) {
         const text = fieldText(field, row)
         if (!text) continue
-        for (const run of layoutFor(field, text, fonts).runs) {
+        const byText = layouts.get(field)!
+        let layout = byText.get(text)
+        if (!layout) {
+          layout = layoutFor(field, text, fonts)
+          byText.set(text, layout)
+        }
+        for (const run of layout.runs) {
           let usage = usages.get(run.font.id)
           if (!usage) {
             usage = new FontUsage(run.font, `AX${usages.size + 1}`)
@@ -160,7 +184,8 @@ export class PreparedTemplate {
       usages,
       baseBytes,
       { size: context.largestObjectNumber + 1, root: root.toString(), info: info ? info.toString() : null, prevXref: lastStartXref(baseBytes) },
-      { objectNumber: pageRef.objectNumber, dictWithContents }
+      { objectNumber: pageRef.objectNumber, dictWithContents },
+      layouts
     )
   }
 
@@ -169,18 +194,31 @@ export class PreparedTemplate {
     return this.snapshot.fields
       .filter((field) => field.type === 'text' || field.type === 'date')
       .map((field) => {
-        const layout = layoutFor(field, fieldText(field, row), this.fonts)
+        const layout = this.layout(field, fieldText(field, row))
         return { key: field.key, fontSize: layout.fontSize, overflow: layout.overflow, missing: layout.missing }
       })
   }
 
   /** The certificate PDF for one row. Throws GlyphsNotPreparedError for a row the template was not prepared for. */
   render(row: DataRow): Uint8Array {
+    const part = this.renderPart(row)
+    const out = new Uint8Array(this.baseBytes.length + part.length)
+    out.set(this.baseBytes, 0)
+    out.set(part, this.baseBytes.length)
+    return out
+  }
+
+  /**
+   * Only what one row adds to `baseBytes` (the incremental update): the
+   * certificate is `baseBytes` followed by these bytes. Issuance stores the
+   * base once per chunk and this part per certificate.
+   */
+  renderPart(row: DataRow): Uint8Array {
     const ops: string[] = []
     for (const field of this.snapshot.fields) {
       if (field.type === 'text' || field.type === 'date') {
         const text = fieldText(field, row)
-        if (text) ops.push(this.textOperators({ field, layout: layoutFor(field, text, this.fonts) }))
+        if (text) ops.push(this.textOperators({ field, layout: this.layout(field, text) }))
       } else if (field.type === 'qrcode') {
         const value = row[field.key]
         if (value === null || value === undefined || String(value) === '') continue
@@ -190,7 +228,7 @@ export class PreparedTemplate {
         ops.push(qrOperators(String(value), { left, bottom, side }, field.qrColor))
       }
     }
-    return this.appendUpdate(ops.join('\n'))
+    return this.update(ops.join('\n'))
   }
 
   private textOperators({ field, layout }: PlacedText) {
@@ -247,8 +285,8 @@ export class PreparedTemplate {
     return out.join('\n')
   }
 
-  /** Base bytes + one content stream object + the page redefined to draw it + xref + trailer. */
-  private appendUpdate(content: string): Uint8Array {
+  /** One content stream object + the page redefined to draw it + xref + trailer, to follow the base bytes. */
+  private update(content: string): Uint8Array {
     const stream = deflateSync(Buffer.from(content, 'latin1'))
     const contentNumber = this.trailer.size
     const base = this.baseBytes.length
@@ -267,13 +305,22 @@ export class PreparedTemplate {
       `trailer\n<< /Size ${contentNumber + 1} /Root ${this.trailer.root}${this.trailer.info ? ` /Info ${this.trailer.info}` : ''} /Prev ${this.trailer.prevXref} >>\n` +
       `startxref\n${xrefOffset}\n%%EOF\n`
     const tail = Buffer.from(`\nendstream\nendobj\n${pageObject}${xref}${trailer}`, 'latin1')
-    const out = new Uint8Array(base + head.length + stream.length + tail.length)
-    out.set(this.baseBytes, 0)
-    out.set(head, base)
-    out.set(stream, base + head.length)
-    out.set(tail, base + head.length + stream.length)
+    const out = new Uint8Array(head.length + stream.length + tail.length)
+    out.set(head, 0)
+    out.set(stream, head.length)
+    out.set(tail, head.length + stream.length)
     return out
   }
+}
+
+/** Sizes and overflow of each text field for a row, without preparing a document (preflight over a whole list). */
+export function measureRow(fields: FieldSpec[], row: DataRow, fonts: FontLibrary = fontLibrary()): FieldMeasure[] {
+  return fields
+    .filter((field) => field.type === 'text' || field.type === 'date')
+    .map((field) => {
+      const layout = layoutFor(field, fieldText(field, row), fonts)
+      return { key: field.key, fontSize: layout.fontSize, overflow: layout.overflow, missing: layout.missing }
+    })
 }
 
 function layoutFor(field: FieldSpec, text: string, fonts: FontLibrary) {

@@ -23,6 +23,7 @@ export default defineConfig({
     () => import('#start/kernel'),
     () => import('#identity/events'),
     { file: () => import('#imports/recovery'), environment: ['web'] },
+    { file: () => import('#certificates/scheduler'), environment: ['web'] },
   ],
   directories: {
     public: 'resources/public',

@@ -1,4 +1,4 @@
-import { createDeflateRaw, deflateRawSync } from 'node:zlib'
+import { createDeflateRaw, crc32 as zlibCrc32, deflateRawSync, inflateRawSync } from 'node:zlib'
 
 /**
  * A minimal ZIP writer for tests that need archives no spreadsheet program
@@ -115,4 +115,37 @@ export const SHEET_TAIL = '</sheetData></worksheet>'
 /** A sheet row of inline strings. */
 export function sheetRow(index: number, cells: string[]) {
   return `<row r="${index}">${cells.map((value) => `<c t="inlineStr"><is><t>${value}</t></is></c>`).join('')}</row>`
+}
+
+/**
+ * Reads a ZIP's entries through its central directory (stored or deflated),
+ * checking each entry's CRC-32 against its bytes: an export that a real
+ * unzip tool would reject fails here too.
+ */
+export function readZip(bytes: Uint8Array): Array<{ name: string; bytes: Uint8Array }> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let end = buffer.length - 22
+  while (end >= 0 && buffer.readUInt32LE(end) !== 0x06054b50) end--
+  if (end < 0) throw new Error('no end of central directory')
+  const count = buffer.readUInt16LE(end + 10)
+  let at = buffer.readUInt32LE(end + 16)
+  const entries: Array<{ name: string; bytes: Uint8Array }> = []
+  for (let i = 0; i < count; i++) {
+    if (buffer.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central header ${i}`)
+    const method = buffer.readUInt16LE(at + 10)
+    const crc = buffer.readUInt32LE(at + 16)
+    const compressed = buffer.readUInt32LE(at + 20)
+    const nameLength = buffer.readUInt16LE(at + 28)
+    const extraLength = buffer.readUInt16LE(at + 30)
+    const commentLength = buffer.readUInt16LE(at + 32)
+    const local = buffer.readUInt32LE(at + 42)
+    const name = buffer.subarray(at + 46, at + 46 + nameLength).toString('utf8')
+    const dataStart = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28)
+    const raw = buffer.subarray(dataStart, dataStart + compressed)
+    const data = method === 8 ? inflateRawSync(raw) : raw
+    if ((zlibCrc32(data) >>> 0) !== crc) throw new Error(`CRC mismatch in ${name}`)
+    entries.push({ name, bytes: new Uint8Array(data) })
+    at += 46 + nameLength + extraLength + commentLength
+  }
+  return entries
 }

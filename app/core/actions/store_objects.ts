@@ -1,7 +1,7 @@
 import drive from '@adonisjs/drive/services/main'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
-import { DEFAULT_BUCKET, type FileKind } from '#core/models/stored_file'
+import StoredFile, { DEFAULT_BUCKET, type FileKind } from '#core/models/stored_file'
 import { bulkInsert } from '#core/services/bulk_insert'
 import { InvalidStorageKeyError, isStorageKey } from '#core/services/storage_keys'
 
@@ -104,4 +104,31 @@ export async function registerFiles(client: QueryClientContract, records: FileRe
     })),
     { onConflictDoNothing: 'bucket, path' }
   )
+}
+
+/**
+ * A file built on local disk (an export) put at its key and registered;
+ * a rebuilt export replaces the object and updates its row.
+ */
+export async function storeBuiltFile(input: { orgId: string; kind: FileKind; key: string; localPath: string; mime: string; size: number; checksum: string; createdBy?: string | null }) {
+  if (!isStorageKey(input.key, input.orgId)) throw new InvalidStorageKeyError(`"${input.key}" is not a key of organization ${input.orgId}`)
+  const { createReadStream } = await import('node:fs')
+  await drive.use().putStream(input.key, createReadStream(input.localPath))
+  const existing = await StoredFile.query().where('organization_id', input.orgId).where('path', input.key).first()
+  if (existing) {
+    existing.merge({ sizeBytes: input.size, checksum: input.checksum, mimeType: input.mime })
+    await existing.save()
+    return existing
+  }
+  return StoredFile.create({
+    organizationId: input.orgId,
+    kind: input.kind,
+    bucket: DEFAULT_BUCKET,
+    path: input.key,
+    mimeType: input.mime,
+    sizeBytes: input.size,
+    originalName: null,
+    checksum: input.checksum,
+    createdBy: input.createdBy ?? null,
+  })
 }

@@ -69,3 +69,26 @@ export async function sendStoredFile({ request, response }: HttpContext, file: S
   const stream = await drive.use().getStream(file.path)
   return response.stream(stream)
 }
+
+/**
+ * Sends a document assembled in memory (a certificate stored as base +
+ * part): same headers as `sendStoredFile`, the SHA-256 as its ETag.
+ */
+export function sendDocument(
+  { request, response }: HttpContext,
+  bytes: Uint8Array,
+  options: SendFileOptions & { mime: string; sha256: string }
+) {
+  const etag = `"${options.sha256}"`
+  response.header('Content-Type', options.mime)
+  response.header('Content-Disposition', contentDisposition(options.inline ? 'inline' : 'attachment', options.filename))
+  response.header('X-Content-Type-Options', 'nosniff')
+  response.header('ETag', etag)
+  response.header('Cache-Control', options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache')
+  if (request.header('if-none-match') === etag) {
+    response.status(304)
+    return response.send('')
+  }
+  response.header('Content-Length', String(bytes.length))
+  return response.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+}

@@ -1,0 +1,73 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { sendDocument } from '#core/services/downloads'
+import ChangeCertificate from '#certificates/actions/change_certificate'
+import OrgCertificates from '#certificates/queries/org_certificates'
+import { certificateDocument } from '#certificates/queries/certificate_document'
+import { certificateFiltersValidator, revocationValidator } from '#certificates/validators/generation_job'
+import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { certificateJson } from '#api/controllers/certificate_json'
+
+/** `/api/v1/certificates`: the API key's org's certificates, their PDFs and their lifecycle. */
+export default class CertificatesController {
+  async index({ apiOrg, request }: HttpContext) {
+    const filters = await certificateFiltersValidator.validate(request.qs())
+    const page = await OrgCertificates.list(apiOrg, {
+      q: filters.q,
+      status: filters.status,
+      templateId: filters.template_id,
+      categoryId: filters.category_id,
+      generationJobId: filters.generation_job_id,
+      issuedFrom: filters.issued_from,
+      issuedTo: filters.issued_to,
+      page: filters.page,
+      perPage: filters.per_page,
+    })
+    return { data: page.all().map(certificateJson), meta: { total: page.total, page: page.currentPage, per_page: page.perPage } }
+  }
+
+  async show({ apiOrg, params, response }: HttpContext) {
+    const certificate = await OrgCertificates.find(apiOrg, params.id)
+    if (!certificate) return notFound(response)
+    return certificateJson(certificate)
+  }
+
+  async pdf(ctx: HttpContext) {
+    const certificate = await OrgCertificates.find(ctx.apiOrg, ctx.params.id)
+    if (!certificate || !certificate.certificateFileId) return notFound(ctx.response)
+    const { bytes, filename } = await certificateDocument(certificate)
+    return sendDocument(ctx, bytes, { filename, mime: 'application/pdf', sha256: certificate.sha256! })
+  }
+
+  async revoke(ctx: HttpContext) {
+    const { apiOrg, params, request, response } = ctx
+    const { reason } = await request.validateUsing(revocationValidator)
+    const result = await ChangeCertificate.revoke({ org: apiOrg, certificateId: params.id, reason: reason ?? '', actorUserId: null, origin: origin(ctx), via: 'api' })
+    switch (result.kind) {
+      case 'not_found':
+        return notFound(response)
+      case 'conflict':
+        return fail(response, 409, [{ code: result.code, message: result.message }])
+      case 'invalid':
+        return fail(response, 422, result.errors)
+      case 'ok':
+        return certificateJson(result.certificate)
+    }
+  }
+
+  async reissue(ctx: HttpContext) {
+    const { apiOrg, params, request, response } = ctx
+    const body = request.body()
+    const changes = typeof body === 'object' && body && !Array.isArray(body) ? (body as Record<string, unknown>) : {}
+    const result = await ChangeCertificate.reissue({ org: apiOrg, certificateId: params.id, changes, actorUserId: null, origin: origin(ctx), via: 'api' })
+    switch (result.kind) {
+      case 'not_found':
+        return notFound(response)
+      case 'conflict':
+        return fail(response, 409, [{ code: result.code, message: result.message }])
+      case 'invalid':
+        return fail(response, 422, result.errors)
+      case 'ok':
+        return response.status(201).send({ ...certificateJson(result.certificate), reissued_from: certificateJson(result.previous!) })
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import StoreFile from '#core/actions/store_file'
+import { deleteObjects } from '#core/actions/store_objects'
+import { formatCertificateNumber } from '#core/services/certificate_number'
+import { storageKey } from '#core/services/storage_keys'
+import { uuid7 } from '#core/services/uuid7'
+import type Organization from '#orgs/models/organization'
+import { FIELD_KEY_PATTERN } from '#templates/services/field_spec'
+import { normaliseEmail, normaliseName, normalisePhone } from '#imports/services/normalise'
+import Certificate from '#certificates/models/certificate'
+import OrgCertificates from '#certificates/queries/org_certificates'
+import { allocateNumbers } from '#certificates/services/numbering'
+import { renderRow } from '#certificates/services/issuance_rows'
+import { verificationTokenHash } from '#certificates/services/verification_links'
+import { renderDocument } from '#certificates/services/generation_workers'
+import { versionSnapshot } from '#certificates/services/template_snapshots'
+import { recordUsage } from '#certificates/actions/process_chunk'
+
+export interface CertificateChangeBase {
+  org: Organization
+  certificateId: string
+  actorUserId: string | null
+  origin?: AuditInput['origin']
+  via?: 'web' | 'api'
+}
+
+export type FieldProblem = { code: string; message: string; field: string }
+
+export type CertificateChangeResult =
+  | { kind: 'ok'; certificate: Certificate; previous?: Certificate }
+  | { kind: 'not_found' }
+  | { kind: 'conflict'; code: string; message: string }
+  | { kind: 'invalid'; errors: FieldProblem[] }
+
+export const MAX_REASON = 500
+
+/** Only a certificate that is in force (issued, or expired by date) can be revoked or replaced. */
+const IN_FORCE = ['issued', 'expired']
+
+export default class ChangeCertificate {
+  /** Revoked with a reason, which its verification page shows with the date. */
+  static async revoke(input: CertificateChangeBase & { reason: string }): Promise<CertificateChangeResult> {
+    const reason = (input.reason ?? '').trim().replace(/\s+/g, ' ')
+    if (!reason) return { kind: 'invalid', errors: [{ code: 'E_REASON_REQUIRED', message: 'Say why the certificate is revoked; the reason is shown on its verification page.', field: 'reason' }] }
+    if (reason.length > MAX_REASON) return { kind: 'invalid', errors: [{ code: 'E_REASON_TOO_LONG', message: `The reason can be at most ${MAX_REASON} characters.`, field: 'reason' }] }
+    return db.transaction(async (trx) => {
+      const certificate = await OrgCertificates.find(input.org, input.certificateId, trx)
+      if (!certificate) return { kind: 'not_found' as const }
+      if (!IN_FORCE.includes(certificate.status)) {
+        return { kind: 'conflict' as const, code: 'E_NOT_IN_FORCE', message: `This certificate is already ${certificate.status}; only a valid or expired certificate can be revoked.` }
+      }
+      certificate.merge({ status: 'revoked', revokedAt: DateTime.utc(), revocationReason: reason, revokedBy: input.actorUserId })
+      await certificate.useTransaction(trx).save()
+      await RecordAudit.handle(
+        { action: 'certificate.revoked', organizationId: input.org.id, actorUserId: input.actorUserId, entityType: 'certificate', entityId: certificate.id, origin: input.origin, metadata: { reason, number: certificate.certificateNumber, via: input.via ?? 'web' } },
+        trx
+      )
+      return { kind: 'ok' as const, certificate }
+    })
+  }
+
+  /**
+   * A corrected certificate: a new number and a new PDF (same template
+   * version, same issue and expiry dates, the corrected data), issued in
+   * one transaction that also marks the old one superseded by it. The
+   * number is taken first, so on SQLite the transaction holds the write
+   * lock before it reads; a failure anywhere returns the number.
+   */
+  static async reissue(input: CertificateChangeBase & { changes: Record<string, unknown> }): Promise<CertificateChangeResult> {
+    const checked = checkCorrections(input.changes, input.org.phoneDefaultCountry ?? 'IN')
+    if (checked.kind === 'invalid') return checked
+    let storedKey: string | null = null
+    try {
+      return await db.transaction(async (trx) => {
+        const sequence = await allocateNumbers(trx, input.org.id, 1)
+        const previous = await OrgCertificates.find(input.org, input.certificateId, trx)
+        if (!previous) throw new Rollback({ kind: 'not_found' })
+        if (!IN_FORCE.includes(previous.status)) {
+          throw new Rollback({ kind: 'conflict', code: 'E_NOT_IN_FORCE', message: `This certificate is ${previous.status}; only a valid or expired certificate can be reissued.` })
+        }
+        const data = { ...previous.recipientData, ...checked.data }
+        const id = uuid7()
+        const certificate = new Certificate()
+        certificate.merge({
+          id,
+          organizationId: input.org.id,
+          generationJobId: previous.generationJobId,
+          generationJobRecipientId: null,
+          generationJobChunkId: null,
+          templateId: previous.templateId,
+          templateVersionId: previous.templateVersionId,
+          categoryId: previous.categoryId,
+          subcategoryId: previous.subcategoryId,
+          title: (data.course_name ?? '').trim() || previous.title,
+          recipientName: data.recipient_name ?? previous.recipientName,
+          recipientEmail: 'recipient_email' in data ? data.recipient_email || null : previous.recipientEmail,
+          recipientPhone: 'recipient_phone' in data ? data.recipient_phone || null : previous.recipientPhone,
+          recipientData: data,
+          certificateNumber: formatCertificateNumber(input.org.certificateNumberFormat, {
+            prefix: input.org.certificateNumberPrefix,
+            date: new Date(`${previous.issueDate}T00:00:00Z`),
+            sequence,
+          }),
+          sequenceNumber: sequence,
+          status: 'issued',
+          issueDate: previous.issueDate,
+          expiryDate: previous.expiryDate,
+          expiresAt: previous.expiresAt,
+          issuedAt: DateTime.utc(),
+          reissuedFromCertificateId: previous.id,
+          verificationTokenHash: verificationTokenHash(id),
+          createdBy: input.actorUserId,
+        })
+        const snapshot = await versionSnapshot(input.org.id, previous.templateVersionId)
+        const rendered = await renderDocument(snapshot, renderRow({
+            id,
+            recipientName: certificate.recipientName,
+            recipientEmail: certificate.recipientEmail,
+            recipientPhone: certificate.recipientPhone,
+            recipientData: certificate.recipientData,
+            certificateNumber: certificate.certificateNumber,
+            issueDate: certificate.issueDate,
+            expiryDate: certificate.expiryDate,
+          }))
+        const key = storageKey({
+          root: 'certificates',
+          orgId: input.org.id,
+          parts: [previous.generationJobId ?? 'reissues', previous.generationJobRecipientId ?? previous.reissuedFromCertificateId ?? previous.id, `${id}.pdf`],
+        })
+        const file = await StoreFile.handle({ orgId: input.org.id, kind: 'certificate_pdf', key, bytes: rendered.pdf, mime: 'application/pdf', createdBy: input.actorUserId }, trx)
+        storedKey = key
+        certificate.certificateFileId = file.id
+        certificate.sha256 = rendered.sha256
+        await certificate.useTransaction(trx).save()
+        previous.merge({ status: 'superseded', supersededByCertificateId: certificate.id, supersededAt: DateTime.utc() })
+        await previous.useTransaction(trx).save()
+        await recordUsage(trx, { organizationId: input.org.id, jobId: previous.generationJobId }, [certificate.id])
+        await RecordAudit.handle(
+          {
+            action: 'certificate.reissued',
+            organizationId: input.org.id,
+            actorUserId: input.actorUserId,
+            entityType: 'certificate',
+            entityId: certificate.id,
+            origin: input.origin,
+            metadata: { reissued_from: previous.id, previous_number: previous.certificateNumber, number: certificate.certificateNumber, changed: Object.keys(checked.data), via: input.via ?? 'web' },
+          },
+          trx
+        )
+        return { kind: 'ok' as const, certificate, previous }
+      })
+    } catch (error) {
+      if (storedKey) await deleteObjects([storedKey])
+      if (error instanceof Rollback) return error.result
+      throw error
+    }
+  }
+}
+
+/** Leaves a transaction with a result instead of an error. */
+class Rollback extends Error {
+  constructor(readonly result: Exclude<CertificateChangeResult, { kind: 'ok' }>) {
+    super(result.kind)
+  }
+}
+
+/** Corrected values: our keys normalised and checked like an import's, custom keys as text. */
+function checkCorrections(changes: Record<string, unknown>, country: string): { kind: 'ok'; data: Record<string, string> } | { kind: 'invalid'; errors: FieldProblem[] } {
+  const data: Record<string, string> = {}
+  const errors: FieldProblem[] = []
+  for (const [key, raw] of Object.entries(changes ?? {})) {
+    if (raw === undefined) continue
+    if (!FIELD_KEY_PATTERN.test(key) || ['certificate_number', 'verification_url', 'issue_date', 'expiry_date'].includes(key)) {
+      errors.push({ code: 'E_FIELD_NOT_CORRECTABLE', message: `"${key}" cannot be corrected on a reissue.`, field: key })
+      continue
+    }
+    const value = raw === null ? '' : String(raw)
+    if (value.length > 500) {
+      errors.push({ code: 'E_TOO_LONG', message: 'At most 500 characters.', field: key })
+      continue
+    }
+    if (key === 'recipient_name') {
+      const name = normaliseName(value)
+      if (!name) errors.push({ code: 'E_REQUIRED', message: 'The recipient name cannot be empty.', field: key })
+      else data[key] = name
+    } else if (key === 'recipient_email') {
+      if (value.trim() === '') data[key] = ''
+      else {
+        const email = normaliseEmail(value)
+        if (!email) errors.push({ code: 'E_INVALID_EMAIL', message: `"${value.trim()}" is not an email address.`, field: key })
+        else data[key] = email
+      }
+    } else if (key === 'recipient_phone') {
+      if (value.trim() === '') data[key] = ''
+      else {
+        const phone = normalisePhone(value, country)
+        if (!phone) errors.push({ code: 'E_INVALID_PHONE', message: `"${value.trim()}" is not a valid phone number.`, field: key })
+        else data[key] = phone
+      }
+    } else {
+      data[key] = value.trim()
+    }
+  }
+  if (errors.length) return { kind: 'invalid', errors }
+  if (Object.keys(data).length === 0) return { kind: 'invalid', errors: [{ code: 'E_NO_CHANGES', message: 'Give at least one corrected value.', field: 'recipient_name' }] }
+  return { kind: 'ok', data }
+}

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon'
  * processes at once (a second run finds nothing to change).
  */
 export default class ExpireCertificates {
-  static async handle(now = DateTime.utc()): Promise<number> {
+  static async handle(now: DateTime = DateTime.utc()): Promise<number> {
     const client = db.connection()
     const at = now.toFormat(client.dialect.dateTimeFormat)
     const updated = await client.from('certificates').where('status', 'issued').whereNotNull('expires_at').where('expires_at', '<=', at).update({ status: 'expired', updated_at: at })

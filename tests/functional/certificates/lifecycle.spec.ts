@@ -1,0 +1,72 @@
+import { test } from '@japa/runner'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { DateTime } from 'luxon'
+import Certificate from '#certificates/models/certificate'
+import ExpireCertificates from '#certificates/actions/expire_certificates'
+import ChangeCertificate from '#certificates/actions/change_certificate'
+import { givenOrg } from '#tests/helpers/given'
+import { givenJob, runJobs } from '#tests/helpers/certificates'
+import { decodeQr } from '#tests/helpers/qr'
+import { qrPayloadUrl, verificationUrl } from '#certificates/services/verification_links'
+import { readDocument } from '#core/queries/org_files'
+import StoredFile from '#core/models/stored_file'
+import { extractText, rasterizePage } from '#templates/services/rasterize'
+
+test.group('Certificates: lifecycle', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('expiry: "N months after issue" dates each certificate; the sweep expires only those past it and is idempotent', async ({ assert }) => {
+    const { org } = await givenOrg()
+    const { job } = await givenJob(org, { count: 3, issueDate: '2026-01-10', expiry: { mode: 'months', months: 6 } })
+    await runJobs()
+    const certificates = await Certificate.query().where('generation_job_id', job.id)
+    for (const certificate of certificates) {
+      assert.equal(certificate.expiryDate, '2026-07-10')
+      assert.equal(certificate.expiresAt!.toUTC().toISO(), '2026-07-11T00:00:00.000Z')
+    }
+    assert.equal(await ExpireCertificates.handle(DateTime.fromISO('2026-07-10T23:59:59Z')), 0)
+    assert.equal(await ExpireCertificates.handle(DateTime.fromISO('2026-07-11T00:00:00Z')), 3)
+    assert.equal(await ExpireCertificates.handle(DateTime.fromISO('2026-07-12T00:00:00Z')), 0)
+    const expired = await Certificate.query().where('generation_job_id', job.id).where('status', 'expired')
+    assert.lengthOf(expired, 3)
+    // An expired certificate can still be revoked; a revoked one is never expired or revived by the sweep.
+    const revoked = await ChangeCertificate.revoke({ org, certificateId: expired[0].id, reason: 'Fraud', actorUserId: null })
+    assert.equal(revoked.kind, 'ok')
+    await ExpireCertificates.handle(DateTime.fromISO('2027-01-01T00:00:00Z'))
+    await expired[0].refresh()
+    assert.equal(expired[0].status, 'revoked')
+  })
+
+  test('the QR code drawn in an issued PDF decodes to the verification URL (flagged as a scan); the PDF has no active content', async ({ assert }) => {
+    const { org } = await givenOrg()
+    const { job } = await givenJob(org, { count: 1 })
+    await runJobs()
+    const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
+    const bytes = await readDocument(await StoredFile.findOrFail(certificate.certificateFileId))
+    const png = await rasterizePage(bytes, { width: 1600, format: 'png' })
+    const decoded = (await decodeQr(png.bytes))?.data
+    assert.equal(decoded, qrPayloadUrl(certificate.id))
+    assert.equal(new URL(decoded!).origin + new URL(decoded!).pathname, verificationUrl(certificate.id))
+    const raw = Buffer.from(bytes).toString('latin1')
+    for (const key of ['/JavaScript', '/JS ', '/OpenAction', '/AA ', '/Launch', '/EmbeddedFiles', '/RichMedia', '/Annots']) assert.notInclude(raw, key)
+    const text = await extractText(bytes)
+    assert.include(text, certificate.certificateNumber)
+    assert.include(text, 'Learner 1')
+  })
+
+  test('a reissue carries the corrected data and keeps the issue and expiry dates', async ({ assert }) => {
+    const { org } = await givenOrg()
+    const { job } = await givenJob(org, { count: 1, issueDate: '2026-02-01', expiry: { mode: 'date', date: '2028-02-01' } })
+    await runJobs()
+    const old = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
+    const result = await ChangeCertificate.reissue({ org, certificateId: old.id, changes: { recipient_name: 'Learner Uno', course_name: 'Data Science II' }, actorUserId: null })
+    assert.equal(result.kind, 'ok')
+    if (result.kind !== 'ok') return
+    assert.equal(result.certificate.issueDate, '2026-02-01')
+    assert.equal(result.certificate.expiryDate, '2028-02-01')
+    assert.equal(result.certificate.title, 'Data Science II')
+    const text = await extractText(await readDocument(await StoredFile.findOrFail(result.certificate.certificateFileId)))
+    assert.include(text, 'Learner Uno')
+    assert.include(text, 'Data Science II')
+  })
+})

@@ -7,6 +7,7 @@ import { rowsOf } from '#core/services/bulk_insert'
 import generation from '#config/generation'
 import ProcessChunk, { type ChunkOutcome, type ClaimedChunk, renewLease } from '#certificates/actions/process_chunk'
 import { generationQueue } from '#certificates/services/generation_queue'
+import SweepJobObjects from '#certificates/actions/sweep_job_objects'
 import { renderThreads } from '#certificates/services/generation_workers'
 
 /**
@@ -55,11 +56,20 @@ export async function runClaimed(chunk: ClaimedChunk): Promise<ChunkOutcome> {
       signal.lost = true
     })
   }, every)
+  let outcome: ChunkOutcome
   try {
-    return await ProcessChunk.handle(chunk, signal)
+    outcome = await ProcessChunk.handle(chunk, signal)
   } finally {
     clearInterval(heartbeat)
   }
+  if (outcome !== 'lost') {
+    // The last chunk of a job: sweep what failed attempts left in storage.
+    const job = await db.from('certificate_generation_jobs').where('id', chunk.jobId).select('status').first()
+    if (job && ['completed', 'failed', 'cancelled'].includes(job.status)) {
+      await SweepJobObjects.handle({ id: chunk.jobId, organizationId: chunk.organizationId }).catch((error) => logger.warn({ err: error, job: chunk.jobId }, 'could not sweep job objects'))
+    }
+  }
+  return outcome
 }
 
 export interface WorkerOptions {

@@ -44,11 +44,19 @@ export async function deleteObjects(keys: string[]) {
 
 /** Every key under a prefix (`certificates/<org>/<job>/`), for the orphan sweep. */
 export async function listObjectKeys(prefix: string): Promise<string[]> {
+  return (await listObjects(prefix)).map((object) => object.key)
+}
+
+/** Every object under a prefix with when it was last written. */
+export async function listObjects(prefix: string): Promise<Array<{ key: string; lastModified: Date }>> {
   const disk = drive.use()
-  const keys: string[] = []
+  const out: Array<{ key: string; lastModified: Date }> = []
   const { objects } = await disk.listAll(prefix, { recursive: true })
-  for (const object of objects) if (object.isFile) keys.push(object.key)
-  return keys
+  for (const object of objects) {
+    if (!object.isFile) continue
+    out.push({ key: object.key, lastModified: (await object.getMetaData()).lastModified })
+  }
+  return out
 }
 
 export interface FileRecord {

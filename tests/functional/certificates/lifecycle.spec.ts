@@ -10,6 +10,8 @@ import { decodeQr } from '#tests/helpers/qr'
 import { qrPayloadUrl, verificationUrl } from '#certificates/services/verification_links'
 import { readDocument } from '#core/queries/org_files'
 import StoredFile from '#core/models/stored_file'
+import { listObjectKeys, putObjects } from '#core/actions/store_objects'
+import SweepJobObjects from '#certificates/actions/sweep_job_objects'
 import { extractText, rasterizePage } from '#templates/services/rasterize'
 
 test.group('Certificates: lifecycle', (group) => {
@@ -68,5 +70,18 @@ test.group('Certificates: lifecycle', (group) => {
     const text = await extractText(await readDocument(await StoredFile.findOrFail(result.certificate.certificateFileId)))
     assert.include(text, 'Learner Uno')
     assert.include(text, 'Data Science II')
+  })
+
+  test('the orphan sweep removes objects of a finished job that no row points at, and spares recent ones', async ({ assert }) => {
+    const { org } = await givenOrg()
+    const { job } = await givenJob(org, { count: 2 })
+    await runJobs()
+    const registered = (await StoredFile.query().where('organization_id', org.id).whereLike('path', `certificates/${org.id}/${job.id}/%`)).map((file) => file.path)
+    assert.sameMembers(await listObjectKeys(`certificates/${org.id}/${job.id}/`), registered)
+    const orphan = `certificates/${org.id}/${job.id}/bases/99-0.pdf`
+    await putObjects([{ orgId: org.id, key: orphan, bytes: new Uint8Array([1, 2, 3]) }])
+    assert.equal(await SweepJobObjects.handle(job), 0)
+    assert.equal(await SweepJobObjects.handle(job, Date.now() + 11 * 60_000), 1)
+    assert.sameMembers(await listObjectKeys(`certificates/${org.id}/${job.id}/`), registered)
   })
 })

@@ -1,0 +1,30 @@
+import db from '@adonisjs/lucid/services/db'
+import { deleteObjects, listObjects } from '#core/actions/store_objects'
+import { storageKey } from '#core/services/storage_keys'
+
+/** Objects younger than this may belong to a write whose row is about to commit (a reissue in flight). */
+const GRACE_MS = 10 * 60_000
+
+/**
+ * Deletes the objects under a finished job's `certificates/<org>/<job>/`
+ * that no `files` row points at: what an attempt that never committed
+ * left behind (a chunk that failed for good after writing its PDFs). Keys
+ * are derived from ids, so a retried chunk rewrote its own objects and
+ * left nothing; this sweep is the backstop. Runs only once no chunk of
+ * the job is in flight, and spares recent objects.
+ */
+export default class SweepJobObjects {
+  static async handle(job: { id: string; organizationId: string }, now = Date.now()): Promise<number> {
+    const open = await db.from('generation_job_chunks').where('job_id', job.id).whereIn('status', ['queued', 'leased']).count('* as total').first()
+    if (Number(open?.total ?? 0) > 0) return 0
+    const prefix = `${storageKey({ root: 'certificates', orgId: job.organizationId, parts: [job.id] })}/`
+    const objects = await listObjects(prefix)
+    if (objects.length === 0) return 0
+    const registered = new Set(
+      (await db.from('files').where('organization_id', job.organizationId).whereLike('path', `${prefix}%`).select('path')).map((row) => row.path as string)
+    )
+    const orphans = objects.filter((object) => !registered.has(object.key) && now - object.lastModified.getTime() > GRACE_MS).map((object) => object.key)
+    await deleteObjects(orphans)
+    return orphans.length
+  }
+}

@@ -1,5 +1,8 @@
 import router from '@adonisjs/core/services/router'
+import type { HttpContext } from '@adonisjs/core/http'
+import type { NextFn } from '@adonisjs/core/types/http'
 import { middleware } from '#start/kernel'
+import { publicThrottle } from '#start/limiter'
 
 const OrgController = () => import('#api/controllers/org_controller')
 const TemplatesController = () => import('#api/controllers/templates_controller')
@@ -34,3 +37,29 @@ router
   .prefix('/api/v1')
   .as('api')
   .use(middleware.apiKey())
+
+/*
+| Public verification (API.md "Public verification"): no API key, anyone may
+| call these, rate limited per IP with the /v pages. The router-wide CSRF
+| middleware puts a secret in a new session on every request; emptying a
+| session this request created (refused ones included) keeps anonymous
+| callers from writing a sessions row each.
+*/
+const VerifyController = () => import('#api/controllers/verify_controller')
+
+async function withoutNewSession(ctx: HttpContext, next: NextFn) {
+  try {
+    return await next()
+  } finally {
+    if (ctx.session?.fresh && !ctx.session.readonly) ctx.session.clear()
+  }
+}
+
+router
+  .group(() => {
+    router.get('/verify/:token', [VerifyController, 'show']).as('verifications.show')
+    router.post('/verify/pdf', [VerifyController, 'store']).as('pdf_verifications.store')
+  })
+  .prefix('/api/v1')
+  .as('api')
+  .use([withoutNewSession, publicThrottle])

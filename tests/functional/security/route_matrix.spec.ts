@@ -37,6 +37,13 @@ const MATRIX: Record<string, Rule> = {
   'GET /': { access: 'public' },
   'GET /join/:token': { access: 'public' },
   'POST /join/:token': { access: 'public' },
+  'GET /v/:token': { access: 'public' },
+  'GET /v/:token/pdf': { access: 'public' },
+  'GET /v/:token/logo': { access: 'public' },
+  'GET /verify': { access: 'public' },
+  'POST /verify': { access: 'public' },
+  'GET /api/v1/verify/:token': { access: 'public' },
+  'POST /api/v1/verify/pdf': { access: 'public' },
 
   'GET /login': { access: 'guest' },
   'POST /login': { access: 'guest' },

@@ -1,0 +1,38 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import uploads from '#config/uploads'
+import { formatBytes } from '#core/services/file_type'
+import { readUploadedFile } from '#core/services/uploaded_file'
+import CertificateVerification from '#certificates/queries/verification'
+import RecordVerificationEvent from '#certificates/actions/record_verification_event'
+import { fail, notFound, origin } from '#api/controllers/api_responses'
+
+/**
+ * `/api/v1/verify`: public verification as JSON, for anyone (no API key),
+ * rate limited per IP. Unknown tokens and unmatched files answer the same
+ * 404 as any unknown resource; `pending` certificates do not exist here.
+ */
+export default class VerifyController {
+  /** `GET /api/v1/verify/:token` */
+  async show(ctx: HttpContext) {
+    const verification = await CertificateVerification.byToken(ctx.params.token)
+    if (!verification) return notFound(ctx.response)
+    await RecordVerificationEvent.handle({ certificate: verification.certificate, source: 'api', status: verification.view.status, origin: origin(ctx), metadata: { by: 'token' } })
+    return verification.view
+  }
+
+  /** `POST /api/v1/verify/pdf` (multipart `file`): the certificate whose recorded SHA-256 is that of these exact bytes. */
+  async store(ctx: HttpContext) {
+    const { response } = ctx
+    const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
+    if (upload.kind === 'missing') {
+      return fail(response, 422, [{ code: 'E_FILE_REQUIRED', message: 'Send the certificate PDF as the multipart part "file".', field: 'file' }])
+    }
+    if (upload.kind === 'too_large') {
+      return fail(response, 413, [{ code: 'E_FILE_TOO_LARGE', message: `The file is larger than ${formatBytes(upload.maxBytes)}; no certificate is that large.`, field: 'file' }])
+    }
+    const verification = await CertificateVerification.byDocument(upload.bytes)
+    if (!verification) return notFound(response)
+    await RecordVerificationEvent.handle({ certificate: verification.certificate, source: 'api', status: verification.view.status, origin: origin(ctx), metadata: { by: 'pdf' } })
+    return verification.view
+  }
+}

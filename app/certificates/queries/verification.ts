@@ -1,0 +1,123 @@
+import { DateTime } from 'luxon'
+import { sha256Hex } from '#core/actions/store_file'
+import { findFileOfOrg } from '#core/queries/org_files'
+import { hashToken } from '#core/services/tokens'
+import Organization from '#orgs/models/organization'
+import BrandingAsset from '#templates/models/branding_asset'
+import Certificate from '#certificates/models/certificate'
+import { verificationUrl } from '#certificates/services/verification_links'
+
+/** What anyone holding the link is told; `issued` reads as `valid`, and an issued certificate past its `expires_at` as `expired`. */
+export type PublicStatus = 'valid' | 'expired' | 'revoked' | 'superseded'
+
+/** The public body of a verification (API contract, `GET /api/v1/verify/:token`), plus the printed dates. */
+export interface VerificationView {
+  status: PublicStatus
+  certificate_number: string
+  recipient_name: string
+  title: string
+  issued_at: string | null
+  expires_at: string | null
+  /** The date printed as the issue date and the last valid day (YYYY-MM-DD), as on the PDF. */
+  issue_date: string
+  expiry_date: string | null
+  issuer: { name: string }
+  revoked_at?: string | null
+  revocation_reason?: string | null
+  superseded_by_url?: string
+}
+
+export interface Verification {
+  certificate: Certificate
+  issuer: Organization
+  view: VerificationView
+}
+
+/** Verification tokens are 24 bytes base64url (32 characters); anything far from that is not looked up. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/
+
+const iso = (value: DateTime | null) => value?.toUTC().toISO() ?? null
+
+export function publicStatus(certificate: Certificate, now = DateTime.utc()): PublicStatus {
+  switch (certificate.status) {
+    case 'issued':
+      return certificate.expiresAt && certificate.expiresAt <= now ? 'expired' : 'valid'
+    case 'expired':
+    case 'revoked':
+    case 'superseded':
+      return certificate.status
+    default:
+      throw new Error(`a ${certificate.status} certificate has no public status`)
+  }
+}
+
+/**
+ * Public verification, by the raw token of a link or QR code or by the bytes
+ * of a PDF. `pending` certificates and those of deleted orgs do not exist
+ * here: they answer exactly like an unknown token.
+ */
+export default class CertificateVerification {
+  static async byToken(token: unknown): Promise<Verification | null> {
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null
+    const certificate = await Certificate.query().where('verification_token_hash', hashToken(token)).whereNot('status', 'pending').first()
+    return certificate ? this.#verification(certificate) : null
+  }
+
+  /** The certificate whose recorded SHA-256 is that of these exact bytes: one changed byte matches nothing. */
+  static async byDocument(bytes: Uint8Array): Promise<Verification | null> {
+    const certificate = await Certificate.query()
+      .where('sha256', sha256Hex(bytes))
+      .whereNot('status', 'pending')
+      .orderBy('created_at', 'desc')
+      .first()
+    return certificate ? this.#verification(certificate) : null
+  }
+
+  /** The issuer's newest logo (Settings → Branding), shown above its name; null when it has none. */
+  static async issuerLogo(issuer: Organization) {
+    const logo = await BrandingAsset.query()
+      .where('organization_id', issuer.id)
+      .where('asset_type', 'logo')
+      .whereNull('deleted_at')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .first()
+    return logo ? findFileOfOrg(issuer.id, logo.fileId) : null
+  }
+
+  static async #verification(certificate: Certificate): Promise<Verification | null> {
+    const issuer = await Organization.query().where('id', certificate.organizationId).whereNull('deleted_at').first()
+    if (!issuer) return null
+    const status = publicStatus(certificate)
+    const view: VerificationView = {
+      status,
+      certificate_number: certificate.certificateNumber,
+      recipient_name: certificate.recipientName,
+      title: certificate.title,
+      issued_at: iso(certificate.issuedAt),
+      expires_at: iso(certificate.expiresAt),
+      issue_date: certificate.issueDate,
+      expiry_date: certificate.expiryDate,
+      issuer: { name: issuer.name },
+    }
+    if (status === 'revoked') {
+      view.revoked_at = iso(certificate.revokedAt)
+      view.revocation_reason = certificate.revocationReason
+    }
+    if (status === 'superseded') {
+      const replacement = await this.#replacement(certificate)
+      if (replacement) view.superseded_by_url = verificationUrl(replacement.id)
+    }
+    return { certificate, issuer, view }
+  }
+
+  /** The certificate that replaced this one, once it is issued (a reissue still being drawn is not linked yet). */
+  static #replacement(certificate: Certificate) {
+    if (!certificate.supersededByCertificateId) return null
+    return Certificate.query()
+      .where('organization_id', certificate.organizationId)
+      .where('id', certificate.supersededByCertificateId)
+      .whereNot('status', 'pending')
+      .first()
+  }
+}

@@ -1,0 +1,24 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import CertificateVerification from '#certificates/queries/verification'
+import RecordVerificationEvent from '#certificates/actions/record_verification_event'
+import { verificationNotFound, verificationPage, visitorOf } from '#verify/controllers/verification_page'
+
+/** `GET /v/:token`: the page a certificate's QR code (`?via=qr`) and link open. */
+export default class VerificationsController {
+  async show(ctx: HttpContext) {
+    const { params, request, view } = ctx
+    const verification = await CertificateVerification.byToken(params.token)
+    if (!verification) return verificationNotFound(ctx)
+    // HEAD (link previews, uptime checks) shows nobody anything: not a view.
+    if (request.method() === 'GET') {
+      await RecordVerificationEvent.handle({
+        certificate: verification.certificate,
+        source: request.qs().via === 'qr' ? 'qr' : 'link',
+        status: verification.view.status,
+        origin: visitorOf(ctx),
+      })
+    }
+    const logo = await CertificateVerification.issuerLogo(verification.issuer)
+    return view.render('pages/verify/verifications/show', verificationPage(verification, params.token, { hasLogo: !!logo }))
+  }
+}

@@ -15,7 +15,18 @@ import { actingAs, givenOrg } from '#tests/helpers/given'
 import { concreteUrl, registeredRoutes, type RegisteredRoute } from '#tests/helpers/routes'
 
 /** Routes anyone may call without a session or key; everything else must name its guard. */
-const PUBLIC_WITHOUT_MIDDLEWARE = ['GET /healthz', 'GET /assets/vendor/:file']
+const PUBLIC_WITHOUT_MIDDLEWARE = [
+  'GET /healthz',
+  'GET /assets/vendor/:file',
+  // Public verification (API.md): pages and JSON for anyone holding a link or a PDF, rate limited per IP.
+  'GET /v/:token',
+  'GET /v/:token/pdf',
+  'GET /v/:token/logo',
+  'GET /verify',
+  'POST /verify',
+  'GET /api/v1/verify/:token',
+  'POST /api/v1/verify/pdf',
+]
 const ACCESS_MIDDLEWARE = ['auth', 'guest', 'silentAuth', 'apiKey']
 
 const key = (route: RegisteredRoute) => `${route.method} ${route.pattern}`
@@ -25,7 +36,8 @@ function send(client: ApiClient, route: RegisteredRoute) {
   return route.method === 'GET' ? request : request.withCsrfToken()
 }
 
-const apiRoutes = () => registeredRoutes().filter((route) => route.pattern.startsWith('/api/'))
+/** The key-protected JSON API: every /api/ route except the public verification ones. */
+const apiRoutes = () => registeredRoutes().filter((route) => route.pattern.startsWith('/api/') && !PUBLIC_WITHOUT_MIDDLEWARE.includes(key(route)))
 
 async function assertApiRefuses(assert: any, client: ApiClient, authorization: string | null, label: string) {
   for (const route of apiRoutes()) {

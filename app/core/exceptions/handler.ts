@@ -103,8 +103,9 @@ export default class HttpExceptionHandler extends ExceptionHandler {
           : (STATUS_CODES[status] ?? 'E_REQUEST_FAILED')
     const message =
       status === 404 ? 'Resource not found' : typeof error?.message === 'string' ? error.message : 'Request failed'
-    if (status === 429 && error?.response?.headers) {
-      for (const [name, value] of Object.entries(error.response.headers ?? {})) ctx.response.header(name, value as any)
+    // The limiter's error carries Retry-After and the rate headers; JSON callers get them too.
+    if (status === 429 && typeof error?.getDefaultHeaders === 'function') {
+      for (const [name, value] of Object.entries(error.getDefaultHeaders() as Record<string, unknown>)) ctx.response.header(name, value as any)
     }
     return ctx.response.status(status).send({ errors: [{ code, message }] })
   }

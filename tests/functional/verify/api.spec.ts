@@ -104,6 +104,7 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
     const refused = await verify(client, tokenOf(certificate), '192.0.2.99')
     refused.assertStatus(429)
     assert.equal(refused.body().errors[0].code, 'E_TOO_MANY_REQUESTS')
+    assert.match(refused.header('retry-after') ?? '', /^\d+$/)
     const refusedPdf = await client.post('/api/v1/verify/pdf').header('x-forwarded-for', '192.0.2.99')
     refusedPdf.assertStatus(429)
     assert.equal((await verify(client, tokenOf(certificate), '192.0.2.100')).status(), 200)

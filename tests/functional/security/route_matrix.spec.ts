@@ -21,8 +21,10 @@ import User from '#identity/models/user'
 import { givenBrandingAsset, givenTemplate } from '#tests/helpers/given_templates'
 import CreateManualImport from '#imports/actions/create_manual_import'
 import AddImportRows from '#imports/actions/add_import_rows'
+import Certificate from '#certificates/models/certificate'
+import { givenJob, runJobs } from '#tests/helpers/certificates'
 
-type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory' | 'template' | 'branding_asset' | 'import'
+type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory' | 'template' | 'branding_asset' | 'import' | 'generation_job' | 'certificate'
 
 type Rule =
   | { access: 'public' }
@@ -116,6 +118,22 @@ const MATRIX: Record<string, Rule> = {
   'DELETE /imports/:id/rows/:row_id': { access: 'org', permission: 'imports.manage', id: 'import' },
   'POST /imports/:id/row-cleanups': { access: 'org', permission: 'imports.manage', id: 'import' },
   'GET /imports/:id/files/:file': { access: 'org', permission: 'imports.manage', id: 'import' },
+  'GET /generation-jobs': { access: 'org', permission: 'any' },
+  'GET /generation-jobs/new': { access: 'org', permission: 'certificates.issue' },
+  'POST /generation-jobs/preflight': { access: 'org', permission: 'certificates.issue' },
+  'POST /generation-jobs': { access: 'org', permission: 'certificates.issue' },
+  'GET /generation-jobs/:id': { access: 'org', permission: 'any', id: 'generation_job' },
+  'GET /generation-jobs/:id/progress': { access: 'org', permission: 'any', id: 'generation_job' },
+  'POST /generation-jobs/:id/start': { access: 'org', permission: 'certificates.issue', id: 'generation_job' },
+  'POST /generation-jobs/:id/cancellation': { access: 'org', permission: 'certificates.issue', id: 'generation_job' },
+  'POST /generation-jobs/:id/retry': { access: 'org', permission: 'certificates.issue', id: 'generation_job' },
+  'GET /generation-jobs/:id/export': { access: 'org', permission: 'certificates.download', id: 'generation_job' },
+  'GET /certificates': { access: 'org', permission: 'any' },
+  'GET /certificates/:id': { access: 'org', permission: 'any', id: 'certificate' },
+  'GET /certificates/:id/pdf': { access: 'org', permission: 'certificates.download', id: 'certificate' },
+  'GET /certificates/:id/preview': { access: 'org', permission: 'any', id: 'certificate' },
+  'POST /certificates/:id/revocation': { access: 'org', permission: 'certificates.revoke', id: 'certificate' },
+  'POST /certificates/:id/reissue': { access: 'org', permission: 'certificates.revoke', id: 'certificate' },
   'GET /settings/branding': { access: 'org', permission: 'org.manage' },
   'POST /settings/branding': { access: 'org', permission: 'org.manage' },
   'DELETE /settings/branding/:id': { access: 'org', permission: 'org.manage', id: 'branding_asset' },
@@ -200,8 +218,13 @@ async function otherOrgRecords() {
   const manual = await CreateManualImport.handle({ org, actorUserId: null })
   if (manual.kind !== 'created') throw new Error('no import for org B')
   await AddImportRows.handle({ org, importId: manual.job.id, rows: [{ 'Recipient name': 'B Person' }], actorUserId: null })
+  const { job } = await givenJob(org, { count: 1 })
+  await runJobs(job.id)
+  const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
   const ids: Record<IdKind, string> = {
     import: manual.job.id,
+    generation_job: job.id,
+    certificate: certificate.id,
     template: template.id,
     branding_asset: asset.id,
     member: member.id,
@@ -280,7 +303,7 @@ test.group('Route × actor matrix', (group) => {
         assert.equal(foreign.text(), unknown.text(), `${key}: 404 body differs between foreign and unknown ids`)
       }
     }
-  })
+  }).timeout(90_000)
 
   test('owners reach every org page; plain members only those their role allows', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()

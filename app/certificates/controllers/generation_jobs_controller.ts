@@ -1,0 +1,109 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import router from '@adonisjs/core/services/router'
+import { unhandled } from '#core/services/exhaustive'
+import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import CreateGenerationJob from '#certificates/actions/create_generation_job'
+import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
+import { generationJobFormValidator } from '#certificates/validators/generation_job'
+import {
+  expiryOf,
+  formData,
+  formChoices,
+  formFieldOf,
+  generationFormMessages,
+  notFound,
+  progressOf,
+  templateNamesOf,
+  valuesFromInput,
+  valuesFromRequest,
+} from '#certificates/controllers/generation_job_support'
+
+const count = (n: number) => n.toLocaleString('en-IN')
+
+/**
+ * Generation jobs in the web app: the list, the form (whose preflight is
+ * `GenerationPreflightsController`), creating a job from the preflight's
+ * "Generate" button, and a job's page with its progress island.
+ */
+export default class GenerationJobsController {
+  async index({ org, request, view }: HttpContext) {
+    const page = await OrgGenerationJobs.list(org, Number(request.input('page', 1)) || 1)
+    page.baseUrl(router.builder().make('certificates.generation_jobs.index'))
+    return view.render('pages/certificates/generation_jobs/index', { nav: 'generation_jobs', jobs: page, templateNames: await templateNamesOf(page.all()) })
+  }
+
+  async create(ctx: HttpContext) {
+    const { org, actor, bouncer, view } = ctx
+    await bouncer.authorize('allows', 'certificates.issue')
+    return view.render('pages/certificates/generation_jobs/create', {
+      nav: 'generation_jobs',
+      ...(await formChoices(org, actor)),
+      values: valuesFromRequest(ctx),
+      preflight: null,
+      refusal: null,
+    })
+  }
+
+  /** The preflight's "Generate N certificates": its hidden inputs carry the choices made on the form. */
+  async store(ctx: HttpContext) {
+    const { org, actor, bouncer, response, session } = ctx
+    await bouncer.authorize('allows', 'certificates.issue')
+    const back = () => response.redirect().toRoute('certificates.generation_jobs.create')
+    // Back to the form itself, not to the referring preflight (a POST-only address).
+    const [error, input] = await generationJobFormValidator.tryValidate(formData(ctx), { messagesProvider: generationFormMessages })
+    if (error) {
+      session.flashValidationErrors(error)
+      return back()
+    }
+    const values = valuesFromInput(input)
+    const expiry = expiryOf(values)
+    if ('field' in expiry) {
+      flashFieldError(ctx, expiry.field, expiry.message)
+      return back()
+    }
+    const result = await CreateGenerationJob.handle({
+      org,
+      templateIds: values.template_ids,
+      importId: values.import_id,
+      issueDate: values.issue_date || null,
+      expiry: expiry.expiry,
+      start: values.start === 'now',
+      name: values.name || null,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+      via: 'web',
+    })
+    switch (result.kind) {
+      case 'created': {
+        const { job } = result
+        session.flash(
+          'success',
+          values.start === 'now'
+            ? `Generating ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
+            : `Job created for ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
+        )
+        return response.redirect().toRoute('certificates.generation_jobs.show', { id: job.id })
+      }
+      case 'problem':
+        // The list or a template changed since the preflight: the form comes back with the reason under its field.
+        flashFieldError(ctx, formFieldOf(result.problem.field), result.problem.message)
+        return back()
+      default:
+        return unhandled(result)
+    }
+  }
+
+  async show({ org, actor, params, view }: HttpContext) {
+    const job = await OrgGenerationJobs.findWithTemplates(org, params.id)
+    if (!job) throw notFound()
+    const failures = job.failedItems > 0 ? await OrgGenerationJobs.failures(job) : []
+    return view.render('pages/certificates/generation_jobs/show', {
+      nav: 'generation_jobs',
+      job,
+      failures,
+      ...progressOf(job),
+      canIssue: actor.can('certificates.issue'),
+      canDownload: actor.can('certificates.download'),
+    })
+  }
+}

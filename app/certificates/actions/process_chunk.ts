@@ -345,10 +345,11 @@ async function markIssued(trx: TransactionClientContract, issued: Array<{ id: st
       [now, now, json]
     )
   } else {
+    // `+status`: no index on status, so SQLite walks the list and looks each id up (not every pending row × the whole list).
     await trx.rawQuery(
       `UPDATE certificates SET status = 'issued', certificate_file_id = x.file_id, sha256 = x.sha256, issued_at = ?, updated_at = ?
        FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.file_id') AS file_id, json_extract(value, '$.sha256') AS sha256 FROM json_each(?)) AS x
-       WHERE certificates.id = x.id AND certificates.status = 'pending'`,
+       WHERE certificates.id = x.id AND +certificates.status = 'pending'`,
       [now, now, json]
     )
   }

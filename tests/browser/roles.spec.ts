@@ -55,7 +55,7 @@ test.group('Custom roles in the browser', (group) => {
     // The member, in their own browser, sees only what the role allows.
     const { page: issuerPage } = await visit('/login', cleanup)
     await logInThroughForm(issuerPage, issuer.email)
-    assert.deepEqual(await sidebarLinks(issuerPage), ['Dashboard', 'Members'])
+    assert.deepEqual(await sidebarLinks(issuerPage), ['Dashboard', 'Generation jobs', 'Certificates', 'Members'])
 
     assert.deepEqual(pageProblems(issuerPage), [])
 

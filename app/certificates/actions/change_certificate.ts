@@ -43,11 +43,12 @@ export default class ChangeCertificate {
   /** Revoked with a reason, which its verification page shows with the date. */
   static async revoke(input: CertificateChangeBase & { reason: string }): Promise<CertificateChangeResult> {
     const reason = (input.reason ?? '').trim().replace(/\s+/g, ' ')
-    if (!reason) return { kind: 'invalid', errors: [{ code: 'E_REASON_REQUIRED', message: 'Say why the certificate is revoked; the reason is shown on its verification page.', field: 'reason' }] }
-    if (reason.length > MAX_REASON) return { kind: 'invalid', errors: [{ code: 'E_REASON_TOO_LONG', message: `The reason can be at most ${MAX_REASON} characters.`, field: 'reason' }] }
     return db.transaction(async (trx) => {
+      // Another org's id is a 404 whatever the input.
       const certificate = await OrgCertificates.find(input.org, input.certificateId, trx)
       if (!certificate) return { kind: 'not_found' as const }
+      if (!reason) return { kind: 'invalid' as const, errors: [{ code: 'E_REASON_REQUIRED', message: 'Say why the certificate is revoked; the reason is shown on its verification page.', field: 'reason' }] }
+      if (reason.length > MAX_REASON) return { kind: 'invalid' as const, errors: [{ code: 'E_REASON_TOO_LONG', message: `The reason can be at most ${MAX_REASON} characters.`, field: 'reason' }] }
       if (!IN_FORCE.includes(certificate.status)) {
         return { kind: 'conflict' as const, code: 'E_NOT_IN_FORCE', message: `This certificate is already ${certificate.status}; only a valid or expired certificate can be revoked.` }
       }
@@ -69,6 +70,8 @@ export default class ChangeCertificate {
    * lock before it reads; a failure anywhere returns the number.
    */
   static async reissue(input: CertificateChangeBase & { changes: Record<string, unknown> }): Promise<CertificateChangeResult> {
+    // Another org's id is a 404 whatever the input (looked up again under the lock below).
+    if (!(await OrgCertificates.find(input.org, input.certificateId))) return { kind: 'not_found' }
     const checked = checkCorrections(input.changes, input.org.phoneDefaultCountry ?? 'IN')
     if (checked.kind === 'invalid') return checked
     let storedKey: string | null = null

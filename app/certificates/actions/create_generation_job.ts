@@ -27,7 +27,7 @@ export interface CreateGenerationJobInput {
 
 export type CreateGenerationJobResult =
   | { kind: 'created'; job: GenerationJob; plan: GenerationPlan }
-  | { kind: 'problem'; problem: PlanProblem | { code: 'E_INVALID_DATE'; message: string; field: string } }
+  | { kind: 'problem'; problem: PlanProblem | DatesProblem }
 
 const RECIPIENT_COLUMNS = [
   { name: 'id', pg: 'uuid' },
@@ -44,6 +44,21 @@ const RECIPIENT_COLUMNS = [
 
 const PAGE = 5000
 
+export type DatesProblem = { code: 'E_INVALID_DATE'; message: string; field: 'issued_at' | 'expires_at' | 'expires_in_months' }
+
+/** What is wrong with a job's dates (fields named as the API names them), or null. The preflight checks the same. */
+export function datesProblem(issueDate: string, expiry: ExpiryChoice): DatesProblem | null {
+  if (!isIsoDate(issueDate)) return { code: 'E_INVALID_DATE', message: 'The issue date must be a real date (YYYY-MM-DD).', field: 'issued_at' }
+  if (expiry.mode === 'date') {
+    if (!isIsoDate(expiry.date)) return { code: 'E_INVALID_DATE', message: 'The expiry date must be a real date (YYYY-MM-DD).', field: 'expires_at' }
+    if (expiry.date! <= issueDate) return { code: 'E_INVALID_DATE', message: 'The expiry date must come after the issue date.', field: 'expires_at' }
+  }
+  if (expiry.mode === 'months' && !(Number.isInteger(expiry.months) && expiry.months! >= 1 && expiry.months! <= 600)) {
+    return { code: 'E_INVALID_DATE', message: 'Expiry in months must be a whole number from 1 to 600.', field: 'expires_in_months' }
+  }
+  return null
+}
+
 /**
  * A job from 1–4 templates (each pinned to its current version) and the
  * valid rows of a recipient list, in one transaction: the job, its
@@ -54,16 +69,8 @@ const PAGE = 5000
 export default class CreateGenerationJob {
   static async handle(input: CreateGenerationJobInput): Promise<CreateGenerationJobResult> {
     const issueDate = input.issueDate?.trim() || DateTime.utc().toISODate()!
-    if (!isIsoDate(issueDate)) return { kind: 'problem', problem: { code: 'E_INVALID_DATE', message: 'The issue date must be a real date (YYYY-MM-DD).', field: 'issued_at' } }
-    if (input.expiry.mode === 'date') {
-      if (!isIsoDate(input.expiry.date)) return { kind: 'problem', problem: { code: 'E_INVALID_DATE', message: 'The expiry date must be a real date (YYYY-MM-DD).', field: 'expires_at' } }
-      if (input.expiry.date! <= issueDate) {
-        return { kind: 'problem', problem: { code: 'E_INVALID_DATE', message: 'The expiry date must come after the issue date.', field: 'expires_at' } }
-      }
-    }
-    if (input.expiry.mode === 'months' && !(Number.isInteger(input.expiry.months) && input.expiry.months! >= 1 && input.expiry.months! <= 600)) {
-      return { kind: 'problem', problem: { code: 'E_INVALID_DATE', message: 'Expiry in months must be a whole number from 1 to 600.', field: 'expires_in_months' } }
-    }
+    const dates = datesProblem(issueDate, input.expiry)
+    if (dates) return { kind: 'problem', problem: dates }
 
     const planned = await planGeneration(input.org, input.templateIds, input.importId)
     if (planned.kind !== 'ok') return planned

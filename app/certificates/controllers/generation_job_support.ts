@@ -12,7 +12,8 @@ import { keyLabel } from '#imports/services/column_mapping'
 import generation from '#config/generation'
 import type GenerationJob from '#certificates/models/generation_job'
 import GenerationJobTemplate from '#certificates/models/generation_job_template'
-import { type ExpiryChoice, isIsoDate } from '#certificates/services/issuance_rows'
+import type { ExpiryChoice } from '#certificates/services/issuance_rows'
+import { datesProblem } from '#certificates/actions/create_generation_job'
 import type { generationJobFormValidator } from '#certificates/validators/generation_job'
 
 /** Another org's id and an unknown one answer the same 404 page. */
@@ -100,19 +101,16 @@ export function valuesFromRequest({ session, request }: HttpContext): Generation
  * them first so it never offers a job the action would then refuse.
  */
 export function expiryOf(values: GenerationFormValues): { expiry: ExpiryChoice } | { field: string; message: string } {
-  if (values.issue_date && !isIsoDate(values.issue_date)) return { field: 'issue_date', message: 'The issue date must be a real date (YYYY-MM-DD).' }
-  const issueDate = values.issue_date || today()
+  let expiry: ExpiryChoice = { mode: 'none' }
   if (values.expiry_mode === 'date') {
     if (!values.expiry_date) return { field: 'expiry_date', message: 'Choose the date the certificates expire, or choose “No expiry”.' }
-    if (!isIsoDate(values.expiry_date)) return { field: 'expiry_date', message: 'The expiry date must be a real date (YYYY-MM-DD).' }
-    if (values.expiry_date <= issueDate) return { field: 'expiry_date', message: 'The expiry date must come after the issue date.' }
-    return { expiry: { mode: 'date', date: values.expiry_date } }
-  }
-  if (values.expiry_mode === 'months') {
+    expiry = { mode: 'date', date: values.expiry_date }
+  } else if (values.expiry_mode === 'months') {
     if (!values.expiry_months) return { field: 'expiry_months', message: 'Say after how many months the certificates expire, or choose “No expiry”.' }
-    return { expiry: { mode: 'months', months: Number(values.expiry_months) } }
+    expiry = { mode: 'months', months: Number(values.expiry_months) }
   }
-  return { expiry: { mode: 'none' } }
+  const problem = datesProblem(values.issue_date || today(), expiry)
+  return problem ? { field: formFieldOf(problem.field), message: problem.message } : { expiry }
 }
 
 /** The action names fields as the API does; the form has its own names. */

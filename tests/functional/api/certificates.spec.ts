@@ -184,6 +184,8 @@ test.group('API: certificates', (group) => {
     await runJobs()
     const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
     ;(await client.post(`/api/v1/certificates/${certificate.id}/revocation`).bearerToken(other.key).json({ reason: 'x' })).assertStatus(404)
+    ;(await client.post(`/api/v1/certificates/${certificate.id}/revocation`).bearerToken(other.key).json({ reason: '' })).assertStatus(404)
+    ;(await client.post(`/api/v1/certificates/${certificate.id}/reissue`).bearerToken(other.key).json({ recipient_email: 'bad' })).assertStatus(404)
     ;(await client.get(`/api/v1/certificates/${certificate.id}`).bearerToken(other.key)).assertStatus(404)
     ;(await client.get(`/api/v1/certificates/${certificate.id}/pdf`).bearerToken(other.key)).assertStatus(404)
     const empty = await client.post(`/api/v1/certificates/${certificate.id}/revocation`).bearerToken(key).json({ reason: '  ' })

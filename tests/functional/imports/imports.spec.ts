@@ -28,6 +28,15 @@ async function importOf(response: { header(name: string): string | undefined }) 
 test.group('Imports: upload and results (web)', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
+  test('the upload form offers the org\'s templates with the fields each needs', async ({ client, assert }) => {
+    const { org, owner } = await givenOrg()
+    await givenTemplate(org, { name: 'Workshop <b>2026</b>', fields: NAME_AND_QR })
+    const page = await actingAs(client.get('/imports/new'), owner, org)
+    page.assertStatus(200)
+    assert.include(page.text(), 'Workshop &lt;b&gt;2026&lt;/b&gt;')
+    assert.include(page.text(), 'needs recipient name')
+  })
+
   test('an uploaded CSV is stored, read and shown: counts, every error with its column, values escaped', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(upload(client, fixture('recipients/messy-excel-export.csv'), 'batch 14.csv'), owner, org)

@@ -154,6 +154,18 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/imports/:id': { access: 'api' },
   'GET /api/v1/imports/:id/rows': { access: 'api' },
   'PUT /api/v1/imports/:id/mapping': { access: 'api' },
+  'GET /api/v1/generation-jobs': { access: 'api' },
+  'POST /api/v1/generation-jobs': { access: 'api' },
+  'GET /api/v1/generation-jobs/:id': { access: 'api' },
+  'POST /api/v1/generation-jobs/:id/cancellation': { access: 'api' },
+  'POST /api/v1/generation-jobs/:id/start': { access: 'api' },
+  'POST /api/v1/generation-jobs/:id/retry': { access: 'api' },
+  'GET /api/v1/generation-jobs/:id/export': { access: 'api' },
+  'GET /api/v1/certificates': { access: 'api' },
+  'GET /api/v1/certificates/:id': { access: 'api' },
+  'GET /api/v1/certificates/:id/pdf': { access: 'api' },
+  'POST /api/v1/certificates/:id/revocation': { access: 'api' },
+  'POST /api/v1/certificates/:id/reissue': { access: 'api' },
 }
 
 function allRoutes() {

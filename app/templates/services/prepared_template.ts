@@ -58,9 +58,19 @@ export function fieldText(field: FieldSpec, row: DataRow): string {
   if (raw === null || raw === undefined) return ''
   const value = String(raw).trim()
   if (field.type !== 'date' || value === '') return value
-  const date = DateTime.fromISO(value, { zone: 'utc' })
-  return date.isValid ? date.setLocale('en-GB').toFormat(field.dateFormat) : value
+  const key = `${field.dateFormat}\u0000${value}`
+  let text = formattedDates.get(key)
+  if (text === undefined) {
+    const date = DateTime.fromISO(value, { zone: 'utc' })
+    text = date.isValid ? date.setLocale('en-GB').toFormat(field.dateFormat) : value
+    if (formattedDates.size > 10_000) formattedDates.clear()
+    formattedDates.set(key, text)
+  }
+  return text
 }
+
+/** A job prints the same few dates thousands of times; luxon's parse and format cost more than the rest of a field. */
+const formattedDates = new Map<string, string>()
 
 const n = (value: number) => String(round3(value))
 
@@ -81,6 +91,8 @@ export class PreparedTemplate {
     /** Layouts computed while preparing, by field and text: rendering the same rows does not shape them again. */
     private readonly layouts: Map<FieldSpec, Map<string, TextLayout>>
   ) {}
+
+  private readonly operators = new WeakMap<TextLayout, string>()
 
   private layout(field: FieldSpec, text: string) {
     let byText = this.layouts.get(field)
@@ -218,7 +230,15 @@ export class PreparedTemplate {
     for (const field of this.snapshot.fields) {
       if (field.type === 'text' || field.type === 'date') {
         const text = fieldText(field, row)
-        if (text) ops.push(this.textOperators({ field, layout: this.layout(field, text) }))
+        if (!text) continue
+        // A course name or a date repeats across a chunk: its operators are built once per layout.
+        const layout = this.layout(field, text)
+        let built = this.operators.get(layout)
+        if (built === undefined) {
+          built = this.textOperators({ field, layout })
+          this.operators.set(layout, built)
+        }
+        ops.push(built)
       } else if (field.type === 'qrcode') {
         const value = row[field.key]
         if (value === null || value === undefined || String(value) === '') continue
@@ -287,7 +307,7 @@ export class PreparedTemplate {
 
   /** One content stream object + the page redefined to draw it + xref + trailer, to follow the base bytes. */
   private update(content: string): Uint8Array {
-    const stream = deflateSync(Buffer.from(content, 'latin1'))
+    const stream = deflateSync(Buffer.from(content, 'latin1'), { level: 1 })
     const contentNumber = this.trailer.size
     const base = this.baseBytes.length
     const head = Buffer.from(`\n${contentNumber} 0 obj\n<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`, 'latin1')

@@ -33,8 +33,16 @@ export function qrOperators(value: string, box: QrBox, color = '#000000'): strin
   const data = qr.modules.data
   const module = box.side / (size + QUIET_ZONE * 2)
   const [r, g, b] = rgbOf(color)
-  const out: string[] = ['q', '1 1 1 rg', `${n(box.left)} ${n(box.bottom)} ${n(box.side)} ${n(box.side)} re f`, `${n(r)} ${n(g)} ${n(b)} rg`]
+  // The modules are drawn in module units (one `cm` maps them onto the box, origin at the top-left
+  // module, y up): small integers keep the content stream short to build and to deflate.
   const top = box.bottom + box.side
+  const out: string[] = [
+    'q',
+    '1 1 1 rg',
+    `${n(box.left)} ${n(box.bottom)} ${n(box.side)} ${n(box.side)} re f`,
+    `${n(r)} ${n(g)} ${n(b)} rg`,
+    `${n(module)} 0 0 ${n(module)} ${n(box.left + QUIET_ZONE * module)} ${n(top - QUIET_ZONE * module)} cm`,
+  ]
   for (let row = 0; row < size; row++) {
     let col = 0
     while (col < size) {
@@ -44,9 +52,7 @@ export function qrOperators(value: string, box: QrBox, color = '#000000'): strin
       }
       const start = col
       while (col < size && data[row * size + col]) col++
-      const x = box.left + (QUIET_ZONE + start) * module
-      const y = top - (QUIET_ZONE + row + 1) * module
-      out.push(`${n(x)} ${n(y)} ${n((col - start) * module)} ${n(module)} re`)
+      out.push(`${start} ${-(row + 1)} ${col - start} 1 re`)
     }
   }
   out.push('f', 'Q')

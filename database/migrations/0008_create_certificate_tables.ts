@@ -12,11 +12,13 @@ import { BaseSchema } from '@adonisjs/lucid/schema'
  *   import's valid rows (or entered by hand), `position` 0..n-1.
  * - `generation_job_chunks`: the unit of work a worker claims: a range of
  *   recipient positions, leased (`lease_token`, `lease_expires_at`) and
- *   heart-beaten by its owner; completion is fenced on the token.
- * - `certificates`: one per recipient × template. `pending` is internal:
- *   the row holds its number while its PDF is drawn and is never shown.
- *   `UNIQUE(generation_job_id, generation_job_recipient_id, template_id)`
- *   makes a retried chunk idempotent. Only the SHA-256 of the verification
+ *   heart-beaten by its owner; completion is fenced on the token;
+ *   `first_number` is its block of numbers, reserved on the first attempt.
+ * - `certificates`: one per recipient × template, inserted once its PDF
+ *   is stored. `UNIQUE(generation_job_id, generation_job_recipient_id,
+ *   template_id)` backs the idempotence of a retried chunk (its ids and
+ *   numbers are reserved on the chunk and derived again). `pending` is kept
+ *   in the status check for rows a later flow may hold back; none is shown. Only the SHA-256 of the verification
  *   token is stored (no `verification_path`/`qr_payload_url` columns: they
  *   would hold the token).
  * - `organization_certificate_counters`: one row per org; numbers come from
@@ -112,6 +114,8 @@ export default class extends BaseSchema {
       table.string('lease_owner', 120).nullable()
       table.string('lease_token', 64).nullable()
       table.timestamp('lease_expires_at', { useTz: true }).nullable()
+      /** The first of the chunk's consecutive certificate numbers, reserved once (recipients × templates of them). */
+      table.bigInteger('first_number').nullable()
       table.string('last_error', 1000).nullable()
       table.timestamp('done_at', { useTz: true }).nullable()
       table.timestamp('created_at', { useTz: true }).notNullable()

@@ -19,18 +19,19 @@ import { refreshJob } from '#certificates/services/job_progress'
  * One claimed chunk, start to finish. Exactly-once comes from at-least-once
  * execution plus unique keys, never from a worker surviving:
  *
- * 1. Numbering (transaction A): the chunk's certificates are inserted as
- *    `pending` with their numbers, unless an earlier attempt already did
- *    (`UNIQUE(job, recipient, template)`); numbers come from the org's
- *    counter in the same transaction, so a rollback returns them.
- * 2. Rendering (threads): each template is prepared once for the chunk's
- *    rows (its base document), each certificate drawn as its part; the
- *    SHA-256 of base + part is computed there.
+ * 1. Numbering (transaction A): the chunk reserves its block of numbers
+ *    (recipients × templates of them) from the org's counter, unless an
+ *    earlier attempt already did; a rollback returns them.
+ * 2. Rendering (threads): every certificate of the chunk is derived again
+ *    identically (ids from job × recipient × template, numbers from the
+ *    block, tokens from the ids); each template is prepared once for the
+ *    chunk's rows (its base document), each certificate drawn as its part,
+ *    the SHA-256 of base + part computed there.
  * 3. Objects to storage at keys derived from ids (a retry rewrites the same
  *    bytes to the same keys).
- * 4. Issuing (transaction B): the `files` rows, the certificates `issued`
- *    with file and checksum, one usage event each, the chunk `done`, the
- *    job's counts from its rows.
+ * 4. Issuing (transaction B): the `files` rows, the certificates (issued,
+ *    with file and checksum; `UNIQUE(job, recipient, template)` behind
+ *    them), one usage event each, the chunk `done`, the job's counts.
  *
  * Both transactions start by renewing the lease with our token: a worker
  * that lost its lease (paused past it, another worker took over) writes
@@ -97,19 +98,6 @@ async function jobContext(chunk: ClaimedChunk): Promise<JobContext> {
   return { job, org, templates }
 }
 
-interface PendingCertificate {
-  id: string
-  generation_job_recipient_id: string
-  template_id: string
-  certificate_number: string
-  issue_date: string
-  expiry_date: string | null
-  recipient_name: string
-  recipient_email: string | null
-  recipient_phone: string | null
-  recipient_data: string | Record<string, string>
-  status: string
-}
 
 const CERTIFICATE_COLUMNS = [
   { name: 'id', pg: 'uuid' },
@@ -133,6 +121,9 @@ const CERTIFICATE_COLUMNS = [
   { name: 'expiry_date', pg: 'text' },
   { name: 'expires_at', pg: 'timestamptz' },
   { name: 'verification_token_hash', pg: 'text' },
+  { name: 'certificate_file_id', pg: 'uuid' },
+  { name: 'sha256', pg: 'text' },
+  { name: 'issued_at', pg: 'timestamptz' },
   { name: 'created_by', pg: 'uuid' },
   { name: 'created_at', pg: 'timestamptz' },
   { name: 'updated_at', pg: 'timestamptz' },
@@ -154,92 +145,85 @@ export default class ProcessChunk {
   private static async run(chunk: ClaimedChunk, signal: { lost: boolean }): Promise<ChunkOutcome> {
     const context = await jobContext(chunk)
 
-    // 1. Numbers for every certificate of the chunk that has none yet.
-    const numbered = await db.transaction(async (trx) => {
+    // 1. The chunk's block of numbers, reserved once (a retry finds it).
+    const firstNumber = await db.transaction(async (trx) => {
       await renewLease(trx, chunk)
-      const existing = await trx.from('certificates').where('generation_job_chunk_id', chunk.id).count('* as total').first()
-      if (Number(existing?.total ?? 0) === 0 && context.job.status === 'cancelled') {
+      const row = await trx.from('generation_job_chunks').where('id', chunk.id).select('first_number').first()
+      if (row?.first_number !== null && row?.first_number !== undefined) return Number(row.first_number)
+      if (context.job.status === 'cancelled') {
         await finishChunk(trx, chunk, 'cancelled')
-        return false
+        return null
       }
-      await numberChunk(trx, chunk, context)
+      const count = (chunk.endPosition - chunk.firstPosition) * context.templates.length
+      const first = await allocateNumbers(trx, chunk.organizationId, count)
+      await trx.from('generation_job_chunks').where('id', chunk.id).update({ first_number: first })
       await trx.from('certificate_generation_jobs').where('id', chunk.jobId).where('status', 'queued').update({ status: 'processing', updated_at: stamp(trx) })
-      return true
+      return first
     })
-    if (!numbered) {
+    if (firstNumber === null) {
       await db.transaction((trx) => refreshJob(trx, chunk.jobId))
       return 'cancelled'
     }
 
-    // 2. Render what is still pending.
-    const pending: PendingCertificate[] = await db
-      .from('certificates')
-      .where('generation_job_chunk_id', chunk.id)
-      .where('status', 'pending')
-      .select('id', 'generation_job_recipient_id', 'template_id', 'certificate_number', 'issue_date', 'expiry_date', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data', 'status')
-      .orderBy('sequence_number', 'asc')
-    const objects: ObjectToStore[] = []
-    const files: FileRecord[] = []
-    const issued: Array<{ id: string; file_id: string; sha256: string }> = []
-    if (pending.length) {
-      const byTemplate = context.templates
-        .map((template) => ({ template, certificates: pending.filter((certificate) => certificate.template_id === template.template_id) }))
-        .filter((group) => group.certificates.length > 0)
-      const inputs = await Promise.all(
-        byTemplate.map(async ({ template, certificates }) => ({
-          snapshot: await versionSnapshot(chunk.organizationId, template.template_version_id),
-          rows: certificates.map((certificate) =>
-            renderRow({
-              id: certificate.id,
-              recipientName: certificate.recipient_name,
-              recipientEmail: certificate.recipient_email,
-              recipientPhone: certificate.recipient_phone,
-              recipientData: typeof certificate.recipient_data === 'string' ? JSON.parse(certificate.recipient_data) : certificate.recipient_data,
-              certificateNumber: certificate.certificate_number,
-              issueDate: certificate.issue_date,
-              expiryDate: certificate.expiry_date,
-            })
-          ),
-        }))
-      )
-      const rendered = await renderChunk({ templates: inputs })
-      if (signal.lost) throw new LeaseLostError(chunk.id)
-
-      byTemplate.forEach(({ template, certificates }, index) => {
-        const result = rendered[index]
-        const baseId = uuid7()
-        const baseKey = storageKey({ root: 'certificates', orgId: chunk.organizationId, parts: [chunk.jobId, 'bases', `${chunk.seq}-${template.position}.pdf`] })
-        objects.push({ orgId: chunk.organizationId, key: baseKey, bytes: result.base })
-        files.push({ id: baseId, orgId: chunk.organizationId, kind: 'certificate_pdf', key: baseKey, mime: 'application/pdf', size: result.base.length, checksum: '', createdBy: context.job.created_by })
-        certificates.forEach((certificate, i) => {
-          const part = result.parts.subarray(result.offsets[i], result.offsets[i + 1])
-          const key = storageKey({ root: 'certificates', orgId: chunk.organizationId, parts: [chunk.jobId, certificate.generation_job_recipient_id, `${certificate.id}.pdf`] })
-          const fileId = uuid7()
-          objects.push({ orgId: chunk.organizationId, key, bytes: part })
-          files.push({ id: fileId, orgId: chunk.organizationId, kind: 'certificate_pdf', key, mime: 'application/pdf', size: part.length, checksum: result.sha256[i], baseFileId: baseId, createdBy: context.job.created_by })
-          issued.push({ id: certificate.id, file_id: fileId, sha256: result.sha256[i] })
-        })
+    // 2. Every certificate of the chunk, derived again identically on a retry: ids from
+    //    (job, recipient, template), numbers from the reserved block, tokens from the ids.
+    const items = await chunkItems(chunk, context, firstNumber)
+    const already = await db.from('certificates').where('generation_job_chunk_id', chunk.id).count('* as total').first()
+    if (Number(already?.total ?? 0) > 0) {
+      // Issued by an attempt whose lease we then took over after it committed: nothing left to do.
+      await db.transaction(async (trx) => {
+        await renewLease(trx, chunk)
+        await finishChunk(trx, chunk, 'done')
+        await refreshJob(trx, chunk.jobId)
       })
-      // The base's own checksum: of its bytes (it is a document by itself, the empty certificate).
-      for (const file of files) if (file.checksum === '') file.checksum = sha256Of(objects.find((object) => object.key === file.key)!.bytes)
-
-      // 3. Objects first: rows never point at nothing.
-      await putObjects(objects)
-      if (signal.lost) throw new LeaseLostError(chunk.id)
+      return 'done'
     }
 
-    // 4. Issue.
+    const objects: ObjectToStore[] = []
+    const files: FileRecord[] = []
+    const records: Array<Record<string, unknown>> = []
+    const byTemplate = context.templates.map((template) => ({ template, items: items.filter((item) => item.template.template_id === template.template_id) }))
+    const inputs = await Promise.all(
+      byTemplate.map(async ({ template, items: group }) => ({
+        snapshot: await versionSnapshot(chunk.organizationId, template.template_version_id),
+        rows: group.map((item) => renderRow(item.facts)),
+      }))
+    )
+    const rendered = await renderChunk({ templates: inputs })
+    if (signal.lost) throw new LeaseLostError(chunk.id)
+
+    const now = stamp(db.connection())
+    byTemplate.forEach(({ template, items: group }, index) => {
+      const result = rendered[index]
+      const baseId = uuid7()
+      const baseKey = storageKey({ root: 'certificates', orgId: chunk.organizationId, parts: [chunk.jobId, 'bases', `${chunk.seq}-${template.position}.pdf`] })
+      objects.push({ orgId: chunk.organizationId, key: baseKey, bytes: result.base })
+      // The base is a document by itself (the empty certificate): its checksum is of its own bytes.
+      files.push({ id: baseId, orgId: chunk.organizationId, kind: 'certificate_pdf', key: baseKey, mime: 'application/pdf', size: result.base.length, checksum: sha256Of(result.base), createdBy: context.job.created_by })
+      group.forEach((item, i) => {
+        const part = result.parts.subarray(result.offsets[i], result.offsets[i + 1])
+        const key = storageKey({ root: 'certificates', orgId: chunk.organizationId, parts: [chunk.jobId, item.recipientId, `${item.facts.id}.pdf`] })
+        const fileId = uuid7()
+        objects.push({ orgId: chunk.organizationId, key, bytes: part })
+        files.push({ id: fileId, orgId: chunk.organizationId, kind: 'certificate_pdf', key, mime: 'application/pdf', size: part.length, checksum: result.sha256[i], baseFileId: baseId, createdBy: context.job.created_by })
+        records.push({ ...item.record, certificate_file_id: fileId, sha256: result.sha256[i], issued_at: now, created_at: now, updated_at: now })
+      })
+    })
+
+    // 3. Objects first: rows never point at nothing.
+    await putObjects(objects)
+    if (signal.lost) throw new LeaseLostError(chunk.id)
+
+    // 4. Issue: rows, usage, the chunk done, the job's counts.
     await db.transaction(async (trx) => {
       await renewLease(trx, chunk)
-      if (issued.length) {
-        await registerFiles(trx, files)
-        // A base registered by an earlier attempt that committed nothing else cannot exist (one transaction),
-        // so every part's base row is the one just inserted.
-        await markIssued(trx, issued)
-        await recordUsage(trx, chunk, issued.map((item) => item.id))
-      }
+      await registerFiles(trx, files)
+      await breathe()
+      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, { onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id' })
+      await breathe()
+      await recordUsage(trx, chunk, records.map((record) => record.id as string))
       await finishChunk(trx, chunk, 'done')
-      await refreshJob(trx, chunk.jobId)
+      await refreshJob(trx, chunk.jobId, { issued: records.length })
     })
     return 'done'
   }
@@ -257,10 +241,7 @@ export default class ProcessChunk {
           .where('lease_token', chunk.leaseToken)
           .update({ status: final ? 'failed' : 'queued', lease_owner: null, lease_token: null, lease_expires_at: null, last_error: message, updated_at: now })
         if (!Number(updated)) return
-        if (final) {
-          await trx.from('certificates').where('generation_job_chunk_id', chunk.id).where('status', 'pending').update({ failure_message: message, updated_at: now })
-          await refreshJob(trx, chunk.jobId)
-        }
+        if (final) await refreshJob(trx, chunk.jobId)
       })
       .catch(() => {})
   }
@@ -270,89 +251,88 @@ function sha256Of(bytes: Uint8Array) {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-/** Pending rows with numbers for the chunk's recipients × templates that have none. */
-async function numberChunk(trx: TransactionClientContract, chunk: ClaimedChunk, context: JobContext) {
-  const recipients = await trx
+/** Lets the event loop run between the statements of a long transaction (better-sqlite3 blocks while each runs). */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** A certificate's id, the same on every attempt: a UUID (version 8) from the job, recipient and template. */
+export function certificateIdFor(jobId: string, recipientId: string, templateId: string) {
+  const hex = createHash('sha256').update(`certificate\u0000${jobId}\u0000${recipientId}\u0000${templateId}`).digest('hex')
+  const variant = ((Number.parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
+interface ChunkItem {
+  recipientId: string
+  template: JobContext['templates'][number]
+  facts: Parameters<typeof renderRow>[0]
+  record: Record<string, unknown>
+}
+
+/** The chunk's recipients × templates in order (recipient position, then template position), numbered from `first`. */
+async function chunkItems(chunk: ClaimedChunk, context: JobContext, first: number): Promise<ChunkItem[]> {
+  const recipients = await db
     .from('generation_job_recipients')
     .where('job_id', chunk.jobId)
     .where('position', '>=', chunk.firstPosition)
     .where('position', '<', chunk.endPosition)
     .orderBy('position', 'asc')
     .select('id', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data')
-  const existing = new Set(
-    (await trx.from('certificates').where('generation_job_chunk_id', chunk.id).select('generation_job_recipient_id', 'template_id')).map(
-      (row) => `${row.generation_job_recipient_id}:${row.template_id}`
-    )
-  )
-  const wanted: Array<{ recipient: (typeof recipients)[number]; template: JobContext['templates'][number] }> = []
-  for (const recipient of recipients) {
-    for (const template of context.templates) {
-      if (!existing.has(`${recipient.id}:${template.template_id}`)) wanted.push({ recipient, template })
-    }
-  }
-  if (wanted.length === 0) return
-  const first = await allocateNumbers(trx, chunk.organizationId, wanted.length)
-  const now = stamp(trx)
   const expiry = { mode: context.job.expiry_mode, date: context.job.expiry_date, months: context.job.expiry_months }
-  const records = wanted.map(({ recipient, template }, i) => {
+  const items: ChunkItem[] = []
+  for (const recipient of recipients) {
     const data: Record<string, string> = typeof recipient.recipient_data === 'string' ? JSON.parse(recipient.recipient_data) : recipient.recipient_data
     const issueDate = issueDateFor(data, context.job.issue_date)
     const expiryDate = expiryDateFor(data, issueDate, expiry)
     const expiresAt = expiresAtFor(expiryDate)
-    const id = uuid7()
-    const sequence = first + i
-    return {
-      id,
-      organization_id: chunk.organizationId,
-      generation_job_id: chunk.jobId,
-      generation_job_recipient_id: recipient.id,
-      generation_job_chunk_id: chunk.id,
-      template_id: template.template_id,
-      template_version_id: template.template_version_id,
-      category_id: template.category_id,
-      subcategory_id: template.subcategory_id,
-      title: titleFor(data, template.name),
-      recipient_name: recipient.recipient_name,
-      recipient_email: recipient.recipient_email,
-      recipient_phone: recipient.recipient_phone,
-      recipient_data: data,
-      certificate_number: formatCertificateNumber(context.org.certificate_number_format, {
+    for (const template of context.templates) {
+      const sequence = first + items.length
+      const id = certificateIdFor(chunk.jobId, recipient.id, template.template_id)
+      const certificateNumber = formatCertificateNumber(context.org.certificate_number_format, {
         prefix: context.org.certificate_number_prefix,
         date: new Date(`${issueDate}T00:00:00Z`),
         sequence,
-      }),
-      sequence_number: sequence,
-      status: 'pending',
-      issue_date: issueDate,
-      expiry_date: expiryDate,
-      expires_at: expiresAt ? expiresAt.toFormat(trx.dialect.dateTimeFormat) : null,
-      verification_token_hash: verificationTokenHash(id),
-      created_by: context.job.created_by,
-      created_at: now,
-      updated_at: now,
+      })
+      items.push({
+        recipientId: recipient.id,
+        template,
+        facts: {
+          id,
+          recipientName: recipient.recipient_name,
+          recipientEmail: recipient.recipient_email,
+          recipientPhone: recipient.recipient_phone,
+          recipientData: data,
+          certificateNumber,
+          issueDate,
+          expiryDate,
+        },
+        record: {
+          id,
+          organization_id: chunk.organizationId,
+          generation_job_id: chunk.jobId,
+          generation_job_recipient_id: recipient.id,
+          generation_job_chunk_id: chunk.id,
+          template_id: template.template_id,
+          template_version_id: template.template_version_id,
+          category_id: template.category_id,
+          subcategory_id: template.subcategory_id,
+          title: titleFor(data, template.name),
+          recipient_name: recipient.recipient_name,
+          recipient_email: recipient.recipient_email,
+          recipient_phone: recipient.recipient_phone,
+          recipient_data: data,
+          certificate_number: certificateNumber,
+          sequence_number: sequence,
+          status: 'issued',
+          issue_date: issueDate,
+          expiry_date: expiryDate,
+          expires_at: expiresAt ? expiresAt.toFormat(db.connection().dialect.dateTimeFormat) : null,
+          verification_token_hash: verificationTokenHash(id),
+          created_by: context.job.created_by,
+        },
+      })
     }
-  })
-  for (let at = 0; at < records.length; at += 2000) await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records.slice(at, at + 2000))
-}
-
-async function markIssued(trx: TransactionClientContract, issued: Array<{ id: string; file_id: string; sha256: string }>) {
-  const now = stamp(trx)
-  const json = JSON.stringify(issued)
-  if (trx.dialect.name === 'postgres') {
-    await trx.rawQuery(
-      `UPDATE certificates AS c SET status = 'issued', certificate_file_id = x.file_id, sha256 = x.sha256, issued_at = ?::timestamptz, updated_at = ?::timestamptz
-       FROM json_to_recordset(?::json) AS x(id uuid, file_id uuid, sha256 text) WHERE c.id = x.id AND c.status = 'pending'`,
-      [now, now, json]
-    )
-  } else {
-    // `+status`: no index on status, so SQLite walks the list and looks each id up (not every pending row × the whole list).
-    await trx.rawQuery(
-      `UPDATE certificates SET status = 'issued', certificate_file_id = x.file_id, sha256 = x.sha256, issued_at = ?, updated_at = ?
-       FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.file_id') AS file_id, json_extract(value, '$.sha256') AS sha256 FROM json_each(?)) AS x
-       WHERE certificates.id = x.id AND +certificates.status = 'pending'`,
-      [now, now, json]
-    )
   }
+  return items
 }
 
 /** One `certificate_issued` usage event per certificate (unique: a retry adds none). */

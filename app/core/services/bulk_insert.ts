@@ -1,10 +1,10 @@
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 
 /**
- * Many rows in one `INSERT … SELECT` over a JSON array, on both engines:
- * one parameter however many rows (SQLite caps a multi-row VALUES at 500
- * terms and 32,766 parameters), JSON columns go in as JSON. Columns name
- * their PostgreSQL type; SQLite takes every value as `json_extract` gives it.
+ * Many rows in few statements: on PostgreSQL one `INSERT … SELECT` over a
+ * JSON array (one parameter however many rows, JSON columns go in as
+ * JSON; columns name their PostgreSQL type), on SQLite multi-row VALUES
+ * with bound parameters, as many rows per statement as 30,000 parameters allow.
  */
 export interface BulkColumn {
   name: string
@@ -21,13 +21,33 @@ export async function bulkInsert(
   if (records.length === 0) return
   const names = columns.map((column) => column.name).join(', ')
   const conflict = options.onConflictDoNothing ? ` ON CONFLICT (${options.onConflictDoNothing}) DO NOTHING` : ''
-  const json = JSON.stringify(records)
   if (client.dialect.name === 'postgres') {
     const types = columns.map((column) => `${column.name} ${column.pg}`).join(', ')
-    await client.rawQuery(`INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset(?::json) AS x(${types})${conflict}`, [json])
-  } else {
-    const values = columns.map((column) => `json_extract(value, '$.${column.name}')`).join(', ')
-    await client.rawQuery(`INSERT INTO ${table} (${names}) SELECT ${values} FROM json_each(?) WHERE true${conflict}`, [json])
+    await client.rawQuery(`INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset(?::json) AS x(${types})${conflict}`, [JSON.stringify(records)])
+    return
+  }
+  // SQLite: a multi-row VALUES with bound parameters (not limited to 500 terms since 3.8.8). Cheaper
+  // than json_each here: `json_extract` parses the row's object again for every column.
+  const perStatement = Math.max(1, Math.floor(30_000 / columns.length))
+  const placeholders = `(${columns.map(() => '?').join(', ')})`
+  for (let at = 0; at < records.length; at += perStatement) {
+    const slice = records.slice(at, at + perStatement)
+    const bindings: unknown[] = []
+    for (const record of slice) {
+      for (const column of columns) {
+        const value = record[column.name]
+        bindings.push(
+          value === undefined || value === null
+            ? null
+            : column.pg === 'json'
+              ? JSON.stringify(value)
+              : column.pg === 'boolean'
+                ? (value ? 1 : 0)
+                : value
+        )
+      }
+    }
+    await client.rawQuery(`INSERT INTO ${table} (${names}) VALUES ${slice.map(() => placeholders).join(', ')}${conflict}`, bindings as any[])
   }
 }
 

@@ -219,7 +219,7 @@ export default class ProcessChunk {
       await renewLease(trx, chunk)
       await registerFiles(trx, files)
       await breathe()
-      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, { onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id' })
+      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, { onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id', rowsPerStatement: 100 })
       await breathe()
       await recordUsage(trx, chunk, records.map((record) => record.id as string))
       await finishChunk(trx, chunk, 'done')

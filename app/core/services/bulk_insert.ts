@@ -16,7 +16,7 @@ export async function bulkInsert(
   table: string,
   columns: BulkColumn[],
   records: Array<Record<string, unknown>>,
-  options: { onConflictDoNothing?: string } = {}
+  options: { onConflictDoNothing?: string; rowsPerStatement?: number } = {}
 ) {
   if (records.length === 0) return
   const names = columns.map((column) => column.name).join(', ')
@@ -28,9 +28,11 @@ export async function bulkInsert(
   }
   // SQLite: a multi-row VALUES with bound parameters (not limited to 500 terms since 3.8.8). Cheaper
   // than json_each here: `json_extract` parses the row's object again for every column.
-  const perStatement = Math.max(1, Math.floor(30_000 / columns.length))
+  const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? Number.POSITIVE_INFINITY, Math.floor(30_000 / columns.length)))
   const placeholders = `(${columns.map(() => '?').join(', ')})`
   for (let at = 0; at < records.length; at += perStatement) {
+    // better-sqlite3 blocks while a statement runs: let the event loop in between statements.
+    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve))
     const slice = records.slice(at, at + perStatement)
     const bindings: unknown[] = []
     for (const record of slice) {

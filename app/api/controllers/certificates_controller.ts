@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { sendDocument } from '#core/services/downloads'
-import ChangeCertificate from '#certificates/actions/change_certificate'
+import ChangeCertificate, { type CertificateChangeResult } from '#certificates/actions/change_certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { certificateDocument } from '#certificates/queries/certificate_document'
 import { certificateFiltersValidator, revocationValidator } from '#certificates/validators/generation_job'
@@ -42,16 +42,8 @@ export default class CertificatesController {
     const { apiOrg, params, request, response } = ctx
     const { reason } = await request.validateUsing(revocationValidator)
     const result = await ChangeCertificate.revoke({ org: apiOrg, certificateId: params.id, reason: reason ?? '', actorUserId: null, origin: origin(ctx), via: 'api' })
-    switch (result.kind) {
-      case 'not_found':
-        return notFound(response)
-      case 'conflict':
-        return fail(response, 409, [{ code: result.code, message: result.message }])
-      case 'invalid':
-        return fail(response, 422, result.errors)
-      case 'ok':
-        return certificateJson(result.certificate)
-    }
+    if (result.kind !== 'ok') return refused(response, result)
+    return certificateJson(result.certificate)
   }
 
   async reissue(ctx: HttpContext) {
@@ -59,15 +51,14 @@ export default class CertificatesController {
     const body = request.body()
     const changes = typeof body === 'object' && body && !Array.isArray(body) ? (body as Record<string, unknown>) : {}
     const result = await ChangeCertificate.reissue({ org: apiOrg, certificateId: params.id, changes, actorUserId: null, origin: origin(ctx), via: 'api' })
-    switch (result.kind) {
-      case 'not_found':
-        return notFound(response)
-      case 'conflict':
-        return fail(response, 409, [{ code: result.code, message: result.message }])
-      case 'invalid':
-        return fail(response, 422, result.errors)
-      case 'ok':
-        return response.status(201).send({ ...certificateJson(result.certificate), reissued_from: certificateJson(result.previous!) })
-    }
+    if (result.kind !== 'ok') return refused(response, result)
+    return response.status(201).send({ ...certificateJson(result.certificate), reissued_from: certificateJson(result.previous!) })
   }
+}
+
+/** A revocation or reissue that did not happen: 404, 409 or 422 in the contract's shape. */
+function refused(response: HttpContext['response'], result: Exclude<CertificateChangeResult, { kind: 'ok' }>) {
+  if (result.kind === 'not_found') return notFound(response)
+  if (result.kind === 'conflict') return fail(response, 409, [{ code: result.code, message: result.message }])
+  return fail(response, 422, result.errors)
 }

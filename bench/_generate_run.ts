@@ -79,19 +79,63 @@ function resetHighWater() {
   } catch {}
 }
 
-/** CPU seconds so far of each thread of this process (Linux), by thread id. */
-function threadCpu(): Map<string, number> {
-  const out = new Map<string, number>()
+/** CPU seconds so far of each thread of this process (Linux), by thread id: user + system, and the two apart. */
+function threadCpuSplit(): Map<string, { user: number; system: number }> {
+  const out = new Map<string, { user: number; system: number }>()
   try {
     for (const tid of readdirSync('/proc/self/task')) {
       try {
         const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100) // utime + stime, in USER_HZ (100)
+        out.set(tid, { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }) // utime, stime in USER_HZ (100)
       } catch {}
     }
   } catch {}
   return out
+}
+
+
+// ---------------------------------------------------------------- diagnostics (BENCH_TRACE=1, BENCH_PROFILE=<file>)
+
+/**
+ * BENCH_TRACE=1: while the measured job runs, this process's GC pauses over
+ * 8 ms, SQLite statements over 8 ms (better-sqlite3 blocks the loop while
+ * one runs) and loop stalls over 30 ms, then each thread's user/system CPU,
+ * on stderr (bench/generate.js passes it through). BENCH_PROFILE=<file>: a
+ * CPU profile of this thread over the measured job.
+ */
+const TRACE = process.env.BENCH_TRACE === '1'
+const trace: string[] = []
+let traceFrom: number | null = null
+const note = (at: number, line: string) => {
+  if (traceFrom !== null && at >= traceFrom) trace.push(`${(at - traceFrom).toFixed(0).padStart(6)} ms  ${line}`)
+}
+if (TRACE) {
+  const { PerformanceObserver } = await import('node:perf_hooks')
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.duration > 8) note(entry.startTime, `gc (kind ${(entry as any).detail?.kind}) ${entry.duration.toFixed(1)} ms`)
+  }).observe({ entryTypes: ['gc'] })
+  const { createRequire } = await import('node:module')
+  const BetterSqlite = createRequire(import.meta.url)('better-sqlite3')
+  const probe = new BetterSqlite(':memory:')
+  const statement = Object.getPrototypeOf(probe.prepare('select 1'))
+  probe.close()
+  for (const method of ['run', 'all', 'get']) {
+    const original = statement[method]
+    statement[method] = function (this: { source: string }, ...args: unknown[]) {
+      const at = performance.now()
+      const result = original.apply(this, args)
+      const took = performance.now() - at
+      if (took > 8) note(at, `sql ${took.toFixed(1)} ms  ${this.source.slice(0, 90).replace(/\s+/g, ' ')}`)
+      return result
+    }
+  }
+  let last = performance.now()
+  setInterval(() => {
+    const now = performance.now()
+    if (now - last > 30) note(last, `loop stalled ${(now - last).toFixed(1)} ms`)
+    last = now
+  }, 5).unref()
 }
 
 // ---------------------------------------------------------------- scenario
@@ -201,15 +245,36 @@ const delay = monitorEventLoopDelay({ resolution: 10 })
 delay.enable()
 // CPU time is what the run costs whatever else the machine does: all threads (process), and this event loop's busy time.
 const cpuBefore = process.cpuUsage()
-const threadsBefore = threadCpu()
+const threadsBefore = threadCpuSplit()
+const { Session } = await import('node:inspector/promises')
+const profiler = process.env.BENCH_PROFILE ? new Session() : null
+if (profiler) {
+  profiler.connect()
+  await profiler.post('Profiler.enable')
+  await profiler.post('Profiler.setSamplingInterval', { interval: 200 })
+  await profiler.post('Profiler.start')
+}
+traceFrom = performance.now()
 const seconds = await runThroughWorker(job.id)
+traceFrom = null
+if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile))
 const cpu = process.cpuUsage(cpuBefore)
-const threadsAfter = threadCpu()
-const mainCpu = (threadsAfter.get(String(process.pid)) ?? 0) - (threadsBefore.get(String(process.pid)) ?? 0)
+const threadsAfterSplit = threadCpuSplit()
+const threadsAfter = new Map([...threadsAfterSplit].map(([tid, cpu]) => [tid, cpu.user + cpu.system]))
+if (TRACE) {
+  for (const [tid, after] of threadsAfterSplit) {
+    const before = threadsBefore.get(tid) ?? { user: 0, system: 0 }
+    const user = after.user - before.user
+    const system = after.system - before.system
+    if (user + system >= 0.05) trace.push(`thread ${tid}${tid === String(process.pid) ? ' (main)' : ''}: user ${user.toFixed(2)} s, system ${system.toFixed(2)} s`)
+  }
+}
+const total = (cpu: { user: number; system: number } | undefined) => (cpu ? cpu.user + cpu.system : 0)
+const mainCpu = total(threadsAfterSplit.get(String(process.pid))) - total(threadsBefore.get(String(process.pid)))
 // The other threads that worked most while the job ran: the rendering threads, then libuv's (file writes) and V8's (GC).
 const otherCpu = [...threadsAfter]
   .filter(([tid]) => tid !== String(process.pid))
-  .map(([tid, total]) => Math.round((total - (threadsBefore.get(tid) ?? 0)) * 100) / 100)
+  .map(([tid, after]) => Math.round((after - total(threadsBefore.get(tid))) * 100) / 100)
   .filter((value) => value > 0)
   .sort((a, b) => b - a)
 delay.disable()
@@ -341,5 +406,6 @@ const out: Record<string, unknown> = {
     '; cpu_ms_per_cert: CPU time of the whole process (every thread) while the job ran; main_thread_cpu_ms_per_cert: CPU time of the thread running the worker (its event loop: queries, storage calls, hashing of bases); other_threads_cpu_s: the busiest other threads, seconds',
 }
 console.log(JSON.stringify(out))
+if (TRACE) console.error(trace.join('\n'))
 await app.terminate()
 process.exit(0)

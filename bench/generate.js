@@ -16,7 +16,7 @@
 | stored per certificate (its part plus its share of the chunk's base),
 | the template's source PDF size, peak resident memory (threads included).
 |
-|   npm run bench -- generate [--recipients=1000,10000] [--pdfme=1000] [--lanes=N] [--source]
+|   npm run bench -- generate [--recipients=1000,10000] [--pdfme=1000] [--lanes=N] [--engines=sqlite,postgres] [--source]
 |
 | Production build (`node ace build`) unless --source, as bench/import.js.
 | GENERATION_THREADS / GENERATION_CHUNK_SIZE in the environment pass through.
@@ -76,21 +76,30 @@ function run(engine, extraEnv) {
   for (const recipients of SIZES) {
     // Other work on the machine shows in every figure here: the load average before the run is printed with them.
     const load = Math.round(loadavg()[0] * 100) / 100
-    const result = spawnSync(process.execPath, [...runner], {
+    const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []
+    const result = spawnSync(process.execPath, [...nodeArgs, ...runner], {
       cwd: appRoot,
       env: { ...env, BENCH_RECIPIENTS: String(recipients) },
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     })
     if (result.status !== 0) throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
+    if (process.env.BENCH_TRACE) process.stderr.write(result.stderr)
     for (const line of result.stdout.trim().split('\n')) {
       if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
     }
   }
 }
 
+const ENGINES = String(option('engines', 'sqlite,postgres')).split(',')
 try {
-  run('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: join(work, 'bench.sqlite3') })
+  if (ENGINES.includes('sqlite')) run('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: join(work, 'bench.sqlite3') })
+  if (ENGINES.includes('postgres')) await runPostgres()
+} finally {
+  if (existsSync(work)) rmSync(work, { recursive: true, force: true })
+}
+
+async function runPostgres() {
   const pgHost = process.env.PG_HOST ?? (process.env.DATABASE_URL ? null : '127.0.0.1')
   const admin = process.env.DATABASE_URL
     ? { connectionString: Object.assign(new URL(process.env.DATABASE_URL), { pathname: '/postgres' }).toString() }
@@ -116,6 +125,4 @@ try {
     }
   }
   await client.end().catch(() => {})
-} finally {
-  if (existsSync(work)) rmSync(work, { recursive: true, force: true })
 }

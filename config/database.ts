@@ -1,6 +1,7 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/lucid'
+import { prepareSqliteConnection } from '#core/services/sqlite_checkpoints'
 
 const migrations = { naturalSort: true, paths: ['database/migrations'] }
 const seeders = { paths: ['database/seeders'] }
@@ -21,12 +22,10 @@ const dbConfig = defineConfig({
       useNullAsDefault: true,
       pool: {
         // One writer at a time is SQLite's model: WAL lets readers proceed,
-        // busy_timeout makes a second process wait instead of failing.
+        // busy_timeout makes a second process wait instead of failing;
+        // checkpoints run in a thread, not in a COMMIT on the event loop.
         afterCreate: (connection: any, done: (error: Error | null, connection: any) => void) => {
-          connection.pragma('journal_mode = WAL')
-          connection.pragma('busy_timeout = 5000')
-          connection.pragma('foreign_keys = ON')
-          connection.pragma('synchronous = NORMAL')
+          prepareSqliteConnection(connection)
           done(null, connection)
         },
       },

@@ -1,5 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
-import { deleteObjects, listObjects } from '#core/actions/store_objects'
+import { deleteObjects, lastModifiedOf, listObjectKeys } from '#core/actions/store_objects'
 import { storageKey } from '#core/services/storage_keys'
 
 /** Objects younger than this may belong to a write whose row is about to commit (a reissue in flight). */
@@ -18,12 +18,14 @@ export default class SweepJobObjects {
     const open = await db.from('generation_job_chunks').where('job_id', job.id).whereIn('status', ['queued', 'leased']).count('* as total').first()
     if (Number(open?.total ?? 0) > 0) return 0
     const prefix = `${storageKey({ root: 'certificates', orgId: job.organizationId, parts: [job.id] })}/`
-    const objects = await listObjects(prefix)
-    if (objects.length === 0) return 0
+    const keys = await listObjectKeys(prefix)
+    if (keys.length === 0) return 0
     const registered = new Set(
       (await db.from('files').where('organization_id', job.organizationId).whereLike('path', `${prefix}%`).select('path')).map((row) => row.path as string)
     )
-    const orphans = objects.filter((object) => !registered.has(object.key) && now - object.lastModified.getTime() > GRACE_MS).map((object) => object.key)
+    const unregistered = keys.filter((key) => !registered.has(key))
+    const written = await lastModifiedOf(unregistered)
+    const orphans = unregistered.filter((key) => written.has(key) && now - written.get(key)!.getTime() > GRACE_MS)
     await deleteObjects(orphans)
     return orphans.length
   }

@@ -30,6 +30,12 @@ export interface PoolOptions {
   maxHeapMb: number
   /** Threads with nothing to do exit after this long (default 60 s). */
   idleMs?: number
+  /**
+   * The threads' scheduling priority (Linux nice, which is per thread;
+   * default 10): on a machine with fewer cores than busy threads the event
+   * loop gets the CPU as soon as it has work, the threads get the rest.
+   */
+  nice?: number
 }
 
 export interface RunOptions {
@@ -53,10 +59,14 @@ interface Job {
   resolve: (outcome: TaskOutcome<any>) => void
 }
 
+/** Background threads' nice value: see `PoolOptions.nice`. */
+export const BACKGROUND_NICE = 10
+
 /** How a worker thread loads the task module: TypeScript sources (development, tests) need the same loader as ace. */
 function bootstrapCode() {
   return `
 const { parentPort, workerData } = require('node:worker_threads')
+try { if (workerData.nice) require('node:os').setPriority(workerData.nice) } catch {}
 ;(async () => {
   if (workerData.hook) await import(workerData.hook)
   const mod = await import(workerData.module)
@@ -125,7 +135,7 @@ class PoolThread {
   ) {
     this.worker = new Worker(bootstrapCode(), {
       eval: true,
-      workerData: { module: moduleUrl.href, hook: hookFor(moduleUrl) },
+      workerData: { module: moduleUrl.href, hook: hookFor(moduleUrl), nice: options.nice ?? BACKGROUND_NICE },
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(16, options.maxHeapMb / 8)) },
       stdout: false,
       stderr: false,

@@ -42,7 +42,7 @@ const { DateTime } = await import('luxon')
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS)
 const PDFME_MAX = Number(process.env.BENCH_PDFME_MAX ?? 1000)
 const LANES = process.env.BENCH_LANES ? Number(process.env.BENCH_LANES) : renderThreads()
-const WARM = 500
+const WARM = Number(process.env.BENCH_WARM ?? 2000)
 
 // ---------------------------------------------------------------- memory
 

@@ -24,7 +24,7 @@
 */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -61,7 +61,7 @@ function run(engine, extraEnv) {
     APP_KEY: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'silent',
     DRIVE_DISK: 'fs',
-    STORAGE_PATH: join(work, `storage-${engine}`),
+    STORAGE_PATH: join(process.env.XSTORE ?? work, `storage-${engine}-${process.pid}`),
     DEMO_OWNER_PASSWORD: '',
     GENERATION_WORKER: 'off',
     BENCH_PDFME_MAX: String(PDFME_MAX),
@@ -85,6 +85,7 @@ function run(engine, extraEnv) {
     })
     if (result.status !== 0) throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
     if (process.env.BENCH_TRACE) process.stderr.write(result.stderr)
+    if (process.env.XDUMP) writeFileSync(process.env.XDUMP, result.stdout)
     for (const line of result.stdout.trim().split('\n')) {
       if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
     }

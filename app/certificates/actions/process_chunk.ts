@@ -218,9 +218,7 @@ export default class ProcessChunk {
     await db.transaction(async (trx) => {
       await renewLease(trx, chunk)
       await registerFiles(trx, files)
-      await breathe()
-      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, { onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id', rowsPerStatement: 100 })
-      await breathe()
+      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, { onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id' })
       await recordUsage(trx, chunk, records.map((record) => record.id as string))
       await finishChunk(trx, chunk, 'done')
       await refreshJob(trx, chunk.jobId, { issued: records.length })
@@ -251,8 +249,6 @@ function sha256Of(bytes: Uint8Array) {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-/** Lets the event loop run between the statements of a long transaction (better-sqlite3 blocks while each runs). */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** A certificate's id, the same on every attempt: a UUID (version 8) from the job, recipient and template. */
 export function certificateIdFor(jobId: string, recipientId: string, templateId: string) {

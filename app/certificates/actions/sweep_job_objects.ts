@@ -11,12 +11,22 @@ const GRACE_MS = 10 * 60_000
  * left behind (a chunk that failed for good after writing its PDFs). Keys
  * are derived from ids, so a retried chunk rewrote its own objects and
  * left nothing; this sweep is the backstop. Runs only once no chunk of
- * the job is in flight, and spares recent objects.
+ * the job is in flight, and spares recent objects. A job whose every chunk
+ * was done at its first attempt has nothing to sweep and is not listed
+ * (listing a 10,000-certificate job costs the event loop ~0.3 s).
  */
 export default class SweepJobObjects {
-  static async handle(job: { id: string; organizationId: string }, now = Date.now()): Promise<number> {
-    const open = await db.from('generation_job_chunks').where('job_id', job.id).whereIn('status', ['queued', 'leased']).count('* as total').first()
-    if (Number(open?.total ?? 0) > 0) return 0
+  static async handle(job: { id: string; organizationId: string }, now = Date.now(), options: { always?: boolean } = {}): Promise<number> {
+    const chunks = await db
+      .from('generation_job_chunks')
+      .where('job_id', job.id)
+      .select(
+        db.raw(`sum(case when status in ('queued', 'leased') then 1 else 0 end) as open`),
+        db.raw(`sum(case when status <> 'done' or attempts > 1 then 1 else 0 end) as troubled`)
+      )
+      .first()
+    if (Number(chunks?.open ?? 0) > 0) return 0
+    if (Number(chunks?.troubled ?? 0) === 0 && !options.always) return 0
     const prefix = `${storageKey({ root: 'certificates', orgId: job.organizationId, parts: [job.id] })}/`
     const keys = await listObjectKeys(prefix)
     if (keys.length === 0) return 0

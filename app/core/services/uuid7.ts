@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 /**
  * A time-ordered UUID (RFC 9562 version 7): 48 bits of milliseconds, then
@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto'
  */
 let lastMs = 0
 let sequence = 0
+// Random bytes drawn 4 KB at a time (one call per 256 ids instead of one each).
+const pool = Buffer.alloc(4096)
+let poolAt = pool.length
 
 export function uuid7(): string {
   let ms = Date.now()
@@ -23,7 +26,12 @@ export function uuid7(): string {
     lastMs = ms
     sequence = 0
   }
-  const bytes = randomBytes(16)
+  if (poolAt === pool.length) {
+    randomFillSync(pool)
+    poolAt = 0
+  }
+  const bytes = pool.subarray(poolAt, poolAt + 16)
+  poolAt += 16
   bytes.writeUIntBE(ms, 0, 6)
   bytes[6] = 0x70 | (sequence >> 8)
   bytes[7] = sequence & 0xff

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { DateTime } from 'luxon'
 import Certificate from '#certificates/models/certificate'
@@ -72,7 +73,7 @@ test.group('Certificates: lifecycle', (group) => {
     assert.include(text, 'Data Science II')
   })
 
-  test('the orphan sweep removes objects of a finished job that no row points at, and spares recent ones', async ({ assert }) => {
+  test('the orphan sweep removes objects of a finished job that no row points at, spares recent ones, and skips a job without retried or failed chunks', async ({ assert }) => {
     const { org } = await givenOrg()
     const { job } = await givenJob(org, { count: 2 })
     await runJobs()
@@ -80,7 +81,14 @@ test.group('Certificates: lifecycle', (group) => {
     assert.sameMembers(await listObjectKeys(`certificates/${org.id}/${job.id}/`), registered)
     const orphan = `certificates/${org.id}/${job.id}/bases/99-0.pdf`
     await putObjects([{ orgId: org.id, key: orphan, bytes: new Uint8Array([1, 2, 3]) }])
-    assert.equal(await SweepJobObjects.handle(job), 0)
+    // Every chunk was done at its first attempt: nothing can have been left, nothing is listed.
+    assert.equal(await SweepJobObjects.handle(job, Date.now() + 11 * 60_000), 0)
+    assert.equal(await SweepJobObjects.handle(job, Date.now(), { always: true }), 0)
+    assert.equal(await SweepJobObjects.handle(job, Date.now() + 11 * 60_000, { always: true }), 1)
+    assert.sameMembers(await listObjectKeys(`certificates/${org.id}/${job.id}/`), registered)
+    // A chunk that needed a second attempt: the job is swept.
+    await putObjects([{ orgId: org.id, key: orphan, bytes: new Uint8Array([1, 2, 3]) }])
+    await db.from('generation_job_chunks').where('job_id', job.id).update({ attempts: 2 })
     assert.equal(await SweepJobObjects.handle(job, Date.now() + 11 * 60_000), 1)
     assert.sameMembers(await listObjectKeys(`certificates/${org.id}/${job.id}/`), registered)
   })

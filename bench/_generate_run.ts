@@ -3,7 +3,7 @@
 | a booted app (database and storage as configured by the environment
 | bench/generate.js sets). Creates an org, a template (six text fields in
 | two fonts and a QR code) and its recipient list through the real
-| actions, warms the rendering threads with a small job, then issues the
+| actions, warms the rendering threads with a 2,000-recipient job, then issues the
 | measured job through the queue worker `npm start` runs. Afterwards the
 | same certificates' data is rendered by @pdfme/generator in one batch for
 | comparison. Prints one JSON line.
@@ -391,6 +391,7 @@ const out: Record<string, unknown> = {
   other_threads_cpu_s: otherCpu.slice(0, 6),
   peak_rss_mb: Math.round(peakRss),
   baseline_rss_mb: Math.round(baseline),
+  warmup_recipients: WARM,
   lanes: LANES,
   threads: renderThreads(),
   import_s: Math.round(importSeconds * 100) / 100,

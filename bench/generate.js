@@ -7,7 +7,8 @@
 | threads, stored on a throwaway Drive fs disk, issued). On SQLite and,
 | when PG_HOST/DATABASE_URL (default 127.0.0.1:5432, user postgres)
 | answers, PostgreSQL. Each list is issued by a fresh process warmed by a
-| 500-recipient job. The same certificates' data is then rendered by
+| 2,000-recipient job (a server that has issued a few thousand
+| certificates since it started; BENCH_WARM=N to change). The same certificates' data is then rendered by
 | @pdfme/generator in one `generate()` batch for comparison.
 |
 | One JSON line per engine and list: certificates/s (worker start to the
@@ -20,11 +21,15 @@
 |
 | Production build (`node ace build`) unless --source, as bench/import.js.
 | GENERATION_THREADS / GENERATION_CHUNK_SIZE in the environment pass through.
+| On ext4 without a journal (these machines), inodes freed in the last few
+| minutes make new files slow to create (the allocator skips them, one
+| lookup each): run it a few minutes after deleting many files (a test run).
+|
 |   targets: ≥ 1000 certificates/s, ≥ 25× pdfme, p99 ≤ 50 ms, ≤ 10 KB per certificate beyond the template
 */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -61,7 +66,7 @@ function run(engine, extraEnv) {
     APP_KEY: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'silent',
     DRIVE_DISK: 'fs',
-    STORAGE_PATH: join(process.env.XSTORE ?? work, `storage-${engine}-${process.pid}`),
+    STORAGE_PATH: join(work, `storage-${engine}`),
     DEMO_OWNER_PASSWORD: '',
     GENERATION_WORKER: 'off',
     BENCH_PDFME_MAX: String(PDFME_MAX),
@@ -85,7 +90,6 @@ function run(engine, extraEnv) {
     })
     if (result.status !== 0) throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
     if (process.env.BENCH_TRACE) process.stderr.write(result.stderr)
-    if (process.env.XDUMP) writeFileSync(process.env.XDUMP, result.stdout)
     for (const line of result.stdout.trim().split('\n')) {
       if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
     }

@@ -64,7 +64,7 @@ function run(engine, extraEnv) {
     HOST: '127.0.0.1',
     PORT: '3392',
     APP_KEY: randomBytes(32).toString('base64url'),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.BENCH_TRACE ? 'debug' : 'silent',
     DRIVE_DISK: 'fs',
     STORAGE_PATH: join(work, `storage-${engine}`),
     DEMO_OWNER_PASSWORD: '',
@@ -91,7 +91,9 @@ function run(engine, extraEnv) {
     if (result.status !== 0) throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
     if (process.env.BENCH_TRACE) process.stderr.write(result.stderr)
     for (const line of result.stdout.trim().split('\n')) {
-      if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
+      // With BENCH_TRACE the app's debug log (a JSON line per chunk) comes on stdout too: to stderr.
+      if (line.startsWith('{') && !line.startsWith('{"bench"')) process.stderr.write(`${line}\n`)
+      else if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
     }
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import logger from '@adonisjs/core/services/logger'
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
@@ -143,6 +144,7 @@ export default class ProcessChunk {
   }
 
   private static async run(chunk: ClaimedChunk, signal: { lost: boolean }): Promise<ChunkOutcome> {
+    const timings = phaseTimer()
     const context = await jobContext(chunk)
 
     // 1. The chunk's block of numbers, reserved once (a retry finds it).
@@ -167,6 +169,7 @@ export default class ProcessChunk {
 
     // 2. Every certificate of the chunk, derived again identically on a retry: ids from
     //    (job, recipient, template), numbers from the reserved block, tokens from the ids.
+    timings.lap('numbering')
     const items = await chunkItems(chunk, context, firstNumber)
     const already = await db.from('certificates').where('generation_job_chunk_id', chunk.id).count('* as total').first()
     if (Number(already?.total ?? 0) > 0) {
@@ -189,7 +192,9 @@ export default class ProcessChunk {
         rows: group.map((item) => renderRow(item.facts)),
       }))
     )
+    timings.lap('items')
     const rendered = await renderChunk({ templates: inputs })
+    timings.lap('rendering')
     if (signal.lost) throw new LeaseLostError(chunk.id)
 
     const now = stamp(db.connection())
@@ -212,6 +217,7 @@ export default class ProcessChunk {
 
     // 3. Objects first: rows never point at nothing.
     await putObjects(objects)
+    timings.lap('storing')
     if (signal.lost) throw new LeaseLostError(chunk.id)
 
     // 4. Issue: rows, usage, the chunk done, the job's counts.
@@ -223,6 +229,8 @@ export default class ProcessChunk {
       await finishChunk(trx, chunk, 'done')
       await refreshJob(trx, chunk.jobId, { issued: records.length })
     })
+    timings.lap('issuing')
+    logger.debug({ job: chunk.jobId, chunk: chunk.seq, certificates: records.length, ms: timings.laps }, 'generation chunk issued')
     return 'done'
   }
 
@@ -242,6 +250,20 @@ export default class ProcessChunk {
         if (final) await refreshJob(trx, chunk.jobId)
       })
       .catch(() => {})
+  }
+}
+
+/** Milliseconds spent in each phase of a chunk, for the debug log. */
+function phaseTimer() {
+  let last = performance.now()
+  const laps: Record<string, number> = {}
+  return {
+    laps,
+    lap(name: string) {
+      const now = performance.now()
+      laps[name] = Math.round(now - last)
+      last = now
+    },
   }
 }
 

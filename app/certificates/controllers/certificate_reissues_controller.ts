@@ -2,9 +2,8 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#orgs/controllers/form_support'
 import ChangeCertificate from '#certificates/actions/change_certificate'
-import OrgCertificates from '#certificates/queries/org_certificates'
 import { notFound } from '#certificates/controllers/generation_job_support'
-import { changedValues, reissueFormValidator } from '#certificates/controllers/certificate_support'
+import { certificateToChange, changedValues, reissueFormValidator } from '#certificates/controllers/certificate_support'
 
 /**
  * `POST /certificates/:id/reissue`: a corrected certificate (new number,
@@ -22,11 +21,8 @@ function flashCorrectionErrors({ session }: HttpContext, errors: Array<{ field: 
 
 export default class CertificateReissuesController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response, session } = ctx
-    await bouncer.authorize('allows', 'certificates.revoke')
-    const certificate = await OrgCertificates.find(org, params.id)
-    if (!certificate) throw notFound()
-    const back = () => response.redirect().toRoute('certificates.certificates.show', { id: certificate.id })
+    const { org, actor, request, response, session } = ctx
+    const { certificate, back } = await certificateToChange(ctx)
     const [error, input] = await reissueFormValidator.tryValidate(request.all())
     if (error) return flashCorrectionErrors(ctx, error.messages.map((message: { field: string; message: string }) => ({ field: message.field.replace(/^changes\./, ''), message: message.message })), back)
     const changes = changedValues(certificate, input.changes ?? {})

@@ -2,20 +2,15 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { flashFieldError, originOf } from '#orgs/controllers/form_support'
 import ChangeCertificate from '#certificates/actions/change_certificate'
-import OrgCertificates from '#certificates/queries/org_certificates'
 import { revocationValidator } from '#certificates/validators/generation_job'
 import { notFound } from '#certificates/controllers/generation_job_support'
-import { revocationMessages } from '#certificates/controllers/certificate_support'
+import { certificateToChange, revocationMessages } from '#certificates/controllers/certificate_support'
 
 /** `POST /certificates/:id/revocation`: revoked with a reason, which its verification page then shows. */
 export default class CertificateRevocationsController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response, session } = ctx
-    await bouncer.authorize('allows', 'certificates.revoke')
-    // Looked up first so another org's id is a 404 whatever the form holds.
-    const certificate = await OrgCertificates.find(org, params.id)
-    if (!certificate) throw notFound()
-    const back = () => response.redirect().toRoute('certificates.certificates.show', { id: certificate.id })
+    const { org, actor, request, session } = ctx
+    const { certificate, back } = await certificateToChange(ctx)
     const input = await request.validateUsing(revocationValidator, { messagesProvider: revocationMessages })
     const result = await ChangeCertificate.revoke({ org, certificateId: certificate.id, reason: input.reason ?? '', actorUserId: actor.user.id, origin: originOf(ctx), via: 'web' })
     switch (result.kind) {

@@ -1,3 +1,4 @@
+import type { HttpContext } from '@adonisjs/core/http'
 import app from '@adonisjs/core/services/app'
 import vine, { SimpleMessagesProvider } from '@vinejs/vine'
 import type { DateTime } from 'luxon'
@@ -10,8 +11,23 @@ import type { RasterImage } from '#templates/services/rasterize'
 import { keyLabel } from '#imports/services/column_mapping'
 import type Certificate from '#certificates/models/certificate'
 import { MAX_REASON } from '#certificates/actions/change_certificate'
+import OrgCertificates from '#certificates/queries/org_certificates'
+import { notFound } from '#certificates/controllers/generation_job_support'
 
 /** The reissue form: corrected values by key (which keys may change is the action's rule). */
+/**
+ * The certificate a revocation or reissue form is about, once the actor may
+ * change certificates: looked up first, so another org's id is a 404
+ * whatever the form holds; `back` returns to its page.
+ */
+export async function certificateToChange(ctx: HttpContext) {
+  await ctx.bouncer.authorize('allows', 'certificates.revoke')
+  const certificate = await OrgCertificates.find(ctx.org, ctx.params.id)
+  if (!certificate) throw notFound()
+  const back = () => ctx.response.redirect().toRoute('certificates.certificates.show', { id: certificate.id })
+  return { certificate, back }
+}
+
 export const reissueFormValidator = vine.compile(
   vine.object({
     changes: vine.record(vine.string().maxLength(2000).nullable().optional()).optional(),

@@ -91,9 +91,10 @@ function run(engine, extraEnv) {
     if (result.status !== 0) throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
     if (process.env.BENCH_TRACE) process.stderr.write(result.stderr)
     for (const line of result.stdout.trim().split('\n')) {
-      // With BENCH_TRACE the app's debug log (a JSON line per chunk) comes on stdout too: to stderr.
-      if (line.startsWith('{') && !line.startsWith('{"bench"')) process.stderr.write(`${line}\n`)
-      else if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
+      // With BENCH_TRACE the app's debug log (a line per chunk) comes on stdout too: to stderr.
+      if (!line.startsWith('{"bench"')) {
+        if (process.env.BENCH_TRACE) process.stderr.write(`${line}\n`)
+      } else console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
     }
   }
 }

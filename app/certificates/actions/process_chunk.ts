@@ -230,7 +230,7 @@ export default class ProcessChunk {
       await refreshJob(trx, chunk.jobId, { issued: records.length })
     })
     timings.lap('issuing')
-    logger.debug({ job: chunk.jobId, chunk: chunk.seq, certificates: records.length, ms: timings.laps }, 'generation chunk issued')
+    logger.debug({ job: chunk.jobId, chunk: chunk.seq, certificates: records.length, ms: timings.laps, thread_ms: rendered.map((result) => result.ms) }, 'generation chunk issued')
     return 'done'
   }
 

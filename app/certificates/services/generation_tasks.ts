@@ -23,6 +23,8 @@ export interface RenderedTemplate {
   offsets: number[]
   /** SHA-256 of base + part, per row: the bytes a download serves. */
   sha256: string[]
+  /** Milliseconds preparing the base (parsing, font subsets) and drawing the parts, for the debug log. */
+  ms: { prepare: number; draw: number }
 }
 
 export interface RenderDocumentOutput {
@@ -35,7 +37,9 @@ export const tasks = {
   async renderChunk(input: RenderChunkInput): Promise<{ templates: RenderedTemplate[] }> {
     const out: RenderedTemplate[] = []
     for (const { snapshot, rows } of input.templates) {
+      const started = performance.now()
       const prepared = await PreparedTemplate.prepare({ ...snapshot, sourcePdf: new Uint8Array(snapshot.sourcePdf) }, rows)
+      const preparedAt = performance.now()
       const base = prepared.baseBytes
       const baseHash = createHash('sha256').update(base)
       const pieces: Uint8Array[] = []
@@ -49,7 +53,7 @@ export const tasks = {
       }
       const parts = new Uint8Array(offsets[offsets.length - 1])
       pieces.forEach((piece, i) => parts.set(piece, offsets[i]))
-      out.push({ base: new Uint8Array(base), parts, offsets, sha256 })
+      out.push({ base: new Uint8Array(base), parts, offsets, sha256, ms: { prepare: Math.round(preparedAt - started), draw: Math.round(performance.now() - preparedAt) } })
     }
     return { templates: out }
   },

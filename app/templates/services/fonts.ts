@@ -174,8 +174,20 @@ function postscriptNameOf(bytes: Uint8Array, fallback: string) {
 /** Every bundled font, loaded on first use and kept for the life of the thread. */
 export class FontLibrary {
   private readonly loaded = new Map<string, LoadedFont>()
+  /** By the arguments of `get`: layout asks for the same few fonts for every text. */
+  private readonly byRequest = new Map<string, LoadedFont>()
+  private readonly lastResortLists = new Map<boolean, LoadedFont[]>()
 
   get(familyKey: string, bold = false): LoadedFont {
+    const request = bold ? `${familyKey}\u0000b` : familyKey
+    const known = this.byRequest.get(request)
+    if (known) return known
+    const font = this.load(familyKey, bold)
+    this.byRequest.set(request, font)
+    return font
+  }
+
+  private load(familyKey: string, bold: boolean): LoadedFont {
     const family = fontFamily(familyKey) ?? fontFamily(DEFAULT_FONT_FAMILY)!
     const weight = bold && family.bold ? 'bold' : 'regular'
     const id = `${family.key}:${weight}`
@@ -195,7 +207,12 @@ export class FontLibrary {
 
   /** Fonts tried, in order, for a character nobody else has. */
   lastResorts(bold: boolean): LoadedFont[] {
-    return FONT_FAMILIES.filter((family) => family.style === 'sans').map((family) => this.get(family.key, bold))
+    let list = this.lastResortLists.get(bold)
+    if (!list) {
+      list = FONT_FAMILIES.filter((family) => family.style === 'sans').map((family) => this.get(family.key, bold))
+      this.lastResortLists.set(bold, list)
+    }
+    return list
   }
 }
 

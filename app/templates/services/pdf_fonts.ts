@@ -92,6 +92,8 @@ const keyOf = (glyph: GlyphKey) => `${glyph.glyphId}\u0000${glyph.pdfWidth}\u000
 /** The codes one font uses in one prepared document. */
 export class FontUsage {
   private readonly codes = new Map<string, number>()
+  /** The code of each glyph object seen (a layout's glyphs are added, then drawn): no key to build on the way back. */
+  private readonly byGlyph = new WeakMap<GlyphKey, number>()
   readonly glyphs: CodedGlyph[] = []
 
   constructor(
@@ -101,17 +103,21 @@ export class FontUsage {
   ) {}
 
   add(glyph: GlyphKey) {
+    if (this.byGlyph.has(glyph)) return
     const key = keyOf(glyph)
-    if (this.codes.has(key)) return
-    // CID 0 stays .notdef.
-    const cid = this.glyphs.length + 1
-    this.codes.set(key, cid)
-    this.glyphs.push({ cid, glyphId: glyph.glyphId, text: glyph.text, width: glyph.pdfWidth })
+    let cid = this.codes.get(key)
+    if (cid === undefined) {
+      // CID 0 stays .notdef.
+      cid = this.glyphs.length + 1
+      this.codes.set(key, cid)
+      this.glyphs.push({ cid, glyphId: glyph.glyphId, text: glyph.text, width: glyph.pdfWidth })
+    }
+    this.byGlyph.set(glyph, cid)
   }
 
   /** The code of a glyph, or undefined when the prepared document does not contain it. */
   cidOf(glyph: GlyphKey) {
-    return this.codes.get(keyOf(glyph))
+    return this.byGlyph.get(glyph) ?? this.codes.get(keyOf(glyph))
   }
 }
 

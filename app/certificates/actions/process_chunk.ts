@@ -15,6 +15,7 @@ import { renderChunk } from '#certificates/services/generation_workers'
 import { versionSnapshot } from '#certificates/services/template_snapshots'
 import { allocateNumbers } from '#certificates/services/numbering'
 import { refreshJob } from '#certificates/services/job_progress'
+import { chunkRecipients } from '#certificates/queries/chunk_recipients'
 
 /**
  * One claimed chunk, start to finish. Exactly-once comes from at-least-once
@@ -288,13 +289,7 @@ interface ChunkItem {
 
 /** The chunk's recipients × templates in order (recipient position, then template position), numbered from `first`. */
 async function chunkItems(chunk: ClaimedChunk, context: JobContext, first: number): Promise<ChunkItem[]> {
-  const recipients = await db
-    .from('generation_job_recipients')
-    .where('job_id', chunk.jobId)
-    .where('position', '>=', chunk.firstPosition)
-    .where('position', '<', chunk.endPosition)
-    .orderBy('position', 'asc')
-    .select('id', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data')
+  const recipients = await chunkRecipients(chunk.jobId, { first: chunk.firstPosition, end: chunk.endPosition }).select('id', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data')
   const expiry = { mode: context.job.expiry_mode, date: context.job.expiry_date, months: context.job.expiry_months }
   const items: ChunkItem[] = []
   for (const recipient of recipients) {

@@ -5,6 +5,7 @@ import GenerationJob from '#certificates/models/generation_job'
 import db from '@adonisjs/lucid/services/db'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import { issueDateFor } from '#certificates/services/issuance_rows'
+import { chunkRecipients } from '#certificates/queries/chunk_recipients'
 
 /** Jobs are reached through their org only: another org's id is simply not found. */
 export default class OrgGenerationJobs {
@@ -45,12 +46,7 @@ export default class OrgGenerationJobs {
     const templates = await db.from('generation_job_templates as gt').join('certificate_templates as t', 't.id', 'gt.template_id').where('gt.job_id', job.id).orderBy('gt.position', 'asc').select('gt.template_id', 't.name')
     const out: JobFailure[] = []
     for (const chunk of chunks) {
-      const recipients = await db
-        .from('generation_job_recipients')
-        .where('job_id', job.id)
-        .where('position', '>=', chunk.first_position)
-        .where('position', '<', chunk.end_position)
-        .orderBy('position', 'asc')
+      const recipients = await chunkRecipients(job.id, { first: chunk.first_position, end: chunk.end_position })
         .limit(limit - out.length)
         .select('id', 'recipient_name', 'recipient_data', 'row_index')
       let index = 0

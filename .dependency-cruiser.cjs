@@ -8,13 +8,19 @@ const { join } = require('node:path')
 
 function allowedGraph() {
   const text = readFileSync(join(__dirname, 'ARCHITECTURE.md'), 'utf8')
-  const section = text.split('<!-- dependency-graph:start -->')[1]?.split('<!-- dependency-graph:end -->')[0]
+  const section = text
+    .split('<!-- dependency-graph:start -->')[1]
+    ?.split('<!-- dependency-graph:end -->')[0]
   if (!section) throw new Error('ARCHITECTURE.md has no dependency-graph section')
   const graph = {}
   for (const line of section.split('\n')) {
     const match = /^\|\s*`?([a-z_]+)`?\s*\|\s*([^|]*)\|/.exec(line)
     if (!match || match[1] === 'module') continue
-    graph[match[1]] = match[2].replace(/`/g, '').split(',').map((s) => s.trim()).filter((s) => s && s !== '—' && s !== '-')
+    graph[match[1]] = match[2]
+      .replace(/`/g, '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && s !== '—' && s !== '-')
   }
   return graph
 }

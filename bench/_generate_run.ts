@@ -15,7 +15,10 @@ import { Ignitor } from '@adonisjs/core'
 
 const APP_ROOT = new URL('../', import.meta.url)
 const app = new Ignitor(APP_ROOT, {
-  importer: (filePath) => (filePath.startsWith('./') || filePath.startsWith('../') ? import(new URL(filePath, APP_ROOT).href) : import(filePath)),
+  importer: (filePath) =>
+    filePath.startsWith('./') || filePath.startsWith('../')
+      ? import(new URL(filePath, APP_ROOT).href)
+      : import(filePath),
 })
   .tap((a) => a.booting(async () => void (await import('#start/env'))))
   .createApp('console')
@@ -94,7 +97,6 @@ function threadCpuSplit(): Map<string, { user: number; system: number }> {
   return out
 }
 
-
 // ---------------------------------------------------------------- diagnostics (BENCH_TRACE=1, BENCH_PROFILE=<file>)
 
 /**
@@ -108,12 +110,18 @@ const TRACE = process.env.BENCH_TRACE === '1'
 const trace: string[] = []
 let traceFrom: number | null = null
 const note = (at: number, line: string) => {
-  if (traceFrom !== null && at >= traceFrom) trace.push(`${(at - traceFrom).toFixed(0).padStart(6)} ms  ${line}`)
+  if (traceFrom !== null && at >= traceFrom)
+    trace.push(`${(at - traceFrom).toFixed(0).padStart(6)} ms  ${line}`)
 }
 if (TRACE) {
   const { PerformanceObserver } = await import('node:perf_hooks')
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if (entry.duration > 8) note(entry.startTime, `gc (kind ${(entry as any).detail?.kind}) ${entry.duration.toFixed(1)} ms`)
+    for (const entry of list.getEntries())
+      if (entry.duration > 8)
+        note(
+          entry.startTime,
+          `gc (kind ${(entry as any).detail?.kind}) ${entry.duration.toFixed(1)} ms`
+        )
   }).observe({ entryTypes: ['gc'] })
   const { createRequire } = await import('node:module')
   const BetterSqlite = createRequire(import.meta.url)('better-sqlite3')
@@ -126,7 +134,8 @@ if (TRACE) {
       const at = performance.now()
       const result = original.apply(this, args)
       const took = performance.now() - at
-      if (took > 8) note(at, `sql ${took.toFixed(1)} ms  ${this.source.slice(0, 90).replace(/\s+/g, ' ')}`)
+      if (took > 8)
+        note(at, `sql ${took.toFixed(1)} ms  ${this.source.slice(0, 90).replace(/\s+/g, ' ')}`)
       return result
     }
   }
@@ -144,51 +153,166 @@ async function designPdf() {
   const doc = await PDFDocument.create()
   const page = doc.addPage([841.89, 595.28])
   const font = await doc.embedFont(StandardFonts.TimesRomanBold)
-  page.drawRectangle({ x: 24, y: 24, width: 793.89, height: 547.28, borderColor: rgb(0.7, 0.55, 0.2), borderWidth: 6 })
-  page.drawText('Certificate of Completion', { x: 220, y: 480, size: 34, font, color: rgb(0.2, 0.2, 0.35) })
+  page.drawRectangle({
+    x: 24,
+    y: 24,
+    width: 793.89,
+    height: 547.28,
+    borderColor: rgb(0.7, 0.55, 0.2),
+    borderWidth: 6,
+  })
+  page.drawText('Certificate of Completion', {
+    x: 220,
+    y: 480,
+    size: 34,
+    font,
+    color: rgb(0.2, 0.2, 0.35),
+  })
   return doc.save()
 }
 
 // The shape of bench/_render_scenario.ts, as the designer/API would send it.
 const FIELDS = [
-  { key: 'recipient_name', type: 'text', x: 80, y: 220, width: 680, height: 60, font_family: 'noto-serif', font_size: 36, bold: true, align: 'center' },
-  { key: 'course_name', type: 'text', x: 80, y: 300, width: 680, height: 40, font_family: 'noto-sans', font_size: 20, align: 'center' },
-  { key: 'grade', type: 'text', x: 80, y: 345, width: 680, height: 40, font_family: 'noto-sans', font_size: 18, align: 'center' },
-  { key: 'issue_date', type: 'date', x: 80, y: 390, width: 300, height: 40, font_family: 'noto-sans', font_size: 18, align: 'left', date_format: 'd MMMM yyyy' },
-  { key: 'certificate_number', type: 'text', x: 80, y: 430, width: 300, height: 40, font_family: 'noto-sans', font_size: 18, align: 'left' },
-  { key: 'batch', type: 'text', x: 80, y: 470, width: 300, height: 40, font_family: 'noto-sans', font_size: 18, align: 'left' },
+  {
+    key: 'recipient_name',
+    type: 'text',
+    x: 80,
+    y: 220,
+    width: 680,
+    height: 60,
+    font_family: 'noto-serif',
+    font_size: 36,
+    bold: true,
+    align: 'center',
+  },
+  {
+    key: 'course_name',
+    type: 'text',
+    x: 80,
+    y: 300,
+    width: 680,
+    height: 40,
+    font_family: 'noto-sans',
+    font_size: 20,
+    align: 'center',
+  },
+  {
+    key: 'grade',
+    type: 'text',
+    x: 80,
+    y: 345,
+    width: 680,
+    height: 40,
+    font_family: 'noto-sans',
+    font_size: 18,
+    align: 'center',
+  },
+  {
+    key: 'issue_date',
+    type: 'date',
+    x: 80,
+    y: 390,
+    width: 300,
+    height: 40,
+    font_family: 'noto-sans',
+    font_size: 18,
+    align: 'left',
+    date_format: 'd MMMM yyyy',
+  },
+  {
+    key: 'certificate_number',
+    type: 'text',
+    x: 80,
+    y: 430,
+    width: 300,
+    height: 40,
+    font_family: 'noto-sans',
+    font_size: 18,
+    align: 'left',
+  },
+  {
+    key: 'batch',
+    type: 'text',
+    x: 80,
+    y: 470,
+    width: 300,
+    height: 40,
+    font_family: 'noto-sans',
+    font_size: 18,
+    align: 'left',
+  },
   { key: 'verification_url', type: 'qrcode', x: 680, y: 420, width: 120, height: 120 },
 ] as const
 
-const FIRST = ['Aarav', 'Vivaan', 'Aditya', 'Diya', 'Ananya', 'Ishaan', 'Saanvi', 'Kabir', 'Meera', 'Rohan']
+const FIRST = [
+  'Aarav',
+  'Vivaan',
+  'Aditya',
+  'Diya',
+  'Ananya',
+  'Ishaan',
+  'Saanvi',
+  'Kabir',
+  'Meera',
+  'Rohan',
+]
 const LAST = ['Sharma', 'Iyer', 'Reddy', 'Nair', 'Gupta', 'Banerjee', 'Patel', 'Menon']
-const COURSES = ['Full Stack Web Development', 'Data Science with Python', 'UI/UX Design Fundamentals']
+const COURSES = [
+  'Full Stack Web Development',
+  'Data Science with Python',
+  'UI/UX Design Fundamentals',
+]
 
 /** A recipient list of `count` rows, one Indic name in every ten. */
 function recipientsCsv(count: number) {
   const lines = ['Full Name,Email Address,Course,Grade,Batch']
   for (let i = 0; i < count; i++) {
-    const name = i % 10 === 0 ? 'अनन्या गुप्ता' : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`
-    lines.push(`${name},learner.${i}@example.in,${COURSES[i % COURSES.length]},${['A+', 'A', 'B+', 'B'][i % 4]},Batch ${(i % 12) + 1}`)
+    const name =
+      i % 10 === 0 ? 'अनन्या गुप्ता' : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`
+    lines.push(
+      `${name},learner.${i}@example.in,${COURSES[i % COURSES.length]},${['A+', 'A', 'B+', 'B'][i % 4]},Batch ${(i % 12) + 1}`
+    )
   }
   return new TextEncoder().encode(`${lines.join('\r\n')}\r\n`)
 }
 
 await SeedTaxonomy.handle()
-const signed = await SignUp.handle({ fullName: 'Bench Owner', email: `bench-${Date.now()}@example.test`, password: 'correct-horse-battery-staple', organizationName: 'Bench Academy' })
+const signed = await SignUp.handle({
+  fullName: 'Bench Owner',
+  email: `bench-${Date.now()}@example.test`,
+  password: 'correct-horse-battery-staple',
+  organizationName: 'Bench Academy',
+})
 if (signed.kind !== 'created') throw new Error('sign-up failed')
 const org = signed.org
 
-const created = await CreateTemplate.handle({ org, name: 'Course completion', upload: { bytes: await designPdf(), originalName: 'design.pdf' }, page: 1, taxonomy: {}, actorUserId: null })
+const created = await CreateTemplate.handle({
+  org,
+  name: 'Course completion',
+  upload: { bytes: await designPdf(), originalName: 'design.pdf' },
+  page: 1,
+  taxonomy: {},
+  actorUserId: null,
+})
 if (created.kind !== 'created') throw new Error(`template not created: ${created.kind}`)
-const saved = await SaveTemplateFields.handle({ org, templateId: created.template.id, fields: FIELDS as any, actorUserId: null })
+const saved = await SaveTemplateFields.handle({
+  org,
+  templateId: created.template.id,
+  fields: FIELDS as any,
+  actorUserId: null,
+})
 if (saved.kind !== 'saved') throw new Error(`fields not saved: ${JSON.stringify(saved)}`)
 const template = (await OrgTemplates.findWithCurrent(org, created.template.id))!
 const version = template.currentVersion
 const sourceFile = await StoredFile.findOrFail(version.sourceFileId)
 
 async function importList(count: number) {
-  const result = await CreateImport.handle({ org, file: { bytes: recipientsCsv(count), originalName: `recipients-${count}.csv` }, templateIds: [template.id], actorUserId: null })
+  const result = await CreateImport.handle({
+    org,
+    file: { bytes: recipientsCsv(count), originalName: `recipients-${count}.csv` },
+    templateIds: [template.id],
+    actorUserId: null,
+  })
   if (result.kind !== 'created') throw new Error(`import not created: ${JSON.stringify(result)}`)
   const read = await result.run
   if (read.kind !== 'ready') throw new Error(`import ${read.kind}: ${JSON.stringify(read)}`)
@@ -196,12 +320,26 @@ async function importList(count: number) {
 }
 
 async function createJob(importId: string) {
-  const result = await CreateGenerationJob.handle({ org, templateIds: [template.id], importId, issueDate: '2026-03-15', expiry: { mode: 'none' }, start: true, actorUserId: null })
-  if (result.kind !== 'created') throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
+  const result = await CreateGenerationJob.handle({
+    org,
+    templateIds: [template.id],
+    importId,
+    issueDate: '2026-03-15',
+    expiry: { mode: 'none' },
+    start: true,
+    actorUserId: null,
+  })
+  if (result.kind !== 'created')
+    throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
   return result.job
 }
 
-const jobStatus = async (id: string) => (await db.from('certificate_generation_jobs').where('id', id).select('status', 'completed_items', 'failed_items').first()) as { status: string; completed_items: number; failed_items: number }
+const jobStatus = async (id: string) =>
+  (await db
+    .from('certificate_generation_jobs')
+    .where('id', id)
+    .select('status', 'completed_items', 'failed_items')
+    .first()) as { status: string; completed_items: number; failed_items: number }
 
 /** Starts a worker as the web process does, waits until the job's row says it is finished, stops the worker. */
 async function runThroughWorker(jobId: string, pollMs = 20) {
@@ -257,20 +395,31 @@ if (profiler) {
 traceFrom = performance.now()
 const seconds = await runThroughWorker(job.id)
 traceFrom = null
-if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile))
+if (profiler)
+  writeFileSync(
+    process.env.BENCH_PROFILE!,
+    JSON.stringify((await profiler.post('Profiler.stop')).profile)
+  )
 const cpu = process.cpuUsage(cpuBefore)
 const threadsAfterSplit = threadCpuSplit()
-const threadsAfter = new Map([...threadsAfterSplit].map(([tid, cpu]) => [tid, cpu.user + cpu.system]))
+const threadsAfter = new Map(
+  [...threadsAfterSplit].map(([tid, cpu]) => [tid, cpu.user + cpu.system])
+)
 if (TRACE) {
   for (const [tid, after] of threadsAfterSplit) {
     const before = threadsBefore.get(tid) ?? { user: 0, system: 0 }
     const user = after.user - before.user
     const system = after.system - before.system
-    if (user + system >= 0.05) trace.push(`thread ${tid}${tid === String(process.pid) ? ' (main)' : ''}: user ${user.toFixed(2)} s, system ${system.toFixed(2)} s`)
+    if (user + system >= 0.05)
+      trace.push(
+        `thread ${tid}${tid === String(process.pid) ? ' (main)' : ''}: user ${user.toFixed(2)} s, system ${system.toFixed(2)} s`
+      )
   }
 }
-const total = (cpu: { user: number; system: number } | undefined) => (cpu ? cpu.user + cpu.system : 0)
-const mainCpu = total(threadsAfterSplit.get(String(process.pid))) - total(threadsBefore.get(String(process.pid)))
+const total = (cpu: { user: number; system: number } | undefined) =>
+  cpu ? cpu.user + cpu.system : 0
+const mainCpu =
+  total(threadsAfterSplit.get(String(process.pid))) - total(threadsBefore.get(String(process.pid)))
 // The other threads that worked most while the job ran: the rendering threads, then libuv's (file writes) and V8's (GC).
 const otherCpu = [...threadsAfter]
   .filter(([tid]) => tid !== String(process.pid))
@@ -281,13 +430,25 @@ delay.disable()
 clearInterval(sampler)
 const peakRss = Math.max(sampled, highWaterMb()) + children
 
-const certificates = Number((await db.from('certificates').where('generation_job_id', job.id).where('status', 'issued').count('* as total').first())!.total)
+const certificates = Number(
+  (await db
+    .from('certificates')
+    .where('generation_job_id', job.id)
+    .where('status', 'issued')
+    .count('* as total')
+    .first())!.total
+)
 const prefix = `${storageKey({ root: 'certificates', orgId: org.id, parts: [job.id] })}/`
 const stored = await db
   .from('files')
   .where('organization_id', org.id)
   .where('path', 'like', `${prefix}%`)
-  .select(db.raw('count(*) as files'), db.raw('sum(size_bytes) as bytes'), db.raw(`sum(case when base_file_id is null then size_bytes else 0 end) as base_bytes`), db.raw('sum(case when base_file_id is null then 1 else 0 end) as bases'))
+  .select(
+    db.raw('count(*) as files'),
+    db.raw('sum(size_bytes) as bytes'),
+    db.raw(`sum(case when base_file_id is null then size_bytes else 0 end) as base_bytes`),
+    db.raw('sum(case when base_file_id is null then 1 else 0 end) as bases')
+  )
   .first()
 const storedBytes = Number(stored.bytes)
 const baseBytes = Number(stored.base_bytes)
@@ -303,7 +464,9 @@ try {
   const { text, barcodes } = await import('@pdfme/schemas')
   const fontsDir = new URL('../resources/fonts/', import.meta.url)
   const fontFile = (family: string, bold: boolean) => {
-    const file = readdirSync(new URL(`${family}/`, fontsDir)).find((name) => name.endsWith(bold ? '_700Bold.ttf' : '_400Regular.ttf'))!
+    const file = readdirSync(new URL(`${family}/`, fontsDir)).find((name) =>
+      name.endsWith(bold ? '_700Bold.ttf' : '_400Regular.ttf')
+    )!
     return readFileSync(new URL(`${family}/${file}`, fontsDir))
   }
   const font: Record<string, { data: Buffer; fallback?: boolean }> = {}
@@ -315,7 +478,15 @@ try {
   const mm = (pt: number) => (pt * 25.4) / 72
   const schemas = snapshot.fields.map((field) =>
     field.type === 'qrcode'
-      ? { name: field.key, type: 'qrcode', position: { x: mm(field.x), y: mm(field.y) }, width: mm(field.width), height: mm(field.height), backgroundColor: '#ffffff', barColor: field.qrColor }
+      ? {
+          name: field.key,
+          type: 'qrcode',
+          position: { x: mm(field.x), y: mm(field.y) },
+          width: mm(field.width),
+          height: mm(field.height),
+          backgroundColor: '#ffffff',
+          barColor: field.qrColor,
+        }
       : {
           name: field.key,
           type: 'text',
@@ -329,7 +500,11 @@ try {
           fontColor: field.color,
           lineHeight: 1,
           characterSpacing: 0,
-          ...(field.autoFit ? { dynamicFontSize: { min: field.minFontSize, max: field.fontSize, fit: 'horizontal' } } : {}),
+          ...(field.autoFit
+            ? {
+                dynamicFontSize: { min: field.minFontSize, max: field.fontSize, fit: 'horizontal' },
+              }
+            : {}),
         }
   )
   font[fontName('noto-sans', false)].fallback = true
@@ -338,14 +513,26 @@ try {
     .where('generation_job_id', job.id)
     .orderBy('sequence_number', 'asc')
     .limit(sample)
-    .select('id', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data', 'certificate_number', 'issue_date', 'expiry_date')
+    .select(
+      'id',
+      'recipient_name',
+      'recipient_email',
+      'recipient_phone',
+      'recipient_data',
+      'certificate_number',
+      'issue_date',
+      'expiry_date'
+    )
   const inputs = rows.map((certificate) => {
     const row = renderRow({
       id: certificate.id,
       recipientName: certificate.recipient_name,
       recipientEmail: certificate.recipient_email,
       recipientPhone: certificate.recipient_phone,
-      recipientData: typeof certificate.recipient_data === 'string' ? JSON.parse(certificate.recipient_data) : certificate.recipient_data,
+      recipientData:
+        typeof certificate.recipient_data === 'string'
+          ? JSON.parse(certificate.recipient_data)
+          : certificate.recipient_data,
       certificateNumber: certificate.certificate_number,
       issueDate: certificate.issue_date,
       expiryDate: certificate.expiry_date,
@@ -353,18 +540,31 @@ try {
     const input: Record<string, string> = {}
     for (const field of snapshot.fields) {
       const value = String(row[field.key] ?? '')
-      input[field.key] = field.type === 'date' && value ? DateTime.fromISO(value, { zone: 'utc' }).toFormat(field.dateFormat) : value
+      input[field.key] =
+        field.type === 'date' && value
+          ? DateTime.fromISO(value, { zone: 'utc' }).toFormat(field.dateFormat)
+          : value
     }
     return input
   })
   const pdfmeTemplate = { basePdf: new Uint8Array(snapshot.sourcePdf), schemas: [schemas] } as any
   const plugins = { text, qrcode: barcodes.qrcode } as any
   // Its code loaded and compiled first, as ours was.
-  await generate({ template: pdfmeTemplate, inputs: inputs.slice(0, 20), plugins, options: { font } as any })
+  await generate({
+    template: pdfmeTemplate,
+    inputs: inputs.slice(0, 20),
+    plugins,
+    options: { font } as any,
+  })
   const started = performance.now()
   const pdf = await generate({ template: pdfmeTemplate, inputs, plugins, options: { font } as any })
   const took = (performance.now() - started) / 1000
-  pdfme = { certsPerS: inputs.length / took, seconds: took, inputs: inputs.length, bytes: pdf.length }
+  pdfme = {
+    certsPerS: inputs.length / took,
+    seconds: took,
+    inputs: inputs.length,
+    bytes: pdf.length,
+  }
 } catch (error) {
   pdfme = { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
 }

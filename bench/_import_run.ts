@@ -9,7 +9,10 @@ import { Ignitor } from '@adonisjs/core'
 
 const APP_ROOT = new URL('../', import.meta.url)
 const app = new Ignitor(APP_ROOT, {
-  importer: (filePath) => (filePath.startsWith('./') || filePath.startsWith('../') ? import(new URL(filePath, APP_ROOT).href) : import(filePath)),
+  importer: (filePath) =>
+    filePath.startsWith('./') || filePath.startsWith('../')
+      ? import(new URL(filePath, APP_ROOT).href)
+      : import(filePath),
 })
   .tap((a) => a.booting(async () => void (await import('#start/env'))))
   .createApp('console')
@@ -38,14 +41,31 @@ function treeRss() {
 }
 
 await SeedTaxonomy.handle()
-const signed = await SignUp.handle({ fullName: 'Bench Owner', email: `bench-${Date.now()}@example.test`, password: 'correct-horse-battery-staple', organizationName: 'Bench Academy' })
+const signed = await SignUp.handle({
+  fullName: 'Bench Owner',
+  email: `bench-${Date.now()}@example.test`,
+  password: 'correct-horse-battery-staple',
+  organizationName: 'Bench Academy',
+})
 if (signed.kind !== 'created') throw new Error('sign-up failed')
 const org = signed.org
 
-const files = JSON.parse(process.env.BENCH_FILES!) as Array<{ format: string; path: string; rows: number; warm: string }>
+const files = JSON.parse(process.env.BENCH_FILES!) as Array<{
+  format: string
+  path: string
+  rows: number
+  warm: string
+}>
 // A server has its import thread warm: a small file of each format first (code loaded, JIT warm).
 for (const file of files) {
-  const warm = await CreateImport.handle({ org, file: { bytes: new Uint8Array(readFileSync(file.warm)), originalName: file.warm.split('/').pop()! }, actorUserId: null })
+  const warm = await CreateImport.handle({
+    org,
+    file: {
+      bytes: new Uint8Array(readFileSync(file.warm)),
+      originalName: file.warm.split('/').pop()!,
+    },
+    actorUserId: null,
+  })
   if (warm.kind !== 'created') throw new Error(`warm-up refused: ${warm.kind}`)
   const result = await warm.run
   if (result.kind !== 'ready') throw new Error(`warm-up ${result.kind}`)
@@ -56,13 +76,20 @@ for (const file of files) {
   let peak = treeRss()
   const sampler = setInterval(() => (peak = Math.max(peak, treeRss())), 25)
   const started = performance.now()
-  const created = await CreateImport.handle({ org, file: { bytes, originalName: file.path.split('/').pop()! }, actorUserId: null })
+  const created = await CreateImport.handle({
+    org,
+    file: { bytes, originalName: file.path.split('/').pop()! },
+    actorUserId: null,
+  })
   if (created.kind !== 'created') throw new Error(`import refused: ${created.kind}`)
   const result = await created.run
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
   if (result.kind !== 'ready') throw new Error(`import ${result.kind}: ${JSON.stringify(result)}`)
-  const stored = await db.from('file_import_rows').where('import_job_id', result.job.id).count('* as total')
+  const stored = await db
+    .from('file_import_rows')
+    .where('import_job_id', result.job.id)
+    .count('* as total')
   console.log(
     JSON.stringify({
       bench: 'import',

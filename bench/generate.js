@@ -52,7 +52,8 @@ if (BUILD) {
   const build = spawnSync(process.execPath, ['ace', 'build'], { cwd: root, encoding: 'utf8' })
   if (build.status !== 0) throw new Error(`node ace build failed: ${build.stdout}${build.stderr}`)
   appRoot = join(root, 'build')
-  if (!existsSync(join(appRoot, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(appRoot, 'node_modules'), 'dir')
+  if (!existsSync(join(appRoot, 'node_modules')))
+    symlinkSync(join(root, 'node_modules'), join(appRoot, 'node_modules'), 'dir')
 }
 const work = join(root, 'tmp', `bench-generate-${process.pid}`)
 mkdirSync(work, { recursive: true })
@@ -74,9 +75,15 @@ function run(engine, extraEnv) {
     ...(LANES ? { BENCH_LANES: String(LANES) } : {}),
     ...extraEnv,
   }
-  const migrate = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], { cwd: appRoot, env, encoding: 'utf8' })
+  const migrate = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], {
+    cwd: appRoot,
+    env,
+    encoding: 'utf8',
+  })
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stdout}${migrate.stderr}`)
-  const runner = BUILD ? ['bench/_generate_run.js'] : ['--import=ts-node-maintained/register/esm', 'bench/_generate_run.ts']
+  const runner = BUILD
+    ? ['bench/_generate_run.js']
+    : ['--import=ts-node-maintained/register/esm', 'bench/_generate_run.ts']
   // One process per list: each figure is a warm server issuing that job, not that job after the other.
   for (const recipients of SIZES) {
     // Other work on the machine shows in every figure here: the load average before the run is printed with them.
@@ -88,20 +95,30 @@ function run(engine, extraEnv) {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     })
-    if (result.status !== 0) throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
+    if (result.status !== 0)
+      throw new Error(`${engine} ${recipients} run failed: ${result.stdout}${result.stderr}`)
     if (process.env.BENCH_TRACE) process.stderr.write(result.stderr)
     for (const line of result.stdout.trim().split('\n')) {
       // With BENCH_TRACE the app's debug log (a line per chunk) comes on stdout too: to stderr.
       if (!line.startsWith('{"bench"')) {
         if (process.env.BENCH_TRACE) process.stderr.write(`${line}\n`)
-      } else console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', load_1m_before: load, machine: machine() }))
+      } else
+        console.log(
+          JSON.stringify({
+            ...JSON.parse(line),
+            mode: BUILD ? 'build' : 'source',
+            load_1m_before: load,
+            machine: machine(),
+          })
+        )
     }
   }
 }
 
 const ENGINES = String(option('engines', 'sqlite,postgres')).split(',')
 try {
-  if (ENGINES.includes('sqlite')) run('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: join(work, 'bench.sqlite3') })
+  if (ENGINES.includes('sqlite'))
+    run('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: join(work, 'bench.sqlite3') })
   if (ENGINES.includes('postgres')) await runPostgres()
 } finally {
   if (existsSync(work)) rmSync(work, { recursive: true, force: true })
@@ -110,8 +127,18 @@ try {
 async function runPostgres() {
   const pgHost = process.env.PG_HOST ?? (process.env.DATABASE_URL ? null : '127.0.0.1')
   const admin = process.env.DATABASE_URL
-    ? { connectionString: Object.assign(new URL(process.env.DATABASE_URL), { pathname: '/postgres' }).toString() }
-    : { host: pgHost, port: Number(process.env.PG_PORT ?? 5432), user: process.env.PG_USER ?? 'postgres', password: process.env.PG_PASSWORD ?? '', database: 'postgres' }
+    ? {
+        connectionString: Object.assign(new URL(process.env.DATABASE_URL), {
+          pathname: '/postgres',
+        }).toString(),
+      }
+    : {
+        host: pgHost,
+        port: Number(process.env.PG_PORT ?? 5432),
+        user: process.env.PG_USER ?? 'postgres',
+        password: process.env.PG_PASSWORD ?? '',
+        database: 'postgres',
+      }
   const name = `authentix_bench_${randomBytes(4).toString('hex')}`
   const client = new pg.Client({ ...admin, connectionTimeoutMillis: 3000 })
   let created = false
@@ -125,8 +152,18 @@ async function runPostgres() {
   if (created) {
     try {
       const env = process.env.DATABASE_URL
-        ? { DATABASE_URL: Object.assign(new URL(process.env.DATABASE_URL), { pathname: `/${name}` }).toString() }
-        : { PG_HOST: admin.host, PG_PORT: String(admin.port), PG_USER: admin.user, PG_PASSWORD: admin.password, PG_DB_NAME: name }
+        ? {
+            DATABASE_URL: Object.assign(new URL(process.env.DATABASE_URL), {
+              pathname: `/${name}`,
+            }).toString(),
+          }
+        : {
+            PG_HOST: admin.host,
+            PG_PORT: String(admin.port),
+            PG_USER: admin.user,
+            PG_PASSWORD: admin.password,
+            PG_DB_NAME: name,
+          }
       run('postgres', { DB_CONNECTION: 'pg', ...env })
     } finally {
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})

@@ -43,7 +43,8 @@ const env = {
 
 function ace(...args) {
   const result = spawnSync(process.execPath, ['ace', ...args], { cwd: root, env, encoding: 'utf8' })
-  if (result.status !== 0) throw new Error(`node ace ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`)
+  if (result.status !== 0)
+    throw new Error(`node ace ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`)
 }
 
 function cleanup() {
@@ -105,14 +106,27 @@ async function measure(path, headers = {}) {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const seconds = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
-  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) / 100
-  return { requests: latencies.length, failures, rps: Math.round(latencies.length / seconds), p50_ms: at(0.5), p95_ms: at(0.95), p99_ms: at(0.99) }
+  const at = (q) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) /
+    100
+  return {
+    requests: latencies.length,
+    failures,
+    rps: Math.round(latencies.length / seconds),
+    p50_ms: at(0.5),
+    p95_ms: at(0.95),
+    p99_ms: at(0.99),
+  }
 }
 
 cleanup()
 ace('migration:run', '--force')
 ace('db:seed')
-const server = spawn(process.execPath, ['--import=ts-node-maintained/register/esm', 'bin/server.ts'], { cwd: root, env, stdio: 'ignore' })
+const server = spawn(
+  process.execPath,
+  ['--import=ts-node-maintained/register/esm', 'bin/server.ts'],
+  { cwd: root, env, stdio: 'ignore' }
+)
 try {
   await waitForServer()
   const cookie = await signIn()
@@ -122,7 +136,15 @@ try {
     login_page: await measure('/login'),
     dashboard_signed_in: await measure('/dashboard', { cookie }),
   }
-  console.log(JSON.stringify({ bench: 'http', requests: REQUESTS, concurrency: CONCURRENCY, results, machine: machine() }))
+  console.log(
+    JSON.stringify({
+      bench: 'http',
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      results,
+      machine: machine(),
+    })
+  )
 } finally {
   server.kill('SIGTERM')
   await new Promise((r) => server.once('exit', r))

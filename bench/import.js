@@ -36,14 +36,30 @@ if (BUILD) {
   const build = spawnSync(process.execPath, ['ace', 'build'], { cwd: root, encoding: 'utf8' })
   if (build.status !== 0) throw new Error(`node ace build failed: ${build.stdout}${build.stderr}`)
   appRoot = join(root, 'build')
-  if (!existsSync(join(appRoot, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(appRoot, 'node_modules'), 'dir')
+  if (!existsSync(join(appRoot, 'node_modules')))
+    symlinkSync(join(root, 'node_modules'), join(appRoot, 'node_modules'), 'dir')
 }
 const work = join(root, 'tmp', `bench-import-${process.pid}`)
 mkdirSync(work, { recursive: true })
 
-const FIRST = ['Aarav', 'Vivaan', 'Aditya', 'Diya', 'Ananya', 'Ishaan', 'Saanvi', 'Kabir', 'Meera', 'Rohan']
+const FIRST = [
+  'Aarav',
+  'Vivaan',
+  'Aditya',
+  'Diya',
+  'Ananya',
+  'Ishaan',
+  'Saanvi',
+  'Kabir',
+  'Meera',
+  'Rohan',
+]
 const LAST = ['Sharma', 'Iyer', 'Reddy', 'Nair', 'Gupta', 'Banerjee', 'Patel', 'Menon']
-const COURSES = ['Full Stack Web Development', 'Data Science with Python', 'UI/UX Design Fundamentals']
+const COURSES = [
+  'Full Stack Web Development',
+  'Data Science with Python',
+  'UI/UX Design Fundamentals',
+]
 const row = (i) => [
   i % 50 === 0 ? 'अनन्या गुप्ता' : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]} ${i}`,
   `learner.${i}@example.in`,
@@ -56,11 +72,19 @@ const HEADER = ['Full Name', 'Email Address', 'Mobile No.', 'Course', 'Date of C
 
 const csvPath = join(work, 'recipients-100k.csv')
 const csvLines = [HEADER.join(',')]
-for (let i = 0; i < ROWS; i++) csvLines.push(row(i).map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(','))
+for (let i = 0; i < ROWS; i++)
+  csvLines.push(
+    row(i)
+      .map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v))
+      .join(',')
+  )
 writeFileSync(csvPath, `${csvLines.join('\r\n')}\r\n`)
 
 const xlsxPath = join(work, 'recipients-100k.xlsx')
-const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: xlsxPath, useSharedStrings: true })
+const writer = new ExcelJS.stream.xlsx.WorkbookWriter({
+  filename: xlsxPath,
+  useSharedStrings: true,
+})
 const sheet = writer.addWorksheet('Recipients')
 sheet.addRow(HEADER).commit()
 for (let i = 0; i < ROWS; i++) {
@@ -78,7 +102,10 @@ await writer.commit()
 const warmCsvPath = join(work, 'warm.csv')
 writeFileSync(warmCsvPath, csvLines.slice(0, 501).join('\r\n'))
 const warmXlsxPath = join(work, 'warm.xlsx')
-const warmWriter = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: warmXlsxPath, useSharedStrings: true })
+const warmWriter = new ExcelJS.stream.xlsx.WorkbookWriter({
+  filename: warmXlsxPath,
+  useSharedStrings: true,
+})
 const warmSheet = warmWriter.addWorksheet('Recipients')
 warmSheet.addRow(HEADER).commit()
 for (let i = 0; i < 500; i++) warmSheet.addRow(row(i)).commit()
@@ -103,15 +130,33 @@ function run(engine, extraEnv) {
     DEMO_OWNER_PASSWORD: '',
     ...extraEnv,
   }
-  const migrate = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], { cwd: appRoot, env, encoding: 'utf8' })
+  const migrate = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], {
+    cwd: appRoot,
+    env,
+    encoding: 'utf8',
+  })
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stdout}${migrate.stderr}`)
-  const runner = BUILD ? ['bench/_import_run.js'] : ['--import=ts-node-maintained/register/esm', 'bench/_import_run.ts']
+  const runner = BUILD
+    ? ['bench/_import_run.js']
+    : ['--import=ts-node-maintained/register/esm', 'bench/_import_run.ts']
   // One process per file: each figure is a warm server importing that file, not that file after the other.
   for (const file of files) {
-    const result = spawnSync(process.execPath, runner, { cwd: appRoot, env: { ...env, BENCH_FILES: JSON.stringify([file]) }, encoding: 'utf8' })
-    if (result.status !== 0) throw new Error(`${engine} ${file.format} run failed: ${result.stdout}${result.stderr}`)
+    const result = spawnSync(process.execPath, runner, {
+      cwd: appRoot,
+      env: { ...env, BENCH_FILES: JSON.stringify([file]) },
+      encoding: 'utf8',
+    })
+    if (result.status !== 0)
+      throw new Error(`${engine} ${file.format} run failed: ${result.stdout}${result.stderr}`)
     for (const line of result.stdout.trim().split('\n')) {
-      if (line.startsWith('{')) console.log(JSON.stringify({ ...JSON.parse(line), mode: BUILD ? 'build' : 'source', machine: machine() }))
+      if (line.startsWith('{'))
+        console.log(
+          JSON.stringify({
+            ...JSON.parse(line),
+            mode: BUILD ? 'build' : 'source',
+            machine: machine(),
+          })
+        )
     }
   }
 }
@@ -120,8 +165,18 @@ try {
   run('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: join(work, 'bench.sqlite3') })
   const pgHost = process.env.PG_HOST ?? (process.env.DATABASE_URL ? null : '127.0.0.1')
   const admin = process.env.DATABASE_URL
-    ? { connectionString: Object.assign(new URL(process.env.DATABASE_URL), { pathname: '/postgres' }).toString() }
-    : { host: pgHost, port: Number(process.env.PG_PORT ?? 5432), user: process.env.PG_USER ?? 'postgres', password: process.env.PG_PASSWORD ?? '', database: 'postgres' }
+    ? {
+        connectionString: Object.assign(new URL(process.env.DATABASE_URL), {
+          pathname: '/postgres',
+        }).toString(),
+      }
+    : {
+        host: pgHost,
+        port: Number(process.env.PG_PORT ?? 5432),
+        user: process.env.PG_USER ?? 'postgres',
+        password: process.env.PG_PASSWORD ?? '',
+        database: 'postgres',
+      }
   const name = `authentix_bench_${randomBytes(4).toString('hex')}`
   const client = new pg.Client({ ...admin, connectionTimeoutMillis: 3000 })
   let created = false
@@ -135,8 +190,18 @@ try {
   if (created) {
     try {
       const env = process.env.DATABASE_URL
-        ? { DATABASE_URL: Object.assign(new URL(process.env.DATABASE_URL), { pathname: `/${name}` }).toString() }
-        : { PG_HOST: admin.host, PG_PORT: String(admin.port), PG_USER: admin.user, PG_PASSWORD: admin.password, PG_DB_NAME: name }
+        ? {
+            DATABASE_URL: Object.assign(new URL(process.env.DATABASE_URL), {
+              pathname: `/${name}`,
+            }).toString(),
+          }
+        : {
+            PG_HOST: admin.host,
+            PG_PORT: String(admin.port),
+            PG_USER: admin.user,
+            PG_PASSWORD: admin.password,
+            PG_DB_NAME: name,
+          }
       run('postgres', { DB_CONNECTION: 'pg', ...env })
     } finally {
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})

@@ -42,10 +42,13 @@ await Promise.all(
   Array.from({ length: threads }, (_, index) => {
     const share = rows.filter((_, i) => i % threads === index)
     return new Promise((resolve, reject) => {
-      const worker = new Worker(`import(${JSON.stringify(hook)}).then(() => import(${JSON.stringify(task)})).then((m) => m.renderInThread())`, {
-        eval: true,
-        workerData: { snapshot, rows: share },
-      })
+      const worker = new Worker(
+        `import(${JSON.stringify(hook)}).then(() => import(${JSON.stringify(task)})).then((m) => m.renderInThread())`,
+        {
+          eval: true,
+          workerData: { snapshot, rows: share },
+        }
+      )
       worker.on('message', resolve)
       worker.on('error', reject)
     })

@@ -39,7 +39,9 @@ function parseEnv(text) {
 /** Sets KEY=value in .env text, replacing the line (commented or not) or appending it. */
 function setEnvValue(text, key, value) {
   const line = new RegExp(`^\\s*${key}\\s*=.*$`, 'm')
-  return line.test(text) ? text.replace(line, `${key}=${value}`) : `${text.replace(/\n*$/, '\n')}${key}=${value}\n`
+  return line.test(text)
+    ? text.replace(line, `${key}=${value}`)
+    : `${text.replace(/\n*$/, '\n')}${key}=${value}\n`
 }
 
 /** 16 characters in four groups, without look-alikes (0/o, 1/l/i): about 79 bits, easy to type. */
@@ -65,14 +67,18 @@ function ensureEnvFile() {
     return
   }
   const example = join(root, '.env.example')
-  let text = existsSync(example) ? readFileSync(example, 'utf8') : 'NODE_ENV=development\nPORT=3333\nHOST=localhost\n'
+  let text = existsSync(example)
+    ? readFileSync(example, 'utf8')
+    : 'NODE_ENV=development\nPORT=3333\nHOST=localhost\n'
   text = setEnvValue(text, 'APP_KEY', randomBytes(32).toString('base64url'))
   text = setEnvValue(text, 'DEMO_OWNER_PASSWORD', demoPassword())
   writeFileSync(envFile, text, { mode: 0o600 })
   say('Created .env from .env.example with a fresh APP_KEY and demo password.')
   const sqlite = parseEnv(text).SQLITE_PATH
   if (sqlite && existsSync(isAbsolute(sqlite) ? sqlite : join(root, sqlite))) {
-    say(`Note: ${sqlite} already exists; the demo org is only created in a database without organizations.`)
+    say(
+      `Note: ${sqlite} already exists; the demo org is only created in a database without organizations.`
+    )
   }
 }
 
@@ -140,7 +146,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const deadline = Date.now() + HEALTH_TIMEOUT_MS
 while (!exited && !(await healthy(`${url}/healthz`))) {
   if (Date.now() > deadline) {
-    say(`\nThe server did not answer ${url}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s; stopping it.`)
+    say(
+      `\nThe server did not answer ${url}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s; stopping it.`
+    )
     timedOut = true
     child.kill('SIGTERM')
     break

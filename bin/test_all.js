@@ -34,14 +34,24 @@ const extraArgs = process.argv.slice(2).flatMap((arg) => {
 })
 
 function run(command, args, env = {}) {
-  const child = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } })
+  const child = spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  })
   return child.status ?? 1
 }
 
 function runSuite(engine, env) {
-  const summaryFile = join(tmp, `test-summary-${engine}${process.env.TEST_RUN_ID ? `-${process.env.TEST_RUN_ID}` : ""}.json`)
+  const summaryFile = join(
+    tmp,
+    `test-summary-${engine}${process.env.TEST_RUN_ID ? `-${process.env.TEST_RUN_ID}` : ''}.json`
+  )
   rmSync(summaryFile, { force: true })
-  const status = run(process.execPath, ['ace', 'test', ...extraArgs], { ...env, TEST_SUMMARY_FILE: summaryFile })
+  const status = run(process.execPath, ['ace', 'test', ...extraArgs], {
+    ...env,
+    TEST_SUMMARY_FILE: summaryFile,
+  })
   let summary = { passed: 0, failed: 0 }
   if (existsSync(summaryFile)) summary = JSON.parse(readFileSync(summaryFile, 'utf8'))
   // A crash before the reporter ran still counts as a failure, and so does a
@@ -55,7 +65,12 @@ function runSuite(engine, env) {
 function pgAdminConfig() {
   if (process.env.DATABASE_URL) {
     const url = new URL(process.env.DATABASE_URL)
-    return { url, admin: { connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString() } }
+    return {
+      url,
+      admin: {
+        connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString(),
+      },
+    }
   }
   if (process.env.PG_HOST) {
     return {
@@ -83,8 +98,22 @@ async function withPg(config, fn) {
 }
 
 // 1. Module boundaries (ARCHITECTURE.md), checked before any test runs.
-const depStatus = run(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'app', 'commands', 'start', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'])
-results.push({ engine: 'dependencies', passed: depStatus === 0 ? 1 : 0, failed: depStatus === 0 ? 0 : 1, status: depStatus })
+const depStatus = run(process.execPath, [
+  join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+  'app',
+  'commands',
+  'start',
+  '--config',
+  '.dependency-cruiser.cjs',
+  '--output-type',
+  'err',
+])
+results.push({
+  engine: 'dependencies',
+  passed: depStatus === 0 ? 1 : 0,
+  failed: depStatus === 0 ? 0 : 1,
+  status: depStatus,
+})
 
 // 2. SQLite, on a fresh file.
 // TEST_RUN_ID lets several runs share a checkout (own SQLite file and storage).
@@ -109,12 +138,15 @@ if (pgConfig) {
   if (created) {
     rmSync(storage, { recursive: true, force: true })
     const env = { DB_CONNECTION: 'pg', STORAGE_PATH: storage }
-    if (pgConfig.url) env.DATABASE_URL = Object.assign(new URL(pgConfig.url), { pathname: `/${dbName}` }).toString()
+    if (pgConfig.url)
+      env.DATABASE_URL = Object.assign(new URL(pgConfig.url), { pathname: `/${dbName}` }).toString()
     else env.PG_DB_NAME = dbName
     try {
       runSuite('postgres', env)
     } finally {
-      await withPg(pgConfig.admin, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {})
+      await withPg(pgConfig.admin, (c) =>
+        c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+      ).catch(() => {})
     }
   }
 } else {
@@ -123,6 +155,11 @@ if (pgConfig) {
 
 console.log('')
 for (const r of results) console.log(`${r.engine}: ${r.passed} passed, ${r.failed} failed`)
-const total = results.filter((r) => r.engine !== "dependencies").reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed }), { passed: 0, failed: 0 })
+const total = results
+  .filter((r) => r.engine !== 'dependencies')
+  .reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed }), {
+    passed: 0,
+    failed: 0,
+  })
 console.log(`total: ${total.passed} passed, ${total.failed} failed`)
 process.exitCode = results.some((r) => r.failed > 0 || r.status !== 0) ? 1 : 0

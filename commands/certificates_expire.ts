@@ -13,7 +13,8 @@ export default class CertificatesExpire extends BaseCommand {
   static options: CommandOptions = { startApp: true }
 
   async run() {
-    const { default: ExpireCertificates } = await import('#certificates/actions/expire_certificates')
+    const { default: ExpireCertificates } =
+      await import('#certificates/actions/expire_certificates')
     const count = await ExpireCertificates.handle()
     this.logger.info(`${count} certificate${count === 1 ? '' : 's'} expired`)
   }

@@ -31,7 +31,9 @@ export default class OrgApiKey extends BaseCommand {
     }
     const name = (this.name ?? '').trim().slice(0, 80) || 'Command line key'
     const { key, secret } = await CreateApiKey.handle({ org, name, createdBy: null, via: 'cli' })
-    this.logger.success(`Created API key "${key.name}" (${key.prefix}…) for ${org.name}. It will not be shown again:`)
+    this.logger.success(
+      `Created API key "${key.name}" (${key.prefix}…) for ${org.name}. It will not be shown again:`
+    )
     this.logger.log(secret)
   }
 }

@@ -9,7 +9,8 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
  */
 export default class OrgCreate extends BaseCommand {
   static commandName = 'org:create'
-  static description = 'Create an organization and its owner (or add it to an existing owner account)'
+  static description =
+    'Create an organization and its owner (or add it to an existing owner account)'
   static help = [
     'A new --owner-email creates the account with --owner-password, exactly like the sign-up form.',
     'An existing account becomes the owner only if --owner-password is its current password.',
@@ -20,13 +21,19 @@ export default class OrgCreate extends BaseCommand {
   @args.string({ description: 'Organization name' })
   declare name: string
 
-  @flags.string({ description: 'URL name: lowercase letters, digits and hyphens, 3-48 characters (default: from the name)' })
+  @flags.string({
+    description:
+      'URL name: lowercase letters, digits and hyphens, 3-48 characters (default: from the name)',
+  })
   declare slug?: string
 
   @flags.string({ description: 'Owner email', required: true })
   declare ownerEmail: string
 
-  @flags.string({ description: 'Owner password (checked against an existing account, or set for a new one)', required: true })
+  @flags.string({
+    description: 'Owner password (checked against an existing account, or set for a new one)',
+    required: true,
+  })
   declare ownerPassword: string
 
   @flags.string({ description: 'Owner full name for a new account (default: the email name)' })
@@ -91,7 +98,9 @@ export default class OrgCreate extends BaseCommand {
         this.logger.log(result.org.id)
         return
       case 'wrong_password':
-        return this.fail([`An account with ${input.email} exists and the password does not match it.`])
+        return this.fail([
+          `An account with ${input.email} exists and the password does not match it.`,
+        ])
       case 'owner_disabled':
         return this.fail([`The account ${input.email} is disabled.`])
       default: {

@@ -12,7 +12,8 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
  */
 export default class QueueWork extends BaseCommand {
   static commandName = 'queue:work'
-  static description = 'Run a certificate generation worker until stopped (or, with --once, until no work is left)'
+  static description =
+    'Run a certificate generation worker until stopped (or, with --once, until no work is left)'
   static options: CommandOptions = { startApp: true, staysAlive: true }
 
   @flags.number({ description: 'Chunks processed at once (default: one per rendering thread)' })

@@ -13,7 +13,8 @@ export const appKey = new Secret(env.get('APP_KEY'))
  * Base of absolute links (mails). Tests always use the in-process test server,
  * whatever APP_URL a local `.env` holds, so mailed links can be followed.
  */
-export const appUrl = (!app.inTest && env.get('APP_URL')) || `http://${env.get('HOST')}:${env.get('PORT')}`
+export const appUrl =
+  (!app.inTest && env.get('APP_URL')) || `http://${env.get('HOST')}:${env.get('PORT')}`
 
 const trustedProxies = new Set([
   '127.0.0.1',

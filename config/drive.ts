@@ -29,7 +29,10 @@ const s3 = () =>
     region: env.get('S3_REGION', 'ap-south-1'),
     endpoint: env.get('S3_ENDPOINT') || undefined,
     forcePathStyle: env.get('S3_FORCE_PATH_STYLE', Boolean(env.get('S3_ENDPOINT'))),
-    credentials: { accessKeyId: required('S3_ACCESS_KEY_ID'), secretAccessKey: required('S3_SECRET_ACCESS_KEY') },
+    credentials: {
+      accessKeyId: required('S3_ACCESS_KEY_ID'),
+      secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
+    },
     visibility: 'private',
     // Many S3-compatible stores have no ACLs; objects are private by bucket policy.
     supportsACL: false,

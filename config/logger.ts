@@ -10,7 +10,14 @@ const loggerConfig = defineConfig({
       name: 'authentix',
       level: env.get('LOG_LEVEL', app.inTest ? 'silent' : 'info'),
       redact: {
-        paths: ['password', '*.password', 'token', '*.token', 'req.headers.authorization', 'req.headers.cookie'],
+        paths: [
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+          'req.headers.authorization',
+          'req.headers.cookie',
+        ],
         censor: '[redacted]',
       },
       transport: {

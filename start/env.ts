@@ -11,7 +11,15 @@ export default await Env.create(new URL('../', import.meta.url), {
   HOST: Env.schema.string({ format: 'host' }),
   APP_URL: Env.schema.string.optional(),
   TRUSTED_PROXIES: Env.schema.string.optional(),
-  LOG_LEVEL: Env.schema.enum.optional(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  LOG_LEVEL: Env.schema.enum.optional([
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ] as const),
 
   SESSION_DRIVER: Env.schema.enum.optional(['database'] as const),
   LIMITER_STORE: Env.schema.enum.optional(['database'] as const),

@@ -16,5 +16,8 @@ export const mailThrottle = limiter.define('mail', (ctx) => {
 
 /** Invitations and resends: generous per signed-in user, still a cap on mail abuse. */
 export const invitationThrottle = limiter.define('invitations', (ctx) => {
-  return limiter.allowRequests(60).every('1 hour').usingKey(`invite_${ctx.auth.user?.id ?? ctx.request.ip()}`)
+  return limiter
+    .allowRequests(60)
+    .every('1 hour')
+    .usingKey(`invite_${ctx.auth.user?.id ?? ctx.request.ip()}`)
 })

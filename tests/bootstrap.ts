@@ -25,10 +25,7 @@ export const plugins: Config['plugins'] = [
 
 export const reporters: Config['reporters'] = {
   activated: ['spec', 'counting'],
-  list: [
-    (await import('@japa/runner/reporters')).spec(),
-    countingReporter(),
-  ],
+  list: [(await import('@japa/runner/reporters')).spec(), countingReporter()],
 }
 
 /**

@@ -8,13 +8,15 @@ const OrgController = () => import('#api/controllers/org_controller')
 const TemplatesController = () => import('#api/controllers/templates_controller')
 const TemplateFieldsController = () => import('#api/controllers/template_fields_controller')
 const TemplateArchivesController = () => import('#api/controllers/template_archives_controller')
-const TemplateActivationsController = () => import('#api/controllers/template_activations_controller')
+const TemplateActivationsController = () =>
+  import('#api/controllers/template_activations_controller')
 const TemplateFilesController = () => import('#api/controllers/template_files_controller')
 const ImportsController = () => import('#api/controllers/imports_controller')
 const ImportRowsController = () => import('#api/controllers/import_rows_controller')
 const ImportMappingsController = () => import('#api/controllers/import_mappings_controller')
 const GenerationJobsController = () => import('#api/controllers/generation_jobs_controller')
-const GenerationJobActionsController = () => import('#api/controllers/generation_job_actions_controller')
+const GenerationJobActionsController = () =>
+  import('#api/controllers/generation_job_actions_controller')
 const CertificatesController = () => import('#api/controllers/certificates_controller')
 
 router
@@ -24,32 +26,60 @@ router
     router.get('/templates', [TemplatesController, 'index']).as('templates.index')
     router.post('/templates', [TemplatesController, 'store']).as('templates.store')
     router.get('/templates/:id', [TemplatesController, 'show']).as('templates.show')
-    router.put('/templates/:id/fields', [TemplateFieldsController, 'update']).as('template_fields.update')
-    router.post('/templates/:id/archive', [TemplateArchivesController, 'store']).as('template_archives.store')
-    router.delete('/templates/:id/archive', [TemplateArchivesController, 'destroy']).as('template_archives.destroy')
-    router.post('/templates/:id/activation', [TemplateActivationsController, 'store']).as('template_activations.store')
-    router.delete('/templates/:id/activation', [TemplateActivationsController, 'destroy']).as('template_activations.destroy')
-    router.get('/templates/:id/files/:file', [TemplateFilesController, 'show']).as('template_files.show')
+    router
+      .put('/templates/:id/fields', [TemplateFieldsController, 'update'])
+      .as('template_fields.update')
+    router
+      .post('/templates/:id/archive', [TemplateArchivesController, 'store'])
+      .as('template_archives.store')
+    router
+      .delete('/templates/:id/archive', [TemplateArchivesController, 'destroy'])
+      .as('template_archives.destroy')
+    router
+      .post('/templates/:id/activation', [TemplateActivationsController, 'store'])
+      .as('template_activations.store')
+    router
+      .delete('/templates/:id/activation', [TemplateActivationsController, 'destroy'])
+      .as('template_activations.destroy')
+    router
+      .get('/templates/:id/files/:file', [TemplateFilesController, 'show'])
+      .as('template_files.show')
 
     router.get('/imports', [ImportsController, 'index']).as('imports.index')
     router.post('/imports', [ImportsController, 'store']).as('imports.store')
     router.get('/imports/:id', [ImportsController, 'show']).as('imports.show')
     router.get('/imports/:id/rows', [ImportRowsController, 'index']).as('import_rows.index')
-    router.put('/imports/:id/mapping', [ImportMappingsController, 'update']).as('import_mappings.update')
+    router
+      .put('/imports/:id/mapping', [ImportMappingsController, 'update'])
+      .as('import_mappings.update')
 
     router.get('/generation-jobs', [GenerationJobsController, 'index']).as('generation_jobs.index')
     router.post('/generation-jobs', [GenerationJobsController, 'store']).as('generation_jobs.store')
-    router.get('/generation-jobs/:id', [GenerationJobsController, 'show']).as('generation_jobs.show')
-    router.post('/generation-jobs/:id/cancellation', [GenerationJobActionsController, 'cancel']).as('generation_job_cancellations.store')
-    router.post('/generation-jobs/:id/start', [GenerationJobActionsController, 'start']).as('generation_job_starts.store')
-    router.post('/generation-jobs/:id/retry', [GenerationJobActionsController, 'retry']).as('generation_job_retries.store')
-    router.get('/generation-jobs/:id/export', [GenerationJobActionsController, 'export']).as('generation_job_exports.show')
+    router
+      .get('/generation-jobs/:id', [GenerationJobsController, 'show'])
+      .as('generation_jobs.show')
+    router
+      .post('/generation-jobs/:id/cancellation', [GenerationJobActionsController, 'cancel'])
+      .as('generation_job_cancellations.store')
+    router
+      .post('/generation-jobs/:id/start', [GenerationJobActionsController, 'start'])
+      .as('generation_job_starts.store')
+    router
+      .post('/generation-jobs/:id/retry', [GenerationJobActionsController, 'retry'])
+      .as('generation_job_retries.store')
+    router
+      .get('/generation-jobs/:id/export', [GenerationJobActionsController, 'export'])
+      .as('generation_job_exports.show')
 
     router.get('/certificates', [CertificatesController, 'index']).as('certificates.index')
     router.get('/certificates/:id', [CertificatesController, 'show']).as('certificates.show')
     router.get('/certificates/:id/pdf', [CertificatesController, 'pdf']).as('certificate_pdfs.show')
-    router.post('/certificates/:id/revocation', [CertificatesController, 'revoke']).as('certificate_revocations.store')
-    router.post('/certificates/:id/reissue', [CertificatesController, 'reissue']).as('certificate_reissues.store')
+    router
+      .post('/certificates/:id/revocation', [CertificatesController, 'revoke'])
+      .as('certificate_revocations.store')
+    router
+      .post('/certificates/:id/reissue', [CertificatesController, 'reissue'])
+      .as('certificate_reissues.store')
   })
   .prefix('/api/v1')
   .as('api')

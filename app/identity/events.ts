@@ -19,7 +19,9 @@ async function tagSession(ctx: HttpContext, userId: string) {
   }
 }
 
-emitter.on('session_auth:login_succeeded', ({ ctx, user }) => tagSession(ctx, (user as { id: string }).id))
+emitter.on('session_auth:login_succeeded', ({ ctx, user }) =>
+  tagSession(ctx, (user as { id: string }).id)
+)
 
 emitter.on('session_auth:authentication_succeeded', ({ ctx, user, rememberMeToken }) => {
   if (rememberMeToken) return tagSession(ctx, (user as { id: string }).id)

@@ -3,7 +3,8 @@ import { middleware } from '#start/kernel'
 import { mailThrottle } from '#start/limiter'
 
 const SessionController = () => import('#identity/controllers/session_controller')
-const PasswordResetRequestsController = () => import('#identity/controllers/password_reset_requests_controller')
+const PasswordResetRequestsController = () =>
+  import('#identity/controllers/password_reset_requests_controller')
 const PasswordResetsController = () => import('#identity/controllers/password_resets_controller')
 const AccountController = () => import('#identity/controllers/account_controller')
 
@@ -11,13 +12,19 @@ router
   .group(() => {
     router.get('/login', [SessionController, 'create']).as('session.create')
     router.post('/login', [SessionController, 'store']).as('session.store')
-    router.get('/forgot-password', [PasswordResetRequestsController, 'create']).as('password_reset_requests.create')
+    router
+      .get('/forgot-password', [PasswordResetRequestsController, 'create'])
+      .as('password_reset_requests.create')
     router
       .post('/forgot-password', [PasswordResetRequestsController, 'store'])
       .as('password_reset_requests.store')
       .use(mailThrottle)
-    router.get('/reset-password/:token', [PasswordResetsController, 'edit']).as('password_resets.edit')
-    router.put('/reset-password/:token', [PasswordResetsController, 'update']).as('password_resets.update')
+    router
+      .get('/reset-password/:token', [PasswordResetsController, 'edit'])
+      .as('password_resets.edit')
+    router
+      .put('/reset-password/:token', [PasswordResetsController, 'update'])
+      .as('password_resets.update')
   })
   .as('identity')
   .use(middleware.guest())
@@ -26,8 +33,12 @@ router
   .group(() => {
     router.post('/logout', [SessionController, 'destroy']).as('session.destroy')
     router.get('/account', [AccountController, 'show']).as('account.show')
-    router.put('/account/profile', [AccountController, 'updateProfile']).as('account.profile.update')
-    router.put('/account/password', [AccountController, 'updatePassword']).as('account.password.update')
+    router
+      .put('/account/profile', [AccountController, 'updateProfile'])
+      .as('account.profile.update')
+    router
+      .put('/account/password', [AccountController, 'updatePassword'])
+      .as('account.password.update')
     router.put('/account/email', [AccountController, 'updateEmail']).as('account.email.update')
   })
   .as('identity')

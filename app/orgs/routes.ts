@@ -8,17 +8,22 @@ const DashboardController = () => import('#orgs/controllers/dashboard_controller
 const CurrentOrgController = () => import('#orgs/controllers/current_org_controller')
 const OrganizationsController = () => import('#orgs/controllers/organizations_controller')
 const SettingsController = () => import('#orgs/controllers/settings_controller')
-const CertificateNumberPreviewsController = () => import('#orgs/controllers/certificate_number_previews_controller')
+const CertificateNumberPreviewsController = () =>
+  import('#orgs/controllers/certificate_number_previews_controller')
 const MembersController = () => import('#orgs/controllers/members_controller')
 const InvitationsController = () => import('#orgs/controllers/invitations_controller')
-const InvitationDeliveriesController = () => import('#orgs/controllers/invitation_deliveries_controller')
-const InvitationAcceptancesController = () => import('#orgs/controllers/invitation_acceptances_controller')
+const InvitationDeliveriesController = () =>
+  import('#orgs/controllers/invitation_deliveries_controller')
+const InvitationAcceptancesController = () =>
+  import('#orgs/controllers/invitation_acceptances_controller')
 const RolesController = () => import('#orgs/controllers/roles_controller')
 const ApiKeysController = () => import('#orgs/controllers/api_keys_controller')
 const AuditLogsController = () => import('#orgs/controllers/audit_logs_controller')
 const TaxonomyController = () => import('#orgs/controllers/taxonomy_controller')
-const TaxonomyCategoriesController = () => import('#orgs/controllers/taxonomy_categories_controller')
-const TaxonomySubcategoriesController = () => import('#orgs/controllers/taxonomy_subcategories_controller')
+const TaxonomyCategoriesController = () =>
+  import('#orgs/controllers/taxonomy_categories_controller')
+const TaxonomySubcategoriesController = () =>
+  import('#orgs/controllers/taxonomy_subcategories_controller')
 
 router.get('/', [HomeController, 'show']).as('orgs.home.show').use(middleware.silentAuth())
 
@@ -34,8 +39,12 @@ router
 // Invitation links work signed in (existing user joins) or out (new user signs up).
 router
   .group(() => {
-    router.get('/join/:token', [InvitationAcceptancesController, 'create']).as('invitation_acceptances.create')
-    router.post('/join/:token', [InvitationAcceptancesController, 'store']).as('invitation_acceptances.store')
+    router
+      .get('/join/:token', [InvitationAcceptancesController, 'create'])
+      .as('invitation_acceptances.create')
+    router
+      .post('/join/:token', [InvitationAcceptancesController, 'store'])
+      .as('invitation_acceptances.store')
   })
   .as('orgs')
   .use(middleware.silentAuth())
@@ -62,8 +71,12 @@ router
       .as('certificate_number_previews.show')
 
     router.get('/settings/categories', [TaxonomyController, 'index']).as('taxonomy.index')
-    router.post('/settings/categories', [TaxonomyCategoriesController, 'store']).as('taxonomy_categories.store')
-    router.put('/settings/categories/:id', [TaxonomyCategoriesController, 'update']).as('taxonomy_categories.update')
+    router
+      .post('/settings/categories', [TaxonomyCategoriesController, 'store'])
+      .as('taxonomy_categories.store')
+    router
+      .put('/settings/categories/:id', [TaxonomyCategoriesController, 'update'])
+      .as('taxonomy_categories.update')
     router
       .post('/settings/categories/:id/subcategories', [TaxonomySubcategoriesController, 'store'])
       .as('taxonomy_subcategories.store')
@@ -77,7 +90,10 @@ router
     router.delete('/members/:id', [MembersController, 'destroy']).as('members.destroy')
 
     router.get('/invitations', [InvitationsController, 'index']).as('invitations.index')
-    router.post('/invitations', [InvitationsController, 'store']).as('invitations.store').use(invitationThrottle)
+    router
+      .post('/invitations', [InvitationsController, 'store'])
+      .as('invitations.store')
+      .use(invitationThrottle)
     router.delete('/invitations/:id', [InvitationsController, 'destroy']).as('invitations.destroy')
     router
       .post('/invitations/:id/delivery', [InvitationDeliveriesController, 'store'])

@@ -60,7 +60,14 @@ export default class extends BaseSchema {
   }
 
   async down() {
-    for (const name of ['rate_limits', 'sessions', 'password_reset_tokens', 'remember_me_tokens', 'profiles', 'users']) {
+    for (const name of [
+      'rate_limits',
+      'sessions',
+      'password_reset_tokens',
+      'remember_me_tokens',
+      'profiles',
+      'users',
+    ]) {
       this.schema.dropTableIfExists(name)
     }
   }

@@ -31,7 +31,10 @@ export default class extends BaseSchema {
       table.string('country', 2).notNullable().defaultTo('IN')
       table.string('gstin', 15).nullable()
       table.string('certificate_number_prefix', 20).notNullable()
-      table.string('certificate_number_format', 80).notNullable().defaultTo('{prefix}-{YYYY}-{seq:6}')
+      table
+        .string('certificate_number_format', 80)
+        .notNullable()
+        .defaultTo('{prefix}-{YYYY}-{seq:6}')
       table
         .enum('billing_status', ['trialing', 'active', 'past_due', 'suspended', 'cancelled'])
         .notNullable()
@@ -46,8 +49,18 @@ export default class extends BaseSchema {
 
     this.schema.createTable('certificate_categories', (table) => {
       table.uuid('id').primary()
-      table.uuid('industry_id').notNullable().references('id').inTable('industries').onDelete('CASCADE')
-      table.uuid('organization_id').nullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('industry_id')
+        .notNullable()
+        .references('id')
+        .inTable('industries')
+        .onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .nullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.string('key', 80).notNullable()
       table.string('name', 120).notNullable()
       table.integer('sort_order').notNullable().defaultTo(0)
@@ -63,8 +76,18 @@ export default class extends BaseSchema {
 
     this.schema.createTable('certificate_subcategories', (table) => {
       table.uuid('id').primary()
-      table.uuid('category_id').notNullable().references('id').inTable('certificate_categories').onDelete('CASCADE')
-      table.uuid('organization_id').nullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('category_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_categories')
+        .onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .nullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.string('key', 80).notNullable()
       table.string('name', 120).notNullable()
       table.integer('sort_order').notNullable().defaultTo(0)
@@ -80,7 +103,12 @@ export default class extends BaseSchema {
 
     this.schema.createTable('organization_taxonomy_overrides', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.enum('entity_type', ['category', 'subcategory']).notNullable()
       table.uuid('entity_id').notNullable()
       table.string('name', 120).nullable()

@@ -4,7 +4,12 @@ export default class extends BaseSchema {
   async up() {
     this.schema.createTable('organization_roles', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.string('key', 60).notNullable()
       table.string('name', 80).notNullable()
       table.string('description', 240).nullable()
@@ -15,14 +20,24 @@ export default class extends BaseSchema {
     })
 
     this.schema.createTable('role_permissions', (table) => {
-      table.uuid('role_id').notNullable().references('id').inTable('organization_roles').onDelete('CASCADE')
+      table
+        .uuid('role_id')
+        .notNullable()
+        .references('id')
+        .inTable('organization_roles')
+        .onDelete('CASCADE')
       table.string('permission', 60).notNullable()
       table.primary(['role_id', 'permission'])
     })
 
     this.schema.createTable('organization_members', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.uuid('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE')
       table.string('username', 40).notNullable()
       table.uuid('role_id').notNullable().references('id').inTable('organization_roles')
@@ -37,10 +52,18 @@ export default class extends BaseSchema {
 
     this.schema.createTable('organization_invitations', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.string('email', 254).notNullable()
       table.uuid('role_id').notNullable().references('id').inTable('organization_roles')
-      table.enum('status', ['pending', 'accepted', 'revoked', 'expired']).notNullable().defaultTo('pending')
+      table
+        .enum('status', ['pending', 'accepted', 'revoked', 'expired'])
+        .notNullable()
+        .defaultTo('pending')
       table.string('token_hash', 64).notNullable().unique()
       table.timestamp('expires_at', { useTz: true }).notNullable()
       table.uuid('invited_by').nullable().references('id').inTable('users').onDelete('SET NULL')
@@ -57,7 +80,12 @@ export default class extends BaseSchema {
     // several named, individually revocable keys, so they get their own table.
     this.schema.createTable('organization_api_keys', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.string('name', 80).notNullable()
       table.string('prefix', 16).notNullable()
       table.string('key_hash', 64).notNullable().unique()

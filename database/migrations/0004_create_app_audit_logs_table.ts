@@ -8,7 +8,12 @@ export default class extends BaseSchema {
   async up() {
     this.schema.createTable('app_audit_logs', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').nullable().references('id').inTable('organizations').onDelete('SET NULL')
+      table
+        .uuid('organization_id')
+        .nullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('SET NULL')
       table.uuid('actor_user_id').nullable().references('id').inTable('users').onDelete('SET NULL')
       table.string('action', 80).notNullable()
       table.string('entity_type', 60).nullable()

@@ -22,7 +22,12 @@ export default class extends BaseSchema {
   async up() {
     this.schema.createTable('files', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.enum('kind', [...FILE_KINDS]).notNullable()
       table.string('bucket', 63).notNullable().defaultTo('authentix')
       table.string('path', 1024).notNullable()

@@ -22,14 +22,30 @@ export default class extends BaseSchema {
 
     this.schema.createTable('certificate_templates', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
-      table.uuid('category_id').nullable().references('id').inTable('certificate_categories').onDelete('SET NULL')
-      table.uuid('subcategory_id').nullable().references('id').inTable('certificate_subcategories').onDelete('SET NULL')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
+      table
+        .uuid('category_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_categories')
+        .onDelete('SET NULL')
+      table
+        .uuid('subcategory_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_subcategories')
+        .onDelete('SET NULL')
       table.string('name', 120).notNullable()
       table.enum('status', ['draft', 'active', 'archived']).notNullable().defaultTo('draft')
       const current = table.uuid('current_version_id').nullable()
       // SQLite accepts a reference to a table created later in the same migration.
-      if (sqlite) current.references('id').inTable('certificate_template_versions').onDelete('SET NULL')
+      if (sqlite)
+        current.references('id').inTable('certificate_template_versions').onDelete('SET NULL')
       table.integer('current_version_number').notNullable().defaultTo(0)
       table.uuid('created_by').nullable().references('id').inTable('users').onDelete('SET NULL')
       table.timestamp('archived_at', { useTz: true }).nullable()
@@ -42,8 +58,18 @@ export default class extends BaseSchema {
 
     this.schema.createTable('certificate_template_versions', (table) => {
       table.uuid('id').primary()
-      table.uuid('template_id').notNullable().references('id').inTable('certificate_templates').onDelete('CASCADE')
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('template_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_templates')
+        .onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.integer('version_number').notNullable()
       table.uuid('source_file_id').notNullable().references('id').inTable('files')
       table.uuid('original_file_id').nullable().references('id').inTable('files')
@@ -62,13 +88,22 @@ export default class extends BaseSchema {
 
     if (!sqlite) {
       this.schema.alterTable('certificate_templates', (table) => {
-        table.foreign('current_version_id').references('id').inTable('certificate_template_versions').onDelete('SET NULL')
+        table
+          .foreign('current_version_id')
+          .references('id')
+          .inTable('certificate_template_versions')
+          .onDelete('SET NULL')
       })
     }
 
     this.schema.createTable('certificate_template_fields', (table) => {
       table.uuid('id').primary()
-      table.uuid('template_version_id').notNullable().references('id').inTable('certificate_template_versions').onDelete('CASCADE')
+      table
+        .uuid('template_version_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_template_versions')
+        .onDelete('CASCADE')
       table.string('field_key', 63).notNullable()
       table.enum('field_type', ['text', 'date', 'qrcode', 'image']).notNullable()
       table.string('label', 80).notNullable()
@@ -83,7 +118,12 @@ export default class extends BaseSchema {
 
     this.schema.createTable('organization_branding_assets', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.uuid('file_id').notNullable().references('id').inTable('files')
       table.enum('asset_type', ['logo', 'stamp', 'signature']).notNullable()
       table.string('name', 80).notNullable()
@@ -100,7 +140,9 @@ export default class extends BaseSchema {
     this.schema.dropTableIfExists('organization_branding_assets')
     this.schema.dropTableIfExists('certificate_template_fields')
     if (this.db.dialect.name === 'postgres') {
-      this.schema.alterTable('certificate_templates', (table) => table.dropForeign(['current_version_id']))
+      this.schema.alterTable('certificate_templates', (table) =>
+        table.dropForeign(['current_version_id'])
+      )
     }
     this.schema.dropTableIfExists('certificate_template_versions')
     this.schema.dropTableIfExists('certificate_templates')

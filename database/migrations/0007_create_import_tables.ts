@@ -26,10 +26,28 @@ export default class extends BaseSchema {
 
     this.schema.createTable('file_import_jobs', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
-      table.uuid('category_id').nullable().references('id').inTable('certificate_categories').onDelete('SET NULL')
-      table.uuid('subcategory_id').nullable().references('id').inTable('certificate_subcategories').onDelete('SET NULL')
-      table.enum('status', ['uploaded', 'processing', 'ready', 'failed']).notNullable().defaultTo('uploaded')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
+      table
+        .uuid('category_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_categories')
+        .onDelete('SET NULL')
+      table
+        .uuid('subcategory_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_subcategories')
+        .onDelete('SET NULL')
+      table
+        .enum('status', ['uploaded', 'processing', 'ready', 'failed'])
+        .notNullable()
+        .defaultTo('uploaded')
       table.enum('source', ['file', 'manual']).notNullable().defaultTo('file')
       table.uuid('original_file_id').nullable().references('id').inTable('files')
       table.string('file_name', 255).nullable()
@@ -59,7 +77,12 @@ export default class extends BaseSchema {
 
     this.schema.createTable('file_import_rows', (table) => {
       table.uuid('id').primary()
-      table.uuid('import_job_id').notNullable().references('id').inTable('file_import_jobs').onDelete('CASCADE')
+      table
+        .uuid('import_job_id')
+        .notNullable()
+        .references('id')
+        .inTable('file_import_jobs')
+        .onDelete('CASCADE')
       table.integer('row_index').notNullable()
       table.json('raw').notNullable()
       table.json('data').notNullable()
@@ -78,7 +101,12 @@ export default class extends BaseSchema {
 
     this.schema.createTable('organization_import_mappings', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.string('headers_hash', 64).notNullable()
       table.json('columns').notNullable()
       table.json('mapping').notNullable()

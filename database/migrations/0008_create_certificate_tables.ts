@@ -36,18 +36,46 @@ export default class extends BaseSchema {
     })
 
     this.schema.createTable('organization_certificate_counters', (table) => {
-      table.uuid('organization_id').primary().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .primary()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.bigInteger('last_number').notNullable().defaultTo(0)
       table.timestamp('updated_at', { useTz: true }).notNullable()
     })
 
     this.schema.createTable('certificate_generation_jobs', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
-      table.enum('status', ['queued', 'processing', 'completed', 'failed', 'cancelled']).notNullable().defaultTo('queued')
-      table.uuid('category_id').nullable().references('id').inTable('certificate_categories').onDelete('SET NULL')
-      table.uuid('subcategory_id').nullable().references('id').inTable('certificate_subcategories').onDelete('SET NULL')
-      table.uuid('import_job_id').nullable().references('id').inTable('file_import_jobs').onDelete('SET NULL')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
+      table
+        .enum('status', ['queued', 'processing', 'completed', 'failed', 'cancelled'])
+        .notNullable()
+        .defaultTo('queued')
+      table
+        .uuid('category_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_categories')
+        .onDelete('SET NULL')
+      table
+        .uuid('subcategory_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_subcategories')
+        .onDelete('SET NULL')
+      table
+        .uuid('import_job_id')
+        .nullable()
+        .references('id')
+        .inTable('file_import_jobs')
+        .onDelete('SET NULL')
       table.enum('source', ['import', 'manual']).notNullable()
       table.string('name', 160).nullable()
       table.string('issue_date', 10).notNullable()
@@ -75,12 +103,36 @@ export default class extends BaseSchema {
 
     this.schema.createTable('generation_job_templates', (table) => {
       table.uuid('id').primary()
-      table.uuid('job_id').notNullable().references('id').inTable('certificate_generation_jobs').onDelete('CASCADE')
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('job_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_generation_jobs')
+        .onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.uuid('template_id').notNullable().references('id').inTable('certificate_templates')
-      table.uuid('template_version_id').notNullable().references('id').inTable('certificate_template_versions')
-      table.uuid('category_id').nullable().references('id').inTable('certificate_categories').onDelete('SET NULL')
-      table.uuid('subcategory_id').nullable().references('id').inTable('certificate_subcategories').onDelete('SET NULL')
+      table
+        .uuid('template_version_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_template_versions')
+      table
+        .uuid('category_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_categories')
+        .onDelete('SET NULL')
+      table
+        .uuid('subcategory_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_subcategories')
+        .onDelete('SET NULL')
       table.integer('position').notNullable()
       table.timestamp('created_at', { useTz: true }).notNullable()
       table.unique(['job_id', 'template_id', 'template_version_id'])
@@ -89,7 +141,12 @@ export default class extends BaseSchema {
 
     this.schema.createTable('generation_job_recipients', (table) => {
       table.uuid('id').primary()
-      table.uuid('job_id').notNullable().references('id').inTable('certificate_generation_jobs').onDelete('CASCADE')
+      table
+        .uuid('job_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_generation_jobs')
+        .onDelete('CASCADE')
       table.integer('position').notNullable()
       table.uuid('import_row_id').nullable()
       table.integer('row_index').nullable()
@@ -103,13 +160,25 @@ export default class extends BaseSchema {
 
     this.schema.createTable('generation_job_chunks', (table) => {
       table.uuid('id').primary()
-      table.uuid('job_id').notNullable().references('id').inTable('certificate_generation_jobs').onDelete('CASCADE')
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('job_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_generation_jobs')
+        .onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.integer('seq').notNullable()
       /** Recipient positions [first_position, end_position). */
       table.integer('first_position').notNullable()
       table.integer('end_position').notNullable()
-      table.enum('status', ['held', 'queued', 'leased', 'done', 'failed', 'cancelled']).notNullable()
+      table
+        .enum('status', ['held', 'queued', 'leased', 'done', 'failed', 'cancelled'])
+        .notNullable()
       table.integer('attempts').notNullable().defaultTo(0)
       table.string('lease_owner', 120).nullable()
       table.string('lease_token', 64).nullable()
@@ -126,14 +195,43 @@ export default class extends BaseSchema {
 
     this.schema.createTable('certificates', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
-      table.uuid('generation_job_id').nullable().references('id').inTable('certificate_generation_jobs').onDelete('SET NULL')
-      table.uuid('generation_job_recipient_id').nullable().references('id').inTable('generation_job_recipients').onDelete('SET NULL')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
+      table
+        .uuid('generation_job_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_generation_jobs')
+        .onDelete('SET NULL')
+      table
+        .uuid('generation_job_recipient_id')
+        .nullable()
+        .references('id')
+        .inTable('generation_job_recipients')
+        .onDelete('SET NULL')
       table.uuid('generation_job_chunk_id').nullable()
       table.uuid('template_id').notNullable().references('id').inTable('certificate_templates')
-      table.uuid('template_version_id').notNullable().references('id').inTable('certificate_template_versions')
-      table.uuid('category_id').nullable().references('id').inTable('certificate_categories').onDelete('SET NULL')
-      table.uuid('subcategory_id').nullable().references('id').inTable('certificate_subcategories').onDelete('SET NULL')
+      table
+        .uuid('template_version_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificate_template_versions')
+      table
+        .uuid('category_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_categories')
+        .onDelete('SET NULL')
+      table
+        .uuid('subcategory_id')
+        .nullable()
+        .references('id')
+        .inTable('certificate_subcategories')
+        .onDelete('SET NULL')
       table.string('title', 300).notNullable()
       table.string('recipient_name', 300).notNullable()
       table.string('recipient_email', 320).nullable()
@@ -177,8 +275,18 @@ export default class extends BaseSchema {
 
     this.schema.createTable('certificate_verification_events', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
-      table.uuid('certificate_id').notNullable().references('id').inTable('certificates').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
+      table
+        .uuid('certificate_id')
+        .notNullable()
+        .references('id')
+        .inTable('certificates')
+        .onDelete('CASCADE')
       table.timestamp('scanned_at', { useTz: true }).notNullable()
       table.enum('source', ['qr', 'link', 'upload', 'api']).notNullable()
       table.string('ip_hash', 64).nullable()
@@ -191,10 +299,20 @@ export default class extends BaseSchema {
 
     this.schema.createTable('billing_usage_events', (table) => {
       table.uuid('id').primary()
-      table.uuid('organization_id').notNullable().references('id').inTable('organizations').onDelete('CASCADE')
+      table
+        .uuid('organization_id')
+        .notNullable()
+        .references('id')
+        .inTable('organizations')
+        .onDelete('CASCADE')
       table.uuid('period_id').nullable()
       table.string('event_type', 40).notNullable()
-      table.uuid('certificate_id').nullable().references('id').inTable('certificates').onDelete('SET NULL')
+      table
+        .uuid('certificate_id')
+        .nullable()
+        .references('id')
+        .inTable('certificates')
+        .onDelete('SET NULL')
       table.timestamp('occurred_at', { useTz: true }).notNullable()
       table.integer('quantity').notNullable().defaultTo(1)
       table.json('metadata').notNullable()

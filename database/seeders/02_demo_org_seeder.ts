@@ -78,8 +78,14 @@ export default class extends BaseSeeder {
 
       for (const teammate of DEMO_TEAMMATES) {
         if (await User.query({ client: trx }).where('email', teammate.email).first()) continue
-        const user = await User.create({ email: teammate.email, password, isPlatformStaff: false }, { client: trx })
-        await Profile.create({ id: user.id, ...Profile.namesFrom(teammate.fullName) }, { client: trx })
+        const user = await User.create(
+          { email: teammate.email, password, isPlatformStaff: false },
+          { client: trx }
+        )
+        await Profile.create(
+          { id: user.id, ...Profile.namesFrom(teammate.fullName) },
+          { client: trx }
+        )
         const role = await OrganizationRole.query({ client: trx })
           .where('organization_id', org.id)
           .where('key', teammate.role)
@@ -118,8 +124,18 @@ export default class extends BaseSeeder {
       actorUserId: owner.id,
     })
     if (created.kind === 'created') {
-      await SaveTemplateFields.handle({ org, templateId: created.template.id, fields: DEMO_FIELDS, actorUserId: owner.id })
-      await ChangeTemplateStatus.handle({ org, templateId: created.template.id, to: 'active', actorUserId: owner.id })
+      await SaveTemplateFields.handle({
+        org,
+        templateId: created.template.id,
+        fields: DEMO_FIELDS,
+        actorUserId: owner.id,
+      })
+      await ChangeTemplateStatus.handle({
+        org,
+        templateId: created.template.id,
+        to: 'active',
+        actorUserId: owner.id,
+      })
     } else {
       logger.warn(`demo template skipped: ${created.kind}`)
     }
@@ -127,7 +143,10 @@ export default class extends BaseSeeder {
     // A recipient list read through the real import path, with one row left to fix.
     const list = await CreateImport.handle({
       org,
-      file: { bytes: new Uint8Array(Buffer.from(DEMO_RECIPIENTS_CSV)), originalName: DEMO_RECIPIENTS_FILE },
+      file: {
+        bytes: new Uint8Array(Buffer.from(DEMO_RECIPIENTS_CSV)),
+        originalName: DEMO_RECIPIENTS_FILE,
+      },
       templateIds: created.kind === 'created' ? [created.template.id] : [],
       actorUserId: owner.id,
     })

@@ -12,7 +12,10 @@ const NEW_PASSWORD = 'lantern harbour seventeen'
 test.group('Account settings in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a user changes their password (after a wrong current one), logs back in with it, then changes their email and the old address is told', async ({ assert, cleanup }) => {
+  test('a user changes their password (after a wrong current one), logs back in with it, then changes their email and the old address is told', async ({
+    assert,
+    cleanup,
+  }) => {
     const oldEmail = 'nisha.verma@account-browser.test'
     const newEmail = 'nisha@new-account-browser.test'
     const { owner } = await givenOrg({ name: 'Account Browser Academy', ownerEmail: oldEmail })
@@ -29,7 +32,10 @@ test.group('Account settings in the browser', (group) => {
     await page.getByLabel('Confirm new password').fill(NEW_PASSWORD)
     await page.getByRole('button', { name: 'Change password' }).click()
     await page.locator('#current_password-error').waitFor()
-    assert.equal((await page.locator('#current_password-error').innerText()).trim(), 'That is not your current password.')
+    assert.equal(
+      (await page.locator('#current_password-error').innerText()).trim(),
+      'That is not your current password.'
+    )
     assert.equal(await page.getByLabel('Current password').getAttribute('aria-invalid'), 'true')
     assert.isTrue(await hash.verify((await User.findOrFail(owner.id)).password, PASSWORD))
 
@@ -38,7 +44,9 @@ test.group('Account settings in the browser', (group) => {
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD)
     await page.getByLabel('Confirm new password').fill(NEW_PASSWORD)
     await page.getByRole('button', { name: 'Change password' }).click()
-    await page.getByText('Your password has been changed. Other devices have been signed out.').waitFor()
+    await page
+      .getByText('Your password has been changed. Other devices have been signed out.')
+      .waitFor()
     assert.equal(await page.locator('#current_password-error').count(), 0)
     const changed = await User.findOrFail(owner.id)
     assert.isTrue(await hash.verify(changed.password, NEW_PASSWORD))
@@ -56,7 +64,9 @@ test.group('Account settings in the browser', (group) => {
     await page.getByLabel('New email address').fill(newEmail)
     await page.getByLabel('Your password').fill(NEW_PASSWORD)
     await page.getByRole('button', { name: 'Change email' }).click()
-    await page.getByText(`Your email is now ${newEmail}. We sent a notice to ${oldEmail}.`).waitFor()
+    await page
+      .getByText(`Your email is now ${newEmail}. We sent a notice to ${oldEmail}.`)
+      .waitFor()
     assert.include(await page.locator('.topbar').innerText(), newEmail)
     assert.equal((await User.findOrFail(owner.id)).email, newEmail)
 

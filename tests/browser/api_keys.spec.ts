@@ -6,7 +6,10 @@ import { givenOrg, PASSWORD } from '#tests/helpers/given'
 test.group('API keys in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('an owner creates a key, copies it from the page, and the API answers with the org', async ({ assert, cleanup }) => {
+  test('an owner creates a key, copies it from the page, and the API answers with the org', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Key Browser Academy' })
 
     const { page, context } = await visit('/login', cleanup)
@@ -16,7 +19,10 @@ test.group('API keys in the browser', (group) => {
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.waitForURL('**/dashboard')
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'API keys' })
+      .click()
     await page.waitForURL('**/api-keys')
     await page.getByLabel('Key name').fill('LMS integration')
     await page.getByRole('button', { name: 'Create key' }).click()
@@ -26,7 +32,9 @@ test.group('API keys in the browser', (group) => {
     // Copy it the way a person would: the copy button puts it on the clipboard.
     await page.getByRole('button', { name: 'Copy key' }).click()
     await page.getByRole('button', { name: 'Copied' }).waitFor()
-    const copied = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>)
+    const copied = await page.evaluate(
+      () => (globalThis as any).navigator.clipboard.readText() as Promise<string>
+    )
     assert.match(copied, /^atx_[A-Za-z0-9_-]{43}$/)
     assert.equal(copied, (await page.locator('#new-api-key').innerText()).trim())
 
@@ -34,7 +42,9 @@ test.group('API keys in the browser', (group) => {
     assert.include(await row.innerText(), copied.slice(0, 12))
     assert.include(await row.innerText(), 'Active')
 
-    const response = await fetch(`${baseUrl()}/api/v1/org`, { headers: { authorization: `Bearer ${copied}` } })
+    const response = await fetch(`${baseUrl()}/api/v1/org`, {
+      headers: { authorization: `Bearer ${copied}` },
+    })
     assert.equal(response.status, 200)
     assert.deepEqual(await response.json(), {
       id: org.id,
@@ -51,9 +61,14 @@ test.group('API keys in the browser', (group) => {
 
     // Revoking it (after confirming) cuts the integration off.
     page.once('dialog', (dialog) => dialog.accept())
-    await page.locator('#api-keys-table tr', { hasText: 'LMS integration' }).getByRole('button', { name: 'Revoke' }).click()
+    await page
+      .locator('#api-keys-table tr', { hasText: 'LMS integration' })
+      .getByRole('button', { name: 'Revoke' })
+      .click()
     await page.getByText('API key “LMS integration” revoked.').waitFor()
-    const refused = await fetch(`${baseUrl()}/api/v1/org`, { headers: { authorization: `Bearer ${copied}` } })
+    const refused = await fetch(`${baseUrl()}/api/v1/org`, {
+      headers: { authorization: `Bearer ${copied}` },
+    })
     assert.equal(refused.status, 401)
 
     assert.deepEqual(pageProblems(page), [])

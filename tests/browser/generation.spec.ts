@@ -23,7 +23,10 @@ const LIST = [
 test.group('Generating certificates in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('upload a list, check the preflight, generate, watch the job complete, then revoke a certificate', async ({ assert, cleanup }) => {
+  test('upload a list, check the preflight, generate, watch the job complete, then revoke a certificate', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Generation Academy' })
     const file = join(tmpdir(), `learners-${randomUUID()}.csv`)
     await writeFile(file, LIST)
@@ -40,7 +43,11 @@ test.group('Generating certificates in the browser', (group) => {
     await page.locator('#import-all-ready').waitFor()
     const listId = page.url().split('/').pop()!
     // The design is added after the upload: /imports/new cannot render template choices yet (imports' template_choice.edge names its loop variable `template`, which Edge reserves).
-    await givenTemplate(org, { name: 'Course completion', fields: NAME_COURSE_NUMBER_QR, status: 'active' })
+    await givenTemplate(org, {
+      name: 'Course completion',
+      fields: NAME_COURSE_NUMBER_QR,
+      status: 'active',
+    })
 
     // The form, reached from the sidebar.
     const nav = page.getByRole('navigation', { name: 'Main' })
@@ -50,7 +57,10 @@ test.group('Generating certificates in the browser', (group) => {
     await page.waitForURL('**/generation-jobs/new')
     await page.getByRole('checkbox', { name: /Course completion/ }).check()
     const lists = page.getByLabel('Recipient list')
-    assert.match(await lists.locator(`option[value="${listId}"]`).innerText(), /^learners-.*\.csv — 3 ready \(added /)
+    assert.match(
+      await lists.locator(`option[value="${listId}"]`).innerText(),
+      /^learners-.*\.csv — 3 ready \(added /
+    )
     await lists.selectOption(listId)
     await page.getByLabel('Name of this job').fill('Batch 14 completion')
     await page.getByRole('button', { name: 'Check and continue' }).click()
@@ -58,10 +68,20 @@ test.group('Generating certificates in the browser', (group) => {
     // The preflight says what will happen before anything is issued.
     const preflight = page.locator('#preflight')
     await preflight.waitFor()
-    assert.equal(await page.locator('#preflight-count').innerText(), '3 recipients × 1 template = 3 certificates')
-    assert.equal(await page.locator('#preflight-all-rows').innerText(), 'Every row of the list is issued.')
+    assert.equal(
+      await page.locator('#preflight-count').innerText(),
+      '3 recipients × 1 template = 3 certificates'
+    )
+    assert.equal(
+      await page.locator('#preflight-all-rows').innerText(),
+      'Every row of the list is issued.'
+    )
     assert.equal(await page.locator('#preflight-fit-ok').innerText(), 'Every value fits its field.')
-    assert.equal(new URL(page.url()).pathname, '/generation-jobs/new', 'the address stays the form’s')
+    assert.equal(
+      new URL(page.url()).pathname,
+      '/generation-jobs/new',
+      'the address stays the form’s'
+    )
     assert.lengthOf(await GenerationJob.query().where('organization_id', org.id), 0)
     await page.getByRole('button', { name: 'Generate 3 certificates' }).click()
 
@@ -69,7 +89,11 @@ test.group('Generating certificates in the browser', (group) => {
     await page.waitForURL(/\/generation-jobs\/[0-9a-f-]{36}$/)
     assert.include(await page.locator('#flash').innerText(), 'Generating 3 certificates.')
     assert.equal(await page.locator('#job-status').innerText(), 'Queued')
-    assert.equal(await page.locator('#job-progress[hx-trigger="load delay:1s"]').count(), 1, 'the island polls while the job waits for a worker')
+    assert.equal(
+      await page.locator('#job-progress[hx-trigger="load delay:1s"]').count(),
+      1,
+      'the island polls while the job waits for a worker'
+    )
     // The test server runs in this process, so a worker of this process generates, as the one `npm start` runs does.
     const worker = new GenerationWorker({ lanes: 1 })
     worker.start()
@@ -81,13 +105,22 @@ test.group('Generating certificates in the browser', (group) => {
     assert.equal(await page.locator('#job-percent').innerText(), '100%')
     assert.equal(await page.locator('#job-progress[hx-trigger]').count(), 0, 'no polling once done')
     const job = await GenerationJob.query().where('organization_id', org.id).firstOrFail()
-    assert.deepEqual([job.name, job.status, job.completedItems], ['Batch 14 completion', 'completed', 3])
+    assert.deepEqual(
+      [job.name, job.status, job.completedItems],
+      ['Batch 14 completion', 'completed', 3]
+    )
 
     // Its certificates, then one of them.
     await page.getByRole('link', { name: 'See its certificates' }).click()
     await page.waitForURL(/\/certificates\?generation_job_id=/)
-    const kabir = await Certificate.query().where('generation_job_id', job.id).where('recipient_name', 'Kabir Singh').firstOrFail()
-    await page.locator(`#certificates-table tr[data-certificate-id="${kabir.id}"]`).getByRole('link').click()
+    const kabir = await Certificate.query()
+      .where('generation_job_id', job.id)
+      .where('recipient_name', 'Kabir Singh')
+      .firstOrFail()
+    await page
+      .locator(`#certificates-table tr[data-certificate-id="${kabir.id}"]`)
+      .getByRole('link')
+      .click()
     await page.waitForURL(`**/certificates/${kabir.id}`)
     assert.equal(await page.locator('#certificate-recipient').innerText(), 'Kabir Singh')
     assert.equal(await page.locator('#certificate-banner').getAttribute('data-status'), 'valid')
@@ -105,11 +138,20 @@ test.group('Generating certificates in the browser', (group) => {
     page.once('dialog', (dialog) => dialog.accept())
     await page.getByRole('button', { name: 'Revoke certificate' }).click()
     await page.locator('#certificate-banner[data-status="revoked"]').waitFor()
-    assert.include(await page.locator('#flash').innerText(), `Certificate ${kabir.certificateNumber} revoked.`)
-    assert.include(await page.locator('#certificate-banner').innerText(), 'Reason: Issued to the wrong batch')
+    assert.include(
+      await page.locator('#flash').innerText(),
+      `Certificate ${kabir.certificateNumber} revoked.`
+    )
+    assert.include(
+      await page.locator('#certificate-banner').innerText(),
+      'Reason: Issued to the wrong batch'
+    )
     assert.equal(await page.locator('#revoke-form').count(), 0)
     await kabir.refresh()
-    assert.deepEqual([kabir.status, kabir.revocationReason], ['revoked', 'Issued to the wrong batch'])
+    assert.deepEqual(
+      [kabir.status, kabir.revocationReason],
+      ['revoked', 'Issued to the wrong batch']
+    )
     assert.deepEqual(pageProblems(page), [])
   }).timeout(180_000)
 })

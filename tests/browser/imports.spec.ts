@@ -22,7 +22,10 @@ const LIST = [
 test.group('Recipient import in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('upload a list, map the name column, fix the one bad row, and the list is ready', async ({ assert, cleanup }) => {
+  test('upload a list, map the name column, fix the one bad row, and the list is ready', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Import Academy' })
     const file = join(tmpdir(), `learners-${randomUUID()}.csv`)
     await writeFile(file, LIST)
@@ -30,7 +33,10 @@ test.group('Recipient import in the browser', (group) => {
     const { page } = await visit('/login', cleanup)
     await page.setViewportSize({ width: 1440, height: 1000 })
     await logInThroughForm(page, owner.email)
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Recipients' }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Recipients' })
+      .click()
     await page.getByRole('link', { name: 'Add recipients' }).first().click()
     await page.getByLabel('Recipient list').setInputFiles(file)
     await page.getByRole('button', { name: 'Upload and check' }).click()
@@ -39,20 +45,36 @@ test.group('Recipient import in the browser', (group) => {
     await page.locator('#import-counts').waitFor()
 
     // No column looked like a name: every row says so, and the mapping screen shows the columns with samples.
-    assert.include(await page.locator('#import-rows').innerText(), 'Recipient name is required, and no column is mapped to it.')
+    assert.include(
+      await page.locator('#import-rows').innerText(),
+      'Recipient name is required, and no column is mapped to it.'
+    )
     const nameSelect = page.locator('#mapping-recipient_name')
     assert.equal(await nameSelect.inputValue(), '')
-    assert.include(await nameSelect.locator('option', { hasText: 'Learner' }).innerText(), 'B · Learner — e.g. Asha Verma')
+    assert.include(
+      await nameSelect.locator('option', { hasText: 'Learner' }).innerText(),
+      'B · Learner — e.g. Asha Verma'
+    )
     assert.equal(await page.locator('#mapping-recipient_email').inputValue(), 'Contact Email')
 
     await nameSelect.selectOption('Learner')
     await page.getByRole('button', { name: 'Apply and check again' }).click()
-    await page.getByText('Mapping saved and every row checked again: 2 ready, 1 with errors.').waitFor()
+    await page
+      .getByText('Mapping saved and every row checked again: 2 ready, 1 with errors.')
+      .waitFor()
 
     // Only Kabir's row is left, its email cell marked; fix it in place.
     const badRow = page.locator('#row-3')
-    assert.include(await badRow.innerText(), 'Contact Email (column C): “kabir@example” is not a valid email address.')
-    assert.deepEqual(await page.locator('#import-rows tbody tr[data-row-index]').evaluateAll((rows) => rows.map((row) => row.id)), ['row-3'])
+    assert.include(
+      await badRow.innerText(),
+      'Contact Email (column C): “kabir@example” is not a valid email address.'
+    )
+    assert.deepEqual(
+      await page
+        .locator('#import-rows tbody tr[data-row-index]')
+        .evaluateAll((rows) => rows.map((row) => row.id)),
+      ['row-3']
+    )
     // The only row left to fix opens its form by itself.
     const fix = page.locator('[data-fix-row="3"]')
     assert.isTrue(await fix.isVisible())
@@ -64,7 +86,10 @@ test.group('Recipient import in the browser', (group) => {
     assert.equal(await page.locator('#import-all-ready').innerText(), 'All 3 recipients are ready.')
     assert.equal(await page.locator('.import-meta [data-status]').innerText(), 'Ready')
     const after = await FileImportJob.findOrFail(job.id)
-    assert.deepEqual([after.status, after.totalRows, after.validRows, after.errorRows], ['ready', 3, 3, 0])
+    assert.deepEqual(
+      [after.status, after.totalRows, after.validRows, after.errorRows],
+      ['ready', 3, 3, 0]
+    )
     const rows = await rowsOf(after)
     assert.deepEqual(
       rows.map((row) => [row.data.recipient_name, row.data.recipient_email, row.data.issue_date]),
@@ -76,14 +101,20 @@ test.group('Recipient import in the browser', (group) => {
     )
 
     // The list of imports shows it with its counts.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Recipients' }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Recipients' })
+      .click()
     const listed = page.locator(`#imports-table tr[data-import-id="${job.id}"]`)
     assert.include(await listed.innerText(), 'Ready')
     assert.equal(org.id, after.organizationId)
     assert.deepEqual(pageProblems(page), [])
   }).timeout(120_000)
 
-  test('a large list shows its progress and the page updates itself when the read is done', async ({ assert, cleanup }) => {
+  test('a large list shows its progress and the page updates itself when the read is done', async ({
+    assert,
+    cleanup,
+  }) => {
     const { owner } = await givenOrg()
     // The upload answers at once instead of waiting for small files to be read.
     const wait = imports.waitForResultMs
@@ -105,14 +136,21 @@ test.group('Recipient import in the browser', (group) => {
       const browser = globalThis as any
       const label = browser.document.querySelector('.upload-progress-label')
       const seen: string[] = (browser.uploadProgress = [])
-      new browser.MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, { childList: true, characterData: true, subtree: true })
+      new browser.MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      })
     })
     await page.getByRole('button', { name: 'Upload and check' }).click()
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/)
     const id = page.url().split('/').pop()!
     const progress: string[] = await page.evaluate(() => (globalThis as any).uploadProgress)
     assert.include(progress, 'Uploaded. Reading the file…')
-    assert.isTrue(progress.every((text) => /^Uploading… \d+%$|^Uploaded\. Reading the file…$/.test(text)), progress.join(' | '))
+    assert.isTrue(
+      progress.every((text) => /^Uploading… \d+%$|^Uploaded\. Reading the file…$/.test(text)),
+      progress.join(' | ')
+    )
     await page.locator('.import-progress progress').waitFor()
     assert.match(await page.locator('#import-progress-text').innerText(), /rows read so far/)
     // The island polls, then reloads the page once the read is done.
@@ -120,7 +158,11 @@ test.group('Recipient import in the browser', (group) => {
     assert.equal(await page.locator('[data-count="total"]').innerText(), '60,000')
     assert.equal(await page.locator('[data-count="valid"]').innerText(), '60,000')
     assert.equal((await settled(id)).status, 'ready')
-    assert.equal(await page.locator('#import-results[hx-trigger]').count(), 0, 'no polling once ready')
+    assert.equal(
+      await page.locator('#import-results[hx-trigger]').count(),
+      0,
+      'no polling once ready'
+    )
     assert.deepEqual(pageProblems(page), [])
   }).timeout(120_000)
 })

@@ -7,7 +7,10 @@ import { givenOrg, PASSWORD } from '#tests/helpers/given'
 test.group('Inviting a teammate', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('an owner invites a teammate, who signs up from the mailed link and appears in the member list', async ({ assert, cleanup }) => {
+  test('an owner invites a teammate, who signs up from the mailed link and appears in the member list', async ({
+    assert,
+    cleanup,
+  }) => {
     const { owner } = await givenOrg({ name: 'Invite Browser Academy' })
     const invitee = 'arjun.mehta@invite-browser.test'
 
@@ -34,11 +37,16 @@ test.group('Inviting a teammate', (group) => {
     assert.isNotNull(await inviteePage.locator('#email').getAttribute('readonly'))
     await inviteePage.getByLabel('Full name').fill('Arjun Mehta')
     await inviteePage.getByLabel('Choose a password').fill('monsoon evenings in pune')
-    await inviteePage.getByRole('button', { name: 'Create account and join Invite Browser Academy' }).click()
+    await inviteePage
+      .getByRole('button', { name: 'Create account and join Invite Browser Academy' })
+      .click()
 
     // They land in the org, signed in.
     await inviteePage.waitForURL('**/dashboard')
-    assert.include(await inviteePage.locator('#flash').innerText(), 'Welcome to Invite Browser Academy! You joined as Admin.')
+    assert.include(
+      await inviteePage.locator('#flash').innerText(),
+      'Welcome to Invite Browser Academy! You joined as Admin.'
+    )
     assert.include(await inviteePage.locator('.topbar').innerText(), 'Invite Browser Academy')
 
     // The owner sees the new member.

@@ -11,7 +11,10 @@ import { givenOrg } from '#tests/helpers/given'
 test.group('Organization settings in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('an owner fixes an invalid GSTIN, changes the number format, and shapes the categories without touching the global ones', async ({ assert, cleanup }) => {
+  test('an owner fixes an invalid GSTIN, changes the number format, and shapes the categories without touching the global ones', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Settings Browser Academy' })
     const { page } = await visit('/login', cleanup)
     await logInThroughForm(page, owner.email)
@@ -23,7 +26,10 @@ test.group('Organization settings in the browser', (group) => {
     await page.getByLabel('GSTIN').fill('27AAPFU0939F1ZW')
     await page.getByRole('button', { name: 'Save settings' }).click()
     await page.locator('#gstin-error').waitFor()
-    assert.equal((await page.locator('#gstin-error').innerText()).trim(), 'This GSTIN’s check character does not match; check it for typos.')
+    assert.equal(
+      (await page.locator('#gstin-error').innerText()).trim(),
+      'This GSTIN’s check character does not match; check it for typos.'
+    )
     assert.equal(await page.getByLabel('GSTIN').inputValue(), '27AAPFU0939F1ZW')
     assert.equal(await page.locator('#flash .alert-success').count(), 0)
     const unsaved = await Organization.findOrFail(org.id)
@@ -48,7 +54,10 @@ test.group('Organization settings in the browser', (group) => {
 
     // Categories: rename one global category, hide another, add an own one with a subcategory.
     const [first, second] = await OrgTaxonomy.for(org)
-    const globalBefore = await db.from('certificate_categories').whereIn('id', [first.id, second.id]).orderBy('id')
+    const globalBefore = await db
+      .from('certificate_categories')
+      .whereIn('id', [first.id, second.id])
+      .orderBy('id')
     await nav.getByRole('link', { name: 'Categories' }).click()
     await page.waitForURL('**/settings/categories')
 
@@ -69,28 +78,48 @@ test.group('Organization settings in the browser', (group) => {
     await page.getByText('Subcategory “Research methods” added.').waitFor()
 
     // The page shows all three.
-    assert.equal((await firstCard.locator('.taxonomy-head h2').innerText()).trim(), 'Corporate courses')
-    assert.include(await firstCard.locator('.taxonomy-head').innerText(), `Renamed from “${first.name}”`)
+    assert.equal(
+      (await firstCard.locator('.taxonomy-head h2').innerText()).trim(),
+      'Corporate courses'
+    )
+    assert.include(
+      await firstCard.locator('.taxonomy-head').innerText(),
+      `Renamed from “${first.name}”`
+    )
     assert.include((await secondCard.getAttribute('class')) ?? '', 'is-hidden')
     assert.include(await secondCard.locator('.taxonomy-head').innerText(), 'Hidden')
     assert.equal(await secondCard.getByRole('button', { name: 'Show' }).count(), 1)
-    const ownCard = page.locator('section.taxonomy-category', { has: page.getByRole('heading', { name: 'Faculty development' }) })
+    const ownCard = page.locator('section.taxonomy-category', {
+      has: page.getByRole('heading', { name: 'Faculty development' }),
+    })
     assert.include(await ownCard.locator('.taxonomy-head').innerText(), 'Custom')
     assert.include(await ownCard.locator('.taxonomy-subs').innerText(), 'Research methods')
 
     // The database: global rows as they were, the org's changes in its own rows.
-    const globalAfter = await db.from('certificate_categories').whereIn('id', [first.id, second.id]).orderBy('id')
+    const globalAfter = await db
+      .from('certificate_categories')
+      .whereIn('id', [first.id, second.id])
+      .orderBy('id')
     assert.deepEqual(globalAfter, globalBefore)
     assert.isTrue(globalAfter.every((row) => row.organization_id === null))
-    const overrides = await db.from('organization_taxonomy_overrides').where('organization_id', org.id).orderBy('entity_id')
+    const overrides = await db
+      .from('organization_taxonomy_overrides')
+      .where('organization_id', org.id)
+      .orderBy('entity_id')
     const byEntity = Object.fromEntries(overrides.map((row) => [row.entity_id, row]))
     assert.equal(byEntity[first.id].name, 'Corporate courses')
     assert.isFalse(Boolean(byEntity[first.id].is_hidden))
     assert.isTrue(Boolean(byEntity[second.id].is_hidden))
     const own = await db.from('certificate_categories').where('organization_id', org.id)
-    assert.deepEqual(own.map((row) => row.name), ['Faculty development'])
+    assert.deepEqual(
+      own.map((row) => row.name),
+      ['Faculty development']
+    )
     const ownSubs = await db.from('certificate_subcategories').where('organization_id', org.id)
-    assert.deepEqual(ownSubs.map((row) => [row.name, row.category_id]), [['Research methods', own[0].id]])
+    assert.deepEqual(
+      ownSubs.map((row) => [row.name, row.category_id]),
+      [['Research methods', own[0].id]]
+    )
 
     assert.deepEqual(pageProblems(page), [])
   })

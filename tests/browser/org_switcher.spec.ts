@@ -13,14 +13,28 @@ import { membershipOf } from '#tests/helpers/orgs'
 test.group('Switching organizations in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a member of two orgs switches with the top-bar switcher, sees the other team, and creates a third org', async ({ assert, cleanup }) => {
-    const { owner: priya } = await givenOrg({ name: 'Ashoka Institute', ownerEmail: 'priya.nair@switcher-browser.test' })
+  test('a member of two orgs switches with the top-bar switcher, sees the other team, and creates a third org', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { owner: priya } = await givenOrg({
+      name: 'Ashoka Institute',
+      ownerEmail: 'priya.nair@switcher-browser.test',
+    })
     const { org: second, owner: secondOwner } = await givenOrg({ name: 'Bodhi Skills Council' })
-    const { user: zoya } = await givenMember(second, 'member', { email: 'zoya.khan@switcher-browser.test' })
+    const { user: zoya } = await givenMember(second, 'member', {
+      email: 'zoya.khan@switcher-browser.test',
+    })
     const memberRole = await roleOf(second, 'member')
     const joined = await db.transaction(async (trx) =>
       OrganizationMember.create(
-        { organizationId: second.id, userId: priya.id, username: await uniqueUsername(second.id, priya.email, trx), roleId: memberRole.id, status: 'active' },
+        {
+          organizationId: second.id,
+          userId: priya.id,
+          username: await uniqueUsername(second.id, priya.email, trx),
+          roleId: memberRole.id,
+          status: 'active',
+        },
         { client: trx }
       )
     )
@@ -40,16 +54,31 @@ test.group('Switching organizations in the browser', (group) => {
     await page.getByRole('heading', { name: 'Bodhi Skills Council', level: 1 }).waitFor()
     assert.include(await page.locator('#flash').innerText(), 'Switched to Bodhi Skills Council.')
     assert.equal(new URL(page.url()).pathname, '/dashboard')
-    assert.equal(await page.getByRole('combobox', { name: 'Organization', exact: true }).locator('option:checked').innerText(), 'Bodhi Skills Council')
+    assert.equal(
+      await page
+        .getByRole('combobox', { name: 'Organization', exact: true })
+        .locator('option:checked')
+        .innerText(),
+      'Bodhi Skills Council'
+    )
     const [session] = await db.from('sessions').where('user_id', priya.id)
     assert.include(session.data, second.id)
 
     // The members page is the second org's team.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Members' })
+      .click()
     await page.waitForURL('**/members')
-    assert.include(await page.locator('.page-header').innerText(), 'Everyone with access to Bodhi Skills Council.')
+    assert.include(
+      await page.locator('.page-header').innerText(),
+      'Everyone with access to Bodhi Skills Council.'
+    )
     const emails = await page.locator('#members-table tbody tr td:nth-child(2)').allInnerTexts()
-    assert.sameMembers(emails.map((e) => e.trim()), [secondOwner.email, zoya.email, priya.email])
+    assert.sameMembers(
+      emails.map((e) => e.trim()),
+      [secondOwner.email, zoya.email, priya.email]
+    )
 
     // "+ New organization" creates a third one, owned by Priya, and opens it.
     await page.getByRole('link', { name: '+ New organization' }).click()
@@ -65,9 +94,22 @@ test.group('Switching organizations in the browser', (group) => {
     const ownership = await membershipOf(third, priya)
     assert.equal(ownership.role.key, 'owner')
     assert.equal(ownership.status, 'active')
-    const switcherOptions = await page.getByRole('combobox', { name: 'Organization', exact: true }).locator('option').allInnerTexts()
-    assert.sameMembers(switcherOptions, ['Ashoka Institute', 'Bodhi Skills Council', 'Chanakya Learning Labs'])
-    assert.equal(await page.getByRole('combobox', { name: 'Organization', exact: true }).locator('option:checked').innerText(), 'Chanakya Learning Labs')
+    const switcherOptions = await page
+      .getByRole('combobox', { name: 'Organization', exact: true })
+      .locator('option')
+      .allInnerTexts()
+    assert.sameMembers(switcherOptions, [
+      'Ashoka Institute',
+      'Bodhi Skills Council',
+      'Chanakya Learning Labs',
+    ])
+    assert.equal(
+      await page
+        .getByRole('combobox', { name: 'Organization', exact: true })
+        .locator('option:checked')
+        .innerText(),
+      'Chanakya Learning Labs'
+    )
 
     assert.deepEqual(pageProblems(page), [])
   })

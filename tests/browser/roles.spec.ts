@@ -9,39 +9,61 @@ import { membershipOf } from '#tests/helpers/orgs'
 test.group('Custom roles in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('an owner creates a custom role, gives it to a member, and that member sees and reaches only what it allows', async ({ assert, cleanup }) => {
+  test('an owner creates a custom role, gives it to a member, and that member sees and reaches only what it allows', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Role Browser Academy' })
-    const { user: issuer } = await givenMember(org, 'member', { email: 'meera.iyer@role-browser.test' })
+    const { user: issuer } = await givenMember(org, 'member', {
+      email: 'meera.iyer@role-browser.test',
+    })
 
     // The owner creates "Certificate issuer" with two permissions ticked.
     const { page: ownerPage } = await visit('/login', cleanup)
     await logInThroughForm(ownerPage, owner.email)
-    await ownerPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Roles' }).click()
+    await ownerPage
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Roles' })
+      .click()
     await ownerPage.waitForURL('**/roles')
     await ownerPage.getByRole('link', { name: 'New role' }).first().click()
     await ownerPage.waitForURL('**/roles/new')
     await ownerPage.getByLabel('Name', { exact: true }).fill('Certificate issuer')
-    await ownerPage.getByLabel('Description').fill('Generates and downloads certificates, nothing else.')
+    await ownerPage
+      .getByLabel('Description')
+      .fill('Generates and downloads certificates, nothing else.')
     await ownerPage.getByRole('checkbox', { name: /certificates\.issue/ }).check()
     await ownerPage.getByRole('checkbox', { name: /certificates\.download/ }).check()
     await ownerPage.getByRole('button', { name: 'Create role' }).click()
 
     await ownerPage.waitForURL('**/roles')
-    assert.include(await ownerPage.locator('#flash').innerText(), 'Role "Certificate issuer" created.')
+    assert.include(
+      await ownerPage.locator('#flash').innerText(),
+      'Role "Certificate issuer" created.'
+    )
     const roleRow = ownerPage.locator('#custom-roles tr', { hasText: 'Certificate issuer' })
     const roleRowText = await roleRow.innerText()
     assert.include(roleRowText, 'certificates.issue')
     assert.include(roleRowText, 'certificates.download')
     assert.notInclude(roleRowText, 'api_keys.manage')
 
-    const role = await OrganizationRole.query().where('organization_id', org.id).where('name', 'Certificate issuer').firstOrFail()
+    const role = await OrganizationRole.query()
+      .where('organization_id', org.id)
+      .where('name', 'Certificate issuer')
+      .firstOrFail()
     assert.isFalse(role.isSystem)
     assert.sameMembers(await role.permissions(), ['certificates.issue', 'certificates.download'])
 
     // It goes to a member from their manage page.
-    await ownerPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click()
+    await ownerPage
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Members' })
+      .click()
     await ownerPage.waitForURL('**/members')
-    await ownerPage.locator('#members-table tr', { hasText: issuer.email }).getByRole('link', { name: 'Manage' }).click()
+    await ownerPage
+      .locator('#members-table tr', { hasText: issuer.email })
+      .getByRole('link', { name: 'Manage' })
+      .click()
     await ownerPage.waitForURL('**/members/*/edit')
     await ownerPage.getByLabel('Role').selectOption({ label: 'Certificate issuer (custom)' })
     await ownerPage.getByRole('button', { name: 'Save changes' }).click()
@@ -55,7 +77,12 @@ test.group('Custom roles in the browser', (group) => {
     // The member, in their own browser, sees only what the role allows.
     const { page: issuerPage } = await visit('/login', cleanup)
     await logInThroughForm(issuerPage, issuer.email)
-    assert.deepEqual(await sidebarLinks(issuerPage), ['Dashboard', 'Generation jobs', 'Certificates', 'Members'])
+    assert.deepEqual(await sidebarLinks(issuerPage), [
+      'Dashboard',
+      'Generation jobs',
+      'Certificates',
+      'Members',
+    ])
 
     assert.deepEqual(pageProblems(issuerPage), [])
 
@@ -67,6 +94,8 @@ test.group('Custom roles in the browser', (group) => {
 
     assert.deepEqual(pageProblems(ownerPage), [])
     // Chromium logs the refused document itself; nothing else (no script error, no CSP report).
-    assert.deepEqual(pageProblems(issuerPage), ['console error: Failed to load resource: the server responded with a status of 403 (Forbidden)'])
+    assert.deepEqual(pageProblems(issuerPage), [
+      'console error: Failed to load resource: the server responded with a status of 403 (Forbidden)',
+    ])
   })
 })

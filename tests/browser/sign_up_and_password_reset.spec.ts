@@ -6,7 +6,10 @@ import { mailbox } from '#tests/helpers/smtp_server'
 test.group('Sign up, forget the password, reset it', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a new customer signs up, logs out, resets the password from the mail and logs back in', async ({ assert, cleanup }) => {
+  test('a new customer signs up, logs out, resets the password from the mail and logs back in', async ({
+    assert,
+    cleanup,
+  }) => {
     const email = 'kavya.rao@browser-academy.test'
     const { page } = await visit('/', cleanup)
 
@@ -21,7 +24,10 @@ test.group('Sign up, forget the password, reset it', (group) => {
 
     await page.waitForURL('**/dashboard')
     await page.getByRole('heading', { name: 'Browser Academy' }).waitFor()
-    assert.include(await page.locator('#flash').innerText(), 'Welcome to Authentix! Browser Academy is ready')
+    assert.include(
+      await page.locator('#flash').innerText(),
+      'Welcome to Authentix! Browser Academy is ready'
+    )
 
     // Log out → the login page.
     await page.getByRole('button', { name: 'Log out' }).click()

@@ -42,7 +42,11 @@ async function uploadDesign(page: Page, name: string) {
   await page.getByLabel('Design file').setInputFiles(file)
   await page.getByRole('button', { name: 'Upload and continue' }).click()
   await page.waitForURL('**/edit')
-  await page.locator('#designer-background').evaluate((img: any) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r))))
+  await page
+    .locator('#designer-background')
+    .evaluate((img: any) =>
+      img.complete ? null : new Promise((r) => img.addEventListener('load', r))
+    )
 }
 
 /** Signed in as `email`, on the new-template form, in a desktop-sized window. */
@@ -57,21 +61,35 @@ async function onNewTemplateForm(email: string, cleanup: (fn: () => Promise<void
 /** The selected field's box as the properties panel shows it, in points. */
 async function panelBox(page: Page) {
   const value = async (id: string) => Number(await page.locator(id).inputValue())
-  return { x: await value('#prop-x'), y: await value('#prop-y'), width: await value('#prop-width'), height: await value('#prop-height') }
+  return {
+    x: await value('#prop-x'),
+    y: await value('#prop-y'),
+    width: await value('#prop-width'),
+    height: await value('#prop-height'),
+  }
 }
 
 test.group('Template designer in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('upload a PDF, drag a name and a QR code into place, save, and the downloaded preview draws them exactly there', async ({ assert, cleanup }) => {
+  test('upload a PDF, drag a name and a QR code into place, save, and the downloaded preview draws them exactly there', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Designer Academy' })
     const { page } = await visit('/login', cleanup)
     await page.setViewportSize({ width: 1440, height: 1000 })
     await logInThroughForm(page, owner.email)
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Templates' })
+      .click()
     await page.getByRole('link', { name: 'New template' }).click()
     await uploadDesign(page, 'Course completion 2026')
-    assert.include(await page.locator('#flash').innerText(), 'Template “Course completion 2026” created')
+    assert.include(
+      await page.locator('#flash').innerText(),
+      'Template “Course completion 2026” created'
+    )
 
     // A name field, dropped on the page and then dragged a little further.
     await dragOntoPage(page, 'text', 0.5, 0.45)
@@ -91,15 +109,23 @@ test.group('Template designer in the browser', (group) => {
     await page.getByText('Saved as version 2.').waitFor()
 
     // What was saved is what the panel showed.
-    const template = await CertificateTemplate.query().where('organization_id', org.id).firstOrFail()
-    const version = await CertificateTemplateVersion.query().where('id', template.currentVersionId!).preload('fields').firstOrFail()
+    const template = await CertificateTemplate.query()
+      .where('organization_id', org.id)
+      .firstOrFail()
+    const version = await CertificateTemplateVersion.query()
+      .where('id', template.currentVersionId!)
+      .preload('fields')
+      .firstOrFail()
     const saved = Object.fromEntries(version.fields.map((f) => [f.fieldKey, f.config]))
     assert.deepInclude(saved.recipient_name, { ...name, font_family: 'noto-serif' })
     assert.deepInclude(saved.verification_url, qr)
 
     // The preview PDF the user downloads, with a name typed in.
     await page.getByLabel('Recipient name', { exact: true }).fill('अनन्या गुप्ता')
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download sample PDF' }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download sample PDF' }).click(),
+    ])
     const pdf = new Uint8Array(await readFile((await download.path())!))
     assert.equal(await extractText(pdf), 'Certificate of Completionअनन्या गुप्ता')
 
@@ -114,7 +140,9 @@ test.group('Template designer in the browser', (group) => {
     assert.isAbove(baselineFromTop, name.y)
     assert.isBelow(baselineFromTop, name.y + name.height)
     // The QR code's white square is exactly the box (within 1 pt).
-    const square = rects.find((r) => r.color.join() === '1,1,1' && Math.abs(r.width - qr.width) < 1)!
+    const square = rects.find(
+      (r) => r.color.join() === '1,1,1' && Math.abs(r.width - qr.width) < 1
+    )!
     assert.closeTo(square.x, qr.x, 1)
     assert.closeTo(pageHeight - (square.y + square.height), qr.y, 1)
     assert.closeTo(square.width, qr.width, 1)
@@ -126,12 +154,18 @@ test.group('Template designer in the browser', (group) => {
     // The on-screen preview draws too.
     await page.getByRole('button', { name: 'Draw preview' }).click()
     await page.locator('#preview-image:not([hidden])').waitFor()
-    assert.isAbove(await page.locator('#preview-image').evaluate((img: any) => img.naturalWidth), 1000)
+    assert.isAbove(
+      await page.locator('#preview-image').evaluate((img: any) => img.naturalWidth),
+      1000
+    )
 
     assert.deepEqual(pageProblems(page), [])
   }).timeout(120_000)
 
-  test('keyboard nudging moves the selected field by points and Delete removes it', async ({ assert, cleanup }) => {
+  test('keyboard nudging moves the selected field by points and Delete removes it', async ({
+    assert,
+    cleanup,
+  }) => {
     const { owner } = await givenOrg()
     const page = await onNewTemplateForm(owner.email, cleanup)
     await uploadDesign(page, 'Keyboard design')
@@ -145,14 +179,21 @@ test.group('Template designer in the browser', (group) => {
     await page.keyboard.press('Shift+ArrowDown')
     await page.keyboard.press('Alt+ArrowRight')
     const after = await panelBox(page)
-    assert.deepEqual(after, { x: before.x + 1, y: before.y + 10, width: before.width + 1, height: before.height })
+    assert.deepEqual(after, {
+      x: before.x + 1,
+      y: before.y + 10,
+      width: before.width + 1,
+      height: before.height,
+    })
 
     // Handles resize from any side: the left edge moves, the right one stays.
     const scale = (await page.locator('#designer-stage').boundingBox())!.width / 841.89
     const west = (await field.locator('[data-handle="w"]').boundingBox())!
     await page.mouse.move(west.x + west.width / 2, west.y + west.height / 2)
     await page.mouse.down()
-    await page.mouse.move(west.x + west.width / 2 - 40 * scale, west.y + west.height / 2, { steps: 8 })
+    await page.mouse.move(west.x + west.width / 2 - 40 * scale, west.y + west.height / 2, {
+      steps: 8,
+    })
     await page.mouse.up()
     const widened = await panelBox(page)
     assert.closeTo(widened.x, after.x - 40, 1)
@@ -164,7 +205,10 @@ test.group('Template designer in the browser', (group) => {
     assert.deepEqual(pageProblems(page), [])
   }).timeout(60_000)
 
-  test('a branding image added in settings is placed as an image field', async ({ assert, cleanup }) => {
+  test('a branding image added in settings is placed as an image field', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org, owner } = await givenOrg()
     await givenBrandingAsset(org, { name: 'Director signature' })
     const page = await onNewTemplateForm(owner.email, cleanup)
@@ -172,8 +216,10 @@ test.group('Template designer in the browser', (group) => {
     await dragOntoPage(page, 'image', 0.3, 0.8)
     const image = page.locator('.designer-field-image img')
     await image.waitFor()
-    const width = await image.evaluate(
-      (img: any) => (img.complete && img.naturalWidth ? img.naturalWidth : new Promise((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth))))
+    const width = await image.evaluate((img: any) =>
+      img.complete && img.naturalWidth
+        ? img.naturalWidth
+        : new Promise((resolve) => img.addEventListener('load', () => resolve(img.naturalWidth)))
     )
     assert.isAbove(width as number, 100)
     await page.getByRole('button', { name: 'Save as version 2' }).click()

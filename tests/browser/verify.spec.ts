@@ -10,7 +10,15 @@ import Certificate from '#certificates/models/certificate'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { givenOrg } from '#tests/helpers/given'
 import { givenBrandingAsset, signaturePng } from '#tests/helpers/given_templates'
-import { expire, givenIssued, issuedPdf, revoke, supersede, tampered, tokenOf } from '#tests/helpers/verification'
+import {
+  expire,
+  givenIssued,
+  issuedPdf,
+  revoke,
+  supersede,
+  tampered,
+  tokenOf,
+} from '#tests/helpers/verification'
 
 const PHONE = { width: 390, height: 844 }
 const DESKTOP = { width: 1280, height: 900 }
@@ -23,7 +31,8 @@ async function assertNoHorizontalOverflow(assert: any, page: Page, label: string
     let widest = ''
     for (const element of Array.from(document.body.querySelectorAll('*')) as any[]) {
       const box = element.getBoundingClientRect()
-      if (box.right > root.clientWidth + 0.5 || box.left < -0.5) widest = `${element.tagName.toLowerCase()}.${element.className}`
+      if (box.right > root.clientWidth + 0.5 || box.left < -0.5)
+        widest = `${element.tagName.toLowerCase()}.${element.className}`
     }
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest }
   })
@@ -38,21 +47,50 @@ async function bannerText(page: Page) {
 test.group('Verification pages in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('every state reads clearly on a desktop and on a phone, with nothing overflowing', async ({ assert, cleanup }) => {
-    const { org } = await givenOrg({ name: 'Rashtriya Kaushal Vikas Sansthan — Bengaluru Regional Centre' })
+  test('every state reads clearly on a desktop and on a phone, with nothing overflowing', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { org } = await givenOrg({
+      name: 'Rashtriya Kaushal Vikas Sansthan — Bengaluru Regional Centre',
+    })
     await givenBrandingAsset(org, { type: 'logo', name: 'Crest', bytes: signaturePng(900, 300) })
-    const [valid, expired, revoked, superseded, replacement] = await givenIssued(org, { count: 5, expiry: { mode: 'months', months: 36 } })
+    const [valid, expired, revoked, superseded, replacement] = await givenIssued(org, {
+      count: 5,
+      expiry: { mode: 'months', months: 36 },
+    })
     // Long unbroken words are what break phone layouts.
-    await Certificate.query().where('id', valid.id).update({ recipient_name: 'Venkatasubramanian Chandrasekharanarayanaswamy Ramalingeswarar' })
+    await Certificate.query()
+      .where('id', valid.id)
+      .update({ recipient_name: 'Venkatasubramanian Chandrasekharanarayanaswamy Ramalingeswarar' })
     await expire(expired)
-    await revoke(revoked, 'Assessment-record-mismatch-found-during-the-annual-audit-of-centre-BLR-0042-and-confirmed-by-the-board')
+    await revoke(
+      revoked,
+      'Assessment-record-mismatch-found-during-the-annual-audit-of-centre-BLR-0042-and-confirmed-by-the-board'
+    )
     await supersede(superseded, replacement)
 
     const states: [string, Certificate, RegExp][] = [
-      ['valid', valid, /^✓ Valid certificate Issued by Rashtriya Kaushal Vikas Sansthan — Bengaluru Regional Centre to Venkatasubramanian/],
-      ['expired', expired, /^! Expired Issued by .+ and valid until \d{1,2} \w+ \d{4}; it is no longer current\.$/],
-      ['revoked', revoked, /^✕ Revoked .+ revoked this certificate on 2 April 2026\. It is no longer valid\. Reason: Assessment-record-mismatch/],
-      ['superseded', superseded, /^↻ Replaced by a newer certificate .+ on 5 April 2026\. This one is no longer valid\. View the current certificate$/],
+      [
+        'valid',
+        valid,
+        /^✓ Valid certificate Issued by Rashtriya Kaushal Vikas Sansthan — Bengaluru Regional Centre to Venkatasubramanian/,
+      ],
+      [
+        'expired',
+        expired,
+        /^! Expired Issued by .+ and valid until \d{1,2} \w+ \d{4}; it is no longer current\.$/,
+      ],
+      [
+        'revoked',
+        revoked,
+        /^✕ Revoked .+ revoked this certificate on 2 April 2026\. It is no longer valid\. Reason: Assessment-record-mismatch/,
+      ],
+      [
+        'superseded',
+        superseded,
+        /^↻ Replaced by a newer certificate .+ on 5 April 2026\. This one is no longer valid\. View the current certificate$/,
+      ],
     ]
     const { page } = await visit(`/v/${tokenOf(valid)}`, cleanup)
     for (const viewport of [DESKTOP, PHONE]) {
@@ -62,19 +100,38 @@ test.group('Verification pages in the browser', (group) => {
         const response = await page.goto(`/v/${tokenOf(certificate)}?via=qr`)
         assert.equal(response?.status(), 200, label)
         assert.equal(response?.headers()['referrer-policy'], 'no-referrer', label)
-        assert.equal(await page.locator('#verify-status').getAttribute('data-status'), status, label)
+        assert.equal(
+          await page.locator('#verify-status').getAttribute('data-status'),
+          status,
+          label
+        )
         assert.match(await bannerText(page), banner, label)
         assert.isTrue(await page.locator('#verify-status').isVisible(), label)
-        assert.equal(await page.locator('#verify-number').innerText(), certificate.certificateNumber, label)
+        assert.equal(
+          await page.locator('#verify-number').innerText(),
+          certificate.certificateNumber,
+          label
+        )
         // The logo loaded (through the token) and fits.
-        assert.isTrue(await page.locator('img.verify-logo').evaluate((img: any) => img.complete && img.naturalWidth > 0), label)
-        assert.equal(await page.locator('#verify-linkedin').count(), status === 'valid' ? 1 : 0, label)
+        assert.isTrue(
+          await page
+            .locator('img.verify-logo')
+            .evaluate((img: any) => img.complete && img.naturalWidth > 0),
+          label
+        )
+        assert.equal(
+          await page.locator('#verify-linkedin').count(),
+          status === 'valid' ? 1 : 0,
+          label
+        )
         await assertNoHorizontalOverflow(assert, page, label)
       }
     }
     // On a phone the actions are full-width buttons, stacked, and big enough to tap.
     await page.goto(`/v/${tokenOf(valid)}`)
-    const buttons = await page.locator('.verify-actions .btn').evaluateAll((links) => links.map((link) => link.getBoundingClientRect()))
+    const buttons = await page
+      .locator('.verify-actions .btn')
+      .evaluateAll((links) => links.map((link) => link.getBoundingClientRect()))
     assert.lengthOf(buttons, 3)
     for (const box of buttons) assert.isAtLeast(box.height, 36)
     assert.isBelow(buttons[0].bottom, buttons[1].top + 1)
@@ -87,7 +144,10 @@ test.group('Verification pages in the browser', (group) => {
     assert.deepEqual(pageProblems(page), [])
   })
 
-  test('an unknown link shows the not-found page, which leads to checking a PDF; a genuine PDF is found, an edited one is not', async ({ assert, cleanup }) => {
+  test('an unknown link shows the not-found page, which leads to checking a PDF; a genuine PDF is found, an edited one is not', async ({
+    assert,
+    cleanup,
+  }) => {
     const { org } = await givenOrg({ name: 'Upload Check Institute' })
     const [certificate] = await givenIssued(org)
     const genuine = join(tmpdir(), `certificate-${randomUUID()}.pdf`)
@@ -99,7 +159,9 @@ test.group('Verification pages in the browser', (group) => {
     await page.setViewportSize(PHONE)
     assert.equal(await page.locator('h1').innerText(), "We couldn't find this certificate")
     // The browser reports the page's own 404 status; that is the point here, not a problem.
-    assert.deepEqual(pageProblems(page), ['console error: Failed to load resource: the server responded with a status of 404 (Not Found)'])
+    assert.deepEqual(pageProblems(page), [
+      'console error: Failed to load resource: the server responded with a status of 404 (Not Found)',
+    ])
     pageProblems(page).length = 0
     await assertNoHorizontalOverflow(assert, page, '404 page')
     await page.getByRole('link', { name: 'Check a certificate PDF' }).first().click()
@@ -109,13 +171,19 @@ test.group('Verification pages in the browser', (group) => {
     await page.getByLabel('Certificate PDF').setInputFiles(genuine)
     await page.getByRole('button', { name: 'Check this PDF' }).click()
     await page.getByText('This file is exactly the PDF that was issued.').waitFor()
-    assert.match(await bannerText(page), /^✓ Valid certificate Issued by Upload Check Institute to Learner 1\./)
+    assert.match(
+      await bannerText(page),
+      /^✓ Valid certificate Issued by Upload Check Institute to Learner 1\./
+    )
     await assertNoHorizontalOverflow(assert, page, 'upload result')
 
     await page.getByLabel('Certificate PDF').setInputFiles(edited)
     await page.getByRole('button', { name: 'Check this PDF' }).click()
     await page.locator('#verify-status[data-status="not_found"]').waitFor()
-    assert.match(await bannerText(page), /^\? Not issued by Authentix No certificate issued through Authentix is exactly this file\./)
+    assert.match(
+      await bannerText(page),
+      /^\? Not issued by Authentix No certificate issued through Authentix is exactly this file\./
+    )
     await assertNoHorizontalOverflow(assert, page, 'no match')
 
     // Back to the genuine one: its result links to its verification page.

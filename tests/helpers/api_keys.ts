@@ -15,17 +15,21 @@ export async function databaseContains(needle: string): Promise<string[]> {
   const dialect = db.connection().dialect.name
   const tables: string[] =
     dialect === 'postgres'
-      ? (await db.rawQuery("select tablename from pg_tables where schemaname = current_schema()")).rows.map(
-          (row: { tablename: string }) => row.tablename
-        )
-      : (await db.rawQuery("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")).map(
-          (row: { name: string }) => row.name
-        )
+      ? (
+          await db.rawQuery('select tablename from pg_tables where schemaname = current_schema()')
+        ).rows.map((row: { tablename: string }) => row.tablename)
+      : (
+          await db.rawQuery(
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
+          )
+        ).map((row: { name: string }) => row.name)
   const hits: string[] = []
   for (const table of tables) {
     const rows = await db.from(table).select('*')
     for (const row of rows) {
-      const text = JSON.stringify(row, (_key, value) => (Buffer.isBuffer(value) ? value.toString('utf8') : value))
+      const text = JSON.stringify(row, (_key, value) =>
+        Buffer.isBuffer(value) ? value.toString('utf8') : value
+      )
       if (text.includes(needle)) hits.push(table)
     }
   }

@@ -45,13 +45,22 @@ export async function startAppProcess(extraEnv: Record<string, string>): Promise
     ...extraEnv,
   }
   const ace = (...args: string[]) => {
-    const result = spawnSync(process.execPath, ['ace', ...args], { cwd: root, env, encoding: 'utf8' })
-    if (result.status !== 0) throw new Error(`node ace ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
+    const result = spawnSync(process.execPath, ['ace', ...args], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    })
+    if (result.status !== 0)
+      throw new Error(`node ace ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
     return result.stdout
   }
   ace('migration:run', '--force')
   ace('db:seed')
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'ts-node-maintained/register/esm', 'bin/server.ts'], { cwd: root, env, stdio: 'ignore' })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'ts-node-maintained/register/esm', 'bin/server.ts'],
+    { cwd: root, env, stdio: 'ignore' }
+  )
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {
     try {

@@ -13,6 +13,7 @@ export function binary<T extends ApiRequest>(request: T): T {
 /** The exact bytes of a response read with `binary()` (or an image). */
 export function bytesOf(response: ApiResponse): Uint8Array {
   const body = response.body()
-  if (!Buffer.isBuffer(body)) throw new Error(`expected a binary body, got ${typeof body}; wrap the request in binary()`)
+  if (!Buffer.isBuffer(body))
+    throw new Error(`expected a binary body, got ${typeof body}; wrap the request in binary()`)
   return new Uint8Array(body)
 }

@@ -9,7 +9,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export async function launchBrowser() {
   if (browser) return browser
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's "chromium" package (.ci/run does)`)
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install Debian's "chromium" package (.ci/run does)`
+    )
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -41,7 +43,10 @@ export function baseUrl() {
  * A fresh browser context (cookies isolated) and page for one test; closed by
  * the returned cleanup. Console errors and CSP violations fail loudly.
  */
-export async function visit(path: string, cleanup: (fn: () => Promise<void>) => void): Promise<{ page: Page; context: BrowserContext }> {
+export async function visit(
+  path: string,
+  cleanup: (fn: () => Promise<void>) => void
+): Promise<{ page: Page; context: BrowserContext }> {
   const context = await (await launchBrowser()).newContext({ baseURL: baseUrl() })
   cleanup(() => context.close())
   const page = await context.newPage()

@@ -12,5 +12,7 @@ export async function logInThroughForm(page: Page, email: string, password: stri
 
 /** The text of the main navigation's links, in order. */
 export async function sidebarLinks(page: Page) {
-  return (await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).map((text) => text.trim())
+  return (
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()
+  ).map((text) => text.trim())
 }

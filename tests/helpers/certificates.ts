@@ -8,27 +8,68 @@ import { NAME_AND_QR, givenTemplate } from '#tests/helpers/given_templates'
 import type { FieldInput } from '#templates/validators/template_fields'
 
 /** A CSV recipient list of `count` people (names, emails, a course). */
-export function recipientsCsv(count: number, options: { header?: string; row?: (i: number) => string } = {}) {
+export function recipientsCsv(
+  count: number,
+  options: { header?: string; row?: (i: number) => string } = {}
+) {
   const lines = [options.header ?? 'Full Name,Email Address,Course']
-  for (let i = 1; i <= count; i++) lines.push(options.row ? options.row(i) : `Learner ${i},learner${i}@example.com,Data Science`)
+  for (let i = 1; i <= count; i++)
+    lines.push(options.row ? options.row(i) : `Learner ${i},learner${i}@example.com,Data Science`)
   return { bytes: new TextEncoder().encode(lines.join('\n')), name: `recipients-${count}.csv` }
 }
 
 export const NAME_COURSE_NUMBER_QR: FieldInput[] = [
   ...NAME_AND_QR,
-  { key: 'course_name', type: 'text', x: 120, y: 310, width: 600, height: 30, font_size: 18, align: 'center' },
-  { key: 'certificate_number', type: 'text', x: 60, y: 520, width: 300, height: 20, font_size: 10, align: 'left' },
-  { key: 'issue_date', type: 'date', x: 480, y: 520, width: 200, height: 20, font_size: 10, align: 'right' },
+  {
+    key: 'course_name',
+    type: 'text',
+    x: 120,
+    y: 310,
+    width: 600,
+    height: 30,
+    font_size: 18,
+    align: 'center',
+  },
+  {
+    key: 'certificate_number',
+    type: 'text',
+    x: 60,
+    y: 520,
+    width: 300,
+    height: 20,
+    font_size: 10,
+    align: 'left',
+  },
+  {
+    key: 'issue_date',
+    type: 'date',
+    x: 480,
+    y: 520,
+    width: 200,
+    height: 20,
+    font_size: 10,
+    align: 'right',
+  },
 ]
 
 /** A job of `org` over a fresh list of `count` recipients and one template (or the given ones), created and not yet run. */
 export async function givenJob(
   org: Organization,
-  options: { count?: number; templates?: number; start?: boolean; expiry?: ExpiryChoice; issueDate?: string; fields?: FieldInput[] } = {}
+  options: {
+    count?: number
+    templates?: number
+    start?: boolean
+    expiry?: ExpiryChoice
+    issueDate?: string
+    fields?: FieldInput[]
+  } = {}
 ) {
   const templateIds: string[] = []
   for (let i = 0; i < (options.templates ?? 1); i++) {
-    const { template } = await givenTemplate(org, { name: `Template ${i + 1}`, fields: options.fields ?? NAME_COURSE_NUMBER_QR })
+    const { template } = await givenTemplate(org, {
+      name: `Template ${i + 1}`,
+      fields: options.fields ?? NAME_COURSE_NUMBER_QR,
+    })
     templateIds.push(template.id)
   }
   const list = await givenImport(org, recipientsCsv(options.count ?? 3))
@@ -41,7 +82,8 @@ export async function givenJob(
     start: options.start ?? true,
     actorUserId: null,
   })
-  if (result.kind !== 'created') throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
+  if (result.kind !== 'created')
+    throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
   return { job: result.job, templateIds, importJob: list }
 }
 

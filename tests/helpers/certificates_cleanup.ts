@@ -8,13 +8,25 @@ import db from '@adonisjs/lucid/services/db'
 export async function removeOrgData(orgId: string) {
   await db.from('billing_usage_events').where('organization_id', orgId).delete()
   await db.from('certificate_verification_events').where('organization_id', orgId).delete()
-  await db.from('certificates').where('organization_id', orgId).update({ superseded_by_certificate_id: null, reissued_from_certificate_id: null })
+  await db
+    .from('certificates')
+    .where('organization_id', orgId)
+    .update({ superseded_by_certificate_id: null, reissued_from_certificate_id: null })
   await db.from('certificates').where('organization_id', orgId).delete()
   await db.from('certificate_generation_jobs').where('organization_id', orgId).delete()
   await db.from('organization_certificate_counters').where('organization_id', orgId).delete()
   await db.from('file_import_jobs').where('organization_id', orgId).delete()
-  await db.from('certificate_template_fields').whereIn('template_version_id', db.from('certificate_template_versions').where('organization_id', orgId).select('id')).delete()
-  await db.from('certificate_templates').where('organization_id', orgId).update({ current_version_id: null })
+  await db
+    .from('certificate_template_fields')
+    .whereIn(
+      'template_version_id',
+      db.from('certificate_template_versions').where('organization_id', orgId).select('id')
+    )
+    .delete()
+  await db
+    .from('certificate_templates')
+    .where('organization_id', orgId)
+    .update({ current_version_id: null })
   await db.from('certificate_template_versions').where('organization_id', orgId).delete()
   await db.from('certificate_templates').where('organization_id', orgId).delete()
   await db.from('files').where('organization_id', orgId).update({ base_file_id: null })

@@ -29,6 +29,7 @@ class CountingReporter extends BaseReporter {
 export function countingReporter() {
   return {
     name: 'counting',
-    handler: (...args: Parameters<CountingReporter['boot']>) => new CountingReporter({}).boot(...args),
+    handler: (...args: Parameters<CountingReporter['boot']>) =>
+      new CountingReporter({}).boot(...args),
   }
 }

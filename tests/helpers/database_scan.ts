@@ -9,10 +9,16 @@ async function tableNames(): Promise<string[]> {
       .where('table_schema', 'public')
       .where('table_type', 'BASE TABLE')
       .select('table_name')
-    return rows.map((row: any) => row.table_name).filter((name: string) => !name.startsWith('adonis_schema'))
+    return rows
+      .map((row: any) => row.table_name)
+      .filter((name: string) => !name.startsWith('adonis_schema'))
   }
-  const rows = await client.rawQuery("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-  return (rows as any[]).map((row) => row.name).filter((name: string) => !name.startsWith('adonis_schema'))
+  const rows = await client.rawQuery(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+  )
+  return (rows as any[])
+    .map((row) => row.name)
+    .filter((name: string) => !name.startsWith('adonis_schema'))
 }
 
 /**
@@ -26,7 +32,10 @@ export async function whereInDatabase(needle: string): Promise<string[]> {
     for (const row of rows) {
       for (const [column, value] of Object.entries(row)) {
         if (value === null || value === undefined) continue
-        const text = typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : String(value)
+        const text =
+          typeof value === 'object' && !(value instanceof Date)
+            ? JSON.stringify(value)
+            : String(value)
         if (text.includes(needle)) found.push(`${table}.${column}`)
       }
     }

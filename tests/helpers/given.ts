@@ -22,7 +22,12 @@ function unique(label: string) {
 export async function givenOrg(options: { name?: string; ownerEmail?: string } = {}) {
   const name = options.name ?? unique('Org')
   const email = options.ownerEmail ?? `${unique('owner')}@example.test`
-  const result = await SignUp.handle({ fullName: 'Owner Person', email, password: PASSWORD, organizationName: name })
+  const result = await SignUp.handle({
+    fullName: 'Owner Person',
+    email,
+    password: PASSWORD,
+    organizationName: name,
+  })
   if (result.kind !== 'created') throw new Error(`could not create org for ${email}`)
   const owner = result.user
   return { org: result.org, owner, password: PASSWORD }
@@ -41,10 +46,19 @@ export async function roleOf(org: Organization, key: string) {
 }
 
 /** A custom role holding exactly these permissions. */
-export async function givenCustomRole(org: Organization, permissions: Permission[], name = unique('Role')) {
+export async function givenCustomRole(
+  org: Organization,
+  permissions: Permission[],
+  name = unique('Role')
+) {
   return db.transaction(async (trx) => {
     const role = await OrganizationRole.create(
-      { organizationId: org.id, key: name.toLowerCase().replace(/[^a-z0-9]+/g, '_'), name, isSystem: false },
+      {
+        organizationId: org.id,
+        key: name.toLowerCase().replace(/[^a-z0-9]+/g, '_'),
+        name,
+        isSystem: false,
+      },
       { client: trx }
     )
     await role.setPermissions(permissions, trx)
@@ -53,7 +67,11 @@ export async function givenCustomRole(org: Organization, permissions: Permission
 }
 
 /** A member of `org` with a system role key ('owner' | 'admin' | 'member') or a role record. */
-export async function givenMember(org: Organization, role: string | OrganizationRole = 'member', options: { email?: string } = {}) {
+export async function givenMember(
+  org: Organization,
+  role: string | OrganizationRole = 'member',
+  options: { email?: string } = {}
+) {
   const user = await givenUser({ email: options.email })
   const roleRecord = typeof role === 'string' ? await roleOf(org, role) : role
   const member = await db.transaction(async (trx) =>

@@ -13,21 +13,43 @@ export async function designPdf(title = 'Certificate of Completion') {
   const doc = await PDFDocument.create()
   const page = doc.addPage([841.89, 595.28])
   const font = await doc.embedFont(StandardFonts.TimesRomanBold)
-  page.drawRectangle({ x: 24, y: 24, width: 793.89, height: 547.28, borderColor: rgb(0.7, 0.55, 0.2), borderWidth: 6 })
+  page.drawRectangle({
+    x: 24,
+    y: 24,
+    width: 793.89,
+    height: 547.28,
+    borderColor: rgb(0.7, 0.55, 0.2),
+    borderWidth: 6,
+  })
   page.drawText(title, { x: 220, y: 480, size: 34, font, color: rgb(0.2, 0.2, 0.35) })
   return doc.save()
 }
 
 /** A name field and a QR code, in the API's field shape. */
 export const NAME_AND_QR: FieldInput[] = [
-  { key: 'recipient_name', type: 'text', x: 120, y: 240, width: 600, height: 60, font_family: 'noto-serif', font_size: 36, align: 'center' },
+  {
+    key: 'recipient_name',
+    type: 'text',
+    x: 120,
+    y: 240,
+    width: 600,
+    height: 60,
+    font_family: 'noto-serif',
+    font_size: 36,
+    align: 'center',
+  },
   { key: 'verification_url', type: 'qrcode', x: 680, y: 420, width: 120, height: 120 },
 ]
 
 /** A template of `org` created exactly as an upload does, optionally with fields (version 2) and a status. */
 export async function givenTemplate(
   org: Organization,
-  options: { name?: string; pdf?: Uint8Array; fields?: FieldInput[]; status?: 'active' | 'archived' } = {}
+  options: {
+    name?: string
+    pdf?: Uint8Array
+    fields?: FieldInput[]
+    status?: 'active' | 'archived'
+  } = {}
 ) {
   const result = await CreateTemplate.handle({
     org,
@@ -39,7 +61,12 @@ export async function givenTemplate(
   })
   if (result.kind !== 'created') throw new Error(`template not created: ${result.kind}`)
   if (options.fields) {
-    const saved = await SaveTemplateFields.handle({ org, templateId: result.template.id, fields: options.fields, actorUserId: null })
+    const saved = await SaveTemplateFields.handle({
+      org,
+      templateId: result.template.id,
+      fields: options.fields,
+      actorUserId: null,
+    })
     if (saved.kind !== 'saved') throw new Error(`fields not saved: ${JSON.stringify(saved)}`)
   }
   if (options.status) {
@@ -64,7 +91,10 @@ export function signaturePng(width = 600, height = 200) {
   return new Uint8Array(canvas.toBuffer('image/png'))
 }
 
-export async function givenBrandingAsset(org: Organization, options: { type?: BrandingAssetType; name?: string; bytes?: Uint8Array } = {}) {
+export async function givenBrandingAsset(
+  org: Organization,
+  options: { type?: BrandingAssetType; name?: string; bytes?: Uint8Array } = {}
+) {
   const result = await AddBrandingAsset.handle({
     org,
     type: options.type ?? 'signature',

@@ -10,11 +10,21 @@ import { fixture } from '#tests/helpers/templates'
 export async function givenImport(
   org: Organization,
   file: string | { bytes: Uint8Array; name: string },
-  options: { templateIds?: string[]; mapping?: ColumnMapping; sheet?: string; headerRow?: number } = {}
+  options: {
+    templateIds?: string[]
+    mapping?: ColumnMapping
+    sheet?: string
+    headerRow?: number
+  } = {}
 ) {
   const bytes = typeof file === 'string' ? fixture(file) : file.bytes
   const name = typeof file === 'string' ? file.split('/').pop()! : file.name
-  const result = await CreateImport.handle({ org, file: { bytes, originalName: name }, actorUserId: null, ...options })
+  const result = await CreateImport.handle({
+    org,
+    file: { bytes, originalName: name },
+    actorUserId: null,
+    ...options,
+  })
   if (result.kind !== 'created') throw new Error(`import not created: ${JSON.stringify(result)}`)
   await result.run
   return FileImportJob.findOrFail(result.job.id)

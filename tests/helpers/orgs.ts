@@ -14,12 +14,17 @@ import { roleOf } from '#tests/helpers/given'
 /** The OrgActor the org middleware would build for `user` in `org`. */
 export async function actorFor(user: User, org: Organization) {
   const { member, permissions } = await CurrentMembership.resolve(user, org.id)
-  if (!member || member.organizationId !== org.id) throw new Error(`${user.email} is not an active member of ${org.name}`)
+  if (!member || member.organizationId !== org.id)
+    throw new Error(`${user.email} is not an active member of ${org.name}`)
   return new OrgActor(user, member.organization, member, permissions)
 }
 
 export function membershipOf(org: Organization, user: User) {
-  return OrganizationMember.query().where('organization_id', org.id).where('user_id', user.id).preload('role').firstOrFail()
+  return OrganizationMember.query()
+    .where('organization_id', org.id)
+    .where('user_id', user.id)
+    .preload('role')
+    .firstOrFail()
 }
 
 /** An invitation stored directly (no mail), with its raw token. */
@@ -34,7 +39,8 @@ export async function givenInvitation(
   } = {}
 ) {
   const token = generateToken()
-  const role = typeof options.role === 'object' ? options.role : await roleOf(org, options.role ?? 'member')
+  const role =
+    typeof options.role === 'object' ? options.role : await roleOf(org, options.role ?? 'member')
   const invitation = await OrganizationInvitation.create({
     organizationId: org.id,
     email: options.email ?? `invitee-${generateToken(4).toLowerCase()}@example.test`,
@@ -51,7 +57,11 @@ export async function givenInvitation(
 
 /** Audit rows of an org with this action, oldest first. */
 export function auditRows(org: Organization, action: string) {
-  return db.from('app_audit_logs').where('organization_id', org.id).where('action', action).orderBy('created_at', 'asc')
+  return db
+    .from('app_audit_logs')
+    .where('organization_id', org.id)
+    .where('action', action)
+    .orderBy('created_at', 'asc')
 }
 
 /** The token part of a /join/<token> link. */
@@ -61,7 +71,9 @@ export function tokenFromLink(link: string) {
 
 /** An audit row's metadata as an object on both engines (SQLite returns JSON text). */
 export function metadataOf(row: { metadata: unknown }): Record<string, any> {
-  return typeof row.metadata === 'string' ? JSON.parse(row.metadata) : ((row.metadata as Record<string, any>) ?? {})
+  return typeof row.metadata === 'string'
+    ? JSON.parse(row.metadata)
+    : ((row.metadata as Record<string, any>) ?? {})
 }
 
 /** A flash message of a response as text ('' when absent). */

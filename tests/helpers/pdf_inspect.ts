@@ -1,5 +1,14 @@
 import { inflateSync } from 'node:zlib'
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib'
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFNumber,
+  PDFRawStream,
+  PDFRef,
+  type PDFObject,
+} from 'pdf-lib'
 
 /**
  * Reads back what a PDF page draws, independently of the code that wrote
@@ -46,7 +55,9 @@ function streamBytes(doc: PDFDocument, object: PDFObject | undefined): Uint8Arra
   const stream = object instanceof PDFRef ? doc.context.lookup(object) : object
   if (!(stream instanceof PDFRawStream)) throw new Error('not a stream')
   const filter = stream.dict.get(PDFName.of('Filter'))
-  return filter && filter.toString() === '/FlateDecode' ? new Uint8Array(inflateSync(stream.contents)) : stream.contents
+  return filter && filter.toString() === '/FlateDecode'
+    ? new Uint8Array(inflateSync(stream.contents))
+    : stream.contents
 }
 
 function lookupDict(doc: PDFDocument, object: PDFObject | undefined) {
@@ -60,11 +71,12 @@ function fontInfo(doc: PDFDocument, fontDict: PDFDict): FontInfo {
   const widths = new Map<number, number>()
   const w = doc.context.lookup(cidFont.get(PDFName.of('W'))) as PDFArray | undefined
   if (w) {
-    for (let i = 0; i < w.size(); ) {
+    for (let i = 0; i < w.size();) {
       const first = (w.get(i) as PDFNumber).asNumber()
       const next = doc.context.lookup(w.get(i + 1))
       if (next instanceof PDFArray) {
-        for (let j = 0; j < next.size(); j++) widths.set(first + j, (next.get(j) as PDFNumber).asNumber())
+        for (let j = 0; j < next.size(); j++)
+          widths.set(first + j, (next.get(j) as PDFNumber).asNumber())
         i += 2
       } else {
         const last = (next as PDFNumber).asNumber()
@@ -86,7 +98,14 @@ function fontInfo(doc: PDFDocument, fontDict: PDFDict): FontInfo {
   }
 }
 
-type Token = { type: 'num'; value: number } | { type: 'name'; value: string } | { type: 'hex'; value: string } | { type: 'op'; value: string } | { type: 'array'; value: Token[] } | { type: 'dict' } | { type: 'str'; value: string }
+type Token =
+  | { type: 'num'; value: number }
+  | { type: 'name'; value: string }
+  | { type: 'hex'; value: string }
+  | { type: 'op'; value: string }
+  | { type: 'array'; value: Token[] }
+  | { type: 'dict' }
+  | { type: 'str'; value: string }
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = []
@@ -175,7 +194,11 @@ export async function pageContent(bytes: Uint8Array, pageIndex = 0) {
   const page = doc.getPage(pageIndex)
   const contents = page.node.get(PDFName.of('Contents'))
   const refs = contents instanceof PDFArray ? contents.asArray() : [contents!]
-  const text = refs.map((ref) => Buffer.from(streamBytes(doc, doc.context.lookup(ref) as PDFObject)).toString('latin1')).join('\n')
+  const text = refs
+    .map((ref) =>
+      Buffer.from(streamBytes(doc, doc.context.lookup(ref) as PDFObject)).toString('latin1')
+    )
+    .join('\n')
   return { doc, page, text }
 }
 
@@ -205,7 +228,17 @@ export async function inspectPage(bytes: Uint8Array) {
       const gid = font.cidToGid ? (font.cidToGid[cid * 2] << 8) | font.cidToGid[cid * 2 + 1] : cid
       const origin = multiply([1, 0, 0, 1, 0, rise], multiply(tm, ctm))
       const width = font.widths.get(cid) ?? font.defaultWidth
-      glyphs.push({ resource: font.resource, baseFont: font.baseFont, cid, gid, x: origin[4], y: origin[5], fontSize: size, width, fontFile: font.fontFile })
+      glyphs.push({
+        resource: font.resource,
+        baseFont: font.baseFont,
+        cid,
+        gid,
+        x: origin[4],
+        y: origin[5],
+        fontSize: size,
+        width,
+        fontFile: font.fontFile,
+      })
       tm = multiply([1, 0, 0, 1, (width / 1000) * size, 0], tm)
     }
   }
@@ -242,7 +275,13 @@ export async function inspectPage(bytes: Uint8Array) {
       case 'f*':
         for (const rect of pendingRects) {
           const o = multiply([1, 0, 0, 1, rect.x, rect.y], ctm)
-          rects.push({ x: o[4], y: o[5], width: rect.width * ctm[0], height: rect.height * ctm[3], color: fill })
+          rects.push({
+            x: o[4],
+            y: o[5],
+            width: rect.width * ctm[0],
+            height: rect.height * ctm[3],
+            color: fill,
+          })
         }
         pendingRects = []
         break
@@ -282,7 +321,8 @@ export async function inspectPage(bytes: Uint8Array) {
         const array = operands.find((o) => o.type === 'array') as { value: Token[] } | undefined
         for (const item of array?.value ?? []) {
           if (item.type === 'hex') showHex(item.value)
-          else if (item.type === 'num') tm = multiply([1, 0, 0, 1, (-item.value / 1000) * size, 0], tm)
+          else if (item.type === 'num')
+            tm = multiply([1, 0, 0, 1, (-item.value / 1000) * size, 0], tm)
         }
         break
       }

@@ -34,7 +34,11 @@ export function registeredRoutes(): RegisteredRoute[] {
 /** A concrete URL for a pattern: ids become random UUIDs, tokens random tokens. */
 export function concreteUrl(pattern: string) {
   return pattern.replace(/:([a-z_]+)\??/gi, (_, param: string) =>
-    param.toLowerCase().includes('token') ? generateToken() : param === 'file' ? 'htmx.min.js' : randomUUID()
+    param.toLowerCase().includes('token')
+      ? generateToken()
+      : param === 'file'
+        ? 'htmx.min.js'
+        : randomUUID()
   )
 }
 

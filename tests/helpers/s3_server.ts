@@ -33,7 +33,10 @@ const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).u
 
 /** RFC 3986 encoding as SigV4 wants it (unreserved characters kept). */
 function encode(value: string) {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+  )
 }
 
 function canonicalQuery(query: string, exclude: string[]) {
@@ -43,7 +46,10 @@ function canonicalQuery(query: string, exclude: string[]) {
     .filter(Boolean)
     .map((pair) => {
       const [rawKey, rawValue = ''] = pair.split('=')
-      return [decodeURIComponent(rawKey.replace(/\+/g, '%20')), decodeURIComponent(rawValue.replace(/\+/g, '%20'))]
+      return [
+        decodeURIComponent(rawKey.replace(/\+/g, '%20')),
+        decodeURIComponent(rawValue.replace(/\+/g, '%20')),
+      ]
     })
     .filter(([key]) => !exclude.includes(key))
     .map(([key, value]) => [encode(key), encode(value)])
@@ -58,10 +64,14 @@ function signingKey(secret: string, date: string, region: string) {
 
 function xmlError(response: ServerResponse, status: number, code: string, message: string) {
   response.writeHead(status, { 'Content-Type': 'application/xml' })
-  response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`)
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`
+  )
 }
 
-export async function startS3StandIn(options: { bucket?: string; region?: string; accessKeyId?: string; secretAccessKey?: string } = {}): Promise<S3StandIn> {
+export async function startS3StandIn(
+  options: { bucket?: string; region?: string; accessKeyId?: string; secretAccessKey?: string } = {}
+): Promise<S3StandIn> {
   const bucket = options.bucket ?? 'authentix-test'
   const region = options.region ?? 'ap-south-1'
   const accessKeyId = options.accessKeyId ?? 'AKIAAUTHENTIXTEST01'
@@ -70,19 +80,32 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
   const log: S3StandIn['log'] = []
 
   /** Verifies the request's signature; returns an error code or null. */
-  function verify(request: IncomingMessage, path: string, query: string, body: Buffer): { error: string | null; auth: 'header' | 'query' | 'none' } {
+  function verify(
+    request: IncomingMessage,
+    path: string,
+    query: string,
+    body: Buffer
+  ): { error: string | null; auth: 'header' | 'query' | 'none' } {
     const params = new URLSearchParams(query)
     const headerAuth = request.headers.authorization
-    let credential: string, signedHeaders: string, signature: string, amzDate: string, payloadHash: string
+    let credential: string
+    let signedHeaders: string
+    let signature: string
+    let amzDate: string
+    let payloadHash: string
     let auth: 'header' | 'query'
     if (headerAuth) {
       auth = 'header'
-      const match = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(headerAuth)
+      const match =
+        /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+          headerAuth
+        )
       if (!match) return { error: 'AuthorizationHeaderMalformed', auth }
       ;[, credential, signedHeaders, signature] = match
       amzDate = String(request.headers['x-amz-date'] ?? '')
       payloadHash = String(request.headers['x-amz-content-sha256'] ?? '')
-      if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(body)) return { error: 'XAmzContentSHA256Mismatch', auth }
+      if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(body))
+        return { error: 'XAmzContentSHA256Mismatch', auth }
     } else if (params.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256') {
       auth = 'query'
       credential = params.get('X-Amz-Credential') ?? ''
@@ -91,15 +114,24 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
       amzDate = params.get('X-Amz-Date') ?? ''
       payloadHash = 'UNSIGNED-PAYLOAD'
       const expires = Number(params.get('X-Amz-Expires'))
-      const issued = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15))
-      if (!Number.isFinite(expires) || expires < 1 || expires > 604800) return { error: 'AuthorizationQueryParametersError', auth }
+      const issued = Date.UTC(
+        +amzDate.slice(0, 4),
+        +amzDate.slice(4, 6) - 1,
+        +amzDate.slice(6, 8),
+        +amzDate.slice(9, 11),
+        +amzDate.slice(11, 13),
+        +amzDate.slice(13, 15)
+      )
+      if (!Number.isFinite(expires) || expires < 1 || expires > 604800)
+        return { error: 'AuthorizationQueryParametersError', auth }
       if (Date.now() > issued + expires * 1000) return { error: 'AccessDenied', auth }
     } else {
       return { error: 'AccessDenied', auth: 'none' }
     }
     const [keyId, date, credRegion, service, terminator] = credential.split('/')
     if (keyId !== accessKeyId) return { error: 'InvalidAccessKeyId', auth }
-    if (credRegion !== region || service !== 's3' || terminator !== 'aws4_request') return { error: 'AuthorizationHeaderMalformed', auth }
+    if (credRegion !== region || service !== 's3' || terminator !== 'aws4_request')
+      return { error: 'AuthorizationHeaderMalformed', auth }
     const headerLines = signedHeaders.split(';').map((name) => {
       const raw = name === 'host' ? request.headers.host : request.headers[name]
       const value = Array.isArray(raw) ? raw.join(',') : String(raw ?? '')
@@ -115,8 +147,12 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
     ].join('\n')
     const scope = `${date}/${region}/s3/aws4_request`
     const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n')
-    const expected = createHmac('sha256', signingKey(secretAccessKey, date, region)).update(toSign).digest('hex')
-    const ok = expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature))
+    const expected = createHmac('sha256', signingKey(secretAccessKey, date, region))
+      .update(toSign)
+      .digest('hex')
+    const ok =
+      expected.length === signature.length &&
+      timingSafeEqual(Buffer.from(expected), Buffer.from(signature))
     return { error: ok ? null : 'SignatureDoesNotMatch', auth }
   }
 
@@ -127,7 +163,8 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
     const [path, query = ''] = (request.url ?? '/').split('?')
     const prefix = `/${bucket}/`
     const key = path.startsWith(prefix) ? decodeURIComponent(path.slice(prefix.length)) : ''
-    const finish = (status: number, auth: 'header' | 'query' | 'none') => log.push({ method: request.method ?? '', key, auth, status })
+    const finish = (status: number, auth: 'header' | 'query' | 'none') =>
+      log.push({ method: request.method ?? '', key, auth, status })
 
     const { error, auth } = verify(request, path, query, body)
     if (error) {
@@ -136,17 +173,31 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
         response.writeHead(403)
         return response.end()
       }
-      return xmlError(response, 403, error, 'The request signature we calculated does not match the signature you provided.')
+      return xmlError(
+        response,
+        403,
+        error,
+        'The request signature we calculated does not match the signature you provided.'
+      )
     }
     if (!key) {
       finish(404, auth)
-      return xmlError(response, 404, 'NoSuchBucket', 'Only path-style object requests are supported.')
+      return xmlError(
+        response,
+        404,
+        'NoSuchBucket',
+        'Only path-style object requests are supported.'
+      )
     }
     const params = new URLSearchParams(query)
     switch (request.method) {
       case 'PUT': {
         const etag = `"${createHash('md5').update(body).digest('hex')}"`
-        objects.set(key, { body, contentType: String(request.headers['content-type'] ?? 'application/octet-stream'), etag })
+        objects.set(key, {
+          body,
+          contentType: String(request.headers['content-type'] ?? 'application/octet-stream'),
+          etag,
+        })
         finish(200, auth)
         response.writeHead(200, { ETag: etag })
         return response.end()
@@ -166,7 +217,7 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
         const headers: Record<string, string> = {
           'Content-Type': params.get('response-content-type') ?? object.contentType,
           'Content-Length': String(object.body.length),
-          ETag: object.etag,
+          'ETag': object.etag,
           'Last-Modified': new Date().toUTCString(),
         }
         const disposition = params.get('response-content-disposition')
@@ -181,7 +232,12 @@ export async function startS3StandIn(options: { bucket?: string; region?: string
         return response.end()
       default:
         finish(405, auth)
-        return xmlError(response, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
+        return xmlError(
+          response,
+          405,
+          'MethodNotAllowed',
+          'The specified method is not allowed against this resource.'
+        )
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -51,10 +51,14 @@ export const mailbox = {
   async waitFor(to: string, subject: RegExp = /.*/, timeoutMs = 5000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs
     while (true) {
-      const found = [...inbox].reverse().find((m) => m.to.includes(to.toLowerCase()) && subject.test(m.subject))
+      const found = [...inbox]
+        .reverse()
+        .find((m) => m.to.includes(to.toLowerCase()) && subject.test(m.subject))
       if (found) return found
       if (Date.now() > deadline) {
-        throw new Error(`No mail to ${to} matching ${subject} (inbox: ${inbox.map((m) => `${m.to} "${m.subject}"`).join(', ') || 'empty'})`)
+        throw new Error(
+          `No mail to ${to} matching ${subject} (inbox: ${inbox.map((m) => `${m.to} "${m.subject}"`).join(', ') || 'empty'})`
+        )
       }
       await new Promise<void>((resolve) => {
         waiters.push(resolve)

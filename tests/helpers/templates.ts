@@ -39,21 +39,39 @@ export function field(overrides: Partial<FieldSpec> & Pick<FieldSpec, 'key' | 't
 export async function blankSource(width = 842, height = 595) {
   const doc = await PDFDocument.create()
   const page = doc.addPage([width, height])
-  page.drawRectangle({ x: 20, y: 20, width: width - 40, height: height - 40, borderColor: rgb(0.7, 0.6, 0.3), borderWidth: 3 })
+  page.drawRectangle({
+    x: 20,
+    y: 20,
+    width: width - 40,
+    height: height - 40,
+    borderColor: rgb(0.7, 0.6, 0.3),
+    borderWidth: 3,
+  })
   const result = await normalisePdf(await doc.save(), 1)
   if (result.kind !== 'ok') throw new Error(`blank source did not normalise: ${result.kind}`)
   return result.source
 }
 
-export async function snapshotWith(fields: FieldSpec[], images: TemplateSnapshot['images'] = {}): Promise<TemplateSnapshot> {
+export async function snapshotWith(
+  fields: FieldSpec[],
+  images: TemplateSnapshot['images'] = {}
+): Promise<TemplateSnapshot> {
   const source = await blankSource()
-  return { sourcePdf: source.pdf, pageWidth: source.pageWidth, pageHeight: source.pageHeight, fields, images }
+  return {
+    sourcePdf: source.pdf,
+    pageWidth: source.pageWidth,
+    pageHeight: source.pageHeight,
+    fields,
+    images,
+  }
 }
 
 /** HarfBuzz's shaping of a string in a bundled font file, straight from the library (the reference). */
 export function harfbuzzShape(familyKey: string, text: string, bold = false) {
   const family = fontFamily(familyKey)!
-  const bytes = new Uint8Array(readFileSync(fontFilePath(bold && family.bold ? family.bold : family.regular)))
+  const bytes = new Uint8Array(
+    readFileSync(fontFilePath(bold && family.bold ? family.bold : family.regular))
+  )
   const font = new hb.Font(new hb.Face(new hb.Blob(bytes)))
   const buffer = new hb.Buffer()
   buffer.addText(text)

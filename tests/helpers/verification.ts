@@ -8,11 +8,24 @@ import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 
 /** `count` certificates of `org`, issued for real (rendered, stored, hashed), in recipient order. */
-export async function givenIssued(org: Organization, options: { count?: number; expiry?: ExpiryChoice; issueDate?: string } = {}) {
-  const { job } = await givenJob(org, { count: options.count ?? 1, expiry: options.expiry, issueDate: options.issueDate })
+export async function givenIssued(
+  org: Organization,
+  options: { count?: number; expiry?: ExpiryChoice; issueDate?: string } = {}
+) {
+  const { job } = await givenJob(org, {
+    count: options.count ?? 1,
+    expiry: options.expiry,
+    issueDate: options.issueDate,
+  })
   await runJobs(job.id)
-  const certificates = await Certificate.query().where('generation_job_id', job.id).orderBy('sequence_number', 'asc')
-  if (certificates.length !== (options.count ?? 1) || certificates.some((c) => c.status !== 'issued')) throw new Error('job did not issue every certificate')
+  const certificates = await Certificate.query()
+    .where('generation_job_id', job.id)
+    .orderBy('sequence_number', 'asc')
+  if (
+    certificates.length !== (options.count ?? 1) ||
+    certificates.some((c) => c.status !== 'issued')
+  )
+    throw new Error('job did not issue every certificate')
   return certificates
 }
 
@@ -20,12 +33,20 @@ export async function givenIssued(org: Organization, options: { count?: number; 
 export const tokenOf = (certificate: Certificate) => verificationToken(certificate.id)
 
 export async function revoke(certificate: Certificate, reason = 'Issued in error') {
-  certificate.merge({ status: 'revoked', revokedAt: DateTime.fromISO('2026-04-02T09:30:00Z'), revocationReason: reason })
+  certificate.merge({
+    status: 'revoked',
+    revokedAt: DateTime.fromISO('2026-04-02T09:30:00Z'),
+    revocationReason: reason,
+  })
   return certificate.save()
 }
 
 export async function supersede(certificate: Certificate, by: Certificate) {
-  certificate.merge({ status: 'superseded', supersededByCertificateId: by.id, supersededAt: DateTime.fromISO('2026-04-05T11:00:00Z') })
+  certificate.merge({
+    status: 'superseded',
+    supersededByCertificateId: by.id,
+    supersededAt: DateTime.fromISO('2026-04-05T11:00:00Z'),
+  })
   return certificate.save()
 }
 

@@ -31,7 +31,13 @@ export function part(name: string, data: string | Buffer): ZipPart {
 }
 
 /** `head`, then `chunk` repeated `times`, then `tail`, deflated as a stream (never held unpacked). */
-export async function repeatedPart(name: string, head: string, chunk: string, times: number, tail: string): Promise<ZipPart> {
+export async function repeatedPart(
+  name: string,
+  head: string,
+  chunk: string,
+  times: number,
+  tail: string
+): Promise<ZipPart> {
   const deflate = createDeflateRaw({ level: 9 })
   const out: Buffer[] = []
   deflate.on('data', (data: Buffer) => out.push(data))
@@ -42,7 +48,9 @@ export async function repeatedPart(name: string, head: string, chunk: string, ti
     const bytes = Buffer.from(text)
     crc = crc32(bytes, crc)
     size += bytes.length
-    return new Promise<void>((resolve) => (deflate.write(bytes) ? resolve() : deflate.once('drain', resolve)))
+    return new Promise<void>((resolve) =>
+      deflate.write(bytes) ? resolve() : deflate.once('drain', resolve)
+    )
   }
   await write(head)
   const block = chunk.repeat(Math.max(1, Math.floor((1 << 20) / chunk.length)))
@@ -101,15 +109,28 @@ export function zipOf(parts: ZipPart[]) {
 /** The parts every .xlsx needs around its one sheet. */
 export function workbookParts(sheetXml: ZipPart | string): ZipPart[] {
   return [
-    part('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
-    part('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-    part('xl/workbook.xml', '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Recipients" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-    part('xl/_rels/workbook.xml.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+    part(
+      '[Content_Types].xml',
+      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+    ),
+    part(
+      '_rels/.rels',
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    part(
+      'xl/workbook.xml',
+      '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Recipients" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    part(
+      'xl/_rels/workbook.xml.rels',
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
     typeof sheetXml === 'string' ? part('xl/worksheets/sheet1.xml', sheetXml) : sheetXml,
   ]
 }
 
-export const SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+export const SHEET_HEAD =
+  '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 export const SHEET_TAIL = '</sheetData></worksheet>'
 
 /** A sheet row of inline strings. */
@@ -143,7 +164,7 @@ export function readZip(bytes: Uint8Array): Array<{ name: string; bytes: Uint8Ar
     const dataStart = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28)
     const raw = buffer.subarray(dataStart, dataStart + compressed)
     const data = method === 8 ? inflateRawSync(raw) : raw
-    if ((zlibCrc32(data) >>> 0) !== crc) throw new Error(`CRC mismatch in ${name}`)
+    if (zlibCrc32(data) >>> 0 !== crc) throw new Error(`CRC mismatch in ${name}`)
     entries.push({ name, bytes: new Uint8Array(data) })
     at += 46 + nameLength + extraLength + commentLength
   }

@@ -13,4 +13,7 @@ export function notFound(response: HttpContext['response']) {
 }
 
 /** Where an API call came from, for the audit log. */
-export const origin = ({ request }: HttpContext) => ({ ip: request.ip(), userAgent: request.header('user-agent') ?? null })
+export const origin = ({ request }: HttpContext) => ({
+  ip: request.ip(),
+  userAgent: request.header('user-agent') ?? null,
+})

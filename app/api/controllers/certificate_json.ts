@@ -4,7 +4,8 @@ import type Certificate from '#certificates/models/certificate'
 import type GenerationJob from '#certificates/models/generation_job'
 import { qrPayloadUrl, verificationUrl } from '#certificates/services/verification_links'
 
-const iso = (value: { toUTC(): { toISO(): string | null } } | null) => (value ? value.toUTC().toISO() : null)
+const iso = (value: { toUTC(): { toISO(): string | null } } | null) =>
+  value ? value.toUTC().toISO() : null
 
 /** A job as the contract has it (`GET /api/v1/generation-jobs/:id`) plus what a script needs to follow it. */
 export function jobJson(job: GenerationJob, templateIds?: string[]) {
@@ -19,7 +20,10 @@ export function jobJson(job: GenerationJob, templateIds?: string[]) {
     started_at: iso(job.startedAt),
     finished_at: iso(job.finishedAt),
     cancelled_at: iso(job.cancelledAt),
-    export_url: finished && job.completedItems > 0 ? `${appUrl}${router.builder().params({ id: job.id }).make('api.generation_job_exports.show')}` : null,
+    export_url:
+      finished && job.completedItems > 0
+        ? `${appUrl}${router.builder().params({ id: job.id }).make('api.generation_job_exports.show')}`
+        : null,
     name: job.name,
     import_id: job.importJobId,
     recipients: job.recipientCount,

@@ -1,9 +1,14 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { sendDocument } from '#core/services/downloads'
-import ChangeCertificate, { type CertificateChangeResult } from '#certificates/actions/change_certificate'
+import ChangeCertificate, {
+  type CertificateChangeResult,
+} from '#certificates/actions/change_certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { certificateDocument } from '#certificates/queries/certificate_document'
-import { certificateFiltersValidator, revocationValidator } from '#certificates/validators/generation_job'
+import {
+  certificateFiltersValidator,
+  revocationValidator,
+} from '#certificates/validators/generation_job'
 import { fail, notFound, origin } from '#api/controllers/api_responses'
 import { certificateJson } from '#api/controllers/certificate_json'
 
@@ -22,7 +27,10 @@ export default class CertificatesController {
       page: filters.page,
       perPage: filters.per_page,
     })
-    return { data: page.all().map(certificateJson), meta: { total: page.total, page: page.currentPage, per_page: page.perPage } }
+    return {
+      data: page.all().map(certificateJson),
+      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
+    }
   }
 
   async show({ apiOrg, params, response }: HttpContext) {
@@ -35,13 +43,24 @@ export default class CertificatesController {
     const certificate = await OrgCertificates.find(ctx.apiOrg, ctx.params.id)
     if (!certificate || !certificate.certificateFileId) return notFound(ctx.response)
     const { bytes, filename } = await certificateDocument(certificate)
-    return sendDocument(ctx, bytes, { filename, mime: 'application/pdf', sha256: certificate.sha256! })
+    return sendDocument(ctx, bytes, {
+      filename,
+      mime: 'application/pdf',
+      sha256: certificate.sha256!,
+    })
   }
 
   async revoke(ctx: HttpContext) {
     const { apiOrg, params, request, response } = ctx
     const { reason } = await request.validateUsing(revocationValidator)
-    const result = await ChangeCertificate.revoke({ org: apiOrg, certificateId: params.id, reason: reason ?? '', actorUserId: null, origin: origin(ctx), via: 'api' })
+    const result = await ChangeCertificate.revoke({
+      org: apiOrg,
+      certificateId: params.id,
+      reason: reason ?? '',
+      actorUserId: null,
+      origin: origin(ctx),
+      via: 'api',
+    })
     if (result.kind !== 'ok') return refused(response, result)
     return certificateJson(result.certificate)
   }
@@ -49,16 +68,33 @@ export default class CertificatesController {
   async reissue(ctx: HttpContext) {
     const { apiOrg, params, request, response } = ctx
     const body = request.body()
-    const changes = typeof body === 'object' && body && !Array.isArray(body) ? (body as Record<string, unknown>) : {}
-    const result = await ChangeCertificate.reissue({ org: apiOrg, certificateId: params.id, changes, actorUserId: null, origin: origin(ctx), via: 'api' })
+    const changes =
+      typeof body === 'object' && body && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : {}
+    const result = await ChangeCertificate.reissue({
+      org: apiOrg,
+      certificateId: params.id,
+      changes,
+      actorUserId: null,
+      origin: origin(ctx),
+      via: 'api',
+    })
     if (result.kind !== 'ok') return refused(response, result)
-    return response.status(201).send({ ...certificateJson(result.certificate), reissued_from: certificateJson(result.previous!) })
+    return response.status(201).send({
+      ...certificateJson(result.certificate),
+      reissued_from: certificateJson(result.previous!),
+    })
   }
 }
 
 /** A revocation or reissue that did not happen: 404, 409 or 422 in the contract's shape. */
-function refused(response: HttpContext['response'], result: Exclude<CertificateChangeResult, { kind: 'ok' }>) {
+function refused(
+  response: HttpContext['response'],
+  result: Exclude<CertificateChangeResult, { kind: 'ok' }>
+) {
   if (result.kind === 'not_found') return notFound(response)
-  if (result.kind === 'conflict') return fail(response, 409, [{ code: result.code, message: result.message }])
+  if (result.kind === 'conflict')
+    return fail(response, 409, [{ code: result.code, message: result.message }])
   return fail(response, 422, result.errors)
 }

@@ -24,17 +24,33 @@ export default class GenerationJobActionsController {
     const { apiOrg, params, response } = ctx
     const job = await OrgGenerationJobs.find(apiOrg, params.id)
     if (!job) return notFound(response)
-    if (!job.isFinished) return fail(response, 409, [{ code: 'E_JOB_NOT_FINISHED', message: `The job is ${job.status}; its export is ready when it has finished.` }])
-    if (job.completedItems === 0) return fail(response, 409, [{ code: 'E_NOTHING_TO_EXPORT', message: 'This job issued no certificate.' }])
+    if (!job.isFinished)
+      return fail(response, 409, [
+        {
+          code: 'E_JOB_NOT_FINISHED',
+          message: `The job is ${job.status}; its export is ready when it has finished.`,
+        },
+      ])
+    if (job.completedItems === 0)
+      return fail(response, 409, [
+        { code: 'E_NOTHING_TO_EXPORT', message: 'This job issued no certificate.' },
+      ])
     const file = await BuildJobExport.current(job)
     return sendStoredFile(ctx, file, { filename: `certificates-${job.id.slice(0, 8)}.zip` })
   }
 
   private async change(ctx: HttpContext, what: 'cancel' | 'start' | 'retryFailed') {
     const { apiOrg, params, response } = ctx
-    const result = await ChangeGenerationJob[what]({ org: apiOrg, jobId: params.id, actorUserId: null, origin: origin(ctx), via: 'api' })
+    const result = await ChangeGenerationJob[what]({
+      org: apiOrg,
+      jobId: params.id,
+      actorUserId: null,
+      origin: origin(ctx),
+      via: 'api',
+    })
     if (result.kind === 'not_found') return notFound(response)
-    if (result.kind === 'conflict') return fail(response, 409, [{ code: 'E_JOB_STATE', message: result.message }])
+    if (result.kind === 'conflict')
+      return fail(response, 409, [{ code: 'E_JOB_STATE', message: result.message }])
     return jobJson(result.job)
   }
 }

@@ -40,7 +40,12 @@ export function importJson(job: FileImportJob) {
   }
 }
 
-const issueJson = (issue: RowIssue) => ({ field: issue.field, code: issue.code, message: issue.message, column: issue.column })
+const issueJson = (issue: RowIssue) => ({
+  field: issue.field,
+  code: issue.code,
+  message: issue.message,
+  column: issue.column,
+})
 
 export function importRowJson(row: FileImportRow) {
   return {
@@ -56,6 +61,20 @@ export function importRowJson(row: FileImportRow) {
 
 /** A file that could not become rows: what went wrong, with the job for its id. */
 export function importFailed(response: HttpContext['response'], job: FileImportJob) {
-  const field = job.failureCode === 'E_MAPPING_INVALID' ? 'mapping' : job.failureCode === 'E_HEADER_ROW' ? 'header_row' : 'file'
-  return response.status(job.failureCode === 'E_IMPORT_INTERNAL' ? 500 : 422).send({ errors: [{ code: job.failureCode ?? 'E_FILE_UNREADABLE', message: job.failureMessage ?? 'The file could not be read.', field }], import: importJson(job) })
+  const field =
+    job.failureCode === 'E_MAPPING_INVALID'
+      ? 'mapping'
+      : job.failureCode === 'E_HEADER_ROW'
+        ? 'header_row'
+        : 'file'
+  return response.status(job.failureCode === 'E_IMPORT_INTERNAL' ? 500 : 422).send({
+    errors: [
+      {
+        code: job.failureCode ?? 'E_FILE_UNREADABLE',
+        message: job.failureMessage ?? 'The file could not be read.',
+        field,
+      },
+    ],
+    import: importJson(job),
+  })
 }

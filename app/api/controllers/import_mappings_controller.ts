@@ -33,13 +33,35 @@ export default class ImportMappingsController {
         return importJson(job)
       }
       case 'busy':
-        return fail(response, 409, [{ code: 'E_IMPORT_BUSY', message: 'The file is still being read; change the mapping once its status is ready.' }])
+        return fail(response, 409, [
+          {
+            code: 'E_IMPORT_BUSY',
+            message: 'The file is still being read; change the mapping once its status is ready.',
+          },
+        ])
       case 'not_a_file':
-        return fail(response, 422, [{ code: 'E_NOT_A_FILE', message: 'Recipients typed in have no sheet or header row to choose.', field: input.sheet !== undefined ? 'sheet' : 'header_row' }])
+        return fail(response, 422, [
+          {
+            code: 'E_NOT_A_FILE',
+            message: 'Recipients typed in have no sheet or header row to choose.',
+            field: input.sheet !== undefined ? 'sheet' : 'header_row',
+          },
+        ])
       case 'bad_mapping':
-        return fail(response, 422, [{ code: 'E_MAPPING_INVALID', message: result.message, field: result.field === 'template_ids' ? 'template_ids' : 'mapping' }])
+        return fail(response, 422, [
+          {
+            code: 'E_MAPPING_INVALID',
+            message: result.message,
+            field: result.field === 'template_ids' ? 'template_ids' : 'mapping',
+          },
+        ])
       case 'revalidation_failed':
-        return fail(response, 503, [{ code: 'E_TRY_AGAIN', message: 'The rows could not be checked again in time. Try again.' }])
+        return fail(response, 503, [
+          {
+            code: 'E_TRY_AGAIN',
+            message: 'The rows could not be checked again in time. Try again.',
+          },
+        ])
       case 'not_found':
         return notFound(response)
       default:

@@ -10,7 +10,15 @@ export default class ImportRowsController {
     const input = await importRowsFilterValidator.validate(request.qs())
     const job = await OrgImports.find(apiOrg, params.id)
     if (!job) return notFound(response)
-    const page = await OrgImports.rows(job, input.only ?? 'all', input.page ?? 1, Math.min(100, input.per_page ?? 50))
-    return { data: page.all().map(importRowJson), meta: { total: page.total, page: page.currentPage, per_page: page.perPage } }
+    const page = await OrgImports.rows(
+      job,
+      input.only ?? 'all',
+      input.page ?? 1,
+      Math.min(100, input.per_page ?? 50)
+    )
+    return {
+      data: page.all().map(importRowJson),
+      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
+    }
   }
 }

@@ -12,11 +12,21 @@ import { fail, notFound, origin } from '#api/controllers/api_responses'
 import { importFailed, importJson } from '#api/controllers/import_json'
 
 /** Multipart fields that carry structure arrive as text: `mapping` as a JSON object, `template_ids` as JSON or comma-separated. */
-export function structuredField(value: unknown, kind: 'object' | 'list'): { ok: true; value: unknown } | { ok: false } {
+export function structuredField(
+  value: unknown,
+  kind: 'object' | 'list'
+): { ok: true; value: unknown } | { ok: false } {
   if (typeof value !== 'string') return { ok: true, value }
   const text = value.trim()
   if (text === '') return { ok: true, value: undefined }
-  if (kind === 'list' && !text.startsWith('[')) return { ok: true, value: text.split(',').map((id) => id.trim()).filter(Boolean) }
+  if (kind === 'list' && !text.startsWith('['))
+    return {
+      ok: true,
+      value: text
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    }
   try {
     return { ok: true, value: JSON.parse(text) }
   } catch {
@@ -27,8 +37,15 @@ export function structuredField(value: unknown, kind: 'object' | 'list'): { ok: 
 /** `/api/v1/imports`: recipient lists of the API key's org. */
 export default class ImportsController {
   async index({ apiOrg, request }: HttpContext) {
-    const page = await OrgImports.list(apiOrg, Number(request.input('page', 1)) || 1, Number(request.input('per_page', 25)) || 25)
-    return { data: page.all().map(importJson), meta: { total: page.total, page: page.currentPage, per_page: page.perPage } }
+    const page = await OrgImports.list(
+      apiOrg,
+      Number(request.input('page', 1)) || 1,
+      Number(request.input('per_page', 25)) || 25
+    )
+    return {
+      data: page.all().map(importJson),
+      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
+    }
   }
 
   async show({ apiOrg, params, response }: HttpContext) {
@@ -41,16 +58,47 @@ export default class ImportsController {
     const { apiOrg, request, response } = ctx
     const upload = await readUploadedFile(ctx, 'file', imports.maxBytes)
     if (upload.kind === 'missing') {
-      return fail(response, 422, [{ code: 'E_FILE_REQUIRED', message: 'Send the recipient list as the multipart part "file" (CSV, TSV, TXT or XLSX).', field: 'file' }])
+      return fail(response, 422, [
+        {
+          code: 'E_FILE_REQUIRED',
+          message: 'Send the recipient list as the multipart part "file" (CSV, TSV, TXT or XLSX).',
+          field: 'file',
+        },
+      ])
     }
     if (upload.kind === 'too_large') {
-      return fail(response, 413, [{ code: 'E_FILE_TOO_LARGE', message: `The file is larger than ${formatBytes(upload.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`, field: 'file' }])
+      return fail(response, 413, [
+        {
+          code: 'E_FILE_TOO_LARGE',
+          message: `The file is larger than ${formatBytes(upload.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`,
+          field: 'file',
+        },
+      ])
     }
     const mapping = structuredField(request.input('mapping'), 'object')
-    if (!mapping.ok) return fail(response, 422, [{ code: 'E_VALIDATION', message: 'mapping must be a JSON object of our keys to column headers, e.g. {"recipient_name":"Full Name"}.', field: 'mapping' }])
+    if (!mapping.ok)
+      return fail(response, 422, [
+        {
+          code: 'E_VALIDATION',
+          message:
+            'mapping must be a JSON object of our keys to column headers, e.g. {"recipient_name":"Full Name"}.',
+          field: 'mapping',
+        },
+      ])
     const templateIds = structuredField(request.input('template_ids'), 'list')
-    if (!templateIds.ok) return fail(response, 422, [{ code: 'E_VALIDATION', message: 'template_ids must be a JSON array or a comma-separated list of template ids.', field: 'template_ids' }])
-    const input = await apiImportCreateValidator.validate({ ...request.only(['sheet', 'header_row', 'category_key', 'subcategory_key']), mapping: mapping.value, template_ids: templateIds.value })
+    if (!templateIds.ok)
+      return fail(response, 422, [
+        {
+          code: 'E_VALIDATION',
+          message: 'template_ids must be a JSON array or a comma-separated list of template ids.',
+          field: 'template_ids',
+        },
+      ])
+    const input = await apiImportCreateValidator.validate({
+      ...request.only(['sheet', 'header_row', 'category_key', 'subcategory_key']),
+      mapping: mapping.value,
+      template_ids: templateIds.value,
+    })
 
     const result = await CreateImport.handle({
       org: apiOrg,
@@ -59,7 +107,10 @@ export default class ImportsController {
       mapping: input.mapping ?? null,
       sheet: input.sheet ?? null,
       headerRow: input.header_row ?? null,
-      taxonomy: { categoryKey: input.category_key ?? null, subcategoryKey: input.subcategory_key ?? null },
+      taxonomy: {
+        categoryKey: input.category_key ?? null,
+        subcategoryKey: input.subcategory_key ?? null,
+      },
       actorUserId: null,
       origin: origin(ctx),
       via: 'api',
@@ -73,16 +124,46 @@ export default class ImportsController {
         return response.status(201).send(importJson(job))
       }
       case 'too_large':
-        return fail(response, 413, [{ code: 'E_FILE_TOO_LARGE', message: `The file is larger than ${formatBytes(result.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`, field: 'file' }])
+        return fail(response, 413, [
+          {
+            code: 'E_FILE_TOO_LARGE',
+            message: `The file is larger than ${formatBytes(result.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`,
+            field: 'file',
+          },
+        ])
       case 'unsupported_type':
-        return fail(response, 415, [{ code: 'E_UNSUPPORTED_TYPE', message: `${result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'}; send CSV, TSV or text, or an Excel .xlsx workbook.`, field: 'file' }])
+        return fail(response, 415, [
+          {
+            code: 'E_UNSUPPORTED_TYPE',
+            message: `${result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'}; send CSV, TSV or text, or an Excel .xlsx workbook.`,
+            field: 'file',
+          },
+        ])
       case 'unknown_templates':
-        return fail(response, 422, [{ code: 'E_UNKNOWN_TEMPLATE', message: `No active or draft template of this organization has the id ${result.ids[0]}.`, field: 'template_ids' }])
+        return fail(response, 422, [
+          {
+            code: 'E_UNKNOWN_TEMPLATE',
+            message: `No active or draft template of this organization has the id ${result.ids[0]}.`,
+            field: 'template_ids',
+          },
+        ])
       case 'unknown_category':
       case 'subcategory_without_category':
-        return fail(response, 422, [{ code: 'E_UNKNOWN_CATEGORY', message: taxonomyProblemMessage(result), field: 'category_key' }])
+        return fail(response, 422, [
+          {
+            code: 'E_UNKNOWN_CATEGORY',
+            message: taxonomyProblemMessage(result),
+            field: 'category_key',
+          },
+        ])
       case 'unknown_subcategory':
-        return fail(response, 422, [{ code: 'E_UNKNOWN_SUBCATEGORY', message: taxonomyProblemMessage(result), field: 'subcategory_key' }])
+        return fail(response, 422, [
+          {
+            code: 'E_UNKNOWN_SUBCATEGORY',
+            message: taxonomyProblemMessage(result),
+            field: 'subcategory_key',
+          },
+        ])
       default:
         return unhandled(result)
     }

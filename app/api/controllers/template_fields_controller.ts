@@ -26,11 +26,26 @@ export default class TemplateFieldsController {
       case 'saved':
         return templateJson((await loaded(apiOrg, exists.id))!)
       case 'invalid':
-        return fail(response, 422, result.problems.map((p) => ({ code: p.code, message: p.message, field: p.field })))
+        return fail(
+          response,
+          422,
+          result.problems.map((p) => ({ code: p.code, message: p.message, field: p.field }))
+        )
       case 'archived':
-        return fail(response, 409, [{ code: 'E_TEMPLATE_ARCHIVED', message: 'The template is archived; restore it before changing its fields.' }])
+        return fail(response, 409, [
+          {
+            code: 'E_TEMPLATE_ARCHIVED',
+            message: 'The template is archived; restore it before changing its fields.',
+          },
+        ])
       case 'stale':
-        return fail(response, 409, [{ code: 'E_VERSION_CONFLICT', message: `The template is at version ${result.currentVersion}, not the base_version sent.`, field: 'base_version' }])
+        return fail(response, 409, [
+          {
+            code: 'E_VERSION_CONFLICT',
+            message: `The template is at version ${result.currentVersion}, not the base_version sent.`,
+            field: 'base_version',
+          },
+        ])
       case 'not_found':
         return notFound(response)
       default:

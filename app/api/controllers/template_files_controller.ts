@@ -9,7 +9,13 @@ export default class TemplateFilesController {
   async show(ctx: HttpContext) {
     const { apiOrg, params, response } = ctx
     const template = await OrgTemplates.findWithCurrent(apiOrg, params.id)
-    const found = template ? await versionFile(template, template.currentVersion, params.file, ['preview', 'background', 'source']) : null
+    const found = template
+      ? await versionFile(template, template.currentVersion, params.file, [
+          'preview',
+          'background',
+          'source',
+        ])
+      : null
     if (!found) return notFound(response)
     return sendStoredFile(ctx, found.file, { filename: found.filename, inline: found.inline })
   }

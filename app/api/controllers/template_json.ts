@@ -8,7 +8,6 @@ import OrgTemplates from '#templates/queries/org_templates'
 import { fail, notFound, origin } from '#api/controllers/api_responses'
 import { fieldJson } from '#templates/services/designer_data'
 
-
 /** A template as the API shows it: the contract's fields plus taxonomy keys, timestamps and a preview link. */
 export function templateJson(template: CertificateTemplate) {
   const version = template.currentVersion
@@ -43,20 +42,35 @@ export async function loaded(org: HttpContext['apiOrg'], id: string) {
   return OrgTemplates.findWithCurrent(org, id)
 }
 
-
-
 /** Archive, restore, activate, deactivate: the template as it is afterwards, or why not. */
 export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' | 'draft') {
   const { apiOrg, params, response } = ctx
-  const result = await ChangeTemplateStatus.handle({ org: apiOrg, templateId: params.id, to, actorUserId: null, origin: origin(ctx), via: 'api' })
+  const result = await ChangeTemplateStatus.handle({
+    org: apiOrg,
+    templateId: params.id,
+    to,
+    actorUserId: null,
+    origin: origin(ctx),
+    via: 'api',
+  })
   switch (result.kind) {
     case 'changed':
     case 'unchanged':
       return templateJson((await loaded(apiOrg, result.template.id))!)
     case 'no_fields':
-      return fail(response, 409, [{ code: 'E_TEMPLATE_HAS_NO_FIELDS', message: 'Place at least one field before activating the template.' }])
+      return fail(response, 409, [
+        {
+          code: 'E_TEMPLATE_HAS_NO_FIELDS',
+          message: 'Place at least one field before activating the template.',
+        },
+      ])
     case 'archived':
-      return fail(response, 409, [{ code: 'E_TEMPLATE_ARCHIVED', message: 'Restore the template (DELETE /archive) before activating it.' }])
+      return fail(response, 409, [
+        {
+          code: 'E_TEMPLATE_ARCHIVED',
+          message: 'Restore the template (DELETE /archive) before activating it.',
+        },
+      ])
     case 'not_found':
       return notFound(response)
     default:

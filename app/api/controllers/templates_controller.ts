@@ -37,10 +37,22 @@ export default class TemplatesController {
     const { apiOrg, request, response } = ctx
     const upload = await readUpload(ctx)
     if (upload.kind === 'missing') {
-      return fail(response, 422, [{ code: 'E_FILE_REQUIRED', message: 'Send the design as the multipart part "file" (PDF, PNG or JPEG).', field: 'file' }])
+      return fail(response, 422, [
+        {
+          code: 'E_FILE_REQUIRED',
+          message: 'Send the design as the multipart part "file" (PDF, PNG or JPEG).',
+          field: 'file',
+        },
+      ])
     }
     if (upload.kind === 'too_large') {
-      return fail(response, 413, [{ code: 'E_FILE_TOO_LARGE', message: `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`, field: 'file' }])
+      return fail(response, 413, [
+        {
+          code: 'E_FILE_TOO_LARGE',
+          message: `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`,
+          field: 'file',
+        },
+      ])
     }
     const input = await request.validateUsing(apiTemplateCreateValidator)
     const result = await CreateTemplate.handle({
@@ -48,7 +60,10 @@ export default class TemplatesController {
       name: input.name,
       upload,
       page: input.page ?? 1,
-      taxonomy: { categoryKey: input.category_key ?? null, subcategoryKey: input.subcategory_key ?? null },
+      taxonomy: {
+        categoryKey: input.category_key ?? null,
+        subcategoryKey: input.subcategory_key ?? null,
+      },
       actorUserId: null,
       origin: origin(ctx),
       via: 'api',
@@ -66,13 +81,31 @@ export default class TemplatesController {
       case 'unreadable':
       case 'too_complex': {
         const { status, code } = sourceProblemCode(result)
-        return fail(response, status, [{ code, message: sourceProblemMessage(result), field: result.kind === 'page_out_of_range' ? 'page' : 'file' }])
+        return fail(response, status, [
+          {
+            code,
+            message: sourceProblemMessage(result),
+            field: result.kind === 'page_out_of_range' ? 'page' : 'file',
+          },
+        ])
       }
       case 'unknown_category':
       case 'subcategory_without_category':
-        return fail(response, 422, [{ code: 'E_UNKNOWN_CATEGORY', message: taxonomyProblemMessage(result), field: 'category_key' }])
+        return fail(response, 422, [
+          {
+            code: 'E_UNKNOWN_CATEGORY',
+            message: taxonomyProblemMessage(result),
+            field: 'category_key',
+          },
+        ])
       case 'unknown_subcategory':
-        return fail(response, 422, [{ code: 'E_UNKNOWN_SUBCATEGORY', message: taxonomyProblemMessage(result), field: 'subcategory_key' }])
+        return fail(response, 422, [
+          {
+            code: 'E_UNKNOWN_SUBCATEGORY',
+            message: taxonomyProblemMessage(result),
+            field: 'subcategory_key',
+          },
+        ])
       default:
         return unhandled(result)
     }

@@ -16,7 +16,13 @@ export default class VerifyController {
   async show(ctx: HttpContext) {
     const verification = await CertificateVerification.byToken(ctx.params.token)
     if (!verification) return notFound(ctx.response)
-    await RecordVerificationEvent.handle({ certificate: verification.certificate, source: 'api', status: verification.view.status, origin: origin(ctx), metadata: { by: 'token' } })
+    await RecordVerificationEvent.handle({
+      certificate: verification.certificate,
+      source: 'api',
+      status: verification.view.status,
+      origin: origin(ctx),
+      metadata: { by: 'token' },
+    })
     return verification.view
   }
 
@@ -25,14 +31,32 @@ export default class VerifyController {
     const { response } = ctx
     const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
     if (upload.kind === 'missing') {
-      return fail(response, 422, [{ code: 'E_FILE_REQUIRED', message: 'Send the certificate PDF as the multipart part "file".', field: 'file' }])
+      return fail(response, 422, [
+        {
+          code: 'E_FILE_REQUIRED',
+          message: 'Send the certificate PDF as the multipart part "file".',
+          field: 'file',
+        },
+      ])
     }
     if (upload.kind === 'too_large') {
-      return fail(response, 413, [{ code: 'E_FILE_TOO_LARGE', message: `The file is larger than ${formatBytes(upload.maxBytes)}; no certificate is that large.`, field: 'file' }])
+      return fail(response, 413, [
+        {
+          code: 'E_FILE_TOO_LARGE',
+          message: `The file is larger than ${formatBytes(upload.maxBytes)}; no certificate is that large.`,
+          field: 'file',
+        },
+      ])
     }
     const verification = await CertificateVerification.byDocument(upload.bytes)
     if (!verification) return notFound(response)
-    await RecordVerificationEvent.handle({ certificate: verification.certificate, source: 'api', status: verification.view.status, origin: origin(ctx), metadata: { by: 'pdf' } })
+    await RecordVerificationEvent.handle({
+      certificate: verification.certificate,
+      source: 'api',
+      status: verification.view.status,
+      origin: origin(ctx),
+      metadata: { by: 'pdf' },
+    })
     return verification.view
   }
 }

@@ -17,7 +17,12 @@ export default class ApiKeyMiddleware {
       forgetSession(ctx)
       ctx.response.header('WWW-Authenticate', 'Bearer realm="authentix"')
       return ctx.response.unauthorized({
-        errors: [{ code: 'E_UNAUTHORIZED', message: 'A valid API key is required: Authorization: Bearer <key>.' }],
+        errors: [
+          {
+            code: 'E_UNAUTHORIZED',
+            message: 'A valid API key is required: Authorization: Bearer <key>.',
+          },
+        ],
       })
     }
     ctx.apiOrg = result.org

@@ -28,10 +28,21 @@ import { verificationUrl } from '#certificates/services/verification_links'
  */
 export default class BuildJobExport {
   static async current(job: GenerationJob): Promise<StoredFile> {
-    const changed = await Certificate.query().where('generation_job_id', job.id).whereNot('status', 'pending').max('updated_at as latest').first()
+    const changed = await Certificate.query()
+      .where('generation_job_id', job.id)
+      .whereNot('status', 'pending')
+      .max('updated_at as latest')
+      .first()
     const latest = changed?.$extras.latest ? new Date(changed.$extras.latest) : null
-    if (job.exportFileId && job.exportBuiltAt && (!latest || latest.getTime() <= job.exportBuiltAt.toMillis())) {
-      const existing = await StoredFile.query().where('organization_id', job.organizationId).where('id', job.exportFileId).first()
+    if (
+      job.exportFileId &&
+      job.exportBuiltAt &&
+      (!latest || latest.getTime() <= job.exportBuiltAt.toMillis())
+    ) {
+      const existing = await StoredFile.query()
+        .where('organization_id', job.organizationId)
+        .where('id', job.exportFileId)
+        .first()
       if (existing) return existing
     }
     return this.build(job)
@@ -48,9 +59,23 @@ export default class BuildJobExport {
       const zip = new ZipWriter((chunk) => {
         hash.update(chunk)
         size += chunk.length
-        if (!out.write(chunk)) return new Promise<void>((resolve) => out.once('drain', () => resolve()))
+        if (!out.write(chunk))
+          return new Promise<void>((resolve) => out.once('drain', () => resolve()))
       })
-      const manifest: string[] = [CSV_BOM + csvLine(['certificate_number', 'recipient_name', 'recipient_email', 'status', 'verification_url', 'title', 'issue_date', 'expiry_date', 'file'])]
+      const manifest: string[] = [
+        CSV_BOM +
+          csvLine([
+            'certificate_number',
+            'recipient_name',
+            'recipient_email',
+            'status',
+            'verification_url',
+            'title',
+            'issue_date',
+            'expiry_date',
+            'file',
+          ]),
+      ]
       const bases = new Map<string, { bytes: Uint8Array; crc: number }>()
       const disk = drive.use()
       let lastSequence = -1
@@ -68,7 +93,9 @@ export default class BuildJobExport {
         const byId = new Map(files.map((file) => [file.id, file]))
         for (const certificate of page) {
           lastSequence = certificate.sequenceNumber
-          const file = certificate.certificateFileId ? byId.get(certificate.certificateFileId) : undefined
+          const file = certificate.certificateFileId
+            ? byId.get(certificate.certificateFileId)
+            : undefined
           if (!file) continue
           const own = await disk.getBytes(file.path)
           const name = `${certificate.certificateNumber}-${fileSlug(certificate.recipientName, 'certificate')}.pdf`
@@ -80,7 +107,12 @@ export default class BuildJobExport {
               bases.clear()
               bases.set(file.baseFileId, base)
             }
-            await zip.add({ name, pieces: [base.bytes, own], crc: crc32(own, base.crc), modified: certificate.issuedAt?.toJSDate() })
+            await zip.add({
+              name,
+              pieces: [base.bytes, own],
+              crc: crc32(own, base.crc),
+              modified: certificate.issuedAt?.toJSDate(),
+            })
           } else {
             await zip.add({ name, pieces: [own], modified: certificate.issuedAt?.toJSDate() })
           }
@@ -99,11 +131,30 @@ export default class BuildJobExport {
           )
         }
       }
-      await zip.add({ name: 'manifest.csv', pieces: [Buffer.from(manifest.join(''), 'utf8')], modified: builtAt })
+      await zip.add({
+        name: 'manifest.csv',
+        pieces: [Buffer.from(manifest.join(''), 'utf8')],
+        modified: builtAt,
+      })
       await zip.finish()
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
-      const key = storageKey({ root: 'exports', orgId: job.organizationId, parts: [job.id, 'bulk.zip'] })
-      const file = await storeBuiltFile({ orgId: job.organizationId, kind: 'export_zip', key, localPath: path, mime: 'application/zip', size, checksum: hash.digest('hex'), createdBy: job.createdBy })
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve()))
+      )
+      const key = storageKey({
+        root: 'exports',
+        orgId: job.organizationId,
+        parts: [job.id, 'bulk.zip'],
+      })
+      const file = await storeBuiltFile({
+        orgId: job.organizationId,
+        kind: 'export_zip',
+        key,
+        localPath: path,
+        mime: 'application/zip',
+        size,
+        checksum: hash.digest('hex'),
+        createdBy: job.createdBy,
+      })
       job.merge({ exportFileId: file.id })
       job.exportBuiltAt = DateTime.fromJSDate(builtAt)
       await job.save()

@@ -41,21 +41,61 @@ const IN_FORCE = ['issued', 'expired']
 
 export default class ChangeCertificate {
   /** Revoked with a reason, which its verification page shows with the date. */
-  static async revoke(input: CertificateChangeBase & { reason: string }): Promise<CertificateChangeResult> {
+  static async revoke(
+    input: CertificateChangeBase & { reason: string }
+  ): Promise<CertificateChangeResult> {
     const reason = (input.reason ?? '').trim().replace(/\s+/g, ' ')
     return db.transaction(async (trx) => {
       // Another org's id is a 404 whatever the input.
       const certificate = await OrgCertificates.find(input.org, input.certificateId, trx)
       if (!certificate) return { kind: 'not_found' as const }
-      if (!reason) return { kind: 'invalid' as const, errors: [{ code: 'E_REASON_REQUIRED', message: 'Say why the certificate is revoked; the reason is shown on its verification page.', field: 'reason' }] }
-      if (reason.length > MAX_REASON) return { kind: 'invalid' as const, errors: [{ code: 'E_REASON_TOO_LONG', message: `The reason can be at most ${MAX_REASON} characters.`, field: 'reason' }] }
+      if (!reason)
+        return {
+          kind: 'invalid' as const,
+          errors: [
+            {
+              code: 'E_REASON_REQUIRED',
+              message:
+                'Say why the certificate is revoked; the reason is shown on its verification page.',
+              field: 'reason',
+            },
+          ],
+        }
+      if (reason.length > MAX_REASON)
+        return {
+          kind: 'invalid' as const,
+          errors: [
+            {
+              code: 'E_REASON_TOO_LONG',
+              message: `The reason can be at most ${MAX_REASON} characters.`,
+              field: 'reason',
+            },
+          ],
+        }
       if (!IN_FORCE.includes(certificate.status)) {
-        return { kind: 'conflict' as const, code: 'E_NOT_IN_FORCE', message: `This certificate is already ${certificate.status}; only a valid or expired certificate can be revoked.` }
+        return {
+          kind: 'conflict' as const,
+          code: 'E_NOT_IN_FORCE',
+          message: `This certificate is already ${certificate.status}; only a valid or expired certificate can be revoked.`,
+        }
       }
-      certificate.merge({ status: 'revoked', revokedAt: DateTime.utc(), revocationReason: reason, revokedBy: input.actorUserId })
+      certificate.merge({
+        status: 'revoked',
+        revokedAt: DateTime.utc(),
+        revocationReason: reason,
+        revokedBy: input.actorUserId,
+      })
       await certificate.useTransaction(trx).save()
       await RecordAudit.handle(
-        { action: 'certificate.revoked', organizationId: input.org.id, actorUserId: input.actorUserId, entityType: 'certificate', entityId: certificate.id, origin: input.origin, metadata: { reason, number: certificate.certificateNumber, via: input.via ?? 'web' } },
+        {
+          action: 'certificate.revoked',
+          organizationId: input.org.id,
+          actorUserId: input.actorUserId,
+          entityType: 'certificate',
+          entityId: certificate.id,
+          origin: input.origin,
+          metadata: { reason, number: certificate.certificateNumber, via: input.via ?? 'web' },
+        },
         trx
       )
       return { kind: 'ok' as const, certificate }
@@ -69,7 +109,9 @@ export default class ChangeCertificate {
    * number is taken first, so on SQLite the transaction holds the write
    * lock before it reads; a failure anywhere returns the number.
    */
-  static async reissue(input: CertificateChangeBase & { changes: Record<string, unknown> }): Promise<CertificateChangeResult> {
+  static async reissue(
+    input: CertificateChangeBase & { changes: Record<string, unknown> }
+  ): Promise<CertificateChangeResult> {
     // Another org's id is a 404 whatever the input (looked up again under the lock below).
     if (!(await OrgCertificates.find(input.org, input.certificateId))) return { kind: 'not_found' }
     const checked = checkCorrections(input.changes, input.org.phoneDefaultCountry ?? 'IN')
@@ -81,7 +123,11 @@ export default class ChangeCertificate {
         const previous = await OrgCertificates.find(input.org, input.certificateId, trx)
         if (!previous) throw new Rollback({ kind: 'not_found' })
         if (!IN_FORCE.includes(previous.status)) {
-          throw new Rollback({ kind: 'conflict', code: 'E_NOT_IN_FORCE', message: `This certificate is ${previous.status}; only a valid or expired certificate can be reissued.` })
+          throw new Rollback({
+            kind: 'conflict',
+            code: 'E_NOT_IN_FORCE',
+            message: `This certificate is ${previous.status}; only a valid or expired certificate can be reissued.`,
+          })
         }
         const data = { ...previous.recipientData, ...checked.data }
         const id = uuid7()
@@ -98,8 +144,10 @@ export default class ChangeCertificate {
           subcategoryId: previous.subcategoryId,
           title: (data.course_name ?? '').trim() || previous.title,
           recipientName: data.recipient_name ?? previous.recipientName,
-          recipientEmail: 'recipient_email' in data ? data.recipient_email || null : previous.recipientEmail,
-          recipientPhone: 'recipient_phone' in data ? data.recipient_phone || null : previous.recipientPhone,
+          recipientEmail:
+            'recipient_email' in data ? data.recipient_email || null : previous.recipientEmail,
+          recipientPhone:
+            'recipient_phone' in data ? data.recipient_phone || null : previous.recipientPhone,
           recipientData: data,
           certificateNumber: formatCertificateNumber(input.org.certificateNumberFormat, {
             prefix: input.org.certificateNumberPrefix,
@@ -117,7 +165,9 @@ export default class ChangeCertificate {
           createdBy: input.actorUserId,
         })
         const snapshot = await versionSnapshot(input.org.id, previous.templateVersionId)
-        const rendered = await renderDocument(snapshot, renderRow({
+        const rendered = await renderDocument(
+          snapshot,
+          renderRow({
             id,
             recipientName: certificate.recipientName,
             recipientEmail: certificate.recipientEmail,
@@ -126,20 +176,41 @@ export default class ChangeCertificate {
             certificateNumber: certificate.certificateNumber,
             issueDate: certificate.issueDate,
             expiryDate: certificate.expiryDate,
-          }))
+          })
+        )
         const key = storageKey({
           root: 'certificates',
           orgId: input.org.id,
-          parts: [previous.generationJobId ?? 'reissues', previous.generationJobRecipientId ?? previous.reissuedFromCertificateId ?? previous.id, `${id}.pdf`],
+          parts: [
+            previous.generationJobId ?? 'reissues',
+            previous.generationJobRecipientId ?? previous.reissuedFromCertificateId ?? previous.id,
+            `${id}.pdf`,
+          ],
         })
-        const file = await StoreFile.handle({ orgId: input.org.id, kind: 'certificate_pdf', key, bytes: rendered.pdf, mime: 'application/pdf', createdBy: input.actorUserId }, trx)
+        const file = await StoreFile.handle(
+          {
+            orgId: input.org.id,
+            kind: 'certificate_pdf',
+            key,
+            bytes: rendered.pdf,
+            mime: 'application/pdf',
+            createdBy: input.actorUserId,
+          },
+          trx
+        )
         storedKey = key
         certificate.certificateFileId = file.id
         certificate.sha256 = rendered.sha256
         await certificate.useTransaction(trx).save()
-        previous.merge({ status: 'superseded', supersededByCertificateId: certificate.id, supersededAt: DateTime.utc() })
+        previous.merge({
+          status: 'superseded',
+          supersededByCertificateId: certificate.id,
+          supersededAt: DateTime.utc(),
+        })
         await previous.useTransaction(trx).save()
-        await recordUsage(trx, { organizationId: input.org.id, jobId: previous.generationJobId }, [certificate.id])
+        await recordUsage(trx, { organizationId: input.org.id, jobId: previous.generationJobId }, [
+          certificate.id,
+        ])
         await RecordAudit.handle(
           {
             action: 'certificate.reissued',
@@ -148,7 +219,13 @@ export default class ChangeCertificate {
             entityType: 'certificate',
             entityId: certificate.id,
             origin: input.origin,
-            metadata: { reissued_from: previous.id, previous_number: previous.certificateNumber, number: certificate.certificateNumber, changed: Object.keys(checked.data), via: input.via ?? 'web' },
+            metadata: {
+              reissued_from: previous.id,
+              previous_number: previous.certificateNumber,
+              number: certificate.certificateNumber,
+              changed: Object.keys(checked.data),
+              via: input.via ?? 'web',
+            },
           },
           trx
         )
@@ -170,13 +247,23 @@ class Rollback extends Error {
 }
 
 /** Corrected values: our keys normalised and checked like an import's, custom keys as text. */
-function checkCorrections(changes: Record<string, unknown>, country: string): { kind: 'ok'; data: Record<string, string> } | { kind: 'invalid'; errors: FieldProblem[] } {
+function checkCorrections(
+  changes: Record<string, unknown>,
+  country: string
+): { kind: 'ok'; data: Record<string, string> } | { kind: 'invalid'; errors: FieldProblem[] } {
   const data: Record<string, string> = {}
   const errors: FieldProblem[] = []
   for (const [key, raw] of Object.entries(changes ?? {})) {
     if (raw === undefined) continue
-    if (!FIELD_KEY_PATTERN.test(key) || ['certificate_number', 'verification_url', 'issue_date', 'expiry_date'].includes(key)) {
-      errors.push({ code: 'E_FIELD_NOT_CORRECTABLE', message: `"${key}" cannot be corrected on a reissue.`, field: key })
+    if (
+      !FIELD_KEY_PATTERN.test(key) ||
+      ['certificate_number', 'verification_url', 'issue_date', 'expiry_date'].includes(key)
+    ) {
+      errors.push({
+        code: 'E_FIELD_NOT_CORRECTABLE',
+        message: `"${key}" cannot be corrected on a reissue.`,
+        field: key,
+      })
       continue
     }
     const value = raw === null ? '' : String(raw)
@@ -186,20 +273,35 @@ function checkCorrections(changes: Record<string, unknown>, country: string): { 
     }
     if (key === 'recipient_name') {
       const name = normaliseName(value)
-      if (!name) errors.push({ code: 'E_REQUIRED', message: 'The recipient name cannot be empty.', field: key })
+      if (!name)
+        errors.push({
+          code: 'E_REQUIRED',
+          message: 'The recipient name cannot be empty.',
+          field: key,
+        })
       else data[key] = name
     } else if (key === 'recipient_email') {
       if (value.trim() === '') data[key] = ''
       else {
         const email = normaliseEmail(value)
-        if (!email) errors.push({ code: 'E_INVALID_EMAIL', message: `"${value.trim()}" is not an email address.`, field: key })
+        if (!email)
+          errors.push({
+            code: 'E_INVALID_EMAIL',
+            message: `"${value.trim()}" is not an email address.`,
+            field: key,
+          })
         else data[key] = email
       }
     } else if (key === 'recipient_phone') {
       if (value.trim() === '') data[key] = ''
       else {
         const phone = normalisePhone(value, country)
-        if (!phone) errors.push({ code: 'E_INVALID_PHONE', message: `"${value.trim()}" is not a valid phone number.`, field: key })
+        if (!phone)
+          errors.push({
+            code: 'E_INVALID_PHONE',
+            message: `"${value.trim()}" is not a valid phone number.`,
+            field: key,
+          })
         else data[key] = phone
       }
     } else {
@@ -207,6 +309,16 @@ function checkCorrections(changes: Record<string, unknown>, country: string): { 
     }
   }
   if (errors.length) return { kind: 'invalid', errors }
-  if (Object.keys(data).length === 0) return { kind: 'invalid', errors: [{ code: 'E_NO_CHANGES', message: 'Give at least one corrected value.', field: 'recipient_name' }] }
+  if (Object.keys(data).length === 0)
+    return {
+      kind: 'invalid',
+      errors: [
+        {
+          code: 'E_NO_CHANGES',
+          message: 'Give at least one corrected value.',
+          field: 'recipient_name',
+        },
+      ],
+    }
   return { kind: 'ok', data }
 }

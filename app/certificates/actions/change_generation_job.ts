@@ -16,7 +16,8 @@ export interface JobChangeInput {
   via?: 'web' | 'api'
 }
 
-export type JobChangeResult = { kind: 'ok'; job: GenerationJob } | { kind: 'not_found' } | { kind: 'conflict'; message: string }
+export type JobChangeResult =
+  { kind: 'ok'; job: GenerationJob } | { kind: 'not_found' } | { kind: 'conflict'; message: string }
 
 const stamp = (format: string) => DateTime.utc().toFormat(format)
 
@@ -30,7 +31,11 @@ export default class ChangeGenerationJob {
   static async start(input: JobChangeInput): Promise<JobChangeResult> {
     return this.change(input, 'generation_job.started', async (job, trx) => {
       if (job.startedAt || job.status !== 'queued') return 'This job has already been started.'
-      await trx.from('generation_job_chunks').where('job_id', job.id).where('status', 'held').update({ status: 'queued', updated_at: stamp(trx.dialect.dateTimeFormat) })
+      await trx
+        .from('generation_job_chunks')
+        .where('job_id', job.id)
+        .where('status', 'held')
+        .update({ status: 'queued', updated_at: stamp(trx.dialect.dateTimeFormat) })
       job.startedAt = DateTime.utc()
       await job.useTransaction(trx).save()
       return null
@@ -39,9 +44,16 @@ export default class ChangeGenerationJob {
 
   static async cancel(input: JobChangeInput): Promise<JobChangeResult> {
     return this.change(input, 'generation_job.cancelled', async (job, trx) => {
-      if (job.isFinished) return job.status === 'cancelled' ? 'This job is already cancelled.' : 'This job has finished; there is nothing left to cancel.'
+      if (job.isFinished)
+        return job.status === 'cancelled'
+          ? 'This job is already cancelled.'
+          : 'This job has finished; there is nothing left to cancel.'
       const now = stamp(trx.dialect.dateTimeFormat)
-      await trx.from('generation_job_chunks').where('job_id', job.id).whereIn('status', ['held', 'queued']).update({ status: 'cancelled', updated_at: now })
+      await trx
+        .from('generation_job_chunks')
+        .where('job_id', job.id)
+        .whereIn('status', ['held', 'queued'])
+        .update({ status: 'cancelled', updated_at: now })
       job.status = 'cancelled'
       job.cancelledAt = DateTime.utc()
       job.finishedAt = DateTime.utc()
@@ -53,12 +65,23 @@ export default class ChangeGenerationJob {
 
   static async retryFailed(input: JobChangeInput): Promise<JobChangeResult> {
     return this.change(input, 'generation_job.retried', async (job, trx) => {
-      const failed = await trx.from('generation_job_chunks').where('job_id', job.id).where('status', 'failed').select('id')
+      const failed = await trx
+        .from('generation_job_chunks')
+        .where('job_id', job.id)
+        .where('status', 'failed')
+        .select('id')
       if (failed.length === 0) return 'No certificate of this job has failed.'
       const now = stamp(trx.dialect.dateTimeFormat)
       const ids = failed.map((row) => row.id)
-      await trx.from('generation_job_chunks').whereIn('id', ids).update({ status: 'queued', attempts: 0, last_error: null, updated_at: now })
-      await trx.from('certificates').whereIn('generation_job_chunk_id', ids).where('status', 'pending').update({ failure_message: null, updated_at: now })
+      await trx
+        .from('generation_job_chunks')
+        .whereIn('id', ids)
+        .update({ status: 'queued', attempts: 0, last_error: null, updated_at: now })
+      await trx
+        .from('certificates')
+        .whereIn('generation_job_chunk_id', ids)
+        .where('status', 'pending')
+        .update({ failure_message: null, updated_at: now })
       job.status = 'processing'
       job.finishedAt = null
       job.failureMessage = null
@@ -79,7 +102,15 @@ export default class ChangeGenerationJob {
       const conflict = await apply(job, trx)
       if (conflict) return { kind: 'conflict' as const, message: conflict }
       await RecordAudit.handle(
-        { action, organizationId: input.org.id, actorUserId: input.actorUserId, entityType: 'generation_job', entityId: job.id, origin: input.origin, metadata: { via: input.via ?? 'web' } },
+        {
+          action,
+          organizationId: input.org.id,
+          actorUserId: input.actorUserId,
+          entityType: 'generation_job',
+          entityId: job.id,
+          origin: input.origin,
+          metadata: { via: input.via ?? 'web' },
+        },
         trx
       )
       return { kind: 'ok' as const, job }

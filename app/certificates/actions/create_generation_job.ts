@@ -6,7 +6,11 @@ import { uuid7 } from '#core/services/uuid7'
 import type Organization from '#orgs/models/organization'
 import generation from '#config/generation'
 import GenerationJob from '#certificates/models/generation_job'
-import { type GenerationPlan, type PlanProblem, planGeneration } from '#certificates/queries/generation_plan'
+import {
+  type GenerationPlan,
+  type PlanProblem,
+  planGeneration,
+} from '#certificates/queries/generation_plan'
 import { type ExpiryChoice, isIsoDate } from '#certificates/services/issuance_rows'
 import { generationQueue } from '#certificates/services/generation_queue'
 
@@ -44,17 +48,43 @@ const RECIPIENT_COLUMNS = [
 
 const PAGE = 5000
 
-export type DatesProblem = { code: 'E_INVALID_DATE'; message: string; field: 'issued_at' | 'expires_at' | 'expires_in_months' }
+export type DatesProblem = {
+  code: 'E_INVALID_DATE'
+  message: string
+  field: 'issued_at' | 'expires_at' | 'expires_in_months'
+}
 
 /** What is wrong with a job's dates (fields named as the API names them), or null. The preflight checks the same. */
 export function datesProblem(issueDate: string, expiry: ExpiryChoice): DatesProblem | null {
-  if (!isIsoDate(issueDate)) return { code: 'E_INVALID_DATE', message: 'The issue date must be a real date (YYYY-MM-DD).', field: 'issued_at' }
+  if (!isIsoDate(issueDate))
+    return {
+      code: 'E_INVALID_DATE',
+      message: 'The issue date must be a real date (YYYY-MM-DD).',
+      field: 'issued_at',
+    }
   if (expiry.mode === 'date') {
-    if (!isIsoDate(expiry.date)) return { code: 'E_INVALID_DATE', message: 'The expiry date must be a real date (YYYY-MM-DD).', field: 'expires_at' }
-    if (expiry.date! <= issueDate) return { code: 'E_INVALID_DATE', message: 'The expiry date must come after the issue date.', field: 'expires_at' }
+    if (!isIsoDate(expiry.date))
+      return {
+        code: 'E_INVALID_DATE',
+        message: 'The expiry date must be a real date (YYYY-MM-DD).',
+        field: 'expires_at',
+      }
+    if (expiry.date! <= issueDate)
+      return {
+        code: 'E_INVALID_DATE',
+        message: 'The expiry date must come after the issue date.',
+        field: 'expires_at',
+      }
   }
-  if (expiry.mode === 'months' && !(Number.isInteger(expiry.months) && expiry.months! >= 1 && expiry.months! <= 600)) {
-    return { code: 'E_INVALID_DATE', message: 'Expiry in months must be a whole number from 1 to 600.', field: 'expires_in_months' }
+  if (
+    expiry.mode === 'months' &&
+    !(Number.isInteger(expiry.months) && expiry.months! >= 1 && expiry.months! <= 600)
+  ) {
+    return {
+      code: 'E_INVALID_DATE',
+      message: 'Expiry in months must be a whole number from 1 to 600.',
+      field: 'expires_in_months',
+    }
   }
   return null
 }
@@ -91,7 +121,13 @@ export default class CreateGenerationJob {
           expiryMode: input.expiry.mode,
           expiryDate: input.expiry.mode === 'date' ? input.expiry.date! : null,
           expiryMonths: input.expiry.mode === 'months' ? input.expiry.months! : null,
-          options: { skipped_rows: plan.skipped.errors + plan.skipped.notRecipients, skipped_reasons: { errors: plan.skipped.errors, not_recipients: plan.skipped.notRecipients } },
+          options: {
+            skipped_rows: plan.skipped.errors + plan.skipped.notRecipients,
+            skipped_reasons: {
+              errors: plan.skipped.errors,
+              not_recipients: plan.skipped.notRecipients,
+            },
+          },
           recipientCount: plan.recipientCount,
           templateCount: plan.templates.length,
           totalItems: plan.totalItems,
@@ -136,7 +172,8 @@ export default class CreateGenerationJob {
           'generation_job_recipients',
           [...RECIPIENT_COLUMNS],
           rows.map((row) => {
-            const data: Record<string, string> = typeof row.data === 'string' ? JSON.parse(row.data) : row.data
+            const data: Record<string, string> =
+              typeof row.data === 'string' ? JSON.parse(row.data) : row.data
             return {
               id: uuid7(),
               job_id: job.id,
@@ -155,7 +192,11 @@ export default class CreateGenerationJob {
       }
 
       const chunks = []
-      for (let first = 0, seq = 0; first < plan.recipientCount; first += generation.chunkSize, seq++) {
+      for (
+        let first = 0, seq = 0;
+        first < plan.recipientCount;
+        first += generation.chunkSize, seq++
+      ) {
         chunks.push({
           id: uuid7(),
           job_id: job.id,
@@ -169,7 +210,8 @@ export default class CreateGenerationJob {
           updated_at: now.toFormat(trx.dialect.dateTimeFormat),
         })
       }
-      for (let at = 0; at < chunks.length; at += 200) await trx.table('generation_job_chunks').multiInsert(chunks.slice(at, at + 200))
+      for (let at = 0; at < chunks.length; at += 200)
+        await trx.table('generation_job_chunks').multiInsert(chunks.slice(at, at + 200))
 
       await RecordAudit.handle(
         {
@@ -179,7 +221,12 @@ export default class CreateGenerationJob {
           entityType: 'generation_job',
           entityId: job.id,
           origin: input.origin,
-          metadata: { templates: plan.templates.length, recipients: plan.recipientCount, started: input.start, via: input.via ?? 'web' },
+          metadata: {
+            templates: plan.templates.length,
+            recipients: plan.recipientCount,
+            started: input.start,
+            via: input.via ?? 'web',
+          },
         },
         trx
       )

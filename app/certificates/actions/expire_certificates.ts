@@ -10,7 +10,12 @@ export default class ExpireCertificates {
   static async handle(now: DateTime = DateTime.utc()): Promise<number> {
     const client = db.connection()
     const at = now.toFormat(client.dialect.dateTimeFormat)
-    const updated = await client.from('certificates').where('status', 'issued').whereNotNull('expires_at').where('expires_at', '<=', at).update({ status: 'expired', updated_at: at })
+    const updated = await client
+      .from('certificates')
+      .where('status', 'issued')
+      .whereNotNull('expires_at')
+      .where('expires_at', '<=', at)
+      .update({ status: 'expired', updated_at: at })
     return Array.isArray(updated) ? Number(updated[0] ?? 0) : Number(updated)
   }
 }

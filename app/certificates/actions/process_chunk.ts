@@ -3,13 +3,24 @@ import logger from '@adonisjs/core/services/logger'
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
-import { putObjects, registerFiles, type FileRecord, type ObjectToStore } from '#core/actions/store_objects'
+import {
+  putObjects,
+  registerFiles,
+  type FileRecord,
+  type ObjectToStore,
+} from '#core/actions/store_objects'
 import { bulkInsert } from '#core/services/bulk_insert'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import { storageKey } from '#core/services/storage_keys'
 import { uuid7 } from '#core/services/uuid7'
 import generation from '#config/generation'
-import { expiresAtFor, expiryDateFor, issueDateFor, renderRow, titleFor } from '#certificates/services/issuance_rows'
+import {
+  expiresAtFor,
+  expiryDateFor,
+  issueDateFor,
+  renderRow,
+  titleFor,
+} from '#certificates/services/issuance_rows'
 import { verificationTokenHash } from '#certificates/services/verification_links'
 import { renderChunk } from '#certificates/services/generation_workers'
 import { versionSnapshot } from '#certificates/services/template_snapshots'
@@ -59,7 +70,8 @@ export class LeaseLostError extends Error {
   }
 }
 
-const stamp = (client: QueryClientContract, at = DateTime.utc()) => at.toFormat(client.dialect.dateTimeFormat)
+const stamp = (client: QueryClientContract, at = DateTime.utc()) =>
+  at.toFormat(client.dialect.dateTimeFormat)
 
 /** Renews the lease, fencing everything after it in the transaction. */
 export async function renewLease(client: QueryClientContract, chunk: ClaimedChunk) {
@@ -69,8 +81,12 @@ export async function renewLease(client: QueryClientContract, chunk: ClaimedChun
     .where('id', chunk.id)
     .where('lease_token', chunk.leaseToken)
     .where('status', 'leased')
-    .update({ lease_expires_at: stamp(client, now.plus({ seconds: generation.leaseSeconds })), updated_at: stamp(client, now) })
-  if (Number(updated) !== 1 && !(Array.isArray(updated) && updated[0] === 1)) throw new LeaseLostError(chunk.id)
+    .update({
+      lease_expires_at: stamp(client, now.plus({ seconds: generation.leaseSeconds })),
+      updated_at: stamp(client, now),
+    })
+  if (Number(updated) !== 1 && !(Array.isArray(updated) && updated[0] === 1))
+    throw new LeaseLostError(chunk.id)
 }
 
 interface JobContext {
@@ -85,21 +101,42 @@ interface JobContext {
     created_by: string | null
   }
   org: { certificate_number_format: string; certificate_number_prefix: string }
-  templates: Array<{ template_id: string; template_version_id: string; category_id: string | null; subcategory_id: string | null; position: number; name: string }>
+  templates: Array<{
+    template_id: string
+    template_version_id: string
+    category_id: string | null
+    subcategory_id: string | null
+    position: number
+    name: string
+  }>
 }
 
 async function jobContext(chunk: ClaimedChunk): Promise<JobContext> {
-  const job = await db.from('certificate_generation_jobs').where('id', chunk.jobId).where('organization_id', chunk.organizationId).firstOrFail()
-  const org = await db.from('organizations').where('id', chunk.organizationId).select('certificate_number_format', 'certificate_number_prefix').firstOrFail()
+  const job = await db
+    .from('certificate_generation_jobs')
+    .where('id', chunk.jobId)
+    .where('organization_id', chunk.organizationId)
+    .firstOrFail()
+  const org = await db
+    .from('organizations')
+    .where('id', chunk.organizationId)
+    .select('certificate_number_format', 'certificate_number_prefix')
+    .firstOrFail()
   const templates = await db
     .from('generation_job_templates as gt')
     .join('certificate_templates as t', 't.id', 'gt.template_id')
     .where('gt.job_id', chunk.jobId)
     .orderBy('gt.position', 'asc')
-    .select('gt.template_id', 'gt.template_version_id', 'gt.category_id', 'gt.subcategory_id', 'gt.position', 't.name')
+    .select(
+      'gt.template_id',
+      'gt.template_version_id',
+      'gt.category_id',
+      'gt.subcategory_id',
+      'gt.position',
+      't.name'
+    )
   return { job, org, templates }
 }
-
 
 const CERTIFICATE_COLUMNS = [
   { name: 'id', pg: 'uuid' },
@@ -134,7 +171,10 @@ const CERTIFICATE_COLUMNS = [
 export type ChunkOutcome = 'done' | 'cancelled' | 'failed' | 'lost'
 
 export default class ProcessChunk {
-  static async handle(chunk: ClaimedChunk, signal: { lost: boolean } = { lost: false }): Promise<ChunkOutcome> {
+  static async handle(
+    chunk: ClaimedChunk,
+    signal: { lost: boolean } = { lost: false }
+  ): Promise<ChunkOutcome> {
     try {
       return await this.run(chunk, signal)
     } catch (error) {
@@ -151,8 +191,13 @@ export default class ProcessChunk {
     // 1. The chunk's block of numbers, reserved once (a retry finds it).
     const firstNumber = await db.transaction(async (trx) => {
       await renewLease(trx, chunk)
-      const row = await trx.from('generation_job_chunks').where('id', chunk.id).select('first_number').first()
-      if (row?.first_number !== null && row?.first_number !== undefined) return Number(row.first_number)
+      const row = await trx
+        .from('generation_job_chunks')
+        .where('id', chunk.id)
+        .select('first_number')
+        .first()
+      if (row?.first_number !== null && row?.first_number !== undefined)
+        return Number(row.first_number)
       if (context.job.status === 'cancelled') {
         await finishChunk(trx, chunk, 'cancelled')
         return null
@@ -160,7 +205,11 @@ export default class ProcessChunk {
       const count = (chunk.endPosition - chunk.firstPosition) * context.templates.length
       const first = await allocateNumbers(trx, chunk.organizationId, count)
       await trx.from('generation_job_chunks').where('id', chunk.id).update({ first_number: first })
-      await trx.from('certificate_generation_jobs').where('id', chunk.jobId).where('status', 'queued').update({ status: 'processing', updated_at: stamp(trx) })
+      await trx
+        .from('certificate_generation_jobs')
+        .where('id', chunk.jobId)
+        .where('status', 'queued')
+        .update({ status: 'processing', updated_at: stamp(trx) })
       return first
     })
     if (firstNumber === null) {
@@ -172,7 +221,11 @@ export default class ProcessChunk {
     //    (job, recipient, template), numbers from the reserved block, tokens from the ids.
     timings.lap('numbering')
     const items = await chunkItems(chunk, context, firstNumber)
-    const already = await db.from('certificates').where('generation_job_chunk_id', chunk.id).count('* as total').first()
+    const already = await db
+      .from('certificates')
+      .where('generation_job_chunk_id', chunk.id)
+      .count('* as total')
+      .first()
     if (Number(already?.total ?? 0) > 0) {
       // Issued by an attempt whose lease we then took over after it committed: nothing left to do.
       await db.transaction(async (trx) => {
@@ -186,7 +239,10 @@ export default class ProcessChunk {
     const objects: ObjectToStore[] = []
     const files: FileRecord[] = []
     const records: Array<Record<string, unknown>> = []
-    const byTemplate = context.templates.map((template) => ({ template, items: items.filter((item) => item.template.template_id === template.template_id) }))
+    const byTemplate = context.templates.map((template) => ({
+      template,
+      items: items.filter((item) => item.template.template_id === template.template_id),
+    }))
     const inputs = await Promise.all(
       byTemplate.map(async ({ template, items: group }) => ({
         snapshot: await versionSnapshot(chunk.organizationId, template.template_version_id),
@@ -202,17 +258,51 @@ export default class ProcessChunk {
     byTemplate.forEach(({ template, items: group }, index) => {
       const result = rendered[index]
       const baseId = uuid7()
-      const baseKey = storageKey({ root: 'certificates', orgId: chunk.organizationId, parts: [chunk.jobId, 'bases', `${chunk.seq}-${template.position}.pdf`] })
+      const baseKey = storageKey({
+        root: 'certificates',
+        orgId: chunk.organizationId,
+        parts: [chunk.jobId, 'bases', `${chunk.seq}-${template.position}.pdf`],
+      })
       objects.push({ orgId: chunk.organizationId, key: baseKey, bytes: result.base })
       // The base is a document by itself (the empty certificate): its checksum is of its own bytes.
-      files.push({ id: baseId, orgId: chunk.organizationId, kind: 'certificate_pdf', key: baseKey, mime: 'application/pdf', size: result.base.length, checksum: sha256Of(result.base), createdBy: context.job.created_by })
+      files.push({
+        id: baseId,
+        orgId: chunk.organizationId,
+        kind: 'certificate_pdf',
+        key: baseKey,
+        mime: 'application/pdf',
+        size: result.base.length,
+        checksum: sha256Of(result.base),
+        createdBy: context.job.created_by,
+      })
       group.forEach((item, i) => {
         const part = result.parts.subarray(result.offsets[i], result.offsets[i + 1])
-        const key = storageKey({ root: 'certificates', orgId: chunk.organizationId, parts: [chunk.jobId, item.recipientId, `${item.facts.id}.pdf`] })
+        const key = storageKey({
+          root: 'certificates',
+          orgId: chunk.organizationId,
+          parts: [chunk.jobId, item.recipientId, `${item.facts.id}.pdf`],
+        })
         const fileId = uuid7()
         objects.push({ orgId: chunk.organizationId, key, bytes: part })
-        files.push({ id: fileId, orgId: chunk.organizationId, kind: 'certificate_pdf', key, mime: 'application/pdf', size: part.length, checksum: result.sha256[i], baseFileId: baseId, createdBy: context.job.created_by })
-        records.push({ ...item.record, certificate_file_id: fileId, sha256: result.sha256[i], issued_at: now, created_at: now, updated_at: now })
+        files.push({
+          id: fileId,
+          orgId: chunk.organizationId,
+          kind: 'certificate_pdf',
+          key,
+          mime: 'application/pdf',
+          size: part.length,
+          checksum: result.sha256[i],
+          baseFileId: baseId,
+          createdBy: context.job.created_by,
+        })
+        records.push({
+          ...item.record,
+          certificate_file_id: fileId,
+          sha256: result.sha256[i],
+          issued_at: now,
+          created_at: now,
+          updated_at: now,
+        })
       })
     })
 
@@ -225,13 +315,28 @@ export default class ProcessChunk {
     await db.transaction(async (trx) => {
       await renewLease(trx, chunk)
       await registerFiles(trx, files)
-      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, { onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id' })
-      await recordUsage(trx, chunk, records.map((record) => record.id as string))
+      await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, {
+        onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id',
+      })
+      await recordUsage(
+        trx,
+        chunk,
+        records.map((record) => record.id as string)
+      )
       await finishChunk(trx, chunk, 'done')
       await refreshJob(trx, chunk.jobId, { issued: records.length })
     })
     timings.lap('issuing')
-    logger.debug({ job: chunk.jobId, chunk: chunk.seq, certificates: records.length, ms: timings.laps, thread_ms: rendered.map((result) => result.ms) }, 'generation chunk issued')
+    logger.debug(
+      {
+        job: chunk.jobId,
+        chunk: chunk.seq,
+        certificates: records.length,
+        ms: timings.laps,
+        thread_ms: rendered.map((result) => result.ms),
+      },
+      'generation chunk issued'
+    )
     return 'done'
   }
 
@@ -246,7 +351,14 @@ export default class ProcessChunk {
           .from('generation_job_chunks')
           .where('id', chunk.id)
           .where('lease_token', chunk.leaseToken)
-          .update({ status: final ? 'failed' : 'queued', lease_owner: null, lease_token: null, lease_expires_at: null, last_error: message, updated_at: now })
+          .update({
+            status: final ? 'failed' : 'queued',
+            lease_owner: null,
+            lease_token: null,
+            lease_expires_at: null,
+            last_error: message,
+            updated_at: now,
+          })
         if (!Number(updated)) return
         if (final) await refreshJob(trx, chunk.jobId)
       })
@@ -272,10 +384,11 @@ function sha256Of(bytes: Uint8Array) {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-
 /** A certificate's id, the same on every attempt: a UUID (version 8) from the job, recipient and template. */
 export function certificateIdFor(jobId: string, recipientId: string, templateId: string) {
-  const hex = createHash('sha256').update(`certificate\u0000${jobId}\u0000${recipientId}\u0000${templateId}`).digest('hex')
+  const hex = createHash('sha256')
+    .update(`certificate\u0000${jobId}\u0000${recipientId}\u0000${templateId}`)
+    .digest('hex')
   const variant = ((Number.parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
@@ -288,12 +401,26 @@ interface ChunkItem {
 }
 
 /** The chunk's recipients × templates in order (recipient position, then template position), numbered from `first`. */
-async function chunkItems(chunk: ClaimedChunk, context: JobContext, first: number): Promise<ChunkItem[]> {
-  const recipients = await chunkRecipients(chunk.jobId, { first: chunk.firstPosition, end: chunk.endPosition }).select('id', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data')
-  const expiry = { mode: context.job.expiry_mode, date: context.job.expiry_date, months: context.job.expiry_months }
+async function chunkItems(
+  chunk: ClaimedChunk,
+  context: JobContext,
+  first: number
+): Promise<ChunkItem[]> {
+  const recipients = await chunkRecipients(chunk.jobId, {
+    first: chunk.firstPosition,
+    end: chunk.endPosition,
+  }).select('id', 'recipient_name', 'recipient_email', 'recipient_phone', 'recipient_data')
+  const expiry = {
+    mode: context.job.expiry_mode,
+    date: context.job.expiry_date,
+    months: context.job.expiry_months,
+  }
   const items: ChunkItem[] = []
   for (const recipient of recipients) {
-    const data: Record<string, string> = typeof recipient.recipient_data === 'string' ? JSON.parse(recipient.recipient_data) : recipient.recipient_data
+    const data: Record<string, string> =
+      typeof recipient.recipient_data === 'string'
+        ? JSON.parse(recipient.recipient_data)
+        : recipient.recipient_data
     const issueDate = issueDateFor(data, context.job.issue_date)
     const expiryDate = expiryDateFor(data, issueDate, expiry)
     const expiresAt = expiresAtFor(expiryDate)
@@ -349,7 +476,11 @@ async function chunkItems(chunk: ClaimedChunk, context: JobContext, first: numbe
 }
 
 /** One `certificate_issued` usage event per certificate (unique: a retry adds none). */
-export async function recordUsage(trx: TransactionClientContract, chunk: { organizationId: string; jobId: string | null }, certificateIds: string[]) {
+export async function recordUsage(
+  trx: TransactionClientContract,
+  chunk: { organizationId: string; jobId: string | null },
+  certificateIds: string[]
+) {
   const now = stamp(trx)
   await bulkInsert(
     trx,
@@ -378,12 +509,22 @@ export async function recordUsage(trx: TransactionClientContract, chunk: { organ
   )
 }
 
-async function finishChunk(trx: TransactionClientContract, chunk: ClaimedChunk, status: 'done' | 'cancelled') {
+async function finishChunk(
+  trx: TransactionClientContract,
+  chunk: ClaimedChunk,
+  status: 'done' | 'cancelled'
+) {
   const now = stamp(trx)
   await trx
     .from('generation_job_chunks')
     .where('id', chunk.id)
     .where('lease_token', chunk.leaseToken)
-    .update({ status, lease_owner: null, lease_token: null, lease_expires_at: null, done_at: now, updated_at: now })
+    .update({
+      status,
+      lease_owner: null,
+      lease_token: null,
+      lease_expires_at: null,
+      done_at: now,
+      updated_at: now,
+    })
 }
-

@@ -24,7 +24,9 @@ const MAX_USER_AGENT = 500
  * key the hash cannot be checked against guessed addresses.
  */
 export function verificationIpHash(ip: string) {
-  return createHmac('sha256', appKey.release()).update(`verification-ip\u0000${ip}`, 'utf8').digest('hex')
+  return createHmac('sha256', appKey.release())
+    .update(`verification-ip\u0000${ip}`, 'utf8')
+    .digest('hex')
 }
 
 function userAgentOf(value: string | null | undefined) {

@@ -16,7 +16,11 @@ const GRACE_MS = 10 * 60_000
  * (listing a 10,000-certificate job costs the event loop ~0.3 s).
  */
 export default class SweepJobObjects {
-  static async handle(job: { id: string; organizationId: string }, now = Date.now(), options: { always?: boolean } = {}): Promise<number> {
+  static async handle(
+    job: { id: string; organizationId: string },
+    now = Date.now(),
+    options: { always?: boolean } = {}
+  ): Promise<number> {
     const chunks = await db
       .from('generation_job_chunks')
       .where('job_id', job.id)
@@ -31,11 +35,19 @@ export default class SweepJobObjects {
     const keys = await listObjectKeys(prefix)
     if (keys.length === 0) return 0
     const registered = new Set(
-      (await db.from('files').where('organization_id', job.organizationId).whereLike('path', `${prefix}%`).select('path')).map((row) => row.path as string)
+      (
+        await db
+          .from('files')
+          .where('organization_id', job.organizationId)
+          .whereLike('path', `${prefix}%`)
+          .select('path')
+      ).map((row) => row.path as string)
     )
     const unregistered = keys.filter((key) => !registered.has(key))
     const written = await lastModifiedOf(unregistered)
-    const orphans = unregistered.filter((key) => written.has(key) && now - written.get(key)!.getTime() > GRACE_MS)
+    const orphans = unregistered.filter(
+      (key) => written.has(key) && now - written.get(key)!.getTime() > GRACE_MS
+    )
     await deleteObjects(orphans)
     return orphans.length
   }

@@ -13,6 +13,10 @@ export default class CertificatePdfsController {
     const certificate = await OrgCertificates.find(org, params.id)
     if (!certificate?.certificateFileId) throw notFound()
     const { bytes, filename } = await certificateDocument(certificate)
-    return sendDocument(ctx, bytes, { filename, mime: 'application/pdf', sha256: certificate.sha256 ?? sha256Hex(bytes) })
+    return sendDocument(ctx, bytes, {
+      filename,
+      mime: 'application/pdf',
+      sha256: certificate.sha256 ?? sha256Hex(bytes),
+    })
   }
 }

@@ -27,7 +27,14 @@ export default class CertificatePreviewsController {
     const { bytes } = await certificateDocument(certificate)
     const outcome = await previewImage(bytes)
     if (outcome.kind !== 'ok') {
-      logger.warn({ certificate: certificate.id, outcome: outcome.kind, sha256: certificate.sha256 ?? sha256Hex(bytes) }, 'certificate preview could not be drawn')
+      logger.warn(
+        {
+          certificate: certificate.id,
+          outcome: outcome.kind,
+          sha256: certificate.sha256 ?? sha256Hex(bytes),
+        },
+        'certificate preview could not be drawn'
+      )
       response.header('Cache-Control', 'no-store')
       return response.status(503).send('The preview could not be drawn right now.')
     }

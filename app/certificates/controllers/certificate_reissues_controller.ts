@@ -3,7 +3,11 @@ import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#orgs/controllers/form_support'
 import ChangeCertificate from '#certificates/actions/change_certificate'
 import { notFound } from '#certificates/controllers/generation_job_support'
-import { certificateToChange, changedValues, reissueFormValidator } from '#certificates/controllers/certificate_support'
+import {
+  certificateToChange,
+  changedValues,
+  reissueFormValidator,
+} from '#certificates/controllers/certificate_support'
 
 /**
  * `POST /certificates/:id/reissue`: a corrected certificate (new number,
@@ -11,7 +15,11 @@ import { certificateToChange, changedValues, reissueFormValidator } from '#certi
  * Only the values the form changed are sent as corrections.
  */
 /** Each error under its field of the form (`changes[<key>]`), the input kept. */
-function flashCorrectionErrors({ session }: HttpContext, errors: Array<{ field: string; message: string }>, back: () => void) {
+function flashCorrectionErrors(
+  { session }: HttpContext,
+  errors: Array<{ field: string; message: string }>,
+  back: () => void
+) {
   session.flashExcept(['_csrf', '_method'])
   const bag = { changes: Object.fromEntries(errors.map((error) => [error.field, [error.message]])) }
   session.flash('inputErrorsBag', bag)
@@ -24,13 +32,33 @@ export default class CertificateReissuesController {
     const { org, actor, request, response, session } = ctx
     const { certificate, back } = await certificateToChange(ctx)
     const [error, input] = await reissueFormValidator.tryValidate(request.all())
-    if (error) return flashCorrectionErrors(ctx, error.messages.map((message: { field: string; message: string }) => ({ field: message.field.replace(/^changes\./, ''), message: message.message })), back)
+    if (error)
+      return flashCorrectionErrors(
+        ctx,
+        error.messages.map((message: { field: string; message: string }) => ({
+          field: message.field.replace(/^changes\./, ''),
+          message: message.message,
+        })),
+        back
+      )
     const changes = changedValues(certificate, input.changes ?? {})
-    const result = await ChangeCertificate.reissue({ org, certificateId: certificate.id, changes, actorUserId: actor.user.id, origin: originOf(ctx), via: 'web' })
+    const result = await ChangeCertificate.reissue({
+      org,
+      certificateId: certificate.id,
+      changes,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+      via: 'web',
+    })
     switch (result.kind) {
       case 'ok':
-        session.flash('success', `Reissued as ${result.certificate.certificateNumber}. ${certificate.certificateNumber} is now marked superseded, and its verification page points here.`)
-        return response.redirect().toRoute('certificates.certificates.show', { id: result.certificate.id })
+        session.flash(
+          'success',
+          `Reissued as ${result.certificate.certificateNumber}. ${certificate.certificateNumber} is now marked superseded, and its verification page points here.`
+        )
+        return response
+          .redirect()
+          .toRoute('certificates.certificates.show', { id: result.certificate.id })
       case 'invalid':
         return flashCorrectionErrors(ctx, result.errors, back)
       case 'conflict':

@@ -4,18 +4,33 @@ import { flashFieldError, originOf } from '#orgs/controllers/form_support'
 import ChangeCertificate from '#certificates/actions/change_certificate'
 import { revocationValidator } from '#certificates/validators/generation_job'
 import { notFound } from '#certificates/controllers/generation_job_support'
-import { certificateToChange, revocationMessages } from '#certificates/controllers/certificate_support'
+import {
+  certificateToChange,
+  revocationMessages,
+} from '#certificates/controllers/certificate_support'
 
 /** `POST /certificates/:id/revocation`: revoked with a reason, which its verification page then shows. */
 export default class CertificateRevocationsController {
   async store(ctx: HttpContext) {
     const { org, actor, request, session } = ctx
     const { certificate, back } = await certificateToChange(ctx)
-    const input = await request.validateUsing(revocationValidator, { messagesProvider: revocationMessages })
-    const result = await ChangeCertificate.revoke({ org, certificateId: certificate.id, reason: input.reason ?? '', actorUserId: actor.user.id, origin: originOf(ctx), via: 'web' })
+    const input = await request.validateUsing(revocationValidator, {
+      messagesProvider: revocationMessages,
+    })
+    const result = await ChangeCertificate.revoke({
+      org,
+      certificateId: certificate.id,
+      reason: input.reason ?? '',
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+      via: 'web',
+    })
     switch (result.kind) {
       case 'ok':
-        session.flash('success', `Certificate ${result.certificate.certificateNumber} revoked. Its verification page now says so, with your reason.`)
+        session.flash(
+          'success',
+          `Certificate ${result.certificate.certificateNumber} revoked. Its verification page now says so, with your reason.`
+        )
         return back()
       case 'invalid':
         flashFieldError(ctx, result.errors[0].field, result.errors[0].message)

@@ -24,7 +24,8 @@ export async function certificateToChange(ctx: HttpContext) {
   await ctx.bouncer.authorize('allows', 'certificates.revoke')
   const certificate = await OrgCertificates.find(ctx.org, ctx.params.id)
   if (!certificate) throw notFound()
-  const back = () => ctx.response.redirect().toRoute('certificates.certificates.show', { id: certificate.id })
+  const back = () =>
+    ctx.response.redirect().toRoute('certificates.certificates.show', { id: certificate.id })
   return { certificate, back }
 }
 
@@ -51,13 +52,22 @@ export function correctableFields(certificate: Certificate) {
     recipient_phone: certificate.recipientPhone ?? '',
   }
   const others = Object.keys(certificate.recipientData ?? {})
-    .filter((key) => !NOT_CORRECTABLE.has(key) && !(CONTACT_KEYS as readonly string[]).includes(key))
+    .filter(
+      (key) => !NOT_CORRECTABLE.has(key) && !(CONTACT_KEYS as readonly string[]).includes(key)
+    )
     .sort()
-  return [...CONTACT_KEYS, ...others].map((key) => ({ key, label: keyLabel(key), value: current[key] ?? '' }))
+  return [...CONTACT_KEYS, ...others].map((key) => ({
+    key,
+    label: keyLabel(key),
+    value: current[key] ?? '',
+  }))
 }
 
 /** Only what the form changed goes to the action: an unchanged field is not a correction. */
-export function changedValues(certificate: Certificate, submitted: Record<string, string | null | undefined>) {
+export function changedValues(
+  certificate: Certificate,
+  submitted: Record<string, string | null | undefined>
+) {
   const current = new Map(correctableFields(certificate).map((field) => [field.key, field.value]))
   const changes: Record<string, string> = {}
   for (const [key, value] of Object.entries(submitted)) {
@@ -84,8 +94,15 @@ export interface HistoryEvent {
  * Where an older certificate has no audit row, its columns still say what
  * happened.
  */
-export async function certificateHistory(org: Organization, certificate: Certificate, related: { original: Certificate | null; replacement: Certificate | null }) {
-  const ids = [certificate.id, ...(certificate.supersededByCertificateId ? [certificate.supersededByCertificateId] : [])]
+export async function certificateHistory(
+  org: Organization,
+  certificate: Certificate,
+  related: { original: Certificate | null; replacement: Certificate | null }
+) {
+  const ids = [
+    certificate.id,
+    ...(certificate.supersededByCertificateId ? [certificate.supersededByCertificateId] : []),
+  ]
   const rows = await AuditLog.query()
     .where('organization_id', org.id)
     .where('entity_type', 'certificate')
@@ -93,35 +110,78 @@ export async function certificateHistory(org: Organization, certificate: Certifi
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
   const own = rows.filter((row) => row.entityId === certificate.id)
-  const replaced = rows.find((row) => row.entityId !== certificate.id && row.action === 'certificate.reissued')
-  const emails = await memberEmails(org, rows.map((row) => row.actorUserId))
+  const replaced = rows.find(
+    (row) => row.entityId !== certificate.id && row.action === 'certificate.reissued'
+  )
+  const emails = await memberEmails(
+    org,
+    rows.map((row) => row.actorUserId)
+  )
   const by = (userId: string | null) => (userId ? (emails.get(userId) ?? 'a former member') : null)
 
   const events: HistoryEvent[] = []
   if (certificate.issuedAt) {
-    events.push({ at: certificate.issuedAt, kind: 'issued', title: `Issued as ${certificate.certificateNumber}`, detail: null, by: null, link: null })
+    events.push({
+      at: certificate.issuedAt,
+      kind: 'issued',
+      title: `Issued as ${certificate.certificateNumber}`,
+      detail: null,
+      by: null,
+      link: null,
+    })
   }
   for (const row of own) {
     const meta = (row.metadata ?? {}) as Record<string, unknown>
     if (row.action === 'certificate.revoked') {
-      events.push({ at: row.createdAt, kind: 'revoked', title: 'Revoked', detail: typeof meta.reason === 'string' ? meta.reason : null, by: by(row.actorUserId), link: null })
+      events.push({
+        at: row.createdAt,
+        kind: 'revoked',
+        title: 'Revoked',
+        detail: typeof meta.reason === 'string' ? meta.reason : null,
+        by: by(row.actorUserId),
+        link: null,
+      })
     } else if (row.action === 'certificate.reissued') {
-      const fromId = typeof meta.reissued_from === 'string' ? meta.reissued_from : certificate.reissuedFromCertificateId
-      const changed = Array.isArray(meta.changed) ? meta.changed.map((key) => keyLabel(String(key))).join(', ') : null
+      const fromId =
+        typeof meta.reissued_from === 'string'
+          ? meta.reissued_from
+          : certificate.reissuedFromCertificateId
+      const changed = Array.isArray(meta.changed)
+        ? meta.changed.map((key) => keyLabel(String(key))).join(', ')
+        : null
       events.push({
         at: row.createdAt,
         kind: 'reissued',
         title: 'Reissued with corrections',
         detail: changed ? `Corrected: ${changed}` : null,
         by: by(row.actorUserId),
-        link: fromId ? { certificateId: fromId, text: `Replaces ${String(meta.previous_number ?? related.original?.certificateNumber ?? 'the earlier certificate')}` } : null,
+        link: fromId
+          ? {
+              certificateId: fromId,
+              text: `Replaces ${String(meta.previous_number ?? related.original?.certificateNumber ?? 'the earlier certificate')}`,
+            }
+          : null,
       })
     } else {
-      events.push({ at: row.createdAt, kind: 'other', title: row.action, detail: null, by: by(row.actorUserId), link: null })
+      events.push({
+        at: row.createdAt,
+        kind: 'other',
+        title: row.action,
+        detail: null,
+        by: by(row.actorUserId),
+        link: null,
+      })
     }
   }
   if (certificate.revokedAt && !own.some((row) => row.action === 'certificate.revoked')) {
-    events.push({ at: certificate.revokedAt, kind: 'revoked', title: 'Revoked', detail: certificate.revocationReason, by: null, link: null })
+    events.push({
+      at: certificate.revokedAt,
+      kind: 'revoked',
+      title: 'Revoked',
+      detail: certificate.revocationReason,
+      by: null,
+      link: null,
+    })
   }
   if (certificate.supersededAt || replaced) {
     const replacementId = certificate.supersededByCertificateId
@@ -131,7 +191,12 @@ export async function certificateHistory(org: Organization, certificate: Certifi
       title: 'Superseded by a corrected certificate',
       detail: null,
       by: replaced ? by(replaced.actorUserId) : null,
-      link: replacementId ? { certificateId: replacementId, text: related.replacement?.certificateNumber ?? 'The corrected certificate' } : null,
+      link: replacementId
+        ? {
+            certificateId: replacementId,
+            text: related.replacement?.certificateNumber ?? 'The corrected certificate',
+          }
+        : null,
     })
   }
   return events.sort((a, b) => a.at.toMillis() - b.at.toMillis())
@@ -141,7 +206,10 @@ export async function certificateHistory(org: Organization, certificate: Certifi
 async function memberEmails(org: Organization, userIds: Array<string | null>) {
   const ids = [...new Set(userIds.filter((id): id is string => Boolean(id)))]
   if (ids.length === 0) return new Map<string, string>()
-  const members = await OrganizationMember.query().where('organization_id', org.id).whereIn('user_id', ids).preload('user')
+  const members = await OrganizationMember.query()
+    .where('organization_id', org.id)
+    .whereIn('user_id', ids)
+    .preload('user')
   return new Map(members.map((member) => [member.userId, member.user.email]))
 }
 
@@ -150,7 +218,10 @@ async function memberEmails(org: Organization, userIds: Array<string | null>) {
  * thread of its own (pdf.js on a canvas is far too slow for the event loop).
  * The PDFs are ours, so a thread rather than an isolated process.
  */
-const TEMPLATE_TASKS = new URL(`../../templates/services/template_tasks${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+const TEMPLATE_TASKS = new URL(
+  `../../templates/services/template_tasks${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url
+)
 const PREVIEW_WIDTH = 1400
 let pool: WorkerPool | null = null
 
@@ -162,5 +233,9 @@ export async function previewImage(pdf: Uint8Array) {
       pool = null
     })
   }
-  return pool.run<RasterImage>('rasterize', { pdf, width: PREVIEW_WIDTH, format: 'png' }, { timeoutMs: 30_000 })
+  return pool.run<RasterImage>(
+    'rasterize',
+    { pdf, width: PREVIEW_WIDTH, format: 'png' },
+    { timeoutMs: 30_000 }
+  )
 }

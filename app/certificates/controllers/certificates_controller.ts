@@ -9,7 +9,10 @@ import { publicStatus } from '#certificates/queries/verification'
 import { verificationUrl } from '#certificates/services/verification_links'
 import { certificateFiltersValidator } from '#certificates/validators/generation_job'
 import { notFound } from '#certificates/controllers/generation_job_support'
-import { certificateHistory, correctableFields } from '#certificates/controllers/certificate_support'
+import {
+  certificateHistory,
+  correctableFields,
+} from '#certificates/controllers/certificate_support'
 
 const STATUS_LABELS: Record<(typeof CERTIFICATE_STATUSES)[number], string> = {
   issued: 'Valid',
@@ -59,11 +62,17 @@ export default class CertificatesController {
       certificates: page,
       filters,
       filtered,
-      statuses: CERTIFICATE_STATUSES.map((status) => ({ value: status, label: STATUS_LABELS[status] })),
+      statuses: CERTIFICATE_STATUSES.map((status) => ({
+        value: status,
+        label: STATUS_LABELS[status],
+      })),
       templates: templates.map((template) => ({ id: template.id, name: template.name })),
       templateNames: Object.fromEntries(templates.map((template) => [template.id, template.name])),
       categories: await OrgTaxonomy.for(org),
-      jobs: jobs.map((job) => ({ id: job.id, label: `${job.name ?? 'Untitled job'} — ${job.createdAt.toUTC().toFormat('d LLL yyyy')}` })),
+      jobs: jobs.map((job) => ({
+        id: job.id,
+        label: `${job.name ?? 'Untitled job'} — ${job.createdAt.toUTC().toFormat('d LLL yyyy')}`,
+      })),
     })
   }
 
@@ -73,8 +82,12 @@ export default class CertificatesController {
     const [design, job, original, replacement] = await Promise.all([
       OrgTemplates.find(org, certificate.templateId),
       certificate.generationJobId ? OrgGenerationJobs.find(org, certificate.generationJobId) : null,
-      certificate.reissuedFromCertificateId ? OrgCertificates.find(org, certificate.reissuedFromCertificateId) : null,
-      certificate.supersededByCertificateId ? OrgCertificates.find(org, certificate.supersededByCertificateId) : null,
+      certificate.reissuedFromCertificateId
+        ? OrgCertificates.find(org, certificate.reissuedFromCertificateId)
+        : null,
+      certificate.supersededByCertificateId
+        ? OrgCertificates.find(org, certificate.supersededByCertificateId)
+        : null,
     ])
     const inForce = certificate.status === 'issued' || certificate.status === 'expired'
     return view.render('pages/certificates/certificates/show', {

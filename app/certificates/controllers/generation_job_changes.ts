@@ -6,9 +6,19 @@ import type GenerationJob from '#certificates/models/generation_job'
 import { notFound } from '#certificates/controllers/generation_job_support'
 
 /** Start, cancel or retry a job, then back to its page with what happened (the caller has authorized). */
-export async function changeJob(ctx: HttpContext, change: 'start' | 'cancel' | 'retryFailed', done: (job: GenerationJob) => string) {
+export async function changeJob(
+  ctx: HttpContext,
+  change: 'start' | 'cancel' | 'retryFailed',
+  done: (job: GenerationJob) => string
+) {
   const { org, actor, params, response, session } = ctx
-  const result = await ChangeGenerationJob[change]({ org, jobId: params.id, actorUserId: actor.user.id, origin: originOf(ctx), via: 'web' })
+  const result = await ChangeGenerationJob[change]({
+    org,
+    jobId: params.id,
+    actorUserId: actor.user.id,
+    origin: originOf(ctx),
+    via: 'web',
+  })
   switch (result.kind) {
     case 'ok':
       session.flash('success', done(result.job))

@@ -16,8 +16,11 @@ export default class GenerationJobExportsController {
       return response.redirect().toRoute('certificates.generation_jobs.show', { id: job.id })
     }
     if (!job.isFinished) return refuse('The ZIP can be downloaded once the job has finished.')
-    if (job.completedItems === 0) return refuse('This job issued no certificate, so there is nothing to download.')
+    if (job.completedItems === 0)
+      return refuse('This job issued no certificate, so there is nothing to download.')
     const file = await BuildJobExport.current(job)
-    return sendStoredFile(ctx, file, { filename: `${fileSlug(job.name ?? '', 'certificates')}-${job.id.slice(0, 8)}.zip` })
+    return sendStoredFile(ctx, file, {
+      filename: `${fileSlug(job.name ?? '', 'certificates')}-${job.id.slice(0, 8)}.zip`,
+    })
   }
 }

@@ -15,7 +15,8 @@ export default class GenerationJobProgressController {
     if (!job) throw notFound()
     response.header('Vary', 'HX-Request')
     const progress = progressOf(job)
-    if (!progress.running && request.header('HX-Request') && request.input('polling')) response.header('HX-Refresh', 'true')
+    if (!progress.running && request.header('HX-Request') && request.input('polling'))
+      response.header('HX-Refresh', 'true')
     return view.render('components/certificates/job_progress', { job, ...progress })
   }
 }

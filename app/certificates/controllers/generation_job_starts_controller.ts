@@ -5,6 +5,11 @@ import { changeJob } from '#certificates/controllers/generation_job_changes'
 export default class GenerationJobStartsController {
   async store(ctx: HttpContext) {
     await ctx.bouncer.authorize('allows', 'certificates.issue')
-    return changeJob(ctx, 'start', (job) => `Started: ${job.totalItems.toLocaleString('en-IN')} certificate${job.totalItems === 1 ? ' is' : 's are'} being generated.`)
+    return changeJob(
+      ctx,
+      'start',
+      (job) =>
+        `Started: ${job.totalItems.toLocaleString('en-IN')} certificate${job.totalItems === 1 ? ' is' : 's are'} being generated.`
+    )
   }
 }

@@ -69,18 +69,23 @@ export function valuesFromInput(input: FormInput): GenerationFormValues {
     issue_date: input.issue_date ?? '',
     expiry_mode: input.expiry_mode ?? 'none',
     expiry_date: input.expiry_date ?? '',
-    expiry_months: input.expiry_months === undefined || input.expiry_months === null ? '' : String(input.expiry_months),
+    expiry_months:
+      input.expiry_months === undefined || input.expiry_months === null
+        ? ''
+        : String(input.expiry_months),
     name: input.name ?? '',
     start: input.start ?? 'now',
   }
 }
 
-const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
+const text = (value: unknown) =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : ''
 
 /** Flashed input after a redirect back, else the defaults (issue today, no expiry, start now); `?import_id=` preselects a list. */
 export function valuesFromRequest({ session, request }: HttpContext): GenerationFormValues {
   const old = (key: string) => session.flashMessages.get(key)
-  const flashed = session.flashMessages.has('import_id') || session.flashMessages.has('template_ids')
+  const flashed =
+    session.flashMessages.has('import_id') || session.flashMessages.has('template_ids')
   const ids = flashed ? old('template_ids') : request.qs().template_ids
   const mode = text(old('expiry_mode'))
   return {
@@ -100,13 +105,23 @@ export function valuesFromRequest({ session, request }: HttpContext): Generation
  * action checks the same when the job is created; the preflight checks
  * them first so it never offers a job the action would then refuse.
  */
-export function expiryOf(values: GenerationFormValues): { expiry: ExpiryChoice } | { field: string; message: string } {
+export function expiryOf(
+  values: GenerationFormValues
+): { expiry: ExpiryChoice } | { field: string; message: string } {
   let expiry: ExpiryChoice = { mode: 'none' }
   if (values.expiry_mode === 'date') {
-    if (!values.expiry_date) return { field: 'expiry_date', message: 'Choose the date the certificates expire, or choose “No expiry”.' }
+    if (!values.expiry_date)
+      return {
+        field: 'expiry_date',
+        message: 'Choose the date the certificates expire, or choose “No expiry”.',
+      }
     expiry = { mode: 'date', date: values.expiry_date }
   } else if (values.expiry_mode === 'months') {
-    if (!values.expiry_months) return { field: 'expiry_months', message: 'Say after how many months the certificates expire, or choose “No expiry”.' }
+    if (!values.expiry_months)
+      return {
+        field: 'expiry_months',
+        message: 'Say after how many months the certificates expire, or choose “No expiry”.',
+      }
     expiry = { mode: 'months', months: Number(values.expiry_months) }
   }
   const problem = datesProblem(values.issue_date || today(), expiry)
@@ -115,15 +130,31 @@ export function expiryOf(values: GenerationFormValues): { expiry: ExpiryChoice }
 
 /** The action names fields as the API does; the form has its own names. */
 export function formFieldOf(field: string) {
-  return ({ issued_at: 'issue_date', expires_at: 'expiry_date', expires_in_months: 'expiry_months' } as Record<string, string>)[field] ?? field
+  return (
+    (
+      {
+        issued_at: 'issue_date',
+        expires_at: 'expiry_date',
+        expires_in_months: 'expiry_months',
+      } as Record<string, string>
+    )[field] ?? field
+  )
 }
 
 /** What a template needs from a recipient list, in words (the issuance fills number, link and dates). */
-function templateNeeds(fields: Array<{ fieldKey: string; fieldType: string; isRequired: boolean }>) {
+function templateNeeds(
+  fields: Array<{ fieldKey: string; fieldType: string; isRequired: boolean }>
+) {
   const issuance = new Set<string>(ISSUANCE_KEYS)
   const needs = new Set<string>(['recipient name'])
   for (const field of fields) {
-    if (!field.isRequired || issuance.has(field.fieldKey) || field.fieldType === 'qrcode' || field.fieldType === 'image') continue
+    if (
+      !field.isRequired ||
+      issuance.has(field.fieldKey) ||
+      field.fieldType === 'qrcode' ||
+      field.fieldType === 'image'
+    )
+      continue
     needs.add(keyLabel(field.fieldKey).toLowerCase())
   }
   return [...needs]
@@ -134,7 +165,12 @@ export async function formChoices(org: Organization, actor: OrgActor) {
   const templates = (await OrgTemplates.list(org, { status: 'current', perPage: 100 }))
     .all()
     .filter((template) => (template.currentVersion?.fields.length ?? 0) > 0)
-    .map((template) => ({ id: template.id, name: template.name, status: template.status, needs: templateNeeds(template.currentVersion.fields) }))
+    .map((template) => ({
+      id: template.id,
+      name: template.name,
+      status: template.status,
+      needs: templateNeeds(template.currentVersion.fields),
+    }))
   const lists = (await OrgImports.list(org, 1, 100))
     .all()
     .filter((list) => list.status === 'ready' && list.validRows > 0)
@@ -142,15 +178,25 @@ export async function formChoices(org: Organization, actor: OrgActor) {
       id: list.id,
       label: `${list.fileName ?? (list.source === 'manual' ? 'Typed-in recipients' : 'Recipient list')} — ${list.validRows.toLocaleString('en-IN')} ready${list.errorRows ? `, ${list.errorRows.toLocaleString('en-IN')} with errors` : ''} (added ${list.createdAt.toUTC().toFormat('d LLL yyyy')})`,
     }))
-  return { templates, lists, canImport: actor.can('imports.manage'), maxTemplates: generation.maxTemplates }
+  return {
+    templates,
+    lists,
+    canImport: actor.can('imports.manage'),
+    maxTemplates: generation.maxTemplates,
+  }
 }
 
 /** Template names of each job, in the job's order (one query for a page of jobs). */
 export async function templateNamesOf(jobs: GenerationJob[]): Promise<Record<string, string[]>> {
-  const names: Record<string, string[]> = Object.fromEntries(jobs.map((job) => [job.id, [] as string[]]))
+  const names: Record<string, string[]> = Object.fromEntries(
+    jobs.map((job) => [job.id, [] as string[]])
+  )
   if (jobs.length === 0) return names
   const rows = await GenerationJobTemplate.query()
-    .whereIn('job_id', jobs.map((job) => job.id))
+    .whereIn(
+      'job_id',
+      jobs.map((job) => job.id)
+    )
     .where('organization_id', jobs[0].organizationId)
     .preload('template')
     .orderBy('position', 'asc')

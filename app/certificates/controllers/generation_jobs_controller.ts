@@ -29,7 +29,11 @@ export default class GenerationJobsController {
   async index({ org, request, view }: HttpContext) {
     const page = await OrgGenerationJobs.list(org, Number(request.input('page', 1)) || 1)
     page.baseUrl(router.builder().make('certificates.generation_jobs.index'))
-    return view.render('pages/certificates/generation_jobs/index', { nav: 'generation_jobs', jobs: page, templateNames: await templateNamesOf(page.all()) })
+    return view.render('pages/certificates/generation_jobs/index', {
+      nav: 'generation_jobs',
+      jobs: page,
+      templateNames: await templateNamesOf(page.all()),
+    })
   }
 
   async create(ctx: HttpContext) {
@@ -50,7 +54,9 @@ export default class GenerationJobsController {
     await bouncer.authorize('allows', 'certificates.issue')
     const back = () => response.redirect().toRoute('certificates.generation_jobs.create')
     // Back to the form itself, not to the referring preflight (a POST-only address).
-    const [error, input] = await generationJobFormValidator.tryValidate(formData(ctx), { messagesProvider: generationFormMessages })
+    const [error, input] = await generationJobFormValidator.tryValidate(formData(ctx), {
+      messagesProvider: generationFormMessages,
+    })
     if (error) {
       session.flashValidationErrors(error)
       return back()

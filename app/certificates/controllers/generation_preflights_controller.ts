@@ -23,7 +23,9 @@ export default class GenerationPreflightsController {
   async store(ctx: HttpContext) {
     const { org, actor, bouncer, response, session, view } = ctx
     await bouncer.authorize('allows', 'certificates.issue')
-    const [error, input] = await generationJobFormValidator.tryValidate(formData(ctx), { messagesProvider: generationFormMessages })
+    const [error, input] = await generationJobFormValidator.tryValidate(formData(ctx), {
+      messagesProvider: generationFormMessages,
+    })
     if (error) {
       session.flashValidationErrors(error)
       return response.redirect().toRoute('certificates.generation_jobs.create')
@@ -31,15 +33,27 @@ export default class GenerationPreflightsController {
     const values = valuesFromInput(input)
     // The address stays the form's: reloading it must not re-post, and a GET of this one does not exist.
     response.header('HX-Push-Url', 'false')
-    const page = async (data: { preflight: unknown; refusal: { field: string; message: string } | null }) =>
-      view.render('pages/certificates/generation_jobs/create', { nav: 'generation_jobs', ...(await formChoices(org, actor)), values, ...data })
+    const page = async (data: {
+      preflight: unknown
+      refusal: { field: string; message: string } | null
+    }) =>
+      view.render('pages/certificates/generation_jobs/create', {
+        nav: 'generation_jobs',
+        ...(await formChoices(org, actor)),
+        values,
+        ...data,
+      })
 
     const expiry = expiryOf(values)
-    if ('field' in expiry) return response.status(422).send(await page({ preflight: null, refusal: expiry }))
+    if ('field' in expiry)
+      return response.status(422).send(await page({ preflight: null, refusal: expiry }))
 
     const planned = await planGeneration(org, values.template_ids, values.import_id)
     if (planned.kind === 'problem') {
-      const refusal = { field: formFieldOf(planned.problem.field), message: planned.problem.message }
+      const refusal = {
+        field: formFieldOf(planned.problem.field),
+        message: planned.problem.message,
+      }
       return response.status(422).send(await page({ preflight: null, refusal }))
     }
     const { plan } = planned
@@ -49,8 +63,17 @@ export default class GenerationPreflightsController {
       preflight: {
         recipients: plan.recipientCount,
         total: plan.totalItems,
-        templates: plan.templates.map(({ template, version }) => ({ id: template.id, name: template.name, version: version.versionNumber })),
-        importJob: { id: plan.importJob.id, name: plan.importJob.fileName ?? (plan.importJob.source === 'manual' ? 'Typed-in recipients' : 'Recipient list') },
+        templates: plan.templates.map(({ template, version }) => ({
+          id: template.id,
+          name: template.name,
+          version: version.versionNumber,
+        })),
+        importJob: {
+          id: plan.importJob.id,
+          name:
+            plan.importJob.fileName ??
+            (plan.importJob.source === 'manual' ? 'Typed-in recipients' : 'Recipient list'),
+        },
         skipped: plan.skipped,
         fit: {
           total: fit.total,

@@ -9,7 +9,9 @@ import CertificateTemplate from '#templates/models/certificate_template'
 export const CERTIFICATE_STATUSES = ['issued', 'expired', 'revoked', 'superseded'] as const
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number] | 'pending'
 
-export function isCertificateStatus(value: unknown): value is (typeof CERTIFICATE_STATUSES)[number] {
+export function isCertificateStatus(
+  value: unknown
+): value is (typeof CERTIFICATE_STATUSES)[number] {
   return typeof value === 'string' && (CERTIFICATE_STATUSES as readonly string[]).includes(value)
 }
 

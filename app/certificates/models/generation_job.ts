@@ -111,6 +111,8 @@ export default class GenerationJob extends TimestampedModel {
   }
 
   get percent() {
-    return this.totalItems === 0 ? 100 : Math.floor(((this.completedItems + this.failedItems) * 100) / this.totalItems)
+    return this.totalItems === 0
+      ? 100
+      : Math.floor(((this.completedItems + this.failedItems) * 100) / this.totalItems)
   }
 }

@@ -6,5 +6,8 @@ import type Certificate from '#certificates/models/certificate'
 export async function certificateDocument(certificate: Certificate) {
   const file = await findFileOfOrg(certificate.organizationId, certificate.certificateFileId!)
   const bytes = await readDocument(file)
-  return { bytes, filename: `${certificate.certificateNumber}-${fileSlug(certificate.recipientName, 'certificate')}.pdf` }
+  return {
+    bytes,
+    filename: `${certificate.certificateNumber}-${fileSlug(certificate.recipientName, 'certificate')}.pdf`,
+  }
 }

@@ -47,40 +47,77 @@ export interface GenerationPlan {
   skipped: { errors: number; notRecipients: number }
 }
 
-export type PlanResult = { kind: 'ok'; plan: GenerationPlan } | { kind: 'problem'; problem: PlanProblem }
+export type PlanResult =
+  { kind: 'ok'; plan: GenerationPlan } | { kind: 'problem'; problem: PlanProblem }
 
 const problem = (value: PlanProblem): PlanResult => ({ kind: 'problem', problem: value })
 
-export async function planGeneration(org: Organization, templateIds: string[], importId: string): Promise<PlanResult> {
+export async function planGeneration(
+  org: Organization,
+  templateIds: string[],
+  importId: string
+): Promise<PlanResult> {
   const ids = [...new Set(templateIds)]
-  if (ids.length === 0) return problem({ code: 'E_TEMPLATES_REQUIRED', message: 'Choose at least one template.', field: 'template_ids' })
+  if (ids.length === 0)
+    return problem({
+      code: 'E_TEMPLATES_REQUIRED',
+      message: 'Choose at least one template.',
+      field: 'template_ids',
+    })
   if (ids.length > generation.maxTemplates) {
-    return problem({ code: 'E_TOO_MANY_TEMPLATES', message: `A job can issue at most ${generation.maxTemplates} templates per recipient.`, field: 'template_ids' })
+    return problem({
+      code: 'E_TOO_MANY_TEMPLATES',
+      message: `A job can issue at most ${generation.maxTemplates} templates per recipient.`,
+      field: 'template_ids',
+    })
   }
   const found = await CertificateTemplate.query()
     .where('organization_id', org.id)
     .whereIn('id', ids.map(recordId))
-    .preload('currentVersion', (version) => version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc')))
+    .preload('currentVersion', (version) =>
+      version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc'))
+    )
   const templates: PlannedTemplate[] = []
   for (const id of ids) {
     const template = found.find((candidate) => candidate.id === id)
-    if (!template) return problem({ code: 'E_UNKNOWN_TEMPLATE', message: `There is no template ${id} in this organization.`, field: 'template_ids' })
+    if (!template)
+      return problem({
+        code: 'E_UNKNOWN_TEMPLATE',
+        message: `There is no template ${id} in this organization.`,
+        field: 'template_ids',
+      })
     if (template.status === 'archived') {
-      return problem({ code: 'E_TEMPLATE_ARCHIVED', message: `"${template.name}" is archived; restore it before issuing from it.`, field: 'template_ids' })
+      return problem({
+        code: 'E_TEMPLATE_ARCHIVED',
+        message: `"${template.name}" is archived; restore it before issuing from it.`,
+        field: 'template_ids',
+      })
     }
     const version = template.currentVersion
     if (!version || version.fields.length === 0) {
-      return problem({ code: 'E_TEMPLATE_HAS_NO_FIELDS', message: `"${template.name}" has no fields yet: place at least the recipient's name in the designer.`, field: 'template_ids' })
+      return problem({
+        code: 'E_TEMPLATE_HAS_NO_FIELDS',
+        message: `"${template.name}" has no fields yet: place at least the recipient's name in the designer.`,
+        field: 'template_ids',
+      })
     }
     templates.push({ template, version })
   }
 
   const importJob = await OrgImports.find(org, importId)
-  if (!importJob) return problem({ code: 'E_UNKNOWN_IMPORT', message: 'There is no such recipient list in this organization.', field: 'import_id' })
+  if (!importJob)
+    return problem({
+      code: 'E_UNKNOWN_IMPORT',
+      message: 'There is no such recipient list in this organization.',
+      field: 'import_id',
+    })
   if (importJob.status !== 'ready') {
     return problem({
       code: 'E_IMPORT_NOT_READY',
-      message: importJob.status === 'failed' ? 'This recipient list could not be read; fix or upload it again first.' : 'This recipient list is still being read; try again when it is ready.',
+      message:
+        importJob.status === 'failed'
+          ? 'This recipient list could not be read; fix or upload it again first.'
+          : 'This recipient list is still being read; try again when it is ready.',
       field: 'import_id',
     })
   }
@@ -88,18 +125,30 @@ export async function planGeneration(org: Organization, templateIds: string[], i
     .from('file_import_rows')
     .where('import_job_id', importJob.id)
     .select(
-      db.raw('sum(case when skipped_reason is null and error_count = 0 then 1 else 0 end) as valid'),
-      db.raw('sum(case when skipped_reason is null and error_count > 0 then 1 else 0 end) as errors'),
+      db.raw(
+        'sum(case when skipped_reason is null and error_count = 0 then 1 else 0 end) as valid'
+      ),
+      db.raw(
+        'sum(case when skipped_reason is null and error_count > 0 then 1 else 0 end) as errors'
+      ),
       db.raw('sum(case when skipped_reason is not null then 1 else 0 end) as skipped')
     )
     .first()
   const recipientCount = Number(counts?.valid ?? 0)
   if (recipientCount === 0) {
-    return problem({ code: 'E_NO_RECIPIENTS', message: 'This list has no recipient without errors: fix its rows first.', field: 'import_id' })
+    return problem({
+      code: 'E_NO_RECIPIENTS',
+      message: 'This list has no recipient without errors: fix its rows first.',
+      field: 'import_id',
+    })
   }
   const totalItems = recipientCount * templates.length
   if (totalItems > generation.maxItems) {
-    return problem({ code: 'E_TOO_MANY_CERTIFICATES', message: `A job can issue at most ${generation.maxItems.toLocaleString('en-IN')} certificates; split the list.`, field: 'import_id' })
+    return problem({
+      code: 'E_TOO_MANY_CERTIFICATES',
+      message: `A job can issue at most ${generation.maxItems.toLocaleString('en-IN')} certificates; split the list.`,
+      field: 'import_id',
+    })
   }
 
   // Every required field of every template needs a value in every row issued.
@@ -120,13 +169,22 @@ export async function planGeneration(org: Organization, templateIds: string[], i
 
   return {
     kind: 'ok',
-    plan: { templates, importJob, recipientCount, totalItems, skipped: { errors: Number(counts?.errors ?? 0), notRecipients: Number(counts?.skipped ?? 0) } },
+    plan: {
+      templates,
+      importJob,
+      recipientCount,
+      totalItems,
+      skipped: { errors: Number(counts?.errors ?? 0), notRecipients: Number(counts?.skipped ?? 0) },
+    },
   }
 }
 
 /** Valid rows with no value for a key (keys match `FIELD_KEY_PATTERN`, safe in a JSON path). */
 async function rowsMissing(importJobId: string, key: string) {
-  const value = db.connection().dialect.name === 'postgres' ? `data->>'${key}'` : `json_extract(data, '$.${key}')`
+  const value =
+    db.connection().dialect.name === 'postgres'
+      ? `data->>'${key}'`
+      : `json_extract(data, '$.${key}')`
   const result = await db.rawQuery(
     `SELECT count(*) AS count, min(row_index) AS first FROM file_import_rows
      WHERE import_job_id = ? AND skipped_reason IS NULL AND error_count = 0 AND (${value} IS NULL OR trim(${value}) = '')`,
@@ -150,7 +208,10 @@ export interface FitProblem {
  * hold characters no bundled font draws: measured in a rendering thread
  * over the distinct values of the list.
  */
-export async function fitProblems(plan: GenerationPlan, limit = 50): Promise<{ total: number; problems: FitProblem[] }> {
+export async function fitProblems(
+  plan: GenerationPlan,
+  limit = 50
+): Promise<{ total: number; problems: FitProblem[] }> {
   const rows = await db
     .from('file_import_rows')
     .where('import_job_id', plan.importJob.id)
@@ -158,11 +219,16 @@ export async function fitProblems(plan: GenerationPlan, limit = 50): Promise<{ t
     .where('error_count', 0)
     .orderBy('row_index', 'asc')
     .select('row_index', 'data')
-  const parsed = rows.map((row) => ({ position: Number(row.row_index), row: typeof row.data === 'string' ? JSON.parse(row.data) : row.data }))
+  const parsed = rows.map((row) => ({
+    position: Number(row.row_index),
+    row: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
+  }))
   const problems: FitProblem[] = []
   let total = 0
   for (const { template, version } of plan.templates) {
-    const fields = version.fields.map((field) => field.toSpec()).filter((field) => field.type === 'text' || field.type === 'date')
+    const fields = version.fields
+      .map((field) => field.toSpec())
+      .filter((field) => field.type === 'text' || field.type === 'date')
     const issuance = new Set<string>(ISSUANCE_KEYS)
     const measured = fields.filter((field) => !issuance.has(field.key))
     if (measured.length === 0) continue
@@ -170,7 +236,14 @@ export async function fitProblems(plan: GenerationPlan, limit = 50): Promise<{ t
     total += found.length
     for (const item of found.slice(0, Math.max(0, limit - problems.length))) {
       const source = parsed.find((row) => row.position === item.position)
-      problems.push({ rowIndex: item.position, template: template.name, key: item.key, value: String(source?.row[item.key] ?? ''), overflow: item.overflow, missing: item.missing })
+      problems.push({
+        rowIndex: item.position,
+        template: template.name,
+        key: item.key,
+        value: String(source?.row[item.key] ?? ''),
+        overflow: item.overflow,
+        missing: item.missing,
+      })
     }
   }
   return { total, problems }

@@ -1,7 +1,10 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
-import Certificate, { type CertificateStatus, isCertificateStatus } from '#certificates/models/certificate'
+import Certificate, {
+  type CertificateStatus,
+  isCertificateStatus,
+} from '#certificates/models/certificate'
 
 export interface CertificateFilters {
   q?: string | null
@@ -23,7 +26,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
  */
 export default class OrgCertificates {
   static find(org: Organization, id: unknown, trx?: TransactionClientContract) {
-    const query = Certificate.query({ client: trx }).where('organization_id', org.id).where('id', recordId(id)).whereNot('status', 'pending')
+    const query = Certificate.query({ client: trx })
+      .where('organization_id', org.id)
+      .where('id', recordId(id))
+      .whereNot('status', 'pending')
     if (trx) query.forUpdate()
     return query.first()
   }
@@ -40,12 +46,15 @@ export default class OrgCertificates {
           .orWhereRaw(`lower(certificate_number) like ? escape '\\'`, [like])
       })
     }
-    if (isCertificateStatus(filters.status)) query.where('status', filters.status as CertificateStatus)
+    if (isCertificateStatus(filters.status))
+      query.where('status', filters.status as CertificateStatus)
     if (filters.templateId) query.where('template_id', recordId(filters.templateId))
     if (filters.categoryId) query.where('category_id', recordId(filters.categoryId))
     if (filters.generationJobId) query.where('generation_job_id', recordId(filters.generationJobId))
-    if (filters.issuedFrom && ISO_DATE.test(filters.issuedFrom)) query.where('issue_date', '>=', filters.issuedFrom)
-    if (filters.issuedTo && ISO_DATE.test(filters.issuedTo)) query.where('issue_date', '<=', filters.issuedTo)
+    if (filters.issuedFrom && ISO_DATE.test(filters.issuedFrom))
+      query.where('issue_date', '>=', filters.issuedFrom)
+    if (filters.issuedTo && ISO_DATE.test(filters.issuedTo))
+      query.where('issue_date', '<=', filters.issuedTo)
     return query
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')

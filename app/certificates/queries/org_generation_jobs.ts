@@ -10,7 +10,9 @@ import { chunkRecipients } from '#certificates/queries/chunk_recipients'
 /** Jobs are reached through their org only: another org's id is simply not found. */
 export default class OrgGenerationJobs {
   static find(org: Organization, id: unknown, trx?: TransactionClientContract) {
-    const query = GenerationJob.query({ client: trx }).where('organization_id', org.id).where('id', recordId(id))
+    const query = GenerationJob.query({ client: trx })
+      .where('organization_id', org.id)
+      .where('id', recordId(id))
     // NO KEY UPDATE: a chunk finishing holds KEY SHARE on the job row (its certificates' foreign key);
     // FOR UPDATE here would queue against it and deadlock when that chunk then updates the job.
     if (trx) query.knexQuery.forNoKeyUpdate()
@@ -21,7 +23,9 @@ export default class OrgGenerationJobs {
     return GenerationJob.query()
       .where('organization_id', org.id)
       .where('id', recordId(id))
-      .preload('templates', (templates) => templates.orderBy('position', 'asc').preload('template').preload('version'))
+      .preload('templates', (templates) =>
+        templates.orderBy('position', 'asc').preload('template').preload('version')
+      )
       .first()
   }
 
@@ -40,18 +44,38 @@ export default class OrgGenerationJobs {
    * under those numbers) and the chunk's last error.
    */
   static async failures(job: GenerationJob, limit = 100): Promise<JobFailure[]> {
-    const chunks = await db.from('generation_job_chunks').where('job_id', job.id).where('status', 'failed').orderBy('seq', 'asc').select('id', 'first_position', 'end_position', 'first_number', 'last_error')
+    const chunks = await db
+      .from('generation_job_chunks')
+      .where('job_id', job.id)
+      .where('status', 'failed')
+      .orderBy('seq', 'asc')
+      .select('id', 'first_position', 'end_position', 'first_number', 'last_error')
     if (chunks.length === 0) return []
-    const org = await db.from('organizations').where('id', job.organizationId).select('certificate_number_format', 'certificate_number_prefix').firstOrFail()
-    const templates = await db.from('generation_job_templates as gt').join('certificate_templates as t', 't.id', 'gt.template_id').where('gt.job_id', job.id).orderBy('gt.position', 'asc').select('gt.template_id', 't.name')
+    const org = await db
+      .from('organizations')
+      .where('id', job.organizationId)
+      .select('certificate_number_format', 'certificate_number_prefix')
+      .firstOrFail()
+    const templates = await db
+      .from('generation_job_templates as gt')
+      .join('certificate_templates as t', 't.id', 'gt.template_id')
+      .where('gt.job_id', job.id)
+      .orderBy('gt.position', 'asc')
+      .select('gt.template_id', 't.name')
     const out: JobFailure[] = []
     for (const chunk of chunks) {
-      const recipients = await chunkRecipients(job.id, { first: chunk.first_position, end: chunk.end_position })
+      const recipients = await chunkRecipients(job.id, {
+        first: chunk.first_position,
+        end: chunk.end_position,
+      })
         .limit(limit - out.length)
         .select('id', 'recipient_name', 'recipient_data', 'row_index')
       let index = 0
       for (const recipient of recipients) {
-        const data = typeof recipient.recipient_data === 'string' ? JSON.parse(recipient.recipient_data) : recipient.recipient_data
+        const data =
+          typeof recipient.recipient_data === 'string'
+            ? JSON.parse(recipient.recipient_data)
+            : recipient.recipient_data
         for (const template of templates) {
           const sequence = chunk.first_number === null ? null : Number(chunk.first_number) + index
           index++
@@ -61,7 +85,11 @@ export default class OrgGenerationJobs {
             certificateNumber:
               sequence === null
                 ? null
-                : formatCertificateNumber(org.certificate_number_format, { prefix: org.certificate_number_prefix, date: new Date(`${issueDateFor(data, job.issueDate)}T00:00:00Z`), sequence }),
+                : formatCertificateNumber(org.certificate_number_format, {
+                    prefix: org.certificate_number_prefix,
+                    date: new Date(`${issueDateFor(data, job.issueDate)}T00:00:00Z`),
+                    sequence,
+                  }),
             recipientName: recipient.recipient_name,
             rowIndex: recipient.row_index,
             templateName: template.name,

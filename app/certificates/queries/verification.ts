@@ -59,7 +59,10 @@ export function publicStatus(certificate: Certificate, now = DateTime.utc()): Pu
 export default class CertificateVerification {
   static async byToken(token: unknown): Promise<Verification | null> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null
-    const certificate = await Certificate.query().where('verification_token_hash', hashToken(token)).whereNot('status', 'pending').first()
+    const certificate = await Certificate.query()
+      .where('verification_token_hash', hashToken(token))
+      .whereNot('status', 'pending')
+      .first()
     return certificate ? this.#verification(certificate) : null
   }
 
@@ -86,7 +89,10 @@ export default class CertificateVerification {
   }
 
   static async #verification(certificate: Certificate): Promise<Verification | null> {
-    const issuer = await Organization.query().where('id', certificate.organizationId).whereNull('deleted_at').first()
+    const issuer = await Organization.query()
+      .where('id', certificate.organizationId)
+      .whereNull('deleted_at')
+      .first()
     if (!issuer) return null
     const status = publicStatus(certificate)
     const view: VerificationView = {

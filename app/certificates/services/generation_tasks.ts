@@ -5,7 +5,13 @@
  * buffer per template so they are moved, not copied.
  */
 import { createHash } from 'node:crypto'
-import { type DataRow, type FieldMeasure, PreparedTemplate, type TemplateSnapshot, measureRow } from '#templates/services/prepared_template'
+import {
+  type DataRow,
+  type FieldMeasure,
+  PreparedTemplate,
+  type TemplateSnapshot,
+  measureRow,
+} from '#templates/services/prepared_template'
 import type { FieldSpec } from '#templates/services/field_spec'
 
 console.warn = () => {}
@@ -38,7 +44,10 @@ export const tasks = {
     const out: RenderedTemplate[] = []
     for (const { snapshot, rows } of input.templates) {
       const started = performance.now()
-      const prepared = await PreparedTemplate.prepare({ ...snapshot, sourcePdf: new Uint8Array(snapshot.sourcePdf) }, rows)
+      const prepared = await PreparedTemplate.prepare(
+        { ...snapshot, sourcePdf: new Uint8Array(snapshot.sourcePdf) },
+        rows
+      )
       const preparedAt = performance.now()
       const base = prepared.baseBytes
       const baseHash = createHash('sha256').update(base)
@@ -53,21 +62,40 @@ export const tasks = {
       }
       const parts = new Uint8Array(offsets[offsets.length - 1])
       pieces.forEach((piece, i) => parts.set(piece, offsets[i]))
-      out.push({ base: new Uint8Array(base), parts, offsets, sha256, ms: { prepare: Math.round(preparedAt - started), draw: Math.round(performance.now() - preparedAt) } })
+      out.push({
+        base: new Uint8Array(base),
+        parts,
+        offsets,
+        sha256,
+        ms: {
+          prepare: Math.round(preparedAt - started),
+          draw: Math.round(performance.now() - preparedAt),
+        },
+      })
     }
     return { templates: out }
   },
 
   /** One whole certificate (a reissue): prepared for its own row. */
-  async renderDocument(input: { snapshot: TemplateSnapshot; row: DataRow }): Promise<RenderDocumentOutput> {
-    const prepared = await PreparedTemplate.prepare({ ...input.snapshot, sourcePdf: new Uint8Array(input.snapshot.sourcePdf) }, [input.row])
+  async renderDocument(input: {
+    snapshot: TemplateSnapshot
+    row: DataRow
+  }): Promise<RenderDocumentOutput> {
+    const prepared = await PreparedTemplate.prepare(
+      { ...input.snapshot, sourcePdf: new Uint8Array(input.snapshot.sourcePdf) },
+      [input.row]
+    )
     const pdf = prepared.render(input.row)
     return { pdf, sha256: createHash('sha256').update(pdf).digest('hex') }
   },
 
   /** Preflight: which rows do not fit their fields even at the smallest size. */
-  async measureRows(input: { fields: FieldSpec[]; rows: Array<{ position: number; row: DataRow }> }) {
-    const problems: Array<{ position: number; key: string; overflow: boolean; missing: string[] }> = []
+  async measureRows(input: {
+    fields: FieldSpec[]
+    rows: Array<{ position: number; row: DataRow }>
+  }) {
+    const problems: Array<{ position: number; key: string; overflow: boolean; missing: string[] }> =
+      []
     const seen = new Map<string, FieldMeasure[]>()
     for (const { position, row } of input.rows) {
       const signature = input.fields.map((field) => String(row[field.key] ?? '')).join('\u0000')
@@ -77,7 +105,13 @@ export const tasks = {
         seen.set(signature, measures)
       }
       for (const measure of measures) {
-        if (measure.overflow || measure.missing.length) problems.push({ position, key: measure.key, overflow: measure.overflow, missing: measure.missing })
+        if (measure.overflow || measure.missing.length)
+          problems.push({
+            position,
+            key: measure.key,
+            overflow: measure.overflow,
+            missing: measure.missing,
+          })
       }
     }
     return problems

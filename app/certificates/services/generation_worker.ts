@@ -5,7 +5,11 @@ import logger from '@adonisjs/core/services/logger'
 import { DateTime } from 'luxon'
 import { rowsOf } from '#core/services/bulk_insert'
 import generation from '#config/generation'
-import ProcessChunk, { type ChunkOutcome, type ClaimedChunk, renewLease } from '#certificates/actions/process_chunk'
+import ProcessChunk, {
+  type ChunkOutcome,
+  type ClaimedChunk,
+  renewLease,
+} from '#certificates/actions/process_chunk'
 import { generationQueue } from '#certificates/services/generation_queue'
 import SweepJobObjects from '#certificates/actions/sweep_job_objects'
 import { renderThreads } from '#certificates/services/generation_workers'
@@ -32,7 +36,13 @@ export async function claimChunk(owner: string): Promise<ClaimedChunk | null> {
   const sql = `UPDATE generation_job_chunks SET status = 'leased', lease_owner = ?, lease_token = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
      WHERE id = (${client.dialect.name === 'postgres' ? `${pick} FOR UPDATE OF c SKIP LOCKED` : pick})
      RETURNING id, job_id, organization_id, seq, first_position, end_position, attempts`
-  const result = await client.rawQuery(sql, [owner, token, at(now.plus({ seconds: generation.leaseSeconds })), at(now), at(now)])
+  const result = await client.rawQuery(sql, [
+    owner,
+    token,
+    at(now.plus({ seconds: generation.leaseSeconds })),
+    at(now),
+    at(now),
+  ])
   const row = rowsOf<Record<string, any>>(result)[0]
   if (!row) return null
   return {
@@ -64,9 +74,15 @@ export async function runClaimed(chunk: ClaimedChunk): Promise<ChunkOutcome> {
   }
   if (outcome !== 'lost') {
     // The last chunk of a job: sweep what failed attempts left in storage.
-    const job = await db.from('certificate_generation_jobs').where('id', chunk.jobId).select('status').first()
+    const job = await db
+      .from('certificate_generation_jobs')
+      .where('id', chunk.jobId)
+      .select('status')
+      .first()
     if (job && ['completed', 'failed', 'cancelled'].includes(job.status)) {
-      await SweepJobObjects.handle({ id: chunk.jobId, organizationId: chunk.organizationId }).catch((error) => logger.warn({ err: error, job: chunk.jobId }, 'could not sweep job objects'))
+      await SweepJobObjects.handle({ id: chunk.jobId, organizationId: chunk.organizationId }).catch(
+        (error) => logger.warn({ err: error, job: chunk.jobId }, 'could not sweep job objects')
+      )
     }
   }
   return outcome
@@ -120,7 +136,11 @@ export class GenerationWorker {
       }
       if (chunk) {
         const outcome = await runClaimed(chunk)
-        if (outcome === 'failed') logger.warn({ chunk: chunk.id, job: chunk.jobId, attempts: chunk.attempts }, 'generation chunk failed')
+        if (outcome === 'failed')
+          logger.warn(
+            { chunk: chunk.id, job: chunk.jobId, attempts: chunk.attempts },
+            'generation chunk failed'
+          )
         continue
       }
       if (this.options.exitWhenIdle) break

@@ -3,7 +3,11 @@ import env from '#start/env'
 import { WorkerPool, siblingModule } from '#core/services/worker_pool'
 import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
 import type { FieldSpec } from '#templates/services/field_spec'
-import type { RenderChunkInput, RenderDocumentOutput, RenderedTemplate } from '#certificates/services/generation_tasks'
+import type {
+  RenderChunkInput,
+  RenderDocumentOutput,
+  RenderedTemplate,
+} from '#certificates/services/generation_tasks'
 
 /**
  * The process's rendering threads: one per core (at most four) unless
@@ -14,7 +18,8 @@ import type { RenderChunkInput, RenderDocumentOutput, RenderedTemplate } from '#
 
 const TASKS = siblingModule(import.meta.url, 'generation_tasks')
 
-export const renderThreads = () => env.get('GENERATION_THREADS') ?? Math.max(1, Math.min(4, cpus().length))
+export const renderThreads = () =>
+  env.get('GENERATION_THREADS') ?? Math.max(1, Math.min(4, cpus().length))
 
 let pool: WorkerPool | null = null
 
@@ -38,14 +43,24 @@ function unwrap<T>(outcome: Awaited<ReturnType<WorkerPool['run']>>): T {
 }
 
 export async function renderChunk(input: RenderChunkInput): Promise<RenderedTemplate[]> {
-  return unwrap<{ templates: RenderedTemplate[] }>(await threads().run('renderChunk', input, { timeoutMs: TIMEOUT_MS })).templates
+  return unwrap<{ templates: RenderedTemplate[] }>(
+    await threads().run('renderChunk', input, { timeoutMs: TIMEOUT_MS })
+  ).templates
 }
 
-export async function renderDocument(snapshot: TemplateSnapshot, row: DataRow): Promise<RenderDocumentOutput> {
-  return unwrap<RenderDocumentOutput>(await threads().run('renderDocument', { snapshot, row }, { timeoutMs: TIMEOUT_MS }))
+export async function renderDocument(
+  snapshot: TemplateSnapshot,
+  row: DataRow
+): Promise<RenderDocumentOutput> {
+  return unwrap<RenderDocumentOutput>(
+    await threads().run('renderDocument', { snapshot, row }, { timeoutMs: TIMEOUT_MS })
+  )
 }
 
-export async function measureRows(fields: FieldSpec[], rows: Array<{ position: number; row: DataRow }>) {
+export async function measureRows(
+  fields: FieldSpec[],
+  rows: Array<{ position: number; row: DataRow }>
+) {
   return unwrap<Array<{ position: number; key: string; overflow: boolean; missing: string[] }>>(
     await threads().run('measureRows', { fields, rows }, { timeoutMs: TIMEOUT_MS })
   )

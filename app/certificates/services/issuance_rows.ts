@@ -12,7 +12,11 @@ import { qrPayloadUrl } from '#certificates/services/verification_links'
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 export function isIsoDate(value: unknown): value is string {
-  return typeof value === 'string' && ISO_DATE.test(value) && DateTime.fromISO(value, { zone: 'utc' }).isValid
+  return (
+    typeof value === 'string' &&
+    ISO_DATE.test(value) &&
+    DateTime.fromISO(value, { zone: 'utc' }).isValid
+  )
 }
 
 export interface ExpiryChoice {
@@ -25,7 +29,11 @@ export function issueDateFor(data: Record<string, string>, jobIssueDate: string)
   return isIsoDate(data.issue_date) ? data.issue_date : jobIssueDate
 }
 
-export function expiryDateFor(data: Record<string, string>, issueDate: string, expiry: ExpiryChoice): string | null {
+export function expiryDateFor(
+  data: Record<string, string>,
+  issueDate: string,
+  expiry: ExpiryChoice
+): string | null {
   if (isIsoDate(data.expiry_date)) return data.expiry_date
   if (expiry.mode === 'date' && expiry.date) return expiry.date
   if (expiry.mode === 'months' && expiry.months) {
@@ -36,7 +44,9 @@ export function expiryDateFor(data: Record<string, string>, issueDate: string, e
 
 /** Valid through its expiry date: it expires at the start of the next day (UTC). */
 export function expiresAtFor(expiryDate: string | null): DateTime | null {
-  return expiryDate ? DateTime.fromISO(expiryDate, { zone: 'utc' }).plus({ days: 1 }).startOf('day') : null
+  return expiryDate
+    ? DateTime.fromISO(expiryDate, { zone: 'utc' }).plus({ days: 1 }).startOf('day')
+    : null
 }
 
 export function titleFor(data: Record<string, string>, templateName: string) {

@@ -10,7 +10,11 @@ import { rowsOf } from '#core/services/bulk_insert'
  * PostgreSQL sequences would leave gaps (values are consumed by rollbacks).
  * Returns the first of `count` consecutive numbers.
  */
-export async function allocateNumbers(trx: TransactionClientContract, orgId: string, count: number): Promise<number> {
+export async function allocateNumbers(
+  trx: TransactionClientContract,
+  orgId: string,
+  count: number
+): Promise<number> {
   const now = DateTime.utc().toFormat(trx.dialect.dateTimeFormat)
   await trx.rawQuery(
     `INSERT INTO organization_certificate_counters (organization_id, last_number, updated_at) VALUES (?, 0, ?) ON CONFLICT (organization_id) DO NOTHING`,

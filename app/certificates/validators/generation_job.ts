@@ -1,17 +1,27 @@
 import vine from '@vinejs/vine'
 
-const isoDate = () => vine.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/)
+const isoDate = () =>
+  vine
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
 
 /** `POST /api/v1/generation-jobs` (shared/API.md). Dates are YYYY-MM-DD; a full timestamp is cut to its date. */
 export const apiGenerationJobValidator = vine.compile(
   vine.object({
     template_ids: vine.array(vine.string().trim()).minLength(1).maxLength(4),
     import_id: vine.string().trim().optional(),
-    recipients: vine
-      .array(vine.record(vine.any()))
+    recipients: vine.array(vine.record(vine.any())).optional(),
+    issued_at: vine
+      .string()
+      .trim()
+      .transform((value) => value.slice(0, 10))
       .optional(),
-    issued_at: vine.string().trim().transform((value) => value.slice(0, 10)).optional(),
-    expires_at: vine.string().trim().transform((value) => value.slice(0, 10)).optional(),
+    expires_at: vine
+      .string()
+      .trim()
+      .transform((value) => value.slice(0, 10))
+      .optional(),
     expires_in_months: vine.number().withoutDecimals().min(1).max(600).optional(),
     start: vine.boolean().optional(),
     name: vine.string().trim().maxLength(160).optional(),
@@ -32,7 +42,9 @@ export const generationJobFormValidator = vine.compile(
   })
 )
 
-export const revocationValidator = vine.compile(vine.object({ reason: vine.string().trim().maxLength(2000).optional() }))
+export const revocationValidator = vine.compile(
+  vine.object({ reason: vine.string().trim().maxLength(2000).optional() })
+)
 
 export const certificateFiltersValidator = vine.compile(
   vine.object({

@@ -26,13 +26,19 @@ export interface ObjectToStore {
 
 export async function putObjects(objects: ObjectToStore[], concurrency = 16) {
   for (const object of objects) {
-    if (!isStorageKey(object.key, object.orgId)) throw new InvalidStorageKeyError(`"${object.key}" is not a key of organization ${object.orgId}`)
+    if (!isStorageKey(object.key, object.orgId))
+      throw new InvalidStorageKeyError(
+        `"${object.key}" is not a key of organization ${object.orgId}`
+      )
   }
   const disk = drive.use()
   // The local disk: written by one thread, not as hundreds of callbacks on this event loop (see local_object_writer.ts).
   if (disk.driver instanceof FSDriver) {
     const location = disk.driver.options.location
-    return writeLocalObjects(typeof location === 'string' ? location : fileURLToPath(location), objects)
+    return writeLocalObjects(
+      typeof location === 'string' ? location : fileURLToPath(location),
+      objects
+    )
   }
   let next = 0
   const lanes = Array.from({ length: Math.min(concurrency, objects.length) }, async () => {
@@ -128,11 +134,24 @@ export async function registerFiles(client: QueryClientContract, records: FileRe
  * A file built on local disk (an export) put at its key and registered;
  * a rebuilt export replaces the object and updates its row.
  */
-export async function storeBuiltFile(input: { orgId: string; kind: FileKind; key: string; localPath: string; mime: string; size: number; checksum: string; createdBy?: string | null }) {
-  if (!isStorageKey(input.key, input.orgId)) throw new InvalidStorageKeyError(`"${input.key}" is not a key of organization ${input.orgId}`)
+export async function storeBuiltFile(input: {
+  orgId: string
+  kind: FileKind
+  key: string
+  localPath: string
+  mime: string
+  size: number
+  checksum: string
+  createdBy?: string | null
+}) {
+  if (!isStorageKey(input.key, input.orgId))
+    throw new InvalidStorageKeyError(`"${input.key}" is not a key of organization ${input.orgId}`)
   const { createReadStream } = await import('node:fs')
   await drive.use().putStream(input.key, createReadStream(input.localPath))
-  const existing = await StoredFile.query().where('organization_id', input.orgId).where('path', input.key).first()
+  const existing = await StoredFile.query()
+    .where('organization_id', input.orgId)
+    .where('path', input.key)
+    .first()
   if (existing) {
     existing.merge({ sizeBytes: input.size, checksum: input.checksum, mimeType: input.mime })
     await existing.save()

@@ -8,7 +8,11 @@ export default class HealthController {
       await db.rawQuery('select 1 as ok')
       return response.ok({
         status: 'ok',
-        database: { reachable: true, connection: db.primaryConnectionName, latency_ms: Math.round(performance.now() - started) },
+        database: {
+          reachable: true,
+          connection: db.primaryConnectionName,
+          latency_ms: Math.round(performance.now() - started),
+        },
       })
     } catch {
       return response.serviceUnavailable({

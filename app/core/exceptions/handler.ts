@@ -40,10 +40,16 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     if (error instanceof shieldErrors.E_BAD_CSRF_TOKEN) {
       return this.renderCsrfFailure(error, ctx)
     }
-    if (error instanceof limiterErrors.E_TOO_MANY_REQUESTS && ctx.request.accepts(['html', 'json']) !== 'json') {
+    if (
+      error instanceof limiterErrors.E_TOO_MANY_REQUESTS &&
+      ctx.request.accepts(['html', 'json']) !== 'json'
+    ) {
       return this.renderThrottled(error, ctx)
     }
-    if (error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE && ctx.request.accepts(['html', 'json']) !== 'json') {
+    if (
+      error instanceof bouncerErrors.E_AUTHORIZATION_FAILURE &&
+      ctx.request.accepts(['html', 'json']) !== 'json'
+    ) {
       return this.renderForbidden(error, ctx)
     }
     return super.handle(error, ctx)
@@ -54,17 +60,26 @@ export default class HttpExceptionHandler extends ExceptionHandler {
    * denied" by itself (its exception handles itself, skipping status pages);
    * browsers get the 403 page that says what to do.
    */
-  private async renderForbidden(error: InstanceType<typeof bouncerErrors.E_AUTHORIZATION_FAILURE>, ctx: HttpContext) {
+  private async renderForbidden(
+    error: InstanceType<typeof bouncerErrors.E_AUTHORIZATION_FAILURE>,
+    ctx: HttpContext
+  ) {
     ctx.response.status(403)
     return ctx.response.send(await ctx.view.render('pages/core/errors/forbidden', { error }))
   }
 
   /** The limiter answers plain text by itself; browsers get the 429 page, saying how long to wait. */
-  private async renderThrottled(error: InstanceType<typeof limiterErrors.E_TOO_MANY_REQUESTS>, ctx: HttpContext) {
-    for (const [name, value] of Object.entries(error.getDefaultHeaders())) ctx.response.header(name, value)
+  private async renderThrottled(
+    error: InstanceType<typeof limiterErrors.E_TOO_MANY_REQUESTS>,
+    ctx: HttpContext
+  ) {
+    for (const [name, value] of Object.entries(error.getDefaultHeaders()))
+      ctx.response.header(name, value)
     const retryAfterMinutes = Math.max(1, Math.ceil(error.response.availableIn / 60))
     ctx.response.status(429)
-    return ctx.response.send(await ctx.view.render('pages/core/errors/too_many_requests', { error, retryAfterMinutes }))
+    return ctx.response.send(
+      await ctx.view.render('pages/core/errors/too_many_requests', { error, retryAfterMinutes })
+    )
   }
 
   /**
@@ -72,10 +87,17 @@ export default class HttpExceptionHandler extends ExceptionHandler {
    * without a valid CSRF token is refused (security target A8) with a page
    * that says how to recover.
    */
-  private async renderCsrfFailure(error: InstanceType<typeof shieldErrors.E_BAD_CSRF_TOKEN>, ctx: HttpContext) {
+  private async renderCsrfFailure(
+    error: InstanceType<typeof shieldErrors.E_BAD_CSRF_TOKEN>,
+    ctx: HttpContext
+  ) {
     ctx.response.status(403)
     if (ctx.request.accepts(['html', 'json']) === 'json') {
-      return ctx.response.send({ errors: [{ code: error.code, message: 'This form has expired. Reload the page and try again.' }] })
+      return ctx.response.send({
+        errors: [
+          { code: error.code, message: 'This form has expired. Reload the page and try again.' },
+        ],
+      })
     }
     return ctx.response.send(await ctx.view.render('pages/core/errors/csrf'))
   }
@@ -90,10 +112,13 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       }))
       return ctx.response.status(422).send({ errors })
     }
-    const status: number = error?.status && error.status >= 400 && error.status < 600 ? error.status : 500
+    const status: number =
+      error?.status && error.status >= 400 && error.status < 600 ? error.status : 500
     if (status >= 500) {
       this.report(error, ctx)
-      return ctx.response.status(500).send({ errors: [{ code: 'E_INTERNAL', message: 'Something went wrong on our side.' }] })
+      return ctx.response
+        .status(500)
+        .send({ errors: [{ code: 'E_INTERNAL', message: 'Something went wrong on our side.' }] })
     }
     const code =
       status === 404
@@ -102,10 +127,17 @@ export default class HttpExceptionHandler extends ExceptionHandler {
           ? error.code
           : (STATUS_CODES[status] ?? 'E_REQUEST_FAILED')
     const message =
-      status === 404 ? 'Resource not found' : typeof error?.message === 'string' ? error.message : 'Request failed'
+      status === 404
+        ? 'Resource not found'
+        : typeof error?.message === 'string'
+          ? error.message
+          : 'Request failed'
     // The limiter's error carries Retry-After and the rate headers; JSON callers get them too.
     if (status === 429 && typeof error?.getDefaultHeaders === 'function') {
-      for (const [name, value] of Object.entries(error.getDefaultHeaders() as Record<string, unknown>)) ctx.response.header(name, value as any)
+      for (const [name, value] of Object.entries(
+        error.getDefaultHeaders() as Record<string, unknown>
+      ))
+        ctx.response.header(name, value as any)
     }
     return ctx.response.status(status).send({ errors: [{ code, message }] })
   }

@@ -11,7 +11,11 @@ export const INTENDED_URL_SESSION_KEY = 'intended_url'
 export default class AuthMiddleware {
   redirectTo = '/login'
 
-  async handle(ctx: HttpContext, next: NextFn, options: { guards?: (keyof Authenticators)[] } = {}) {
+  async handle(
+    ctx: HttpContext,
+    next: NextFn,
+    options: { guards?: (keyof Authenticators)[] } = {}
+  ) {
     try {
       await ctx.auth.authenticateUsing(options.guards, { loginRoute: this.redirectTo })
     } catch (error) {

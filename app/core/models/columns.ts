@@ -13,6 +13,7 @@ export const booleanColumn = (options: Parameters<typeof column>[0] = {}) =>
 export const jsonColumn = (options: Parameters<typeof column>[0] = {}) =>
   column({
     ...options,
-    prepare: (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value)),
+    prepare: (value: unknown) =>
+      value === null || value === undefined ? null : JSON.stringify(value),
     consume: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value),
   })

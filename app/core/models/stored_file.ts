@@ -44,7 +44,9 @@ export default class StoredFile extends AppModel {
   declare mimeType: string
 
   /** bigint: PostgreSQL returns it as a string, so it is normalised here. */
-  @column({ consume: (value: unknown) => (value === null || value === undefined ? value : Number(value)) })
+  @column({
+    consume: (value: unknown) => (value === null || value === undefined ? value : Number(value)),
+  })
   declare sizeBytes: number
 
   @column()

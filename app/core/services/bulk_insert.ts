@@ -25,15 +25,23 @@ export async function bulkInsert(
 ) {
   if (records.length === 0) return
   const names = columns.map((column) => column.name).join(', ')
-  const conflict = options.onConflictDoNothing ? ` ON CONFLICT (${options.onConflictDoNothing}) DO NOTHING` : ''
+  const conflict = options.onConflictDoNothing
+    ? ` ON CONFLICT (${options.onConflictDoNothing}) DO NOTHING`
+    : ''
   if (client.dialect.name === 'postgres') {
     const types = columns.map((column) => `${column.name} ${column.pg}`).join(', ')
-    await client.rawQuery(`INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset(?::json) AS x(${types})${conflict}`, [JSON.stringify(records)])
+    await client.rawQuery(
+      `INSERT INTO ${table} (${names}) SELECT ${names} FROM json_to_recordset(?::json) AS x(${types})${conflict}`,
+      [JSON.stringify(records)]
+    )
     return
   }
   // SQLite: a multi-row VALUES with bound parameters (not limited to 500 terms since 3.8.8). Cheaper
   // than json_each here: `json_extract` parses the row's object again for every column.
-  const perStatement = Math.max(1, options.rowsPerStatement ?? Math.floor(SQLITE_VALUES_PER_STATEMENT / columns.length))
+  const perStatement = Math.max(
+    1,
+    options.rowsPerStatement ?? Math.floor(SQLITE_VALUES_PER_STATEMENT / columns.length)
+  )
   const placeholders = `(${columns.map(() => '?').join(', ')})`
   for (let at = 0; at < records.length; at += perStatement) {
     // better-sqlite3 blocks while a statement runs: let the event loop in before each one.
@@ -49,12 +57,17 @@ export async function bulkInsert(
             : column.pg === 'json'
               ? JSON.stringify(value)
               : column.pg === 'boolean'
-                ? (value ? 1 : 0)
+                ? value
+                  ? 1
+                  : 0
                 : value
         )
       }
     }
-    await client.rawQuery(`INSERT INTO ${table} (${names}) VALUES ${slice.map(() => placeholders).join(', ')}${conflict}`, bindings as any[])
+    await client.rawQuery(
+      `INSERT INTO ${table} (${names}) VALUES ${slice.map(() => placeholders).join(', ')}${conflict}`,
+      bindings as any[]
+    )
   }
 }
 

@@ -4,7 +4,14 @@
  * previews a format with them, issuance renders numbers with them.
  */
 
-export const CERTIFICATE_NUMBER_TOKENS = ['{prefix}', '{YYYY}', '{YY}', '{MM}', '{seq}', '{seq:N}'] as const
+export const CERTIFICATE_NUMBER_TOKENS = [
+  '{prefix}',
+  '{YYYY}',
+  '{YY}',
+  '{MM}',
+  '{seq}',
+  '{seq:N}',
+] as const
 
 export const MAX_FORMAT_LENGTH = 80
 export const MAX_SEQ_WIDTH = 12
@@ -34,7 +41,8 @@ export type ParsedFormat = { ok: true; parts: FormatPart[] } | { ok: false; prob
 
 export function parseCertificateNumberFormat(format: string): ParsedFormat {
   if (format.length === 0) return { ok: false, problem: { code: 'empty' } }
-  if (format.length > MAX_FORMAT_LENGTH) return { ok: false, problem: { code: 'too_long', max: MAX_FORMAT_LENGTH } }
+  if (format.length > MAX_FORMAT_LENGTH)
+    return { ok: false, problem: { code: 'too_long', max: MAX_FORMAT_LENGTH } }
 
   const parts: FormatPart[] = []
   let literal = ''
@@ -61,7 +69,8 @@ export function parseCertificateNumberFormat(format: string): ParsedFormat {
       continue
     }
     if (char === '}') return { ok: false, problem: { code: 'unknown_token', token: '}' } }
-    if (!LITERAL.test(char)) return { ok: false, problem: { code: 'invalid_character', character: char } }
+    if (!LITERAL.test(char))
+      return { ok: false, problem: { code: 'invalid_character', character: char } }
     literal += char
     index += 1
   }
@@ -125,7 +134,8 @@ export interface CertificateNumberValues {
  */
 export function formatCertificateNumber(format: string, values: CertificateNumberValues): string {
   const parsed = parseCertificateNumberFormat(format)
-  if (!parsed.ok) throw new Error(`Invalid certificate number format: ${describeFormatProblem(parsed.problem)}`)
+  if (!parsed.ok)
+    throw new Error(`Invalid certificate number format: ${describeFormatProblem(parsed.problem)}`)
   if (!Number.isSafeInteger(values.sequence) || values.sequence < 1) {
     throw new Error('The certificate sequence must be a positive integer')
   }
@@ -152,7 +162,11 @@ export function formatCertificateNumber(format: string, values: CertificateNumbe
 }
 
 /** What the first certificate issued today would be numbered; for settings pages. */
-export function previewCertificateNumber(format: string, prefix: string, date = new Date()): string | null {
+export function previewCertificateNumber(
+  format: string,
+  prefix: string,
+  date = new Date()
+): string | null {
   const parsed = parseCertificateNumberFormat(format)
   return parsed.ok ? formatCertificateNumber(format, { prefix, date, sequence: 1 }) : null
 }

@@ -22,8 +22,14 @@ const ASCII_UNSAFE = /[^A-Za-z0-9._ -]+/g
 /** `Content-Disposition` for a name: an ASCII `filename` fallback and the exact UTF-8 `filename*`. */
 export function contentDisposition(type: 'inline' | 'attachment', filename: string) {
   const clean = filename.replace(/[\u0000-\u001f\u007f/\\]/g, '').trim() || 'download'
-  const fallback = clean.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(ASCII_UNSAFE, '_')
-  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  const fallback = clean
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(ASCII_UNSAFE, '_')
+  const encoded = encodeURIComponent(clean).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+  )
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`
 }
 
@@ -47,11 +53,19 @@ export interface SendFileOptions {
   maxAgeSeconds?: number
 }
 
-export async function sendStoredFile({ request, response }: HttpContext, file: StoredFile, options: SendFileOptions) {
+export async function sendStoredFile(
+  { request, response }: HttpContext,
+  file: StoredFile,
+  options: SendFileOptions
+) {
   const disposition = contentDisposition(options.inline ? 'inline' : 'attachment', options.filename)
   if (storageDisk === 's3') {
     // The bucket serves the bytes; the signed URL fixes type and name, and expires.
-    const url = await drive.use().getSignedUrl(file.path, { expiresIn: SIGNED_URL_TTL, contentType: file.mimeType, contentDisposition: disposition })
+    const url = await drive.use().getSignedUrl(file.path, {
+      expiresIn: SIGNED_URL_TTL,
+      contentType: file.mimeType,
+      contentDisposition: disposition,
+    })
     response.header('Cache-Control', 'no-store')
     return response.redirect(url)
   }
@@ -60,7 +74,10 @@ export async function sendStoredFile({ request, response }: HttpContext, file: S
   response.header('Content-Disposition', disposition)
   response.header('X-Content-Type-Options', 'nosniff')
   response.header('ETag', etag)
-  response.header('Cache-Control', options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache')
+  response.header(
+    'Cache-Control',
+    options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache'
+  )
   if (request.header('if-none-match') === etag) {
     response.status(304)
     return response.send('')
@@ -81,10 +98,16 @@ export function sendDocument(
 ) {
   const etag = `"${options.sha256}"`
   response.header('Content-Type', options.mime)
-  response.header('Content-Disposition', contentDisposition(options.inline ? 'inline' : 'attachment', options.filename))
+  response.header(
+    'Content-Disposition',
+    contentDisposition(options.inline ? 'inline' : 'attachment', options.filename)
+  )
   response.header('X-Content-Type-Options', 'nosniff')
   response.header('ETag', etag)
-  response.header('Cache-Control', options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache')
+  response.header(
+    'Cache-Control',
+    options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache'
+  )
   if (request.header('if-none-match') === etag) {
     response.status(304)
     return response.send('')

@@ -68,7 +68,15 @@ function isUtf8(sample: Uint8Array) {
 /** No control bytes other than tab, LF, FF, CR and the DOS end-of-file mark: an 8-bit text export (e.g. Windows-1252 from Excel). */
 function isLegacyText(sample: Uint8Array) {
   for (const byte of sample) {
-    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d && byte !== 0x1a) return false
+    if (
+      byte < 0x20 &&
+      byte !== 0x09 &&
+      byte !== 0x0a &&
+      byte !== 0x0c &&
+      byte !== 0x0d &&
+      byte !== 0x1a
+    )
+      return false
     if (byte === 0x7f) return false
   }
   return true
@@ -77,7 +85,8 @@ function isLegacyText(sample: Uint8Array) {
 function isText(bytes: Uint8Array) {
   if (bytes.length === 0) return false
   // UTF-16 with a byte order mark: NUL bytes are expected there.
-  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) return bytes.length % 2 === 0
+  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff]))
+    return bytes.length % 2 === 0
   const sample = bytes.subarray(0, TEXT_SAMPLE)
   if (sample.includes(0)) return false
   return isUtf8(sample) || isLegacyText(sample)
@@ -88,9 +97,12 @@ export function detectFileType(bytes: Uint8Array): DetectedType | null {
   if (startsWith(bytes, PDF)) return { mime: MIME.pdf, extension: 'pdf' }
   if (startsWith(bytes, PNG)) return { mime: MIME.png, extension: 'png' }
   if (startsWith(bytes, JPEG)) return { mime: MIME.jpeg, extension: 'jpg' }
-  if (startsWith(bytes, RIFF) && startsWith(bytes, WEBP, 8)) return { mime: MIME.webp, extension: 'webp' }
+  if (startsWith(bytes, RIFF) && startsWith(bytes, WEBP, 8))
+    return { mime: MIME.webp, extension: 'webp' }
   if (startsWith(bytes, ZIP_LOCAL) || startsWith(bytes, ZIP_EMPTY)) {
-    return isXlsx(bytes) ? { mime: MIME.xlsx, extension: 'xlsx' } : { mime: MIME.zip, extension: 'zip' }
+    return isXlsx(bytes)
+      ? { mime: MIME.xlsx, extension: 'xlsx' }
+      : { mime: MIME.zip, extension: 'zip' }
   }
   if (isText(bytes)) return { mime: MIME.text, extension: 'txt' }
   return null
@@ -105,7 +117,11 @@ export type AllowedResult =
  * Size first (cheap, and before anything is parsed), then type by content.
  * `allowed` lists MIME types from `MIME`.
  */
-export function assertAllowed(bytes: Uint8Array, allowed: readonly string[], options: { maxBytes: number }): AllowedResult {
+export function assertAllowed(
+  bytes: Uint8Array,
+  allowed: readonly string[],
+  options: { maxBytes: number }
+): AllowedResult {
   if (bytes.byteLength > options.maxBytes) return { kind: 'too_large', maxBytes: options.maxBytes }
   const detected = detectFileType(bytes)
   if (!detected || !allowed.includes(detected.mime)) {
@@ -133,8 +149,13 @@ export function uploadProblemMessage(result: Exclude<AllowedResult, { kind: 'ok'
       return `The file is larger than ${formatBytes(result.maxBytes)}.`
     case 'unsupported_type': {
       const accepted = result.allowed.map(fileTypeLabel)
-      const list = accepted.length > 1 ? `${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)}` : accepted[0]
-      const found = result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'
+      const list =
+        accepted.length > 1
+          ? `${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)}`
+          : accepted[0]
+      const found = result.detected
+        ? `This is a ${fileTypeLabel(result.detected)} file`
+        : 'The type of this file is not recognised'
       return `${found}; accepted: ${list}.`
     }
   }

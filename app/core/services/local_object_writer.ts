@@ -45,7 +45,10 @@ const pending = new Map<number, { resolve: () => void; reject: (error: Error) =>
 
 function writer() {
   if (worker) return worker
-  const started = new Worker(THREAD_CODE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 64 } })
+  const started = new Worker(THREAD_CODE, {
+    eval: true,
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+  })
   started.on('message', ({ id, error }: { id: number; error?: string }) => {
     const waiting = pending.get(id)
     pending.delete(id)
@@ -60,14 +63,19 @@ function writer() {
     pending.clear()
   }
   started.on('error', fail)
-  started.on('exit', (code) => fail(new Error(`the object writer thread stopped (exit code ${code})`)))
+  started.on('exit', (code) =>
+    fail(new Error(`the object writer thread stopped (exit code ${code})`))
+  )
   started.unref()
   worker = started
   return started
 }
 
 /** Writes every object under `root`, in order; resolves once all are on disk (in the page cache, as the fs driver leaves them). */
-export function writeLocalObjects(root: string, objects: Array<{ key: string; bytes: Uint8Array }>) {
+export function writeLocalObjects(
+  root: string,
+  objects: Array<{ key: string; bytes: Uint8Array }>
+) {
   if (objects.length === 0) return Promise.resolve()
   const thread = writer()
   const id = nextId++
@@ -75,6 +83,11 @@ export function writeLocalObjects(root: string, objects: Array<{ key: string; by
     pending.set(id, { resolve, reject })
     thread.ref()
     // Views of the same buffer (a chunk's parts) are copied once: structured clone keeps them sharing it.
-    thread.postMessage({ id, root, keys: objects.map((object) => object.key), bytes: objects.map((object) => object.bytes) })
+    thread.postMessage({
+      id,
+      root,
+      keys: objects.map((object) => object.key),
+      bytes: objects.map((object) => object.bytes),
+    })
   })
 }

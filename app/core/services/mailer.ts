@@ -33,7 +33,10 @@ export async function sendMail(outgoing: OutgoingMail) {
     await mkdir(folder, { recursive: true })
     const file = `${folder}/${Date.now()}-${outgoing.to.replace(/[^a-z0-9@._-]/gi, '_')}.json`
     await writeFile(file, String((response.original as any)?.message ?? JSON.stringify(response)))
-    logger.info({ to: outgoing.to, subject: outgoing.subject, file }, 'mail written to file (no SMTP_HOST configured)')
+    logger.info(
+      { to: outgoing.to, subject: outgoing.subject, file },
+      'mail written to file (no SMTP_HOST configured)'
+    )
   }
   return response
 }

@@ -42,10 +42,20 @@ setInterval(tick, workerData.intervalMs)
 
 /** Starts checkpointing `filename` from a thread (once per file and process); nothing for in-memory databases. */
 export function checkpointInThread(filename: string, options: { intervalMs?: number } = {}) {
-  if (!filename || filename === ':memory:' || filename.startsWith('file::memory:') || threads.has(filename)) return
+  if (
+    !filename ||
+    filename === ':memory:' ||
+    filename.startsWith('file::memory:') ||
+    threads.has(filename)
+  )
+    return
   const worker = new Worker(THREAD_CODE, {
     eval: true,
-    workerData: { filename, driver: new URL(import.meta.resolve('better-sqlite3')).pathname, intervalMs: options.intervalMs ?? 200 },
+    workerData: {
+      filename,
+      driver: new URL(import.meta.resolve('better-sqlite3')).pathname,
+      intervalMs: options.intervalMs ?? 200,
+    },
     resourceLimits: { maxOldGenerationSizeMb: 16 },
   })
   worker.unref()
@@ -56,7 +66,11 @@ export function checkpointInThread(filename: string, options: { intervalMs?: num
 }
 
 /** The pragmas each SQLite connection of the app runs as it opens. */
-export function prepareSqliteConnection(connection: { pragma: (sql: string) => unknown; name: string; memory?: boolean }) {
+export function prepareSqliteConnection(connection: {
+  pragma: (sql: string) => unknown
+  name: string
+  memory?: boolean
+}) {
   connection.pragma('journal_mode = WAL')
   connection.pragma('busy_timeout = 5000')
   connection.pragma('foreign_keys = ON')

@@ -29,11 +29,16 @@ export class InvalidStorageKeyError extends Error {
 }
 
 function checkPart(part: unknown, index: number): string {
-  if (typeof part !== 'string' || part.length === 0) throw new InvalidStorageKeyError(`part ${index} is empty`)
-  if (part === '.' || part === '..') throw new InvalidStorageKeyError(`part ${index} is a relative path segment`)
-  if (part.includes('/') || part.includes('\\')) throw new InvalidStorageKeyError(`part ${index} contains a path separator`)
-  if (!SAFE_PART.test(part)) throw new InvalidStorageKeyError(`part ${index} has characters outside [A-Za-z0-9._-]`)
-  if (part.length > MAX_PART_LENGTH) throw new InvalidStorageKeyError(`part ${index} is longer than ${MAX_PART_LENGTH} characters`)
+  if (typeof part !== 'string' || part.length === 0)
+    throw new InvalidStorageKeyError(`part ${index} is empty`)
+  if (part === '.' || part === '..')
+    throw new InvalidStorageKeyError(`part ${index} is a relative path segment`)
+  if (part.includes('/') || part.includes('\\'))
+    throw new InvalidStorageKeyError(`part ${index} contains a path separator`)
+  if (!SAFE_PART.test(part))
+    throw new InvalidStorageKeyError(`part ${index} has characters outside [A-Za-z0-9._-]`)
+  if (part.length > MAX_PART_LENGTH)
+    throw new InvalidStorageKeyError(`part ${index} is longer than ${MAX_PART_LENGTH} characters`)
   return part
 }
 
@@ -41,7 +46,11 @@ function checkPart(part: unknown, index: number): string {
  * `storageKey({ root: 'certificate_templates', orgId, parts: [templateId, 'v0001', 'source.pdf'] })`
  * → `certificate_templates/<org>/<template>/v0001/source.pdf`.
  */
-export function storageKey(input: { root: StorageRoot; orgId: string; parts: readonly string[] }): string {
+export function storageKey(input: {
+  root: StorageRoot
+  orgId: string
+  parts: readonly string[]
+}): string {
   if (!(STORAGE_ROOTS as readonly string[]).includes(input.root)) {
     throw new InvalidStorageKeyError(`unknown root "${String(input.root)}"`)
   }
@@ -63,7 +72,10 @@ export function isStorageKey(key: string, orgId?: string): boolean {
   if (typeof key !== 'string') return false
   const [root, org, ...parts] = key.split('/')
   try {
-    return storageKey({ root: root as StorageRoot, orgId: org, parts }) === key && (orgId === undefined || org === orgId.toLowerCase())
+    return (
+      storageKey({ root: root as StorageRoot, orgId: org, parts }) === key &&
+      (orgId === undefined || org === orgId.toLowerCase())
+    )
   } catch {
     return false
   }
@@ -71,6 +83,7 @@ export function isStorageKey(key: string, orgId?: string): boolean {
 
 /** Version folder name: 1 → `v0001` (at least four digits, so names sort in order up to 9999). */
 export function versionSegment(n: number): string {
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidStorageKeyError(`version ${n} is not a positive integer`)
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidStorageKeyError(`version ${n} is not a positive integer`)
   return `v${String(n).padStart(4, '0')}`
 }

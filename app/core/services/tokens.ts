@@ -23,5 +23,9 @@ export function safeEqual(a: string, b: string): boolean {
  * `purpose` separates uses of the same key.
  */
 export function derivedToken(secret: string, purpose: string, id: string): string {
-  return createHmac('sha256', secret).update(`${purpose}\u0000${id}`, 'utf8').digest().subarray(0, 24).toString('base64url')
+  return createHmac('sha256', secret)
+    .update(`${purpose}\u0000${id}`, 'utf8')
+    .digest()
+    .subarray(0, 24)
+    .toString('base64url')
 }

@@ -11,7 +11,11 @@ export type UploadRead =
  * parses it) and again on disk. Its type is decided later, from the bytes;
  * the client's name is kept for display only.
  */
-export async function readUploadedFile({ request }: HttpContext, name: string, maxBytes: number): Promise<UploadRead> {
+export async function readUploadedFile(
+  { request }: HttpContext,
+  name: string,
+  maxBytes: number
+): Promise<UploadRead> {
   const file = request.file(name, { size: maxBytes })
   const tooLarge = file?.hasErrors && file.errors.some((error) => error.type === 'size')
   if (tooLarge) return { kind: 'too_large', maxBytes }

@@ -135,8 +135,15 @@ class PoolThread {
   ) {
     this.worker = new Worker(bootstrapCode(), {
       eval: true,
-      workerData: { module: moduleUrl.href, hook: hookFor(moduleUrl), nice: options.nice ?? BACKGROUND_NICE },
-      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(16, options.maxHeapMb / 8)) },
+      workerData: {
+        module: moduleUrl.href,
+        hook: hookFor(moduleUrl),
+        nice: options.nice ?? BACKGROUND_NICE,
+      },
+      resourceLimits: {
+        maxOldGenerationSizeMb: options.maxHeapMb,
+        maxYoungGenerationSizeMb: Math.min(64, Math.max(16, options.maxHeapMb / 8)),
+      },
       stdout: false,
       stderr: false,
     })
@@ -146,7 +153,11 @@ class PoolThread {
           this.worker.off('message', first)
           this.worker.on('message', (result) => {
             if ('chunk' in result) return this.deliver(result.chunk)
-            this.finish(result.ok ? { kind: 'ok', value: result.value } : { kind: 'failed', message: result.message })
+            this.finish(
+              result.ok
+                ? { kind: 'ok', value: result.value }
+                : { kind: 'failed', message: result.message }
+            )
           })
           resolve()
         }
@@ -154,7 +165,11 @@ class PoolThread {
       this.worker.on('message', first)
     })
     this.worker.on('error', (error: Error & { code?: string }) => {
-      this.finish(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { kind: 'out_of_memory' } : { kind: 'failed', message: error.message })
+      this.finish(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? { kind: 'out_of_memory' }
+          : { kind: 'failed', message: error.message }
+      )
     })
     this.worker.on('exit', () => {
       this.dead = true
@@ -173,7 +188,8 @@ class PoolThread {
       void this.worker.terminate()
     }, job.timeoutMs)
     void this.ready.then(() => {
-      if (this.busy === job && !this.dead) this.worker.postMessage({ task: job.task, input: job.input }, job.transfer ?? [])
+      if (this.busy === job && !this.dead)
+        this.worker.postMessage({ task: job.task, input: job.input }, job.transfer ?? [])
     })
   }
 
@@ -236,7 +252,14 @@ export class WorkerPool {
 
   run<T>(task: string, input: unknown, options: RunOptions): Promise<TaskOutcome<T>> {
     return new Promise((resolve) => {
-      this.queue.push({ task, input, timeoutMs: options.timeoutMs, onChunk: options.onChunk, transfer: options.transfer, resolve })
+      this.queue.push({
+        task,
+        input,
+        timeoutMs: options.timeoutMs,
+        onChunk: options.onChunk,
+        transfer: options.transfer,
+        resolve,
+      })
       this.dispatch()
     })
   }
@@ -282,7 +305,12 @@ export class WorkerPool {
  * involved), where a thread's heap limit and time limit suffice and rows can
  * be streamed back with `onChunk`.
  */
-export async function runInThread<T>(moduleUrl: URL, task: string, input: unknown, options: RunOptions & { maxHeapMb: number }) {
+export async function runInThread<T>(
+  moduleUrl: URL,
+  task: string,
+  input: unknown,
+  options: RunOptions & { maxHeapMb: number }
+) {
   const pool = new WorkerPool(moduleUrl, { size: 1, maxHeapMb: options.maxHeapMb, idleMs: 1 })
   try {
     return await pool.run<T>(task, input, options)
@@ -337,12 +365,21 @@ export interface IsolatedOptions extends RunOptions {
  * limit, a V8 heap limit and a resident-memory ceiling are enforced from
  * here; the web process's memory does not grow with the child's.
  */
-export function runIsolated<T>(moduleUrl: URL, task: string, input: unknown, options: IsolatedOptions): Promise<TaskOutcome<T>> {
+export function runIsolated<T>(
+  moduleUrl: URL,
+  task: string,
+  input: unknown,
+  options: IsolatedOptions
+): Promise<TaskOutcome<T>> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${options.maxHeapMb}`, '-e', childCode()], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    })
+    const child = spawn(
+      process.execPath,
+      [`--max-old-space-size=${options.maxHeapMb}`, '-e', childCode()],
+      {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'advanced',
+      }
+    )
     let settled = false
     let stderr = ''
     const finish = (outcome: TaskOutcome<T>) => {
@@ -353,7 +390,10 @@ export function runIsolated<T>(moduleUrl: URL, task: string, input: unknown, opt
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       resolve(outcome)
     }
-    const timer = setTimeout(() => finish({ kind: 'timeout', afterMs: options.timeoutMs }), options.timeoutMs)
+    const timer = setTimeout(
+      () => finish({ kind: 'timeout', afterMs: options.timeoutMs }),
+      options.timeoutMs
+    )
     const limit = options.maxRssMb ?? options.maxHeapMb + 256
     const watch = setInterval(() => {
       const rss = child.pid ? rssOf(child.pid) : null
@@ -363,7 +403,11 @@ export function runIsolated<T>(moduleUrl: URL, task: string, input: unknown, opt
       if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8')
     })
     child.on('message', (message: { ok: boolean; value?: T; message?: string }) => {
-      finish(message.ok ? { kind: 'ok', value: message.value as T } : { kind: 'failed', message: message.message ?? 'failed' })
+      finish(
+        message.ok
+          ? { kind: 'ok', value: message.value as T }
+          : { kind: 'failed', message: message.message ?? 'failed' }
+      )
     })
     child.on('error', (error) => finish({ kind: 'failed', message: error.message }))
     child.on('exit', (code, signal) => {

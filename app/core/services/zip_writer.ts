@@ -32,7 +32,10 @@ const UTF8_FLAG = 0x0800
 function dos(date: Date) {
   const year = Math.max(1980, date.getUTCFullYear())
   return {
-    time: (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | Math.floor(date.getUTCSeconds() / 2),
+    time:
+      (date.getUTCHours() << 11) |
+      (date.getUTCMinutes() << 5) |
+      Math.floor(date.getUTCSeconds() / 2),
     date: ((year - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate(),
   }
 }
@@ -69,7 +72,14 @@ export class ZipWriter {
     header.writeUInt32LE(big ? 0xffffffff : size, 22)
     header.writeUInt16LE(name.length, 26)
     header.writeUInt16LE(extra.length, 28)
-    this.entries.push({ name, crc: crc >>> 0, size, offset: this.offset, dosTime: time, dosDate: date })
+    this.entries.push({
+      name,
+      crc: crc >>> 0,
+      size,
+      offset: this.offset,
+      dosTime: time,
+      dosDate: date,
+    })
     await this.emit(header)
     await this.emit(name)
     if (extra.length) await this.emit(extra)

@@ -38,7 +38,8 @@ export default class ChangeEmail {
       return { kind: 'wrong_password' }
     }
     if (newEmail === input.user.email) return { kind: 'unchanged' }
-    if (await User.query().where('email', newEmail).whereNot('id', input.user.id).first()) return { kind: 'email_taken' }
+    if (await User.query().where('email', newEmail).whereNot('id', input.user.id).first())
+      return { kind: 'email_taken' }
 
     const oldEmail = input.user.email
     try {
@@ -67,7 +68,8 @@ export default class ChangeEmail {
       })
     } catch (error: any) {
       // Lost a race with another sign-up or change to the same address.
-      if (/unique|duplicate/i.test(String(error?.message ?? error?.code))) return { kind: 'email_taken' }
+      if (/unique|duplicate/i.test(String(error?.message ?? error?.code)))
+        return { kind: 'email_taken' }
       throw error
     }
     input.user.email = newEmail
@@ -77,7 +79,11 @@ export default class ChangeEmail {
       subject: 'Your Authentix email address was changed',
       html: 'pages/identity/mail/email_changed',
       text: 'pages/identity/mail/email_changed_text',
-      data: { oldEmail, newEmail, changedAt: DateTime.now().toUTC().toFormat("d LLL yyyy, HH:mm 'UTC'") },
+      data: {
+        oldEmail,
+        newEmail,
+        changedAt: DateTime.now().toUTC().toFormat("d LLL yyyy, HH:mm 'UTC'"),
+      },
     })
     return { kind: 'changed', oldEmail, newEmail }
   }

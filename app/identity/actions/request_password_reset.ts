@@ -21,8 +21,7 @@ export interface RequestPasswordResetInput {
 
 export type RequestPasswordResetResult =
   /** `delivery` settles when the mail has left; it never rejects (failures are logged). */
-  | { kind: 'sent'; delivery: Promise<void> }
-  | { kind: 'not_sent' }
+  { kind: 'sent'; delivery: Promise<void> } | { kind: 'not_sent' }
 
 /**
  * Issues a single-use reset link (only its SHA-256 is stored) and mails it.
@@ -45,7 +44,10 @@ export default class RequestPasswordReset {
     const token = generateToken()
     const expiresAt = DateTime.now().plus(RESET_TOKEN_LIFETIME)
     await db.transaction(async (trx) => {
-      await PasswordResetToken.create({ userId: user.id, tokenHash: hashToken(token), expiresAt, usedAt: null }, { client: trx })
+      await PasswordResetToken.create(
+        { userId: user.id, tokenHash: hashToken(token), expiresAt, usedAt: null },
+        { client: trx }
+      )
       await RecordAudit.handle(
         {
           action: 'auth.password_reset_requested',
@@ -66,7 +68,8 @@ export default class RequestPasswordReset {
       data: { link: `${appUrl}/reset-password/${token}`, expiresInMinutes: 60 },
     }).then(
       () => undefined,
-      (error) => logger.error({ err: error, userId: user.id }, 'password reset mail could not be sent')
+      (error) =>
+        logger.error({ err: error, userId: user.id }, 'password reset mail could not be sent')
     )
     return { kind: 'sent', delivery }
   }

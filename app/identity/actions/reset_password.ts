@@ -18,7 +18,10 @@ export type ResetPasswordResult = { kind: 'reset'; user: User } | { kind: 'inval
 /** The reset token a link carries, if it can still be used (unused, unexpired, enabled account). */
 export async function findUsableResetToken(token: string) {
   if (!token || token.length > 128) return null
-  const record = await PasswordResetToken.query().where('token_hash', hashToken(token)).preload('user').first()
+  const record = await PasswordResetToken.query()
+    .where('token_hash', hashToken(token))
+    .preload('user')
+    .first()
   if (!record || !record.isUsable || record.user.isDisabled) return null
   return record
 }
@@ -40,7 +43,8 @@ export default class ResetPassword {
         .where('id', record.id)
         .whereNull('used_at')
         .update({ used_at: usedAt, updated_at: usedAt })
-      if (Number(Array.isArray(claimed) ? claimed[0] : claimed) !== 1) return { kind: 'invalid_token' as const }
+      if (Number(Array.isArray(claimed) ? claimed[0] : claimed) !== 1)
+        return { kind: 'invalid_token' as const }
 
       const user = await User.findOrFail(record.userId, { client: trx })
       user.password = input.password

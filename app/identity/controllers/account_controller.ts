@@ -5,7 +5,11 @@ import Profile from '#identity/models/profile'
 import UpdateProfile from '#identity/actions/update_profile'
 import ChangePassword from '#identity/actions/change_password'
 import ChangeEmail from '#identity/actions/change_email'
-import { changeEmailValidator, changePasswordValidator, profileValidator } from '#identity/validators/account'
+import {
+  changeEmailValidator,
+  changePasswordValidator,
+  profileValidator,
+} from '#identity/validators/account'
 import { flashFieldErrors, originOf, validateSecretForm } from '#identity/controllers/form_support'
 
 /** The signed-in person's own account: name, login email, password. Not tied to an org. */
@@ -44,10 +48,15 @@ export default class AccountController {
       case 'changed':
         // A fresh session id (and remember-me token, if one was in use) for this browser.
         await auth.use('web').login(user, hadRememberMe)
-        session.flash('success', 'Your password has been changed. Other devices have been signed out.')
+        session.flash(
+          'success',
+          'Your password has been changed. Other devices have been signed out.'
+        )
         return response.redirect().toRoute('identity.account.show')
       case 'wrong_password':
-        flashFieldErrors(ctx, [{ field: 'current_password', message: 'That is not your current password.' }])
+        flashFieldErrors(ctx, [
+          { field: 'current_password', message: 'That is not your current password.' },
+        ])
         return response.redirect().toRoute('identity.account.show')
       default:
         return unhandled(result)
@@ -68,7 +77,10 @@ export default class AccountController {
     })
     switch (result.kind) {
       case 'changed':
-        session.flash('success', `Your email is now ${result.newEmail}. We sent a notice to ${result.oldEmail}.`)
+        session.flash(
+          'success',
+          `Your email is now ${result.newEmail}. We sent a notice to ${result.oldEmail}.`
+        )
         return response.redirect().toRoute('identity.account.show')
       case 'unchanged':
         session.flash('success', 'That is already your email address.')
@@ -77,7 +89,9 @@ export default class AccountController {
         flashFieldErrors(ctx, [{ field: 'email_password', message: 'That is not your password.' }])
         return response.redirect().toRoute('identity.account.show')
       case 'email_taken':
-        flashFieldErrors(ctx, [{ field: 'email', message: 'Another account already uses this email address.' }])
+        flashFieldErrors(ctx, [
+          { field: 'email', message: 'Another account already uses this email address.' },
+        ])
         return response.redirect().toRoute('identity.account.show')
       default:
         return unhandled(result)

@@ -9,7 +9,10 @@ export default class PasswordResetsController {
     const { params, view } = ctx
     const record = await findUsableResetToken(params.token)
     if (!record) return this.expired(ctx)
-    return view.render('pages/identity/password_resets/edit', { token: params.token, email: record.user.email })
+    return view.render('pages/identity/password_resets/edit', {
+      token: params.token,
+      email: record.user.email,
+    })
   }
 
   async update(ctx: HttpContext) {
@@ -20,9 +23,14 @@ export default class PasswordResetsController {
     const payload = await validateSecretForm(ctx, () =>
       request.validateUsing(passwordResetValidator, { meta: { email: record.user.email } })
     )
-    if (!payload) return response.redirect().toRoute('identity.password_resets.edit', { token: params.token })
+    if (!payload)
+      return response.redirect().toRoute('identity.password_resets.edit', { token: params.token })
 
-    const result = await ResetPassword.handle({ token: params.token, password: payload.password, origin: originOf(ctx) })
+    const result = await ResetPassword.handle({
+      token: params.token,
+      password: payload.password,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'reset':
         session.flash('success', 'Your password has been changed. Log in with your new password.')

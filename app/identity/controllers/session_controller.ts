@@ -6,8 +6,10 @@ import AttemptLogin from '#identity/actions/attempt_login'
 import { loginValidator } from '#identity/validators/session'
 import { originOf, safeLocalPath } from '#identity/controllers/form_support'
 
-export const INVALID_CREDENTIALS_MESSAGE = 'That email and password do not match an account. Check them and try again.'
-export const DISABLED_MESSAGE = 'This account has been disabled. Contact your organization’s owner or Authentix support.'
+export const INVALID_CREDENTIALS_MESSAGE =
+  'That email and password do not match an account. Check them and try again.'
+export const DISABLED_MESSAGE =
+  'This account has been disabled. Contact your organization’s owner or Authentix support.'
 
 export default class SessionController {
   async create({ view }: HttpContext) {

@@ -27,21 +27,27 @@ export function isCommonPassword(password: string) {
  * common-password list and the account's own email, read from a sibling
  * `email` field (sign-up) or from `meta.email` (reset, change password).
  */
-const passwordPolicyRule = vine.createRule((value: unknown, _options: undefined, field: FieldContext) => {
-  if (typeof value !== 'string' || !field.isValid) return
-  if (isCommonPassword(value)) {
-    field.report(PASSWORD_MESSAGES.password_common, 'password_common', field)
-    return
+const passwordPolicyRule = vine.createRule(
+  (value: unknown, _options: undefined, field: FieldContext) => {
+    if (typeof value !== 'string' || !field.isValid) return
+    if (isCommonPassword(value)) {
+      field.report(PASSWORD_MESSAGES.password_common, 'password_common', field)
+      return
+    }
+    const email = field.meta.email ?? field.parent?.email
+    if (typeof email === 'string' && email.trim().toLowerCase() === value.trim().toLowerCase()) {
+      field.report(PASSWORD_MESSAGES.password_is_email, 'password_is_email', field)
+    }
   }
-  const email = field.meta.email ?? field.parent?.email
-  if (typeof email === 'string' && email.trim().toLowerCase() === value.trim().toLowerCase()) {
-    field.report(PASSWORD_MESSAGES.password_is_email, 'password_is_email', field)
-  }
-})
+)
 
 /** The schema for any new password; reused by sign-up and invitation acceptance. */
 export function newPassword() {
-  return vine.string().minLength(PASSWORD_MIN_LENGTH).maxLength(PASSWORD_MAX_LENGTH).use(passwordPolicyRule())
+  return vine
+    .string()
+    .minLength(PASSWORD_MIN_LENGTH)
+    .maxLength(PASSWORD_MAX_LENGTH)
+    .use(passwordPolicyRule())
 }
 
 /**

@@ -7,7 +7,12 @@ import OrgImports from '#imports/queries/org_imports'
 import { editableImport } from '#imports/queries/import_rules'
 import imports from '#config/imports'
 import { recount } from '#imports/services/import_rows_store'
-import { applyChecked, checkRow, refreshDuplicates, withValues } from '#imports/services/row_editing'
+import {
+  applyChecked,
+  checkRow,
+  refreshDuplicates,
+  withValues,
+} from '#imports/services/row_editing'
 
 export interface AddImportRowsInput {
   org: Organization
@@ -40,8 +45,13 @@ export default class AddImportRows {
       const job = (await OrgImports.find(input.org, editable.job.id, trx))!
       // A re-read may have started since: its rows would replace these.
       if (job.status === 'processing') return { kind: 'busy' as const }
-      if (job.totalRows + input.rows.length > imports.maxRows) return { kind: 'too_many_rows' as const, limit: imports.maxRows }
-      const last = await trx.from('file_import_rows').where('import_job_id', job.id).max('row_index as last').first()
+      if (job.totalRows + input.rows.length > imports.maxRows)
+        return { kind: 'too_many_rows' as const, limit: imports.maxRows }
+      const last = await trx
+        .from('file_import_rows')
+        .where('import_job_id', job.id)
+        .max('row_index as last')
+        .first()
       let index = Math.max(job.headerRow ?? 0, Number(last?.last ?? 0))
       const added: FileImportRow[] = []
       for (const values of input.rows) {
@@ -51,7 +61,10 @@ export default class AddImportRows {
         await row.useTransaction(trx).save()
         added.push(row)
       }
-      for (const key of new Set(added.map((row) => row.duplicateKey).filter((key): key is string => !!key))) await refreshDuplicates(trx, job, key)
+      for (const key of new Set(
+        added.map((row) => row.duplicateKey).filter((key): key is string => !!key)
+      ))
+        await refreshDuplicates(trx, job, key)
       if (job.status !== 'failed') job.status = 'ready'
       await recount(trx, job)
       await job.save()

@@ -7,7 +7,11 @@ import StoreFile from '#core/actions/store_file'
 import { MIME, assertAllowed } from '#core/services/file_type'
 import { storageKey } from '#core/services/storage_keys'
 import type Organization from '#orgs/models/organization'
-import { type TaxonomyChoice, type TaxonomyProblem, resolveTaxonomy } from '#templates/queries/template_taxonomy'
+import {
+  type TaxonomyChoice,
+  type TaxonomyProblem,
+  resolveTaxonomy,
+} from '#templates/queries/template_taxonomy'
 import FileImportJob from '#imports/models/file_import_job'
 import { importRulesFor, type TemplatesProblem } from '#imports/queries/import_rules'
 import type { ColumnMapping } from '#imports/services/column_mapping'
@@ -45,7 +49,9 @@ export const IMPORT_UPLOAD_TYPES = [MIME.text, MIME.xlsx] as const
  */
 export default class CreateImport {
   static async handle(input: CreateImportInput): Promise<CreateImportResult> {
-    const allowed = assertAllowed(input.file.bytes, IMPORT_UPLOAD_TYPES, { maxBytes: imports.maxBytes })
+    const allowed = assertAllowed(input.file.bytes, IMPORT_UPLOAD_TYPES, {
+      maxBytes: imports.maxBytes,
+    })
     if (allowed.kind !== 'ok') return allowed
     const rules = await importRulesFor(input.org, input.templateIds ?? [])
     if (rules.kind !== 'ok') return rules
@@ -54,7 +60,10 @@ export default class CreateImport {
 
     const id = randomUUID()
     const format = allowed.mime === MIME.xlsx ? 'xlsx' : 'csv'
-    const extension = format === 'xlsx' ? 'xlsx' : (input.file.originalName?.match(/\.(csv|tsv|txt)$/i)?.[1]?.toLowerCase() ?? 'csv')
+    const extension =
+      format === 'xlsx'
+        ? 'xlsx'
+        : (input.file.originalName?.match(/\.(csv|tsv|txt)$/i)?.[1]?.toLowerCase() ?? 'csv')
     let written: string | null = null
     try {
       const job = await db.transaction(async (trx) => {
@@ -62,7 +71,11 @@ export default class CreateImport {
           {
             orgId: input.org.id,
             kind: 'import_original',
-            key: storageKey({ root: 'file_imports', orgId: input.org.id, parts: [id, `original.${extension}`] }),
+            key: storageKey({
+              root: 'file_imports',
+              orgId: input.org.id,
+              parts: [id, `original.${extension}`],
+            }),
             bytes: input.file.bytes,
             mime: allowed.mime,
             originalName: input.file.originalName,
@@ -100,16 +113,27 @@ export default class CreateImport {
             entityType: 'import',
             entityId: id,
             origin: input.origin,
-            metadata: { file_name: input.file.originalName, bytes: input.file.bytes.byteLength, format, via: input.via ?? 'web' },
+            metadata: {
+              file_name: input.file.originalName,
+              bytes: input.file.bytes.byteLength,
+              format,
+              via: input.via ?? 'web',
+            },
           },
           trx
         )
         return created
       })
-      const run = startImportRun(job.id, () => ProcessImport.handle({ jobId: job.id, mapping: input.mapping ?? null }))
+      const run = startImportRun(job.id, () =>
+        ProcessImport.handle({ jobId: job.id, mapping: input.mapping ?? null })
+      )
       return { kind: 'created', job, run }
     } catch (error) {
-      if (written) await drive.use().delete(written).catch(() => {})
+      if (written)
+        await drive
+          .use()
+          .delete(written)
+          .catch(() => {})
       throw error
     }
   }

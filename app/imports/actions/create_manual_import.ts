@@ -1,7 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
-import { type TaxonomyChoice, type TaxonomyProblem, resolveTaxonomy } from '#templates/queries/template_taxonomy'
+import {
+  type TaxonomyChoice,
+  type TaxonomyProblem,
+  resolveTaxonomy,
+} from '#templates/queries/template_taxonomy'
 import FileImportJob from '#imports/models/file_import_job'
 import { type TemplatesProblem, importRulesFor } from '#imports/queries/import_rules'
 import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
@@ -16,7 +20,8 @@ export interface CreateManualImportInput {
   via?: 'web' | 'api'
 }
 
-export type CreateManualImportResult = { kind: 'created'; job: FileImportJob } | TemplatesProblem | TaxonomyProblem
+export type CreateManualImportResult =
+  { kind: 'created'; job: FileImportJob } | TemplatesProblem | TaxonomyProblem
 
 /** The columns of a list typed by hand: our keys' names, then the templates' own keys. */
 export function manualColumns(customKeys: string[]) {
@@ -51,13 +56,26 @@ export default class CreateManualImport {
           columns: Object.values(labels),
           mapping: Object.fromEntries(Object.entries(labels)),
           templateIds: rules.templateIds,
-          summary: { required_keys: rules.rules.requiredKeys, date_keys: rules.rules.dateKeys, custom_keys: rules.rules.customKeys, codes: {} },
+          summary: {
+            required_keys: rules.rules.requiredKeys,
+            date_keys: rules.rules.dateKeys,
+            custom_keys: rules.rules.customKeys,
+            codes: {},
+          },
           createdBy: input.actorUserId,
         },
         { client: trx }
       )
       await RecordAudit.handle(
-        { action: 'import.created', organizationId: input.org.id, actorUserId: input.actorUserId, entityType: 'import', entityId: job.id, origin: input.origin, metadata: { source: 'manual', via: input.via ?? 'web' } },
+        {
+          action: 'import.created',
+          organizationId: input.org.id,
+          actorUserId: input.actorUserId,
+          entityType: 'import',
+          entityId: job.id,
+          origin: input.origin,
+          metadata: { source: 'manual', via: input.via ?? 'web' },
+        },
         trx
       )
       return { kind: 'created' as const, job }

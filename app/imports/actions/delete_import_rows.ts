@@ -18,7 +18,8 @@ export interface DeleteImportRowsInput {
   origin?: AuditInput['origin']
 }
 
-export type DeleteImportRowsResult = { kind: 'deleted'; job: FileImportJob; count: number } | { kind: 'not_found' } | { kind: 'busy' }
+export type DeleteImportRowsResult =
+  { kind: 'deleted'; job: FileImportJob; count: number } | { kind: 'not_found' } | { kind: 'busy' }
 
 /** Dropping rows from an import (a duplicate, a row that is not a recipient): they are gone; counts follow. */
 export default class DeleteImportRows {
@@ -29,14 +30,26 @@ export default class DeleteImportRows {
       if (job.status === 'processing') return { kind: 'busy' as const }
       const query = FileImportRow.query({ client: trx }).where('import_job_id', job.id)
       if (input.which === 'errors') query.where('error_count', '>', 0).whereNull('skipped_reason')
-      else if (input.which === 'duplicates') query.whereRaw(trx.dialect.name === 'postgres' ? 'warnings::text like ?' : 'warnings like ?', ['%"W_DUPLICATE"%'])
+      else if (input.which === 'duplicates')
+        query.whereRaw(
+          trx.dialect.name === 'postgres' ? 'warnings::text like ?' : 'warnings like ?',
+          ['%"W_DUPLICATE"%']
+        )
       else query.whereIn('id', (input.rowIds ?? []).map(recordId))
       const rows = await query.select('id', 'duplicate_key', 'row_index')
       if (rows.length === 0) return { kind: 'deleted' as const, job, count: 0 }
-      if (!input.which && rows.length !== (input.rowIds ?? []).length) return { kind: 'not_found' as const }
+      if (!input.which && rows.length !== (input.rowIds ?? []).length)
+        return { kind: 'not_found' as const }
       const ids = rows.map((row) => row.id)
-      for (let at = 0; at < ids.length; at += 500) await trx.from('file_import_rows').whereIn('id', ids.slice(at, at + 500)).delete()
-      for (const key of new Set(rows.map((row) => row.duplicateKey).filter((key): key is string => !!key))) await refreshDuplicates(trx, job, key)
+      for (let at = 0; at < ids.length; at += 500)
+        await trx
+          .from('file_import_rows')
+          .whereIn('id', ids.slice(at, at + 500))
+          .delete()
+      for (const key of new Set(
+        rows.map((row) => row.duplicateKey).filter((key): key is string => !!key)
+      ))
+        await refreshDuplicates(trx, job, key)
       await recount(trx, job)
       await job.save()
       await RecordAudit.handle(
@@ -47,7 +60,11 @@ export default class DeleteImportRows {
           entityType: 'import',
           entityId: job.id,
           origin: input.origin,
-          metadata: { count: rows.length, which: input.which ?? 'selected', row_indexes: rows.slice(0, 50).map((row) => row.rowIndex) },
+          metadata: {
+            count: rows.length,
+            which: input.which ?? 'selected',
+            row_indexes: rows.slice(0, 50).map((row) => row.rowIndex),
+          },
         },
         trx
       )

@@ -16,14 +16,25 @@ import { readImportFile } from '#imports/services/import_workers'
 import type { ReadImportOutput } from '#imports/services/import_tasks'
 
 /** Remembers the mapping an org confirmed for these headers, for its next file with the same ones. */
-export async function rememberMapping(org: Organization, columns: string[], mapping: ColumnMapping, trx: TransactionClientContract) {
+export async function rememberMapping(
+  org: Organization,
+  columns: string[],
+  mapping: ColumnMapping,
+  trx: TransactionClientContract
+) {
   const hash = headersHash(columns)
-  const existing = await OrganizationImportMapping.query({ client: trx }).where('organization_id', org.id).where('headers_hash', hash).first()
+  const existing = await OrganizationImportMapping.query({ client: trx })
+    .where('organization_id', org.id)
+    .where('headers_hash', hash)
+    .first()
   if (existing) {
     existing.merge({ mapping, columns })
     await existing.useTransaction(trx).save()
   } else {
-    await OrganizationImportMapping.create({ organizationId: org.id, headersHash: hash, columns, mapping }, { client: trx })
+    await OrganizationImportMapping.create(
+      { organizationId: org.id, headersHash: hash, columns, mapping },
+      { client: trx }
+    )
   }
 }
 
@@ -34,7 +45,11 @@ interface ReadState {
 
 /** Rows of a read that did not finish: the staged ones (negative numbers), or all of a first read. */
 function discardNewRows(jobId: string, staging: boolean) {
-  return db.from('file_import_rows').where('import_job_id', jobId).where('row_index', staging ? '<' : '>', 0).delete()
+  return db
+    .from('file_import_rows')
+    .where('import_job_id', jobId)
+    .where('row_index', staging ? '<' : '>', 0)
+    .delete()
 }
 
 export interface ProcessImportInput {
@@ -49,7 +64,10 @@ export type ProcessImportResult =
   | { kind: 'not_found' }
 
 /** The message and code stored on a job whose file could not become rows. */
-function failureOf(outcome: Exclude<ReadImportOutput, { kind: 'ok' }>): { code: string; message: string } {
+function failureOf(outcome: Exclude<ReadImportOutput, { kind: 'ok' }>): {
+  code: string
+  message: string
+} {
   switch (outcome.kind) {
     case 'too_many_rows':
       return { code: 'E_TOO_MANY_ROWS', message: outcome.message }
@@ -65,7 +83,12 @@ function failureOf(outcome: Exclude<ReadImportOutput, { kind: 'ok' }>): { code: 
       return { code: 'E_FILE_UNREADABLE', message: outcome.message }
     case 'invalid_workbook':
       return {
-        code: outcome.code === 'too_many_entries' || outcome.code === 'too_large' || outcome.code === 'suspicious_ratio' ? 'E_WORKBOOK_TOO_LARGE' : 'E_WORKBOOK_INVALID',
+        code:
+          outcome.code === 'too_many_entries' ||
+          outcome.code === 'too_large' ||
+          outcome.code === 'suspicious_ratio'
+            ? 'E_WORKBOOK_TOO_LARGE'
+            : 'E_WORKBOOK_INVALID',
         message: `This Excel file cannot be read: ${outcome.message}. Open it in Excel or Google Sheets and save it again as .xlsx or .csv.`,
       }
   }
@@ -81,7 +104,12 @@ export default class ProcessImport {
     const job = await FileImportJob.find(input.jobId)
     if (!job || !job.originalFileId) return { kind: 'not_found' }
     const fail = async (code: string, message: string) => {
-      job.merge({ status: 'failed', failureCode: code, failureMessage: message.slice(0, 1000), processedAt: DateTime.utc() })
+      job.merge({
+        status: 'failed',
+        failureCode: code,
+        failureMessage: message.slice(0, 1000),
+        processedAt: DateTime.utc(),
+      })
       await job.save()
       return { kind: 'failed' as const, job, code, message }
     }
@@ -92,29 +120,45 @@ export default class ProcessImport {
       // Our fault, not the file's: logged, and the job says so instead of staying "processing".
       logger.error({ err: error, importId: job.id }, 'import processing failed')
       if (state.staging !== null) await discardNewRows(job.id, state.staging)
-      return fail('E_IMPORT_INTERNAL', 'Something went wrong on our side while reading the file. Try again; the file is kept.')
+      return fail(
+        'E_IMPORT_INTERNAL',
+        'Something went wrong on our side while reading the file. Try again; the file is kept.'
+      )
     }
   }
 
   private static async read(
     job: FileImportJob,
     input: ProcessImportInput,
-    fail: (code: string, message: string) => Promise<Extract<ProcessImportResult, { kind: 'failed' }>>,
+    fail: (
+      code: string,
+      message: string
+    ) => Promise<Extract<ProcessImportResult, { kind: 'failed' }>>,
     state: ReadState
   ): Promise<ProcessImportResult> {
     const org = await Organization.findOrFail(job.organizationId)
 
     const rules = await importRulesFor(org, job.templateIds)
-    if (rules.kind !== 'ok') return fail('E_TEMPLATE_UNKNOWN', 'A template this import was meant for no longer exists or is archived.')
+    if (rules.kind !== 'ok')
+      return fail(
+        'E_TEMPLATE_UNKNOWN',
+        'A template this import was meant for no longer exists or is archived.'
+      )
     const { bytes } = await readFileOfOrg(org.id, job.originalFileId!)
-    const remembered = await OrganizationImportMapping.query().where('organization_id', org.id).orderBy('updated_at', 'desc').limit(200)
+    const remembered = await OrganizationImportMapping.query()
+      .where('organization_id', org.id)
+      .orderBy('updated_at', 'desc')
+      .limit(200)
 
     // Rows arrive in batches, each written in its own short transaction (a
     // long one would hold SQLite's write lock against every other request).
     // A job that already has rows (read again with another sheet or header
     // row) gets the new ones staged under negative row numbers and swapped
     // in at the end, so a failure leaves the old rows as they were.
-    const existing = await db.from('file_import_rows').where('import_job_id', job.id).count('* as total')
+    const existing = await db
+      .from('file_import_rows')
+      .where('import_job_id', job.id)
+      .count('* as total')
     const staging = Number(existing[0].total) > 0
     state.staging = staging
     await db.from('file_import_jobs').where('id', job.id).update({ rows_read: 0, read_percent: 0 })
@@ -126,7 +170,13 @@ export default class ProcessImport {
         sheet: job.sheet,
         headerRow: job.headerRow,
         rules: rules.rules,
-        mapping: { explicit: input.mapping ?? null, remembered: remembered.map((entry) => ({ hash: entry.headersHash, mapping: entry.mapping })) },
+        mapping: {
+          explicit: input.mapping ?? null,
+          remembered: remembered.map((entry) => ({
+            hash: entry.headersHash,
+            mapping: entry.mapping,
+          })),
+        },
       },
       async (batch) => {
         rowsRead += batch.count
@@ -136,16 +186,31 @@ export default class ProcessImport {
           await trx
             .from('file_import_jobs')
             .where('id', job.id)
-            .update({ rows_read: rowsRead, read_percent: Math.min(99, Math.floor(batch.progress * 100)), updated_at: DateTime.now().toFormat(trx.dialect.dateTimeFormat) })
+            .update({
+              rows_read: rowsRead,
+              read_percent: Math.min(99, Math.floor(batch.progress * 100)),
+              updated_at: DateTime.now().toFormat(trx.dialect.dateTimeFormat),
+            })
         })
       }
     )
     if (outcome.kind !== 'ok' || outcome.value.kind !== 'ok') await discardNewRows(job.id, staging)
-    if (outcome.kind === 'timeout') return fail('E_FILE_TOO_COMPLEX', 'The file took too long to read. Save it again as .csv, or split it into smaller files.')
-    if (outcome.kind === 'out_of_memory') return fail('E_FILE_TOO_COMPLEX', 'The file needs too much memory to read. Save it again as .csv, or split it into smaller files.')
+    if (outcome.kind === 'timeout')
+      return fail(
+        'E_FILE_TOO_COMPLEX',
+        'The file took too long to read. Save it again as .csv, or split it into smaller files.'
+      )
+    if (outcome.kind === 'out_of_memory')
+      return fail(
+        'E_FILE_TOO_COMPLEX',
+        'The file needs too much memory to read. Save it again as .csv, or split it into smaller files.'
+      )
     if (outcome.kind === 'crashed' || outcome.kind === 'failed') {
       logger.warn({ importId: job.id, outcome }, 'import file could not be read')
-      return fail('E_FILE_UNREADABLE', 'The file could not be read. Save it again as .csv or .xlsx and upload that.')
+      return fail(
+        'E_FILE_UNREADABLE',
+        'The file could not be read. Save it again as .csv or .xlsx and upload that.'
+      )
     }
     const read = outcome.value
     if (read.kind !== 'ok') {
@@ -169,8 +234,15 @@ export default class ProcessImport {
     await db.transaction(async (trx) => {
       job.useTransaction(trx)
       if (staging) {
-        await trx.from('file_import_rows').where('import_job_id', job.id).where('row_index', '>', 0).delete()
-        await trx.rawQuery('update file_import_rows set row_index = -row_index where import_job_id = ?', [job.id])
+        await trx
+          .from('file_import_rows')
+          .where('import_job_id', job.id)
+          .where('row_index', '>', 0)
+          .delete()
+        await trx.rawQuery(
+          'update file_import_rows set row_index = -row_index where import_job_id = ?',
+          [job.id]
+        )
       }
       job.merge({
         status: 'ready',
@@ -187,7 +259,8 @@ export default class ProcessImport {
       })
       await recount(trx, job)
       await job.save()
-      if (read.mappingSource === 'explicit') await rememberMapping(org, read.table.columns, read.mapping, trx)
+      if (read.mappingSource === 'explicit')
+        await rememberMapping(org, read.table.columns, read.mapping, trx)
     })
     return { kind: 'ready', job }
   }

@@ -35,7 +35,10 @@ export default class RecoverStaleImports {
         .where('updated_at', '<', cutoff.toFormat(format))
         .update({ status: 'processing', updated_at: now.toFormat(format) })
       if (Number(claimed) !== 1) continue
-      logger.warn({ importId: job.id }, 'import read had stopped without an outcome; reading it again')
+      logger.warn(
+        { importId: job.id },
+        'import read had stopped without an outcome; reading it again'
+      )
       startImportRun(job.id, () => ProcessImport.handle({ jobId: job.id }))
       restarted.push(job.id)
     }

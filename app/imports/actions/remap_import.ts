@@ -10,7 +10,10 @@ import { type MappingProblem, checkMapping } from '#imports/services/import_proc
 import { insertRows, recount } from '#imports/services/import_rows_store'
 import { revalidateRows } from '#imports/services/import_workers'
 import { startImportRun } from '#imports/services/import_runner'
-import ProcessImport, { type ProcessImportResult, rememberMapping } from '#imports/actions/process_import'
+import ProcessImport, {
+  type ProcessImportResult,
+  rememberMapping,
+} from '#imports/actions/process_import'
 
 export interface RemapImportInput {
   org: Organization
@@ -50,19 +53,33 @@ export default class RemapImport {
     // A file that failed to read is read again whatever was changed (a mapping is applied to what it yields).
     if (sheetChanged || headerChanged || job.status === 'failed') {
       if (job.source !== 'file') return { kind: 'not_a_file', job }
-      job.merge({ status: 'processing', sheet: sheetChanged ? (input.sheet ?? null) : job.sheet, headerRow: headerChanged ? (input.headerRow ?? null) : sheetChanged ? null : job.headerRow })
+      job.merge({
+        status: 'processing',
+        sheet: sheetChanged ? (input.sheet ?? null) : job.sheet,
+        headerRow: headerChanged ? (input.headerRow ?? null) : sheetChanged ? null : job.headerRow,
+      })
       await job.save()
-      const run = startImportRun(job.id, () => ProcessImport.handle({ jobId: job.id, mapping: input.mapping ?? null }))
+      const run = startImportRun(job.id, () =>
+        ProcessImport.handle({ jobId: job.id, mapping: input.mapping ?? null })
+      )
       return { kind: 'rereading', job, run }
     }
 
     const mapping = input.mapping ?? job.mapping
     const rules = await importRulesFor(input.org, job.templateIds)
-    if (rules.kind !== 'ok') return { kind: 'bad_mapping', field: 'template_ids', message: 'A template this import was meant for no longer exists or is archived.' }
+    if (rules.kind !== 'ok')
+      return {
+        kind: 'bad_mapping',
+        field: 'template_ids',
+        message: 'A template this import was meant for no longer exists or is archived.',
+      }
     const problem = checkMapping(mapping, job.columns, rules.rules)
     if (problem) return problem
 
-    const stored = await FileImportRow.query().where('import_job_id', job.id).orderBy('row_index', 'asc').select('id', 'row_index', 'raw')
+    const stored = await FileImportRow.query()
+      .where('import_job_id', job.id)
+      .orderBy('row_index', 'asc')
+      .select('id', 'row_index', 'raw')
     const ids = new Map(stored.map((row) => [row.rowIndex, row.id]))
     const outcome = await revalidateRows(
       stored.map((row) => ({ index: row.rowIndex, cells: row.raw })),

@@ -6,7 +6,12 @@ import type FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
 import { editableImport } from '#imports/queries/import_rules'
 import { recount } from '#imports/services/import_rows_store'
-import { applyChecked, checkRow, refreshDuplicates, withValues } from '#imports/services/row_editing'
+import {
+  applyChecked,
+  checkRow,
+  refreshDuplicates,
+  withValues,
+} from '#imports/services/row_editing'
 
 export interface UpdateImportRowInput {
   org: Organization
@@ -38,7 +43,10 @@ export default class UpdateImportRow {
       if (!row) return { kind: 'not_found' as const }
       const oldKey = row.duplicateKey
       const before = row.errors.length
-      applyChecked(row, checkRow(job, rules, row.rowIndex, withValues(row.raw, job.columns, input.values)))
+      applyChecked(
+        row,
+        checkRow(job, rules, row.rowIndex, withValues(row.raw, job.columns, input.values))
+      )
       await row.useTransaction(trx).save()
       await refreshDuplicates(trx, job, oldKey)
       if (row.duplicateKey !== oldKey) await refreshDuplicates(trx, job, row.duplicateKey)
@@ -52,7 +60,12 @@ export default class UpdateImportRow {
           entityType: 'import',
           entityId: job.id,
           origin: input.origin,
-          metadata: { row_index: row.rowIndex, columns: Object.keys(input.values), errors_before: before, errors_after: row.errors.length },
+          metadata: {
+            row_index: row.rowIndex,
+            columns: Object.keys(input.values),
+            errors_before: before,
+            errors_after: row.errors.length,
+          },
         },
         trx
       )

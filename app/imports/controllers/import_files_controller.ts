@@ -13,14 +13,22 @@ async function* errorReport(job: FileImportJob) {
   yield CSV_BOM + csvLine(['Row', ...job.columns, 'Errors', 'Warnings'])
   let after: number | null = null
   for (;;) {
-    const query = FileImportRow.query().where('import_job_id', job.id).whereNull('skipped_reason').where('error_count', '>', 0)
+    const query = FileImportRow.query()
+      .where('import_job_id', job.id)
+      .whereNull('skipped_reason')
+      .where('error_count', '>', 0)
     if (after !== null) query.where('row_index', '>', after)
     const rows = await query.orderBy('row_index', 'asc').limit(1000)
     if (rows.length === 0) return
     let chunk = ''
     for (const row of rows) {
       const cells = job.columns.map((_, i) => row.raw[i] ?? '')
-      chunk += csvLine([row.rowIndex, ...cells, row.errors.map((e) => e.message).join(' | '), row.warnings.map((w) => w.message).join(' | ')])
+      chunk += csvLine([
+        row.rowIndex,
+        ...cells,
+        row.errors.map((e) => e.message).join(' | '),
+        row.warnings.map((w) => w.message).join(' | '),
+      ])
     }
     after = rows.at(-1)!.rowIndex
     yield chunk

@@ -27,14 +27,20 @@ export default class ImportMappingsController {
     const back = () => response.redirect().toRoute('imports.imports.show', { id: params.id })
     switch (result.kind) {
       case 'remapped':
-        session.flash('success', `Mapping saved and every row checked again: ${result.job.validRows} ready, ${result.job.errorRows} with errors. It will be suggested for your next file with these columns.`)
+        session.flash(
+          'success',
+          `Mapping saved and every row checked again: ${result.job.validRows} ready, ${result.job.errorRows} with errors. It will be suggested for your next file with these columns.`
+        )
         return back()
       case 'rereading':
         await waitForImportRun(result.run, imports.waitForResultMs)
         session.flash('success', 'The file is being read again with your choice.')
         return back()
       case 'busy':
-        session.flash('error', 'The file is still being read. Wait until it is done, then change the mapping.')
+        session.flash(
+          'error',
+          'The file is still being read. Wait until it is done, then change the mapping.'
+        )
         return back()
       case 'not_a_file':
         session.flash('error', 'Recipients typed in have no sheet or header row to choose.')

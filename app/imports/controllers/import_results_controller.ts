@@ -15,7 +15,8 @@ export default class ImportResultsController {
     response.header('Vary', 'HX-Request')
     const data = await resultsData(job, request.qs())
     // The first answer after the read finished reloads the page: mapping and forms depend on the file's columns.
-    if (!data.polling && request.header('HX-Request') && request.input('polling')) response.header('HX-Refresh', 'true')
+    if (!data.polling && request.header('HX-Request') && request.input('polling'))
+      response.header('HX-Refresh', 'true')
     return view.render('components/imports/results', { job, ...data })
   }
 }

@@ -12,11 +12,22 @@ export default class ImportRowCleanupsController {
     await bouncer.authorize('allows', 'imports.manage')
     const input = await request.validateUsing(importRowsDeleteValidator)
     const which = input.which ?? 'duplicates'
-    const result = await DeleteImportRows.handle({ org, importId: params.id, which, actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await DeleteImportRows.handle({
+      org,
+      importId: params.id,
+      which,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'deleted':
-        session.flash('success', `${result.count} ${which === 'duplicates' ? 'duplicate' : 'invalid'} row${result.count === 1 ? '' : 's'} removed.`)
-        return response.redirect().toRoute('imports.imports.show', { id: params.id }, { qs: { only: 'all' } })
+        session.flash(
+          'success',
+          `${result.count} ${which === 'duplicates' ? 'duplicate' : 'invalid'} row${result.count === 1 ? '' : 's'} removed.`
+        )
+        return response
+          .redirect()
+          .toRoute('imports.imports.show', { id: params.id }, { qs: { only: 'all' } })
       case 'busy':
         session.flash('error', 'The file is still being read.')
         return response.redirect().toRoute('imports.imports.show', { id: params.id })

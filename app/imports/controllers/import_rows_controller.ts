@@ -33,28 +33,55 @@ export default class ImportRowsController {
     if (!job) throw importNotFound()
     const input = await request.validateUsing(importRowValuesValidator)
     const values = input.values ?? byColumn(job.columns, input.cells)
-    const rows = input.pasted ? pastedRows(input.pasted, job.columns, job.mapping) : values ? [values] : (input.rows ?? [])
-    const back = () => response.redirect().toRoute('imports.imports.show', { id: job.id }, { qs: { only: 'all' } })
-    const filled = rows.filter((values) => Object.values(values).some((value) => (value ?? '').trim() !== ''))
+    const rows = input.pasted
+      ? pastedRows(input.pasted, job.columns, job.mapping)
+      : values
+        ? [values]
+        : (input.rows ?? [])
+    const back = () =>
+      response.redirect().toRoute('imports.imports.show', { id: job.id }, { qs: { only: 'all' } })
+    const filled = rows.filter((values) =>
+      Object.values(values).some((value) => (value ?? '').trim() !== '')
+    )
     if (filled.length === 0) {
-      session.flash('error', input.pasted ? 'Nothing to add: paste rows copied from a spreadsheet, one recipient per line.' : 'Nothing to add: fill in at least the name.')
+      session.flash(
+        'error',
+        input.pasted
+          ? 'Nothing to add: paste rows copied from a spreadsheet, one recipient per line.'
+          : 'Nothing to add: fill in at least the name.'
+      )
       return back()
     }
-    const result = await AddImportRows.handle({ org, importId: job.id, rows: filled, actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await AddImportRows.handle({
+      org,
+      importId: job.id,
+      rows: filled,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'added': {
         const bad = result.rows.filter((row) => row.errorCount > 0).length
-        session.flash(bad ? 'error' : 'success', `${result.rows.length} recipient${result.rows.length === 1 ? '' : 's'} added${bad ? `; ${bad} need${bad === 1 ? 's' : ''} fixing (see the errors below)` : ''}.`)
+        session.flash(
+          bad ? 'error' : 'success',
+          `${result.rows.length} recipient${result.rows.length === 1 ? '' : 's'} added${bad ? `; ${bad} need${bad === 1 ? 's' : ''} fixing (see the errors below)` : ''}.`
+        )
         return back()
       }
       case 'too_many_rows':
-        session.flash('error', `An import holds at most ${result.limit.toLocaleString('en-IN')} recipients.`)
+        session.flash(
+          'error',
+          `An import holds at most ${result.limit.toLocaleString('en-IN')} recipients.`
+        )
         return back()
       case 'busy':
         session.flash('error', 'The file is still being read. Add recipients once it is done.')
         return back()
       case 'templates_gone':
-        session.flash('error', 'A template this import was meant for no longer exists or is archived.')
+        session.flash(
+          'error',
+          'A template this import was meant for no longer exists or is archived.'
+        )
         return back()
       case 'not_found':
         throw importNotFound()
@@ -70,16 +97,37 @@ export default class ImportRowsController {
     const job = await OrgImports.find(org, params.id)
     if (!job) throw importNotFound()
     const values = input.values ?? byColumn(job.columns, input.cells) ?? {}
-    const result = await UpdateImportRow.handle({ org, importId: job.id, rowId: params.row_id, values, actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await UpdateImportRow.handle({
+      org,
+      importId: job.id,
+      rowId: params.row_id,
+      values,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'updated':
-        session.flash(result.row.errorCount ? 'error' : 'success', result.row.errorCount ? `Row ${result.row.rowIndex} still has ${result.row.errorCount === 1 ? 'a problem' : 'problems'}: ${result.row.errors.map((error) => error.message).join(' ')}` : `Row ${result.row.rowIndex} fixed.`)
-        return response.redirect().toRoute('imports.imports.show', { id: params.id }, { qs: { only: request.input('only', 'errors') } })
+        session.flash(
+          result.row.errorCount ? 'error' : 'success',
+          result.row.errorCount
+            ? `Row ${result.row.rowIndex} still has ${result.row.errorCount === 1 ? 'a problem' : 'problems'}: ${result.row.errors.map((error) => error.message).join(' ')}`
+            : `Row ${result.row.rowIndex} fixed.`
+        )
+        return response
+          .redirect()
+          .toRoute(
+            'imports.imports.show',
+            { id: params.id },
+            { qs: { only: request.input('only', 'errors') } }
+          )
       case 'busy':
         session.flash('error', 'The file is still being read. Fix rows once it is done.')
         return response.redirect().toRoute('imports.imports.show', { id: params.id })
       case 'templates_gone':
-        session.flash('error', 'A template this import was meant for no longer exists or is archived.')
+        session.flash(
+          'error',
+          'A template this import was meant for no longer exists or is archived.'
+        )
         return response.redirect().toRoute('imports.imports.show', { id: params.id })
       case 'not_found':
         throw importNotFound()
@@ -91,11 +139,23 @@ export default class ImportRowsController {
   async destroy(ctx: HttpContext) {
     const { org, actor, bouncer, params, request, response, session } = ctx
     await bouncer.authorize('allows', 'imports.manage')
-    const result = await DeleteImportRows.handle({ org, importId: params.id, rowIds: [params.row_id], actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await DeleteImportRows.handle({
+      org,
+      importId: params.id,
+      rowIds: [params.row_id],
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'deleted':
         session.flash('success', 'Row removed.')
-        return response.redirect().toRoute('imports.imports.show', { id: params.id }, { qs: { only: request.input('only', 'all') } })
+        return response
+          .redirect()
+          .toRoute(
+            'imports.imports.show',
+            { id: params.id },
+            { qs: { only: request.input('only', 'all') } }
+          )
       case 'busy':
         session.flash('error', 'The file is still being read.')
         return response.redirect().toRoute('imports.imports.show', { id: params.id })

@@ -16,16 +16,19 @@ export function shownKeys(job: FileImportJob) {
   return Object.entries(job.mapping)
     .map(([key, column]) => ({ key, column, index: job.columns.indexOf(column) }))
     .filter((entry) => entry.index >= 0)
-    .sort((a, b) => (order.indexOf(a.key) + 1 || 99) - (order.indexOf(b.key) + 1 || 99) || a.index - b.index)
+    .sort(
+      (a, b) =>
+        (order.indexOf(a.key) + 1 || 99) - (order.indexOf(b.key) + 1 || 99) || a.index - b.index
+    )
     .map((entry) => ({ ...entry, letter: columnLetter(entry.index), label: keyLabel(entry.key) }))
 }
-
 
 /** The results island's data: the job, the page of rows for the filter, and column letters for headings. */
 export async function resultsData(job: FileImportJob, query: Record<string, unknown>) {
   const [, input] = await importRowsFilterValidator.tryValidate(query)
   const filter: RowFilter = input?.only ?? (job.errorRows > 0 ? 'errors' : 'all')
-  const rows = job.status === 'ready' ? await OrgImports.rows(job, filter, input?.page ?? 1, 50) : null
+  const rows =
+    job.status === 'ready' ? await OrgImports.rows(job, filter, input?.page ?? 1, 50) : null
   rows?.baseUrl(router.builder().params({ id: job.id }).make('imports.imports.show'))
   rows?.queryString({ only: filter })
   return {

@@ -27,26 +27,53 @@ function templateNeeds(template: CertificateTemplate) {
   const issuance = new Set<string>(ISSUANCE_KEYS)
   const needs = new Set<string>(['recipient name'])
   for (const field of template.currentVersion?.fields ?? []) {
-    if (!field.isRequired || issuance.has(field.fieldKey) || field.fieldType === 'qrcode' || field.fieldType === 'image') continue
-    needs.add((IMPORT_KEYS[field.fieldKey as keyof typeof IMPORT_KEYS] ?? field.label ?? field.fieldKey).toLowerCase())
+    if (
+      !field.isRequired ||
+      issuance.has(field.fieldKey) ||
+      field.fieldType === 'qrcode' ||
+      field.fieldType === 'image'
+    )
+      continue
+    needs.add(
+      (
+        IMPORT_KEYS[field.fieldKey as keyof typeof IMPORT_KEYS] ??
+        field.label ??
+        field.fieldKey
+      ).toLowerCase()
+    )
   }
   return [...needs]
 }
 
 /** A template or category choice that does not hold, shown under its field. */
 function flashChoiceProblem(ctx: HttpContext, problem: TemplatesProblem | TaxonomyProblem) {
-  if (problem.kind === 'unknown_templates') flashFieldError(ctx, 'template_ids', 'One of the chosen templates does not exist or is archived.')
-  else flashFieldError(ctx, problem.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id', taxonomyProblemMessage(problem))
+  if (problem.kind === 'unknown_templates')
+    flashFieldError(
+      ctx,
+      'template_ids',
+      'One of the chosen templates does not exist or is archived.'
+    )
+  else
+    flashFieldError(
+      ctx,
+      problem.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id',
+      taxonomyProblemMessage(problem)
+    )
 }
 
-const tooLargeMessage = (maxBytes: number) => `The file is larger than ${formatBytes(maxBytes)}, the most a recipient list may be. Split it into several files.`
+const tooLargeMessage = (maxBytes: number) =>
+  `The file is larger than ${formatBytes(maxBytes)}, the most a recipient list may be. Split it into several files.`
 
 /** What the upload form shows: the templates a list can be for, categories and the limits. */
 async function createPage(org: Organization) {
   const templates = await OrgTemplates.list(org, { status: 'current', perPage: 100 })
   return {
     nav: 'imports',
-    templates: templates.all().map((template) => ({ id: template.id, name: template.name, needs: templateNeeds(template) })),
+    templates: templates.all().map((template) => ({
+      id: template.id,
+      name: template.name,
+      needs: templateNeeds(template),
+    })),
     categories: await OrgTaxonomy.for(org),
     maxUpload: formatBytes(imports.maxBytes),
     maxRows: imports.maxRows.toLocaleString('en-IN'),
@@ -73,13 +100,26 @@ export default class ImportsController {
     await bouncer.authorize('allows', 'imports.manage')
     const input = await request.validateUsing(importCreateValidator)
     const back = () => response.redirect().toRoute('imports.imports.create')
-    const taxonomy = { categoryId: input.category_id ?? null, subcategoryId: input.subcategory_id ?? null }
+    const taxonomy = {
+      categoryId: input.category_id ?? null,
+      subcategoryId: input.subcategory_id ?? null,
+    }
 
     if (request.input('source') === 'manual') {
-      const manual = await CreateManualImport.handle({ org, name: input.name, templateIds: input.template_ids ?? [], taxonomy, actorUserId: actor.user.id, origin: originOf(ctx) })
+      const manual = await CreateManualImport.handle({
+        org,
+        name: input.name,
+        templateIds: input.template_ids ?? [],
+        taxonomy,
+        actorUserId: actor.user.id,
+        origin: originOf(ctx),
+      })
       switch (manual.kind) {
         case 'created':
-          session.flash('success', 'Add recipients below: type them in, or paste rows copied from a spreadsheet.')
+          session.flash(
+            'success',
+            'Add recipients below: type them in, or paste rows copied from a spreadsheet.'
+          )
           return response.redirect().toRoute('imports.imports.show', { id: manual.job.id })
         case 'unknown_templates':
         case 'unknown_category':
@@ -94,7 +134,12 @@ export default class ImportsController {
 
     // Over the size limit the form comes back at once as a 413, the limit named under the file field.
     const tooLarge = async (maxBytes: number) =>
-      response.status(413).send(await ctx.view.render('pages/imports/imports/create', { ...(await createPage(org)), fileError: tooLargeMessage(maxBytes) }))
+      response.status(413).send(
+        await ctx.view.render('pages/imports/imports/create', {
+          ...(await createPage(org)),
+          fileError: tooLargeMessage(maxBytes),
+        })
+      )
     const upload = await readUploadedFile(ctx, 'file', imports.maxBytes)
     if (upload.kind === 'missing') {
       flashFieldError(ctx, 'file', 'Choose the CSV, TSV or Excel (.xlsx) file of your recipients.')
@@ -119,7 +164,11 @@ export default class ImportsController {
       case 'too_large':
         return tooLarge(result.maxBytes)
       case 'unsupported_type':
-        flashFieldError(ctx, 'file', `${result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'}; upload a CSV, TSV or text export, or an Excel .xlsx workbook (save .xls files as .xlsx first).`)
+        flashFieldError(
+          ctx,
+          'file',
+          `${result.detected ? `This is a ${fileTypeLabel(result.detected)} file` : 'The type of this file is not recognised'}; upload a CSV, TSV or text export, or an Excel .xlsx workbook (save .xls files as .xlsx first).`
+        )
         return back()
       case 'unknown_templates':
       case 'unknown_category':

@@ -16,7 +16,10 @@ export type TemplatesProblem = { kind: 'unknown_templates'; ids: string[] }
  * issue and expiry dates) are never required from a list. Templates are
  * loaded through the org; another org's or an archived one is refused.
  */
-export async function importRulesFor(org: Organization, templateIds: string[]): Promise<{ kind: 'ok'; rules: ImportRules; templateIds: string[] } | TemplatesProblem> {
+export async function importRulesFor(
+  org: Organization,
+  templateIds: string[]
+): Promise<{ kind: 'ok'; rules: ImportRules; templateIds: string[] } | TemplatesProblem> {
   const ids = [...new Set(templateIds)]
   const templates = ids.length
     ? await CertificateTemplate.query()
@@ -61,7 +64,10 @@ export type EditableImport =
   | { kind: 'templates_gone' }
 
 /** An import whose rows may change now: found through the org, not being read, its templates still there. */
-export async function editableImport(org: Organization, importId: unknown): Promise<EditableImport> {
+export async function editableImport(
+  org: Organization,
+  importId: unknown
+): Promise<EditableImport> {
   const job = await OrgImports.find(org, importId)
   if (!job) return { kind: 'not_found' }
   if (job.status === 'processing' || job.status === 'uploaded') return { kind: 'busy' }

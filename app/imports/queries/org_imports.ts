@@ -9,7 +9,9 @@ export type RowFilter = 'all' | 'errors' | 'warnings' | 'valid' | 'skipped'
 /** Imports are reached through their org only: another org's id is simply not found. */
 export default class OrgImports {
   static find(org: Organization, id: unknown, trx?: TransactionClientContract) {
-    const query = FileImportJob.query({ client: trx }).where('organization_id', org.id).where('id', recordId(id))
+    const query = FileImportJob.query({ client: trx })
+      .where('organization_id', org.id)
+      .where('id', recordId(id))
     if (trx) query.forUpdate()
     return query.first()
   }
@@ -24,7 +26,9 @@ export default class OrgImports {
   }
 
   static row(job: FileImportJob, rowId: unknown, trx?: TransactionClientContract) {
-    const query = FileImportRow.query({ client: trx }).where('import_job_id', job.id).where('id', recordId(rowId))
+    const query = FileImportRow.query({ client: trx })
+      .where('import_job_id', job.id)
+      .where('id', recordId(rowId))
     if (trx) query.forUpdate()
     return query.first()
   }

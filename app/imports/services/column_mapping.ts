@@ -20,7 +20,13 @@ export type ImportKey = keyof typeof IMPORT_KEYS
 
 /** A key as people read it: ours by their label, a template's own (`batch_code`) as "Batch code". */
 export function keyLabel(key: string) {
-  return (IMPORT_KEYS as Record<string, string>)[key] ?? key.replace(/_+/g, ' ').trim().replace(/^./, (c) => c.toUpperCase())
+  return (
+    (IMPORT_KEYS as Record<string, string>)[key] ??
+    key
+      .replace(/_+/g, ' ')
+      .trim()
+      .replace(/^./, (c) => c.toUpperCase())
+  )
 }
 
 /** Our key → the header of the source column it is read from. */
@@ -36,22 +42,117 @@ export function headerToken(header: string) {
 
 const SYNONYMS: Record<ImportKey, string[]> = {
   recipient_name: [
-    'recipientname', 'name', 'fullname', 'nameinfull', 'studentname', 'participantname', 'candidatename', 'recipient',
-    'learnername', 'traineename', 'employeename', 'attendeename', 'nameofstudent', 'nameofparticipant', 'nameofcandidate',
-    'nameoncertificate', 'certificatename', 'student', 'participant', 'candidate', 'awardee', 'नाम',
+    'recipientname',
+    'name',
+    'fullname',
+    'nameinfull',
+    'studentname',
+    'participantname',
+    'candidatename',
+    'recipient',
+    'learnername',
+    'traineename',
+    'employeename',
+    'attendeename',
+    'nameofstudent',
+    'nameofparticipant',
+    'nameofcandidate',
+    'nameoncertificate',
+    'certificatename',
+    'student',
+    'participant',
+    'candidate',
+    'awardee',
+    'नाम',
   ],
-  recipient_email: ['recipientemail', 'email', 'emailaddress', 'emailid', 'mail', 'mailid', 'emailaddr', 'studentemail', 'participantemail', 'officialemail'],
+  recipient_email: [
+    'recipientemail',
+    'email',
+    'emailaddress',
+    'emailid',
+    'mail',
+    'mailid',
+    'emailaddr',
+    'studentemail',
+    'participantemail',
+    'officialemail',
+  ],
   recipient_phone: [
-    'recipientphone', 'phone', 'phonenumber', 'phoneno', 'mobile', 'mobileno', 'mobilenumber', 'mobilephone', 'cell', 'cellphone',
-    'contact', 'contactno', 'contactnumber', 'whatsapp', 'whatsappno', 'whatsappnumber', 'telephone', 'tel',
+    'recipientphone',
+    'phone',
+    'phonenumber',
+    'phoneno',
+    'mobile',
+    'mobileno',
+    'mobilenumber',
+    'mobilephone',
+    'cell',
+    'cellphone',
+    'contact',
+    'contactno',
+    'contactnumber',
+    'whatsapp',
+    'whatsappno',
+    'whatsappnumber',
+    'telephone',
+    'tel',
   ],
-  course_name: ['coursename', 'course', 'coursetitle', 'program', 'programme', 'programname', 'programmename', 'training', 'trainingname', 'workshop', 'event', 'eventname', 'batchcourse', 'subject'],
+  course_name: [
+    'coursename',
+    'course',
+    'coursetitle',
+    'program',
+    'programme',
+    'programname',
+    'programmename',
+    'training',
+    'trainingname',
+    'workshop',
+    'event',
+    'eventname',
+    'batchcourse',
+    'subject',
+  ],
   issue_date: [
-    'issuedate', 'dateofissue', 'issuedon', 'issued', 'certificatedate', 'completiondate', 'dateofcompletion', 'completedon', 'completed',
-    'date', 'awarddate', 'dateofaward', 'passingdate', 'enddate',
+    'issuedate',
+    'dateofissue',
+    'issuedon',
+    'issued',
+    'certificatedate',
+    'completiondate',
+    'dateofcompletion',
+    'completedon',
+    'completed',
+    'date',
+    'awarddate',
+    'dateofaward',
+    'passingdate',
+    'enddate',
   ],
-  expiry_date: ['expirydate', 'expiresat', 'expires', 'expiry', 'expiration', 'expirationdate', 'validtill', 'validuntil', 'validupto', 'dateofexpiry'],
-  grade: ['grade', 'result', 'score', 'marks', 'percentage', 'division', 'class', 'gpa', 'cgpa', 'rank'],
+  expiry_date: [
+    'expirydate',
+    'expiresat',
+    'expires',
+    'expiry',
+    'expiration',
+    'expirationdate',
+    'validtill',
+    'validuntil',
+    'validupto',
+    'dateofexpiry',
+  ],
+  grade: [
+    'grade',
+    'result',
+    'score',
+    'marks',
+    'percentage',
+    'division',
+    'class',
+    'gpa',
+    'cgpa',
+    'rank',
+  ],
 }
 
 /** Loose patterns for headers no synonym names exactly. */
@@ -82,9 +183,17 @@ export function suggestMapping(columns: string[], extraKeys: string[] = []): Col
   const keys = [...Object.keys(IMPORT_KEYS), ...extraKeys]
   for (const key of keys) take(key, tokens.indexOf(headerToken(key)))
   for (const key of Object.keys(SYNONYMS) as ImportKey[]) {
-    for (const synonym of SYNONYMS[key]) take(key, tokens.findIndex((token, i) => token === synonym && !used.has(i)))
+    for (const synonym of SYNONYMS[key])
+      take(
+        key,
+        tokens.findIndex((token, i) => token === synonym && !used.has(i))
+      )
   }
-  for (const [key, pattern] of PATTERNS) take(key, tokens.findIndex((token, i) => !used.has(i) && pattern.test(token)))
+  for (const [key, pattern] of PATTERNS)
+    take(
+      key,
+      tokens.findIndex((token, i) => !used.has(i) && pattern.test(token))
+    )
   return mapping
 }
 
@@ -95,5 +204,7 @@ export function headersSignature(columns: string[]) {
 
 /** Keeps only entries whose column exists (a remembered mapping applied to a file that lost a column). */
 export function applicableMapping(mapping: ColumnMapping, columns: string[]): ColumnMapping {
-  return Object.fromEntries(Object.entries(mapping).filter(([, column]) => columns.includes(column)))
+  return Object.fromEntries(
+    Object.entries(mapping).filter(([, column]) => columns.includes(column))
+  )
 }

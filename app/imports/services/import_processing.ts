@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
-import { type ColumnMapping, IMPORT_KEYS, headersSignature, suggestMapping } from '#imports/services/column_mapping'
+import {
+  type ColumnMapping,
+  IMPORT_KEYS,
+  headersSignature,
+  suggestMapping,
+} from '#imports/services/column_mapping'
 import type { DateOrder } from '#imports/services/normalise'
 import {
   type RowIssue,
@@ -58,15 +63,33 @@ export function headersHash(columns: string[]) {
 export type MappingProblem = { kind: 'bad_mapping'; message: string; field: string }
 
 /** A mapping sent by the user or the API: every key one we know, every column one of the file's. */
-export function checkMapping(mapping: ColumnMapping, columns: string[], rules: Pick<ImportRules, 'customKeys'>): MappingProblem | null {
+export function checkMapping(
+  mapping: ColumnMapping,
+  columns: string[],
+  rules: Pick<ImportRules, 'customKeys'>
+): MappingProblem | null {
   const keys = mappableKeys(rules)
   const seen = new Map<string, string>()
   for (const [key, column] of Object.entries(mapping)) {
-    if (!keys.includes(key)) return { kind: 'bad_mapping', field: `mapping.${key}`, message: `“${key}” is not a key recipients can have here (${keys.join(', ')}).` }
+    if (!keys.includes(key))
+      return {
+        kind: 'bad_mapping',
+        field: `mapping.${key}`,
+        message: `“${key}” is not a key recipients can have here (${keys.join(', ')}).`,
+      }
     if (typeof column !== 'string' || !columns.includes(column)) {
-      return { kind: 'bad_mapping', field: `mapping.${key}`, message: `The file has no column “${column}” (its columns: ${columns.map((c) => `“${c}”`).join(', ')}).` }
+      return {
+        kind: 'bad_mapping',
+        field: `mapping.${key}`,
+        message: `The file has no column “${column}” (its columns: ${columns.map((c) => `“${c}”`).join(', ')}).`,
+      }
     }
-    if (seen.has(column)) return { kind: 'bad_mapping', field: `mapping.${key}`, message: `The column “${column}” is mapped to both ${seen.get(column)} and ${key}; a column feeds one key.` }
+    if (seen.has(column))
+      return {
+        kind: 'bad_mapping',
+        field: `mapping.${key}`,
+        message: `The column “${column}” is mapped to both ${seen.get(column)} and ${key}; a column feeds one key.`,
+      }
     seen.set(column, key)
   }
   return null
@@ -76,15 +99,21 @@ export function checkMapping(mapping: ColumnMapping, columns: string[], rules: P
 export function chooseMapping(
   columns: string[],
   rules: Pick<ImportRules, 'customKeys'>,
-  choice: { explicit?: ColumnMapping | null; remembered?: Array<{ hash: string; mapping: ColumnMapping }> }
-): { kind: 'chosen'; mapping: ColumnMapping; source: 'explicit' | 'remembered' | 'suggested' } | MappingProblem {
+  choice: {
+    explicit?: ColumnMapping | null
+    remembered?: Array<{ hash: string; mapping: ColumnMapping }>
+  }
+):
+  | { kind: 'chosen'; mapping: ColumnMapping; source: 'explicit' | 'remembered' | 'suggested' }
+  | MappingProblem {
   if (choice.explicit) {
     const problem = checkMapping(choice.explicit, columns, rules)
     return problem ?? { kind: 'chosen', mapping: choice.explicit, source: 'explicit' }
   }
   const hash = headersHash(columns)
   const remembered = choice.remembered?.find((entry) => entry.hash === hash)
-  if (remembered && !checkMapping(remembered.mapping, columns, rules)) return { kind: 'chosen', mapping: remembered.mapping, source: 'remembered' }
+  if (remembered && !checkMapping(remembered.mapping, columns, rules))
+    return { kind: 'chosen', mapping: remembered.mapping, source: 'remembered' }
   return { kind: 'chosen', mapping: suggestMapping(columns, rules.customKeys), source: 'suggested' }
 }
 
@@ -115,10 +144,20 @@ export class RowProcessor {
   /** The row checked; a row that is not a recipient comes back with its reason and no checks. */
   process(row: SourceRow): ProcessedRow {
     if (isNotARecipient(row.cells, this.context, row.formulasOnly)) {
-      const reason = row.formulasOnly ? 'only formulas (a total or summary row)' : 'no name, email or phone'
+      const reason = row.formulasOnly
+        ? 'only formulas (a total or summary row)'
+        : 'no name, email or phone'
       if (this.skipped.length < 100) this.skipped.push({ row_index: row.index, reason })
       this.skippedCount++
-      return { rowIndex: row.index, raw: row.cells, data: {}, errors: [], warnings: [], duplicateKey: null, skippedReason: reason }
+      return {
+        rowIndex: row.index,
+        raw: row.cells,
+        data: {},
+        errors: [],
+        warnings: [],
+        duplicateKey: null,
+        skippedReason: reason,
+      }
     }
     const result = validateRow(row.cells, this.context)
     const key = result.errors.length === 0 ? duplicateKey(result.data) : null
@@ -133,15 +172,31 @@ export class RowProcessor {
     if (result.errors.length) this.counts.errors++
     else this.counts.valid++
     if (result.warnings.length) this.counts.warnings++
-    return { rowIndex: row.index, raw: row.cells, ...result, duplicateKey: key, skippedReason: null }
+    return {
+      rowIndex: row.index,
+      raw: row.cells,
+      ...result,
+      duplicateKey: key,
+      skippedReason: null,
+    }
   }
 }
 
-export function processRows(rows: SourceRow[], columns: string[], mapping: ColumnMapping, rules: ImportRules): ProcessedRows {
+export function processRows(
+  rows: SourceRow[],
+  columns: string[],
+  mapping: ColumnMapping,
+  rules: ImportRules
+): ProcessedRows {
   const processor = new RowProcessor(columns, mapping, rules)
   const processed: ProcessedRow[] = []
   for (const row of rows) processed.push(processor.process(row))
-  return { rows: processed, skipped: processor.skipped, codes: processor.codes, counts: processor.counts }
+  return {
+    rows: processed,
+    skipped: processor.skipped,
+    codes: processor.codes,
+    counts: processor.counts,
+  }
 }
 
 /** A processed row as one element of a bulk insert (see insertRowBatch): the row's columns, JSON values as JSON. */
@@ -175,7 +230,8 @@ export function sampleValues(rows: SourceRow[], columns: string[]) {
     const values: string[] = []
     for (const row of rows) {
       const value = (row.cells[index] ?? '').trim()
-      if (value && !values.includes(value)) values.push(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+      if (value && !values.includes(value))
+        values.push(value.length > 60 ? `${value.slice(0, 60)}…` : value)
       if (values.length === 3) break
     }
     samples[column] = values

@@ -3,14 +3,17 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type FileImportJob from '#imports/models/file_import_job'
-import { type ProcessedRow, type RowBatch, rowRecordObject } from '#imports/services/import_processing'
+import {
+  type ProcessedRow,
+  type RowBatch,
+  rowRecordObject,
+} from '#imports/services/import_processing'
 
 /**
  * Writing an import's rows: replaced as a whole, in batched multi-row
  * INSERTs inside the caller's transaction (100,000 rows are 200 statements,
  * not 100,000), and the job's counts derived from the rows written.
  */
-
 
 export function timestamp(trx: TransactionClientContract) {
   return DateTime.utc().toFormat(trx.dialect.dateTimeFormat)
@@ -23,9 +26,15 @@ export function timestamp(trx: TransactionClientContract) {
  * most 500 terms), and the JSON values go in as JSON. `sign` -1 stages the
  * rows under negative row numbers.
  */
-export async function insertRowBatch(trx: TransactionClientContract, jobId: string, batch: RowBatch, sign: 1 | -1 = 1) {
+export async function insertRowBatch(
+  trx: TransactionClientContract,
+  jobId: string,
+  batch: RowBatch,
+  sign: 1 | -1 = 1
+) {
   const now = timestamp(trx)
-  const columns = 'id, import_job_id, row_index, raw, data, errors, warnings, error_count, warning_count, duplicate_key, skipped_reason, created_at, updated_at'
+  const columns =
+    'id, import_job_id, row_index, raw, data, errors, warnings, error_count, warning_count, duplicate_key, skipped_reason, created_at, updated_at'
   if (trx.dialect.name === 'postgres') {
     await trx.rawQuery(
       `INSERT INTO file_import_rows (${columns})
@@ -46,10 +55,21 @@ export async function insertRowBatch(trx: TransactionClientContract, jobId: stri
 }
 
 /** Rows checked in this process (a re-check), written the same way in batches of 5,000. */
-export async function insertRows(trx: TransactionClientContract, job: FileImportJob, rows: ProcessedRow[], ids?: Map<number, string>) {
+export async function insertRows(
+  trx: TransactionClientContract,
+  job: FileImportJob,
+  rows: ProcessedRow[],
+  ids?: Map<number, string>
+) {
   for (let at = 0; at < rows.length; at += 5000) {
-    const records = rows.slice(at, at + 5000).map((row) => rowRecordObject(row, ids?.get(row.rowIndex) ?? uuid7()))
-    await insertRowBatch(trx, job.id, { json: JSON.stringify(records), count: records.length, progress: 1 })
+    const records = rows
+      .slice(at, at + 5000)
+      .map((row) => rowRecordObject(row, ids?.get(row.rowIndex) ?? uuid7()))
+    await insertRowBatch(trx, job.id, {
+      json: JSON.stringify(records),
+      count: records.length,
+      progress: 1,
+    })
   }
 }
 
@@ -71,7 +91,8 @@ async function codeCounts(trx: TransactionClientContract, jobId: string) {
              WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${column === 'errors' ? 'error_count' : 'warning_count'} > 0 GROUP BY 1`,
             [jobId]
           )
-    for (const row of rows as Array<{ code: string; total: number | string }>) codes[row.code] = (codes[row.code] ?? 0) + Number(row.total)
+    for (const row of rows as Array<{ code: string; total: number | string }>)
+      codes[row.code] = (codes[row.code] ?? 0) + Number(row.total)
   }
   return codes
 }

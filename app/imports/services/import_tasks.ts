@@ -15,7 +15,14 @@ import {
   rowRecordObject,
   sampleValues,
 } from '#imports/services/import_processing'
-import { type SourceFormat, type SourceRow, type SourceTable, type TableLimits, type TableProblem, TableStream } from '#imports/services/source_table'
+import {
+  type SourceFormat,
+  type SourceRow,
+  type SourceTable,
+  type TableLimits,
+  type TableProblem,
+  TableStream,
+} from '#imports/services/source_table'
 import { XlsxProblem } from '#imports/services/xlsx_reader'
 import { uuid7 } from '#core/services/uuid7'
 import { ZipProblem } from '#imports/services/zip_archive'
@@ -30,7 +37,10 @@ export interface ReadImportInput {
   headerRow: number | null
   limits: TableLimits
   rules: ImportRules
-  mapping: { explicit: ColumnMapping | null; remembered: Array<{ hash: string; mapping: ColumnMapping }> }
+  mapping: {
+    explicit: ColumnMapping | null
+    remembered: Array<{ hash: string; mapping: ColumnMapping }>
+  }
 }
 
 export type ReadImportOutput =
@@ -47,9 +57,17 @@ export type ReadImportOutput =
 
 export const tasks = {
   /** Reads the file and streams its checked rows out (`emit({ rows })`) in batches; answers the rest. */
-  async readImport(input: ReadImportInput, emit: (chunk: RowBatch) => Promise<void>): Promise<ReadImportOutput> {
+  async readImport(
+    input: ReadImportInput,
+    emit: (chunk: RowBatch) => Promise<void>
+  ): Promise<ReadImportOutput> {
     try {
-      const opened = await TableStream.open(new Uint8Array(input.bytes), { format: input.format, limits: input.limits, sheet: input.sheet, headerRow: input.headerRow })
+      const opened = await TableStream.open(new Uint8Array(input.bytes), {
+        format: input.format,
+        limits: input.limits,
+        sheet: input.sheet,
+        headerRow: input.headerRow,
+      })
       if (opened.kind !== 'ok') return opened
       const { stream } = opened
       const chosen = chooseMapping(stream.columns, input.rules, input.mapping)
@@ -58,7 +76,11 @@ export const tasks = {
       const processor = new RowProcessor(stream.columns, chosen.mapping, input.rules)
       let batch: Array<ReturnType<typeof rowRecordObject>> = []
       const send = async () => {
-        const chunk: RowBatch = { json: JSON.stringify(batch), count: batch.length, progress: stream.progress() }
+        const chunk: RowBatch = {
+          json: JSON.stringify(batch),
+          count: batch.length,
+          progress: stream.progress(),
+        }
         batch = []
         await emit(chunk)
       }
@@ -92,13 +114,19 @@ export const tasks = {
         counts: processor.counts,
       }
     } catch (error) {
-      if (error instanceof ZipProblem || error instanceof XlsxProblem) return { kind: 'invalid_workbook', code: error.code, message: error.message }
+      if (error instanceof ZipProblem || error instanceof XlsxProblem)
+        return { kind: 'invalid_workbook', code: error.code, message: error.message }
       throw error
     }
   },
 
   /** Stored rows again under a new mapping (or after an edit): the same checks as at upload. */
-  revalidate(input: { rows: SourceRow[]; columns: string[]; mapping: ColumnMapping; rules: ImportRules }): ProcessedRows {
+  revalidate(input: {
+    rows: SourceRow[]
+    columns: string[]
+    mapping: ColumnMapping
+    rules: ImportRules
+  }): ProcessedRows {
     return processRows(input.rows, input.columns, input.mapping, input.rules)
   },
 }

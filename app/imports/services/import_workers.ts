@@ -24,18 +24,41 @@ let readers: WorkerPool | null = null
  * time or heap limit on a file is replaced, so one bad file never affects
  * the next.
  */
-export function readImportFile(input: Omit<ReadImportInput, 'limits'>, onRows: (batch: RowBatch) => Promise<void>) {
+export function readImportFile(
+  input: Omit<ReadImportInput, 'limits'>,
+  onRows: (batch: RowBatch) => Promise<void>
+) {
   readers ??= new WorkerPool(TASKS, { size: 1, maxHeapMb: imports.maxHeapMb, idleMs: 120_000 })
   // The file's bytes move to the thread rather than being copied: one copy in memory, not two.
-  const bytes = input.bytes.byteOffset === 0 && input.bytes.byteLength === input.bytes.buffer.byteLength ? input.bytes : new Uint8Array(input.bytes)
+  const bytes =
+    input.bytes.byteOffset === 0 && input.bytes.byteLength === input.bytes.buffer.byteLength
+      ? input.bytes
+      : new Uint8Array(input.bytes)
   return readers.run<ReadImportOutput>(
     'readImport',
-    { ...input, bytes, limits: { maxRows: imports.maxRows, maxColumns: imports.maxColumns, zip: imports.zip } },
-    { timeoutMs: imports.processingTimeoutMs, onChunk: (chunk: RowBatch) => onRows(chunk), transfer: [bytes.buffer as ArrayBuffer] }
+    {
+      ...input,
+      bytes,
+      limits: { maxRows: imports.maxRows, maxColumns: imports.maxColumns, zip: imports.zip },
+    },
+    {
+      timeoutMs: imports.processingTimeoutMs,
+      onChunk: (chunk: RowBatch) => onRows(chunk),
+      transfer: [bytes.buffer as ArrayBuffer],
+    }
   )
 }
 
-export function revalidateRows(rows: SourceRow[], columns: string[], mapping: ColumnMapping, rules: ImportRules) {
+export function revalidateRows(
+  rows: SourceRow[],
+  columns: string[],
+  mapping: ColumnMapping,
+  rules: ImportRules
+) {
   pool ??= new WorkerPool(TASKS, { size: 2, maxHeapMb: 512, idleMs: 60_000 })
-  return pool.run<ProcessedRows>('revalidate', { rows, columns, mapping, rules }, { timeoutMs: imports.processingTimeoutMs })
+  return pool.run<ProcessedRows>(
+    'revalidate',
+    { rows, columns, mapping, rules },
+    { timeoutMs: imports.processingTimeoutMs }
+  )
 }

@@ -14,7 +14,8 @@ export function normaliseName(value: string) {
   return value.normalize('NFC').replace(/\s+/gu, ' ').trim()
 }
 
-const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@(?=.{1,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u
+const EMAIL =
+  /^[^\s@"(),:;<>[\\\]]{1,64}@(?=.{1,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u
 
 export function normaliseEmail(value: string): string | null {
   const email = value.trim().toLowerCase()
@@ -74,15 +75,42 @@ function parseAnyPhone(value: string, country: string): string | null {
 }
 
 const MONTHS: Record<string, number> = {
-  jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6,
-  jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11, november: 11, dec: 12, december: 12,
+  jan: 1,
+  january: 1,
+  feb: 2,
+  february: 2,
+  mar: 3,
+  march: 3,
+  apr: 4,
+  april: 4,
+  may: 5,
+  jun: 6,
+  june: 6,
+  jul: 7,
+  july: 7,
+  aug: 8,
+  august: 8,
+  sep: 9,
+  sept: 9,
+  september: 9,
+  oct: 10,
+  october: 10,
+  nov: 11,
+  november: 11,
+  dec: 12,
+  december: 12,
 }
 
 function iso(year: number, month: number, day: number): string | null {
   if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31) return null
   const date = new Date(Date.UTC(year, month - 1, day))
   // 31/02 rolls over into March: not a real date.
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day
+  )
+    return null
   return date.toISOString().slice(0, 10)
 }
 
@@ -113,7 +141,10 @@ export function serialToIso(serial: number): string | null {
 export function parseDate(value: string, order: DateOrder = 'dmy'): string | null {
   const text = value.trim().replace(/\s+/g, ' ')
   if (!text) return null
-  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text)
+  let m =
+    /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      text
+    )
   if (m) return iso(Number(m[1]), Number(m[2]), Number(m[3]))
   m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$/.exec(text)
   if (m) {
@@ -121,9 +152,11 @@ export function parseDate(value: string, order: DateOrder = 'dmy'): string | nul
     return order === 'dmy' ? iso(fullYear(m[3]), b, a) : iso(fullYear(m[3]), a, b)
   }
   m = /^(\d{1,2})(?:st|nd|rd|th)?[- ]([A-Za-z]{3,9})\.?,?[- ](\d{2}|\d{4})$/.exec(text)
-  if (m && MONTHS[m[2].toLowerCase()]) return iso(fullYear(m[3]), MONTHS[m[2].toLowerCase()], Number(m[1]))
+  if (m && MONTHS[m[2].toLowerCase()])
+    return iso(fullYear(m[3]), MONTHS[m[2].toLowerCase()], Number(m[1]))
   m = /^([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$/.exec(text)
-  if (m && MONTHS[m[1].toLowerCase()]) return iso(Number(m[3]), MONTHS[m[1].toLowerCase()], Number(m[2]))
+  if (m && MONTHS[m[1].toLowerCase()])
+    return iso(Number(m[3]), MONTHS[m[1].toLowerCase()], Number(m[2]))
   m = /^(\d{5})(?:\.\d+)?$/.exec(text)
   if (m) {
     const serial = Number(text)

@@ -1,7 +1,11 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type FileImportJob from '#imports/models/file_import_job'
 import FileImportRow from '#imports/models/file_import_row'
-import { type ImportRules, type ProcessedRow, RowProcessor } from '#imports/services/import_processing'
+import {
+  type ImportRules,
+  type ProcessedRow,
+  RowProcessor,
+} from '#imports/services/import_processing'
 import { duplicateWarning } from '#imports/services/row_validation'
 
 /**
@@ -12,7 +16,12 @@ import { duplicateWarning } from '#imports/services/row_validation'
  */
 
 /** One row checked alone (duplicates are settled by refreshDuplicates afterwards). */
-export function checkRow(job: FileImportJob, rules: ImportRules, rowIndex: number, cells: string[]): ProcessedRow {
+export function checkRow(
+  job: FileImportJob,
+  rules: ImportRules,
+  rowIndex: number,
+  cells: string[]
+): ProcessedRow {
   return new RowProcessor(job.columns, job.mapping, rules).process({ index: rowIndex, cells })
 }
 
@@ -30,9 +39,16 @@ export function applyChecked(row: FileImportRow, checked: ProcessedRow) {
 }
 
 /** Re-marks every row with this fingerprint: the first in file order is the original, the others duplicates of it. */
-export async function refreshDuplicates(trx: TransactionClientContract, job: FileImportJob, key: string | null) {
+export async function refreshDuplicates(
+  trx: TransactionClientContract,
+  job: FileImportJob,
+  key: string | null
+) {
   if (!key) return
-  const group = await FileImportRow.query({ client: trx }).where('import_job_id', job.id).where('duplicate_key', key).orderBy('row_index', 'asc')
+  const group = await FileImportRow.query({ client: trx })
+    .where('import_job_id', job.id)
+    .where('duplicate_key', key)
+    .orderBy('row_index', 'asc')
   const first = group[0]
   for (const row of group) {
     const others = row.warnings.filter((warning) => warning.code !== 'W_DUPLICATE')
@@ -44,7 +60,11 @@ export async function refreshDuplicates(trx: TransactionClientContract, job: Fil
 }
 
 /** Cells of a row with some columns changed; columns past the row's end are filled in between. */
-export function withValues(cells: string[], columns: string[], values: Record<string, string | null | undefined>) {
+export function withValues(
+  cells: string[],
+  columns: string[],
+  values: Record<string, string | null | undefined>
+) {
   const out = [...cells]
   for (const [column, value] of Object.entries(values)) {
     const index = columns.indexOf(column)

@@ -1,6 +1,12 @@
 import { columnLetter } from '#imports/services/source_table'
 import { type ColumnMapping, keyLabel } from '#imports/services/column_mapping'
-import { type DateOrder, normaliseEmail, normaliseName, normalisePhone, parseDate } from '#imports/services/normalise'
+import {
+  type DateOrder,
+  normaliseEmail,
+  normaliseName,
+  normalisePhone,
+  parseDate,
+} from '#imports/services/normalise'
 
 /**
  * One source row → the recipient record generation will use, with every
@@ -45,7 +51,6 @@ export const LENGTH_LIMITS: Record<string, number> = {
 
 const DATE_KEYS = new Set(['issue_date', 'expiry_date'])
 
-
 /** Messages quote what was in the cell, shortened; they are always shown escaped. */
 function quoted(value: string) {
   const clean = value.replace(/\s+/g, ' ').trim()
@@ -63,32 +68,63 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
     if (index === -1) continue
     const raw = cells[index] ?? ''
     const where = `${column} (column ${columnLetter(index)})`
-    const issue = (code: string, message: string): RowIssue => ({ field: key, column, code, message: `${where}: ${message}` })
+    const issue = (code: string, message: string): RowIssue => ({
+      field: key,
+      column,
+      code,
+      message: `${where}: ${message}`,
+    })
     if (raw.trim() === '') continue
 
     const limit = LENGTH_LIMITS[key] ?? LENGTH_LIMITS.default
     if (key === 'recipient_name') {
       const name = normaliseName(raw)
-      if (name.length > limit) errors.push(issue('E_TOO_LONG', `the name is ${name.length} characters long; at most ${limit} fit on a certificate.`))
+      if (name.length > limit)
+        errors.push(
+          issue(
+            'E_TOO_LONG',
+            `the name is ${name.length} characters long; at most ${limit} fit on a certificate.`
+          )
+        )
       else data[key] = name
     } else if (key === 'recipient_email') {
       const email = normaliseEmail(raw)
-      if (!email) errors.push(issue('E_EMAIL_INVALID', `${quoted(raw)} is not a valid email address.`))
+      if (!email)
+        errors.push(issue('E_EMAIL_INVALID', `${quoted(raw)} is not a valid email address.`))
       else data[key] = email
     } else if (key === 'recipient_phone') {
       const phone = normalisePhone(raw, context.phoneCountry)
       if (!phone && /^\s*\d(?:\.\d+)?e\+?\d+\s*$/i.test(raw)) {
-        errors.push(issue('E_PHONE_SCIENTIFIC', `${quoted(raw)} is a number Excel wrote in scientific notation, which loses digits. Format the column as Text in Excel, retype or paste the numbers, and export again.`))
-      } else if (!phone) errors.push(issue('E_PHONE_INVALID', `${quoted(raw)} is not a valid phone number${context.phoneCountry ? ` (numbers without a country code are read as ${context.phoneCountry})` : ''}.`))
+        errors.push(
+          issue(
+            'E_PHONE_SCIENTIFIC',
+            `${quoted(raw)} is a number Excel wrote in scientific notation, which loses digits. Format the column as Text in Excel, retype or paste the numbers, and export again.`
+          )
+        )
+      } else if (!phone)
+        errors.push(
+          issue(
+            'E_PHONE_INVALID',
+            `${quoted(raw)} is not a valid phone number${context.phoneCountry ? ` (numbers without a country code are read as ${context.phoneCountry})` : ''}.`
+          )
+        )
       else data[key] = phone
     } else if (dateKeys.has(key)) {
       const date = parseDate(raw, context.dateOrder)
       if (!date) {
-        errors.push(issue('E_DATE_INVALID', `${quoted(raw)} is not a date we can read, or not a real date (${context.dateOrder === 'dmy' ? 'day/month/year' : 'month/day/year'} is expected for numeric dates).`))
+        errors.push(
+          issue(
+            'E_DATE_INVALID',
+            `${quoted(raw)} is not a date we can read, or not a real date (${context.dateOrder === 'dmy' ? 'day/month/year' : 'month/day/year'} is expected for numeric dates).`
+          )
+        )
       } else data[key] = date
     } else {
       const value = raw.normalize('NFC').replace(/\s+/gu, ' ').trim()
-      if (value.length > limit) errors.push(issue('E_TOO_LONG', `${value.length} characters; at most ${limit} are accepted.`))
+      if (value.length > limit)
+        errors.push(
+          issue('E_TOO_LONG', `${value.length} characters; at most ${limit} are accepted.`)
+        )
       else data[key] = value
     }
   }
@@ -101,18 +137,28 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
       field: key,
       column,
       code: 'E_REQUIRED',
-      message: column && index >= 0
-        ? `${column} (column ${columnLetter(index)}): ${keyLabel(key)} is required and this row has none.`
-        : `${keyLabel(key)} is required, and no column is mapped to it.`,
+      message:
+        column && index >= 0
+          ? `${column} (column ${columnLetter(index)}): ${keyLabel(key)} is required and this row has none.`
+          : `${keyLabel(key)} is required, and no column is mapped to it.`,
     })
   }
 
   if (data.issue_date && data.expiry_date && data.expiry_date <= data.issue_date) {
     const column = context.mapping.expiry_date ?? null
-    errors.push({ field: 'expiry_date', column, code: 'E_EXPIRY_BEFORE_ISSUE', message: `${column ?? 'Expiry date'}: the expiry date ${data.expiry_date} is not after the issue date ${data.issue_date}.` })
+    errors.push({
+      field: 'expiry_date',
+      column,
+      code: 'E_EXPIRY_BEFORE_ISSUE',
+      message: `${column ?? 'Expiry date'}: the expiry date ${data.expiry_date} is not after the issue date ${data.issue_date}.`,
+    })
   }
 
-  if (context.mapping.recipient_email && !data.recipient_email && !errors.some((e) => e.field === 'recipient_email')) {
+  if (
+    context.mapping.recipient_email &&
+    !data.recipient_email &&
+    !errors.some((e) => e.field === 'recipient_email')
+  ) {
     warnings.push({
       field: 'recipient_email',
       column: context.mapping.recipient_email,
@@ -152,15 +198,26 @@ function fnv64(text: string) {
 }
 
 export function duplicateWarning(firstRow: number): RowIssue {
-  return { field: 'row', column: null, code: 'W_DUPLICATE', message: `Same recipient and data as row ${firstRow}. Keep both, or remove this one.` }
+  return {
+    field: 'row',
+    column: null,
+    code: 'W_DUPLICATE',
+    message: `Same recipient and data as row ${firstRow}. Keep both, or remove this one.`,
+  }
 }
 
 /** A blank row, or one without name, email or phone (a total or a note under the data): not a recipient. */
-export function isNotARecipient(cells: string[], context: Pick<ValidationContext, 'columns' | 'mapping'>, formulasOnly = false) {
+export function isNotARecipient(
+  cells: string[],
+  context: Pick<ValidationContext, 'columns' | 'mapping'>,
+  formulasOnly = false
+) {
   if (formulasOnly) return true
   const contact = ['recipient_name', 'recipient_email', 'recipient_phone']
     .map((key) => context.mapping[key])
     .filter((column): column is string => !!column)
     .map((column) => context.columns.indexOf(column))
-  return contact.length > 0 && contact.every((index) => index < 0 || (cells[index] ?? '').trim() === '')
+  return (
+    contact.length > 0 && contact.every((index) => index < 0 || (cells[index] ?? '').trim() === '')
+  )
 }

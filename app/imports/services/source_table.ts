@@ -53,7 +53,12 @@ export type TableProblem =
 
 export const DELIMITERS = [',', ';', '\t', '|']
 
-const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' }
+const DELIMITER_NAMES: Record<string, string> = {
+  ',': 'comma',
+  ';': 'semicolon',
+  '\t': 'tab',
+  '|': 'vertical bar',
+}
 
 export function delimiterName(delimiter: string | null) {
   return delimiter ? (DELIMITER_NAMES[delimiter] ?? delimiter) : null
@@ -83,7 +88,10 @@ export function detectDelimiter(text: string) {
     for (const width of widths) counts.set(width, (counts.get(width) ?? 0) + 1)
     const [mode, modeCount] = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]
     // Consistency first, then the share of lines it splits at all, then width.
-    const score = (modeCount / parsed.data.length) * 1000 + (widths.length / parsed.data.length) * 100 + Math.min(mode, 50)
+    const score =
+      (modeCount / parsed.data.length) * 1000 +
+      (widths.length / parsed.data.length) * 100 +
+      Math.min(mode, 50)
     if (score > best.score) best = { delimiter, score }
   }
   return best.delimiter
@@ -147,14 +155,15 @@ function detectNewline(sample: string) {
 
 /** How the bytes of a text file decode: chosen from the whole file, never guessed halfway. */
 function textEncoding(bytes: Uint8Array): { encoding: TextEncodingName; skip: number } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8-bom', skip: 3 }
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return { encoding: 'utf-8-bom', skip: 3 }
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 }
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', skip: 2 }
   const sniffed = decodeText(bytes.subarray(0, 4096))
-  if (sniffed.encoding === 'utf-16le' || sniffed.encoding === 'utf-16be') return { encoding: sniffed.encoding, skip: 0 }
+  if (sniffed.encoding === 'utf-16le' || sniffed.encoding === 'utf-16be')
+    return { encoding: sniffed.encoding, skip: 0 }
   return { encoding: isUtf8(bytes) ? 'utf-8' : 'windows-1252', skip: 0 }
 }
-
 
 const CHUNK_BYTES = 256 * 1024
 
@@ -214,7 +223,10 @@ export class TableStream {
     public columns: string[]
   ) {}
 
-  static async open(bytes: Uint8Array, options: ReadOptions): Promise<{ kind: 'ok'; stream: TableStream } | TableProblem> {
+  static async open(
+    bytes: Uint8Array,
+    options: ReadOptions
+  ): Promise<{ kind: 'ok'; stream: TableStream } | TableProblem> {
     const { limits } = options
     let source: AsyncGenerator<SourceRow[]>
     let encoding: TextEncodingName | null = null
@@ -225,7 +237,11 @@ export class TableStream {
     let progress = () => 1
     let mojibake = false
     if (options.format === 'xlsx') {
-      const workbook = await openXlsx(bytes, { sheet: options.sheet ?? null, zip: limits.zip, maxColumns: limits.maxColumns + 1 })
+      const workbook = await openXlsx(bytes, {
+        sheet: options.sheet ?? null,
+        zip: limits.zip,
+        maxColumns: limits.maxColumns + 1,
+      })
       sheets = workbook.sheets
       sheet = workbook.sheet
       widthOf = workbook.width
@@ -234,7 +250,9 @@ export class TableStream {
     } else {
       const chosen = textEncoding(bytes)
       encoding = chosen.encoding
-      const head = textDecoderFor(encoding).decode(bytes.subarray(chosen.skip, chosen.skip + 64 * 1024))
+      const head = textDecoderFor(encoding).decode(
+        bytes.subarray(chosen.skip, chosen.skip + 64 * 1024)
+      )
       delimiter = detectDelimiter(head)
       const newline = detectNewline(head)
       let index = 0
@@ -247,7 +265,8 @@ export class TableStream {
         delimiter,
         newline,
         (text) => {
-          if (!mojibake && decodeText(Buffer.from(text.slice(0, 200_000))).suspectMojibake) mojibake = true
+          if (!mojibake && decodeText(Buffer.from(text.slice(0, 200_000))).suspectMojibake)
+            mojibake = true
         },
         (end) => {
           consumed = end
@@ -269,7 +288,10 @@ export class TableStream {
     const buffered: SourceRow[] = []
     let nonBlank = 0
     let done = false
-    while (nonBlank < 30 && !(options.headerRow && buffered.some((row) => row.index >= options.headerRow!))) {
+    while (
+      nonBlank < 30 &&
+      !(options.headerRow && buffered.some((row) => row.index >= options.headerRow!))
+    ) {
       const next = await source.next()
       if (next.done) {
         done = true
@@ -282,21 +304,41 @@ export class TableStream {
       }
     }
     if (buffered.every((row) => isBlank(row.cells))) {
-      return { kind: 'empty', message: sheet ? `The sheet “${sheet}” has no data.` : 'The file has no data.' }
+      return {
+        kind: 'empty',
+        message: sheet ? `The sheet “${sheet}” has no data.` : 'The file has no data.',
+      }
     }
     let header: SourceRow | null
     if (options.headerRow) {
       header = buffered.find((row) => row.index === options.headerRow) ?? null
       if (!header) {
         const last = buffered.at(-1)?.index ?? 0
-        return { kind: 'header_out_of_range', rows: last, message: `There is no row ${options.headerRow}; the ${sheet ? 'sheet' : 'file'} has ${done ? last : 'fewer'} rows${done ? '' : ' there'}.` }
+        return {
+          kind: 'header_out_of_range',
+          rows: last,
+          message: `There is no row ${options.headerRow}; the ${sheet ? 'sheet' : 'file'} has ${done ? last : 'fewer'} rows${done ? '' : ' there'}.`,
+        }
       }
     } else {
       header = detectHeaderRow(buffered)!
     }
     const below = buffered.filter((row) => row.index > header!.index)
     const width = Math.max(header.cells.length, ...below.map((row) => row.cells.length))
-    const stream = new TableStream(options.format, encoding, delimiter, sheets, sheet, source, widthOf, progress, limits, header.index, !options.headerRow, columnNames(header.cells, width))
+    const stream = new TableStream(
+      options.format,
+      encoding,
+      delimiter,
+      sheets,
+      sheet,
+      source,
+      widthOf,
+      progress,
+      limits,
+      header.index,
+      !options.headerRow,
+      columnNames(header.cells, width)
+    )
     stream.buffered = below
     stream.exhausted = done
     stream.suspectMojibake = mojibake
@@ -316,16 +358,26 @@ export class TableStream {
         trimTrailing(row)
         if (row.cells.length > this.limits.maxColumns || this.widthOf() > this.limits.maxColumns) {
           const found = Math.max(row.cells.length, this.widthOf())
-          this.problem = { kind: 'too_many_columns', limit: this.limits.maxColumns, found, message: `The file has ${found} columns; at most ${this.limits.maxColumns} are accepted.` }
+          this.problem = {
+            kind: 'too_many_columns',
+            limit: this.limits.maxColumns,
+            found,
+            message: `The file has ${found} columns; at most ${this.limits.maxColumns} are accepted.`,
+          }
           return null
         }
         if (isBlank(row.cells)) {
           this.blankRows++
           continue
         }
-        if (row.cells.length > this.columns.length) this.columns = columnNames(this.columns, row.cells.length)
+        if (row.cells.length > this.columns.length)
+          this.columns = columnNames(this.columns, row.cells.length)
         if (++this.dataRows > this.limits.maxRows) {
-          this.problem = { kind: 'too_many_rows', limit: this.limits.maxRows, message: `The file has more than ${this.limits.maxRows.toLocaleString('en-IN')} recipient rows, the most one import may have. Split it into several files.` }
+          this.problem = {
+            kind: 'too_many_rows',
+            limit: this.limits.maxRows,
+            message: `The file has more than ${this.limits.maxRows.toLocaleString('en-IN')} recipient rows, the most one import may have. Split it into several files.`,
+          }
           return null
         }
         out.push(row)

@@ -25,7 +25,8 @@ export const ENCODING_LABELS: Record<TextEncodingName, string> = {
 }
 
 /** UTF-8 bytes read as Latin-1/1252 and saved again: "Ã©", "Ã¼", "â€™". */
-const MOJIBAKE = /Ã[\u0080-\u00bf\u00a0-\u00ff]|Â[\u00a0-\u00bf]|â€[\u0099\u009c\u009d\u0093\u0094\u2122\u201c\u201d\u2013\u2014]/
+const MOJIBAKE =
+  /Ã[\u0080-\u00bf\u00a0-\u00ff]|Â[\u00a0-\u00bf]|â€[\u0099\u009c\u009d\u0093\u0094\u2122\u201c\u201d\u2013\u2014]/
 
 /** Without a BOM, UTF-16 shows as a NUL in every other byte of ASCII text. */
 function sniffUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
@@ -45,8 +46,9 @@ function sniffUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
 
 /** Windows-1252's 0x80–0x9F (the rest is Latin-1); unassigned bytes stay C1 controls, as WHATWG says. */
 const CP1252_HIGH = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
+  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122,
+  0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ]
 
 /**
@@ -57,14 +59,18 @@ const CP1252_HIGH = [
 export function decodeWindows1252(bytes: Uint8Array) {
   let out = ''
   for (let at = 0; at < bytes.length; at += 8192) {
-    const codes = Array.from(bytes.subarray(at, at + 8192), (byte) => (byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : byte))
+    const codes = Array.from(bytes.subarray(at, at + 8192), (byte) =>
+      byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : byte
+    )
     out += String.fromCharCode(...codes)
   }
   return out
 }
 
 /** A streaming decoder for one of our encodings (`decode(chunk, { stream })` like TextDecoder's). */
-export function textDecoderFor(encoding: TextEncodingName): { decode(bytes: Uint8Array, options?: { stream?: boolean }): string } {
+export function textDecoderFor(encoding: TextEncodingName): {
+  decode(bytes: Uint8Array, options?: { stream?: boolean }): string
+} {
   if (encoding === 'windows-1252') return { decode: (bytes) => decodeWindows1252(bytes) }
   return new TextDecoder(encoding === 'utf-8-bom' ? 'utf-8' : encoding)
 }

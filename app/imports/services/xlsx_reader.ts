@@ -32,7 +32,8 @@ export interface XlsxSheetInfo {
 
 export class XlsxProblem extends Error {
   constructor(
-    readonly code: 'invalid_xml' | 'no_sheets' | 'unknown_sheet' | 'not_a_workbook' | ZipProblem['code'],
+    readonly code:
+      'invalid_xml' | 'no_sheets' | 'unknown_sheet' | 'not_a_workbook' | ZipProblem['code'],
     message: string
   ) {
     super(message)
@@ -40,7 +41,10 @@ export class XlsxProblem extends Error {
   }
 }
 
-const BUILTIN_DATE_FORMATS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58])
+const BUILTIN_DATE_FORMATS = new Set([
+  14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51,
+  52, 53, 54, 55, 56, 57, 58,
+])
 
 /** A number format that shows a date or time: d, m, y, h or s outside quoted text and [colour] sections. */
 export function isDateFormatCode(code: string) {
@@ -53,7 +57,11 @@ export function isDateFormatCode(code: string) {
 
 /** `_x000D_` escapes of OOXML strings; `_x005F_` is a literal underscore. */
 function unescapeXString(text: string) {
-  return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16))) : text
+  return text.includes('_x')
+    ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex) =>
+        String.fromCharCode(Number.parseInt(hex, 16))
+      )
+    : text
 }
 
 /**
@@ -87,13 +95,20 @@ export function excelSerialToIso(serial: number, date1904: boolean) {
   return ms % 86_400_000 === 0 ? iso.slice(0, 10) : iso.slice(0, 19)
 }
 
-type XmlHandlers = { open?: (tag: SaxesTagPlain) => void; close?: (name: string) => void; text?: (text: string) => void }
+type XmlHandlers = {
+  open?: (tag: SaxesTagPlain) => void
+  close?: (name: string) => void
+  text?: (text: string) => void
+}
 
 /** A large part (shared strings) parsed as it unpacks, never held unpacked whole. */
 async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handlers: XmlHandlers) {
   const parser = new SaxesParser()
   parser.on('error', (error) => {
-    throw new XlsxProblem('invalid_xml', `the workbook part ${part} is not valid XML (${error.message})`)
+    throw new XlsxProblem(
+      'invalid_xml',
+      `the workbook part ${part} is not valid XML (${error.message})`
+    )
   })
   if (handlers.open) parser.on('opentag', handlers.open)
   if (handlers.close) parser.on('closetag', (tag) => handlers.close!(tag.name))
@@ -107,7 +122,10 @@ async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handl
 function parseXml(bytes: Buffer, part: string, handlers: XmlHandlers) {
   const parser = new SaxesParser()
   parser.on('error', (error) => {
-    throw new XlsxProblem('invalid_xml', `the workbook part ${part} is not valid XML (${error.message})`)
+    throw new XlsxProblem(
+      'invalid_xml',
+      `the workbook part ${part} is not valid XML (${error.message})`
+    )
   })
   if (handlers.open) parser.on('opentag', handlers.open)
   if (handlers.close) parser.on('closetag', (tag) => handlers.close!(tag.name))
@@ -115,7 +133,9 @@ function parseXml(bytes: Buffer, part: string, handlers: XmlHandlers) {
   const decoder = new TextDecoder('utf-8')
   const CHUNK = 1 << 20
   for (let at = 0; at < bytes.length; at += CHUNK) {
-    parser.write(decoder.decode(bytes.subarray(at, at + CHUNK), { stream: at + CHUNK < bytes.length }))
+    parser.write(
+      decoder.decode(bytes.subarray(at, at + CHUNK), { stream: at + CHUNK < bytes.length })
+    )
   }
   parser.close()
 }
@@ -149,7 +169,10 @@ function relationships(zip: ZipArchive, path: string) {
   parseXml(bytes, path, {
     open: (tag) => {
       if (local(tag.name) === 'Relationship') {
-        map.set(attribute(tag, 'Id') ?? '', { target: attribute(tag, 'Target') ?? '', type: attribute(tag, 'Type') ?? '' })
+        map.set(attribute(tag, 'Id') ?? '', {
+          target: attribute(tag, 'Target') ?? '',
+          type: attribute(tag, 'Type') ?? '',
+        })
       }
     },
   })
@@ -195,11 +218,14 @@ function readDateStyles(zip: ZipArchive, path: string | null) {
   parseXml(bytes, path!, {
     open: (tag) => {
       const name = local(tag.name)
-      if (name === 'numFmt') custom.set(Number(attribute(tag, 'numFmtId')), attribute(tag, 'formatCode') ?? '')
+      if (name === 'numFmt')
+        custom.set(Number(attribute(tag, 'numFmtId')), attribute(tag, 'formatCode') ?? '')
       else if (name === 'cellXfs') inCellXfs = true
       else if (name === 'xf' && inCellXfs) {
         const id = Number(attribute(tag, 'numFmtId') ?? 0)
-        dateStyles.push(custom.has(id) ? isDateFormatCode(custom.get(id)!) : BUILTIN_DATE_FORMATS.has(id))
+        dateStyles.push(
+          custom.has(id) ? isDateFormatCode(custom.get(id)!) : BUILTIN_DATE_FORMATS.has(id)
+        )
       }
     },
     close: (name) => {
@@ -240,7 +266,14 @@ class SheetParser {
   private nextColumn = 0
   private formulaCells = 0
   private valueCells = 0
-  private cell: { column: number; type: string; style: number; formula: boolean; value: string[]; inValue: boolean } | null = null
+  private cell: {
+    column: number
+    type: string
+    style: number
+    formula: boolean
+    value: string[]
+    inValue: boolean
+  } | null = null
 
   constructor(
     part: string,
@@ -250,7 +283,10 @@ class SheetParser {
     private readonly maxColumns: number
   ) {
     this.parser.on('error', (error) => {
-      throw new XlsxProblem('invalid_xml', `the workbook part ${part} is not valid XML (${error.message})`)
+      throw new XlsxProblem(
+        'invalid_xml',
+        `the workbook part ${part} is not valid XML (${error.message})`
+      )
     })
     this.parser.on('opentag', (tag) => this.open(tag))
     this.parser.on('closetag', (tag) => this.close(tag.name))
@@ -282,7 +318,14 @@ class SheetParser {
       const reference = attribute(tag, 'r')
       const column = reference ? columnIndex(reference) : this.nextColumn
       this.nextColumn = column + 1
-      this.cell = { column, type: attribute(tag, 't') ?? 'n', style: Number(attribute(tag, 's') ?? 0), formula: false, value: [], inValue: false }
+      this.cell = {
+        column,
+        type: attribute(tag, 't') ?? 'n',
+        style: Number(attribute(tag, 's') ?? 0),
+        formula: false,
+        value: [],
+        inValue: false,
+      }
     } else if (this.cell && (name === 'v' || name === 't')) {
       this.cell.inValue = true
     } else if (this.cell && name === 'f') {
@@ -326,7 +369,9 @@ class SheetParser {
       case 'd':
         return raw.endsWith('T00:00:00') || raw.endsWith('T00:00:00Z') ? raw.slice(0, 10) : raw
       default:
-        return raw !== '' && this.dateStyles[cell.style] ? (excelSerialToIso(Number(raw), this.date1904) ?? raw) : raw
+        return raw !== '' && this.dateStyles[cell.style]
+          ? (excelSerialToIso(Number(raw), this.date1904) ?? raw)
+          : raw
     }
   }
 }
@@ -344,8 +389,12 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
   const officeDocument = [...root.values()].find((rel) => rel.type.endsWith('/officeDocument'))
   const workbookPath = officeDocument ? resolvePart('', officeDocument.target) : 'xl/workbook.xml'
   const workbookXml = zip.read(workbookPath)
-  if (!workbookXml) throw new XlsxProblem('not_a_workbook', 'the file is a ZIP archive but not an Excel workbook')
-  const rels = relationships(zip, resolvePart(workbookPath, `_rels/${workbookPath.split('/').pop()}.rels`))
+  if (!workbookXml)
+    throw new XlsxProblem('not_a_workbook', 'the file is a ZIP archive but not an Excel workbook')
+  const rels = relationships(
+    zip,
+    resolvePart(workbookPath, `_rels/${workbookPath.split('/').pop()}.rels`)
+  )
 
   const sheets: Array<XlsxSheetInfo & { path: string }> = []
   let date1904 = false
@@ -359,7 +408,11 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
         const rel = rels.get(attribute(tag, 'id') ?? '')
         if (rel && !rel.type.endsWith('/chartsheet')) {
           const state = attribute(tag, 'state')
-          sheets.push({ name: attribute(tag, 'name') ?? `Sheet${sheets.length + 1}`, hidden: state === 'hidden' || state === 'veryHidden', path: resolvePart(workbookPath, rel.target) })
+          sheets.push({
+            name: attribute(tag, 'name') ?? `Sheet${sheets.length + 1}`,
+            hidden: state === 'hidden' || state === 'veryHidden',
+            path: resolvePart(workbookPath, rel.target),
+          })
         }
       }
     },
@@ -368,16 +421,28 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
 
   let chosen: (typeof sheets)[number] | undefined
   if (typeof options.sheet === 'number') chosen = sheets[options.sheet - 1]
-  else if (typeof options.sheet === 'string' && options.sheet) chosen = sheets.find((sheet) => sheet.name === options.sheet)
+  else if (typeof options.sheet === 'string' && options.sheet)
+    chosen = sheets.find((sheet) => sheet.name === options.sheet)
   else chosen = sheets.find((sheet) => !sheet.hidden) ?? sheets[0]
-  if (!chosen) throw new XlsxProblem('unknown_sheet', `the workbook has no sheet “${options.sheet}” (it has ${sheets.map((s) => `“${s.name}”`).join(', ')})`)
-  if (!zip.has(chosen.path)) throw new XlsxProblem('not_a_workbook', `the sheet “${chosen.name}” is missing from the file`)
+  if (!chosen)
+    throw new XlsxProblem(
+      'unknown_sheet',
+      `the workbook has no sheet “${options.sheet}” (it has ${sheets.map((s) => `“${s.name}”`).join(', ')})`
+    )
+  if (!zip.has(chosen.path))
+    throw new XlsxProblem('not_a_workbook', `the sheet “${chosen.name}” is missing from the file`)
 
   const relTypes = [...rels.values()]
   const sharedPath = relTypes.find((rel) => rel.type.endsWith('/sharedStrings'))
   const stylesPath = relTypes.find((rel) => rel.type.endsWith('/styles'))
-  const shared = await readSharedStrings(zip, sharedPath ? resolvePart(workbookPath, sharedPath.target) : null)
-  const dateStyles = readDateStyles(zip, stylesPath ? resolvePart(workbookPath, stylesPath.target) : null)
+  const shared = await readSharedStrings(
+    zip,
+    sharedPath ? resolvePart(workbookPath, sharedPath.target) : null
+  )
+  const dateStyles = readDateStyles(
+    zip,
+    stylesPath ? resolvePart(workbookPath, stylesPath.target) : null
+  )
   const parser = new SheetParser(chosen.path, shared, dateStyles, date1904, options.maxColumns)
   const path = chosen.path
 
@@ -393,7 +458,14 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
     if (parser.pending.length) yield parser.pending.splice(0)
   }
 
-  return { sheets: sheets.map(({ name, hidden }) => ({ name, hidden })), sheet: chosen.name, date1904, records: records(), width: () => parser.width, progress: () => Math.min(1, unpacked / sheetBytes) }
+  return {
+    sheets: sheets.map(({ name, hidden }) => ({ name, hidden })),
+    sheet: chosen.name,
+    date1904,
+    records: records(),
+    width: () => parser.width,
+    progress: () => Math.min(1, unpacked / sheetBytes),
+  }
 }
 
 export { ZipProblem }

@@ -27,7 +27,14 @@ export interface ZipEntry {
 
 export class ZipProblem extends Error {
   constructor(
-    readonly code: 'not_zip' | 'too_many_entries' | 'too_large' | 'suspicious_ratio' | 'encrypted' | 'unsupported' | 'corrupt',
+    readonly code:
+      | 'not_zip'
+      | 'too_many_entries'
+      | 'too_large'
+      | 'suspicious_ratio'
+      | 'encrypted'
+      | 'unsupported'
+      | 'corrupt',
     message: string
   ) {
     super(message)
@@ -51,17 +58,25 @@ export class ZipArchive {
     const size = bytes.readUInt32LE(eocd + 12)
     const offset = bytes.readUInt32LE(eocd + 16)
     if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
-      throw new ZipProblem('unsupported', 'the file is a ZIP64 archive, far larger than any recipient list')
+      throw new ZipProblem(
+        'unsupported',
+        'the file is a ZIP64 archive, far larger than any recipient list'
+      )
     }
     if (count > limits.maxEntries) {
-      throw new ZipProblem('too_many_entries', `the file holds ${count} parts; a workbook of recipients has at most ${limits.maxEntries}`)
+      throw new ZipProblem(
+        'too_many_entries',
+        `the file holds ${count} parts; a workbook of recipients has at most ${limits.maxEntries}`
+      )
     }
-    if (offset + size > bytes.length) throw new ZipProblem('corrupt', 'the file is truncated or damaged')
+    if (offset + size > bytes.length)
+      throw new ZipProblem('corrupt', 'the file is truncated or damaged')
 
     let at = offset
     let total = 0
     for (let i = 0; i < count; i++) {
-      if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== CENTRAL) throw new ZipProblem('corrupt', 'the file’s table of contents is damaged')
+      if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== CENTRAL)
+        throw new ZipProblem('corrupt', 'the file’s table of contents is damaged')
       const flags = bytes.readUInt16LE(at + 8)
       const method = bytes.readUInt16LE(at + 10)
       const compressedSize = bytes.readUInt32LE(at + 20)
@@ -73,13 +88,23 @@ export class ZipArchive {
       const name = bytes.toString('utf8', at + 46, at + 46 + nameLength)
       at += 46 + nameLength + extraLength + commentLength
       if (flags & 0x1) throw new ZipProblem('encrypted', 'the workbook is password-protected')
-      if (method !== 0 && method !== 8) throw new ZipProblem('unsupported', `a part of the file uses compression method ${method}`)
+      if (method !== 0 && method !== 8)
+        throw new ZipProblem('unsupported', `a part of the file uses compression method ${method}`)
       total += uncompressed
       if (total > limits.maxTotalBytes) {
-        throw new ZipProblem('too_large', `the workbook unpacks to more than ${Math.round(limits.maxTotalBytes / 1024 / 1024)} MB`)
+        throw new ZipProblem(
+          'too_large',
+          `the workbook unpacks to more than ${Math.round(limits.maxTotalBytes / 1024 / 1024)} MB`
+        )
       }
-      if (uncompressed > 1024 * 1024 && uncompressed / Math.max(1, compressedSize) > limits.maxRatio) {
-        throw new ZipProblem('suspicious_ratio', `a part of the file claims to grow ${Math.round(uncompressed / Math.max(1, compressedSize))} times when unpacked (a ZIP bomb)`)
+      if (
+        uncompressed > 1024 * 1024 &&
+        uncompressed / Math.max(1, compressedSize) > limits.maxRatio
+      ) {
+        throw new ZipProblem(
+          'suspicious_ratio',
+          `a part of the file claims to grow ${Math.round(uncompressed / Math.max(1, compressedSize))} times when unpacked (a ZIP bomb)`
+        )
       }
       this.entries.set(name, { name, method, compressedSize, size: uncompressed, localOffset })
     }
@@ -109,7 +134,8 @@ export class ZipArchive {
 
   private compressed(entry: ZipEntry) {
     const at = entry.localOffset
-    if (at + 30 > this.bytes.length || this.bytes.readUInt32LE(at) !== LOCAL) throw new ZipProblem('corrupt', `the part ${entry.name} is damaged`)
+    if (at + 30 > this.bytes.length || this.bytes.readUInt32LE(at) !== LOCAL)
+      throw new ZipProblem('corrupt', `the part ${entry.name} is damaged`)
     const start = at + 30 + this.bytes.readUInt16LE(at + 26) + this.bytes.readUInt16LE(at + 28)
     return this.bytes.subarray(start, start + entry.compressedSize)
   }
@@ -132,13 +158,17 @@ export class ZipArchive {
     try {
       for await (const chunk of inflater as AsyncIterable<Buffer>) {
         total += chunk.length
-        if (total > entry.size) throw new ZipProblem('corrupt', `the part ${name} unpacks to more than its declared size`)
+        if (total > entry.size)
+          throw new ZipProblem('corrupt', `the part ${name} unpacks to more than its declared size`)
         yield chunk
       }
     } catch (error) {
       inflater.destroy()
       if (error instanceof ZipProblem) throw error
-      throw new ZipProblem('corrupt', `the part ${name} cannot be unpacked (${(error as Error).message})`)
+      throw new ZipProblem(
+        'corrupt',
+        `the part ${name} cannot be unpacked (${(error as Error).message})`
+      )
     }
   }
 
@@ -152,7 +182,10 @@ export class ZipArchive {
       const out = inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size) })
       return out
     } catch (error) {
-      throw new ZipProblem('corrupt', `the part ${name} does not unpack to its declared size (${(error as Error).message})`)
+      throw new ZipProblem(
+        'corrupt',
+        `the part ${name} does not unpack to its declared size (${(error as Error).message})`
+      )
     }
   }
 }

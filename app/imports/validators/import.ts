@@ -38,7 +38,10 @@ export const importRowValuesValidator = vine.compile(
     values: vine.record(vine.string().maxLength(2000).nullable().optional()).optional(),
     /** The web forms name cells by column position (column names may hold any character). */
     cells: vine.record(vine.string().maxLength(2000).nullable().optional()).optional(),
-    rows: vine.array(vine.record(vine.string().maxLength(2000).nullable().optional())).maxLength(1000).optional(),
+    rows: vine
+      .array(vine.record(vine.string().maxLength(2000).nullable().optional()))
+      .maxLength(1000)
+      .optional(),
     pasted: vine.string().maxLength(2_000_000).optional(),
   })
 )

@@ -19,7 +19,14 @@ export interface AcceptInvitationInput {
 }
 
 export type AcceptInvitationResult =
-  | { kind: 'joined'; user: User; org: Organization; role: OrganizationRole; member: OrganizationMember; newAccount: boolean }
+  | {
+      kind: 'joined'
+      user: User
+      org: Organization
+      role: OrganizationRole
+      member: OrganizationMember
+      newAccount: boolean
+    }
   | { kind: 'already_member'; user: User; org: Organization }
   | { kind: 'invalid'; reason: 'unknown' | 'revoked' | 'expired' | 'accepted' }
   | { kind: 'email_mismatch' }
@@ -44,17 +51,22 @@ export default class AcceptInvitation {
       let user = input.user
       let newAccount = false
       if (user) {
-        if (User.normalizeEmail(user.email) !== invitation.email) return { kind: 'email_mismatch' as const }
+        if (User.normalizeEmail(user.email) !== invitation.email)
+          return { kind: 'email_mismatch' as const }
       } else {
         if (await User.query({ client: trx }).where('email', invitation.email).first()) {
           return { kind: 'account_exists' as const }
         }
-        if (!input.signUp) throw new Error('AcceptInvitation needs sign-up details when no user is signed in')
+        if (!input.signUp)
+          throw new Error('AcceptInvitation needs sign-up details when no user is signed in')
         user = await User.create(
           { email: invitation.email, password: input.signUp.password, isPlatformStaff: false },
           { client: trx }
         )
-        await Profile.create({ id: user.id, ...Profile.namesFrom(input.signUp.fullName) }, { client: trx })
+        await Profile.create(
+          { id: user.id, ...Profile.namesFrom(input.signUp.fullName) },
+          { client: trx }
+        )
         newAccount = true
       }
 
@@ -95,7 +107,13 @@ export default class AcceptInvitation {
       const audit = { organizationId: org.id, actorUserId: user.id, origin: input.origin }
       if (newAccount) {
         await RecordAudit.handle(
-          { ...audit, action: 'user.signed_up', entityType: 'user', entityId: user.id, metadata: { via: 'invitation' } },
+          {
+            ...audit,
+            action: 'user.signed_up',
+            entityType: 'user',
+            entityId: user.id,
+            metadata: { via: 'invitation' },
+          },
           trx
         )
       }

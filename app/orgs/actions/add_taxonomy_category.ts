@@ -60,7 +60,9 @@ export default class AddTaxonomyCategory {
       const keys = await trx
         .from('certificate_categories')
         .where('industry_id', industryId)
-        .where((scope) => scope.whereNull('organization_id').orWhere('organization_id', input.org.id))
+        .where((scope) =>
+          scope.whereNull('organization_id').orWhere('organization_id', input.org.id)
+        )
         .select('key', 'sort_order')
       const sortOrder = keys.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10
       const category = await CertificateCategory.create(

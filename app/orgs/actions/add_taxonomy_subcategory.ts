@@ -25,7 +25,9 @@ export default class AddTaxonomySubcategory {
     const category = await OrgTaxonomy.category(input.org, input.categoryId)
     if (!category) return { kind: 'not_found' }
 
-    const merged = (await OrgTaxonomy.for(input.org, { includeHidden: true })).find((c) => c.id === category.id)
+    const merged = (await OrgTaxonomy.for(input.org, { includeHidden: true })).find(
+      (c) => c.id === category.id
+    )
     if (!merged) return { kind: 'not_found' }
     if (merged.isHidden) return { kind: 'category_hidden' }
     if (hasNamed(merged.subcategories, input.name)) return { kind: 'duplicate' }
@@ -34,7 +36,9 @@ export default class AddTaxonomySubcategory {
       const keys = await trx
         .from('certificate_subcategories')
         .where('category_id', category.id)
-        .where((scope) => scope.whereNull('organization_id').orWhere('organization_id', input.org.id))
+        .where((scope) =>
+          scope.whereNull('organization_id').orWhere('organization_id', input.org.id)
+        )
         .select('key', 'sort_order')
       const sortOrder = keys.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10
       const subcategory = await CertificateSubcategory.create(

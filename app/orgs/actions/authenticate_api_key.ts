@@ -16,14 +16,19 @@ const LAST_USED_RESOLUTION = { minutes: 1 }
  * and keys of deleted orgs, all come back as null so callers answer one 401.
  */
 export default class AuthenticateApiKey {
-  static async handle(presented: string): Promise<{ key: OrganizationApiKey; org: Organization } | null> {
+  static async handle(
+    presented: string
+  ): Promise<{ key: OrganizationApiKey; org: Organization } | null> {
     if (!API_KEY_SHAPE.test(presented)) return null
     const key = await OrganizationApiKey.query()
       .where('key_hash', hashToken(presented))
       .whereNull('revoked_at')
       .first()
     if (!key) return null
-    const org = await Organization.query().where('id', key.organizationId).whereNull('deleted_at').first()
+    const org = await Organization.query()
+      .where('id', key.organizationId)
+      .whereNull('deleted_at')
+      .first()
     if (!org) return null
 
     const now = DateTime.now()

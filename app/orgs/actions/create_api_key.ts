@@ -22,7 +22,9 @@ export const API_KEY_VISIBLE_PREFIX_LENGTH = 12
  * the returned `secret` is shown once and cannot be recovered.
  */
 export default class CreateApiKey {
-  static async handle(input: CreateApiKeyInput): Promise<{ key: OrganizationApiKey; secret: string }> {
+  static async handle(
+    input: CreateApiKeyInput
+  ): Promise<{ key: OrganizationApiKey; secret: string }> {
     const secret = `${API_KEY_PREFIX}${generateToken(32)}`
     const prefix = secret.slice(0, API_KEY_VISIBLE_PREFIX_LENGTH)
     return db.transaction(async (trx) => {

@@ -39,7 +39,11 @@ export function slugify(name: string) {
 
 /** Username from an email's local part: lowercase letters, digits, dot, underscore, hyphen. */
 export function usernameFrom(email: string) {
-  const base = email.split('@')[0].toLowerCase().replace(/[^a-z0-9._-]+/g, '').slice(0, 32)
+  const base = email
+    .split('@')[0]
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '')
+    .slice(0, 32)
   return base.length >= 2 ? base : `user${randomBytes(2).toString('hex')}`
 }
 
@@ -52,7 +56,11 @@ async function uniqueSlug(base: string, trx: TransactionClientContract) {
   return `${base.slice(0, 40)}-${randomBytes(3).toString('hex')}`
 }
 
-export async function uniqueUsername(organizationId: string, email: string, trx: TransactionClientContract) {
+export async function uniqueUsername(
+  organizationId: string,
+  email: string,
+  trx: TransactionClientContract
+) {
   const base = usernameFrom(email)
   for (let n = 1; n < 100; n++) {
     const candidate = n === 1 ? base : `${base.slice(0, 36)}${n}`
@@ -79,7 +87,9 @@ export default class CreateOrganization {
   static async handle(input: CreateOrganizationInput, trx: TransactionClientContract) {
     const now = DateTime.now()
     const slug = await uniqueSlug(input.slug ? slugify(input.slug) : slugify(input.name), trx)
-    const industry = await Industry.query({ client: trx }).where('key', input.industryKey ?? 'edtech').first()
+    const industry = await Industry.query({ client: trx })
+      .where('key', input.industryKey ?? 'edtech')
+      .first()
 
     const org = await Organization.create(
       {
@@ -100,9 +110,18 @@ export default class CreateOrganization {
     )
 
     const roles = {} as Record<SystemRoleKey, OrganizationRole>
-    for (const [key, spec] of Object.entries(SYSTEM_ROLES) as [SystemRoleKey, (typeof SYSTEM_ROLES)[SystemRoleKey]][]) {
+    for (const [key, spec] of Object.entries(SYSTEM_ROLES) as [
+      SystemRoleKey,
+      (typeof SYSTEM_ROLES)[SystemRoleKey],
+    ][]) {
       const role = await OrganizationRole.create(
-        { organizationId: org.id, key, name: spec.name, description: spec.description, isSystem: true },
+        {
+          organizationId: org.id,
+          key,
+          name: spec.name,
+          description: spec.description,
+          isSystem: true,
+        },
         { client: trx }
       )
       await role.setPermissions(spec.permissions, trx)

@@ -33,7 +33,13 @@ export default class CreateRole {
     return db.transaction(async (trx) => {
       if (await roleNameTaken(input.org.id, name, key, trx)) return { kind: 'name_taken' as const }
       const role = await OrganizationRole.create(
-        { organizationId: input.org.id, key, name, description: input.description?.trim() || null, isSystem: false },
+        {
+          organizationId: input.org.id,
+          key,
+          name,
+          description: input.description?.trim() || null,
+          isSystem: false,
+        },
         { client: trx }
       )
       await role.setPermissions(permissions, trx)

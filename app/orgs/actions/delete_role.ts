@@ -45,7 +45,10 @@ export default class DeleteRole {
         .where('role_id', role.id)
         .where('status', 'pending')
         .count('* as total')
-      const inUse = { members: Number(members.$extras.total), invitations: Number(invitations.$extras.total) }
+      const inUse = {
+        members: Number(members.$extras.total),
+        invitations: Number(invitations.$extras.total),
+      }
       if (inUse.members || inUse.invitations) return { kind: 'in_use' as const, ...inUse }
 
       const fallback = await OrganizationRole.query({ client: trx })
@@ -53,8 +56,12 @@ export default class DeleteRole {
         .where('key', 'member')
         .where('is_system', true)
         .firstOrFail()
-      await OrganizationMember.query({ client: trx }).where('role_id', role.id).update({ role_id: fallback.id })
-      await OrganizationInvitation.query({ client: trx }).where('role_id', role.id).update({ role_id: fallback.id })
+      await OrganizationMember.query({ client: trx })
+        .where('role_id', role.id)
+        .update({ role_id: fallback.id })
+      await OrganizationInvitation.query({ client: trx })
+        .where('role_id', role.id)
+        .update({ role_id: fallback.id })
       await role.useTransaction(trx).delete()
       await RecordAudit.handle(
         {

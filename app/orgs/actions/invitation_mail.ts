@@ -44,7 +44,10 @@ export async function sendInvitationMail(input: {
     })
     return true
   } catch (error) {
-    logger.error({ err: error, invitationId: input.invitation.id }, 'invitation mail could not be sent')
+    logger.error(
+      { err: error, invitationId: input.invitation.id },
+      'invitation mail could not be sent'
+    )
     return false
   }
 }

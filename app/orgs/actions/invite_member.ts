@@ -64,7 +64,8 @@ export default class InviteMember {
         .where('email', email)
         .where('status', 'pending')
       for (const invitation of pending) {
-        if (invitation.effectiveStatus === 'pending') return { kind: 'already_invited' as const, invitation }
+        if (invitation.effectiveStatus === 'pending')
+          return { kind: 'already_invited' as const, invitation }
         invitation.status = 'expired'
         await invitation.useTransaction(trx).save()
       }

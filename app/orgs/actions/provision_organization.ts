@@ -41,7 +41,8 @@ export default class ProvisionOrganization {
       return { kind: 'created', org: result.org, owner: result.user, newOwner: true }
     }
 
-    if (!(await hash.verify(existing.password, input.ownerPassword))) return { kind: 'wrong_password' }
+    if (!(await hash.verify(existing.password, input.ownerPassword)))
+      return { kind: 'wrong_password' }
     if (existing.isDisabled) return { kind: 'owner_disabled' }
     const { org } = await db.transaction((trx) =>
       CreateOrganization.handle({ name: input.name, slug: input.slug, owner: existing }, trx)

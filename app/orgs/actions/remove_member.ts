@@ -34,7 +34,11 @@ export default class RemoveMember {
       const isOwner = isOwnerRole(member.role)
 
       if (isOwner && !self && !actorIsOwner(input.actor)) return { kind: 'owner_only' as const }
-      if (isOwner && member.status === 'active' && (await activeOwnerCount(input.org.id, trx, member.id)) === 0) {
+      if (
+        isOwner &&
+        member.status === 'active' &&
+        (await activeOwnerCount(input.org.id, trx, member.id)) === 0
+      ) {
         return { kind: 'last_owner' as const }
       }
 

@@ -52,7 +52,11 @@ export default class ResendInvitation {
           entityType: 'organization_invitation',
           entityId: invitation.id,
           origin: input.origin,
-          metadata: { email: invitation.email, role: invitation.role.key, send_count: invitation.sendCount },
+          metadata: {
+            email: invitation.email,
+            role: invitation.role.key,
+            send_count: invitation.sendCount,
+          },
         },
         trx
       )

@@ -2,7 +2,13 @@ import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import { randomUUID } from 'node:crypto'
 
-type Tree = Record<string, { name: string; categories: Record<string, { name: string; subcategories: Record<string, string> }> }>
+type Tree = Record<
+  string,
+  {
+    name: string
+    categories: Record<string, { name: string; subcategories: Record<string, string> }>
+  }
+>
 
 const EDTECH_SUBJECTS: Record<string, string> = {
   web_development: 'Web development',
@@ -26,11 +32,21 @@ export const TAXONOMY: Tree = {
       training: { name: 'Training', subcategories: EDTECH_SUBJECTS },
       participation: {
         name: 'Participation',
-        subcategories: { hackathon: 'Hackathon', webinar: 'Webinar', competition: 'Competition', bootcamp: 'Bootcamp' },
+        subcategories: {
+          hackathon: 'Hackathon',
+          webinar: 'Webinar',
+          competition: 'Competition',
+          bootcamp: 'Bootcamp',
+        },
       },
       achievement: {
         name: 'Achievement',
-        subcategories: { merit: 'Merit', rank_holder: 'Rank holder', excellence: 'Excellence', scholarship: 'Scholarship' },
+        subcategories: {
+          merit: 'Merit',
+          rank_holder: 'Rank holder',
+          excellence: 'Excellence',
+          scholarship: 'Scholarship',
+        },
       },
       internship: { name: 'Internship', subcategories: EDTECH_SUBJECTS },
       workshop: { name: 'Workshop', subcategories: EDTECH_SUBJECTS },
@@ -41,19 +57,33 @@ export const TAXONOMY: Tree = {
     categories: {
       employee_recognition: {
         name: 'Employee recognition',
-        subcategories: { employee_of_month: 'Employee of the month', long_service: 'Long service', appreciation: 'Appreciation' },
+        subcategories: {
+          employee_of_month: 'Employee of the month',
+          long_service: 'Long service',
+          appreciation: 'Appreciation',
+        },
       },
       compliance_training: {
         name: 'Compliance training',
-        subcategories: { posh: 'POSH awareness', data_privacy: 'Data privacy', safety: 'Workplace safety' },
+        subcategories: {
+          posh: 'POSH awareness',
+          data_privacy: 'Data privacy',
+          safety: 'Workplace safety',
+        },
       },
     },
   },
   events: {
     name: 'Events',
     categories: {
-      attendance: { name: 'Attendance', subcategories: { conference: 'Conference', meetup: 'Meetup', seminar: 'Seminar' } },
-      speaker: { name: 'Speaker', subcategories: { keynote: 'Keynote', panel: 'Panel', talk: 'Talk' } },
+      attendance: {
+        name: 'Attendance',
+        subcategories: { conference: 'Conference', meetup: 'Meetup', seminar: 'Seminar' },
+      },
+      speaker: {
+        name: 'Speaker',
+        subcategories: { keynote: 'Keynote', panel: 'Panel', talk: 'Talk' },
+      },
     },
   },
 }
@@ -70,7 +100,9 @@ export default class SeedTaxonomy {
         let industryRow = await trx.from('industries').where('key', industryKey).first()
         if (!industryRow) {
           industryRow = { id: randomUUID() }
-          await trx.table('industries').insert({ id: industryRow.id, key: industryKey, name: industry.name, created_at: now })
+          await trx
+            .table('industries')
+            .insert({ id: industryRow.id, key: industryKey, name: industry.name, created_at: now })
         }
         let categoryOrder = 0
         for (const [categoryKey, category] of Object.entries(industry.categories)) {
@@ -101,7 +133,9 @@ export default class SeedTaxonomy {
                 .select('key')
             ).map((row) => row.key)
           )
-          const missing = Object.entries(category.subcategories).filter(([key]) => !existing.has(key))
+          const missing = Object.entries(category.subcategories).filter(
+            ([key]) => !existing.has(key)
+          )
           if (missing.length) {
             await trx.table('certificate_subcategories').multiInsert(
               missing.map(([key, name], index) => ({

@@ -14,7 +14,11 @@ export interface SignUpInput {
 }
 
 export type SignUpResult =
-  | { kind: 'created'; user: User; org: Awaited<ReturnType<typeof CreateOrganization.handle>>['org'] }
+  | {
+      kind: 'created'
+      user: User
+      org: Awaited<ReturnType<typeof CreateOrganization.handle>>['org']
+    }
   | { kind: 'email_taken' }
 
 /**
@@ -27,7 +31,10 @@ export default class SignUp {
     if (await User.findBy('email', email)) return { kind: 'email_taken' }
 
     return db.transaction(async (trx) => {
-      const user = await User.create({ email, password: input.password, isPlatformStaff: false }, { client: trx })
+      const user = await User.create(
+        { email, password: input.password, isPlatformStaff: false },
+        { client: trx }
+      )
       await Profile.create({ id: user.id, ...Profile.namesFrom(input.fullName) }, { client: trx })
       const { org } = await CreateOrganization.handle(
         { name: input.organizationName, slug: input.slug, owner: user, origin: input.origin },

@@ -51,15 +51,18 @@ export default class UpdateMember {
       const wasOwner = isOwnerRole(member.role)
       const willBeOwner = isOwnerRole(role)
 
-      if (roleChanged && (wasOwner || willBeOwner) && !actorIsOwner(input.actor)) return { kind: 'owner_only' as const }
-      if (statusChanged && wasOwner && !actorIsOwner(input.actor)) return { kind: 'owner_only' as const }
+      if (roleChanged && (wasOwner || willBeOwner) && !actorIsOwner(input.actor))
+        return { kind: 'owner_only' as const }
+      if (statusChanged && wasOwner && !actorIsOwner(input.actor))
+        return { kind: 'owner_only' as const }
       if (roleChanged) {
         const beyond = permissionsBeyond(input.actor, await role.permissions(trx))
         if (beyond.length) return { kind: 'permissions_not_held' as const, permissions: beyond }
       }
       const staysActiveOwner = willBeOwner && input.status === 'active'
       if (wasOwner && member.status === 'active' && !staysActiveOwner) {
-        if ((await activeOwnerCount(input.org.id, trx, member.id)) === 0) return { kind: 'last_owner' as const }
+        if ((await activeOwnerCount(input.org.id, trx, member.id)) === 0)
+          return { kind: 'last_owner' as const }
       }
       if (statusChanged && input.status === 'suspended' && member.userId === input.actor.user.id) {
         return { kind: 'cannot_suspend_self' as const }
@@ -73,11 +76,19 @@ export default class UpdateMember {
         if (taken) return { kind: 'username_taken' as const }
       }
 
-      const previous = { roleKey: member.role.key, roleName: member.role.name, username: member.username }
+      const previous = {
+        roleKey: member.role.key,
+        roleName: member.role.name,
+        username: member.username,
+      }
       member.merge({ roleId: role.id, status: input.status, username })
       await member.useTransaction(trx).save()
 
-      const audit = (action: string, metadata: Record<string, unknown>, severity: 'info' | 'warning' = 'info') =>
+      const audit = (
+        action: string,
+        metadata: Record<string, unknown>,
+        severity: 'info' | 'warning' = 'info'
+      ) =>
         RecordAudit.handle(
           {
             action,
@@ -94,12 +105,16 @@ export default class UpdateMember {
       const changes: Array<'role' | 'status' | 'username'> = []
       if (roleChanged) {
         changes.push('role')
-        await audit('member.role_changed', {
-          from_role: previous.roleKey,
-          from_role_name: previous.roleName,
-          to_role: role.key,
-          to_role_name: role.name,
-        }, wasOwner || willBeOwner ? 'warning' : 'info')
+        await audit(
+          'member.role_changed',
+          {
+            from_role: previous.roleKey,
+            from_role_name: previous.roleName,
+            to_role: role.key,
+            to_role_name: role.name,
+          },
+          wasOwner || willBeOwner ? 'warning' : 'info'
+        )
       }
       if (statusChanged) {
         changes.push('status')

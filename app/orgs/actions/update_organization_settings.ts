@@ -29,14 +29,17 @@ export interface UpdateOrganizationSettingsInput {
   origin?: { ip?: string | null; userAgent?: string | null }
 }
 
-export type UpdateOrganizationSettingsResult = { kind: 'updated'; changed: (keyof OrganizationSettings)[] } | { kind: 'unchanged' }
+export type UpdateOrganizationSettingsResult =
+  { kind: 'updated'; changed: (keyof OrganizationSettings)[] } | { kind: 'unchanged' }
 
 /**
  * Saves the org profile, numbering, industry and how its recipient lists are read. The audit entry lists the
  * changed field names only: values (addresses, GSTIN) stay out of the log.
  */
 export default class UpdateOrganizationSettings {
-  static async handle(input: UpdateOrganizationSettingsInput): Promise<UpdateOrganizationSettingsResult> {
+  static async handle(
+    input: UpdateOrganizationSettingsInput
+  ): Promise<UpdateOrganizationSettingsResult> {
     const keys = Object.keys(input.settings) as (keyof OrganizationSettings)[]
     const changed = keys.filter((key) => (input.org[key] ?? null) !== (input.settings[key] ?? null))
     if (changed.length === 0) return { kind: 'unchanged' }

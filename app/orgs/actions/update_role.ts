@@ -45,7 +45,8 @@ export default class UpdateRole {
       if (beyond.length) return { kind: 'permissions_not_held' as const, permissions: beyond }
 
       const key = name === role.name ? role.key : roleKeyFrom(name)
-      if (await roleNameTaken(input.org.id, name, key, trx, role.id)) return { kind: 'name_taken' as const }
+      if (await roleNameTaken(input.org.id, name, key, trx, role.id))
+        return { kind: 'name_taken' as const }
 
       const previous = { name: role.name, key: role.key }
       role.merge({ name, key, description: input.description?.trim() || null })
@@ -62,7 +63,9 @@ export default class UpdateRole {
           metadata: {
             key: role.key,
             name: role.name,
-            ...(previous.name !== role.name ? { previous_name: previous.name, previous_key: previous.key } : {}),
+            ...(previous.name !== role.name
+              ? { previous_name: previous.name, previous_key: previous.key }
+              : {}),
             added: added.sort(),
             removed: removed.sort(),
           },

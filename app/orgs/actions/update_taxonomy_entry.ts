@@ -39,7 +39,8 @@ export default class UpdateTaxonomyEntry {
     const siblings =
       input.entityType === 'category'
         ? taxonomy
-        : (taxonomy.find((category) => category.subcategories.some((sub) => sub.id === row.id))?.subcategories ?? [])
+        : (taxonomy.find((category) => category.subcategories.some((sub) => sub.id === row.id))
+            ?.subcategories ?? [])
     const current = siblings.find((entry) => entry.id === row.id)
     if (!current) return { kind: 'not_found' }
 

@@ -26,7 +26,8 @@ export default class ApiKeysController {
       .orderBy('id', 'desc')
 
     const sealed = session.flashMessages.get(SECRET_FLASH_KEY)
-    const newKey = typeof sealed === 'string' ? encryption.decrypt<string>(sealed, SECRET_PURPOSE) : null
+    const newKey =
+      typeof sealed === 'string' ? encryption.decrypt<string>(sealed, SECRET_PURPOSE) : null
     if (newKey) response.header('Cache-Control', 'no-store')
 
     return view.render('pages/orgs/api_keys/index', {
@@ -40,19 +41,35 @@ export default class ApiKeysController {
     const { org, actor, bouncer, request, response, session } = ctx
     await bouncer.authorize('allows', 'api_keys.manage')
     const { name } = await request.validateUsing(apiKeyValidator)
-    const { key, secret } = await CreateApiKey.handle({ org, name, createdBy: actor.user.id, origin: originOf(ctx) })
+    const { key, secret } = await CreateApiKey.handle({
+      org,
+      name,
+      createdBy: actor.user.id,
+      origin: originOf(ctx),
+    })
     session.flash(SECRET_FLASH_KEY, encryption.encrypt(secret, '15 minutes', SECRET_PURPOSE))
-    session.flash('success', `API key “${key.name}” created. Copy it now: it will not be shown again.`)
+    session.flash(
+      'success',
+      `API key “${key.name}” created. Copy it now: it will not be shown again.`
+    )
     return response.redirect().toRoute('orgs.api_keys.index')
   }
 
   async destroy(ctx: HttpContext) {
     const { org, actor, bouncer, params, response, session } = ctx
     await bouncer.authorize('allows', 'api_keys.manage')
-    const result = await RevokeApiKey.handle({ org, keyId: params.id, actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await RevokeApiKey.handle({
+      org,
+      keyId: params.id,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'revoked':
-        session.flash('success', `API key “${result.key.name}” revoked. Requests using it are now refused.`)
+        session.flash(
+          'success',
+          `API key “${result.key.name}” revoked. Requests using it are now refused.`
+        )
         break
       case 'already_revoked':
         session.flash('success', `API key “${result.key.name}” was already revoked.`)

@@ -11,6 +11,9 @@ export default class CertificateNumberPreviewsController {
     const prefix = String(request.input('certificate_number_prefix') ?? '').slice(0, 20)
     const format = String(request.input('certificate_number_format') ?? '').slice(0, 200)
     response.header('Vary', 'HX-Request')
-    return view.render('components/orgs/certificate_number_preview', certificateNumberPreview(format, prefix))
+    return view.render(
+      'components/orgs/certificate_number_preview',
+      certificateNumberPreview(format, prefix)
+    )
   }
 }

@@ -9,7 +9,9 @@ import { recordId } from '#orgs/queries/record_id'
 export default class CurrentOrgController {
   async update({ auth, request, response, session }: HttpContext) {
     const user = auth.getUserOrFail() as User
-    const { organization_id: organizationId } = await request.validateUsing(switchOrganizationValidator)
+    const { organization_id: organizationId } = await request.validateUsing(
+      switchOrganizationValidator
+    )
     const membership = await CurrentMembership.activeFor(user)
       .where('organization_id', recordId(organizationId))
       .firstOrFail()

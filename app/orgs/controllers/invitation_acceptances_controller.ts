@@ -10,7 +10,6 @@ import { originOf } from '#orgs/controllers/form_support'
 // The login page reads this key to send the user back to the invitation after signing in.
 import { INTENDED_URL_SESSION_KEY } from '#core/middleware/auth_middleware'
 
-
 const STATUS_FOR = { unknown: 404, expired: 410, revoked: 410, accepted: 410 } as const
 
 /**
@@ -70,7 +69,9 @@ export default class InvitationAcceptancesController {
         session.flash('error', 'You already have an account: log in to accept the invitation.')
         return response.redirect().toRoute('identity.session.create')
       }
-      const data = await request.validateUsing(invitationSignUpValidator, { meta: { email: lookup.invitation.email } })
+      const data = await request.validateUsing(invitationSignUpValidator, {
+        meta: { email: lookup.invitation.email },
+      })
       signUp = { fullName: data.full_name, password: data.password }
     }
 
@@ -80,7 +81,10 @@ export default class InvitationAcceptancesController {
         if (!user) await auth.use('web').login(result.user)
         session.forget(INTENDED_URL_SESSION_KEY)
         session.put(CURRENT_ORG_SESSION_KEY, result.org.id)
-        session.flash('success', `Welcome to ${result.org.name}! You joined as ${result.role.name}.`)
+        session.flash(
+          'success',
+          `Welcome to ${result.org.name}! You joined as ${result.role.name}.`
+        )
         return response.redirect().toRoute('orgs.dashboard.show')
       case 'already_member':
         session.forget(INTENDED_URL_SESSION_KEY)
@@ -90,14 +94,20 @@ export default class InvitationAcceptancesController {
       case 'invalid':
         return again()
       case 'email_mismatch':
-        session.flash('error', 'This invitation was sent to a different email address than the one you are signed in with.')
+        session.flash(
+          'error',
+          'This invitation was sent to a different email address than the one you are signed in with.'
+        )
         return again()
       case 'account_exists':
         session.put(INTENDED_URL_SESSION_KEY, `/join/${token}`)
         session.flash('error', 'You already have an account: log in to accept the invitation.')
         return response.redirect().toRoute('identity.session.create')
       case 'membership_suspended':
-        session.flash('error', `Your membership in ${result.org.name} is suspended. Ask one of its owners or admins to reactivate it.`)
+        session.flash(
+          'error',
+          `Your membership in ${result.org.name} is suspended. Ask one of its owners or admins to reactivate it.`
+        )
         return again()
       default:
         return unhandled(result)

@@ -10,15 +10,31 @@ export default class InvitationDeliveriesController {
     const { response, session, org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const invitation = await InvitationList.find(org, params.id)
-    const result = await ResendInvitation.handle({ org, actor, invitationId: invitation.id, origin: originOf(ctx) })
+    const result = await ResendInvitation.handle({
+      org,
+      actor,
+      invitationId: invitation.id,
+      origin: originOf(ctx),
+    })
 
     switch (result.kind) {
       case 'resent':
-        if (result.delivered) session.flash('success', `Invitation sent again to ${invitation.email}. The previous link no longer works.`)
-        else session.flash('error', `A new link for ${invitation.email} was created, but the email could not be sent. Try again in a moment.`)
+        if (result.delivered)
+          session.flash(
+            'success',
+            `Invitation sent again to ${invitation.email}. The previous link no longer works.`
+          )
+        else
+          session.flash(
+            'error',
+            `A new link for ${invitation.email} was created, but the email could not be sent. Try again in a moment.`
+          )
         break
       case 'not_pending':
-        session.flash('error', `That invitation was already ${result.status}, so it cannot be sent again.`)
+        session.flash(
+          'error',
+          `That invitation was already ${result.status}, so it cannot be sent again.`
+        )
         break
       default:
         return unhandled(result)

@@ -7,7 +7,10 @@ import { updateMemberValidator } from '#orgs/validators/member'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
 import { flashFieldError, originOf } from '#orgs/controllers/form_support'
 
-function nameOf(member: { username: string; user?: { email: string; profile?: { fullName: string } | null } }) {
+function nameOf(member: {
+  username: string
+  user?: { email: string; profile?: { fullName: string } | null }
+}) {
   return member.user?.profile?.fullName || member.user?.email || member.username
 }
 
@@ -51,25 +54,44 @@ export default class MembersController {
 
     switch (result.kind) {
       case 'updated':
-        session.flash('success', result.changes.length ? `${name}'s membership was updated.` : 'Nothing changed.')
+        session.flash(
+          'success',
+          result.changes.length ? `${name}'s membership was updated.` : 'Nothing changed.'
+        )
         return response.redirect().toRoute('orgs.members.index')
       case 'role_not_found':
-        session.flash('error', 'That role does not exist in this organization any more. Choose another.')
+        session.flash(
+          'error',
+          'That role does not exist in this organization any more. Choose another.'
+        )
         return back()
       case 'owner_only':
-        session.flash('error', 'Only an owner can grant or take away the owner role, or suspend an owner.')
+        session.flash(
+          'error',
+          'Only an owner can grant or take away the owner role, or suspend an owner.'
+        )
         return back()
       case 'permissions_not_held':
-        session.flash('error', `You can only give roles whose permissions you hold yourself (missing: ${result.permissions.join(', ')}).`)
+        session.flash(
+          'error',
+          `You can only give roles whose permissions you hold yourself (missing: ${result.permissions.join(', ')}).`
+        )
         return back()
       case 'last_owner':
-        session.flash('error', `${name} is the only active owner. Make another member an owner first: every organization keeps at least one.`)
+        session.flash(
+          'error',
+          `${name} is the only active owner. Make another member an owner first: every organization keeps at least one.`
+        )
         return back()
       case 'cannot_suspend_self':
         session.flash('error', 'You cannot suspend yourself.')
         return back()
       case 'username_taken':
-        flashFieldError(ctx, 'username', `The username "${input.username}" is already taken in ${org.name}.`)
+        flashFieldError(
+          ctx,
+          'username',
+          `The username "${input.username}" is already taken in ${org.name}.`
+        )
         return back()
       default:
         return unhandled(result)
@@ -80,7 +102,12 @@ export default class MembersController {
     const { response, session, org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const member = await MemberDirectory.find(org, params.id)
-    const result = await RemoveMember.handle({ org, actor, memberId: member.id, origin: originOf(ctx) })
+    const result = await RemoveMember.handle({
+      org,
+      actor,
+      memberId: member.id,
+      origin: originOf(ctx),
+    })
     const name = nameOf(member)
 
     switch (result.kind) {

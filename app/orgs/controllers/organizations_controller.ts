@@ -15,7 +15,10 @@ export default class OrganizationsController {
   async create({ auth, view }: HttpContext) {
     const user = auth.getUserOrFail() as User
     const memberships = await CurrentMembership.activeFor(user)
-    return view.render('pages/orgs/organizations/create', { memberships, hasOrganizations: memberships.length > 0 })
+    return view.render('pages/orgs/organizations/create', {
+      memberships,
+      hasOrganizations: memberships.length > 0,
+    })
   }
 
   async store(ctx: HttpContext) {

@@ -20,7 +20,11 @@ export default class RolesController {
   async index({ view, org, bouncer }: HttpContext) {
     await bouncer.authorize('allows', 'roles.manage')
     const roles = await RoleCatalogue.for(org)
-    return view.render('pages/orgs/roles/index', { roles, permissionLabels: PERMISSIONS, nav: 'roles' })
+    return view.render('pages/orgs/roles/index', {
+      roles,
+      permissionLabels: PERMISSIONS,
+      nav: 'roles',
+    })
   }
 
   async create({ view, actor, bouncer }: HttpContext) {
@@ -48,13 +52,20 @@ export default class RolesController {
 
     switch (result.kind) {
       case 'created':
-        session.flash('success', `Role "${result.role.name}" created. Give it to members from the members page.`)
+        session.flash(
+          'success',
+          `Role "${result.role.name}" created. Give it to members from the members page.`
+        )
         return response.redirect().toRoute('orgs.roles.index')
       case 'name_taken':
         flashFieldError(ctx, 'name', `${org.name} already has a role called "${input.name}".`)
         return back()
       case 'permissions_not_held':
-        flashFieldError(ctx, 'permissions', `You can only grant permissions you hold yourself (not: ${result.permissions.join(', ')}).`)
+        flashFieldError(
+          ctx,
+          'permissions',
+          `You can only grant permissions you hold yourself (not: ${result.permissions.join(', ')}).`
+        )
         return back()
       default:
         return unhandled(result)
@@ -94,7 +105,10 @@ export default class RolesController {
 
     switch (result.kind) {
       case 'updated':
-        session.flash('success', `Role "${result.role.name}" saved. Members with it have the new permissions on their next page.`)
+        session.flash(
+          'success',
+          `Role "${result.role.name}" saved. Members with it have the new permissions on their next page.`
+        )
         return response.redirect().toRoute('orgs.roles.index')
       case 'system_role':
         session.flash('error', `"${role.name}" is a system role; its permissions are fixed.`)
@@ -103,7 +117,11 @@ export default class RolesController {
         flashFieldError(ctx, 'name', `${org.name} already has a role called "${input.name}".`)
         return back()
       case 'permissions_not_held':
-        flashFieldError(ctx, 'permissions', `You can only change permissions you hold yourself (not: ${result.permissions.join(', ')}).`)
+        flashFieldError(
+          ctx,
+          'permissions',
+          `You can only change permissions you hold yourself (not: ${result.permissions.join(', ')}).`
+        )
         return back()
       default:
         return unhandled(result)
@@ -126,13 +144,21 @@ export default class RolesController {
       case 'in_use': {
         const uses = [
           result.members ? `${result.members} member${result.members === 1 ? '' : 's'}` : null,
-          result.invitations ? `${result.invitations} pending invitation${result.invitations === 1 ? '' : 's'}` : null,
+          result.invitations
+            ? `${result.invitations} pending invitation${result.invitations === 1 ? '' : 's'}`
+            : null,
         ].filter(Boolean)
-        session.flash('error', `"${role.name}" is still used by ${uses.join(' and ')}. Give them another role (or revoke the invitations) first.`)
+        session.flash(
+          'error',
+          `"${role.name}" is still used by ${uses.join(' and ')}. Give them another role (or revoke the invitations) first.`
+        )
         break
       }
       case 'permissions_not_held':
-        session.flash('error', `Only someone holding all of its permissions can delete "${role.name}" (you lack: ${result.permissions.join(', ')}).`)
+        session.flash(
+          'error',
+          `Only someone holding all of its permissions can delete "${role.name}" (you lack: ${result.permissions.join(', ')}).`
+        )
         break
       default:
         return unhandled(result)

@@ -29,7 +29,9 @@ export default class SettingsController {
 
   async update({ org, actor, bouncer, request, response, session }: HttpContext) {
     await bouncer.authorize('allows', 'org.manage')
-    const data = await request.validateUsing(organizationSettingsValidator, { meta: { organizationId: org.id } })
+    const data = await request.validateUsing(organizationSettingsValidator, {
+      meta: { organizationId: org.id },
+    })
     const result = await UpdateOrganizationSettings.handle({
       org,
       actorUserId: actor.user.id,

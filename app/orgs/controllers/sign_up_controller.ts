@@ -26,10 +26,17 @@ export default class SignUpController {
       case 'created':
         await auth.use('web').login(result.user)
         session.put(CURRENT_ORG_SESSION_KEY, result.org.id)
-        session.flash('success', `Welcome to Authentix! ${result.org.name} is ready and your ${TRIAL_DAYS}-day free trial has started.`)
+        session.flash(
+          'success',
+          `Welcome to Authentix! ${result.org.name} is ready and your ${TRIAL_DAYS}-day free trial has started.`
+        )
         return response.redirect().toRoute('orgs.dashboard.show')
       case 'email_taken':
-        flashFieldError(ctx, 'email', 'An account with this email already exists. Log in, or reset your password if you forgot it.')
+        flashFieldError(
+          ctx,
+          'email',
+          'An account with this email already exists. Log in, or reset your password if you forgot it.'
+        )
         return response.redirect().toRoute('orgs.sign_up.create')
       default:
         return unhandled(result)

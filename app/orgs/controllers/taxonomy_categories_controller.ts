@@ -10,7 +10,12 @@ export default class TaxonomyCategoriesController {
     const { org, actor, bouncer, request, response, session } = ctx
     await bouncer.authorize('allows', 'org.manage')
     const { name } = await request.validateUsing(taxonomyEntryValidator)
-    const result = await AddTaxonomyCategory.handle({ org, name, actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await AddTaxonomyCategory.handle({
+      org,
+      name,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'created':
         session.flash('success', `Category “${result.category.name}” added.`)

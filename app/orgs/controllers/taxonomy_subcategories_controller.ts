@@ -4,7 +4,11 @@ import AddTaxonomySubcategory from '#orgs/actions/add_taxonomy_subcategory'
 import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { originOf } from '#orgs/controllers/form_support'
-import { firstMessage, taxonomyNotFound, updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
+import {
+  firstMessage,
+  taxonomyNotFound,
+  updateTaxonomyEntry,
+} from '#orgs/controllers/taxonomy_support'
 
 export default class TaxonomySubcategoriesController {
   /** Adds an own subcategory under the category `:id`. */
@@ -32,7 +36,10 @@ export default class TaxonomySubcategoriesController {
         session.flash('success', `Subcategory “${result.subcategory.name}” added.`)
         break
       case 'duplicate':
-        session.flash('error', 'This category already has a subcategory with that name (it may be hidden).')
+        session.flash(
+          'error',
+          'This category already has a subcategory with that name (it may be hidden).'
+        )
         break
       case 'category_hidden':
         session.flash('error', 'Show the category again before adding subcategories to it.')
@@ -47,4 +54,3 @@ export default class TaxonomySubcategoriesController {
     return updateTaxonomyEntry(ctx, 'subcategory')
   }
 }
-

@@ -2,7 +2,9 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { Exception } from '@adonisjs/core/exceptions'
 import type { errors } from '@vinejs/vine'
-import UpdateTaxonomyEntry, { type UpdateTaxonomyEntryResult } from '#orgs/actions/update_taxonomy_entry'
+import UpdateTaxonomyEntry, {
+  type UpdateTaxonomyEntryResult,
+} from '#orgs/actions/update_taxonomy_entry'
 import { taxonomyEntryUpdateValidator } from '#orgs/validators/taxonomy'
 import { originOf } from '#orgs/controllers/form_support'
 
@@ -37,7 +39,10 @@ export function flashUpdateResult(
         : result.changes.includes('shown')
           ? 'shown again'
           : 'renamed'
-      return session.flash('success', `${noun === 'category' ? 'Category' : 'Subcategory'} “${name}” ${verb}.`)
+      return session.flash(
+        'success',
+        `${noun === 'category' ? 'Category' : 'Subcategory'} “${name}” ${verb}.`
+      )
     }
     case 'unchanged':
       return session.flash('success', 'Nothing to change.')
@@ -49,10 +54,15 @@ export function flashUpdateResult(
 }
 
 /** Rename, hide or show one entry; a global entry changes only for this org. */
-export async function updateTaxonomyEntry(ctx: HttpContext, entityType: 'category' | 'subcategory') {
+export async function updateTaxonomyEntry(
+  ctx: HttpContext,
+  entityType: 'category' | 'subcategory'
+) {
   const { org, actor, bouncer, params, request, response } = ctx
   await bouncer.authorize('allows', 'org.manage')
-  const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(request.only(['name', 'hidden']))
+  const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(
+    request.only(['name', 'hidden'])
+  )
   const result = await UpdateTaxonomyEntry.handle({
     org,
     entityType,

@@ -24,7 +24,11 @@ export default class OrgContextMiddleware {
     )
     if (!member) {
       if (ctx.request.accepts(['html', 'json']) === 'json') {
-        return ctx.response.forbidden({ errors: [{ code: 'E_NO_ORGANIZATION', message: 'You are not a member of any organization.' }] })
+        return ctx.response.forbidden({
+          errors: [
+            { code: 'E_NO_ORGANIZATION', message: 'You are not a member of any organization.' },
+          ],
+        })
       }
       return ctx.response.redirect().toRoute('orgs.organizations.create')
     }
@@ -33,7 +37,9 @@ export default class OrgContextMiddleware {
     ctx.org = member.organization
     ctx.member = member
     ctx.actor = new OrgActor(user, member.organization, member, permissions)
-    ctx.bouncer = new Bouncer(() => ctx.actor, abilities).setContainerResolver(ctx.containerResolver)
+    ctx.bouncer = new Bouncer(() => ctx.actor, abilities).setContainerResolver(
+      ctx.containerResolver
+    )
 
     ctx.view.share({
       org: ctx.org,

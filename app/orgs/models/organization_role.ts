@@ -35,7 +35,9 @@ export default class OrganizationRole extends TimestampedModel {
     await trx.from('role_permissions').where('role_id', this.id).delete()
     const unique = [...new Set(permissions)]
     if (unique.length) {
-      await trx.table('role_permissions').multiInsert(unique.map((permission) => ({ role_id: this.id, permission })))
+      await trx
+        .table('role_permissions')
+        .multiInsert(unique.map((permission) => ({ role_id: this.id, permission })))
     }
   }
 }

@@ -3,4 +3,6 @@ import type OrgActor from '#orgs/policies/org_actor'
 import type { Permission } from '#orgs/policies/permissions'
 
 /** `bouncer.authorize('allows', 'members.manage')` — the one gate every org route passes. */
-export const allows = Bouncer.ability((actor: OrgActor, permission: Permission) => actor.can(permission))
+export const allows = Bouncer.ability((actor: OrgActor, permission: Permission) =>
+  actor.can(permission)
+)

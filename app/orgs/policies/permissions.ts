@@ -30,7 +30,10 @@ export function isPermission(value: string): value is Permission {
 export type SystemRoleKey = 'owner' | 'admin' | 'member'
 
 /** System roles are created with every org; their permission sets are fixed. */
-export const SYSTEM_ROLES: Record<SystemRoleKey, { name: string; description: string; permissions: Permission[] }> = {
+export const SYSTEM_ROLES: Record<
+  SystemRoleKey,
+  { name: string; description: string; permissions: Permission[] }
+> = {
   owner: {
     name: 'Owner',
     description: 'Full access, including billing. Every org keeps at least one owner.',

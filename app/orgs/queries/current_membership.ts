@@ -21,7 +21,8 @@ export default class CurrentMembership {
 
   static async resolve(user: User, preferredOrgId: string | null | undefined) {
     const memberships = await this.activeFor(user)
-    const member = memberships.find((m) => m.organizationId === preferredOrgId) ?? memberships[0] ?? null
+    const member =
+      memberships.find((m) => m.organizationId === preferredOrgId) ?? memberships[0] ?? null
     if (!member) return { memberships, member: null, permissions: new Set<Permission>() }
     const permissions = new Set(await member.role.permissions())
     return { memberships, member, permissions }

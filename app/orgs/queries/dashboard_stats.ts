@@ -39,9 +39,20 @@ async function count(query: DatabaseQueryBuilderContract) {
 export default class DashboardStats {
   static async for(org: Organization, now = DateTime.now()): Promise<DashboardStatsResult> {
     // Templates and imports are read by table here, not through their modules (which depend on orgs, not the other way).
-    const [activeMembers, pendingInvitations, activeApiKeys, templates, designedTemplates, readyImports] = await Promise.all([
+    const [
+      activeMembers,
+      pendingInvitations,
+      activeApiKeys,
+      templates,
+      designedTemplates,
+      readyImports,
+    ] = await Promise.all([
       count(
-        db.from('organization_members').where('organization_id', org.id).where('status', 'active').whereNull('deleted_at')
+        db
+          .from('organization_members')
+          .where('organization_id', org.id)
+          .where('status', 'active')
+          .whereNull('deleted_at')
       ),
       count(
         db
@@ -50,16 +61,33 @@ export default class DashboardStats {
           .where('status', 'pending')
           .where('expires_at', '>', now.toFormat(db.connection().dialect.dateTimeFormat))
       ),
-      count(db.from('organization_api_keys').where('organization_id', org.id).whereNull('revoked_at')),
-      count(db.from('certificate_templates').where('organization_id', org.id).whereNot('status', 'archived')),
+      count(
+        db.from('organization_api_keys').where('organization_id', org.id).whereNull('revoked_at')
+      ),
+      count(
+        db
+          .from('certificate_templates')
+          .where('organization_id', org.id)
+          .whereNot('status', 'archived')
+      ),
       count(
         db
           .from('certificate_templates as t')
           .where('t.organization_id', org.id)
           .whereNot('t.status', 'archived')
-          .whereExists((fields) => fields.from('certificate_template_fields as f').whereColumn('f.template_version_id', 't.current_version_id'))
+          .whereExists((fields) =>
+            fields
+              .from('certificate_template_fields as f')
+              .whereColumn('f.template_version_id', 't.current_version_id')
+          )
       ),
-      count(db.from('file_import_jobs').where('organization_id', org.id).where('status', 'ready').where('valid_rows', '>', 0)),
+      count(
+        db
+          .from('file_import_jobs')
+          .where('organization_id', org.id)
+          .where('status', 'ready')
+          .where('valid_rows', '>', 0)
+      ),
     ])
 
     const checklist = {
@@ -67,7 +95,9 @@ export default class DashboardStats {
       addedRecipients: readyImports > 0,
       invitedTeammate: activeMembers > 1,
       createdApiKey: activeApiKeys > 0,
-      completedProfile: Boolean(org.businessName && org.addressLine1 && org.city && org.postalCode && org.gstin),
+      completedProfile: Boolean(
+        org.businessName && org.addressLine1 && org.city && org.postalCode && org.gstin
+      ),
     }
 
     return {

@@ -4,7 +4,11 @@ import OrganizationInvitation from '#orgs/models/organization_invitation'
 
 export type InvitationLookup =
   | { kind: 'valid'; invitation: OrganizationInvitation }
-  | { kind: 'invalid'; reason: 'unknown' | 'revoked' | 'expired' | 'accepted'; invitation: OrganizationInvitation | null }
+  | {
+      kind: 'invalid'
+      reason: 'unknown' | 'revoked' | 'expired' | 'accepted'
+      invitation: OrganizationInvitation | null
+    }
 
 /**
  * Finds an invitation by the SHA-256 of the raw token from a link, with its
@@ -12,7 +16,8 @@ export type InvitationLookup =
  */
 export default class InvitationByToken {
   static async find(token: string, trx?: TransactionClientContract): Promise<InvitationLookup> {
-    if (!token || token.length > 200) return { kind: 'invalid', reason: 'unknown', invitation: null }
+    if (!token || token.length > 200)
+      return { kind: 'invalid', reason: 'unknown', invitation: null }
     const query = OrganizationInvitation.query({ client: trx })
       .where('token_hash', hashToken(token))
       .whereHas('organization', (org) => org.whereNull('deleted_at'))

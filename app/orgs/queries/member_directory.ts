@@ -41,7 +41,11 @@ export default class MemberDirectory {
    * Inside a write: locks the org (so owner counts can't race) and loads a
    * live member of it with its role; another org's id is a 404.
    */
-  static async lockedForChange(org: Organization, memberId: string, trx: TransactionClientContract) {
+  static async lockedForChange(
+    org: Organization,
+    memberId: string,
+    trx: TransactionClientContract
+  ) {
     await lockOrganization(org.id, trx)
     return OrganizationMember.query({ client: trx })
       .where('organization_id', org.id)

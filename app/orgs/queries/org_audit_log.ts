@@ -38,7 +38,10 @@ export default class OrgAuditLog {
         account
           .whereNull('organization_id')
           .where('action', 'like', 'auth.%')
-          .whereIn('actor_user_id', db.from('organization_members').where('organization_id', org.id).select('user_id'))
+          .whereIn(
+            'actor_user_id',
+            db.from('organization_members').where('organization_id', org.id).select('user_id')
+          )
       })
     })
   }
@@ -69,7 +72,9 @@ export default class OrgAuditLog {
   }
 
   private static async withActors(entries: AuditLog[]): Promise<AuditLogRow[]> {
-    const ids = [...new Set(entries.map((e) => e.actorUserId).filter((id): id is string => Boolean(id)))]
+    const ids = [
+      ...new Set(entries.map((e) => e.actorUserId).filter((id): id is string => Boolean(id))),
+    ]
     const users = ids.length ? await User.query().whereIn('id', ids).select('id', 'email') : []
     const emailOf = new Map(users.map((user) => [user.id, user.email]))
     return entries.map((entry) => ({

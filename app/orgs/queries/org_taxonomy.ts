@@ -21,7 +21,13 @@ export interface TaxonomyCategory extends TaxonomyEntry {
   subcategories: TaxonomyEntry[]
 }
 
-type Row = { id: string; key: string; name: string; organization_id: string | null; sort_order: number }
+type Row = {
+  id: string
+  key: string
+  name: string
+  organization_id: string | null
+  sort_order: number
+}
 
 function byOrder(a: TaxonomyEntry, b: TaxonomyEntry) {
   if (a.isOwn !== b.isOwn) return a.isOwn ? 1 : -1
@@ -34,7 +40,10 @@ function byOrder(a: TaxonomyEntry, b: TaxonomyEntry) {
  * never changed by an org; hiding an own row also lives in the overrides.
  */
 export default class OrgTaxonomy {
-  static async for(org: Organization, options: { includeHidden?: boolean } = {}): Promise<TaxonomyCategory[]> {
+  static async for(
+    org: Organization,
+    options: { includeHidden?: boolean } = {}
+  ): Promise<TaxonomyCategory[]> {
     if (!org.industryId) return []
 
     const categories: Row[] = await db

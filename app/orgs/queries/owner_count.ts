@@ -11,7 +11,11 @@ export async function lockOrganization(organizationId: string, trx: TransactionC
 }
 
 /** Active owners of the org, optionally leaving one membership out of the count. */
-export async function activeOwnerCount(organizationId: string, trx: TransactionClientContract, excludingMemberId?: string) {
+export async function activeOwnerCount(
+  organizationId: string,
+  trx: TransactionClientContract,
+  excludingMemberId?: string
+) {
   const query = OrganizationMember.query({ client: trx })
     .where('organization_id', organizationId)
     .where('status', 'active')

@@ -15,12 +15,20 @@ export interface RoleSummary {
 /** The org's roles with their permissions and how many members and pending invitations use each. */
 export default class RoleCatalogue {
   static async for(org: Organization): Promise<{ system: RoleSummary[]; custom: RoleSummary[] }> {
-    const roles = await org.related('roles').query().orderBy('is_system', 'desc').orderBy('name', 'asc')
+    const roles = await org
+      .related('roles')
+      .query()
+      .orderBy('is_system', 'desc')
+      .orderBy('name', 'asc')
     const ids = roles.map((role) => role.id)
     if (!ids.length) return { system: [], custom: [] }
 
     const [permissionRows, memberRows, invitationRows] = await Promise.all([
-      db.from('role_permissions').whereIn('role_id', ids).orderBy('permission').select('role_id', 'permission'),
+      db
+        .from('role_permissions')
+        .whereIn('role_id', ids)
+        .orderBy('permission')
+        .select('role_id', 'permission'),
       db
         .from('organization_members')
         .where('organization_id', org.id)
@@ -37,7 +45,8 @@ export default class RoleCatalogue {
         .select('role_id')
         .count('* as total'),
     ])
-    const counts = (rows: any[]) => new Map(rows.map((row) => [row.role_id as string, Number(row.total)]))
+    const counts = (rows: any[]) =>
+      new Map(rows.map((row) => [row.role_id as string, Number(row.total)]))
     const memberCounts = counts(memberRows)
     const invitationCounts = counts(invitationRows)
 
@@ -52,7 +61,9 @@ export default class RoleCatalogue {
     }))
     const order = ['owner', 'admin', 'member']
     return {
-      system: summaries.filter((s) => s.role.isSystem).sort((a, b) => order.indexOf(a.role.key) - order.indexOf(b.role.key)),
+      system: summaries
+        .filter((s) => s.role.isSystem)
+        .sort((a, b) => order.indexOf(a.role.key) - order.indexOf(b.role.key)),
       custom: summaries.filter((s) => !s.role.isSystem),
     }
   }

@@ -18,7 +18,8 @@ updateMemberValidator.messagesProvider = new SimpleMessagesProvider(
     'username.required': 'Enter a username.',
     'username.minLength': 'Usernames have at least 2 characters.',
     'username.maxLength': 'Usernames have at most 40 characters.',
-    'username.regex': 'Use lowercase letters, digits, dots, hyphens and underscores, starting with a letter or digit.',
+    'username.regex':
+      'Use lowercase letters, digits, dots, hyphens and underscores, starting with a letter or digit.',
   },
   { role_id: 'role' }
 )

@@ -54,10 +54,18 @@ const gstinRule = vine.createRule((value, _options, field: FieldContext) => {
       field.report('A GSTIN has 15 characters, like 27AAPFU0939F1ZV.', 'gstin.format', field)
       break
     case 'state_code':
-      field.report('The GSTIN must start with a valid state code (01–38, 97 or 99).', 'gstin.state_code', field)
+      field.report(
+        'The GSTIN must start with a valid state code (01–38, 97 or 99).',
+        'gstin.state_code',
+        field
+      )
       break
     case 'checksum':
-      field.report('This GSTIN’s check character does not match; check it for typos.', 'gstin.checksum', field)
+      field.report(
+        'This GSTIN’s check character does not match; check it for typos.',
+        'gstin.checksum',
+        field
+      )
       break
   }
 })
@@ -65,7 +73,8 @@ const gstinRule = vine.createRule((value, _options, field: FieldContext) => {
 const certificateNumberFormatRule = vine.createRule((value, _options, field: FieldContext) => {
   if (typeof value !== 'string') return
   const parsed = parseCertificateNumberFormat(value)
-  if (!parsed.ok) field.report(describeFormatProblem(parsed.problem), 'certificate_number_format', field)
+  if (!parsed.ok)
+    field.report(describeFormatProblem(parsed.problem), 'certificate_number_format', field)
 })
 
 /** Indian PIN codes are 6 digits not starting with 0; other countries keep their own shapes. */
@@ -79,49 +88,52 @@ const postalCodeRule = vine.createRule((value, _options, field: FieldContext) =>
 
 const optionalText = (max: number) => vine.string().trim().maxLength(max).optional()
 
-export const organizationSettingsValidator = vine.withMetaData<{ organizationId: string }>().compile(
-  vine.object({
-    name: vine.string().trim().minLength(2).maxLength(160),
-    business_name: optionalText(200),
-    email: vine.string().trim().toLowerCase().maxLength(254).email().optional(),
-    phone: vine
-      .string()
-      .trim()
-      .maxLength(32)
-      .regex(/^\+?[0-9][0-9 ()-]{5,30}$/)
-      .optional(),
-    slug: organizationSlug(),
-    industry_id: vine
-      .string()
-      .uuid()
-      .exists({ table: 'industries', column: 'id' })
-      .optional(),
-    address_line1: optionalText(200),
-    address_line2: optionalText(200),
-    city: optionalText(100),
-    state: optionalText(100),
-    country: vine.string().trim().toUpperCase().in(Object.keys(COUNTRIES)),
-    postal_code: vine.string().trim().maxLength(20).use(postalCodeRule()).optional(),
-    gstin: vine
-      .string()
-      .trim()
-      .toUpperCase()
-      .use(gstinRule())
-      .optional(),
-    certificate_number_prefix: vine.string().trim().toUpperCase().regex(CERTIFICATE_PREFIX_PATTERN),
-    certificate_number_format: vine.string().trim().use(certificateNumberFormatRule()),
-    /** How recipient lists are read: phone numbers without a country code, and numeric dates. */
-    phone_default_country: vine.string().trim().toUpperCase().in(Object.keys(COUNTRIES)).optional(),
-    date_order: vine.enum(['dmy', 'mdy'] as const).optional(),
-  })
-)
+export const organizationSettingsValidator = vine
+  .withMetaData<{ organizationId: string }>()
+  .compile(
+    vine.object({
+      name: vine.string().trim().minLength(2).maxLength(160),
+      business_name: optionalText(200),
+      email: vine.string().trim().toLowerCase().maxLength(254).email().optional(),
+      phone: vine
+        .string()
+        .trim()
+        .maxLength(32)
+        .regex(/^\+?[0-9][0-9 ()-]{5,30}$/)
+        .optional(),
+      slug: organizationSlug(),
+      industry_id: vine.string().uuid().exists({ table: 'industries', column: 'id' }).optional(),
+      address_line1: optionalText(200),
+      address_line2: optionalText(200),
+      city: optionalText(100),
+      state: optionalText(100),
+      country: vine.string().trim().toUpperCase().in(Object.keys(COUNTRIES)),
+      postal_code: vine.string().trim().maxLength(20).use(postalCodeRule()).optional(),
+      gstin: vine.string().trim().toUpperCase().use(gstinRule()).optional(),
+      certificate_number_prefix: vine
+        .string()
+        .trim()
+        .toUpperCase()
+        .regex(CERTIFICATE_PREFIX_PATTERN),
+      certificate_number_format: vine.string().trim().use(certificateNumberFormatRule()),
+      /** How recipient lists are read: phone numbers without a country code, and numeric dates. */
+      phone_default_country: vine
+        .string()
+        .trim()
+        .toUpperCase()
+        .in(Object.keys(COUNTRIES))
+        .optional(),
+      date_order: vine.enum(['dmy', 'mdy'] as const).optional(),
+    })
+  )
 
 organizationSettingsValidator.messagesProvider = new SimpleMessagesProvider({
   'name.required': 'Enter the organization’s name.',
   'name.minLength': 'The name must be at least 2 characters.',
   'name.maxLength': 'The name can be at most 160 characters.',
   'email.email': 'Enter a valid email address.',
-  'phone.regex': 'Enter a phone number using digits, spaces, brackets or hyphens, optionally starting with +.',
+  'phone.regex':
+    'Enter a phone number using digits, spaces, brackets or hyphens, optionally starting with +.',
   'industry_id.uuid': 'Choose an industry from the list.',
   'industry_id.database.exists': 'Choose an industry from the list.',
   'country.required': 'Choose a country.',

@@ -6,7 +6,10 @@ import StoreFile from '#core/actions/store_file'
 import { MIME, assertAllowed } from '#core/services/file_type'
 import { storageKey } from '#core/services/storage_keys'
 import type Organization from '#orgs/models/organization'
-import BrandingAsset, { BRANDING_FOLDERS, type BrandingAssetType } from '#templates/models/branding_asset'
+import BrandingAsset, {
+  BRANDING_FOLDERS,
+  type BrandingAssetType,
+} from '#templates/models/branding_asset'
 import { normaliseBranding } from '#templates/services/template_processing'
 import { removeObjects } from '#templates/services/source_upload'
 
@@ -37,7 +40,9 @@ export const BRANDING_UPLOAD_TYPES = [MIME.png, MIME.jpeg, MIME.webp] as const
  */
 export default class AddBrandingAsset {
   static async handle(input: AddBrandingAssetInput): Promise<AddBrandingAssetResult> {
-    const allowed = assertAllowed(input.bytes, BRANDING_UPLOAD_TYPES, { maxBytes: uploads.maxBytes })
+    const allowed = assertAllowed(input.bytes, BRANDING_UPLOAD_TYPES, {
+      maxBytes: uploads.maxBytes,
+    })
     if (allowed.kind !== 'ok') return allowed
     const outcome = await normaliseBranding(input.bytes)
     if (outcome.kind !== 'ok') return { kind: 'unreadable' }
@@ -53,7 +58,11 @@ export default class AddBrandingAsset {
           {
             orgId: input.org.id,
             kind: 'branding_asset',
-            key: storageKey({ root: 'org_branding', orgId: input.org.id, parts: [BRANDING_FOLDERS[input.type], `${id}.${extension}`] }),
+            key: storageKey({
+              root: 'org_branding',
+              orgId: input.org.id,
+              parts: [BRANDING_FOLDERS[input.type], `${id}.${extension}`],
+            }),
             bytes: image.bytes,
             mime: image.mime,
             originalName: input.originalName,
@@ -83,7 +92,12 @@ export default class AddBrandingAsset {
             entityType: 'branding_asset',
             entityId: asset.id,
             origin: input.origin,
-            metadata: { name: asset.name, type: asset.assetType, width: image.width, height: image.height },
+            metadata: {
+              name: asset.name,
+              type: asset.assetType,
+              width: image.width,
+              height: image.height,
+            },
           },
           trx
         )

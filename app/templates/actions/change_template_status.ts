@@ -38,7 +38,9 @@ export default class ChangeTemplateStatus {
       if (from === input.to) return { kind: 'unchanged' as const, template }
       if (input.to === 'active') {
         if (from === 'archived') return { kind: 'archived' as const, template }
-        const fields = await CertificateTemplateField.query({ client: trx }).where('template_version_id', template.currentVersionId!).count('* as total')
+        const fields = await CertificateTemplateField.query({ client: trx })
+          .where('template_version_id', template.currentVersionId!)
+          .count('* as total')
         if (Number(fields[0].$extras.total) === 0) return { kind: 'no_fields' as const, template }
       }
       template.status = input.to
@@ -46,7 +48,14 @@ export default class ChangeTemplateStatus {
       await template.useTransaction(trx).save()
       await RecordAudit.handle(
         {
-          action: input.to === 'archived' ? 'template.archived' : from === 'archived' ? 'template.restored' : input.to === 'active' ? 'template.activated' : 'template.deactivated',
+          action:
+            input.to === 'archived'
+              ? 'template.archived'
+              : from === 'archived'
+                ? 'template.restored'
+                : input.to === 'active'
+                  ? 'template.activated'
+                  : 'template.deactivated',
           organizationId: input.org.id,
           actorUserId: input.actorUserId,
           entityType: 'template',

@@ -4,8 +4,19 @@ import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import CertificateTemplate from '#templates/models/certificate_template'
 import CertificateTemplateVersion from '#templates/models/certificate_template_version'
-import { type SourceProblem, type TemplateUpload, prepareSource, removeObjects, storeSourceFiles, versionMeta } from '#templates/services/source_upload'
-import { type TaxonomyChoice, type TaxonomyProblem, resolveTaxonomy } from '#templates/queries/template_taxonomy'
+import {
+  type SourceProblem,
+  type TemplateUpload,
+  prepareSource,
+  removeObjects,
+  storeSourceFiles,
+  versionMeta,
+} from '#templates/services/source_upload'
+import {
+  type TaxonomyChoice,
+  type TaxonomyProblem,
+  resolveTaxonomy,
+} from '#templates/queries/template_taxonomy'
 
 export interface CreateTemplateInput {
   org: Organization
@@ -44,7 +55,14 @@ export default class CreateTemplate {
     try {
       return await db.transaction(async (trx) => {
         const files = await storeSourceFiles(
-          { orgId: input.org.id, templateId, versionNumber: 1, createdBy: input.actorUserId, prepared, written },
+          {
+            orgId: input.org.id,
+            templateId,
+            versionNumber: 1,
+            createdBy: input.actorUserId,
+            prepared,
+            written,
+          },
           trx
         )
         const template = await CertificateTemplate.create(
@@ -88,7 +106,12 @@ export default class CreateTemplate {
             entityType: 'template',
             entityId: template.id,
             origin: input.origin,
-            metadata: { name: template.name, page: prepared.source.page, page_count: prepared.source.pageCount, via: input.via ?? 'web' },
+            metadata: {
+              name: template.name,
+              page: prepared.source.page,
+              page_count: prepared.source.pageCount,
+              via: input.via ?? 'web',
+            },
           },
           trx
         )

@@ -12,7 +12,8 @@ export interface RemoveBrandingAssetInput {
   origin?: AuditInput['origin']
 }
 
-export type RemoveBrandingAssetResult = { kind: 'removed'; asset: BrandingAsset } | { kind: 'not_found' }
+export type RemoveBrandingAssetResult =
+  { kind: 'removed'; asset: BrandingAsset } | { kind: 'not_found' }
 
 /**
  * Takes an image off the list for new fields. Its file stays: template

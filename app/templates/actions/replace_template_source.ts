@@ -8,7 +8,14 @@ import OrgTemplates from '#templates/queries/org_templates'
 import TemplateSnapshotQuery from '#templates/queries/template_snapshot'
 import { createVersion, renderSamplePreview } from '#templates/actions/save_template_fields'
 import type { FieldSpec } from '#templates/services/field_spec'
-import { type SourceProblem, type TemplateUpload, prepareSource, removeObjects, storeSourceFiles, versionMeta } from '#templates/services/source_upload'
+import {
+  type SourceProblem,
+  type TemplateUpload,
+  prepareSource,
+  removeObjects,
+  storeSourceFiles,
+  versionMeta,
+} from '#templates/services/source_upload'
 
 export interface ReplaceTemplateSourceInput {
   org: Organization
@@ -22,7 +29,12 @@ export interface ReplaceTemplateSourceInput {
 }
 
 export type ReplaceTemplateSourceResult =
-  | { kind: 'replaced'; template: CertificateTemplate; version: CertificateTemplateVersion; movedFields: string[] }
+  | {
+      kind: 'replaced'
+      template: CertificateTemplate
+      version: CertificateTemplateVersion
+      movedFields: string[]
+    }
   | { kind: 'not_found' }
   | { kind: 'archived' }
   | { kind: 'no_original' }
@@ -72,7 +84,14 @@ export default class ReplaceTemplateSource {
         if (template.status === 'archived') return { kind: 'archived' as const }
         const number = template.currentVersionNumber + 1
         const files = await storeSourceFiles(
-          { orgId: input.org.id, templateId: template.id, versionNumber: number, createdBy: input.actorUserId, prepared, written },
+          {
+            orgId: input.org.id,
+            templateId: template.id,
+            versionNumber: number,
+            createdBy: input.actorUserId,
+            prepared,
+            written,
+          },
           trx
         )
         const version = await createVersion(
@@ -81,7 +100,9 @@ export default class ReplaceTemplateSource {
             from: current,
             fields,
             preview,
-            changeNote: input.upload ? 'New file uploaded' : `Page ${prepared.source.page} of the uploaded file`,
+            changeNote: input.upload
+              ? 'New file uploaded'
+              : `Page ${prepared.source.page} of the uploaded file`,
             actorUserId: input.actorUserId,
             written,
             source: {
@@ -103,7 +124,12 @@ export default class ReplaceTemplateSource {
             entityType: 'template',
             entityId: template.id,
             origin: input.origin,
-            metadata: { version: version.versionNumber, change: 'source', page: prepared.source.page, via: input.via ?? 'web' },
+            metadata: {
+              version: version.versionNumber,
+              change: 'source',
+              page: prepared.source.page,
+              via: input.via ?? 'web',
+            },
           },
           trx
         )
@@ -124,7 +150,8 @@ export function fitFields(fields: FieldSpec[], pageWidth: number, pageHeight: nu
     const height = Math.min(field.height, pageHeight)
     const x = Math.min(field.x, pageWidth - width)
     const y = Math.min(field.y, pageHeight - height)
-    if (x !== field.x || y !== field.y || width !== field.width || height !== field.height) moved.push(field.key)
+    if (x !== field.x || y !== field.y || width !== field.width || height !== field.height)
+      moved.push(field.key)
     return { ...field, x, y, width, height }
   })
   return { fields: fitted, moved }

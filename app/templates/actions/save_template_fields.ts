@@ -57,9 +57,14 @@ export default class SaveTemplateFields {
       return { kind: 'stale', currentVersion: current.versionNumber }
     }
 
-    const usable = await BrandingAsset.query().where('organization_id', input.org.id).whereNull('deleted_at').select('id')
+    const usable = await BrandingAsset.query()
+      .where('organization_id', input.org.id)
+      .whereNull('deleted_at')
+      .select('id')
     // An image a current field still draws stays usable even after it was removed from settings.
-    const kept = current.fields.map((field) => field.config.asset_id).filter((id): id is string => !!id)
+    const kept = current.fields
+      .map((field) => field.config.asset_id)
+      .filter((id): id is string => !!id)
     const rules = normaliseFields(input.fields, {
       pageWidth: current.pageWidth,
       pageHeight: current.pageHeight,
@@ -67,7 +72,10 @@ export default class SaveTemplateFields {
     })
     if (!rules.ok) return { kind: 'invalid', problems: rules.problems }
 
-    const preview = await renderSamplePreview(input.org, await TemplateSnapshotQuery.load(current, rules.fields))
+    const preview = await renderSamplePreview(
+      input.org,
+      await TemplateSnapshotQuery.load(current, rules.fields)
+    )
 
     const written: string[] = []
     try {
@@ -97,7 +105,12 @@ export default class SaveTemplateFields {
             entityType: 'template',
             entityId: template.id,
             origin: input.origin,
-            metadata: { version: version.versionNumber, fields: rules.fields.length, change: 'fields', via: input.via ?? 'web' },
+            metadata: {
+              version: version.versionNumber,
+              fields: rules.fields.length,
+              change: 'fields',
+              via: input.via ?? 'web',
+            },
           },
           trx
         )
@@ -113,7 +126,11 @@ export default class SaveTemplateFields {
 /** The stored WebP preview of a version: its page drawn with sample data. Null when rendering failed (the version is still valid). */
 export async function renderSamplePreview(org: Organization, snapshot: TemplateSnapshot) {
   if (snapshot.fields.length === 0) return null
-  const row = sampleRow(snapshot.fields, { numberFormat: org.certificateNumberFormat, prefix: org.certificateNumberPrefix, appUrl })
+  const row = sampleRow(snapshot.fields, {
+    numberFormat: org.certificateNumberFormat,
+    prefix: org.certificateNumberPrefix,
+    appUrl,
+  })
   const outcome = await renderPreview(snapshot, row, { width: PREVIEW_WIDTH, format: 'webp' })
   return outcome.kind === 'ok' ? outcome.value.image : null
 }
@@ -127,7 +144,10 @@ export interface CreateVersionInput {
   changeNote: string
   actorUserId: string | null
   written: string[]
-  source?: Pick<CertificateTemplateVersion, 'sourceFileId' | 'originalFileId' | 'backgroundFileId' | 'pageWidth' | 'pageHeight' | 'meta'>
+  source?: Pick<
+    CertificateTemplateVersion,
+    'sourceFileId' | 'originalFileId' | 'backgroundFileId' | 'pageWidth' | 'pageHeight' | 'meta'
+  >
 }
 
 /** Writes version N+1 of a locked template with its fields and preview, and makes it current. */

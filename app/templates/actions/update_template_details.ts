@@ -3,7 +3,11 @@ import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
-import { type TaxonomyChoice, type TaxonomyProblem, resolveTaxonomy } from '#templates/queries/template_taxonomy'
+import {
+  type TaxonomyChoice,
+  type TaxonomyProblem,
+  resolveTaxonomy,
+} from '#templates/queries/template_taxonomy'
 
 export interface UpdateTemplateDetailsInput {
   org: Organization
@@ -15,9 +19,7 @@ export interface UpdateTemplateDetailsInput {
 }
 
 export type UpdateTemplateDetailsResult =
-  | { kind: 'updated'; template: CertificateTemplate }
-  | { kind: 'not_found' }
-  | TaxonomyProblem
+  { kind: 'updated'; template: CertificateTemplate } | { kind: 'not_found' } | TaxonomyProblem
 
 /** Name and category are the template's, not a version's: changing them makes no new version. */
 export default class UpdateTemplateDetails {
@@ -27,8 +29,16 @@ export default class UpdateTemplateDetails {
     return db.transaction(async (trx) => {
       const template = await OrgTemplates.find(input.org, input.templateId, trx)
       if (!template) return { kind: 'not_found' as const }
-      const before = { name: template.name, category_id: template.categoryId, subcategory_id: template.subcategoryId }
-      template.merge({ name: input.name.trim(), categoryId: taxonomy.categoryId, subcategoryId: taxonomy.subcategoryId })
+      const before = {
+        name: template.name,
+        category_id: template.categoryId,
+        subcategory_id: template.subcategoryId,
+      }
+      template.merge({
+        name: input.name.trim(),
+        categoryId: taxonomy.categoryId,
+        subcategoryId: taxonomy.subcategoryId,
+      })
       await template.useTransaction(trx).save()
       await RecordAudit.handle(
         {
@@ -38,7 +48,14 @@ export default class UpdateTemplateDetails {
           entityType: 'template',
           entityId: template.id,
           origin: input.origin,
-          metadata: { before, after: { name: template.name, category_id: template.categoryId, subcategory_id: template.subcategoryId } },
+          metadata: {
+            before,
+            after: {
+              name: template.name,
+              category_id: template.categoryId,
+              subcategory_id: template.subcategoryId,
+            },
+          },
         },
         trx
       )

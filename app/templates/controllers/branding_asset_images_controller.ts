@@ -8,10 +8,17 @@ import { notFound } from '#templates/controllers/upload_support'
 /** A branding image for the org's own members (settings list, designer). Removed ones still show for versions that draw them. */
 export default class BrandingAssetImagesController {
   async show(ctx: HttpContext) {
-    const asset = await BrandingAsset.query().where('organization_id', ctx.org.id).where('id', recordId(ctx.params.id)).first()
+    const asset = await BrandingAsset.query()
+      .where('organization_id', ctx.org.id)
+      .where('id', recordId(ctx.params.id))
+      .first()
     if (!asset) throw notFound()
     const file = await findFileOfOrg(ctx.org.id, asset.fileId)
     const extension = file.mimeType === 'image/jpeg' ? 'jpg' : 'png'
-    return sendStoredFile(ctx, file, { filename: `${fileSlug(asset.name, asset.assetType)}.${extension}`, inline: true, maxAgeSeconds: 3600 })
+    return sendStoredFile(ctx, file, {
+      filename: `${fileSlug(asset.name, asset.assetType)}.${extension}`,
+      inline: true,
+      maxAgeSeconds: 3600,
+    })
   }
 }

@@ -13,7 +13,11 @@ import { flashUploadProblem, notFound, readUpload } from '#templates/controllers
 export default class BrandingAssetsController {
   async index({ org, bouncer, view }: HttpContext) {
     await bouncer.authorize('allows', 'org.manage')
-    const assets = await BrandingAsset.query().where('organization_id', org.id).whereNull('deleted_at').orderBy('created_at', 'desc').orderBy('id', 'desc')
+    const assets = await BrandingAsset.query()
+      .where('organization_id', org.id)
+      .whereNull('deleted_at')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
     return view.render('pages/templates/branding_assets/index', {
       nav: 'branding',
       assets,
@@ -40,19 +44,34 @@ export default class BrandingAssetsController {
     })
     switch (result.kind) {
       case 'added':
-        session.flash('success', `“${result.asset.name}” added. Use it as an image field in the template designer.`)
+        session.flash(
+          'success',
+          `“${result.asset.name}” added. Use it as an image field in the template designer.`
+        )
         return back()
       case 'too_large':
         flashFieldError(ctx, 'file', `The image is larger than ${formatBytes(result.maxBytes)}.`)
         return back()
       case 'unsupported_type':
-        flashFieldError(ctx, 'file', 'Upload a PNG, JPEG or WebP image (a transparent PNG works best for signatures and stamps).')
+        flashFieldError(
+          ctx,
+          'file',
+          'Upload a PNG, JPEG or WebP image (a transparent PNG works best for signatures and stamps).'
+        )
         return back()
       case 'too_many_pixels':
-        flashFieldError(ctx, 'file', `The image is ${result.width} × ${result.height} pixels; at most ${result.maxPixels / 1_000_000} megapixels are accepted. Scale it down and upload it again.`)
+        flashFieldError(
+          ctx,
+          'file',
+          `The image is ${result.width} × ${result.height} pixels; at most ${result.maxPixels / 1_000_000} megapixels are accepted. Scale it down and upload it again.`
+        )
         return back()
       case 'unreadable':
-        flashFieldError(ctx, 'file', 'This image could not be read. Save it again as PNG or JPEG and upload that.')
+        flashFieldError(
+          ctx,
+          'file',
+          'This image could not be read. Save it again as PNG or JPEG and upload that.'
+        )
         return back()
       default:
         return unhandled(result)
@@ -62,10 +81,18 @@ export default class BrandingAssetsController {
   async destroy(ctx: HttpContext) {
     const { org, actor, bouncer, params, response, session } = ctx
     await bouncer.authorize('allows', 'org.manage')
-    const result = await RemoveBrandingAsset.handle({ org, assetId: params.id, actorUserId: actor.user.id, origin: originOf(ctx) })
+    const result = await RemoveBrandingAsset.handle({
+      org,
+      assetId: params.id,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
     switch (result.kind) {
       case 'removed':
-        session.flash('success', `“${result.asset.name}” removed. Templates that already show it keep it.`)
+        session.flash(
+          'success',
+          `“${result.asset.name}” removed. Templates that already show it keep it.`
+        )
         return response.redirect().toRoute('templates.branding_assets.index')
       case 'not_found':
         throw notFound()

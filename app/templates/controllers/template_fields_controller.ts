@@ -30,14 +30,19 @@ export default class TemplateFieldsController {
     try {
       parsed = JSON.parse(raw)
     } catch {
-      return back([], 'The designer sent fields that could not be read. Reload the page and try again.')
+      return back(
+        [],
+        'The designer sent fields that could not be read. Reload the page and try again.'
+      )
     }
     const [error, input] = await templateFieldsValidator.tryValidate({
       fields: Array.isArray(parsed) ? parsed : [],
       base_version: Number(request.input('base_version')) || undefined,
     })
     if (error) {
-      const problems = (error as InstanceType<typeof errors.E_VALIDATION_ERROR>).messages.map((m: any) => ({ field: m.field, message: describeFieldPath(m.field, m.message) }))
+      const problems = (error as InstanceType<typeof errors.E_VALIDATION_ERROR>).messages.map(
+        (m: any) => ({ field: m.field, message: describeFieldPath(m.field, m.message) })
+      )
       return back(problems, 'Some fields need attention before they can be saved.')
     }
 
@@ -56,7 +61,10 @@ export default class TemplateFieldsController {
       case 'invalid':
         return back(result.problems, 'Some fields need attention before they can be saved.')
       case 'stale':
-        return back([], `Someone saved version ${result.currentVersion} while you were editing. Your changes were not saved; reload to see theirs.`)
+        return back(
+          [],
+          `Someone saved version ${result.currentVersion} while you were editing. Your changes were not saved; reload to see theirs.`
+        )
       case 'archived':
         session.flash('error', 'This template is archived. Restore it before changing its fields.')
         return response.redirect().toRoute('templates.templates.show', { id: params.id })

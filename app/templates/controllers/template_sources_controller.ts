@@ -4,7 +4,12 @@ import { flashFieldError, originOf } from '#orgs/controllers/form_support'
 import ReplaceTemplateSource from '#templates/actions/replace_template_source'
 import { labelFor } from '#templates/services/field_rules'
 import { templateSourceValidator } from '#templates/validators/template'
-import { flashSourceProblem, flashUploadProblem, notFound, readUpload } from '#templates/controllers/upload_support'
+import {
+  flashSourceProblem,
+  flashUploadProblem,
+  notFound,
+  readUpload,
+} from '#templates/controllers/upload_support'
 
 /** A new page for a template: another file, or another page of the PDF already uploaded. Either way a new version. */
 export default class TemplateSourcesController {
@@ -28,7 +33,10 @@ export default class TemplateSourcesController {
         const moved = result.movedFields.length
           ? ` ${result.movedFields.map(labelFor).join(', ')} did not fit on the new page and ${result.movedFields.length === 1 ? 'was' : 'were'} moved onto it: check ${result.movedFields.length === 1 ? 'its' : 'their'} position.`
           : ''
-        session.flash('success', `New page saved as version ${result.version.versionNumber}; the fields were kept.${moved}`)
+        session.flash(
+          'success',
+          `New page saved as version ${result.version.versionNumber}; the fields were kept.${moved}`
+        )
         return back()
       }
       case 'not_found':

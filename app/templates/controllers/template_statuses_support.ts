@@ -7,14 +7,21 @@ import { notFound } from '#templates/controllers/upload_support'
 const DONE: Record<'active' | 'archived' | 'draft', (name: string, from: string) => string> = {
   active: (name) => `“${name}” is active: it can be used to issue certificates.`,
   archived: (name) => `“${name}” is archived. Certificates already issued from it stay valid.`,
-  draft: (name, from) => (from === 'archived' ? `“${name}” is restored as a draft.` : `“${name}” is back in draft.`),
+  draft: (name, from) =>
+    from === 'archived' ? `“${name}” is restored as a draft.` : `“${name}” is back in draft.`,
 }
 
 /** Activation and archiving share one flow: change the status, say what happened, back to the template. */
 export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' | 'draft') {
   const { org, actor, bouncer, params, response, session } = ctx
   await bouncer.authorize('allows', 'templates.manage')
-  const result = await ChangeTemplateStatus.handle({ org, templateId: params.id, to, actorUserId: actor.user.id, origin: originOf(ctx) })
+  const result = await ChangeTemplateStatus.handle({
+    org,
+    templateId: params.id,
+    to,
+    actorUserId: actor.user.id,
+    origin: originOf(ctx),
+  })
   switch (result.kind) {
     case 'changed':
       session.flash('success', DONE[to](result.template.name, result.from))
@@ -23,7 +30,10 @@ export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' |
       session.flash('success', 'Nothing to change.')
       break
     case 'no_fields':
-      session.flash('error', 'Place at least one field before activating this template: it would issue blank certificates.')
+      session.flash(
+        'error',
+        'Place at least one field before activating this template: it would issue blank certificates.'
+      )
       break
     case 'archived':
       session.flash('error', 'Restore this template before activating it.')

@@ -17,6 +17,10 @@ export default class TemplateVersionFilesController {
     const version = template ? await OrgTemplates.version(org, template.id, params.number) : null
     const found = template && version ? await versionFile(template, version, params.file) : null
     if (!found) throw notFound()
-    return sendStoredFile(ctx, found.file, { filename: found.filename, inline: found.inline, maxAgeSeconds: found.inline ? 3600 : undefined })
+    return sendStoredFile(ctx, found.file, {
+      filename: found.filename,
+      inline: found.inline,
+      maxAgeSeconds: found.inline ? 3600 : undefined,
+    })
   }
 }

@@ -7,8 +7,18 @@ import { originOf } from '#orgs/controllers/form_support'
 import CreateTemplate from '#templates/actions/create_template'
 import UpdateTemplateDetails from '#templates/actions/update_template_details'
 import OrgTemplates from '#templates/queries/org_templates'
-import { templateCreateValidator, templateDetailsValidator, templateListValidator } from '#templates/validators/template'
-import { flashSourceProblem, flashTaxonomyProblem, flashUploadProblem, notFound, readUpload } from '#templates/controllers/upload_support'
+import {
+  templateCreateValidator,
+  templateDetailsValidator,
+  templateListValidator,
+} from '#templates/validators/template'
+import {
+  flashSourceProblem,
+  flashTaxonomyProblem,
+  flashUploadProblem,
+  notFound,
+  readUpload,
+} from '#templates/controllers/upload_support'
 import uploads from '#config/uploads'
 import BrandingAsset from '#templates/models/branding_asset'
 import { designerData, fieldJson } from '#templates/services/designer_data'
@@ -18,10 +28,26 @@ export default class TemplatesController {
     await bouncer.authorize('allows', 'templates.manage')
     // A hand-edited query string is ignored rather than answered with an error page.
     const [, input] = await templateListValidator.tryValidate(request.qs())
-    const filters = { status: input?.status ?? 'current', categoryId: input?.category_id ?? null, q: input?.q ?? null }
-    const templates = await OrgTemplates.list(org, { ...filters, page: input?.page ?? 1, perPage: 24 })
+    const filters = {
+      status: input?.status ?? 'current',
+      categoryId: input?.category_id ?? null,
+      q: input?.q ?? null,
+    }
+    const templates = await OrgTemplates.list(org, {
+      ...filters,
+      page: input?.page ?? 1,
+      perPage: 24,
+    })
     templates.baseUrl(router.builder().make('templates.templates.index'))
-    templates.queryString(Object.fromEntries(Object.entries({ status: input?.status, category_id: input?.category_id, q: input?.q }).filter(([, v]) => v)))
+    templates.queryString(
+      Object.fromEntries(
+        Object.entries({
+          status: input?.status,
+          category_id: input?.category_id,
+          q: input?.q,
+        }).filter(([, v]) => v)
+      )
+    )
     return view.render('pages/templates/templates/index', {
       nav: 'templates',
       templates,
@@ -45,22 +71,38 @@ export default class TemplatesController {
     const input = await request.validateUsing(templateCreateValidator)
     const upload = await readUpload(ctx)
     const back = () => response.redirect().toRoute('templates.templates.create')
-    if (flashUploadProblem(ctx, upload, 'Choose the PDF, PNG or JPEG file of your certificate design.')) return back()
+    if (
+      flashUploadProblem(
+        ctx,
+        upload,
+        'Choose the PDF, PNG or JPEG file of your certificate design.'
+      )
+    )
+      return back()
 
     const result = await CreateTemplate.handle({
       org,
       name: input.name,
       upload,
       page: input.page ?? 1,
-      taxonomy: { categoryId: input.category_id ?? null, subcategoryId: input.subcategory_id ?? null },
+      taxonomy: {
+        categoryId: input.category_id ?? null,
+        subcategoryId: input.subcategory_id ?? null,
+      },
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
     switch (result.kind) {
       case 'created': {
         const meta = result.version.meta
-        const pages = meta.page_count > 1 ? ` The PDF has ${meta.page_count} pages; page ${meta.page} is used (you can pick another on the template’s page).` : ''
-        ctx.session.flash('success', `Template “${result.template.name}” created.${pages} Now place its fields.`)
+        const pages =
+          meta.page_count > 1
+            ? ` The PDF has ${meta.page_count} pages; page ${meta.page} is used (you can pick another on the template’s page).`
+            : ''
+        ctx.session.flash(
+          'success',
+          `Template “${result.template.name}” created.${pages} Now place its fields.`
+        )
         return response.redirect().toRoute('templates.templates.edit', { id: result.template.id })
       }
       case 'page_out_of_range':
@@ -103,10 +145,18 @@ export default class TemplatesController {
     const template = await OrgTemplates.findWithCurrent(org, params.id)
     if (!template) throw notFound()
     const version = template.currentVersion
-    const assets = await BrandingAsset.query().where('organization_id', org.id).whereNull('deleted_at').orderBy('created_at', 'asc')
+    const assets = await BrandingAsset.query()
+      .where('organization_id', org.id)
+      .whereNull('deleted_at')
+      .orderBy('created_at', 'asc')
     // Images the current fields draw stay listed even if removed from settings since.
-    const used = version.fields.map((field) => field.config.asset_id).filter((id): id is string => !!id && !assets.some((a) => a.id === id))
-    if (used.length) assets.push(...(await BrandingAsset.query().where('organization_id', org.id).whereIn('id', used)))
+    const used = version.fields
+      .map((field) => field.config.asset_id)
+      .filter((id): id is string => !!id && !assets.some((a) => a.id === id))
+    if (used.length)
+      assets.push(
+        ...(await BrandingAsset.query().where('organization_id', org.id).whereIn('id', used))
+      )
     // After a refused save the designer reopens with the unsaved fields and says what was wrong.
     const unsaved = session.flashMessages.get('designer_fields')
     const fields = typeof unsaved === 'string' ? JSON.parse(unsaved) : version.fields.map(fieldJson)
@@ -122,9 +172,12 @@ export default class TemplatesController {
         fields,
         assets,
         urls: {
-          background: builder.params({ id: template.id, number: version.versionNumber, file: 'background' }).make('templates.template_version_files.show'),
+          background: builder
+            .params({ id: template.id, number: version.versionNumber, file: 'background' })
+            .make('templates.template_version_files.show'),
           preview: builder.params({ id: template.id }).make('templates.template_previews.store'),
-          assetImage: (id) => router.builder().params({ id }).make('templates.branding_asset_images.show'),
+          assetImage: (id) =>
+            router.builder().params({ id }).make('templates.branding_asset_images.show'),
         },
       }),
     })
@@ -140,7 +193,10 @@ export default class TemplatesController {
       org,
       templateId: template.id,
       name: input.name,
-      taxonomy: { categoryId: input.category_id ?? null, subcategoryId: input.subcategory_id ?? null },
+      taxonomy: {
+        categoryId: input.category_id ?? null,
+        subcategoryId: input.subcategory_id ?? null,
+      },
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })

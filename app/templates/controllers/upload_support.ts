@@ -21,17 +21,34 @@ export function notFound() {
 
 /** A refused upload shown under its field: the page number, or the file. */
 export function flashSourceProblem(ctx: HttpContext, problem: SourceProblem) {
-  flashFieldError(ctx, problem.kind === 'page_out_of_range' ? 'page' : 'file', sourceProblemMessage(problem))
+  flashFieldError(
+    ctx,
+    problem.kind === 'page_out_of_range' ? 'page' : 'file',
+    sourceProblemMessage(problem)
+  )
 }
 
 /** A refused category choice shown under the select it came from. */
 export function flashTaxonomyProblem(ctx: HttpContext, problem: TaxonomyProblem) {
-  flashFieldError(ctx, problem.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id', taxonomyProblemMessage(problem))
+  flashFieldError(
+    ctx,
+    problem.kind === 'unknown_subcategory' ? 'subcategory_id' : 'category_id',
+    taxonomyProblemMessage(problem)
+  )
 }
 
 /** A missing or oversized file part shown under the file field; true when there was one. */
-export function flashUploadProblem(ctx: HttpContext, upload: UploadRead, missing: string): upload is Exclude<UploadRead, { kind: 'ok' }> {
+export function flashUploadProblem(
+  ctx: HttpContext,
+  upload: UploadRead,
+  missing: string
+): upload is Exclude<UploadRead, { kind: 'ok' }> {
   if (upload.kind === 'missing') flashFieldError(ctx, 'file', missing)
-  else if (upload.kind === 'too_large') flashFieldError(ctx, 'file', `The file is larger than ${formatBytes(upload.maxBytes)}, the most accepted here.`)
+  else if (upload.kind === 'too_large')
+    flashFieldError(
+      ctx,
+      'file',
+      `The file is larger than ${formatBytes(upload.maxBytes)}, the most accepted here.`
+    )
   return upload.kind !== 'ok'
 }

@@ -16,7 +16,9 @@ export interface TemplateFilters {
 /** Templates are only ever reached through their org: another org's id is simply not found. */
 export default class OrgTemplates {
   static find(org: Organization, id: unknown, trx?: TransactionClientContract) {
-    const query = CertificateTemplate.query({ client: trx }).where('organization_id', org.id).where('id', recordId(id))
+    const query = CertificateTemplate.query({ client: trx })
+      .where('organization_id', org.id)
+      .where('id', recordId(id))
     if (trx) query.forUpdate()
     return query.first()
   }
@@ -26,7 +28,9 @@ export default class OrgTemplates {
     const template = await CertificateTemplate.query()
       .where('organization_id', org.id)
       .where('id', recordId(id))
-      .preload('currentVersion', (version) => version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc')))
+      .preload('currentVersion', (version) =>
+        version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc'))
+      )
       .preload('category')
       .preload('subcategory')
       .first()
@@ -56,7 +60,9 @@ export default class OrgTemplates {
   static list(org: Organization, filters: TemplateFilters = {}) {
     const query = CertificateTemplate.query()
       .where('organization_id', org.id)
-      .preload('currentVersion', (version) => version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc')))
+      .preload('currentVersion', (version) =>
+        version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc'))
+      )
       .preload('category')
       .preload('subcategory')
       .orderBy('created_at', 'desc')
@@ -66,7 +72,13 @@ export default class OrgTemplates {
     else if (status !== 'all') query.where('status', status)
     if (filters.categoryId) query.where('category_id', recordId(filters.categoryId))
     const q = filters.q?.trim()
-    if (q) query.whereRaw("lower(name) like ? escape '\\'", [`%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`])
-    return query.paginate(Math.max(1, filters.page ?? 1), Math.min(100, Math.max(1, filters.perPage ?? 24)))
+    if (q)
+      query.whereRaw("lower(name) like ? escape '\\'", [
+        `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      ])
+    return query.paginate(
+      Math.max(1, filters.page ?? 1),
+      Math.min(100, Math.max(1, filters.perPage ?? 24))
+    )
   }
 }

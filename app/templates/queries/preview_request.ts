@@ -17,8 +17,13 @@ export async function previewSnapshot(
   org: Organization,
   template: CertificateTemplate,
   input: { fields?: FieldInput[]; row?: Record<string, string | undefined> }
-): Promise<{ kind: 'ok'; snapshot: TemplateSnapshot; row: DataRow } | { kind: 'invalid'; problems: FieldProblem[] }> {
-  await template.load('currentVersion', (version) => version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc')))
+): Promise<
+  | { kind: 'ok'; snapshot: TemplateSnapshot; row: DataRow }
+  | { kind: 'invalid'; problems: FieldProblem[] }
+> {
+  await template.load('currentVersion', (version) =>
+    version.preload('fields', (fields) => fields.orderBy('sort_order', 'asc'))
+  )
   const version = template.currentVersion
   let fields = version.fields.map((field) => field.toSpec())
   if (input.fields) {
@@ -32,6 +37,10 @@ export async function previewSnapshot(
     fields = rules.fields
   }
   const snapshot = await TemplateSnapshotQuery.load(version, fields)
-  const row = sampleRow(fields, { numberFormat: org.certificateNumberFormat, prefix: org.certificateNumberPrefix, appUrl }, input.row ?? {})
+  const row = sampleRow(
+    fields,
+    { numberFormat: org.certificateNumberFormat, prefix: org.certificateNumberPrefix, appUrl },
+    input.row ?? {}
+  )
   return { kind: 'ok', snapshot, row }
 }

@@ -17,15 +17,28 @@ export default class TemplateSnapshotQuery {
     /** A new source not stored yet (replacing the page), instead of the version's. */
     source?: { pdf: Uint8Array; pageWidth: number; pageHeight: number }
   ): Promise<TemplateSnapshot> {
-    const specs = fields ?? (await version.related('fields').query().orderBy('sort_order', 'asc')).map((field) => field.toSpec())
-    const sourcePdf = source ? source.pdf : (await readFileOfOrg(version.organizationId, version.sourceFileId)).bytes
+    const specs =
+      fields ??
+      (await version.related('fields').query().orderBy('sort_order', 'asc')).map((field) =>
+        field.toSpec()
+      )
+    const sourcePdf = source
+      ? source.pdf
+      : (await readFileOfOrg(version.organizationId, version.sourceFileId)).bytes
     const images: Record<string, TemplateImage> = {}
-    const assetIds = [...new Set(specs.filter((f) => f.type === 'image' && f.assetId).map((f) => f.assetId!))]
+    const assetIds = [
+      ...new Set(specs.filter((f) => f.type === 'image' && f.assetId).map((f) => f.assetId!)),
+    ]
     if (assetIds.length) {
-      const assets = await BrandingAsset.query().where('organization_id', version.organizationId).whereIn('id', assetIds)
+      const assets = await BrandingAsset.query()
+        .where('organization_id', version.organizationId)
+        .whereIn('id', assetIds)
       for (const asset of assets) {
         const { file, bytes } = await readFileOfOrg(version.organizationId, asset.fileId)
-        images[asset.id] = { bytes, mime: file.mimeType === 'image/jpeg' ? 'image/jpeg' : 'image/png' }
+        images[asset.id] = {
+          bytes,
+          mime: file.mimeType === 'image/jpeg' ? 'image/jpeg' : 'image/png',
+        }
       }
     }
     return {

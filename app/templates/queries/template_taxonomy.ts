@@ -14,21 +14,30 @@ export type TaxonomyProblem =
   | { kind: 'unknown_subcategory'; value: string }
   | { kind: 'subcategory_without_category' }
 
-export type ResolvedTaxonomy = { kind: 'ok'; categoryId: string | null; subcategoryId: string | null } | TaxonomyProblem
+export type ResolvedTaxonomy =
+  { kind: 'ok'; categoryId: string | null; subcategoryId: string | null } | TaxonomyProblem
 
 /**
  * Resolves a choice against the categories this org sees (its industry's,
  * minus those it hid, plus its own), so another org's category id, a hidden
  * one or a subcategory of a different category is refused by name.
  */
-export async function resolveTaxonomy(org: Organization, choice: TaxonomyChoice, visible?: TaxonomyCategory[]): Promise<ResolvedTaxonomy> {
+export async function resolveTaxonomy(
+  org: Organization,
+  choice: TaxonomyChoice,
+  visible?: TaxonomyCategory[]
+): Promise<ResolvedTaxonomy> {
   const categoryValue = choice.categoryId ?? choice.categoryKey ?? null
   const subcategoryValue = choice.subcategoryId ?? choice.subcategoryKey ?? null
   if (!categoryValue) {
-    return subcategoryValue ? { kind: 'subcategory_without_category' } : { kind: 'ok', categoryId: null, subcategoryId: null }
+    return subcategoryValue
+      ? { kind: 'subcategory_without_category' }
+      : { kind: 'ok', categoryId: null, subcategoryId: null }
   }
   const categories = visible ?? (await OrgTaxonomy.for(org))
-  const category = categories.find((entry) => (choice.categoryId ? entry.id === choice.categoryId : entry.key === choice.categoryKey))
+  const category = categories.find((entry) =>
+    choice.categoryId ? entry.id === choice.categoryId : entry.key === choice.categoryKey
+  )
   if (!category) return { kind: 'unknown_category', value: categoryValue }
   if (!subcategoryValue) return { kind: 'ok', categoryId: category.id, subcategoryId: null }
   const subcategory = category.subcategories.find((entry) =>

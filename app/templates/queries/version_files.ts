@@ -18,12 +18,22 @@ export type VersionFileName = keyof typeof VERSION_FILES
  * download gets (chosen here from the template's name, never the path);
  * null when the version has no such file.
  */
-export async function versionFile(template: CertificateTemplate, version: CertificateTemplateVersion, name: string, allowed: readonly VersionFileName[] = ['background', 'preview', 'source', 'original']) {
+export async function versionFile(
+  template: CertificateTemplate,
+  version: CertificateTemplateVersion,
+  name: string,
+  allowed: readonly VersionFileName[] = ['background', 'preview', 'source', 'original']
+) {
   if (!Object.hasOwn(VERSION_FILES, name) || !allowed.includes(name as VersionFileName)) return null
   const spec = VERSION_FILES[name as VersionFileName]
   const fileId = version[spec.column]
   if (!fileId) return null
   const file = await findFileOfOrg(template.organizationId, fileId)
-  const suffix = name === 'original' ? `original.${file.path.split('.').pop() ?? 'bin'}` : spec.suffix
-  return { file, filename: `${fileSlug(template.name, 'template')}-v${version.versionNumber}-${suffix}`, inline: spec.inline }
+  const suffix =
+    name === 'original' ? `original.${file.path.split('.').pop() ?? 'bin'}` : spec.suffix
+  return {
+    file,
+    filename: `${fileSlug(template.name, 'template')}-v${version.versionNumber}-${suffix}`,
+    inline: spec.inline,
+  }
 }

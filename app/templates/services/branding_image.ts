@@ -12,20 +12,33 @@ import { imageInfo } from '#templates/services/template_source'
 export const MAX_BRANDING_PIXELS = 25_000_000
 
 export type NormalisedBranding =
-  | { kind: 'ok'; bytes: Uint8Array; mime: 'image/png' | 'image/jpeg'; width: number; height: number }
+  | {
+      kind: 'ok'
+      bytes: Uint8Array
+      mime: 'image/png' | 'image/jpeg'
+      width: number
+      height: number
+    }
   | { kind: 'too_many_pixels'; width: number; height: number; maxPixels: number }
   | { kind: 'unreadable' }
 
 function webpSize(bytes: Uint8Array) {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (view.length < 30 || view.toString('latin1', 0, 4) !== 'RIFF' || view.toString('latin1', 8, 12) !== 'WEBP') return null
+  if (
+    view.length < 30 ||
+    view.toString('latin1', 0, 4) !== 'RIFF' ||
+    view.toString('latin1', 8, 12) !== 'WEBP'
+  )
+    return null
   const chunk = view.toString('latin1', 12, 16)
-  if (chunk === 'VP8 ') return { width: view.readUInt16LE(26) & 0x3fff, height: view.readUInt16LE(28) & 0x3fff }
+  if (chunk === 'VP8 ')
+    return { width: view.readUInt16LE(26) & 0x3fff, height: view.readUInt16LE(28) & 0x3fff }
   if (chunk === 'VP8L') {
     const bits = view.readUInt32LE(21)
     return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 }
   }
-  if (chunk === 'VP8X') return { width: view.readUIntLE(24, 3) + 1, height: view.readUIntLE(27, 3) + 1 }
+  if (chunk === 'VP8X')
+    return { width: view.readUIntLE(24, 3) + 1, height: view.readUIntLE(27, 3) + 1 }
   return null
 }
 
@@ -44,12 +57,20 @@ function sniff(bytes: Uint8Array): string | null {
   return null
 }
 
-export async function normaliseBrandingImage(bytes: Uint8Array, maxSide: number): Promise<NormalisedBranding> {
+export async function normaliseBrandingImage(
+  bytes: Uint8Array,
+  maxSide: number
+): Promise<NormalisedBranding> {
   const mime = sniff(bytes)
   const size = mime ? headerSize(bytes, mime) : null
   if (!mime || !size || size.width < 1 || size.height < 1) return { kind: 'unreadable' }
   if (size.width * size.height > MAX_BRANDING_PIXELS) {
-    return { kind: 'too_many_pixels', width: size.width, height: size.height, maxPixels: MAX_BRANDING_PIXELS }
+    return {
+      kind: 'too_many_pixels',
+      width: size.width,
+      height: size.height,
+      maxPixels: MAX_BRANDING_PIXELS,
+    }
   }
   let image: Awaited<ReturnType<typeof loadImage>>
   try {
@@ -74,7 +95,19 @@ export async function normaliseBrandingImage(bytes: Uint8Array, maxSide: number)
     }
   }
   if (opaque && mime === 'image/jpeg') {
-    return { kind: 'ok', bytes: new Uint8Array(canvas.toBuffer('image/jpeg', 90)), mime: 'image/jpeg', width, height }
+    return {
+      kind: 'ok',
+      bytes: new Uint8Array(canvas.toBuffer('image/jpeg', 90)),
+      mime: 'image/jpeg',
+      width,
+      height,
+    }
   }
-  return { kind: 'ok', bytes: new Uint8Array(canvas.toBuffer('image/png')), mime: 'image/png', width, height }
+  return {
+    kind: 'ok',
+    bytes: new Uint8Array(canvas.toBuffer('image/png')),
+    mime: 'image/png',
+    width,
+    height,
+  }
 }

@@ -2,7 +2,14 @@ import type CertificateTemplate from '#templates/models/certificate_template'
 import type CertificateTemplateVersion from '#templates/models/certificate_template_version'
 import type BrandingAsset from '#templates/models/branding_asset'
 import type CertificateTemplateField from '#templates/models/certificate_template_field'
-import { ALIGNMENTS, DATE_FORMATS, DEFAULT_DATE_FORMAT, FIELD_TYPES, LIMITS, STANDARD_FIELD_KEYS } from '#templates/services/field_spec'
+import {
+  ALIGNMENTS,
+  DATE_FORMATS,
+  DEFAULT_DATE_FORMAT,
+  FIELD_TYPES,
+  LIMITS,
+  STANDARD_FIELD_KEYS,
+} from '#templates/services/field_spec'
 import { DEFAULT_FONT_FAMILY, FONT_FAMILIES } from '#templates/services/fonts'
 
 /** A field as the API and the designer write it (snake_case, flat). */
@@ -52,7 +59,13 @@ export function designerData(input: {
     standard_keys: STANDARD_FIELD_KEYS,
     field_types: FIELD_TYPES,
     alignments: ALIGNMENTS,
-    fonts: FONT_FAMILIES.map((family) => ({ key: family.key, label: family.label, style: family.style, script: family.script, bold: family.bold !== null })),
+    fonts: FONT_FAMILIES.map((family) => ({
+      key: family.key,
+      label: family.label,
+      style: family.style,
+      script: family.script,
+      bold: family.bold !== null,
+    })),
     default_font: DEFAULT_FONT_FAMILY,
     date_formats: DATE_FORMATS,
     default_date_format: DEFAULT_DATE_FORMAT,

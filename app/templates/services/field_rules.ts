@@ -43,24 +43,44 @@ function defaultKey(input: FieldInput, index: number) {
   return ''
 }
 
-export function normaliseFields(inputs: FieldInput[], context: FieldRulesContext): { ok: true; fields: FieldSpec[] } | { ok: false; problems: FieldProblem[] } {
+export function normaliseFields(
+  inputs: FieldInput[],
+  context: FieldRulesContext
+): { ok: true; fields: FieldSpec[] } | { ok: false; problems: FieldProblem[] } {
   const problems: FieldProblem[] = []
   const seen = new Map<string, number>()
   const fields: FieldSpec[] = []
 
   inputs.forEach((input, index) => {
     const at = (name: string) => `fields.${index}.${name}`
-    const problem = (name: string, code: string, message: string) => problems.push({ field: at(name), code, message: `Field ${index + 1}: ${message}` })
+    const problem = (name: string, code: string, message: string) =>
+      problems.push({ field: at(name), code, message: `Field ${index + 1}: ${message}` })
 
     const key = (input.key ?? '').trim() || defaultKey(input, index)
-    if (!key) problem('key', 'E_FIELD_KEY_REQUIRED', 'choose the data key it shows (for example recipient_name).')
+    if (!key)
+      problem(
+        'key',
+        'E_FIELD_KEY_REQUIRED',
+        'choose the data key it shows (for example recipient_name).'
+      )
     else if (!FIELD_KEY_PATTERN.test(key)) {
-      problem('key', 'E_FIELD_KEY_INVALID', `"${key}" is not a valid key: use lowercase letters, digits and underscores, starting with a letter.`)
+      problem(
+        'key',
+        'E_FIELD_KEY_INVALID',
+        `"${key}" is not a valid key: use lowercase letters, digits and underscores, starting with a letter.`
+      )
     } else if (seen.has(key)) {
-      problem('key', 'E_FIELD_KEY_DUPLICATE', `the key "${key}" is already used by field ${seen.get(key)! + 1}; each key can be placed once.`)
+      problem(
+        'key',
+        'E_FIELD_KEY_DUPLICATE',
+        `the key "${key}" is already used by field ${seen.get(key)! + 1}; each key can be placed once.`
+      )
     } else seen.set(key, index)
 
-    if (input.x + input.width > context.pageWidth + EDGE_TOLERANCE || input.y + input.height > context.pageHeight + EDGE_TOLERANCE) {
+    if (
+      input.x + input.width > context.pageWidth + EDGE_TOLERANCE ||
+      input.y + input.height > context.pageHeight + EDGE_TOLERANCE
+    ) {
       problem(
         input.x + input.width > context.pageWidth + EDGE_TOLERANCE ? 'width' : 'height',
         'E_FIELD_OUTSIDE_PAGE',
@@ -68,22 +88,44 @@ export function normaliseFields(inputs: FieldInput[], context: FieldRulesContext
       )
     }
 
-    const fontFamily = input.font_family ? resolveFontFamilyKey(input.font_family) : DEFAULT_FONT_FAMILY
-    if (!fontFamily) problem('font_family', 'E_FONT_UNKNOWN', `there is no font "${input.font_family}"; choose one of the bundled fonts.`)
+    const fontFamily = input.font_family
+      ? resolveFontFamilyKey(input.font_family)
+      : DEFAULT_FONT_FAMILY
+    if (!fontFamily)
+      problem(
+        'font_family',
+        'E_FONT_UNKNOWN',
+        `there is no font "${input.font_family}"; choose one of the bundled fonts.`
+      )
 
     const dateFormat = input.date_format ?? DEFAULT_DATE_FORMAT
     if (!isDateFormat(dateFormat)) {
-      problem('date_format', 'E_DATE_FORMAT_UNKNOWN', `"${dateFormat}" is not a date format we offer (${Object.keys(DATE_FORMATS).join(', ')}).`)
+      problem(
+        'date_format',
+        'E_DATE_FORMAT_UNKNOWN',
+        `"${dateFormat}" is not a date format we offer (${Object.keys(DATE_FORMATS).join(', ')}).`
+      )
     }
 
     const fontSize = input.font_size ?? (input.type === 'date' ? 14 : 24)
     const minFontSize = input.min_font_size ?? Math.min(8, fontSize)
-    if (minFontSize > fontSize) problem('min_font_size', 'E_MIN_FONT_SIZE', `the smallest size (${minFontSize} pt) is larger than the size (${fontSize} pt).`)
+    if (minFontSize > fontSize)
+      problem(
+        'min_font_size',
+        'E_MIN_FONT_SIZE',
+        `the smallest size (${minFontSize} pt) is larger than the size (${fontSize} pt).`
+      )
 
     const assetId = input.type === 'image' ? (input.asset_id ?? null) : null
     if (input.type === 'image') {
-      if (!assetId) problem('asset_id', 'E_IMAGE_REQUIRED', 'choose which logo, stamp or signature it shows.')
-      else if (!context.assetIds.has(assetId)) problem('asset_id', 'E_IMAGE_UNKNOWN', 'that image is not one of this organization’s branding images.')
+      if (!assetId)
+        problem('asset_id', 'E_IMAGE_REQUIRED', 'choose which logo, stamp or signature it shows.')
+      else if (!context.assetIds.has(assetId))
+        problem(
+          'asset_id',
+          'E_IMAGE_UNKNOWN',
+          'that image is not one of this organization’s branding images.'
+        )
     }
 
     fields.push({
@@ -94,7 +136,7 @@ export function normaliseFields(inputs: FieldInput[], context: FieldRulesContext
       y: round2(input.y),
       width: round2(input.width),
       height: round2(input.height),
-      required: input.required ?? (key === 'recipient_name'),
+      required: input.required ?? key === 'recipient_name',
       fontFamily: fontFamily ?? DEFAULT_FONT_FAMILY,
       fontSize,
       minFontSize,

@@ -26,7 +26,12 @@ export const STANDARD_FIELD_KEYS = {
 export type StandardFieldKey = keyof typeof STANDARD_FIELD_KEYS
 
 /** Keys filled in by issuance, never by a recipient list. */
-export const ISSUANCE_KEYS = ['certificate_number', 'verification_url', 'issue_date', 'expiry_date'] as const
+export const ISSUANCE_KEYS = [
+  'certificate_number',
+  'verification_url',
+  'issue_date',
+  'expiry_date',
+] as const
 
 /** Custom keys: lowercase letters, digits and underscores, starting with a letter. */
 export const FIELD_KEY_PATTERN = /^[a-z][a-z0-9_]{0,62}$/
@@ -96,5 +101,9 @@ export function isDateFormat(value: string): value is DateFormat {
 /** `#1a2B3c` → [0.10, 0.17, 0.24] */
 export function rgbOf(hex: string): [number, number, number] {
   const value = /^#?([0-9a-f]{6})$/i.exec(hex)?.[1] ?? '000000'
-  return [0, 2, 4].map((at) => Number.parseInt(value.slice(at, at + 2), 16) / 255) as [number, number, number]
+  return [0, 2, 4].map((at) => Number.parseInt(value.slice(at, at + 2), 16) / 255) as [
+    number,
+    number,
+    number,
+  ]
 }

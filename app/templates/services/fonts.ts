@@ -35,19 +35,110 @@ export interface FontFamily {
 const FONTS_DIR = new URL('../../../resources/fonts/', import.meta.url)
 
 export const FONT_FAMILIES: readonly FontFamily[] = [
-  { key: 'noto-sans', label: 'Noto Sans', style: 'sans', script: 'latin', regular: 'noto-sans/NotoSans_400Regular.ttf', bold: 'noto-sans/NotoSans_700Bold.ttf' },
-  { key: 'noto-serif', label: 'Noto Serif', style: 'serif', script: 'latin', regular: 'noto-serif/NotoSerif_400Regular.ttf', bold: 'noto-serif/NotoSerif_700Bold.ttf' },
-  { key: 'playfair-display', label: 'Playfair Display', style: 'display', script: 'latin', regular: 'playfair-display/PlayfairDisplay_400Regular.ttf', bold: 'playfair-display/PlayfairDisplay_700Bold.ttf' },
-  { key: 'great-vibes', label: 'Great Vibes', style: 'script', script: 'latin', regular: 'great-vibes/GreatVibes_400Regular.ttf', bold: null },
-  { key: 'noto-sans-devanagari', label: 'Noto Sans Devanagari', style: 'sans', script: 'devanagari', regular: 'noto-sans-devanagari/NotoSansDevanagari_400Regular.ttf', bold: 'noto-sans-devanagari/NotoSansDevanagari_700Bold.ttf' },
-  { key: 'noto-sans-bengali', label: 'Noto Sans Bengali', style: 'sans', script: 'bengali', regular: 'noto-sans-bengali/NotoSansBengali_400Regular.ttf', bold: 'noto-sans-bengali/NotoSansBengali_700Bold.ttf' },
-  { key: 'noto-sans-gurmukhi', label: 'Noto Sans Gurmukhi', style: 'sans', script: 'gurmukhi', regular: 'noto-sans-gurmukhi/NotoSansGurmukhi_400Regular.ttf', bold: 'noto-sans-gurmukhi/NotoSansGurmukhi_700Bold.ttf' },
-  { key: 'noto-sans-gujarati', label: 'Noto Sans Gujarati', style: 'sans', script: 'gujarati', regular: 'noto-sans-gujarati/NotoSansGujarati_400Regular.ttf', bold: 'noto-sans-gujarati/NotoSansGujarati_700Bold.ttf' },
-  { key: 'noto-sans-oriya', label: 'Noto Sans Oriya', style: 'sans', script: 'oriya', regular: 'noto-sans-oriya/NotoSansOriya_400Regular.ttf', bold: 'noto-sans-oriya/NotoSansOriya_700Bold.ttf' },
-  { key: 'noto-sans-tamil', label: 'Noto Sans Tamil', style: 'sans', script: 'tamil', regular: 'noto-sans-tamil/NotoSansTamil_400Regular.ttf', bold: 'noto-sans-tamil/NotoSansTamil_700Bold.ttf' },
-  { key: 'noto-sans-telugu', label: 'Noto Sans Telugu', style: 'sans', script: 'telugu', regular: 'noto-sans-telugu/NotoSansTelugu_400Regular.ttf', bold: 'noto-sans-telugu/NotoSansTelugu_700Bold.ttf' },
-  { key: 'noto-sans-kannada', label: 'Noto Sans Kannada', style: 'sans', script: 'kannada', regular: 'noto-sans-kannada/NotoSansKannada_400Regular.ttf', bold: 'noto-sans-kannada/NotoSansKannada_700Bold.ttf' },
-  { key: 'noto-sans-malayalam', label: 'Noto Sans Malayalam', style: 'sans', script: 'malayalam', regular: 'noto-sans-malayalam/NotoSansMalayalam_400Regular.ttf', bold: 'noto-sans-malayalam/NotoSansMalayalam_700Bold.ttf' },
+  {
+    key: 'noto-sans',
+    label: 'Noto Sans',
+    style: 'sans',
+    script: 'latin',
+    regular: 'noto-sans/NotoSans_400Regular.ttf',
+    bold: 'noto-sans/NotoSans_700Bold.ttf',
+  },
+  {
+    key: 'noto-serif',
+    label: 'Noto Serif',
+    style: 'serif',
+    script: 'latin',
+    regular: 'noto-serif/NotoSerif_400Regular.ttf',
+    bold: 'noto-serif/NotoSerif_700Bold.ttf',
+  },
+  {
+    key: 'playfair-display',
+    label: 'Playfair Display',
+    style: 'display',
+    script: 'latin',
+    regular: 'playfair-display/PlayfairDisplay_400Regular.ttf',
+    bold: 'playfair-display/PlayfairDisplay_700Bold.ttf',
+  },
+  {
+    key: 'great-vibes',
+    label: 'Great Vibes',
+    style: 'script',
+    script: 'latin',
+    regular: 'great-vibes/GreatVibes_400Regular.ttf',
+    bold: null,
+  },
+  {
+    key: 'noto-sans-devanagari',
+    label: 'Noto Sans Devanagari',
+    style: 'sans',
+    script: 'devanagari',
+    regular: 'noto-sans-devanagari/NotoSansDevanagari_400Regular.ttf',
+    bold: 'noto-sans-devanagari/NotoSansDevanagari_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-bengali',
+    label: 'Noto Sans Bengali',
+    style: 'sans',
+    script: 'bengali',
+    regular: 'noto-sans-bengali/NotoSansBengali_400Regular.ttf',
+    bold: 'noto-sans-bengali/NotoSansBengali_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-gurmukhi',
+    label: 'Noto Sans Gurmukhi',
+    style: 'sans',
+    script: 'gurmukhi',
+    regular: 'noto-sans-gurmukhi/NotoSansGurmukhi_400Regular.ttf',
+    bold: 'noto-sans-gurmukhi/NotoSansGurmukhi_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-gujarati',
+    label: 'Noto Sans Gujarati',
+    style: 'sans',
+    script: 'gujarati',
+    regular: 'noto-sans-gujarati/NotoSansGujarati_400Regular.ttf',
+    bold: 'noto-sans-gujarati/NotoSansGujarati_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-oriya',
+    label: 'Noto Sans Oriya',
+    style: 'sans',
+    script: 'oriya',
+    regular: 'noto-sans-oriya/NotoSansOriya_400Regular.ttf',
+    bold: 'noto-sans-oriya/NotoSansOriya_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-tamil',
+    label: 'Noto Sans Tamil',
+    style: 'sans',
+    script: 'tamil',
+    regular: 'noto-sans-tamil/NotoSansTamil_400Regular.ttf',
+    bold: 'noto-sans-tamil/NotoSansTamil_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-telugu',
+    label: 'Noto Sans Telugu',
+    style: 'sans',
+    script: 'telugu',
+    regular: 'noto-sans-telugu/NotoSansTelugu_400Regular.ttf',
+    bold: 'noto-sans-telugu/NotoSansTelugu_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-kannada',
+    label: 'Noto Sans Kannada',
+    style: 'sans',
+    script: 'kannada',
+    regular: 'noto-sans-kannada/NotoSansKannada_400Regular.ttf',
+    bold: 'noto-sans-kannada/NotoSansKannada_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-malayalam',
+    label: 'Noto Sans Malayalam',
+    style: 'sans',
+    script: 'malayalam',
+    regular: 'noto-sans-malayalam/NotoSansMalayalam_400Regular.ttf',
+    bold: 'noto-sans-malayalam/NotoSansMalayalam_700Bold.ttf',
+  },
 ]
 
 export const DEFAULT_FONT_FAMILY = 'noto-sans'
@@ -82,7 +173,8 @@ const SCRIPT_RANGES: Array<[number, number, Script]> = [
 
 /** The script of a code point; null for characters every script shares (spaces, digits, punctuation, joiners, marks). */
 export function scriptOf(codePoint: number): Script | null {
-  for (const [from, to, script] of SCRIPT_RANGES) if (codePoint >= from && codePoint <= to) return script
+  for (const [from, to, script] of SCRIPT_RANGES)
+    if (codePoint >= from && codePoint <= to) return script
   // Dandas are in the Devanagari block but Bengali, Gurmukhi, Oriya… use them too.
   if (codePoint === 0x0964 || codePoint === 0x0965) return null
   if (isShared(codePoint)) return null
@@ -102,7 +194,9 @@ export function fontFamily(key: string): FontFamily | undefined {
 /** Accepts a family key or its label in any case (`"Noto Serif"`, `"noto-serif"`). */
 export function resolveFontFamilyKey(value: string): string | null {
   const wanted = value.trim().toLowerCase()
-  const found = FONT_FAMILIES.find((family) => family.key === wanted || family.label.toLowerCase() === wanted)
+  const found = FONT_FAMILIES.find(
+    (family) => family.key === wanted || family.label.toLowerCase() === wanted
+  )
   return found ? found.key : null
 }
 
@@ -193,8 +287,16 @@ export class FontLibrary {
     const id = `${family.key}:${weight}`
     let font = this.loaded.get(id)
     if (!font) {
-      const bytes = new Uint8Array(readFileSync(fontFilePath(weight === 'bold' ? family.bold! : family.regular)))
-      font = new LoadedFont(id, family, weight, bytes, postscriptNameOf(bytes, family.label.replace(/\s+/g, '')))
+      const bytes = new Uint8Array(
+        readFileSync(fontFilePath(weight === 'bold' ? family.bold! : family.regular))
+      )
+      font = new LoadedFont(
+        id,
+        family,
+        weight,
+        bytes,
+        postscriptNameOf(bytes, family.label.replace(/\s+/g, ''))
+      )
       this.loaded.set(id, font)
     }
     return font
@@ -209,7 +311,9 @@ export class FontLibrary {
   lastResorts(bold: boolean): LoadedFont[] {
     let list = this.lastResortLists.get(bold)
     if (!list) {
-      list = FONT_FAMILIES.filter((family) => family.style === 'sans').map((family) => this.get(family.key, bold))
+      list = FONT_FAMILIES.filter((family) => family.style === 'sans').map((family) =>
+        this.get(family.key, bold)
+      )
       this.lastResortLists.set(bold, list)
     }
     return list

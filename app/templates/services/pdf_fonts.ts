@@ -164,7 +164,10 @@ function toUnicodeCMap(glyphs: CodedGlyph[]) {
 
 /** Six capital letters from the glyph set, so the same subset always gets the same name. */
 function subsetTag(usage: FontUsage) {
-  const digest = createHash('sha256').update(usage.font.id).update(JSON.stringify(usage.glyphs)).digest()
+  const digest = createHash('sha256')
+    .update(usage.font.id)
+    .update(JSON.stringify(usage.glyphs))
+    .digest()
   return [...digest.subarray(0, 6)].map((byte) => String.fromCharCode(65 + (byte % 26))).join('')
 }
 
@@ -187,7 +190,9 @@ export function embedFontUsage(doc: PDFDocument, usage: FontUsage): PDFRef {
       Type: 'FontDescriptor',
       FontName: name,
       Flags: 4,
-      FontBBox: [bbox.minX * scale, bbox.minY * scale, bbox.maxX * scale, bbox.maxY * scale].map(Math.round),
+      FontBBox: [bbox.minX * scale, bbox.minY * scale, bbox.maxX * scale, bbox.maxY * scale].map(
+        Math.round
+      ),
       ItalicAngle: font.italicAngle,
       Ascent: Math.round(font.ascent * scale),
       Descent: Math.round(font.descent * scale),
@@ -213,7 +218,11 @@ export function embedFontUsage(doc: PDFDocument, usage: FontUsage): PDFRef {
       Type: 'Font',
       Subtype: 'CIDFontType2',
       BaseFont: name,
-      CIDSystemInfo: { Registry: PDFString.of('Adobe'), Ordering: PDFString.of('Identity'), Supplement: 0 },
+      CIDSystemInfo: {
+        Registry: PDFString.of('Adobe'),
+        Ordering: PDFString.of('Identity'),
+        Supplement: 0,
+      },
       FontDescriptor: descriptorRef,
       DW: 1000,
       W: maxCid > 0 ? [1, widths] : [],

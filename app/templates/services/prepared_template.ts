@@ -113,10 +113,16 @@ export class PreparedTemplate {
    * or the one sample row of a preview): the font subsets cover exactly the
    * glyphs those rows need.
    */
-  static async prepare(snapshot: TemplateSnapshot, rows: DataRow[], fonts: FontLibrary = fontLibrary()) {
+  static async prepare(
+    snapshot: TemplateSnapshot,
+    rows: DataRow[],
+    fonts: FontLibrary = fontLibrary()
+  ) {
     const usages = new Map<string, FontUsage>()
     const layouts = new Map<FieldSpec, Map<string, TextLayout>>()
-    const textFields = snapshot.fields.filter((field) => field.type === 'text' || field.type === 'date')
+    const textFields = snapshot.fields.filter(
+      (field) => field.type === 'text' || field.type === 'date'
+    )
     for (const field of textFields) layouts.set(field, new Map())
     for (const row of rows) {
       for (const field of textFields) {
@@ -150,7 +156,8 @@ export class PreparedTemplate {
     const existing = pdfPage.node.Contents()
     const contents = PDFArray.withContext(context)
     contents.push(push)
-    if (existing instanceof PDFArray) for (let i = 0; i < existing.size(); i++) contents.push(existing.get(i))
+    if (existing instanceof PDFArray)
+      for (let i = 0; i < existing.size(); i++) contents.push(existing.get(i))
     else if (existing) contents.push(pdfPage.node.get(PDFName.of('Contents'))!)
     contents.push(pop)
     pdfPage.node.set(PDFName.of('Contents'), contents)
@@ -164,7 +171,8 @@ export class PreparedTemplate {
       if (!image) continue
       // A copy: pdf-lib's JPEG reader ignores the offset of a view into a larger buffer.
       const bytes = new Uint8Array(image.bytes)
-      const embedded = image.mime === 'image/png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes)
+      const embedded =
+        image.mime === 'image/png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes)
       const name = `AXI${++imageIndex}`
       pdfPage.node.setXObject(PDFName.of(name), embedded.ref)
       const scale = Math.min(field.width / embedded.width, field.height / embedded.height)
@@ -184,7 +192,12 @@ export class PreparedTemplate {
     pdfPage.node.delete(PDFName.of('Annots'))
     doc.setProducer('Authentix')
     doc.setCreator('Authentix')
-    const baseBytes = await doc.save({ useObjectStreams: false, addDefaultPage: false, objectsPerTick: Number.POSITIVE_INFINITY, updateFieldAppearances: false })
+    const baseBytes = await doc.save({
+      useObjectStreams: false,
+      addDefaultPage: false,
+      objectsPerTick: Number.POSITIVE_INFINITY,
+      updateFieldAppearances: false,
+    })
 
     const pageRef = pdfPage.ref
     const dictWithContents = pageDictTemplate(pdfPage.node, contents)
@@ -195,7 +208,12 @@ export class PreparedTemplate {
       fonts,
       usages,
       baseBytes,
-      { size: context.largestObjectNumber + 1, root: root.toString(), info: info ? info.toString() : null, prevXref: lastStartXref(baseBytes) },
+      {
+        size: context.largestObjectNumber + 1,
+        root: root.toString(),
+        info: info ? info.toString() : null,
+        prevXref: lastStartXref(baseBytes),
+      },
       { objectNumber: pageRef.objectNumber, dictWithContents },
       layouts
     )
@@ -207,7 +225,12 @@ export class PreparedTemplate {
       .filter((field) => field.type === 'text' || field.type === 'date')
       .map((field) => {
         const layout = this.layout(field, fieldText(field, row))
-        return { key: field.key, fontSize: layout.fontSize, overflow: layout.overflow, missing: layout.missing }
+        return {
+          key: field.key,
+          fontSize: layout.fontSize,
+          overflow: layout.overflow,
+          missing: layout.missing,
+        }
       })
   }
 
@@ -255,7 +278,8 @@ export class PreparedTemplate {
     const size = layout.fontSize
     const primary = layout.primary
     const lineHeight = ((primary.ascender - primary.descender) / primary.upem) * size
-    const baselineFromTop = field.y + (field.height - lineHeight) / 2 + (primary.ascender / primary.upem) * size
+    const baselineFromTop =
+      field.y + (field.height - lineHeight) / 2 + (primary.ascender / primary.upem) * size
     const baseline = this.snapshot.pageHeight - baselineFromTop
     const startX =
       field.align === 'center'
@@ -265,7 +289,12 @@ export class PreparedTemplate {
           : field.x
     const [r, g, b] = rgbOf(field.color)
 
-    const out: string[] = ['q', `${n(r)} ${n(g)} ${n(b)} rg`, `/Span <</ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`, 'BT']
+    const out: string[] = [
+      'q',
+      `${n(r)} ${n(g)} ${n(b)} rg`,
+      `/Span <</ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`,
+      'BT',
+    ]
     let penX = startX
     for (const run of layout.runs) {
       const usage = this.usages.get(run.font.id)
@@ -310,7 +339,10 @@ export class PreparedTemplate {
     const stream = deflateSync(Buffer.from(content, 'latin1'), { level: 1 })
     const contentNumber = this.trailer.size
     const base = this.baseBytes.length
-    const head = Buffer.from(`\n${contentNumber} 0 obj\n<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`, 'latin1')
+    const head = Buffer.from(
+      `\n${contentNumber} 0 obj\n<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`,
+      'latin1'
+    )
     const contentOffset = base + 1
     const pageOffset = base + head.length + stream.length + '\nendstream\nendobj\n'.length
     const pageObject = `${this.page.objectNumber} 0 obj\n${this.page.dictWithContents(`${contentNumber} 0 R`)}\nendobj\n`
@@ -320,7 +352,10 @@ export class PreparedTemplate {
       [this.page.objectNumber, pageOffset],
       [contentNumber, contentOffset],
     ].sort((a, b) => a[0] - b[0])
-    const xref = ['xref\n', ...sections.map(([number, offset]) => `${number} 1\n${entry(offset)}`)].join('')
+    const xref = [
+      'xref\n',
+      ...sections.map(([number, offset]) => `${number} 1\n${entry(offset)}`),
+    ].join('')
     const trailer =
       `trailer\n<< /Size ${contentNumber + 1} /Root ${this.trailer.root}${this.trailer.info ? ` /Info ${this.trailer.info}` : ''} /Prev ${this.trailer.prevXref} >>\n` +
       `startxref\n${xrefOffset}\n%%EOF\n`
@@ -334,12 +369,21 @@ export class PreparedTemplate {
 }
 
 /** Sizes and overflow of each text field for a row, without preparing a document (preflight over a whole list). */
-export function measureRow(fields: FieldSpec[], row: DataRow, fonts: FontLibrary = fontLibrary()): FieldMeasure[] {
+export function measureRow(
+  fields: FieldSpec[],
+  row: DataRow,
+  fonts: FontLibrary = fontLibrary()
+): FieldMeasure[] {
   return fields
     .filter((field) => field.type === 'text' || field.type === 'date')
     .map((field) => {
       const layout = layoutFor(field, fieldText(field, row), fonts)
-      return { key: field.key, fontSize: layout.fontSize, overflow: layout.overflow, missing: layout.missing }
+      return {
+        key: field.key,
+        fontSize: layout.fontSize,
+        overflow: layout.overflow,
+        missing: layout.missing,
+      }
     })
 }
 

@@ -28,7 +28,10 @@ const n = (value: number) => String(Math.round(value * 1000) / 1000)
  * 0.2 ms for URLs that are bytes anyway.
  */
 export function qrOperators(value: string, box: QrBox, color = '#000000'): string {
-  const qr = QRCode.create([{ data: Buffer.from(value, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M', maskPattern: QR_MASK })
+  const qr = QRCode.create([{ data: Buffer.from(value, 'utf8'), mode: 'byte' }], {
+    errorCorrectionLevel: 'M',
+    maskPattern: QR_MASK,
+  })
   const size = qr.modules.size
   const data = qr.modules.data
   const module = box.side / (size + QUIET_ZONE * 2)

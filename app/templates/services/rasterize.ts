@@ -64,15 +64,25 @@ export async function rasterizePage(
     const page = await doc.getPage(options.pageNumber ?? 1)
     const unit = page.getViewport({ scale: 1 })
     const viewport = page.getViewport({ scale: options.width / unit.width })
-    const canvas = createCanvas(Math.max(1, Math.round(viewport.width)), Math.max(1, Math.round(viewport.height)))
+    const canvas = createCanvas(
+      Math.max(1, Math.round(viewport.width)),
+      Math.max(1, Math.round(viewport.height))
+    )
     const context = canvas.getContext('2d')
     context.fillStyle = '#ffffff'
     context.fillRect(0, 0, canvas.width, canvas.height)
     await page.render({ canvasContext: context as any, canvas: canvas as any, viewport }).promise
     page.cleanup()
     const bytesOut =
-      options.format === 'webp' ? canvas.toBuffer('image/webp', Math.round((options.quality ?? 0.9) * 100)) : canvas.toBuffer('image/png')
-    return { bytes: new Uint8Array(bytesOut), width: canvas.width, height: canvas.height, mime: options.format === 'webp' ? 'image/webp' : 'image/png' }
+      options.format === 'webp'
+        ? canvas.toBuffer('image/webp', Math.round((options.quality ?? 0.9) * 100))
+        : canvas.toBuffer('image/png')
+    return {
+      bytes: new Uint8Array(bytesOut),
+      width: canvas.width,
+      height: canvas.height,
+      mime: options.format === 'webp' ? 'image/webp' : 'image/png',
+    }
   } finally {
     await doc.destroy()
   }

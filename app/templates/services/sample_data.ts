@@ -1,5 +1,8 @@
 import { DateTime } from 'luxon'
-import { formatCertificateNumber, parseCertificateNumberFormat } from '#core/services/certificate_number'
+import {
+  formatCertificateNumber,
+  parseCertificateNumberFormat,
+} from '#core/services/certificate_number'
 import type { FieldSpec } from '#templates/services/field_spec'
 import type { DataRow } from '#templates/services/prepared_template'
 
@@ -16,7 +19,11 @@ export function sampleRow(
   const today = (options.today ?? DateTime.utc()).startOf('day')
   const parsed = parseCertificateNumberFormat(options.numberFormat)
   const number = parsed.ok
-    ? formatCertificateNumber(options.numberFormat, { prefix: options.prefix, date: today.toJSDate(), sequence: 1 })
+    ? formatCertificateNumber(options.numberFormat, {
+        prefix: options.prefix,
+        date: today.toJSDate(),
+        sequence: 1,
+      })
     : `${options.prefix}-${today.year}-000001`
   const row: DataRow = {
     recipient_name: 'Ananya Gupta',
@@ -30,7 +37,8 @@ export function sampleRow(
     verification_url: `${options.appUrl}/v/sample-preview-not-a-certificate`,
   }
   for (const field of fields) {
-    if (!(field.key in row)) row[field.key] = field.type === 'date' ? today.toISODate() : field.label
+    if (!(field.key in row))
+      row[field.key] = field.type === 'date' ? today.toISODate() : field.label
   }
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined && value !== null && String(value).trim() !== '') row[key] = value

@@ -33,12 +33,21 @@ export type SourceProblem =
 
 export const TEMPLATE_UPLOAD_TYPES = [MIME.pdf, MIME.png, MIME.jpeg] as const
 
-export type PreparedSource = Extract<NormaliseUploadOutput, { kind: 'ok' }> & { upload: TemplateUpload; sourceKind: SourceKind; mime: string; extension: string }
+export type PreparedSource = Extract<NormaliseUploadOutput, { kind: 'ok' }> & {
+  upload: TemplateUpload
+  sourceKind: SourceKind
+  mime: string
+  extension: string
+}
 
-export async function prepareSource(upload: TemplateUpload, page: number): Promise<{ kind: 'ok'; prepared: PreparedSource } | SourceProblem> {
+export async function prepareSource(
+  upload: TemplateUpload,
+  page: number
+): Promise<{ kind: 'ok'; prepared: PreparedSource } | SourceProblem> {
   const allowed = assertAllowed(upload.bytes, TEMPLATE_UPLOAD_TYPES, { maxBytes: uploads.maxBytes })
   if (allowed.kind !== 'ok') return allowed
-  const sourceKind: SourceKind = allowed.mime === MIME.pdf ? 'pdf' : allowed.mime === MIME.png ? 'png' : 'jpeg'
+  const sourceKind: SourceKind =
+    allowed.mime === MIME.pdf ? 'pdf' : allowed.mime === MIME.png ? 'png' : 'jpeg'
   const outcome = await normaliseUpload(upload.bytes, sourceKind, page)
   switch (outcome.kind) {
     case 'timeout':
@@ -55,7 +64,16 @@ export async function prepareSource(upload: TemplateUpload, page: number): Promi
   const result = outcome.value
   switch (result.kind) {
     case 'ok':
-      return { kind: 'ok', prepared: { ...result, upload, sourceKind, mime: allowed.mime, extension: allowed.extension } }
+      return {
+        kind: 'ok',
+        prepared: {
+          ...result,
+          upload,
+          sourceKind,
+          mime: allowed.mime,
+          extension: allowed.extension,
+        },
+      }
     case 'page_out_of_range':
       return { kind: 'page_out_of_range', page, pageCount: result.pageCount }
     default:
@@ -125,21 +143,61 @@ export interface StoredSource {
 
 /** Writes the upload, its normalised PDF and its background picture under the version's folder. */
 export async function storeSourceFiles(
-  input: { orgId: string; templateId: string; versionNumber: number; createdBy: string | null; prepared: PreparedSource; written: string[] },
+  input: {
+    orgId: string
+    templateId: string
+    versionNumber: number
+    createdBy: string | null
+    prepared: PreparedSource
+    written: string[]
+  },
   trx: TransactionClientContract
 ): Promise<StoredSource> {
   const folder = versionSegment(input.versionNumber)
-  const key = (...parts: string[]) => storageKey({ root: 'certificate_templates', orgId: input.orgId, parts: [input.templateId, folder, ...parts] })
-  const store = async (kind: 'template_source' | 'template_preview', path: string, bytes: Uint8Array, mime: string, originalName: string | null = null) => {
-    const file = await StoreFile.handle({ orgId: input.orgId, kind, key: path, bytes, mime, originalName, createdBy: input.createdBy }, trx)
+  const key = (...parts: string[]) =>
+    storageKey({
+      root: 'certificate_templates',
+      orgId: input.orgId,
+      parts: [input.templateId, folder, ...parts],
+    })
+  const store = async (
+    kind: 'template_source' | 'template_preview',
+    path: string,
+    bytes: Uint8Array,
+    mime: string,
+    originalName: string | null = null
+  ) => {
+    const file = await StoreFile.handle(
+      {
+        orgId: input.orgId,
+        kind,
+        key: path,
+        bytes,
+        mime,
+        originalName,
+        createdBy: input.createdBy,
+      },
+      trx
+    )
     input.written.push(file.path)
     return file
   }
   const { prepared } = input
   return {
-    original: await store('template_source', key(`original.${prepared.extension}`), prepared.upload.bytes, prepared.mime, prepared.upload.originalName),
+    original: await store(
+      'template_source',
+      key(`original.${prepared.extension}`),
+      prepared.upload.bytes,
+      prepared.mime,
+      prepared.upload.originalName
+    ),
     source: await store('template_source', key('source.pdf'), prepared.source.pdf, MIME.pdf),
-    background: await store('template_preview', key('previews', 'background.png'), prepared.background.bytes, MIME.png),
+    background: await store(
+      'template_preview',
+      key('previews', 'background.png'),
+      prepared.background.bytes,
+      MIME.png
+    ),
   }
 }
 

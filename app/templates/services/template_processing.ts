@@ -1,5 +1,10 @@
 import uploads from '#config/uploads'
-import { type TaskOutcome, WorkerPool, runIsolated, siblingModule } from '#core/services/worker_pool'
+import {
+  type TaskOutcome,
+  WorkerPool,
+  runIsolated,
+  siblingModule,
+} from '#core/services/worker_pool'
 import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
 import type { ImageFormat } from '#templates/services/rasterize'
 import type { SourceKind } from '#templates/services/template_source'
@@ -29,12 +34,20 @@ export async function closeRenderPool() {
   await current?.close()
 }
 
-export function normaliseUpload(bytes: Uint8Array, kind: SourceKind, page: number): Promise<TaskOutcome<NormaliseUploadOutput>> {
+export function normaliseUpload(
+  bytes: Uint8Array,
+  kind: SourceKind,
+  page: number
+): Promise<TaskOutcome<NormaliseUploadOutput>> {
   return runIsolated<NormaliseUploadOutput>(
     TASKS,
     'normaliseUpload',
     { bytes, kind, page, previewWidth: uploads.previewWidth },
-    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb, maxRssMb: uploads.processingMaxRssMb }
+    {
+      timeoutMs: uploads.processingTimeoutMs,
+      maxHeapMb: uploads.processingMaxHeapMb,
+      maxRssMb: uploads.processingMaxRssMb,
+    }
   )
 }
 
@@ -43,10 +56,22 @@ export function normaliseBranding(bytes: Uint8Array): Promise<TaskOutcome<Normal
     TASKS,
     'normaliseBranding',
     { bytes, maxSide: uploads.brandingMaxSide },
-    { timeoutMs: uploads.processingTimeoutMs, maxHeapMb: uploads.processingMaxHeapMb, maxRssMb: uploads.processingMaxRssMb }
+    {
+      timeoutMs: uploads.processingTimeoutMs,
+      maxHeapMb: uploads.processingMaxHeapMb,
+      maxRssMb: uploads.processingMaxRssMb,
+    }
   )
 }
 
-export function renderPreview(snapshot: TemplateSnapshot, row: DataRow, image: { width: number; format: ImageFormat } | null) {
-  return renderPool().run<RenderPreviewOutput>('renderPreview', { snapshot, row, image }, { timeoutMs: uploads.processingTimeoutMs })
+export function renderPreview(
+  snapshot: TemplateSnapshot,
+  row: DataRow,
+  image: { width: number; format: ImageFormat } | null
+) {
+  return renderPool().run<RenderPreviewOutput>(
+    'renderPreview',
+    { snapshot, row, image },
+    { timeoutMs: uploads.processingTimeoutMs }
+  )
 }

@@ -39,7 +39,22 @@ export type NormaliseResult =
   | { kind: 'empty' }
 
 /** Keys that make a PDF act (scripts, actions, launches, attachments, rich media). */
-export const ACTIVE_CONTENT_KEYS = ['JavaScript', 'JS', 'OpenAction', 'AA', 'Launch', 'EmbeddedFiles', 'RichMedia', 'SubmitForm', 'ImportData', 'GoToR', 'URI', 'XFA', 'AcroForm', 'Annots'] as const
+export const ACTIVE_CONTENT_KEYS = [
+  'JavaScript',
+  'JS',
+  'OpenAction',
+  'AA',
+  'Launch',
+  'EmbeddedFiles',
+  'RichMedia',
+  'SubmitForm',
+  'ImportData',
+  'GoToR',
+  'URI',
+  'XFA',
+  'AcroForm',
+  'Annots',
+] as const
 
 /**
  * Most bytes one stream may decode to. pdf-lib inflates streams into one
@@ -85,7 +100,13 @@ function displayedBox(page: ReturnType<PDFDocument['getPage']>) {
   const bottom = Math.max(crop.y, media.y)
   const right = Math.min(crop.x + crop.width, media.x + media.width)
   const top = Math.min(crop.y + crop.height, media.y + media.height)
-  if (right - left < 1 || top - bottom < 1) return { left: media.x, bottom: media.y, right: media.x + media.width, top: media.y + media.height }
+  if (right - left < 1 || top - bottom < 1)
+    return {
+      left: media.x,
+      bottom: media.y,
+      right: media.x + media.width,
+      top: media.y + media.height,
+    }
   return { left, bottom, right, top }
 }
 
@@ -113,18 +134,26 @@ async function freshDocument() {
 /** Removes every active-content key anywhere in the document (belt and braces after the redraw). */
 export function disarm(doc: PDFDocument) {
   for (const [, object] of doc.context.enumerateIndirectObjects()) {
-    const dict = object instanceof PDFDict ? object : object instanceof PDFStream ? object.dict : null
+    const dict =
+      object instanceof PDFDict ? object : object instanceof PDFStream ? object.dict : null
     if (!dict) continue
     for (const key of ACTIVE_CONTENT_KEYS) dict.delete(PDFName.of(key))
   }
 }
 
-export async function normalisePdf(bytes: Uint8Array, requestedPage: number): Promise<NormaliseResult> {
+export async function normalisePdf(
+  bytes: Uint8Array,
+  requestedPage: number
+): Promise<NormaliseResult> {
   capStreamDecoding()
   let source: PDFDocument
   try {
     // Loaded with ignoreEncryption so an encrypted file is recognised by its trailer, not by an error message.
-    source = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: false, ignoreEncryption: true })
+    source = await PDFDocument.load(bytes, {
+      updateMetadata: false,
+      throwOnInvalidObject: false,
+      ignoreEncryption: true,
+    })
   } catch (error) {
     return { kind: 'unreadable', reason: (error as Error).message }
   }
@@ -151,15 +180,32 @@ export async function normalisePdf(bytes: Uint8Array, requestedPage: number): Pr
     const rotation = rotationOf(page)
     const { width, height } = displayedSize(page)
     if (Math.min(width, height) < MIN_SIDE || Math.max(width, height) > MAX_SIDE) {
-      return { kind: 'unreadable', reason: `the page is ${Math.round(width)} × ${Math.round(height)} pt; pages between ${MIN_SIDE} and ${MAX_SIDE} pt a side are accepted` }
+      return {
+        kind: 'unreadable',
+        reason: `the page is ${Math.round(width)} × ${Math.round(height)} pt; pages between ${MIN_SIDE} and ${MAX_SIDE} pt a side are accepted`,
+      }
     }
 
     const doc = await freshDocument()
     const out = doc.addPage([width, height])
     // A page without content (a blank page) has nothing to draw.
     if (!page.node.Contents()) {
-      const pdf = await doc.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY })
-      return { kind: 'ok', source: { pdf, pageWidth: round2(width), pageHeight: round2(height), page: requestedPage, pageCount, rotation, pages } }
+      const pdf = await doc.save({
+        useObjectStreams: false,
+        objectsPerTick: Number.POSITIVE_INFINITY,
+      })
+      return {
+        kind: 'ok',
+        source: {
+          pdf,
+          pageWidth: round2(width),
+          pageHeight: round2(height),
+          page: requestedPage,
+          pageCount,
+          rotation,
+          pages,
+        },
+      }
     }
     const embedded = await doc.embedPage(page, box)
     // Draw the page as displayed: /Rotate turns it clockwise.
@@ -175,10 +221,21 @@ export async function normalisePdf(bytes: Uint8Array, requestedPage: number): Pr
             : { x: 0, y: 0, rotate: degrees(0) }
     out.drawPage(embedded, { ...placement, width: w, height: h })
     disarm(doc)
-    const pdf = await doc.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY })
+    const pdf = await doc.save({
+      useObjectStreams: false,
+      objectsPerTick: Number.POSITIVE_INFINITY,
+    })
     return {
       kind: 'ok',
-      source: { pdf, pageWidth: round2(width), pageHeight: round2(height), page: requestedPage, pageCount, rotation, pages },
+      source: {
+        pdf,
+        pageWidth: round2(width),
+        pageHeight: round2(height),
+        page: requestedPage,
+        pageCount,
+        rotation,
+        pages,
+      },
     }
   } catch (error) {
     return { kind: 'unreadable', reason: (error as Error).message }
@@ -245,11 +302,18 @@ export function imageInfo(bytes: Uint8Array, kind: 'png' | 'jpeg') {
 }
 
 /** A PNG or JPEG becomes a one-page PDF at its printed size (or A4's long side when it does not say). */
-export async function normaliseImage(bytes: Uint8Array, kind: 'png' | 'jpeg'): Promise<NormaliseResult> {
+export async function normaliseImage(
+  bytes: Uint8Array,
+  kind: 'png' | 'jpeg'
+): Promise<NormaliseResult> {
   const info = imageInfo(bytes, kind)
-  if (!info || info.width < 1 || info.height < 1) return { kind: 'unreadable', reason: `not a readable ${kind.toUpperCase()} image` }
+  if (!info || info.width < 1 || info.height < 1)
+    return { kind: 'unreadable', reason: `not a readable ${kind.toUpperCase()} image` }
   if (info.width * info.height > MAX_IMAGE_PIXELS) {
-    return { kind: 'unreadable', reason: `the image is ${info.width} × ${info.height} pixels; at most ${MAX_IMAGE_PIXELS / 1_000_000} megapixels are accepted` }
+    return {
+      kind: 'unreadable',
+      reason: `the image is ${info.width} × ${info.height} pixels; at most ${MAX_IMAGE_PIXELS / 1_000_000} megapixels are accepted`,
+    }
   }
   const dpi = info.dpi && info.dpi >= 72 && info.dpi <= 1200 ? info.dpi : null
   const scale = dpi ? 72 / dpi : A4_LONG_SIDE / Math.max(info.width, info.height)
@@ -265,9 +329,23 @@ export async function normaliseImage(bytes: Uint8Array, kind: 'png' | 'jpeg'): P
     const image = kind === 'png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes)
     const page = doc.addPage([width, height])
     page.drawImage(image, { x: 0, y: 0, width, height })
-    const pdf = await doc.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY })
+    const pdf = await doc.save({
+      useObjectStreams: false,
+      objectsPerTick: Number.POSITIVE_INFINITY,
+    })
     const size = { width: round2(width), height: round2(height) }
-    return { kind: 'ok', source: { pdf, pageWidth: size.width, pageHeight: size.height, page: 1, pageCount: 1, rotation: 0, pages: [size] } }
+    return {
+      kind: 'ok',
+      source: {
+        pdf,
+        pageWidth: size.width,
+        pageHeight: size.height,
+        page: 1,
+        pageCount: 1,
+        rotation: 0,
+        pages: [size],
+      },
+    }
   } catch (error) {
     return { kind: 'unreadable', reason: (error as Error).message }
   }
@@ -278,7 +356,12 @@ export async function activeContentKeys(bytes: Uint8Array): Promise<string[]> {
   const doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: false })
   const found = new Set<string>()
   for (const [, object] of doc.context.enumerateIndirectObjects()) {
-    const dict = object instanceof PDFDict ? object : object instanceof PDFStream || object instanceof PDFRawStream ? object.dict : null
+    const dict =
+      object instanceof PDFDict
+        ? object
+        : object instanceof PDFStream || object instanceof PDFRawStream
+          ? object.dict
+          : null
     if (!dict) continue
     for (const key of ACTIVE_CONTENT_KEYS) if (dict.has(PDFName.of(key))) found.add(key)
   }

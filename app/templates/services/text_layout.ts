@@ -115,7 +115,11 @@ export function shapeRun(font: LoadedFont, text: string): ShapedRun {
     let j = i
     while (j < infos.length && infos[j].cluster === cluster) j++
     const clusterText = text.slice(cluster, endOf.get(cluster))
-    const texts = clusterTexts(font, infos.slice(i, j).map((info) => info.codepoint), clusterText)
+    const texts = clusterTexts(
+      font,
+      infos.slice(i, j).map((info) => info.codepoint),
+      clusterText
+    )
     for (let k = i; k < j; k++) {
       const position = positions[k]
       glyphs.push({
@@ -159,7 +163,14 @@ function withCarriers(font: LoadedFont, glyphs: ShapedGlyph[]): ShapedGlyph[] {
       out.push(glyph)
       continue
     }
-    const carrier = (text: string, offset: number): ShapedGlyph => ({ glyphId: carrierId, xAdvance: 0, xOffset: offset, yOffset: 0, pdfWidth: 0, text })
+    const carrier = (text: string, offset: number): ShapedGlyph => ({
+      glyphId: carrierId,
+      xAdvance: 0,
+      xOffset: offset,
+      yOffset: 0,
+      pdfWidth: 0,
+      text,
+    })
     segments.slice(0, main).forEach((segment) => out.push(carrier(segment, 0)))
     out.push({ ...glyph, text: segments[main] })
     segments.slice(main + 1).forEach((segment) => out.push(carrier(segment, 0)))
@@ -180,7 +191,8 @@ function withPdfWidths(font: LoadedFont, glyphs: Omit<ShapedGlyph, 'pdfWidth'>[]
     const nextAt = pen + (next ? next.xOffset : 0)
     const nominal = Math.round(font.advance(glyph.glyphId) * toPdf)
     const wanted = Math.round((nextAt - drawnAt) * toPdf)
-    const pdfWidth = Math.abs(wanted - nominal) <= TOLERATED_SHIFT * 1000 || wanted < 0 ? nominal : wanted
+    const pdfWidth =
+      Math.abs(wanted - nominal) <= TOLERATED_SHIFT * 1000 || wanted < 0 ? nominal : wanted
     return { ...glyph, pdfWidth }
   })
 }
@@ -190,12 +202,17 @@ function clusterTexts(font: LoadedFont, glyphIds: number[], clusterText: string)
   if (glyphIds.length === 1) return [clusterText]
   const reverse = reverseCmap(font)
   const nominal = glyphIds.map((id) => reverse.get(id))
-  if (nominal.every((cp) => cp !== undefined) && String.fromCodePoint(...(nominal as number[])) === clusterText) {
+  if (
+    nominal.every((cp) => cp !== undefined) &&
+    String.fromCodePoint(...(nominal as number[])) === clusterText
+  ) {
     return nominal.map((cp) => String.fromCodePoint(cp!))
   }
   const pieces = [...clusterText.normalize('NFD')]
   if (pieces.length >= glyphIds.length) {
-    return glyphIds.map((_, index) => (index < glyphIds.length - 1 ? pieces[index] : pieces.slice(index).join('')))
+    return glyphIds.map((_, index) =>
+      index < glyphIds.length - 1 ? pieces[index] : pieces.slice(index).join('')
+    )
   }
   // More glyphs than characters: the spare ones stand for a zero-width space, which extractors drop.
   return glyphIds.map((_, index) => (index === 0 ? clusterText : '\u200b'))
@@ -222,13 +239,16 @@ export function itemise(text: string, fonts: FontLibrary, familyKey: string, bol
 
   // Shared characters take the font before them, else the one after, else the chosen family.
   const missing: string[] = []
-  for (let i = 0; i < chars.length; i++) {
+  for (const [i, char] of chars.entries()) {
     if (assigned[i] !== null) continue
-    const codePoint = chars[i].codePointAt(0)!
+    const codePoint = char.codePointAt(0)!
     const before = assigned.slice(0, i).findLast((font) => font !== null)
     const after = assigned.slice(i + 1).find((font) => font !== null)
-    const candidates = [before, after, primary, ...fonts.lastResorts(bold)].filter((font): font is LoadedFont => !!font)
-    assigned[i] = candidates.find((font) => font.has(codePoint) || isInvisible(codePoint)) ?? primary
+    const candidates = [before, after, primary, ...fonts.lastResorts(bold)].filter(
+      (font): font is LoadedFont => !!font
+    )
+    assigned[i] =
+      candidates.find((font) => font.has(codePoint) || isInvisible(codePoint)) ?? primary
   }
   chars.forEach((char, i) => {
     const codePoint = char.codePointAt(0)!
@@ -247,7 +267,9 @@ export function itemise(text: string, fonts: FontLibrary, familyKey: string, bol
 
 /** Joiners and similar format characters have no glyph of their own; shaping consumes them. */
 function isInvisible(codePoint: number) {
-  return (codePoint >= 0x200b && codePoint <= 0x200f) || codePoint === 0x2060 || codePoint === 0xfeff
+  return (
+    (codePoint >= 0x200b && codePoint <= 0x200f) || codePoint === 0x2060 || codePoint === 0xfeff
+  )
 }
 
 /** Shape a field value and pick its size: the field's size, or smaller (never below the minimum) when auto-fit is on. */

@@ -4,7 +4,9 @@ import { BRANDING_ASSET_TYPES } from '#templates/models/branding_asset'
 export const brandingAssetValidator = vine.compile(
   vine.object({
     name: vine.string().trim().minLength(1).maxLength(80),
-    asset_type: vine.enum(Object.keys(BRANDING_ASSET_TYPES) as Array<keyof typeof BRANDING_ASSET_TYPES>),
+    asset_type: vine.enum(
+      Object.keys(BRANDING_ASSET_TYPES) as Array<keyof typeof BRANDING_ASSET_TYPES>
+    ),
   })
 )
 

@@ -44,4 +44,6 @@ export const templateFieldsSchema = vine.object({
 
 export const templateFieldsValidator = vine.compile(templateFieldsSchema)
 
-export type FieldInput = Awaited<ReturnType<typeof templateFieldsValidator.validate>>['fields'][number]
+export type FieldInput = Awaited<
+  ReturnType<typeof templateFieldsValidator.validate>
+>['fields'][number]

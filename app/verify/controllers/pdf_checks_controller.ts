@@ -23,15 +23,26 @@ export default class PdfChecksController {
     const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
     if (upload.kind === 'missing') {
       response.status(422)
-      return view.render('pages/verify/pdf_checks/create', { ...form, fileError: 'Choose the certificate PDF to check.' })
+      return view.render('pages/verify/pdf_checks/create', {
+        ...form,
+        fileError: 'Choose the certificate PDF to check.',
+      })
     }
     if (upload.kind === 'too_large') {
       response.status(413)
-      return view.render('pages/verify/pdf_checks/create', { ...form, fileError: `The file is larger than ${form.maxUpload}; no certificate is that large.` })
+      return view.render('pages/verify/pdf_checks/create', {
+        ...form,
+        fileError: `The file is larger than ${form.maxUpload}; no certificate is that large.`,
+      })
     }
     const verification = await CertificateVerification.byDocument(upload.bytes)
     if (!verification) return view.render('pages/verify/pdf_checks/show', { ...form, found: false })
-    await RecordVerificationEvent.handle({ certificate: verification.certificate, source: 'upload', status: verification.view.status, origin: visitorOf(ctx) })
+    await RecordVerificationEvent.handle({
+      certificate: verification.certificate,
+      source: 'upload',
+      status: verification.view.status,
+      origin: visitorOf(ctx),
+    })
     return view.render('pages/verify/pdf_checks/show', {
       ...form,
       found: true,

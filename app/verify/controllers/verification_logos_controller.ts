@@ -9,6 +9,10 @@ export default class VerificationLogosController {
     const verification = await CertificateVerification.byToken(ctx.params.token)
     const logo = verification ? await CertificateVerification.issuerLogo(verification.issuer) : null
     if (!logo) return verificationNotFound(ctx)
-    return sendStoredFile(ctx, logo, { filename: logo.mimeType === 'image/jpeg' ? 'logo.jpg' : 'logo.png', inline: true, maxAgeSeconds: 300 })
+    return sendStoredFile(ctx, logo, {
+      filename: logo.mimeType === 'image/jpeg' ? 'logo.jpg' : 'logo.png',
+      inline: true,
+      maxAgeSeconds: 300,
+    })
   }
 }

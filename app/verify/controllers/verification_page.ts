@@ -27,7 +27,10 @@ export function linkedInUrl(view: VerificationView, certUrl: string) {
   ]
   if (view.expiry_date) {
     const [expirationYear, expirationMonth] = view.expiry_date.split('-')
-    params.push(['expirationYear', expirationYear], ['expirationMonth', String(Number(expirationMonth))])
+    params.push(
+      ['expirationYear', expirationYear],
+      ['expirationMonth', String(Number(expirationMonth))]
+    )
   }
   params.push(['certUrl', certUrl], ['certId', view.certificate_number])
   return `https://www.linkedin.com/profile/add?${params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&')}`
@@ -51,7 +54,11 @@ export function certificateDetails({ certificate, view }: Verification) {
 }
 
 /** The page at `/v/<token>`. Links are built from the token the visitor came with, never from anything else. */
-export function verificationPage(verification: Verification, token: string, options: { hasLogo: boolean }) {
+export function verificationPage(
+  verification: Verification,
+  token: string,
+  options: { hasLogo: boolean }
+) {
   const url = (name: string) => router.builder().params({ token }).make(name)
   const pdfUrl = url('verify.verification_pdfs.show')
   return {
@@ -59,7 +66,10 @@ export function verificationPage(verification: Verification, token: string, opti
     logoUrl: options.hasLogo ? url('verify.verification_logos.show') : null,
     pdfUrl,
     downloadUrl: `${pdfUrl}?download=1`,
-    linkedInUrl: verification.view.status === 'valid' ? linkedInUrl(verification.view, `${appUrl}${url('verify.verifications.show')}`) : null,
+    linkedInUrl:
+      verification.view.status === 'valid'
+        ? linkedInUrl(verification.view, `${appUrl}${url('verify.verifications.show')}`)
+        : null,
   }
 }
 
@@ -70,4 +80,7 @@ export async function verificationNotFound({ response, view }: HttpContext) {
 }
 
 /** Who looked, for the verification event (the action hashes the address). */
-export const visitorOf = ({ request }: HttpContext) => ({ ip: request.ip(), userAgent: request.header('user-agent') ?? null })
+export const visitorOf = ({ request }: HttpContext) => ({
+  ip: request.ip(),
+  userAgent: request.header('user-agent') ?? null,
+})

@@ -15,6 +15,11 @@ export default class VerificationPdfsController {
     const certificate = verification?.certificate
     if (!certificate?.certificateFileId || !certificate.sha256) return verificationNotFound(ctx)
     const { bytes, filename } = await certificateDocument(certificate)
-    return sendDocument(ctx, bytes, { mime: 'application/pdf', sha256: certificate.sha256, filename, inline: ctx.request.qs().download !== '1' })
+    return sendDocument(ctx, bytes, {
+      mime: 'application/pdf',
+      sha256: certificate.sha256,
+      filename,
+      inline: ctx.request.qs().download !== '1',
+    })
   }
 }

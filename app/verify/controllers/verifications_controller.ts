@@ -1,7 +1,11 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import CertificateVerification from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
-import { verificationNotFound, verificationPage, visitorOf } from '#verify/controllers/verification_page'
+import {
+  verificationNotFound,
+  verificationPage,
+  visitorOf,
+} from '#verify/controllers/verification_page'
 
 /** `GET /v/:token`: the page a certificate's QR code (`?via=qr`) and link open. */
 export default class VerificationsController {
@@ -19,6 +23,9 @@ export default class VerificationsController {
       })
     }
     const logo = await CertificateVerification.issuerLogo(verification.issuer)
-    return view.render('pages/verify/verifications/show', verificationPage(verification, params.token, { hasLogo: !!logo }))
+    return view.render(
+      'pages/verify/verifications/show',
+      verificationPage(verification, params.token, { hasLogo: !!logo })
+    )
   }
 }

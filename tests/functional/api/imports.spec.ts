@@ -16,8 +16,17 @@ async function apiOrg() {
   return { org, key: secret }
 }
 
-function createRequest(client: any, key: string, bytes: Uint8Array, filename: string, fields: Record<string, string> = {}) {
-  let request = client.post('/api/v1/imports').bearerToken(key).file('file', Buffer.from(bytes), { filename })
+function createRequest(
+  client: any,
+  key: string,
+  bytes: Uint8Array,
+  filename: string,
+  fields: Record<string, string> = {}
+) {
+  let request = client
+    .post('/api/v1/imports')
+    .bearerToken(key)
+    .file('file', Buffer.from(bytes), { filename })
   for (const [name, value] of Object.entries(fields)) request = request.field(name, value)
   return request
 }
@@ -25,9 +34,17 @@ function createRequest(client: any, key: string, bytes: Uint8Array, filename: st
 test.group('API: imports', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('POST /api/v1/imports answers 201 with the contract fields once the file is read', async ({ client, assert }) => {
+  test('POST /api/v1/imports answers 201 with the contract fields once the file is read', async ({
+    client,
+    assert,
+  }) => {
     const { org, key } = await apiOrg()
-    const response = await createRequest(client, key, fixture('recipients/messy-excel-export.csv'), 'messy.csv')
+    const response = await createRequest(
+      client,
+      key,
+      fixture('recipients/messy-excel-export.csv'),
+      'messy.csv'
+    )
     response.assertStatus(201)
     const body = response.body()
     assert.containsSubset(body, {
@@ -36,8 +53,23 @@ test.group('API: imports', (group) => {
       valid_rows: 14,
       error_rows: 4,
       warning_rows: 2,
-      columns: ['Full Name', 'Email Address', 'Mobile No.', 'Course Name', 'Date of Completion', 'Grade', 'Column G'],
-      mapping: { recipient_name: 'Full Name', recipient_email: 'Email Address', recipient_phone: 'Mobile No.', course_name: 'Course Name', issue_date: 'Date of Completion', grade: 'Grade' },
+      columns: [
+        'Full Name',
+        'Email Address',
+        'Mobile No.',
+        'Course Name',
+        'Date of Completion',
+        'Grade',
+        'Column G',
+      ],
+      mapping: {
+        recipient_name: 'Full Name',
+        recipient_email: 'Email Address',
+        recipient_phone: 'Mobile No.',
+        course_name: 'Course Name',
+        issue_date: 'Date of Completion',
+        grade: 'Grade',
+      },
       file_name: 'messy.csv',
       format: 'csv',
       failure: null,
@@ -55,36 +87,78 @@ test.group('API: imports', (group) => {
     assert.equal(list.body().data[0].id, body.id)
   }).timeout(60_000)
 
-  test('GET /api/v1/imports/:id/rows?only=errors lists the bad rows with field, code, message and column', async ({ client, assert }) => {
+  test('GET /api/v1/imports/:id/rows?only=errors lists the bad rows with field, code, message and column', async ({
+    client,
+    assert,
+  }) => {
     const { org, key } = await apiOrg()
     const job = await givenImport(org, 'recipients/messy-excel-export.csv')
-    const response = await client.get(`/api/v1/imports/${job.id}/rows`).qs({ only: 'errors' }).bearerToken(key)
+    const response = await client
+      .get(`/api/v1/imports/${job.id}/rows`)
+      .qs({ only: 'errors' })
+      .bearerToken(key)
     response.assertStatus(200)
     const { data, meta } = response.body()
     assert.deepEqual(meta, { total: 4, page: 1, per_page: 50 })
-    assert.deepEqual(data.map((row: any) => row.row_index), [12, 13, 14, 19])
+    assert.deepEqual(
+      data.map((row: any) => row.row_index),
+      [12, 13, 14, 19]
+    )
     assert.deepEqual(data[0].errors, [
-      { field: 'recipient_email', code: 'E_EMAIL_INVALID', message: 'Email Address (column B): “bad.email@” is not a valid email address.', column: 'Email Address' },
+      {
+        field: 'recipient_email',
+        code: 'E_EMAIL_INVALID',
+        message: 'Email Address (column B): “bad.email@” is not a valid email address.',
+        column: 'Email Address',
+      },
     ])
     assert.equal(data[0].data.recipient_name, 'Bad Email')
 
-    const page = await client.get(`/api/v1/imports/${job.id}/rows`).qs({ page: 2, per_page: 5 }).bearerToken(key)
+    const page = await client
+      .get(`/api/v1/imports/${job.id}/rows`)
+      .qs({ page: 2, per_page: 5 })
+      .bearerToken(key)
     assert.deepEqual(page.body().meta, { total: 18, page: 2, per_page: 5 })
-    assert.deepEqual(page.body().data.map((row: any) => row.row_index), [7, 8, 9, 11, 12], 'the blank row 10 is not a recipient')
+    assert.deepEqual(
+      page.body().data.map((row: any) => row.row_index),
+      [7, 8, 9, 11, 12],
+      'the blank row 10 is not a recipient'
+    )
 
-    const bad = await client.get(`/api/v1/imports/${job.id}/rows`).qs({ only: 'broken' }).bearerToken(key)
+    const bad = await client
+      .get(`/api/v1/imports/${job.id}/rows`)
+      .qs({ only: 'broken' })
+      .bearerToken(key)
     bad.assertStatus(422)
     assert.equal(bad.body().errors[0].field, 'only')
   }).timeout(60_000)
 
-  test('a mapping sent with the upload is used and remembered; PUT …/mapping re-checks the rows', async ({ client, assert }) => {
+  test('a mapping sent with the upload is used and remembered; PUT …/mapping re-checks the rows', async ({
+    client,
+    assert,
+  }) => {
     const { key } = await apiOrg()
     const mapping = { recipient_name: 'Full Name', recipient_phone: 'Mobile No.' }
-    const created = await createRequest(client, key, fixture('recipients/messy-excel-export.csv'), 'messy.csv', { mapping: JSON.stringify(mapping) })
+    const created = await createRequest(
+      client,
+      key,
+      fixture('recipients/messy-excel-export.csv'),
+      'messy.csv',
+      { mapping: JSON.stringify(mapping) }
+    )
     created.assertStatus(201)
     assert.deepEqual(created.body().mapping, mapping)
-    assert.deepEqual([created.body().valid_rows, created.body().error_rows], [16, 2], 'the bad phone and the long name')
-    const again = await createRequest(client, key, fixture('recipients/messy-excel-export.csv'), 'messy.csv')
+    assert.deepEqual(
+      [created.body().valid_rows, created.body().error_rows],
+      [16, 2],
+      'the bad phone and the long name'
+    )
+    const again = await createRequest(
+      client,
+      key,
+      fixture('recipients/messy-excel-export.csv'),
+      'messy.csv'
+    )
     assert.deepEqual(again.body().mapping, mapping, 'remembered for the same headers')
 
     const remapped = await client
@@ -92,21 +166,47 @@ test.group('API: imports', (group) => {
       .bearerToken(key)
       .json({ mapping: { recipient_name: 'Full Name', recipient_email: 'Email Address' } })
     remapped.assertStatus(200)
-    assert.deepEqual(remapped.body().mapping, { recipient_name: 'Full Name', recipient_email: 'Email Address' })
-    assert.deepEqual([remapped.body().valid_rows, remapped.body().error_rows], [16, 2], 'the bad email and the long name')
-    assert.deepEqual((await client.get(`/api/v1/imports/${created.body().id}/rows`).qs({ only: 'errors' }).bearerToken(key)).body().data.map((row: any) => row.row_index), [12, 19])
+    assert.deepEqual(remapped.body().mapping, {
+      recipient_name: 'Full Name',
+      recipient_email: 'Email Address',
+    })
+    assert.deepEqual(
+      [remapped.body().valid_rows, remapped.body().error_rows],
+      [16, 2],
+      'the bad email and the long name'
+    )
+    assert.deepEqual(
+      (
+        await client
+          .get(`/api/v1/imports/${created.body().id}/rows`)
+          .qs({ only: 'errors' })
+          .bearerToken(key)
+      )
+        .body()
+        .data.map((row: any) => row.row_index),
+      [12, 19]
+    )
 
-    const wrong = await client.put(`/api/v1/imports/${created.body().id}/mapping`).bearerToken(key).json({ mapping: { recipient_name: 'Nope' } })
+    const wrong = await client
+      .put(`/api/v1/imports/${created.body().id}/mapping`)
+      .bearerToken(key)
+      .json({ mapping: { recipient_name: 'Nope' } })
     wrong.assertStatus(422)
     assert.containsSubset(wrong.body().errors[0], { code: 'E_MAPPING_INVALID', field: 'mapping' })
     assert.match(wrong.body().errors[0].message, /Nope/)
 
-    const unknownKey = await client.put(`/api/v1/imports/${created.body().id}/mapping`).bearerToken(key).json({ mapping: { shoe_size: 'Grade' } })
+    const unknownKey = await client
+      .put(`/api/v1/imports/${created.body().id}/mapping`)
+      .bearerToken(key)
+      .json({ mapping: { shoe_size: 'Grade' } })
     unknownKey.assertStatus(422)
     assert.equal(unknownKey.body().errors[0].code, 'E_MAPPING_INVALID')
   }).timeout(60_000)
 
-  test('bad uploads are refused with the contract status and a specific code', async ({ client, assert }) => {
+  test('bad uploads are refused with the contract status and a specific code', async ({
+    client,
+    assert,
+  }) => {
     const { org, key } = await apiOrg()
     const missing = await client.post('/api/v1/imports').bearerToken(key).field('sheet', 'x')
     missing.assertStatus(422)
@@ -116,18 +216,38 @@ test.group('API: imports', (group) => {
     pdf.assertStatus(415)
     assert.equal(pdf.body().errors[0].code, 'E_UNSUPPORTED_TYPE')
 
-    const badJson = await createRequest(client, key, fixture('recipients/clean-50.csv'), 'a.csv', { mapping: '{recipient_name:' })
+    const badJson = await createRequest(client, key, fixture('recipients/clean-50.csv'), 'a.csv', {
+      mapping: '{recipient_name:',
+    })
     badJson.assertStatus(422)
     assert.containsSubset(badJson.body().errors[0], { code: 'E_VALIDATION', field: 'mapping' })
 
     const foreignTemplate = (await givenTemplate((await givenOrg()).org)).template
-    const otherTemplate = await createRequest(client, key, fixture('recipients/clean-50.csv'), 'a.csv', { template_ids: foreignTemplate.id })
+    const otherTemplate = await createRequest(
+      client,
+      key,
+      fixture('recipients/clean-50.csv'),
+      'a.csv',
+      { template_ids: foreignTemplate.id }
+    )
     otherTemplate.assertStatus(422)
-    assert.containsSubset(otherTemplate.body().errors[0], { code: 'E_UNKNOWN_TEMPLATE', field: 'template_ids' })
+    assert.containsSubset(otherTemplate.body().errors[0], {
+      code: 'E_UNKNOWN_TEMPLATE',
+      field: 'template_ids',
+    })
 
-    const badColumn = await createRequest(client, key, fixture('recipients/clean-50.csv'), 'a.csv', { mapping: JSON.stringify({ recipient_name: 'Nope' }) })
+    const badColumn = await createRequest(
+      client,
+      key,
+      fixture('recipients/clean-50.csv'),
+      'a.csv',
+      { mapping: JSON.stringify({ recipient_name: 'Nope' }) }
+    )
     badColumn.assertStatus(422)
-    assert.containsSubset(badColumn.body().errors[0], { code: 'E_MAPPING_INVALID', field: 'mapping' })
+    assert.containsSubset(badColumn.body().errors[0], {
+      code: 'E_MAPPING_INVALID',
+      field: 'mapping',
+    })
     assert.equal(badColumn.body().import.status, 'failed')
 
     const broken = await createRequest(client, key, fixture('xlsx/invalid-xml.xlsx'), 'broken.xlsx')
@@ -144,10 +264,16 @@ test.group('API: imports', (group) => {
     } finally {
       imports.maxBytes = previous
     }
-    assert.lengthOf(await FileImportJob.query().where('organization_id', org.id).where('status', 'ready'), 0)
+    assert.lengthOf(
+      await FileImportJob.query().where('organization_id', org.id).where('status', 'ready'),
+      0
+    )
   }).timeout(60_000)
 
-  test("another org's import answers 404, the same as an unknown id", async ({ client, assert }) => {
+  test("another org's import answers 404, the same as an unknown id", async ({
+    client,
+    assert,
+  }) => {
     const { key } = await apiOrg()
     const other = await givenImport((await givenOrg()).org, 'recipients/semicolon.csv')
     for (const path of [`/api/v1/imports/${other.id}`, `/api/v1/imports/${other.id}/rows`]) {
@@ -156,7 +282,10 @@ test.group('API: imports', (group) => {
       foreign.assertStatus(404)
       assert.deepEqual(foreign.body(), unknown.body())
     }
-    const put = await client.put(`/api/v1/imports/${other.id}/mapping`).bearerToken(key).json({ mapping: { recipient_name: 'Name' } })
+    const put = await client
+      .put(`/api/v1/imports/${other.id}/mapping`)
+      .bearerToken(key)
+      .json({ mapping: { recipient_name: 'Name' } })
     put.assertStatus(404)
     assert.equal((await settled(other.id)).mapping.recipient_name, other.mapping.recipient_name)
   }).timeout(60_000)

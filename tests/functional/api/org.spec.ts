@@ -17,7 +17,12 @@ test.group('API: GET /api/v1/org', (group) => {
     const response = await client.get('/api/v1/org').bearerToken(secret)
     response.assertStatus(200)
     assert.include(response.header('content-type'), 'application/json')
-    assert.deepEqual(response.body(), { id: org.id, name: 'Acme Academy', slug: org.slug, application_id: org.applicationId })
+    assert.deepEqual(response.body(), {
+      id: org.id,
+      name: 'Acme Academy',
+      slug: org.slug,
+      application_id: org.applicationId,
+    })
   })
 
   test('a key of org B returns org B, never org A', async ({ client, assert }) => {
@@ -31,7 +36,10 @@ test.group('API: GET /api/v1/org', (group) => {
     assert.notEqual(response.body().id, orgA.id)
   })
 
-  test('missing, malformed, unknown and revoked keys get the same 401 in the contract shape', async ({ client, assert }) => {
+  test('missing, malformed, unknown and revoked keys get the same 401 in the contract shape', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { key: revoked, secret: revokedSecret } = await givenApiKey(org)
     revoked.revokedAt = DateTime.now()
@@ -50,7 +58,12 @@ test.group('API: GET /api/v1/org', (group) => {
       const response = await attempt
       response.assertStatus(401)
       assert.deepEqual(response.body(), {
-        errors: [{ code: 'E_UNAUTHORIZED', message: 'A valid API key is required: Authorization: Bearer <key>.' }],
+        errors: [
+          {
+            code: 'E_UNAUTHORIZED',
+            message: 'A valid API key is required: Authorization: Bearer <key>.',
+          },
+        ],
       })
       assert.include(response.header('www-authenticate'), 'Bearer')
     }
@@ -83,7 +96,9 @@ test.group('API: GET /api/v1/org', (group) => {
 
     // Plain fetch, like an integration: no cookies at all (the test client always sends one).
     const before = await db.from('sessions').count('* as total')
-    const response = await fetch(`${baseUrl()}/api/v1/org`, { headers: { authorization: `Bearer ${secret}` } })
+    const response = await fetch(`${baseUrl()}/api/v1/org`, {
+      headers: { authorization: `Bearer ${secret}` },
+    })
     assert.equal(response.status, 200)
     assert.equal(((await response.json()) as { id: string }).id, org.id)
     const unauthorized = await fetch(`${baseUrl()}/api/v1/org`)
@@ -95,11 +110,17 @@ test.group('API: GET /api/v1/org', (group) => {
   test('an unknown API path answers 404 JSON in the contract shape', async ({ client, assert }) => {
     const { org } = await givenOrg()
     const { secret } = await givenApiKey(org)
-    for (const request of [client.get('/api/v1/nope'), client.get('/api/v1/nope').bearerToken(secret), client.delete('/api/v1/org/x')]) {
+    for (const request of [
+      client.get('/api/v1/nope'),
+      client.get('/api/v1/nope').bearerToken(secret),
+      client.delete('/api/v1/org/x'),
+    ]) {
       const response = await request
       response.assertStatus(404)
       assert.include(response.header('content-type'), 'application/json')
-      assert.deepEqual(response.body(), { errors: [{ code: 'E_NOT_FOUND', message: 'Resource not found' }] })
+      assert.deepEqual(response.body(), {
+        errors: [{ code: 'E_NOT_FOUND', message: 'Resource not found' }],
+      })
     }
   })
 })

@@ -22,12 +22,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 function standaloneWorker(args: string[] = []): ChildProcess {
   return spawn(process.execPath, ['ace', 'queue:work', '--lanes=2', ...args], {
     cwd: app.makePath(),
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', GENERATION_LEASE_SECONDS: '2', GENERATION_THREADS: '2' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      GENERATION_LEASE_SECONDS: '2',
+      GENERATION_THREADS: '2',
+    },
     stdio: 'ignore',
   })
 }
 
-const issuedCount = async (jobId: string) => Number((await db.from('certificates').where('generation_job_id', jobId).where('status', 'issued').count('* as n').first()).n)
+const issuedCount = async (jobId: string) =>
+  Number(
+    (
+      await db
+        .from('certificates')
+        .where('generation_job_id', jobId)
+        .where('status', 'issued')
+        .count('* as n')
+        .first()
+    ).n
+  )
 
 test.group('Generation: crash safety (committed, real worker processes)', (group) => {
   const orgs: Organization[] = []
@@ -35,7 +51,9 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
     for (const org of orgs.splice(0)) await removeOrgData(org.id)
   })
 
-  test('a standalone worker SIGKILLed mid-job again and again: every certificate exactly once, every PDF present and matching, no orphan objects', async ({ assert }) => {
+  test('a standalone worker SIGKILLed mid-job again and again: every certificate exactly once, every PDF present and matching, no orphan objects', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     orgs.push(org)
     const previous = generation.chunkSize
@@ -54,10 +72,17 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
       const worker = standaloneWorker()
       const started = Date.now()
       // Kill it once it has started issuing (or after a while), in the middle of whatever it is doing.
-      while (Date.now() - started < 60_000 && (await issuedCount(job.id)) < before + 10 + round * 3 && worker.exitCode === null) await sleep(40)
+      while (
+        Date.now() - started < 60_000 &&
+        (await issuedCount(job.id)) < before + 10 + round * 3 &&
+        worker.exitCode === null
+      )
+        await sleep(40)
       await sleep(round * 37)
       worker.kill('SIGKILL')
-      await new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once('exit', resolve)))
+      await new Promise((resolve) =>
+        worker.exitCode !== null ? resolve(null) : worker.once('exit', resolve)
+      )
       kills++
     }
     assert.isAtLeast(kills, 3)
@@ -72,37 +97,66 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
     const done = await GenerationJob.findOrFail(job.id)
     assert.equal(done.status, 'completed')
     assert.equal(done.completedItems, 240)
-    const certificates = await Certificate.query().where('generation_job_id', job.id).orderBy('sequence_number', 'asc')
+    const certificates = await Certificate.query()
+      .where('generation_job_id', job.id)
+      .orderBy('sequence_number', 'asc')
     assert.lengthOf(certificates, 240)
     assert.deepEqual(
       certificates.map((c) => c.sequenceNumber),
       Array.from({ length: 240 }, (_, i) => i + 1)
     )
     assert.equal(new Set(certificates.map((c) => c.generationJobRecipientId)).size, 240)
-    const files = await StoredFile.query().where('organization_id', org.id).where('kind', 'certificate_pdf')
+    const files = await StoredFile.query()
+      .where('organization_id', org.id)
+      .where('kind', 'certificate_pdf')
     for (const certificate of certificates) {
       const file = files.find((candidate) => candidate.id === certificate.certificateFileId)!
       assert.equal(sha256Hex(await readDocument(file)), certificate.sha256)
     }
     const keys = await listObjectKeys(`certificates/${org.id}/${job.id}/`)
-    assert.sameMembers(keys, files.map((file) => file.path))
-    assert.equal(Number((await db.from('billing_usage_events').where('organization_id', org.id).count('* as n').first()).n), 240)
+    assert.sameMembers(
+      keys,
+      files.map((file) => file.path)
+    )
+    assert.equal(
+      Number(
+        (
+          await db
+            .from('billing_usage_events')
+            .where('organization_id', org.id)
+            .count('* as n')
+            .first()
+        ).n
+      ),
+      240
+    )
   }).timeout(300_000)
 
-  test('a worker whose lease ran out and was taken over writes nothing when it wakes up', async ({ assert }) => {
+  test('a worker whose lease ran out and was taken over writes nothing when it wakes up', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     orgs.push(org)
     const { job } = await givenJob(org, { count: 5 })
     const stale = (await claimChunk('paused-worker'))!
     assert.equal(stale.jobId, job.id)
     // The paused worker's lease runs out; another worker claims the chunk and issues it.
-    await db.from('generation_job_chunks').where('id', stale.id).update({ lease_expires_at: '2000-01-01 00:00:00' })
+    await db
+      .from('generation_job_chunks')
+      .where('id', stale.id)
+      .update({ lease_expires_at: '2000-01-01 00:00:00' })
     await runJobs()
     assert.equal(await issuedCount(job.id), 5)
-    const before = await db.from('certificates').where('generation_job_id', job.id).select('id', 'sha256', 'certificate_file_id')
+    const before = await db
+      .from('certificates')
+      .where('generation_job_id', job.id)
+      .select('id', 'sha256', 'certificate_file_id')
     // The paused worker wakes up and carries on with its old claim.
     assert.equal(await ProcessChunk.handle(stale), 'lost')
-    const after = await db.from('certificates').where('generation_job_id', job.id).select('id', 'sha256', 'certificate_file_id')
+    const after = await db
+      .from('certificates')
+      .where('generation_job_id', job.id)
+      .select('id', 'sha256', 'certificate_file_id')
     assert.sameDeepMembers(after, before)
     const chunk = await db.from('generation_job_chunks').where('id', stale.id).first()
     assert.equal(chunk.status, 'done')

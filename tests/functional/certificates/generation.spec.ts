@@ -11,14 +11,18 @@ import { givenJob, runJobs } from '#tests/helpers/certificates'
 test.group('Generation: a job from an import', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('every recipient × template gets a numbered certificate whose PDF matches its SHA-256', async ({ assert }) => {
+  test('every recipient × template gets a numbered certificate whose PDF matches its SHA-256', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { job } = await givenJob(org, { count: 5, templates: 2 })
     assert.equal(job.totalItems, 10)
     const done = await runJobs(job.id)
     assert.equal(done!.status, 'completed')
     assert.equal(done!.completedItems, 10)
-    const certificates = await Certificate.query().where('generation_job_id', job.id).orderBy('sequence_number', 'asc')
+    const certificates = await Certificate.query()
+      .where('generation_job_id', job.id)
+      .orderBy('sequence_number', 'asc')
     assert.lengthOf(certificates, 10)
     assert.deepEqual(
       certificates.map((c) => c.sequenceNumber),
@@ -28,7 +32,10 @@ test.group('Generation: a job from an import', (group) => {
     for (const certificate of certificates) {
       assert.equal(certificate.status, 'issued')
       const file = await StoredFile.findOrFail(certificate.certificateFileId)
-      assert.equal(file.path, `certificates/${org.id}/${job.id}/${certificate.generationJobRecipientId}/${certificate.id}.pdf`)
+      assert.equal(
+        file.path,
+        `certificates/${org.id}/${job.id}/${certificate.generationJobRecipientId}/${certificate.id}.pdf`
+      )
       const bytes = await readDocument(file)
       assert.equal(sha256Hex(bytes), certificate.sha256)
       assert.equal(Buffer.from(bytes.subarray(0, 5)).toString(), '%PDF-')

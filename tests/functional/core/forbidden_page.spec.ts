@@ -5,7 +5,10 @@ import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers
 test.group('Pages a role does not allow', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a browser gets the 403 page explaining the missing permission, not a bare "Access denied"', async ({ client, assert }) => {
+  test('a browser gets the 403 page explaining the missing permission, not a bare "Access denied"', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { user } = await givenMember(org, await givenCustomRole(org, ['certificates.issue']))
 
@@ -23,7 +26,11 @@ test.group('Pages a role does not allow', (group) => {
     const { org } = await givenOrg()
     const { user } = await givenMember(org, 'member')
 
-    const response = await actingAs(client.get('/api-keys').header('accept', 'application/json'), user, org)
+    const response = await actingAs(
+      client.get('/api-keys').header('accept', 'application/json'),
+      user,
+      org
+    )
     response.assertStatus(403)
     assert.include(response.header('content-type'), 'application/json')
     assert.notInclude(response.text(), '<html')

@@ -21,7 +21,10 @@ test.group('Account page', (group) => {
     assert.match(response.header('location') ?? '', /^\/login/)
   })
 
-  test('shows the name, email and last login, with a way back to the dashboard', async ({ client, assert }) => {
+  test('shows the name, email and last login, with a way back to the dashboard', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser({ fullName: 'Meera Krishnan' })
     const { sessionId } = await logIn(client, user.email)
     const response = await getWithSession(client, '/account', sessionId!)
@@ -51,7 +54,10 @@ test.group('Account page', (group) => {
 
   test('an empty name is refused', async ({ client }) => {
     const user = await givenUser()
-    const response = await actingAs(client.put('/account/profile'), user).form({ full_name: '   ' }).withCsrfToken().redirects(0)
+    const response = await actingAs(client.put('/account/profile'), user)
+      .form({ full_name: '   ' })
+      .withCsrfToken()
+      .redirects(0)
     response.assertValidationError('full_name', 'Enter your name.')
   })
 })
@@ -68,7 +74,11 @@ test.group('Account / change password', (group) => {
     missing.assertValidationError('current_password', 'Enter your current password.')
 
     const wrong = await actingAs(client.put('/account/password'), user)
-      .form({ current_password: 'not my password', password: NEW_PASSWORD, password_confirmation: NEW_PASSWORD })
+      .form({
+        current_password: 'not my password',
+        password: NEW_PASSWORD,
+        password_confirmation: NEW_PASSWORD,
+      })
       .withCsrfToken()
       .redirects(0)
     wrong.assertStatus(302)
@@ -83,20 +93,33 @@ test.group('Account / change password', (group) => {
 
     await user.refresh()
     assert.isTrue(await hash.verify(user.password, PASSWORD))
-    const audit = await db.from('app_audit_logs').where('action', 'auth.password_change_failed').where('actor_user_id', user.id)
+    const audit = await db
+      .from('app_audit_logs')
+      .where('action', 'auth.password_change_failed')
+      .where('actor_user_id', user.id)
     assert.lengthOf(audit, 1)
   })
 
   test('the new password follows the policy', async ({ client }) => {
     const user = await givenUser()
     const response = await actingAs(client.put('/account/password'), user)
-      .form({ current_password: PASSWORD, password: 'qwerty123', password_confirmation: 'qwerty123' })
+      .form({
+        current_password: PASSWORD,
+        password: 'qwerty123',
+        password_confirmation: 'qwerty123',
+      })
       .withCsrfToken()
       .redirects(0)
-    response.assertValidationError('password', 'This password is too common. Choose something less guessable.')
+    response.assertValidationError(
+      'password',
+      'This password is too common. Choose something less guessable.'
+    )
   })
 
-  test('changing the password keeps this browser signed in and signs out every other one', async ({ client, assert }) => {
+  test('changing the password keeps this browser signed in and signs out every other one', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const here = await logIn(client, user.email)
     const elsewhere = await logIn(client, user.email)
@@ -104,25 +127,41 @@ test.group('Account / change password', (group) => {
     const rememberToken = String(remembered.response.cookie(REMEMBER_COOKIE)!.value)
 
     const response = await withSessionId(client.put('/account/password'), here.sessionId!)
-      .form({ current_password: PASSWORD, password: NEW_PASSWORD, password_confirmation: NEW_PASSWORD })
+      .form({
+        current_password: PASSWORD,
+        password: NEW_PASSWORD,
+        password_confirmation: NEW_PASSWORD,
+      })
       .withCsrfToken()
       .redirects(0)
     response.assertStatus(302)
     response.assertHeader('location', '/account')
-    response.assertFlashMessage('success', 'Your password has been changed. Other devices have been signed out.')
+    response.assertFlashMessage(
+      'success',
+      'Your password has been changed. Other devices have been signed out.'
+    )
 
     // This browser continues under a fresh session id.
     const rotated = response.cookie(SESSION_COOKIE)!.value
     assert.notEqual(rotated, here.sessionId)
     ;(await getWithSession(client, '/account', rotated)).assertStatus(200)
     ;(await getWithSession(client, '/account', here.sessionId!)).assertHeader('location', '/login')
-    ;(await getWithSession(client, '/account', elsewhere.sessionId!)).assertHeader('location', '/login')
-    const viaRemember = await client.get('/account').withEncryptedCookie(REMEMBER_COOKIE, rememberToken).redirects(0)
+    ;(await getWithSession(client, '/account', elsewhere.sessionId!)).assertHeader(
+      'location',
+      '/login'
+    )
+    const viaRemember = await client
+      .get('/account')
+      .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
+      .redirects(0)
     viaRemember.assertHeader('location', '/login')
 
     await user.refresh()
     assert.isTrue(await hash.verify(user.password, NEW_PASSWORD))
-    const audit = await db.from('app_audit_logs').where('action', 'auth.password_changed').where('actor_user_id', user.id)
+    const audit = await db
+      .from('app_audit_logs')
+      .where('action', 'auth.password_changed')
+      .where('actor_user_id', user.id)
     assert.lengthOf(audit, 1)
     assert.equal(audit[0].severity, 'warning')
   })
@@ -134,7 +173,10 @@ test.group('Account / change email', (group) => {
 
   test('the password is required and must be right', async ({ client, assert }) => {
     const user = await givenUser()
-    const missing = await actingAs(client.put('/account/email'), user).form({ email: 'new@example.test' }).withCsrfToken().redirects(0)
+    const missing = await actingAs(client.put('/account/email'), user)
+      .form({ email: 'new@example.test' })
+      .withCsrfToken()
+      .redirects(0)
     missing.assertValidationError('email_password', 'Enter your password to confirm the change.')
 
     const wrong = await actingAs(client.put('/account/email'), user)
@@ -158,7 +200,10 @@ test.group('Account / change email', (group) => {
       .redirects(0)
     response.assertStatus(302)
     response.assertHeader('location', '/account')
-    response.assertFlashMessage('success', `Your email is now new.address@example.test. We sent a notice to ${oldEmail}.`)
+    response.assertFlashMessage(
+      'success',
+      `Your email is now new.address@example.test. We sent a notice to ${oldEmail}.`
+    )
 
     await user.refresh()
     assert.equal(user.email, 'new.address@example.test')
@@ -168,10 +213,16 @@ test.group('Account / change email', (group) => {
     assert.include(notice.html, 'new.address@example.test')
     assert.isFalse(mailbox.all().some((mail) => mail.to.includes('new.address@example.test')))
 
-    ;(await logIn(client, 'new.address@example.test')).response.assertHeader('location', '/dashboard')
+    ;(await logIn(client, 'new.address@example.test')).response.assertHeader(
+      'location',
+      '/dashboard'
+    )
     ;(await logIn(client, oldEmail)).response.assertHeader('location', '/login')
 
-    const audit = await AuditLog.query().where('action', 'auth.email_changed').where('actor_user_id', user.id).firstOrFail()
+    const audit = await AuditLog.query()
+      .where('action', 'auth.email_changed')
+      .where('actor_user_id', user.id)
+      .firstOrFail()
     assert.deepEqual(audit.metadata, { from: oldEmail, to: 'new.address@example.test' })
   })
 
@@ -213,7 +264,10 @@ test.group('Account / change email', (group) => {
     const user = await givenUser()
     for (const [path, form] of [
       ['/account/profile', { full_name: 'X Y' }],
-      ['/account/password', { current_password: PASSWORD, password: NEW_PASSWORD, password_confirmation: NEW_PASSWORD }],
+      [
+        '/account/password',
+        { current_password: PASSWORD, password: NEW_PASSWORD, password_confirmation: NEW_PASSWORD },
+      ],
       ['/account/email', { email: 'csrf@example.test', email_password: PASSWORD }],
     ] as const) {
       const response = await actingAs(client.put(path), user).form(form).redirects(0)

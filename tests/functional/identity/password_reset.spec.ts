@@ -17,11 +17,21 @@ const NEW_PASSWORD = 'a brand new passphrase 42'
 
 /** Asks for a reset link through the form and returns the link's path from the mail. */
 async function requestResetLink(client: any, email: string) {
-  const response = await client.post('/forgot-password').form({ email }).withCsrfToken().redirects(0)
+  const response = await client
+    .post('/forgot-password')
+    .form({ email })
+    .withCsrfToken()
+    .redirects(0)
   response.assertStatus(302)
   const mail = await mailbox.waitFor(email, /reset your authentix password/i)
   const link = mailbox.linkIn(mail, '/reset-password/')
-  return { response, mail, link, path: new URL(link).pathname, token: new URL(link).pathname.split('/').pop()! }
+  return {
+    response,
+    mail,
+    link,
+    path: new URL(link).pathname,
+    token: new URL(link).pathname.split('/').pop()!,
+  }
 }
 
 function submitNewPassword(client: any, path: string, password: string, confirmation = password) {
@@ -43,10 +53,21 @@ test.group('Password reset', (group) => {
     assert.match(response.text(), /<input[^>]+name="email"/)
   })
 
-  test('known and unknown emails get the same answer, and only a real account gets mail', async ({ client, assert }) => {
+  test('known and unknown emails get the same answer, and only a real account gets mail', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
-    const known = await client.post('/forgot-password').form({ email: user.email }).withCsrfToken().redirects(0)
-    const unknown = await client.post('/forgot-password').form({ email: 'nobody@example.test' }).withCsrfToken().redirects(0)
+    const known = await client
+      .post('/forgot-password')
+      .form({ email: user.email })
+      .withCsrfToken()
+      .redirects(0)
+    const unknown = await client
+      .post('/forgot-password')
+      .form({ email: 'nobody@example.test' })
+      .withCsrfToken()
+      .redirects(0)
 
     for (const response of [known, unknown]) {
       response.assertStatus(302)
@@ -63,7 +84,10 @@ test.group('Password reset', (group) => {
     assert.equal(audit[0].entity_id, user.id)
   })
 
-  test('the mailed link lets the user choose a new password and log in with it, end to end', async ({ client, assert }) => {
+  test('the mailed link lets the user choose a new password and log in with it, end to end', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser({ email: 'reset-e2e@example.test' })
     const { mail, path } = await requestResetLink(client, user.email)
     assert.include(mail.html, path)
@@ -76,13 +100,19 @@ test.group('Password reset', (group) => {
     const done = await submitNewPassword(client, path, NEW_PASSWORD)
     done.assertStatus(302)
     done.assertHeader('location', '/login')
-    done.assertFlashMessage('success', 'Your password has been changed. Log in with your new password.')
+    done.assertFlashMessage(
+      'success',
+      'Your password has been changed. Log in with your new password.'
+    )
 
     ;(await logIn(client, user.email, PASSWORD)).response.assertFlashMessage('error')
     const { response } = await logIn(client, user.email, NEW_PASSWORD)
     response.assertHeader('location', '/dashboard')
 
-    const audit = await db.from('app_audit_logs').where('action', 'auth.password_reset').where('actor_user_id', user.id)
+    const audit = await db
+      .from('app_audit_logs')
+      .where('action', 'auth.password_reset')
+      .where('actor_user_id', user.id)
     assert.lengthOf(audit, 1)
   })
 
@@ -132,7 +162,10 @@ test.group('Password reset', (group) => {
     assert.include(response.text(), 'This link has expired or was already used')
   })
 
-  test('the raw token is stored nowhere in the database, only its SHA-256', async ({ client, assert }) => {
+  test('the raw token is stored nowhere in the database, only its SHA-256', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const { token } = await requestResetLink(client, user.email)
     assert.isAtLeast(Buffer.from(token, 'base64url').length, 16)
@@ -147,7 +180,10 @@ test.group('Password reset', (group) => {
     assert.deepEqual(await whereInDatabase(NEW_PASSWORD), [])
   })
 
-  test('resetting signs the user out everywhere and voids their other links', async ({ client, assert }) => {
+  test('resetting signs the user out everywhere and voids their other links', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const { sessionId } = await logIn(client, user.email)
     const remembered = await logIn(client, user.email, PASSWORD, { remember: true })
@@ -161,7 +197,10 @@ test.group('Password reset', (group) => {
     ;(await submitNewPassword(client, second.path, NEW_PASSWORD)).assertStatus(302)
 
     ;(await getWithSession(client, '/account', sessionId!)).assertHeader('location', '/login')
-    const viaRemember = await client.get('/account').withEncryptedCookie(REMEMBER_COOKIE, rememberToken).redirects(0)
+    const viaRemember = await client
+      .get('/account')
+      .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
+      .redirects(0)
     viaRemember.assertHeader('location', '/login')
     ;(await client.get(first.path)).assertStatus(410)
   })
@@ -173,7 +212,10 @@ test.group('Password reset', (group) => {
     const common = await submitNewPassword(client, path, 'password1')
     common.assertStatus(302)
     common.assertHeader('location', path)
-    common.assertValidationError('password', 'This password is too common. Choose something less guessable.')
+    common.assertValidationError(
+      'password',
+      'This password is too common. Choose something less guessable.'
+    )
 
     const short = await submitNewPassword(client, path, 'tiny')
     short.assertValidationError('password', 'Use at least 8 characters.')
@@ -198,12 +240,19 @@ test.group('Password reset', (group) => {
     const user = await givenUser()
     user.disabledAt = DateTime.now()
     await user.save()
-    const response = await client.post('/forgot-password').form({ email: user.email }).withCsrfToken().redirects(0)
+    const response = await client
+      .post('/forgot-password')
+      .form({ email: user.email })
+      .withCsrfToken()
+      .redirects(0)
     response.assertFlashMessage('success', RESET_REQUESTED_MESSAGE)
     assert.lengthOf(await db.from('password_reset_tokens').where('user_id', user.id), 0)
   })
 
-  test('one account gets at most three reset mails an hour, whatever the IP', async ({ client, assert }) => {
+  test('one account gets at most three reset mails an hour, whatever the IP', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     for (const ip of ['198.51.100.10', '198.51.100.11', '198.51.100.12', '198.51.100.13']) {
       const response = await client
@@ -217,12 +266,23 @@ test.group('Password reset', (group) => {
     assert.lengthOf(await db.from('password_reset_tokens').where('user_id', user.id), 3)
   })
 
-  test('one IP asking for more than five reset links in 15 minutes gets a 429 page', async ({ client, assert }) => {
+  test('one IP asking for more than five reset links in 15 minutes gets a 429 page', async ({
+    client,
+    assert,
+  }) => {
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const response = await client.post('/forgot-password').form({ email: `someone-${attempt}@example.test` }).withCsrfToken().redirects(0)
+      const response = await client
+        .post('/forgot-password')
+        .form({ email: `someone-${attempt}@example.test` })
+        .withCsrfToken()
+        .redirects(0)
       response.assertStatus(302)
     }
-    const refused = await client.post('/forgot-password').form({ email: 'someone-6@example.test' }).withCsrfToken().redirects(0)
+    const refused = await client
+      .post('/forgot-password')
+      .form({ email: 'someone-6@example.test' })
+      .withCsrfToken()
+      .redirects(0)
     refused.assertStatus(429)
     assert.include(refused.text(), 'Too many requests')
     assert.include(refused.text(), 'Please wait 15 minutes and try again.')

@@ -5,7 +5,10 @@ import { DateTime } from 'luxon'
 import AuditLog from '#core/models/audit_log'
 import DisableUser from '#identity/actions/disable_user'
 import { LOGIN_THROTTLE } from '#identity/actions/attempt_login'
-import { DISABLED_MESSAGE, INVALID_CREDENTIALS_MESSAGE } from '#identity/controllers/session_controller'
+import {
+  DISABLED_MESSAGE,
+  INVALID_CREDENTIALS_MESSAGE,
+} from '#identity/controllers/session_controller'
 import { PASSWORD, actingAs, givenOrg, givenUser } from '#tests/helpers/given'
 import { withSessionId } from '#tests/helpers/database_session_client'
 import { REMEMBER_COOKIE, SESSION_COOKIE, getWithSession, logIn } from '#tests/helpers/identity'
@@ -13,7 +16,10 @@ import { REMEMBER_COOKIE, SESSION_COOKIE, getWithSession, logIn } from '#tests/h
 test.group('Login', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the login page offers email, password, remember me and the way to a new password', async ({ client, assert }) => {
+  test('the login page offers email, password, remember me and the way to a new password', async ({
+    client,
+    assert,
+  }) => {
     const response = await client.get('/login')
     response.assertStatus(200)
     const html = response.text()
@@ -25,7 +31,10 @@ test.group('Login', (group) => {
     assert.include(html, 'href="/signup"')
   })
 
-  test('the right password signs in, records the login and goes to the dashboard', async ({ client, assert }) => {
+  test('the right password signs in, records the login and goes to the dashboard', async ({
+    client,
+    assert,
+  }) => {
     const { owner } = await givenOrg()
     const { response, sessionId } = await logIn(client, owner.email.toUpperCase())
 
@@ -60,7 +69,10 @@ test.group('Login', (group) => {
     assert.notProperty(wrongPassword.response.flashMessages(), 'password')
   })
 
-  test('ticking "remember me" sets a long-lived cookie whose token is stored only as a hash', async ({ client, assert }) => {
+  test('ticking "remember me" sets a long-lived cookie whose token is stored only as a hash', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const { response } = await logIn(client, user.email, PASSWORD, { remember: true })
     response.assertStatus(302)
@@ -82,19 +94,28 @@ test.group('Login', (group) => {
     assert.lengthOf(tokens, 0)
   })
 
-  test('a remember-me cookie alone restores a session, which is tagged with the user', async ({ client, assert }) => {
+  test('a remember-me cookie alone restores a session, which is tagged with the user', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const { response } = await logIn(client, user.email, PASSWORD, { remember: true })
     const rememberToken = String(response.cookie(REMEMBER_COOKIE)!.value)
 
-    const restored = await client.get('/account').withEncryptedCookie(REMEMBER_COOKIE, rememberToken).redirects(0)
+    const restored = await client
+      .get('/account')
+      .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
+      .redirects(0)
     restored.assertStatus(200)
     const newSessionId = restored.cookie(SESSION_COOKIE)!.value
     const row = await db.from('sessions').where('id', newSessionId).firstOrFail()
     assert.equal(row.user_id, user.id)
   })
 
-  test('logging in gives the browser a new session id and discards the old one', async ({ client, assert }) => {
+  test('logging in gives the browser a new session id and discards the old one', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const page = await client.get('/login')
     const before = page.cookie(SESSION_COOKIE)!.value
@@ -114,12 +135,18 @@ test.group('Login', (group) => {
     withOldCookie.assertHeader('location', '/login')
   })
 
-  test('after logout the old session cookie no longer signs anyone in', async ({ client, assert }) => {
+  test('after logout the old session cookie no longer signs anyone in', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const { sessionId } = await logIn(client, user.email)
     ;(await getWithSession(client, '/account', sessionId!)).assertStatus(200)
 
-    const logout = await withSessionId(client.post('/logout').withCsrfToken(), sessionId!).redirects(0)
+    const logout = await withSessionId(
+      client.post('/logout').withCsrfToken(),
+      sessionId!
+    ).redirects(0)
     logout.assertStatus(302)
     logout.assertHeader('location', '/login')
     logout.assertFlashMessage('success', 'You have been logged out.')
@@ -130,7 +157,10 @@ test.group('Login', (group) => {
     replay.assertStatus(302)
     replay.assertHeader('location', '/login')
 
-    const audit = await db.from('app_audit_logs').where('action', 'auth.logout').where('actor_user_id', user.id)
+    const audit = await db
+      .from('app_audit_logs')
+      .where('action', 'auth.logout')
+      .where('actor_user_id', user.id)
     assert.lengthOf(audit, 1)
   })
 
@@ -144,12 +174,18 @@ test.group('Login', (group) => {
       .redirects(0)
     assert.lengthOf(await db.from('remember_me_tokens').where('tokenable_id', user.id), 0)
 
-    const replay = await client.get('/account').withEncryptedCookie(REMEMBER_COOKIE, rememberToken).redirects(0)
+    const replay = await client
+      .get('/account')
+      .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
+      .redirects(0)
     replay.assertStatus(302)
     replay.assertHeader('location', '/login')
   })
 
-  test('a disabled account cannot log in, even with the right password', async ({ client, assert }) => {
+  test('a disabled account cannot log in, even with the right password', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     await DisableUser.handle({ user, reason: 'test' })
     const { response } = await logIn(client, user.email)
@@ -158,11 +194,17 @@ test.group('Login', (group) => {
     response.assertFlashMessage('error', DISABLED_MESSAGE)
     assert.notProperty(response.session(), 'auth_web')
 
-    const failure = await AuditLog.query().where('action', 'auth.login_failed').where('actor_user_id', user.id).firstOrFail()
+    const failure = await AuditLog.query()
+      .where('action', 'auth.login_failed')
+      .where('actor_user_id', user.id)
+      .firstOrFail()
     assert.equal(failure.metadata?.reason, 'account_disabled')
   })
 
-  test('disabling an account ends its open sessions and remember-me tokens on the next request', async ({ client, assert }) => {
+  test('disabling an account ends its open sessions and remember-me tokens on the next request', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const { sessionId } = await logIn(client, user.email)
     const remembered = await logIn(client, user.email, PASSWORD, { remember: true })
@@ -177,15 +219,23 @@ test.group('Login', (group) => {
     const withSession = await getWithSession(client, '/account', sessionId!)
     withSession.assertStatus(302)
     withSession.assertHeader('location', '/login')
-    const withRemember = await client.get('/account').withEncryptedCookie(REMEMBER_COOKIE, rememberToken).redirects(0)
+    const withRemember = await client
+      .get('/account')
+      .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
+      .redirects(0)
     withRemember.assertStatus(302)
     withRemember.assertHeader('location', '/login')
 
-    const audit = await db.from('app_audit_logs').where('action', 'user.disabled').where('entity_id', user.id)
+    const audit = await db
+      .from('app_audit_logs')
+      .where('action', 'user.disabled')
+      .where('entity_id', user.id)
     assert.lengthOf(audit, 1)
   })
 
-  test('a session that survives disabling (any store) is still refused by the auth middleware', async ({ client }) => {
+  test('a session that survives disabling (any store) is still refused by the auth middleware', async ({
+    client,
+  }) => {
     const user = await givenUser()
     user.disabledAt = DateTime.now()
     await user.save()
@@ -224,7 +274,10 @@ test.group('Login', (group) => {
 
   test('a login POST without a CSRF token is refused with 403', async ({ client, assert }) => {
     const user = await givenUser()
-    const response = await client.post('/login').form({ email: user.email, password: PASSWORD }).redirects(0)
+    const response = await client
+      .post('/login')
+      .form({ email: user.email, password: PASSWORD })
+      .redirects(0)
     response.assertStatus(403)
     assert.notProperty(response.session(), 'auth_web')
   })
@@ -240,7 +293,10 @@ test.group('Login', (group) => {
 test.group('Login audit', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('successful and failed logins are audited with IP and user agent, never the password', async ({ client, assert }) => {
+  test('successful and failed logins are audited with IP and user agent, never the password', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     await client
       .post('/login')
@@ -251,11 +307,15 @@ test.group('Login audit', (group) => {
       .redirects(0)
     await logIn(client, user.email, PASSWORD, { ip: '203.0.113.7' })
 
-    const failed = await db.from('app_audit_logs').where('action', 'auth.login_failed').firstOrFail()
+    const failed = await db
+      .from('app_audit_logs')
+      .where('action', 'auth.login_failed')
+      .firstOrFail()
     assert.equal(failed.severity, 'warning')
     assert.equal(failed.ip_address, '203.0.113.7')
     assert.equal(failed.user_agent, 'AuditTest/1.0')
-    const metadata = typeof failed.metadata === 'string' ? JSON.parse(failed.metadata) : failed.metadata
+    const metadata =
+      typeof failed.metadata === 'string' ? JSON.parse(failed.metadata) : failed.metadata
     assert.equal(metadata.email, user.email)
     assert.notInclude(JSON.stringify(failed), 'a-wrong-guess-123')
 
@@ -270,7 +330,10 @@ test.group('Login audit', (group) => {
 test.group('Login throttling', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the sixth failed login for one account within 15 minutes answers 429, even with the right password', async ({ client, assert }) => {
+  test('the sixth failed login for one account within 15 minutes answers 429, even with the right password', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     for (let attempt = 1; attempt <= LOGIN_THROTTLE.perAccount.requests; attempt++) {
       const { response } = await logIn(client, user.email, `wrong-guess-${attempt}`)
@@ -286,7 +349,9 @@ test.group('Login throttling', (group) => {
     assert.lengthOf(throttled, 1)
   })
 
-  test('the account limit is per IP: the same account from another address can still log in', async ({ client }) => {
+  test('the account limit is per IP: the same account from another address can still log in', async ({
+    client,
+  }) => {
     const user = await givenUser()
     for (let attempt = 1; attempt <= LOGIN_THROTTLE.perAccount.requests; attempt++) {
       await logIn(client, user.email, `wrong-guess-${attempt}`, { ip: '198.51.100.1' })
@@ -300,9 +365,11 @@ test.group('Login throttling', (group) => {
   test('a successful login clears the failures counted for that account', async ({ client }) => {
     const user = await givenUser()
     const almost = LOGIN_THROTTLE.perAccount.requests - 1
-    for (let attempt = 1; attempt <= almost; attempt++) await logIn(client, user.email, `wrong-${attempt}`)
+    for (let attempt = 1; attempt <= almost; attempt++)
+      await logIn(client, user.email, `wrong-${attempt}`)
     ;(await logIn(client, user.email)).response.assertStatus(302)
-    for (let attempt = 1; attempt <= almost; attempt++) await logIn(client, user.email, `wrong-again-${attempt}`)
+    for (let attempt = 1; attempt <= almost; attempt++)
+      await logIn(client, user.email, `wrong-again-${attempt}`)
     const { response } = await logIn(client, user.email)
     response.assertStatus(302)
     response.assertHeader('location', '/dashboard')

@@ -14,7 +14,10 @@ const KEY_IN_PAGE = /<div class="secret-box" id="new-api-key">\s*(atx_[A-Za-z0-9
 test.group('API keys', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('creating a key shows it once on the next page, then never again', async ({ client, assert }) => {
+  test('creating a key shows it once on the next page, then never again', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const create = await actingAs(
       client.post('/api-keys').form({ name: 'Moodle plugin' }).withCsrfToken().redirects(0),
@@ -26,7 +29,9 @@ test.group('API keys', (group) => {
     assert.match(flashOf(create).success, /will not be shown again/)
 
     // The next page render receives the flash.
-    const first = await actingAs(client.get('/api-keys'), owner, org).withFlashMessages(create.flashMessages())
+    const first = await actingAs(client.get('/api-keys'), owner, org).withFlashMessages(
+      create.flashMessages()
+    )
     first.assertStatus(200)
     const raw = KEY_IN_PAGE.exec(first.text())?.[1]
     assert.exists(raw, 'the new key is on the page')
@@ -54,11 +59,17 @@ test.group('API keys', (group) => {
   test('the raw key is stored nowhere in the database (A11)', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     // Between creation and the next page, the key rides in the flash in the sessions table: sealed.
-    const create = await actingAs(client.post('/api-keys').form({ name: 'Canary' }).withCsrfToken().redirects(0), owner, org)
+    const create = await actingAs(
+      client.post('/api-keys').form({ name: 'Canary' }).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     const sealed = create.flashMessages().new_api_key
     assert.isString(sealed)
     assert.notMatch(String(sealed), /atx_/)
-    const page = await actingAs(client.get('/api-keys'), owner, org).withFlashMessages(create.flashMessages())
+    const page = await actingAs(client.get('/api-keys'), owner, org).withFlashMessages(
+      create.flashMessages()
+    )
     const raw = KEY_IN_PAGE.exec(page.text())![1]
     assert.deepEqual(await databaseContains(raw), [])
     assert.deepEqual(await databaseContains(raw.slice(4)), [])
@@ -67,16 +78,27 @@ test.group('API keys', (group) => {
 
   test('a key name is required', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
-    const response = await actingAs(client.post('/api-keys').form({ name: '  ' }).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.post('/api-keys').form({ name: '  ' }).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     response.assertStatus(302)
     assert.properties(flashOf(response).inputErrorsBag, ['name'])
     assert.lengthOf(await db.from('organization_api_keys').where('organization_id', org.id), 0)
   })
 
-  test('revoking a key sets revoked_at, audits it and keeps it listed as revoked', async ({ client, assert }) => {
+  test('revoking a key sets revoked_at, audits it and keeps it listed as revoked', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { key } = await givenApiKey(org, 'Zapier')
-    const response = await actingAs(client.delete(`/api-keys/${key.id}`).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.delete(`/api-keys/${key.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     response.assertStatus(302)
     response.assertHeader('location', '/api-keys')
     assert.match(flashOf(response).success, /revoked/)
@@ -93,13 +115,28 @@ test.group('API keys', (group) => {
     assert.notInclude(page, `/api-keys/${key.id}?_method=DELETE`)
   })
 
-  test("another org's key answers 404 like an unknown id and stays active", async ({ client, assert }) => {
+  test("another org's key answers 404 like an unknown id and stays active", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
     const { key: foreign } = await givenApiKey(orgB, 'B key')
-    const foreignResponse = await actingAs(client.delete(`/api-keys/${foreign.id}`).withCsrfToken(), owner, org)
-    const unknownResponse = await actingAs(client.delete(`/api-keys/${randomUUID()}`).withCsrfToken(), owner, org)
-    const malformed = await actingAs(client.delete('/api-keys/not-a-uuid').withCsrfToken(), owner, org)
+    const foreignResponse = await actingAs(
+      client.delete(`/api-keys/${foreign.id}`).withCsrfToken(),
+      owner,
+      org
+    )
+    const unknownResponse = await actingAs(
+      client.delete(`/api-keys/${randomUUID()}`).withCsrfToken(),
+      owner,
+      org
+    )
+    const malformed = await actingAs(
+      client.delete('/api-keys/not-a-uuid').withCsrfToken(),
+      owner,
+      org
+    )
     foreignResponse.assertStatus(404)
     unknownResponse.assertStatus(404)
     malformed.assertStatus(404)
@@ -111,7 +148,10 @@ test.group('API keys', (group) => {
     assert.notInclude(list, 'B key')
   })
 
-  test('a member without api_keys.manage gets 403 on every API key route', async ({ client, assert }) => {
+  test('a member without api_keys.manage gets 403 on every API key route', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { key } = await givenApiKey(org)
     const role = await givenCustomRole(org, ['org.manage', 'members.manage', 'audit.view'])
@@ -119,8 +159,12 @@ test.group('API keys', (group) => {
     const { user: plainMember } = await givenMember(org, 'member')
     for (const actor of [user, plainMember]) {
       ;(await actingAs(client.get('/api-keys'), actor, org)).assertStatus(403)
-      ;(await actingAs(client.post('/api-keys').form({ name: 'Nope' }).withCsrfToken(), actor, org)).assertStatus(403)
-      ;(await actingAs(client.delete(`/api-keys/${key.id}`).withCsrfToken(), actor, org)).assertStatus(403)
+      ;(
+        await actingAs(client.post('/api-keys').form({ name: 'Nope' }).withCsrfToken(), actor, org)
+      ).assertStatus(403)
+      ;(
+        await actingAs(client.delete(`/api-keys/${key.id}`).withCsrfToken(), actor, org)
+      ).assertStatus(403)
     }
     await key.refresh()
     assert.isNull(key.revokedAt)

@@ -6,7 +6,10 @@ import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers
 test.group('Audit log page', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('shows only this org’s entries with actor, action, entity, IP, severity and details', async ({ client, assert }) => {
+  test('shows only this org’s entries with actor, action, entity, IP, severity and details', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: other, owner: otherOwner } = await givenOrg()
     await RecordAudit.handle({
@@ -19,7 +22,11 @@ test.group('Audit log page', (group) => {
       origin: { ip: '203.0.113.7' },
       metadata: { name: 'Zapier', prefix: 'atx_abcdefgh' },
     })
-    await RecordAudit.handle({ action: 'canary.other_org_event', organizationId: other.id, actorUserId: otherOwner.id })
+    await RecordAudit.handle({
+      action: 'canary.other_org_event',
+      organizationId: other.id,
+      actorUserId: otherOwner.id,
+    })
 
     const response = await actingAs(client.get('/audit-log'), owner, org)
     response.assertStatus(200)
@@ -34,12 +41,23 @@ test.group('Audit log page', (group) => {
     assert.notInclude(html, otherOwner.email)
   })
 
-  test("members' sign-ins appear in the org's log; a stranger's do not", async ({ client, assert }) => {
+  test("members' sign-ins appear in the org's log; a stranger's do not", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user: member } = await givenMember(org, 'member')
     const { owner: stranger } = await givenOrg()
-    await RecordAudit.handle({ action: 'auth.login', actorUserId: member.id, origin: { ip: '198.51.100.4' } })
-    await RecordAudit.handle({ action: 'auth.login_failed', actorUserId: stranger.id, origin: { ip: '198.51.100.99' } })
+    await RecordAudit.handle({
+      action: 'auth.login',
+      actorUserId: member.id,
+      origin: { ip: '198.51.100.4' },
+    })
+    await RecordAudit.handle({
+      action: 'auth.login_failed',
+      actorUserId: stranger.id,
+      origin: { ip: '198.51.100.99' },
+    })
 
     const html = (await actingAs(client.get('/audit-log'), owner, org)).text()
     assert.include(html, 'auth.login')
@@ -50,7 +68,11 @@ test.group('Audit log page', (group) => {
 
   test('metadata is escaped', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
-    await RecordAudit.handle({ action: 'test.xss', organizationId: org.id, metadata: { name: '<script>alert(1)</script>' } })
+    await RecordAudit.handle({
+      action: 'test.xss',
+      organizationId: org.id,
+      metadata: { name: '<script>alert(1)</script>' },
+    })
     const html = (await actingAs(client.get('/audit-log'), owner, org)).text()
     assert.notInclude(html, '<script>alert(1)</script>')
     assert.include(html, '&lt;script&gt;alert(1)&lt;/script&gt;')
@@ -61,12 +83,16 @@ test.group('Audit log page', (group) => {
     await RecordAudit.handle({ action: 'test.alpha', organizationId: org.id, severity: 'critical' })
     await RecordAudit.handle({ action: 'test.beta', organizationId: org.id, severity: 'info' })
 
-    const byAction = (await actingAs(client.get('/audit-log').qs({ action: 'test.alpha' }), owner, org)).text()
+    const byAction = (
+      await actingAs(client.get('/audit-log').qs({ action: 'test.alpha' }), owner, org)
+    ).text()
     assert.include(byAction, '<code>test.alpha</code>')
     assert.notInclude(byAction, '<code>test.beta</code>')
     assert.notInclude(byAction, '<code>org.created</code>')
 
-    const bySeverity = (await actingAs(client.get('/audit-log').qs({ severity: 'critical' }), owner, org)).text()
+    const bySeverity = (
+      await actingAs(client.get('/audit-log').qs({ severity: 'critical' }), owner, org)
+    ).text()
     assert.include(bySeverity, '<code>test.alpha</code>')
     assert.notInclude(bySeverity, '<code>test.beta</code>')
 
@@ -76,19 +102,33 @@ test.group('Audit log page', (group) => {
     assert.include(bogus.text(), '<code>test.beta</code>')
   })
 
-  test('pages hold 50 entries, newest first, and keep the filter in the page links', async ({ client, assert }) => {
+  test('pages hold 50 entries, newest first, and keep the filter in the page links', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
-    for (let i = 0; i < 60; i++) await RecordAudit.handle({ action: 'test.bulk', organizationId: org.id, metadata: { n: i } })
-    const first = (await actingAs(client.get('/audit-log').qs({ action: 'test.bulk' }), owner, org)).text()
+    for (let i = 0; i < 60; i++)
+      await RecordAudit.handle({ action: 'test.bulk', organizationId: org.id, metadata: { n: i } })
+    const first = (
+      await actingAs(client.get('/audit-log').qs({ action: 'test.bulk' }), owner, org)
+    ).text()
     assert.lengthOf(first.match(/data-audit-id=/g) ?? [], 50)
     assert.include(first, 'Page 1 of 2')
-    assert.match(first, /href="\/audit-log\?[^"]*action=test.bulk[^"]*page=2|href="\/audit-log\?[^"]*page=2[^"]*action=test.bulk/)
+    assert.match(
+      first,
+      /href="\/audit-log\?[^"]*action=test.bulk[^"]*page=2|href="\/audit-log\?[^"]*page=2[^"]*action=test.bulk/
+    )
 
-    const second = (await actingAs(client.get('/audit-log').qs({ action: 'test.bulk', page: 2 }), owner, org)).text()
+    const second = (
+      await actingAs(client.get('/audit-log').qs({ action: 'test.bulk', page: 2 }), owner, org)
+    ).text()
     assert.lengthOf(second.match(/data-audit-id=/g) ?? [], 10)
     const firstIds = new Set([...first.matchAll(/data-audit-id="([^"]+)"/g)].map((m) => m[1]))
     const secondIds = [...second.matchAll(/data-audit-id="([^"]+)"/g)].map((m) => m[1])
-    assert.isTrue(secondIds.every((id) => !firstIds.has(id)), 'pages never overlap')
+    assert.isTrue(
+      secondIds.every((id) => !firstIds.has(id)),
+      'pages never overlap'
+    )
   })
 
   test('a member without audit.view gets 403', async ({ client }) => {

@@ -19,7 +19,10 @@ async function givenTwoOrgUser() {
 test.group('Current org and creating organizations', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('switching to an org the user is an active member of stores it and opens its dashboard', async ({ client, assert }) => {
+  test('switching to an org the user is an active member of stores it and opens its dashboard', async ({
+    client,
+    assert,
+  }) => {
     const { user, first, second } = await givenTwoOrgUser()
     const response = await actingAs(
       client.put('/current-org').form({ organization_id: second.id }).withCsrfToken().redirects(0),
@@ -36,40 +39,64 @@ test.group('Current org and creating organizations', (group) => {
     assert.include(members.text(), 'name="organization_id"')
   })
 
-  test("switching to an org you don't belong to is a 404 and leaves the session alone", async ({ client }) => {
+  test("switching to an org you don't belong to is a 404 and leaves the session alone", async ({
+    client,
+  }) => {
     const { user, first } = await givenTwoOrgUser()
     const { org: stranger } = await givenOrg()
     for (const id of [stranger.id, randomUUID(), 'not-a-uuid']) {
-      const response = await actingAs(client.put('/current-org').form({ organization_id: id }).withCsrfToken().redirects(0), user, first)
+      const response = await actingAs(
+        client.put('/current-org').form({ organization_id: id }).withCsrfToken().redirects(0),
+        user,
+        first
+      )
       response.assertStatus(404)
       response.assertSession('current_org_id', first.id)
     }
   })
 
-  test('switching to an org where the membership is suspended or removed is a 404', async ({ client }) => {
+  test('switching to an org where the membership is suspended or removed is a 404', async ({
+    client,
+  }) => {
     const { user, first, second } = await givenTwoOrgUser()
     const membership = await membershipOf(second, user)
     membership.status = 'suspended'
     await membership.save()
-    const suspended = await actingAs(client.put('/current-org').form({ organization_id: second.id }).withCsrfToken(), user, first)
+    const suspended = await actingAs(
+      client.put('/current-org').form({ organization_id: second.id }).withCsrfToken(),
+      user,
+      first
+    )
     suspended.assertStatus(404)
 
     const firstMembership = await membershipOf(first, user)
     await OrganizationMember.query().where('id', firstMembership.id).update({ status: 'removed' })
-    const removed = await actingAs(client.put('/current-org').form({ organization_id: first.id }).withCsrfToken(), user, first)
+    const removed = await actingAs(
+      client.put('/current-org').form({ organization_id: first.id }).withCsrfToken(),
+      user,
+      first
+    )
     removed.assertStatus(404)
   })
 
-  test('a session pointing at an org the user left falls back to one they belong to', async ({ client, assert }) => {
+  test('a session pointing at an org the user left falls back to one they belong to', async ({
+    client,
+    assert,
+  }) => {
     const { user, first, second } = await givenTwoOrgUser()
-    await OrganizationMember.query().where('id', (await membershipOf(second, user)).id).update({ status: 'removed' })
+    await OrganizationMember.query()
+      .where('id', (await membershipOf(second, user)).id)
+      .update({ status: 'removed' })
     const response = await actingAs(client.get('/members'), user, second)
     response.assertStatus(200)
     assert.include(response.text(), 'Alpha School')
     response.assertSession('current_org_id', first.id)
   })
 
-  test("a user without any organization is sent to a page that says so and lets them create one", async ({ client, assert }) => {
+  test('a user without any organization is sent to a page that says so and lets them create one', async ({
+    client,
+    assert,
+  }) => {
     const user = await givenUser()
     const redirect = await actingAs(client.get('/members').redirects(0), user)
     redirect.assertHeader('location', '/organizations/new')
@@ -88,10 +115,17 @@ test.group('Current org and creating organizations', (group) => {
     assert.notInclude(page.text(), 'not a member of any organization')
   })
 
-  test('creating an organization makes the user its owner and switches to it', async ({ client, assert }) => {
+  test('creating an organization makes the user its owner and switches to it', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Old Org' })
     const response = await actingAs(
-      client.post('/organizations').form({ name: 'Fresh Start Academy' }).withCsrfToken().redirects(0),
+      client
+        .post('/organizations')
+        .form({ name: 'Fresh Start Academy' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -109,7 +143,10 @@ test.group('Current org and creating organizations', (group) => {
 
   test('a user with no organization can create their first one', async ({ client, assert }) => {
     const user = await givenUser()
-    const response = await actingAs(client.post('/organizations').form({ name: 'My First Org' }).withCsrfToken().redirects(0), user)
+    const response = await actingAs(
+      client.post('/organizations').form({ name: 'My First Org' }).withCsrfToken().redirects(0),
+      user
+    )
     response.assertHeader('location', '/dashboard')
     const created = await Organization.findByOrFail('slug', 'my-first-org')
     assert.equal((await membershipOf(created, user)).role.key, 'owner')
@@ -120,7 +157,10 @@ test.group('Current org and creating organizations', (group) => {
 
   test('an organization needs a name', async ({ client }) => {
     const user = await givenUser()
-    const response = await actingAs(client.post('/organizations').form({ name: ' ' }).withCsrfToken().redirects(0), user)
+    const response = await actingAs(
+      client.post('/organizations').form({ name: ' ' }).withCsrfToken().redirects(0),
+      user
+    )
     response.assertHasValidationError('name')
   })
 })

@@ -12,7 +12,9 @@ import RecordAudit from '#core/actions/record_audit'
 test.group('Dashboard', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('counts active members, pending invitations and active API keys from real rows', async ({ assert }) => {
+  test('counts active members, pending invitations and active API keys from real rows', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { member: suspended } = await givenMember(org, 'member')
     suspended.status = 'suspended'
@@ -50,32 +52,59 @@ test.group('Dashboard', (group) => {
   test('the getting-started checklist follows the org’s real state', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     let stats = await DashboardStats.for(org)
-    assert.deepEqual(stats.checklist, { designedTemplate: false, addedRecipients: false, invitedTeammate: false, createdApiKey: false, completedProfile: false })
+    assert.deepEqual(stats.checklist, {
+      designedTemplate: false,
+      addedRecipients: false,
+      invitedTeammate: false,
+      createdApiKey: false,
+      completedProfile: false,
+    })
 
     await givenTemplate(org)
     stats = await DashboardStats.for(org)
     assert.equal(stats.templates, 1)
-    assert.isFalse(stats.checklist.designedTemplate, 'a template without fields is not designed yet')
+    assert.isFalse(
+      stats.checklist.designedTemplate,
+      'a template without fields is not designed yet'
+    )
     await givenTemplate(org, { fields: NAME_AND_QR })
 
     const failed = await givenImport(org, 'xlsx/invalid-xml.xlsx')
     assert.equal(failed.status, 'failed')
-    assert.isFalse((await DashboardStats.for(org)).checklist.addedRecipients, 'a list that could not be read does not count')
+    assert.isFalse(
+      (await DashboardStats.for(org)).checklist.addedRecipients,
+      'a list that could not be read does not count'
+    )
     await givenImport(org, 'recipients/semicolon.csv')
 
     await givenMember(org, 'member')
     await givenApiKey(org)
-    org.merge({ businessName: 'Acme Pvt Ltd', addressLine1: '1 MG Road', city: 'Bengaluru', postalCode: '560001', gstin: '29AAGCB7383J1Z4' })
+    org.merge({
+      businessName: 'Acme Pvt Ltd',
+      addressLine1: '1 MG Road',
+      city: 'Bengaluru',
+      postalCode: '560001',
+      gstin: '29AAGCB7383J1Z4',
+    })
     await org.save()
     stats = await DashboardStats.for(org)
-    assert.deepEqual(stats.checklist, { designedTemplate: true, addedRecipients: true, invitedTeammate: true, createdApiKey: true, completedProfile: true })
+    assert.deepEqual(stats.checklist, {
+      designedTemplate: true,
+      addedRecipients: true,
+      invitedTeammate: true,
+      createdApiKey: true,
+      completedProfile: true,
+    })
 
     const response = await actingAs(client.get('/dashboard'), owner, org)
     response.assertStatus(200)
     assert.include(response.text(), '5 of 5 done')
   })
 
-  test('an owner sees the numbers, the trial, the org identifiers and recent activity', async ({ client, assert }) => {
+  test('an owner sees the numbers, the trial, the org identifiers and recent activity', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Lotus Learning' })
     const response = await actingAs(client.get('/dashboard'), owner, org)
     response.assertStatus(200)
@@ -93,14 +122,18 @@ test.group('Dashboard', (group) => {
     const { org, owner } = await givenOrg()
     const { org: other } = await givenOrg()
     await RecordAudit.handle({ action: 'canary.other_org', organizationId: other.id })
-    for (let i = 0; i < 10; i++) await RecordAudit.handle({ action: `test.event_${i}`, organizationId: org.id })
+    for (let i = 0; i < 10; i++)
+      await RecordAudit.handle({ action: `test.event_${i}`, organizationId: org.id })
     const html = (await actingAs(client.get('/dashboard'), owner, org)).text()
     assert.notInclude(html, 'canary.other_org')
     const section = html.slice(html.indexOf('id="recent-activity"'))
     assert.lengthOf(section.match(/<li>/g) ?? [], 8)
   })
 
-  test('a member without audit.view sees the dashboard without recent activity', async ({ client, assert }) => {
+  test('a member without audit.view sees the dashboard without recent activity', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { user } = await givenMember(org, 'member')
     const response = await actingAs(client.get('/dashboard'), user, org)

@@ -26,13 +26,20 @@ test.group('Invitation acceptance', (group) => {
     assert.include(response.text(), "This invitation link isn't valid")
     const before = await User.query().count('* as total')
     const token = generateToken()
-    const post = await client.post(`/join/${token}`).form({ full_name: 'X Y', password: NEW_PASSWORD }).withCsrfToken().redirects(0)
+    const post = await client
+      .post(`/join/${token}`)
+      .form({ full_name: 'X Y', password: NEW_PASSWORD })
+      .withCsrfToken()
+      .redirects(0)
     post.assertHeader('location', `/join/${token}`)
     const after = await User.query().count('* as total')
     assert.equal(Number(after[0].$extras.total), Number(before[0].$extras.total))
   })
 
-  test('expired, revoked and already-accepted links are refused with an explanation', async ({ client, assert }) => {
+  test('expired, revoked and already-accepted links are refused with an explanation', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Closed Org' })
     const expired = await givenInvitation(org, { expiresAt: DateTime.now().minus({ minutes: 1 }) })
     const revoked = await givenInvitation(org, { status: 'revoked' })
@@ -59,11 +66,18 @@ test.group('Invitation acceptance', (group) => {
     assert.equal((await OrganizationInvitation.findOrFail(expired.invitation.id)).status, 'pending')
   })
 
-  test('a new person follows the mailed link, signs up and lands in the org signed in', async ({ client, assert }) => {
+  test('a new person follows the mailed link, signs up and lands in the org signed in', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Gurukul Trust' })
     const admin = await roleOf(org, 'admin')
     const email = `fresh-${randomUUID().slice(0, 8)}@example.test`
-    await actingAs(client.post('/invitations').form({ email, role_id: admin.id }).withCsrfToken(), owner, org)
+    await actingAs(
+      client.post('/invitations').form({ email, role_id: admin.id }).withCsrfToken(),
+      owner,
+      org
+    )
     const link = mailbox.linkIn(await mailbox.waitFor(email, /Gurukul Trust/), '/join/')
     const path = new URL(link).pathname
 
@@ -95,7 +109,10 @@ test.group('Invitation acceptance', (group) => {
     assert.equal(membership.status, 'active')
     assert.match(membership.username, /^fresh-/)
 
-    const invitation = await OrganizationInvitation.query().where('organization_id', org.id).where('email', email).firstOrFail()
+    const invitation = await OrganizationInvitation.query()
+      .where('organization_id', org.id)
+      .where('email', email)
+      .firstOrFail()
     assert.equal(invitation.status, 'accepted')
     assert.equal(invitation.acceptedBy, user.id)
     assert.isNotNull(invitation.acceptedAt)
@@ -113,12 +130,23 @@ test.group('Invitation acceptance', (group) => {
     assert.include(reuse.text(), 'already used')
   })
 
-  test('the sign-up form enforces the password policy and writes nothing on failure', async ({ client, assert }) => {
+  test('the sign-up form enforces the password policy and writes nothing on failure', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { invitation, token } = await givenInvitation(org)
-    const short = await client.post(`/join/${token}`).form({ full_name: 'A Person', password: 'short' }).withCsrfToken().redirects(0)
+    const short = await client
+      .post(`/join/${token}`)
+      .form({ full_name: 'A Person', password: 'short' })
+      .withCsrfToken()
+      .redirects(0)
     short.assertHasValidationError('password')
-    const common = await client.post(`/join/${token}`).form({ full_name: 'A Person', password: 'qwertyuiop' }).withCsrfToken().redirects(0)
+    const common = await client
+      .post(`/join/${token}`)
+      .form({ full_name: 'A Person', password: 'qwertyuiop' })
+      .withCsrfToken()
+      .redirects(0)
     common.assertHasValidationError('password')
     const asEmail = await client
       .post(`/join/${token}`)
@@ -126,13 +154,20 @@ test.group('Invitation acceptance', (group) => {
       .withCsrfToken()
       .redirects(0)
     asEmail.assertHasValidationError('password')
-    const noName = await client.post(`/join/${token}`).form({ full_name: '', password: NEW_PASSWORD }).withCsrfToken().redirects(0)
+    const noName = await client
+      .post(`/join/${token}`)
+      .form({ full_name: '', password: NEW_PASSWORD })
+      .withCsrfToken()
+      .redirects(0)
     noName.assertHasValidationError('full_name')
     assert.isNull(await User.findBy('email', invitation.email))
     assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
   })
 
-  test('a signed-in user with the invited email joins with one click', async ({ client, assert }) => {
+  test('a signed-in user with the invited email joins with one click', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Second Home' })
     const { org: home } = await givenOrg()
     const { user } = await givenMember(home, 'member')
@@ -144,7 +179,11 @@ test.group('Invitation acceptance', (group) => {
     assert.include(page.text(), 'Join Second Home as Member')
     assert.notInclude(page.text(), 'name="password"')
 
-    const response = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), user, home)
+    const response = await actingAs(
+      client.post(`/join/${token}`).withCsrfToken().redirects(0),
+      user,
+      home
+    )
     response.assertHeader('location', '/dashboard')
     response.assertSession('current_org_id', org.id)
     assert.equal((await membershipOf(org, user)).role.key, 'member')
@@ -154,7 +193,10 @@ test.group('Invitation acceptance', (group) => {
     assert.equal(metadataOf(joined).new_account, false)
   })
 
-  test('a signed-out person with an account is asked to log in and comes back to the invitation', async ({ client, assert }) => {
+  test('a signed-out person with an account is asked to log in and comes back to the invitation', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const user = await givenUser()
     const { token } = await givenInvitation(org, { email: user.email })
@@ -165,14 +207,28 @@ test.group('Invitation acceptance', (group) => {
     assert.notInclude(page.text(), 'name="password"')
     page.assertSession('intended_url', `/join/${token}`)
 
-    const post = await client.post(`/join/${token}`).form({ full_name: 'Imposter', password: NEW_PASSWORD }).withCsrfToken().redirects(0)
+    const post = await client
+      .post(`/join/${token}`)
+      .form({ full_name: 'Imposter', password: NEW_PASSWORD })
+      .withCsrfToken()
+      .redirects(0)
     post.assertHeader('location', '/login')
     post.assertSession('intended_url', `/join/${token}`)
-    assert.isTrue(await hash.verify((await User.findOrFail(user.id)).password, 'correct-horse-battery-staple'))
-    assert.isNull(await OrganizationMember.query().where('organization_id', org.id).where('user_id', user.id).first())
+    assert.isTrue(
+      await hash.verify((await User.findOrFail(user.id)).password, 'correct-horse-battery-staple')
+    )
+    assert.isNull(
+      await OrganizationMember.query()
+        .where('organization_id', org.id)
+        .where('user_id', user.id)
+        .first()
+    )
   })
 
-  test('after logging in from the invitation page, the user returns to it and joins', async ({ client, assert }) => {
+  test('after logging in from the invitation page, the user returns to it and joins', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Return Trip Org' })
     const user = await givenUser()
     const { token } = await givenInvitation(org, { email: user.email, role: 'admin' })
@@ -189,12 +245,17 @@ test.group('Invitation acceptance', (group) => {
     const back = await withSessionId(client.get(`/join/${token}`), signedIn)
     back.assertStatus(200)
     assert.include(back.text(), 'Join Return Trip Org as Admin')
-    const join = await withSessionId(client.post(`/join/${token}`), signedIn).withCsrfToken().redirects(0)
+    const join = await withSessionId(client.post(`/join/${token}`), signedIn)
+      .withCsrfToken()
+      .redirects(0)
     join.assertHeader('location', '/dashboard')
     assert.equal((await membershipOf(org, user)).role.key, 'admin')
   })
 
-  test('a user signed in with a different email is told so and offered to log out', async ({ client, assert }) => {
+  test('a user signed in with a different email is told so and offered to log out', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { token, invitation } = await givenInvitation(org, { email: 'someone-else@example.test' })
     const stranger = await givenUser()
@@ -204,10 +265,18 @@ test.group('Invitation acceptance', (group) => {
     assert.include(page.text(), 'but this invitation is for')
     assert.include(page.text(), 'Log out')
 
-    const post = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), stranger)
+    const post = await actingAs(
+      client.post(`/join/${token}`).withCsrfToken().redirects(0),
+      stranger
+    )
     post.assertHeader('location', `/join/${token}`)
     assert.match(flashOf(post, 'error'), /different email address/)
-    assert.isNull(await OrganizationMember.query().where('organization_id', org.id).where('user_id', stranger.id).first())
+    assert.isNull(
+      await OrganizationMember.query()
+        .where('organization_id', org.id)
+        .where('user_id', stranger.id)
+        .first()
+    )
     assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
   })
 
@@ -219,20 +288,31 @@ test.group('Invitation acceptance', (group) => {
     first.assertHeader('location', '/dashboard')
     const second = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), user)
     second.assertHeader('location', `/join/${token}`)
-    assert.lengthOf(await OrganizationMember.query().where('organization_id', org.id).where('user_id', user.id), 1)
+    assert.lengthOf(
+      await OrganizationMember.query().where('organization_id', org.id).where('user_id', user.id),
+      1
+    )
     assert.lengthOf(await auditRows(org, 'member.joined'), 1)
   })
 
-  test('a previously removed member is reactivated on the same membership row', async ({ client, assert }) => {
+  test('a previously removed member is reactivated on the same membership row', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user, member } = await givenMember(org, 'admin')
     await actingAs(client.delete(`/members/${member.id}`).withCsrfToken(), owner, org)
     assert.equal((await OrganizationMember.findOrFail(member.id)).status, 'removed')
 
     const { token } = await givenInvitation(org, { email: user.email, role: 'member' })
-    const response = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), user)
+    const response = await actingAs(
+      client.post(`/join/${token}`).withCsrfToken().redirects(0),
+      user
+    )
     response.assertHeader('location', '/dashboard')
-    const rows = await OrganizationMember.query().where('organization_id', org.id).where('user_id', user.id)
+    const rows = await OrganizationMember.query()
+      .where('organization_id', org.id)
+      .where('user_id', user.id)
     assert.lengthOf(rows, 1)
     assert.equal(rows[0].id, member.id)
     assert.equal(rows[0].status, 'active')
@@ -242,13 +322,19 @@ test.group('Invitation acceptance', (group) => {
     assert.equal(metadataOf(joined).rejoined, true)
   })
 
-  test('a suspended member cannot use an invitation to lift the suspension', async ({ client, assert }) => {
+  test('a suspended member cannot use an invitation to lift the suspension', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Strict Org' })
     const { user, member } = await givenMember(org, 'member')
     const { token, invitation } = await givenInvitation(org, { email: user.email, role: 'admin' })
     member.status = 'suspended'
     await member.save()
-    const response = await actingAs(client.post(`/join/${token}`).withCsrfToken().redirects(0), user)
+    const response = await actingAs(
+      client.post(`/join/${token}`).withCsrfToken().redirects(0),
+      user
+    )
     response.assertHeader('location', `/join/${token}`)
     assert.match(flashOf(response, 'error'), /suspended/)
     assert.equal((await OrganizationMember.findOrFail(member.id)).status, 'suspended')

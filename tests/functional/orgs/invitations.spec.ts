@@ -6,18 +6,32 @@ import db from '@adonisjs/lucid/services/db'
 import { hashToken } from '#core/services/tokens'
 import OrganizationInvitation from '#orgs/models/organization_invitation'
 import { actingAs, givenCustomRole, givenMember, givenOrg, roleOf } from '#tests/helpers/given'
-import { auditRows, fieldErrorOf, flashOf, givenInvitation, metadataOf, tokenFromLink } from '#tests/helpers/orgs'
+import {
+  auditRows,
+  fieldErrorOf,
+  flashOf,
+  givenInvitation,
+  metadataOf,
+  tokenFromLink,
+} from '#tests/helpers/orgs'
 import { mailbox } from '#tests/helpers/smtp_server'
 
 test.group('Invitations', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('an owner invites by email: the mail carries org, inviter, role and a working link; only the hash is stored', async ({ client, assert }) => {
+  test('an owner invites by email: the mail carries org, inviter, role and a working link; only the hash is stored', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Saraswati Institute' })
     const admin = await roleOf(org, 'admin')
     const email = `new-${randomUUID().slice(0, 8)}@example.test`
     const response = await actingAs(
-      client.post('/invitations').form({ email: email.toUpperCase(), role_id: admin.id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: email.toUpperCase(), role_id: admin.id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -33,7 +47,10 @@ test.group('Invitations', (group) => {
     const link = mailbox.linkIn(mail, '/join/')
     const token = tokenFromLink(link)
 
-    const invitation = await OrganizationInvitation.query().where('organization_id', org.id).where('email', email).firstOrFail()
+    const invitation = await OrganizationInvitation.query()
+      .where('organization_id', org.id)
+      .where('email', email)
+      .firstOrFail()
     assert.equal(invitation.status, 'pending')
     assert.equal(invitation.roleId, admin.id)
     assert.equal(invitation.invitedBy, owner.id)
@@ -53,7 +70,10 @@ test.group('Invitations', (group) => {
     assert.include(page.text(), 'Join Saraswati Institute')
   })
 
-  test('a member without members.manage gets 403 on every invitation route', async ({ client, assert }) => {
+  test('a member without members.manage gets 403 on every invitation route', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const noManage = await givenCustomRole(org, ['roles.manage', 'audit.view', 'templates.manage'])
     const { user } = await givenMember(org, noManage)
@@ -63,9 +83,20 @@ test.group('Invitations', (group) => {
     for (const actor of [user, plain]) {
       const responses = [
         await actingAs(client.get('/invitations'), actor, org),
-        await actingAs(client.post('/invitations').form({ email: 'x@example.test', role_id: memberRole.id }).withCsrfToken(), actor, org),
+        await actingAs(
+          client
+            .post('/invitations')
+            .form({ email: 'x@example.test', role_id: memberRole.id })
+            .withCsrfToken(),
+          actor,
+          org
+        ),
         await actingAs(client.delete(`/invitations/${invitation.id}`).withCsrfToken(), actor, org),
-        await actingAs(client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken(), actor, org),
+        await actingAs(
+          client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken(),
+          actor,
+          org
+        ),
       ]
       for (const response of responses) response.assertStatus(403)
     }
@@ -75,7 +106,10 @@ test.group('Invitations', (group) => {
     assert.lengthOf(await OrganizationInvitation.query().where('email', 'x@example.test'), 0)
   })
 
-  test("another org's invitation ids answer 404, identical to an unknown id", async ({ client, assert }) => {
+  test("another org's invitation ids answer 404, identical to an unknown id", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
     const { invitation: foreign } = await givenInvitation(orgB)
@@ -98,7 +132,11 @@ test.group('Invitations', (group) => {
     const { org, owner } = await givenOrg()
     const { user } = await givenMember(org, 'member')
     const response = await actingAs(
-      client.post('/invitations').form({ email: user.email, role_id: (await roleOf(org, 'admin')).id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: user.email, role_id: (await roleOf(org, 'admin')).id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -106,11 +144,18 @@ test.group('Invitations', (group) => {
     assert.lengthOf(await OrganizationInvitation.query().where('organization_id', org.id), 0)
   })
 
-  test('a pending invitation for the same email is not duplicated; the page offers resend', async ({ client, assert }) => {
+  test('a pending invitation for the same email is not duplicated; the page offers resend', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { invitation } = await givenInvitation(org, { email: 'twice@example.test' })
     const response = await actingAs(
-      client.post('/invitations').form({ email: 'twice@example.test', role_id: (await roleOf(org, 'member')).id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: 'twice@example.test', role_id: (await roleOf(org, 'member')).id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -124,15 +169,24 @@ test.group('Invitations', (group) => {
 
   test('an expired pending invitation is replaced by a new one', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
-    const { invitation: old } = await givenInvitation(org, { email: 'late@example.test', expiresAt: DateTime.now().minus({ days: 1 }) })
+    const { invitation: old } = await givenInvitation(org, {
+      email: 'late@example.test',
+      expiresAt: DateTime.now().minus({ days: 1 }),
+    })
     const response = await actingAs(
-      client.post('/invitations').form({ email: 'late@example.test', role_id: (await roleOf(org, 'member')).id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: 'late@example.test', role_id: (await roleOf(org, 'member')).id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.equal(flashOf(response, 'success'), 'Invitation sent to late@example.test.')
     assert.equal((await OrganizationInvitation.findOrFail(old.id)).status, 'expired')
-    const open = await OrganizationInvitation.query().where('organization_id', org.id).where('status', 'pending')
+    const open = await OrganizationInvitation.query()
+      .where('organization_id', org.id)
+      .where('status', 'pending')
     assert.lengthOf(open, 1)
     assert.notEqual(open[0].id, old.id)
   })
@@ -142,7 +196,11 @@ test.group('Invitations', (group) => {
     const { user: admin } = await givenMember(org, 'admin')
     const ownerRole = await roleOf(org, 'owner')
     const refused = await actingAs(
-      client.post('/invitations').form({ email: 'boss@example.test', role_id: ownerRole.id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: 'boss@example.test', role_id: ownerRole.id })
+        .withCsrfToken()
+        .redirects(0),
       admin,
       org
     )
@@ -152,18 +210,26 @@ test.group('Invitations', (group) => {
     assert.notInclude(adminPage.text(), `value="${ownerRole.id}"`)
 
     const allowed = await actingAs(
-      client.post('/invitations').form({ email: 'boss@example.test', role_id: ownerRole.id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: 'boss@example.test', role_id: ownerRole.id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.equal(flashOf(allowed, 'success'), 'Invitation sent to boss@example.test.')
   })
 
-  test("a role of another org cannot be used", async ({ client, assert }) => {
+  test('a role of another org cannot be used', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
     const response = await actingAs(
-      client.post('/invitations').form({ email: 'x@example.test', role_id: (await roleOf(orgB, 'member')).id }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: 'x@example.test', role_id: (await roleOf(orgB, 'member')).id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -174,7 +240,11 @@ test.group('Invitations', (group) => {
   test('invalid input is refused with field errors', async ({ client }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(
-      client.post('/invitations').form({ email: 'not-an-email', role_id: 'nope' }).withCsrfToken().redirects(0),
+      client
+        .post('/invitations')
+        .form({ email: 'not-an-email', role_id: 'nope' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -182,15 +252,32 @@ test.group('Invitations', (group) => {
     response.assertHasValidationError('role_id')
   })
 
-  test('resending sends a new link, the old link stops working, and it is audited', async ({ client, assert }) => {
+  test('resending sends a new link, the old link stops working, and it is audited', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Resend Org' })
     const email = `resend-${randomUUID().slice(0, 8)}@example.test`
-    await actingAs(client.post('/invitations').form({ email, role_id: (await roleOf(org, 'member')).id }).withCsrfToken(), owner, org)
+    await actingAs(
+      client
+        .post('/invitations')
+        .form({ email, role_id: (await roleOf(org, 'member')).id })
+        .withCsrfToken(),
+      owner,
+      org
+    )
     const firstLink = mailbox.linkIn(await mailbox.waitFor(email, /Resend Org/), '/join/')
-    const invitation = await OrganizationInvitation.query().where('organization_id', org.id).where('email', email).firstOrFail()
+    const invitation = await OrganizationInvitation.query()
+      .where('organization_id', org.id)
+      .where('email', email)
+      .firstOrFail()
     mailbox.clear()
 
-    const response = await actingAs(client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     response.assertHeader('location', '/invitations')
     assert.match(flashOf(response, 'success'), /previous link no longer works/)
     const secondLink = mailbox.linkIn(await mailbox.waitFor(email, /Resend Org/), '/join/')
@@ -208,10 +295,17 @@ test.group('Invitations', (group) => {
     assert.lengthOf(await auditRows(org, 'invitation.resent'), 1)
   })
 
-  test('revoking closes the invitation, its link is refused, and it is audited', async ({ client, assert }) => {
+  test('revoking closes the invitation, its link is refused, and it is audited', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { invitation, token } = await givenInvitation(org, { email: 'revoke-me@example.test' })
-    const response = await actingAs(client.delete(`/invitations/${invitation.id}`).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.delete(`/invitations/${invitation.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     response.assertHeader('location', '/invitations')
     assert.match(flashOf(response, 'success'), /revoked/)
     assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'revoked')
@@ -222,22 +316,37 @@ test.group('Invitations', (group) => {
     page.assertStatus(410)
     assert.include(page.text(), 'This invitation was withdrawn')
 
-    const again = await actingAs(client.delete(`/invitations/${invitation.id}`).withCsrfToken().redirects(0), owner, org)
+    const again = await actingAs(
+      client.delete(`/invitations/${invitation.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.equal(flashOf(again, 'error'), 'That invitation was already revoked.')
-    const resend = await actingAs(client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken().redirects(0), owner, org)
+    const resend = await actingAs(
+      client.post(`/invitations/${invitation.id}/delivery`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.match(flashOf(resend, 'error'), /already revoked/)
   })
 
-  test('the invitations page lists pending, expired, accepted and revoked invitations', async ({ client, assert }) => {
+  test('the invitations page lists pending, expired, accepted and revoked invitations', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     await givenInvitation(org, { email: 'pending-one@example.test' })
-    await givenInvitation(org, { email: 'expired-one@example.test', expiresAt: DateTime.now().minus({ hours: 1 }) })
+    await givenInvitation(org, {
+      email: 'expired-one@example.test',
+      expiresAt: DateTime.now().minus({ hours: 1 }),
+    })
     await givenInvitation(org, { email: 'accepted-one@example.test', status: 'accepted' })
     await givenInvitation(org, { email: 'revoked-one@example.test', status: 'revoked' })
     const response = await actingAs(client.get('/invitations'), owner, org)
     response.assertStatus(200)
     const html = response.text()
-    for (const email of ['pending-one', 'expired-one', 'accepted-one', 'revoked-one']) assert.include(html, `${email}@example.test`)
+    for (const email of ['pending-one', 'expired-one', 'accepted-one', 'revoked-one'])
+      assert.include(html, `${email}@example.test`)
     assert.include(html, 'badge-warn">Expired')
     assert.include(html, 'badge-brand">Pending')
     assert.include(html, 'id="accepted-invitations"')

@@ -8,7 +8,10 @@ import OrganizationMember from '#orgs/models/organization_member'
 test.group('Members', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('every member sees the member list, without management actions', async ({ client, assert }) => {
+  test('every member sees the member list, without management actions', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Lotus Academy' })
     const { user } = await givenMember(org, 'member')
     const response = await actingAs(client.get('/members'), user, org)
@@ -40,7 +43,9 @@ test.group('Members', (group) => {
     assert.include(second.text(), 'Page 2 of 2')
   })
 
-  test('a member without members.manage gets 403 on editing, updating and removing members', async ({ client }) => {
+  test('a member without members.manage gets 403 on editing, updating and removing members', async ({
+    client,
+  }) => {
     const { org } = await givenOrg()
     const viewer = await givenCustomRole(org, ['templates.manage', 'roles.manage', 'audit.view'])
     const { user } = await givenMember(org, viewer)
@@ -50,25 +55,40 @@ test.group('Members', (group) => {
     const edit = await actingAs(client.get(`/members/${target.id}/edit`), user, org)
     edit.assertStatus(403)
     const update = await actingAs(
-      client.put(`/members/${target.id}`).form({ role_id: memberRole.id, status: 'suspended', username: 'x1' }).withCsrfToken(),
+      client
+        .put(`/members/${target.id}`)
+        .form({ role_id: memberRole.id, status: 'suspended', username: 'x1' })
+        .withCsrfToken(),
       user,
       org
     )
     update.assertStatus(403)
-    const destroy = await actingAs(client.delete(`/members/${target.id}`).withCsrfToken(), user, org)
+    const destroy = await actingAs(
+      client.delete(`/members/${target.id}`).withCsrfToken(),
+      user,
+      org
+    )
     destroy.assertStatus(403)
     const unchanged = await OrganizationMember.findOrFail(target.id)
-    if (unchanged.status !== 'active' || unchanged.deletedAt !== null) throw new Error('member was changed')
+    if (unchanged.status !== 'active' || unchanged.deletedAt !== null)
+      throw new Error('member was changed')
   })
 
-  test("another org's member ids answer 404, identical to an unknown id", async ({ client, assert }) => {
+  test("another org's member ids answer 404, identical to an unknown id", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
     const { member: foreign } = await givenMember(orgB, 'member')
     const memberRole = await roleOf(org, 'member')
     const requests = [
       (id: string) => client.get(`/members/${id}/edit`),
-      (id: string) => client.put(`/members/${id}`).form({ role_id: memberRole.id, status: 'suspended', username: 'taken' }).withCsrfToken(),
+      (id: string) =>
+        client
+          .put(`/members/${id}`)
+          .form({ role_id: memberRole.id, status: 'suspended', username: 'taken' })
+          .withCsrfToken(),
       (id: string) => client.delete(`/members/${id}`).withCsrfToken(),
     ]
     for (const request of requests) {
@@ -91,7 +111,11 @@ test.group('Members', (group) => {
     const { member } = await givenMember(org, 'member')
     const admin = await roleOf(org, 'admin')
     const response = await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: admin.id, status: 'active', username: member.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: admin.id, status: 'active', username: member.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -112,36 +136,54 @@ test.group('Members', (group) => {
     const { member } = await givenMember(org, 'member')
     const auditors = await givenCustomRole(org, ['audit.view'], 'Auditors')
     await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: auditors.id, status: 'active', username: member.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: auditors.id, status: 'active', username: member.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.equal((await OrganizationMember.findOrFail(member.id)).roleId, auditors.id)
   })
 
-  test("a role of another org cannot be given", async ({ client, assert }) => {
+  test('a role of another org cannot be given', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
     const { member } = await givenMember(org, 'member')
     const foreignRole = await roleOf(orgB, 'admin')
     const response = await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: foreignRole.id, status: 'active', username: member.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: foreignRole.id, status: 'active', username: member.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     response.assertStatus(302)
     assert.match(flashOf(response, 'error'), /role does not exist/)
-    assert.equal((await OrganizationMember.findOrFail(member.id)).roleId, (await roleOf(org, 'member')).id)
+    assert.equal(
+      (await OrganizationMember.findOrFail(member.id)).roleId,
+      (await roleOf(org, 'member')).id
+    )
   })
 
-  test('a suspended member loses access on their next request, and reactivation restores it', async ({ client, assert }) => {
+  test('a suspended member loses access on their next request, and reactivation restores it', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Suspension Org' })
     const { user, member, role } = await givenMember(org, 'member')
     const before = await actingAs(client.get('/members'), user, org)
     before.assertStatus(200)
 
     const suspend = await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: role.id, status: 'suspended', username: member.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: role.id, status: 'suspended', username: member.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -155,7 +197,11 @@ test.group('Members', (group) => {
     after.assertHeader('location', '/organizations/new')
 
     await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: role.id, status: 'active', username: member.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: role.id, status: 'active', username: member.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -165,15 +211,23 @@ test.group('Members', (group) => {
     assert.include(restored.text(), 'Suspension Org')
   })
 
-  test('a suspended member falls back to another org they belong to', async ({ client, assert }) => {
+  test('a suspended member falls back to another org they belong to', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'First Org' })
     const { org: other } = await givenOrg({ name: 'Fallback Org' })
     const { user, member, role } = await givenMember(org, 'member')
     const otherMembership = await givenMember(other, 'member')
-    await OrganizationMember.query().where('id', otherMembership.member.id).update({ user_id: user.id })
+    await OrganizationMember.query()
+      .where('id', otherMembership.member.id)
+      .update({ user_id: user.id })
 
     await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: role.id, status: 'suspended', username: member.username }).withCsrfToken(),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: role.id, status: 'suspended', username: member.username })
+        .withCsrfToken(),
       owner,
       org
     )
@@ -183,10 +237,17 @@ test.group('Members', (group) => {
     assert.notInclude(response.text(), owner.email)
   })
 
-  test('removing a member is soft, audited as a warning, and ends their access', async ({ client, assert }) => {
+  test('removing a member is soft, audited as a warning, and ends their access', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user, member } = await givenMember(org, 'member')
-    const response = await actingAs(client.delete(`/members/${member.id}`).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.delete(`/members/${member.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     response.assertStatus(302)
     response.assertHeader('location', '/members')
     const removed = await OrganizationMember.findOrFail(member.id)
@@ -210,7 +271,11 @@ test.group('Members', (group) => {
     const admin = await roleOf(org, 'admin')
 
     const demote = await actingAs(
-      client.put(`/members/${membership.id}`).form({ role_id: admin.id, status: 'active', username: membership.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${membership.id}`)
+        .form({ role_id: admin.id, status: 'active', username: membership.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -218,13 +283,21 @@ test.group('Members', (group) => {
     assert.match(flashOf(demote, 'error'), /only active owner/)
 
     const suspend = await actingAs(
-      client.put(`/members/${membership.id}`).form({ role_id: membership.roleId, status: 'suspended', username: membership.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${membership.id}`)
+        .form({ role_id: membership.roleId, status: 'suspended', username: membership.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.match(flashOf(suspend, 'error'), /only active owner/)
 
-    const remove = await actingAs(client.delete(`/members/${membership.id}`).withCsrfToken().redirects(0), owner, org)
+    const remove = await actingAs(
+      client.delete(`/members/${membership.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.match(flashOf(remove, 'error'), /only active owner/)
 
     const unchanged = await membershipOf(org, owner)
@@ -240,7 +313,11 @@ test.group('Members', (group) => {
     const { member } = await givenMember(org, 'member')
     const ownerRole = await roleOf(org, 'owner')
     const promote = await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: ownerRole.id, status: 'active', username: member.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: ownerRole.id, status: 'active', username: member.username })
+        .withCsrfToken()
+        .redirects(0),
       adminUser,
       org
     )
@@ -248,7 +325,11 @@ test.group('Members', (group) => {
     assert.notEqual((await OrganizationMember.findOrFail(member.id)).roleId, ownerRole.id)
 
     const ownerMembership = await membershipOf(org, owner)
-    const remove = await actingAs(client.delete(`/members/${ownerMembership.id}`).withCsrfToken().redirects(0), adminUser, org)
+    const remove = await actingAs(
+      client.delete(`/members/${ownerMembership.id}`).withCsrfToken().redirects(0),
+      adminUser,
+      org
+    )
     assert.match(flashOf(remove, 'error'), /Only an owner/)
     assert.equal((await membershipOf(org, owner)).status, 'active')
   })
@@ -259,14 +340,21 @@ test.group('Members', (group) => {
     const ownerRole = await roleOf(org, 'owner')
     const memberRole = await roleOf(org, 'member')
     await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: ownerRole.id, status: 'active', username: member.username }).withCsrfToken(),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: ownerRole.id, status: 'active', username: member.username })
+        .withCsrfToken(),
       owner,
       org
     )
     assert.equal((await OrganizationMember.findOrFail(member.id)).roleId, ownerRole.id)
     const ownerMembership = await membershipOf(org, owner)
     const stepDown = await actingAs(
-      client.put(`/members/${ownerMembership.id}`).form({ role_id: memberRole.id, status: 'active', username: ownerMembership.username }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${ownerMembership.id}`)
+        .form({ role_id: memberRole.id, status: 'active', username: ownerMembership.username })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -291,17 +379,28 @@ test.group('Members', (group) => {
     )
     taken.assertStatus(302)
     taken.assertHeader('location', `/members/${member.id}/edit`)
-    taken.assertValidationError('username', `The username "${other.username}" is already taken in ${org.name}.`)
+    taken.assertValidationError(
+      'username',
+      `The username "${other.username}" is already taken in ${org.name}.`
+    )
 
     const invalid = await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: member.roleId, status: 'active', username: 'has spaces!' }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: member.roleId, status: 'active', username: 'has spaces!' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     invalid.assertHasValidationError('username')
 
     const renamed = await actingAs(
-      client.put(`/members/${member.id}`).form({ role_id: member.roleId, status: 'active', username: 'New.Name_1' }).withCsrfToken().redirects(0),
+      client
+        .put(`/members/${member.id}`)
+        .form({ role_id: member.roleId, status: 'active', username: 'New.Name_1' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -309,7 +408,10 @@ test.group('Members', (group) => {
     assert.equal((await OrganizationMember.findOrFail(member.id)).username, 'new.name_1')
   })
 
-  test('the edit page shows the member and the roles to choose from', async ({ client, assert }) => {
+  test('the edit page shows the member and the roles to choose from', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user, member } = await givenMember(org, 'member')
     await givenCustomRole(org, ['audit.view'], 'Auditors')
@@ -325,7 +427,11 @@ test.group('Members', (group) => {
     const { org, owner } = await givenOrg({ name: 'Leaving Org' })
     await givenMember(org, 'owner')
     const membership = await membershipOf(org, owner)
-    const response = await actingAs(client.delete(`/members/${membership.id}`).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.delete(`/members/${membership.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     response.assertHeader('location', '/dashboard')
     assert.equal(flashOf(response, 'success'), 'You left Leaving Org.')
     assert.equal((await OrganizationMember.findOrFail(membership.id)).status, 'removed')

@@ -12,7 +12,10 @@ test.group('Roles', (group) => {
 
   test('a role without roles.manage gets 403 on every roles route', async ({ client, assert }) => {
     const { org } = await givenOrg()
-    const almostEverything = await givenCustomRole(org, ALL_PERMISSIONS.filter((p) => p !== 'roles.manage' && p !== 'billing.manage'))
+    const almostEverything = await givenCustomRole(
+      org,
+      ALL_PERMISSIONS.filter((p) => p !== 'roles.manage' && p !== 'billing.manage')
+    )
     const { user } = await givenMember(org, almostEverything)
     const target = await givenCustomRole(org, ['audit.view'], 'Target role')
     const form = { name: 'Sneaky', permissions: ['audit.view'] }
@@ -29,7 +32,10 @@ test.group('Roles', (group) => {
     assert.isNull(await OrganizationRole.findBy('name', 'Sneaky'))
   })
 
-  test("another org's role ids answer 404, identical to an unknown id", async ({ client, assert }) => {
+  test("another org's role ids answer 404, identical to an unknown id", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
     const foreign = await givenCustomRole(orgB, ['audit.view'], 'B role')
@@ -48,7 +54,10 @@ test.group('Roles', (group) => {
     assert.equal((await OrganizationRole.findOrFail(foreign.id)).name, 'B role')
   })
 
-  test('the roles page shows system roles with their permissions and custom roles with member counts', async ({ client, assert }) => {
+  test('the roles page shows system roles with their permissions and custom roles with member counts', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const auditors = await givenCustomRole(org, ['audit.view'], 'Auditors')
     await givenMember(org, auditors)
@@ -63,7 +72,10 @@ test.group('Roles', (group) => {
     assert.notInclude(html, `/roles/${(await roleOf(org, 'owner')).id}/edit`)
   })
 
-  test('the new-role form lists every permission with its description', async ({ client, assert }) => {
+  test('the new-role form lists every permission with its description', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(client.get('/roles/new'), owner, org)
     response.assertStatus(200)
@@ -73,19 +85,29 @@ test.group('Roles', (group) => {
     }
   })
 
-  test('creating a custom role stores its key and permissions and is audited', async ({ client, assert }) => {
+  test('creating a custom role stores its key and permissions and is audited', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(
       client
         .post('/roles')
-        .form({ name: ' Certificate Issuer ', description: 'Issues, never designs', permissions: ['certificates.issue', 'certificates.download'] })
+        .form({
+          name: ' Certificate Issuer ',
+          description: 'Issues, never designs',
+          permissions: ['certificates.issue', 'certificates.download'],
+        })
         .withCsrfToken()
         .redirects(0),
       owner,
       org
     )
     response.assertHeader('location', '/roles')
-    const role = await OrganizationRole.query().where('organization_id', org.id).where('key', 'certificate_issuer').firstOrFail()
+    const role = await OrganizationRole.query()
+      .where('organization_id', org.id)
+      .where('key', 'certificate_issuer')
+      .firstOrFail()
     assert.equal(role.name, 'Certificate Issuer')
     assert.equal(role.description, 'Issues, never designs')
     assert.isFalse(role.isSystem)
@@ -95,32 +117,56 @@ test.group('Roles', (group) => {
     assert.deepEqual(metadataOf(audit).permissions, ['certificates.download', 'certificates.issue'])
   })
 
-  test('role names are unique in the org, including system role names', async ({ client, assert }) => {
+  test('role names are unique in the org, including system role names', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     await givenCustomRole(org, ['audit.view'], 'Auditors')
-    const duplicate = await actingAs(client.post('/roles').form({ name: 'auditors' }).withCsrfToken().redirects(0), owner, org)
+    const duplicate = await actingAs(
+      client.post('/roles').form({ name: 'auditors' }).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     duplicate.assertHasValidationError('name')
-    const system = await actingAs(client.post('/roles').form({ name: 'Admin' }).withCsrfToken().redirects(0), owner, org)
+    const system = await actingAs(
+      client.post('/roles').form({ name: 'Admin' }).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     system.assertHasValidationError('name')
     assert.lengthOf(await OrganizationRole.query().where('organization_id', org.id), 4)
 
     const { org: orgB, owner: ownerB } = await givenOrg()
-    const elsewhere = await actingAs(client.post('/roles').form({ name: 'Auditors' }).withCsrfToken().redirects(0), ownerB, orgB)
+    const elsewhere = await actingAs(
+      client.post('/roles').form({ name: 'Auditors' }).withCsrfToken().redirects(0),
+      ownerB,
+      orgB
+    )
     elsewhere.assertHeader('location', '/roles')
   })
 
   test('unknown permissions are refused', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(
-      client.post('/roles').form({ name: 'Weird', permissions: ['root.everything'] }).withCsrfToken().redirects(0),
+      client
+        .post('/roles')
+        .form({ name: 'Weird', permissions: ['root.everything'] })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     response.assertStatus(302)
-    assert.isNull(await OrganizationRole.query().where('organization_id', org.id).where('name', 'Weird').first())
+    assert.isNull(
+      await OrganizationRole.query().where('organization_id', org.id).where('name', 'Weird').first()
+    )
   })
 
-  test('updating a custom role replaces its permissions and is audited', async ({ client, assert }) => {
+  test('updating a custom role replaces its permissions and is audited', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const role = await givenCustomRole(org, ['audit.view', 'templates.manage'], 'Designers')
     const edit = await actingAs(client.get(`/roles/${role.id}/edit`), owner, org)
@@ -130,7 +176,11 @@ test.group('Roles', (group) => {
     const response = await actingAs(
       client
         .put(`/roles/${role.id}`)
-        .form({ name: 'Template designers', description: '', permissions: ['templates.manage', 'imports.manage'] })
+        .form({
+          name: 'Template designers',
+          description: '',
+          permissions: ['templates.manage', 'imports.manage'],
+        })
         .withCsrfToken()
         .redirects(0),
       owner,
@@ -147,13 +197,23 @@ test.group('Roles', (group) => {
     assert.deepEqual(metadataOf(audit).removed, ['audit.view'])
   })
 
-  test('members with an edited role get its new permissions on their next request', async ({ client }) => {
+  test('members with an edited role get its new permissions on their next request', async ({
+    client,
+  }) => {
     const { org, owner } = await givenOrg()
     const role = await givenCustomRole(org, ['templates.manage'], 'Helpers')
     const { user } = await givenMember(org, role)
     const before = await actingAs(client.get('/invitations'), user, org)
     before.assertStatus(403)
-    const update = await actingAs(client.put(`/roles/${role.id}`).form({ name: 'Helpers', permissions: ['members.manage'] }).withCsrfToken().redirects(0), owner, org)
+    const update = await actingAs(
+      client
+        .put(`/roles/${role.id}`)
+        .form({ name: 'Helpers', permissions: ['members.manage'] })
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
     update.assertHeader('location', '/roles')
     const after = await actingAs(client.get('/invitations'), user, org)
     after.assertStatus(200)
@@ -166,39 +226,71 @@ test.group('Roles', (group) => {
     const edit = await actingAs(client.get(`/roles/${member.id}/edit`).redirects(0), owner, org)
     edit.assertHeader('location', '/roles')
     const update = await actingAs(
-      client.put(`/roles/${member.id}`).form({ name: 'Member', permissions: ALL_PERMISSIONS }).withCsrfToken().redirects(0),
+      client
+        .put(`/roles/${member.id}`)
+        .form({ name: 'Member', permissions: ALL_PERMISSIONS })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.match(flashOf(update, 'error'), /system role/)
-    const destroy = await actingAs(client.delete(`/roles/${(await roleOf(org, 'owner')).id}`).withCsrfToken().redirects(0), owner, org)
+    const destroy = await actingAs(
+      client
+        .delete(`/roles/${(await roleOf(org, 'owner')).id}`)
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
     assert.match(flashOf(destroy, 'error'), /system role/)
     assert.deepEqual(await member.permissions(), before)
     assert.isNotNull(await OrganizationRole.find((await roleOf(org, 'owner')).id))
   })
 
-  test('a role still used by a member or a pending invitation cannot be deleted', async ({ client, assert }) => {
+  test('a role still used by a member or a pending invitation cannot be deleted', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const used = await givenCustomRole(org, ['audit.view'], 'Used')
     await givenMember(org, used)
     const invited = await givenCustomRole(org, ['audit.view'], 'Invited')
     await givenInvitation(org, { role: invited })
 
-    const first = await actingAs(client.delete(`/roles/${used.id}`).withCsrfToken().redirects(0), owner, org)
-    assert.equal(flashOf(first, 'error'), '"Used" is still used by 1 member. Give them another role (or revoke the invitations) first.')
-    const second = await actingAs(client.delete(`/roles/${invited.id}`).withCsrfToken().redirects(0), owner, org)
+    const first = await actingAs(
+      client.delete(`/roles/${used.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    assert.equal(
+      flashOf(first, 'error'),
+      '"Used" is still used by 1 member. Give them another role (or revoke the invitations) first.'
+    )
+    const second = await actingAs(
+      client.delete(`/roles/${invited.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.match(flashOf(second, 'error'), /1 pending invitation/)
     assert.isNotNull(await OrganizationRole.find(used.id))
     assert.isNotNull(await OrganizationRole.find(invited.id))
   })
 
-  test('an unused role is deleted, removed members that held it keep their history row, and it is audited', async ({ client, assert }) => {
+  test('an unused role is deleted, removed members that held it keep their history row, and it is audited', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const role = await givenCustomRole(org, ['audit.view'], 'Temporary')
     const { member } = await givenMember(org, role)
     await actingAs(client.delete(`/members/${member.id}`).withCsrfToken(), owner, org)
 
-    const response = await actingAs(client.delete(`/roles/${role.id}`).withCsrfToken().redirects(0), owner, org)
+    const response = await actingAs(
+      client.delete(`/roles/${role.id}`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.equal(flashOf(response, 'success'), 'Role "Temporary" deleted.')
     assert.isNull(await OrganizationRole.find(role.id))
     const removed = await OrganizationMember.findOrFail(member.id)
@@ -212,12 +304,21 @@ test.group('Roles', (group) => {
     const { org } = await givenOrg()
     const { user: admin } = await givenMember(org, 'admin')
     const response = await actingAs(
-      client.post('/roles').form({ name: 'Treasurer', permissions: ['billing.manage', 'billing.view'] }).withCsrfToken().redirects(0),
+      client
+        .post('/roles')
+        .form({ name: 'Treasurer', permissions: ['billing.manage', 'billing.view'] })
+        .withCsrfToken()
+        .redirects(0),
       admin,
       org
     )
     response.assertHasValidationError('permissions')
-    assert.isNull(await OrganizationRole.query().where('organization_id', org.id).where('name', 'Treasurer').first())
+    assert.isNull(
+      await OrganizationRole.query()
+        .where('organization_id', org.id)
+        .where('name', 'Treasurer')
+        .first()
+    )
     const form = await actingAs(client.get('/roles/new'), admin, org)
     assert.match(form.text(), /value="billing.manage"\s+disabled/)
   })

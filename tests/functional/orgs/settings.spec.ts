@@ -33,7 +33,10 @@ function validSettings(org: Organization, overrides: Record<string, string> = {}
 test.group('Organization settings', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the page shows the current settings, the read-only application id and a number preview', async ({ client, assert }) => {
+  test('the page shows the current settings, the read-only application id and a number preview', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg({ name: 'Acme Academy' })
     const response = await actingAs(client.get('/settings/organization'), owner, org)
     response.assertStatus(200)
@@ -44,7 +47,10 @@ test.group('Organization settings', (group) => {
     assert.include(html, `${org.certificateNumberPrefix}-${new Date().getUTCFullYear()}-000001`)
   })
 
-  test('an owner saves the full profile; the audit lists changed field names but not values', async ({ client, assert }) => {
+  test('an owner saves the full profile; the audit lists changed field names but not values', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const corporate = await Industry.findByOrFail('key', 'corporate')
     const response = await actingAs(
@@ -90,18 +96,31 @@ test.group('Organization settings', (group) => {
     const [audit] = await auditRows(org, 'org.settings_changed')
     assert.equal(audit.actor_user_id, owner.id)
     const fields = metadataOf(audit).fields as string[]
-    assert.includeMembers(fields, ['name', 'slug', 'gstin', 'industryId', 'certificateNumberFormat'])
+    assert.includeMembers(fields, [
+      'name',
+      'slug',
+      'gstin',
+      'industryId',
+      'certificateNumberFormat',
+    ])
     assert.notInclude(JSON.stringify(audit.metadata), '29AAGCB7383J1Z4')
     assert.notInclude(JSON.stringify(audit.metadata), 'MG Road')
   })
 
   test('saving unchanged settings writes no audit entry', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
-    await actingAs(client.put('/settings/organization').form(validSettings(org)).withCsrfToken().redirects(0), owner, org)
+    await actingAs(
+      client.put('/settings/organization').form(validSettings(org)).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.lengthOf(await auditRows(org, 'org.settings_changed'), 0)
   })
 
-  test('invalid values are refused with a message next to each field', async ({ client, assert }) => {
+  test('invalid values are refused with a message next to each field', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: other } = await givenOrg()
     const cases: Array<[Record<string, string>, string, RegExp]> = [
@@ -115,7 +134,11 @@ test.group('Organization settings', (group) => {
       [{ slug: '-acme' }, 'slug', /lowercase letters/],
       [{ slug: 'acme_org' }, 'slug', /lowercase letters/],
       [{ certificate_number_format: '{prefix}-{YYYY}' }, 'certificate_number_format', /\{seq\}/],
-      [{ certificate_number_format: '{prefix}-{DD}-{seq}' }, 'certificate_number_format', /not a known placeholder/],
+      [
+        { certificate_number_format: '{prefix}-{DD}-{seq}' },
+        'certificate_number_format',
+        /not a known placeholder/,
+      ],
       [{ certificate_number_prefix: 'A' }, 'certificate_number_prefix', /2–12/],
       [{ certificate_number_prefix: 'AC-ME' }, 'certificate_number_prefix', /2–12/],
       [{ postal_code: '56001' }, 'postal_code', /6 digits/],
@@ -126,7 +149,11 @@ test.group('Organization settings', (group) => {
     ]
     for (const [overrides, field, message] of cases) {
       const response = await actingAs(
-        client.put('/settings/organization').form(validSettings(org, overrides)).withCsrfToken().redirects(0),
+        client
+          .put('/settings/organization')
+          .form(validSettings(org, overrides))
+          .withCsrfToken()
+          .redirects(0),
         owner,
         org
       )
@@ -140,7 +167,10 @@ test.group('Organization settings', (group) => {
     assert.isNull(unchanged.gstin)
   })
 
-  test('a foreign postal code is not held to the Indian PIN rule, and an org keeps its own slug', async ({ client, assert }) => {
+  test('a foreign postal code is not held to the Indian PIN rule, and an org keeps its own slug', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(
       client
@@ -158,38 +188,56 @@ test.group('Organization settings', (group) => {
     assert.equal(saved.postalCode, 'SW1A 1AA')
   })
 
-  test('the number preview follows the typed prefix and format and explains problems', async ({ client, assert }) => {
+  test('the number preview follows the typed prefix and format and explains problems', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const year = new Date().getUTCFullYear()
     const ok = await actingAs(
-      client.get('/settings/organization/number-preview').qs({ certificate_number_prefix: 'lotus', certificate_number_format: '{prefix}/{seq}' }),
+      client
+        .get('/settings/organization/number-preview')
+        .qs({ certificate_number_prefix: 'lotus', certificate_number_format: '{prefix}/{seq}' }),
       owner,
       org
     )
     assert.include(ok.text(), 'not allowed')
     const good = await actingAs(
-      client.get('/settings/organization/number-preview').qs({ certificate_number_prefix: 'lotus', certificate_number_format: '{prefix}-{YYYY}-{seq:4}' }),
+      client.get('/settings/organization/number-preview').qs({
+        certificate_number_prefix: 'lotus',
+        certificate_number_format: '{prefix}-{YYYY}-{seq:4}',
+      }),
       owner,
       org
     )
     good.assertStatus(200)
     assert.include(good.text(), `LOTUS-${year}-0001`)
     const missing = await actingAs(
-      client.get('/settings/organization/number-preview').qs({ certificate_number_prefix: 'LOTUS', certificate_number_format: '{prefix}' }),
+      client
+        .get('/settings/organization/number-preview')
+        .qs({ certificate_number_prefix: 'LOTUS', certificate_number_format: '{prefix}' }),
       owner,
       org
     )
     assert.include(missing.text(), 'must contain {seq}')
   })
 
-  test('a member without org.manage gets 403 and cannot change anything', async ({ client, assert }) => {
+  test('a member without org.manage gets 403 and cannot change anything', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const role = await givenCustomRole(org, ['members.manage', 'api_keys.manage', 'audit.view'])
     const { user } = await givenMember(org, role)
     ;(await actingAs(client.get('/settings/organization'), user, org)).assertStatus(403)
-    ;(await actingAs(client.get('/settings/organization/number-preview'), user, org)).assertStatus(403)
+    ;(await actingAs(client.get('/settings/organization/number-preview'), user, org)).assertStatus(
+      403
+    )
     const update = await actingAs(
-      client.put('/settings/organization').form(validSettings(org, { name: 'Taken over' })).withCsrfToken(),
+      client
+        .put('/settings/organization')
+        .form(validSettings(org, { name: 'Taken over' }))
+        .withCsrfToken(),
       user,
       org
     )
@@ -197,13 +245,20 @@ test.group('Organization settings', (group) => {
     const row = await db.from('organizations').where('id', org.id).firstOrFail()
     assert.equal(row.name, org.name)
   })
-  test('how recipient lists are read is set per org: phones without a country code, and numeric dates', async ({ client, assert }) => {
+  test('how recipient lists are read is set per org: phones without a country code, and numeric dates', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const page = await actingAs(client.get('/settings/organization'), owner, org)
     assert.include(page.text(), '<option value="IN" selected>India</option>')
     assert.include(page.text(), '<option value="dmy" selected>')
     const response = await actingAs(
-      client.put('/settings/organization').form(validSettings(org, { phone_default_country: 'us', date_order: 'mdy' })).withCsrfToken().redirects(0),
+      client
+        .put('/settings/organization')
+        .form(validSettings(org, { phone_default_country: 'us', date_order: 'mdy' }))
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -216,16 +271,33 @@ test.group('Organization settings', (group) => {
     // The next list reads 03/04/2026 as March 4 and a 10-digit number as a US one.
     const manual = await CreateManualImport.handle({ org: saved, actorUserId: null })
     if (manual.kind !== 'created') throw new Error(manual.kind)
-    const added = await AddImportRows.handle({ org: saved, importId: manual.job.id, rows: [{ 'Recipient name': 'Ann Lee', 'Phone': '(212) 555-0123', 'Issue date': '03/04/2026' }], actorUserId: null })
+    const added = await AddImportRows.handle({
+      org: saved,
+      importId: manual.job.id,
+      rows: [
+        { 'Recipient name': 'Ann Lee', 'Phone': '(212) 555-0123', 'Issue date': '03/04/2026' },
+      ],
+      actorUserId: null,
+    })
     if (added.kind !== 'added') throw new Error(added.kind)
-    assert.deepInclude(added.rows[0].data, { recipient_phone: '+12125550123', issue_date: '2026-03-04' })
+    assert.deepInclude(added.rows[0].data, {
+      recipient_phone: '+12125550123',
+      issue_date: '2026-03-04',
+    })
 
     const invalid = await actingAs(
-      client.put('/settings/organization').form(validSettings(org, { phone_default_country: 'XX', date_order: 'ymd' })).withCsrfToken().redirects(0),
+      client
+        .put('/settings/organization')
+        .form(validSettings(org, { phone_default_country: 'XX', date_order: 'ymd' }))
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     invalid.assertStatus(302)
-    assert.deepEqual(Object.keys(invalid.flashMessages().inputErrorsBag ?? {}).sort(), ['date_order', 'phone_default_country'])
+    assert.deepEqual(Object.keys(invalid.flashMessages().inputErrorsBag ?? {}).sort(), [
+      'date_order',
+      'phone_default_country',
+    ])
   })
 })

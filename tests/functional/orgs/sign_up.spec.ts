@@ -31,16 +31,26 @@ test.group('Sign-up page', (group) => {
     assert.include(html, 'href="/login"')
   })
 
-  test('creates the account and the org, signs in and lands on the dashboard with a welcome', async ({ client, assert }) => {
+  test('creates the account and the org, signs in and lands on the dashboard with a welcome', async ({
+    client,
+    assert,
+  }) => {
     const response = await signUp(client, { ...VALID, email: '  Ananya@Acme-Academy.TEST ' })
     response.assertStatus(302)
     response.assertHeader('location', '/dashboard')
-    response.assertFlashMessage('success', 'Welcome to Authentix! Acme Academy is ready and your 7-day free trial has started.')
+    response.assertFlashMessage(
+      'success',
+      'Welcome to Authentix! Acme Academy is ready and your 7-day free trial has started.'
+    )
 
     const user = await db.from('users').where('email', 'ananya@acme-academy.test').firstOrFail()
     assert.isTrue(await hash.verify(user.password, VALID.password))
     const org = await db.from('organizations').where('slug', 'acme-academy').firstOrFail()
-    const membership = await db.from('organization_members').where('organization_id', org.id).where('user_id', user.id).firstOrFail()
+    const membership = await db
+      .from('organization_members')
+      .where('organization_id', org.id)
+      .where('user_id', user.id)
+      .firstOrFail()
     assert.equal(membership.status, 'active')
     response.assertSession('current_org_id', org.id)
     response.assertSession('auth_web', user.id)
@@ -64,7 +74,10 @@ test.group('Sign-up page', (group) => {
 
   test('a common password is refused', async ({ client }) => {
     const response = await signUp(client, { ...VALID, password: 'iloveyou' })
-    response.assertValidationError('password', 'This password is too common. Choose something less guessable.')
+    response.assertValidationError(
+      'password',
+      'This password is too common. Choose something less guessable.'
+    )
   })
 
   test('the email address itself is refused as a password', async ({ client }) => {
@@ -72,7 +85,10 @@ test.group('Sign-up page', (group) => {
     response.assertValidationError('password', 'Your password cannot be your email address.')
   })
 
-  test('a malformed email is refused and the other answers are kept, the password is not', async ({ client, assert }) => {
+  test('a malformed email is refused and the other answers are kept, the password is not', async ({
+    client,
+    assert,
+  }) => {
     const response = await signUp(client, { ...VALID, email: 'ananya-at-acme' })
     response.assertValidationError('email', 'Enter a valid email address, like name@example.com.')
     assert.equal(response.flashMessage('full_name'), VALID.full_name)
@@ -86,7 +102,10 @@ test.group('Sign-up page', (group) => {
     response.assertValidationError('organization_name', 'Enter the name of your organization.')
   })
 
-  test('an email that already has an account gets an inline error and nothing is created', async ({ client, assert }) => {
+  test('an email that already has an account gets an inline error and nothing is created', async ({
+    client,
+    assert,
+  }) => {
     const { owner } = await givenOrg()
     const before = await db.from('organizations').count('* as total')
     const response = await signUp(client, { ...VALID, email: owner.email.toUpperCase() })
@@ -118,7 +137,10 @@ test.group('Sign-up page', (group) => {
 test.group('Home page', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('visitors see what Authentix is, with sign-up and log-in buttons', async ({ client, assert }) => {
+  test('visitors see what Authentix is, with sign-up and log-in buttons', async ({
+    client,
+    assert,
+  }) => {
     const response = await client.get('/')
     response.assertStatus(200)
     const html = response.text()

@@ -18,7 +18,10 @@ async function categoryByKey(org: Parameters<typeof OrgTaxonomy.for>[0], key: st
 test.group('Taxonomy settings', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the page lists the industry’s categories and subcategories with their keys', async ({ client, assert }) => {
+  test('the page lists the industry’s categories and subcategories with their keys', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(client.get('/settings/categories'), owner, org)
     response.assertStatus(200)
@@ -29,12 +32,19 @@ test.group('Taxonomy settings', (group) => {
     assert.include(html, 'data-key="participation"')
   })
 
-  test('renaming and hiding a global category writes an override for this org only', async ({ client, assert }) => {
+  test('renaming and hiding a global category writes an override for this org only', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const training = await categoryByKey(org, 'training')
 
     const rename = await actingAs(
-      client.put(`/settings/categories/${training.id}`).form({ name: 'Corporate courses' }).withCsrfToken().redirects(0),
+      client
+        .put(`/settings/categories/${training.id}`)
+        .form({ name: 'Corporate courses' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -43,45 +53,73 @@ test.group('Taxonomy settings', (group) => {
     assert.match(flashOf(rename).success, /renamed/)
 
     const hide = await actingAs(
-      client.put(`/settings/categories/${training.id}`).form({ hidden: '1' }).withCsrfToken().redirects(0),
+      client
+        .put(`/settings/categories/${training.id}`)
+        .form({ hidden: '1' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.match(flashOf(hide).success, /hidden/)
 
-    const override = await db.from('organization_taxonomy_overrides').where('organization_id', org.id).where('entity_id', training.id).firstOrFail()
+    const override = await db
+      .from('organization_taxonomy_overrides')
+      .where('organization_id', org.id)
+      .where('entity_id', training.id)
+      .firstOrFail()
     assert.equal(override.name, 'Corporate courses')
     assert.isTrue(Boolean(override.is_hidden))
     const globalRow = await db.from('certificate_categories').where('id', training.id).firstOrFail()
     assert.equal(globalRow.name, 'Training')
 
-    assert.notInclude((await OrgTaxonomy.for(org)).map((c) => c.id), training.id)
+    assert.notInclude(
+      (await OrgTaxonomy.for(org)).map((c) => c.id),
+      training.id
+    )
     const page = (await actingAs(client.get('/settings/categories'), owner, org)).text()
     assert.include(page, 'Corporate courses')
     assert.include(page, 'Renamed from “Training”')
     assert.include(page, 'Hidden')
 
     const show = await actingAs(
-      client.put(`/settings/categories/${training.id}`).form({ hidden: '0' }).withCsrfToken().redirects(0),
+      client
+        .put(`/settings/categories/${training.id}`)
+        .form({ hidden: '0' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.match(flashOf(show).success, /shown again/)
-    assert.include((await OrgTaxonomy.for(org)).map((c) => c.id), training.id)
+    assert.include(
+      (await OrgTaxonomy.for(org)).map((c) => c.id),
+      training.id
+    )
 
     const { org: other } = await givenOrg()
     assert.equal((await categoryByKey(other, 'training')).name, 'Training')
 
-    const actions = (await db.from('app_audit_logs').where('organization_id', org.id).where('action', 'taxonomy.category_updated')).map(
-      (row) => metadataOf(row).changes
-    )
+    const actions = (
+      await db
+        .from('app_audit_logs')
+        .where('organization_id', org.id)
+        .where('action', 'taxonomy.category_updated')
+    ).map((row) => metadataOf(row).changes)
     assert.sameDeepMembers(actions, [['renamed'], ['hidden'], ['shown']])
   })
 
-  test('an owner adds an own category and a subcategory under a global category', async ({ client, assert }) => {
+  test('an owner adds an own category and a subcategory under a global category', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const add = await actingAs(
-      client.post('/settings/categories').form({ name: 'Faculty development' }).withCsrfToken().redirects(0),
+      client
+        .post('/settings/categories')
+        .form({ name: 'Faculty development' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -92,17 +130,27 @@ test.group('Taxonomy settings', (group) => {
 
     const workshop = await categoryByKey(org, 'workshop')
     const sub = await actingAs(
-      client.post(`/settings/categories/${workshop.id}/subcategories`).form({ name: 'Robotics' }).withCsrfToken().redirects(0),
+      client
+        .post(`/settings/categories/${workshop.id}/subcategories`)
+        .form({ name: 'Robotics' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     sub.assertStatus(302)
     assert.match(flashOf(sub).success, /Robotics/)
-    const robotics = (await categoryByKey(org, 'workshop')).subcategories.find((s) => s.key === 'robotics')
+    const robotics = (await categoryByKey(org, 'workshop')).subcategories.find(
+      (s) => s.key === 'robotics'
+    )
     assert.isTrue(robotics?.isOwn)
 
     const subOwn = await actingAs(
-      client.post(`/settings/categories/${own.id}/subcategories`).form({ name: 'Pedagogy' }).withCsrfToken().redirects(0),
+      client
+        .post(`/settings/categories/${own.id}/subcategories`)
+        .form({ name: 'Pedagogy' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -116,20 +164,56 @@ test.group('Taxonomy settings', (group) => {
     const { org, owner } = await givenOrg()
     const created = await AddTaxonomyCategory.handle({ org, name: 'Alumni', actorUserId: owner.id })
     if (created.kind !== 'created') throw new Error('not created')
-    const sub = await AddTaxonomySubcategory.handle({ org, categoryId: created.category.id, name: 'Mentors', actorUserId: owner.id })
+    const sub = await AddTaxonomySubcategory.handle({
+      org,
+      categoryId: created.category.id,
+      name: 'Mentors',
+      actorUserId: owner.id,
+    })
     if (sub.kind !== 'created') throw new Error('not created')
 
-    await actingAs(client.put(`/settings/categories/${created.category.id}`).form({ name: 'Alumni network' }).withCsrfToken(), owner, org)
-    await actingAs(client.put(`/settings/subcategories/${sub.subcategory.id}`).form({ name: 'Mentor circle' }).withCsrfToken(), owner, org)
-    await actingAs(client.put(`/settings/subcategories/${sub.subcategory.id}`).form({ hidden: 'true' }).withCsrfToken(), owner, org)
+    await actingAs(
+      client
+        .put(`/settings/categories/${created.category.id}`)
+        .form({ name: 'Alumni network' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
+    await actingAs(
+      client
+        .put(`/settings/subcategories/${sub.subcategory.id}`)
+        .form({ name: 'Mentor circle' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
+    await actingAs(
+      client
+        .put(`/settings/subcategories/${sub.subcategory.id}`)
+        .form({ hidden: 'true' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
 
-    assert.equal((await db.from('certificate_categories').where('id', created.category.id).firstOrFail()).name, 'Alumni network')
-    assert.equal((await db.from('certificate_subcategories').where('id', sub.subcategory.id).firstOrFail()).name, 'Mentor circle')
+    assert.equal(
+      (await db.from('certificate_categories').where('id', created.category.id).firstOrFail()).name,
+      'Alumni network'
+    )
+    assert.equal(
+      (await db.from('certificate_subcategories').where('id', sub.subcategory.id).firstOrFail())
+        .name,
+      'Mentor circle'
+    )
     const visible = (await OrgTaxonomy.for(org)).find((c) => c.id === created.category.id)!
     assert.lengthOf(visible.subcategories, 0)
   })
 
-  test('duplicates, hidden parents and invalid names are refused with a message', async ({ client, assert }) => {
+  test('duplicates, hidden parents and invalid names are refused with a message', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const duplicate = await actingAs(
       client.post('/settings/categories').form({ name: 'Workshop' }).withCsrfToken().redirects(0),
@@ -138,27 +222,47 @@ test.group('Taxonomy settings', (group) => {
     )
     assert.match(flashOf(duplicate).inputErrorsBag.name[0], /already exists/)
 
-    const empty = await actingAs(client.post('/settings/categories').form({ name: '' }).withCsrfToken().redirects(0), owner, org)
+    const empty = await actingAs(
+      client.post('/settings/categories').form({ name: '' }).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.properties(flashOf(empty).inputErrorsBag, ['name'])
 
     const participation = await categoryByKey(org, 'participation')
     const dupSub = await actingAs(
-      client.post(`/settings/categories/${participation.id}/subcategories`).form({ name: 'webinar' }).withCsrfToken().redirects(0),
+      client
+        .post(`/settings/categories/${participation.id}/subcategories`)
+        .form({ name: 'webinar' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.match(flashOf(dupSub).error, /already has a subcategory/)
 
     const tooLong = await actingAs(
-      client.put(`/settings/categories/${participation.id}`).form({ name: 'x'.repeat(121) }).withCsrfToken().redirects(0),
+      client
+        .put(`/settings/categories/${participation.id}`)
+        .form({ name: 'x'.repeat(121) })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
     assert.match(flashOf(tooLong).error, /at most 120/)
 
-    await actingAs(client.put(`/settings/categories/${participation.id}`).form({ hidden: '1' }).withCsrfToken(), owner, org)
+    await actingAs(
+      client.put(`/settings/categories/${participation.id}`).form({ hidden: '1' }).withCsrfToken(),
+      owner,
+      org
+    )
     const underHidden = await actingAs(
-      client.post(`/settings/categories/${participation.id}/subcategories`).form({ name: 'Quiz' }).withCsrfToken().redirects(0),
+      client
+        .post(`/settings/categories/${participation.id}/subcategories`)
+        .form({ name: 'Quiz' })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -166,10 +270,17 @@ test.group('Taxonomy settings', (group) => {
     assert.lengthOf(await db.from('certificate_subcategories').where('organization_id', org.id), 0)
   })
 
-  test("another org's own entries and unknown ids answer 404, identical to each other", async ({ client, assert }) => {
+  test("another org's own entries and unknown ids answer 404, identical to each other", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB, owner: ownerB } = await givenOrg()
-    const theirs = await AddTaxonomyCategory.handle({ org: orgB, name: 'B secret category', actorUserId: ownerB.id })
+    const theirs = await AddTaxonomyCategory.handle({
+      org: orgB,
+      name: 'B secret category',
+      actorUserId: ownerB.id,
+    })
     if (theirs.kind !== 'created') throw new Error('not created')
     const theirSub = await AddTaxonomySubcategory.handle({
       org: orgB,
@@ -180,9 +291,15 @@ test.group('Taxonomy settings', (group) => {
     if (theirSub.kind !== 'created') throw new Error('not created')
 
     const requests = [
-      (id: string) => client.put(`/settings/categories/${id}`).form({ name: 'Mine now' }).withCsrfToken(),
-      (id: string) => client.put(`/settings/categories/${id}`).form({ hidden: '1' }).withCsrfToken(),
-      (id: string) => client.post(`/settings/categories/${id}/subcategories`).form({ name: 'Intruder' }).withCsrfToken(),
+      (id: string) =>
+        client.put(`/settings/categories/${id}`).form({ name: 'Mine now' }).withCsrfToken(),
+      (id: string) =>
+        client.put(`/settings/categories/${id}`).form({ hidden: '1' }).withCsrfToken(),
+      (id: string) =>
+        client
+          .post(`/settings/categories/${id}/subcategories`)
+          .form({ name: 'Intruder' })
+          .withCsrfToken(),
     ]
     for (const request of requests) {
       const foreign = await actingAs(request(theirs.category.id), owner, org)
@@ -193,31 +310,83 @@ test.group('Taxonomy settings', (group) => {
       malformed.assertStatus(404)
       assert.equal(foreign.text(), unknown.text())
     }
-    const subForeign = await actingAs(client.put(`/settings/subcategories/${theirSub.subcategory.id}`).form({ hidden: '1' }).withCsrfToken(), owner, org)
-    const subUnknown = await actingAs(client.put(`/settings/subcategories/${randomUUID()}`).form({ hidden: '1' }).withCsrfToken(), owner, org)
+    const subForeign = await actingAs(
+      client
+        .put(`/settings/subcategories/${theirSub.subcategory.id}`)
+        .form({ hidden: '1' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
+    const subUnknown = await actingAs(
+      client.put(`/settings/subcategories/${randomUUID()}`).form({ hidden: '1' }).withCsrfToken(),
+      owner,
+      org
+    )
     subForeign.assertStatus(404)
     subUnknown.assertStatus(404)
     assert.equal(subForeign.text(), subUnknown.text())
 
-    assert.equal((await db.from('certificate_categories').where('id', theirs.category.id).firstOrFail()).name, 'B secret category')
-    assert.lengthOf(await db.from('organization_taxonomy_overrides').where('organization_id', org.id), 0)
+    assert.equal(
+      (await db.from('certificate_categories').where('id', theirs.category.id).firstOrFail()).name,
+      'B secret category'
+    )
+    assert.lengthOf(
+      await db.from('organization_taxonomy_overrides').where('organization_id', org.id),
+      0
+    )
     const page = (await actingAs(client.get('/settings/categories'), owner, org)).text()
     assert.notInclude(page, 'B secret')
   })
 
-  test('a member without org.manage gets 403 on every taxonomy route', async ({ client, assert }) => {
+  test('a member without org.manage gets 403 on every taxonomy route', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const role = await givenCustomRole(org, ['templates.manage', 'api_keys.manage', 'audit.view'])
     const { user } = await givenMember(org, role)
     const training = await categoryByKey(org, 'training')
-    const webinar = (await categoryByKey(org, 'participation')).subcategories.find((s) => s.key === 'webinar')!
+    const webinar = (await categoryByKey(org, 'participation')).subcategories.find(
+      (s) => s.key === 'webinar'
+    )!
 
     ;(await actingAs(client.get('/settings/categories'), user, org)).assertStatus(403)
-    ;(await actingAs(client.post('/settings/categories').form({ name: 'Nope' }).withCsrfToken(), user, org)).assertStatus(403)
-    ;(await actingAs(client.put(`/settings/categories/${training.id}`).form({ hidden: '1' }).withCsrfToken(), user, org)).assertStatus(403)
-    ;(await actingAs(client.post(`/settings/categories/${training.id}/subcategories`).form({ name: 'Nope' }).withCsrfToken(), user, org)).assertStatus(403)
-    ;(await actingAs(client.put(`/settings/subcategories/${webinar.id}`).form({ hidden: '1' }).withCsrfToken(), user, org)).assertStatus(403)
-    assert.lengthOf(await db.from('organization_taxonomy_overrides').where('organization_id', org.id), 0)
+    ;(
+      await actingAs(
+        client.post('/settings/categories').form({ name: 'Nope' }).withCsrfToken(),
+        user,
+        org
+      )
+    ).assertStatus(403)
+    ;(
+      await actingAs(
+        client.put(`/settings/categories/${training.id}`).form({ hidden: '1' }).withCsrfToken(),
+        user,
+        org
+      )
+    ).assertStatus(403)
+    ;(
+      await actingAs(
+        client
+          .post(`/settings/categories/${training.id}/subcategories`)
+          .form({ name: 'Nope' })
+          .withCsrfToken(),
+        user,
+        org
+      )
+    ).assertStatus(403)
+    ;(
+      await actingAs(
+        client.put(`/settings/subcategories/${webinar.id}`).form({ hidden: '1' }).withCsrfToken(),
+        user,
+        org
+      )
+    ).assertStatus(403)
+    assert.lengthOf(
+      await db.from('organization_taxonomy_overrides').where('organization_id', org.id),
+      0
+    )
     assert.lengthOf(await db.from('certificate_categories').where('organization_id', org.id), 0)
   })
 })

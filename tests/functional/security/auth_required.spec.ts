@@ -37,27 +37,50 @@ function send(client: ApiClient, route: RegisteredRoute) {
 }
 
 /** The key-protected JSON API: every /api/ route except the public verification ones. */
-const apiRoutes = () => registeredRoutes().filter((route) => route.pattern.startsWith('/api/') && !PUBLIC_WITHOUT_MIDDLEWARE.includes(key(route)))
+const apiRoutes = () =>
+  registeredRoutes().filter(
+    (route) => route.pattern.startsWith('/api/') && !PUBLIC_WITHOUT_MIDDLEWARE.includes(key(route))
+  )
 
-async function assertApiRefuses(assert: any, client: ApiClient, authorization: string | null, label: string) {
+async function assertApiRefuses(
+  assert: any,
+  client: ApiClient,
+  authorization: string | null,
+  label: string
+) {
   for (const route of apiRoutes()) {
     const request = client.request(concreteUrl(route.pattern), route.method as any).accept('json')
-    const response = await (authorization === null ? request : request.header('authorization', authorization))
+    const response = await (authorization === null
+      ? request
+      : request.header('authorization', authorization))
     assert.equal(response.status(), 401, `${key(route)} ${label}`)
     assert.match(response.header('content-type'), /application\/json/, `${key(route)} ${label}`)
     assert.deepEqual(
       response.body(),
-      { errors: [{ code: 'E_UNAUTHORIZED', message: 'A valid API key is required: Authorization: Bearer <key>.' }] },
+      {
+        errors: [
+          {
+            code: 'E_UNAUTHORIZED',
+            message: 'A valid API key is required: Authorization: Bearer <key>.',
+          },
+        ],
+      },
       `${key(route)} ${label}`
     )
-    assert.equal(response.header('www-authenticate'), 'Bearer realm="authentix"', `${key(route)} ${label}`)
+    assert.equal(
+      response.header('www-authenticate'),
+      'Bearer realm="authentix"',
+      `${key(route)} ${label}`
+    )
   }
 }
 
 test.group('Authentication required', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('every route states who may call it: auth, guest, silent auth, an API key, or is knowingly public', ({ assert }) => {
+  test('every route states who may call it: auth, guest, silent auth, an API key, or is knowingly public', ({
+    assert,
+  }) => {
     const undecided = registeredRoutes()
       .filter((route) => !route.middleware.some((name) => ACCESS_MIDDLEWARE.includes(name)))
       .map(key)
@@ -70,12 +93,21 @@ test.group('Authentication required', (group) => {
       if (!route.middleware.includes('org')) continue
       const auth = route.middleware.indexOf('auth')
       assert.isAtLeast(auth, 0, `${key(route)} has org without auth`)
-      assert.isBelow(auth, route.middleware.indexOf('org'), `${key(route)}: auth must run before org`)
+      assert.isBelow(
+        auth,
+        route.middleware.indexOf('org'),
+        `${key(route)}: auth must run before org`
+      )
     }
   })
 
-  test('every GET page behind auth sends an anonymous visitor to the login page', async ({ client, assert }) => {
-    const pages = registeredRoutes().filter((route) => route.method === 'GET' && route.middleware.includes('auth'))
+  test('every GET page behind auth sends an anonymous visitor to the login page', async ({
+    client,
+    assert,
+  }) => {
+    const pages = registeredRoutes().filter(
+      (route) => route.method === 'GET' && route.middleware.includes('auth')
+    )
     assert.includeMembers(pages.map(key), ['GET /dashboard', 'GET /members', 'GET /account'])
     for (const route of pages) {
       const response = await send(client, route)
@@ -84,8 +116,13 @@ test.group('Authentication required', (group) => {
     }
   })
 
-  test('every state-changing route behind auth refuses an anonymous visitor carrying a valid CSRF token', async ({ client, assert }) => {
-    const forms = registeredRoutes().filter((route) => route.method !== 'GET' && route.middleware.includes('auth'))
+  test('every state-changing route behind auth refuses an anonymous visitor carrying a valid CSRF token', async ({
+    client,
+    assert,
+  }) => {
+    const forms = registeredRoutes().filter(
+      (route) => route.method !== 'GET' && route.middleware.includes('auth')
+    )
     assert.includeMembers(forms.map(key), ['POST /logout', 'PUT /members/:id'])
     for (const route of forms) {
       const response = await send(client, route)
@@ -94,7 +131,10 @@ test.group('Authentication required', (group) => {
     }
   })
 
-  test('a session cookie for a disabled account no longer opens signed-in pages', async ({ client, assert }) => {
+  test('a session cookie for a disabled account no longer opens signed-in pages', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     owner.disabledAt = DateTime.now()
     await owner.save()
@@ -105,11 +145,17 @@ test.group('Authentication required', (group) => {
 
   test('every /api/v1 route answers 401 JSON without a key', async ({ client, assert }) => {
     assert.isNotEmpty(apiRoutes())
-    assert.isTrue(apiRoutes().every((route) => route.middleware.includes('apiKey')), 'every API route uses apiKey')
+    assert.isTrue(
+      apiRoutes().every((route) => route.middleware.includes('apiKey')),
+      'every API route uses apiKey'
+    )
     await assertApiRefuses(assert, client, null, 'without a key')
   })
 
-  test('malformed, unknown and revoked keys get the same 401 as no key', async ({ client, assert }) => {
+  test('malformed, unknown and revoked keys get the same 401 as no key', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const revoked = `atx_${generateToken(32)}`
     await OrganizationApiKey.create({
@@ -121,15 +167,27 @@ test.group('Authentication required', (group) => {
     })
     await assertApiRefuses(assert, client, 'Basic dXNlcjpwYXNz', 'with Basic auth')
     await assertApiRefuses(assert, client, 'Bearer', 'with an empty bearer')
-    await assertApiRefuses(assert, client, `Bearer not-a-key-${generateToken()}`, 'with a malformed key')
+    await assertApiRefuses(
+      assert,
+      client,
+      `Bearer not-a-key-${generateToken()}`,
+      'with a malformed key'
+    )
     await assertApiRefuses(assert, client, `Bearer atx_${generateToken(32)}`, 'with an unknown key')
     await assertApiRefuses(assert, client, `Bearer ${revoked}`, 'with a revoked key')
   })
 
-  test('a signed-in session does not open the API: it reads keys, never cookies', async ({ client, assert }) => {
+  test('a signed-in session does not open the API: it reads keys, never cookies', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     for (const route of apiRoutes()) {
-      const response = await actingAs(client.request(concreteUrl(route.pattern), route.method as any), owner, org)
+      const response = await actingAs(
+        client.request(concreteUrl(route.pattern), route.method as any),
+        owner,
+        org
+      )
       assert.equal(response.status(), 401, key(route))
     }
   })

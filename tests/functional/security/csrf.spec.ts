@@ -25,18 +25,33 @@ function send(client: ApiClient, method: string, url: string) {
 test.group('CSRF protection', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the list of state-changing routes is read from the router and includes the known forms', ({ assert }) => {
+  test('the list of state-changing routes is read from the router and includes the known forms', ({
+    assert,
+  }) => {
     const keys = stateChangingBrowserRoutes().map((route) => `${route.method} ${route.pattern}`)
     assert.isAbove(keys.length, 10)
-    assert.includeMembers(keys, ['POST /login', 'POST /logout', 'PUT /members/:id', 'DELETE /members/:id', 'POST /signup'])
+    assert.includeMembers(keys, [
+      'POST /login',
+      'POST /logout',
+      'PUT /members/:id',
+      'DELETE /members/:id',
+      'POST /signup',
+    ])
     assert.notInclude(keys.join('\n'), '/api/')
   })
 
-  test('a signed-in owner is refused with 403 on every state-changing route when the token is missing', async ({ client, assert }) => {
+  test('a signed-in owner is refused with 403 on every state-changing route when the token is missing', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     for (const route of stateChangingBrowserRoutes()) {
       const key = `${route.method} ${route.pattern}`
-      const response = await actingAs(send(client, route.method, concreteUrl(route.pattern)), owner, org).form({
+      const response = await actingAs(
+        send(client, route.method, concreteUrl(route.pattern)),
+        owner,
+        org
+      ).form({
         name: 'changed',
       })
       assert.equal(response.status(), 403, key)
@@ -44,7 +59,10 @@ test.group('CSRF protection', (group) => {
     }
   })
 
-  test('forms that spoof PUT and DELETE through ?_method are refused the same way', async ({ client, assert }) => {
+  test('forms that spoof PUT and DELETE through ?_method are refused the same way', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     for (const route of stateChangingBrowserRoutes()) {
       if (route.method === 'POST') continue
@@ -55,7 +73,10 @@ test.group('CSRF protection', (group) => {
     }
   })
 
-  test('anonymous visitors are refused too, so login and sign-up forms cannot be forged', async ({ client, assert }) => {
+  test('anonymous visitors are refused too, so login and sign-up forms cannot be forged', async ({
+    client,
+    assert,
+  }) => {
     for (const route of stateChangingBrowserRoutes()) {
       const response = await send(client, route.method, concreteUrl(route.pattern)).form({
         email: 'someone@example.test',
@@ -76,15 +97,26 @@ test.group('CSRF protection', (group) => {
 
   test('a JSON request without the token gets the refusal as JSON', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
-    const response = await actingAs(client.delete(concreteUrl('/members/:id')).redirects(0), owner, org).accept('json')
+    const response = await actingAs(
+      client.delete(concreteUrl('/members/:id')).redirects(0),
+      owner,
+      org
+    ).accept('json')
     response.assertStatus(403)
     assert.equal(response.body().errors[0].code, 'E_BAD_CSRF_TOKEN')
   })
 
-  test('with a valid token the same requests get past the CSRF check', async ({ client, assert }) => {
+  test('with a valid token the same requests get past the CSRF check', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     for (const route of stateChangingBrowserRoutes()) {
-      const response = await actingAs(send(client, route.method, concreteUrl(route.pattern)), owner, org)
+      const response = await actingAs(
+        send(client, route.method, concreteUrl(route.pattern)),
+        owner,
+        org
+      )
         .form({})
         .withCsrfToken()
       assert.notInclude(response.text(), CSRF_PAGE, `${route.method} ${route.pattern}`)

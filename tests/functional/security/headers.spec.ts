@@ -56,7 +56,9 @@ function assertBrowserHardening(assert: any, response: ApiResponse, label: strin
 
 /** Markup the CSP would block: inline <script>, on*= handlers, hx-on, style attributes and <style> blocks. */
 function assertNoInlineCode(assert: any, html: string, label: string) {
-  const inlineScripts = [...html.matchAll(/<script\b([^>]*)>/gi)].filter(([, attributes]) => !/\bsrc=/.test(attributes))
+  const inlineScripts = [...html.matchAll(/<script\b([^>]*)>/gi)].filter(
+    ([, attributes]) => !/\bsrc=/.test(attributes)
+  )
   assert.lengthOf(inlineScripts, 0, `${label}: inline <script>`)
   assert.notMatch(html, /<[^>]+\son[a-z]+\s*=/i, `${label}: on* event handler attribute`)
   assert.notMatch(html, /<[^>]+\shx-on[:-]/i, `${label}: hx-on attribute (needs eval)`)
@@ -68,7 +70,10 @@ function assertNoInlineCode(assert: any, html: string, label: string) {
 test.group('Security headers', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('signed-out pages carry a strict CSP, deny framing and sniffing, and contain no inline code', async ({ client, assert }) => {
+  test('signed-out pages carry a strict CSP, deny framing and sniffing, and contain no inline code', async ({
+    client,
+    assert,
+  }) => {
     for (const path of SIGNED_OUT_PAGES) {
       const response = await client.get(path).redirects(0)
       assert.equal(response.status(), 200, path)
@@ -77,7 +82,10 @@ test.group('Security headers', (group) => {
     }
   })
 
-  test('signed-in pages carry the same headers, are never cached and contain no inline code', async ({ client, assert }) => {
+  test('signed-in pages carry the same headers, are never cached and contain no inline code', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     for (const path of [...ORG_PAGES, ...SIGNED_IN_PAGES]) {
       const response = await actingAs(client.get(path).redirects(0), owner, org)
@@ -95,7 +103,10 @@ test.group('Security headers', (group) => {
     assertNoInlineCode(assert, response.text(), '404 page')
   })
 
-  test('the session cookie is HttpOnly and SameSite=Lax, and holds only an id', async ({ client, assert }) => {
+  test('the session cookie is HttpOnly and SameSite=Lax, and holds only an id', async ({
+    client,
+    assert,
+  }) => {
     const response = await client.get('/login')
     response.assertStatus(200)
     const session = setCookies(response).find((cookie) => cookie.startsWith('authentix_session='))
@@ -108,11 +119,18 @@ test.group('Security headers', (group) => {
     const value = decodeURIComponent(session!.split(';')[0].split('=').slice(1).join('='))
     assert.isBelow(value.length, 200)
     for (const cookie of setCookies(response)) {
-      assert.include(cookie.toLowerCase(), 'httponly', `every cookie is HttpOnly: ${cookie.split('=')[0]}`)
+      assert.include(
+        cookie.toLowerCase(),
+        'httponly',
+        `every cookie is HttpOnly: ${cookie.split('=')[0]}`
+      )
     }
   })
 
-  test('stylesheets, scripts and images are served from /assets with their types and nosniff', async ({ client, assert }) => {
+  test('stylesheets, scripts and images are served from /assets with their types and nosniff', async ({
+    client,
+    assert,
+  }) => {
     const assets: [string, RegExp][] = [
       ['/assets/css/app.css', /text\/css/],
       ['/assets/js/app.js', /javascript/],

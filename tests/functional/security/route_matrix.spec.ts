@@ -16,7 +16,14 @@ import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import Industry from '#orgs/models/industry'
 import { generateToken, hashToken } from '#core/services/tokens'
 import type { Permission } from '#orgs/policies/permissions'
-import { actingAs, givenCustomRole, givenMember, givenOrg, givenUser, roleOf } from '#tests/helpers/given'
+import {
+  actingAs,
+  givenCustomRole,
+  givenMember,
+  givenOrg,
+  givenUser,
+  roleOf,
+} from '#tests/helpers/given'
 import User from '#identity/models/user'
 import { givenBrandingAsset, givenTemplate } from '#tests/helpers/given_templates'
 import CreateManualImport from '#imports/actions/create_manual_import'
@@ -24,7 +31,18 @@ import AddImportRows from '#imports/actions/add_import_rows'
 import Certificate from '#certificates/models/certificate'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 
-type IdKind = 'member' | 'invitation' | 'role' | 'api_key' | 'category' | 'subcategory' | 'template' | 'branding_asset' | 'import' | 'generation_job' | 'certificate'
+type IdKind =
+  | 'member'
+  | 'invitation'
+  | 'role'
+  | 'api_key'
+  | 'category'
+  | 'subcategory'
+  | 'template'
+  | 'branding_asset'
+  | 'import'
+  | 'generation_job'
+  | 'certificate'
 
 type Rule =
   | { access: 'public' }
@@ -72,7 +90,11 @@ const MATRIX: Record<string, Rule> = {
   'GET /settings/categories': { access: 'org', permission: 'org.manage' },
   'POST /settings/categories': { access: 'org', permission: 'org.manage' },
   'PUT /settings/categories/:id': { access: 'org', permission: 'org.manage', id: 'category' },
-  'POST /settings/categories/:id/subcategories': { access: 'org', permission: 'org.manage', id: 'category' },
+  'POST /settings/categories/:id/subcategories': {
+    access: 'org',
+    permission: 'org.manage',
+    id: 'category',
+  },
   'PUT /settings/subcategories/:id': { access: 'org', permission: 'org.manage', id: 'subcategory' },
   'GET /members': { access: 'org', permission: 'any' },
   'GET /members/:id/edit': { access: 'org', permission: 'members.manage', id: 'member' },
@@ -81,7 +103,11 @@ const MATRIX: Record<string, Rule> = {
   'GET /invitations': { access: 'org', permission: 'members.manage' },
   'POST /invitations': { access: 'org', permission: 'members.manage' },
   'DELETE /invitations/:id': { access: 'org', permission: 'members.manage', id: 'invitation' },
-  'POST /invitations/:id/delivery': { access: 'org', permission: 'members.manage', id: 'invitation' },
+  'POST /invitations/:id/delivery': {
+    access: 'org',
+    permission: 'members.manage',
+    id: 'invitation',
+  },
   'GET /roles': { access: 'org', permission: 'roles.manage' },
   'GET /roles/new': { access: 'org', permission: 'roles.manage' },
   'POST /roles': { access: 'org', permission: 'roles.manage' },
@@ -101,12 +127,28 @@ const MATRIX: Record<string, Rule> = {
   'GET /templates/:id/edit': { access: 'org', permission: 'templates.manage', id: 'template' },
   'PUT /templates/:id/fields': { access: 'org', permission: 'templates.manage', id: 'template' },
   'PUT /templates/:id/source': { access: 'org', permission: 'templates.manage', id: 'template' },
-  'POST /templates/:id/activation': { access: 'org', permission: 'templates.manage', id: 'template' },
-  'DELETE /templates/:id/activation': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'POST /templates/:id/activation': {
+    access: 'org',
+    permission: 'templates.manage',
+    id: 'template',
+  },
+  'DELETE /templates/:id/activation': {
+    access: 'org',
+    permission: 'templates.manage',
+    id: 'template',
+  },
   'POST /templates/:id/archive': { access: 'org', permission: 'templates.manage', id: 'template' },
-  'DELETE /templates/:id/archive': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'DELETE /templates/:id/archive': {
+    access: 'org',
+    permission: 'templates.manage',
+    id: 'template',
+  },
   'POST /templates/:id/previews': { access: 'org', permission: 'templates.manage', id: 'template' },
-  'GET /templates/:id/versions/:number/files/:file': { access: 'org', permission: 'templates.manage', id: 'template' },
+  'GET /templates/:id/versions/:number/files/:file': {
+    access: 'org',
+    permission: 'templates.manage',
+    id: 'template',
+  },
   'GET /imports': { access: 'org', permission: 'imports.manage' },
   'GET /imports/new': { access: 'org', permission: 'imports.manage' },
   'POST /imports': { access: 'org', permission: 'imports.manage' },
@@ -124,19 +166,51 @@ const MATRIX: Record<string, Rule> = {
   'POST /generation-jobs': { access: 'org', permission: 'certificates.issue' },
   'GET /generation-jobs/:id': { access: 'org', permission: 'any', id: 'generation_job' },
   'GET /generation-jobs/:id/progress': { access: 'org', permission: 'any', id: 'generation_job' },
-  'POST /generation-jobs/:id/start': { access: 'org', permission: 'certificates.issue', id: 'generation_job' },
-  'POST /generation-jobs/:id/cancellation': { access: 'org', permission: 'certificates.issue', id: 'generation_job' },
-  'POST /generation-jobs/:id/retry': { access: 'org', permission: 'certificates.issue', id: 'generation_job' },
-  'GET /generation-jobs/:id/export': { access: 'org', permission: 'certificates.download', id: 'generation_job' },
+  'POST /generation-jobs/:id/start': {
+    access: 'org',
+    permission: 'certificates.issue',
+    id: 'generation_job',
+  },
+  'POST /generation-jobs/:id/cancellation': {
+    access: 'org',
+    permission: 'certificates.issue',
+    id: 'generation_job',
+  },
+  'POST /generation-jobs/:id/retry': {
+    access: 'org',
+    permission: 'certificates.issue',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/export': {
+    access: 'org',
+    permission: 'certificates.download',
+    id: 'generation_job',
+  },
   'GET /certificates': { access: 'org', permission: 'any' },
   'GET /certificates/:id': { access: 'org', permission: 'any', id: 'certificate' },
-  'GET /certificates/:id/pdf': { access: 'org', permission: 'certificates.download', id: 'certificate' },
+  'GET /certificates/:id/pdf': {
+    access: 'org',
+    permission: 'certificates.download',
+    id: 'certificate',
+  },
   'GET /certificates/:id/preview': { access: 'org', permission: 'any', id: 'certificate' },
-  'POST /certificates/:id/revocation': { access: 'org', permission: 'certificates.revoke', id: 'certificate' },
-  'POST /certificates/:id/reissue': { access: 'org', permission: 'certificates.revoke', id: 'certificate' },
+  'POST /certificates/:id/revocation': {
+    access: 'org',
+    permission: 'certificates.revoke',
+    id: 'certificate',
+  },
+  'POST /certificates/:id/reissue': {
+    access: 'org',
+    permission: 'certificates.revoke',
+    id: 'certificate',
+  },
   'GET /settings/branding': { access: 'org', permission: 'org.manage' },
   'POST /settings/branding': { access: 'org', permission: 'org.manage' },
-  'DELETE /settings/branding/:id': { access: 'org', permission: 'org.manage', id: 'branding_asset' },
+  'DELETE /settings/branding/:id': {
+    access: 'org',
+    permission: 'org.manage',
+    id: 'branding_asset',
+  },
   'GET /settings/branding/:id/image': { access: 'org', permission: 'any', id: 'branding_asset' },
 
   'GET /api/v1/org': { access: 'api' },
@@ -180,7 +254,10 @@ function allRoutes() {
 }
 
 function orgRoutes() {
-  return Object.entries(MATRIX).filter(([, rule]) => rule.access === 'org') as [string, Extract<Rule, { access: 'org' }>][]
+  return Object.entries(MATRIX).filter(([, rule]) => rule.access === 'org') as [
+    string,
+    Extract<Rule, { access: 'org' }>,
+  ][]
 }
 
 function send(client: ApiClient, key: string, id: string) {
@@ -229,7 +306,12 @@ async function otherOrgRecords() {
   const asset = await givenBrandingAsset(org)
   const manual = await CreateManualImport.handle({ org, actorUserId: null })
   if (manual.kind !== 'created') throw new Error('no import for org B')
-  await AddImportRows.handle({ org, importId: manual.job.id, rows: [{ 'Recipient name': 'B Person' }], actorUserId: null })
+  await AddImportRows.handle({
+    org,
+    importId: manual.job.id,
+    rows: [{ 'Recipient name': 'B Person' }],
+    actorUserId: null,
+  })
   const { job } = await givenJob(org, { count: 1 })
   await runJobs(job.id)
   const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
@@ -252,7 +334,9 @@ async function otherOrgRecords() {
 test.group('Route × actor matrix', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('every registered route has an entry in the matrix, and every entry is a route', async ({ assert }) => {
+  test('every registered route has an entry in the matrix, and every entry is a route', async ({
+    assert,
+  }) => {
     const routes = allRoutes()
     const missing = routes.filter((key) => !(key in MATRIX))
     const stale = Object.keys(MATRIX).filter((key) => !routes.includes(key))
@@ -260,7 +344,10 @@ test.group('Route × actor matrix', (group) => {
     assert.deepEqual(stale, [], `matrix entries without a route: ${stale.join(', ')}`)
   })
 
-  test('anonymous visitors are sent to the login page from every signed-in and org route', async ({ client, assert }) => {
+  test('anonymous visitors are sent to the login page from every signed-in and org route', async ({
+    client,
+    assert,
+  }) => {
     for (const [key, rule] of Object.entries(MATRIX)) {
       if (rule.access !== 'org' && rule.access !== 'signed_in') continue
       const response = await send(client, key, randomUUID())
@@ -279,7 +366,10 @@ test.group('Route × actor matrix', (group) => {
     }
   })
 
-  test('a custom role without the permission gets 403 on every org route that needs one', async ({ client, assert }) => {
+  test('a custom role without the permission gets 403 on every org route that needs one', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const nobody = await givenCustomRole(org, [], 'No permissions')
     const { user } = await givenMember(org, nobody)
@@ -290,7 +380,10 @@ test.group('Route × actor matrix', (group) => {
     }
   })
 
-  test('a role holding only the permission passes the gate, and every GET page renders', async ({ client, assert }) => {
+  test('a role holding only the permission passes the gate, and every GET page renders', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     for (const [key, rule] of orgRoutes()) {
       const role = await givenCustomRole(org, rule.permission === 'any' ? [] : [rule.permission])
@@ -302,7 +395,10 @@ test.group('Route × actor matrix', (group) => {
     }
   })
 
-  test("another org's ids answer 404, identical to an unknown id, for owner, admin and member alike", async ({ client, assert }) => {
+  test("another org's ids answer 404, identical to an unknown id, for owner, admin and member alike", async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user: admin } = await givenMember(org, 'admin')
     const otherIds = await otherOrgRecords()
@@ -312,12 +408,19 @@ test.group('Route × actor matrix', (group) => {
         const foreign = await actingAs(send(client, key, otherIds[rule.id]), actor, org)
         const unknown = await actingAs(send(client, key, randomUUID()), actor, org)
         assert.equal(foreign.status(), 404, `${key} (${actor.email}) with org B's ${rule.id}`)
-        assert.equal(foreign.text(), unknown.text(), `${key}: 404 body differs between foreign and unknown ids`)
+        assert.equal(
+          foreign.text(),
+          unknown.text(),
+          `${key}: 404 body differs between foreign and unknown ids`
+        )
       }
     }
   }).timeout(90_000)
 
-  test('owners reach every org page; plain members only those their role allows', async ({ client, assert }) => {
+  test('owners reach every org page; plain members only those their role allows', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user: member } = await givenMember(org, 'member')
     const memberRole = await roleOf(org, 'member')
@@ -332,7 +435,10 @@ test.group('Route × actor matrix', (group) => {
     }
   })
 
-  test('platform staff without a membership get no org data: org pages send them to create an organization', async ({ client, assert }) => {
+  test('platform staff without a membership get no org data: org pages send them to create an organization', async ({
+    client,
+    assert,
+  }) => {
     const staff = await givenUser()
     await User.query().where('id', staff.id).update({ is_platform_staff: true })
     const { org } = await givenOrg()

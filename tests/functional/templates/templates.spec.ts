@@ -13,20 +13,31 @@ import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers
 import { NAME_AND_QR, designPdf, givenTemplate, signaturePng } from '#tests/helpers/given_templates'
 import { fixture } from '#tests/helpers/templates'
 
-function upload(client: any, bytes: Uint8Array, fields: Record<string, string> = {}, filename = 'design.pdf') {
+function upload(
+  client: any,
+  bytes: Uint8Array,
+  fields: Record<string, string> = {},
+  filename = 'design.pdf'
+) {
   let request = client.post('/templates').file('file', Buffer.from(bytes), { filename })
-  for (const [name, value] of Object.entries({ name: 'Course completion 2026', ...fields })) request = request.field(name, value)
+  for (const [name, value] of Object.entries({ name: 'Course completion 2026', ...fields }))
+    request = request.field(name, value)
   return request.withCsrfToken().redirects(0)
 }
 
 test.group('Templates: upload', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('an uploaded PDF becomes a draft template with version 1, its files stored under the org', async ({ client, assert }) => {
+  test('an uploaded PDF becomes a draft template with version 1, its files stored under the org', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(upload(client, await designPdf()), owner, org)
     response.assertStatus(302)
-    const template = await CertificateTemplate.query().where('organization_id', org.id).firstOrFail()
+    const template = await CertificateTemplate.query()
+      .where('organization_id', org.id)
+      .firstOrFail()
     response.assertHeader('location', `/templates/${template.id}/edit`)
     assert.match(flashOf(response, 'success'), /created/)
     assert.equal(template.status, 'draft')
@@ -41,11 +52,15 @@ test.group('Templates: upload', (group) => {
       files.map((f) => [f.kind, f.path.replace(`${org.id}/${template.id}`, '<org>/<template>')]),
       [
         ['template_source', 'certificate_templates/<org>/<template>/v0001/original.pdf'],
-        ['template_preview', 'certificate_templates/<org>/<template>/v0001/previews/background.png'],
+        [
+          'template_preview',
+          'certificate_templates/<org>/<template>/v0001/previews/background.png',
+        ],
         ['template_source', 'certificate_templates/<org>/<template>/v0001/source.pdf'],
       ]
     )
-    for (const file of files) assert.isTrue(existsSync(join(storageLocation(), file.path)), file.path)
+    for (const file of files)
+      assert.isTrue(existsSync(join(storageLocation(), file.path)), file.path)
     assert.equal(files.find((f) => f.path.endsWith('original.pdf'))!.originalName, 'design.pdf')
 
     const [audit] = await auditRows(org, 'template.created')
@@ -53,24 +68,44 @@ test.group('Templates: upload', (group) => {
     assert.equal(metadataOf(audit).via, 'web')
   })
 
-  test('a PNG design is accepted; the page is picked for a multi-page PDF', async ({ client, assert }) => {
+  test('a PNG design is accepted; the page is picked for a multi-page PDF', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
-    const png = await actingAs(upload(client, signaturePng(1754, 1240), { name: 'Image design' }, 'design.png'), owner, org)
+    const png = await actingAs(
+      upload(client, signaturePng(1754, 1240), { name: 'Image design' }, 'design.png'),
+      owner,
+      org
+    )
     png.assertStatus(302)
     assert.match(flashOf(png, 'success'), /created/)
-    const image = await CertificateTemplate.query().where('organization_id', org.id).preload('currentVersion').firstOrFail()
+    const image = await CertificateTemplate.query()
+      .where('organization_id', org.id)
+      .preload('currentVersion')
+      .firstOrFail()
     assert.equal(image.currentVersion.meta.source_kind, 'png')
     assert.closeTo(image.currentVersion.pageWidth, 841.89, 0.01)
 
-    const multi = await actingAs(upload(client, fixture('pdf/tracemonkey.pdf'), { page: '3' }, 'paper.pdf'), owner, org)
+    const multi = await actingAs(
+      upload(client, fixture('pdf/tracemonkey.pdf'), { page: '3' }, 'paper.pdf'),
+      owner,
+      org
+    )
     multi.assertStatus(302)
     assert.match(flashOf(multi, 'success'), /14 pages; page 3 is used/)
-    const version = await CertificateTemplateVersion.query().where('organization_id', org.id).whereNot('template_id', image.id).firstOrFail()
+    const version = await CertificateTemplateVersion.query()
+      .where('organization_id', org.id)
+      .whereNot('template_id', image.id)
+      .firstOrFail()
     assert.equal(version.meta.page, 3)
     assert.equal(version.meta.page_count, 14)
   }).timeout(60_000)
 
-  test('an encrypted PDF is refused with “password-protected” next to the file field, and nothing is stored', async ({ client, assert }) => {
+  test('an encrypted PDF is refused with “password-protected” next to the file field, and nothing is stored', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const response = await actingAs(upload(client, fixture('pdf/empty_protected.pdf')), owner, org)
     response.assertStatus(302)
@@ -80,43 +115,79 @@ test.group('Templates: upload', (group) => {
     assert.equal((await StoredFile.query().where('organization_id', org.id)).length, 0)
   })
 
-  test('a page beyond the end, a wrong file type and a missing file are refused field by field', async ({ client, assert }) => {
+  test('a page beyond the end, a wrong file type and a missing file are refused field by field', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
-    const beyond = await actingAs(upload(client, fixture('pdf/sizes.pdf'), { page: '9' }), owner, org)
+    const beyond = await actingAs(
+      upload(client, fixture('pdf/sizes.pdf'), { page: '9' }),
+      owner,
+      org
+    )
     assert.match(fieldErrorOf(beyond, 'page'), /has 3 pages; page 9 does not exist/)
 
     const zip = Buffer.from('PK\u0003\u0004 not really a zip but starts like one')
     const wrong = await actingAs(upload(client, zip, {}, 'design.pdf'), owner, org)
     assert.match(fieldErrorOf(wrong, 'file'), /cannot be a template: upload a PDF, PNG or JPEG/)
 
-    const missing = await actingAs(client.post('/templates').form({ name: 'No file' }).withCsrfToken().redirects(0), owner, org)
+    const missing = await actingAs(
+      client.post('/templates').form({ name: 'No file' }).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
     assert.match(fieldErrorOf(missing, 'file'), /Choose the PDF, PNG or JPEG/)
     assert.equal((await CertificateTemplate.query().where('organization_id', org.id)).length, 0)
   })
 
-  test('a file over the upload limit is refused before anything parses it', async ({ client, assert }) => {
+  test('a file over the upload limit is refused before anything parses it', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
-    const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(10 * 1024 * 1024 + 10, 0x20)])
+    const big = Buffer.concat([
+      Buffer.from('%PDF-1.4\n'),
+      Buffer.alloc(10 * 1024 * 1024 + 10, 0x20),
+    ])
     const response = await actingAs(upload(client, big), owner, org)
     response.assertStatus(302)
     assert.match(fieldErrorOf(response, 'file'), /larger than 10 MB/)
   })
 
-  test('a category of another org or a subcategory of another category is refused', async ({ client, assert }) => {
+  test('a category of another org or a subcategory of another category is refused', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const [first, second] = await OrgTaxonomy.for(org)
     const mismatch = await actingAs(
-      upload(client, await designPdf(), { category_id: first.id, subcategory_id: second.subcategories[0].id }),
+      upload(client, await designPdf(), {
+        category_id: first.id,
+        subcategory_id: second.subcategories[0].id,
+      }),
       owner,
       org
     )
     assert.match(fieldErrorOf(mismatch, 'subcategory_id'), /no subcategory/)
-    const unknown = await actingAs(upload(client, await designPdf(), { category_id: randomUUID() }), owner, org)
+    const unknown = await actingAs(
+      upload(client, await designPdf(), { category_id: randomUUID() }),
+      owner,
+      org
+    )
     assert.match(fieldErrorOf(unknown, 'category_id'), /no category/)
 
-    const ok = await actingAs(upload(client, await designPdf(), { category_id: first.id, subcategory_id: first.subcategories[0].id }), owner, org)
+    const ok = await actingAs(
+      upload(client, await designPdf(), {
+        category_id: first.id,
+        subcategory_id: first.subcategories[0].id,
+      }),
+      owner,
+      org
+    )
     ok.assertStatus(302)
-    const template = await CertificateTemplate.query().where('organization_id', org.id).firstOrFail()
+    const template = await CertificateTemplate.query()
+      .where('organization_id', org.id)
+      .firstOrFail()
     assert.equal(template.categoryId, first.id)
     assert.equal(template.subcategoryId, first.subcategories[0].id)
   })
@@ -125,7 +196,10 @@ test.group('Templates: upload', (group) => {
 test.group('Templates: pages', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the list shows the org’s templates with previews, never another org’s', async ({ client, assert }) => {
+  test('the list shows the org’s templates with previews, never another org’s', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { org: other } = await givenOrg()
     const { template } = await givenTemplate(org, { name: 'Merit award', fields: NAME_AND_QR })
@@ -137,7 +211,10 @@ test.group('Templates: pages', (group) => {
     assert.notInclude(response.text(), 'Other org secret design')
   })
 
-  test('the list filters by status and name; archived templates only show when asked for', async ({ client, assert }) => {
+  test('the list filters by status and name; archived templates only show when asked for', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     await givenTemplate(org, { name: 'Alpha draft' })
     await givenTemplate(org, { name: 'Beta live', fields: NAME_AND_QR, status: 'active' })
@@ -153,7 +230,10 @@ test.group('Templates: pages', (group) => {
     assert.deepEqual(await names('?q=gam&status=all'), ['Gamma old'])
   }).timeout(60_000)
 
-  test('the template page shows its versions and the designer page its fields', async ({ client, assert }) => {
+  test('the template page shows its versions and the designer page its fields', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { template } = await givenTemplate(org, { fields: NAME_AND_QR })
     const show = await actingAs(client.get(`/templates/${template.id}`), owner, org)
@@ -162,7 +242,13 @@ test.group('Templates: pages', (group) => {
     assert.include(show.text(), 'data-version="1"')
     const edit = await actingAs(client.get(`/templates/${template.id}/edit`), owner, org)
     edit.assertStatus(200)
-    const data = JSON.parse(/data-designer="([^"]+)"/.exec(edit.text())![1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&'))
+    const data = JSON.parse(
+      /data-designer="([^"]+)"/
+        .exec(edit.text())![1]
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&')
+    )
     assert.equal(data.version, 2)
     assert.deepEqual(
       data.fields.map((f: any) => [f.key, f.type, f.x, f.y]),
@@ -174,12 +260,19 @@ test.group('Templates: pages', (group) => {
     assert.isTrue(data.fonts.some((font: any) => font.key === 'noto-sans-tamil'))
   })
 
-  test('renaming and recategorising changes the template, not its version', async ({ client, assert }) => {
+  test('renaming and recategorising changes the template, not its version', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { template } = await givenTemplate(org)
     const [category] = await OrgTaxonomy.for(org)
     const response = await actingAs(
-      client.put(`/templates/${template.id}`).form({ name: 'Renamed design', category_id: category.id }).withCsrfToken().redirects(0),
+      client
+        .put(`/templates/${template.id}`)
+        .form({ name: 'Renamed design', category_id: category.id })
+        .withCsrfToken()
+        .redirects(0),
       owner,
       org
     )
@@ -190,7 +283,10 @@ test.group('Templates: pages', (group) => {
     assert.equal(template.currentVersionNumber, 1)
   })
 
-  test('a member of another org gets 404 for every page of a template', async ({ client, assert }) => {
+  test('a member of another org gets 404 for every page of a template', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { org: mine, owner } = await givenOrg()
     const { template } = await givenTemplate(org, { fields: NAME_AND_QR })
@@ -213,17 +309,26 @@ test.group('Templates: pages', (group) => {
     const { user } = await givenMember(org, role)
     const { template } = await givenTemplate(org)
     ;(await actingAs(client.get('/templates'), user, org)).assertStatus(403)
-    ;(await actingAs(client.get(`/templates/${template.id}/versions/1/files/background`), user, org)).assertStatus(403)
+    ;(
+      await actingAs(client.get(`/templates/${template.id}/versions/1/files/background`), user, org)
+    ).assertStatus(403)
   })
 })
 
 test.group('Templates: version files', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('version files download with their type, nosniff and an RFC 6266 name chosen by the server', async ({ client, assert }) => {
+  test('version files download with their type, nosniff and an RFC 6266 name chosen by the server', async ({
+    client,
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { template } = await givenTemplate(org, { name: 'प्रमाण पत्र 2026', fields: NAME_AND_QR })
-    const source = await actingAs(client.get(`/templates/${template.id}/versions/2/files/source`), owner, org)
+    const source = await actingAs(
+      client.get(`/templates/${template.id}/versions/2/files/source`),
+      owner,
+      org
+    )
     source.assertStatus(200)
     assert.equal(source.header('content-type'), 'application/pdf')
     assert.equal(source.header('x-content-type-options'), 'nosniff')
@@ -231,15 +336,31 @@ test.group('Templates: version files', (group) => {
       source.header('content-disposition'),
       `attachment; filename="_-_-2026-v2-template.pdf"; filename*=UTF-8''${encodeURIComponent('प्रमाण-पत्र-2026-v2-template.pdf')}`
     )
-    const preview = await actingAs(client.get(`/templates/${template.id}/versions/2/files/preview`), owner, org)
+    const preview = await actingAs(
+      client.get(`/templates/${template.id}/versions/2/files/preview`),
+      owner,
+      org
+    )
     preview.assertStatus(200)
     assert.equal(preview.header('content-type'), 'image/webp')
     assert.match(preview.header('content-disposition') ?? '', /^inline; /)
-    const unknownKind = await actingAs(client.get(`/templates/${template.id}/versions/2/files/secrets`), owner, org)
+    const unknownKind = await actingAs(
+      client.get(`/templates/${template.id}/versions/2/files/secrets`),
+      owner,
+      org
+    )
     unknownKind.assertStatus(404)
-    const noVersion = await actingAs(client.get(`/templates/${template.id}/versions/9/files/source`), owner, org)
+    const noVersion = await actingAs(
+      client.get(`/templates/${template.id}/versions/9/files/source`),
+      owner,
+      org
+    )
     noVersion.assertStatus(404)
-    const firstHasNoPreview = await actingAs(client.get(`/templates/${template.id}/versions/1/files/preview`), owner, org)
+    const firstHasNoPreview = await actingAs(
+      client.get(`/templates/${template.id}/versions/1/files/preview`),
+      owner,
+      org
+    )
     firstHasNoPreview.assertStatus(404)
   })
 })

@@ -8,7 +8,15 @@ import VerificationEvent from '#certificates/models/verification_event'
 import { givenOrg } from '#tests/helpers/given'
 import { givenApiKey } from '#tests/helpers/api_keys'
 import { baseUrl } from '#tests/helpers/browser'
-import { expire, givenIssued, issuedPdf, revoke, supersede, tampered, tokenOf } from '#tests/helpers/verification'
+import {
+  expire,
+  givenIssued,
+  issuedPdf,
+  revoke,
+  supersede,
+  tampered,
+  tokenOf,
+} from '#tests/helpers/verification'
 
 const NOT_FOUND = { errors: [{ code: 'E_NOT_FOUND', message: 'Resource not found' }] }
 
@@ -17,15 +25,22 @@ function verify(client: ApiClient, token: string, ip = '198.51.100.50') {
 }
 
 function verifyPdf(client: ApiClient, bytes: Uint8Array) {
-  return client.post('/api/v1/verify/pdf').header('x-forwarded-for', '198.51.100.51').file('file', Buffer.from(bytes), { filename: 'certificate.pdf' })
+  return client
+    .post('/api/v1/verify/pdf')
+    .header('x-forwarded-for', '198.51.100.51')
+    .file('file', Buffer.from(bytes), { filename: 'certificate.pdf' })
 }
 
-const iso = (certificate: Certificate, key: 'issuedAt' | 'expiresAt' | 'revokedAt') => certificate[key]?.toUTC().toISO() ?? null
+const iso = (certificate: Certificate, key: 'issuedAt' | 'expiresAt' | 'revokedAt') =>
+  certificate[key]?.toUTC().toISO() ?? null
 
 test.group('Verify API: GET /api/v1/verify/:token', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a valid certificate answers the contract body, with no API key', async ({ client, assert }) => {
+  test('a valid certificate answers the contract body, with no API key', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'API Academy' })
     const [certificate] = await givenIssued(org, { expiry: { mode: 'date', date: '2030-06-30' } })
     const response = await verify(client, tokenOf(certificate))
@@ -44,10 +59,16 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
     })
     assert.match(response.body().issued_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     const [event] = await VerificationEvent.query().where('certificate_id', certificate.id)
-    assert.deepEqual([event.source, event.statusSnapshot, event.metadata], ['api', 'valid', { by: 'token' }])
+    assert.deepEqual(
+      [event.source, event.statusSnapshot, event.metadata],
+      ['api', 'valid', { by: 'token' }]
+    )
   })
 
-  test('expired, revoked and superseded certificates say so, with the revocation and the replacement', async ({ client, assert }) => {
+  test('expired, revoked and superseded certificates say so, with the revocation and the replacement', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'States College' })
     const [expired, expiredByDate, revoked, old, replacement] = await givenIssued(org, { count: 5 })
     await expire(expired)
@@ -62,15 +83,25 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
       assert.notProperty(body, 'revoked_at')
     }
     const revokedBody = (await verify(client, tokenOf(revoked))).body()
-    assert.deepInclude(revokedBody, { status: 'revoked', revoked_at: '2026-04-02T09:30:00.000Z', revocation_reason: 'Plagiarism' })
+    assert.deepInclude(revokedBody, {
+      status: 'revoked',
+      revoked_at: '2026-04-02T09:30:00.000Z',
+      revocation_reason: 'Plagiarism',
+    })
     assert.notProperty(revokedBody, 'superseded_by_url')
     const oldBody = (await verify(client, tokenOf(old))).body()
-    assert.deepInclude(oldBody, { status: 'superseded', superseded_by_url: `http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(replacement)}` })
+    assert.deepInclude(oldBody, {
+      status: 'superseded',
+      superseded_by_url: `http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(replacement)}`,
+    })
     assert.notProperty(oldBody, 'revoked_at')
     assert.equal((await verify(client, tokenOf(replacement))).body().status, 'valid')
   })
 
-  test('unknown, malformed and pending tokens answer the same 404 as any unknown resource', async ({ client, assert }) => {
+  test('unknown, malformed and pending tokens answer the same 404 as any unknown resource', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [pending] = await givenIssued(org)
     await Certificate.query().where('id', pending.id).update({ status: 'pending' })
@@ -81,11 +112,17 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
     }
   })
 
-  test('an API key is not needed, and a bad one changes nothing; no session row is written', async ({ client, assert }) => {
+  test('an API key is not needed, and a bad one changes nothing; no session row is written', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const { secret } = await givenApiKey(org)
-    assert.equal((await verify(client, tokenOf(certificate)).bearerToken('atx_not-a-key')).status(), 200)
+    assert.equal(
+      (await verify(client, tokenOf(certificate)).bearerToken('atx_not-a-key')).status(),
+      200
+    )
     assert.equal((await verify(client, tokenOf(certificate)).bearerToken(secret)).status(), 200)
 
     const before = await db.from('sessions').count('* as total').first()
@@ -97,15 +134,25 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
     assert.equal(Number(after.total), Number(before.total))
   })
 
-  test('the 61st request in a minute from one IP gets 429 in the contract shape', async ({ client, assert }) => {
+  test('the 61st request in a minute from one IP gets 429 in the contract shape', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
-    for (let i = 0; i < 60; i++) assert.notEqual((await verify(client, tokenOf(certificate), '192.0.2.99')).status(), 429, `request ${i + 1}`)
+    for (let i = 0; i < 60; i++)
+      assert.notEqual(
+        (await verify(client, tokenOf(certificate), '192.0.2.99')).status(),
+        429,
+        `request ${i + 1}`
+      )
     const refused = await verify(client, tokenOf(certificate), '192.0.2.99')
     refused.assertStatus(429)
     assert.equal(refused.body().errors[0].code, 'E_TOO_MANY_REQUESTS')
     assert.match(refused.header('retry-after') ?? '', /^\d+$/)
-    const refusedPdf = await client.post('/api/v1/verify/pdf').header('x-forwarded-for', '192.0.2.99')
+    const refusedPdf = await client
+      .post('/api/v1/verify/pdf')
+      .header('x-forwarded-for', '192.0.2.99')
     refusedPdf.assertStatus(429)
     assert.equal((await verify(client, tokenOf(certificate), '192.0.2.100')).status(), 200)
   })
@@ -121,15 +168,26 @@ test.group('Verify API: POST /api/v1/verify/pdf', (group) => {
     const response = await verifyPdf(client, await issuedPdf(certificate))
     response.assertStatus(200)
     assert.deepEqual(response.body(), (await verify(client, tokenOf(certificate))).body())
-    assert.deepEqual((await verifyPdf(client, await issuedPdf(other))).body(), (await verify(client, tokenOf(other))).body())
-    const events = await VerificationEvent.query().where('certificate_id', certificate.id).where('source', 'api')
-    assert.sameDeepMembers(events.map((e) => e.metadata), [{ by: 'pdf' }, { by: 'token' }])
+    assert.deepEqual(
+      (await verifyPdf(client, await issuedPdf(other))).body(),
+      (await verify(client, tokenOf(other))).body()
+    )
+    const events = await VerificationEvent.query()
+      .where('certificate_id', certificate.id)
+      .where('source', 'api')
+    assert.sameDeepMembers(
+      events.map((e) => e.metadata),
+      [{ by: 'pdf' }, { by: 'token' }]
+    )
   })
 
   test('one changed byte, or any other file, is a 404', async ({ client, assert }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
-    for (const bytes of [tampered(await issuedPdf(certificate)), new TextEncoder().encode('hello')]) {
+    for (const bytes of [
+      tampered(await issuedPdf(certificate)),
+      new TextEncoder().encode('hello'),
+    ]) {
       const response = await verifyPdf(client, bytes)
       response.assertStatus(404)
       assert.deepEqual(response.body(), NOT_FOUND)
@@ -140,6 +198,14 @@ test.group('Verify API: POST /api/v1/verify/pdf', (group) => {
   test('no file part is a 422 naming the field', async ({ client, assert }) => {
     const response = await client.post('/api/v1/verify/pdf').json({ file: 'not a file' })
     response.assertStatus(422)
-    assert.deepEqual(response.body(), { errors: [{ code: 'E_FILE_REQUIRED', message: 'Send the certificate PDF as the multipart part "file".', field: 'file' }] })
+    assert.deepEqual(response.body(), {
+      errors: [
+        {
+          code: 'E_FILE_REQUIRED',
+          message: 'Send the certificate PDF as the multipart part "file".',
+          field: 'file',
+        },
+      ],
+    })
   })
 })

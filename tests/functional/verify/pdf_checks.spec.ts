@@ -6,10 +6,19 @@ import { verificationIpHash } from '#certificates/actions/record_verification_ev
 import { givenOrg } from '#tests/helpers/given'
 import { givenIssued, issuedPdf, revoke, tampered, tokenOf } from '#tests/helpers/verification'
 
-const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ')
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ')
 
 function check(client: ApiClient, bytes: Uint8Array, filename = 'certificate.pdf') {
-  return client.post('/verify').header('x-forwarded-for', '203.0.113.40').file('file', Buffer.from(bytes), { filename }).withCsrfToken().redirects(0)
+  return client
+    .post('/verify')
+    .header('x-forwarded-for', '203.0.113.40')
+    .file('file', Buffer.from(bytes), { filename })
+    .withCsrfToken()
+    .redirects(0)
 }
 
 function statusOf(response: ApiResponse) {
@@ -19,7 +28,10 @@ function statusOf(response: ApiResponse) {
 test.group('Verify: checking a PDF on /verify', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the page offers a file form with a CSRF token, no login, no scripts and no referrer', async ({ client, assert }) => {
+  test('the page offers a file form with a CSRF token, no login, no scripts and no referrer', async ({
+    client,
+    assert,
+  }) => {
     const response = await client.get('/verify')
     response.assertStatus(200)
     const html = response.text()
@@ -30,7 +42,10 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     assert.equal(response.header('referrer-policy'), 'no-referrer')
   })
 
-  test('a genuine PDF shows its certificate, its status and a link to its verification page, and counts as an upload view', async ({ client, assert }) => {
+  test('a genuine PDF shows its certificate, its status and a link to its verification page, and counts as an upload view', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Upload University' })
     const [certificate] = await givenIssued(org)
     const response = await check(client, await issuedPdf(certificate))
@@ -41,13 +56,22 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     assert.include(html, '<p class="verify-issuer-name">Upload University</p>')
     assert.include(html, certificate.certificateNumber)
     assert.include(text(html), 'Awarded to Learner 1')
-    assert.include(html, `href="http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(certificate)}"`)
+    assert.include(
+      html,
+      `href="http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(certificate)}"`
+    )
 
     const events = await VerificationEvent.query().where('certificate_id', certificate.id)
-    assert.deepEqual(events.map((e) => [e.source, e.statusSnapshot, e.ipHash]), [['upload', 'valid', verificationIpHash('203.0.113.40')]])
+    assert.deepEqual(
+      events.map((e) => [e.source, e.statusSnapshot, e.ipHash]),
+      [['upload', 'valid', verificationIpHash('203.0.113.40')]]
+    )
   })
 
-  test('the same PDF with one byte changed is "not issued by Authentix", and records nothing', async ({ client, assert }) => {
+  test('the same PDF with one byte changed is "not issued by Authentix", and records nothing', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const response = await check(client, tampered(await issuedPdf(certificate)))
@@ -57,10 +81,16 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     assert.notInclude(response.text(), certificate.certificateNumber)
     assert.lengthOf(await VerificationEvent.query().where('certificate_id', certificate.id), 0)
     // Any other file too.
-    assert.equal(statusOf(await check(client, new TextEncoder().encode('%PDF-1.7 not a certificate'))), 'not_found')
+    assert.equal(
+      statusOf(await check(client, new TextEncoder().encode('%PDF-1.7 not a certificate'))),
+      'not_found'
+    )
   })
 
-  test("a revoked certificate's genuine PDF shows it revoked, with the reason", async ({ client, assert }) => {
+  test("a revoked certificate's genuine PDF shows it revoked, with the reason", async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     await revoke(certificate, 'Recipient did not complete the course')
@@ -69,13 +99,18 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     assert.include(text(response.text()), 'Reason: Recipient did not complete the course')
   })
 
-  test('no file is a 422 with the form and its error; without a CSRF token the form is refused', async ({ client, assert }) => {
+  test('no file is a 422 with the form and its error; without a CSRF token the form is refused', async ({
+    client,
+    assert,
+  }) => {
     const missing = await client.post('/verify').field('nothing', 'here').withCsrfToken()
     missing.assertStatus(422)
     assert.include(missing.text(), 'Choose the certificate PDF to check.')
     assert.include(missing.text(), 'id="verify-upload-form"')
 
-    const forged = await client.post('/verify').file('file', Buffer.from('%PDF-1.7'), { filename: 'x.pdf' })
+    const forged = await client
+      .post('/verify')
+      .file('file', Buffer.from('%PDF-1.7'), { filename: 'x.pdf' })
     forged.assertStatus(403)
   })
 })

@@ -21,14 +21,26 @@ import { baseUrl } from '#tests/helpers/browser'
 import { expire, givenIssued, revoke, supersede, tokenOf } from '#tests/helpers/verification'
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
-const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ')
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
 
 function page(client: ApiClient, path: string, ip = '198.51.100.20') {
-  return client.get(path).header('x-forwarded-for', ip).header('user-agent', 'VerifierPhone/1.0').redirects(0)
+  return client
+    .get(path)
+    .header('x-forwarded-for', ip)
+    .header('user-agent', 'VerifierPhone/1.0')
+    .redirects(0)
 }
 
 function bannerOf(response: ApiResponse) {
-  const match = /<section class="verify-banner[^"]*" id="verify-status" data-status="([a-z_]+)"[\s\S]*?<\/section>/.exec(response.text())
+  const match =
+    /<section class="verify-banner[^"]*" id="verify-status" data-status="([a-z_]+)"[\s\S]*?<\/section>/.exec(
+      response.text()
+    )
   return match ? { status: match[1], text: text(match[0]).trim() } : null
 }
 
@@ -39,7 +51,10 @@ function eventsOf(certificate: Certificate) {
 test.group('Verify: the public page of a certificate', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a valid certificate shows its issuer, recipient, title, number, dates, the PDF and an Add to LinkedIn link, with no login', async ({ client, assert }) => {
+  test('a valid certificate shows its issuer, recipient, title, number, dates, the PDF and an Add to LinkedIn link, with no login', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Shiksha Academy' })
     const [certificate] = await givenIssued(org, { expiry: { mode: 'months', months: 24 } })
     const token = tokenOf(certificate)
@@ -54,13 +69,22 @@ test.group('Verify: the public page of a certificate', (group) => {
     assert.include(html, '<p class="verify-issuer-name">Shiksha Academy</p>')
     assert.include(html, '<h1 class="verify-title">Data Science</h1>')
     assert.include(html, '<dd class="verify-recipient">Learner 1</dd>')
-    assert.include(html, `<dd class="mono" id="verify-number">${certificate.certificateNumber}</dd>`)
+    assert.include(
+      html,
+      `<dd class="mono" id="verify-number">${certificate.certificateNumber}</dd>`
+    )
     assert.include(text(html), 'Issued on 15 March 2026')
     assert.include(text(html), 'Valid until 15 March 2028')
     assert.include(html, `href="/v/${token}/pdf"`)
     assert.include(html, `href="/v/${token}/pdf?download=1"`)
 
-    const linkedIn = new URL(/id="verify-linkedin"/.test(html) ? /href="([^"]+)" target="_blank" rel="noopener noreferrer" id="verify-linkedin"/.exec(html)![1].replace(/&amp;/g, '&') : '')
+    const linkedIn = new URL(
+      /id="verify-linkedin"/.test(html)
+        ? /href="([^"]+)" target="_blank" rel="noopener noreferrer" id="verify-linkedin"/
+            .exec(html)![1]
+            .replace(/&amp;/g, '&')
+        : ''
+    )
     assert.equal(linkedIn.origin + linkedIn.pathname, 'https://www.linkedin.com/profile/add')
     assert.deepEqual(Object.fromEntries(linkedIn.searchParams), {
       startTask: 'CERTIFICATION_NAME',
@@ -78,10 +102,18 @@ test.group('Verify: the public page of a certificate', (group) => {
     assert.notMatch(html, /\sstyle\s*=/i)
   })
 
-  test('pages carry Referrer-Policy: no-referrer, are not indexed or cached, and keep the strict CSP', async ({ client, assert }) => {
+  test('pages carry Referrer-Policy: no-referrer, are not indexed or cached, and keep the strict CSP', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
-    for (const path of [`/v/${tokenOf(certificate)}`, `/v/${generateToken()}`, `/v/${tokenOf(certificate)}/pdf`, '/verify']) {
+    for (const path of [
+      `/v/${tokenOf(certificate)}`,
+      `/v/${generateToken()}`,
+      `/v/${tokenOf(certificate)}/pdf`,
+      '/verify',
+    ]) {
       const response = await page(client, path)
       assert.equal(response.header('referrer-policy'), 'no-referrer', path)
       assert.equal(response.header('x-robots-tag'), 'noindex, nofollow', path)
@@ -91,10 +123,16 @@ test.group('Verify: the public page of a certificate', (group) => {
     }
     const html = (await page(client, `/v/${tokenOf(certificate)}`)).text()
     assert.include(html, '<meta name="referrer" content="no-referrer">')
-    assert.include((await page(client, `/v/${tokenOf(certificate)}`)).header('cache-control'), 'no-store')
+    assert.include(
+      (await page(client, `/v/${tokenOf(certificate)}`)).header('cache-control'),
+      'no-store'
+    )
   })
 
-  test('an expired certificate says so, whether the nightly job marked it or only its date has passed; no LinkedIn link', async ({ client, assert }) => {
+  test('an expired certificate says so, whether the nightly job marked it or only its date has passed; no LinkedIn link', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Expiry Institute' })
     const [marked, byDate] = await givenIssued(org, { count: 2 })
     await expire(marked)
@@ -102,7 +140,9 @@ test.group('Verify: the public page of a certificate', (group) => {
     for (const certificate of [marked, byDate]) {
       const response = await page(client, `/v/${tokenOf(certificate)}`)
       response.assertStatus(200)
-      const validUntil = DateTime.fromISO(certificate.expiryDate!).setLocale('en-GB').toFormat('d LLLL yyyy')
+      const validUntil = DateTime.fromISO(certificate.expiryDate!)
+        .setLocale('en-GB')
+        .toFormat('d LLLL yyyy')
       assert.deepEqual(bannerOf(response), {
         status: 'expired',
         text: `! Expired Issued by Expiry Institute and valid until ${validUntil}; it is no longer current.`,
@@ -112,7 +152,10 @@ test.group('Verify: the public page of a certificate', (group) => {
     }
   })
 
-  test('a revoked certificate shows the reason and the date it was revoked', async ({ client, assert }) => {
+  test('a revoked certificate shows the reason and the date it was revoked', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Revoking Board' })
     const [certificate] = await givenIssued(org)
     await revoke(certificate, 'Exam result annulled <after review>')
@@ -126,7 +169,10 @@ test.group('Verify: the public page of a certificate', (group) => {
     assert.notInclude(response.text(), 'verify-linkedin')
   })
 
-  test("a superseded certificate links to its replacement's verification page, which shows it valid", async ({ client, assert }) => {
+  test("a superseded certificate links to its replacement's verification page, which shows it valid", async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Correcting College' })
     const [old, replacement] = await givenIssued(org, { count: 2 })
     await supersede(old, replacement)
@@ -137,13 +183,19 @@ test.group('Verify: the public page of a certificate', (group) => {
       status: 'superseded',
       text: '↻ Replaced by a newer certificate Correcting College issued a corrected certificate in place of this one on 5 April 2026. This one is no longer valid. View the current certificate',
     })
-    assert.include(response.text(), `<a class="btn verify-banner-action" href="${replacementUrl}">View the current certificate</a>`)
+    assert.include(
+      response.text(),
+      `<a class="btn verify-banner-action" href="${replacementUrl}">View the current certificate</a>`
+    )
     const followed = await page(client, new URL(replacementUrl).pathname)
     assert.equal(bannerOf(followed)?.status, 'valid')
     assert.include(followed.text(), replacement.certificateNumber)
   })
 
-  test('a replacement still being drawn (pending) is not linked yet', async ({ client, assert }) => {
+  test('a replacement still being drawn (pending) is not linked yet', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [old, replacement] = await givenIssued(org, { count: 2 })
     await supersede(old, replacement)
@@ -154,7 +206,10 @@ test.group('Verify: the public page of a certificate', (group) => {
     assert.notInclude(response.text(), tokenOf(replacement))
   })
 
-  test("the issuer's logo is shown when it has one, served only through a valid token", async ({ client, assert }) => {
+  test("the issuer's logo is shown when it has one, served only through a valid token", async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg({ name: 'Logo Labs' })
     const [certificate] = await givenIssued(org)
     const token = tokenOf(certificate)
@@ -162,7 +217,11 @@ test.group('Verify: the public page of a certificate', (group) => {
     assert.equal((await page(client, `/v/${token}/logo`)).status(), 404)
 
     await givenBrandingAsset(org, { type: 'signature', name: 'Director' })
-    const logo = await givenBrandingAsset(org, { type: 'logo', name: 'Logo Labs mark', bytes: signaturePng(400, 120) })
+    const logo = await givenBrandingAsset(org, {
+      type: 'logo',
+      name: 'Logo Labs mark',
+      bytes: signaturePng(400, 120),
+    })
     const html = (await page(client, `/v/${token}`)).text()
     assert.include(html, `<img src="/v/${token}/logo" alt="Logo Labs logo" class="verify-logo">`)
     const image = await page(client, `/v/${token}/logo`)
@@ -176,7 +235,10 @@ test.group('Verify: the public page of a certificate', (group) => {
 test.group('Verify: unknown tokens', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('unknown, malformed, pending and deleted-org tokens all answer the same 404 page, on the page, PDF and logo routes', async ({ client, assert }) => {
+  test('unknown, malformed, pending and deleted-org tokens all answer the same 404 page, on the page, PDF and logo routes', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [pending, ofDeletedOrg, real] = await givenIssued(org, { count: 3 })
     await Certificate.query().where('id', pending.id).update({ status: 'pending' })
@@ -184,7 +246,16 @@ test.group('Verify: unknown tokens', (group) => {
     await Certificate.query().where('id', ofDeletedOrg.id).update({ organization_id: gone.id })
     await Organization.query().where('id', gone.id).update({ deleted_at: DateTime.utc().toSQL() })
 
-    const tokens = [generateToken(), generateToken(), 'short', 'x'.repeat(300), encodeURIComponent('../../etc/passwd'), `${tokenOf(real)}x`, tokenOf(pending), tokenOf(ofDeletedOrg)]
+    const tokens = [
+      generateToken(),
+      generateToken(),
+      'short',
+      'x'.repeat(300),
+      encodeURIComponent('../../etc/passwd'),
+      `${tokenOf(real)}x`,
+      tokenOf(pending),
+      tokenOf(ofDeletedOrg),
+    ]
     const bodies = new Set<string>()
     for (const token of tokens) {
       for (const path of [`/v/${token}`, `/v/${token}/pdf`, `/v/${token}/logo`]) {
@@ -198,7 +269,10 @@ test.group('Verify: unknown tokens', (group) => {
     const [body] = bodies
     assert.include(body, "We couldn't find this certificate")
     assert.notInclude(body, 'csrf')
-    assert.lengthOf(await VerificationEvent.query().whereIn('certificate_id', [pending.id, ofDeletedOrg.id]), 0)
+    assert.lengthOf(
+      await VerificationEvent.query().whereIn('certificate_id', [pending.id, ofDeletedOrg.id]),
+      0
+    )
   })
 
   test('10,000 random tokens find nothing', async ({ assert }) => {
@@ -215,14 +289,19 @@ test.group('Verify: unknown tokens', (group) => {
 test.group('Verify: verification events', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('each view records one event: qr when the URL says ?via=qr, else link, with the IP hashed and the status shown', async ({ client, assert }) => {
+  test('each view records one event: qr when the URL says ?via=qr, else link, with the IP hashed and the status shown', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const token = tokenOf(certificate)
     const seen: string[] = []
     /** The one event the last request added. */
     async function added() {
-      const events = await VerificationEvent.query().where('certificate_id', certificate.id).whereNotIn('id', seen.length ? seen : [certificate.id])
+      const events = await VerificationEvent.query()
+        .where('certificate_id', certificate.id)
+        .whereNotIn('id', seen.length ? seen : [certificate.id])
       assert.lengthOf(events, 1)
       seen.push(events[0].id)
       return events[0]
@@ -230,7 +309,10 @@ test.group('Verify: verification events', (group) => {
 
     await page(client, `/v/${token}?via=qr`, '203.0.113.7')
     const scan = await added()
-    assert.deepEqual([scan.source, scan.statusSnapshot, scan.organizationId], ['qr', 'valid', org.id])
+    assert.deepEqual(
+      [scan.source, scan.statusSnapshot, scan.organizationId],
+      ['qr', 'valid', org.id]
+    )
     assert.equal(scan.ipHash, verificationIpHash('203.0.113.7'))
     assert.match(scan.ipHash!, /^[0-9a-f]{64}$/)
     assert.equal(scan.userAgent, 'VerifierPhone/1.0')
@@ -258,7 +340,10 @@ test.group('Verify: verification events', (group) => {
     assert.deepEqual(await whereInDatabase(token), [])
   })
 
-  test('the PDF, the logo and HEAD requests are not views; long user agents are cut to 500 characters', async ({ client, assert }) => {
+  test('the PDF, the logo and HEAD requests are not views; long user agents are cut to 500 characters', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const token = tokenOf(certificate)
@@ -274,7 +359,10 @@ test.group('Verify: verification events', (group) => {
     assert.isTrue(event.userAgent!.startsWith('Mozilla/5.0 éé'))
   })
 
-  test("the QR code printed on the PDF opens the certificate's page and counts as a scan", async ({ client, assert }) => {
+  test("the QR code printed on the PDF opens the certificate's page and counts as a scan", async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const pdf = bytesOf(await binary(page(client, `/v/${tokenOf(certificate)}/pdf`)))
@@ -283,7 +371,10 @@ test.group('Verify: verification events', (group) => {
     assert.equal(qr?.data, qrPayloadUrl(certificate.id))
     const scanned = await page(client, new URL(qr!.data).pathname + new URL(qr!.data).search)
     assert.equal(bannerOf(scanned)?.status, 'valid')
-    assert.deepEqual((await eventsOf(certificate)).map((e) => e.source), ['qr'])
+    assert.deepEqual(
+      (await eventsOf(certificate)).map((e) => e.source),
+      ['qr']
+    )
   })
 
   test('anonymous views write no session rows', async ({ assert }) => {
@@ -291,7 +382,11 @@ test.group('Verify: verification events', (group) => {
     const [certificate] = await givenIssued(org)
     // Plain fetch, like a phone's first visit: no cookies at all (the test client always sends one).
     const before = await db.from('sessions').count('* as total').first()
-    for (const path of [`/v/${tokenOf(certificate)}`, `/v/${generateToken()}`, `/v/${tokenOf(certificate)}/pdf`]) {
+    for (const path of [
+      `/v/${tokenOf(certificate)}`,
+      `/v/${generateToken()}`,
+      `/v/${tokenOf(certificate)}/pdf`,
+    ]) {
       const response = await fetch(`${baseUrl()}${path}`)
       assert.oneOf(response.status, [200, 404], path)
     }
@@ -303,7 +398,10 @@ test.group('Verify: verification events', (group) => {
 test.group('Verify: the PDF', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('is served inline, or as an attachment with ?download=1, and its bytes are exactly those issued (SHA-256)', async ({ client, assert }) => {
+  test('is served inline, or as an attachment with ?download=1, and its bytes are exactly those issued (SHA-256)', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const token = tokenOf(certificate)
@@ -312,7 +410,10 @@ test.group('Verify: the PDF', (group) => {
     inline.assertStatus(200)
     assert.equal(inline.header('content-type'), 'application/pdf')
     const filename = `${certificate.certificateNumber}-learner-1.pdf`
-    assert.equal(inline.header('content-disposition'), `inline; filename="${filename}"; filename*=UTF-8''${filename}`)
+    assert.equal(
+      inline.header('content-disposition'),
+      `inline; filename="${filename}"; filename*=UTF-8''${filename}`
+    )
     assert.equal(inline.header('etag'), `"${certificate.sha256}"`)
     assert.equal(inline.header('referrer-policy'), 'no-referrer')
     const bytes = bytesOf(inline)
@@ -325,11 +426,17 @@ test.group('Verify: the PDF', (group) => {
     assert.match(download.header('content-disposition')!, /^attachment; filename="/)
     assert.equal(sha256(bytesOf(download)), certificate.sha256)
 
-    const again = await page(client, `/v/${token}/pdf`).header('if-none-match', `"${certificate.sha256}"`)
+    const again = await page(client, `/v/${token}/pdf`).header(
+      'if-none-match',
+      `"${certificate.sha256}"`
+    )
     again.assertStatus(304)
   })
 
-  test('a revoked certificate still shows its PDF next to the revoked banner', async ({ client, assert }) => {
+  test('a revoked certificate still shows its PDF next to the revoked banner', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     await revoke(certificate)
@@ -342,7 +449,10 @@ test.group('Verify: the PDF', (group) => {
 test.group('Verify: rate limit', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the 61st request in a minute from one IP gets 429 on every /v route; another IP is unaffected', async ({ client, assert }) => {
+  test('the 61st request in a minute from one IP gets 429 on every /v route; another IP is unaffected', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const token = tokenOf(certificate)
@@ -360,6 +470,10 @@ test.group('Verify: rate limit', (group) => {
     }
     assert.equal((await page(client, `/v/${token}`, '192.0.2.62')).status(), 200)
     // Refused requests record no views.
-    assert.equal((await eventsOf(certificate)).filter((e) => e.ipHash === verificationIpHash('192.0.2.61')).length, 20)
+    assert.equal(
+      (await eventsOf(certificate)).filter((e) => e.ipHash === verificationIpHash('192.0.2.61'))
+        .length,
+      20
+    )
   })
 })

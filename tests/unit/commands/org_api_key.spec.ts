@@ -20,13 +20,18 @@ test.group('node ace org:api-key', (group) => {
   group.each.setup(() => ace.ui.switchMode('raw'))
   group.each.teardown(() => ace.ui.switchMode('normal'))
 
-  test('prints a working key alone on the last line and stores only its hash', async ({ assert }) => {
+  test('prints a working key alone on the last line and stores only its hash', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { command, lastLine } = await run([org.slug, '--name=Moodle plugin'])
     command.assertSucceeded()
 
     assert.match(lastLine, /^atx_[A-Za-z0-9_-]{43}$/)
-    const row = await db.from('organization_api_keys').where('organization_id', org.id).firstOrFail()
+    const row = await db
+      .from('organization_api_keys')
+      .where('organization_id', org.id)
+      .firstOrFail()
     assert.equal(row.name, 'Moodle plugin')
     assert.equal(row.key_hash, hashToken(lastLine))
     assert.equal(row.prefix, lastLine.slice(0, 12))
@@ -35,7 +40,11 @@ test.group('node ace org:api-key', (group) => {
     const authenticated = await AuthenticateApiKey.handle(lastLine)
     assert.equal(authenticated?.org.id, org.id)
 
-    const audit = await db.from('app_audit_logs').where('organization_id', org.id).where('action', 'api_key.created').firstOrFail()
+    const audit = await db
+      .from('app_audit_logs')
+      .where('organization_id', org.id)
+      .where('action', 'api_key.created')
+      .firstOrFail()
     assert.notInclude(JSON.stringify(audit), lastLine)
   })
 
@@ -43,6 +52,8 @@ test.group('node ace org:api-key', (group) => {
     const { command, logs } = await run(['no-such-org'])
     command.assertFailed()
     assert.equal(command.exitCode, 1)
-    assert.isTrue(logs.some((log) => /No organization with the slug "no-such-org"/.test(log.message)))
+    assert.isTrue(
+      logs.some((log) => /No organization with the slug "no-such-org"/.test(log.message))
+    )
   })
 })

@@ -18,7 +18,9 @@ test.group('node ace org:create', (group) => {
   group.each.setup(() => ace.ui.switchMode('raw'))
   group.each.teardown(() => ace.ui.switchMode('normal'))
 
-  test('creates the owner and the org exactly as sign-up does and prints the org id last', async ({ assert }) => {
+  test('creates the owner and the org exactly as sign-up does and prints the org id last', async ({
+    assert,
+  }) => {
     const { command, lastLine } = await run([
       'Acme Academy',
       '--slug=acme-cli',
@@ -36,13 +38,25 @@ test.group('node ace org:create', (group) => {
     const user = await db.from('users').where('email', 'founder@acme.test').firstOrFail()
     const profile = await db.from('profiles').where('id', user.id).firstOrFail()
     assert.equal(profile.full_name, 'Ananya Gupta')
-    const roles = await db.from('organization_roles').where('organization_id', org.id).orderBy('key')
-    assert.deepEqual(roles.map((r) => r.key), ['admin', 'member', 'owner'])
-    const member = await db.from('organization_members').where('organization_id', org.id).firstOrFail()
+    const roles = await db
+      .from('organization_roles')
+      .where('organization_id', org.id)
+      .orderBy('key')
+    assert.deepEqual(
+      roles.map((r) => r.key),
+      ['admin', 'member', 'owner']
+    )
+    const member = await db
+      .from('organization_members')
+      .where('organization_id', org.id)
+      .firstOrFail()
     assert.equal(member.user_id, user.id)
     assert.equal(member.role_id, roles.find((r) => r.key === 'owner')!.id)
     const audit = await db.from('app_audit_logs').where('organization_id', org.id).select('action')
-    assert.sameMembers(audit.map((a) => a.action), ['org.created', 'user.signed_up'])
+    assert.sameMembers(
+      audit.map((a) => a.action),
+      ['org.created', 'user.signed_up']
+    )
   })
 
   test('an existing owner gets another org when the password matches', async ({ assert }) => {
@@ -61,7 +75,9 @@ test.group('node ace org:create', (group) => {
     assert.lengthOf(await db.from('users').where('email', owner.email), 1)
   })
 
-  test('an existing email with the wrong password fails with exit code 1 and creates nothing', async ({ assert }) => {
+  test('an existing email with the wrong password fails with exit code 1 and creates nothing', async ({
+    assert,
+  }) => {
     const { owner } = await givenOrg()
     const before = await db.from('organizations').count('* as total')
     const { command, logs } = await run([
@@ -80,17 +96,63 @@ test.group('node ace org:create', (group) => {
   test('slug, email and password follow the web rules', async ({ assert }) => {
     const { org } = await givenOrg()
     const cases: Array<[string[], RegExp]> = [
-      [['X Org', '--slug=admin', '--owner-email=x1@example.test', '--owner-password=a long enough password'], /reserved/],
-      [['X Org', '--slug=Bad Slug!', '--owner-email=x2@example.test', '--owner-password=a long enough password'], /lowercase letters/],
-      [['X Org', `--slug=${org.slug}`, '--owner-email=x3@example.test', '--owner-password=a long enough password'], /already taken/],
-      [['X Org', '--slug=fine-slug', '--owner-email=not-an-email', '--owner-password=a long enough password'], /valid email/],
-      [['X Org', '--slug=fine-slug', '--owner-email=x4@example.test', '--owner-password=short'], /at least 8/],
-      [['X Org', '--slug=fine-slug', '--owner-email=x5@example.test', '--owner-password=password1'], /too common/],
+      [
+        [
+          'X Org',
+          '--slug=admin',
+          '--owner-email=x1@example.test',
+          '--owner-password=a long enough password',
+        ],
+        /reserved/,
+      ],
+      [
+        [
+          'X Org',
+          '--slug=Bad Slug!',
+          '--owner-email=x2@example.test',
+          '--owner-password=a long enough password',
+        ],
+        /lowercase letters/,
+      ],
+      [
+        [
+          'X Org',
+          `--slug=${org.slug}`,
+          '--owner-email=x3@example.test',
+          '--owner-password=a long enough password',
+        ],
+        /already taken/,
+      ],
+      [
+        [
+          'X Org',
+          '--slug=fine-slug',
+          '--owner-email=not-an-email',
+          '--owner-password=a long enough password',
+        ],
+        /valid email/,
+      ],
+      [
+        ['X Org', '--slug=fine-slug', '--owner-email=x4@example.test', '--owner-password=short'],
+        /at least 8/,
+      ],
+      [
+        [
+          'X Org',
+          '--slug=fine-slug',
+          '--owner-email=x5@example.test',
+          '--owner-password=password1',
+        ],
+        /too common/,
+      ],
     ]
     for (const [argv, message] of cases) {
       const { command, logs } = await run(argv)
       assert.equal(command.exitCode, 1, `${argv.join(' ')} → ${JSON.stringify(logs)}`)
-      assert.isTrue(logs.some((log) => message.test(log.message)), `${argv.join(' ')} → ${JSON.stringify(logs)}`)
+      assert.isTrue(
+        logs.some((log) => message.test(log.message)),
+        `${argv.join(' ')} → ${JSON.stringify(logs)}`
+      )
     }
     assert.lengthOf(await db.from('users').whereLike('email', 'x%@example.test'), 0)
   })

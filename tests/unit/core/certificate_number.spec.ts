@@ -16,21 +16,35 @@ function problemOf(format: string) {
 test.group('Certificate number format', () => {
   test('renders every placeholder', ({ assert }) => {
     assert.equal(
-      formatCertificateNumber('{prefix}-{YYYY}-{seq:6}', { prefix: 'ACME', date: MARCH_2026, sequence: 42 }),
+      formatCertificateNumber('{prefix}-{YYYY}-{seq:6}', {
+        prefix: 'ACME',
+        date: MARCH_2026,
+        sequence: 42,
+      }),
       'ACME-2026-000042'
     )
     assert.equal(
-      formatCertificateNumber('{prefix}_{YY}{MM}.{seq}', { prefix: 'X1', date: MARCH_2026, sequence: 7 }),
+      formatCertificateNumber('{prefix}_{YY}{MM}.{seq}', {
+        prefix: 'X1',
+        date: MARCH_2026,
+        sequence: 7,
+      }),
       'X1_2603.7'
     )
   })
 
   test('a sequence longer than its padding is kept whole', ({ assert }) => {
-    assert.equal(formatCertificateNumber('C{seq:3}', { prefix: 'P', date: MARCH_2026, sequence: 12345 }), 'C12345')
+    assert.equal(
+      formatCertificateNumber('C{seq:3}', { prefix: 'P', date: MARCH_2026, sequence: 12345 }),
+      'C12345'
+    )
   })
 
   test('the preview is the first number of the day', ({ assert }) => {
-    assert.equal(previewCertificateNumber('{prefix}-{YYYY}-{seq:6}', 'ACME', MARCH_2026), 'ACME-2026-000001')
+    assert.equal(
+      previewCertificateNumber('{prefix}-{YYYY}-{seq:6}', 'ACME', MARCH_2026),
+      'ACME-2026-000001'
+    )
     assert.isNull(previewCertificateNumber('{prefix}-{YYYY}', 'ACME', MARCH_2026))
   })
 
@@ -55,16 +69,33 @@ test.group('Certificate number format', () => {
   })
 
   test('every problem has a sentence', ({ assert }) => {
-    for (const format of ['', '{x}{seq}', '{seq', 'a b{seq}', '{YYYY}', '{seq}{seq}', '{seq:99}', 'A'.repeat(90)]) {
+    for (const format of [
+      '',
+      '{x}{seq}',
+      '{seq',
+      'a b{seq}',
+      '{YYYY}',
+      '{seq}{seq}',
+      '{seq:99}',
+      'A'.repeat(90),
+    ]) {
       const parsed = parseCertificateNumberFormat(format)
       assert.isFalse(parsed.ok)
       if (!parsed.ok) assert.match(describeFormatProblem(parsed.problem), /\w+.*\.$/)
     }
   })
 
-  test('rendering refuses an invalid format or sequence instead of producing a duplicate-prone number', ({ assert }) => {
-    assert.throws(() => formatCertificateNumber('{prefix}', { prefix: 'A', date: MARCH_2026, sequence: 1 }))
-    assert.throws(() => formatCertificateNumber('{seq}', { prefix: 'A', date: MARCH_2026, sequence: 0 }))
-    assert.throws(() => formatCertificateNumber('{seq}', { prefix: 'A', date: MARCH_2026, sequence: 1.5 }))
+  test('rendering refuses an invalid format or sequence instead of producing a duplicate-prone number', ({
+    assert,
+  }) => {
+    assert.throws(() =>
+      formatCertificateNumber('{prefix}', { prefix: 'A', date: MARCH_2026, sequence: 1 })
+    )
+    assert.throws(() =>
+      formatCertificateNumber('{seq}', { prefix: 'A', date: MARCH_2026, sequence: 0 })
+    )
+    assert.throws(() =>
+      formatCertificateNumber('{seq}', { prefix: 'A', date: MARCH_2026, sequence: 1.5 })
+    )
   })
 })

@@ -14,7 +14,8 @@ async function runDemoSeeder() {
 }
 
 async function counts() {
-  const total = async (table: string) => Number((await db.from(table).count('* as total').first())?.total ?? 0)
+  const total = async (table: string) =>
+    Number((await db.from(table).count('* as total').first())?.total ?? 0)
   return {
     organizations: await total('organizations'),
     users: await total('users'),
@@ -34,7 +35,9 @@ test.group('Demo org seeder', (group) => {
     return () => env.set('DEMO_OWNER_PASSWORD', previous ?? '')
   })
 
-  test('on an empty database it creates Demo Academy whose owner signs in with DEMO_OWNER_PASSWORD', async ({ assert }) => {
+  test('on an empty database it creates Demo Academy whose owner signs in with DEMO_OWNER_PASSWORD', async ({
+    assert,
+  }) => {
     assert.equal((await counts()).organizations, 0, 'the test starts from an empty database')
     await runDemoSeeder()
 
@@ -57,7 +60,11 @@ test.group('Demo org seeder', (group) => {
       .orderBy('users.email')
     assert.deepEqual(
       members.map((m) => `${m.email} ${m.role} ${m.status}`),
-      ['admin@demo.test admin active', 'member@demo.test member active', 'owner@demo.test owner active']
+      [
+        'admin@demo.test admin active',
+        'member@demo.test member active',
+        'owner@demo.test owner active',
+      ]
     )
     for (const teammate of DEMO_TEAMMATES) {
       await assert.doesNotReject(() => User.verifyCredentials(teammate.email, DEMO_PASSWORD))
@@ -65,9 +72,19 @@ test.group('Demo org seeder', (group) => {
     await assert.rejects(() => User.verifyCredentials(DEMO_OWNER.email, 'not-the-demo-password'))
 
     // An active template with its fields, ready to open in the designer.
-    const template = await db.from('certificate_templates').where('organization_id', org.id).firstOrFail()
-    assert.deepInclude(template, { name: 'Course completion', status: 'active', current_version_number: 2 })
-    const fields = await db.from('certificate_template_fields').where('template_version_id', template.current_version_id).orderBy('sort_order')
+    const template = await db
+      .from('certificate_templates')
+      .where('organization_id', org.id)
+      .firstOrFail()
+    assert.deepInclude(template, {
+      name: 'Course completion',
+      status: 'active',
+      current_version_number: 2,
+    })
+    const fields = await db
+      .from('certificate_template_fields')
+      .where('template_version_id', template.current_version_id)
+      .orderBy('sort_order')
     assert.deepEqual(
       fields.map((f) => f.field_key),
       ['recipient_name', 'course_name', 'issue_date', 'certificate_number', 'verification_url']
@@ -75,8 +92,18 @@ test.group('Demo org seeder', (group) => {
 
     // A recipient list for that template, read from a stored CSV, with one row to fix.
     const list = await db.from('file_import_jobs').where('organization_id', org.id).firstOrFail()
-    assert.deepInclude(list, { status: 'ready', file_name: 'batch-14-march-2026.csv', total_rows: 6, valid_rows: 5, error_rows: 1 })
-    const bad = await db.from('file_import_rows').where('import_job_id', list.id).where('error_count', '>', 0).firstOrFail()
+    assert.deepInclude(list, {
+      status: 'ready',
+      file_name: 'batch-14-march-2026.csv',
+      total_rows: 6,
+      valid_rows: 5,
+      error_rows: 1,
+    })
+    const bad = await db
+      .from('file_import_rows')
+      .where('import_job_id', list.id)
+      .where('error_count', '>', 0)
+      .firstOrFail()
     assert.equal(bad.row_index, 6)
   }).timeout(30_000)
 

@@ -67,13 +67,18 @@ test.group('File type detection', () => {
   test('every PDF fixture is a PDF', ({ assert }) => {
     const pdfs = fixtures('pdf', '.pdf')
     assert.isAbove(pdfs.length, 10)
-    for (const { name, bytes } of pdfs) assert.deepEqual(detectFileType(bytes), { mime: MIME.pdf, extension: 'pdf' }, name)
+    for (const { name, bytes } of pdfs)
+      assert.deepEqual(detectFileType(bytes), { mime: MIME.pdf, extension: 'pdf' }, name)
   })
 
   test('a PDF named .png is still detected as a PDF', ({ assert }) => {
     const { bytes } = fixtures('pdf', '.pdf').find((f) => f.name === 'basicapi.pdf')!
     const result = assertAllowed(bytes, [MIME.png, MIME.jpeg], { maxBytes: 10 * 1024 * 1024 })
-    assert.deepEqual(result, { kind: 'unsupported_type', detected: MIME.pdf, allowed: [MIME.png, MIME.jpeg] })
+    assert.deepEqual(result, {
+      kind: 'unsupported_type',
+      detected: MIME.pdf,
+      allowed: [MIME.png, MIME.jpeg],
+    })
     assert.equal(detectFileType(bytes)?.mime, MIME.pdf)
   })
 
@@ -86,18 +91,35 @@ test.group('File type detection', () => {
   })
 
   test('a ZIP that holds no workbook is a plain ZIP', ({ assert }) => {
-    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('....readme.txt hello', 'latin1')])
+    const zip = Buffer.concat([
+      Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+      Buffer.from('....readme.txt hello', 'latin1'),
+    ])
     assert.deepEqual(detectFileType(zip), { mime: MIME.zip, extension: 'zip' })
-    assert.deepEqual(detectFileType(Buffer.from([0x50, 0x4b, 0x05, 0x06, ...Buffer.alloc(18)])), { mime: MIME.zip, extension: 'zip' })
+    assert.deepEqual(detectFileType(Buffer.from([0x50, 0x4b, 0x05, 0x06, ...Buffer.alloc(18)])), {
+      mime: MIME.zip,
+      extension: 'zip',
+    })
   })
 
   test('CSV exports in UTF-8, UTF-8 with BOM, UTF-16 and Windows-1252 are text', ({ assert }) => {
-    const texts = [...fixtures('recipients', '.csv'), ...fixtures('recipients', '.txt'), ...fixtures('xlsx', '.csv')]
+    const texts = [
+      ...fixtures('recipients', '.csv'),
+      ...fixtures('recipients', '.txt'),
+      ...fixtures('xlsx', '.csv'),
+    ]
     assert.includeMembers(
       texts.map((t) => t.name),
-      ['clean-50.csv', 'messy-excel-export.csv', 'utf16le-tab.txt', 'windows-1252.csv', 'semicolon.csv']
+      [
+        'clean-50.csv',
+        'messy-excel-export.csv',
+        'utf16le-tab.txt',
+        'windows-1252.csv',
+        'semicolon.csv',
+      ]
     )
-    for (const { name, bytes } of texts) assert.deepEqual(detectFileType(bytes), { mime: MIME.text, extension: 'txt' }, name)
+    for (const { name, bytes } of texts)
+      assert.deepEqual(detectFileType(bytes), { mime: MIME.text, extension: 'txt' }, name)
   })
 
   test('a UTF-8 character cut at the 8 KB sample boundary is still text', ({ assert }) => {
@@ -122,7 +144,11 @@ test.group('File type detection', () => {
 test.group('Upload checks', () => {
   test('a file within the limit and of an allowed type is ok', ({ assert }) => {
     const png = onePixelPng()
-    assert.deepEqual(assertAllowed(png, [MIME.png, MIME.jpeg], { maxBytes: png.length }), { kind: 'ok', mime: MIME.png, extension: 'png' })
+    assert.deepEqual(assertAllowed(png, [MIME.png, MIME.jpeg], { maxBytes: png.length }), {
+      kind: 'ok',
+      mime: MIME.png,
+      extension: 'png',
+    })
   })
 
   test('size is checked before type', ({ assert }) => {
@@ -130,18 +156,26 @@ test.group('Upload checks', () => {
     assert.deepEqual(result, { kind: 'too_large', maxBytes: 1024 })
     if (result.kind === 'ok') throw new Error('expected a refusal')
     assert.equal(uploadProblemMessage(result), 'The file is larger than 1 KB.')
-    assert.equal(uploadProblemMessage({ kind: 'too_large', maxBytes: 10 * 1024 * 1024 }), 'The file is larger than 10 MB.')
+    assert.equal(
+      uploadProblemMessage({ kind: 'too_large', maxBytes: 10 * 1024 * 1024 }),
+      'The file is larger than 10 MB.'
+    )
   })
 
   test('the refusal message names what was found and what is accepted', ({ assert }) => {
     const { bytes } = fixtures('pdf', '.pdf')[0]
-    const result = assertAllowed(bytes, [MIME.png, MIME.jpeg, MIME.webp], { maxBytes: 10 * 1024 * 1024 })
+    const result = assertAllowed(bytes, [MIME.png, MIME.jpeg, MIME.webp], {
+      maxBytes: 10 * 1024 * 1024,
+    })
     if (result.kind === 'ok') throw new Error('expected a refusal')
     assert.equal(uploadProblemMessage(result), 'This is a PDF file; accepted: PNG, JPEG or WebP.')
 
     const unknown = assertAllowed(Buffer.from([0, 1, 2, 3]), [MIME.pdf], { maxBytes: 100 })
     if (unknown.kind === 'ok') throw new Error('expected a refusal')
     assert.deepEqual(unknown, { kind: 'unsupported_type', detected: null, allowed: [MIME.pdf] })
-    assert.equal(uploadProblemMessage(unknown), 'The type of this file is not recognised; accepted: PDF.')
+    assert.equal(
+      uploadProblemMessage(unknown),
+      'The type of this file is not recognised; accepted: PDF.'
+    )
   })
 })

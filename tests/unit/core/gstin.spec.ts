@@ -1,9 +1,19 @@
 import { test } from '@japa/runner'
-import { gstinCheckCharacter, gstinProblem, isGstStateCode, isValidGstin } from '#core/services/gstin'
+import {
+  gstinCheckCharacter,
+  gstinProblem,
+  isGstStateCode,
+  isValidGstin,
+} from '#core/services/gstin'
 
 test.group('GSTIN', () => {
   test('published GSTINs pass the mod-36 check', ({ assert }) => {
-    for (const gstin of ['27AAPFU0939F1ZV', '29AAGCB7383J1Z4', '24AAACC1206D1ZM', '09AAACH7409R1ZZ']) {
+    for (const gstin of [
+      '27AAPFU0939F1ZV',
+      '29AAGCB7383J1Z4',
+      '24AAACC1206D1ZM',
+      '09AAACH7409R1ZZ',
+    ]) {
       assert.isTrue(isValidGstin(gstin), gstin)
     }
   })

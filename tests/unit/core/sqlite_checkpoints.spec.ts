@@ -11,12 +11,16 @@ const Database = createRequire(import.meta.url)('better-sqlite3')
 
 async function until(condition: () => boolean, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
+  while (!condition() && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 25))
   return condition()
 }
 
 test.group('SQLite checkpoints in a thread', () => {
-  test('a connection commits without checkpointing; the thread copies the log into the database file', async ({ assert, cleanup }) => {
+  test('a connection commits without checkpointing; the thread copies the log into the database file', async ({
+    assert,
+    cleanup,
+  }) => {
     const dir = mkdtempSync(join(tmpdir(), 'authentix-wal-'))
     const filename = join(dir, 'db.sqlite3')
     const connection = new Database(filename)
@@ -33,7 +37,10 @@ test.group('SQLite checkpoints in a thread', () => {
       for (let i = 0; i < 2000; i++) insert.run(Buffer.alloc(4000, i % 251))
     })()
     assert.isAbove(statSync(`${filename}-wal`).size, 7_000_000)
-    assert.isTrue(await until(() => statSync(filename).size > 7_000_000, 5000), 'the database file never received the log')
+    assert.isTrue(
+      await until(() => statSync(filename).size > 7_000_000, 5000),
+      'the database file never received the log'
+    )
     assert.equal(connection.prepare('SELECT count(*) AS n FROM blobs').get().n, 2000)
   })
 
@@ -46,7 +53,10 @@ test.group('SQLite checkpoints in a thread', () => {
 })
 
 test.group('Local object writer', () => {
-  test('writes every object at root/key, creating directories, replacing what was there', async ({ assert, cleanup }) => {
+  test('writes every object at root/key, creating directories, replacing what was there', async ({
+    assert,
+    cleanup,
+  }) => {
     const root = mkdtempSync(join(tmpdir(), 'authentix-objects-'))
     cleanup(() => rmSync(root, { recursive: true, force: true }))
     const shared = new Uint8Array([1, 2, 3, 4, 5, 6])
@@ -56,7 +66,9 @@ test.group('Local object writer', () => {
     ])
     assert.deepEqual([...readFileSync(join(root, 'certificates/o/j/r1/a.pdf'))], [1, 2])
     assert.deepEqual([...readFileSync(join(root, 'certificates/o/j/r2/b.pdf'))], [3, 4, 5, 6])
-    await writeLocalObjects(root, [{ key: 'certificates/o/j/r1/a.pdf', bytes: new Uint8Array([9]) }])
+    await writeLocalObjects(root, [
+      { key: 'certificates/o/j/r1/a.pdf', bytes: new Uint8Array([9]) },
+    ])
     assert.deepEqual([...readFileSync(join(root, 'certificates/o/j/r1/a.pdf'))], [9])
   })
 
@@ -65,6 +77,10 @@ test.group('Local object writer', () => {
     cleanup(() => rmSync(root, { recursive: true, force: true }))
     await writeLocalObjects(root, [{ key: 'certificates/o/file', bytes: new Uint8Array([1]) }])
     // A directory is wanted where a file already is.
-    await assert.rejects(() => writeLocalObjects(root, [{ key: 'certificates/o/file/x.pdf', bytes: new Uint8Array([1]) }]), /writing objects failed: .*(ENOTDIR|EEXIST)/)
+    await assert.rejects(
+      () =>
+        writeLocalObjects(root, [{ key: 'certificates/o/file/x.pdf', bytes: new Uint8Array([1]) }]),
+      /writing objects failed: .*(ENOTDIR|EEXIST)/
+    )
   })
 })

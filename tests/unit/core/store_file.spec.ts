@@ -11,16 +11,24 @@ import { InvalidStorageKeyError, storageKey, versionSegment } from '#core/servic
 import { storageLocation } from '#config/drive'
 import { givenOrg } from '#tests/helpers/given'
 
-const PDF_BYTES = readFileSync(new URL('../../../../shared/fixtures/pdf/basicapi.pdf', import.meta.url))
+const PDF_BYTES = readFileSync(
+  new URL('../../../../shared/fixtures/pdf/basicapi.pdf', import.meta.url)
+)
 
 const onDisk = (key: string) => join(storageLocation(), key)
 
 test.group('StoreFile', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('the bytes land on the disk under the key and the row records size and SHA-256', async ({ assert }) => {
+  test('the bytes land on the disk under the key and the row records size and SHA-256', async ({
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
-    const key = storageKey({ root: 'certificate_templates', orgId: org.id, parts: [randomUUID(), versionSegment(1), 'source.pdf'] })
+    const key = storageKey({
+      root: 'certificate_templates',
+      orgId: org.id,
+      parts: [randomUUID(), versionSegment(1), 'source.pdf'],
+    })
 
     const file = await StoreFile.handle({
       orgId: org.id,
@@ -48,9 +56,19 @@ test.group('StoreFile', (group) => {
 
   test('the org reads its file back through its own id', async ({ assert }) => {
     const { org } = await givenOrg()
-    const key = storageKey({ root: 'org_branding', orgId: org.id, parts: [randomUUID(), 'logo.png'] })
+    const key = storageKey({
+      root: 'org_branding',
+      orgId: org.id,
+      parts: [randomUUID(), 'logo.png'],
+    })
     const bytes = Buffer.from('not really a png, bytes are bytes')
-    const stored = await StoreFile.handle({ orgId: org.id, kind: 'branding_asset', key, bytes, mime: 'image/png' })
+    const stored = await StoreFile.handle({
+      orgId: org.id,
+      kind: 'branding_asset',
+      key,
+      bytes,
+      mime: 'image/png',
+    })
 
     const { file, bytes: read } = await readFileOfOrg(org.id, stored.id)
     assert.equal(file.id, stored.id)
@@ -60,8 +78,18 @@ test.group('StoreFile', (group) => {
   test("another org's file id is a 404, not its bytes", async ({ assert }) => {
     const { org } = await givenOrg()
     const { org: other } = await givenOrg()
-    const key = storageKey({ root: 'file_imports', orgId: other.id, parts: [randomUUID(), 'original.csv'] })
-    const theirs = await StoreFile.handle({ orgId: other.id, kind: 'import_original', key, bytes: Buffer.from('name\nA'), mime: 'text/plain' })
+    const key = storageKey({
+      root: 'file_imports',
+      orgId: other.id,
+      parts: [randomUUID(), 'original.csv'],
+    })
+    const theirs = await StoreFile.handle({
+      orgId: other.id,
+      kind: 'import_original',
+      key,
+      bytes: Buffer.from('name\nA'),
+      mime: 'text/plain',
+    })
 
     for (const id of [theirs.id, randomUUID(), 'not-a-uuid']) {
       try {
@@ -75,7 +103,9 @@ test.group('StoreFile', (group) => {
     assert.equal((await findFileOfOrg(other.id, theirs.id)).id, theirs.id)
   })
 
-  test('a key outside the convention or of another org is refused before anything is written', async ({ assert }) => {
+  test('a key outside the convention or of another org is refused before anything is written', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const { org: other } = await givenOrg()
     const badKeys = [
@@ -87,34 +117,79 @@ test.group('StoreFile', (group) => {
     ]
     for (const key of badKeys) {
       await assert.rejects(
-        () => StoreFile.handle({ orgId: org.id, kind: 'certificate_pdf', key, bytes: PDF_BYTES, mime: 'application/pdf' }),
+        () =>
+          StoreFile.handle({
+            orgId: org.id,
+            kind: 'certificate_pdf',
+            key,
+            bytes: PDF_BYTES,
+            mime: 'application/pdf',
+          }),
         InvalidStorageKeyError
       )
       assert.isFalse(existsSync(onDisk(key)), key)
     }
-    assert.equal(Number((await db.from('files').where('organization_id', org.id).count('* as total'))[0].total), 0)
+    assert.equal(
+      Number(
+        (await db.from('files').where('organization_id', org.id).count('* as total'))[0].total
+      ),
+      0
+    )
   })
 
-  test('a key that is already taken is refused and the stored object is left as it was', async ({ assert }) => {
+  test('a key that is already taken is refused and the stored object is left as it was', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
-    const key = storageKey({ root: 'exports', orgId: org.id, parts: [randomUUID(), 'certificates.zip'] })
-    await StoreFile.handle({ orgId: org.id, kind: 'export_zip', key, bytes: Buffer.from('first'), mime: 'application/zip' })
+    const key = storageKey({
+      root: 'exports',
+      orgId: org.id,
+      parts: [randomUUID(), 'certificates.zip'],
+    })
+    await StoreFile.handle({
+      orgId: org.id,
+      kind: 'export_zip',
+      key,
+      bytes: Buffer.from('first'),
+      mime: 'application/zip',
+    })
 
     await assert.rejects(
-      () => StoreFile.handle({ orgId: org.id, kind: 'export_zip', key, bytes: Buffer.from('second'), mime: 'application/zip' }),
+      () =>
+        StoreFile.handle({
+          orgId: org.id,
+          kind: 'export_zip',
+          key,
+          bytes: Buffer.from('second'),
+          mime: 'application/zip',
+        }),
       StorageKeyTakenError
     )
     assert.equal(readFileSync(onDisk(key), 'utf8'), 'first')
-    assert.equal(Number((await db.from('files').where('path', key).count('* as total'))[0].total), 1)
+    assert.equal(
+      Number((await db.from('files').where('path', key).count('* as total'))[0].total),
+      1
+    )
   })
 
-  test('when the row cannot be inserted the object is removed again and the error is rethrown', async ({ assert }) => {
+  test('when the row cannot be inserted the object is removed again and the error is rethrown', async ({
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const key = storageKey({ root: 'exports', orgId: org.id, parts: [randomUUID(), 'x.zip'] })
     // A kind outside the CHECK list fails the insert after the write. Run it in
     // its own (nested) transaction so PostgreSQL's aborted statement stays contained.
     const attempt = db.transaction((trx) =>
-      StoreFile.handle({ orgId: org.id, kind: 'secret_dump' as 'export_zip', key, bytes: Buffer.from('x'), mime: 'application/zip' }, trx)
+      StoreFile.handle(
+        {
+          orgId: org.id,
+          kind: 'secret_dump' as 'export_zip',
+          key,
+          bytes: Buffer.from('x'),
+          mime: 'application/zip',
+        },
+        trx
+      )
     )
     await assert.rejects(() => attempt)
     assert.isFalse(existsSync(onDisk(key)))

@@ -49,7 +49,9 @@ test.group('Last owner rule', (group) => {
     assert.isNull(membership.deletedAt)
   })
 
-  test('a suspended owner does not count: the last active owner still cannot step down', async ({ assert }) => {
+  test('a suspended owner does not count: the last active owner still cannot step down', async ({
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { member: other } = await givenMember(org, 'owner')
     other.status = 'suspended'
@@ -66,7 +68,9 @@ test.group('Last owner rule', (group) => {
     assert.deepEqual(result, { kind: 'last_owner' })
   })
 
-  test('with a second active owner, an owner can demote another owner, then not the last one', async ({ assert }) => {
+  test('with a second active owner, an owner can demote another owner, then not the last one', async ({
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user: second, member: secondMember } = await givenMember(org, 'owner')
     const memberRole = await roleOf(org, 'member')
@@ -101,7 +105,9 @@ test.group('Last owner rule', (group) => {
     if (result.kind === 'removed') assert.isTrue(result.self)
   })
 
-  test('only owners grant or revoke the owner role, or suspend or remove an owner', async ({ assert }) => {
+  test('only owners grant or revoke the owner role, or suspend or remove an owner', async ({
+    assert,
+  }) => {
     const { org, owner } = await givenOrg()
     const { user: adminUser } = await givenMember(org, 'admin')
     const { member } = await givenMember(org, 'member')
@@ -138,7 +144,10 @@ test.group('Last owner rule', (group) => {
     })
     assert.deepEqual(suspend, { kind: 'owner_only' })
 
-    assert.deepEqual(await RemoveMember.handle({ org, actor: admin, memberId: ownerMembership.id }), { kind: 'owner_only' })
+    assert.deepEqual(
+      await RemoveMember.handle({ org, actor: admin, memberId: ownerMembership.id }),
+      { kind: 'owner_only' }
+    )
     assert.equal((await membershipOf(org, owner)).status, 'active')
   })
 

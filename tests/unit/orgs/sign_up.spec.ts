@@ -8,7 +8,9 @@ import { givenOrg } from '#tests/helpers/given'
 test.group('Sign up', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('creates the user, profile, org, three system roles and an owner membership', async ({ assert }) => {
+  test('creates the user, profile, org, three system roles and an owner membership', async ({
+    assert,
+  }) => {
     const result = await SignUp.handle({
       fullName: 'Ananya Gupta',
       email: ' Ananya@Example.test ',
@@ -23,25 +25,43 @@ test.group('Sign up', (group) => {
     assert.match(result.org.applicationId, /^app_[0-9a-f]{20}$/)
     assert.equal(result.org.billingStatus, 'trialing')
     assert.equal(result.org.trialFreeCertificates, 10)
-    assert.equal(Math.round(result.org.trialEndsAt!.diff(result.org.trialStartedAt!, 'days').days), 7)
+    assert.equal(
+      Math.round(result.org.trialEndsAt!.diff(result.org.trialStartedAt!, 'days').days),
+      7
+    )
 
     const profile = await db.from('profiles').where('id', result.user.id).firstOrFail()
     assert.equal(profile.full_name, 'Ananya Gupta')
 
-    const roles = await db.from('organization_roles').where('organization_id', result.org.id).orderBy('key')
-    assert.deepEqual(roles.map((r) => r.key), ['admin', 'member', 'owner'])
+    const roles = await db
+      .from('organization_roles')
+      .where('organization_id', result.org.id)
+      .orderBy('key')
+    assert.deepEqual(
+      roles.map((r) => r.key),
+      ['admin', 'member', 'owner']
+    )
     const owner = roles.find((r) => r.key === 'owner')!
     const ownerPermissions = await db.from('role_permissions').where('role_id', owner.id)
     assert.lengthOf(ownerPermissions, SYSTEM_ROLES.owner.permissions.length)
 
-    const membership = await db.from('organization_members').where('organization_id', result.org.id).firstOrFail()
+    const membership = await db
+      .from('organization_members')
+      .where('organization_id', result.org.id)
+      .firstOrFail()
     assert.equal(membership.user_id, result.user.id)
     assert.equal(membership.role_id, owner.id)
     assert.equal(membership.status, 'active')
     assert.equal(membership.username, 'ananya')
 
-    const audit = await db.from('app_audit_logs').where('organization_id', result.org.id).select('action')
-    assert.sameMembers(audit.map((a) => a.action), ['org.created', 'user.signed_up'])
+    const audit = await db
+      .from('app_audit_logs')
+      .where('organization_id', result.org.id)
+      .select('action')
+    assert.sameMembers(
+      audit.map((a) => a.action),
+      ['org.created', 'user.signed_up']
+    )
   })
 
   test('a taken email is an expected outcome and writes nothing', async ({ assert }) => {
@@ -65,7 +85,9 @@ test.group('Sign up', (group) => {
     assert.equal(second.org.slug, 'same-name-2')
   })
 
-  test('generated slugs are at least 3 characters and never a reserved word', async ({ assert }) => {
+  test('generated slugs are at least 3 characters and never a reserved word', async ({
+    assert,
+  }) => {
     const tiny = await givenOrg({ name: 'AB' })
     const reserved = await givenOrg({ name: 'Admin' })
     assert.match(tiny.org.slug, /^org-[0-9a-f]{6}$/)
@@ -74,6 +96,8 @@ test.group('Sign up', (group) => {
 
   test('the audit log refuses updates and deletes at the database level', async ({ assert }) => {
     const { org } = await givenOrg()
-    await assert.rejects(() => db.from('app_audit_logs').where('organization_id', org.id).update({ action: 'tampered' }))
+    await assert.rejects(() =>
+      db.from('app_audit_logs').where('organization_id', org.id).update({ action: 'tampered' })
+    )
   })
 })

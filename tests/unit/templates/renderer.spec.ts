@@ -43,11 +43,26 @@ async function renderOne(fields: Parameters<typeof snapshotWith>[0], row: Record
  */
 async function assertDrawnLikeHarfBuzz(assert: any, familyKey: string, text: string, bold = false) {
   const size = 24
-  const { pdf } = await renderOne([field({ key: 'recipient_name', type: 'text', fontFamily: familyKey, bold, fontSize: size, width: 700, x: 40 })], {
-    recipient_name: text,
-  })
+  const { pdf } = await renderOne(
+    [
+      field({
+        key: 'recipient_name',
+        type: 'text',
+        fontFamily: familyKey,
+        bold,
+        fontSize: size,
+        width: 700,
+        x: 40,
+      }),
+    ],
+    {
+      recipient_name: text,
+    }
+  )
   // Zero-width empty glyphs only carry text for extraction (see text_layout); they draw nothing.
-  const glyphs = (await inspectPage(pdf)).glyphs.filter((g) => !(g.width === 0 && outlineOf(g.fontFile, g.gid) === ''))
+  const glyphs = (await inspectPage(pdf)).glyphs.filter(
+    (g) => !(g.width === 0 && outlineOf(g.fontFile, g.gid) === '')
+  )
   const reference = harfbuzzShape(familyKey, text, bold)
   assert.equal(glyphs.length, reference.glyphs.length, `${text}: number of glyphs`)
   const scale = size / reference.upem
@@ -55,7 +70,11 @@ async function assertDrawnLikeHarfBuzz(assert: any, familyKey: string, text: str
   const baseline = glyphs.find((_, i) => reference.glyphs[i].y === 0)!.y
   glyphs.forEach((drawn, i) => {
     const expected = reference.glyphs[i]
-    assert.equal(outlineOf(drawn.fontFile, drawn.gid), outlineIn(reference.font, expected.gid), `${text}: glyph ${i} is HarfBuzz's glyph ${expected.gid}`)
+    assert.equal(
+      outlineOf(drawn.fontFile, drawn.gid),
+      outlineIn(reference.font, expected.gid),
+      `${text}: glyph ${i} is HarfBuzz's glyph ${expected.gid}`
+    )
     assert.closeTo(drawn.x, originX + expected.x * scale, 0.02, `${text}: x of glyph ${i}`)
     assert.closeTo(drawn.y, baseline + expected.y * scale, 0.02, `${text}: y of glyph ${i}`)
   })
@@ -64,7 +83,9 @@ async function assertDrawnLikeHarfBuzz(assert: any, familyKey: string, text: str
 
 test.group('Renderer: Indic shaping', () => {
   for (const { family, text } of INDIC_NAMES) {
-    test(`"${text}" is drawn with HarfBuzz's glyphs and positions in ${family}`, async ({ assert }) => {
+    test(`"${text}" is drawn with HarfBuzz's glyphs and positions in ${family}`, async ({
+      assert,
+    }) => {
       await assertDrawnLikeHarfBuzz(assert, family, text)
     })
   }
@@ -74,8 +95,13 @@ test.group('Renderer: Indic shaping', () => {
     await assertDrawnLikeHarfBuzz(assert, 'noto-sans-tamil', 'தமிழ்செல்வி முருகன்', true)
   })
 
-  test('an Indic name in a Latin family falls back to the script’s font and is still shaped', async ({ assert }) => {
-    const { pdf } = await renderOne([field({ key: 'recipient_name', type: 'text', fontFamily: 'noto-serif' })], { recipient_name: 'सौरभ Gupta' })
+  test('an Indic name in a Latin family falls back to the script’s font and is still shaped', async ({
+    assert,
+  }) => {
+    const { pdf } = await renderOne(
+      [field({ key: 'recipient_name', type: 'text', fontFamily: 'noto-serif' })],
+      { recipient_name: 'सौरभ Gupta' }
+    )
     const { glyphs } = await inspectPage(pdf)
     const fonts = [...new Set(glyphs.map((g) => g.baseFont.split('+')[1]))]
     assert.deepEqual(fonts, ['NotoSansDevanagari-Regular', 'NotoSerif-Regular'])
@@ -91,7 +117,10 @@ test.group('Renderer: Indic shaping', () => {
 test.group('Renderer: text comes back out of the PDF', () => {
   for (const { family, text } of INDIC_NAMES) {
     test(`pdf.js extracts "${text}" (${family}) through the ToUnicode map`, async ({ assert }) => {
-      const { pdf } = await renderOne([field({ key: 'recipient_name', type: 'text', fontFamily: family })], { recipient_name: text })
+      const { pdf } = await renderOne(
+        [field({ key: 'recipient_name', type: 'text', fontFamily: family })],
+        { recipient_name: text }
+      )
       assert.equal((await extractText(pdf)).normalize('NFC'), text)
     })
   }
@@ -99,14 +128,22 @@ test.group('Renderer: text comes back out of the PDF', () => {
   test('Latin ligatures and symbols extract as the letters typed', async ({ assert }) => {
     const text = SAMPLE_FOR_SCRIPT.latin
     for (const family of ['noto-sans', 'noto-serif', 'playfair-display']) {
-      const { pdf } = await renderOne([field({ key: 'course_name', type: 'text', fontFamily: family })], { course_name: text })
+      const { pdf } = await renderOne(
+        [field({ key: 'course_name', type: 'text', fontFamily: family })],
+        { course_name: text }
+      )
       assert.equal((await extractText(pdf)).normalize('NFC'), text, family)
     }
   })
 
-  test('every bundled font file, regular and bold, embeds as a subset whose glyphs match the original', async ({ assert }) => {
+  test('every bundled font file, regular and bold, embeds as a subset whose glyphs match the original', async ({
+    assert,
+  }) => {
     for (const family of FONT_FAMILIES) {
-      const text = family.script === 'latin' ? 'Certificate of Excellence 2026' : INDIC_NAMES.find((n) => n.family === family.key)!.text
+      const text =
+        family.script === 'latin'
+          ? 'Certificate of Excellence 2026'
+          : INDIC_NAMES.find((n) => n.family === family.key)!.text
       for (const bold of family.bold ? [false, true] : [false]) {
         await assertDrawnLikeHarfBuzz(assert, family.key, text, bold)
       }
@@ -123,9 +160,18 @@ test.group('Renderer: text comes back out of the PDF', () => {
 })
 
 test.group('Renderer: layout', () => {
-  test('auto-fit shrinks a long name to the box, never below the minimum size', async ({ assert }) => {
+  test('auto-fit shrinks a long name to the box, never below the minimum size', async ({
+    assert,
+  }) => {
     const long = 'Venkata Lakshmi Narasimha Satyanarayana Murthy Chakravarthi'
-    const fit = field({ key: 'recipient_name', type: 'text', width: 300, fontSize: 32, autoFit: true, minFontSize: 6 })
+    const fit = field({
+      key: 'recipient_name',
+      type: 'text',
+      width: 300,
+      fontSize: 32,
+      autoFit: true,
+      minFontSize: 6,
+    })
     const { prepared } = await renderOne([fit], { recipient_name: long })
     const [measure] = prepared.measure({ recipient_name: long })
     assert.isBelow(measure.fontSize, 32)
@@ -138,7 +184,9 @@ test.group('Renderer: layout', () => {
     assert.isTrue(overflowing.overflow)
   })
 
-  test('alignment places the text inside its box: left edge, centre, right edge', async ({ assert }) => {
+  test('alignment places the text inside its box: left edge, centre, right edge', async ({
+    assert,
+  }) => {
     const row = { recipient_name: 'Ananya Gupta' }
     for (const align of ['left', 'center', 'right'] as const) {
       const box = field({ key: 'recipient_name', type: 'text', align, x: 100, width: 400 })
@@ -146,29 +194,50 @@ test.group('Renderer: layout', () => {
       const { glyphs } = await inspectPage(pdf)
       const reference = harfbuzzShape('noto-sans', row.recipient_name)
       const width = (reference.advance * box.fontSize) / reference.upem
-      const expectedStart = align === 'left' ? 100 : align === 'center' ? 100 + (400 - width) / 2 : 500 - width
+      const expectedStart =
+        align === 'left' ? 100 : align === 'center' ? 100 + (400 - width) / 2 : 500 - width
       assert.closeTo(glyphs[0].x, expectedStart, 0.05, align)
     }
   })
 
   test('a date field is written in its date format', async ({ assert }) => {
-    const { pdf } = await renderOne([field({ key: 'issue_date', type: 'date', dateFormat: 'dd/MM/yyyy' })], { issue_date: '2026-03-05' })
+    const { pdf } = await renderOne(
+      [field({ key: 'issue_date', type: 'date', dateFormat: 'dd/MM/yyyy' })],
+      { issue_date: '2026-03-05' }
+    )
     assert.equal(await extractText(pdf), '05/03/2026')
   })
 
-  test('a row the template was not prepared for is refused instead of drawn with missing glyphs', async ({ assert }) => {
-    const { prepared } = await renderOne([field({ key: 'recipient_name', type: 'text' })], { recipient_name: 'Ann' })
+  test('a row the template was not prepared for is refused instead of drawn with missing glyphs', async ({
+    assert,
+  }) => {
+    const { prepared } = await renderOne([field({ key: 'recipient_name', type: 'text' })], {
+      recipient_name: 'Ann',
+    })
     assert.throws(() => prepared.render({ recipient_name: 'Zoë' }), GlyphsNotPreparedError as any)
   })
 })
 
 test.group('Renderer: QR codes and output', () => {
-  test('a QR field is vector, error-correction M, with a four-module quiet zone, and decodes to the URL', async ({ assert }) => {
+  test('a QR field is vector, error-correction M, with a four-module quiet zone, and decodes to the URL', async ({
+    assert,
+  }) => {
     const url = 'https://verify.authentix.example/v/Xq3u9wT0aBcDeFgHiJkLmNoPqRsTuVwX?src=qr'
-    const qrField = field({ key: 'verification_url', type: 'qrcode', x: 600, y: 380, width: 150, height: 150 })
+    const qrField = field({
+      key: 'verification_url',
+      type: 'qrcode',
+      x: 600,
+      y: 380,
+      width: 150,
+      height: 150,
+    })
     const { pdf, snapshot } = await renderOne([qrField], { verification_url: url })
     const { rects, text } = await inspectPage(pdf)
-    assert.lengthOf(text.match(/ Do\b/g) ?? [], 1, 'the page background is the only XObject drawn: the QR code is paths')
+    assert.lengthOf(
+      text.match(/ Do\b/g) ?? [],
+      1,
+      'the page background is the only XObject drawn: the QR code is paths'
+    )
 
     const [white, ...dark] = rects.filter((r) => r.x >= 599 && r.y >= snapshot.pageHeight - 531)
     assert.deepEqual(white.color, [1, 1, 1])
@@ -187,15 +256,25 @@ test.group('Renderer: QR codes and output', () => {
     assert.equal(decoded?.data, url)
   })
 
-  test('certificates share the prepared bytes and add only their own content', async ({ assert }) => {
+  test('certificates share the prepared bytes and add only their own content', async ({
+    assert,
+  }) => {
     const fields = [
       field({ key: 'recipient_name', type: 'text', fontFamily: 'noto-serif', align: 'center' }),
       field({ key: 'course_name', type: 'text', y: 200, fontSize: 18 }),
       field({ key: 'verification_url', type: 'qrcode', x: 650, y: 400, width: 120, height: 120 }),
     ]
     const rows = [
-      { recipient_name: 'अनन्या गुप्ता', course_name: 'Data Science', verification_url: 'http://localhost/v/one' },
-      { recipient_name: 'Rahul Sharma', course_name: 'Cloud Computing', verification_url: 'http://localhost/v/two' },
+      {
+        recipient_name: 'अनन्या गुप्ता',
+        course_name: 'Data Science',
+        verification_url: 'http://localhost/v/one',
+      },
+      {
+        recipient_name: 'Rahul Sharma',
+        course_name: 'Cloud Computing',
+        verification_url: 'http://localhost/v/two',
+      },
     ]
     const prepared = await PreparedTemplate.prepare(await snapshotWith(fields), rows)
     const [first, second] = rows.map((row) => prepared.render(row))

@@ -33,8 +33,8 @@ const { default: OrgTemplates } = await import('#templates/queries/org_templates
 const { default: CreateImport } = await import('#imports/actions/create_import')
 const { default: CreateGenerationJob } = await import('#certificates/actions/create_generation_job')
 const { GenerationWorker } = await import('#certificates/services/generation_worker')
-const { renderThreads } = await import('#certificates/services/generation_workers')
-const { versionSnapshot } = await import('#certificates/services/template_snapshots')
+const { renderThreads } = await import('#certificates/services/render_threads')
+const { cachedSnapshot } = await import('#certificates/services/snapshot_cache')
 const { renderRow } = await import('#certificates/services/issuance_rows')
 const { default: StoredFile } = await import('#core/models/stored_file')
 const { storageKey } = await import('#core/services/storage_keys')
@@ -455,7 +455,7 @@ const baseBytes = Number(stored.base_bytes)
 
 // ---------------------------------------------------------------- pdfme: the same certificates' data, one batch
 
-const snapshot = await versionSnapshot(org.id, version.id)
+const snapshot = await cachedSnapshot(org.id, version.id)
 const sample = Math.min(RECIPIENTS, PDFME_MAX)
 let pdfme: { certsPerS: number; seconds: number; inputs: number; bytes: number } | { error: string }
 try {

@@ -24,7 +24,7 @@ export default class QueueWork extends BaseCommand {
 
   async run() {
     const { GenerationWorker } = await import('#certificates/services/generation_worker')
-    const { closeRenderThreads } = await import('#certificates/services/generation_workers')
+    const { closeRenderThreads } = await import('#certificates/services/render_threads')
     const worker = new GenerationWorker({ lanes: this.lanes, exitWhenIdle: this.once })
     this.logger.info(`generation worker ${worker.owner} started`)
     const stop = async () => {

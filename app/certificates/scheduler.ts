@@ -3,7 +3,7 @@ import logger from '@adonisjs/core/services/logger'
 import generation from '#config/generation'
 import ExpireCertificates from '#certificates/actions/expire_certificates'
 import { GenerationWorker } from '#certificates/services/generation_worker'
-import { closeRenderThreads } from '#certificates/services/generation_workers'
+import { closeRenderThreads } from '#certificates/services/render_threads'
 
 /**
  * What `npm start` runs beside the HTTP server, in the web process: a

@@ -6,14 +6,3 @@ export type ApiError = { code: string; message: string; field?: string; row?: nu
 export function fail(response: HttpContext['response'], status: number, errors: ApiError[]) {
   return response.status(status).send({ errors })
 }
-
-/** Unknown ids and other orgs' ids answer exactly this. */
-export function notFound(response: HttpContext['response']) {
-  return fail(response, 404, [{ code: 'E_NOT_FOUND', message: 'Resource not found' }])
-}
-
-/** Where an API call came from, for the audit log. */
-export const origin = ({ request }: HttpContext) => ({
-  ip: request.ip(),
-  userAgent: request.header('user-agent') ?? null,
-})

@@ -9,7 +9,9 @@ import {
   certificateFiltersValidator,
   revocationValidator,
 } from '#certificates/validators/generation_job'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 import { certificateJson } from '#api/controllers/certificate_json'
 
 /** `/api/v1/certificates`: the API key's org's certificates, their PDFs and their lifecycle. */
@@ -33,15 +35,15 @@ export default class CertificatesController {
     }
   }
 
-  async show({ apiOrg, params, response }: HttpContext) {
+  async show({ apiOrg, params }: HttpContext) {
     const certificate = await OrgCertificates.find(apiOrg, params.id)
-    if (!certificate) return notFound(response)
+    if (!certificate) throw notFound()
     return certificateJson(certificate)
   }
 
   async pdf(ctx: HttpContext) {
     const certificate = await OrgCertificates.find(ctx.apiOrg, ctx.params.id)
-    if (!certificate || !certificate.certificateFileId) return notFound(ctx.response)
+    if (!certificate || !certificate.certificateFileId) throw notFound()
     const { bytes, filename } = await certificateDocument(certificate)
     return sendDocument(ctx, bytes, {
       filename,
@@ -58,7 +60,7 @@ export default class CertificatesController {
       certificateId: params.id,
       reason: reason ?? '',
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     if (result.kind !== 'ok') return refused(response, result)
@@ -77,7 +79,7 @@ export default class CertificatesController {
       certificateId: params.id,
       changes,
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     if (result.kind !== 'ok') return refused(response, result)
@@ -93,7 +95,7 @@ function refused(
   response: HttpContext['response'],
   result: Exclude<CertificateChangeResult, { kind: 'ok' }>
 ) {
-  if (result.kind === 'not_found') return notFound(response)
+  if (result.kind === 'not_found') throw notFound()
   if (result.kind === 'conflict')
     return fail(response, 409, [{ code: result.code, message: result.message }])
   return fail(response, 422, result.errors)

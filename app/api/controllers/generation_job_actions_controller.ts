@@ -3,7 +3,9 @@ import { sendStoredFile } from '#core/services/downloads'
 import ChangeGenerationJob from '#certificates/actions/change_generation_job'
 import BuildJobExport from '#certificates/actions/build_job_export'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 import { jobJson } from '#api/controllers/certificate_json'
 
 /** A job's cancellation, start, retry of failures, and its bulk export. */
@@ -23,7 +25,7 @@ export default class GenerationJobActionsController {
   async export(ctx: HttpContext) {
     const { apiOrg, params, response } = ctx
     const job = await OrgGenerationJobs.find(apiOrg, params.id)
-    if (!job) return notFound(response)
+    if (!job) throw notFound()
     if (!job.isFinished)
       return fail(response, 409, [
         {
@@ -45,10 +47,10 @@ export default class GenerationJobActionsController {
       org: apiOrg,
       jobId: params.id,
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
-    if (result.kind === 'not_found') return notFound(response)
+    if (result.kind === 'not_found') throw notFound()
     if (result.kind === 'conflict')
       return fail(response, 409, [{ code: 'E_JOB_STATE', message: result.message }])
     return jobJson(result.job)

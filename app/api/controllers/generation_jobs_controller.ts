@@ -8,7 +8,9 @@ import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { apiGenerationJobValidator } from '#certificates/validators/generation_job'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
-import { type ApiError, fail, notFound, origin } from '#api/controllers/api_responses'
+import { type ApiError, fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 import { jobJson } from '#api/controllers/certificate_json'
 
 const MAX_INLINE_RECIPIENTS = 10_000
@@ -27,9 +29,9 @@ export default class GenerationJobsController {
     }
   }
 
-  async show({ apiOrg, params, response }: HttpContext) {
+  async show({ apiOrg, params }: HttpContext) {
     const job = await OrgGenerationJobs.findWithTemplates(apiOrg, params.id)
-    if (!job) return notFound(response)
+    if (!job) throw notFound()
     return jobJson(
       job,
       job.templates.map((template) => template.templateId)
@@ -87,7 +89,7 @@ export default class GenerationJobsController {
         name: input.name ?? 'API recipients',
         templateIds: input.template_ids,
         actorUserId: null,
-        origin: origin(ctx),
+        origin: originOf(ctx),
         via: 'api',
       })
       if (created.kind === 'unknown_templates')
@@ -117,7 +119,7 @@ export default class GenerationJobsController {
         importId: created.job.id,
         rows,
         actorUserId: null,
-        origin: origin(ctx),
+        origin: originOf(ctx),
         via: 'api',
       })
       const bad = added.kind === 'added' ? added.rows.filter((row) => row.errorCount > 0) : []
@@ -167,7 +169,7 @@ export default class GenerationJobsController {
       start: input.start ?? true,
       name: input.name ?? null,
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     if (result.kind === 'problem') {

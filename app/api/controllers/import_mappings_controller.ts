@@ -5,7 +5,9 @@ import RemapImport from '#imports/actions/remap_import'
 import OrgImports from '#imports/queries/org_imports'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { apiImportMappingValidator } from '#imports/validators/import'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
 
 /** `PUT /api/v1/imports/:id/mapping` `{ mapping, sheet?, header_row? }`: every row checked again, no upload needed. */
@@ -20,7 +22,7 @@ export default class ImportMappingsController {
       sheet: input.sheet,
       headerRow: input.header_row,
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     switch (result.kind) {
@@ -63,7 +65,7 @@ export default class ImportMappingsController {
           },
         ])
       case 'not_found':
-        return notFound(response)
+        throw notFound()
       default:
         return unhandled(result)
     }

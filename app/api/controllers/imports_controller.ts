@@ -8,10 +8,15 @@ import CreateImport from '#imports/actions/create_import'
 import OrgImports from '#imports/queries/org_imports'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { apiImportCreateValidator } from '#imports/validators/import'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
 
-/** Multipart fields that carry structure arrive as text: `mapping` as a JSON object, `template_ids` as JSON or comma-separated. */
+/**
+ * Multipart fields that carry structure arrive as text: `mapping` as a JSON object, `template_ids`
+ * as JSON or comma-separated.
+ */
 export function structuredField(
   value: unknown,
   kind: 'object' | 'list'
@@ -48,9 +53,9 @@ export default class ImportsController {
     }
   }
 
-  async show({ apiOrg, params, response }: HttpContext) {
+  async show({ apiOrg, params }: HttpContext) {
     const job = await OrgImports.find(apiOrg, params.id)
-    if (!job) return notFound(response)
+    if (!job) throw notFound()
     return importJson(job)
   }
 
@@ -112,7 +117,7 @@ export default class ImportsController {
         subcategoryKey: input.subcategory_key ?? null,
       },
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     switch (result.kind) {

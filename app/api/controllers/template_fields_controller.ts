@@ -4,14 +4,16 @@ import SaveTemplateFields from '#templates/actions/save_template_fields'
 import OrgTemplates from '#templates/queries/org_templates'
 import { templateFieldsValidator } from '#templates/validators/template_fields'
 import { loaded, templateJson } from '#api/controllers/template_json'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 
 export default class TemplateFieldsController {
   /** `PUT /api/v1/templates/:id/fields`: a new immutable version with these fields. */
   async update(ctx: HttpContext) {
     const { apiOrg, params, request, response } = ctx
     const exists = await OrgTemplates.find(apiOrg, params.id)
-    if (!exists) return notFound(response)
+    if (!exists) throw notFound()
     const input = await request.validateUsing(templateFieldsValidator)
     const result = await SaveTemplateFields.handle({
       org: apiOrg,
@@ -19,7 +21,7 @@ export default class TemplateFieldsController {
       fields: input.fields,
       baseVersion: input.base_version,
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     switch (result.kind) {
@@ -47,7 +49,7 @@ export default class TemplateFieldsController {
           },
         ])
       case 'not_found':
-        return notFound(response)
+        throw notFound()
       default:
         return unhandled(result)
     }

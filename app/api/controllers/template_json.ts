@@ -5,7 +5,9 @@ import { unhandled } from '#core/services/exhaustive'
 import ChangeTemplateStatus from '#templates/actions/change_template_status'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 import { fieldJson } from '#templates/services/designer_data'
 
 /** A template as the API shows it: the contract's fields plus taxonomy keys, timestamps and a preview link. */
@@ -50,7 +52,7 @@ export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' |
     templateId: params.id,
     to,
     actorUserId: null,
-    origin: origin(ctx),
+    origin: originOf(ctx),
     via: 'api',
   })
   switch (result.kind) {
@@ -72,7 +74,7 @@ export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' |
         },
       ])
     case 'not_found':
-      return notFound(response)
+      throw notFound()
     default:
       return unhandled(result)
   }

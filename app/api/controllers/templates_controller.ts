@@ -8,7 +8,9 @@ import { sourceProblemCode, sourceProblemMessage } from '#templates/services/sou
 import { readUpload } from '#templates/controllers/upload_support'
 import { apiTemplateCreateValidator, templateListValidator } from '#templates/validators/template'
 import { loaded, templateJson } from '#api/controllers/template_json'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 
 /** `/api/v1/templates`: the org of the API key, nothing else. */
 export default class TemplatesController {
@@ -27,9 +29,9 @@ export default class TemplatesController {
     }
   }
 
-  async show({ apiOrg, params, response }: HttpContext) {
+  async show({ apiOrg, params }: HttpContext) {
     const template = await loaded(apiOrg, params.id)
-    if (!template) return notFound(response)
+    if (!template) throw notFound()
     return templateJson(template)
   }
 
@@ -65,7 +67,7 @@ export default class TemplatesController {
         subcategoryKey: input.subcategory_key ?? null,
       },
       actorUserId: null,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       via: 'api',
     })
     switch (result.kind) {

@@ -4,7 +4,9 @@ import { formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
 import CertificateVerification from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
-import { fail, notFound, origin } from '#api/controllers/api_responses'
+import { fail } from '#api/controllers/api_responses'
+import { notFound } from '#core/http/not_found'
+import { originOf } from '#core/http/origin'
 
 /**
  * `/api/v1/verify`: public verification as JSON, for anyone (no API key),
@@ -15,18 +17,21 @@ export default class VerifyController {
   /** `GET /api/v1/verify/:token` */
   async show(ctx: HttpContext) {
     const verification = await CertificateVerification.byToken(ctx.params.token)
-    if (!verification) return notFound(ctx.response)
+    if (!verification) throw notFound()
     await RecordVerificationEvent.handle({
       certificate: verification.certificate,
       source: 'api',
       status: verification.view.status,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       metadata: { by: 'token' },
     })
     return verification.view
   }
 
-  /** `POST /api/v1/verify/pdf` (multipart `file`): the certificate whose recorded SHA-256 is that of these exact bytes. */
+  /**
+   * `POST /api/v1/verify/pdf` (multipart `file`): the certificate whose recorded SHA-256 is that
+   * of these exact bytes.
+   */
   async store(ctx: HttpContext) {
     const { response } = ctx
     const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
@@ -49,12 +54,12 @@ export default class VerifyController {
       ])
     }
     const verification = await CertificateVerification.byDocument(upload.bytes)
-    if (!verification) return notFound(response)
+    if (!verification) throw notFound()
     await RecordVerificationEvent.handle({
       certificate: verification.certificate,
       source: 'api',
       status: verification.view.status,
-      origin: origin(ctx),
+      origin: originOf(ctx),
       metadata: { by: 'pdf' },
     })
     return verification.view

@@ -5,7 +5,7 @@ import StoreFile from '#core/actions/store_file'
 import { deleteObjects } from '#core/actions/store_objects'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import { storageKey } from '#core/services/storage_keys'
-import { uuid7 } from '#core/services/uuid7'
+import { v7 as uuidv7 } from 'uuid'
 import type Organization from '#orgs/models/organization'
 import { FIELD_KEY_PATTERN } from '#templates/services/field_spec'
 import { normaliseEmail, normaliseName, normalisePhone } from '#imports/services/normalise'
@@ -14,9 +14,9 @@ import OrgCertificates from '#certificates/queries/org_certificates'
 import { allocateNumbers } from '#certificates/services/numbering'
 import { renderRow } from '#certificates/services/issuance_rows'
 import { verificationTokenHash } from '#certificates/services/verification_links'
-import { renderDocument } from '#certificates/services/generation_workers'
-import { versionSnapshot } from '#certificates/services/template_snapshots'
-import { recordUsage } from '#certificates/actions/process_chunk'
+import { renderDocument } from '#certificates/services/render_threads'
+import { cachedSnapshot } from '#certificates/services/snapshot_cache'
+import RecordCertificateUsage from '#certificates/actions/record_certificate_usage'
 
 export interface CertificateChangeBase {
   org: Organization
@@ -130,7 +130,7 @@ export default class ChangeCertificate {
           })
         }
         const data = { ...previous.recipientData, ...checked.data }
-        const id = uuid7()
+        const id = uuidv7()
         const certificate = new Certificate()
         certificate.merge({
           id,
@@ -164,7 +164,7 @@ export default class ChangeCertificate {
           verificationTokenHash: verificationTokenHash(id),
           createdBy: input.actorUserId,
         })
-        const snapshot = await versionSnapshot(input.org.id, previous.templateVersionId)
+        const snapshot = await cachedSnapshot(input.org.id, previous.templateVersionId)
         const rendered = await renderDocument(
           snapshot,
           renderRow({
@@ -208,9 +208,11 @@ export default class ChangeCertificate {
           supersededAt: DateTime.utc(),
         })
         await previous.useTransaction(trx).save()
-        await recordUsage(trx, { organizationId: input.org.id, jobId: previous.generationJobId }, [
-          certificate.id,
-        ])
+        await RecordCertificateUsage.handle(trx, {
+          organizationId: input.org.id,
+          jobId: previous.generationJobId,
+          certificateIds: [certificate.id],
+        })
         await RecordAudit.handle(
           {
             action: 'certificate.reissued',

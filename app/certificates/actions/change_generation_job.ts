@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
+import { dbTimestamp } from '#core/services/database_time'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type GenerationJob from '#certificates/models/generation_job'
@@ -19,8 +20,6 @@ export interface JobChangeInput {
 export type JobChangeResult =
   { kind: 'ok'; job: GenerationJob } | { kind: 'not_found' } | { kind: 'conflict'; message: string }
 
-const stamp = (format: string) => DateTime.utc().toFormat(format)
-
 /**
  * What a user can do to a job once it exists: start one that was created
  * to start later, cancel one that has work left (chunks not begun are
@@ -35,7 +34,7 @@ export default class ChangeGenerationJob {
         .from('generation_job_chunks')
         .where('job_id', job.id)
         .where('status', 'held')
-        .update({ status: 'queued', updated_at: stamp(trx.dialect.dateTimeFormat) })
+        .update({ status: 'queued', updated_at: dbTimestamp(trx) })
       job.startedAt = DateTime.utc()
       await job.useTransaction(trx).save()
       return null
@@ -48,7 +47,7 @@ export default class ChangeGenerationJob {
         return job.status === 'cancelled'
           ? 'This job is already cancelled.'
           : 'This job has finished; there is nothing left to cancel.'
-      const now = stamp(trx.dialect.dateTimeFormat)
+      const now = dbTimestamp(trx)
       await trx
         .from('generation_job_chunks')
         .where('job_id', job.id)
@@ -71,7 +70,7 @@ export default class ChangeGenerationJob {
         .where('status', 'failed')
         .select('id')
       if (failed.length === 0) return 'No certificate of this job has failed.'
-      const now = stamp(trx.dialect.dateTimeFormat)
+      const now = dbTimestamp(trx)
       const ids = failed.map((row) => row.id)
       await trx
         .from('generation_job_chunks')

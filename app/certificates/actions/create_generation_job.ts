@@ -2,7 +2,7 @@ import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import { bulkInsert } from '#core/services/bulk_insert'
-import { uuid7 } from '#core/services/uuid7'
+import { v7 as uuidv7 } from 'uuid'
 import type Organization from '#orgs/models/organization'
 import generation from '#config/generation'
 import GenerationJob from '#certificates/models/generation_job'
@@ -13,6 +13,7 @@ import {
 } from '#certificates/queries/generation_plan'
 import { type ExpiryChoice, isIsoDate } from '#certificates/services/issuance_rows'
 import { generationQueue } from '#certificates/services/generation_queue'
+import { dbTimestamp } from '#core/services/database_time'
 
 export interface CreateGenerationJobInput {
   org: Organization
@@ -106,7 +107,7 @@ export default class CreateGenerationJob {
     if (planned.kind !== 'ok') return planned
     const { plan } = planned
 
-    const job = await db.transaction(async (trx) => {
+    const created = await db.transaction(async (trx) => {
       const now = DateTime.utc()
       const job = await GenerationJob.create(
         {
@@ -140,7 +141,7 @@ export default class CreateGenerationJob {
       )
       await trx.table('generation_job_templates').multiInsert(
         plan.templates.map(({ template, version }, position) => ({
-          id: uuid7(),
+          id: uuidv7(),
           job_id: job.id,
           organization_id: input.org.id,
           template_id: template.id,
@@ -148,7 +149,7 @@ export default class CreateGenerationJob {
           category_id: template.categoryId,
           subcategory_id: template.subcategoryId,
           position,
-          created_at: now.toFormat(trx.dialect.dateTimeFormat),
+          created_at: dbTimestamp(trx, now),
         }))
       )
 
@@ -166,7 +167,7 @@ export default class CreateGenerationJob {
           .limit(PAGE)
           .select('id', 'row_index', 'data')
         if (rows.length === 0) break
-        const stamp = now.toFormat(trx.dialect.dateTimeFormat)
+        const stamp = dbTimestamp(trx, now)
         await bulkInsert(
           trx,
           'generation_job_recipients',
@@ -175,7 +176,7 @@ export default class CreateGenerationJob {
             const data: Record<string, string> =
               typeof row.data === 'string' ? JSON.parse(row.data) : row.data
             return {
-              id: uuid7(),
+              id: uuidv7(),
               job_id: job.id,
               position: position++,
               import_row_id: row.id,
@@ -198,7 +199,7 @@ export default class CreateGenerationJob {
         first += generation.chunkSize, seq++
       ) {
         chunks.push({
-          id: uuid7(),
+          id: uuidv7(),
           job_id: job.id,
           organization_id: input.org.id,
           seq,
@@ -206,8 +207,8 @@ export default class CreateGenerationJob {
           end_position: Math.min(first + generation.chunkSize, plan.recipientCount),
           status: input.start ? 'queued' : 'held',
           attempts: 0,
-          created_at: now.toFormat(trx.dialect.dateTimeFormat),
-          updated_at: now.toFormat(trx.dialect.dateTimeFormat),
+          created_at: dbTimestamp(trx, now),
+          updated_at: dbTimestamp(trx, now),
         })
       }
       for (let at = 0; at < chunks.length; at += 200)
@@ -233,6 +234,6 @@ export default class CreateGenerationJob {
       return job
     })
     if (input.start) generationQueue.notify()
-    return { kind: 'created', job, plan }
+    return { kind: 'created', job: created, plan }
   }
 }

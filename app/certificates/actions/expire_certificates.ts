@@ -1,5 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
+import { dbTimestamp } from '#core/services/database_time'
 
 /**
  * Issued certificates whose `expires_at` has passed become `expired`. One
@@ -9,7 +10,7 @@ import { DateTime } from 'luxon'
 export default class ExpireCertificates {
   static async handle(now: DateTime = DateTime.utc()): Promise<number> {
     const client = db.connection()
-    const at = now.toFormat(client.dialect.dateTimeFormat)
+    const at = dbTimestamp(client, now)
     const updated = await client
       .from('certificates')
       .where('status', 'issued')

@@ -12,7 +12,7 @@ import {
 import { bulkInsert } from '#core/services/bulk_insert'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import { storageKey } from '#core/services/storage_keys'
-import { uuid7 } from '#core/services/uuid7'
+import { v7 as uuidv7 } from 'uuid'
 import generation from '#config/generation'
 import {
   expiresAtFor,
@@ -22,11 +22,13 @@ import {
   titleFor,
 } from '#certificates/services/issuance_rows'
 import { verificationTokenHash } from '#certificates/services/verification_links'
-import { renderChunk } from '#certificates/services/generation_workers'
-import { versionSnapshot } from '#certificates/services/template_snapshots'
+import { renderChunk } from '#certificates/services/render_threads'
+import { cachedSnapshot } from '#certificates/services/snapshot_cache'
 import { allocateNumbers } from '#certificates/services/numbering'
 import { refreshJob } from '#certificates/services/job_progress'
+import RecordCertificateUsage from '#certificates/actions/record_certificate_usage'
 import { chunkRecipients } from '#certificates/queries/chunk_recipients'
+import { dbTimestamp } from '#core/services/database_time'
 
 /**
  * One claimed chunk, start to finish. Exactly-once comes from at-least-once
@@ -70,8 +72,7 @@ export class LeaseLostError extends Error {
   }
 }
 
-const stamp = (client: QueryClientContract, at = DateTime.utc()) =>
-  at.toFormat(client.dialect.dateTimeFormat)
+const stamp = (client: QueryClientContract, at = DateTime.utc()) => dbTimestamp(client, at)
 
 /** Renews the lease, fencing everything after it in the transaction. */
 export async function renewLease(client: QueryClientContract, chunk: ClaimedChunk) {
@@ -245,7 +246,7 @@ export default class ProcessChunk {
     }))
     const inputs = await Promise.all(
       byTemplate.map(async ({ template, items: group }) => ({
-        snapshot: await versionSnapshot(chunk.organizationId, template.template_version_id),
+        snapshot: await cachedSnapshot(chunk.organizationId, template.template_version_id),
         rows: group.map((item) => renderRow(item.facts)),
       }))
     )
@@ -257,7 +258,7 @@ export default class ProcessChunk {
     const now = stamp(db.connection())
     byTemplate.forEach(({ template, items: group }, index) => {
       const result = rendered[index]
-      const baseId = uuid7()
+      const baseId = uuidv7()
       const baseKey = storageKey({
         root: 'certificates',
         orgId: chunk.organizationId,
@@ -282,7 +283,7 @@ export default class ProcessChunk {
           orgId: chunk.organizationId,
           parts: [chunk.jobId, item.recipientId, `${item.facts.id}.pdf`],
         })
-        const fileId = uuid7()
+        const fileId = uuidv7()
         objects.push({ orgId: chunk.organizationId, key, bytes: part })
         files.push({
           id: fileId,
@@ -318,11 +319,11 @@ export default class ProcessChunk {
       await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, {
         onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id',
       })
-      await recordUsage(
-        trx,
-        chunk,
-        records.map((record) => record.id as string)
-      )
+      await RecordCertificateUsage.handle(trx, {
+        organizationId: chunk.organizationId,
+        jobId: chunk.jobId,
+        certificateIds: records.map((record) => record.id as string),
+      })
       await finishChunk(trx, chunk, 'done')
       await refreshJob(trx, chunk.jobId, { issued: records.length })
     })
@@ -465,7 +466,7 @@ async function chunkItems(
           status: 'issued',
           issue_date: issueDate,
           expiry_date: expiryDate,
-          expires_at: expiresAt ? expiresAt.toFormat(db.connection().dialect.dateTimeFormat) : null,
+          expires_at: expiresAt ? dbTimestamp(undefined, expiresAt) : null,
           verification_token_hash: verificationTokenHash(id),
           created_by: context.job.created_by,
         },
@@ -473,40 +474,6 @@ async function chunkItems(
     }
   }
   return items
-}
-
-/** One `certificate_issued` usage event per certificate (unique: a retry adds none). */
-export async function recordUsage(
-  trx: TransactionClientContract,
-  chunk: { organizationId: string; jobId: string | null },
-  certificateIds: string[]
-) {
-  const now = stamp(trx)
-  await bulkInsert(
-    trx,
-    'billing_usage_events',
-    [
-      { name: 'id', pg: 'uuid' },
-      { name: 'organization_id', pg: 'uuid' },
-      { name: 'event_type', pg: 'text' },
-      { name: 'certificate_id', pg: 'uuid' },
-      { name: 'occurred_at', pg: 'timestamptz' },
-      { name: 'quantity', pg: 'int' },
-      { name: 'metadata', pg: 'json' },
-      { name: 'created_at', pg: 'timestamptz' },
-    ],
-    certificateIds.map((id) => ({
-      id: uuid7(),
-      organization_id: chunk.organizationId,
-      event_type: 'certificate_issued',
-      certificate_id: id,
-      occurred_at: now,
-      quantity: 1,
-      metadata: chunk.jobId ? { generation_job_id: chunk.jobId } : {},
-      created_at: now,
-    })),
-    { onConflictDoNothing: 'certificate_id, event_type' }
-  )
 }
 
 async function finishChunk(

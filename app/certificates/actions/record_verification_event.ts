@@ -1,3 +1,4 @@
+import { stripControls } from '#core/services/control_characters'
 import { createHmac } from 'node:crypto'
 import { DateTime } from 'luxon'
 import { appKey } from '#config/app'
@@ -7,7 +8,10 @@ import type { PublicStatus } from '#certificates/queries/verification'
 
 export interface RecordVerificationEventInput {
   certificate: Certificate
-  /** `qr` for a scanned code (`?via=qr`), `link` for a followed link, `upload` for a PDF checked on /verify, `api` for the JSON API. */
+  /**
+   * `qr` for a scanned code (`?via=qr`), `link` for a followed link, `upload` for a PDF checked on
+   * /verify, `api` for the JSON API.
+   */
   source: VerificationSource
   /** The status the visitor was shown. */
   status: PublicStatus
@@ -30,7 +34,7 @@ export function verificationIpHash(ip: string) {
 }
 
 function userAgentOf(value: string | null | undefined) {
-  const clean = value?.replace(/[\u0000-\u001f\u007f]/g, '').trim()
+  const clean = value === null || value === undefined ? '' : stripControls(value).trim()
   if (!clean) return null
   // Cut on a code point, never between the halves of a surrogate pair.
   return Array.from(clean).slice(0, MAX_USER_AGENT).join('')

@@ -34,15 +34,12 @@ export default class SweepJobObjects {
     const prefix = `${storageKey({ root: 'certificates', orgId: job.organizationId, parts: [job.id] })}/`
     const keys = await listObjectKeys(prefix)
     if (keys.length === 0) return 0
-    const registered = new Set(
-      (
-        await db
-          .from('files')
-          .where('organization_id', job.organizationId)
-          .whereLike('path', `${prefix}%`)
-          .select('path')
-      ).map((row) => row.path as string)
-    )
+    const registeredRows = await db
+      .from('files')
+      .where('organization_id', job.organizationId)
+      .whereLike('path', `${prefix}%`)
+      .select('path')
+    const registered = new Set(registeredRows.map((row) => row.path as string))
     const unregistered = keys.filter((key) => !registered.has(key))
     const written = await lastModifiedOf(unregistered)
     const orphans = unregistered.filter(

@@ -3,7 +3,7 @@ import { sendDocument } from '#core/services/downloads'
 import { sha256Hex } from '#core/actions/store_file'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { certificateDocument } from '#certificates/queries/certificate_document'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 
 /** `GET /certificates/:id/pdf`: the exact PDF issued (its SHA-256 is the one recorded, and the ETag). */
 export default class CertificatePdfsController {

@@ -3,7 +3,7 @@ import logger from '@adonisjs/core/services/logger'
 import { sha256Hex } from '#core/actions/store_file'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { certificateDocument } from '#certificates/queries/certificate_document'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 import { previewImage } from '#certificates/controllers/certificate_support'
 
 /**

@@ -1,9 +1,10 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 import ChangeCertificate from '#certificates/actions/change_certificate'
 import { revocationValidator } from '#certificates/validators/generation_job'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 import {
   certificateToChange,
   revocationMessages,

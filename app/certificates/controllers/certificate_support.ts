@@ -12,7 +12,7 @@ import { keyLabel } from '#imports/services/column_mapping'
 import type Certificate from '#certificates/models/certificate'
 import { MAX_REASON } from '#certificates/actions/change_certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 
 /** The reissue form: corrected values by key (which keys may change is the action's rule). */
 /**
@@ -43,7 +43,10 @@ export const revocationMessages = new SimpleMessagesProvider({
 const NOT_CORRECTABLE = new Set<string>(ISSUANCE_KEYS)
 const CONTACT_KEYS = ['recipient_name', 'recipient_email', 'recipient_phone'] as const
 
-/** The reissue form's fields: the recipient's name, email and phone, then every other data key of the certificate, with their current values. */
+/**
+ * The reissue form's fields: the recipient's name, email and phone, then every other data key of
+ * the certificate, with their current values.
+ */
 export function correctableFields(certificate: Certificate) {
   const current: Record<string, string> = {
     ...certificate.recipientData,

@@ -8,7 +8,7 @@ import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { publicStatus } from '#certificates/queries/verification'
 import { verificationUrl } from '#certificates/services/verification_links'
 import { certificateFiltersValidator } from '#certificates/validators/generation_job'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 import {
   certificateHistory,
   correctableFields,
@@ -50,8 +50,10 @@ export default class CertificatesController {
     page.baseUrl(router.builder().make('certificates.certificates.index'))
     page.queryString(Object.fromEntries(Object.entries(filters).filter(([, value]) => value)))
 
-    const templates = (await OrgTemplates.list(org, { status: 'all', perPage: 100 })).all()
-    const jobs = (await OrgGenerationJobs.list(org, 1, 50)).all()
+    const templatePage = await OrgTemplates.list(org, { status: 'all', perPage: 100 })
+    const jobPage = await OrgGenerationJobs.list(org, 1, 50)
+    const templates = templatePage.all()
+    const jobs = jobPage.all()
     if (filters.generation_job_id && !jobs.some((job) => job.id === filters.generation_job_id)) {
       const chosen = await OrgGenerationJobs.find(org, filters.generation_job_id)
       if (chosen) jobs.unshift(chosen)

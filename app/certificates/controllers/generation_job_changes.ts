@@ -1,9 +1,9 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import ChangeGenerationJob from '#certificates/actions/change_generation_job'
 import type GenerationJob from '#certificates/models/generation_job'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 
 /** Start, cancel or retry a job, then back to its page with what happened (the caller has authorized). */
 export async function changeJob(

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { fileSlug, sendStoredFile } from '#core/services/downloads'
 import BuildJobExport from '#certificates/actions/build_job_export'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
-import { notFound } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
 
 /** `GET /generation-jobs/:id/export`: every PDF of a finished job and its manifest, as one ZIP. */
 export default class GenerationJobExportsController {

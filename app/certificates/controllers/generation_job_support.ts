@@ -21,7 +21,10 @@ export function notFound() {
   return new Exception('Resource not found', { status: 404, code: 'E_ROW_NOT_FOUND' })
 }
 
-/** What the generation form says when a choice is missing or malformed (the validator's own messages name raw fields). */
+/**
+ * What the generation form says when a choice is missing or malformed (the validator's own
+ * messages name raw fields).
+ */
 export const generationFormMessages = new SimpleMessagesProvider({
   'template_ids.required': 'Choose at least one template.',
   'template_ids.array': 'Choose at least one template.',
@@ -81,7 +84,10 @@ export function valuesFromInput(input: FormInput): GenerationFormValues {
 const text = (value: unknown) =>
   typeof value === 'string' ? value : typeof value === 'number' ? String(value) : ''
 
-/** Flashed input after a redirect back, else the defaults (issue today, no expiry, start now); `?import_id=` preselects a list. */
+/**
+ * Flashed input after a redirect back, else the defaults (issue today, no expiry, start now);
+ * `?import_id=` preselects a list.
+ */
 export function valuesFromRequest({ session, request }: HttpContext): GenerationFormValues {
   const old = (key: string) => session.flashMessages.get(key)
   const flashed =
@@ -160,9 +166,14 @@ function templateNeeds(
   return [...needs]
 }
 
-/** What the form offers: templates that can issue (not archived, with fields) and recipient lists that are read and have recipients. */
+/**
+ * What the form offers: templates that can issue (not archived, with fields) and recipient lists
+ * that are read and have recipients.
+ */
 export async function formChoices(org: Organization, actor: OrgActor) {
-  const templates = (await OrgTemplates.list(org, { status: 'current', perPage: 100 }))
+  const templatePage = await OrgTemplates.list(org, { status: 'current', perPage: 100 })
+  const listPage = await OrgImports.list(org, 1, 100)
+  const templates = templatePage
     .all()
     .filter((template) => (template.currentVersion?.fields.length ?? 0) > 0)
     .map((template) => ({
@@ -171,7 +182,7 @@ export async function formChoices(org: Organization, actor: OrgActor) {
       status: template.status,
       needs: templateNeeds(template.currentVersion.fields),
     }))
-  const lists = (await OrgImports.list(org, 1, 100))
+  const lists = listPage
     .all()
     .filter((list) => list.status === 'ready' && list.validRows > 0)
     .map((list) => ({

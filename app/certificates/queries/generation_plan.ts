@@ -9,7 +9,7 @@ import { keyLabel } from '#imports/services/column_mapping'
 import generation from '#config/generation'
 import { rowsOf } from '#core/services/bulk_insert'
 import db from '@adonisjs/lucid/services/db'
-import { measureRows } from '#certificates/services/generation_workers'
+import { measureRows } from '#certificates/services/render_threads'
 
 /**
  * What a generation job would do, checked before anything is written: the

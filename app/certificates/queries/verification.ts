@@ -7,7 +7,10 @@ import BrandingAsset from '#templates/models/branding_asset'
 import Certificate from '#certificates/models/certificate'
 import { verificationUrl } from '#certificates/services/verification_links'
 
-/** What anyone holding the link is told; `issued` reads as `valid`, and an issued certificate past its `expires_at` as `expired`. */
+/**
+ * What anyone holding the link is told; `issued` reads as `valid`, and an issued certificate past
+ * its `expires_at` as `expired`.
+ */
 export type PublicStatus = 'valid' | 'expired' | 'revoked' | 'superseded'
 
 /** The public body of a verification (API contract, `GET /api/v1/verify/:token`), plus the printed dates. */

@@ -1,6 +1,6 @@
 /**
  * Worker-thread side of issuance: every function here runs in a generation
- * thread (`generation_workers.ts`), never on a web or queue event loop.
+ * thread (`render_threads.ts`), never on a web or queue event loop.
  * Inputs and outputs are plain data; PDF bytes come back packed in one
  * buffer per template so they are moved, not copied.
  */

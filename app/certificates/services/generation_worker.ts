@@ -12,7 +12,8 @@ import ProcessChunk, {
 } from '#certificates/actions/process_chunk'
 import { generationQueue } from '#certificates/services/generation_queue'
 import SweepJobObjects from '#certificates/actions/sweep_job_objects'
-import { renderThreads } from '#certificates/services/generation_workers'
+import { renderThreads } from '#certificates/services/render_threads'
+import { dbTimestamp } from '#core/services/database_time'
 
 /**
  * A queue worker: claims chunks from the database and processes them, one
@@ -28,7 +29,7 @@ import { renderThreads } from '#certificates/services/generation_workers'
 export async function claimChunk(owner: string): Promise<ClaimedChunk | null> {
   const client = db.connection()
   const now = DateTime.utc()
-  const at = (value: DateTime) => value.toFormat(client.dialect.dateTimeFormat)
+  const at = (value: DateTime) => dbTimestamp(client, value)
   const token = randomBytes(16).toString('hex')
   const pick = `SELECT c.id FROM generation_job_chunks c JOIN certificate_generation_jobs j ON j.id = c.job_id
      WHERE (c.status = 'queued' OR (c.status = 'leased' AND c.lease_expires_at < ?)) AND j.status IN ('queued', 'processing', 'cancelled')

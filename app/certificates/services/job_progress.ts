@@ -1,6 +1,6 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { DateTime } from 'luxon'
 import { rowsOf } from '#core/services/bulk_insert'
+import { dbTimestamp } from '#core/services/database_time'
 
 /**
  * A job's counts and status, in the transaction that changed them: a chunk
@@ -25,7 +25,7 @@ export async function refreshJob(
     )
   )[0]
   if (!job) return
-  const now = DateTime.utc().toFormat(trx.dialect.dateTimeFormat)
+  const now = dbTimestamp(trx)
   const open = await trx
     .from('generation_job_chunks')
     .where('job_id', jobId)

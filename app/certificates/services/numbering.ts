@@ -1,6 +1,6 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { DateTime } from 'luxon'
 import { rowsOf } from '#core/services/bulk_insert'
+import { dbTimestamp } from '#core/services/database_time'
 
 /**
  * Gapless certificate numbers: one counter row per org, moved forward by
@@ -15,7 +15,7 @@ export async function allocateNumbers(
   orgId: string,
   count: number
 ): Promise<number> {
-  const now = DateTime.utc().toFormat(trx.dialect.dateTimeFormat)
+  const now = dbTimestamp(trx)
   await trx.rawQuery(
     `INSERT INTO organization_certificate_counters (organization_id, last_number, updated_at) VALUES (?, 0, ?) ON CONFLICT (organization_id) DO NOTHING`,
     [orgId, now]

@@ -34,7 +34,8 @@ export function sha256Hex(bytes: Uint8Array) {
  * Writes an object to the Drive disk and registers it in `files`.
  *
  * The object is written first so a row never points at nothing (an existing
- * object under the key is refused, never overwritten); if the insert then fails (unique path, rolled-back transaction, …) the object is deleted
+ * object under the key is refused, never overwritten); if the insert then fails (unique path,
+ * rolled-back transaction, …) the object is deleted
  * again, best effort, and the error is rethrown. When a caller's transaction
  * rolls back later, the object stays behind unreferenced: callers that can
  * fail after this call should delete `file.path` on rollback.

@@ -2,11 +2,11 @@ import { fileURLToPath } from 'node:url'
 import drive from '@adonisjs/drive/services/main'
 import { FSDriver } from '@adonisjs/drive/drivers/fs'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
-import { DateTime } from 'luxon'
 import StoredFile, { DEFAULT_BUCKET, type FileKind } from '#core/models/stored_file'
 import { bulkInsert } from '#core/services/bulk_insert'
 import { InvalidStorageKeyError, isStorageKey } from '#core/services/storage_keys'
 import { writeLocalObjects } from '#core/services/local_object_writer'
+import { dbTimestamp } from '#core/services/database_time'
 
 /**
  * Many objects at once, for generated artifacts whose keys are derived
@@ -32,7 +32,8 @@ export async function putObjects(objects: ObjectToStore[], concurrency = 16) {
       )
   }
   const disk = drive.use()
-  // The local disk: written by one thread, not as hundreds of callbacks on this event loop (see local_object_writer.ts).
+  // The local disk: written by one thread, not as hundreds of callbacks on this event loop (see
+  // local_object_writer.ts).
   if (disk.driver instanceof FSDriver) {
     const location = disk.driver.options.location
     return writeLocalObjects(
@@ -64,7 +65,10 @@ export async function listObjectKeys(prefix: string): Promise<string[]> {
   return keys
 }
 
-/** When each of these objects was last written (one metadata call each: ask for the few that matter); gone ones are left out. */
+/**
+ * When each of these objects was last written (one metadata call each: ask for the few that
+ * matter); gone ones are left out.
+ */
 export async function lastModifiedOf(keys: string[]): Promise<Map<string, Date>> {
   const disk = drive.use()
   const out = new Map<string, Date>()
@@ -107,7 +111,7 @@ const FILE_COLUMNS = [
 
 /** The `files` rows of objects already put, in one statement; a path registered before is left as it is. */
 export async function registerFiles(client: QueryClientContract, records: FileRecord[]) {
-  const now = DateTime.utc().toFormat(client.dialect.dateTimeFormat)
+  const now = dbTimestamp(client)
   await bulkInsert(
     client,
     'files',

@@ -5,6 +5,7 @@ import { errors as vineErrors } from '@vinejs/vine'
 import { errors as shieldErrors } from '@adonisjs/shield'
 import { errors as limiterErrors } from '@adonisjs/limiter'
 import { errors as bouncerErrors } from '@adonisjs/bouncer'
+import { flashFieldErrors } from '#core/http/forms'
 
 type ApiError = { code: string; message: string; field?: string; row?: number }
 
@@ -53,6 +54,21 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       return this.renderForbidden(error, ctx)
     }
     return super.handle(error, ctx)
+  }
+
+  /**
+   * A form that fails validation goes back to its page with the messages
+   * under its fields and what was typed kept, secrets left out
+   * (`core/http/forms`): the session package's own version would keep
+   * every field but `password` and `password_confirmation`.
+   */
+  async renderValidationErrorAsHTML(error: any, ctx: HttpContext) {
+    if (!ctx.session) return super.renderValidationErrorAsHTML(error, ctx)
+    flashFieldErrors(ctx, error.messages)
+    ctx.session.flashErrors({
+      [String(error.code)]: 'The form could not be saved. Please check the errors below.',
+    })
+    ctx.response.redirect('back', true)
   }
 
   /**

@@ -1,3 +1,4 @@
+import { stripControls } from '#core/services/control_characters'
 import type { HttpContext } from '@adonisjs/core/http'
 import drive from '@adonisjs/drive/services/main'
 import type StoredFile from '#core/models/stored_file'
@@ -21,7 +22,7 @@ const ASCII_UNSAFE = /[^A-Za-z0-9._ -]+/g
 
 /** `Content-Disposition` for a name: an ASCII `filename` fallback and the exact UTF-8 `filename*`. */
 export function contentDisposition(type: 'inline' | 'attachment', filename: string) {
-  const clean = filename.replace(/[\u0000-\u001f\u007f/\\]/g, '').trim() || 'download'
+  const clean = stripControls(filename).replace(/[/\\]/g, '').trim() || 'download'
   const fallback = clean
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

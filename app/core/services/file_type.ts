@@ -50,7 +50,10 @@ function contains(bytes: Uint8Array, needle: string) {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(needle, 0, 'latin1')
 }
 
-/** An Office Open XML workbook is a ZIP holding `[Content_Types].xml` and `xl/` parts (names are stored uncompressed). */
+/**
+ * An Office Open XML workbook is a ZIP holding `[Content_Types].xml` and `xl/` parts (names are
+ * stored uncompressed).
+ */
 function isXlsx(bytes: Uint8Array) {
   return contains(bytes, '[Content_Types].xml') && contains(bytes, 'xl/workbook')
 }
@@ -65,7 +68,10 @@ function isUtf8(sample: Uint8Array) {
   }
 }
 
-/** No control bytes other than tab, LF, FF, CR and the DOS end-of-file mark: an 8-bit text export (e.g. Windows-1252 from Excel). */
+/**
+ * No control bytes other than tab, LF, FF, CR and the DOS end-of-file mark: an 8-bit text export
+ * (e.g. Windows-1252 from Excel).
+ */
 function isLegacyText(sample: Uint8Array) {
   for (const byte of sample) {
     if (

@@ -71,7 +71,10 @@ function writer() {
   return started
 }
 
-/** Writes every object under `root`, in order; resolves once all are on disk (in the page cache, as the fs driver leaves them). */
+/**
+ * Writes every object under `root`, in order; resolves once all are on disk (in the page cache, as
+ * the fs driver leaves them).
+ */
 export function writeLocalObjects(
   root: string,
   objects: Array<{ key: string; bytes: Uint8Array }>

@@ -3,6 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import RecordAudit from '#core/actions/record_audit'
 import { sendMail } from '#core/services/mailer'
 import User from '#identity/models/user'
+import { dbTimestamp } from '#core/services/database_time'
 
 export interface ChangeEmailInput {
   user: User
@@ -47,7 +48,7 @@ export default class ChangeEmail {
         const user = await User.findOrFail(input.user.id, { client: trx })
         user.email = newEmail
         await user.save()
-        const now = DateTime.now().toFormat(trx.dialect.dateTimeFormat)
+        const now = dbTimestamp(trx)
         await trx
           .from('password_reset_tokens')
           .where('user_id', user.id)

@@ -1,10 +1,10 @@
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit from '#core/actions/record_audit'
 import { hashToken } from '#core/services/tokens'
 import User from '#identity/models/user'
 import PasswordResetToken from '#identity/models/password_reset_token'
 import RevokeSessions from '#identity/actions/revoke_sessions'
+import { dbTimestamp } from '#core/services/database_time'
 
 export interface ResetPasswordInput {
   /** The raw token from the link. */
@@ -37,7 +37,7 @@ export default class ResetPassword {
     if (!record) return { kind: 'invalid_token' }
 
     return db.transaction(async (trx) => {
-      const usedAt = DateTime.now().toFormat(trx.dialect.dateTimeFormat)
+      const usedAt = dbTimestamp(trx)
       const claimed = await trx
         .from('password_reset_tokens')
         .where('id', record.id)

@@ -10,7 +10,8 @@ import {
   changePasswordValidator,
   profileValidator,
 } from '#identity/validators/account'
-import { flashFieldErrors, originOf, validateSecretForm } from '#identity/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldErrors, validateOrFlash } from '#core/http/forms'
 
 /** The signed-in person's own account: name, login email, password. Not tied to an org. */
 export default class AccountController {
@@ -31,7 +32,7 @@ export default class AccountController {
   async updatePassword(ctx: HttpContext) {
     const { auth, request, response, session } = ctx
     const user = auth.getUserOrFail() as User
-    const payload = await validateSecretForm(ctx, () =>
+    const payload = await validateOrFlash(ctx, () =>
       request.validateUsing(changePasswordValidator, { meta: { email: user.email } })
     )
     if (!payload) return response.redirect().toRoute('identity.account.show')
@@ -66,7 +67,7 @@ export default class AccountController {
   async updateEmail(ctx: HttpContext) {
     const { auth, request, response, session } = ctx
     const user = auth.getUserOrFail() as User
-    const payload = await validateSecretForm(ctx, () => request.validateUsing(changeEmailValidator))
+    const payload = await validateOrFlash(ctx, () => request.validateUsing(changeEmailValidator))
     if (!payload) return response.redirect().toRoute('identity.account.show')
 
     const result = await ChangeEmail.handle({

@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import RequestPasswordReset from '#identity/actions/request_password_reset'
 import { passwordResetRequestValidator } from '#identity/validators/password_reset'
-import { originOf } from '#identity/controllers/form_support'
+import { originOf } from '#core/http/origin'
 
 export const RESET_REQUESTED_MESSAGE =
   'If an account exists for that email, we sent a link to reset its password. The link works for one hour.'

@@ -2,7 +2,8 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import ResetPassword, { findUsableResetToken } from '#identity/actions/reset_password'
 import { passwordResetValidator } from '#identity/validators/password_reset'
-import { originOf, validateSecretForm } from '#identity/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { validateOrFlash } from '#core/http/forms'
 
 export default class PasswordResetsController {
   async edit(ctx: HttpContext) {
@@ -20,7 +21,7 @@ export default class PasswordResetsController {
     const record = await findUsableResetToken(params.token)
     if (!record) return this.expired(ctx)
 
-    const payload = await validateSecretForm(ctx, () =>
+    const payload = await validateOrFlash(ctx, () =>
       request.validateUsing(passwordResetValidator, { meta: { email: record.user.email } })
     )
     if (!payload)

@@ -4,7 +4,8 @@ import RecordAudit from '#core/actions/record_audit'
 import { INTENDED_URL_SESSION_KEY } from '#core/middleware/auth_middleware'
 import AttemptLogin from '#identity/actions/attempt_login'
 import { loginValidator } from '#identity/validators/session'
-import { originOf, safeLocalPath } from '#identity/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { safeLocalPath } from '#core/http/forms'
 
 export const INVALID_CREDENTIALS_MESSAGE =
   'That email and password do not match an account. Check them and try again.'

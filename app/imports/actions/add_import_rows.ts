@@ -62,7 +62,7 @@ export default class AddImportRows {
         added.push(row)
       }
       for (const key of new Set(
-        added.map((row) => row.duplicateKey).filter((key): key is string => !!key)
+        added.map((row) => row.duplicateKey).filter((value): value is string => !!value)
       ))
         await refreshDuplicates(trx, job, key)
       if (job.status !== 'failed') job.status = 'ready'

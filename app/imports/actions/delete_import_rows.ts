@@ -47,7 +47,7 @@ export default class DeleteImportRows {
           .whereIn('id', ids.slice(at, at + 500))
           .delete()
       for (const key of new Set(
-        rows.map((row) => row.duplicateKey).filter((key): key is string => !!key)
+        rows.map((row) => row.duplicateKey).filter((value): value is string => !!value)
       ))
         await refreshDuplicates(trx, job, key)
       await recount(trx, job)

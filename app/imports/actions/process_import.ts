@@ -14,6 +14,7 @@ import { delimiterName } from '#imports/services/source_table'
 import { insertRowBatch, recount } from '#imports/services/import_rows_store'
 import { readImportFile } from '#imports/services/import_workers'
 import type { ReadImportOutput } from '#imports/services/import_tasks'
+import { dbTimestamp } from '#core/services/database_time'
 
 /** Remembers the mapping an org confirmed for these headers, for its next file with the same ones. */
 export async function rememberMapping(
@@ -189,7 +190,7 @@ export default class ProcessImport {
             .update({
               rows_read: rowsRead,
               read_percent: Math.min(99, Math.floor(batch.progress * 100)),
-              updated_at: DateTime.now().toFormat(trx.dialect.dateTimeFormat),
+              updated_at: dbTimestamp(trx),
             })
         })
       }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
+import { dbTimestamp } from '#core/services/database_time'
 import imports from '#config/imports'
 import FileImportJob from '#imports/models/file_import_job'
 import ProcessImport from '#imports/actions/process_import'
@@ -18,11 +19,10 @@ export default class RecoverStaleImports {
   static async handle(options: { now?: DateTime } = {}) {
     const now = options.now ?? DateTime.now()
     const cutoff = now.minus({ milliseconds: imports.processingTimeoutMs + 60_000 })
-    const format = db.connection().dialect.dateTimeFormat
     const stale = await FileImportJob.query()
       .whereIn('status', ['uploaded', 'processing'])
       .where('source', 'file')
-      .where('updated_at', '<', cutoff.toFormat(format))
+      .where('updated_at', '<', dbTimestamp(undefined, cutoff))
       .orderBy('updated_at', 'asc')
       .limit(20)
     const restarted: string[] = []
@@ -32,8 +32,8 @@ export default class RecoverStaleImports {
         .from('file_import_jobs')
         .where('id', job.id)
         .whereIn('status', ['uploaded', 'processing'])
-        .where('updated_at', '<', cutoff.toFormat(format))
-        .update({ status: 'processing', updated_at: now.toFormat(format) })
+        .where('updated_at', '<', dbTimestamp(undefined, cutoff))
+        .update({ status: 'processing', updated_at: dbTimestamp(undefined, now) })
       if (Number(claimed) !== 1) continue
       logger.warn(
         { importId: job.id },

@@ -6,7 +6,7 @@ import { findFileOfOrg } from '#core/queries/org_files'
 import FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
 import type FileImportJob from '#imports/models/file_import_job'
-import { importNotFound } from '#imports/controllers/import_support'
+import { notFound } from '#core/http/not_found'
 
 /** The rows with errors as CSV: the file's own columns (formula-safe), then what is wrong, a page of rows at a time. */
 async function* errorReport(job: FileImportJob) {
@@ -41,7 +41,7 @@ export default class ImportFilesController {
     const { org, bouncer, params, response } = ctx
     await bouncer.authorize('allows', 'imports.manage')
     const job = await OrgImports.find(org, params.id)
-    if (!job) throw importNotFound()
+    if (!job) throw notFound()
     const base = fileSlug((job.fileName ?? 'recipients').replace(/\.[a-z0-9]+$/i, ''), 'recipients')
     if (params.file === 'errors.csv') {
       response.header('Content-Type', 'text/csv; charset=utf-8')
@@ -54,6 +54,6 @@ export default class ImportFilesController {
       const file = await findFileOfOrg(org.id, job.originalFileId)
       return sendStoredFile(ctx, file, { filename: `${base}.${file.path.split('.').pop()}` })
     }
-    throw importNotFound()
+    throw notFound()
   }
 }

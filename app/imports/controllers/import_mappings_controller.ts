@@ -1,11 +1,12 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import RemapImport from '#imports/actions/remap_import'
 import { waitForImportRun } from '#imports/services/import_runner'
 import imports from '#config/imports'
 import { importMappingValidator } from '#imports/validators/import'
-import { importNotFound, presentColumns } from '#imports/controllers/import_support'
+import { notFound } from '#core/http/not_found'
+import { presentColumns } from '#imports/controllers/import_support'
 
 /** `PUT /imports/:id/mapping`: which column feeds which key, or another sheet or header row. */
 export default class ImportMappingsController {
@@ -52,7 +53,7 @@ export default class ImportMappingsController {
         session.flash('error', result.message)
         return back()
       case 'not_found':
-        throw importNotFound()
+        throw notFound()
       default:
         return unhandled(result)
     }

@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import OrgImports from '#imports/queries/org_imports'
-import { importNotFound, resultsData } from '#imports/controllers/import_support'
+import { notFound } from '#core/http/not_found'
+import { resultsData } from '#imports/controllers/import_support'
 
 /**
  * `GET /imports/:id/results`: the import's status, counts and rows as one
@@ -11,7 +12,7 @@ export default class ImportResultsController {
   async show({ org, bouncer, params, request, response, view }: HttpContext) {
     await bouncer.authorize('allows', 'imports.manage')
     const job = await OrgImports.find(org, params.id)
-    if (!job) throw importNotFound()
+    if (!job) throw notFound()
     response.header('Vary', 'HX-Request')
     const data = await resultsData(job, request.qs())
     // The first answer after the read finished reloads the page: mapping and forms depend on the file's columns.

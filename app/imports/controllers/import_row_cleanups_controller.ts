@@ -1,9 +1,9 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import DeleteImportRows from '#imports/actions/delete_import_rows'
 import { importRowsDeleteValidator } from '#imports/validators/import'
-import { importNotFound } from '#imports/controllers/import_support'
+import { notFound } from '#core/http/not_found'
 
 /** `POST /imports/:id/row-cleanups` `{ which: duplicates | errors }`: drop every row of that kind at once. */
 export default class ImportRowCleanupsController {
@@ -32,7 +32,7 @@ export default class ImportRowCleanupsController {
         session.flash('error', 'The file is still being read.')
         return response.redirect().toRoute('imports.imports.show', { id: params.id })
       case 'not_found':
-        throw importNotFound()
+        throw notFound()
       default:
         return unhandled(result)
     }

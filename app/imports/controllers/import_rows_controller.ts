@@ -1,13 +1,13 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import AddImportRows from '#imports/actions/add_import_rows'
 import UpdateImportRow from '#imports/actions/update_import_row'
 import DeleteImportRows from '#imports/actions/delete_import_rows'
 import OrgImports from '#imports/queries/org_imports'
 import { pastedRows } from '#imports/services/pasted_rows'
 import { importRowValuesValidator } from '#imports/validators/import'
-import { importNotFound } from '#imports/controllers/import_support'
+import { notFound } from '#core/http/not_found'
 
 /**
  * `cells[c2]=…` (column position) → `{ "Mobile No.": … }` (column name).
@@ -30,7 +30,7 @@ export default class ImportRowsController {
     const { org, actor, bouncer, params, request, response, session } = ctx
     await bouncer.authorize('allows', 'imports.manage')
     const job = await OrgImports.find(org, params.id)
-    if (!job) throw importNotFound()
+    if (!job) throw notFound()
     const input = await request.validateUsing(importRowValuesValidator)
     const values = input.values ?? byColumn(job.columns, input.cells)
     const rows = input.pasted
@@ -40,8 +40,8 @@ export default class ImportRowsController {
         : (input.rows ?? [])
     const back = () =>
       response.redirect().toRoute('imports.imports.show', { id: job.id }, { qs: { only: 'all' } })
-    const filled = rows.filter((values) =>
-      Object.values(values).some((value) => (value ?? '').trim() !== '')
+    const filled = rows.filter((row) =>
+      Object.values(row).some((value) => (value ?? '').trim() !== '')
     )
     if (filled.length === 0) {
       session.flash(
@@ -84,7 +84,7 @@ export default class ImportRowsController {
         )
         return back()
       case 'not_found':
-        throw importNotFound()
+        throw notFound()
       default:
         return unhandled(result)
     }
@@ -95,7 +95,7 @@ export default class ImportRowsController {
     await bouncer.authorize('allows', 'imports.manage')
     const input = await request.validateUsing(importRowValuesValidator)
     const job = await OrgImports.find(org, params.id)
-    if (!job) throw importNotFound()
+    if (!job) throw notFound()
     const values = input.values ?? byColumn(job.columns, input.cells) ?? {}
     const result = await UpdateImportRow.handle({
       org,
@@ -130,7 +130,7 @@ export default class ImportRowsController {
         )
         return response.redirect().toRoute('imports.imports.show', { id: params.id })
       case 'not_found':
-        throw importNotFound()
+        throw notFound()
       default:
         return unhandled(result)
     }
@@ -160,7 +160,7 @@ export default class ImportRowsController {
         session.flash('error', 'The file is still being read.')
         return response.redirect().toRoute('imports.imports.show', { id: params.id })
       case 'not_found':
-        throw importNotFound()
+        throw notFound()
       default:
         return unhandled(result)
     }

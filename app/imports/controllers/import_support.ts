@@ -6,7 +6,7 @@ import type FileImportJob from '#imports/models/file_import_job'
 import OrgImports, { type RowFilter } from '#imports/queries/org_imports'
 import { importRowsFilterValidator } from '#imports/validators/import'
 
-export function importNotFound() {
+export function notFound() {
   return new Exception('Resource not found', { status: 404, code: 'E_ROW_NOT_FOUND' })
 }
 

@@ -4,7 +4,8 @@ import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
 import { fileTypeLabel, formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { type TaxonomyProblem, taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import OrgTemplates from '#templates/queries/org_templates'
@@ -20,7 +21,8 @@ import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 import { columnLetter } from '#imports/services/source_table'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { importCreateValidator } from '#imports/validators/import'
-import { importNotFound, resultsData } from '#imports/controllers/import_support'
+import { notFound } from '#core/http/not_found'
+import { resultsData } from '#imports/controllers/import_support'
 
 /** What a list must give a template, in words: its required data fields (issuance fills number, link and dates). */
 function templateNeeds(template: CertificateTemplate) {
@@ -184,7 +186,7 @@ export default class ImportsController {
   async show({ org, bouncer, params, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'imports.manage')
     const job = await OrgImports.find(org, params.id)
-    if (!job) throw importNotFound()
+    if (!job) throw notFound()
     const rules = await importRulesFor(org, job.templateIds)
     const keys = rules.kind === 'ok' ? mappableKeys(rules.rules) : Object.keys(IMPORT_KEYS)
     return view.render('pages/imports/imports/show', {

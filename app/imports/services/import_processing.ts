@@ -32,7 +32,10 @@ export interface ProcessedRow {
   warnings: RowIssue[]
   /** Same key, same recipient (see duplicateKey); null for rows with errors or no contact. */
   duplicateKey: string | null
-  /** Why the row is not a recipient (a total under the data, a row without name, email or phone); null for recipients. */
+  /**
+   * Why the row is not a recipient (a total under the data, a row without name, email or phone);
+   * null for recipients.
+   */
   skippedReason: string | null
 }
 

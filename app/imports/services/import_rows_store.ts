@@ -1,5 +1,4 @@
-import { uuid7 } from '#core/services/uuid7'
-import { DateTime } from 'luxon'
+import { v7 as uuidv7 } from 'uuid'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type FileImportJob from '#imports/models/file_import_job'
@@ -8,6 +7,8 @@ import {
   type RowBatch,
   rowRecordObject,
 } from '#imports/services/import_processing'
+import { dbTimestamp } from '#core/services/database_time'
+import { rowsOf } from '#core/services/bulk_insert'
 
 /**
  * Writing an import's rows: replaced as a whole, in batched multi-row
@@ -16,7 +17,7 @@ import {
  */
 
 export function timestamp(trx: TransactionClientContract) {
-  return DateTime.utc().toFormat(trx.dialect.dateTimeFormat)
+  return dbTimestamp(trx)
 }
 
 /**
@@ -64,7 +65,7 @@ export async function insertRows(
   for (let at = 0; at < rows.length; at += 5000) {
     const records = rows
       .slice(at, at + 5000)
-      .map((row) => rowRecordObject(row, ids?.get(row.rowIndex) ?? uuid7()))
+      .map((row) => rowRecordObject(row, ids?.get(row.rowIndex) ?? uuidv7()))
     await insertRowBatch(trx, job.id, {
       json: JSON.stringify(records),
       count: records.length,
@@ -77,22 +78,18 @@ export async function insertRows(
 async function codeCounts(trx: TransactionClientContract, jobId: string) {
   const codes: Record<string, number> = {}
   for (const column of ['errors', 'warnings'] as const) {
-    const rows =
+    const countColumn = column === 'errors' ? 'error_count' : 'warning_count'
+    const issues =
       trx.dialect.name === 'postgres'
-        ? (
-            await trx.rawQuery(
-              `SELECT issue->>'code' AS code, count(*) AS total FROM file_import_rows r, json_array_elements(r.${column}) issue
-               WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${column === 'errors' ? 'error_count' : 'warning_count'} > 0 GROUP BY 1`,
-              [jobId]
-            )
-          ).rows
-        : await trx.rawQuery(
-            `SELECT json_extract(issue.value, '$.code') AS code, count(*) AS total FROM file_import_rows r, json_each(r.${column}) issue
-             WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${column === 'errors' ? 'error_count' : 'warning_count'} > 0 GROUP BY 1`,
-            [jobId]
-          )
-    for (const row of rows as Array<{ code: string; total: number | string }>)
-      codes[row.code] = (codes[row.code] ?? 0) + Number(row.total)
+        ? `SELECT issue->>'code' AS code, count(*) AS total FROM file_import_rows r, json_array_elements(r.${column}) issue`
+        : `SELECT json_extract(issue.value, '$.code') AS code, count(*) AS total FROM file_import_rows r, json_each(r.${column}) issue`
+    const rows = rowsOf<{ code: string; total: number | string }>(
+      await trx.rawQuery(
+        `${issues} WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${countColumn} > 0 GROUP BY 1`,
+        [jobId]
+      )
+    )
+    for (const row of rows) codes[row.code] = (codes[row.code] ?? 0) + Number(row.total)
   }
   return codes
 }

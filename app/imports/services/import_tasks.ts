@@ -24,7 +24,7 @@ import {
   TableStream,
 } from '#imports/services/source_table'
 import { XlsxProblem } from '#imports/services/xlsx_reader'
-import { uuid7 } from '#core/services/uuid7'
+import { v7 as uuidv7 } from 'uuid'
 import { ZipProblem } from '#imports/services/zip_archive'
 
 /** Rows go back to the web process in batches of this many, each written as it arrives. */
@@ -86,7 +86,7 @@ export const tasks = {
       }
       for await (const rows of stream.rows()) {
         for (const row of rows) {
-          batch.push(rowRecordObject(processor.process(row), uuid7()))
+          batch.push(rowRecordObject(processor.process(row), uuidv7()))
           if (batch.length === ROW_BATCH) await send()
         }
       }

@@ -25,9 +25,8 @@ export default class AddTaxonomySubcategory {
     const category = await OrgTaxonomy.category(input.org, input.categoryId)
     if (!category) return { kind: 'not_found' }
 
-    const merged = (await OrgTaxonomy.for(input.org, { includeHidden: true })).find(
-      (c) => c.id === category.id
-    )
+    const categories = await OrgTaxonomy.for(input.org, { includeHidden: true })
+    const merged = categories.find((c) => c.id === category.id)
     if (!merged) return { kind: 'not_found' }
     if (merged.isHidden) return { kind: 'category_hidden' }
     if (hasNamed(merged.subcategories, input.name)) return { kind: 'duplicate' }

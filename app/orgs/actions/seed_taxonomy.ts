@@ -1,6 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
-import { DateTime } from 'luxon'
 import { randomUUID } from 'node:crypto'
+import { dbTimestamp } from '#core/services/database_time'
 
 type Tree = Record<
   string,
@@ -94,7 +94,7 @@ export const TAXONOMY: Tree = {
  */
 export default class SeedTaxonomy {
   static async handle() {
-    const now = DateTime.now().toFormat(db.connection().dialect.dateTimeFormat)
+    const now = dbTimestamp()
     await db.transaction(async (trx) => {
       for (const [industryKey, industry] of Object.entries(TAXONOMY)) {
         let industryRow = await trx.from('industries').where('key', industryKey).first()
@@ -124,15 +124,12 @@ export default class SeedTaxonomy {
               created_at: now,
             })
           }
-          const existing = new Set(
-            (
-              await trx
-                .from('certificate_subcategories')
-                .where('category_id', categoryRow.id)
-                .whereNull('organization_id')
-                .select('key')
-            ).map((row) => row.key)
-          )
+          const existingRows = await trx
+            .from('certificate_subcategories')
+            .where('category_id', categoryRow.id)
+            .whereNull('organization_id')
+            .select('key')
+          const existing = new Set(existingRows.map((row) => row.key))
           const missing = Object.entries(category.subcategories).filter(
             ([key]) => !existing.has(key)
           )

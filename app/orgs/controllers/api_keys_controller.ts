@@ -5,7 +5,7 @@ import CreateApiKey from '#orgs/actions/create_api_key'
 import RevokeApiKey from '#orgs/actions/revoke_api_key'
 import OrganizationApiKey from '#orgs/models/organization_api_key'
 import { apiKeyValidator } from '#orgs/validators/api_key'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import { Exception } from '@adonisjs/core/exceptions'
 
 /**

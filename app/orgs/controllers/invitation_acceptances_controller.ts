@@ -6,7 +6,7 @@ import InvitationByToken from '#orgs/queries/invitation_by_token'
 import AcceptInvitation from '#orgs/actions/accept_invitation'
 import { invitationSignUpValidator } from '#orgs/validators/invitation_acceptance'
 import { CURRENT_ORG_SESSION_KEY } from '#orgs/middleware/org_context_middleware'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 // The login page reads this key to send the user back to the invitation after signing in.
 import { INTENDED_URL_SESSION_KEY } from '#core/middleware/auth_middleware'
 

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import InvitationList from '#orgs/queries/invitation_list'
 import ResendInvitation from '#orgs/actions/resend_invitation'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 
 /** POST /invitations/:id/delivery: send the invitation again with a new link. */
 export default class InvitationDeliveriesController {

@@ -6,16 +6,16 @@ import InviteMember from '#orgs/actions/invite_member'
 import RevokeInvitation from '#orgs/actions/revoke_invitation'
 import { createInvitationValidator } from '#orgs/validators/invitation'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 
 export default class InvitationsController {
   async index({ view, org, actor, bouncer }: HttpContext) {
     await bouncer.authorize('allows', 'members.manage')
     const invitations = await InvitationList.for(org)
     const canInviteOwners = actorIsOwner(actor)
-    const roles = (await MemberDirectory.roles(org)).filter(
-      (role) => canInviteOwners || !isOwnerRole(role)
-    )
+    const allRoles = await MemberDirectory.roles(org)
+    const roles = allRoles.filter((role) => canInviteOwners || !isOwnerRole(role))
     const defaultRole = roles.find((role) => role.isSystem && role.key === 'member')
     return view.render('pages/orgs/invitations/index', {
       invitations,

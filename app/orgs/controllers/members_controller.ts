@@ -5,7 +5,8 @@ import UpdateMember from '#orgs/actions/update_member'
 import RemoveMember from '#orgs/actions/remove_member'
 import { updateMemberValidator } from '#orgs/validators/member'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 
 function nameOf(member: {
   username: string

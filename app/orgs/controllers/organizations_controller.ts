@@ -5,7 +5,7 @@ import { TRIAL_DAYS } from '#orgs/actions/create_organization'
 import CurrentMembership from '#orgs/queries/current_membership'
 import { CURRENT_ORG_SESSION_KEY } from '#orgs/middleware/org_context_middleware'
 import { createOrganizationValidator } from '#orgs/validators/organization'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 
 /**
  * Creating another organization. Also where signed-in users without any

@@ -1,12 +1,13 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import RoleCatalogue from '#orgs/queries/role_catalogue'
 import CreateRole from '#orgs/actions/create_role'
 import UpdateRole from '#orgs/actions/update_role'
 import DeleteRole from '#orgs/actions/delete_role'
 import { roleValidator } from '#orgs/validators/role'
 import { PERMISSIONS, type Permission } from '#orgs/policies/permissions'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError, redirectWith } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
 
 function permissionChoices(actorCan: (permission: Permission) => boolean) {
   return (Object.entries(PERMISSIONS) as [Permission, string][]).map(([key, description]) => ({
@@ -37,7 +38,7 @@ export default class RolesController {
   }
 
   async store(ctx: HttpContext) {
-    const { request, response, session, org, actor, bouncer } = ctx
+    const { request, response, org, actor, bouncer } = ctx
     await bouncer.authorize('allows', 'roles.manage')
     const input = await request.validateUsing(roleValidator)
     const result = await CreateRole.handle({
@@ -49,35 +50,38 @@ export default class RolesController {
       origin: originOf(ctx),
     })
     const back = () => response.redirect().toRoute('orgs.roles.create')
-
-    switch (result.kind) {
-      case 'created':
-        session.flash(
+    return handle(result, {
+      created: ({ role }) =>
+        redirectWith(
+          ctx,
           'success',
-          `Role "${result.role.name}" created. Give it to members from the members page.`
-        )
-        return response.redirect().toRoute('orgs.roles.index')
-      case 'name_taken':
+          `Role "${role.name}" created. Give it to members from the members page.`
+        ).toRoute('orgs.roles.index'),
+      name_taken: () => {
         flashFieldError(ctx, 'name', `${org.name} already has a role called "${input.name}".`)
         return back()
-      case 'permissions_not_held':
+      },
+      permissions_not_held: ({ permissions }) => {
         flashFieldError(
           ctx,
           'permissions',
-          `You can only grant permissions you hold yourself (not: ${result.permissions.join(', ')}).`
+          `You can only grant permissions you hold yourself (not: ${permissions.join(', ')}).`
         )
         return back()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 
-  async edit({ view, org, actor, params, bouncer, response, session }: HttpContext) {
+  async edit(ctx: HttpContext) {
+    const { view, org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'roles.manage')
     const role = await RoleCatalogue.find(org, params.id)
     if (role.isSystem) {
-      session.flash('error', `"${role.name}" is a system role; its permissions are fixed.`)
-      return response.redirect().toRoute('orgs.roles.index')
+      return redirectWith(
+        ctx,
+        'error',
+        `"${role.name}" is a system role; its permissions are fixed.`
+      ).toRoute('orgs.roles.index')
     }
     return view.render('pages/orgs/roles/edit', {
       role,
@@ -88,7 +92,7 @@ export default class RolesController {
   }
 
   async update(ctx: HttpContext) {
-    const { request, response, session, org, actor, params, bouncer } = ctx
+    const { request, response, org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'roles.manage')
     const role = await RoleCatalogue.find(org, params.id)
     const input = await request.validateUsing(roleValidator)
@@ -102,67 +106,59 @@ export default class RolesController {
       origin: originOf(ctx),
     })
     const back = () => response.redirect().toRoute('orgs.roles.edit', { id: role.id })
-
-    switch (result.kind) {
-      case 'updated':
-        session.flash(
+    return handle(result, {
+      updated: (updated) =>
+        redirectWith(
+          ctx,
           'success',
-          `Role "${result.role.name}" saved. Members with it have the new permissions on their next page.`
-        )
-        return response.redirect().toRoute('orgs.roles.index')
-      case 'system_role':
-        session.flash('error', `"${role.name}" is a system role; its permissions are fixed.`)
-        return response.redirect().toRoute('orgs.roles.index')
-      case 'name_taken':
+          `Role "${updated.role.name}" saved. Members with it have the new permissions on their next page.`
+        ).toRoute('orgs.roles.index'),
+      system_role: () =>
+        redirectWith(
+          ctx,
+          'error',
+          `"${role.name}" is a system role; its permissions are fixed.`
+        ).toRoute('orgs.roles.index'),
+      name_taken: () => {
         flashFieldError(ctx, 'name', `${org.name} already has a role called "${input.name}".`)
         return back()
-      case 'permissions_not_held':
+      },
+      permissions_not_held: ({ permissions }) => {
         flashFieldError(
           ctx,
           'permissions',
-          `You can only change permissions you hold yourself (not: ${result.permissions.join(', ')}).`
+          `You can only change permissions you hold yourself (not: ${permissions.join(', ')}).`
         )
         return back()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 
   async destroy(ctx: HttpContext) {
-    const { response, session, org, actor, params, bouncer } = ctx
+    const { org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'roles.manage')
     const role = await RoleCatalogue.find(org, params.id)
     const result = await DeleteRole.handle({ org, actor, roleId: role.id, origin: originOf(ctx) })
-
-    switch (result.kind) {
-      case 'deleted':
-        session.flash('success', `Role "${role.name}" deleted.`)
-        break
-      case 'system_role':
-        session.flash('error', `"${role.name}" is a system role and cannot be deleted.`)
-        break
-      case 'in_use': {
+    const done = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute('orgs.roles.index')
+    return handle(result, {
+      deleted: () => done('success', `Role "${role.name}" deleted.`),
+      system_role: () => done('error', `"${role.name}" is a system role and cannot be deleted.`),
+      in_use: ({ members, invitations }) => {
         const uses = [
-          result.members ? `${result.members} member${result.members === 1 ? '' : 's'}` : null,
-          result.invitations
-            ? `${result.invitations} pending invitation${result.invitations === 1 ? '' : 's'}`
-            : null,
+          members ? `${members} member${members === 1 ? '' : 's'}` : null,
+          invitations ? `${invitations} pending invitation${invitations === 1 ? '' : 's'}` : null,
         ].filter(Boolean)
-        session.flash(
+        return done(
           'error',
           `"${role.name}" is still used by ${uses.join(' and ')}. Give them another role (or revoke the invitations) first.`
         )
-        break
-      }
-      case 'permissions_not_held':
-        session.flash(
+      },
+      permissions_not_held: ({ permissions }) =>
+        done(
           'error',
-          `Only someone holding all of its permissions can delete "${role.name}" (you lack: ${result.permissions.join(', ')}).`
-        )
-        break
-      default:
-        return unhandled(result)
-    }
-    return response.redirect().toRoute('orgs.roles.index')
+          `Only someone holding all of its permissions can delete "${role.name}" (you lack: ${permissions.join(', ')}).`
+        ),
+    })
   }
 }

@@ -4,7 +4,8 @@ import SignUp from '#orgs/actions/sign_up'
 import { TRIAL_DAYS, TRIAL_FREE_CERTIFICATES } from '#orgs/actions/create_organization'
 import { signUpValidator } from '#orgs/validators/sign_up'
 import { CURRENT_ORG_SESSION_KEY } from '#orgs/middleware/org_context_middleware'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 
 export default class SignUpController {
   async create({ view }: HttpContext) {

@@ -2,7 +2,8 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
 import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 import { updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
 
 export default class TaxonomyCategoriesController {

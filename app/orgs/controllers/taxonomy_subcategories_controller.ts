@@ -3,19 +3,16 @@ import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomySubcategory from '#orgs/actions/add_taxonomy_subcategory'
 import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
-import { originOf } from '#orgs/controllers/form_support'
-import {
-  firstMessage,
-  taxonomyNotFound,
-  updateTaxonomyEntry,
-} from '#orgs/controllers/taxonomy_support'
+import { originOf } from '#core/http/origin'
+import { notFound } from '#core/http/not_found'
+import { firstMessage, updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
 
 export default class TaxonomySubcategoriesController {
   /** Adds an own subcategory under the category `:id`. */
   async store(ctx: HttpContext) {
     const { org, actor, bouncer, params, request, response, session } = ctx
     await bouncer.authorize('allows', 'org.manage')
-    if (!(await OrgTaxonomy.category(org, params.id))) throw taxonomyNotFound()
+    if (!(await OrgTaxonomy.category(org, params.id))) throw notFound()
     // Every category card has this form, so errors go to the flash, not to one shared field.
     const [error, input] = await taxonomyEntryValidator.tryValidate(request.only(['name']))
     if (error) {
@@ -31,7 +28,7 @@ export default class TaxonomySubcategoriesController {
     })
     switch (result.kind) {
       case 'not_found':
-        throw taxonomyNotFound()
+        throw notFound()
       case 'created':
         session.flash('success', `Subcategory “${result.subcategory.name}” added.`)
         break

@@ -6,10 +6,10 @@ import UpdateTaxonomyEntry, {
   type UpdateTaxonomyEntryResult,
 } from '#orgs/actions/update_taxonomy_entry'
 import { taxonomyEntryUpdateValidator } from '#orgs/validators/taxonomy'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 
 /** The same 404 as an unknown record: another org's taxonomy ids do not exist for this one. */
-export function taxonomyNotFound() {
+export function notFound() {
   return new Exception('Resource not found', { status: 404, code: 'E_ROW_NOT_FOUND' })
 }
 
@@ -29,7 +29,7 @@ export function flashUpdateResult(
   noun: 'category' | 'subcategory',
   error: InstanceType<typeof errors.E_VALIDATION_ERROR> | null
 ) {
-  if (result.kind === 'not_found') throw taxonomyNotFound()
+  if (result.kind === 'not_found') throw notFound()
   if (error) return session.flash('error', firstMessage(error))
   switch (result.kind) {
     case 'updated': {

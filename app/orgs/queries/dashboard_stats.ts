@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import type Organization from '#orgs/models/organization'
+import { dbTimestamp } from '#core/services/database_time'
 
 export interface TrialStatus {
   onTrial: boolean
@@ -38,7 +39,8 @@ async function count(query: DatabaseQueryBuilderContract) {
 /** The dashboard's numbers for one org, all counted from real rows. */
 export default class DashboardStats {
   static async for(org: Organization, now = DateTime.now()): Promise<DashboardStatsResult> {
-    // Templates and imports are read by table here, not through their modules (which depend on orgs, not the other way).
+    // Templates and imports are read by table here, not through their modules (which depend on
+    // orgs, not the other way).
     const [
       activeMembers,
       pendingInvitations,
@@ -59,7 +61,7 @@ export default class DashboardStats {
           .from('organization_invitations')
           .where('organization_id', org.id)
           .where('status', 'pending')
-          .where('expires_at', '>', now.toFormat(db.connection().dialect.dateTimeFormat))
+          .where('expires_at', '>', dbTimestamp(undefined, now))
       ),
       count(
         db.from('organization_api_keys').where('organization_id', org.id).whereNull('revoked_at')

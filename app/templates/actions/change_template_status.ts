@@ -9,7 +9,10 @@ import OrgTemplates from '#templates/queries/org_templates'
 export interface ChangeTemplateStatusInput {
   org: Organization
   templateId: string
-  /** `active`: ready to issue from; `archived`: hidden and frozen; `draft`: back to work (also restores an archived one). */
+  /**
+   * `active`: ready to issue from; `archived`: hidden and frozen; `draft`: back to work (also
+   * restores an archived one).
+   */
   to: 'active' | 'archived' | 'draft'
   actorUserId: string | null
   origin?: AuditInput['origin']

@@ -5,7 +5,7 @@ import type Organization from '#orgs/models/organization'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import type CertificateTemplateVersion from '#templates/models/certificate_template_version'
 import OrgTemplates from '#templates/queries/org_templates'
-import TemplateSnapshotQuery from '#templates/queries/template_snapshot'
+import VersionSnapshot from '#templates/queries/version_snapshot'
 import { createVersion, renderSamplePreview } from '#templates/actions/save_template_fields'
 import type { FieldSpec } from '#templates/services/field_spec'
 import {
@@ -70,7 +70,7 @@ export default class ReplaceTemplateSource {
     )
     const preview = await renderSamplePreview(
       input.org,
-      await TemplateSnapshotQuery.load(current, fields, {
+      await VersionSnapshot.load(current, fields, {
         pdf: prepared.source.pdf,
         pageWidth: prepared.source.pageWidth,
         pageHeight: prepared.source.pageHeight,

@@ -11,7 +11,7 @@ import CertificateTemplateField, { configOf } from '#templates/models/certificat
 import CertificateTemplateVersion from '#templates/models/certificate_template_version'
 import BrandingAsset from '#templates/models/branding_asset'
 import OrgTemplates from '#templates/queries/org_templates'
-import TemplateSnapshotQuery from '#templates/queries/template_snapshot'
+import VersionSnapshot from '#templates/queries/version_snapshot'
 import { type FieldProblem, normaliseFields } from '#templates/services/field_rules'
 import type { FieldSpec } from '#templates/services/field_spec'
 import type { TemplateSnapshot } from '#templates/services/prepared_template'
@@ -74,7 +74,7 @@ export default class SaveTemplateFields {
 
     const preview = await renderSamplePreview(
       input.org,
-      await TemplateSnapshotQuery.load(current, rules.fields)
+      await VersionSnapshot.load(current, rules.fields)
     )
 
     const written: string[] = []
@@ -123,7 +123,10 @@ export default class SaveTemplateFields {
   }
 }
 
-/** The stored WebP preview of a version: its page drawn with sample data. Null when rendering failed (the version is still valid). */
+/**
+ * The stored WebP preview of a version: its page drawn with sample data. Null when rendering
+ * failed (the version is still valid).
+ */
 export async function renderSamplePreview(org: Organization, snapshot: TemplateSnapshot) {
   if (snapshot.fields.length === 0) return null
   const row = sampleRow(snapshot.fields, {

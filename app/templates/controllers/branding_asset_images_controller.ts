@@ -3,9 +3,12 @@ import { findFileOfOrg } from '#core/queries/org_files'
 import { fileSlug, sendStoredFile } from '#core/services/downloads'
 import { recordId } from '#orgs/queries/record_id'
 import BrandingAsset from '#templates/models/branding_asset'
-import { notFound } from '#templates/controllers/upload_support'
+import { notFound } from '#core/http/not_found'
 
-/** A branding image for the org's own members (settings list, designer). Removed ones still show for versions that draw them. */
+/**
+ * A branding image for the org's own members (settings list, designer). Removed ones still show
+ * for versions that draw them.
+ */
 export default class BrandingAssetImagesController {
   async show(ctx: HttpContext) {
     const asset = await BrandingAsset.query()

@@ -1,11 +1,11 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { errors } from '@vinejs/vine'
 import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
 import type { FieldProblem } from '#templates/services/field_rules'
 import { templateFieldsValidator } from '#templates/validators/template_fields'
-import { notFound } from '#templates/controllers/upload_support'
+import { notFound } from '#core/http/not_found'
 import OrgTemplates from '#templates/queries/org_templates'
 
 /**

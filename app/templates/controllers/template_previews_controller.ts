@@ -6,7 +6,7 @@ import vine from '@vinejs/vine'
 import OrgTemplates from '#templates/queries/org_templates'
 import { previewSnapshot } from '#templates/queries/preview_request'
 import { renderPreview } from '#templates/services/template_processing'
-import { notFound } from '#templates/controllers/upload_support'
+import { notFound } from '#core/http/not_found'
 
 const fieldsValidator = vine.compile(
   vine.object({ fields: templateFieldsSchema.getProperties().fields.optional() })

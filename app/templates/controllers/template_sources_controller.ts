@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { flashFieldError, originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
+import { flashFieldError } from '#core/http/forms'
 import ReplaceTemplateSource from '#templates/actions/replace_template_source'
 import { labelFor } from '#templates/services/field_rules'
 import { templateSourceValidator } from '#templates/validators/template'

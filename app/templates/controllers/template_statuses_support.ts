@@ -1,8 +1,8 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#orgs/controllers/form_support'
+import { originOf } from '#core/http/origin'
 import ChangeTemplateStatus from '#templates/actions/change_template_status'
-import { notFound } from '#templates/controllers/upload_support'
+import { notFound } from '#core/http/not_found'
 
 const DONE: Record<'active' | 'archived' | 'draft', (name: string, from: string) => string> = {
   active: (name) => `“${name}” is active: it can be used to issue certificates.`,

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { sendStoredFile } from '#core/services/downloads'
 import OrgTemplates from '#templates/queries/org_templates'
 import { versionFile } from '#templates/queries/version_files'
-import { notFound } from '#templates/controllers/upload_support'
+import { notFound } from '#core/http/not_found'
 
 /**
  * `GET /templates/:id/versions/:number/files/:file`: a version's picture or

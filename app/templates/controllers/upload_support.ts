@@ -3,7 +3,7 @@ import { Exception } from '@adonisjs/core/exceptions'
 import uploads from '#config/uploads'
 import { type UploadRead, readUploadedFile } from '#core/services/uploaded_file'
 import { formatBytes } from '#core/services/file_type'
-import { flashFieldError } from '#orgs/controllers/form_support'
+import { flashFieldError } from '#core/http/forms'
 import { type TaxonomyProblem, taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import { type SourceProblem, sourceProblemMessage } from '#templates/services/source_upload'
 

@@ -2,7 +2,7 @@ import { appUrl } from '#config/app'
 import type Organization from '#orgs/models/organization'
 import BrandingAsset from '#templates/models/branding_asset'
 import type CertificateTemplate from '#templates/models/certificate_template'
-import TemplateSnapshotQuery from '#templates/queries/template_snapshot'
+import VersionSnapshot from '#templates/queries/version_snapshot'
 import { type FieldProblem, normaliseFields } from '#templates/services/field_rules'
 import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
 import { sampleRow } from '#templates/services/sample_data'
@@ -36,7 +36,7 @@ export async function previewSnapshot(
     if (!rules.ok) return { kind: 'invalid', problems: rules.problems }
     fields = rules.fields
   }
-  const snapshot = await TemplateSnapshotQuery.load(version, fields)
+  const snapshot = await VersionSnapshot.load(version, fields)
   const row = sampleRow(
     fields,
     { numberFormat: org.certificateNumberFormat, prefix: org.certificateNumberPrefix, appUrl },

@@ -171,7 +171,10 @@ const SCRIPT_RANGES: Array<[number, number, Script]> = [
   [0x0d00, 0x0d7f, 'malayalam'],
 ]
 
-/** The script of a code point; null for characters every script shares (spaces, digits, punctuation, joiners, marks). */
+/**
+ * The script of a code point; null for characters every script shares (spaces, digits,
+ * punctuation, joiners, marks).
+ */
 export function scriptOf(codePoint: number): Script | null {
   for (const [from, to, script] of SCRIPT_RANGES)
     if (codePoint >= from && codePoint <= to) return script

@@ -11,7 +11,10 @@ export interface QrBox {
   side: number
 }
 
-/** Mask 2 (every third column): the lowest-penalty mask for three quarters of our verification URLs when all eight were tried. */
+/**
+ * Mask 2 (every third column): the lowest-penalty mask for three quarters of our verification URLs
+ * when all eight were tried.
+ */
 const QR_MASK = 2
 
 const n = (value: number) => String(Math.round(value * 1000) / 1000)

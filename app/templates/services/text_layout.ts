@@ -272,7 +272,10 @@ function isInvisible(codePoint: number) {
   )
 }
 
-/** Shape a field value and pick its size: the field's size, or smaller (never below the minimum) when auto-fit is on. */
+/**
+ * Shape a field value and pick its size: the field's size, or smaller (never below the minimum)
+ * when auto-fit is on.
+ */
 export function layoutText(value: string, style: TextStyle, fonts: FontLibrary): TextLayout {
   const text = normaliseText(value)
   const { primary, runs: items, missing } = itemise(text, fonts, style.fontFamily, style.bold)

@@ -38,7 +38,10 @@ const field = vine.object({
 
 export const templateFieldsSchema = vine.object({
   fields: vine.array(field).maxLength(LIMITS.maxFields),
-  /** The version the editor started from; a save on top of a newer one is refused (409) instead of silently undoing it. */
+  /**
+   * The version the editor started from; a save on top of a newer one is refused (409) instead of
+   * silently undoing it.
+   */
   base_version: vine.number().withoutDecimals().min(1).optional(),
 })
 

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import { uuid7 } from '#core/services/uuid7'
+import { v7 as uuidv7 } from 'uuid'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import generation from '#config/generation'
 import type Organization from '#orgs/models/organization'
@@ -20,7 +20,7 @@ async function issueOne(
 ) {
   await db.transaction(async (trx) => {
     const sequence = await allocateNumbers(trx, org.id, 1)
-    const id = uuid7()
+    const id = uuidv7()
     const now = new Date().toISOString().replace('T', ' ').slice(0, 19)
     await trx.table('certificates').insert({
       id,

@@ -10,21 +10,15 @@ import type { TemplateImage, TemplateSnapshot } from '#templates/services/prepar
  * fields draw (a removed branding image still draws on the versions that
  * used it).
  */
-export default class TemplateSnapshotQuery {
+export default class VersionSnapshot {
   static async load(
     version: CertificateTemplateVersion,
     fields?: FieldSpec[],
     /** A new source not stored yet (replacing the page), instead of the version's. */
     source?: { pdf: Uint8Array; pageWidth: number; pageHeight: number }
   ): Promise<TemplateSnapshot> {
-    const specs =
-      fields ??
-      (await version.related('fields').query().orderBy('sort_order', 'asc')).map((field) =>
-        field.toSpec()
-      )
-    const sourcePdf = source
-      ? source.pdf
-      : (await readFileOfOrg(version.organizationId, version.sourceFileId)).bytes
+    const specs = fields ?? (await VersionSnapshot.fieldSpecs(version))
+    const sourcePdf = source ? source.pdf : await VersionSnapshot.sourceBytes(version)
     const images: Record<string, TemplateImage> = {}
     const assetIds = [
       ...new Set(specs.filter((f) => f.type === 'image' && f.assetId).map((f) => f.assetId!)),
@@ -48,5 +42,15 @@ export default class TemplateSnapshotQuery {
       fields: specs,
       images,
     }
+  }
+
+  private static async fieldSpecs(version: CertificateTemplateVersion) {
+    const fields = await version.related('fields').query().orderBy('sort_order', 'asc')
+    return fields.map((field) => field.toSpec())
+  }
+
+  private static async sourceBytes(version: CertificateTemplateVersion) {
+    const { bytes } = await readFileOfOrg(version.organizationId, version.sourceFileId)
+    return bytes
   }
 }

@@ -90,7 +90,8 @@ function threadCpuSplit(): Map<string, { user: number; system: number }> {
       try {
         const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        out.set(tid, { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }) // utime, stime in USER_HZ (100)
+        // utime, stime in USER_HZ (100)
+        out.set(tid, { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 })
       } catch {}
     }
   } catch {}
@@ -357,9 +358,11 @@ async function runThroughWorker(jobId: string, pollMs = 20) {
   return seconds
 }
 
-// ---------------------------------------------------------------- warm-up: threads started, code loaded and compiled, snapshot cached
+// ---------------------------------------------------------------- warm-up
+// Threads started, code loaded and compiled, snapshot cached.
 
-await runThroughWorker((await createJob(await importList(WARM))).id)
+const warmJob = await createJob(await importList(WARM))
+await runThroughWorker(warmJob.id)
 
 // ---------------------------------------------------------------- measured run
 
@@ -381,7 +384,8 @@ const sampler = setInterval(() => {
 }, 25)
 const delay = monitorEventLoopDelay({ resolution: 10 })
 delay.enable()
-// CPU time is what the run costs whatever else the machine does: all threads (process), and this event loop's busy time.
+// CPU time is what the run costs whatever else the machine does: all threads (process), and this
+// event loop's busy time.
 const cpuBefore = process.cpuUsage()
 const threadsBefore = threadCpuSplit()
 const { Session } = await import('node:inspector/promises')
@@ -395,15 +399,14 @@ if (profiler) {
 traceFrom = performance.now()
 const seconds = await runThroughWorker(job.id)
 traceFrom = null
-if (profiler)
-  writeFileSync(
-    process.env.BENCH_PROFILE!,
-    JSON.stringify((await profiler.post('Profiler.stop')).profile)
-  )
+if (profiler) {
+  const stopped = await profiler.post('Profiler.stop')
+  writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(stopped.profile))
+}
 const cpu = process.cpuUsage(cpuBefore)
 const threadsAfterSplit = threadCpuSplit()
 const threadsAfter = new Map(
-  [...threadsAfterSplit].map(([tid, cpu]) => [tid, cpu.user + cpu.system])
+  [...threadsAfterSplit].map(([tid, split]) => [tid, split.user + split.system])
 )
 if (TRACE) {
   for (const [tid, after] of threadsAfterSplit) {
@@ -416,11 +419,12 @@ if (TRACE) {
       )
   }
 }
-const total = (cpu: { user: number; system: number } | undefined) =>
-  cpu ? cpu.user + cpu.system : 0
+const total = (split: { user: number; system: number } | undefined) =>
+  split ? split.user + split.system : 0
 const mainCpu =
   total(threadsAfterSplit.get(String(process.pid))) - total(threadsBefore.get(String(process.pid)))
-// The other threads that worked most while the job ran: the rendering threads, then libuv's (file writes) and V8's (GC).
+// The other threads that worked most while the job ran: the rendering threads, then libuv's (file
+// writes) and V8's (GC).
 const otherCpu = [...threadsAfter]
   .filter(([tid]) => tid !== String(process.pid))
   .map(([tid, after]) => Math.round((after - total(threadsBefore.get(tid))) * 100) / 100)

@@ -23,9 +23,11 @@ export const plugins: Config['plugins'] = [
   authApiClient(app),
 ]
 
+const japaReporters = await import('@japa/runner/reporters')
+
 export const reporters: Config['reporters'] = {
   activated: ['spec', 'counting'],
-  list: [(await import('@japa/runner/reporters')).spec(), countingReporter()],
+  list: [japaReporters.spec(), countingReporter()],
 }
 
 /**

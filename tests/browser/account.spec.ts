@@ -32,12 +32,11 @@ test.group('Account settings in the browser', (group) => {
     await page.getByLabel('Confirm new password').fill(NEW_PASSWORD)
     await page.getByRole('button', { name: 'Change password' }).click()
     await page.locator('#current_password-error').waitFor()
-    assert.equal(
-      (await page.locator('#current_password-error').innerText()).trim(),
-      'That is not your current password.'
-    )
+    const currentPasswordError = await page.locator('#current_password-error').innerText()
+    assert.equal(currentPasswordError.trim(), 'That is not your current password.')
     assert.equal(await page.getByLabel('Current password').getAttribute('aria-invalid'), 'true')
-    assert.isTrue(await hash.verify((await User.findOrFail(owner.id)).password, PASSWORD))
+    const unchanged = await User.findOrFail(owner.id)
+    assert.isTrue(await hash.verify(unchanged.password, PASSWORD))
 
     // The right one: changed.
     await page.getByLabel('Current password').fill(PASSWORD)
@@ -68,7 +67,8 @@ test.group('Account settings in the browser', (group) => {
       .getByText(`Your email is now ${newEmail}. We sent a notice to ${oldEmail}.`)
       .waitFor()
     assert.include(await page.locator('.topbar').innerText(), newEmail)
-    assert.equal((await User.findOrFail(owner.id)).email, newEmail)
+    const withNewEmail = await User.findOrFail(owner.id)
+    assert.equal(withNewEmail.email, newEmail)
 
     const notice = await mailbox.waitFor(oldEmail, /email address was changed/i)
     assert.include(notice.text, newEmail)

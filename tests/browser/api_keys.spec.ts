@@ -36,7 +36,8 @@ test.group('API keys in the browser', (group) => {
       () => (globalThis as any).navigator.clipboard.readText() as Promise<string>
     )
     assert.match(copied, /^atx_[A-Za-z0-9_-]{43}$/)
-    assert.equal(copied, (await page.locator('#new-api-key').innerText()).trim())
+    const shownKey = await page.locator('#new-api-key').innerText()
+    assert.equal(copied, shownKey.trim())
 
     const row = page.locator('#api-keys-table tr', { hasText: 'LMS integration' })
     assert.include(await row.innerText(), copied.slice(0, 12))

@@ -42,7 +42,8 @@ test.group('Generating certificates in the browser', (group) => {
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/)
     await page.locator('#import-all-ready').waitFor()
     const listId = page.url().split('/').pop()!
-    // The design is added after the upload: /imports/new cannot render template choices yet (imports' template_choice.edge names its loop variable `template`, which Edge reserves).
+    // The design is added after the upload: /imports/new cannot render template choices yet
+    // (imports' template_choice.edge names its loop variable `template`, which Edge reserves).
     await givenTemplate(org, {
       name: 'Course completion',
       fields: NAME_COURSE_NUMBER_QR,

@@ -157,7 +157,8 @@ test.group('Recipient import in the browser', (group) => {
     await page.locator('#import-counts').waitFor({ timeout: 60_000 })
     assert.equal(await page.locator('[data-count="total"]').innerText(), '60,000')
     assert.equal(await page.locator('[data-count="valid"]').innerText(), '60,000')
-    assert.equal((await settled(id)).status, 'ready')
+    const settledImport = await settled(id)
+    assert.equal(settledImport.status, 'ready')
     assert.equal(
       await page.locator('#import-results[hx-trigger]').count(),
       0,

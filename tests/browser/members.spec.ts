@@ -44,8 +44,10 @@ test.group('Managing members in the browser', (group) => {
       "Test Person's membership was updated."
     )
     const row = ownerPage.locator('#members-table tr', { hasText: ravi.email })
-    assert.equal((await row.locator('.badge-warn').innerText()).trim(), 'Suspended')
-    assert.equal((await membershipOf(org, ravi)).status, 'suspended')
+    const suspendedBadge = await row.locator('.badge-warn').innerText()
+    assert.equal(suspendedBadge.trim(), 'Suspended')
+    const suspended = await membershipOf(org, ravi)
+    assert.equal(suspended.status, 'suspended')
     assert.lengthOf(await auditRows(org, 'member.suspended'), 1)
 
     // Ravi's next navigation no longer opens the org: he has no active membership left.
@@ -66,16 +68,13 @@ test.group('Managing members in the browser', (group) => {
     await ownerPage.getByLabel('Status').selectOption({ label: 'Active' })
     await ownerPage.getByRole('button', { name: 'Save changes' }).click()
     await ownerPage.waitForURL('**/members')
-    assert.equal(
-      (
-        await ownerPage
-          .locator('#members-table tr', { hasText: ravi.email })
-          .locator('.badge-ok')
-          .innerText()
-      ).trim(),
-      'Active'
-    )
-    assert.equal((await membershipOf(org, ravi)).status, 'active')
+    const activeBadge = await ownerPage
+      .locator('#members-table tr', { hasText: ravi.email })
+      .locator('.badge-ok')
+      .innerText()
+    assert.equal(activeBadge.trim(), 'Active')
+    const reactivated = await membershipOf(org, ravi)
+    assert.equal(reactivated.status, 'active')
     assert.lengthOf(await auditRows(org, 'member.reactivated'), 1)
 
     await raviPage.goto('/dashboard')

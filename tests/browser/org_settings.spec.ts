@@ -26,8 +26,9 @@ test.group('Organization settings in the browser', (group) => {
     await page.getByLabel('GSTIN').fill('27AAPFU0939F1ZW')
     await page.getByRole('button', { name: 'Save settings' }).click()
     await page.locator('#gstin-error').waitFor()
+    const gstinError = await page.locator('#gstin-error').innerText()
     assert.equal(
-      (await page.locator('#gstin-error').innerText()).trim(),
+      gstinError.trim(),
       'This GSTIN’s check character does not match; check it for typos.'
     )
     assert.equal(await page.getByLabel('GSTIN').inputValue(), '27AAPFU0939F1ZW')
@@ -45,7 +46,8 @@ test.group('Organization settings in the browser', (group) => {
     assert.equal(await page.locator('#gstin-error').count(), 0)
     const expected = certificateNumberPreview(format, org.certificateNumberPrefix).preview
     assert.isString(expected)
-    assert.equal((await page.locator('#number-preview-value').innerText()).trim(), expected)
+    const preview = await page.locator('#number-preview-value').innerText()
+    assert.equal(preview.trim(), expected)
     assert.equal(await page.getByLabel('Format').inputValue(), format)
     const saved = await Organization.findOrFail(org.id)
     assert.equal(saved.gstin, '29AAGCB7383J1Z4')
@@ -78,10 +80,8 @@ test.group('Organization settings in the browser', (group) => {
     await page.getByText('Subcategory “Research methods” added.').waitFor()
 
     // The page shows all three.
-    assert.equal(
-      (await firstCard.locator('.taxonomy-head h2').innerText()).trim(),
-      'Corporate courses'
-    )
+    const firstHeading = await firstCard.locator('.taxonomy-head h2').innerText()
+    assert.equal(firstHeading.trim(), 'Corporate courses')
     assert.include(
       await firstCard.locator('.taxonomy-head').innerText(),
       `Renamed from “${first.name}”`

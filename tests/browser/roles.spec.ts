@@ -72,7 +72,8 @@ test.group('Custom roles in the browser', (group) => {
     assert.include(await ownerPage.locator('#flash').innerText(), 'membership was updated')
     const memberRow = ownerPage.locator('#members-table tr', { hasText: issuer.email })
     assert.include(await memberRow.innerText(), 'Certificate issuer')
-    assert.equal((await membershipOf(org, issuer)).roleId, role.id)
+    const issuerMembership = await membershipOf(org, issuer)
+    assert.equal(issuerMembership.roleId, role.id)
 
     // The member, in their own browser, sees only what the role allows.
     const { page: issuerPage } = await visit('/login', cleanup)

@@ -149,7 +149,8 @@ test.group('Template designer in the browser', (group) => {
 
     // And a phone reads it.
     const png = await rasterizePage(pdf, { width: 1600, format: 'png' })
-    assert.match((await decodeQr(png.bytes))?.data ?? '', /\/v\/sample-preview-not-a-certificate$/)
+    const decoded = await decodeQr(png.bytes)
+    assert.match(decoded?.data ?? '', /\/v\/sample-preview-not-a-certificate$/)
 
     // The on-screen preview draws too.
     await page.getByRole('button', { name: 'Draw preview' }).click()

@@ -28,20 +28,21 @@ async function assertNoHorizontalOverflow(assert: any, page: Page, label: string
   const { scrollWidth, clientWidth, widest } = await page.evaluate(() => {
     const document = (globalThis as any).document
     const root = document.documentElement
-    let widest = ''
+    let overflowing = ''
     for (const element of Array.from(document.body.querySelectorAll('*')) as any[]) {
       const box = element.getBoundingClientRect()
       if (box.right > root.clientWidth + 0.5 || box.left < -0.5)
-        widest = `${element.tagName.toLowerCase()}.${element.className}`
+        overflowing = `${element.tagName.toLowerCase()}.${element.className}`
     }
-    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest }
+    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest: overflowing }
   })
   assert.isAtMost(scrollWidth, clientWidth, `${label}: the page scrolls sideways`)
   assert.equal(widest, '', `${label}: an element sticks out of the viewport`)
 }
 
 async function bannerText(page: Page) {
-  return (await page.locator('#verify-status').innerText()).replace(/\s+/g, ' ').trim()
+  const status = await page.locator('#verify-status').innerText()
+  return status.replace(/\s+/g, ' ').trim()
 }
 
 test.group('Verification pages in the browser', (group) => {

@@ -13,16 +13,18 @@ export async function givenApiKey(org: Organization, name = 'Test key') {
  */
 export async function databaseContains(needle: string): Promise<string[]> {
   const dialect = db.connection().dialect.name
-  const tables: string[] =
-    dialect === 'postgres'
-      ? (
-          await db.rawQuery('select tablename from pg_tables where schemaname = current_schema()')
-        ).rows.map((row: { tablename: string }) => row.tablename)
-      : (
-          await db.rawQuery(
-            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
-          )
-        ).map((row: { name: string }) => row.name)
+  let tables: string[]
+  if (dialect === 'postgres') {
+    const pgTables = await db.rawQuery(
+      'select tablename from pg_tables where schemaname = current_schema()'
+    )
+    tables = pgTables.rows.map((row: { tablename: string }) => row.tablename)
+  } else {
+    const sqliteTables = await db.rawQuery(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
+    )
+    tables = sqliteTables.map((row: { name: string }) => row.name)
+  }
   const hits: string[] = []
   for (const table of tables) {
     const rows = await db.from(table).select('*')

@@ -64,7 +64,8 @@ export async function startAppProcess(extraEnv: Record<string, string>): Promise
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break
+      const health = await fetch(`${url}/healthz`)
+      if (health.ok) break
     } catch {}
     if (child.exitCode !== null) throw new Error('the app process exited during start-up')
     await new Promise((resolve) => setTimeout(resolve, 100))

@@ -47,7 +47,8 @@ export async function visit(
   path: string,
   cleanup: (fn: () => Promise<void>) => void
 ): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await (await launchBrowser()).newContext({ baseURL: baseUrl() })
+  const sharedBrowser = await launchBrowser()
+  const context = await sharedBrowser.newContext({ baseURL: baseUrl() })
   cleanup(() => context.close())
   const page = await context.newPage()
   const problems: string[] = []

@@ -12,7 +12,9 @@ export async function logInThroughForm(page: Page, email: string, password: stri
 
 /** The text of the main navigation's links, in order. */
 export async function sidebarLinks(page: Page) {
-  return (
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()
-  ).map((text) => text.trim())
+  const linkTexts = await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link')
+    .allInnerTexts()
+  return linkTexts.map((text) => text.trim())
 }

@@ -52,7 +52,10 @@ export const NAME_COURSE_NUMBER_QR: FieldInput[] = [
   },
 ]
 
-/** A job of `org` over a fresh list of `count` recipients and one template (or the given ones), created and not yet run. */
+/**
+ * A job of `org` over a fresh list of `count` recipients and one template (or
+ * the given ones), created and not yet run.
+ */
 export async function givenJob(
   org: Organization,
   options: {

@@ -154,13 +154,12 @@ test.group('API: generation jobs', (group) => {
     const neither = await post({ template_ids: [template.id] })
     neither.assertStatus(422)
     assert.equal(neither.body().errors[0].field, 'import_id')
-    ;(
-      await post({
-        template_ids: [template.id],
-        import_id: list.id,
-        recipients: [{ recipient_name: 'A' }],
-      })
-    ).assertStatus(422)
+    const both = await post({
+      template_ids: [template.id],
+      import_id: list.id,
+      recipients: [{ recipient_name: 'A' }],
+    })
+    both.assertStatus(422)
     const foreignTemplate = await post({ template_ids: [foreign.id], import_id: list.id })
     foreignTemplate.assertStatus(422)
     assert.equal(foreignTemplate.body().errors[0].code, 'E_UNKNOWN_TEMPLATE')
@@ -181,10 +180,8 @@ test.group('API: generation jobs', (group) => {
       fields: NAME_COURSE_NUMBER_QR,
       status: 'archived',
     })
-    assert.equal(
-      (await post({ template_ids: [archived.id], import_id: list.id })).body().errors[0].code,
-      'E_TEMPLATE_ARCHIVED'
-    )
+    const archivedTemplate = await post({ template_ids: [archived.id], import_id: list.id })
+    assert.equal(archivedTemplate.body().errors[0].code, 'E_TEMPLATE_ARCHIVED')
   })
 
   test('a required field without data in the list is refused before anything is created', async ({
@@ -206,18 +203,12 @@ test.group('API: generation jobs', (group) => {
     response.assertStatus(422)
     assert.equal(response.body().errors[0].code, 'E_MISSING_FIELD_DATA')
     assert.include(response.body().errors[0].message, 'batch_code')
-    assert.equal(
-      Number(
-        (
-          await db
-            .from('certificate_generation_jobs')
-            .where('organization_id', org.id)
-            .count('* as n')
-            .first()
-        ).n
-      ),
-      0
-    )
+    const jobCount = await db
+      .from('certificate_generation_jobs')
+      .where('organization_id', org.id)
+      .count('* as n')
+      .first()
+    assert.equal(Number(jobCount.n), 0)
   })
 
   test("cancellation stops a job that has not run; another org's job is a 404 everywhere", async ({
@@ -230,26 +221,30 @@ test.group('API: generation jobs', (group) => {
     for (const path of [
       `/api/v1/generation-jobs/${job.id}`,
       `/api/v1/generation-jobs/${job.id}/export`,
-    ])
-      (await client.get(path).bearerToken(other.key)).assertStatus(404)
-    ;(
-      await client.post(`/api/v1/generation-jobs/${job.id}/cancellation`).bearerToken(other.key)
-    ).assertStatus(404)
+    ]) {
+      const foreignRead = await client.get(path).bearerToken(other.key)
+      foreignRead.assertStatus(404)
+    }
+    const foreignCancel = await client
+      .post(`/api/v1/generation-jobs/${job.id}/cancellation`)
+      .bearerToken(other.key)
+    foreignCancel.assertStatus(404)
     const cancelled = await client
       .post(`/api/v1/generation-jobs/${job.id}/cancellation`)
       .bearerToken(key)
     cancelled.assertStatus(200)
     assert.equal(cancelled.body().status, 'cancelled')
     await runJobs()
-    assert.equal(
-      Number(
-        (await db.from('certificates').where('generation_job_id', job.id).count('* as n').first()).n
-      ),
-      0
-    )
-    ;(
-      await client.post(`/api/v1/generation-jobs/${job.id}/cancellation`).bearerToken(key)
-    ).assertStatus(409)
+    const certificateCount = await db
+      .from('certificates')
+      .where('generation_job_id', job.id)
+      .count('* as n')
+      .first()
+    assert.equal(Number(certificateCount.n), 0)
+    const cancelledAgain = await client
+      .post(`/api/v1/generation-jobs/${job.id}/cancellation`)
+      .bearerToken(key)
+    cancelledAgain.assertStatus(409)
   })
 
   test('GET /export is a ZIP of every PDF plus a formula-safe manifest.csv', async ({
@@ -358,18 +353,13 @@ test.group('API: certificates', (group) => {
     const byEmail = await client.get('/api/v1/certificates?q=LEARNER3@').bearerToken(key)
     assert.equal(byEmail.body().meta.total, 1)
     const number = byName.body().data[0].certificate_number
-    assert.equal(
-      (await client.get(`/api/v1/certificates?q=${number}`).bearerToken(key)).body().data[0]
-        .certificate_number,
-      number
-    )
+    const byNumber = await client.get(`/api/v1/certificates?q=${number}`).bearerToken(key)
+    assert.equal(byNumber.body().data[0].certificate_number, number)
     const page = await client.get('/api/v1/certificates?per_page=5&page=3').bearerToken(key)
     assert.deepEqual(page.body().meta, { total: 12, page: 3, per_page: 5 })
     assert.lengthOf(page.body().data, 2)
-    assert.equal(
-      (await client.get('/api/v1/certificates?status=revoked').bearerToken(key)).body().meta.total,
-      0
-    )
+    const revoked = await client.get('/api/v1/certificates?status=revoked').bearerToken(key)
+    assert.equal(revoked.body().meta.total, 0)
   })
 
   test('revocation needs a reason, is kept, and cannot happen twice; another org gets 404', async ({
@@ -381,30 +371,29 @@ test.group('API: certificates', (group) => {
     const { job } = await givenJob(org, { count: 1 })
     await runJobs()
     const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
-    ;(
-      await client
-        .post(`/api/v1/certificates/${certificate.id}/revocation`)
-        .bearerToken(other.key)
-        .json({ reason: 'x' })
-    ).assertStatus(404)
-    ;(
-      await client
-        .post(`/api/v1/certificates/${certificate.id}/revocation`)
-        .bearerToken(other.key)
-        .json({ reason: '' })
-    ).assertStatus(404)
-    ;(
-      await client
-        .post(`/api/v1/certificates/${certificate.id}/reissue`)
-        .bearerToken(other.key)
-        .json({ recipient_email: 'bad' })
-    ).assertStatus(404)
-    ;(
-      await client.get(`/api/v1/certificates/${certificate.id}`).bearerToken(other.key)
-    ).assertStatus(404)
-    ;(
-      await client.get(`/api/v1/certificates/${certificate.id}/pdf`).bearerToken(other.key)
-    ).assertStatus(404)
+    const foreignRevocation = await client
+      .post(`/api/v1/certificates/${certificate.id}/revocation`)
+      .bearerToken(other.key)
+      .json({ reason: 'x' })
+    foreignRevocation.assertStatus(404)
+    const foreignEmptyRevocation = await client
+      .post(`/api/v1/certificates/${certificate.id}/revocation`)
+      .bearerToken(other.key)
+      .json({ reason: '' })
+    foreignEmptyRevocation.assertStatus(404)
+    const foreignReissue = await client
+      .post(`/api/v1/certificates/${certificate.id}/reissue`)
+      .bearerToken(other.key)
+      .json({ recipient_email: 'bad' })
+    foreignReissue.assertStatus(404)
+    const foreignShow = await client
+      .get(`/api/v1/certificates/${certificate.id}`)
+      .bearerToken(other.key)
+    foreignShow.assertStatus(404)
+    const foreignPdf = await client
+      .get(`/api/v1/certificates/${certificate.id}/pdf`)
+      .bearerToken(other.key)
+    foreignPdf.assertStatus(404)
     const empty = await client
       .post(`/api/v1/certificates/${certificate.id}/revocation`)
       .bearerToken(key)
@@ -421,12 +410,11 @@ test.group('API: certificates', (group) => {
       revocation_reason: 'Issued to the wrong batch',
     })
     assert.isString(revoked.body().revoked_at)
-    ;(
-      await client
-        .post(`/api/v1/certificates/${certificate.id}/revocation`)
-        .bearerToken(key)
-        .json({ reason: 'again' })
-    ).assertStatus(409)
+    const revokedAgain = await client
+      .post(`/api/v1/certificates/${certificate.id}/revocation`)
+      .bearerToken(key)
+      .json({ reason: 'again' })
+    revokedAgain.assertStatus(409)
   })
 
   test('reissue: a new number and PDF with the corrected name; the old one is superseded and points to it', async ({
@@ -460,12 +448,11 @@ test.group('API: certificates', (group) => {
     assert.containsSubset(previous.body(), { status: 'superseded', superseded_by_id: fresh.id })
     const pdf = await binary(client.get(`/api/v1/certificates/${fresh.id}/pdf`).bearerToken(key))
     assert.equal(sha256Hex(bytesOf(pdf)), fresh.sha256)
-    ;(
-      await client
-        .post(`/api/v1/certificates/${old.id}/reissue`)
-        .bearerToken(key)
-        .json({ recipient_name: 'Again' })
-    ).assertStatus(409)
+    const reissuedAgain = await client
+      .post(`/api/v1/certificates/${old.id}/reissue`)
+      .bearerToken(key)
+      .json({ recipient_name: 'Again' })
+    reissuedAgain.assertStatus(409)
     const usage = await db.from('billing_usage_events').where('organization_id', org.id)
     assert.lengthOf(usage, 3)
   })

@@ -175,15 +175,12 @@ test.group('API: imports', (group) => {
       [16, 2],
       'the bad email and the long name'
     )
+    const errorRows = await client
+      .get(`/api/v1/imports/${created.body().id}/rows`)
+      .qs({ only: 'errors' })
+      .bearerToken(key)
     assert.deepEqual(
-      (
-        await client
-          .get(`/api/v1/imports/${created.body().id}/rows`)
-          .qs({ only: 'errors' })
-          .bearerToken(key)
-      )
-        .body()
-        .data.map((row: any) => row.row_index),
+      errorRows.body().data.map((row: any) => row.row_index),
       [12, 19]
     )
 
@@ -222,7 +219,8 @@ test.group('API: imports', (group) => {
     badJson.assertStatus(422)
     assert.containsSubset(badJson.body().errors[0], { code: 'E_VALIDATION', field: 'mapping' })
 
-    const foreignTemplate = (await givenTemplate((await givenOrg()).org)).template
+    const { org: foreignOrg } = await givenOrg()
+    const { template: foreignTemplate } = await givenTemplate(foreignOrg)
     const otherTemplate = await createRequest(
       client,
       key,
@@ -275,7 +273,8 @@ test.group('API: imports', (group) => {
     assert,
   }) => {
     const { key } = await apiOrg()
-    const other = await givenImport((await givenOrg()).org, 'recipients/semicolon.csv')
+    const { org: otherOrg } = await givenOrg()
+    const other = await givenImport(otherOrg, 'recipients/semicolon.csv')
     for (const path of [`/api/v1/imports/${other.id}`, `/api/v1/imports/${other.id}/rows`]) {
       const foreign = await client.get(path).bearerToken(key)
       const unknown = await client.get(path.replace(other.id, randomUUID())).bearerToken(key)
@@ -287,6 +286,7 @@ test.group('API: imports', (group) => {
       .bearerToken(key)
       .json({ mapping: { recipient_name: 'Name' } })
     put.assertStatus(404)
-    assert.equal((await settled(other.id)).mapping.recipient_name, other.mapping.recipient_name)
+    const otherSettled = await settled(other.id)
+    assert.equal(otherSettled.mapping.recipient_name, other.mapping.recipient_name)
   }).timeout(60_000)
 })

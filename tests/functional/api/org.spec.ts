@@ -74,14 +74,16 @@ test.group('API: GET /api/v1/org', (group) => {
     const { secret } = await givenApiKey(org)
     org.deletedAt = DateTime.now()
     await org.save()
-    ;(await client.get('/api/v1/org').bearerToken(secret)).assertStatus(401)
+    const response = await client.get('/api/v1/org').bearerToken(secret)
+    response.assertStatus(401)
   })
 
   test('using a key records when it was last used', async ({ client, assert }) => {
     const { org } = await givenOrg()
     const { key, secret } = await givenApiKey(org)
     assert.notExists(key.lastUsedAt)
-    ;(await client.get('/api/v1/org').bearerToken(secret)).assertStatus(200)
+    const response = await client.get('/api/v1/org').bearerToken(secret)
+    response.assertStatus(200)
     const reloaded = await OrganizationApiKey.findOrFail(key.id)
     assert.isNotNull(reloaded.lastUsedAt)
     assert.isTrue(reloaded.lastUsedAt! > DateTime.now().minus({ minutes: 5 }))

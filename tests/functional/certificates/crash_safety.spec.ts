@@ -33,17 +33,15 @@ function standaloneWorker(args: string[] = []): ChildProcess {
   })
 }
 
-const issuedCount = async (jobId: string) =>
-  Number(
-    (
-      await db
-        .from('certificates')
-        .where('generation_job_id', jobId)
-        .where('status', 'issued')
-        .count('* as n')
-        .first()
-    ).n
-  )
+const issuedCount = async (jobId: string) => {
+  const issued = await db
+    .from('certificates')
+    .where('generation_job_id', jobId)
+    .where('status', 'issued')
+    .count('* as n')
+    .first()
+  return Number(issued.n)
+}
 
 test.group('Generation: crash safety (committed, real worker processes)', (group) => {
   const orgs: Organization[] = []
@@ -60,7 +58,8 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
     generation.chunkSize = 15
     let job: GenerationJob
     try {
-      job = (await givenJob(org, { count: 240, templates: 1 })).job
+      const created = await givenJob(org, { count: 240, templates: 1 })
+      job = created.job
     } finally {
       generation.chunkSize = previous
     }
@@ -91,7 +90,8 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
       await sleep(2_500)
       const finisher = standaloneWorker(['--once'])
       await new Promise((resolve) => finisher.once('exit', resolve))
-      if ((await GenerationJob.findOrFail(job.id)).status === 'completed') break
+      const polled = await GenerationJob.findOrFail(job.id)
+      if (polled.status === 'completed') break
     }
 
     const done = await GenerationJob.findOrFail(job.id)
@@ -118,18 +118,12 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
       keys,
       files.map((file) => file.path)
     )
-    assert.equal(
-      Number(
-        (
-          await db
-            .from('billing_usage_events')
-            .where('organization_id', org.id)
-            .count('* as n')
-            .first()
-        ).n
-      ),
-      240
-    )
+    const usageCount = await db
+      .from('billing_usage_events')
+      .where('organization_id', org.id)
+      .count('* as n')
+      .first()
+    assert.equal(Number(usageCount.n), 240)
   }).timeout(300_000)
 
   test('a worker whose lease ran out and was taken over writes nothing when it wakes up', async ({

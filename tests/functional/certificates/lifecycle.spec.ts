@@ -62,7 +62,8 @@ test.group('Certificates: lifecycle', (group) => {
     const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
     const bytes = await readDocument(await StoredFile.findOrFail(certificate.certificateFileId))
     const png = await rasterizePage(bytes, { width: 1600, format: 'png' })
-    const decoded = (await decodeQr(png.bytes))?.data
+    const qr = await decodeQr(png.bytes)
+    const decoded = qr?.data
     assert.equal(decoded, qrPayloadUrl(certificate.id))
     assert.equal(
       new URL(decoded!).origin + new URL(decoded!).pathname,
@@ -120,11 +121,10 @@ test.group('Certificates: lifecycle', (group) => {
     const { org } = await givenOrg()
     const { job } = await givenJob(org, { count: 2 })
     await runJobs()
-    const registered = (
-      await StoredFile.query()
-        .where('organization_id', org.id)
-        .whereLike('path', `certificates/${org.id}/${job.id}/%`)
-    ).map((file) => file.path)
+    const registeredFiles = await StoredFile.query()
+      .where('organization_id', org.id)
+      .whereLike('path', `certificates/${org.id}/${job.id}/%`)
+    const registered = registeredFiles.map((file) => file.path)
     assert.sameMembers(await listObjectKeys(`certificates/${org.id}/${job.id}/`), registered)
     const orphan = `certificates/${org.id}/${job.id}/bases/99-0.pdf`
     await putObjects([{ orgId: org.id, key: orphan, bytes: new Uint8Array([1, 2, 3]) }])

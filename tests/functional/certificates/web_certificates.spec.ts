@@ -191,9 +191,12 @@ test.group('Certificates (web): list and search', (group) => {
     assert.notInclude(page.text(), 'id="download-pdf"')
     assert.notInclude(page.text(), 'id="revoke-form"')
     assert.notInclude(page.text(), 'id="reissue-form"')
-    ;(
-      await actingAs(client.get(`/certificates/${certificates[0].id}/preview`), user, org)
-    ).assertStatus(200)
+    const preview = await actingAs(
+      client.get(`/certificates/${certificates[0].id}/preview`),
+      user,
+      org
+    )
+    preview.assertStatus(200)
   }).timeout(90_000)
 })
 
@@ -302,9 +305,8 @@ test.group('Certificates (web): one certificate', (group) => {
       org,
       await givenCustomRole(org, ['certificates.issue', 'certificates.revoke'])
     )
-    ;(await actingAs(client.get(`/certificates/${certificate.id}/pdf`), user, org)).assertStatus(
-      403
-    )
+    const download = await actingAs(client.get(`/certificates/${certificate.id}/pdf`), user, org)
+    download.assertStatus(403)
   }).timeout(90_000)
 })
 
@@ -446,9 +448,12 @@ test.group('Certificates (web): revoking and reissuing', (group) => {
     const [audit] = await auditRows(org, 'certificate.reissued')
     assert.sameMembers(metadataOf(audit).changed, ['recipient_name', 'course_name'])
 
-    const newPage = (
-      await actingAs(client.get(`/certificates/${replacement.id}`), owner, org)
-    ).text()
+    const replacementShown = await actingAs(
+      client.get(`/certificates/${replacement.id}`),
+      owner,
+      org
+    )
+    const newPage = replacementShown.text()
     assert.include(
       newPage,
       `<a href="/certificates/${old.id}" id="reissued-from">${old.certificateNumber}</a>`
@@ -460,7 +465,8 @@ test.group('Certificates (web): revoking and reissuing', (group) => {
     )
     assert.include(newPage, '<p class="history-detail">Corrected: Recipient name, Course name</p>')
 
-    const oldPage = (await actingAs(client.get(`/certificates/${old.id}`), owner, org)).text()
+    const oldShown = await actingAs(client.get(`/certificates/${old.id}`), owner, org)
+    const oldPage = oldShown.text()
     assert.include(oldPage, 'id="certificate-banner" data-status="superseded"')
     assert.include(
       oldPage,
@@ -491,26 +497,24 @@ test.group('Certificates (web): revoking and reissuing', (group) => {
     const page = await actingAs(client.get(`/certificates/${certificate.id}`), user, org)
     assert.include(page.text(), 'id="download-pdf"', 'members may download')
     assert.notInclude(page.text(), 'id="revoke-form"')
-    ;(
-      await actingAs(
-        client
-          .post(`/certificates/${certificate.id}/revocation`)
-          .form({ reason: 'No' })
-          .withCsrfToken(),
-        user,
-        org
-      )
-    ).assertStatus(403)
-    ;(
-      await actingAs(
-        client
-          .post(`/certificates/${certificate.id}/reissue`)
-          .form({ changes: { recipient_name: 'Someone' } })
-          .withCsrfToken(),
-        user,
-        org
-      )
-    ).assertStatus(403)
+    const revocation = await actingAs(
+      client
+        .post(`/certificates/${certificate.id}/revocation`)
+        .form({ reason: 'No' })
+        .withCsrfToken(),
+      user,
+      org
+    )
+    revocation.assertStatus(403)
+    const reissue = await actingAs(
+      client
+        .post(`/certificates/${certificate.id}/reissue`)
+        .form({ changes: { recipient_name: 'Someone' } })
+        .withCsrfToken(),
+      user,
+      org
+    )
+    reissue.assertStatus(403)
     await certificate.refresh()
     assert.equal(certificate.status, 'issued')
   }).timeout(90_000)

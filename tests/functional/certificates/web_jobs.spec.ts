@@ -659,9 +659,8 @@ test.group('Generation jobs (web): who may do what', (group) => {
     shown.assertStatus(200)
     assert.notInclude(shown.text(), 'id="start-job"')
     assert.notInclude(shown.text(), 'id="cancel-job"')
-    ;(await actingAs(client.get(`/generation-jobs/${job.id}/progress`), user, org)).assertStatus(
-      200
-    )
+    const progress = await actingAs(client.get(`/generation-jobs/${job.id}/progress`), user, org)
+    progress.assertStatus(200)
 
     const form = jobForm(templateIds, importJob.id)
     for (const [method, url] of [
@@ -690,7 +689,8 @@ test.group('Generation jobs (web): who may do what', (group) => {
     const { job } = await givenJob(org, { count: 1 })
     await runJobs(job.id)
     const { user } = await givenMember(org, await givenCustomRole(org, ['certificates.issue']))
-    ;(await actingAs(client.get(`/generation-jobs/${job.id}/export`), user, org)).assertStatus(403)
+    const exported = await actingAs(client.get(`/generation-jobs/${job.id}/export`), user, org)
+    exported.assertStatus(403)
   }).timeout(60_000)
 
   test("another org's job is a 404 on every job route, even for its owner's peers", async ({

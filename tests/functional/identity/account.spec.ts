@@ -144,12 +144,12 @@ test.group('Account / change password', (group) => {
     // This browser continues under a fresh session id.
     const rotated = response.cookie(SESSION_COOKIE)!.value
     assert.notEqual(rotated, here.sessionId)
-    ;(await getWithSession(client, '/account', rotated)).assertStatus(200)
-    ;(await getWithSession(client, '/account', here.sessionId!)).assertHeader('location', '/login')
-    ;(await getWithSession(client, '/account', elsewhere.sessionId!)).assertHeader(
-      'location',
-      '/login'
-    )
+    const viaRotated = await getWithSession(client, '/account', rotated)
+    viaRotated.assertStatus(200)
+    const viaOldSession = await getWithSession(client, '/account', here.sessionId!)
+    viaOldSession.assertHeader('location', '/login')
+    const viaOtherDevice = await getWithSession(client, '/account', elsewhere.sessionId!)
+    viaOtherDevice.assertHeader('location', '/login')
     const viaRemember = await client
       .get('/account')
       .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
@@ -213,11 +213,10 @@ test.group('Account / change email', (group) => {
     assert.include(notice.html, 'new.address@example.test')
     assert.isFalse(mailbox.all().some((mail) => mail.to.includes('new.address@example.test')))
 
-    ;(await logIn(client, 'new.address@example.test')).response.assertHeader(
-      'location',
-      '/dashboard'
-    )
-    ;(await logIn(client, oldEmail)).response.assertHeader('location', '/login')
+    const { response: withNewEmail } = await logIn(client, 'new.address@example.test')
+    withNewEmail.assertHeader('location', '/dashboard')
+    const { response: withOldEmail } = await logIn(client, oldEmail)
+    withOldEmail.assertHeader('location', '/login')
 
     const audit = await AuditLog.query()
       .where('action', 'auth.email_changed')
@@ -257,7 +256,8 @@ test.group('Account / change email', (group) => {
       .form({ email: 'moved@example.test', email_password: PASSWORD })
       .withCsrfToken()
       .redirects(0)
-    ;(await client.get(path)).assertStatus(410)
+    const resetPage = await client.get(path)
+    resetPage.assertStatus(410)
   })
 
   test('account changes without a CSRF token are refused with 403', async ({ client }) => {

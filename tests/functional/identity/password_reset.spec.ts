@@ -105,7 +105,8 @@ test.group('Password reset', (group) => {
       'Your password has been changed. Log in with your new password.'
     )
 
-    ;(await logIn(client, user.email, PASSWORD)).response.assertFlashMessage('error')
+    const { response: withOldPassword } = await logIn(client, user.email, PASSWORD)
+    withOldPassword.assertFlashMessage('error')
     const { response } = await logIn(client, user.email, NEW_PASSWORD)
     response.assertHeader('location', '/dashboard')
 
@@ -119,7 +120,8 @@ test.group('Password reset', (group) => {
   test('a link works only once', async ({ client, assert }) => {
     const user = await givenUser()
     const { path } = await requestResetLink(client, user.email)
-    ;(await submitNewPassword(client, path, NEW_PASSWORD)).assertStatus(302)
+    const used = await submitNewPassword(client, path, NEW_PASSWORD)
+    used.assertStatus(302)
 
     const again = await client.get(path)
     again.assertStatus(410)
@@ -141,7 +143,8 @@ test.group('Password reset', (group) => {
     const page = await client.get(path)
     page.assertStatus(410)
     assert.include(page.text(), 'This link has expired or was already used')
-    ;(await submitNewPassword(client, path, NEW_PASSWORD)).assertStatus(410)
+    const submitted = await submitNewPassword(client, path, NEW_PASSWORD)
+    submitted.assertStatus(410)
     await user.refresh()
     assert.isTrue(await hash.verify(user.password, PASSWORD))
   })
@@ -194,15 +197,18 @@ test.group('Password reset', (group) => {
     const second = await requestResetLink(client, user.email)
     assert.notEqual(first.token, second.token)
 
-    ;(await submitNewPassword(client, second.path, NEW_PASSWORD)).assertStatus(302)
+    const reset = await submitNewPassword(client, second.path, NEW_PASSWORD)
+    reset.assertStatus(302)
 
-    ;(await getWithSession(client, '/account', sessionId!)).assertHeader('location', '/login')
+    const viaOldSession = await getWithSession(client, '/account', sessionId!)
+    viaOldSession.assertHeader('location', '/login')
     const viaRemember = await client
       .get('/account')
       .withEncryptedCookie(REMEMBER_COOKIE, rememberToken)
       .redirects(0)
     viaRemember.assertHeader('location', '/login')
-    ;(await client.get(first.path)).assertStatus(410)
+    const firstLink = await client.get(first.path)
+    firstLink.assertStatus(410)
   })
 
   test('the new password must follow the policy and be confirmed', async ({ client, assert }) => {
@@ -231,7 +237,8 @@ test.group('Password reset', (group) => {
       assert.notProperty(response.flashMessages(), 'password')
       assert.notProperty(response.flashMessages(), 'password_confirmation')
     }
-    ;(await client.get(path)).assertStatus(200)
+    const resetPage = await client.get(path)
+    resetPage.assertStatus(200)
     await user.refresh()
     assert.isTrue(await hash.verify(user.password, PASSWORD))
   })

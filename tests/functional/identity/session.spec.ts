@@ -141,7 +141,8 @@ test.group('Login', (group) => {
   }) => {
     const user = await givenUser()
     const { sessionId } = await logIn(client, user.email)
-    ;(await getWithSession(client, '/account', sessionId!)).assertStatus(200)
+    const beforeLogout = await getWithSession(client, '/account', sessionId!)
+    beforeLogout.assertStatus(200)
 
     const logout = await withSessionId(
       client.post('/logout').withCsrfToken(),
@@ -209,7 +210,8 @@ test.group('Login', (group) => {
     const { sessionId } = await logIn(client, user.email)
     const remembered = await logIn(client, user.email, PASSWORD, { remember: true })
     const rememberToken = String(remembered.response.cookie(REMEMBER_COOKIE)!.value)
-    ;(await getWithSession(client, '/account', sessionId!)).assertStatus(200)
+    const signedIn = await getWithSession(client, '/account', sessionId!)
+    signedIn.assertStatus(200)
     assert.lengthOf(await db.from('sessions').where('user_id', user.id), 2)
 
     await DisableUser.handle({ user, reason: 'left the company' })
@@ -356,7 +358,8 @@ test.group('Login throttling', (group) => {
     for (let attempt = 1; attempt <= LOGIN_THROTTLE.perAccount.requests; attempt++) {
       await logIn(client, user.email, `wrong-guess-${attempt}`, { ip: '198.51.100.1' })
     }
-    ;(await logIn(client, user.email, PASSWORD, { ip: '198.51.100.1' })).response.assertStatus(429)
+    const { response: sameIp } = await logIn(client, user.email, PASSWORD, { ip: '198.51.100.1' })
+    sameIp.assertStatus(429)
     const elsewhere = await logIn(client, user.email, PASSWORD, { ip: '198.51.100.2' })
     elsewhere.response.assertStatus(302)
     elsewhere.response.assertHeader('location', '/dashboard')
@@ -367,7 +370,8 @@ test.group('Login throttling', (group) => {
     const almost = LOGIN_THROTTLE.perAccount.requests - 1
     for (let attempt = 1; attempt <= almost; attempt++)
       await logIn(client, user.email, `wrong-${attempt}`)
-    ;(await logIn(client, user.email)).response.assertStatus(302)
+    const { response: success } = await logIn(client, user.email)
+    success.assertStatus(302)
     for (let attempt = 1; attempt <= almost; attempt++)
       await logIn(client, user.email, `wrong-again-${attempt}`)
     const { response } = await logIn(client, user.email)
@@ -381,7 +385,9 @@ test.group('Login throttling', (group) => {
     for (let attempt = 1; attempt <= LOGIN_THROTTLE.perIp.requests; attempt++) {
       await logIn(client, `nobody-${attempt}@example.test`, 'whatever-guess', { ip })
     }
-    ;(await logIn(client, user.email, PASSWORD, { ip })).response.assertStatus(429)
-    ;(await logIn(client, user.email, PASSWORD, { ip: '192.0.2.51' })).response.assertStatus(302)
+    const { response: sameIp } = await logIn(client, user.email, PASSWORD, { ip })
+    sameIp.assertStatus(429)
+    const { response: otherIp } = await logIn(client, user.email, PASSWORD, { ip: '192.0.2.51' })
+    otherIp.assertStatus(302)
   })
 })

@@ -307,8 +307,9 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
     )
     const rows = await rowsOf(remapped)
     assert.isTrue(rows.every((row) => !('recipient_email' in row.data) && !('grade' in row.data)))
+    const filesAfter = await StoredFile.query().where('organization_id', org.id)
     assert.deepEqual(
-      (await StoredFile.query().where('organization_id', org.id)).map((f) => f.id),
+      filesAfter.map((f) => f.id),
       filesBefore.map((f) => f.id),
       'nothing uploaded again'
     )
@@ -318,7 +319,8 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
     assert.lengthOf(await OrganizationImportMapping.query().where('organization_id', org.id), 1)
     const next = await givenImport(org, 'recipients/messy-excel-export.csv')
     assert.deepEqual(next.mapping, remapped.mapping, 'the remembered mapping, not the suggestion')
-    const other = await givenImport((await givenOrg()).org, 'recipients/messy-excel-export.csv')
+    const { org: otherOrg } = await givenOrg()
+    const other = await givenImport(otherOrg, 'recipients/messy-excel-export.csv')
     assert.equal(
       other.mapping.recipient_email,
       'Email Address',
@@ -373,7 +375,8 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
     const job = await givenImport(org, 'recipients/excel-dates-title-row.xlsx')
     assert.isTrue(job.summary.header_detected)
     const headerRow = job.headerRow!
-    const rowsBefore = (await rowsOf(job)).map((row) => row.rowIndex)
+    const initialRows = await rowsOf(job)
+    const rowsBefore = initialRows.map((row) => row.rowIndex)
 
     const beyond = await actingAs(
       client
@@ -389,8 +392,9 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
     assert.equal(failed.status, 'failed')
     assert.equal(failed.failureCode, 'E_HEADER_ROW')
     assert.match(failed.failureMessage!, /There is no row 900/)
+    const failedRows = await rowsOf(failed)
     assert.deepEqual(
-      (await rowsOf(failed)).map((row) => row.rowIndex),
+      failedRows.map((row) => row.rowIndex),
       rowsBefore,
       'the rows read before are kept'
     )
@@ -408,8 +412,9 @@ test.group('Imports: mapping and re-reading (web)', (group) => {
     const ready = await settled(job.id)
     assert.equal(ready.status, 'ready', ready.failureMessage ?? '')
     assert.equal(ready.headerRow, headerRow)
+    const readyRows = await rowsOf(ready)
     assert.deepEqual(
-      (await rowsOf(ready)).map((row) => row.rowIndex),
+      readyRows.map((row) => row.rowIndex),
       rowsBefore
     )
   }).timeout(60_000)
@@ -424,7 +429,8 @@ test.group('Imports: fixing, removing and adding rows (web)', (group) => {
   }) => {
     const { org, owner } = await givenOrg()
     const job = await givenImport(org, 'recipients/messy-excel-export.csv')
-    const row = (await rowsOf(job)).find((r) => r.rowIndex === 12)!
+    const rowsBefore = await rowsOf(job)
+    const row = rowsBefore.find((r) => r.rowIndex === 12)!
     const emailColumn = job.columns.indexOf('Email Address')
 
     const stillBad = await actingAs(
@@ -455,7 +461,8 @@ test.group('Imports: fixing, removing and adding rows (web)', (group) => {
     assert.equal(flashOf(fixed, 'success'), 'Row 12 fixed.')
     const after = await FileImportJob.findOrFail(job.id)
     assert.deepEqual([after.validRows, after.errorRows], [job.validRows + 1, job.errorRows - 1])
-    const updated = (await rowsOf(after)).find((r) => r.rowIndex === 12)!
+    const rowsAfter = await rowsOf(after)
+    const updated = rowsAfter.find((r) => r.rowIndex === 12)!
     assert.equal(updated.data.recipient_email, 'priya.fixed@example.in')
     assert.equal(updated.raw[emailColumn], '  Priya.Fixed@Example.IN ', 'the cell as typed')
     assert.deepEqual(
@@ -481,13 +488,13 @@ test.group('Imports: fixing, removing and adding rows (web)', (group) => {
       org
     )
     assert.equal(flashOf(one, 'success'), 'Row removed.')
-    assert.equal((await FileImportJob.findOrFail(job.id)).totalRows, 17)
+    const afterOne = await FileImportJob.findOrFail(job.id)
+    assert.equal(afterOne.totalRows, 17)
 
     // Row 18 duplicated row 2; with row 2 gone it is the original now.
+    const remaining = await rowsOf(job)
     assert.isFalse(
-      (await rowsOf(job))
-        .find((r) => r.rowIndex === 18)!
-        .warnings.some((w) => w.code === 'W_DUPLICATE')
+      remaining.find((r) => r.rowIndex === 18)!.warnings.some((w) => w.code === 'W_DUPLICATE')
     )
 
     const errors = await actingAs(
@@ -502,7 +509,8 @@ test.group('Imports: fixing, removing and adding rows (web)', (group) => {
     assert.equal(flashOf(errors, 'success'), '4 invalid rows removed.')
     const after = await FileImportJob.findOrFail(job.id)
     assert.deepEqual([after.totalRows, after.validRows, after.errorRows], [13, 13, 0])
-    assert.equal((await auditRows(org, 'import.rows_deleted')).length, 2)
+    const deletions = await auditRows(org, 'import.rows_deleted')
+    assert.equal(deletions.length, 2)
   }).timeout(60_000)
 
   test('duplicates are flagged against the first row and can be dropped at once', async ({
@@ -631,7 +639,8 @@ test.group('Imports: downloads (web)', (group) => {
     const { org, owner } = await givenOrg()
     const job = await givenImport(org, 'recipients/messy-excel-export.csv')
     // Make the formula rows errors too, so they are in the report.
-    const formulaRow = (await rowsOf(job)).find((row) => row.rowIndex === 15)!
+    const rows = await rowsOf(job)
+    const formulaRow = rows.find((row) => row.rowIndex === 15)!
     const email = job.columns.indexOf('Email Address')
     await actingAs(
       client

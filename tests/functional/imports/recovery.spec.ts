@@ -40,11 +40,8 @@ test.group('Imports: recovering reads cut off by a restart', (group) => {
       10,
       'the rows read again replace the old ones, no duplicates'
     )
-    assert.equal(
-      (await FileImportJob.findOrFail(live.id)).status,
-      'processing',
-      'a read with a recent heartbeat is not touched'
-    )
+    const stillLive = await FileImportJob.findOrFail(live.id)
+    assert.equal(stillLive.status, 'processing', 'a read with a recent heartbeat is not touched')
     assert.deepEqual(await RecoverStaleImports.handle(), [])
   }).timeout(60_000)
 })

@@ -110,7 +110,8 @@ test.group('API keys', (group) => {
     assert.equal(audit.actor_user_id, owner.id)
     assert.equal(audit.severity, 'warning')
 
-    const page = (await actingAs(client.get('/api-keys'), owner, org)).text()
+    const listed = await actingAs(client.get('/api-keys'), owner, org)
+    const page = listed.text()
     assert.include(page, 'Revoked')
     assert.notInclude(page, `/api-keys/${key.id}?_method=DELETE`)
   })
@@ -144,7 +145,8 @@ test.group('API keys', (group) => {
     await foreign.refresh()
     assert.isNull(foreign.revokedAt)
 
-    const list = (await actingAs(client.get('/api-keys'), owner, org)).text()
+    const listed = await actingAs(client.get('/api-keys'), owner, org)
+    const list = listed.text()
     assert.notInclude(list, 'B key')
   })
 
@@ -158,13 +160,20 @@ test.group('API keys', (group) => {
     const { user } = await givenMember(org, role)
     const { user: plainMember } = await givenMember(org, 'member')
     for (const actor of [user, plainMember]) {
-      ;(await actingAs(client.get('/api-keys'), actor, org)).assertStatus(403)
-      ;(
-        await actingAs(client.post('/api-keys').form({ name: 'Nope' }).withCsrfToken(), actor, org)
-      ).assertStatus(403)
-      ;(
-        await actingAs(client.delete(`/api-keys/${key.id}`).withCsrfToken(), actor, org)
-      ).assertStatus(403)
+      const listing = await actingAs(client.get('/api-keys'), actor, org)
+      listing.assertStatus(403)
+      const creation = await actingAs(
+        client.post('/api-keys').form({ name: 'Nope' }).withCsrfToken(),
+        actor,
+        org
+      )
+      creation.assertStatus(403)
+      const revocation = await actingAs(
+        client.delete(`/api-keys/${key.id}`).withCsrfToken(),
+        actor,
+        org
+      )
+      revocation.assertStatus(403)
     }
     await key.refresh()
     assert.isNull(key.revokedAt)

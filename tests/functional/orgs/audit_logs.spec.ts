@@ -59,7 +59,8 @@ test.group('Audit log page', (group) => {
       origin: { ip: '198.51.100.99' },
     })
 
-    const html = (await actingAs(client.get('/audit-log'), owner, org)).text()
+    const response = await actingAs(client.get('/audit-log'), owner, org)
+    const html = response.text()
     assert.include(html, 'auth.login')
     assert.include(html, '198.51.100.4')
     assert.notInclude(html, '198.51.100.99')
@@ -73,7 +74,8 @@ test.group('Audit log page', (group) => {
       organizationId: org.id,
       metadata: { name: '<script>alert(1)</script>' },
     })
-    const html = (await actingAs(client.get('/audit-log'), owner, org)).text()
+    const response = await actingAs(client.get('/audit-log'), owner, org)
+    const html = response.text()
     assert.notInclude(html, '<script>alert(1)</script>')
     assert.include(html, '&lt;script&gt;alert(1)&lt;/script&gt;')
   })
@@ -83,16 +85,22 @@ test.group('Audit log page', (group) => {
     await RecordAudit.handle({ action: 'test.alpha', organizationId: org.id, severity: 'critical' })
     await RecordAudit.handle({ action: 'test.beta', organizationId: org.id, severity: 'info' })
 
-    const byAction = (
-      await actingAs(client.get('/audit-log').qs({ action: 'test.alpha' }), owner, org)
-    ).text()
+    const actionFiltered = await actingAs(
+      client.get('/audit-log').qs({ action: 'test.alpha' }),
+      owner,
+      org
+    )
+    const byAction = actionFiltered.text()
     assert.include(byAction, '<code>test.alpha</code>')
     assert.notInclude(byAction, '<code>test.beta</code>')
     assert.notInclude(byAction, '<code>org.created</code>')
 
-    const bySeverity = (
-      await actingAs(client.get('/audit-log').qs({ severity: 'critical' }), owner, org)
-    ).text()
+    const severityFiltered = await actingAs(
+      client.get('/audit-log').qs({ severity: 'critical' }),
+      owner,
+      org
+    )
+    const bySeverity = severityFiltered.text()
     assert.include(bySeverity, '<code>test.alpha</code>')
     assert.notInclude(bySeverity, '<code>test.beta</code>')
 
@@ -109,9 +117,12 @@ test.group('Audit log page', (group) => {
     const { org, owner } = await givenOrg()
     for (let i = 0; i < 60; i++)
       await RecordAudit.handle({ action: 'test.bulk', organizationId: org.id, metadata: { n: i } })
-    const first = (
-      await actingAs(client.get('/audit-log').qs({ action: 'test.bulk' }), owner, org)
-    ).text()
+    const firstPage = await actingAs(
+      client.get('/audit-log').qs({ action: 'test.bulk' }),
+      owner,
+      org
+    )
+    const first = firstPage.text()
     assert.lengthOf(first.match(/data-audit-id=/g) ?? [], 50)
     assert.include(first, 'Page 1 of 2')
     assert.match(
@@ -119,9 +130,12 @@ test.group('Audit log page', (group) => {
       /href="\/audit-log\?[^"]*action=test.bulk[^"]*page=2|href="\/audit-log\?[^"]*page=2[^"]*action=test.bulk/
     )
 
-    const second = (
-      await actingAs(client.get('/audit-log').qs({ action: 'test.bulk', page: 2 }), owner, org)
-    ).text()
+    const secondPage = await actingAs(
+      client.get('/audit-log').qs({ action: 'test.bulk', page: 2 }),
+      owner,
+      org
+    )
+    const second = secondPage.text()
     assert.lengthOf(second.match(/data-audit-id=/g) ?? [], 10)
     const firstIds = new Set([...first.matchAll(/data-audit-id="([^"]+)"/g)].map((m) => m[1]))
     const secondIds = [...second.matchAll(/data-audit-id="([^"]+)"/g)].map((m) => m[1])
@@ -135,8 +149,10 @@ test.group('Audit log page', (group) => {
     const { org } = await givenOrg()
     const role = await givenCustomRole(org, ['org.manage', 'members.manage', 'api_keys.manage'])
     const { user } = await givenMember(org, role)
-    ;(await actingAs(client.get('/audit-log'), user, org)).assertStatus(403)
+    const forCustomRole = await actingAs(client.get('/audit-log'), user, org)
+    forCustomRole.assertStatus(403)
     const { user: plainMember } = await givenMember(org, 'member')
-    ;(await actingAs(client.get('/audit-log'), plainMember, org)).assertStatus(403)
+    const forPlainMember = await actingAs(client.get('/audit-log'), plainMember, org)
+    forPlainMember.assertStatus(403)
   })
 })

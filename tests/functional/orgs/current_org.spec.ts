@@ -84,9 +84,8 @@ test.group('Current org and creating organizations', (group) => {
     assert,
   }) => {
     const { user, first, second } = await givenTwoOrgUser()
-    await OrganizationMember.query()
-      .where('id', (await membershipOf(second, user)).id)
-      .update({ status: 'removed' })
+    const secondMembership = await membershipOf(second, user)
+    await OrganizationMember.query().where('id', secondMembership.id).update({ status: 'removed' })
     const response = await actingAs(client.get('/members'), user, second)
     response.assertStatus(200)
     assert.include(response.text(), 'Alpha School')
@@ -138,7 +137,8 @@ test.group('Current org and creating organizations', (group) => {
     assert.equal(membership.status, 'active')
     assert.equal(created.billingStatus, 'trialing')
     assert.lengthOf(await auditRows(created, 'org.created'), 1)
-    assert.equal((await membershipOf(org, owner)).status, 'active')
+    const ownerMembership = await membershipOf(org, owner)
+    assert.equal(ownerMembership.status, 'active')
   })
 
   test('a user with no organization can create their first one', async ({ client, assert }) => {
@@ -149,7 +149,8 @@ test.group('Current org and creating organizations', (group) => {
     )
     response.assertHeader('location', '/dashboard')
     const created = await Organization.findByOrFail('slug', 'my-first-org')
-    assert.equal((await membershipOf(created, user)).role.key, 'owner')
+    const createdMembership = await membershipOf(created, user)
+    assert.equal(createdMembership.role.key, 'owner')
     const members = await actingAs(client.get('/members'), user)
     members.assertStatus(200)
     assert.include(members.text(), 'My First Org')

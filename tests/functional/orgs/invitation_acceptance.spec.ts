@@ -63,7 +63,8 @@ test.group('Invitation acceptance', (group) => {
       .redirects(0)
     attempt.assertHeader('location', `/join/${expired.token}`)
     assert.isNull(await User.findBy('email', expired.invitation.email))
-    assert.equal((await OrganizationInvitation.findOrFail(expired.invitation.id)).status, 'pending')
+    const expiredInvitation = await OrganizationInvitation.findOrFail(expired.invitation.id)
+    assert.equal(expiredInvitation.status, 'pending')
   })
 
   test('a new person follows the mailed link, signs up and lands in the org signed in', async ({
@@ -101,7 +102,8 @@ test.group('Invitation acceptance', (group) => {
     const user = await User.findByOrFail('email', email)
     assert.isNull(await User.findBy('email', 'attacker@example.test'))
     assert.isTrue(await hash.verify(user.password, NEW_PASSWORD))
-    assert.equal((await Profile.findOrFail(user.id)).fullName, 'Meera Iyer')
+    const profile = await Profile.findOrFail(user.id)
+    assert.equal(profile.fullName, 'Meera Iyer')
     response.assertSession('auth_web', user.id)
 
     const membership = await membershipOf(org, user)
@@ -161,7 +163,8 @@ test.group('Invitation acceptance', (group) => {
       .redirects(0)
     noName.assertHasValidationError('full_name')
     assert.isNull(await User.findBy('email', invitation.email))
-    assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
+    const invitationAfter = await OrganizationInvitation.findOrFail(invitation.id)
+    assert.equal(invitationAfter.status, 'pending')
   })
 
   test('a signed-in user with the invited email joins with one click', async ({
@@ -186,9 +189,12 @@ test.group('Invitation acceptance', (group) => {
     )
     response.assertHeader('location', '/dashboard')
     response.assertSession('current_org_id', org.id)
-    assert.equal((await membershipOf(org, user)).role.key, 'member')
-    assert.equal((await membershipOf(home, user)).status, 'active')
-    assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).acceptedBy, user.id)
+    const joinedMembership = await membershipOf(org, user)
+    assert.equal(joinedMembership.role.key, 'member')
+    const homeMembership = await membershipOf(home, user)
+    assert.equal(homeMembership.status, 'active')
+    const accepted = await OrganizationInvitation.findOrFail(invitation.id)
+    assert.equal(accepted.acceptedBy, user.id)
     const [joined] = await auditRows(org, 'member.joined')
     assert.equal(metadataOf(joined).new_account, false)
   })
@@ -214,9 +220,8 @@ test.group('Invitation acceptance', (group) => {
       .redirects(0)
     post.assertHeader('location', '/login')
     post.assertSession('intended_url', `/join/${token}`)
-    assert.isTrue(
-      await hash.verify((await User.findOrFail(user.id)).password, 'correct-horse-battery-staple')
-    )
+    const storedUser = await User.findOrFail(user.id)
+    assert.isTrue(await hash.verify(storedUser.password, 'correct-horse-battery-staple'))
     assert.isNull(
       await OrganizationMember.query()
         .where('organization_id', org.id)
@@ -249,7 +254,8 @@ test.group('Invitation acceptance', (group) => {
       .withCsrfToken()
       .redirects(0)
     join.assertHeader('location', '/dashboard')
-    assert.equal((await membershipOf(org, user)).role.key, 'admin')
+    const joinedMembership = await membershipOf(org, user)
+    assert.equal(joinedMembership.role.key, 'admin')
   })
 
   test('a user signed in with a different email is told so and offered to log out', async ({
@@ -277,7 +283,8 @@ test.group('Invitation acceptance', (group) => {
         .where('user_id', stranger.id)
         .first()
     )
-    assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
+    const invitationAfter = await OrganizationInvitation.findOrFail(invitation.id)
+    assert.equal(invitationAfter.status, 'pending')
   })
 
   test('an invitation can be accepted only once', async ({ client, assert }) => {
@@ -302,7 +309,8 @@ test.group('Invitation acceptance', (group) => {
     const { org, owner } = await givenOrg()
     const { user, member } = await givenMember(org, 'admin')
     await actingAs(client.delete(`/members/${member.id}`).withCsrfToken(), owner, org)
-    assert.equal((await OrganizationMember.findOrFail(member.id)).status, 'removed')
+    const removed = await OrganizationMember.findOrFail(member.id)
+    assert.equal(removed.status, 'removed')
 
     const { token } = await givenInvitation(org, { email: user.email, role: 'member' })
     const response = await actingAs(
@@ -317,7 +325,8 @@ test.group('Invitation acceptance', (group) => {
     assert.equal(rows[0].id, member.id)
     assert.equal(rows[0].status, 'active')
     assert.isNull(rows[0].deletedAt)
-    assert.equal(rows[0].roleId, (await roleOf(org, 'member')).id)
+    const memberRole = await roleOf(org, 'member')
+    assert.equal(rows[0].roleId, memberRole.id)
     const [joined] = await auditRows(org, 'member.joined')
     assert.equal(metadataOf(joined).rejoined, true)
   })
@@ -337,7 +346,9 @@ test.group('Invitation acceptance', (group) => {
     )
     response.assertHeader('location', `/join/${token}`)
     assert.match(flashOf(response, 'error'), /suspended/)
-    assert.equal((await OrganizationMember.findOrFail(member.id)).status, 'suspended')
-    assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'pending')
+    const memberAfter = await OrganizationMember.findOrFail(member.id)
+    assert.equal(memberAfter.status, 'suspended')
+    const invitationAfter = await OrganizationInvitation.findOrFail(invitation.id)
+    assert.equal(invitationAfter.status, 'pending')
   })
 })

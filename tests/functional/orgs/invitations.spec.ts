@@ -131,10 +131,11 @@ test.group('Invitations', (group) => {
   test('an existing active member cannot be invited again', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const { user } = await givenMember(org, 'member')
+    const adminRole = await roleOf(org, 'admin')
     const response = await actingAs(
       client
         .post('/invitations')
-        .form({ email: user.email, role_id: (await roleOf(org, 'admin')).id })
+        .form({ email: user.email, role_id: adminRole.id })
         .withCsrfToken()
         .redirects(0),
       owner,
@@ -150,10 +151,11 @@ test.group('Invitations', (group) => {
   }) => {
     const { org, owner } = await givenOrg()
     const { invitation } = await givenInvitation(org, { email: 'twice@example.test' })
+    const memberRole = await roleOf(org, 'member')
     const response = await actingAs(
       client
         .post('/invitations')
-        .form({ email: 'twice@example.test', role_id: (await roleOf(org, 'member')).id })
+        .form({ email: 'twice@example.test', role_id: memberRole.id })
         .withCsrfToken()
         .redirects(0),
       owner,
@@ -173,17 +175,19 @@ test.group('Invitations', (group) => {
       email: 'late@example.test',
       expiresAt: DateTime.now().minus({ days: 1 }),
     })
+    const memberRole = await roleOf(org, 'member')
     const response = await actingAs(
       client
         .post('/invitations')
-        .form({ email: 'late@example.test', role_id: (await roleOf(org, 'member')).id })
+        .form({ email: 'late@example.test', role_id: memberRole.id })
         .withCsrfToken()
         .redirects(0),
       owner,
       org
     )
     assert.equal(flashOf(response, 'success'), 'Invitation sent to late@example.test.')
-    assert.equal((await OrganizationInvitation.findOrFail(old.id)).status, 'expired')
+    const expired = await OrganizationInvitation.findOrFail(old.id)
+    assert.equal(expired.status, 'expired')
     const open = await OrganizationInvitation.query()
       .where('organization_id', org.id)
       .where('status', 'pending')
@@ -224,10 +228,11 @@ test.group('Invitations', (group) => {
   test('a role of another org cannot be used', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const { org: orgB } = await givenOrg()
+    const foreignRole = await roleOf(orgB, 'member')
     const response = await actingAs(
       client
         .post('/invitations')
-        .form({ email: 'x@example.test', role_id: (await roleOf(orgB, 'member')).id })
+        .form({ email: 'x@example.test', role_id: foreignRole.id })
         .withCsrfToken()
         .redirects(0),
       owner,
@@ -258,11 +263,9 @@ test.group('Invitations', (group) => {
   }) => {
     const { org, owner } = await givenOrg({ name: 'Resend Org' })
     const email = `resend-${randomUUID().slice(0, 8)}@example.test`
+    const memberRole = await roleOf(org, 'member')
     await actingAs(
-      client
-        .post('/invitations')
-        .form({ email, role_id: (await roleOf(org, 'member')).id })
-        .withCsrfToken(),
+      client.post('/invitations').form({ email, role_id: memberRole.id }).withCsrfToken(),
       owner,
       org
     )
@@ -308,7 +311,8 @@ test.group('Invitations', (group) => {
     )
     response.assertHeader('location', '/invitations')
     assert.match(flashOf(response, 'success'), /revoked/)
-    assert.equal((await OrganizationInvitation.findOrFail(invitation.id)).status, 'revoked')
+    const revoked = await OrganizationInvitation.findOrFail(invitation.id)
+    assert.equal(revoked.status, 'revoked')
     const [audit] = await auditRows(org, 'invitation.revoked')
     assert.equal(audit.entity_id, invitation.id)
 

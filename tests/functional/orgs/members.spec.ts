@@ -19,7 +19,8 @@ test.group('Members', (group) => {
     assert.include(response.text(), owner.email)
     assert.include(response.text(), user.email)
     assert.include(response.text(), 'Owner')
-    assert.notInclude(response.text(), '/members/' + (await membershipOf(org, owner)).id + '/edit')
+    const ownerMembership = await membershipOf(org, owner)
+    assert.notInclude(response.text(), '/members/' + ownerMembership.id + '/edit')
     assert.notInclude(response.text(), 'Invite people')
   })
 
@@ -144,7 +145,8 @@ test.group('Members', (group) => {
       owner,
       org
     )
-    assert.equal((await OrganizationMember.findOrFail(member.id)).roleId, auditors.id)
+    const updated = await OrganizationMember.findOrFail(member.id)
+    assert.equal(updated.roleId, auditors.id)
   })
 
   test('a role of another org cannot be given', async ({ client, assert }) => {
@@ -163,10 +165,9 @@ test.group('Members', (group) => {
     )
     response.assertStatus(302)
     assert.match(flashOf(response, 'error'), /role does not exist/)
-    assert.equal(
-      (await OrganizationMember.findOrFail(member.id)).roleId,
-      (await roleOf(org, 'member')).id
-    )
+    const memberAfter = await OrganizationMember.findOrFail(member.id)
+    const memberRole = await roleOf(org, 'member')
+    assert.equal(memberAfter.roleId, memberRole.id)
   })
 
   test('a suspended member loses access on their next request, and reactivation restores it', async ({
@@ -188,7 +189,8 @@ test.group('Members', (group) => {
       org
     )
     suspend.assertStatus(302)
-    assert.equal((await OrganizationMember.findOrFail(member.id)).status, 'suspended')
+    const suspended = await OrganizationMember.findOrFail(member.id)
+    assert.equal(suspended.status, 'suspended')
     const [audit] = await auditRows(org, 'member.suspended')
     assert.equal(audit.severity, 'warning')
 
@@ -322,7 +324,8 @@ test.group('Members', (group) => {
       org
     )
     assert.match(flashOf(promote, 'error'), /Only an owner/)
-    assert.notEqual((await OrganizationMember.findOrFail(member.id)).roleId, ownerRole.id)
+    const notPromoted = await OrganizationMember.findOrFail(member.id)
+    assert.notEqual(notPromoted.roleId, ownerRole.id)
 
     const ownerMembership = await membershipOf(org, owner)
     const remove = await actingAs(
@@ -331,7 +334,8 @@ test.group('Members', (group) => {
       org
     )
     assert.match(flashOf(remove, 'error'), /Only an owner/)
-    assert.equal((await membershipOf(org, owner)).status, 'active')
+    const ownerMembershipAfter = await membershipOf(org, owner)
+    assert.equal(ownerMembershipAfter.status, 'active')
   })
 
   test('an owner can make another member an owner, then step down', async ({ client, assert }) => {
@@ -347,7 +351,8 @@ test.group('Members', (group) => {
       owner,
       org
     )
-    assert.equal((await OrganizationMember.findOrFail(member.id)).roleId, ownerRole.id)
+    const promoted = await OrganizationMember.findOrFail(member.id)
+    assert.equal(promoted.roleId, ownerRole.id)
     const ownerMembership = await membershipOf(org, owner)
     const stepDown = await actingAs(
       client
@@ -359,8 +364,10 @@ test.group('Members', (group) => {
       org
     )
     assert.match(flashOf(stepDown, 'success'), /updated/)
-    assert.equal((await membershipOf(org, owner)).role.key, 'member')
-    assert.equal((await membershipOf(org, user)).role.key, 'owner')
+    const steppedDown = await membershipOf(org, owner)
+    assert.equal(steppedDown.role.key, 'member')
+    const newOwner = await membershipOf(org, user)
+    assert.equal(newOwner.role.key, 'owner')
   })
 
   test('usernames can be edited and must be unique in the org', async ({ client, assert }) => {
@@ -405,7 +412,8 @@ test.group('Members', (group) => {
       org
     )
     renamed.assertHeader('location', '/members')
-    assert.equal((await OrganizationMember.findOrFail(member.id)).username, 'new.name_1')
+    const storedMember = await OrganizationMember.findOrFail(member.id)
+    assert.equal(storedMember.username, 'new.name_1')
   })
 
   test('the edit page shows the member and the roles to choose from', async ({
@@ -434,6 +442,7 @@ test.group('Members', (group) => {
     )
     response.assertHeader('location', '/dashboard')
     assert.equal(flashOf(response, 'success'), 'You left Leaving Org.')
-    assert.equal((await OrganizationMember.findOrFail(membership.id)).status, 'removed')
+    const left = await OrganizationMember.findOrFail(membership.id)
+    assert.equal(left.status, 'removed')
   })
 })

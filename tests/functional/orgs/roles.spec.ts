@@ -28,7 +28,8 @@ test.group('Roles', (group) => {
       await actingAs(client.delete(`/roles/${target.id}`).withCsrfToken(), user, org),
     ]
     for (const response of responses) response.assertStatus(403)
-    assert.equal((await OrganizationRole.findOrFail(target.id)).name, 'Target role')
+    const targetAfter = await OrganizationRole.findOrFail(target.id)
+    assert.equal(targetAfter.name, 'Target role')
     assert.isNull(await OrganizationRole.findBy('name', 'Sneaky'))
   })
 
@@ -51,7 +52,8 @@ test.group('Roles', (group) => {
       unknownResponse.assertStatus(404)
       assert.equal(foreignResponse.text(), unknownResponse.text())
     }
-    assert.equal((await OrganizationRole.findOrFail(foreign.id)).name, 'B role')
+    const foreignAfter = await OrganizationRole.findOrFail(foreign.id)
+    assert.equal(foreignAfter.name, 'B role')
   })
 
   test('the roles page shows system roles with their permissions and custom roles with member counts', async ({
@@ -69,7 +71,8 @@ test.group('Roles', (group) => {
     assert.include(html, PERMISSIONS['billing.manage'])
     assert.include(html, `${ALL_PERMISSIONS.length} permissions`)
     assert.match(html, new RegExp(`data-role-id="${auditors.id}"[\\s\\S]*?<td>2</td>`))
-    assert.notInclude(html, `/roles/${(await roleOf(org, 'owner')).id}/edit`)
+    const ownerRole = await roleOf(org, 'owner')
+    assert.notInclude(html, `/roles/${ownerRole.id}/edit`)
   })
 
   test('the new-role form lists every permission with its description', async ({
@@ -235,17 +238,16 @@ test.group('Roles', (group) => {
       org
     )
     assert.match(flashOf(update, 'error'), /system role/)
+    const ownerRole = await roleOf(org, 'owner')
     const destroy = await actingAs(
-      client
-        .delete(`/roles/${(await roleOf(org, 'owner')).id}`)
-        .withCsrfToken()
-        .redirects(0),
+      client.delete(`/roles/${ownerRole.id}`).withCsrfToken().redirects(0),
       owner,
       org
     )
     assert.match(flashOf(destroy, 'error'), /system role/)
     assert.deepEqual(await member.permissions(), before)
-    assert.isNotNull(await OrganizationRole.find((await roleOf(org, 'owner')).id))
+    const ownerRoleAfter = await roleOf(org, 'owner')
+    assert.isNotNull(await OrganizationRole.find(ownerRoleAfter.id))
   })
 
   test('a role still used by a member or a pending invitation cannot be deleted', async ({
@@ -294,7 +296,8 @@ test.group('Roles', (group) => {
     assert.equal(flashOf(response, 'success'), 'Role "Temporary" deleted.')
     assert.isNull(await OrganizationRole.find(role.id))
     const removed = await OrganizationMember.findOrFail(member.id)
-    assert.equal(removed.roleId, (await roleOf(org, 'member')).id)
+    const memberRole = await roleOf(org, 'member')
+    assert.equal(removed.roleId, memberRole.id)
     const [audit] = await auditRows(org, 'role.deleted')
     assert.equal(audit.entity_id, role.id)
     assert.equal(audit.severity, 'warning')

@@ -229,10 +229,14 @@ test.group('Organization settings', (group) => {
     const { org } = await givenOrg()
     const role = await givenCustomRole(org, ['members.manage', 'api_keys.manage', 'audit.view'])
     const { user } = await givenMember(org, role)
-    ;(await actingAs(client.get('/settings/organization'), user, org)).assertStatus(403)
-    ;(await actingAs(client.get('/settings/organization/number-preview'), user, org)).assertStatus(
-      403
+    const settingsPage = await actingAs(client.get('/settings/organization'), user, org)
+    settingsPage.assertStatus(403)
+    const numberPreview = await actingAs(
+      client.get('/settings/organization/number-preview'),
+      user,
+      org
     )
+    numberPreview.assertStatus(403)
     const update = await actingAs(
       client
         .put('/settings/organization')

@@ -10,7 +10,8 @@ import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers
 import { auditRows, metadataOf } from '#tests/helpers/orgs'
 
 async function categoryByKey(org: Parameters<typeof OrgTaxonomy.for>[0], key: string) {
-  const category = (await OrgTaxonomy.for(org, { includeHidden: true })).find((c) => c.key === key)
+  const categories = await OrgTaxonomy.for(org, { includeHidden: true })
+  const category = categories.find((c) => c.key === key)
   if (!category) throw new Error(`no category ${key}`)
   return category
 }
@@ -73,11 +74,13 @@ test.group('Taxonomy settings', (group) => {
     const globalRow = await db.from('certificate_categories').where('id', training.id).firstOrFail()
     assert.equal(globalRow.name, 'Training')
 
+    const whileHidden = await OrgTaxonomy.for(org)
     assert.notInclude(
-      (await OrgTaxonomy.for(org)).map((c) => c.id),
+      whileHidden.map((c) => c.id),
       training.id
     )
-    const page = (await actingAs(client.get('/settings/categories'), owner, org)).text()
+    const settingsPage = await actingAs(client.get('/settings/categories'), owner, org)
+    const page = settingsPage.text()
     assert.include(page, 'Corporate courses')
     assert.include(page, 'Renamed from “Training”')
     assert.include(page, 'Hidden')
@@ -92,20 +95,21 @@ test.group('Taxonomy settings', (group) => {
       org
     )
     assert.match(flashOf(show).success, /shown again/)
+    const shownAgain = await OrgTaxonomy.for(org)
     assert.include(
-      (await OrgTaxonomy.for(org)).map((c) => c.id),
+      shownAgain.map((c) => c.id),
       training.id
     )
 
     const { org: other } = await givenOrg()
-    assert.equal((await categoryByKey(other, 'training')).name, 'Training')
+    const otherTraining = await categoryByKey(other, 'training')
+    assert.equal(otherTraining.name, 'Training')
 
-    const actions = (
-      await db
-        .from('app_audit_logs')
-        .where('organization_id', org.id)
-        .where('action', 'taxonomy.category_updated')
-    ).map((row) => metadataOf(row).changes)
+    const updates = await db
+      .from('app_audit_logs')
+      .where('organization_id', org.id)
+      .where('action', 'taxonomy.category_updated')
+    const actions = updates.map((row) => metadataOf(row).changes)
     assert.sameDeepMembers(actions, [['renamed'], ['hidden'], ['shown']])
   })
 
@@ -140,9 +144,8 @@ test.group('Taxonomy settings', (group) => {
     )
     sub.assertStatus(302)
     assert.match(flashOf(sub).success, /Robotics/)
-    const robotics = (await categoryByKey(org, 'workshop')).subcategories.find(
-      (s) => s.key === 'robotics'
-    )
+    const workshopAfter = await categoryByKey(org, 'workshop')
+    const robotics = workshopAfter.subcategories.find((s) => s.key === 'robotics')
     assert.isTrue(robotics?.isOwn)
 
     const subOwn = await actingAs(
@@ -197,16 +200,18 @@ test.group('Taxonomy settings', (group) => {
       org
     )
 
-    assert.equal(
-      (await db.from('certificate_categories').where('id', created.category.id).firstOrFail()).name,
-      'Alumni network'
-    )
-    assert.equal(
-      (await db.from('certificate_subcategories').where('id', sub.subcategory.id).firstOrFail())
-        .name,
-      'Mentor circle'
-    )
-    const visible = (await OrgTaxonomy.for(org)).find((c) => c.id === created.category.id)!
+    const categoryRow = await db
+      .from('certificate_categories')
+      .where('id', created.category.id)
+      .firstOrFail()
+    assert.equal(categoryRow.name, 'Alumni network')
+    const subcategoryRow = await db
+      .from('certificate_subcategories')
+      .where('id', sub.subcategory.id)
+      .firstOrFail()
+    assert.equal(subcategoryRow.name, 'Mentor circle')
+    const categories = await OrgTaxonomy.for(org)
+    const visible = categories.find((c) => c.id === created.category.id)!
     assert.lengthOf(visible.subcategories, 0)
   })
 
@@ -327,15 +332,17 @@ test.group('Taxonomy settings', (group) => {
     subUnknown.assertStatus(404)
     assert.equal(subForeign.text(), subUnknown.text())
 
-    assert.equal(
-      (await db.from('certificate_categories').where('id', theirs.category.id).firstOrFail()).name,
-      'B secret category'
-    )
+    const theirRow = await db
+      .from('certificate_categories')
+      .where('id', theirs.category.id)
+      .firstOrFail()
+    assert.equal(theirRow.name, 'B secret category')
     assert.lengthOf(
       await db.from('organization_taxonomy_overrides').where('organization_id', org.id),
       0
     )
-    const page = (await actingAs(client.get('/settings/categories'), owner, org)).text()
+    const settingsPage = await actingAs(client.get('/settings/categories'), owner, org)
+    const page = settingsPage.text()
     assert.notInclude(page, 'B secret')
   })
 
@@ -347,42 +354,38 @@ test.group('Taxonomy settings', (group) => {
     const role = await givenCustomRole(org, ['templates.manage', 'api_keys.manage', 'audit.view'])
     const { user } = await givenMember(org, role)
     const training = await categoryByKey(org, 'training')
-    const webinar = (await categoryByKey(org, 'participation')).subcategories.find(
-      (s) => s.key === 'webinar'
-    )!
+    const participation = await categoryByKey(org, 'participation')
+    const webinar = participation.subcategories.find((s) => s.key === 'webinar')!
 
-    ;(await actingAs(client.get('/settings/categories'), user, org)).assertStatus(403)
-    ;(
-      await actingAs(
-        client.post('/settings/categories').form({ name: 'Nope' }).withCsrfToken(),
-        user,
-        org
-      )
-    ).assertStatus(403)
-    ;(
-      await actingAs(
-        client.put(`/settings/categories/${training.id}`).form({ hidden: '1' }).withCsrfToken(),
-        user,
-        org
-      )
-    ).assertStatus(403)
-    ;(
-      await actingAs(
-        client
-          .post(`/settings/categories/${training.id}/subcategories`)
-          .form({ name: 'Nope' })
-          .withCsrfToken(),
-        user,
-        org
-      )
-    ).assertStatus(403)
-    ;(
-      await actingAs(
-        client.put(`/settings/subcategories/${webinar.id}`).form({ hidden: '1' }).withCsrfToken(),
-        user,
-        org
-      )
-    ).assertStatus(403)
+    const list = await actingAs(client.get('/settings/categories'), user, org)
+    list.assertStatus(403)
+    const addCategory = await actingAs(
+      client.post('/settings/categories').form({ name: 'Nope' }).withCsrfToken(),
+      user,
+      org
+    )
+    addCategory.assertStatus(403)
+    const hideCategory = await actingAs(
+      client.put(`/settings/categories/${training.id}`).form({ hidden: '1' }).withCsrfToken(),
+      user,
+      org
+    )
+    hideCategory.assertStatus(403)
+    const addSubcategory = await actingAs(
+      client
+        .post(`/settings/categories/${training.id}/subcategories`)
+        .form({ name: 'Nope' })
+        .withCsrfToken(),
+      user,
+      org
+    )
+    addSubcategory.assertStatus(403)
+    const hideSubcategory = await actingAs(
+      client.put(`/settings/subcategories/${webinar.id}`).form({ hidden: '1' }).withCsrfToken(),
+      user,
+      org
+    )
+    hideSubcategory.assertStatus(403)
     assert.lengthOf(
       await db.from('organization_taxonomy_overrides').where('organization_id', org.id),
       0

@@ -272,10 +272,11 @@ async function otherOrgRecords() {
   const { org } = await givenOrg({ name: 'Other Org B' })
   const { member } = await givenMember(org, 'member')
   const role = await givenCustomRole(org, ['audit.view'], 'B auditors')
+  const memberRole = await roleOf(org, 'member')
   const invitation = await OrganizationInvitation.create({
     organizationId: org.id,
     email: 'invitee-b@example.test',
-    roleId: (await roleOf(org, 'member')).id,
+    roleId: memberRole.id,
     status: 'pending',
     tokenHash: hashToken(generateToken()),
     expiresAt: DateTime.now().plus({ days: 7 }),

@@ -141,10 +141,8 @@ test.group('Branding images', (group) => {
       org
     )
     assert.match(flashOf(removed, 'success'), /keep it/)
-    assert.notInclude(
-      (await actingAs(client.get('/settings/branding'), owner, org)).text(),
-      'Director signature'
-    )
+    const branding = await actingAs(client.get('/settings/branding'), owner, org)
+    assert.notInclude(branding.text(), 'Director signature')
     const image = await actingAs(client.get(`/settings/branding/${asset.id}/image`), owner, org)
     image.assertStatus(200)
     assert.equal(image.header('content-type'), 'image/png')
@@ -170,19 +168,25 @@ test.group('Branding images', (group) => {
     const { org } = await givenOrg()
     const { org: mine, owner } = await givenOrg()
     const theirs = await givenBrandingAsset(org)
-    ;(
-      await actingAs(client.get(`/settings/branding/${theirs.id}/image`), owner, mine)
-    ).assertStatus(404)
-    ;(
-      await actingAs(client.delete(`/settings/branding/${theirs.id}`).withCsrfToken(), owner, mine)
-    ).assertStatus(404)
+    const theirImage = await actingAs(
+      client.get(`/settings/branding/${theirs.id}/image`),
+      owner,
+      mine
+    )
+    theirImage.assertStatus(404)
+    const theirRemoval = await actingAs(
+      client.delete(`/settings/branding/${theirs.id}`).withCsrfToken(),
+      owner,
+      mine
+    )
+    theirRemoval.assertStatus(404)
     const designer = await givenCustomRole(mine, ['templates.manage'])
     const { user } = await givenMember(mine, designer)
-    ;(await actingAs(add(client, signaturePng()), user, mine)).assertStatus(403)
+    const upload = await actingAs(add(client, signaturePng()), user, mine)
+    upload.assertStatus(403)
     const own = await givenBrandingAsset(mine)
-    ;(await actingAs(client.get(`/settings/branding/${own.id}/image`), user, mine)).assertStatus(
-      200
-    )
+    const ownImage = await actingAs(client.get(`/settings/branding/${own.id}/image`), user, mine)
+    ownImage.assertStatus(200)
     assert.isTrue(true)
   })
 })

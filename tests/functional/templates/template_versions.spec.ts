@@ -390,7 +390,8 @@ test.group('Templates: page replacement and status', (group) => {
       flashOf(await post(`/templates/${template.id}/activation`), 'success'),
       /is active/
     )
-    assert.equal((await CertificateTemplate.findOrFail(template.id)).status, 'active')
+    const activated = await CertificateTemplate.findOrFail(template.id)
+    assert.equal(activated.status, 'active')
     assert.match(flashOf(await post(`/templates/${template.id}/archive`), 'success'), /archived/)
     const archived = await CertificateTemplate.findOrFail(template.id)
     assert.equal(archived.status, 'archived')
@@ -406,7 +407,9 @@ test.group('Templates: page replacement and status', (group) => {
     const restored = await CertificateTemplate.findOrFail(template.id)
     assert.equal(restored.status, 'draft')
     assert.equal(restored.currentVersionNumber, 2)
-    assert.deepEqual((await auditRows(org, 'template.archived')).length, 1)
-    assert.deepEqual((await auditRows(org, 'template.restored')).length, 1)
+    const archivals = await auditRows(org, 'template.archived')
+    assert.deepEqual(archivals.length, 1)
+    const restorations = await auditRows(org, 'template.restored')
+    assert.deepEqual(restorations.length, 1)
   })
 })

@@ -111,8 +111,10 @@ test.group('Templates: upload', (group) => {
     response.assertStatus(302)
     response.assertHeader('location', '/templates/new')
     assert.match(fieldErrorOf(response, 'file'), /password-protected/)
-    assert.equal((await CertificateTemplate.query().where('organization_id', org.id)).length, 0)
-    assert.equal((await StoredFile.query().where('organization_id', org.id)).length, 0)
+    const templates = await CertificateTemplate.query().where('organization_id', org.id)
+    assert.equal(templates.length, 0)
+    const files = await StoredFile.query().where('organization_id', org.id)
+    assert.equal(files.length, 0)
   })
 
   test('a page beyond the end, a wrong file type and a missing file are refused field by field', async ({
@@ -137,7 +139,8 @@ test.group('Templates: upload', (group) => {
       org
     )
     assert.match(fieldErrorOf(missing, 'file'), /Choose the PDF, PNG or JPEG/)
-    assert.equal((await CertificateTemplate.query().where('organization_id', org.id)).length, 0)
+    const templates = await CertificateTemplate.query().where('organization_id', org.id)
+    assert.equal(templates.length, 0)
   })
 
   test('a file over the upload limit is refused before anything parses it', async ({
@@ -220,7 +223,8 @@ test.group('Templates: pages', (group) => {
     await givenTemplate(org, { name: 'Beta live', fields: NAME_AND_QR, status: 'active' })
     await givenTemplate(org, { name: 'Gamma old', status: 'archived' })
     const names = async (query: string) => {
-      const text = (await actingAs(client.get(`/templates${query}`), owner, org)).text()
+      const listed = await actingAs(client.get(`/templates${query}`), owner, org)
+      const text = listed.text()
       return ['Alpha draft', 'Beta live', 'Gamma old'].filter((name) => text.includes(name))
     }
     assert.deepEqual(await names(''), ['Alpha draft', 'Beta live'])
@@ -308,10 +312,14 @@ test.group('Templates: pages', (group) => {
     const role = await givenCustomRole(org, ['audit.view'])
     const { user } = await givenMember(org, role)
     const { template } = await givenTemplate(org)
-    ;(await actingAs(client.get('/templates'), user, org)).assertStatus(403)
-    ;(
-      await actingAs(client.get(`/templates/${template.id}/versions/1/files/background`), user, org)
-    ).assertStatus(403)
+    const list = await actingAs(client.get('/templates'), user, org)
+    list.assertStatus(403)
+    const background = await actingAs(
+      client.get(`/templates/${template.id}/versions/1/files/background`),
+      user,
+      org
+    )
+    background.assertStatus(403)
   })
 })
 

@@ -77,25 +77,29 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
     await supersede(old, replacement)
 
     for (const certificate of [expired, expiredByDate]) {
-      const body = (await verify(client, tokenOf(certificate))).body()
+      const response = await verify(client, tokenOf(certificate))
+      const body = response.body()
       assert.equal(body.status, 'expired')
       assert.equal(body.expires_at, iso(certificate, 'expiresAt'))
       assert.notProperty(body, 'revoked_at')
     }
-    const revokedBody = (await verify(client, tokenOf(revoked))).body()
+    const revokedResponse = await verify(client, tokenOf(revoked))
+    const revokedBody = revokedResponse.body()
     assert.deepInclude(revokedBody, {
       status: 'revoked',
       revoked_at: '2026-04-02T09:30:00.000Z',
       revocation_reason: 'Plagiarism',
     })
     assert.notProperty(revokedBody, 'superseded_by_url')
-    const oldBody = (await verify(client, tokenOf(old))).body()
+    const oldResponse = await verify(client, tokenOf(old))
+    const oldBody = oldResponse.body()
     assert.deepInclude(oldBody, {
       status: 'superseded',
       superseded_by_url: `http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(replacement)}`,
     })
     assert.notProperty(oldBody, 'revoked_at')
-    assert.equal((await verify(client, tokenOf(replacement))).body().status, 'valid')
+    const replacementResponse = await verify(client, tokenOf(replacement))
+    assert.equal(replacementResponse.body().status, 'valid')
   })
 
   test('unknown, malformed and pending tokens answer the same 404 as any unknown resource', async ({
@@ -119,17 +123,17 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const { secret } = await givenApiKey(org)
-    assert.equal(
-      (await verify(client, tokenOf(certificate)).bearerToken('atx_not-a-key')).status(),
-      200
-    )
-    assert.equal((await verify(client, tokenOf(certificate)).bearerToken(secret)).status(), 200)
+    const withBadKey = await verify(client, tokenOf(certificate)).bearerToken('atx_not-a-key')
+    assert.equal(withBadKey.status(), 200)
+    const withKey = await verify(client, tokenOf(certificate)).bearerToken(secret)
+    assert.equal(withKey.status(), 200)
 
     const before = await db.from('sessions').count('* as total').first()
     const plain = await fetch(`${baseUrl()}/api/v1/verify/${tokenOf(certificate)}`)
     assert.equal(plain.status, 200)
     assert.equal(((await plain.json()) as { status: string }).status, 'valid')
-    assert.equal((await fetch(`${baseUrl()}/api/v1/verify/${generateToken()}`)).status, 404)
+    const unknown = await fetch(`${baseUrl()}/api/v1/verify/${generateToken()}`)
+    assert.equal(unknown.status, 404)
     const after = await db.from('sessions').count('* as total').first()
     assert.equal(Number(after.total), Number(before.total))
   })
@@ -140,12 +144,10 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
   }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
-    for (let i = 0; i < 60; i++)
-      assert.notEqual(
-        (await verify(client, tokenOf(certificate), '192.0.2.99')).status(),
-        429,
-        `request ${i + 1}`
-      )
+    for (let i = 0; i < 60; i++) {
+      const response = await verify(client, tokenOf(certificate), '192.0.2.99')
+      assert.notEqual(response.status(), 429, `request ${i + 1}`)
+    }
     const refused = await verify(client, tokenOf(certificate), '192.0.2.99')
     refused.assertStatus(429)
     assert.equal(refused.body().errors[0].code, 'E_TOO_MANY_REQUESTS')
@@ -154,7 +156,8 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
       .post('/api/v1/verify/pdf')
       .header('x-forwarded-for', '192.0.2.99')
     refusedPdf.assertStatus(429)
-    assert.equal((await verify(client, tokenOf(certificate), '192.0.2.100')).status(), 200)
+    const otherIp = await verify(client, tokenOf(certificate), '192.0.2.100')
+    assert.equal(otherIp.status(), 200)
   })
 })
 
@@ -167,11 +170,11 @@ test.group('Verify API: POST /api/v1/verify/pdf', (group) => {
     await revoke(other)
     const response = await verifyPdf(client, await issuedPdf(certificate))
     response.assertStatus(200)
-    assert.deepEqual(response.body(), (await verify(client, tokenOf(certificate))).body())
-    assert.deepEqual(
-      (await verifyPdf(client, await issuedPdf(other))).body(),
-      (await verify(client, tokenOf(other))).body()
-    )
+    const byToken = await verify(client, tokenOf(certificate))
+    assert.deepEqual(response.body(), byToken.body())
+    const otherByPdf = await verifyPdf(client, await issuedPdf(other))
+    const otherByToken = await verify(client, tokenOf(other))
+    assert.deepEqual(otherByPdf.body(), otherByToken.body())
     const events = await VerificationEvent.query()
       .where('certificate_id', certificate.id)
       .where('source', 'api')

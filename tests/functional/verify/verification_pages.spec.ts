@@ -121,12 +121,11 @@ test.group('Verify: the public page of a certificate', (group) => {
       assert.match(response.header('content-security-policy') ?? '', /frame-ancestors 'none'/, path)
       assert.equal(response.header('x-content-type-options'), 'nosniff', path)
     }
-    const html = (await page(client, `/v/${tokenOf(certificate)}`)).text()
+    const viewed = await page(client, `/v/${tokenOf(certificate)}`)
+    const html = viewed.text()
     assert.include(html, '<meta name="referrer" content="no-referrer">')
-    assert.include(
-      (await page(client, `/v/${tokenOf(certificate)}`)).header('cache-control'),
-      'no-store'
-    )
+    const viewedAgain = await page(client, `/v/${tokenOf(certificate)}`)
+    assert.include(viewedAgain.header('cache-control'), 'no-store')
   })
 
   test('an expired certificate says so, whether the nightly job marked it or only its date has passed; no LinkedIn link', async ({
@@ -213,8 +212,10 @@ test.group('Verify: the public page of a certificate', (group) => {
     const { org } = await givenOrg({ name: 'Logo Labs' })
     const [certificate] = await givenIssued(org)
     const token = tokenOf(certificate)
-    assert.notInclude((await page(client, `/v/${token}`)).text(), 'verify-logo')
-    assert.equal((await page(client, `/v/${token}/logo`)).status(), 404)
+    const withoutLogo = await page(client, `/v/${token}`)
+    assert.notInclude(withoutLogo.text(), 'verify-logo')
+    const missingLogo = await page(client, `/v/${token}/logo`)
+    assert.equal(missingLogo.status(), 404)
 
     await givenBrandingAsset(org, { type: 'signature', name: 'Director' })
     const logo = await givenBrandingAsset(org, {
@@ -222,7 +223,8 @@ test.group('Verify: the public page of a certificate', (group) => {
       name: 'Logo Labs mark',
       bytes: signaturePng(400, 120),
     })
-    const html = (await page(client, `/v/${token}`)).text()
+    const withLogo = await page(client, `/v/${token}`)
+    const html = withLogo.text()
     assert.include(html, `<img src="/v/${token}/logo" alt="Logo Labs logo" class="verify-logo">`)
     const image = await page(client, `/v/${token}/logo`)
     image.assertStatus(200)
@@ -335,7 +337,8 @@ test.group('Verify: verification events', (group) => {
     const afterRevocation = await added()
     assert.deepEqual([afterRevocation.source, afterRevocation.statusSnapshot], ['qr', 'revoked'])
 
-    // The address is kept only as the throttle's one-minute counter key (as for logins), never with a view; the token is nowhere.
+    // The address is kept only as the throttle's one-minute counter key (as for logins), never
+    // with a view; the token is nowhere.
     assert.deepEqual(await whereInDatabase('203.0.113.7'), ['rate_limits.key'])
     assert.deepEqual(await whereInDatabase(token), [])
   })
@@ -371,8 +374,9 @@ test.group('Verify: verification events', (group) => {
     assert.equal(qr?.data, qrPayloadUrl(certificate.id))
     const scanned = await page(client, new URL(qr!.data).pathname + new URL(qr!.data).search)
     assert.equal(bannerOf(scanned)?.status, 'valid')
+    const events = await eventsOf(certificate)
     assert.deepEqual(
-      (await eventsOf(certificate)).map((e) => e.source),
+      events.map((e) => e.source),
       ['qr']
     )
   })
@@ -468,12 +472,10 @@ test.group('Verify: rate limit', (group) => {
       assert.equal(refused.header('referrer-policy'), 'no-referrer')
       assert.isDefined(refused.header('retry-after'))
     }
-    assert.equal((await page(client, `/v/${token}`, '192.0.2.62')).status(), 200)
+    const otherIp = await page(client, `/v/${token}`, '192.0.2.62')
+    assert.equal(otherIp.status(), 200)
     // Refused requests record no views.
-    assert.equal(
-      (await eventsOf(certificate)).filter((e) => e.ipHash === verificationIpHash('192.0.2.61'))
-        .length,
-      20
-    )
+    const events = await eventsOf(certificate)
+    assert.equal(events.filter((e) => e.ipHash === verificationIpHash('192.0.2.61')).length, 20)
   })
 })

@@ -14,8 +14,10 @@ async function runDemoSeeder() {
 }
 
 async function counts() {
-  const total = async (table: string) =>
-    Number((await db.from(table).count('* as total').first())?.total ?? 0)
+  const total = async (table: string) => {
+    const counted = await db.from(table).count('* as total').first()
+    return Number(counted?.total ?? 0)
+  }
   return {
     organizations: await total('organizations'),
     users: await total('users'),
@@ -38,7 +40,8 @@ test.group('Demo org seeder', (group) => {
   test('on an empty database it creates Demo Academy whose owner signs in with DEMO_OWNER_PASSWORD', async ({
     assert,
   }) => {
-    assert.equal((await counts()).organizations, 0, 'the test starts from an empty database')
+    const initial = await counts()
+    assert.equal(initial.organizations, 0, 'the test starts from an empty database')
     await runDemoSeeder()
 
     const org = await Organization.findByOrFail('slug', 'demo')

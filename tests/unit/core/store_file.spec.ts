@@ -100,7 +100,8 @@ test.group('StoreFile', (group) => {
         assert.equal(error.status, 404, id)
       }
     }
-    assert.equal((await findFileOfOrg(other.id, theirs.id)).id, theirs.id)
+    const found = await findFileOfOrg(other.id, theirs.id)
+    assert.equal(found.id, theirs.id)
   })
 
   test('a key outside the convention or of another org is refused before anything is written', async ({
@@ -129,12 +130,8 @@ test.group('StoreFile', (group) => {
       )
       assert.isFalse(existsSync(onDisk(key)), key)
     }
-    assert.equal(
-      Number(
-        (await db.from('files').where('organization_id', org.id).count('* as total'))[0].total
-      ),
-      0
-    )
+    const [fileCount] = await db.from('files').where('organization_id', org.id).count('* as total')
+    assert.equal(Number(fileCount.total), 0)
   })
 
   test('a key that is already taken is refused and the stored object is left as it was', async ({
@@ -166,10 +163,8 @@ test.group('StoreFile', (group) => {
       StorageKeyTakenError
     )
     assert.equal(readFileSync(onDisk(key), 'utf8'), 'first')
-    assert.equal(
-      Number((await db.from('files').where('path', key).count('* as total'))[0].total),
-      1
-    )
+    const [fileCount] = await db.from('files').where('path', key).count('* as total')
+    assert.equal(Number(fileCount.total), 1)
   })
 
   test('when the row cannot be inserted the object is removed again and the error is rethrown', async ({

@@ -78,7 +78,8 @@ test.group('Worker pool', () => {
   test('a pool thread that exhausts its heap ends as out_of_memory', async ({ assert }) => {
     const pool = new WorkerPool(TASKS, { size: 1, maxHeapMb: 32 })
     try {
-      assert.equal((await pool.run('hog', {}, { timeoutMs: 20_000 })).kind, 'out_of_memory')
+      const outcome = await pool.run('hog', {}, { timeoutMs: 20_000 })
+      assert.equal(outcome.kind, 'out_of_memory')
     } finally {
       await pool.close()
     }

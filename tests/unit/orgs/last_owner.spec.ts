@@ -21,7 +21,8 @@ test.group('Last owner rule', (group) => {
       username: actor.member.username,
     })
     assert.deepEqual(result, { kind: 'last_owner' })
-    assert.equal((await membershipOf(org, owner)).role.key, 'owner')
+    const ownerMembership = await membershipOf(org, owner)
+    assert.equal(ownerMembership.role.key, 'owner')
   })
 
   test('the only owner cannot suspend themselves', async ({ assert }) => {
@@ -36,7 +37,8 @@ test.group('Last owner rule', (group) => {
       username: actor.member.username,
     })
     assert.deepEqual(result, { kind: 'last_owner' })
-    assert.equal((await membershipOf(org, owner)).status, 'active')
+    const ownerMembership = await membershipOf(org, owner)
+    assert.equal(ownerMembership.status, 'active')
   })
 
   test('the only owner cannot remove themselves', async ({ assert }) => {
@@ -57,11 +59,12 @@ test.group('Last owner rule', (group) => {
     other.status = 'suspended'
     await other.save()
     const actor = await actorFor(owner, org)
+    const memberRole = await roleOf(org, 'member')
     const result = await UpdateMember.handle({
       org,
       actor,
       memberId: actor.member.id,
-      roleId: (await roleOf(org, 'member')).id,
+      roleId: memberRole.id,
       status: 'active',
       username: actor.member.username,
     })
@@ -75,17 +78,18 @@ test.group('Last owner rule', (group) => {
     const { user: second, member: secondMember } = await givenMember(org, 'owner')
     const memberRole = await roleOf(org, 'member')
 
+    const ownerMembership = await membershipOf(org, owner)
     const first = await UpdateMember.handle({
       org,
       actor: await actorFor(second, org),
-      memberId: (await membershipOf(org, owner)).id,
+      memberId: ownerMembership.id,
       roleId: memberRole.id,
       status: 'active',
-      username: (await membershipOf(org, owner)).username,
+      username: ownerMembership.username,
     })
     assert.equal(first.kind, 'updated')
 
-    const second_ = await UpdateMember.handle({
+    const secondDemotion = await UpdateMember.handle({
       org,
       actor: await actorFor(second, org),
       memberId: secondMember.id,
@@ -93,7 +97,7 @@ test.group('Last owner rule', (group) => {
       status: 'active',
       username: secondMember.username,
     })
-    assert.deepEqual(second_, { kind: 'last_owner' })
+    assert.deepEqual(secondDemotion, { kind: 'last_owner' })
   })
 
   test('an owner can leave when another active owner remains', async ({ assert }) => {
@@ -114,21 +118,23 @@ test.group('Last owner rule', (group) => {
     const admin = await actorFor(adminUser, org)
     const ownerMembership = await membershipOf(org, owner)
 
+    const ownerRole = await roleOf(org, 'owner')
     const promote = await UpdateMember.handle({
       org,
       actor: admin,
       memberId: member.id,
-      roleId: (await roleOf(org, 'owner')).id,
+      roleId: ownerRole.id,
       status: 'active',
       username: member.username,
     })
     assert.deepEqual(promote, { kind: 'owner_only' })
 
+    const memberRole = await roleOf(org, 'member')
     const demote = await UpdateMember.handle({
       org,
       actor: admin,
       memberId: ownerMembership.id,
-      roleId: (await roleOf(org, 'member')).id,
+      roleId: memberRole.id,
       status: 'active',
       username: ownerMembership.username,
     })
@@ -148,7 +154,8 @@ test.group('Last owner rule', (group) => {
       await RemoveMember.handle({ org, actor: admin, memberId: ownerMembership.id }),
       { kind: 'owner_only' }
     )
-    assert.equal((await membershipOf(org, owner)).status, 'active')
+    const ownerMembershipAfter = await membershipOf(org, owner)
+    assert.equal(ownerMembershipAfter.status, 'active')
   })
 
   test('a role can only be given by someone holding all of its permissions', async ({ assert }) => {

@@ -60,7 +60,8 @@ async function assertDrawnLikeHarfBuzz(assert: any, familyKey: string, text: str
     }
   )
   // Zero-width empty glyphs only carry text for extraction (see text_layout); they draw nothing.
-  const glyphs = (await inspectPage(pdf)).glyphs.filter(
+  const inspected = await inspectPage(pdf)
+  const glyphs = inspected.glyphs.filter(
     (g) => !(g.width === 0 && outlineOf(g.fontFile, g.gid) === '')
   )
   const reference = harfbuzzShape(familyKey, text, bold)
@@ -121,7 +122,8 @@ test.group('Renderer: text comes back out of the PDF', () => {
         [field({ key: 'recipient_name', type: 'text', fontFamily: family })],
         { recipient_name: text }
       )
-      assert.equal((await extractText(pdf)).normalize('NFC'), text)
+      const extracted = await extractText(pdf)
+      assert.equal(extracted.normalize('NFC'), text)
     })
   }
 
@@ -132,7 +134,8 @@ test.group('Renderer: text comes back out of the PDF', () => {
         [field({ key: 'course_name', type: 'text', fontFamily: family })],
         { course_name: text }
       )
-      assert.equal((await extractText(pdf)).normalize('NFC'), text, family)
+      const extracted = await extractText(pdf)
+      assert.equal(extracted.normalize('NFC'), text, family)
     }
   })
 

@@ -7,6 +7,7 @@ export default defineConfig({
     () => import('@adonisjs/session/commands'),
     () => import('@adonisjs/mail/commands'),
     () => import('@adonisjs/bouncer/commands'),
+    () => import('adonisjs-scheduler/commands'),
   ],
   providers: [
     () => import('@adonisjs/core/providers/app_provider'),
@@ -23,13 +24,18 @@ export default defineConfig({
     () => import('@adonisjs/limiter/limiter_provider'),
     () => import('@adonisjs/bouncer/bouncer_provider'),
     () => import('@adonisjs/drive/drive_provider'),
+    // `node ace scheduler:run` runs start/scheduler.ts; tests read the schedule.
+    {
+      file: () => import('adonisjs-scheduler/scheduler_provider'),
+      environment: ['console', 'test'],
+    },
   ],
   preloads: [
     () => import('#start/routes'),
     () => import('#start/kernel'),
     () => import('#identity/events'),
-    { file: () => import('#imports/recovery'), environment: ['web'] },
     { file: () => import('#certificates/scheduler'), environment: ['web'] },
+    { file: () => import('#start/scheduler'), environment: ['console', 'test'] },
   ],
   directories: {
     public: 'resources/public',

@@ -8,25 +8,12 @@
 | same certificates' data is rendered by @pdfme/generator in one batch for
 | comparison. Prints one JSON line.
 */
-import 'reflect-metadata'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { Ignitor } from '@adonisjs/core'
+import { benchOrg, bootApp, childrenRssMb } from './_app.js'
 
-const APP_ROOT = new URL('../', import.meta.url)
-const app = new Ignitor(APP_ROOT, {
-  importer: (filePath) =>
-    filePath.startsWith('./') || filePath.startsWith('../')
-      ? import(new URL(filePath, APP_ROOT).href)
-      : import(filePath),
-})
-  .tap((a) => a.booting(async () => void (await import('#start/env'))))
-  .createApp('console')
-await app.init()
-await app.boot()
+const app = await bootApp()
 
-const { default: SignUp } = await import('#orgs/actions/sign_up')
-const { default: SeedTaxonomy } = await import('#orgs/actions/seed_taxonomy')
 const { default: CreateTemplate } = await import('#templates/actions/create_template')
 const { default: SaveTemplateFields } = await import('#templates/actions/save_template_fields')
 const { default: OrgTemplates } = await import('#templates/queries/org_templates')
@@ -48,22 +35,6 @@ const LANES = process.env.BENCH_LANES ? Number(process.env.BENCH_LANES) : render
 const WARM = Number(process.env.BENCH_WARM ?? 2000)
 
 // ---------------------------------------------------------------- memory
-
-/** Children of this process (none expected: rendering runs in threads, which the process's own RSS includes), MB. */
-function childrenRssMb() {
-  let total = 0
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== process.pid) continue
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))
-      if (rss) total += Number(rss[1]) / 1024
-    } catch {}
-  }
-  return total
-}
 
 /** The kernel's high-water mark of this process's resident memory (all its threads), MB. */
 function highWaterMb() {
@@ -277,15 +248,7 @@ function recipientsCsv(count: number) {
   return new TextEncoder().encode(`${lines.join('\r\n')}\r\n`)
 }
 
-await SeedTaxonomy.handle()
-const signed = await SignUp.handle({
-  fullName: 'Bench Owner',
-  email: `bench-${Date.now()}@example.test`,
-  password: 'correct-horse-battery-staple',
-  organizationName: 'Bench Academy',
-})
-if (signed.kind !== 'created') throw new Error('sign-up failed')
-const org = signed.org
+const org = await benchOrg()
 
 const created = await CreateTemplate.handle({
   org,
@@ -400,13 +363,13 @@ traceFrom = performance.now()
 const seconds = await runThroughWorker(job.id)
 traceFrom = null
 if (profiler) {
-  const stopped = await profiler.post('Profiler.stop')
-  writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(stopped.profile))
+  const { profile } = await profiler.post('Profiler.stop')
+  writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile))
 }
 const cpu = process.cpuUsage(cpuBefore)
 const threadsAfterSplit = threadCpuSplit()
 const threadsAfter = new Map(
-  [...threadsAfterSplit].map(([tid, split]) => [tid, split.user + split.system])
+  [...threadsAfterSplit].map(([tid, used]) => [tid, used.user + used.system])
 )
 if (TRACE) {
   for (const [tid, after] of threadsAfterSplit) {
@@ -419,8 +382,8 @@ if (TRACE) {
       )
   }
 }
-const total = (split: { user: number; system: number } | undefined) =>
-  split ? split.user + split.system : 0
+const total = (used: { user: number; system: number } | undefined) =>
+  used ? used.user + used.system : 0
 const mainCpu =
   total(threadsAfterSplit.get(String(process.pid))) - total(threadsBefore.get(String(process.pid)))
 // The other threads that worked most while the job ran: the rendering threads, then libuv's (file

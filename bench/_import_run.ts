@@ -3,52 +3,18 @@
 | and storage as configured by the environment bench/import.js sets).
 | Prints one JSON line per format.
 */
-import 'reflect-metadata'
-import { readdirSync, readFileSync } from 'node:fs'
-import { Ignitor } from '@adonisjs/core'
+import { readFileSync } from 'node:fs'
+import { benchOrg, bootApp, childrenRssMb } from './_app.js'
 
-const APP_ROOT = new URL('../', import.meta.url)
-const app = new Ignitor(APP_ROOT, {
-  importer: (filePath) =>
-    filePath.startsWith('./') || filePath.startsWith('../')
-      ? import(new URL(filePath, APP_ROOT).href)
-      : import(filePath),
-})
-  .tap((a) => a.booting(async () => void (await import('#start/env'))))
-  .createApp('console')
-await app.init()
-await app.boot()
+const app = await bootApp()
 
-const { default: SignUp } = await import('#orgs/actions/sign_up')
 const { default: CreateImport } = await import('#imports/actions/create_import')
-const { default: SeedTaxonomy } = await import('#orgs/actions/seed_taxonomy')
 const { default: db } = await import('@adonisjs/lucid/services/db')
 
 /** Resident memory of this process and every child it started (the import reader runs in one), MB. */
-function treeRss() {
-  let total = process.memoryUsage().rss
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== process.pid) continue
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))
-      if (rss) total += Number(rss[1]) * 1024
-    } catch {}
-  }
-  return total / 1024 / 1024
-}
+const treeRss = () => process.memoryUsage().rss / 1024 / 1024 + childrenRssMb()
 
-await SeedTaxonomy.handle()
-const signed = await SignUp.handle({
-  fullName: 'Bench Owner',
-  email: `bench-${Date.now()}@example.test`,
-  password: 'correct-horse-battery-staple',
-  organizationName: 'Bench Academy',
-})
-if (signed.kind !== 'created') throw new Error('sign-up failed')
-const org = signed.org
+const org = await benchOrg()
 
 const files = JSON.parse(process.env.BENCH_FILES!) as Array<{
   format: string

@@ -3,8 +3,11 @@
 | `npm start` (and `npm run dev`, which adds `--dev`): from a fresh clone to a
 | running app with nothing but Node. Creates `.env` on first run (fresh
 | APP_KEY and demo password), runs the migrations and seeders on SQLite,
-| starts the HTTP server, waits until /healthz answers and prints the URL and
-| the demo login. No Redis, PostgreSQL or network needed.
+| starts the HTTP server and, beside it, the schedule (`node ace scheduler:run`,
+| start/scheduler.ts: expiry, import recovery, orphan sweep; one such process
+| per deployment), waits until /healthz answers and prints the URL and the
+| demo login. If either process stops, the other is stopped too. No Redis,
+| PostgreSQL or network needed.
 |
 | Variables already in the environment win over `.env` (e.g. PORT=4000 npm start).
 */
@@ -127,18 +130,33 @@ const serverArgs = dev
   ? ['ace', 'serve', '--watch']
   : ['--import=ts-node-maintained/register/esm', 'bin/server.ts']
 const child = spawn(process.execPath, serverArgs, { cwd: root, stdio: 'inherit', env: childEnv })
+const scheduler = spawn(process.execPath, ['ace', 'scheduler:run'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: childEnv,
+})
 
 let exited = false
 let timedOut = false
+let stopping = false
 child.on('exit', (code, signal) => {
   exited = true
+  scheduler.kill('SIGTERM')
   const signals = { SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }
   process.exit(timedOut ? 1 : (code ?? (signal ? 128 + (signals[signal] ?? 1) : 1)))
 })
+scheduler.on('exit', (code, signal) => {
+  if (stopping || exited) return
+  say(`\nThe scheduler stopped (${signal ?? `exit ${code}`}); stopping the server.`)
+  child.kill(dev ? 'SIGINT' : 'SIGTERM')
+})
 // `ace serve` stops its watcher and server only on SIGINT (its SIGTERM handler
-// just terminates the ace app), so the dev server always gets SIGINT.
+// just terminates the ace app), so the dev server always gets SIGINT. The
+// scheduler terminates its ace app on SIGTERM.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    stopping = true
+    scheduler.kill('SIGTERM')
     if (!exited) child.kill(dev ? 'SIGINT' : signal)
   })
 }

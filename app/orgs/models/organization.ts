@@ -2,9 +2,7 @@ import { DateTime } from 'luxon'
 import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
-import OrganizationMember from '#orgs/models/organization_member'
 import OrganizationRole from '#orgs/models/organization_role'
-import OrganizationInvitation from '#orgs/models/organization_invitation'
 import OrganizationApiKey from '#orgs/models/organization_api_key'
 import AuditLog from '#core/models/audit_log'
 
@@ -84,14 +82,10 @@ export default class Organization extends TimestampedModel {
   @column.dateTime()
   declare deletedAt: DateTime | null
 
-  @hasMany(() => OrganizationMember)
-  declare members: HasMany<typeof OrganizationMember>
-
+  // Members and invitations point here (their belongsTo) and are read through
+  // MemberDirectory and InvitationList; a hasMany back would be an import cycle.
   @hasMany(() => OrganizationRole)
   declare roles: HasMany<typeof OrganizationRole>
-
-  @hasMany(() => OrganizationInvitation)
-  declare invitations: HasMany<typeof OrganizationInvitation>
 
   @hasMany(() => OrganizationApiKey)
   declare apiKeys: HasMany<typeof OrganizationApiKey>

@@ -1,13 +1,14 @@
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
-import type OrganizationInvitation from '#orgs/models/organization_invitation'
+import OrganizationInvitation from '#orgs/models/organization_invitation'
 
 const CLOSED_SHOWN = 50
 
 /** The org's invitations grouped for the invitations page. */
 export default class InvitationList {
   static async for(org: Organization) {
-    const base = () => org.related('invitations').query().preload('role')
+    const base = () =>
+      OrganizationInvitation.query().where('organization_id', org.id).preload('role')
     const [open, accepted, revoked] = await Promise.all([
       base().whereIn('status', ['pending', 'expired']).orderBy('created_at', 'desc'),
       base().where('status', 'accepted').orderBy('accepted_at', 'desc').limit(CLOSED_SHOWN),
@@ -17,6 +18,9 @@ export default class InvitationList {
   }
 
   static find(org: Organization, id: string) {
-    return org.related('invitations').query().where('id', recordId(id)).firstOrFail()
+    return OrganizationInvitation.query()
+      .where('organization_id', org.id)
+      .where('id', recordId(id))
+      .firstOrFail()
   }
 }

@@ -10,9 +10,8 @@ export const MEMBERS_PER_PAGE = 25
 /** The org's current members (active and suspended), oldest first. */
 export default class MemberDirectory {
   static async page(org: Organization, page: number, perPage = MEMBERS_PER_PAGE) {
-    const members = await org
-      .related('members')
-      .query()
+    const members = await OrganizationMember.query()
+      .where('organization_id', org.id)
       .whereNull('deleted_at')
       .whereIn('status', ['active', 'suspended'])
       .preload('user', (user) => user.preload('profile'))
@@ -26,9 +25,8 @@ export default class MemberDirectory {
 
   /** One current member, loaded through the org (another org's id is a 404). */
   static async find(org: Organization, id: string) {
-    return org
-      .related('members')
-      .query()
+    return OrganizationMember.query()
+      .where('organization_id', org.id)
       .where('id', recordId(id))
       .whereNull('deleted_at')
       .preload('user', (user) => user.preload('profile'))

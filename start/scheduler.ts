@@ -1,0 +1,19 @@
+/*
+| Every scheduled command and when it runs (cron: minute hour day month
+| weekday). Each is an ace command that also runs by hand (`node ace
+| certificates:expire`). The schedule runs in ONE process, `node ace
+| scheduler:run`: `npm start` spawns it beside the web server; a production
+| deployment runs exactly one (web processes never run it). Every command is
+| safe to run twice at once anyway: their writes are conditional updates.
+| `--quiet`: a run that finds nothing to do prints nothing.
+*/
+import scheduler from 'adonisjs-scheduler/services/main'
+
+/** Issued certificates past their expiry become expired. */
+scheduler.command('certificates:expire', ['--quiet']).cron('* * * * *').withoutOverlapping()
+
+/** Imports whose read stopped without an outcome (a restart) are read again. */
+scheduler.command('imports:recover', ['--quiet']).cron('* * * * *').withoutOverlapping()
+
+/** Objects that failed attempts of recently finished jobs left in storage are deleted. */
+scheduler.command('certificates:sweep-orphans', ['--quiet']).cron('17 * * * *').withoutOverlapping()

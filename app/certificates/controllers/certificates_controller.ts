@@ -7,12 +7,10 @@ import OrgCertificates from '#certificates/queries/org_certificates'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { publicStatus } from '#certificates/queries/verification'
 import { verificationUrl } from '#certificates/services/verification_links'
-import { certificateFiltersValidator } from '#certificates/validators/generation_job'
+import { certificateFiltersValidator } from '#certificates/validators/certificate'
 import { notFound } from '#core/http/not_found'
-import {
-  certificateHistory,
-  correctableFields,
-} from '#certificates/controllers/certificate_support'
+import { certificateHistory } from '#certificates/queries/certificate_history'
+import { correctableFields } from '#certificates/presenters/certificate_page'
 
 const STATUS_LABELS: Record<(typeof CERTIFICATE_STATUSES)[number], string> = {
   issued: 'Valid',
@@ -91,7 +89,6 @@ export default class CertificatesController {
         ? OrgCertificates.find(org, certificate.supersededByCertificateId)
         : null,
     ])
-    const inForce = certificate.status === 'issued' || certificate.status === 'expired'
     return view.render('pages/certificates/certificates/show', {
       nav: 'certificates',
       certificate,
@@ -103,7 +100,7 @@ export default class CertificatesController {
       history: await certificateHistory(org, certificate, { original, replacement }),
       verificationUrl: verificationUrl(certificate.id),
       fields: correctableFields(certificate),
-      canRevoke: actor.can('certificates.revoke') && inForce,
+      canRevoke: actor.can('certificates.revoke') && certificate.isInForce,
       canDownload: actor.can('certificates.download') && Boolean(certificate.certificateFileId),
     })
   }

@@ -5,19 +5,20 @@ import { originOf } from '#core/http/origin'
 import { flashFieldError } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
-import { generationJobFormValidator } from '#certificates/validators/generation_job'
+import { notFound } from '#core/http/not_found'
+import {
+  generationFormMessages,
+  generationJobFormValidator,
+} from '#certificates/validators/generation_job'
 import {
   expiryOf,
   formData,
   formChoices,
   formFieldOf,
-  generationFormMessages,
-  notFound,
-  progressOf,
-  templateNamesOf,
   valuesFromInput,
   valuesFromRequest,
-} from '#certificates/controllers/generation_job_support'
+} from '#certificates/presenters/generation_form'
+import { progressOf } from '#certificates/presenters/generation_job_page'
 
 const count = (n: number) => n.toLocaleString('en-IN')
 
@@ -33,7 +34,7 @@ export default class GenerationJobsController {
     return view.render('pages/certificates/generation_jobs/index', {
       nav: 'generation_jobs',
       jobs: page,
-      templateNames: await templateNamesOf(page.all()),
+      templateNames: await OrgGenerationJobs.templateNames(org, page.all()),
     })
   }
 

@@ -9,6 +9,7 @@ import { keyLabel } from '#imports/services/column_mapping'
 import generation from '#config/generation'
 import { rowsOf } from '#core/services/bulk_insert'
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { measureRows } from '#certificates/services/render_threads'
 
 /**
@@ -52,11 +53,14 @@ export type PlanResult =
 
 const problem = (value: PlanProblem): PlanResult => ({ kind: 'problem', problem: value })
 
+/** `trx`: the transaction that creates the job (and maybe the list it reads). */
 export async function planGeneration(
   org: Organization,
   templateIds: string[],
-  importId: string
+  importId: string,
+  trx?: TransactionClientContract
 ): Promise<PlanResult> {
+  const client: QueryClientContract = trx ?? db.connection()
   const ids = [...new Set(templateIds)]
   if (ids.length === 0)
     return problem({
@@ -71,7 +75,7 @@ export async function planGeneration(
       field: 'template_ids',
     })
   }
-  const found = await CertificateTemplate.query()
+  const found = await CertificateTemplate.query({ client })
     .where('organization_id', org.id)
     .whereIn('id', ids.map(recordId))
     .preload('currentVersion', (version) =>
@@ -104,7 +108,7 @@ export async function planGeneration(
     templates.push({ template, version })
   }
 
-  const importJob = await OrgImports.find(org, importId)
+  const importJob = await OrgImports.find(org, importId, trx)
   if (!importJob)
     return problem({
       code: 'E_UNKNOWN_IMPORT',
@@ -121,17 +125,17 @@ export async function planGeneration(
       field: 'import_id',
     })
   }
-  const counts = await db
+  const counts = await client
     .from('file_import_rows')
     .where('import_job_id', importJob.id)
     .select(
-      db.raw(
+      client.raw(
         'sum(case when skipped_reason is null and error_count = 0 then 1 else 0 end) as valid'
       ),
-      db.raw(
+      client.raw(
         'sum(case when skipped_reason is null and error_count > 0 then 1 else 0 end) as errors'
       ),
-      db.raw('sum(case when skipped_reason is not null then 1 else 0 end) as skipped')
+      client.raw('sum(case when skipped_reason is not null then 1 else 0 end) as skipped')
     )
     .first()
   const recipientCount = Number(counts?.valid ?? 0)
@@ -156,7 +160,7 @@ export async function planGeneration(
     for (const field of version.fields) {
       if (!field.isRequired || field.fieldType === 'qrcode' || field.fieldType === 'image') continue
       if ((ISSUANCE_KEYS as readonly string[]).includes(field.fieldKey)) continue
-      const missing = await rowsMissing(importJob.id, field.fieldKey)
+      const missing = await rowsMissing(client, importJob.id, field.fieldKey)
       if (missing.count > 0) {
         return problem({
           code: 'E_MISSING_FIELD_DATA',
@@ -180,12 +184,10 @@ export async function planGeneration(
 }
 
 /** Valid rows with no value for a key (keys match `FIELD_KEY_PATTERN`, safe in a JSON path). */
-async function rowsMissing(importJobId: string, key: string) {
+async function rowsMissing(client: QueryClientContract, importJobId: string, key: string) {
   const value =
-    db.connection().dialect.name === 'postgres'
-      ? `data->>'${key}'`
-      : `json_extract(data, '$.${key}')`
-  const result = await db.rawQuery(
+    client.dialect.name === 'postgres' ? `data->>'${key}'` : `json_extract(data, '$.${key}')`
+  const result = await client.rawQuery(
     `SELECT count(*) AS count, min(row_index) AS first FROM file_import_rows
      WHERE import_job_id = ? AND skipped_reason IS NULL AND error_count = 0 AND (${value} IS NULL OR trim(${value}) = '')`,
     [importJobId]

@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
@@ -34,14 +35,18 @@ export type AddImportRowsResult =
 /**
  * Recipients typed in or pasted: appended after the import's last row,
  * checked as if they had been in the file, duplicates marked against the
- * rows already there.
+ * rows already there. Inside a caller's transaction when given one, else in
+ * its own.
  */
 export default class AddImportRows {
-  static async handle(input: AddImportRowsInput): Promise<AddImportRowsResult> {
-    const editable = await editableImport(input.org, input.importId)
+  static async handle(
+    input: AddImportRowsInput,
+    outer?: TransactionClientContract
+  ): Promise<AddImportRowsResult> {
+    const editable = await editableImport(input.org, input.importId, outer)
     if (editable.kind !== 'ok') return editable
     const { rules } = editable
-    return db.transaction(async (trx) => {
+    const write = async (trx: TransactionClientContract) => {
       const job = (await OrgImports.find(input.org, editable.job.id, trx))!
       // A re-read may have started since: its rows would replace these.
       if (job.status === 'processing') return { kind: 'busy' as const }
@@ -82,6 +87,7 @@ export default class AddImportRows {
       )
       for (const row of added) await row.refresh()
       return { kind: 'added' as const, job, rows: added }
-    })
+    }
+    return outer ? write(outer) : db.transaction(write)
   }
 }

@@ -207,46 +207,113 @@ export interface FitProblem {
 
 /**
  * Values that do not fit their field even at the minimum font size, or that
- * hold characters no bundled font draws: measured in a rendering thread
- * over the distinct values of the list.
+ * hold characters no bundled font draws, in row order (at most `limit`,
+ * with the total). Aggregated in SQL: each field's distinct values (with
+ * how many rows hold each) are measured in a rendering thread, then only
+ * the first rows holding a bad value are read; the list's rows are never
+ * all loaded on the web process.
  */
 export async function fitProblems(
   plan: GenerationPlan,
   limit = 50
 ): Promise<{ total: number; problems: FitProblem[] }> {
-  const rows = await db
-    .from('file_import_rows')
-    .where('import_job_id', plan.importJob.id)
-    .whereNull('skipped_reason')
-    .where('error_count', 0)
-    .orderBy('row_index', 'asc')
-    .select('row_index', 'data')
-  const parsed = rows.map((row) => ({
-    position: Number(row.row_index),
-    row: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
-  }))
+  const client = db.connection()
   const problems: FitProblem[] = []
   let total = 0
+  const issuance = new Set<string>(ISSUANCE_KEYS)
   for (const { template, version } of plan.templates) {
-    const fields = version.fields
+    const measured = version.fields
       .map((field) => field.toSpec())
-      .filter((field) => field.type === 'text' || field.type === 'date')
-    const issuance = new Set<string>(ISSUANCE_KEYS)
-    const measured = fields.filter((field) => !issuance.has(field.key))
-    if (measured.length === 0) continue
-    const found = await measureRows(measured, parsed)
-    total += found.length
-    for (const item of found.slice(0, Math.max(0, limit - problems.length))) {
-      const source = parsed.find((row) => row.position === item.position)
-      problems.push({
-        rowIndex: item.position,
-        template: template.name,
-        key: item.key,
-        value: String(source?.row[item.key] ?? ''),
-        overflow: item.overflow,
-        missing: item.missing,
-      })
+      .filter(
+        (field) => (field.type === 'text' || field.type === 'date') && !issuance.has(field.key)
+      )
+    // Per field, the values that do not fit and what is wrong with each.
+    const bad = new Map<string, Map<string, { overflow: boolean; missing: string[] }>>()
+    for (const field of measured) {
+      const values = await distinctValues(client, plan.importJob.id, field.key)
+      const found = await measureRows(
+        [field],
+        values.map((value, position) => ({ position, row: { [field.key]: value.value } }))
+      )
+      const byValue = new Map<string, { overflow: boolean; missing: string[] }>()
+      for (const item of found) {
+        const { value, rows } = values[item.position]
+        byValue.set(value, { overflow: item.overflow, missing: item.missing })
+        total += rows
+      }
+      if (byValue.size) bad.set(field.key, byValue)
+    }
+    const room = limit - problems.length
+    if (bad.size === 0 || room <= 0) continue
+    // Each row listed has at least one problem, so the first `room` rows holding a bad value are enough.
+    const rows = await firstRowsHolding(client, plan.importJob.id, bad, room)
+    for (const row of rows) {
+      for (const field of measured) {
+        const value = String(row.data[field.key] ?? '')
+        const wrong = bad.get(field.key)?.get(value)
+        if (!wrong || problems.length >= limit) continue
+        problems.push({
+          rowIndex: row.rowIndex,
+          template: template.name,
+          key: field.key,
+          value,
+          ...wrong,
+        })
+      }
     }
   }
   return { total, problems }
+}
+
+/** A field's value as SQL text ('' when absent); keys match `FIELD_KEY_PATTERN`, safe in a JSON path. */
+function valueSql(client: QueryClientContract, key: string) {
+  return client.dialect.name === 'postgres'
+    ? `coalesce(data->>'${key}', '')`
+    : `coalesce(cast(json_extract(data, '$.${key}') as text), '')`
+}
+
+/** The distinct values of a key among the rows issued, with how many rows hold each. */
+async function distinctValues(client: QueryClientContract, importJobId: string, key: string) {
+  const value = valueSql(client, key)
+  const rows = await client
+    .from('file_import_rows')
+    .where('import_job_id', importJobId)
+    .whereNull('skipped_reason')
+    .where('error_count', 0)
+    .groupByRaw(value)
+    .select(client.raw(`${value} as value`), client.raw('count(*) as n'))
+  return rows.map((row) => ({ value: String(row.value), rows: Number(row.n) }))
+}
+
+/** The first rows issued (in file order) holding any of the bad values, read a few hundred values at a time. */
+async function firstRowsHolding(
+  client: QueryClientContract,
+  importJobId: string,
+  bad: Map<string, Map<string, unknown>>,
+  limit: number
+) {
+  const found = new Map<number, Record<string, string>>()
+  for (const [key, values] of bad) {
+    const list = [...values.keys()]
+    for (let at = 0; at < list.length; at += 500) {
+      const rows = await client
+        .from('file_import_rows')
+        .where('import_job_id', importJobId)
+        .whereNull('skipped_reason')
+        .where('error_count', 0)
+        .whereIn(client.raw(valueSql(client, key)), list.slice(at, at + 500))
+        .orderBy('row_index', 'asc')
+        .limit(limit)
+        .select('row_index', 'data')
+      for (const row of rows)
+        found.set(
+          Number(row.row_index),
+          typeof row.data === 'string' ? JSON.parse(row.data) : row.data
+        )
+    }
+  }
+  return [...found.entries()]
+    .sort(([a], [b]) => a - b)
+    .slice(0, limit)
+    .map(([rowIndex, data]) => ({ rowIndex, data }))
 }

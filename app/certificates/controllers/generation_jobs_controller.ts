@@ -1,8 +1,8 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
-import { unhandled } from '#core/services/exhaustive'
+import { handle } from '#core/http/outcomes'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { flashFieldError, redirectWith } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { notFound } from '#core/http/not_found'
@@ -81,24 +81,21 @@ export default class GenerationJobsController {
       origin: originOf(ctx),
       via: 'web',
     })
-    switch (result.kind) {
-      case 'created': {
-        const { job } = result
-        session.flash(
+    return handle(result, {
+      created: ({ job }) =>
+        redirectWith(
+          ctx,
           'success',
           values.start === 'now'
             ? `Generating ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
             : `Job created for ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
-        )
-        return response.redirect().toRoute('certificates.generation_jobs.show', { id: job.id })
-      }
-      case 'problem':
-        // The list or a template changed since the preflight: the form comes back with the reason under its field.
-        flashFieldError(ctx, formFieldOf(result.problem.field), result.problem.message)
+        ).toRoute('certificates.generation_jobs.show', { id: job.id }),
+      // The list or a template changed since the preflight: the form comes back with the reason under its field.
+      problem: ({ problem }) => {
+        flashFieldError(ctx, formFieldOf(problem.field), problem.message)
         return back()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 
   async show({ org, actor, params, view }: HttpContext) {

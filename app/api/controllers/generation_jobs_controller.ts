@@ -4,7 +4,7 @@ import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { apiGenerationJobValidator } from '#certificates/validators/generation_job'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { fail } from '#api/controllers/api_responses'
-import { notFound } from '#core/http/not_found'
+import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 import { jobJson } from '#api/controllers/certificate_json'
 
@@ -25,8 +25,7 @@ export default class GenerationJobsController {
   }
 
   async show({ apiOrg, params }: HttpContext) {
-    const job = await OrgGenerationJobs.findWithTemplates(apiOrg, params.id)
-    if (!job) throw notFound()
+    const job = foundOr404(await OrgGenerationJobs.findWithTemplates(apiOrg, params.id))
     return jobJson(
       job,
       job.templates.map((template) => template.templateId)

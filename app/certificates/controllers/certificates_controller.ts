@@ -8,7 +8,7 @@ import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { publicStatus } from '#certificates/queries/verification'
 import { verificationUrl } from '#certificates/services/verification_links'
 import { certificateFiltersValidator } from '#certificates/validators/certificate'
-import { notFound } from '#core/http/not_found'
+import { foundOr404 } from '#core/http/not_found'
 import { certificateHistory } from '#certificates/queries/certificate_history'
 import { correctableFields } from '#certificates/presenters/certificate_page'
 
@@ -77,8 +77,7 @@ export default class CertificatesController {
   }
 
   async show({ org, actor, params, view }: HttpContext) {
-    const certificate = await OrgCertificates.find(org, params.id)
-    if (!certificate) throw notFound()
+    const certificate = foundOr404(await OrgCertificates.find(org, params.id))
     const [design, job, original, replacement] = await Promise.all([
       OrgTemplates.find(org, certificate.templateId),
       certificate.generationJobId ? OrgGenerationJobs.find(org, certificate.generationJobId) : null,

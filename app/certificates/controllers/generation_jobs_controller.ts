@@ -5,7 +5,7 @@ import { originOf } from '#core/http/origin'
 import { flashFieldError, redirectWith } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
-import { notFound } from '#core/http/not_found'
+import { foundOr404 } from '#core/http/not_found'
 import {
   generationFormMessages,
   generationJobFormValidator,
@@ -99,8 +99,7 @@ export default class GenerationJobsController {
   }
 
   async show({ org, actor, params, view }: HttpContext) {
-    const job = await OrgGenerationJobs.findWithTemplates(org, params.id)
-    if (!job) throw notFound()
+    const job = foundOr404(await OrgGenerationJobs.findWithTemplates(org, params.id))
     const failures = job.failedItems > 0 ? await OrgGenerationJobs.failures(job) : []
     return view.render('pages/certificates/generation_jobs/show', {
       nav: 'generation_jobs',

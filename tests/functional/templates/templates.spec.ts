@@ -117,6 +117,29 @@ test.group('Templates: upload', (group) => {
     assert.equal(files.length, 0)
   })
 
+  test('a PDF the parser cannot read is refused with a reason a person can act on, never the parser’s exception', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const tracemonkey = fixture('pdf/tracemonkey.pdf')
+    const broken = {
+      // What the parser says: "Cannot read properties of undefined (reading 'Pages')".
+      'no catalog': new TextEncoder().encode('%PDF-1.4\ntrailer << >>\n%%EOF\n'),
+      // "Failed to parse PDF document (line:11292 col:380 offset=204192): …"
+      'cut in half': tracemonkey.slice(0, Math.floor(tracemonkey.length / 2)),
+    }
+    for (const [name, bytes] of Object.entries(broken)) {
+      const response = await actingAs(upload(client, bytes), owner, org)
+      response.assertStatus(302)
+      const message = fieldErrorOf(response, 'file')
+      assert.match(message, /^This PDF could not be read: it may be damaged or encrypted\./, name)
+      assert.notMatch(message, /Cannot read|properties|Failed to parse|offset/, name)
+    }
+    const templates = await CertificateTemplate.query().where('organization_id', org.id)
+    assert.equal(templates.length, 0)
+  }).timeout(60_000)
+
   test('a page beyond the end, a wrong file type and a missing file are refused field by field', async ({
     client,
     assert,

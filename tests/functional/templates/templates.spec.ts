@@ -219,6 +219,55 @@ test.group('Templates: upload', (group) => {
   })
 })
 
+test.group('Templates: upload throttle', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  /** An upload request that stops at "choose a file": the throttle counts requests, not parses. */
+  function emptyUpload(client: any, ip: string) {
+    return client
+      .post('/templates')
+      .form({ name: 'No file yet' })
+      .header('x-forwarded-for', ip)
+      .withCsrfToken()
+      .redirects(0)
+  }
+
+  test('an organization’s 11th upload in a minute gets 429 saying why; another organization is not held up', async ({
+    client,
+    assert,
+  }) => {
+    const first = await givenOrg()
+    const second = await givenOrg()
+    for (let i = 0; i < 10; i++) {
+      const response = await actingAs(emptyUpload(client, '192.0.2.71'), first.owner, first.org)
+      assert.equal(response.status(), 302, `upload ${i + 1}`)
+    }
+    const refused = await actingAs(emptyUpload(client, '192.0.2.72'), first.owner, first.org)
+    assert.equal(refused.status(), 429)
+    assert.include(refused.text(), 'Your organization has sent 10 files in the last minute')
+    assert.isDefined(refused.header('retry-after'))
+    const other = await actingAs(emptyUpload(client, '192.0.2.71'), second.owner, second.org)
+    assert.equal(other.status(), 302)
+  })
+
+  test('one address gets 429 after 30 uploads in a minute, whichever organizations sent them', async ({
+    client,
+    assert,
+  }) => {
+    const orgs = await Promise.all([givenOrg(), givenOrg(), givenOrg(), givenOrg()])
+    for (let i = 0; i < 30; i++) {
+      const { org, owner } = orgs[i % 4]
+      const response = await actingAs(emptyUpload(client, '192.0.2.73'), owner, org)
+      assert.equal(response.status(), 302, `upload ${i + 1}`)
+    }
+    const refused = await actingAs(emptyUpload(client, '192.0.2.73'), orgs[2].owner, orgs[2].org)
+    assert.equal(refused.status(), 429)
+    assert.include(refused.text(), 'sent from your network address in the last minute')
+    const elsewhere = await actingAs(emptyUpload(client, '192.0.2.74'), orgs[2].owner, orgs[2].org)
+    assert.equal(elsewhere.status(), 302)
+  })
+})
+
 test.group('Templates: pages', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 

@@ -5,7 +5,7 @@ import { recordId } from '#orgs/queries/record_id'
 import type FileImportJob from '#imports/models/file_import_job'
 import FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
-import { recount } from '#imports/services/import_rows_store'
+import { recount, whereWarned } from '#imports/services/import_rows_store'
 import { refreshDuplicates } from '#imports/services/row_editing'
 
 export interface DeleteImportRowsInput {
@@ -30,11 +30,7 @@ export default class DeleteImportRows {
       if (job.status === 'processing') return { kind: 'busy' as const }
       const query = FileImportRow.query({ client: trx }).where('import_job_id', job.id)
       if (input.which === 'errors') query.where('error_count', '>', 0).whereNull('skipped_reason')
-      else if (input.which === 'duplicates')
-        query.whereRaw(
-          trx.dialect.name === 'postgres' ? 'warnings::text like ?' : 'warnings like ?',
-          ['%"W_DUPLICATE"%']
-        )
+      else if (input.which === 'duplicates') whereWarned(query, 'W_DUPLICATE')
       else query.whereIn('id', (input.rowIds ?? []).map(recordId))
       const rows = await query.select('id', 'duplicate_key', 'row_index')
       if (rows.length === 0) return { kind: 'deleted' as const, job, count: 0 }

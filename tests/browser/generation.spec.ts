@@ -6,7 +6,7 @@ import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Certificate from '#certificates/models/certificate'
 import GenerationJob from '#certificates/models/generation_job'
-import { GenerationWorker } from '#certificates/services/generation_worker'
+import { QueueWorker } from '#core/queue/worker'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { givenOrg } from '#tests/helpers/given'
@@ -100,7 +100,7 @@ test.group('Generating certificates in the browser', (group) => {
       'the island polls while the job waits for a worker'
     )
     // The test server runs in this process, so a worker of this process generates, as the one `npm start` runs does.
-    const worker = new GenerationWorker({ lanes: 1 })
+    const worker = new QueueWorker({ lanes: 1 })
     worker.start()
     cleanup(() => worker.stop())
     await page.locator('#job-status [data-status="completed"]').waitFor({ timeout: 90_000 })

@@ -20,7 +20,9 @@ export default class TemplateFieldsController {
       templateId: exists.id,
       fields: input.fields,
       baseVersion: input.base_version,
-      removeAllFields: input.remove_all_fields,
+      // The contract has always taken `fields: []` as the integrator's explicit choice; a client that
+      // wants the designer's guard sends `remove_all_fields: false`.
+      removeAllFields: input.remove_all_fields ?? true,
       actorUserId: null,
       origin: originOf(ctx),
       via: 'api',

@@ -281,7 +281,7 @@ test.group('API: templates', (group) => {
     assert.equal(stale.body().errors[0].code, 'E_VERSION_CONFLICT')
   })
 
-  test('PUT with no fields over a version with fields is a 422 unless remove_all_fields is true', async ({
+  test('PUT with no fields empties the template, unless remove_all_fields is false', async ({
     client,
     assert,
   }) => {
@@ -290,7 +290,7 @@ test.group('API: templates', (group) => {
     const refused = await client
       .put(`/api/v1/templates/${template.id}/fields`)
       .bearerToken(key)
-      .json({ fields: [] })
+      .json({ fields: [], remove_all_fields: false })
     refused.assertStatus(422)
     assert.deepEqual(refused.body().errors, [
       {
@@ -306,7 +306,7 @@ test.group('API: templates', (group) => {
     const saved = await client
       .put(`/api/v1/templates/${template.id}/fields`)
       .bearerToken(key)
-      .json({ fields: [], remove_all_fields: true })
+      .json({ fields: [] })
     saved.assertStatus(200)
     assert.equal(saved.body().current_version.number, 3)
     assert.deepEqual(saved.body().current_version.fields, [])

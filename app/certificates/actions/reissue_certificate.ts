@@ -134,7 +134,8 @@ export default class ReissueCertificate {
         certificate.certificateFileId = file.id
         certificate.sha256 = rendered.sha256
         await certificate.useTransaction(trx).save()
-        if (previous.supersedeBy(certificate).kind !== 'ok') throw new Rollback(notInForce(previous))
+        if (previous.supersedeBy(certificate).kind !== 'ok')
+          throw new Rollback(notInForce(previous))
         await previous.useTransaction(trx).save()
         await RecordCertificateUsage.handle(trx, {
           organizationId: input.org.id,

@@ -1,8 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
-import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import OrgTemplates from '#templates/queries/org_templates'
-import { CERTIFICATE_STATUSES } from '#certificates/models/certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { publicStatus } from '#certificates/queries/verification'
@@ -11,29 +9,14 @@ import { certificateFiltersValidator } from '#certificates/validators/certificat
 import { foundOr404 } from '#core/http/not_found'
 import { certificateHistory } from '#certificates/queries/certificate_history'
 import { correctableFields } from '#certificates/presenters/certificate_page'
-
-const STATUS_LABELS: Record<(typeof CERTIFICATE_STATUSES)[number], string> = {
-  issued: 'Valid',
-  expired: 'Expired',
-  revoked: 'Revoked',
-  superseded: 'Superseded',
-}
+import { filterChoices, listFilters } from '#certificates/presenters/certificate_list'
 
 /** The org's certificates: a searchable, filtered list and one certificate's page. */
 export default class CertificatesController {
   async index({ org, request, view }: HttpContext) {
     // A malformed filter is dropped rather than refused: this is a search form, not a write.
     const [, valid] = await certificateFiltersValidator.tryValidate(request.qs())
-    const input = valid ?? {}
-    const filters = {
-      q: input.q ?? '',
-      status: input.status ?? '',
-      template_id: input.template_id ?? '',
-      category_id: input.category_id ?? '',
-      generation_job_id: input.generation_job_id ?? '',
-      issued_from: input.issued_from ?? '',
-      issued_to: input.issued_to ?? '',
-    }
+    const filters = listFilters(valid ?? {})
     const page = await OrgCertificates.list(org, {
       q: filters.q,
       status: filters.status,
@@ -42,37 +25,17 @@ export default class CertificatesController {
       generationJobId: filters.generation_job_id,
       issuedFrom: filters.issued_from,
       issuedTo: filters.issued_to,
-      page: input.page ?? 1,
-      perPage: input.per_page ?? 25,
+      page: valid?.page ?? 1,
+      perPage: valid?.per_page ?? 25,
     })
     page.baseUrl(router.builder().make('certificates.certificates.index'))
     page.queryString(Object.fromEntries(Object.entries(filters).filter(([, value]) => value)))
-
-    const templatePage = await OrgTemplates.list(org, { status: 'all', perPage: 100 })
-    const jobPage = await OrgGenerationJobs.list(org, 1, 50)
-    const templates = templatePage.all()
-    const jobs = jobPage.all()
-    if (filters.generation_job_id && !jobs.some((job) => job.id === filters.generation_job_id)) {
-      const chosen = await OrgGenerationJobs.find(org, filters.generation_job_id)
-      if (chosen) jobs.unshift(chosen)
-    }
-    const filtered = Object.entries(filters).some(([, value]) => value)
     return view.render('pages/certificates/certificates/index', {
       nav: 'certificates',
       certificates: page,
       filters,
-      filtered,
-      statuses: CERTIFICATE_STATUSES.map((status) => ({
-        value: status,
-        label: STATUS_LABELS[status],
-      })),
-      templates: templates.map((template) => ({ id: template.id, name: template.name })),
-      templateNames: Object.fromEntries(templates.map((template) => [template.id, template.name])),
-      categories: await OrgTaxonomy.for(org),
-      jobs: jobs.map((job) => ({
-        id: job.id,
-        label: `${job.name ?? 'Untitled job'} — ${job.createdAt.toUTC().toFormat('d LLL yyyy')}`,
-      })),
+      filtered: Object.values(filters).some(Boolean),
+      ...(await filterChoices(org, filters)),
     })
   }
 

@@ -58,6 +58,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   FILE_PROCESSING_TIMEOUT_MS: Env.schema.number.optional(),
   FILE_PROCESSING_MAX_HEAP_MB: Env.schema.number.optional(),
   FILE_PROCESSING_MAX_RSS_MB: Env.schema.number.optional(),
+  FILE_PROCESSING_CONCURRENCY: Env.schema.number.optional(),
+  UPLOAD_THROTTLE_PER_MINUTE: Env.schema.number.optional(),
   IMPORT_MAX_BYTES: Env.schema.number.optional(),
   IMPORT_MAX_ROWS: Env.schema.number.optional(),
   IMPORT_MAX_COLUMNS: Env.schema.number.optional(),

@@ -2,7 +2,7 @@ import router from '@adonisjs/core/services/router'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import { middleware } from '#start/kernel'
-import { publicThrottle } from '#start/limiter'
+import { publicThrottle, uploadsPerIpThrottle, uploadsPerOrgThrottle } from '#start/limiter'
 
 const OrgController = () => import('#api/controllers/org_controller')
 const TemplatesController = () => import('#api/controllers/templates_controller')
@@ -30,7 +30,10 @@ router
     router.get('/org', [OrgController, 'show']).as('org.show')
 
     router.get('/templates', [TemplatesController, 'index']).as('templates.index')
-    router.post('/templates', [TemplatesController, 'store']).as('templates.store')
+    router
+      .post('/templates', [TemplatesController, 'store'])
+      .as('templates.store')
+      .use([uploadsPerIpThrottle, uploadsPerOrgThrottle])
     router.get('/templates/:id', [TemplatesController, 'show']).as('templates.show')
     router
       .put('/templates/:id/fields', [TemplateFieldsController, 'update'])

@@ -35,8 +35,12 @@ test.group('Generating certificates in the browser', (group) => {
     await page.setViewportSize({ width: 1440, height: 1000 })
     await logInThroughForm(page, owner.email)
 
-    // A recipient list, through the app.
-    await page.goto('/imports/new')
+    // A recipient list, from the dashboard's getting-started list.
+    await page
+      .locator('#getting-started [data-step="recipients"]')
+      .getByRole('link', { name: 'Add recipients →' })
+      .click()
+    await page.waitForURL('**/imports/new')
     await page.getByLabel('Recipient list').setInputFiles(file)
     await page.getByRole('button', { name: 'Upload and check' }).click()
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/)
@@ -153,6 +157,12 @@ test.group('Generating certificates in the browser', (group) => {
       [kabir.status, kabir.revocationReason],
       ['revoked', 'Issued to the wrong batch']
     )
+
+    // Its public verification page, through the link the certificate page shows, says so too.
+    await page.locator('#verification-url').click()
+    await page.waitForURL(`**/v/**`)
+    assert.equal(await page.locator('#verify-status').getAttribute('data-status'), 'revoked')
+    assert.equal(await page.locator('#verify-number').innerText(), kabir.certificateNumber)
     assert.deepEqual(pageProblems(page), [])
   }).timeout(180_000)
 })

@@ -118,8 +118,13 @@ test.group(
         await sleep(250)
         done = await GenerationJob.findOrFail(job.id)
       }
+      // SIGTERM: the survivor finishes what it holds (nothing now) and exits.
       survivor.kill('SIGTERM')
-      await exited(survivor)
+      const stopped = await Promise.race([
+        exited(survivor).then(() => true),
+        sleep(30_000).then(() => false),
+      ])
+      assert.isTrue(stopped, 'queue:work exits within 30 s of SIGTERM')
 
       assert.equal(done.status, 'completed')
       assert.equal(done.completedItems, RECIPIENTS)

@@ -7,7 +7,8 @@ import RevokeInvitation from '#orgs/actions/revoke_invitation'
 import { createInvitationValidator } from '#orgs/validators/invitation'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
+import { flashFieldError, redirectWith } from '#core/http/forms'
 
 export default class InvitationsController {
   async index({ view, org, actor, bouncer }: HttpContext) {
@@ -84,7 +85,7 @@ export default class InvitationsController {
   }
 
   async destroy(ctx: HttpContext) {
-    const { response, session, org, actor, params, bouncer } = ctx
+    const { org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const invitation = await InvitationList.find(org, params.id)
     const result = await RevokeInvitation.handle({
@@ -93,20 +94,15 @@ export default class InvitationsController {
       invitationId: invitation.id,
       origin: originOf(ctx),
     })
-
-    switch (result.kind) {
-      case 'revoked':
-        session.flash(
+    const done = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute('orgs.invitations.index')
+    return handle(result, {
+      revoked: () =>
+        done(
           'success',
           `The invitation for ${invitation.email} was revoked; its link no longer works.`
-        )
-        break
-      case 'not_pending':
-        session.flash('error', `That invitation was already ${result.status}.`)
-        break
-      default:
-        return unhandled(result)
-    }
-    return response.redirect().toRoute('orgs.invitations.index')
+        ),
+      not_pending: ({ status }) => done('error', `That invitation was already ${status}.`),
+    })
   }
 }

@@ -6,7 +6,8 @@ import RemoveMember from '#orgs/actions/remove_member'
 import { updateMemberValidator } from '#orgs/validators/member'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
+import { flashFieldError, redirectWith } from '#core/http/forms'
 
 function nameOf(member: {
   username: string
@@ -100,7 +101,7 @@ export default class MembersController {
   }
 
   async destroy(ctx: HttpContext) {
-    const { response, session, org, actor, params, bouncer } = ctx
+    const { org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const member = await MemberDirectory.find(org, params.id)
     const result = await RemoveMember.handle({
@@ -110,28 +111,22 @@ export default class MembersController {
       origin: originOf(ctx),
     })
     const name = nameOf(member)
-
-    switch (result.kind) {
-      case 'removed':
-        if (result.self) {
-          session.flash('success', `You left ${org.name}.`)
-          return response.redirect().toRoute('orgs.dashboard.show')
-        }
-        session.flash('success', `${name} was removed from ${org.name}.`)
-        return response.redirect().toRoute('orgs.members.index')
-      case 'owner_only':
-        session.flash('error', 'Only an owner can remove another owner.')
-        return response.redirect().toRoute('orgs.members.edit', { id: member.id })
-      case 'last_owner':
-        session.flash(
-          'error',
+    const refused = (message: string) =>
+      redirectWith(ctx, 'error', message).toRoute('orgs.members.edit', { id: member.id })
+    return handle(result, {
+      removed: ({ self }) =>
+        self
+          ? redirectWith(ctx, 'success', `You left ${org.name}.`).toRoute('orgs.dashboard.show')
+          : redirectWith(ctx, 'success', `${name} was removed from ${org.name}.`).toRoute(
+              'orgs.members.index'
+            ),
+      owner_only: () => refused('Only an owner can remove another owner.'),
+      last_owner: () =>
+        refused(
           member.userId === actor.user.id
             ? 'You are the only active owner, so you cannot leave. Make another member an owner first.'
             : `${name} is the only active owner and cannot be removed. Make another member an owner first.`
-        )
-        return response.redirect().toRoute('orgs.members.edit', { id: member.id })
-      default:
-        return unhandled(result)
-    }
+        ),
+    })
   }
 }

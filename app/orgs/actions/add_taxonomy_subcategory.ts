@@ -1,16 +1,17 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
-import type Organization from '#orgs/models/organization'
+import RecordAudit from '#core/actions/record_audit'
 import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
-import { freeKey, hasNamed, taxonomyKey } from '#orgs/actions/add_taxonomy_category'
+import {
+  type AddTaxonomyCategoryInput,
+  freeKey,
+  hasNamed,
+  taxonomyKey,
+} from '#orgs/actions/add_taxonomy_category'
 
-export interface AddTaxonomySubcategoryInput {
-  org: Organization
+/** The category's input, under the category `categoryId`. */
+export interface AddTaxonomySubcategoryInput extends AddTaxonomyCategoryInput {
   categoryId: string
-  name: string
-  actorUserId: string
-  origin?: AuditInput['origin']
 }
 
 export type AddTaxonomySubcategoryResult =

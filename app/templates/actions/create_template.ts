@@ -17,7 +17,7 @@ import {
   type TaxonomyProblem,
   resolveTaxonomy,
 } from '#templates/queries/template_taxonomy'
-import { auditTemplate } from '#templates/actions/template_audit'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface CreateTemplateInput {
   org: Organization
@@ -99,12 +99,18 @@ export default class CreateTemplate {
         template.currentVersionId = version.id
         template.currentVersionNumber = 1
         await template.useTransaction(trx).save()
-        await auditTemplate(trx, input, 'template.created', template.id, {
-          name: template.name,
-          page: prepared.source.page,
-          page_count: prepared.source.pageCount,
-          via: input.via ?? 'web',
-        })
+        await auditInOrg(
+          trx,
+          input,
+          'template.created',
+          { type: 'template', id: template.id },
+          {
+            name: template.name,
+            page: prepared.source.page,
+            page_count: prepared.source.pageCount,
+            via: input.via ?? 'web',
+          }
+        )
         return { kind: 'created' as const, template, version }
       })
     } catch (error) {

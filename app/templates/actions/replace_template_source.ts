@@ -16,7 +16,7 @@ import {
   storeSourceFiles,
   versionMeta,
 } from '#templates/services/source_upload'
-import { auditTemplate } from '#templates/actions/template_audit'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface ReplaceTemplateSourceInput {
   org: Organization
@@ -117,12 +117,18 @@ export default class ReplaceTemplateSource {
           },
           trx
         )
-        await auditTemplate(trx, input, 'template.version_created', template.id, {
-          version: version.versionNumber,
-          change: 'source',
-          page: prepared.source.page,
-          via: input.via ?? 'web',
-        })
+        await auditInOrg(
+          trx,
+          input,
+          'template.version_created',
+          { type: 'template', id: template.id },
+          {
+            version: version.versionNumber,
+            change: 'source',
+            page: prepared.source.page,
+            via: input.via ?? 'web',
+          }
+        )
         return { kind: 'replaced' as const, template, version, movedFields: moved }
       })
     } catch (error) {

@@ -5,7 +5,7 @@ import type Organization from '#orgs/models/organization'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import type { TemplateTransition } from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
-import { auditTemplate } from '#templates/actions/template_audit'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 /** Who moves which template; the same input for activating, deactivating, archiving and restoring. */
 export interface TemplateStatusInput {
@@ -42,12 +42,18 @@ export async function changeTemplateStatus(
     const transition = await move(template, trx)
     if (transition.kind !== 'changed') return { ...transition, template }
     await template.useTransaction(trx).save()
-    await auditTemplate(trx, input, transition.event, template.id, {
-      name: template.name,
-      from: transition.from,
-      to: template.status,
-      via: input.via ?? 'web',
-    })
+    await auditInOrg(
+      trx,
+      input,
+      transition.event,
+      { type: 'template', id: template.id },
+      {
+        name: template.name,
+        from: transition.from,
+        to: template.status,
+        via: input.via ?? 'web',
+      }
+    )
     return { kind: 'changed' as const, template, from: transition.from }
   })
 }

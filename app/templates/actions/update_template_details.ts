@@ -8,7 +8,7 @@ import {
   type TaxonomyProblem,
   resolveTaxonomy,
 } from '#templates/queries/template_taxonomy'
-import { auditTemplate } from '#templates/actions/template_audit'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface UpdateTemplateDetailsInput {
   org: Organization
@@ -41,14 +41,20 @@ export default class UpdateTemplateDetails {
         subcategoryId: taxonomy.subcategoryId,
       })
       await template.useTransaction(trx).save()
-      await auditTemplate(trx, input, 'template.updated', template.id, {
-        before,
-        after: {
-          name: template.name,
-          category_id: template.categoryId,
-          subcategory_id: template.subcategoryId,
-        },
-      })
+      await auditInOrg(
+        trx,
+        input,
+        'template.updated',
+        { type: 'template', id: template.id },
+        {
+          before,
+          after: {
+            name: template.name,
+            category_id: template.categoryId,
+            subcategory_id: template.subcategoryId,
+          },
+        }
+      )
       return { kind: 'updated' as const, template }
     })
   }

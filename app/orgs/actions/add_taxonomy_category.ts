@@ -1,9 +1,10 @@
 import db from '@adonisjs/lucid/services/db'
 import { randomBytes } from 'node:crypto'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import CertificateCategory from '#orgs/models/certificate_category'
 import OrgTaxonomy, { type TaxonomyEntry } from '#orgs/queries/org_taxonomy'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface AddTaxonomyCategoryInput {
   org: Organization
@@ -75,17 +76,12 @@ export default class AddTaxonomyCategory {
         },
         { client: trx }
       )
-      await RecordAudit.handle(
-        {
-          action: 'taxonomy.category_created',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'certificate_category',
-          entityId: category.id,
-          origin: input.origin,
-          metadata: { key: category.key, name: category.name },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'taxonomy.category_created',
+        { type: 'certificate_category', id: category.id },
+        { key: category.key, name: category.name }
       )
       return { kind: 'created' as const, category }
     })

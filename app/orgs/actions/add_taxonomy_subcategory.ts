@@ -1,5 +1,4 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit from '#core/actions/record_audit'
 import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import {
@@ -8,6 +7,7 @@ import {
   hasNamed,
   taxonomyKey,
 } from '#orgs/actions/add_taxonomy_category'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 /** The category's input, under the category `categoryId`. */
 export interface AddTaxonomySubcategoryInput extends AddTaxonomyCategoryInput {
@@ -51,17 +51,12 @@ export default class AddTaxonomySubcategory {
         },
         { client: trx }
       )
-      await RecordAudit.handle(
-        {
-          action: 'taxonomy.subcategory_created',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'certificate_subcategory',
-          entityId: subcategory.id,
-          origin: input.origin,
-          metadata: { key: subcategory.key, name: subcategory.name, category_key: category.key },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'taxonomy.subcategory_created',
+        { type: 'certificate_subcategory', id: subcategory.id },
+        { key: subcategory.key, name: subcategory.name, category_key: category.key }
       )
       return { kind: 'created' as const, subcategory }
     })

@@ -3,9 +3,8 @@ import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import {
   type AddTaxonomyCategoryInput,
-  freeKey,
   hasNamed,
-  taxonomyKey,
+  ownEntry,
 } from '#orgs/actions/add_taxonomy_category'
 import { auditInOrg } from '#orgs/actions/org_audit'
 
@@ -33,21 +32,13 @@ export default class AddTaxonomySubcategory {
     if (hasNamed(merged.subcategories, input.name)) return { kind: 'duplicate' }
 
     return db.transaction(async (trx) => {
-      const keys = await trx
-        .from('certificate_subcategories')
-        .where('category_id', category.id)
-        .where((scope) =>
-          scope.whereNull('organization_id').orWhere('organization_id', input.org.id)
-        )
-        .select('key', 'sort_order')
-      const sortOrder = keys.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10
       const subcategory = await CertificateSubcategory.create(
         {
           categoryId: category.id,
-          organizationId: input.org.id,
-          key: freeKey(taxonomyKey(input.name), new Set(keys.map((row) => row.key))),
-          name: input.name.trim(),
-          sortOrder,
+          ...(await ownEntry(trx, input, {
+            table: 'certificate_subcategories',
+            category_id: category.id,
+          })),
         },
         { client: trx }
       )

@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { originOf } from '#core/http/origin'
-import { redirectWith } from '#core/http/forms'
+import { flashInput, redirectWith } from '#core/http/forms'
 import { foundOr404, notFound } from '#core/http/not_found'
 import { handle } from '#core/http/outcomes'
 import ReissueCertificate from '#certificates/actions/reissue_certificate'
@@ -10,10 +10,11 @@ import { reissueFormValidator } from '#certificates/validators/certificate'
 
 /** Each error under its field of the form (`changes[<key>]`), the input kept. */
 function flashCorrectionErrors(
-  { session }: HttpContext,
+  ctx: HttpContext,
   errors: Array<{ field: string; message: string }>
 ) {
-  session.flashExcept(['_csrf', '_method'])
+  const { session } = ctx
+  flashInput(ctx)
   const bag = { changes: Object.fromEntries(errors.map((error) => [error.field, [error.message]])) }
   session.flash('inputErrorsBag', bag)
   session.flash('errors', bag)

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
 import { handle } from '#core/http/outcomes'
 import { originOf } from '#core/http/origin'
-import { flashFieldError, redirectWith } from '#core/http/forms'
+import { flashFieldError, flashFieldErrors, redirectWith } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { foundOr404 } from '#core/http/not_found'
@@ -52,7 +52,7 @@ export default class GenerationJobsController {
 
   /** The preflight's "Generate N certificates": its hidden inputs carry the choices made on the form. */
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, response, session } = ctx
+    const { org, actor, bouncer, response } = ctx
     await bouncer.authorize('allows', 'certificates.issue')
     const back = () => response.redirect().toRoute('certificates.generation_jobs.create')
     // Back to the form itself, not to the referring preflight (a POST-only address).
@@ -60,7 +60,7 @@ export default class GenerationJobsController {
       messagesProvider: generationFormMessages,
     })
     if (error) {
-      session.flashValidationErrors(error)
+      flashFieldErrors(ctx, error.messages)
       return back()
     }
     const values = valuesFromInput(input)

@@ -34,7 +34,7 @@ export default defineConfig({
     () => import('#start/routes'),
     () => import('#start/kernel'),
     () => import('#identity/events'),
-    { file: () => import('#certificates/scheduler'), environment: ['web'] },
+    () => import('#start/queue'),
     { file: () => import('#start/scheduler'), environment: ['console', 'test'] },
   ],
   directories: {

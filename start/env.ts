@@ -71,7 +71,13 @@ export default await Env.create(new URL('../', import.meta.url), {
   GENERATION_CHUNK_SIZE: Env.schema.number.optional(),
   GENERATION_LEASE_SECONDS: Env.schema.number.optional(),
   GENERATION_MAX_ATTEMPTS: Env.schema.number.optional(),
+  GENERATION_CHUNKS_PER_ORG: Env.schema.number.optional(),
   GENERATION_WORKER: Env.schema.enum.optional(['in-process', 'off'] as const),
+  QUEUE_WORKER: Env.schema.enum.optional(['in-process', 'off'] as const),
+  QUEUE_LANES: Env.schema.number.optional(),
+  QUEUE_LEASE_SECONDS: Env.schema.number.optional(),
+  QUEUE_MAX_ATTEMPTS: Env.schema.number.optional(),
+  QUEUE_BACKOFF_MS: Env.schema.number.optional(),
   VERIFICATION_TOKEN_SECRET: Env.schema.string.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),

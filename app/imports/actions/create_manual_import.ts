@@ -1,5 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import {
   type TaxonomyChoice,
@@ -9,6 +9,7 @@ import {
 import FileImportJob from '#imports/models/file_import_job'
 import { type TemplatesProblem, importRulesFor } from '#imports/queries/import_rules'
 import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface CreateManualImportInput {
   org: Organization
@@ -66,17 +67,12 @@ export default class CreateManualImport {
         },
         { client: trx }
       )
-      await RecordAudit.handle(
-        {
-          action: 'import.created',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'import',
-          entityId: job.id,
-          origin: input.origin,
-          metadata: { source: 'manual', via: input.via ?? 'web' },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'import.created',
+        { type: 'import', id: job.id },
+        { source: 'manual', via: input.via ?? 'web' }
       )
       return { kind: 'created' as const, job }
     })

@@ -1,14 +1,16 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
+import TaxonomyEntriesController from '#orgs/controllers/taxonomy_entries_controller'
 import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
-import { updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
+import { flashFieldError, redirectWith } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
 
-export default class TaxonomyCategoriesController {
+export default class TaxonomyCategoriesController extends TaxonomyEntriesController {
+  protected readonly noun = 'category' as const
+
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, request, response, session } = ctx
+    const { org, actor, bouncer, request, response } = ctx
     await bouncer.authorize('allows', 'org.manage')
     const { name } = await request.validateUsing(taxonomyEntryValidator)
     const result = await AddTaxonomyCategory.handle({
@@ -17,24 +19,15 @@ export default class TaxonomyCategoriesController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'created':
-        session.flash('success', `Category “${result.category.name}” added.`)
-        break
-      case 'duplicate':
+    const done = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute('orgs.taxonomy.index')
+    return handle(result, {
+      created: ({ category }) => done('success', `Category “${category.name}” added.`),
+      duplicate: () => {
         flashFieldError(ctx, 'name', 'A category with this name already exists (it may be hidden).')
-        break
-      case 'no_industry':
-        session.flash('error', 'Choose your industry in the organization settings first.')
-        break
-      default:
-        return unhandled(result)
-    }
-    return response.redirect().toRoute('orgs.taxonomy.index')
-  }
-
-  /** Rename, hide or show; global categories change only for this org. */
-  async update(ctx: HttpContext) {
-    return updateTaxonomyEntry(ctx, 'category')
+        return response.redirect().toRoute('orgs.taxonomy.index')
+      },
+      no_industry: () => done('error', 'Choose your industry in the organization settings first.'),
+    })
   }
 }

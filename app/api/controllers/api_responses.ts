@@ -1,8 +1,19 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { type TaxonomyProblem, taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 
 /** One entry of the contract's `{ errors: [...] }` body. */
 export type ApiError = { code: string; message: string; field?: string; row?: number }
 
 export function fail(response: HttpContext['response'], status: number, errors: ApiError[]) {
   return response.status(status).send({ errors })
+}
+
+/** A refused `category_key`/`subcategory_key`, named under the key it concerns. */
+export function taxonomyError(problem: TaxonomyProblem): ApiError {
+  const subcategory = problem.kind === 'unknown_subcategory'
+  return {
+    code: subcategory ? 'E_UNKNOWN_SUBCATEGORY' : 'E_UNKNOWN_CATEGORY',
+    message: taxonomyProblemMessage(problem),
+    field: subcategory ? 'subcategory_key' : 'category_key',
+  }
 }

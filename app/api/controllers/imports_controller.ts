@@ -3,12 +3,11 @@ import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
 import { fileTypeLabel, formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
-import { taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import CreateImport from '#imports/actions/create_import'
 import OrgImports from '#imports/queries/org_imports'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { apiImportCreateValidator } from '#imports/validators/import'
-import { fail } from '#api/controllers/api_responses'
+import { fail, taxonomyError } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
@@ -154,21 +153,8 @@ export default class ImportsController {
         ])
       case 'unknown_category':
       case 'subcategory_without_category':
-        return fail(response, 422, [
-          {
-            code: 'E_UNKNOWN_CATEGORY',
-            message: taxonomyProblemMessage(result),
-            field: 'category_key',
-          },
-        ])
       case 'unknown_subcategory':
-        return fail(response, 422, [
-          {
-            code: 'E_UNKNOWN_SUBCATEGORY',
-            message: taxonomyProblemMessage(result),
-            field: 'subcategory_key',
-          },
-        ])
+        return fail(response, 422, [taxonomyError(result)])
       default:
         return unhandled(result)
     }

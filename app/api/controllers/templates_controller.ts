@@ -3,12 +3,11 @@ import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import CreateTemplate from '#templates/actions/create_template'
 import OrgTemplates from '#templates/queries/org_templates'
-import { taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import { sourceProblemCode, sourceProblemMessage } from '#templates/services/source_upload'
 import { readUpload } from '#core/http/uploads'
 import { apiTemplateCreateValidator, templateListValidator } from '#templates/validators/template'
 import { loaded, templateJson } from '#api/controllers/template_json'
-import { fail } from '#api/controllers/api_responses'
+import { fail, taxonomyError } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 
@@ -93,21 +92,8 @@ export default class TemplatesController {
       }
       case 'unknown_category':
       case 'subcategory_without_category':
-        return fail(response, 422, [
-          {
-            code: 'E_UNKNOWN_CATEGORY',
-            message: taxonomyProblemMessage(result),
-            field: 'category_key',
-          },
-        ])
       case 'unknown_subcategory':
-        return fail(response, 422, [
-          {
-            code: 'E_UNKNOWN_SUBCATEGORY',
-            message: taxonomyProblemMessage(result),
-            field: 'subcategory_key',
-          },
-        ])
+        return fail(response, 422, [taxonomyError(result)])
       default:
         return unhandled(result)
     }

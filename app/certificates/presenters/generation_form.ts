@@ -4,9 +4,8 @@ import { DateTime } from 'luxon'
 import type Organization from '#orgs/models/organization'
 import type OrgActor from '#orgs/policies/org_actor'
 import OrgTemplates from '#templates/queries/org_templates'
-import { ISSUANCE_KEYS } from '#templates/services/field_spec'
 import OrgImports from '#imports/queries/org_imports'
-import { keyLabel } from '#imports/services/column_mapping'
+import { templateNeeds } from '#imports/presenters/template_needs'
 import generation from '#config/generation'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { datesProblem } from '#certificates/actions/create_generation_job'
@@ -121,25 +120,6 @@ export function formFieldOf(field: string) {
       } as Record<string, string>
     )[field] ?? field
   )
-}
-
-/** What a template needs from a recipient list, in words (the issuance fills number, link and dates). */
-function templateNeeds(
-  fields: Array<{ fieldKey: string; fieldType: string; isRequired: boolean }>
-) {
-  const issuance = new Set<string>(ISSUANCE_KEYS)
-  const needs = new Set<string>(['recipient name'])
-  for (const field of fields) {
-    if (
-      !field.isRequired ||
-      issuance.has(field.fieldKey) ||
-      field.fieldType === 'qrcode' ||
-      field.fieldType === 'image'
-    )
-      continue
-    needs.add(keyLabel(field.fieldKey).toLowerCase())
-  }
-  return [...needs]
 }
 
 /**

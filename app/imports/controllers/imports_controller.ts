@@ -9,9 +9,7 @@ import { flashFieldError } from '#core/http/forms'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { type TaxonomyProblem, taxonomyProblemMessage } from '#templates/queries/template_taxonomy'
 import OrgTemplates from '#templates/queries/org_templates'
-import type CertificateTemplate from '#templates/models/certificate_template'
 import type Organization from '#orgs/models/organization'
-import { ISSUANCE_KEYS } from '#templates/services/field_spec'
 import CreateImport from '#imports/actions/create_import'
 import CreateManualImport from '#imports/actions/create_manual_import'
 import OrgImports from '#imports/queries/org_imports'
@@ -23,29 +21,7 @@ import { waitForImportRun } from '#imports/services/import_runner'
 import { importCreateValidator } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
 import { importResults } from '#imports/presenters/import_results'
-
-/** What a list must give a template, in words: its required data fields (issuance fills number, link and dates). */
-function templateNeeds(template: CertificateTemplate) {
-  const issuance = new Set<string>(ISSUANCE_KEYS)
-  const needs = new Set<string>(['recipient name'])
-  for (const field of template.currentVersion?.fields ?? []) {
-    if (
-      !field.isRequired ||
-      issuance.has(field.fieldKey) ||
-      field.fieldType === 'qrcode' ||
-      field.fieldType === 'image'
-    )
-      continue
-    needs.add(
-      (
-        IMPORT_KEYS[field.fieldKey as keyof typeof IMPORT_KEYS] ??
-        field.label ??
-        field.fieldKey
-      ).toLowerCase()
-    )
-  }
-  return [...needs]
-}
+import { templateNeeds } from '#imports/presenters/template_needs'
 
 /** A template or category choice that does not hold, shown under its field. */
 function flashChoiceProblem(ctx: HttpContext, problem: TemplatesProblem | TaxonomyProblem) {
@@ -74,7 +50,7 @@ async function createPage(org: Organization) {
     templates: templates.all().map((template) => ({
       id: template.id,
       name: template.name,
-      needs: templateNeeds(template),
+      needs: templateNeeds(template.currentVersion?.fields ?? []),
     })),
     categories: await OrgTaxonomy.for(org),
     maxUpload: formatBytes(imports.maxBytes),

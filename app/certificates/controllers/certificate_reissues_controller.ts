@@ -1,10 +1,10 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { originOf } from '#core/http/origin'
 import { flashInput, redirectWith } from '#core/http/forms'
 import { foundOr404, notFound } from '#core/http/not_found'
 import { handle } from '#core/http/outcomes'
 import ReissueCertificate from '#certificates/actions/reissue_certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
+import { actingIn } from '#orgs/middleware/acting'
 import { changedValues } from '#certificates/presenters/certificate_page'
 import { reissueFormValidator } from '#certificates/validators/certificate'
 
@@ -27,7 +27,7 @@ function flashCorrectionErrors(
  */
 export default class CertificateReissuesController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response } = ctx
+    const { org, bouncer, params, request, response } = ctx
     await bouncer.authorize('allows', 'certificates.revoke')
     // Looked up first: another org's id is a 404 whatever the form holds.
     const certificate = foundOr404(await OrgCertificates.find(org, params.id))
@@ -45,11 +45,9 @@ export default class CertificateReissuesController {
       return back()
     }
     const result = await ReissueCertificate.handle({
-      org,
+      ...actingIn(ctx),
       certificateId: certificate.id,
       changes: changedValues(certificate, input.changes ?? {}),
-      actorUserId: actor.user.id,
-      origin: originOf(ctx),
       via: 'web',
     })
     return handle(result, {

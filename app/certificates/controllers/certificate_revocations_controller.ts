@@ -1,16 +1,16 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { originOf } from '#core/http/origin'
 import { flashFieldError, redirectWith } from '#core/http/forms'
 import { foundOr404, notFound } from '#core/http/not_found'
 import { handle } from '#core/http/outcomes'
 import RevokeCertificate from '#certificates/actions/revoke_certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
+import { actingIn } from '#orgs/middleware/acting'
 import { revocationMessages, revocationValidator } from '#certificates/validators/certificate'
 
 /** `POST /certificates/:id/revocation`: revoked with a reason, which its verification page then shows. */
 export default class CertificateRevocationsController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response } = ctx
+    const { org, bouncer, params, request, response } = ctx
     await bouncer.authorize('allows', 'certificates.revoke')
     // Looked up first: another org's id is a 404 whatever the form holds.
     const certificate = foundOr404(await OrgCertificates.find(org, params.id))
@@ -20,11 +20,9 @@ export default class CertificateRevocationsController {
       messagesProvider: revocationMessages,
     })
     const result = await RevokeCertificate.handle({
-      org,
+      ...actingIn(ctx),
       certificateId: certificate.id,
       reason: input.reason ?? '',
-      actorUserId: actor.user.id,
-      origin: originOf(ctx),
       via: 'web',
     })
     return handle(result, {

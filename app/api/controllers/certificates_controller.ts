@@ -1,5 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import OrgCertificates from '#certificates/queries/org_certificates'
+import OrgCertificates, { certificateFilters } from '#certificates/queries/org_certificates'
 import {
   apiCertificateFiltersValidator,
   certificateFiltersMessages,
@@ -19,17 +19,7 @@ export default class CertificatesController {
       status === '' ? rest : { ...rest, status },
       { messagesProvider: certificateFiltersMessages }
     )
-    const page = await OrgCertificates.list(apiOrg, {
-      q: filters.q,
-      status: filters.status,
-      templateId: filters.template_id,
-      categoryId: filters.category_id,
-      generationJobId: filters.generation_job_id,
-      issuedFrom: filters.issued_from,
-      issuedTo: filters.issued_to,
-      page: filters.page,
-      perPage: filters.per_page,
-    })
+    const page = await OrgCertificates.list(apiOrg, certificateFilters(filters))
     return {
       data: page.all().map(certificateJson),
       meta: { total: page.total, page: page.currentPage, per_page: page.perPage },

@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
 import OrgTemplates from '#templates/queries/org_templates'
-import OrgCertificates from '#certificates/queries/org_certificates'
+import OrgCertificates, { certificateFilters } from '#certificates/queries/org_certificates'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { publicStatus } from '#certificates/queries/verification'
 import { verificationUrl } from '#certificates/services/verification_links'
@@ -17,17 +17,10 @@ export default class CertificatesController {
     // A malformed filter is dropped rather than refused: this is a search form, not a write.
     const [, valid] = await certificateFiltersValidator.tryValidate(request.qs())
     const filters = listFilters(valid ?? {})
-    const page = await OrgCertificates.list(org, {
-      q: filters.q,
-      status: filters.status,
-      templateId: filters.template_id,
-      categoryId: filters.category_id,
-      generationJobId: filters.generation_job_id,
-      issuedFrom: filters.issued_from,
-      issuedTo: filters.issued_to,
-      page: valid?.page ?? 1,
-      perPage: valid?.per_page ?? 25,
-    })
+    const page = await OrgCertificates.list(
+      org,
+      certificateFilters({ ...filters, page: valid?.page ?? 1, per_page: valid?.per_page ?? 25 })
+    )
     page.baseUrl(router.builder().make('certificates.certificates.index'))
     page.queryString(Object.fromEntries(Object.entries(filters).filter(([, value]) => value)))
     return view.render('pages/certificates/certificates/index', {

@@ -21,6 +21,34 @@ export interface CertificateFilters {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
+/** The list's filters as the web form and the API name them (`template_id`, `issued_from`, …). */
+export type CertificateFilterParams = {
+  q?: string | null
+  status?: string | null
+  template_id?: string | null
+  category_id?: string | null
+  generation_job_id?: string | null
+  issued_from?: string | null
+  issued_to?: string | null
+  page?: number
+  per_page?: number
+}
+
+/** The request's snake_case filters as `list` takes them. */
+export function certificateFilters(params: CertificateFilterParams): CertificateFilters {
+  return {
+    q: params.q,
+    status: params.status,
+    templateId: params.template_id,
+    categoryId: params.category_id,
+    generationJobId: params.generation_job_id,
+    issuedFrom: params.issued_from,
+    issuedTo: params.issued_to,
+    page: params.page,
+    perPage: params.per_page,
+  }
+}
+
 /**
  * Certificates are reached through their org only, and `pending` rows (a
  * number held while its PDF is drawn) are never part of what anyone sees.

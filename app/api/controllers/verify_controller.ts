@@ -2,11 +2,24 @@ import type { HttpContext } from '@adonisjs/core/http'
 import uploads from '#config/uploads'
 import { formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
-import CertificateVerification from '#certificates/queries/verification'
+import CertificateVerification, { type Verification } from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
 import { fail } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
+
+/** The certificate found, its lookup recorded; none found is the same 404 as any unknown resource. */
+async function answered(ctx: HttpContext, verification: Verification | null, by: 'token' | 'pdf') {
+  if (!verification) throw notFound()
+  await RecordVerificationEvent.handle({
+    certificate: verification.certificate,
+    source: 'api',
+    status: verification.view.status,
+    origin: originOf(ctx),
+    metadata: { by },
+  })
+  return verification.view
+}
 
 /**
  * `/api/v1/verify`: public verification as JSON, for anyone (no API key),
@@ -16,16 +29,7 @@ import { originOf } from '#core/http/origin'
 export default class VerifyController {
   /** `GET /api/v1/verify/:token` */
   async show(ctx: HttpContext) {
-    const verification = await CertificateVerification.byToken(ctx.params.token)
-    if (!verification) throw notFound()
-    await RecordVerificationEvent.handle({
-      certificate: verification.certificate,
-      source: 'api',
-      status: verification.view.status,
-      origin: originOf(ctx),
-      metadata: { by: 'token' },
-    })
-    return verification.view
+    return answered(ctx, await CertificateVerification.byToken(ctx.params.token), 'token')
   }
 
   /**
@@ -53,15 +57,6 @@ export default class VerifyController {
         },
       ])
     }
-    const verification = await CertificateVerification.byDocument(upload.bytes)
-    if (!verification) throw notFound()
-    await RecordVerificationEvent.handle({
-      certificate: verification.certificate,
-      source: 'api',
-      status: verification.view.status,
-      origin: originOf(ctx),
-      metadata: { by: 'pdf' },
-    })
-    return verification.view
+    return answered(ctx, await CertificateVerification.byDocument(upload.bytes), 'pdf')
   }
 }

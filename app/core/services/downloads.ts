@@ -54,6 +54,32 @@ export interface SendFileOptions {
   maxAgeSeconds?: number
 }
 
+/**
+ * The headers of a private download, its checksum as the ETag. True when the client already
+ * holds these bytes: then it has been answered 304 and nothing more is sent.
+ */
+function answeredFromCache(
+  { request, response }: Pick<HttpContext, 'request' | 'response'>,
+  mime: string,
+  disposition: string,
+  checksum: string,
+  options: SendFileOptions
+) {
+  const etag = `"${checksum}"`
+  response.header('Content-Type', mime)
+  response.header('Content-Disposition', disposition)
+  response.header('X-Content-Type-Options', 'nosniff')
+  response.header('ETag', etag)
+  response.header(
+    'Cache-Control',
+    options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache'
+  )
+  if (request.header('if-none-match') !== etag) return false
+  response.status(304)
+  response.send('')
+  return true
+}
+
 export async function sendStoredFile(
   { request, response }: HttpContext,
   file: StoredFile,
@@ -70,19 +96,8 @@ export async function sendStoredFile(
     response.header('Cache-Control', 'no-store')
     return response.redirect(url)
   }
-  const etag = `"${file.checksum}"`
-  response.header('Content-Type', file.mimeType)
-  response.header('Content-Disposition', disposition)
-  response.header('X-Content-Type-Options', 'nosniff')
-  response.header('ETag', etag)
-  response.header(
-    'Cache-Control',
-    options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache'
-  )
-  if (request.header('if-none-match') === etag) {
-    response.status(304)
-    return response.send('')
-  }
+  if (answeredFromCache({ request, response }, file.mimeType, disposition, file.checksum, options))
+    return
   response.header('Content-Length', String(file.sizeBytes))
   const stream = await drive.use().getStream(file.path)
   return response.stream(stream)
@@ -97,22 +112,9 @@ export function sendDocument(
   bytes: Uint8Array,
   options: SendFileOptions & { mime: string; sha256: string }
 ) {
-  const etag = `"${options.sha256}"`
-  response.header('Content-Type', options.mime)
-  response.header(
-    'Content-Disposition',
-    contentDisposition(options.inline ? 'inline' : 'attachment', options.filename)
-  )
-  response.header('X-Content-Type-Options', 'nosniff')
-  response.header('ETag', etag)
-  response.header(
-    'Cache-Control',
-    options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : 'private, no-cache'
-  )
-  if (request.header('if-none-match') === etag) {
-    response.status(304)
-    return response.send('')
-  }
+  const disposition = contentDisposition(options.inline ? 'inline' : 'attachment', options.filename)
+  if (answeredFromCache({ request, response }, options.mime, disposition, options.sha256, options))
+    return
   response.header('Content-Length', String(bytes.length))
   return response.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
 }

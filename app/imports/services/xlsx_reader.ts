@@ -101,8 +101,8 @@ type XmlHandlers = {
   text?: (text: string) => void
 }
 
-/** A large part (shared strings) parsed as it unpacks, never held unpacked whole. */
-async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handlers: XmlHandlers) {
+/** A SAX parser calling the handlers; invalid XML throws, naming the workbook part. */
+function xmlParser(part: string, handlers: XmlHandlers) {
   const parser = new SaxesParser()
   parser.on('error', (error) => {
     throw new XlsxProblem(
@@ -113,6 +113,12 @@ async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handl
   if (handlers.open) parser.on('opentag', handlers.open)
   if (handlers.close) parser.on('closetag', (tag) => handlers.close!(tag.name))
   if (handlers.text) parser.on('text', handlers.text)
+  return parser
+}
+
+/** A large part (shared strings) parsed as it unpacks, never held unpacked whole. */
+async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handlers: XmlHandlers) {
+  const parser = xmlParser(part, handlers)
   const decoder = new TextDecoder('utf-8')
   for await (const chunk of chunks) parser.write(decoder.decode(chunk, { stream: true }))
   parser.write(decoder.decode())
@@ -120,16 +126,7 @@ async function parseXmlStream(chunks: AsyncIterable<Buffer>, part: string, handl
 }
 
 function parseXml(bytes: Buffer, part: string, handlers: XmlHandlers) {
-  const parser = new SaxesParser()
-  parser.on('error', (error) => {
-    throw new XlsxProblem(
-      'invalid_xml',
-      `the workbook part ${part} is not valid XML (${error.message})`
-    )
-  })
-  if (handlers.open) parser.on('opentag', handlers.open)
-  if (handlers.close) parser.on('closetag', (tag) => handlers.close!(tag.name))
-  if (handlers.text) parser.on('text', handlers.text)
+  const parser = xmlParser(part, handlers)
   const decoder = new TextDecoder('utf-8')
   const CHUNK = 1 << 20
   for (let at = 0; at < bytes.length; at += CHUNK) {

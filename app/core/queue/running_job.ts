@@ -50,19 +50,23 @@ export class RunningJob<P = unknown> {
     this.leaseToken = row.leaseToken
   }
 
-  /** Renews the lease; throws when it was lost (fencing what follows in `client`'s transaction). */
-  async fence(client: QueryClientContract = db.connection()) {
-    if (this.lost) throw new LeaseLostError(this.id)
-    const now = DateTime.utc()
-    const updated = await client
+  /** This job's row while this run still holds its lease (none when the lease was lost or taken over). */
+  leasedRow(client: QueryClientContract = db.connection()) {
+    return client
       .from('queue_jobs')
       .where('id', this.id)
       .where('lease_token', this.leaseToken)
       .where('state', 'executing')
-      .update({
-        lease_expires_at: dbTimestamp(client, now.plus({ seconds: queue.leaseSeconds })),
-        updated_at: dbTimestamp(client, now),
-      })
+  }
+
+  /** Renews the lease; throws when it was lost (fencing what follows in `client`'s transaction). */
+  async fence(client: QueryClientContract = db.connection()) {
+    if (this.lost) throw new LeaseLostError(this.id)
+    const now = DateTime.utc()
+    const updated = await this.leasedRow(client).update({
+      lease_expires_at: dbTimestamp(client, now.plus({ seconds: queue.leaseSeconds })),
+      updated_at: dbTimestamp(client, now),
+    })
     if (affectedRows(updated) !== 1) {
       this.lost = true
       throw new LeaseLostError(this.id)

@@ -46,19 +46,14 @@ export async function runJob(job: RunningJob): Promise<JobOutcome> {
   }
   if (job.settled) return 'completed'
   const now = dbTimestamp()
-  const updated = await db
-    .from('queue_jobs')
-    .where('id', job.id)
-    .where('lease_token', job.leaseToken)
-    .where('state', 'executing')
-    .update({
-      state: 'completed',
-      lease_owner: null,
-      lease_token: null,
-      lease_expires_at: null,
-      finished_at: now,
-      updated_at: now,
-    })
+  const updated = await job.leasedRow().update({
+    state: 'completed',
+    lease_owner: null,
+    lease_token: null,
+    lease_expires_at: null,
+    finished_at: now,
+    updated_at: now,
+  })
   return affectedRows(updated) === 1 ? 'completed' : 'lost'
 }
 
@@ -72,24 +67,16 @@ async function recordFailure(job: RunningJob, error: unknown): Promise<JobOutcom
   try {
     return await db.transaction(async (trx) => {
       const now = DateTime.utc()
-      const updated = await trx
-        .from('queue_jobs')
-        .where('id', job.id)
-        .where('lease_token', job.leaseToken)
-        .where('state', 'executing')
-        .update({
-          state: final ? 'failed' : 'available',
-          run_at: dbTimestamp(
-            trx,
-            final ? now : now.plus({ milliseconds: backoffMs(job.attempt) })
-          ),
-          lease_owner: null,
-          lease_token: null,
-          lease_expires_at: null,
-          last_error: message,
-          finished_at: final ? dbTimestamp(trx, now) : null,
-          updated_at: dbTimestamp(trx, now),
-        })
+      const updated = await job.leasedRow(trx).update({
+        state: final ? 'failed' : 'available',
+        run_at: dbTimestamp(trx, final ? now : now.plus({ milliseconds: backoffMs(job.attempt) })),
+        lease_owner: null,
+        lease_token: null,
+        lease_expires_at: null,
+        last_error: message,
+        finished_at: final ? dbTimestamp(trx, now) : null,
+        updated_at: dbTimestamp(trx, now),
+      })
       if (affectedRows(updated) !== 1) return 'lost'
       if (final) {
         const dead = await QueueJob.query({ client: trx }).where('id', job.id).firstOrFail()

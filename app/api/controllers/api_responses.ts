@@ -17,3 +17,14 @@ export function taxonomyError(problem: TaxonomyProblem): ApiError {
     field: subcategory ? 'subcategory_key' : 'category_key',
   }
 }
+
+/** A page of a list as the contract sends it: `{ data, meta: { total, page, per_page } }`. */
+export function pageJson<T, J>(
+  page: { all(): T[]; total: number; currentPage: number; perPage: number },
+  toJson: (item: T) => J
+) {
+  return {
+    data: page.all().map((item) => toJson(item)),
+    meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
+  }
+}

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { pageJson } from '#api/controllers/api_responses'
 import OrgCertificates, { certificateFilters } from '#certificates/queries/org_certificates'
 import {
   apiCertificateFiltersValidator,
@@ -20,10 +21,7 @@ export default class CertificatesController {
       { messagesProvider: certificateFiltersMessages }
     )
     const page = await OrgCertificates.list(apiOrg, certificateFilters(filters))
-    return {
-      data: page.all().map(certificateJson),
-      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
-    }
+    return pageJson(page, certificateJson)
   }
 
   async show({ apiOrg, params }: HttpContext) {

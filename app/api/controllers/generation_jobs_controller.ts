@@ -3,7 +3,7 @@ import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { apiGenerationJobValidator } from '#certificates/validators/generation_job'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
-import { fail } from '#api/controllers/api_responses'
+import { fail, pageJson } from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 import { jobJson } from '#api/controllers/certificate_json'
@@ -18,10 +18,7 @@ export default class GenerationJobsController {
       Number(request.input('page', 1)) || 1,
       Number(request.input('per_page', 25)) || 25
     )
-    return {
-      data: page.all().map((job) => jobJson(job)),
-      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
-    }
+    return pageJson(page, (job) => jobJson(job))
   }
 
   async show({ apiOrg, params }: HttpContext) {

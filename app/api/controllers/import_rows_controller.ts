@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { pageJson } from '#api/controllers/api_responses'
 import OrgImports from '#imports/queries/org_imports'
 import { importRowsFilterValidator } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
@@ -16,9 +17,6 @@ export default class ImportRowsController {
       input.page ?? 1,
       Math.min(100, input.per_page ?? 50)
     )
-    return {
-      data: page.all().map(importRowJson),
-      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
-    }
+    return pageJson(page, importRowJson)
   }
 }

@@ -7,8 +7,8 @@ import CreateImport from '#imports/actions/create_import'
 import OrgImports from '#imports/queries/org_imports'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { apiImportCreateValidator } from '#imports/validators/import'
-import { fail, taxonomyError } from '#api/controllers/api_responses'
-import { notFound } from '#core/http/not_found'
+import { fail, taxonomyError, pageJson } from '#api/controllers/api_responses'
+import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
 
@@ -46,16 +46,11 @@ export default class ImportsController {
       Number(request.input('page', 1)) || 1,
       Number(request.input('per_page', 25)) || 25
     )
-    return {
-      data: page.all().map(importJson),
-      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
-    }
+    return pageJson(page, importJson)
   }
 
   async show({ apiOrg, params }: HttpContext) {
-    const job = await OrgImports.find(apiOrg, params.id)
-    if (!job) throw notFound()
-    return importJson(job)
+    return importJson(foundOr404(await OrgImports.find(apiOrg, params.id)))
   }
 
   async store(ctx: HttpContext) {

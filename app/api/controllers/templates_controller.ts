@@ -7,8 +7,8 @@ import { sourceProblemCode, sourceProblemMessage } from '#templates/services/sou
 import { readUpload } from '#core/http/uploads'
 import { apiTemplateCreateValidator, templateListValidator } from '#templates/validators/template'
 import { loaded, templateJson } from '#api/controllers/template_json'
-import { fail, taxonomyError } from '#api/controllers/api_responses'
-import { notFound } from '#core/http/not_found'
+import { fail, taxonomyError, pageJson } from '#api/controllers/api_responses'
+import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 
 /** `/api/v1/templates`: the org of the API key, nothing else. */
@@ -22,16 +22,11 @@ export default class TemplatesController {
       page: input.page ?? 1,
       perPage: input.per_page ?? 25,
     })
-    return {
-      data: page.all().map(templateJson),
-      meta: { total: page.total, page: page.currentPage, per_page: page.perPage },
-    }
+    return pageJson(page, templateJson)
   }
 
   async show({ apiOrg, params }: HttpContext) {
-    const template = await loaded(apiOrg, params.id)
-    if (!template) throw notFound()
-    return templateJson(template)
+    return templateJson(foundOr404(await loaded(apiOrg, params.id)))
   }
 
   async store(ctx: HttpContext) {

@@ -5,6 +5,18 @@ import queue from '#config/queue'
 import { dbTimestamp } from '#core/services/database_time'
 import type { ClaimedRow } from '#core/queue/claim'
 
+/** A completed job's row: finished now, its lease released. */
+export function completedColumns(now: string) {
+  return {
+    state: 'completed',
+    lease_owner: null,
+    lease_token: null,
+    lease_expires_at: null,
+    finished_at: now,
+    updated_at: now,
+  }
+}
+
 export class LeaseLostError extends Error {
   constructor(jobId: string) {
     super(`The lease on queue job ${jobId} was lost; another worker owns it now`)
@@ -82,14 +94,7 @@ export class RunningJob<P = unknown> {
   async complete(client: QueryClientContract) {
     await this.fence(client)
     const now = dbTimestamp(client)
-    await client.from('queue_jobs').where('id', this.id).update({
-      state: 'completed',
-      lease_owner: null,
-      lease_token: null,
-      lease_expires_at: null,
-      finished_at: now,
-      updated_at: now,
-    })
+    await client.from('queue_jobs').where('id', this.id).update(completedColumns(now))
     this.settled = true
   }
 }

@@ -9,7 +9,7 @@ import { claimNext } from '#core/queue/claim'
 import QueueJob from '#core/queue/queue_job'
 import { Queue, backoffMs } from '#core/queue/queue'
 import { jobKind, registeredKinds } from '#core/queue/registry'
-import { LeaseLostError, RunningJob, affectedRows } from '#core/queue/running_job'
+import { LeaseLostError, RunningJob, affectedRows, completedColumns } from '#core/queue/running_job'
 
 export type JobOutcome = 'completed' | 'retrying' | 'failed' | 'lost'
 
@@ -46,14 +46,7 @@ export async function runJob(job: RunningJob): Promise<JobOutcome> {
   }
   if (job.settled) return 'completed'
   const now = dbTimestamp()
-  const updated = await job.leasedRow().update({
-    state: 'completed',
-    lease_owner: null,
-    lease_token: null,
-    lease_expires_at: null,
-    finished_at: now,
-    updated_at: now,
-  })
+  const updated = await job.leasedRow().update(completedColumns(now))
   return affectedRows(updated) === 1 ? 'completed' : 'lost'
 }
 

@@ -8,6 +8,16 @@ export function fail(response: HttpContext['response'], status: number, errors: 
   return response.status(status).send({ errors })
 }
 
+/** No multipart part `file`: 422, the message says what to send. */
+export function fileRequired(response: HttpContext['response'], message: string) {
+  return fail(response, 422, [{ code: 'E_FILE_REQUIRED', message, field: 'file' }])
+}
+
+/** The multipart part `file` is over its limit: 413, the message names the limit. */
+export function fileTooLarge(response: HttpContext['response'], message: string) {
+  return fail(response, 413, [{ code: 'E_FILE_TOO_LARGE', message, field: 'file' }])
+}
+
 /** A refused `category_key`/`subcategory_key`, named under the key it concerns. */
 export function taxonomyError(problem: TaxonomyProblem): ApiError {
   const subcategory = problem.kind === 'unknown_subcategory'

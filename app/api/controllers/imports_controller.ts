@@ -7,7 +7,13 @@ import CreateImport from '#imports/actions/create_import'
 import OrgImports from '#imports/queries/org_imports'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { apiImportCreateValidator } from '#imports/validators/import'
-import { fail, taxonomyError, pageJson } from '#api/controllers/api_responses'
+import {
+  fail,
+  fileRequired,
+  fileTooLarge,
+  taxonomyError,
+  pageJson,
+} from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
@@ -57,22 +63,16 @@ export default class ImportsController {
     const { apiOrg, request, response } = ctx
     const upload = await readUploadedFile(ctx, 'file', imports.maxBytes)
     if (upload.kind === 'missing') {
-      return fail(response, 422, [
-        {
-          code: 'E_FILE_REQUIRED',
-          message: 'Send the recipient list as the multipart part "file" (CSV, TSV, TXT or XLSX).',
-          field: 'file',
-        },
-      ])
+      return fileRequired(
+        response,
+        'Send the recipient list as the multipart part "file" (CSV, TSV, TXT or XLSX).'
+      )
     }
     if (upload.kind === 'too_large') {
-      return fail(response, 413, [
-        {
-          code: 'E_FILE_TOO_LARGE',
-          message: `The file is larger than ${formatBytes(upload.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`,
-          field: 'file',
-        },
-      ])
+      return fileTooLarge(
+        response,
+        `The file is larger than ${formatBytes(upload.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`
+      )
     }
     const mapping = structuredField(request.input('mapping'), 'object')
     if (!mapping.ok)
@@ -123,13 +123,10 @@ export default class ImportsController {
         return response.status(201).send(importJson(job))
       }
       case 'too_large':
-        return fail(response, 413, [
-          {
-            code: 'E_FILE_TOO_LARGE',
-            message: `The file is larger than ${formatBytes(result.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`,
-            field: 'file',
-          },
-        ])
+        return fileTooLarge(
+          response,
+          `The file is larger than ${formatBytes(result.maxBytes)}, the most a recipient list may be (IMPORT_MAX_BYTES).`
+        )
       case 'unsupported_type':
         return fail(response, 415, [
           {

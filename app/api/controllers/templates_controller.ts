@@ -7,7 +7,13 @@ import { sourceProblemCode, sourceProblemMessage } from '#templates/services/sou
 import { readUpload } from '#core/http/uploads'
 import { apiTemplateCreateValidator, templateListValidator } from '#templates/validators/template'
 import { loaded, templateJson } from '#api/controllers/template_json'
-import { fail, taxonomyError, pageJson } from '#api/controllers/api_responses'
+import {
+  fail,
+  fileRequired,
+  fileTooLarge,
+  taxonomyError,
+  pageJson,
+} from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 
@@ -33,22 +39,16 @@ export default class TemplatesController {
     const { apiOrg, request, response } = ctx
     const upload = await readUpload(ctx)
     if (upload.kind === 'missing') {
-      return fail(response, 422, [
-        {
-          code: 'E_FILE_REQUIRED',
-          message: 'Send the design as the multipart part "file" (PDF, PNG or JPEG).',
-          field: 'file',
-        },
-      ])
+      return fileRequired(
+        response,
+        'Send the design as the multipart part "file" (PDF, PNG or JPEG).'
+      )
     }
     if (upload.kind === 'too_large') {
-      return fail(response, 413, [
-        {
-          code: 'E_FILE_TOO_LARGE',
-          message: `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`,
-          field: 'file',
-        },
-      ])
+      return fileTooLarge(
+        response,
+        `The file is larger than ${formatBytes(upload.maxBytes)}, the most a template may be.`
+      )
     }
     const input = await request.validateUsing(apiTemplateCreateValidator)
     const result = await CreateTemplate.handle({

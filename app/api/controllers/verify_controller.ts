@@ -4,7 +4,7 @@ import { formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
 import CertificateVerification, { type Verification } from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
-import { fail } from '#api/controllers/api_responses'
+import { fileRequired, fileTooLarge } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 
@@ -40,22 +40,13 @@ export default class VerifyController {
     const { response } = ctx
     const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
     if (upload.kind === 'missing') {
-      return fail(response, 422, [
-        {
-          code: 'E_FILE_REQUIRED',
-          message: 'Send the certificate PDF as the multipart part "file".',
-          field: 'file',
-        },
-      ])
+      return fileRequired(response, 'Send the certificate PDF as the multipart part "file".')
     }
     if (upload.kind === 'too_large') {
-      return fail(response, 413, [
-        {
-          code: 'E_FILE_TOO_LARGE',
-          message: `The file is larger than ${formatBytes(upload.maxBytes)}; no certificate is that large.`,
-          field: 'file',
-        },
-      ])
+      return fileTooLarge(
+        response,
+        `The file is larger than ${formatBytes(upload.maxBytes)}; no certificate is that large.`
+      )
     }
     return answered(ctx, await CertificateVerification.byDocument(upload.bytes), 'pdf')
   }

@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import { notFound } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 import { handle } from '#core/http/outcomes'
 import ReissueCertificate from '#certificates/actions/reissue_certificate'
 import { fail } from '#api/controllers/api_responses'
@@ -12,19 +12,16 @@ import { certificateJson } from '#api/controllers/certificate_json'
  */
 export default class CertificateReissuesController {
   async store(ctx: HttpContext) {
-    const { apiOrg, params, request, response } = ctx
+    const { params, request, response } = ctx
     const body = request.body()
     const changes =
       typeof body === 'object' && body && !Array.isArray(body)
         ? (body as Record<string, unknown>)
         : {}
     const result = await ReissueCertificate.handle({
-      org: apiOrg,
       certificateId: params.id,
       changes,
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api',
+      ...apiActing(ctx),
     })
     return handle(result, {
       reissued: ({ certificate, previous }) =>

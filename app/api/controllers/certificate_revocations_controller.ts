@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import { notFound } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 import { handle } from '#core/http/outcomes'
 import RevokeCertificate from '#certificates/actions/revoke_certificate'
 import { revocationValidator } from '#certificates/validators/certificate'
@@ -13,15 +13,12 @@ import { certificateJson } from '#api/controllers/certificate_json'
  */
 export default class CertificateRevocationsController {
   async store(ctx: HttpContext) {
-    const { apiOrg, params, request, response } = ctx
+    const { params, request, response } = ctx
     const { reason } = await request.validateUsing(revocationValidator)
     const result = await RevokeCertificate.handle({
-      org: apiOrg,
       certificateId: params.id,
       reason: reason ?? '',
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api',
+      ...apiActing(ctx),
     })
     return handle(result, {
       revoked: ({ certificate }) => certificateJson(certificate),

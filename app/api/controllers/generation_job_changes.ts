@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import { notFound } from '#core/http/not_found'
 import { handle } from '#core/http/outcomes'
-import { originOf } from '#core/http/origin'
 import type {
   GenerationJobChangeInput,
   GenerationJobChangeResult,
@@ -12,11 +12,8 @@ import { jobJson } from '#api/controllers/certificate_json'
 /** What every job change takes from an API request: the job in the URL, the key's org, the origin. */
 export function apiJobChangeInput(ctx: HttpContext): GenerationJobChangeInput {
   return {
-    org: ctx.apiOrg,
     jobId: ctx.params.id,
-    actorUserId: null,
-    origin: originOf(ctx),
-    via: 'api',
+    ...apiActing(ctx),
   }
 }
 

@@ -1,11 +1,11 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { apiGenerationJobValidator } from '#certificates/validators/generation_job'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { fail, pageJson } from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 import { jobJson } from '#api/controllers/certificate_json'
 
 const MAX_INLINE_RECIPIENTS = 10_000
@@ -30,7 +30,7 @@ export default class GenerationJobsController {
   }
 
   async store(ctx: HttpContext) {
-    const { apiOrg, request, response } = ctx
+    const { request, response } = ctx
     const input = await request.validateUsing(apiGenerationJobValidator)
     if ((input.import_id ? 1 : 0) + (input.recipients ? 1 : 0) !== 1) {
       return fail(response, 422, [
@@ -76,15 +76,12 @@ export default class GenerationJobsController {
     }
 
     const choices = {
-      org: apiOrg,
       templateIds: input.template_ids,
       issueDate: input.issued_at ?? null,
       expiry,
       start: input.start ?? true,
       name: input.name ?? null,
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api' as const,
+      ...apiActing(ctx),
     }
     const result = await CreateGenerationJob.handle(
       input.recipients

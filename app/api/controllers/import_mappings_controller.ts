@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
 import RemapImport from '#imports/actions/remap_import'
@@ -7,7 +8,6 @@ import { waitForImportRun } from '#imports/services/import_runner'
 import { apiImportMappingValidator } from '#imports/validators/import'
 import { fail } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
 
 /** `PUT /api/v1/imports/:id/mapping` `{ mapping, sheet?, header_row? }`: every row checked again, no upload needed. */
@@ -16,14 +16,11 @@ export default class ImportMappingsController {
     const { apiOrg, params, request, response } = ctx
     const input = await request.validateUsing(apiImportMappingValidator)
     const result = await RemapImport.handle({
-      org: apiOrg,
       importId: params.id,
       mapping: input.mapping,
       sheet: input.sheet,
       headerRow: input.header_row,
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api',
+      ...apiActing(ctx),
     })
     switch (result.kind) {
       case 'remapped':

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
 import { fileTypeLabel, formatBytes } from '#core/services/file_type'
@@ -15,7 +16,6 @@ import {
   pageJson,
 } from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 import { importFailed, importJson } from '#api/controllers/import_json'
 
 /**
@@ -100,7 +100,6 @@ export default class ImportsController {
     })
 
     const result = await CreateImport.handle({
-      org: apiOrg,
       file: upload,
       templateIds: input.template_ids ?? [],
       mapping: input.mapping ?? null,
@@ -110,9 +109,7 @@ export default class ImportsController {
         categoryKey: input.category_key ?? null,
         subcategoryKey: input.subcategory_key ?? null,
       },
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api',
+      ...apiActing(ctx),
     })
     switch (result.kind) {
       case 'created': {

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import { unhandled } from '#core/services/exhaustive'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
 import OrgTemplates from '#templates/queries/org_templates'
@@ -6,7 +7,6 @@ import { templateFieldsValidator } from '#templates/validators/template_fields'
 import { loaded, templateJson } from '#api/controllers/template_json'
 import { fail } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 
 export default class TemplateFieldsController {
   /** `PUT /api/v1/templates/:id/fields`: a new immutable version with these fields. */
@@ -16,16 +16,13 @@ export default class TemplateFieldsController {
     if (!exists) throw notFound()
     const input = await request.validateUsing(templateFieldsValidator)
     const result = await SaveTemplateFields.handle({
-      org: apiOrg,
       templateId: exists.id,
       fields: input.fields,
       baseVersion: input.base_version,
       // The contract has always taken `fields: []` as the integrator's explicit choice; a client that
       // wants the designer's guard sends `remove_all_fields: false`.
       removeAllFields: input.remove_all_fields ?? true,
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api',
+      ...apiActing(ctx),
     })
     switch (result.kind) {
       case 'saved':

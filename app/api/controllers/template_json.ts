@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import router from '@adonisjs/core/services/router'
 import { appUrl } from '#config/app'
 import { unhandled } from '#core/services/exhaustive'
@@ -10,7 +11,6 @@ import type CertificateTemplate from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
 import { fail } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 import { fieldJson } from '#templates/services/designer_data'
 
 /** A template as the API shows it: the contract's fields plus taxonomy keys, timestamps and a preview link. */
@@ -54,11 +54,8 @@ export async function changeStatus(
 ) {
   const { apiOrg, params, response } = ctx
   const result = await action.handle({
-    org: apiOrg,
     templateId: params.id,
-    actorUserId: null,
-    origin: originOf(ctx),
-    via: 'api',
+    ...apiActing(ctx),
   })
   switch (result.kind) {
     case 'changed':

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { apiActing } from '#api/middleware/acting'
 import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import CreateTemplate from '#templates/actions/create_template'
@@ -15,7 +16,6 @@ import {
   pageJson,
 } from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
-import { originOf } from '#core/http/origin'
 
 /** `/api/v1/templates`: the org of the API key, nothing else. */
 export default class TemplatesController {
@@ -52,7 +52,6 @@ export default class TemplatesController {
     }
     const input = await request.validateUsing(apiTemplateCreateValidator)
     const result = await CreateTemplate.handle({
-      org: apiOrg,
       name: input.name,
       upload,
       page: input.page ?? 1,
@@ -60,9 +59,7 @@ export default class TemplatesController {
         categoryKey: input.category_key ?? null,
         subcategoryKey: input.subcategory_key ?? null,
       },
-      actorUserId: null,
-      origin: originOf(ctx),
-      via: 'api',
+      ...apiActing(ctx),
     })
     switch (result.kind) {
       case 'created': {

@@ -7,6 +7,7 @@ server.use([
   () => import('#core/middleware/security_headers_middleware'),
   () => import('@adonisjs/static/static_middleware'),
   () => import('@adonisjs/core/bodyparser_middleware'),
+  () => import('#core/middleware/text_input_middleware'),
 ])
 
 router.use([

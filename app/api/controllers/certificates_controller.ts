@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import { sendDocument } from '#core/services/downloads'
 import ChangeCertificate, {
   type CertificateChangeResult,
@@ -17,6 +18,7 @@ import { certificateJson } from '#api/controllers/certificate_json'
 /** `/api/v1/certificates`: the API key's org's certificates, their PDFs and their lifecycle. */
 export default class CertificatesController {
   async index({ apiOrg, request }: HttpContext) {
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
     const filters = await certificateFiltersValidator.validate(request.qs())
     const page = await OrgCertificates.list(apiOrg, {
       q: filters.q,
@@ -26,8 +28,8 @@ export default class CertificatesController {
       generationJobId: filters.generation_job_id,
       issuedFrom: filters.issued_from,
       issuedTo: filters.issued_to,
-      page: filters.page,
-      perPage: filters.per_page,
+      page: pagination.page,
+      perPage: pagination.perPage,
     })
     return {
       data: page.all().map(certificateJson),

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import db from '@adonisjs/lucid/services/db'
 import CreateManualImport, { manualColumns } from '#imports/actions/create_manual_import'
 import AddImportRows from '#imports/actions/add_import_rows'
@@ -18,11 +19,8 @@ const MAX_INLINE_RECIPIENTS = 10_000
 /** `/api/v1/generation-jobs`: bulk issuance for the API key's org. */
 export default class GenerationJobsController {
   async index({ apiOrg, request }: HttpContext) {
-    const page = await OrgGenerationJobs.list(
-      apiOrg,
-      Number(request.input('page', 1)) || 1,
-      Number(request.input('per_page', 25)) || 25
-    )
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgGenerationJobs.list(apiOrg, pagination.page, pagination.perPage)
     return {
       data: page.all().map((job) => jobJson(job)),
       meta: { total: page.total, page: page.currentPage, per_page: page.perPage },

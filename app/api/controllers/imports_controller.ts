@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
 import { fileTypeLabel, formatBytes } from '#core/services/file_type'
@@ -42,11 +43,8 @@ export function structuredField(
 /** `/api/v1/imports`: recipient lists of the API key's org. */
 export default class ImportsController {
   async index({ apiOrg, request }: HttpContext) {
-    const page = await OrgImports.list(
-      apiOrg,
-      Number(request.input('page', 1)) || 1,
-      Number(request.input('per_page', 25)) || 25
-    )
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgImports.list(apiOrg, pagination.page, pagination.perPage)
     return {
       data: page.all().map(importJson),
       meta: { total: page.total, page: page.currentPage, per_page: page.perPage },

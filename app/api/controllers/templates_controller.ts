@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import CreateTemplate from '#templates/actions/create_template'
@@ -15,13 +16,14 @@ import { originOf } from '#core/http/origin'
 /** `/api/v1/templates`: the org of the API key, nothing else. */
 export default class TemplatesController {
   async index({ apiOrg, request }: HttpContext) {
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
     const input = await templateListValidator.validate(request.qs())
     const page = await OrgTemplates.list(apiOrg, {
       status: input.status ?? 'all',
       categoryId: input.category_id ?? null,
       q: input.q ?? null,
-      page: input.page ?? 1,
-      perPage: input.per_page ?? 25,
+      page: pagination.page,
+      perPage: pagination.perPage,
     })
     return {
       data: page.all().map(templateJson),

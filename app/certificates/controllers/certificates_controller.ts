@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import OrgTemplates from '#templates/queries/org_templates'
@@ -25,6 +26,7 @@ const STATUS_LABELS: Record<(typeof CERTIFICATE_STATUSES)[number], string> = {
 export default class CertificatesController {
   async index({ org, request, view }: HttpContext) {
     // A malformed filter is dropped rather than refused: this is a search form, not a write.
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
     const [, valid] = await certificateFiltersValidator.tryValidate(request.qs())
     const input = valid ?? {}
     const filters = {
@@ -44,8 +46,8 @@ export default class CertificatesController {
       generationJobId: filters.generation_job_id,
       issuedFrom: filters.issued_from,
       issuedTo: filters.issued_to,
-      page: input.page ?? 1,
-      perPage: input.per_page ?? 25,
+      page: pagination.page,
+      perPage: pagination.perPage,
     })
     page.baseUrl(router.builder().make('certificates.certificates.index'))
     page.queryString(Object.fromEntries(Object.entries(filters).filter(([, value]) => value)))

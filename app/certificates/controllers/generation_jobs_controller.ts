@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
@@ -28,7 +29,8 @@ const count = (n: number) => n.toLocaleString('en-IN')
  */
 export default class GenerationJobsController {
   async index({ org, request, view }: HttpContext) {
-    const page = await OrgGenerationJobs.list(org, Number(request.input('page', 1)) || 1)
+    const { page: number } = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgGenerationJobs.list(org, number)
     page.baseUrl(router.builder().make('certificates.generation_jobs.index'))
     return view.render('pages/certificates/generation_jobs/index', {
       nav: 'generation_jobs',

@@ -55,7 +55,5 @@ export const certificateFiltersValidator = vine.compile(
     generation_job_id: vine.string().trim().maxLength(64).optional(),
     issued_from: vine.string().trim().maxLength(10).optional(),
     issued_to: vine.string().trim().maxLength(10).optional(),
-    page: vine.number().withoutDecimals().min(1).optional(),
-    per_page: vine.number().withoutDecimals().min(1).max(100).optional(),
   })
 )

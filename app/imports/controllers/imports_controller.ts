@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
@@ -86,7 +87,8 @@ async function createPage(org: Organization) {
 export default class ImportsController {
   async index({ org, bouncer, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'imports.manage')
-    const page = await OrgImports.list(org, Number(request.input('page', 1)) || 1)
+    const { page: number } = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgImports.list(org, number)
     page.baseUrl(router.builder().make('imports.imports.index'))
     return view.render('pages/imports/imports/index', { nav: 'imports', imports: page })
   }

@@ -1,3 +1,5 @@
+import { ownValue } from '#core/services/own_keys'
+
 /**
  * Which source column feeds which of our keys. Suggested from the header
  * names (case, spacing and punctuation ignored, common synonyms known),
@@ -21,7 +23,7 @@ export type ImportKey = keyof typeof IMPORT_KEYS
 /** A key as people read it: ours by their label, a template's own (`batch_code`) as "Batch code". */
 export function keyLabel(key: string) {
   return (
-    (IMPORT_KEYS as Record<string, string>)[key] ??
+    ownValue(IMPORT_KEYS as Record<string, string>, key) ??
     key
       .replace(/_+/g, ' ')
       .trim()

@@ -14,6 +14,7 @@ import {
   certificateHistory,
   correctableFields,
 } from '#certificates/controllers/certificate_support'
+import { formatDate } from '#core/services/formatting'
 
 const STATUS_LABELS: Record<(typeof CERTIFICATE_STATUSES)[number], string> = {
   issued: 'Valid',
@@ -75,7 +76,7 @@ export default class CertificatesController {
       categories: await OrgTaxonomy.for(org),
       jobs: jobs.map((job) => ({
         id: job.id,
-        label: `${job.name ?? 'Untitled job'} — ${job.createdAt.toUTC().toFormat('d LLL yyyy')}`,
+        label: `${job.name ?? 'Untitled job'} — ${formatDate(job.createdAt)}`,
       })),
     })
   }

@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { changeJob } from '#certificates/controllers/generation_job_changes'
+import { formatNumber } from '#core/services/formatting'
 
 /** `POST /generation-jobs/:id/cancellation`: work not begun is dropped; certificates already issued stay valid. */
 export default class GenerationJobCancellationsController {
@@ -7,7 +8,7 @@ export default class GenerationJobCancellationsController {
     await ctx.bouncer.authorize('allows', 'certificates.issue')
     return changeJob(ctx, 'cancel', (job) =>
       job.completedItems > 0
-        ? `Job cancelled. The ${job.completedItems.toLocaleString('en-IN')} certificate${job.completedItems === 1 ? '' : 's'} already issued stay valid.`
+        ? `Job cancelled. The ${formatNumber(job.completedItems)} certificate${job.completedItems === 1 ? '' : 's'} already issued stay valid.`
         : 'Job cancelled. No certificate was issued.'
     )
   }

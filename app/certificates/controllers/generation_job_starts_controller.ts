@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { changeJob } from '#certificates/controllers/generation_job_changes'
+import { formatNumber } from '#core/services/formatting'
 
 /** `POST /generation-jobs/:id/start`: a job created to start later is queued now. */
 export default class GenerationJobStartsController {
@@ -9,7 +10,7 @@ export default class GenerationJobStartsController {
       ctx,
       'start',
       (job) =>
-        `Started: ${job.totalItems.toLocaleString('en-IN')} certificate${job.totalItems === 1 ? ' is' : 's are'} being generated.`
+        `Started: ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? ' is' : 's are'} being generated.`
     )
   }
 }

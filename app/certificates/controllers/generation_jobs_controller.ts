@@ -19,8 +19,7 @@ import {
   valuesFromInput,
   valuesFromRequest,
 } from '#certificates/controllers/generation_job_support'
-
-const count = (n: number) => n.toLocaleString('en-IN')
+import { formatNumber } from '#core/services/formatting'
 
 /**
  * Generation jobs in the web app: the list, the form (whose preflight is
@@ -88,8 +87,8 @@ export default class GenerationJobsController {
         session.flash(
           'success',
           values.start === 'now'
-            ? `Generating ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
-            : `Job created for ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
+            ? `Generating ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
+            : `Job created for ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
         )
         return response.redirect().toRoute('certificates.generation_jobs.show', { id: job.id })
       }

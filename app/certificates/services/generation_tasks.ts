@@ -99,7 +99,9 @@ export const tasks = {
       []
     const seen = new Map<string, FieldMeasure[]>()
     for (const { position, row } of input.rows) {
-      const signature = input.fields.map((field) => String(ownValue(row, field.key) ?? '')).join('\u0000')
+      const signature = input.fields
+        .map((field) => String(ownValue(row, field.key) ?? ''))
+        .join('\u0000')
       let measures = seen.get(signature)
       if (!measures) {
         measures = measureRow(input.fields, row)

@@ -3,11 +3,7 @@ import type { NextFn } from '@adonisjs/core/types/http'
 import { errors as vineErrors } from '@vinejs/vine'
 import { isSecretField } from '#core/http/forms'
 import { bodyTooDeep, MAX_BODY_DEPTH } from '#core/http/body_limits'
-import {
-  bidiControlIn,
-  bidiControlMessage,
-  stripControls,
-} from '#core/services/control_characters'
+import { bidiControlIn, bidiControlMessage, stripControls } from '#core/services/control_characters'
 
 type Refusal = { field: string; message: string; rule: string }
 

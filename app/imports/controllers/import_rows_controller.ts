@@ -8,6 +8,7 @@ import OrgImports from '#imports/queries/org_imports'
 import { pastedRows } from '#imports/services/pasted_rows'
 import { importRowValuesValidator } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
+import { formatNumber } from '#core/services/formatting'
 
 /**
  * `cells[c2]=…` (column position) → `{ "Mobile No.": … }` (column name).
@@ -69,10 +70,7 @@ export default class ImportRowsController {
         return back()
       }
       case 'too_many_rows':
-        session.flash(
-          'error',
-          `An import holds at most ${result.limit.toLocaleString('en-IN')} recipients.`
-        )
+        session.flash('error', `An import holds at most ${formatNumber(result.limit)} recipients.`)
         return back()
       case 'busy':
         session.flash('error', 'The file is still being read. Add recipients once it is done.')

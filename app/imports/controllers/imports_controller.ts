@@ -24,6 +24,7 @@ import { waitForImportRun } from '#imports/services/import_runner'
 import { importCreateValidator } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
 import { resultsData } from '#imports/controllers/import_support'
+import { formatNumber } from '#core/services/formatting'
 
 /** What a list must give a template, in words: its required data fields (issuance fills number, link and dates). */
 function templateNeeds(template: CertificateTemplate) {
@@ -79,7 +80,7 @@ async function createPage(org: Organization) {
     })),
     categories: await OrgTaxonomy.for(org),
     maxUpload: formatBytes(imports.maxBytes),
-    maxRows: imports.maxRows.toLocaleString('en-IN'),
+    maxRows: formatNumber(imports.maxRows),
     fileError: null as string | null,
   }
 }

@@ -79,7 +79,7 @@ test.group('Certificates (web): list and search', (group) => {
     )
     assert.include(row, 'Learner 1')
     assert.include(row, 'learner1@example.com')
-    assert.include(row, '<td>Data Science</td>')
+    assert.include(row, '<td><bdi>Data Science</bdi></td>')
     assert.include(row, '<span class="badge badge-ok" data-status="valid">Valid</span>')
 
     assert.deepEqual(listed(await get('?q=LEARNER3@example.com')), [march.certificates[2].id])
@@ -221,9 +221,9 @@ test.group('Certificates (web): one certificate', (group) => {
       html,
       `<span class="mono" id="certificate-number">${certificate.certificateNumber}</span>`
     )
-    assert.include(html, '<h1 id="certificate-recipient">Learner 1</h1>')
+    assert.include(html, '<h1 id="certificate-recipient"><bdi>Learner 1</bdi></h1>')
     assert.include(html, '<dd>learner1@example.com</dd>')
-    assert.include(html, '<dd>Data Science</dd>')
+    assert.include(html, '<dd><bdi>Data Science</bdi></dd>')
     assert.include(html, '<dd>2026-03-15</dd>')
     assert.include(html, 'id="certificate-banner" data-status="valid"')
     assert.include(html, 'with no expiry date')

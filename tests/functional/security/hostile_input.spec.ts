@@ -41,6 +41,8 @@ const importCount = (orgId: string) =>
 
 test.group('Hostile input: control characters are stripped at the edge', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // Templates are normalised in child processes and certificates rendered: slow on a busy machine.
+  group.each.timeout(120_000)
 
   test('API recipients holding NUL and escape bytes are issued with the bytes removed', async ({
     client,
@@ -122,7 +124,8 @@ test.group('Hostile input: control characters are stripped at the edge', (group)
     assert.equal(label.label, 'Full name')
   })
 
-  test('an imported file with control characters in its cells and headers stores them removed', async ({
+  // A NUL makes a file binary (refused as not a spreadsheet); other control bytes get through the reader.
+  test('an imported file with control characters in its cells stores them removed', async ({
     assert,
   }) => {
     const { org } = await givenOrg()
@@ -130,7 +133,7 @@ test.group('Hostile input: control characters are stripped at the edge', (group)
       org,
       csv([
         'Full Name,Email Address,Course',
-        'Asha\u0000 Rao,asha\u0001@example.com,Data\u0000 Science',
+        'Asha\u0007 Rao\u001b,asha\u0001@example.com,Data\u0008 Science\u007f',
       ])
     )
     const [row] = await rowsOf(list)
@@ -143,6 +146,8 @@ test.group('Hostile input: control characters are stripped at the edge', (group)
 
 test.group('Hostile input: bidi controls are refused', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // Templates are normalised in child processes and certificates rendered: slow on a busy machine.
+  group.each.timeout(120_000)
 
   test('an API recipient named Evil\\u202Egnp.exe is a 422 naming the recipient and field; nothing is created', async ({
     client,
@@ -188,7 +193,8 @@ test.group('Hostile input: bidi controls are refused', (group) => {
     )
     response.assertStatus(302)
     assert.match(flashOf(response).inputErrorsBag.name[0], /U\+202E/)
-    assert.equal((await CertificateTemplate.findOrFail(template.id)).name, 'Course completion')
+    const unchanged = await CertificateTemplate.findOrFail(template.id)
+    assert.equal(unchanged.name, 'Course completion')
   })
 
   test('an imported row holding a bidi control is a row error naming its column', async ({
@@ -216,6 +222,8 @@ test.group('Hostile input: bidi controls are refused', (group) => {
 
 test.group('Hostile input: a name needs a letter', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // Templates are normalised in child processes and certificates rendered: slow on a busy machine.
+  group.each.timeout(120_000)
 
   test('a name of combining marks only is a row error in an import and a 422 in the API', async ({
     client,
@@ -248,20 +256,25 @@ test.group('Hostile input: a name needs a letter', (group) => {
   })
 })
 
-test.group('Hostile input: deeply nested JSON', () => {
-  test('a body nested 100,000 deep answers 400 with a human message', async ({
-    client,
-    assert,
-  }) => {
+test.group('Hostile input: deeply nested JSON', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // Templates are normalised in child processes and certificates rendered: slow on a busy machine.
+  group.each.timeout(120_000)
+
+  test('a body nested 100,000 deep answers 400 with a human message', async ({ assert }) => {
     const { key } = await apiOrg()
     const depth = 100_000
-    const response = await client
-      .post('/api/v1/generation-jobs')
-      .bearerToken(key)
-      .header('content-type', 'application/json')
-      .send(`${'['.repeat(depth)}${']'.repeat(depth)}`)
-    response.assertStatus(400)
-    assert.deepEqual(response.body(), {
+    // Sent as text: the test client would stringify an object, recursively.
+    const response = await fetch(
+      `http://${process.env.HOST}:${process.env.PORT}/api/v1/generation-jobs`,
+      {
+        method: 'POST',
+        headers: { 'authorization': `Bearer ${key}`, 'content-type': 'application/json' },
+        body: `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      }
+    )
+    assert.equal(response.status, 400)
+    assert.deepEqual(await response.json(), {
       errors: [
         {
           code: 'E_BODY_TOO_DEEP',
@@ -287,6 +300,8 @@ test.group('Hostile input: deeply nested JSON', () => {
 
 test.group('Hostile input: page numbers', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // Templates are normalised in child processes and certificates rendered: slow on a busy machine.
+  group.each.timeout(120_000)
 
   const BAD = [
     ['page=1e18', 'page'],
@@ -356,6 +371,8 @@ test.group('Hostile input: page numbers', (group) => {
 
 test.group('Hostile input: keys that name Object.prototype members', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // Templates are normalised in child processes and certificates rendered: slow on a busy machine.
+  group.each.timeout(120_000)
 
   test('a template field keyed constructor, __proto__, toString or hasOwnProperty is refused', async ({
     client,
@@ -444,6 +461,7 @@ test.group('Hostile input: keys that name Object.prototype members', (group) => 
       await import('#certificates/actions/create_generation_job')
     const texts: string[] = []
     for (const list of [withGuild, without]) {
+      assert.equal(list.status, 'ready', `${list.failureCode}: ${list.failureMessage}`)
       const created = await CreateGenerationJob.handle({
         org,
         templateIds,
@@ -453,7 +471,7 @@ test.group('Hostile input: keys that name Object.prototype members', (group) => 
         start: true,
         actorUserId: null,
       })
-      assert.equal(created.kind, 'created')
+      assert.equal(created.kind, 'created', JSON.stringify(created))
       if (created.kind !== 'created') return
       await runJobs()
       const certificate = await Certificate.query()

@@ -53,7 +53,7 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     assert.equal(statusOf(response), 'valid')
     const html = response.text()
     assert.include(html, 'This file is exactly the PDF that was issued.')
-    assert.include(html, '<p class="verify-issuer-name">Upload University</p>')
+    assert.include(html, '<p class="verify-issuer-name"><bdi>Upload University</bdi></p>')
     assert.include(html, certificate.certificateNumber)
     assert.include(text(html), 'Awarded to Learner 1')
     assert.include(

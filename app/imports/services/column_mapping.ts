@@ -178,7 +178,7 @@ export function suggestMapping(columns: string[], extraKeys: string[] = []): Col
   const used = new Set<number>()
   const mapping: ColumnMapping = {}
   const take = (key: string, index: number) => {
-    if (index < 0 || used.has(index) || key in mapping) return
+    if (index < 0 || used.has(index) || Object.hasOwn(mapping, key)) return
     used.add(index)
     mapping[key] = columns[index]
   }

@@ -57,7 +57,10 @@ export interface ProcessedRows {
 }
 
 export function mappableKeys(rules: Pick<ImportRules, 'customKeys'>) {
-  return [...Object.keys(IMPORT_KEYS), ...rules.customKeys.filter((key) => !(key in IMPORT_KEYS))]
+  return [
+    ...Object.keys(IMPORT_KEYS),
+    ...rules.customKeys.filter((key) => !Object.hasOwn(IMPORT_KEYS, key)),
+  ]
 }
 
 export function headersHash(columns: string[]) {

@@ -19,6 +19,7 @@ import {
 import { givenTemplate } from '#tests/helpers/given_templates'
 import { givenImport } from '#tests/helpers/imports'
 import { binary, bytesOf } from '#tests/helpers/binary'
+import { formatDate } from '#core/services/formatting'
 
 /** The certificates of a fresh job of `count` recipients, issued, in number order. */
 async function issued(org: Organization, options: { count?: number; issueDate?: string } = {}) {
@@ -360,10 +361,7 @@ test.group('Certificates (web): revoking and reissuing', (group) => {
     const page = await actingAs(client.get(`/certificates/${certificate.id}`), owner, org)
     const html = page.text()
     assert.include(html, 'id="certificate-banner" data-status="revoked"')
-    assert.include(
-      html,
-      `<strong>Revoked on ${certificate.revokedAt!.toUTC().toFormat('d LLL yyyy')}.</strong>`
-    )
+    assert.include(html, `<strong>Revoked on ${formatDate(certificate.revokedAt)}.</strong>`)
     assert.include(
       html,
       '<span class="certificate-reason" id="revocation-reason">Reason: Issued to the wrong batch</span>'

@@ -35,7 +35,7 @@ export default defineConfig({
     () => import('#start/kernel'),
     () => import('#start/view'),
     () => import('#identity/events'),
-    { file: () => import('#certificates/scheduler'), environment: ['web'] },
+    () => import('#start/queue'),
     { file: () => import('#start/scheduler'), environment: ['console', 'test'] },
   ],
   directories: {

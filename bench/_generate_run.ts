@@ -19,7 +19,7 @@ const { default: SaveTemplateFields } = await import('#templates/actions/save_te
 const { default: OrgTemplates } = await import('#templates/queries/org_templates')
 const { default: CreateImport } = await import('#imports/actions/create_import')
 const { default: CreateGenerationJob } = await import('#certificates/actions/create_generation_job')
-const { GenerationWorker } = await import('#certificates/services/generation_worker')
+const { QueueWorker } = await import('#core/queue/worker')
 const { renderThreads } = await import('#certificates/services/render_threads')
 const { cachedSnapshot } = await import('#certificates/services/snapshot_cache')
 const { renderRow } = await import('#certificates/services/issuance_rows')
@@ -307,7 +307,7 @@ const jobStatus = async (id: string) =>
 
 /** Starts a worker as the web process does, waits until the job's row says it is finished, stops the worker. */
 async function runThroughWorker(jobId: string, pollMs = 20) {
-  const worker = new GenerationWorker({ lanes: LANES })
+  const worker = new QueueWorker({ lanes: LANES })
   const started = performance.now()
   worker.start()
   let row = await jobStatus(jobId)

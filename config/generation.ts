@@ -1,21 +1,17 @@
 import env from '#start/env'
 
 /**
- * Certificate issuance. Jobs are cut into chunks of recipients; a worker
- * claims one chunk at a time under a lease it renews while it works (see
- * ARCHITECTURE.md, "Generation").
+ * Certificate issuance. Jobs are cut into chunks of recipients, each one
+ * job of the core queue (config/queue.ts: leases, workers, backoff; see
+ * ARCHITECTURE.md, "Generation" and "Queue").
  */
 const generation = {
   /** Recipients per chunk (each chunk shares one base document per template). */
   chunkSize: env.get('GENERATION_CHUNK_SIZE', 250),
-  /** A lease not renewed for this long is taken over by another worker. */
-  leaseSeconds: env.get('GENERATION_LEASE_SECONDS', 60),
   /** Claims of one chunk before it is marked failed (a chunk that kills its worker every time). */
   maxAttempts: env.get('GENERATION_MAX_ATTEMPTS', 10),
-  /** `npm start` runs a queue worker inside the web process unless this is `off`. */
-  worker: env.get('GENERATION_WORKER', 'in-process'),
-  /** How often an idle worker looks for work. */
-  pollMs: 1000,
+  /** Chunks of one organization issued at once, across all workers: one org's big job leaves room for others. */
+  chunksPerOrg: env.get('GENERATION_CHUNKS_PER_ORG', 8),
   /** Recipients × templates per job at most. */
   maxItems: 400_000,
   /** Templates per job. */

@@ -3,6 +3,7 @@
 | login action (so failures, not attempts, are counted).
 */
 import limiter from '@adonisjs/limiter/services/main'
+import uploads from '#config/uploads'
 
 /** Public verification and other anonymous endpoints. */
 export const publicThrottle = limiter.define('public', (ctx) => {
@@ -20,4 +21,38 @@ export const invitationThrottle = limiter.define('invitations', (ctx) => {
     .allowRequests(60)
     .every('1 hour')
     .usingKey(`invite_${ctx.auth.user?.id ?? ctx.request.ip()}`)
+})
+
+/**
+ * Template and branding uploads: each is parsed in a child process of its
+ * own (a few at once per process, `FILE_PROCESSING_CONCURRENCY`), so one
+ * organization or one address sending many at once is refused rather than
+ * queued behind everyone else. The address allows three organizations'
+ * worth, as an office shares one.
+ */
+const UPLOADS_PER_MINUTE = uploads.throttlePerMinute
+
+export const uploadsPerOrgThrottle = limiter.define('uploads_org', (ctx) => {
+  const org = ctx.org ?? ctx.apiOrg
+  return limiter
+    .allowRequests(UPLOADS_PER_MINUTE)
+    .every('1 minute')
+    .usingKey(`uploads_org_${org?.id ?? ctx.request.ip()}`)
+    .limitExceeded((error) =>
+      error.setMessage(
+        `Your organization has sent ${UPLOADS_PER_MINUTE} files in the last minute, the most we process at once. Wait a minute, then upload the rest.`
+      )
+    )
+})
+
+export const uploadsPerIpThrottle = limiter.define('uploads_ip', (ctx) => {
+  return limiter
+    .allowRequests(UPLOADS_PER_MINUTE * 3)
+    .every('1 minute')
+    .usingKey(`uploads_ip_${ctx.request.ip()}`)
+    .limitExceeded((error) =>
+      error.setMessage(
+        `${UPLOADS_PER_MINUTE * 3} files have been sent from your network address in the last minute, the most we process at once. Wait a minute, then upload the rest.`
+      )
+    )
 })

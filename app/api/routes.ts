@@ -2,7 +2,7 @@ import router from '@adonisjs/core/services/router'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 import { middleware } from '#start/kernel'
-import { publicThrottle } from '#start/limiter'
+import { publicThrottle, uploadsPerIpThrottle, uploadsPerOrgThrottle } from '#start/limiter'
 
 const OrgController = () => import('#api/controllers/org_controller')
 const TemplatesController = () => import('#api/controllers/templates_controller')
@@ -15,8 +15,14 @@ const ImportsController = () => import('#api/controllers/imports_controller')
 const ImportRowsController = () => import('#api/controllers/import_rows_controller')
 const ImportMappingsController = () => import('#api/controllers/import_mappings_controller')
 const GenerationJobsController = () => import('#api/controllers/generation_jobs_controller')
-const GenerationJobActionsController = () =>
-  import('#api/controllers/generation_job_actions_controller')
+const GenerationJobCancellationsController = () =>
+  import('#api/controllers/generation_job_cancellations_controller')
+const GenerationJobStartsController = () =>
+  import('#api/controllers/generation_job_starts_controller')
+const GenerationJobRetriesController = () =>
+  import('#api/controllers/generation_job_retries_controller')
+const GenerationJobExportsController = () =>
+  import('#api/controllers/generation_job_exports_controller')
 const CertificatesController = () => import('#api/controllers/certificates_controller')
 
 router
@@ -24,7 +30,10 @@ router
     router.get('/org', [OrgController, 'show']).as('org.show')
 
     router.get('/templates', [TemplatesController, 'index']).as('templates.index')
-    router.post('/templates', [TemplatesController, 'store']).as('templates.store')
+    router
+      .post('/templates', [TemplatesController, 'store'])
+      .as('templates.store')
+      .use([uploadsPerIpThrottle, uploadsPerOrgThrottle])
     router.get('/templates/:id', [TemplatesController, 'show']).as('templates.show')
     router
       .put('/templates/:id/fields', [TemplateFieldsController, 'update'])
@@ -59,16 +68,16 @@ router
       .get('/generation-jobs/:id', [GenerationJobsController, 'show'])
       .as('generation_jobs.show')
     router
-      .post('/generation-jobs/:id/cancellation', [GenerationJobActionsController, 'cancel'])
+      .post('/generation-jobs/:id/cancellation', [GenerationJobCancellationsController, 'store'])
       .as('generation_job_cancellations.store')
     router
-      .post('/generation-jobs/:id/start', [GenerationJobActionsController, 'start'])
+      .post('/generation-jobs/:id/start', [GenerationJobStartsController, 'store'])
       .as('generation_job_starts.store')
     router
-      .post('/generation-jobs/:id/retry', [GenerationJobActionsController, 'retry'])
+      .post('/generation-jobs/:id/retry', [GenerationJobRetriesController, 'store'])
       .as('generation_job_retries.store')
     router
-      .get('/generation-jobs/:id/export', [GenerationJobActionsController, 'export'])
+      .get('/generation-jobs/:id/export', [GenerationJobExportsController, 'show'])
       .as('generation_job_exports.show')
 
     router.get('/certificates', [CertificatesController, 'index']).as('certificates.index')

@@ -7,6 +7,9 @@ const PasswordResetRequestsController = () =>
   import('#identity/controllers/password_reset_requests_controller')
 const PasswordResetsController = () => import('#identity/controllers/password_resets_controller')
 const AccountController = () => import('#identity/controllers/account_controller')
+const AccountProfileController = () => import('#identity/controllers/account_profile_controller')
+const AccountPasswordController = () => import('#identity/controllers/account_password_controller')
+const AccountEmailController = () => import('#identity/controllers/account_email_controller')
 
 router
   .group(() => {
@@ -34,12 +37,12 @@ router
     router.post('/logout', [SessionController, 'destroy']).as('session.destroy')
     router.get('/account', [AccountController, 'show']).as('account.show')
     router
-      .put('/account/profile', [AccountController, 'updateProfile'])
-      .as('account.profile.update')
+      .put('/account/profile', [AccountProfileController, 'update'])
+      .as('account_profile.update')
     router
-      .put('/account/password', [AccountController, 'updatePassword'])
-      .as('account.password.update')
-    router.put('/account/email', [AccountController, 'updateEmail']).as('account.email.update')
+      .put('/account/password', [AccountPasswordController, 'update'])
+      .as('account_password.update')
+    router.put('/account/email', [AccountEmailController, 'update']).as('account_email.update')
   })
   .as('identity')
   .use(middleware.auth())

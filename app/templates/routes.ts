@@ -1,5 +1,9 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
+import { uploadsPerIpThrottle, uploadsPerOrgThrottle } from '#start/limiter'
+
+/** Every upload is parsed in a child process: throttled per org and per address. */
+const uploadThrottles = [uploadsPerIpThrottle, uploadsPerOrgThrottle]
 
 const TemplatesController = () => import('#templates/controllers/templates_controller')
 const TemplateFieldsController = () => import('#templates/controllers/template_fields_controller')
@@ -20,7 +24,10 @@ router
   .group(() => {
     router.get('/templates', [TemplatesController, 'index']).as('templates.index')
     router.get('/templates/new', [TemplatesController, 'create']).as('templates.create')
-    router.post('/templates', [TemplatesController, 'store']).as('templates.store')
+    router
+      .post('/templates', [TemplatesController, 'store'])
+      .as('templates.store')
+      .use(uploadThrottles)
     router.get('/templates/:id', [TemplatesController, 'show']).as('templates.show')
     router.put('/templates/:id', [TemplatesController, 'update']).as('templates.update')
     router.get('/templates/:id/edit', [TemplatesController, 'edit']).as('templates.edit')
@@ -31,6 +38,7 @@ router
     router
       .put('/templates/:id/source', [TemplateSourcesController, 'update'])
       .as('template_sources.update')
+      .use(uploadThrottles)
     router
       .post('/templates/:id/activation', [TemplateActivationsController, 'store'])
       .as('template_activations.store')
@@ -56,6 +64,7 @@ router
     router
       .post('/settings/branding', [BrandingAssetsController, 'store'])
       .as('branding_assets.store')
+      .use(uploadThrottles)
     router
       .delete('/settings/branding/:id', [BrandingAssetsController, 'destroy'])
       .as('branding_assets.destroy')

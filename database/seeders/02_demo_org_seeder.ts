@@ -11,7 +11,7 @@ import OrganizationMember from '#orgs/models/organization_member'
 import OrganizationRole from '#orgs/models/organization_role'
 import CreateTemplate from '#templates/actions/create_template'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
-import ChangeTemplateStatus from '#templates/actions/change_template_status'
+import ActivateTemplate from '#templates/actions/activate_template'
 import CreateImport from '#imports/actions/create_import'
 import { DEMO_FIELDS, demoDesignPdf } from '#database/demo_template'
 import { DEMO_RECIPIENTS_CSV, DEMO_RECIPIENTS_FILE } from '#database/demo_recipients'
@@ -130,10 +130,9 @@ export default class extends BaseSeeder {
         fields: DEMO_FIELDS,
         actorUserId: owner.id,
       })
-      await ChangeTemplateStatus.handle({
+      await ActivateTemplate.handle({
         org,
         templateId: created.template.id,
-        to: 'active',
         actorUserId: owner.id,
       })
     } else {

@@ -6,7 +6,7 @@ import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Certificate from '#certificates/models/certificate'
 import GenerationJob from '#certificates/models/generation_job'
-import { GenerationWorker } from '#certificates/services/generation_worker'
+import { QueueWorker } from '#core/queue/worker'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { givenOrg } from '#tests/helpers/given'
@@ -35,8 +35,12 @@ test.group('Generating certificates in the browser', (group) => {
     await page.setViewportSize({ width: 1440, height: 1000 })
     await logInThroughForm(page, owner.email)
 
-    // A recipient list, through the app.
-    await page.goto('/imports/new')
+    // A recipient list, from the dashboard's getting-started list.
+    await page
+      .locator('#getting-started [data-step="recipients"]')
+      .getByRole('link', { name: 'Add recipients →' })
+      .click()
+    await page.waitForURL('**/imports/new')
     await page.getByLabel('Recipient list').setInputFiles(file)
     await page.getByRole('button', { name: 'Upload and check' }).click()
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/)
@@ -96,7 +100,7 @@ test.group('Generating certificates in the browser', (group) => {
       'the island polls while the job waits for a worker'
     )
     // The test server runs in this process, so a worker of this process generates, as the one `npm start` runs does.
-    const worker = new GenerationWorker({ lanes: 1 })
+    const worker = new QueueWorker({ lanes: 1 })
     worker.start()
     cleanup(() => worker.stop())
     await page.locator('#job-status [data-status="completed"]').waitFor({ timeout: 90_000 })
@@ -153,6 +157,12 @@ test.group('Generating certificates in the browser', (group) => {
       [kabir.status, kabir.revocationReason],
       ['revoked', 'Issued to the wrong batch']
     )
+
+    // Its public verification page, through the link the certificate page shows, says so too.
+    await page.locator('#verification-url').click()
+    await page.waitForURL(`**/v/**`)
+    assert.equal(await page.locator('#verify-status').getAttribute('data-status'), 'revoked')
+    assert.equal(await page.locator('#verify-number').innerText(), kabir.certificateNumber)
     assert.deepEqual(pageProblems(page), [])
   }).timeout(180_000)
 })

@@ -129,7 +129,12 @@ test.group('Recipient import in the browser', (group) => {
 
     const { page } = await visit('/login', cleanup)
     await logInThroughForm(page, owner.email)
-    await page.goto('/imports/new')
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Recipients' })
+      .click()
+    await page.locator('#new-import').click()
+    await page.waitForURL('**/imports/new')
     await page.getByLabel('Recipient list').setInputFiles(file)
     // What the upload progress bar says, recorded as it changes (the page is swapped in place, so the record survives).
     await page.evaluate(() => {

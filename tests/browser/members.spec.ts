@@ -77,7 +77,9 @@ test.group('Managing members in the browser', (group) => {
     assert.equal(reactivated.status, 'active')
     assert.lengthOf(await auditRows(org, 'member.reactivated'), 1)
 
-    await raviPage.goto('/dashboard')
+    // Back in: the logo of the page he was left on takes him to his dashboard.
+    await raviPage.getByRole('link', { name: 'Authentix', exact: true }).click()
+    await raviPage.waitForURL('**/dashboard')
     await raviPage.getByRole('heading', { name: 'Suspend Browser Academy' }).waitFor()
 
     assert.deepEqual(pageProblems(ownerPage), [])

@@ -4,13 +4,19 @@ import { tmpdir } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
-import type { Page } from 'playwright-core'
+import type { Dialog, Page } from 'playwright-core'
 import CertificateTemplate from '#templates/models/certificate_template'
 import CertificateTemplateVersion from '#templates/models/certificate_template_version'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { givenOrg } from '#tests/helpers/given'
-import { designPdf, givenBrandingAsset } from '#tests/helpers/given_templates'
+import {
+  NAME_AND_QR,
+  designPdf,
+  givenBrandingAsset,
+  givenTemplate,
+} from '#tests/helpers/given_templates'
+import { NAME_COURSE_NUMBER_QR } from '#tests/helpers/certificates'
 import { inspectPage } from '#tests/helpers/pdf_inspect'
 import { decodeQr } from '#tests/helpers/qr'
 import { extractText, rasterizePage } from '#templates/services/rasterize'
@@ -49,13 +55,40 @@ async function uploadDesign(page: Page, name: string) {
     )
 }
 
-/** Signed in as `email`, on the new-template form, in a desktop-sized window. */
-async function onNewTemplateForm(email: string, cleanup: (fn: () => Promise<void>) => void) {
+/** Signed in as `email`, on the templates list reached from the sidebar, in a desktop-sized window. */
+async function onTemplatesList(email: string, cleanup: (fn: () => Promise<void>) => void) {
   const { page } = await visit('/login', cleanup)
   await page.setViewportSize({ width: 1440, height: 1000 })
   await logInThroughForm(page, email)
-  await page.goto('/templates/new')
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Templates' })
+    .click()
+  await page.waitForURL('**/templates')
   return page
+}
+
+/** Signed in as `email`, on the new-template form reached from the templates list. */
+async function onNewTemplateForm(email: string, cleanup: (fn: () => Promise<void>) => void) {
+  const page = await onTemplatesList(email, cleanup)
+  await page.getByRole('link', { name: 'New template' }).click()
+  await page.waitForURL('**/templates/new')
+  return page
+}
+
+/** Marks the window; `sameDocument` then says whether navigations since were htmx swaps. */
+async function markDocument(page: Page) {
+  await page.evaluate(() => ((globalThis as any).designerTestMark = true))
+}
+async function sameDocument(page: Page) {
+  return page.evaluate(() => (globalThis as any).designerTestMark === true)
+}
+
+/** The field list of the designer's panel, as the user reads it. */
+async function fieldList(page: Page) {
+  await page.locator('#field-list li').first().waitFor({ timeout: 10_000 })
+  const texts = await page.locator('#field-list li').allInnerTexts()
+  return texts.map((text) => text.trim())
 }
 
 /** The selected field's box as the properties panel shows it, in points. */
@@ -162,6 +195,142 @@ test.group('Template designer in the browser', (group) => {
 
     assert.deepEqual(pageProblems(page), [])
   }).timeout(120_000)
+
+  test('Design fields on the templates list opens the designer with the version’s fields; an edit saves as the next version; going back mounts it once', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const { template } = await givenTemplate(org, {
+      name: 'Data Science completion',
+      fields: NAME_COURSE_NUMBER_QR,
+    })
+    const page = await onTemplatesList(owner.email, cleanup)
+    await markDocument(page)
+    await page
+      .locator(`[data-template-id="${template.id}"]`)
+      .getByRole('link', { name: 'Design fields' })
+      .click()
+    await page.waitForURL(`**/templates/${template.id}/edit`)
+    assert.isTrue(await sameDocument(page), 'a boosted navigation, as a user’s click is')
+
+    const expected = [
+      'Recipient name — text',
+      'Verification URL — qrcode',
+      'Course name — text',
+      'Certificate number — text',
+      'Issue date — date',
+    ]
+    assert.deepEqual(await fieldList(page), expected)
+    assert.equal(await page.locator('.designer-field').count(), 5)
+    assert.isFalse(await page.locator('#field-empty').isVisible(), 'no “No fields yet”')
+    assert.isFalse(await page.locator('#designer-remove-all').isVisible())
+
+    // Move the course name 1 pt right and 10 pt down with the keyboard, then save.
+    await page.getByRole('button', { name: 'Course name — text' }).click()
+    const before = await panelBox(page)
+    await page.locator('.designer-field[data-key="course_name"]').focus()
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('Shift+ArrowDown')
+    assert.deepEqual(await panelBox(page), { ...before, x: before.x + 1, y: before.y + 10 })
+
+    // Leaving by a link with unsaved changes asks first.
+    const dialogs: string[] = []
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message())
+      return dialog.dismiss()
+    })
+    await page.locator('.breadcrumb').getByRole('link', { name: 'Templates' }).click()
+    assert.deepEqual(dialogs, ['Leave the designer? Your unsaved changes will be lost.'])
+    assert.match(page.url(), /\/edit$/, 'still in the designer')
+
+    await page.getByRole('button', { name: 'Save as version 3' }).click()
+    await page.getByText('Saved as version 3.').waitFor()
+    const version = await CertificateTemplateVersion.query()
+      .where('template_id', template.id)
+      .where('version_number', 3)
+      .preload('fields', (fields) => fields.orderBy('sort_order', 'asc'))
+      .firstOrFail()
+    assert.deepEqual(
+      version.fields.map((f) => f.fieldKey),
+      ['recipient_name', 'verification_url', 'course_name', 'certificate_number', 'issue_date']
+    )
+    const course = version.fields.find((f) => f.fieldKey === 'course_name')!.config
+    assert.deepInclude(course, { x: before.x + 1, y: before.y + 10 })
+
+    // Away by the sidebar and back with the browser's buttons: the designer is mounted once,
+    // so one arrow press moves a field by exactly 1 pt.
+    await markDocument(page)
+    const sidebar = page.getByRole('navigation', { name: 'Main' })
+    await sidebar.getByRole('link', { name: 'Templates' }).click()
+    await page.waitForURL('**/templates')
+    for (const round of [1, 2]) {
+      await page.goBack()
+      await page.waitForURL(`**/templates/${template.id}/edit`)
+      assert.isTrue(await sameDocument(page), `history restore ${round} is an htmx swap`)
+      assert.deepEqual(await fieldList(page), expected)
+      await page.getByRole('button', { name: 'Issue date — date' }).click()
+      const start = await panelBox(page)
+      await page.locator('.designer-field[data-key="issue_date"]').focus()
+      await page.keyboard.press('ArrowLeft')
+      const moved = await panelBox(page)
+      assert.equal(moved.x, start.x - 1, `one listener after restore ${round}`)
+      // Leaving with that change asks once: a designer left earlier listens no more.
+      const asked: string[] = []
+      const accept = (dialog: Dialog) => {
+        asked.push(dialog.message())
+        return dialog.accept()
+      }
+      page.on('dialog', accept)
+      await sidebar.getByRole('link', { name: 'Templates' }).click()
+      await page.waitForURL('**/templates')
+      page.off('dialog', accept)
+      assert.lengthOf(asked, 1, `one question after restore ${round}`)
+    }
+    assert.deepEqual(pageProblems(page), [])
+  }).timeout(90_000)
+
+  test('removing every field of a version must be ticked before it saves', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const { template } = await givenTemplate(org, { name: 'Two fields', fields: NAME_AND_QR })
+    const page = await onTemplatesList(owner.email, cleanup)
+    await page
+      .locator(`[data-template-id="${template.id}"]`)
+      .getByRole('link', { name: 'Details' })
+      .click()
+    await page.waitForURL(`**/templates/${template.id}`)
+    await page.getByRole('link', { name: 'Design fields' }).click()
+    await page.waitForURL(`**/templates/${template.id}/edit`)
+    assert.lengthOf(await fieldList(page), 2)
+
+    for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Remove field' }).click()
+    assert.equal(await page.locator('.designer-field').count(), 0)
+    const tick = page.getByLabel('Remove every field')
+    const tickLabel = await tick.locator('xpath=..').innerText()
+    assert.equal(tickLabel.trim(), 'Remove every field: version 2 has 2, version 3 will have none')
+
+    // Unticked, the browser holds the form back and nothing is saved.
+    await page.getByRole('button', { name: 'Save as version 3' }).click()
+    assert.isTrue(await tick.evaluate((input: any) => input.validity.valueMissing))
+    await template.refresh()
+    assert.equal(template.currentVersionNumber, 2)
+
+    await tick.check()
+    await page.getByRole('button', { name: 'Save as version 3' }).click()
+    await page.getByText('Saved as version 3.').waitFor()
+    const version = await CertificateTemplateVersion.query()
+      .where('template_id', template.id)
+      .where('version_number', 3)
+      .preload('fields')
+      .firstOrFail()
+    assert.lengthOf(version.fields, 0)
+    assert.isTrue(await page.locator('#field-empty').isVisible())
+    assert.equal(await page.locator('#designer-remove-all').count(), 0, 'nothing left to remove')
+    assert.deepEqual(pageProblems(page), [])
+  }).timeout(60_000)
 
   test('keyboard nudging moves the selected field by points and Delete removes it', async ({
     assert,

@@ -1,7 +1,7 @@
 import type Organization from '#orgs/models/organization'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import GenerationJob from '#certificates/models/generation_job'
-import { GenerationWorker } from '#certificates/services/generation_worker'
+import { QueueWorker } from '#core/queue/worker'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { givenImport } from '#tests/helpers/imports'
 import { NAME_AND_QR, givenTemplate } from '#tests/helpers/given_templates'
@@ -92,6 +92,6 @@ export async function givenJob(
 
 /** Runs every claimable chunk to the end in this process, then reloads the job. */
 export async function runJobs(jobId?: string) {
-  await GenerationWorker.drain({ lanes: 2 })
+  await QueueWorker.drain({ lanes: 2 })
   return jobId ? GenerationJob.findOrFail(jobId) : null
 }

@@ -13,6 +13,7 @@ export async function removeOrgData(orgId: string) {
     .where('organization_id', orgId)
     .update({ superseded_by_certificate_id: null, reissued_from_certificate_id: null })
   await db.from('certificates').where('organization_id', orgId).delete()
+  await db.from('queue_jobs').where('organization_id', orgId).delete()
   await db.from('certificate_generation_jobs').where('organization_id', orgId).delete()
   await db.from('organization_certificate_counters').where('organization_id', orgId).delete()
   await db.from('file_import_jobs').where('organization_id', orgId).delete()

@@ -1,3 +1,5 @@
+import { getPriority } from 'node:os'
+
 /**
  * Tasks for the worker pool's own tests: a well-behaved one, one that never
  * finishes, one that eats its heap, one that throws.
@@ -30,5 +32,19 @@ export const tasks = {
   },
   async fail() {
     throw new Error('the file is broken in a way nobody expected')
+  },
+  /** The nice value of the thread running it (Linux: per thread). */
+  async priority() {
+    return { nice: getPriority() }
+  },
+  /** Three chunks, each sent only once the previous one was consumed. */
+  async stream(input: { count: number }, emit: (chunk: unknown) => Promise<void>) {
+    for (let i = 0; i < input.count; i++) await emit({ index: i, bytes: new Uint8Array(8).fill(i) })
+    return { sent: input.count }
+  },
+  /** Holds its worker for a while (a parse of a big file). */
+  async sleep(input: { ms: number }) {
+    await new Promise((resolve) => setTimeout(resolve, input.ms))
+    return { slept: input.ms }
   },
 }

@@ -1,13 +1,15 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import ArchiveTemplate from '#templates/actions/archive_template'
+import RestoreTemplate from '#templates/actions/restore_template'
 import { changeStatus } from '#api/controllers/template_json'
 
 /** `POST /api/v1/templates/:id/archive` archives; `DELETE` restores it as a draft. */
 export default class TemplateArchivesController {
   store(ctx: HttpContext) {
-    return changeStatus(ctx, 'archived')
+    return changeStatus(ctx, ArchiveTemplate)
   }
 
   destroy(ctx: HttpContext) {
-    return changeStatus(ctx, 'draft')
+    return changeStatus(ctx, RestoreTemplate)
   }
 }

@@ -20,6 +20,9 @@ export default class TemplateFieldsController {
       templateId: exists.id,
       fields: input.fields,
       baseVersion: input.base_version,
+      // The contract has always taken `fields: []` as the integrator's explicit choice; a client that
+      // wants the designer's guard sends `remove_all_fields: false`.
+      removeAllFields: input.remove_all_fields ?? true,
       actorUserId: null,
       origin: originOf(ctx),
       via: 'api',
@@ -46,6 +49,14 @@ export default class TemplateFieldsController {
             code: 'E_VERSION_CONFLICT',
             message: `The template is at version ${result.currentVersion}, not the base_version sent.`,
             field: 'base_version',
+          },
+        ])
+      case 'removes_all_fields':
+        return fail(response, 422, [
+          {
+            code: 'E_FIELDS_ALL_REMOVED',
+            message: `Version ${result.currentVersion} has ${result.currentFields} field${result.currentFields === 1 ? '' : 's'}; send "remove_all_fields": true to save a version without fields.`,
+            field: 'fields',
           },
         ])
       case 'not_found':

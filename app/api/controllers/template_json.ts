@@ -2,7 +2,10 @@ import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
 import { appUrl } from '#config/app'
 import { unhandled } from '#core/services/exhaustive'
-import ChangeTemplateStatus from '#templates/actions/change_template_status'
+import type {
+  TemplateStatusInput,
+  TemplateStatusResult,
+} from '#templates/actions/template_status_change'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
 import { fail } from '#api/controllers/api_responses'
@@ -45,12 +48,14 @@ export async function loaded(org: HttpContext['apiOrg'], id: string) {
 }
 
 /** Archive, restore, activate, deactivate: the template as it is afterwards, or why not. */
-export async function changeStatus(ctx: HttpContext, to: 'active' | 'archived' | 'draft') {
+export async function changeStatus(
+  ctx: HttpContext,
+  action: { handle(input: TemplateStatusInput): Promise<TemplateStatusResult> }
+) {
   const { apiOrg, params, response } = ctx
-  const result = await ChangeTemplateStatus.handle({
+  const result = await action.handle({
     org: apiOrg,
     templateId: params.id,
-    to,
     actorUserId: null,
     origin: originOf(ctx),
     via: 'api',

@@ -4,7 +4,6 @@ import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import { bulkInsert } from '#core/services/bulk_insert'
 import { v7 as uuidv7 } from 'uuid'
 import type Organization from '#orgs/models/organization'
-import generation from '#config/generation'
 import GenerationJob from '#certificates/models/generation_job'
 import {
   type GenerationPlan,
@@ -12,7 +11,8 @@ import {
   planGeneration,
 } from '#certificates/queries/generation_plan'
 import { type ExpiryChoice, isIsoDate } from '#certificates/services/issuance_rows'
-import { generationQueue } from '#certificates/services/generation_queue'
+import { enqueueChunks } from '#certificates/services/generation_queue'
+import { Queue } from '#core/queue/queue'
 import { dbTimestamp } from '#core/services/database_time'
 
 export interface CreateGenerationJobInput {
@@ -192,27 +192,11 @@ export default class CreateGenerationJob {
         after = Number(rows[rows.length - 1].row_index)
       }
 
-      const chunks = []
-      for (
-        let first = 0, seq = 0;
-        first < plan.recipientCount;
-        first += generation.chunkSize, seq++
-      ) {
-        chunks.push({
-          id: uuidv7(),
-          job_id: job.id,
-          organization_id: input.org.id,
-          seq,
-          first_position: first,
-          end_position: Math.min(first + generation.chunkSize, plan.recipientCount),
-          status: input.start ? 'queued' : 'held',
-          attempts: 0,
-          created_at: dbTimestamp(trx, now),
-          updated_at: dbTimestamp(trx, now),
-        })
-      }
-      for (let at = 0; at < chunks.length; at += 200)
-        await trx.table('generation_job_chunks').multiInsert(chunks.slice(at, at + 200))
+      await enqueueChunks(
+        trx,
+        { id: job.id, organizationId: input.org.id, recipientCount: plan.recipientCount },
+        { start: input.start, now }
+      )
 
       await RecordAudit.handle(
         {
@@ -233,7 +217,7 @@ export default class CreateGenerationJob {
       )
       return job
     })
-    if (input.start) generationQueue.notify()
+    if (input.start) Queue.notify()
     return { kind: 'created', job: created, plan }
   }
 }

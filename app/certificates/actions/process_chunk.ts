@@ -13,7 +13,6 @@ import { bulkInsert } from '#core/services/bulk_insert'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import { storageKey } from '#core/services/storage_keys'
 import { v7 as uuidv7 } from 'uuid'
-import generation from '#config/generation'
 import {
   expiresAtFor,
   expiryDateFor,
@@ -27,12 +26,17 @@ import { cachedSnapshot } from '#certificates/services/snapshot_cache'
 import { allocateNumbers } from '#certificates/services/numbering'
 import { refreshJob } from '#certificates/services/job_progress'
 import RecordCertificateUsage from '#certificates/actions/record_certificate_usage'
+import SweepJobObjects from '#certificates/actions/sweep_job_objects'
+import GenerationJob from '#certificates/models/generation_job'
+import GenerationJobChunk from '#certificates/models/generation_job_chunk'
+import type { RunningJob } from '#core/queue/running_job'
 import { chunkRecipients } from '#certificates/queries/chunk_recipients'
 import { dbTimestamp } from '#core/services/database_time'
 
 /**
- * One claimed chunk, start to finish. Exactly-once comes from at-least-once
- * execution plus unique keys, never from a worker surviving:
+ * One chunk of a generation job, run by the core queue (its kind is
+ * defined in services/generation_queue.ts). Exactly-once comes from
+ * at-least-once execution plus unique keys, never from a worker surviving:
  *
  * 1. Numbering (transaction A): the chunk reserves its block of numbers
  *    (recipients × templates of them) from the org's counter, unless an
@@ -46,49 +50,29 @@ import { dbTimestamp } from '#core/services/database_time'
  *    bytes to the same keys).
  * 4. Issuing (transaction B): the `files` rows, the certificates (issued,
  *    with file and checksum; `UNIQUE(job, recipient, template)` behind
- *    them), one usage event each, the chunk `done`, the job's counts.
+ *    them), one usage event each, the chunk `done`, the job's counts, the
+ *    queue job completed.
  *
- * Both transactions start by renewing the lease with our token: a worker
- * that lost its lease (paused past it, another worker took over) writes
- * nothing. On SQLite that write is also what makes the transaction take
- * the write lock before it reads.
+ * Both transactions start with the queue's fence: a worker that lost its
+ * lease (paused past it, another worker took over) writes nothing. A
+ * thrown error fails the attempt; the queue retries it with backoff and,
+ * after the last, calls the kind's `failed` hook.
  */
 
-export interface ClaimedChunk {
-  id: string
+/** What a chunk's queue job carries; its id is the chunk's. */
+export interface ChunkPayload {
   jobId: string
-  organizationId: string
   seq: number
   firstPosition: number
   endPosition: number
-  attempts: number
-  leaseToken: string
 }
 
-export class LeaseLostError extends Error {
-  constructor(chunkId: string) {
-    super(`The lease on chunk ${chunkId} was lost; another worker owns it now`)
-    this.name = 'LeaseLostError'
-  }
+interface Chunk extends ChunkPayload {
+  id: string
+  organizationId: string
 }
 
 const stamp = (client: QueryClientContract, at = DateTime.utc()) => dbTimestamp(client, at)
-
-/** Renews the lease, fencing everything after it in the transaction. */
-export async function renewLease(client: QueryClientContract, chunk: ClaimedChunk) {
-  const now = DateTime.utc()
-  const updated = await client
-    .from('generation_job_chunks')
-    .where('id', chunk.id)
-    .where('lease_token', chunk.leaseToken)
-    .where('status', 'leased')
-    .update({
-      lease_expires_at: stamp(client, now.plus({ seconds: generation.leaseSeconds })),
-      updated_at: stamp(client, now),
-    })
-  if (Number(updated) !== 1 && !(Array.isArray(updated) && updated[0] === 1))
-    throw new LeaseLostError(chunk.id)
-}
 
 interface JobContext {
   job: {
@@ -112,7 +96,7 @@ interface JobContext {
   }>
 }
 
-async function jobContext(chunk: ClaimedChunk): Promise<JobContext> {
+async function jobContext(chunk: Chunk): Promise<JobContext> {
   const job = await db
     .from('certificate_generation_jobs')
     .where('id', chunk.jobId)
@@ -169,54 +153,47 @@ const CERTIFICATE_COLUMNS = [
   { name: 'updated_at', pg: 'timestamptz' },
 ] as const
 
-export type ChunkOutcome = 'done' | 'cancelled' | 'failed' | 'lost'
-
 export default class ProcessChunk {
-  static async handle(
-    chunk: ClaimedChunk,
-    signal: { lost: boolean } = { lost: false }
-  ): Promise<ChunkOutcome> {
-    try {
-      return await this.run(chunk, signal)
-    } catch (error) {
-      if (error instanceof LeaseLostError) return 'lost'
-      await this.recordFailure(chunk, error)
-      return 'failed'
-    }
+  static async handle(job: RunningJob<ChunkPayload>): Promise<void> {
+    const chunk: Chunk = { ...job.payload, id: job.id, organizationId: job.organizationId! }
+    await this.run(chunk, job)
+    // The job's last chunk: sweep what failed attempts left in storage.
+    const status = await GenerationJob.query().where('id', chunk.jobId).select('status').first()
+    if (status?.isFinished) await sweepAfterwards(chunk)
   }
 
-  private static async run(chunk: ClaimedChunk, signal: { lost: boolean }): Promise<ChunkOutcome> {
+  private static async run(chunk: Chunk, job: RunningJob<ChunkPayload>) {
     const timings = phaseTimer()
     const context = await jobContext(chunk)
 
     // 1. The chunk's block of numbers, reserved once (a retry finds it).
     const firstNumber = await db.transaction(async (trx) => {
-      await renewLease(trx, chunk)
-      const row = await trx
-        .from('generation_job_chunks')
+      await job.fence(trx)
+      const row = await GenerationJobChunk.query({ client: trx })
         .where('id', chunk.id)
-        .select('first_number')
-        .first()
-      if (row?.first_number !== null && row?.first_number !== undefined)
-        return Number(row.first_number)
+        .firstOrFail()
+      row.attempts = job.attempt
+      if (row.firstNumber !== null) {
+        await row.save()
+        return Number(row.firstNumber)
+      }
       if (context.job.status === 'cancelled') {
         await finishChunk(trx, chunk, 'cancelled')
+        await refreshJob(trx, chunk.jobId)
+        await job.complete(trx)
         return null
       }
       const count = (chunk.endPosition - chunk.firstPosition) * context.templates.length
-      const first = await allocateNumbers(trx, chunk.organizationId, count)
-      await trx.from('generation_job_chunks').where('id', chunk.id).update({ first_number: first })
-      await trx
-        .from('certificate_generation_jobs')
-        .where('id', chunk.jobId)
-        .where('status', 'queued')
-        .update({ status: 'processing', updated_at: stamp(trx) })
-      return first
+      row.firstNumber = await allocateNumbers(trx, chunk.organizationId, count)
+      await row.save()
+      if (context.job.status === 'queued') {
+        const generationJob = await GenerationJob.lockedForUpdate(trx, chunk.jobId)
+        generationJob?.begin()
+        await generationJob?.save()
+      }
+      return row.firstNumber
     })
-    if (firstNumber === null) {
-      await db.transaction((trx) => refreshJob(trx, chunk.jobId))
-      return 'cancelled'
-    }
+    if (firstNumber === null) return
 
     // 2. Every certificate of the chunk, derived again identically on a retry: ids from
     //    (job, recipient, template), numbers from the reserved block, tokens from the ids.
@@ -230,11 +207,12 @@ export default class ProcessChunk {
     if (Number(already?.total ?? 0) > 0) {
       // Issued by an attempt whose lease we then took over after it committed: nothing left to do.
       await db.transaction(async (trx) => {
-        await renewLease(trx, chunk)
+        await job.fence(trx)
         await finishChunk(trx, chunk, 'done')
         await refreshJob(trx, chunk.jobId)
+        await job.complete(trx)
       })
-      return 'done'
+      return
     }
 
     const objects: ObjectToStore[] = []
@@ -253,7 +231,7 @@ export default class ProcessChunk {
     timings.lap('items')
     const rendered = await renderChunk({ templates: inputs })
     timings.lap('rendering')
-    if (signal.lost) throw new LeaseLostError(chunk.id)
+    job.assertLeased()
 
     const now = stamp(db.connection())
     byTemplate.forEach(({ template, items: group }, index) => {
@@ -310,11 +288,11 @@ export default class ProcessChunk {
     // 3. Objects first: rows never point at nothing.
     await putObjects(objects)
     timings.lap('storing')
-    if (signal.lost) throw new LeaseLostError(chunk.id)
+    job.assertLeased()
 
     // 4. Issue: rows, usage, the chunk done, the job's counts.
     await db.transaction(async (trx) => {
-      await renewLease(trx, chunk)
+      await job.fence(trx)
       await registerFiles(trx, files)
       await bulkInsert(trx, 'certificates', [...CERTIFICATE_COLUMNS], records, {
         onConflictDoNothing: 'generation_job_id, generation_job_recipient_id, template_id',
@@ -326,6 +304,7 @@ export default class ProcessChunk {
       })
       await finishChunk(trx, chunk, 'done')
       await refreshJob(trx, chunk.jobId, { issued: records.length })
+      await job.complete(trx)
     })
     timings.lap('issuing')
     logger.debug(
@@ -338,32 +317,6 @@ export default class ProcessChunk {
       },
       'generation chunk issued'
     )
-    return 'done'
-  }
-
-  /** A chunk that threw: back to the queue for another attempt, or failed (with its certificates) after the last. */
-  private static async recordFailure(chunk: ClaimedChunk, error: unknown) {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 900)
-    await db
-      .transaction(async (trx) => {
-        const now = stamp(trx)
-        const final = chunk.attempts >= generation.maxAttempts
-        const updated = await trx
-          .from('generation_job_chunks')
-          .where('id', chunk.id)
-          .where('lease_token', chunk.leaseToken)
-          .update({
-            status: final ? 'failed' : 'queued',
-            lease_owner: null,
-            lease_token: null,
-            lease_expires_at: null,
-            last_error: message,
-            updated_at: now,
-          })
-        if (!Number(updated)) return
-        if (final) await refreshJob(trx, chunk.jobId)
-      })
-      .catch(() => {})
   }
 }
 
@@ -402,11 +355,7 @@ interface ChunkItem {
 }
 
 /** The chunk's recipients × templates in order (recipient position, then template position), numbered from `first`. */
-async function chunkItems(
-  chunk: ClaimedChunk,
-  context: JobContext,
-  first: number
-): Promise<ChunkItem[]> {
+async function chunkItems(chunk: Chunk, context: JobContext, first: number): Promise<ChunkItem[]> {
   const recipients = await chunkRecipients(chunk.jobId, {
     first: chunk.firstPosition,
     end: chunk.endPosition,
@@ -478,20 +427,19 @@ async function chunkItems(
 
 async function finishChunk(
   trx: TransactionClientContract,
-  chunk: ClaimedChunk,
+  chunk: Chunk,
   status: 'done' | 'cancelled'
 ) {
   const now = stamp(trx)
   await trx
     .from('generation_job_chunks')
     .where('id', chunk.id)
-    .where('lease_token', chunk.leaseToken)
-    .update({
-      status,
-      lease_owner: null,
-      lease_token: null,
-      lease_expires_at: null,
-      done_at: now,
-      updated_at: now,
-    })
+    .update({ status, done_at: now, updated_at: now })
+}
+
+/** Storage sweep once a job has ended; a failure here is only logged (the hourly sweep runs it again). */
+export async function sweepAfterwards(chunk: { jobId: string; organizationId: string }) {
+  await SweepJobObjects.handle({ id: chunk.jobId, organizationId: chunk.organizationId }).catch(
+    (error) => logger.warn({ err: error, job: chunk.jobId }, 'could not sweep job objects')
+  )
 }

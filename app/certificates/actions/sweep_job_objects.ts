@@ -21,16 +21,14 @@ export default class SweepJobObjects {
     now = Date.now(),
     options: { always?: boolean } = {}
   ): Promise<number> {
-    const chunks = await db
-      .from('generation_job_chunks')
-      .where('job_id', job.id)
-      .select(
-        db.raw(`sum(case when status in ('queued', 'leased') then 1 else 0 end) as open`),
-        db.raw(`sum(case when status <> 'done' or attempts > 1 then 1 else 0 end) as troubled`)
-      )
+    const chunks = () => db.from('generation_job_chunks').where('job_id', job.id)
+    const open = await chunks().whereIn('status', ['queued', 'leased']).count('* as n').first()
+    if (Number(open?.n ?? 0) > 0) return 0
+    const troubled = await chunks()
+      .where((query) => query.whereNot('status', 'done').orWhere('attempts', '>', 1))
+      .count('* as n')
       .first()
-    if (Number(chunks?.open ?? 0) > 0) return 0
-    if (Number(chunks?.troubled ?? 0) === 0 && !options.always) return 0
+    if (Number(troubled?.n ?? 0) === 0 && !options.always) return 0
     const prefix = `${storageKey({ root: 'certificates', orgId: job.organizationId, parts: [job.id] })}/`
     const keys = await listObjectKeys(prefix)
     if (keys.length === 0) return 0

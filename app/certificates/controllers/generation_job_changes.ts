@@ -1,34 +1,42 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
-import { originOf } from '#core/http/origin'
-import ChangeGenerationJob from '#certificates/actions/change_generation_job'
-import type GenerationJob from '#certificates/models/generation_job'
+import { redirectWith } from '#core/http/forms'
 import { notFound } from '#core/http/not_found'
+import { handle } from '#core/http/outcomes'
+import { originOf } from '#core/http/origin'
+import type GenerationJob from '#certificates/models/generation_job'
+import type {
+  GenerationJobChangeInput,
+  GenerationJobChangeResult,
+} from '#certificates/actions/generation_job_change'
 
-/** Start, cancel or retry a job, then back to its page with what happened (the caller has authorized). */
-export async function changeJob(
-  ctx: HttpContext,
-  change: 'start' | 'cancel' | 'retryFailed',
-  done: (job: GenerationJob) => string
-) {
-  const { org, actor, params, response, session } = ctx
-  const result = await ChangeGenerationJob[change]({
-    org,
-    jobId: params.id,
-    actorUserId: actor.user.id,
+/** What every job change takes from the request: the job in the URL, the acting member, the origin. */
+export function jobChangeInput(ctx: HttpContext): GenerationJobChangeInput {
+  return {
+    org: ctx.org,
+    jobId: ctx.params.id,
+    actorUserId: ctx.actor.user.id,
     origin: originOf(ctx),
     via: 'web',
-  })
-  switch (result.kind) {
-    case 'ok':
-      session.flash('success', done(result.job))
-      return response.redirect().toRoute('certificates.generation_jobs.show', { id: result.job.id })
-    case 'conflict':
-      session.flash('error', result.message)
-      return response.redirect().toRoute('certificates.generation_jobs.show', { id: params.id })
-    case 'not_found':
-      throw notFound()
-    default:
-      return unhandled(result)
   }
+}
+
+/** Back to the job's page with what happened: `done` when it changed, the reason when refused. */
+export function redirectAfterJobChange(
+  ctx: HttpContext,
+  result: GenerationJobChangeResult,
+  done: (job: GenerationJob) => string
+) {
+  return handle(result, {
+    changed: ({ job }) =>
+      redirectWith(ctx, 'success', done(job)).toRoute('certificates.generation_jobs.show', {
+        id: job.id,
+      }),
+    refused: ({ message }) =>
+      redirectWith(ctx, 'error', message).toRoute('certificates.generation_jobs.show', {
+        id: ctx.params.id,
+      }),
+    not_found: () => {
+      throw notFound()
+    },
+  })
 }

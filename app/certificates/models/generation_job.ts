@@ -1,6 +1,7 @@
-import type { DateTime } from 'luxon'
+import { DateTime } from 'luxon'
 import { column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { TimestampedModel } from '#core/models/app_model'
 import { jsonColumn } from '#core/models/columns'
 import GenerationJobTemplate from '#certificates/models/generation_job_template'
@@ -18,7 +19,24 @@ export interface JobOptions {
   skipped_reasons?: Record<string, number>
 }
 
-/** One bulk issuance: 1–4 templates × a recipient list (design §5.6 `certificate_generation_jobs`). */
+export class IllegalJobTransition extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'IllegalJobTransition'
+  }
+}
+
+/**
+ * One bulk issuance: 1–4 templates × a recipient list (design §5.6
+ * `certificate_generation_jobs`). Its status changes only through the
+ * methods below, each refusing what is not legal from where the job is:
+ *
+ *   queued ──begin──▶ processing ──finish──▶ completed | failed
+ *     └─────────────┴──cancel──▶ cancelled          failed ──reopen──▶ processing
+ *
+ * (`start` leaves the status queued: it only lets a job created to start
+ * later be claimed.)
+ */
 export default class GenerationJob extends TimestampedModel {
   static table = 'certificate_generation_jobs'
 
@@ -105,6 +123,75 @@ export default class GenerationJob extends TimestampedModel {
 
   @hasMany(() => GenerationJobChunk, { foreignKey: 'jobId' })
   declare chunks: HasMany<typeof GenerationJobChunk>
+
+  /**
+   * The job's row in the caller's transaction, locked against other writers
+   * on PostgreSQL. NO KEY UPDATE, not UPDATE: the certificates a chunk
+   * inserts hold KEY SHARE locks on the job row (their foreign key), and two
+   * chunks finishing at once would deadlock on FOR UPDATE.
+   */
+  static lockedForUpdate(trx: TransactionClientContract, id: string) {
+    const query = this.query({ client: trx }).where('id', id)
+    if (trx.dialect.name === 'postgres') query.knexQuery.forNoKeyUpdate()
+    return query.first()
+  }
+
+  /** Why `start` is refused now, or null. */
+  get startRefusal() {
+    return this.startedAt || this.status !== 'queued' ? 'This job has already been started.' : null
+  }
+
+  /** A job created to start later may now be claimed. */
+  start() {
+    this.refuse(this.startRefusal)
+    this.startedAt = DateTime.utc()
+  }
+
+  /** Its first chunk was numbered. */
+  begin() {
+    if (this.status === 'queued') this.status = 'processing'
+  }
+
+  get cancelRefusal() {
+    if (!this.isFinished) return null
+    return this.status === 'cancelled'
+      ? 'This job is already cancelled.'
+      : 'This job has finished; there is nothing left to cancel.'
+  }
+
+  cancel() {
+    this.refuse(this.cancelRefusal)
+    this.status = 'cancelled'
+    this.cancelledAt = DateTime.utc()
+    this.finishedAt = DateTime.utc()
+  }
+
+  /**
+   * No chunk is left to run: completed, or failed when some certificates
+   * could not be generated. A cancelled job stays so.
+   */
+  finish(failedItems: number) {
+    if (this.status === 'cancelled') return
+    this.status = failedItems > 0 ? 'failed' : 'completed'
+    this.finishedAt ??= DateTime.utc()
+    this.failureMessage =
+      failedItems > 0
+        ? `${failedItems} certificate${failedItems === 1 ? '' : 's'} could not be generated.`
+        : null
+  }
+
+  /** Its failed chunks go back to the queue. */
+  reopen() {
+    if (this.status === 'completed')
+      throw new IllegalJobTransition('A completed job has nothing to retry.')
+    this.status = 'processing'
+    this.finishedAt = null
+    this.failureMessage = null
+  }
+
+  private refuse(refusal: string | null) {
+    if (refusal) throw new IllegalJobTransition(refusal)
+  }
 
   get isFinished() {
     return this.status === 'completed' || this.status === 'failed' || this.status === 'cancelled'

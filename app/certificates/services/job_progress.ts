@@ -1,6 +1,5 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { rowsOf } from '#core/services/bulk_insert'
-import { dbTimestamp } from '#core/services/database_time'
+import GenerationJob from '#certificates/models/generation_job'
 
 /**
  * A job's counts and status, in the transaction that changed them: a chunk
@@ -15,17 +14,8 @@ export async function refreshJob(
   jobId: string,
   change: { issued?: number } = {}
 ) {
-  // FOR NO KEY UPDATE, not FOR UPDATE: the certificates just inserted hold KEY SHARE locks on the job
-  // row (their foreign key), and two chunks finishing at once would deadlock on FOR UPDATE.
-  const lock = trx.dialect.name === 'postgres' ? ' FOR NO KEY UPDATE' : ''
-  const job = rowsOf<{ status: string; finished_at: string | null; template_count: number }>(
-    await trx.rawQuery(
-      `SELECT status, finished_at, template_count FROM certificate_generation_jobs WHERE id = ?${lock}`,
-      [jobId]
-    )
-  )[0]
+  const job = await GenerationJob.lockedForUpdate(trx, jobId)
   if (!job) return
-  const now = dbTimestamp(trx)
   const open = await trx
     .from('generation_job_chunks')
     .where('job_id', jobId)
@@ -34,10 +24,8 @@ export async function refreshJob(
     .first()
   const finished = Number(open?.total ?? 0) === 0
   if (change.issued !== undefined && !finished) {
-    await trx.rawQuery(
-      'UPDATE certificate_generation_jobs SET completed_items = completed_items + ?, updated_at = ? WHERE id = ?',
-      [change.issued, now, jobId]
-    )
+    job.completedItems += change.issued
+    await job.save()
     return
   }
   const counts = await trx
@@ -50,20 +38,13 @@ export async function refreshJob(
     .from('generation_job_chunks')
     .where('job_id', jobId)
     .where('status', 'failed')
-    .select(trx.raw('coalesce(sum(end_position - first_position), 0) as recipients'))
-    .first()
-  const completed = Number(counts?.completed ?? 0)
-  const failed = Number(failedChunks?.recipients ?? 0) * Number(job.template_count)
-  const update: Record<string, unknown> = {
-    completed_items: completed,
-    failed_items: failed,
-    updated_at: now,
-  }
-  if (job.status !== 'cancelled' && finished) {
-    update.status = failed > 0 ? 'failed' : 'completed'
-    update.finished_at = job.finished_at ?? now
-    update.failure_message =
-      failed > 0 ? `${failed} certificate${failed === 1 ? '' : 's'} could not be generated.` : null
-  }
-  await trx.from('certificate_generation_jobs').where('id', jobId).update(update)
+    .select('first_position', 'end_position')
+  const failedRecipients = failedChunks.reduce(
+    (sum, chunk) => sum + Number(chunk.end_position) - Number(chunk.first_position),
+    0
+  )
+  job.completedItems = Number(counts?.completed ?? 0)
+  job.failedItems = failedRecipients * job.templateCount
+  if (finished) job.finish(job.failedItems)
+  await job.save()
 }

@@ -35,6 +35,15 @@ export function flashInput(ctx: HttpContext) {
 export type FieldMessage = { field: string; message: string }
 
 /**
+ * The first message of a failed validation, for a form repeated on every row
+ * of a page, whose error goes to the flash rather than under one field.
+ */
+export function firstValidationMessage(error: InstanceType<typeof vineErrors.E_VALIDATION_ERROR>) {
+  const messages = error.messages as FieldMessage[]
+  return messages[0]?.message ?? 'Check the form and try again.'
+}
+
+/**
  * Messages under form fields, exactly as a failed validation shows them,
  * with the other inputs kept. Every form error of the app goes through
  * here (the exception handler sends Vine's errors here too).
@@ -59,6 +68,14 @@ export function flashFieldError(ctx: HttpContext, field: string, message: string
 export function redirectWith(ctx: HttpContext, level: 'success' | 'error', message: string) {
   ctx.session.flash(level, message)
   return ctx.response.redirect()
+}
+
+/** A page's message for an outcome, as a presenter words it. */
+export type Notice = { level: 'success' | 'error'; message: string }
+
+/** `redirectWith` for a notice a presenter built: `redirectWithNotice(ctx, notice).toRoute(…)`. */
+export function redirectWithNotice(ctx: HttpContext, notice: Notice) {
+  return redirectWith(ctx, notice.level, notice.message)
 }
 
 /** Only same-site paths, so a stored "intended URL" can never send the user elsewhere. */

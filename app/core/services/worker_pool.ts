@@ -1,15 +1,18 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel } from 'node:worker_threads'
+import { Piscina } from 'piscina'
 
 /**
  * Heavy work (PDF parsing and rendering, spreadsheet parsing, zipping) runs
  * off the web process's event loop: trusted work in a pool of worker
- * threads, a possibly hostile file in a child process (`runIsolated`). A task module
- * exports `tasks = { name: async (input) => output }`; the pool runs a task
- * in one of its threads with a time limit and a heap limit, and a thread
- * that overran either is terminated and replaced, so a hostile file costs a
+ * threads (piscina), a possibly hostile file in a child process
+ * (`IsolatedPool`, `runIsolated`). A task module exports
+ * `tasks = { name: async (input) => output }`; the pool runs a task in one
+ * of its threads with a time limit and a heap limit, and a thread that
+ * overran either is terminated and replaced, so a hostile file costs a
  * thread, never the process.
  *
  * Results are transferred, not copied, where they hold whole `Uint8Array`s.
@@ -39,6 +42,7 @@ export interface PoolOptions {
 }
 
 export interface RunOptions {
+  /** Counted from the moment a thread starts the task, not while it waits for one. */
   timeoutMs: number
   /**
    * Receives what the task passes to its `emit` (its second argument) while
@@ -48,65 +52,20 @@ export interface RunOptions {
   onChunk?: (chunk: any) => Promise<void>
   /** Buffers of the input moved to the thread instead of copied (the caller must not use them afterwards). */
   transfer?: ArrayBuffer[]
-}
-
-interface Job {
-  task: string
-  input: unknown
-  timeoutMs: number
-  onChunk?: (chunk: any) => Promise<void>
-  transfer?: ArrayBuffer[]
-  resolve: (outcome: TaskOutcome<any>) => void
+  /**
+   * Cancels the task: taken out of the queue if it has not started, its
+   * thread terminated if it has. The promise then rejects with the
+   * signal's reason.
+   */
+  signal?: AbortSignal
 }
 
 /** Background threads' nice value: see `PoolOptions.nice`. */
 export const BACKGROUND_NICE = 10
 
-/** How a worker thread loads the task module: TypeScript sources (development, tests) need the same loader as ace. */
-function bootstrapCode() {
-  return `
-const { parentPort, workerData } = require('node:worker_threads')
-try { if (workerData.nice) require('node:os').setPriority(workerData.nice) } catch {}
-;(async () => {
-  if (workerData.hook) await import(workerData.hook)
-  const mod = await import(workerData.module)
-  const transferables = (value, out = [], depth = 0) => {
-    if (value instanceof Uint8Array) {
-      if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !out.includes(value.buffer)) out.push(value.buffer)
-    } else if (value && typeof value === 'object' && depth < 4) {
-      for (const item of Object.values(value)) transferables(item, out, depth + 1)
-    }
-    return out
-  }
-  let acknowledge = null
-  const emit = (chunk) => new Promise((resolve) => {
-    acknowledge = resolve
-    parentPort.postMessage({ chunk }, transferables(chunk))
-  })
-  parentPort.on('message', async (message) => {
-    if (message.ack) {
-      const resolve = acknowledge
-      acknowledge = null
-      if (resolve) resolve()
-      return
-    }
-    const { task, input } = message
-    try {
-      const fn = mod.tasks[task]
-      if (typeof fn !== 'function') throw new Error('unknown task ' + task)
-      const value = await fn(input, emit)
-      parentPort.postMessage({ ok: true, value }, transferables(value))
-    } catch (error) {
-      parentPort.postMessage({ ok: false, message: error && error.message ? error.message : String(error) })
-    }
-  })
-  parentPort.postMessage({ ready: true })
-})().catch((error) => { setImmediate(() => { throw error }) })
-`
-}
-
 let tsHook: string | null | undefined
 
+/** In development and tests the modules are TypeScript: threads and children need the same loader as ace. */
 function hookFor(moduleUrl: URL) {
   if (!moduleUrl.pathname.endsWith('.ts')) return null
   if (tsHook === undefined) {
@@ -119,183 +78,97 @@ function hookFor(moduleUrl: URL) {
   return tsHook
 }
 
-class PoolThread {
-  readonly worker: Worker
-  busy: Job | null = null
-  ready: Promise<void>
-  private timer: NodeJS.Timeout | null = null
-  private idleTimer: NodeJS.Timeout | null = null
-  dead = false
+const TIMED_OUT = Symbol('timed out')
 
-  constructor(
-    moduleUrl: URL,
-    private readonly options: PoolOptions,
-    private readonly onFree: (thread: PoolThread) => void,
-    private readonly onExit: (thread: PoolThread) => void
-  ) {
-    this.worker = new Worker(bootstrapCode(), {
-      eval: true,
-      workerData: {
-        module: moduleUrl.href,
-        hook: hookFor(moduleUrl),
-        nice: options.nice ?? BACKGROUND_NICE,
-      },
+/**
+ * A pool of worker threads over one task module (piscina): threads start
+ * when work comes and leave after `idleMs` idle, each with a V8 heap limit
+ * and a lower priority than the event loop; a task that overruns its time
+ * or heap ends its thread, which the pool replaces.
+ */
+export class WorkerPool {
+  private readonly piscina: Piscina
+
+  constructor(moduleUrl: URL, options: PoolOptions) {
+    const entry = siblingModule(import.meta.url, 'pool_thread')
+    const hook = hookFor(entry) ?? hookFor(moduleUrl)
+    this.piscina = new Piscina({
+      filename: fileURLToPath(entry),
+      workerData: { module: moduleUrl.href },
+      minThreads: 0,
+      maxThreads: Math.max(1, options.size ?? Math.min(4, cpus().length)),
+      idleTimeout: options.idleMs ?? 60_000,
+      niceIncrement: options.nice ?? BACKGROUND_NICE,
       resourceLimits: {
         maxOldGenerationSizeMb: options.maxHeapMb,
         maxYoungGenerationSizeMb: Math.min(64, Math.max(16, options.maxHeapMb / 8)),
       },
-      stdout: false,
-      stderr: false,
+      execArgv: hook ? [...process.execArgv, '--import', hook] : undefined,
     })
-    this.ready = new Promise((resolve) => {
-      const first = (message: { ready?: boolean }) => {
-        if (message?.ready) {
-          this.worker.off('message', first)
-          this.worker.on('message', (result) => {
-            if ('chunk' in result) return this.deliver(result.chunk)
-            this.finish(
-              result.ok
-                ? { kind: 'ok', value: result.value }
-                : { kind: 'failed', message: result.message }
-            )
-          })
-          resolve()
-        }
-      }
-      this.worker.on('message', first)
-    })
-    this.worker.on('error', (error: Error & { code?: string }) => {
-      this.finish(
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? { kind: 'out_of_memory' }
-          : { kind: 'failed', message: error.message }
-      )
-    })
-    this.worker.on('exit', () => {
-      this.dead = true
-      this.clearTimers()
-      this.finish({ kind: 'failed', message: 'the worker thread stopped' })
-      this.onExit(this)
-    })
+    // A thread that fails with no task on it (it could not even load) is replaced; nothing to answer.
+    this.piscina.on('error', () => {})
   }
 
-  start(job: Job) {
-    this.busy = job
-    this.clearTimers()
-    this.worker.ref()
-    this.timer = setTimeout(() => {
-      this.finish({ kind: 'timeout', afterMs: job.timeoutMs })
-      void this.worker.terminate()
-    }, job.timeoutMs)
-    void this.ready.then(() => {
-      if (this.busy === job && !this.dead)
-        this.worker.postMessage({ task: job.task, input: job.input }, job.transfer ?? [])
-    })
-  }
+  private running = 0
 
-  /** A chunk the task emitted: handed to the job's consumer, acknowledged when it is done with it. */
-  private deliver(chunk: unknown) {
-    const job = this.busy
-    if (!job) return
-    const consume = job.onChunk ? job.onChunk(chunk) : Promise.resolve()
-    consume.then(
-      () => {
-        if (this.busy === job && !this.dead) this.worker.postMessage({ ack: true })
-      },
-      (error: Error) => {
-        this.finish({ kind: 'failed', message: `consumer failed: ${error.message}` })
-        void this.worker.terminate()
-      }
-    )
-  }
-
-  private finish(outcome: TaskOutcome<any>) {
-    const job = this.busy
-    if (!job) return
-    this.busy = null
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
-    job.resolve(outcome)
-    if (outcome.kind === 'ok' || outcome.kind === 'failed') {
-      if (this.dead) return
-      this.worker.unref()
-      this.idleTimer = setTimeout(() => void this.worker.terminate(), this.options.idleMs ?? 60_000)
-      this.idleTimer.unref()
-      this.onFree(this)
-    } else {
-      // Timed out or out of memory: the thread's state cannot be trusted any more.
-      this.dead = true
-      void this.worker.terminate()
+  /** Threads alive, tasks running and tasks waiting for a thread. */
+  stats() {
+    return {
+      threads: this.piscina.threads.length,
+      running: this.running,
+      queued: this.piscina.queueSize,
     }
   }
 
-  private clearTimers() {
-    if (this.timer) clearTimeout(this.timer)
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.timer = null
-    this.idleTimer = null
-  }
-}
-
-export class WorkerPool {
-  private readonly threads = new Set<PoolThread>()
-  private readonly idle: PoolThread[] = []
-  private readonly queue: Job[] = []
-  private readonly size: number
-
-  constructor(
-    private readonly moduleUrl: URL,
-    private readonly options: PoolOptions
-  ) {
-    this.size = Math.max(1, options.size ?? Math.min(4, cpus().length))
-  }
-
-  run<T>(task: string, input: unknown, options: RunOptions): Promise<TaskOutcome<T>> {
-    return new Promise((resolve) => {
-      this.queue.push({
-        task,
-        input,
-        timeoutMs: options.timeoutMs,
-        onChunk: options.onChunk,
-        transfer: options.transfer,
-        resolve,
-      })
-      this.dispatch()
+  async run<T>(task: string, input: unknown, options: RunOptions): Promise<TaskOutcome<T>> {
+    options.signal?.throwIfAborted()
+    const channel = new MessageChannel()
+    const stop = new AbortController()
+    const cancel = () => stop.abort(options.signal!.reason)
+    options.signal?.addEventListener('abort', cancel, { once: true })
+    let timer: NodeJS.Timeout | null = null
+    let started = false
+    channel.port1.on('message', (message: { started?: true; chunk?: unknown }) => {
+      if (message.started) {
+        started = true
+        this.running++
+        timer = setTimeout(() => stop.abort(TIMED_OUT), options.timeoutMs)
+        return
+      }
+      const consume = options.onChunk ? options.onChunk(message.chunk) : Promise.resolve()
+      consume.then(
+        () => channel.port1.postMessage({ ack: true }),
+        (error: Error) => stop.abort(new Error(`consumer failed: ${error.message}`))
+      )
     })
+    try {
+      const value = await this.piscina.run(
+        { task, input, port: channel.port2 },
+        {
+          transferList: [...(options.transfer ?? []), channel.port2] as any,
+          signal: stop.signal,
+        }
+      )
+      return { kind: 'ok', value: value as T }
+    } catch (error) {
+      const reason = stop.signal.aborted ? stop.signal.reason : null
+      if (reason === TIMED_OUT) return { kind: 'timeout', afterMs: options.timeoutMs }
+      if (reason !== null && options.signal?.aborted) throw options.signal.reason
+      if (reason instanceof Error) return { kind: 'failed', message: reason.message }
+      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY')
+        return { kind: 'out_of_memory' }
+      return { kind: 'failed', message: (error as Error)?.message ?? String(error) }
+    } finally {
+      if (timer) clearTimeout(timer)
+      if (started) this.running--
+      options.signal?.removeEventListener('abort', cancel)
+      channel.port1.close()
+    }
   }
 
   /** Stops every thread (tasks in flight end as failed). */
   async close() {
-    const threads = [...this.threads]
-    this.threads.clear()
-    this.idle.length = 0
-    await Promise.all(threads.map((thread) => thread.worker.terminate()))
-  }
-
-  private dispatch() {
-    while (this.queue.length) {
-      let thread = this.idle.pop()
-      while (thread && thread.dead) thread = this.idle.pop()
-      if (!thread) {
-        if (this.threads.size >= this.size) return
-        thread = new PoolThread(
-          this.moduleUrl,
-          this.options,
-          (free) => {
-            if (!free.dead) this.idle.push(free)
-            this.dispatch()
-          },
-          (gone) => {
-            this.threads.delete(gone)
-            const at = this.idle.indexOf(gone)
-            if (at >= 0) this.idle.splice(at, 1)
-            this.dispatch()
-          }
-        )
-        this.threads.add(thread)
-      }
-      thread.start(this.queue.shift()!)
-    }
+    await this.piscina.destroy()
   }
 }
 
@@ -416,6 +289,45 @@ export function runIsolated<T>(
     })
     child.send({ module: moduleUrl.href, hook: hookFor(moduleUrl), task, input })
   })
+}
+
+/**
+ * Possibly hostile files parsed in child processes (`runIsolated`), at most
+ * `concurrency` at once in this process, the others waiting their turn in
+ * order. Each child has its heap limit and memory ceiling, so however many
+ * uploads arrive together, parsing them holds at most `concurrency` ×
+ * `maxRssMb`.
+ */
+export class IsolatedPool {
+  private running = 0
+  private peak = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(
+    private readonly moduleUrl: URL,
+    private readonly options: Omit<IsolatedOptions, 'onChunk' | 'transfer'> & {
+      concurrency: number
+    }
+  ) {}
+
+  /** Children running now, tasks waiting for one, and the most that ever ran at once. */
+  stats() {
+    return { running: this.running, waiting: this.waiting.length, peak: this.peak }
+  }
+
+  async run<T>(task: string, input: unknown): Promise<TaskOutcome<T>> {
+    if (this.running < Math.max(1, this.options.concurrency)) this.running++
+    // A finishing task hands its place straight to the first one waiting.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.peak = Math.max(this.peak, this.running)
+    try {
+      return await runIsolated<T>(this.moduleUrl, task, input, this.options)
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.running--
+    }
+  }
 }
 
 /** The URL of a sibling module, with the extension this module was loaded with (.ts in development, .js when built). */

@@ -7,6 +7,11 @@ import { crc32 } from 'node:zlib'
  * entry can be continued from a known prefix (`crcAfter`), so a
  * certificate stored as base + part costs a checksum of its part only.
  * ZIP64 records are added when entries pass 65,535 or offsets 4 GiB.
+ *
+ * Not yazl: it computes every entry's CRC-32 itself, over the whole entry,
+ * in JavaScript (buffer-crc32), on the event loop. 10,000 certificates of
+ * base 14 KB + part 2 KB (158 MB): yazl 885–1,062 ms of CPU, this writer
+ * 95–99 ms (zlib's native CRC of the 2 KB parts only), measured for issue 13.
  */
 
 export interface ZipEntry {

@@ -1,18 +1,14 @@
-import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
 import FileImportRow from '#imports/models/file_import_row'
-import OrgImports from '#imports/queries/org_imports'
-import { editableImport } from '#imports/queries/import_rules'
 import imports from '#config/imports'
-import { recount } from '#imports/services/import_rows_store'
+import { applyChecked, checkRow, withValues } from '#imports/services/row_editing'
 import {
-  applyChecked,
-  checkRow,
-  refreshDuplicates,
-  withValues,
-} from '#imports/services/row_editing'
+  recordRowChange,
+  refreshDuplicatesOf,
+  withEditableImport,
+} from '#imports/actions/import_row_changes'
 
 export interface AddImportRowsInput {
   org: Organization
@@ -38,13 +34,7 @@ export type AddImportRowsResult =
  */
 export default class AddImportRows {
   static async handle(input: AddImportRowsInput): Promise<AddImportRowsResult> {
-    const editable = await editableImport(input.org, input.importId)
-    if (editable.kind !== 'ok') return editable
-    const { rules } = editable
-    return db.transaction(async (trx) => {
-      const job = (await OrgImports.find(input.org, editable.job.id, trx))!
-      // A re-read may have started since: its rows would replace these.
-      if (job.status === 'processing') return { kind: 'busy' as const }
+    return withEditableImport(input.org, input.importId, async (job, rules, trx) => {
       if (job.totalRows + input.rows.length > imports.maxRows)
         return { kind: 'too_many_rows' as const, limit: imports.maxRows }
       const last = await trx
@@ -61,25 +51,13 @@ export default class AddImportRows {
         await row.useTransaction(trx).save()
         added.push(row)
       }
-      for (const key of new Set(
-        added.map((row) => row.duplicateKey).filter((value): value is string => !!value)
-      ))
-        await refreshDuplicates(trx, job, key)
+      await refreshDuplicatesOf(trx, job, added)
       if (job.status !== 'failed') job.status = 'ready'
-      await recount(trx, job)
-      await job.save()
-      await RecordAudit.handle(
-        {
-          action: 'import.rows_added',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'import',
-          entityId: job.id,
-          origin: input.origin,
-          metadata: { count: added.length, via: input.via ?? 'web' },
-        },
-        trx
-      )
+      await recordRowChange(trx, job, {
+        ...input,
+        action: 'import.rows_added',
+        metadata: { count: added.length, via: input.via ?? 'web' },
+      })
       for (const row of added) await row.refresh()
       return { kind: 'added' as const, job, rows: added }
     })

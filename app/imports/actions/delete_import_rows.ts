@@ -1,12 +1,12 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
 import type FileImportJob from '#imports/models/file_import_job'
 import FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
-import { recount } from '#imports/services/import_rows_store'
-import { refreshDuplicates } from '#imports/services/row_editing'
+import { whereWarned } from '#imports/services/import_rows_store'
+import { recordRowChange, refreshDuplicatesOf } from '#imports/actions/import_row_changes'
 
 export interface DeleteImportRowsInput {
   org: Organization
@@ -30,11 +30,7 @@ export default class DeleteImportRows {
       if (job.status === 'processing') return { kind: 'busy' as const }
       const query = FileImportRow.query({ client: trx }).where('import_job_id', job.id)
       if (input.which === 'errors') query.where('error_count', '>', 0).whereNull('skipped_reason')
-      else if (input.which === 'duplicates')
-        query.whereRaw(
-          trx.dialect.name === 'postgres' ? 'warnings::text like ?' : 'warnings like ?',
-          ['%"W_DUPLICATE"%']
-        )
+      else if (input.which === 'duplicates') whereWarned(query, 'W_DUPLICATE')
       else query.whereIn('id', (input.rowIds ?? []).map(recordId))
       const rows = await query.select('id', 'duplicate_key', 'row_index')
       if (rows.length === 0) return { kind: 'deleted' as const, job, count: 0 }
@@ -46,28 +42,16 @@ export default class DeleteImportRows {
           .from('file_import_rows')
           .whereIn('id', ids.slice(at, at + 500))
           .delete()
-      for (const key of new Set(
-        rows.map((row) => row.duplicateKey).filter((value): value is string => !!value)
-      ))
-        await refreshDuplicates(trx, job, key)
-      await recount(trx, job)
-      await job.save()
-      await RecordAudit.handle(
-        {
-          action: 'import.rows_deleted',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'import',
-          entityId: job.id,
-          origin: input.origin,
-          metadata: {
-            count: rows.length,
-            which: input.which ?? 'selected',
-            row_indexes: rows.slice(0, 50).map((row) => row.rowIndex),
-          },
+      await refreshDuplicatesOf(trx, job, rows)
+      await recordRowChange(trx, job, {
+        ...input,
+        action: 'import.rows_deleted',
+        metadata: {
+          count: rows.length,
+          which: input.which ?? 'selected',
+          row_indexes: rows.slice(0, 50).map((row) => row.rowIndex),
         },
-        trx
-      )
+      })
       return { kind: 'deleted' as const, job, count: rows.length }
     })
   }

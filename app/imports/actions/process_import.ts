@@ -11,7 +11,7 @@ import type { ColumnMapping } from '#imports/services/column_mapping'
 import { headersHash } from '#imports/services/import_processing'
 import { ENCODING_LABELS } from '#imports/services/text_decoding'
 import { delimiterName } from '#imports/services/source_table'
-import { insertRowBatch, recount } from '#imports/services/import_rows_store'
+import { insertRowBatch, promoteStagedRows, recount } from '#imports/services/import_rows_store'
 import { readImportFile } from '#imports/services/import_workers'
 import type { ReadImportOutput } from '#imports/services/import_tasks'
 import { dbTimestamp } from '#core/services/database_time'
@@ -235,15 +235,7 @@ export default class ProcessImport {
     await db.transaction(async (trx) => {
       job.useTransaction(trx)
       if (staging) {
-        await trx
-          .from('file_import_rows')
-          .where('import_job_id', job.id)
-          .where('row_index', '>', 0)
-          .delete()
-        await trx.rawQuery(
-          'update file_import_rows set row_index = -row_index where import_job_id = ?',
-          [job.id]
-        )
+        await promoteStagedRows(trx, job.id)
       }
       job.merge({
         status: 'ready',

@@ -1,17 +1,14 @@
-import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
 import type FileImportRow from '#imports/models/file_import_row'
 import OrgImports from '#imports/queries/org_imports'
-import { editableImport } from '#imports/queries/import_rules'
-import { recount } from '#imports/services/import_rows_store'
+import { applyChecked, checkRow, withValues } from '#imports/services/row_editing'
 import {
-  applyChecked,
-  checkRow,
-  refreshDuplicates,
-  withValues,
-} from '#imports/services/row_editing'
+  recordRowChange,
+  refreshDuplicatesOf,
+  withEditableImport,
+} from '#imports/actions/import_row_changes'
 
 export interface UpdateImportRowInput {
   org: Organization
@@ -32,13 +29,7 @@ export type UpdateImportRowResult =
 /** Fixing a row in place: its cells changed, the row checked again as at upload, the import's counts updated. */
 export default class UpdateImportRow {
   static async handle(input: UpdateImportRowInput): Promise<UpdateImportRowResult> {
-    const editable = await editableImport(input.org, input.importId)
-    if (editable.kind !== 'ok') return editable
-    const { rules } = editable
-    return db.transaction(async (trx) => {
-      const job = (await OrgImports.find(input.org, editable.job.id, trx))!
-      // A re-read may have started since: its rows would replace these.
-      if (job.status === 'processing') return { kind: 'busy' as const }
+    return withEditableImport(input.org, input.importId, async (job, rules, trx) => {
       const row = await OrgImports.row(job, input.rowId, trx)
       if (!row) return { kind: 'not_found' as const }
       const oldKey = row.duplicateKey
@@ -48,27 +39,17 @@ export default class UpdateImportRow {
         checkRow(job, rules, row.rowIndex, withValues(row.raw, job.columns, input.values))
       )
       await row.useTransaction(trx).save()
-      await refreshDuplicates(trx, job, oldKey)
-      if (row.duplicateKey !== oldKey) await refreshDuplicates(trx, job, row.duplicateKey)
-      await recount(trx, job)
-      await job.save()
-      await RecordAudit.handle(
-        {
-          action: 'import.row_updated',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'import',
-          entityId: job.id,
-          origin: input.origin,
-          metadata: {
-            row_index: row.rowIndex,
-            columns: Object.keys(input.values),
-            errors_before: before,
-            errors_after: row.errors.length,
-          },
+      await refreshDuplicatesOf(trx, job, [{ duplicateKey: oldKey }, row])
+      await recordRowChange(trx, job, {
+        ...input,
+        action: 'import.row_updated',
+        metadata: {
+          row_index: row.rowIndex,
+          columns: Object.keys(input.values),
+          errors_before: before,
+          errors_after: row.errors.length,
         },
-        trx
-      )
+      })
       await row.refresh()
       return { kind: 'updated' as const, job, row }
     })

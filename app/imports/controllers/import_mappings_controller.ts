@@ -4,9 +4,8 @@ import { originOf } from '#core/http/origin'
 import RemapImport from '#imports/actions/remap_import'
 import { waitForImportRun } from '#imports/services/import_runner'
 import imports from '#config/imports'
-import { importMappingValidator } from '#imports/validators/import'
+import { importMappingValidator, mappedColumns } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
-import { presentColumns } from '#imports/controllers/import_support'
 
 /** `PUT /imports/:id/mapping`: which column feeds which key, or another sheet or header row. */
 export default class ImportMappingsController {
@@ -15,7 +14,7 @@ export default class ImportMappingsController {
     await bouncer.authorize('allows', 'imports.manage')
     const input = await request.validateUsing(importMappingValidator)
     // Unmapped keys arrive as empty choices: they mean "not in this file".
-    const mapping = input.mapping ? presentColumns(input.mapping) : undefined
+    const mapping = input.mapping ? mappedColumns(input.mapping) : undefined
     const result = await RemapImport.handle({
       org,
       importId: params.id,

@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import OrgImports from '#imports/queries/org_imports'
 import { notFound } from '#core/http/not_found'
-import { resultsData } from '#imports/controllers/import_support'
+import { importResults } from '#imports/presenters/import_results'
 
 /**
  * `GET /imports/:id/results`: the import's status, counts and rows as one
@@ -14,7 +14,7 @@ export default class ImportResultsController {
     const job = await OrgImports.find(org, params.id)
     if (!job) throw notFound()
     response.header('Vary', 'HX-Request')
-    const data = await resultsData(job, request.qs())
+    const data = await importResults(job, request.qs())
     // The first answer after the read finished reloads the page: mapping and forms depend on the file's columns.
     if (!data.polling && request.header('HX-Request') && request.input('polling'))
       response.header('HX-Refresh', 'true')

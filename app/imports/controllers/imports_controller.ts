@@ -23,7 +23,7 @@ import { columnLetter } from '#imports/services/source_table'
 import { waitForImportRun } from '#imports/services/import_runner'
 import { importCreateValidator } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
-import { resultsData } from '#imports/controllers/import_support'
+import { importResults } from '#imports/presenters/import_results'
 import { formatNumber } from '#core/services/formatting'
 
 /** What a list must give a template, in words: its required data fields (issuance fills number, link and dates). */
@@ -199,7 +199,7 @@ export default class ImportsController {
       keyLabels: Object.fromEntries(keys.map((key) => [key, keyLabel(key)])),
       requiredKeys: rules.kind === 'ok' ? rules.rules.requiredKeys : ['recipient_name'],
       columnLetters: job.columns.map((_, index) => columnLetter(index)),
-      ...(await resultsData(job, request.qs())),
+      ...(await importResults(job, request.qs())),
     })
   }
 }

@@ -1,7 +1,8 @@
 import { v7 as uuidv7 } from 'uuid'
-import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
 import type FileImportJob from '#imports/models/file_import_job'
+import type FileImportRow from '#imports/models/file_import_row'
 import {
   type ProcessedRow,
   type RowBatch,
@@ -14,11 +15,12 @@ import { rowsOf } from '#core/services/bulk_insert'
  * Writing an import's rows: replaced as a whole, in batched multi-row
  * INSERTs inside the caller's transaction (100,000 rows are 200 statements,
  * not 100,000), and the job's counts derived from the rows written.
+ *
+ * This file is the imports module's one place for raw SQL: each statement
+ * below needs an engine feature the query builder does not express (JSON
+ * table functions, a column-to-column update, a JSON column read as text).
+ * Everything else about rows goes through Lucid.
  */
-
-export function timestamp(trx: TransactionClientContract) {
-  return dbTimestamp(trx)
-}
 
 /**
  * A batch of rows (one JSON array) in one INSERT … SELECT over the array,
@@ -33,9 +35,10 @@ export async function insertRowBatch(
   batch: RowBatch,
   sign: 1 | -1 = 1
 ) {
-  const now = timestamp(trx)
+  const now = dbTimestamp(trx)
   const columns =
     'id, import_job_id, row_index, raw, data, errors, warnings, error_count, warning_count, duplicate_key, skipped_reason, created_at, updated_at'
+  // Raw: a multi-row insert from one JSON parameter (json_to_recordset / json_each).
   if (trx.dialect.name === 'postgres') {
     await trx.rawQuery(
       `INSERT INTO file_import_rows (${columns})
@@ -83,6 +86,7 @@ async function codeCounts(trx: TransactionClientContract, jobId: string) {
       trx.dialect.name === 'postgres'
         ? `SELECT issue->>'code' AS code, count(*) AS total FROM file_import_rows r, json_array_elements(r.${column}) issue`
         : `SELECT json_extract(issue.value, '$.code') AS code, count(*) AS total FROM file_import_rows r, json_each(r.${column}) issue`
+    // Raw: counting inside the JSON arrays needs the engine's JSON table function.
     const rows = rowsOf<{ code: string; total: number | string }>(
       await trx.rawQuery(
         `${issues} WHERE r.import_job_id = ? AND r.skipped_reason IS NULL AND r.${countColumn} > 0 GROUP BY 1`,
@@ -96,20 +100,37 @@ async function codeCounts(trx: TransactionClientContract, jobId: string) {
 
 /** The job's counts from its rows as stored: the one source of truth after any change. */
 export async function recount(trx: TransactionClientContract, job: FileImportJob) {
-  const [counts] = await trx
-    .from('file_import_rows')
-    .where('import_job_id', job.id)
-    .whereNull('skipped_reason')
-    .select(
-      db.raw('count(*) as total'),
-      db.raw('sum(case when error_count > 0 then 1 else 0 end) as errors'),
-      db.raw('sum(case when warning_count > 0 then 1 else 0 end) as warnings')
-    )
-  const total = Number(counts?.total ?? 0)
-  const errors = Number(counts?.errors ?? 0)
+  const counted = () =>
+    trx.from('file_import_rows').where('import_job_id', job.id).whereNull('skipped_reason')
+  const count = async (query: ReturnType<typeof counted>) => {
+    const row = await query.count('* as total').first()
+    return Number(row?.total ?? 0)
+  }
+  const total = await count(counted())
+  const errors = await count(counted().where('error_count', '>', 0))
   job.totalRows = total
   job.errorRows = errors
   job.validRows = total - errors
-  job.warningRows = Number(counts?.warnings ?? 0)
+  job.warningRows = await count(counted().where('warning_count', '>', 0))
   job.summary = { ...job.summary, codes: await codeCounts(trx, job.id) }
+}
+
+/** A re-read's staged rows (negative row numbers) replace the job's rows, in the caller's transaction. */
+export async function promoteStagedRows(trx: TransactionClientContract, jobId: string) {
+  await trx
+    .from('file_import_rows')
+    .where('import_job_id', jobId)
+    .where('row_index', '>', 0)
+    .delete()
+  // Raw: the update sets a column from itself, which the query builder only takes as a raw fragment.
+  await trx.rawQuery('update file_import_rows set row_index = -row_index where import_job_id = ?', [
+    jobId,
+  ])
+}
+
+/** Narrows a row query to rows carrying a warning `code`. */
+export function whereWarned(query: ModelQueryBuilderContract<typeof FileImportRow>, code: string) {
+  // Raw: `warnings` is JSON, read as text; PostgreSQL needs the cast spelled out.
+  const warnings = query.client.dialect.name === 'postgres' ? 'warnings::text' : 'warnings'
+  return query.whereRaw(`${warnings} like ?`, [`%"${code}"%`])
 }

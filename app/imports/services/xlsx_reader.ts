@@ -12,7 +12,7 @@ import { ZipArchive, type ZipLimits, ZipProblem } from '#imports/services/zip_ar
  * strings, and numbers instead of dates, when the workbook stores those
  * parts after the sheet (Google Sheets, LibreOffice and this repository's
  * own fixtures do), and its full reader needs about 450 MB for 100,000
- * rows. This reader takes each part from the ZIP under limits (see
+ * rows. This reader takes each part from the ZIP (yauzl) under limits (see
  * ZipArchive) and parses its XML with saxes, which never expands DTD
  * entities (no billion laughs).
  */
@@ -162,8 +162,8 @@ function resolvePart(base: string, target: string) {
   return parts.join('/')
 }
 
-function relationships(zip: ZipArchive, path: string) {
-  const bytes = zip.read(path)
+async function relationships(zip: ZipArchive, path: string) {
+  const bytes = await zip.read(path)
   const map = new Map<string, { target: string; type: string }>()
   if (!bytes) return map
   parseXml(bytes, path, {
@@ -209,9 +209,9 @@ async function readSharedStrings(zip: ZipArchive, path: string | null) {
 }
 
 /** For each cell style index, whether it formats numbers as dates. */
-function readDateStyles(zip: ZipArchive, path: string | null) {
+async function readDateStyles(zip: ZipArchive, path: string | null) {
   const dateStyles: boolean[] = []
-  const bytes = path ? zip.read(path) : null
+  const bytes = path ? await zip.read(path) : null
   if (!bytes) return dateStyles
   const custom = new Map<number, string>()
   let inCellXfs = false
@@ -382,16 +382,15 @@ class SheetParser {
  * place in the ZIP). Stopping the iteration stops unpacking.
  */
 export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise<XlsxReader> {
-  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength)
-  const zip = new ZipArchive(bytes, options.zip)
+  const zip = await ZipArchive.open(input, options.zip)
 
-  const root = relationships(zip, '_rels/.rels')
+  const root = await relationships(zip, '_rels/.rels')
   const officeDocument = [...root.values()].find((rel) => rel.type.endsWith('/officeDocument'))
   const workbookPath = officeDocument ? resolvePart('', officeDocument.target) : 'xl/workbook.xml'
-  const workbookXml = zip.read(workbookPath)
+  const workbookXml = await zip.read(workbookPath)
   if (!workbookXml)
     throw new XlsxProblem('not_a_workbook', 'the file is a ZIP archive but not an Excel workbook')
-  const rels = relationships(
+  const rels = await relationships(
     zip,
     resolvePart(workbookPath, `_rels/${workbookPath.split('/').pop()}.rels`)
   )
@@ -439,7 +438,7 @@ export async function openXlsx(input: Uint8Array, options: XlsxOptions): Promise
     zip,
     sharedPath ? resolvePart(workbookPath, sharedPath.target) : null
   )
-  const dateStyles = readDateStyles(
+  const dateStyles = await readDateStyles(
     zip,
     stylesPath ? resolvePart(workbookPath, stylesPath.target) : null
   )

@@ -70,3 +70,10 @@ export const apiImportMappingValidator = vine.compile(
     header_row: vine.number().withoutDecimals().min(1).max(1000).optional(),
   })
 )
+
+/** A submitted web mapping without its empty choices (keys not in this file). */
+export function mappedColumns(choices: Record<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, column] of Object.entries(choices)) if (column) out[key] = column
+  return out
+}

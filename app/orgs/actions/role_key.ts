@@ -27,9 +27,10 @@ export async function roleNameTaken(
   trx: TransactionClientContract,
   exceptRoleId?: string
 ) {
-  const query = OrganizationRole.query({ client: trx })
-    .where('organization_id', organizationId)
-    .where((q) => q.where('key', key).orWhereRaw('lower(name) = ?', [name.trim().toLowerCase()]))
+  const query = OrganizationRole.query({ client: trx }).where('organization_id', organizationId)
   if (exceptRoleId) query.whereNot('id', exceptRoleId)
-  return Boolean(await query.first())
+  // An org has a handful of roles: compared here, names fold case the same way on both engines.
+  const lowered = name.trim().toLowerCase()
+  const roles = await query.select('key', 'name')
+  return roles.some((role) => role.key === key || role.name.trim().toLowerCase() === lowered)
 }

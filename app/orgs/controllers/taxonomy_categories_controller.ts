@@ -1,14 +1,20 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
-import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
+import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import { taxonomyUpdateNotice } from '#orgs/presenters/taxonomy_page'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
-import { updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
+import {
+  firstValidationMessage,
+  flashFieldError,
+  redirectWith,
+  redirectWithNotice,
+} from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
 
 export default class TaxonomyCategoriesController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, request, response, session } = ctx
+    const { org, actor, bouncer, request, response } = ctx
     await bouncer.authorize('allows', 'org.manage')
     const { name } = await request.validateUsing(taxonomyEntryValidator)
     const result = await AddTaxonomyCategory.handle({
@@ -17,24 +23,35 @@ export default class TaxonomyCategoriesController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'created':
-        session.flash('success', `Category “${result.category.name}” added.`)
-        break
-      case 'duplicate':
+    const done = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute('orgs.taxonomy.index')
+    return handle(result, {
+      created: ({ category }) => done('success', `Category “${category.name}” added.`),
+      duplicate: () => {
         flashFieldError(ctx, 'name', 'A category with this name already exists (it may be hidden).')
-        break
-      case 'no_industry':
-        session.flash('error', 'Choose your industry in the organization settings first.')
-        break
-      default:
-        return unhandled(result)
-    }
-    return response.redirect().toRoute('orgs.taxonomy.index')
+        return response.redirect().toRoute('orgs.taxonomy.index')
+      },
+      no_industry: () => done('error', 'Choose your industry in the organization settings first.'),
+    })
   }
 
   /** Rename, hide or show; global categories change only for this org. */
   async update(ctx: HttpContext) {
-    return updateTaxonomyEntry(ctx, 'category')
+    const { org, actor, bouncer, params, request } = ctx
+    await bouncer.authorize('allows', 'org.manage')
+    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(
+      request.only(['name', 'hidden'])
+    )
+    const result = await UpdateTaxonomyEntry.handle({
+      org,
+      entityType: 'category',
+      id: params.id,
+      name: input?.name,
+      hidden: input?.hidden,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
+    const notice = taxonomyUpdateNotice(result, 'category', error && firstValidationMessage(error))
+    return redirectWithNotice(ctx, notice).toRoute('orgs.taxonomy.index')
   }
 }

@@ -1,24 +1,25 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import AddTaxonomySubcategory from '#orgs/actions/add_taxonomy_subcategory'
-import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
+import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
+import { taxonomyUpdateNotice } from '#orgs/presenters/taxonomy_page'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { originOf } from '#core/http/origin'
-import { notFound } from '#core/http/not_found'
-import { firstMessage, updateTaxonomyEntry } from '#orgs/controllers/taxonomy_support'
+import { foundOr404, notFound } from '#core/http/not_found'
+import { firstValidationMessage, redirectWith, redirectWithNotice } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
 
 export default class TaxonomySubcategoriesController {
   /** Adds an own subcategory under the category `:id`. */
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response, session } = ctx
+    const { org, actor, bouncer, params, request } = ctx
     await bouncer.authorize('allows', 'org.manage')
-    if (!(await OrgTaxonomy.category(org, params.id))) throw notFound()
+    foundOr404(await OrgTaxonomy.category(org, params.id))
+    const done = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute('orgs.taxonomy.index')
     // Every category card has this form, so errors go to the flash, not to one shared field.
     const [error, input] = await taxonomyEntryValidator.tryValidate(request.only(['name']))
-    if (error) {
-      session.flash('error', firstMessage(error))
-      return response.redirect().toRoute('orgs.taxonomy.index')
-    }
+    if (error) return done('error', firstValidationMessage(error))
     const result = await AddTaxonomySubcategory.handle({
       org,
       categoryId: params.id,
@@ -26,28 +27,39 @@ export default class TaxonomySubcategoriesController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'not_found':
+    return handle(result, {
+      not_found: () => {
         throw notFound()
-      case 'created':
-        session.flash('success', `Subcategory “${result.subcategory.name}” added.`)
-        break
-      case 'duplicate':
-        session.flash(
-          'error',
-          'This category already has a subcategory with that name (it may be hidden).'
-        )
-        break
-      case 'category_hidden':
-        session.flash('error', 'Show the category again before adding subcategories to it.')
-        break
-      default:
-        return unhandled(result)
-    }
-    return response.redirect().toRoute('orgs.taxonomy.index')
+      },
+      created: ({ subcategory }) => done('success', `Subcategory “${subcategory.name}” added.`),
+      duplicate: () =>
+        done('error', 'This category already has a subcategory with that name (it may be hidden).'),
+      category_hidden: () =>
+        done('error', 'Show the category again before adding subcategories to it.'),
+    })
   }
 
+  /** Rename, hide or show; global subcategories change only for this org. */
   async update(ctx: HttpContext) {
-    return updateTaxonomyEntry(ctx, 'subcategory')
+    const { org, actor, bouncer, params, request } = ctx
+    await bouncer.authorize('allows', 'org.manage')
+    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(
+      request.only(['name', 'hidden'])
+    )
+    const result = await UpdateTaxonomyEntry.handle({
+      org,
+      entityType: 'subcategory',
+      id: params.id,
+      name: input?.name,
+      hidden: input?.hidden,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
+    const notice = taxonomyUpdateNotice(
+      result,
+      'subcategory',
+      error && firstValidationMessage(error)
+    )
+    return redirectWithNotice(ctx, notice).toRoute('orgs.taxonomy.index')
   }
 }

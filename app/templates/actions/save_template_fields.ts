@@ -26,6 +26,12 @@ export interface SaveTemplateFieldsInput {
   fields: FieldInput[]
   /** The version the editor started from, when it says. */
   baseVersion?: number
+  /**
+   * Said explicitly by the editor when the new version is meant to have no fields although the
+   * current one has some; without it such a save is refused (a designer that failed to load its
+   * fields must not wipe them).
+   */
+  removeAllFields?: boolean
   actorUserId: string | null
   origin?: AuditInput['origin']
   via?: 'web' | 'api'
@@ -36,6 +42,7 @@ export type SaveTemplateFieldsResult =
   | { kind: 'not_found' }
   | { kind: 'archived' }
   | { kind: 'stale'; currentVersion: number }
+  | { kind: 'removes_all_fields'; currentVersion: number; currentFields: number }
   | { kind: 'invalid'; problems: FieldProblem[] }
 
 /** Pixel width of the stored sample preview of each version. */
@@ -55,6 +62,13 @@ export default class SaveTemplateFields {
     const current = loaded.currentVersion
     if (input.baseVersion !== undefined && input.baseVersion !== current.versionNumber) {
       return { kind: 'stale', currentVersion: current.versionNumber }
+    }
+    if (input.fields.length === 0 && current.fields.length > 0 && input.removeAllFields !== true) {
+      return {
+        kind: 'removes_all_fields',
+        currentVersion: current.versionNumber,
+        currentFields: current.fields.length,
+      }
     }
 
     const usable = await BrandingAsset.query()

@@ -2,13 +2,14 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { flashFieldError, flashFieldErrors } from '#core/http/forms'
+import { notFound } from '#core/http/not_found'
+import { readUpload, uploadProblemField } from '#core/http/uploads'
 import uploads from '#config/uploads'
 import AddBrandingAsset from '#templates/actions/add_branding_asset'
 import RemoveBrandingAsset from '#templates/actions/remove_branding_asset'
 import BrandingAsset, { BRANDING_ASSET_TYPES } from '#templates/models/branding_asset'
 import { brandingAssetValidator } from '#templates/validators/branding_asset'
-import { flashUploadProblem, notFound, readUpload } from '#templates/controllers/upload_support'
 
 /** Settings → Branding: the org's logos, stamps and signatures, for image fields on templates. */
 export default class BrandingAssetsController {
@@ -33,7 +34,10 @@ export default class BrandingAssetsController {
     const input = await request.validateUsing(brandingAssetValidator)
     const back = () => response.redirect().toRoute('templates.branding_assets.index')
     const upload = await readUpload(ctx)
-    if (flashUploadProblem(ctx, upload, 'Choose a PNG, JPEG or WebP image.')) return back()
+    if (upload.kind !== 'ok') {
+      flashFieldErrors(ctx, [uploadProblemField(upload, 'Choose a PNG, JPEG or WebP image.')])
+      return back()
+    }
     const result = await AddBrandingAsset.handle({
       org,
       type: input.asset_type,

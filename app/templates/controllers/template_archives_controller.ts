@@ -1,13 +1,35 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { changeStatus } from '#templates/controllers/template_statuses_support'
+import ArchiveTemplate from '#templates/actions/archive_template'
+import RestoreTemplate from '#templates/actions/restore_template'
+import { templateStatusNotice } from '#templates/presenters/template_status'
+import { originOf } from '#core/http/origin'
+import { redirectWithNotice } from '#core/http/forms'
 
 /** `POST /templates/:id/archive` archives; `DELETE` restores it as a draft. */
 export default class TemplateArchivesController {
-  store(ctx: HttpContext) {
-    return changeStatus(ctx, 'archived')
+  async store(ctx: HttpContext) {
+    const { org, actor, bouncer, params } = ctx
+    await bouncer.authorize('allows', 'templates.manage')
+    const result = await ArchiveTemplate.handle({
+      org,
+      templateId: params.id,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
+    const notice = templateStatusNotice(result)
+    return redirectWithNotice(ctx, notice).toRoute('templates.templates.show', { id: params.id })
   }
 
-  destroy(ctx: HttpContext) {
-    return changeStatus(ctx, 'draft')
+  async destroy(ctx: HttpContext) {
+    const { org, actor, bouncer, params } = ctx
+    await bouncer.authorize('allows', 'templates.manage')
+    const result = await RestoreTemplate.handle({
+      org,
+      templateId: params.id,
+      actorUserId: actor.user.id,
+      origin: originOf(ctx),
+    })
+    const notice = templateStatusNotice(result)
+    return redirectWithNotice(ctx, notice).toRoute('templates.templates.show', { id: params.id })
   }
 }

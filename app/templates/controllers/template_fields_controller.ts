@@ -1,11 +1,12 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { errors } from '@vinejs/vine'
-import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
 import SaveTemplateFields from '#templates/actions/save_template_fields'
 import type { FieldProblem } from '#templates/services/field_rules'
 import { templateFieldsValidator } from '#templates/validators/template_fields'
 import { notFound } from '#core/http/not_found'
+import { redirectWith } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
 import OrgTemplates from '#templates/queries/org_templates'
 
 /**
@@ -38,6 +39,7 @@ export default class TemplateFieldsController {
     const [error, input] = await templateFieldsValidator.tryValidate({
       fields: Array.isArray(parsed) ? parsed : [],
       base_version: Number(request.input('base_version')) || undefined,
+      remove_all_fields: request.input('remove_all_fields') || undefined,
     })
     if (error) {
       const problems = (error as InstanceType<typeof errors.E_VALIDATION_ERROR>).messages.map(
@@ -51,28 +53,41 @@ export default class TemplateFieldsController {
       templateId: params.id,
       fields: input.fields,
       baseVersion: input.base_version,
+      removeAllFields: input.remove_all_fields,
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'saved':
-        session.flash('success', `Saved as version ${result.version.versionNumber}.`)
-        return response.redirect().toRoute('templates.templates.edit', { id: result.template.id })
-      case 'invalid':
-        return back(result.problems, 'Some fields need attention before they can be saved.')
-      case 'stale':
-        return back(
+    return handle(result, {
+      saved: ({ template, version }) =>
+        redirectWith(ctx, 'success', `Saved as version ${version.versionNumber}.`).toRoute(
+          'templates.templates.edit',
+          { id: template.id }
+        ),
+      invalid: ({ problems }) =>
+        back(problems, 'Some fields need attention before they can be saved.'),
+      stale: ({ currentVersion }) =>
+        back(
           [],
-          `Someone saved version ${result.currentVersion} while you were editing. Your changes were not saved; reload to see theirs.`
-        )
-      case 'archived':
-        session.flash('error', 'This template is archived. Restore it before changing its fields.')
-        return response.redirect().toRoute('templates.templates.show', { id: params.id })
-      case 'not_found':
+          `Someone saved version ${currentVersion} while you were editing. Your changes were not saved; reload to see theirs.`
+        ),
+      // The designer reopens on the saved fields, not the empty list: an empty save is as likely
+      // a designer that never loaded them as a wish to remove them all.
+      removes_all_fields: ({ currentVersion, currentFields }) =>
+        redirectWith(
+          ctx,
+          'error',
+          `Nothing was saved: version ${currentVersion} has ${currentFields} field${currentFields === 1 ? '' : 's'} and this save had none. To save a version without fields, tick “Remove every field” beside the save button.`
+        ).toRoute('templates.templates.edit', { id: params.id }),
+      archived: () =>
+        redirectWith(
+          ctx,
+          'error',
+          'This template is archived. Restore it before changing its fields.'
+        ).toRoute('templates.templates.show', { id: params.id }),
+      not_found: () => {
         throw notFound()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 }
 

@@ -1,16 +1,13 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { flashFieldError, flashFieldErrors } from '#core/http/forms'
+import { notFound } from '#core/http/not_found'
+import { readUpload, uploadProblemField } from '#core/http/uploads'
 import ReplaceTemplateSource from '#templates/actions/replace_template_source'
 import { labelFor } from '#templates/services/field_rules'
 import { templateSourceValidator } from '#templates/validators/template'
-import {
-  flashSourceProblem,
-  flashUploadProblem,
-  notFound,
-  readUpload,
-} from '#templates/controllers/upload_support'
+import { sourceProblemField } from '#templates/presenters/form_problems'
 
 /** A new page for a template: another file, or another page of the PDF already uploaded. Either way a new version. */
 export default class TemplateSourcesController {
@@ -20,7 +17,11 @@ export default class TemplateSourcesController {
     const input = await request.validateUsing(templateSourceValidator)
     const upload = await readUpload(ctx)
     const back = () => response.redirect().toRoute('templates.templates.show', { id: params.id })
-    if (upload.kind === 'too_large' && flashUploadProblem(ctx, upload, '')) return back()
+    // No file is fine here: another page of the PDF already uploaded.
+    if (upload.kind === 'too_large') {
+      flashFieldErrors(ctx, [uploadProblemField(upload, '')])
+      return back()
+    }
     const result = await ReplaceTemplateSource.handle({
       org,
       templateId: params.id,
@@ -55,7 +56,7 @@ export default class TemplateSourcesController {
       case 'empty':
       case 'unreadable':
       case 'too_complex':
-        flashSourceProblem(ctx, result)
+        flashFieldErrors(ctx, [sourceProblemField(result)])
         return back()
       default:
         return unhandled(result)

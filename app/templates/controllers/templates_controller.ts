@@ -13,13 +13,10 @@ import {
   templateDetailsValidator,
   templateListValidator,
 } from '#templates/validators/template'
-import {
-  flashSourceProblem,
-  flashTaxonomyProblem,
-  flashUploadProblem,
-  notFound,
-  readUpload,
-} from '#templates/controllers/upload_support'
+import { notFound } from '#core/http/not_found'
+import { flashFieldErrors } from '#core/http/forms'
+import { readUpload, uploadProblemField } from '#core/http/uploads'
+import { sourceProblemField, taxonomyProblemField } from '#templates/presenters/form_problems'
 import uploads from '#config/uploads'
 import BrandingAsset from '#templates/models/branding_asset'
 import { designerData, fieldJson } from '#templates/services/designer_data'
@@ -73,14 +70,12 @@ export default class TemplatesController {
     const input = await request.validateUsing(templateCreateValidator)
     const upload = await readUpload(ctx)
     const back = () => response.redirect().toRoute('templates.templates.create')
-    if (
-      flashUploadProblem(
-        ctx,
-        upload,
-        'Choose the PDF, PNG or JPEG file of your certificate design.'
-      )
-    )
+    if (upload.kind !== 'ok') {
+      flashFieldErrors(ctx, [
+        uploadProblemField(upload, 'Choose the PDF, PNG or JPEG file of your certificate design.'),
+      ])
       return back()
+    }
 
     const result = await CreateTemplate.handle({
       org,
@@ -114,12 +109,12 @@ export default class TemplatesController {
       case 'empty':
       case 'unreadable':
       case 'too_complex':
-        flashSourceProblem(ctx, result)
+        flashFieldErrors(ctx, [sourceProblemField(result)])
         return back()
       case 'unknown_category':
       case 'subcategory_without_category':
       case 'unknown_subcategory':
-        flashTaxonomyProblem(ctx, result)
+        flashFieldErrors(ctx, [taxonomyProblemField(result)])
         return back()
       default:
         return unhandled(result)
@@ -212,7 +207,7 @@ export default class TemplatesController {
       case 'unknown_category':
       case 'subcategory_without_category':
       case 'unknown_subcategory':
-        flashTaxonomyProblem(ctx, result)
+        flashFieldErrors(ctx, [taxonomyProblemField(result)])
         return back()
       default:
         return unhandled(result)

@@ -1,4 +1,4 @@
-import type { DateTime } from 'luxon'
+import { DateTime } from 'luxon'
 import { belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
@@ -8,6 +8,13 @@ import CertificateTemplateVersion from '#templates/models/certificate_template_v
 
 export const TEMPLATE_STATUSES = ['draft', 'active', 'archived'] as const
 export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number]
+
+/** What a status change did, or why it did nothing; `event` names the audit entry. */
+export type TemplateTransition =
+  | { kind: 'changed'; from: TemplateStatus; event: string }
+  | { kind: 'unchanged' }
+  | { kind: 'archived' }
+  | { kind: 'no_fields' }
 
 /**
  * A certificate design's stable identity (design §5.4). What it looks like
@@ -57,5 +64,41 @@ export default class CertificateTemplate extends TimestampedModel {
 
   get isArchived() {
     return this.status === 'archived'
+  }
+
+  /*
+   * The legal moves of a template's status (unsaved; the caller saves and
+   * audits): draft → active when it has fields (else it would issue blank
+   * certificates), active → draft, draft or active → archived, archived →
+   * draft. An archived template is restored before it can be activated.
+   */
+
+  activate(fieldCount: number): TemplateTransition {
+    if (this.status === 'active') return { kind: 'unchanged' }
+    if (this.status === 'archived') return { kind: 'archived' }
+    if (fieldCount === 0) return { kind: 'no_fields' }
+    return this.moveTo('active', 'template.activated')
+  }
+
+  deactivate(): TemplateTransition {
+    if (this.status !== 'active') return { kind: 'unchanged' }
+    return this.moveTo('draft', 'template.deactivated')
+  }
+
+  archive(): TemplateTransition {
+    if (this.status === 'archived') return { kind: 'unchanged' }
+    return this.moveTo('archived', 'template.archived')
+  }
+
+  restore(): TemplateTransition {
+    if (this.status !== 'archived') return { kind: 'unchanged' }
+    return this.moveTo('draft', 'template.restored')
+  }
+
+  private moveTo(to: TemplateStatus, event: string): TemplateTransition {
+    const from = this.status
+    this.status = to
+    this.archivedAt = to === 'archived' ? DateTime.utc() : null
+    return { kind: 'changed', from, event }
   }
 }

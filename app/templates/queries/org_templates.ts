@@ -1,6 +1,7 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
+import { whereContains } from '#core/models/text_search'
 import CertificateTemplate, { type TemplateStatus } from '#templates/models/certificate_template'
 import CertificateTemplateVersion from '#templates/models/certificate_template_version'
 
@@ -72,10 +73,7 @@ export default class OrgTemplates {
     else if (status !== 'all') query.where('status', status)
     if (filters.categoryId) query.where('category_id', recordId(filters.categoryId))
     const q = filters.q?.trim()
-    if (q)
-      query.whereRaw("lower(name) like ? escape '\\'", [
-        `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-      ])
+    if (q) whereContains(query, ['name'], q)
     return query.paginate(
       Math.max(1, filters.page ?? 1),
       Math.min(100, Math.max(1, filters.perPage ?? 24))

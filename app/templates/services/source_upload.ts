@@ -1,4 +1,5 @@
 import drive from '@adonisjs/drive/services/main'
+import logger from '@adonisjs/core/services/logger'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import uploads from '#config/uploads'
 import StoreFile from '#core/actions/store_file'
@@ -28,7 +29,8 @@ export type SourceProblem =
   | { kind: 'encrypted' }
   | { kind: 'page_out_of_range'; page: number; pageCount: number }
   | { kind: 'empty' }
-  | { kind: 'unreadable'; reason: string }
+  /** `reason` completes "This PDF could not be read: …". */
+  | { kind: 'unreadable'; file: 'PDF' | 'PNG' | 'JPEG'; reason: string }
   | { kind: 'too_complex'; why: 'timeout' | 'memory' }
 
 export const TEMPLATE_UPLOAD_TYPES = [MIME.pdf, MIME.png, MIME.jpeg] as const
@@ -48,6 +50,12 @@ export async function prepareSource(
   if (allowed.kind !== 'ok') return allowed
   const sourceKind: SourceKind =
     allowed.mime === MIME.pdf ? 'pdf' : allowed.mime === MIME.png ? 'png' : 'jpeg'
+  const file = sourceKind === 'pdf' ? 'PDF' : sourceKind === 'png' ? 'PNG' : 'JPEG'
+  /** The parser's own words go to the log, never to the user. */
+  const unreadable = (reason: string, detail: string): SourceProblem => {
+    logger.warn({ file, detail }, 'a template upload could not be parsed')
+    return { kind: 'unreadable', file, reason }
+  }
   const outcome = await normaliseUpload(upload.bytes, sourceKind, page)
   switch (outcome.kind) {
     case 'timeout':
@@ -55,9 +63,15 @@ export async function prepareSource(
     case 'out_of_memory':
       return { kind: 'too_complex', why: 'memory' }
     case 'failed':
-      return { kind: 'unreadable', reason: outcome.message }
+      return unreadable(
+        sourceKind === 'pdf' ? 'it may be damaged or encrypted' : 'it may be damaged',
+        outcome.message
+      )
     case 'crashed':
-      return { kind: 'unreadable', reason: 'its data is damaged' }
+      return unreadable(
+        'its data is damaged',
+        `the parser crashed (signal ${outcome.signal}, code ${outcome.code})`
+      )
     case 'ok':
       break
   }
@@ -76,6 +90,10 @@ export async function prepareSource(
       }
     case 'page_out_of_range':
       return { kind: 'page_out_of_range', page, pageCount: result.pageCount }
+    case 'unreadable':
+      return result.detail
+        ? unreadable(result.reason, result.detail)
+        : { kind: 'unreadable', file, reason: result.reason }
     default:
       return result
   }
@@ -95,7 +113,7 @@ export function sourceProblemMessage(problem: SourceProblem): string {
     case 'empty':
       return 'This PDF has no pages.'
     case 'unreadable':
-      return `This file could not be read as a template (${problem.reason}). Export it again as a PDF, PNG or JPEG and upload that.`
+      return `This ${problem.file} could not be read: ${problem.reason}. Open it, save or export it again as a PDF, PNG or JPEG, and upload that.`
     case 'too_complex':
       return problem.why === 'timeout'
         ? 'This file took too long to process. Simplify it (flatten layers, reduce image sizes) or export the page as a PNG and upload that.'

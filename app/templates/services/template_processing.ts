@@ -1,8 +1,8 @@
 import uploads from '#config/uploads'
 import {
+  IsolatedPool,
   type TaskOutcome,
   WorkerPool,
-  runIsolated,
   siblingModule,
 } from '#core/services/worker_pool'
 import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
@@ -14,8 +14,9 @@ import type { NormalisedBranding } from '#templates/services/branding_image'
 /**
  * The web process's side of template work: everything here hands the work
  * off the event loop and waits, so it keeps serving requests. Uploads
- * (possibly hostile) get a child process each; previews share a pool of
- * worker threads.
+ * (possibly hostile) are parsed in child processes, a few at once
+ * (`FILE_PROCESSING_CONCURRENCY`), the others waiting their turn; previews
+ * share a pool of worker threads.
  */
 
 const TASKS = siblingModule(import.meta.url, 'template_tasks')
@@ -34,34 +35,32 @@ export async function closeRenderPool() {
   await current?.close()
 }
 
+/** Template and branding uploads share it: one bound per process on the parsing of untrusted files. */
+export const uploadParsers = new IsolatedPool(TASKS, {
+  concurrency: uploads.processingConcurrency,
+  timeoutMs: uploads.processingTimeoutMs,
+  maxHeapMb: uploads.processingMaxHeapMb,
+  maxRssMb: uploads.processingMaxRssMb,
+})
+
 export function normaliseUpload(
   bytes: Uint8Array,
   kind: SourceKind,
   page: number
 ): Promise<TaskOutcome<NormaliseUploadOutput>> {
-  return runIsolated<NormaliseUploadOutput>(
-    TASKS,
-    'normaliseUpload',
-    { bytes, kind, page, previewWidth: uploads.previewWidth },
-    {
-      timeoutMs: uploads.processingTimeoutMs,
-      maxHeapMb: uploads.processingMaxHeapMb,
-      maxRssMb: uploads.processingMaxRssMb,
-    }
-  )
+  return uploadParsers.run<NormaliseUploadOutput>('normaliseUpload', {
+    bytes,
+    kind,
+    page,
+    previewWidth: uploads.previewWidth,
+  })
 }
 
 export function normaliseBranding(bytes: Uint8Array): Promise<TaskOutcome<NormalisedBranding>> {
-  return runIsolated<NormalisedBranding>(
-    TASKS,
-    'normaliseBranding',
-    { bytes, maxSide: uploads.brandingMaxSide },
-    {
-      timeoutMs: uploads.processingTimeoutMs,
-      maxHeapMb: uploads.processingMaxHeapMb,
-      maxRssMb: uploads.processingMaxRssMb,
-    }
-  )
+  return uploadParsers.run<NormalisedBranding>('normaliseBranding', {
+    bytes,
+    maxSide: uploads.brandingMaxSide,
+  })
 }
 
 export function renderPreview(

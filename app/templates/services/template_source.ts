@@ -35,7 +35,8 @@ export type NormaliseResult =
   | { kind: 'ok'; source: NormalisedSource }
   | { kind: 'encrypted' }
   | { kind: 'page_out_of_range'; pageCount: number }
-  | { kind: 'unreadable'; reason: string }
+  /** `reason` is for the user; `detail`, the parser's own words, for the log. */
+  | { kind: 'unreadable'; reason: string; detail?: string }
   | { kind: 'empty' }
 
 /** Keys that make a PDF act (scripts, actions, launches, attachments, rich media). */
@@ -141,6 +142,25 @@ export function disarm(doc: PDFDocument) {
   }
 }
 
+/**
+ * A parser's exception says what went wrong inside the parser ("Cannot read
+ * properties of undefined (reading 'Pages')"), rarely what is wrong with
+ * the file: the user gets a reason they can act on, the log the detail.
+ */
+function parserFailure(error: unknown, file: 'pdf' | 'image' = 'pdf'): NormaliseResult {
+  if (error instanceof DecodeLimitError) return { kind: 'unreadable', reason: error.message }
+  const detail = error instanceof Error ? error.message : String(error)
+  const encoding = /\/?(\w+)Decode stream encoding not supported/.exec(detail)?.[1]
+  if (encoding)
+    return {
+      kind: 'unreadable',
+      reason: `it uses the ${encoding} image encoding, which is not supported`,
+      detail,
+    }
+  const reason = file === 'pdf' ? 'it may be damaged or encrypted' : 'it may be damaged'
+  return { kind: 'unreadable', reason, detail }
+}
+
 export async function normalisePdf(
   bytes: Uint8Array,
   requestedPage: number
@@ -155,7 +175,7 @@ export async function normalisePdf(
       ignoreEncryption: true,
     })
   } catch (error) {
-    return { kind: 'unreadable', reason: (error as Error).message }
+    return parserFailure(error)
   }
   if (source.isEncrypted) return { kind: 'encrypted' }
 
@@ -163,7 +183,7 @@ export async function normalisePdf(
   try {
     pageCount = source.getPageCount()
   } catch (error) {
-    return { kind: 'unreadable', reason: (error as Error).message }
+    return parserFailure(error)
   }
   if (pageCount === 0) return { kind: 'empty' }
   if (!Number.isInteger(requestedPage) || requestedPage < 1 || requestedPage > pageCount) {
@@ -238,7 +258,7 @@ export async function normalisePdf(
       },
     }
   } catch (error) {
-    return { kind: 'unreadable', reason: (error as Error).message }
+    return parserFailure(error)
   }
 }
 
@@ -347,7 +367,7 @@ export async function normaliseImage(
       },
     }
   } catch (error) {
-    return { kind: 'unreadable', reason: (error as Error).message }
+    return parserFailure(error, 'image')
   }
 }
 

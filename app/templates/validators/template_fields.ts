@@ -43,6 +43,11 @@ export const templateFieldsSchema = vine.object({
    * silently undoing it.
    */
   base_version: vine.number().withoutDecimals().min(1).optional(),
+  /**
+   * Explicit consent to a version without fields when the current one has some; without it
+   * `fields: []` on such a template is refused.
+   */
+  remove_all_fields: vine.boolean().optional(),
 })
 
 export const templateFieldsValidator = vine.compile(templateFieldsSchema)

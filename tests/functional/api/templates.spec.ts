@@ -281,6 +281,37 @@ test.group('API: templates', (group) => {
     assert.equal(stale.body().errors[0].code, 'E_VERSION_CONFLICT')
   })
 
+  test('PUT with no fields empties the template, unless remove_all_fields is false', async ({
+    client,
+    assert,
+  }) => {
+    const { org, key } = await apiOrg()
+    const { template } = await givenTemplate(org, { fields: NAME_AND_QR })
+    const refused = await client
+      .put(`/api/v1/templates/${template.id}/fields`)
+      .bearerToken(key)
+      .json({ fields: [], remove_all_fields: false })
+    refused.assertStatus(422)
+    assert.deepEqual(refused.body().errors, [
+      {
+        code: 'E_FIELDS_ALL_REMOVED',
+        message:
+          'Version 2 has 2 fields; send "remove_all_fields": true to save a version without fields.',
+        field: 'fields',
+      },
+    ])
+    await template.refresh()
+    assert.equal(template.currentVersionNumber, 2)
+
+    const saved = await client
+      .put(`/api/v1/templates/${template.id}/fields`)
+      .bearerToken(key)
+      .json({ fields: [] })
+    saved.assertStatus(200)
+    assert.equal(saved.body().current_version.number, 3)
+    assert.deepEqual(saved.body().current_version.fields, [])
+  })
+
   test('image fields take a branding image of the org', async ({ client, assert }) => {
     const { org, key } = await apiOrg()
     const { template } = await givenTemplate(org)

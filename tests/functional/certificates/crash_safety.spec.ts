@@ -11,7 +11,10 @@ import { listObjectKeys } from '#core/actions/store_objects'
 import Certificate from '#certificates/models/certificate'
 import GenerationJob from '#certificates/models/generation_job'
 import ProcessChunk from '#certificates/actions/process_chunk'
-import { claimChunk } from '#certificates/services/generation_worker'
+import { claimNext } from '#core/queue/claim'
+import { LeaseLostError, RunningJob } from '#core/queue/running_job'
+import type { ChunkPayload } from '#certificates/actions/process_chunk'
+import { issueChunk } from '#certificates/services/generation_queue'
 import { givenOrg } from '#tests/helpers/given'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 import { removeOrgData } from '#tests/helpers/certificates_cleanup'
@@ -132,11 +135,13 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
     const { org } = await givenOrg()
     orgs.push(org)
     const { job } = await givenJob(org, { count: 5 })
-    const stale = (await claimChunk('paused-worker'))!
-    assert.equal(stale.jobId, job.id)
+    const stale = new RunningJob<ChunkPayload>(
+      (await claimNext('paused-worker', [issueChunk.kind]))!
+    )
+    assert.equal(stale.payload.jobId, job.id)
     // The paused worker's lease runs out; another worker claims the chunk and issues it.
     await db
-      .from('generation_job_chunks')
+      .from('queue_jobs')
       .where('id', stale.id)
       .update({ lease_expires_at: '2000-01-01 00:00:00' })
     await runJobs()
@@ -146,7 +151,7 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
       .where('generation_job_id', job.id)
       .select('id', 'sha256', 'certificate_file_id')
     // The paused worker wakes up and carries on with its old claim.
-    assert.equal(await ProcessChunk.handle(stale), 'lost')
+    await assert.rejects(() => ProcessChunk.handle(stale), LeaseLostError)
     const after = await db
       .from('certificates')
       .where('generation_job_id', job.id)
@@ -154,5 +159,8 @@ test.group('Generation: crash safety (committed, real worker processes)', (group
     assert.sameDeepMembers(after, before)
     const chunk = await db.from('generation_job_chunks').where('id', stale.id).first()
     assert.equal(chunk.status, 'done')
+    const queued = await db.from('queue_jobs').where('id', stale.id).first()
+    assert.equal(queued.state, 'completed')
+    assert.equal(queued.attempts, 2)
   }).timeout(60_000)
 })

@@ -5,7 +5,7 @@ import { formatCertificateNumber } from '#core/services/certificate_number'
 import generation from '#config/generation'
 import type Organization from '#orgs/models/organization'
 import { allocateNumbers } from '#certificates/services/numbering'
-import { GenerationWorker } from '#certificates/services/generation_worker'
+import { QueueWorker } from '#core/queue/worker'
 import GenerationJob from '#certificates/models/generation_job'
 import Certificate from '#certificates/models/certificate'
 import { givenOrg } from '#tests/helpers/given'
@@ -122,8 +122,8 @@ test.group('Numbering under concurrency (committed, no test transaction)', (grou
     try {
       const { job } = await givenJob(org, { count: 60, templates: 2 })
       const workers = [
-        new GenerationWorker({ lanes: 3, exitWhenIdle: true }),
-        new GenerationWorker({ lanes: 3, exitWhenIdle: true }),
+        new QueueWorker({ lanes: 3, exitWhenIdle: true }),
+        new QueueWorker({ lanes: 3, exitWhenIdle: true }),
       ]
       workers.forEach((worker) => worker.start())
       await Promise.all(workers.map((worker) => worker.finished()))

@@ -531,7 +531,12 @@ test.group('Generation jobs (web): creating, progress and changes', (group) => {
     assert,
   }) => {
     const { org, owner } = await givenOrg()
-    const { job, templateIds } = await givenJob(org, { count: 2 })
+    // Chunks are enqueued with one attempt each.
+    const attempts = generation.maxAttempts
+    generation.maxAttempts = 1
+    const { job, templateIds } = await givenJob(org, { count: 2 }).finally(() => {
+      generation.maxAttempts = attempts
+    })
     // The design's PDF goes missing while the job runs: every attempt fails.
     const version = await CertificateTemplateVersion.query()
       .where('template_id', templateIds[0])
@@ -540,12 +545,9 @@ test.group('Generation jobs (web): creating, progress and changes', (group) => {
     const source = await StoredFile.findOrFail(version.sourceFileId)
     const bytes = await drive.use().getBytes(source.path)
     await drive.use().delete(source.path)
-    const attempts = generation.maxAttempts
-    generation.maxAttempts = 1
     try {
       await runJobs(job.id)
     } finally {
-      generation.maxAttempts = attempts
       await drive.use().put(source.path, bytes)
     }
     await job.refresh()

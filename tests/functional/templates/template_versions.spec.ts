@@ -12,12 +12,19 @@ import { inspectPage } from '#tests/helpers/pdf_inspect'
 import { decodeQr } from '#tests/helpers/qr'
 import { binary, bytesOf } from '#tests/helpers/binary'
 
-function saveFields(client: any, templateId: string, fields: unknown, baseVersion?: number) {
+function saveFields(
+  client: any,
+  templateId: string,
+  fields: unknown,
+  baseVersion?: number,
+  extra: Record<string, string> = {}
+) {
   return client
     .put(`/templates/${templateId}/fields`)
     .form({
       fields_json: typeof fields === 'string' ? fields : JSON.stringify(fields),
       ...(baseVersion ? { base_version: String(baseVersion) } : {}),
+      ...extra,
     })
     .withCsrfToken()
     .redirects(0)
@@ -154,6 +161,54 @@ test.group('Templates: saving fields', (group) => {
     assert.match(flashOf(stale, 'error'), /saved version 2 while you were editing/)
     await template.refresh()
     assert.equal(template.currentVersionNumber, 2)
+  })
+
+  test('a save without fields over a version with fields is refused unless removing them all is confirmed', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const { template } = await givenTemplate(org, { fields: NAME_AND_QR })
+
+    const refused = await actingAs(saveFields(client, template.id, [], 2), owner, org)
+    refused.assertStatus(302)
+    refused.assertHeader('location', `/templates/${template.id}/edit`)
+    assert.equal(
+      flashOf(refused, 'error'),
+      'Nothing was saved: version 2 has 2 fields and this save had none. To save a version without fields, tick “Remove every field” beside the save button.'
+    )
+    assert.isUndefined(
+      refused.flashMessages().designer_fields,
+      'the designer reopens on the saved fields, not on the empty list'
+    )
+    await template.refresh()
+    assert.equal(template.currentVersionNumber, 2)
+    const reopened = await actingAs(client.get(`/templates/${template.id}/edit`), owner, org)
+    assert.include(reopened.text(), '&quot;key&quot;:&quot;recipient_name&quot;')
+
+    const unticked = await actingAs(
+      saveFields(client, template.id, [], 2, { remove_all_fields: '' }),
+      owner,
+      org
+    )
+    assert.match(flashOf(unticked, 'error'), /^Nothing was saved/)
+
+    const confirmed = await actingAs(
+      saveFields(client, template.id, [], 2, { remove_all_fields: '1' }),
+      owner,
+      org
+    )
+    assert.equal(flashOf(confirmed, 'success'), 'Saved as version 3.')
+    const current = await CertificateTemplateVersion.query()
+      .where('template_id', template.id)
+      .where('version_number', 3)
+      .preload('fields')
+      .firstOrFail()
+    assert.lengthOf(current.fields, 0)
+
+    // Once the current version has no fields, saving none again needs no confirmation.
+    const again = await actingAs(saveFields(client, template.id, [], 3), owner, org)
+    assert.equal(flashOf(again, 'success'), 'Saved as version 4.')
   })
 
   test('unreadable JSON and out-of-range numbers are refused with a message', async ({

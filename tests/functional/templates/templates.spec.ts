@@ -117,6 +117,29 @@ test.group('Templates: upload', (group) => {
     assert.equal(files.length, 0)
   })
 
+  test('a PDF the parser cannot read is refused with a reason a person can act on, never the parser’s exception', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const tracemonkey = fixture('pdf/tracemonkey.pdf')
+    const broken = {
+      // What the parser says: "Cannot read properties of undefined (reading 'Pages')".
+      'no catalog': new TextEncoder().encode('%PDF-1.4\ntrailer << >>\n%%EOF\n'),
+      // "Failed to parse PDF document (line:11292 col:380 offset=204192): …"
+      'cut in half': tracemonkey.slice(0, Math.floor(tracemonkey.length / 2)),
+    }
+    for (const [name, bytes] of Object.entries(broken)) {
+      const response = await actingAs(upload(client, bytes), owner, org)
+      response.assertStatus(302)
+      const message = fieldErrorOf(response, 'file')
+      assert.match(message, /^This PDF could not be read: it may be damaged or encrypted\./, name)
+      assert.notMatch(message, /Cannot read|properties|Failed to parse|offset/, name)
+    }
+    const templates = await CertificateTemplate.query().where('organization_id', org.id)
+    assert.equal(templates.length, 0)
+  }).timeout(60_000)
+
   test('a page beyond the end, a wrong file type and a missing file are refused field by field', async ({
     client,
     assert,
@@ -193,6 +216,55 @@ test.group('Templates: upload', (group) => {
       .firstOrFail()
     assert.equal(template.categoryId, first.id)
     assert.equal(template.subcategoryId, first.subcategories[0].id)
+  })
+})
+
+test.group('Templates: upload throttle', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  /** An upload request that stops at "choose a file": the throttle counts requests, not parses. */
+  function emptyUpload(client: any, ip: string) {
+    return client
+      .post('/templates')
+      .form({ name: 'No file yet' })
+      .header('x-forwarded-for', ip)
+      .withCsrfToken()
+      .redirects(0)
+  }
+
+  test('an organization’s 11th upload in a minute gets 429 saying why; another organization is not held up', async ({
+    client,
+    assert,
+  }) => {
+    const first = await givenOrg()
+    const second = await givenOrg()
+    for (let i = 0; i < 10; i++) {
+      const response = await actingAs(emptyUpload(client, '192.0.2.71'), first.owner, first.org)
+      assert.equal(response.status(), 302, `upload ${i + 1}`)
+    }
+    const refused = await actingAs(emptyUpload(client, '192.0.2.72'), first.owner, first.org)
+    assert.equal(refused.status(), 429)
+    assert.include(refused.text(), 'Your organization has sent 10 files in the last minute')
+    assert.isDefined(refused.header('retry-after'))
+    const other = await actingAs(emptyUpload(client, '192.0.2.71'), second.owner, second.org)
+    assert.equal(other.status(), 302)
+  })
+
+  test('one address gets 429 after 30 uploads in a minute, whichever organizations sent them', async ({
+    client,
+    assert,
+  }) => {
+    const orgs = await Promise.all([givenOrg(), givenOrg(), givenOrg(), givenOrg()])
+    for (let i = 0; i < 30; i++) {
+      const { org, owner } = orgs[i % 4]
+      const response = await actingAs(emptyUpload(client, '192.0.2.73'), owner, org)
+      assert.equal(response.status(), 302, `upload ${i + 1}`)
+    }
+    const refused = await actingAs(emptyUpload(client, '192.0.2.73'), orgs[2].owner, orgs[2].org)
+    assert.equal(refused.status(), 429)
+    assert.include(refused.text(), 'sent from your network address in the last minute')
+    const elsewhere = await actingAs(emptyUpload(client, '192.0.2.74'), orgs[2].owner, orgs[2].org)
+    assert.equal(elsewhere.status(), 302)
   })
 })
 

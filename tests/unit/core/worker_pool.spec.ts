@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { WorkerPool, runIsolated } from '#core/services/worker_pool'
+import { IsolatedPool, WorkerPool, runIsolated } from '#core/services/worker_pool'
 
 const TASKS = new URL('../../helpers/worker_test_tasks.ts', import.meta.url)
 
@@ -115,4 +115,112 @@ test.group('Worker pool', () => {
       await pool.close()
     }
   })
+
+  test('pool threads run at a lower priority than the event loop', async ({ assert }) => {
+    const pool = new WorkerPool(TASKS, { size: 1, maxHeapMb: 64 })
+    try {
+      const outcome = await pool.run<{ nice: number }>('priority', {}, { timeoutMs: 10_000 })
+      assert.equal(outcome.kind === 'ok' && outcome.value.nice, 10)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('chunks a task emits reach the consumer in order, each acknowledged before the next', async ({
+    assert,
+  }) => {
+    const pool = new WorkerPool(TASKS, { size: 1, maxHeapMb: 64 })
+    const seen: number[] = []
+    let consuming = false
+    try {
+      const outcome = await pool.run<{ sent: number }>(
+        'stream',
+        { count: 3 },
+        {
+          timeoutMs: 10_000,
+          onChunk: async (chunk: { index: number; bytes: Uint8Array }) => {
+            assert.isFalse(consuming, 'one chunk at a time')
+            consuming = true
+            await new Promise((resolve) => setTimeout(resolve, 30))
+            seen.push(chunk.index, chunk.bytes[0])
+            consuming = false
+          },
+        }
+      )
+      assert.deepEqual(outcome, { kind: 'ok', value: { sent: 3 } })
+      assert.deepEqual(seen, [0, 0, 1, 1, 2, 2])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('a task is cancelled by its signal, whether waiting for a thread or running', async ({
+    assert,
+  }) => {
+    const pool = new WorkerPool(TASKS, { size: 1, maxHeapMb: 64 })
+    try {
+      const running = new AbortController()
+      const waiting = new AbortController()
+      const first = pool.run('spin', {}, { timeoutMs: 60_000, signal: running.signal })
+      const second = pool.run(
+        'echo',
+        { bytes: new Uint8Array(1), label: 'x' },
+        {
+          timeoutMs: 60_000,
+          signal: waiting.signal,
+        }
+      )
+      while (pool.stats().running === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.equal(pool.stats().queued, 1)
+      waiting.abort(new Error('not needed any more'))
+      await assert.rejects(() => second, 'not needed any more')
+      running.abort(new Error('the user left'))
+      await assert.rejects(() => first, 'the user left')
+      const after = await pool.run<{ label: string }>(
+        'echo',
+        { bytes: new Uint8Array(1), label: 'next' },
+        { timeoutMs: 10_000 }
+      )
+      assert.equal(
+        after.kind === 'ok' && after.value.label,
+        'NEXT',
+        'the spinning thread was replaced'
+      )
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('a time limit counts from the start of the task, not from the wait for a thread', async ({
+    assert,
+  }) => {
+    const pool = new WorkerPool(TASKS, { size: 1, maxHeapMb: 64 })
+    try {
+      const outcomes = await Promise.all(
+        [0, 1, 2].map(() => pool.run('sleep', { ms: 400 }, { timeoutMs: 1_000 }))
+      )
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.kind),
+        ['ok', 'ok', 'ok']
+      )
+    } finally {
+      await pool.close()
+    }
+  })
+
+  test('an isolated pool runs at most its concurrency of children at once; the rest wait', async ({
+    assert,
+  }) => {
+    const pool = new IsolatedPool(TASKS, { concurrency: 2, timeoutMs: 20_000, maxHeapMb: 64 })
+    const runs = Array.from({ length: 5 }, (_, i) =>
+      pool.run<{ label: string }>('echo', { bytes: new Uint8Array([i]), label: `n${i}` })
+    )
+    assert.deepEqual(pool.stats(), { running: 2, waiting: 3, peak: 2 })
+    const outcomes = await Promise.all(runs)
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.kind === 'ok' && outcome.value.label),
+      ['N0', 'N1', 'N2', 'N3', 'N4']
+    )
+    assert.deepEqual(pool.stats(), { running: 0, waiting: 0, peak: 2 })
+  }).timeout(60_000)
 })

@@ -1,4 +1,46 @@
 // Small progressive enhancements; every page works without this file.
+
+// Page scripts. A page that needs its own script marks its root element with
+// data-page="<name>"; the script is a module under /assets/js/pages/ exporting
+// mount(root), which returns what undoes it. Mounting is driven by the element,
+// not by a <script> tag in the page: htmx does not run scripts of a boosted
+// page (allowScriptTags is off), so a page reached by a link, a form or the
+// back button is mounted exactly like one loaded directly, and only once.
+const PAGE_SCRIPTS = { designer: '/assets/js/pages/designer.js' }
+const mounted = new WeakMap()
+
+function mountPages(scope) {
+  if (!(scope instanceof Element)) return
+  const roots = scope.matches('[data-page]') ? [scope] : []
+  roots.push(...scope.querySelectorAll('[data-page]'))
+  for (const root of roots) {
+    const src = PAGE_SCRIPTS[root.dataset.page]
+    if (!src || mounted.has(root)) continue
+    mounted.set(root, null)
+    import(src).then(
+      (module) => {
+        if (!root.isConnected || mounted.get(root) !== null) return
+        mounted.set(root, module.mount(root) ?? (() => {}))
+        root.dataset.pageMounted = ''
+      },
+      (error) => console.error(`The ${root.dataset.page} page script did not load`, error)
+    )
+  }
+}
+
+function unmountPage(root) {
+  const unmount = mounted.get(root)
+  mounted.set(root, undefined)
+  if (typeof unmount === 'function') unmount()
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', () => mountPages(document.body))
+} else mountPages(document.body)
+document.addEventListener('htmx:load', (event) => mountPages(event.target))
+document.addEventListener('htmx:beforeCleanupElement', (event) => {
+  if (event.target instanceof Element && event.target.hasAttribute('data-page')) unmountPage(event.target)
+})
 document.addEventListener('change', (event) => {
   const target = event.target
   if (target instanceof HTMLSelectElement && target.hasAttribute('data-autosubmit')) {

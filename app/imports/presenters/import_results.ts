@@ -1,15 +1,10 @@
-import { Exception } from '@adonisjs/core/exceptions'
-import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
+import { paginationOf } from '#core/http/pagination'
 import { columnLetter } from '#imports/services/source_table'
 import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 import type FileImportJob from '#imports/models/file_import_job'
 import OrgImports, { type RowFilter } from '#imports/queries/org_imports'
 import { importRowsFilterValidator } from '#imports/validators/import'
-
-export function notFound() {
-  return new Exception('Resource not found', { status: 404, code: 'E_ROW_NOT_FOUND' })
-}
 
 /** The mapped keys in our order (standard keys first), with their column's name, position and letter. */
 export function shownKeys(job: FileImportJob) {
@@ -24,8 +19,12 @@ export function shownKeys(job: FileImportJob) {
     .map((entry) => ({ ...entry, letter: columnLetter(entry.index), label: keyLabel(entry.key) }))
 }
 
-/** The results island's data: the job, the page of rows for the filter, and column letters for headings. */
-export async function resultsData(job: FileImportJob, query: Record<string, unknown>) {
+/**
+ * The results island's view model, shown in the import's page and by its own
+ * route: the page of rows for the filter, the mapped keys as column headings,
+ * and whether it keeps polling.
+ */
+export async function importResults(job: FileImportJob, query: Record<string, unknown>) {
   const pagination = await paginationOf(query, { perPage: 50 })
   const [, input] = await importRowsFilterValidator.tryValidate(query)
   const filter: RowFilter = input?.only ?? (job.errorRows > 0 ? 'errors' : 'all')
@@ -39,11 +38,4 @@ export async function resultsData(job: FileImportJob, query: Record<string, unkn
     shownKeys: shownKeys(job),
     polling: job.status === 'processing' || job.status === 'uploaded',
   }
-}
-
-/** A submitted mapping without its empty choices (keys not in this file). */
-export function presentColumns(mapping: Record<string, string | null>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [key, column] of Object.entries(mapping)) if (column) out[key] = column
-  return out
 }

@@ -1,4 +1,4 @@
-import { bidiControlIn, bidiControlMessage, stripControls } from '#core/services/control_characters'
+import { bidiControlIn, bidiControlMessage } from '#core/services/control_characters'
 import { emptyRecord, ownValue } from '#core/services/own_keys'
 import { columnLetter } from '#imports/services/source_table'
 import { type ColumnMapping, keyLabel } from '#imports/services/column_mapping'
@@ -70,7 +70,8 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
   for (const [key, column] of Object.entries(context.mapping)) {
     const index = context.columns.indexOf(column)
     if (index === -1) continue
-    const raw = stripControls(cells[index] ?? '', { keepLines: true })
+    // Cells come without control characters (RowProcessor strips them before storing `raw`).
+    const raw = cells[index] ?? ''
     const where = `${column} (column ${columnLetter(index)})`
     const issue = (code: string, message: string): RowIssue => ({
       field: key,

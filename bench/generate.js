@@ -3,7 +3,7 @@
 | fields in two fonts, a QR code) and recipient lists of 1,000 and 10,000
 | rows (an Indic name in every tenth) made through the real actions, then a
 | generation job per list issued by the queue worker the web process runs
-| (`GenerationWorker`: chunks claimed, numbered, rendered in the rendering
+| (`QueueWorker`: chunks claimed, numbered, rendered in the rendering
 | threads, stored on a throwaway Drive fs disk, issued). On SQLite and,
 | when PG_HOST/DATABASE_URL (default 127.0.0.1:5432, user postgres)
 | answers, PostgreSQL. Each list is issued by a fresh process warmed by a

@@ -205,7 +205,7 @@ export default class ProcessChunk {
       .count('* as total')
       .first()
     if (Number(already?.total ?? 0) > 0) {
-      // Issued by an attempt whose lease we then took over after it committed: nothing left to do.
+      // A guard: issuing completes the queue job in its transaction, so a retry should not find these.
       await db.transaction(async (trx) => {
         await job.fence(trx)
         await finishChunk(trx, chunk, 'done')

@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
+import { flashInput } from '#core/http/forms'
 import ChangeCertificate from '#certificates/actions/change_certificate'
 import { notFound } from '#core/http/not_found'
 import {
@@ -16,11 +17,12 @@ import {
  */
 /** Each error under its field of the form (`changes[<key>]`), the input kept. */
 function flashCorrectionErrors(
-  { session }: HttpContext,
+  ctx: HttpContext,
   errors: Array<{ field: string; message: string }>,
   back: () => void
 ) {
-  session.flashExcept(['_csrf', '_method'])
+  const { session } = ctx
+  flashInput(ctx)
   const bag = { changes: Object.fromEntries(errors.map((error) => [error.field, [error.message]])) }
   session.flash('inputErrorsBag', bag)
   session.flash('errors', bag)

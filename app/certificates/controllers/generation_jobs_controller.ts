@@ -3,7 +3,7 @@ import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { flashFieldError, flashFieldErrors } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { generationJobFormValidator } from '#certificates/validators/generation_job'
@@ -60,7 +60,7 @@ export default class GenerationJobsController {
       messagesProvider: generationFormMessages,
     })
     if (error) {
-      session.flashValidationErrors(error)
+      flashFieldErrors(ctx, error.messages)
       return back()
     }
     const values = valuesFromInput(input)

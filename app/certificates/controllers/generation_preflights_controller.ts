@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { flashFieldErrors } from '#core/http/forms'
 import { keyLabel } from '#imports/services/column_mapping'
 import { fitProblems, planGeneration } from '#certificates/queries/generation_plan'
 import { generationJobFormValidator } from '#certificates/validators/generation_job'
@@ -21,13 +22,13 @@ import {
  */
 export default class GenerationPreflightsController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, response, session, view } = ctx
+    const { org, actor, bouncer, response, view } = ctx
     await bouncer.authorize('allows', 'certificates.issue')
     const [error, input] = await generationJobFormValidator.tryValidate(formData(ctx), {
       messagesProvider: generationFormMessages,
     })
     if (error) {
-      session.flashValidationErrors(error)
+      flashFieldErrors(ctx, error.messages)
       return response.redirect().toRoute('certificates.generation_jobs.create')
     }
     const values = valuesFromInput(input)

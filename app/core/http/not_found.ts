@@ -14,3 +14,8 @@ export function foundOr404<T>(record: T | null | undefined): T {
   if (record === null || record === undefined) throw notFound()
   return record
 }
+
+/** The `not_found` case of an outcome handled with `handle()`: `{ not_found: throwNotFound }`. */
+export function throwNotFound(): never {
+  throw notFound()
+}

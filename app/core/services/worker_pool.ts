@@ -88,6 +88,7 @@ const TIMED_OUT = Symbol('timed out')
  */
 export class WorkerPool {
   private readonly piscina: Piscina
+  private running = 0
 
   constructor(moduleUrl: URL, options: PoolOptions) {
     const entry = siblingModule(import.meta.url, 'pool_thread')
@@ -108,8 +109,6 @@ export class WorkerPool {
     // A thread that fails with no task on it (it could not even load) is replaced; nothing to answer.
     this.piscina.on('error', () => {})
   }
-
-  private running = 0
 
   /** Threads alive, tasks running and tasks waiting for a thread. */
   stats() {
@@ -169,26 +168,6 @@ export class WorkerPool {
   /** Stops every thread (tasks in flight end as failed). */
   async close() {
     await this.piscina.destroy()
-  }
-}
-
-/**
- * One task in a worker thread of its own, ended afterwards: for pure
- * JavaScript work on untrusted input (spreadsheets: no native decoders
- * involved), where a thread's heap limit and time limit suffice and rows can
- * be streamed back with `onChunk`.
- */
-export async function runInThread<T>(
-  moduleUrl: URL,
-  task: string,
-  input: unknown,
-  options: RunOptions & { maxHeapMb: number }
-) {
-  const pool = new WorkerPool(moduleUrl, { size: 1, maxHeapMb: options.maxHeapMb, idleMs: 1 })
-  try {
-    return await pool.run<T>(task, input, options)
-  } finally {
-    await pool.close()
   }
 }
 

@@ -1,7 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit from '#core/actions/record_audit'
-import User from '#identity/models/user'
-import RevokeSessions from '#identity/actions/revoke_sessions'
+import type User from '#identity/models/user'
+import SetPassword from '#identity/actions/set_password'
 
 export interface ChangePasswordInput {
   user: User
@@ -29,23 +29,18 @@ export default class ChangePassword {
       return { kind: 'wrong_password' }
     }
 
-    await db.transaction(async (trx) => {
-      const user = await User.findOrFail(input.user.id, { client: trx })
-      user.password = input.newPassword
-      await user.save()
-      await RevokeSessions.handle({ userId: user.id, exceptSessionId: input.currentSessionId }, trx)
-      await RecordAudit.handle(
+    await db.transaction((trx) =>
+      SetPassword.handle(
         {
+          userId: input.user.id,
+          password: input.newPassword,
           action: 'auth.password_changed',
-          actorUserId: user.id,
-          entityType: 'user',
-          entityId: user.id,
-          severity: 'warning',
+          exceptSessionId: input.currentSessionId,
           origin: input.origin,
         },
         trx
       )
-    })
+    )
     return { kind: 'changed' }
   }
 }

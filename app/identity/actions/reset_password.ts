@@ -1,9 +1,8 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit from '#core/actions/record_audit'
 import { hashToken } from '#core/services/tokens'
 import User from '#identity/models/user'
 import PasswordResetToken from '#identity/models/password_reset_token'
-import RevokeSessions from '#identity/actions/revoke_sessions'
+import SetPassword from '#identity/actions/set_password'
 import { dbTimestamp } from '#core/services/database_time'
 
 export interface ResetPasswordInput {
@@ -46,27 +45,20 @@ export default class ResetPassword {
       if (Number(Array.isArray(claimed) ? claimed[0] : claimed) !== 1)
         return { kind: 'invalid_token' as const }
 
-      const user = await User.findOrFail(record.userId, { client: trx })
-      user.password = input.password
-      await user.save()
-
+      const user = await SetPassword.handle(
+        {
+          userId: record.userId,
+          password: input.password,
+          action: 'auth.password_reset',
+          origin: input.origin,
+        },
+        trx
+      )
       await trx
         .from('password_reset_tokens')
         .where('user_id', user.id)
         .whereNull('used_at')
         .update({ used_at: usedAt, updated_at: usedAt })
-      await RevokeSessions.handle({ userId: user.id }, trx)
-      await RecordAudit.handle(
-        {
-          action: 'auth.password_reset',
-          actorUserId: user.id,
-          entityType: 'user',
-          entityId: user.id,
-          severity: 'warning',
-          origin: input.origin,
-        },
-        trx
-      )
       return { kind: 'reset' as const, user }
     })
   }

@@ -5,7 +5,7 @@ import { INTENDED_URL_SESSION_KEY } from '#core/middleware/auth_middleware'
 import AttemptLogin from '#identity/actions/attempt_login'
 import { loginValidator } from '#identity/validators/session'
 import { originOf } from '#core/http/origin'
-import { safeLocalPath } from '#core/http/forms'
+import { flashInput, redirectWith, safeLocalPath } from '#core/http/forms'
 
 export const INVALID_CREDENTIALS_MESSAGE =
   'That email and password do not match an account. Check them and try again.'
@@ -29,13 +29,13 @@ export default class SessionController {
         return response.redirect(intended ?? '/dashboard')
       }
       case 'invalid_credentials':
-        session.flashExcept(['_csrf', 'password'])
-        session.flash('error', INVALID_CREDENTIALS_MESSAGE)
-        return response.redirect().toRoute('identity.session.create')
+        flashInput(ctx)
+        return redirectWith(ctx, 'error', INVALID_CREDENTIALS_MESSAGE).toRoute(
+          'identity.session.create'
+        )
       case 'disabled':
-        session.flashExcept(['_csrf', 'password'])
-        session.flash('error', DISABLED_MESSAGE)
-        return response.redirect().toRoute('identity.session.create')
+        flashInput(ctx)
+        return redirectWith(ctx, 'error', DISABLED_MESSAGE).toRoute('identity.session.create')
       case 'throttled': {
         const minutes = Math.ceil(result.retryAfterSeconds / 60)
         response.header('Retry-After', String(result.retryAfterSeconds))

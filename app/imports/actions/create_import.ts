@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import drive from '@adonisjs/drive/services/main'
 import db from '@adonisjs/lucid/services/db'
 import imports from '#config/imports'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import StoreFile from '#core/actions/store_file'
 import { MIME, assertAllowed } from '#core/services/file_type'
 import { storageKey } from '#core/services/storage_keys'
@@ -17,6 +17,7 @@ import { importRulesFor, type TemplatesProblem } from '#imports/queries/import_r
 import type { ColumnMapping } from '#imports/services/column_mapping'
 import ProcessImport, { type ProcessImportResult } from '#imports/actions/process_import'
 import { startImportRun } from '#imports/services/import_runner'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface CreateImportInput {
   org: Organization
@@ -105,22 +106,17 @@ export default class CreateImport {
           },
           { client: trx }
         )
-        await RecordAudit.handle(
+        await auditInOrg(
+          trx,
+          input,
+          'import.created',
+          { type: 'import', id: id },
           {
-            action: 'import.created',
-            organizationId: input.org.id,
-            actorUserId: input.actorUserId,
-            entityType: 'import',
-            entityId: id,
-            origin: input.origin,
-            metadata: {
-              file_name: input.file.originalName,
-              bytes: input.file.bytes.byteLength,
-              format,
-              via: input.via ?? 'web',
-            },
-          },
-          trx
+            file_name: input.file.originalName,
+            bytes: input.file.bytes.byteLength,
+            format,
+            via: input.via ?? 'web',
+          }
         )
         return created
       })

@@ -1,5 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import { emptyRecord } from '#core/services/own_keys'
 import type Organization from '#orgs/models/organization'
 import {
@@ -10,6 +10,7 @@ import {
 import FileImportJob from '#imports/models/file_import_job'
 import { type TemplatesProblem, importRulesFor } from '#imports/queries/import_rules'
 import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface CreateManualImportInput {
   org: Organization
@@ -68,17 +69,12 @@ export default class CreateManualImport {
         },
         { client: trx }
       )
-      await RecordAudit.handle(
-        {
-          action: 'import.created',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'import',
-          entityId: job.id,
-          origin: input.origin,
-          metadata: { source: 'manual', via: input.via ?? 'web' },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'import.created',
+        { type: 'import', id: job.id },
+        { source: 'manual', via: input.via ?? 'web' }
       )
       return { kind: 'created' as const, job }
     })

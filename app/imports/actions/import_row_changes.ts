@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
+import { auditInOrg } from '#orgs/actions/org_audit'
 import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
 import OrgImports from '#imports/queries/org_imports'
@@ -60,16 +61,5 @@ export async function recordRowChange(
 ) {
   await recount(trx, job)
   await job.save()
-  await RecordAudit.handle(
-    {
-      action: change.action,
-      organizationId: change.org.id,
-      actorUserId: change.actorUserId,
-      entityType: 'import',
-      entityId: job.id,
-      origin: change.origin,
-      metadata: change.metadata,
-    },
-    trx
-  )
+  await auditInOrg(trx, change, change.action, { type: 'import', id: job.id }, change.metadata)
 }

@@ -1,5 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type FileImportJob from '#imports/models/file_import_job'
 import FileImportRow from '#imports/models/file_import_row'
@@ -14,6 +14,7 @@ import ProcessImport, {
   type ProcessImportResult,
   rememberMapping,
 } from '#imports/actions/process_import'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface RemapImportInput {
   org: Organization
@@ -98,17 +99,12 @@ export default class RemapImport {
       await recount(trx, locked)
       await locked.save()
       await rememberMapping(input.org, locked.columns, mapping, trx)
-      await RecordAudit.handle(
-        {
-          action: 'import.remapped',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'import',
-          entityId: job.id,
-          origin: input.origin,
-          metadata: { mapping, via: input.via ?? 'web' },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'import.remapped',
+        { type: 'import', id: job.id },
+        { mapping, via: input.via ?? 'web' }
       )
       job.merge(locked.$attributes)
     })

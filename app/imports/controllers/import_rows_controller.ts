@@ -1,5 +1,4 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
 import AddImportRows from '#imports/actions/add_import_rows'
 import UpdateImportRow from '#imports/actions/update_import_row'
@@ -7,7 +6,9 @@ import DeleteImportRows from '#imports/actions/delete_import_rows'
 import OrgImports from '#imports/queries/org_imports'
 import { pastedRows } from '#imports/services/pasted_rows'
 import { importRowValuesValidator } from '#imports/validators/import'
-import { notFound } from '#core/http/not_found'
+import { foundOr404, throwNotFound } from '#core/http/not_found'
+import { redirectWith } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
 import { formatNumber } from '#core/services/formatting'
 
 /**
@@ -28,10 +29,9 @@ function byColumn(columns: string[], cells: Record<string, string | null | undef
 /** Rows of an import: add (typed or pasted), fix one in place, drop one. */
 export default class ImportRowsController {
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response, session } = ctx
+    const { org, actor, bouncer, params, request } = ctx
     await bouncer.authorize('allows', 'imports.manage')
-    const job = await OrgImports.find(org, params.id)
-    if (!job) throw notFound()
+    const job = foundOr404(await OrgImports.find(org, params.id))
     const input = await request.validateUsing(importRowValuesValidator)
     const values = input.values ?? byColumn(job.columns, input.cells)
     const rows = input.pasted
@@ -39,20 +39,22 @@ export default class ImportRowsController {
       : values
         ? [values]
         : (input.rows ?? [])
-    const back = () =>
-      response.redirect().toRoute('imports.imports.show', { id: job.id }, { qs: { only: 'all' } })
+    const back = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute(
+        'imports.imports.show',
+        { id: job.id },
+        { qs: { only: 'all' } }
+      )
     const filled = rows.filter((row) =>
       Object.values(row).some((value) => (value ?? '').trim() !== '')
     )
-    if (filled.length === 0) {
-      session.flash(
+    if (filled.length === 0)
+      return back(
         'error',
         input.pasted
           ? 'Nothing to add: paste rows copied from a spreadsheet, one recipient per line.'
           : 'Nothing to add: fill in at least the name.'
       )
-      return back()
-    }
     const result = await AddImportRows.handle({
       org,
       importId: job.id,
@@ -60,40 +62,28 @@ export default class ImportRowsController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'added': {
-        const bad = result.rows.filter((row) => row.errorCount > 0).length
-        session.flash(
+    return handle(result, {
+      added: ({ rows: added }) => {
+        const bad = added.filter((row) => row.errorCount > 0).length
+        return back(
           bad ? 'error' : 'success',
-          `${result.rows.length} recipient${result.rows.length === 1 ? '' : 's'} added${bad ? `; ${bad} need${bad === 1 ? 's' : ''} fixing (see the errors below)` : ''}.`
+          `${added.length} recipient${added.length === 1 ? '' : 's'} added${bad ? `; ${bad} need${bad === 1 ? 's' : ''} fixing (see the errors below)` : ''}.`
         )
-        return back()
-      }
-      case 'too_many_rows':
-        session.flash('error', `An import holds at most ${formatNumber(result.limit)} recipients.`)
-        return back()
-      case 'busy':
-        session.flash('error', 'The file is still being read. Add recipients once it is done.')
-        return back()
-      case 'templates_gone':
-        session.flash(
-          'error',
-          'A template this import was meant for no longer exists or is archived.'
-        )
-        return back()
-      case 'not_found':
-        throw notFound()
-      default:
-        return unhandled(result)
-    }
+      },
+      too_many_rows: ({ limit }) =>
+        back('error', `An import holds at most ${formatNumber(limit)} recipients.`),
+      busy: () => back('error', 'The file is still being read. Add recipients once it is done.'),
+      templates_gone: () =>
+        back('error', 'A template this import was meant for no longer exists or is archived.'),
+      not_found: throwNotFound,
+    })
   }
 
   async update(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response, session } = ctx
+    const { org, actor, bouncer, params, request } = ctx
     await bouncer.authorize('allows', 'imports.manage')
     const input = await request.validateUsing(importRowValuesValidator)
-    const job = await OrgImports.find(org, params.id)
-    if (!job) throw notFound()
+    const job = foundOr404(await OrgImports.find(org, params.id))
     const values = input.values ?? byColumn(job.columns, input.cells) ?? {}
     const result = await UpdateImportRow.handle({
       org,
@@ -103,39 +93,30 @@ export default class ImportRowsController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'updated':
-        session.flash(
-          result.row.errorCount ? 'error' : 'success',
-          result.row.errorCount
-            ? `Row ${result.row.rowIndex} still has ${result.row.errorCount === 1 ? 'a problem' : 'problems'}: ${result.row.errors.map((error) => error.message).join(' ')}`
-            : `Row ${result.row.rowIndex} fixed.`
-        )
-        return response
-          .redirect()
-          .toRoute(
-            'imports.imports.show',
-            { id: params.id },
-            { qs: { only: request.input('only', 'errors') } }
-          )
-      case 'busy':
-        session.flash('error', 'The file is still being read. Fix rows once it is done.')
-        return response.redirect().toRoute('imports.imports.show', { id: params.id })
-      case 'templates_gone':
-        session.flash(
-          'error',
-          'A template this import was meant for no longer exists or is archived.'
-        )
-        return response.redirect().toRoute('imports.imports.show', { id: params.id })
-      case 'not_found':
-        throw notFound()
-      default:
-        return unhandled(result)
-    }
+    const refused = (message: string) =>
+      redirectWith(ctx, 'error', message).toRoute('imports.imports.show', { id: params.id })
+    return handle(result, {
+      updated: ({ row }) =>
+        redirectWith(
+          ctx,
+          row.errorCount ? 'error' : 'success',
+          row.errorCount
+            ? `Row ${row.rowIndex} still has ${row.errorCount === 1 ? 'a problem' : 'problems'}: ${row.errors.map((error) => error.message).join(' ')}`
+            : `Row ${row.rowIndex} fixed.`
+        ).toRoute(
+          'imports.imports.show',
+          { id: params.id },
+          { qs: { only: request.input('only', 'errors') } }
+        ),
+      busy: () => refused('The file is still being read. Fix rows once it is done.'),
+      templates_gone: () =>
+        refused('A template this import was meant for no longer exists or is archived.'),
+      not_found: throwNotFound,
+    })
   }
 
   async destroy(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request, response, session } = ctx
+    const { org, actor, bouncer, params, request } = ctx
     await bouncer.authorize('allows', 'imports.manage')
     const result = await DeleteImportRows.handle({
       org,
@@ -144,23 +125,21 @@ export default class ImportRowsController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'deleted':
-        session.flash('success', 'Row removed.')
-        return response
-          .redirect()
-          .toRoute(
-            'imports.imports.show',
-            { id: params.id },
-            { qs: { only: request.input('only', 'all') } }
-          )
-      case 'busy':
-        session.flash('error', 'The file is still being read.')
-        return response.redirect().toRoute('imports.imports.show', { id: params.id })
-      case 'not_found':
-        throw notFound()
-      default:
-        return unhandled(result)
-    }
+    return handle(result, {
+      deleted: () =>
+        redirectWith(ctx, 'success', 'Row removed.').toRoute(
+          'imports.imports.show',
+          { id: params.id },
+          { qs: { only: request.input('only', 'all') } }
+        ),
+      busy: () =>
+        redirectWith(ctx, 'error', 'The file is still being read.').toRoute(
+          'imports.imports.show',
+          {
+            id: params.id,
+          }
+        ),
+      not_found: throwNotFound,
+    })
   }
 }

@@ -1,9 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { randomBytes } from 'node:crypto'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import CertificateCategory from '#orgs/models/certificate_category'
 import OrgTaxonomy, { type TaxonomyEntry } from '#orgs/queries/org_taxonomy'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface AddTaxonomyCategoryInput {
   org: Organization
@@ -40,6 +42,30 @@ export function freeKey(key: string, taken: Set<string>) {
   }
 }
 
+/**
+ * The columns of a new own entry among its siblings (`parent`: the table and
+ * the column naming their parent): its key, unique per org and parent and
+ * never shadowing a global key, and a place after the last sibling.
+ */
+export async function ownEntry(
+  trx: TransactionClientContract,
+  input: { org: Organization; name: string },
+  parent: { table: string } & Record<string, string>
+) {
+  const { table, ...scope } = parent
+  const siblings = await trx
+    .from(table)
+    .where(scope)
+    .where((own) => own.whereNull('organization_id').orWhere('organization_id', input.org.id))
+    .select('key', 'sort_order')
+  return {
+    organizationId: input.org.id,
+    key: freeKey(taxonomyKey(input.name), new Set(siblings.map((row) => row.key))),
+    name: input.name.trim(),
+    sortOrder: siblings.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10,
+  }
+}
+
 /** Same name as a sibling (compared as the org sees it, hidden ones included). */
 export function hasNamed(entries: TaxonomyEntry[], name: string, exceptId?: string) {
   const wanted = name.trim().toLocaleLowerCase()
@@ -56,36 +82,22 @@ export default class AddTaxonomyCategory {
     if (hasNamed(existing, input.name)) return { kind: 'duplicate' }
 
     return db.transaction(async (trx) => {
-      // Keys are unique per org and industry, and must not shadow a global key.
-      const keys = await trx
-        .from('certificate_categories')
-        .where('industry_id', industryId)
-        .where((scope) =>
-          scope.whereNull('organization_id').orWhere('organization_id', input.org.id)
-        )
-        .select('key', 'sort_order')
-      const sortOrder = keys.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10
       const category = await CertificateCategory.create(
         {
           industryId,
-          organizationId: input.org.id,
-          key: freeKey(taxonomyKey(input.name), new Set(keys.map((row) => row.key))),
-          name: input.name.trim(),
-          sortOrder,
+          ...(await ownEntry(trx, input, {
+            table: 'certificate_categories',
+            industry_id: industryId,
+          })),
         },
         { client: trx }
       )
-      await RecordAudit.handle(
-        {
-          action: 'taxonomy.category_created',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'certificate_category',
-          entityId: category.id,
-          origin: input.origin,
-          metadata: { key: category.key, name: category.name },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'taxonomy.category_created',
+        { type: 'certificate_category', id: category.id },
+        { key: category.key, name: category.name }
       )
       return { kind: 'created' as const, category }
     })

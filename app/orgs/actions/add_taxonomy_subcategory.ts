@@ -1,16 +1,16 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
-import type Organization from '#orgs/models/organization'
 import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
-import { freeKey, hasNamed, taxonomyKey } from '#orgs/actions/add_taxonomy_category'
+import {
+  type AddTaxonomyCategoryInput,
+  hasNamed,
+  ownEntry,
+} from '#orgs/actions/add_taxonomy_category'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
-export interface AddTaxonomySubcategoryInput {
-  org: Organization
+/** The category's input, under the category `categoryId`. */
+export interface AddTaxonomySubcategoryInput extends AddTaxonomyCategoryInput {
   categoryId: string
-  name: string
-  actorUserId: string
-  origin?: AuditInput['origin']
 }
 
 export type AddTaxonomySubcategoryResult =
@@ -32,35 +32,22 @@ export default class AddTaxonomySubcategory {
     if (hasNamed(merged.subcategories, input.name)) return { kind: 'duplicate' }
 
     return db.transaction(async (trx) => {
-      const keys = await trx
-        .from('certificate_subcategories')
-        .where('category_id', category.id)
-        .where((scope) =>
-          scope.whereNull('organization_id').orWhere('organization_id', input.org.id)
-        )
-        .select('key', 'sort_order')
-      const sortOrder = keys.reduce((max, row) => Math.max(max, Number(row.sort_order)), 0) + 10
       const subcategory = await CertificateSubcategory.create(
         {
           categoryId: category.id,
-          organizationId: input.org.id,
-          key: freeKey(taxonomyKey(input.name), new Set(keys.map((row) => row.key))),
-          name: input.name.trim(),
-          sortOrder,
+          ...(await ownEntry(trx, input, {
+            table: 'certificate_subcategories',
+            category_id: category.id,
+          })),
         },
         { client: trx }
       )
-      await RecordAudit.handle(
-        {
-          action: 'taxonomy.subcategory_created',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'certificate_subcategory',
-          entityId: subcategory.id,
-          origin: input.origin,
-          metadata: { key: subcategory.key, name: subcategory.name, category_key: category.key },
-        },
-        trx
+      await auditInOrg(
+        trx,
+        input,
+        'taxonomy.subcategory_created',
+        { type: 'certificate_subcategory', id: subcategory.id },
+        { key: subcategory.key, name: subcategory.name, category_key: category.key }
       )
       return { kind: 'created' as const, subcategory }
     })

@@ -1,5 +1,4 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import InvitationList from '#orgs/queries/invitation_list'
 import MemberDirectory from '#orgs/queries/member_directory'
 import InviteMember from '#orgs/actions/invite_member'
@@ -7,7 +6,8 @@ import RevokeInvitation from '#orgs/actions/revoke_invitation'
 import { createInvitationValidator } from '#orgs/validators/invitation'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
+import { flashFieldError, redirectWith } from '#core/http/forms'
 
 export default class InvitationsController {
   async index({ view, org, actor, bouncer }: HttpContext) {
@@ -26,7 +26,7 @@ export default class InvitationsController {
   }
 
   async store(ctx: HttpContext) {
-    const { request, response, session, org, actor, bouncer } = ctx
+    const { request, response, org, actor, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const input = await request.validateUsing(createInvitationValidator)
     const result = await InviteMember.handle({
@@ -38,53 +38,44 @@ export default class InvitationsController {
     })
     const back = () => response.redirect().toRoute('orgs.invitations.index')
 
-    switch (result.kind) {
-      case 'invited':
-        if (result.delivered)
-          session.flash('success', `Invitation sent to ${result.invitation.email}.`)
-        else
-          session.flash(
-            'error',
-            `The invitation for ${result.invitation.email} was saved, but the email could not be sent. Try "Resend" in a moment.`
-          )
-        return back()
-      case 'role_not_found':
-        flashFieldError(ctx, 'role_id', 'Choose one of the roles in the list.')
-        return back()
-      case 'owner_only':
-        flashFieldError(ctx, 'role_id', 'Only an owner can invite someone as an owner.')
-        return back()
-      case 'permissions_not_held':
-        flashFieldError(
-          ctx,
+    const refuse = (field: string, message: string) => {
+      flashFieldError(ctx, field, message)
+      return back()
+    }
+    return handle(result, {
+      invited: ({ invitation, delivered }) =>
+        delivered
+          ? redirectWith(ctx, 'success', `Invitation sent to ${invitation.email}.`).toRoute(
+              'orgs.invitations.index'
+            )
+          : redirectWith(
+              ctx,
+              'error',
+              `The invitation for ${invitation.email} was saved, but the email could not be sent. Try "Resend" in a moment.`
+            ).toRoute('orgs.invitations.index'),
+      role_not_found: () => refuse('role_id', 'Choose one of the roles in the list.'),
+      owner_only: () => refuse('role_id', 'Only an owner can invite someone as an owner.'),
+      permissions_not_held: ({ permissions }) =>
+        refuse(
           'role_id',
-          `You can only invite with roles whose permissions you hold (missing: ${result.permissions.join(', ')}).`
-        )
-        return back()
-      case 'already_member':
-        flashFieldError(ctx, 'email', `${input.email} is already a member of ${org.name}.`)
-        return back()
-      case 'suspended_member':
-        flashFieldError(
-          ctx,
+          `You can only invite with roles whose permissions you hold (missing: ${permissions.join(', ')}).`
+        ),
+      already_member: () => refuse('email', `${input.email} is already a member of ${org.name}.`),
+      suspended_member: () =>
+        refuse(
           'email',
           `${input.email} is a suspended member of ${org.name}. Reactivate them from the members page instead.`
-        )
-        return back()
-      case 'already_invited':
-        flashFieldError(
-          ctx,
+        ),
+      already_invited: () =>
+        refuse(
           'email',
           `${input.email} already has a pending invitation. Use "Resend" in the list below to send it again.`
-        )
-        return back()
-      default:
-        return unhandled(result)
-    }
+        ),
+    })
   }
 
   async destroy(ctx: HttpContext) {
-    const { response, session, org, actor, params, bouncer } = ctx
+    const { org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const invitation = await InvitationList.find(org, params.id)
     const result = await RevokeInvitation.handle({
@@ -93,20 +84,15 @@ export default class InvitationsController {
       invitationId: invitation.id,
       origin: originOf(ctx),
     })
-
-    switch (result.kind) {
-      case 'revoked':
-        session.flash(
+    const done = (level: 'success' | 'error', message: string) =>
+      redirectWith(ctx, level, message).toRoute('orgs.invitations.index')
+    return handle(result, {
+      revoked: () =>
+        done(
           'success',
           `The invitation for ${invitation.email} was revoked; its link no longer works.`
-        )
-        break
-      case 'not_pending':
-        session.flash('error', `That invitation was already ${result.status}.`)
-        break
-      default:
-        return unhandled(result)
-    }
-    return response.redirect().toRoute('orgs.invitations.index')
+        ),
+      not_pending: ({ status }) => done('error', `That invitation was already ${status}.`),
+    })
   }
 }

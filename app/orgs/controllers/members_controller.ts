@@ -1,13 +1,13 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { paginationOf } from '#core/http/pagination'
-import { unhandled } from '#core/services/exhaustive'
 import MemberDirectory from '#orgs/queries/member_directory'
 import UpdateMember from '#orgs/actions/update_member'
 import RemoveMember from '#orgs/actions/remove_member'
 import { updateMemberValidator } from '#orgs/validators/member'
 import { actorIsOwner, isOwnerRole } from '#orgs/policies/role_grants'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
+import { handle } from '#core/http/outcomes'
+import { flashFieldError, redirectWith } from '#core/http/forms'
 
 function nameOf(member: {
   username: string
@@ -39,7 +39,7 @@ export default class MembersController {
   }
 
   async update(ctx: HttpContext) {
-    const { request, response, session, org, actor, params, bouncer } = ctx
+    const { request, response, org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const member = await MemberDirectory.find(org, params.id)
     const input = await request.validateUsing(updateMemberValidator)
@@ -53,56 +53,45 @@ export default class MembersController {
       origin: originOf(ctx),
     })
     const name = nameOf(member)
-    const back = () => response.redirect().toRoute('orgs.members.edit', { id: member.id })
 
-    switch (result.kind) {
-      case 'updated':
-        session.flash(
+    const back = () => response.redirect().toRoute('orgs.members.edit', { id: member.id })
+    const refuse = (message: string) => {
+      ctx.session.flash('error', message)
+      return back()
+    }
+    return handle(result, {
+      updated: ({ changes }) =>
+        redirectWith(
+          ctx,
           'success',
-          result.changes.length ? `${name}'s membership was updated.` : 'Nothing changed.'
-        )
-        return response.redirect().toRoute('orgs.members.index')
-      case 'role_not_found':
-        session.flash(
-          'error',
-          'That role does not exist in this organization any more. Choose another.'
-        )
-        return back()
-      case 'owner_only':
-        session.flash(
-          'error',
-          'Only an owner can grant or take away the owner role, or suspend an owner.'
-        )
-        return back()
-      case 'permissions_not_held':
-        session.flash(
-          'error',
-          `You can only give roles whose permissions you hold yourself (missing: ${result.permissions.join(', ')}).`
-        )
-        return back()
-      case 'last_owner':
-        session.flash(
-          'error',
+          changes.length ? `${name}'s membership was updated.` : 'Nothing changed.'
+        ).toRoute('orgs.members.index'),
+      role_not_found: () =>
+        refuse('That role does not exist in this organization any more. Choose another.'),
+      owner_only: () =>
+        refuse('Only an owner can grant or take away the owner role, or suspend an owner.'),
+      permissions_not_held: ({ permissions }) =>
+        refuse(
+          `You can only give roles whose permissions you hold yourself (missing: ${permissions.join(', ')}).`
+        ),
+      last_owner: () =>
+        refuse(
           `${name} is the only active owner. Make another member an owner first: every organization keeps at least one.`
-        )
-        return back()
-      case 'cannot_suspend_self':
-        session.flash('error', 'You cannot suspend yourself.')
-        return back()
-      case 'username_taken':
+        ),
+      cannot_suspend_self: () => refuse('You cannot suspend yourself.'),
+      username_taken: () => {
         flashFieldError(
           ctx,
           'username',
           `The username "${input.username}" is already taken in ${org.name}.`
         )
         return back()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 
   async destroy(ctx: HttpContext) {
-    const { response, session, org, actor, params, bouncer } = ctx
+    const { org, actor, params, bouncer } = ctx
     await bouncer.authorize('allows', 'members.manage')
     const member = await MemberDirectory.find(org, params.id)
     const result = await RemoveMember.handle({
@@ -112,28 +101,22 @@ export default class MembersController {
       origin: originOf(ctx),
     })
     const name = nameOf(member)
-
-    switch (result.kind) {
-      case 'removed':
-        if (result.self) {
-          session.flash('success', `You left ${org.name}.`)
-          return response.redirect().toRoute('orgs.dashboard.show')
-        }
-        session.flash('success', `${name} was removed from ${org.name}.`)
-        return response.redirect().toRoute('orgs.members.index')
-      case 'owner_only':
-        session.flash('error', 'Only an owner can remove another owner.')
-        return response.redirect().toRoute('orgs.members.edit', { id: member.id })
-      case 'last_owner':
-        session.flash(
-          'error',
+    const refused = (message: string) =>
+      redirectWith(ctx, 'error', message).toRoute('orgs.members.edit', { id: member.id })
+    return handle(result, {
+      removed: ({ self }) =>
+        self
+          ? redirectWith(ctx, 'success', `You left ${org.name}.`).toRoute('orgs.dashboard.show')
+          : redirectWith(ctx, 'success', `${name} was removed from ${org.name}.`).toRoute(
+              'orgs.members.index'
+            ),
+      owner_only: () => refused('Only an owner can remove another owner.'),
+      last_owner: () =>
+        refused(
           member.userId === actor.user.id
             ? 'You are the only active owner, so you cannot leave. Make another member an owner first.'
             : `${name} is the only active owner and cannot be removed. Make another member an owner first.`
-        )
-        return response.redirect().toRoute('orgs.members.edit', { id: member.id })
-      default:
-        return unhandled(result)
-    }
+        ),
+    })
   }
 }

@@ -17,6 +17,16 @@ function permissionChoices(actorCan: (permission: Permission) => boolean) {
   }))
 }
 
+/** A role form's refusal, under its field, then back to the form. */
+function refuse<T>(ctx: HttpContext, field: string, message: string, back: () => T) {
+  flashFieldError(ctx, field, message)
+  return back()
+}
+
+function notHeld(verb: 'grant' | 'change', permissions: string[]) {
+  return `You can only ${verb} permissions you hold yourself (not: ${permissions.join(', ')}).`
+}
+
 export default class RolesController {
   async index({ view, org, bouncer }: HttpContext) {
     await bouncer.authorize('allows', 'roles.manage')
@@ -57,18 +67,10 @@ export default class RolesController {
           'success',
           `Role "${role.name}" created. Give it to members from the members page.`
         ).toRoute('orgs.roles.index'),
-      name_taken: () => {
-        flashFieldError(ctx, 'name', `${org.name} already has a role called "${input.name}".`)
-        return back()
-      },
-      permissions_not_held: ({ permissions }) => {
-        flashFieldError(
-          ctx,
-          'permissions',
-          `You can only grant permissions you hold yourself (not: ${permissions.join(', ')}).`
-        )
-        return back()
-      },
+      name_taken: () =>
+        refuse(ctx, 'name', `${org.name} already has a role called "${input.name}".`, back),
+      permissions_not_held: ({ permissions }) =>
+        refuse(ctx, 'permissions', notHeld('grant', permissions), back),
     })
   }
 
@@ -119,18 +121,10 @@ export default class RolesController {
           'error',
           `"${role.name}" is a system role; its permissions are fixed.`
         ).toRoute('orgs.roles.index'),
-      name_taken: () => {
-        flashFieldError(ctx, 'name', `${org.name} already has a role called "${input.name}".`)
-        return back()
-      },
-      permissions_not_held: ({ permissions }) => {
-        flashFieldError(
-          ctx,
-          'permissions',
-          `You can only change permissions you hold yourself (not: ${permissions.join(', ')}).`
-        )
-        return back()
-      },
+      name_taken: () =>
+        refuse(ctx, 'name', `${org.name} already has a role called "${input.name}".`, back),
+      permissions_not_held: ({ permissions }) =>
+        refuse(ctx, 'permissions', notHeld('change', permissions), back),
     })
   }
 

@@ -1,18 +1,14 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import AddTaxonomyCategory from '#orgs/actions/add_taxonomy_category'
-import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
-import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
-import { taxonomyUpdateNotice } from '#orgs/presenters/taxonomy_page'
+import TaxonomyEntriesController from '#orgs/controllers/taxonomy_entries_controller'
+import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import { originOf } from '#core/http/origin'
-import {
-  firstValidationMessage,
-  flashFieldError,
-  redirectWith,
-  redirectWithNotice,
-} from '#core/http/forms'
+import { flashFieldError, redirectWith } from '#core/http/forms'
 import { handle } from '#core/http/outcomes'
 
-export default class TaxonomyCategoriesController {
+export default class TaxonomyCategoriesController extends TaxonomyEntriesController {
+  protected readonly noun = 'category' as const
+
   async store(ctx: HttpContext) {
     const { org, actor, bouncer, request, response } = ctx
     await bouncer.authorize('allows', 'org.manage')
@@ -33,25 +29,5 @@ export default class TaxonomyCategoriesController {
       },
       no_industry: () => done('error', 'Choose your industry in the organization settings first.'),
     })
-  }
-
-  /** Rename, hide or show; global categories change only for this org. */
-  async update(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request } = ctx
-    await bouncer.authorize('allows', 'org.manage')
-    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(
-      request.only(['name', 'hidden'])
-    )
-    const result = await UpdateTaxonomyEntry.handle({
-      org,
-      entityType: 'category',
-      id: params.id,
-      name: input?.name,
-      hidden: input?.hidden,
-      actorUserId: actor.user.id,
-      origin: originOf(ctx),
-    })
-    const notice = taxonomyUpdateNotice(result, 'category', error && firstValidationMessage(error))
-    return redirectWithNotice(ctx, notice).toRoute('orgs.taxonomy.index')
   }
 }

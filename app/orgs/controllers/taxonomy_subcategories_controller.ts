@@ -1,15 +1,16 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import AddTaxonomySubcategory from '#orgs/actions/add_taxonomy_subcategory'
-import UpdateTaxonomyEntry from '#orgs/actions/update_taxonomy_entry'
-import { taxonomyEntryUpdateValidator, taxonomyEntryValidator } from '#orgs/validators/taxonomy'
-import { taxonomyUpdateNotice } from '#orgs/presenters/taxonomy_page'
+import TaxonomyEntriesController from '#orgs/controllers/taxonomy_entries_controller'
+import { taxonomyEntryValidator } from '#orgs/validators/taxonomy'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { originOf } from '#core/http/origin'
 import { foundOr404, notFound } from '#core/http/not_found'
-import { firstValidationMessage, redirectWith, redirectWithNotice } from '#core/http/forms'
+import { firstValidationMessage, redirectWith } from '#core/http/forms'
 import { handle } from '#core/http/outcomes'
 
-export default class TaxonomySubcategoriesController {
+export default class TaxonomySubcategoriesController extends TaxonomyEntriesController {
+  protected readonly noun = 'subcategory' as const
+
   /** Adds an own subcategory under the category `:id`. */
   async store(ctx: HttpContext) {
     const { org, actor, bouncer, params, request } = ctx
@@ -37,29 +38,5 @@ export default class TaxonomySubcategoriesController {
       category_hidden: () =>
         done('error', 'Show the category again before adding subcategories to it.'),
     })
-  }
-
-  /** Rename, hide or show; global subcategories change only for this org. */
-  async update(ctx: HttpContext) {
-    const { org, actor, bouncer, params, request } = ctx
-    await bouncer.authorize('allows', 'org.manage')
-    const [error, input] = await taxonomyEntryUpdateValidator.tryValidate(
-      request.only(['name', 'hidden'])
-    )
-    const result = await UpdateTaxonomyEntry.handle({
-      org,
-      entityType: 'subcategory',
-      id: params.id,
-      name: input?.name,
-      hidden: input?.hidden,
-      actorUserId: actor.user.id,
-      origin: originOf(ctx),
-    })
-    const notice = taxonomyUpdateNotice(
-      result,
-      'subcategory',
-      error && firstValidationMessage(error)
-    )
-    return redirectWithNotice(ctx, notice).toRoute('orgs.taxonomy.index')
   }
 }

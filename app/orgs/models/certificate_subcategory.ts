@@ -1,24 +1,10 @@
-import { DateTime } from 'luxon'
 import { column } from '@adonisjs/lucid/orm'
+import { compose } from '@adonisjs/core/helpers'
 import { AppModel } from '#core/models/app_model'
+import { TaxonomyEntry } from '#orgs/models/taxonomy_entry'
 
-/** Global when organizationId is null; otherwise an org's own entry. */
-export default class CertificateSubcategory extends AppModel {
+/** A subcategory of a category: global or an org's own. */
+export default class CertificateSubcategory extends compose(AppModel, TaxonomyEntry) {
   @column()
   declare categoryId: string
-
-  @column()
-  declare organizationId: string | null
-
-  @column()
-  declare key: string
-
-  @column()
-  declare name: string
-
-  @column()
-  declare sortOrder: number
-
-  @column.dateTime({ autoCreate: true })
-  declare createdAt: DateTime
 }

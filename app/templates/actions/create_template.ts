@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import CertificateTemplate from '#templates/models/certificate_template'
 import CertificateTemplateVersion from '#templates/models/certificate_template_version'
@@ -17,6 +17,7 @@ import {
   type TaxonomyProblem,
   resolveTaxonomy,
 } from '#templates/queries/template_taxonomy'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface CreateTemplateInput {
   org: Organization
@@ -98,22 +99,17 @@ export default class CreateTemplate {
         template.currentVersionId = version.id
         template.currentVersionNumber = 1
         await template.useTransaction(trx).save()
-        await RecordAudit.handle(
+        await auditInOrg(
+          trx,
+          input,
+          'template.created',
+          { type: 'template', id: template.id },
           {
-            action: 'template.created',
-            organizationId: input.org.id,
-            actorUserId: input.actorUserId,
-            entityType: 'template',
-            entityId: template.id,
-            origin: input.origin,
-            metadata: {
-              name: template.name,
-              page: prepared.source.page,
-              page_count: prepared.source.pageCount,
-              via: input.via ?? 'web',
-            },
-          },
-          trx
+            name: template.name,
+            page: prepared.source.page,
+            page_count: prepared.source.pageCount,
+            via: input.via ?? 'web',
+          }
         )
         return { kind: 'created' as const, template, version }
       })

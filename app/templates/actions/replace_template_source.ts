@@ -1,5 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import { readFileOfOrg } from '#core/queries/org_files'
 import type Organization from '#orgs/models/organization'
 import type CertificateTemplate from '#templates/models/certificate_template'
@@ -16,6 +16,7 @@ import {
   storeSourceFiles,
   versionMeta,
 } from '#templates/services/source_upload'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface ReplaceTemplateSourceInput {
   org: Organization
@@ -116,22 +117,17 @@ export default class ReplaceTemplateSource {
           },
           trx
         )
-        await RecordAudit.handle(
+        await auditInOrg(
+          trx,
+          input,
+          'template.version_created',
+          { type: 'template', id: template.id },
           {
-            action: 'template.version_created',
-            organizationId: input.org.id,
-            actorUserId: input.actorUserId,
-            entityType: 'template',
-            entityId: template.id,
-            origin: input.origin,
-            metadata: {
-              version: version.versionNumber,
-              change: 'source',
-              page: prepared.source.page,
-              via: input.via ?? 'web',
-            },
-          },
-          trx
+            version: version.versionNumber,
+            change: 'source',
+            page: prepared.source.page,
+            via: input.via ?? 'web',
+          }
         )
         return { kind: 'replaced' as const, template, version, movedFields: moved }
       })

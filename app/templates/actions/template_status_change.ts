@@ -1,10 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import type { TemplateTransition } from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 /** Who moves which template; the same input for activating, deactivating, archiving and restoring. */
 export interface TemplateStatusInput {
@@ -41,22 +42,17 @@ export async function changeTemplateStatus(
     const transition = await move(template, trx)
     if (transition.kind !== 'changed') return { ...transition, template }
     await template.useTransaction(trx).save()
-    await RecordAudit.handle(
+    await auditInOrg(
+      trx,
+      input,
+      transition.event,
+      { type: 'template', id: template.id },
       {
-        action: transition.event,
-        organizationId: input.org.id,
-        actorUserId: input.actorUserId,
-        entityType: 'template',
-        entityId: template.id,
-        origin: input.origin,
-        metadata: {
-          name: template.name,
-          from: transition.from,
-          to: template.status,
-          via: input.via ?? 'web',
-        },
-      },
-      trx
+        name: template.name,
+        from: transition.from,
+        to: template.status,
+        via: input.via ?? 'web',
+      }
     )
     return { kind: 'changed' as const, template, from: transition.from }
   })

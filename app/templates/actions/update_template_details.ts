@@ -1,5 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
-import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import type { AuditInput } from '#core/actions/record_audit'
 import type Organization from '#orgs/models/organization'
 import type CertificateTemplate from '#templates/models/certificate_template'
 import OrgTemplates from '#templates/queries/org_templates'
@@ -8,6 +8,7 @@ import {
   type TaxonomyProblem,
   resolveTaxonomy,
 } from '#templates/queries/template_taxonomy'
+import { auditInOrg } from '#orgs/actions/org_audit'
 
 export interface UpdateTemplateDetailsInput {
   org: Organization
@@ -40,24 +41,19 @@ export default class UpdateTemplateDetails {
         subcategoryId: taxonomy.subcategoryId,
       })
       await template.useTransaction(trx).save()
-      await RecordAudit.handle(
+      await auditInOrg(
+        trx,
+        input,
+        'template.updated',
+        { type: 'template', id: template.id },
         {
-          action: 'template.updated',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'template',
-          entityId: template.id,
-          origin: input.origin,
-          metadata: {
-            before,
-            after: {
-              name: template.name,
-              category_id: template.categoryId,
-              subcategory_id: template.subcategoryId,
-            },
+          before,
+          after: {
+            name: template.name,
+            category_id: template.categoryId,
+            subcategory_id: template.subcategoryId,
           },
-        },
-        trx
+        }
       )
       return { kind: 'updated' as const, template }
     })

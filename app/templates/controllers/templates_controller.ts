@@ -1,7 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
-import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
 import { originOf } from '#core/http/origin'
@@ -14,9 +13,9 @@ import {
   templateListValidator,
 } from '#templates/validators/template'
 import { notFound } from '#core/http/not_found'
-import { flashFieldErrors } from '#core/http/forms'
+import { flashFieldErrors, redirectWith } from '#core/http/forms'
 import { readUpload, uploadProblemField } from '#core/http/uploads'
-import { sourceProblemField, taxonomyProblemField } from '#templates/presenters/form_problems'
+import { templateFormProblemField } from '#templates/presenters/form_problems'
 import uploads from '#config/uploads'
 import BrandingAsset from '#templates/models/branding_asset'
 import { designerData, fieldJson } from '#templates/services/designer_data'
@@ -89,36 +88,20 @@ export default class TemplatesController {
       actorUserId: actor.user.id,
       origin: originOf(ctx),
     })
-    switch (result.kind) {
-      case 'created': {
-        const meta = result.version.meta
-        const pages =
-          meta.page_count > 1
-            ? ` The PDF has ${meta.page_count} pages; page ${meta.page} is used (you can pick another on the template’s page).`
-            : ''
-        ctx.session.flash(
-          'success',
-          `Template “${result.template.name}” created.${pages} Now place its fields.`
-        )
-        return response.redirect().toRoute('templates.templates.edit', { id: result.template.id })
-      }
-      case 'page_out_of_range':
-      case 'too_large':
-      case 'unsupported_type':
-      case 'encrypted':
-      case 'empty':
-      case 'unreadable':
-      case 'too_complex':
-        flashFieldErrors(ctx, [sourceProblemField(result)])
-        return back()
-      case 'unknown_category':
-      case 'subcategory_without_category':
-      case 'unknown_subcategory':
-        flashFieldErrors(ctx, [taxonomyProblemField(result)])
-        return back()
-      default:
-        return unhandled(result)
+    if (result.kind !== 'created') {
+      flashFieldErrors(ctx, [templateFormProblemField(result)])
+      return back()
     }
+    const meta = result.version.meta
+    const pages =
+      meta.page_count > 1
+        ? ` The PDF has ${meta.page_count} pages; page ${meta.page} is used (you can pick another on the template’s page).`
+        : ''
+    return redirectWith(
+      ctx,
+      'success',
+      `Template “${result.template.name}” created.${pages} Now place its fields.`
+    ).toRoute('templates.templates.edit', { id: result.template.id })
   }
 
   async show({ org, bouncer, params, view }: HttpContext) {
@@ -198,19 +181,9 @@ export default class TemplatesController {
       origin: originOf(ctx),
     })
     const back = () => response.redirect().toRoute('templates.templates.show', { id: template.id })
-    switch (result.kind) {
-      case 'updated':
-        session.flash('success', `Template details saved.`)
-        return back()
-      case 'not_found':
-        throw notFound()
-      case 'unknown_category':
-      case 'subcategory_without_category':
-      case 'unknown_subcategory':
-        flashFieldErrors(ctx, [taxonomyProblemField(result)])
-        return back()
-      default:
-        return unhandled(result)
-    }
+    if (result.kind === 'not_found') throw notFound()
+    if (result.kind !== 'updated') flashFieldErrors(ctx, [templateFormProblemField(result)])
+    else session.flash('success', 'Template details saved.')
+    return back()
   }
 }

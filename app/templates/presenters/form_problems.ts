@@ -17,3 +17,16 @@ export function taxonomyProblemField(problem: TaxonomyProblem): FieldMessage {
     message: taxonomyProblemMessage(problem),
   }
 }
+
+const TAXONOMY_PROBLEMS: ReadonlySet<string> = new Set<TaxonomyProblem['kind']>([
+  'unknown_category',
+  'unknown_subcategory',
+  'subcategory_without_category',
+])
+
+/** Any refusal of a template form (its file or its category), under the field it concerns. */
+export function templateFormProblemField(problem: SourceProblem | TaxonomyProblem): FieldMessage {
+  return TAXONOMY_PROBLEMS.has(problem.kind)
+    ? taxonomyProblemField(problem as TaxonomyProblem)
+    : sourceProblemField(problem as SourceProblem)
+}

@@ -208,25 +208,20 @@ export async function normalisePdf(
 
     const doc = await freshDocument()
     const out = doc.addPage([width, height])
+    const saved = async () => ({
+      kind: 'ok' as const,
+      source: {
+        pdf: await doc.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY }),
+        pageWidth: round2(width),
+        pageHeight: round2(height),
+        page: requestedPage,
+        pageCount,
+        rotation,
+        pages,
+      },
+    })
     // A page without content (a blank page) has nothing to draw.
-    if (!page.node.Contents()) {
-      const pdf = await doc.save({
-        useObjectStreams: false,
-        objectsPerTick: Number.POSITIVE_INFINITY,
-      })
-      return {
-        kind: 'ok',
-        source: {
-          pdf,
-          pageWidth: round2(width),
-          pageHeight: round2(height),
-          page: requestedPage,
-          pageCount,
-          rotation,
-          pages,
-        },
-      }
-    }
+    if (!page.node.Contents()) return await saved()
     const embedded = await doc.embedPage(page, box)
     // Draw the page as displayed: /Rotate turns it clockwise.
     const w = box.right - box.left
@@ -241,22 +236,7 @@ export async function normalisePdf(
             : { x: 0, y: 0, rotate: degrees(0) }
     out.drawPage(embedded, { ...placement, width: w, height: h })
     disarm(doc)
-    const pdf = await doc.save({
-      useObjectStreams: false,
-      objectsPerTick: Number.POSITIVE_INFINITY,
-    })
-    return {
-      kind: 'ok',
-      source: {
-        pdf,
-        pageWidth: round2(width),
-        pageHeight: round2(height),
-        page: requestedPage,
-        pageCount,
-        rotation,
-        pages,
-      },
-    }
+    return await saved()
   } catch (error) {
     return parserFailure(error)
   }

@@ -39,5 +39,7 @@ export default class QueueWork extends BaseCommand {
     await worker.finished()
     await closeRenderThreads()
     await this.terminate()
+    // Stopped and closed: a handle a library leaves open (seen after a SIGTERM: one socket) must not keep us alive.
+    setTimeout(() => process.exit(), 2000).unref()
   }
 }

@@ -24,6 +24,11 @@ const GenerationJobRetriesController = () =>
 const GenerationJobExportsController = () =>
   import('#api/controllers/generation_job_exports_controller')
 const CertificatesController = () => import('#api/controllers/certificates_controller')
+const CertificatePdfsController = () => import('#api/controllers/certificate_pdfs_controller')
+const CertificateRevocationsController = () =>
+  import('#api/controllers/certificate_revocations_controller')
+const CertificateReissuesController = () =>
+  import('#api/controllers/certificate_reissues_controller')
 
 router
   .group(() => {
@@ -82,12 +87,14 @@ router
 
     router.get('/certificates', [CertificatesController, 'index']).as('certificates.index')
     router.get('/certificates/:id', [CertificatesController, 'show']).as('certificates.show')
-    router.get('/certificates/:id/pdf', [CertificatesController, 'pdf']).as('certificate_pdfs.show')
     router
-      .post('/certificates/:id/revocation', [CertificatesController, 'revoke'])
+      .get('/certificates/:id/pdf', [CertificatePdfsController, 'show'])
+      .as('certificate_pdfs.show')
+    router
+      .post('/certificates/:id/revocation', [CertificateRevocationsController, 'store'])
       .as('certificate_revocations.store')
     router
-      .post('/certificates/:id/reissue', [CertificatesController, 'reissue'])
+      .post('/certificates/:id/reissue', [CertificateReissuesController, 'store'])
       .as('certificate_reissues.store')
   })
   .prefix('/api/v1')

@@ -1,16 +1,11 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { paginationOf } from '#core/http/pagination'
-import db from '@adonisjs/lucid/services/db'
-import CreateManualImport, { manualColumns } from '#imports/actions/create_manual_import'
-import AddImportRows from '#imports/actions/add_import_rows'
-import FileImportJob from '#imports/models/file_import_job'
-import FileImportRow from '#imports/models/file_import_row'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { apiGenerationJobValidator } from '#certificates/validators/generation_job'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
-import { type ApiError, fail } from '#api/controllers/api_responses'
-import { notFound } from '#core/http/not_found'
+import { fail } from '#api/controllers/api_responses'
+import { foundOr404 } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 import { jobJson } from '#api/controllers/certificate_json'
 
@@ -28,8 +23,7 @@ export default class GenerationJobsController {
   }
 
   async show({ apiOrg, params }: HttpContext) {
-    const job = await OrgGenerationJobs.findWithTemplates(apiOrg, params.id)
-    if (!job) throw notFound()
+    const job = foundOr404(await OrgGenerationJobs.findWithTemplates(apiOrg, params.id))
     return jobJson(
       job,
       job.templates.map((template) => template.templateId)
@@ -66,8 +60,6 @@ export default class GenerationJobsController {
         ? { mode: 'months', months: input.expires_in_months }
         : { mode: 'none' }
 
-    let importId = input.import_id ?? null
-    let manual: FileImportJob | null = null
     if (input.recipients) {
       if (input.recipients.length === 0)
         return fail(response, 422, [
@@ -82,98 +74,30 @@ export default class GenerationJobsController {
           },
         ])
       }
-      const created = await CreateManualImport.handle({
-        org: apiOrg,
-        name: input.name ?? 'API recipients',
-        templateIds: input.template_ids,
-        actorUserId: null,
-        origin: originOf(ctx),
-        via: 'api',
-      })
-      if (created.kind === 'unknown_templates')
-        return fail(response, 422, [
-          {
-            code: 'E_UNKNOWN_TEMPLATE',
-            message: `There is no template ${created.ids[0]} in this organization.`,
-            field: 'template_ids',
-          },
-        ])
-      if (created.kind !== 'created')
-        return fail(response, 422, [
-          { code: 'E_VALIDATION', message: 'The category is not valid.', field: 'category_key' },
-        ])
-      manual = created.job
-      const labels = manualColumns(created.job.summary.custom_keys ?? [])
-      const rows = input.recipients.map((recipient) => {
-        const values: Record<string, string> = {}
-        for (const [key, value] of Object.entries(recipient)) {
-          if (value === null || value === undefined) continue
-          values[labels[key] ?? key] = String(value)
-        }
-        return values
-      })
-      const added = await AddImportRows.handle({
-        org: apiOrg,
-        importId: created.job.id,
-        rows,
-        actorUserId: null,
-        origin: originOf(ctx),
-        via: 'api',
-      })
-      const bad = added.kind === 'added' ? added.rows.filter((row) => row.errorCount > 0) : []
-      const unknownKeys = input.recipients.flatMap((recipient, i) =>
-        Object.keys(recipient)
-          .filter((key) => !(key in labels))
-          .map((key) => ({ key, row: i }))
-      )
-      if (added.kind !== 'added' || bad.length || unknownKeys.length) {
-        await db.from('file_import_jobs').where('id', created.job.id).delete()
-        const errors: ApiError[] = []
-        for (const { key, row } of unknownKeys.slice(0, 20)) {
-          errors.push({
-            code: 'E_UNKNOWN_KEY',
-            message: `recipients[${row}].${key} is not a key of the chosen templates.`,
-            field: `recipients.${row}.${key}`,
-            row,
-          })
-        }
-        for (const row of bad.slice(0, 100)) {
-          const index = (row as FileImportRow).rowIndex - 1
-          for (const issue of row.errors)
-            errors.push({
-              code: issue.code,
-              message: `recipients[${index}]: ${issue.message}`,
-              field: `recipients.${index}.${issue.field}`,
-              row: index,
-            })
-        }
-        if (errors.length === 0)
-          errors.push({
-            code: 'E_VALIDATION',
-            message: 'The recipients could not be added.',
-            field: 'recipients',
-          })
-        return fail(response, 422, errors)
-      }
-      importId = created.job.id
     }
 
-    const result = await CreateGenerationJob.handle({
+    const choices = {
       org: apiOrg,
       templateIds: input.template_ids,
-      importId: importId!,
       issueDate: input.issued_at ?? null,
       expiry,
       start: input.start ?? true,
       name: input.name ?? null,
       actorUserId: null,
       origin: originOf(ctx),
-      via: 'api',
-    })
+      via: 'api' as const,
+    }
+    const result = await CreateGenerationJob.handle(
+      input.recipients
+        ? { ...choices, recipients: input.recipients }
+        : { ...choices, importId: input.import_id! }
+    )
+    if (result.kind === 'recipients_refused') return fail(response, 422, result.errors)
     if (result.kind === 'problem') {
-      if (manual) await db.from('file_import_jobs').where('id', manual.id).delete()
       const field =
-        manual && result.problem.field === 'import_id' ? 'recipients' : result.problem.field
+        input.recipients && result.problem.field === 'import_id'
+          ? 'recipients'
+          : result.problem.field
       return fail(response, 422, [
         { code: result.problem.code, message: result.problem.message, field },
       ])

@@ -4,11 +4,13 @@ import { sha256Hex } from '#core/actions/store_file'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { certificateDocument } from '#certificates/queries/certificate_document'
 import { notFound } from '#core/http/not_found'
-import { previewImage } from '#certificates/controllers/certificate_support'
+import { rasterizeDocument } from '#templates/services/template_processing'
+
+const PREVIEW_WIDTH = 1400
 
 /**
  * `GET /certificates/:id/preview`: a PNG of the certificate's own PDF (not a
- * fresh render of its data), drawn in a worker thread. A certificate's PDF
+ * fresh render of its data), drawn in one of the templates' rendering threads. A certificate's PDF
  * never changes (a correction is a new certificate), so the browser keeps
  * the picture and revalidates by the PDF's SHA-256.
  */
@@ -25,7 +27,7 @@ export default class CertificatePreviewsController {
       if (request.header('if-none-match') === etag) return response.status(304).send('')
     }
     const { bytes } = await certificateDocument(certificate)
-    const outcome = await previewImage(bytes)
+    const outcome = await rasterizeDocument(bytes, PREVIEW_WIDTH)
     if (outcome.kind !== 'ok') {
       logger.warn(
         {

@@ -1,24 +1,25 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { unhandled } from '#core/services/exhaustive'
 import { originOf } from '#core/http/origin'
-import { flashFieldError } from '#core/http/forms'
-import ChangeCertificate from '#certificates/actions/change_certificate'
-import { revocationValidator } from '#certificates/validators/generation_job'
-import { notFound } from '#core/http/not_found'
-import {
-  certificateToChange,
-  revocationMessages,
-} from '#certificates/controllers/certificate_support'
+import { flashFieldError, redirectWith } from '#core/http/forms'
+import { foundOr404, notFound } from '#core/http/not_found'
+import { handle } from '#core/http/outcomes'
+import RevokeCertificate from '#certificates/actions/revoke_certificate'
+import OrgCertificates from '#certificates/queries/org_certificates'
+import { revocationMessages, revocationValidator } from '#certificates/validators/certificate'
 
 /** `POST /certificates/:id/revocation`: revoked with a reason, which its verification page then shows. */
 export default class CertificateRevocationsController {
   async store(ctx: HttpContext) {
-    const { org, actor, request, session } = ctx
-    const { certificate, back } = await certificateToChange(ctx)
+    const { org, actor, bouncer, params, request, response } = ctx
+    await bouncer.authorize('allows', 'certificates.revoke')
+    // Looked up first: another org's id is a 404 whatever the form holds.
+    const certificate = foundOr404(await OrgCertificates.find(org, params.id))
+    const back = () =>
+      response.redirect().toRoute('certificates.certificates.show', { id: certificate.id })
     const input = await request.validateUsing(revocationValidator, {
       messagesProvider: revocationMessages,
     })
-    const result = await ChangeCertificate.revoke({
+    const result = await RevokeCertificate.handle({
       org,
       certificateId: certificate.id,
       reason: input.reason ?? '',
@@ -26,23 +27,24 @@ export default class CertificateRevocationsController {
       origin: originOf(ctx),
       via: 'web',
     })
-    switch (result.kind) {
-      case 'ok':
-        session.flash(
+    return handle(result, {
+      revoked: ({ certificate: revoked }) =>
+        redirectWith(
+          ctx,
           'success',
-          `Certificate ${result.certificate.certificateNumber} revoked. Its verification page now says so, with your reason.`
-        )
+          `Certificate ${revoked.certificateNumber} revoked. Its verification page now says so, with your reason.`
+        ).toRoute('certificates.certificates.show', { id: revoked.id }),
+      invalid: ({ errors }) => {
+        flashFieldError(ctx, errors[0].field, errors[0].message)
         return back()
-      case 'invalid':
-        flashFieldError(ctx, result.errors[0].field, result.errors[0].message)
-        return back()
-      case 'conflict':
-        session.flash('error', result.message)
-        return back()
-      case 'not_found':
+      },
+      not_in_force: ({ message }) =>
+        redirectWith(ctx, 'error', message).toRoute('certificates.certificates.show', {
+          id: certificate.id,
+        }),
+      not_found: () => {
         throw notFound()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 }

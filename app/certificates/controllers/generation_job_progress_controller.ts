@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
-import { notFound, progressOf } from '#certificates/controllers/generation_job_support'
+import { notFound } from '#core/http/not_found'
+import { progressOf } from '#certificates/presenters/generation_job_page'
 
 /**
  * `GET /generation-jobs/:id/progress`: the job's status, progress bar and

@@ -1,24 +1,25 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
-import { unhandled } from '#core/services/exhaustive'
+import { handle } from '#core/http/outcomes'
 import { originOf } from '#core/http/origin'
-import { flashFieldError, flashFieldErrors } from '#core/http/forms'
+import { flashFieldError, flashFieldErrors, redirectWith } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
-import { generationJobFormValidator } from '#certificates/validators/generation_job'
+import { foundOr404 } from '#core/http/not_found'
+import {
+  generationFormMessages,
+  generationJobFormValidator,
+} from '#certificates/validators/generation_job'
 import {
   expiryOf,
   formData,
   formChoices,
   formFieldOf,
-  generationFormMessages,
-  notFound,
-  progressOf,
-  templateNamesOf,
   valuesFromInput,
   valuesFromRequest,
-} from '#certificates/controllers/generation_job_support'
+} from '#certificates/presenters/generation_form'
+import { progressOf } from '#certificates/presenters/generation_job_page'
 import { formatNumber } from '#core/services/formatting'
 
 /**
@@ -34,7 +35,7 @@ export default class GenerationJobsController {
     return view.render('pages/certificates/generation_jobs/index', {
       nav: 'generation_jobs',
       jobs: page,
-      templateNames: await templateNamesOf(page.all()),
+      templateNames: await OrgGenerationJobs.templateNames(org, page.all()),
     })
   }
 
@@ -52,7 +53,7 @@ export default class GenerationJobsController {
 
   /** The preflight's "Generate N certificates": its hidden inputs carry the choices made on the form. */
   async store(ctx: HttpContext) {
-    const { org, actor, bouncer, response, session } = ctx
+    const { org, actor, bouncer, response } = ctx
     await bouncer.authorize('allows', 'certificates.issue')
     const back = () => response.redirect().toRoute('certificates.generation_jobs.create')
     // Back to the form itself, not to the referring preflight (a POST-only address).
@@ -81,29 +82,25 @@ export default class GenerationJobsController {
       origin: originOf(ctx),
       via: 'web',
     })
-    switch (result.kind) {
-      case 'created': {
-        const { job } = result
-        session.flash(
+    return handle(result, {
+      created: ({ job }) =>
+        redirectWith(
+          ctx,
           'success',
           values.start === 'now'
             ? `Generating ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
             : `Job created for ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
-        )
-        return response.redirect().toRoute('certificates.generation_jobs.show', { id: job.id })
-      }
-      case 'problem':
-        // The list or a template changed since the preflight: the form comes back with the reason under its field.
-        flashFieldError(ctx, formFieldOf(result.problem.field), result.problem.message)
+        ).toRoute('certificates.generation_jobs.show', { id: job.id }),
+      // The list or a template changed since the preflight: the form comes back with the reason under its field.
+      problem: ({ problem }) => {
+        flashFieldError(ctx, formFieldOf(problem.field), problem.message)
         return back()
-      default:
-        return unhandled(result)
-    }
+      },
+    })
   }
 
   async show({ org, actor, params, view }: HttpContext) {
-    const job = await OrgGenerationJobs.findWithTemplates(org, params.id)
-    if (!job) throw notFound()
+    const job = foundOr404(await OrgGenerationJobs.findWithTemplates(org, params.id))
     const failures = job.failedItems > 0 ? await OrgGenerationJobs.failures(job) : []
     return view.render('pages/certificates/generation_jobs/show', {
       nav: 'generation_jobs',

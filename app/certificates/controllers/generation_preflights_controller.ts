@@ -2,15 +2,17 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { flashFieldErrors } from '#core/http/forms'
 import { keyLabel } from '#imports/services/column_mapping'
 import { fitProblems, planGeneration } from '#certificates/queries/generation_plan'
-import { generationJobFormValidator } from '#certificates/validators/generation_job'
+import {
+  generationFormMessages,
+  generationJobFormValidator,
+} from '#certificates/validators/generation_job'
 import {
   expiryOf,
   formData,
   formChoices,
   formFieldOf,
-  generationFormMessages,
   valuesFromInput,
-} from '#certificates/controllers/generation_job_support'
+} from '#certificates/presenters/generation_form'
 
 /**
  * `POST /generation-jobs/preflight`: what a job would do, before anything

@@ -1,5 +1,5 @@
-import type { DateTime } from 'luxon'
-import { belongsTo, column } from '@adonisjs/lucid/orm'
+import { DateTime } from 'luxon'
+import { belongsTo, column, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
 import { jsonColumn } from '#core/models/columns'
@@ -14,6 +14,22 @@ export function isCertificateStatus(
 ): value is (typeof CERTIFICATE_STATUSES)[number] {
   return typeof value === 'string' && (CERTIFICATE_STATUSES as readonly string[]).includes(value)
 }
+
+/**
+ * The lifecycle: which status may follow which. `pending` becomes `issued` when its PDF is
+ * stored; a certificate in force (issued, or expired by date) can be revoked or superseded by a
+ * reissue; revoked and superseded are final.
+ */
+const NEXT: Record<CertificateStatus, readonly CertificateStatus[]> = {
+  pending: ['issued'],
+  issued: ['expired', 'revoked', 'superseded'],
+  expired: ['revoked', 'superseded'],
+  revoked: [],
+  superseded: [],
+}
+
+/** A lifecycle change that did not happen: the certificate is no longer in force. */
+export type NotInForce = { kind: 'not_in_force'; status: CertificateStatus }
 
 const toNumber = (value: unknown) => (value === null || value === undefined ? value : Number(value))
 
@@ -124,4 +140,41 @@ export default class Certificate extends TimestampedModel {
 
   @belongsTo(() => CertificateTemplate, { foreignKey: 'templateId' })
   declare template: BelongsTo<typeof CertificateTemplate>
+
+  /** Issued and past its `expires_at`: what the expiry sweep turns `expired`, in one UPDATE. */
+  static dueToExpire = scope((query, at: string | Date) => {
+    query.where('status', 'issued').whereNotNull('expires_at').where('expires_at', '<=', at)
+  })
+
+  canBecome(status: CertificateStatus) {
+    return NEXT[this.status].includes(status)
+  }
+
+  /** Valid or expired by date: it can still be revoked or replaced by a corrected one. */
+  get isInForce() {
+    return this.canBecome('revoked')
+  }
+
+  /** Revoked with a reason, which its verification page shows with the date. Not saved. */
+  revoke(by: {
+    userId: string | null
+    reason: string
+    at?: DateTime
+  }): { kind: 'ok' } | NotInForce {
+    if (!this.canBecome('revoked')) return { kind: 'not_in_force', status: this.status }
+    this.status = 'revoked'
+    this.revokedAt = by.at ?? DateTime.utc()
+    this.revocationReason = by.reason
+    this.revokedBy = by.userId
+    return { kind: 'ok' }
+  }
+
+  /** Replaced by a corrected certificate (a reissue), which its verification page points to. Not saved. */
+  supersedeBy(replacement: Certificate, at = DateTime.utc()): { kind: 'ok' } | NotInForce {
+    if (!this.canBecome('superseded')) return { kind: 'not_in_force', status: this.status }
+    this.status = 'superseded'
+    this.supersededByCertificateId = replacement.id
+    this.supersededAt = at
+    return { kind: 'ok' }
+  }
 }

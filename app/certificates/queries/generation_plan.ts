@@ -9,6 +9,7 @@ import { keyLabel } from '#imports/services/column_mapping'
 import generation from '#config/generation'
 import { rowsOf } from '#core/services/bulk_insert'
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { measureRows } from '#certificates/services/render_threads'
 import { formatNumber } from '#core/services/formatting'
 
@@ -53,11 +54,14 @@ export type PlanResult =
 
 const problem = (value: PlanProblem): PlanResult => ({ kind: 'problem', problem: value })
 
+/** `trx`: the transaction that creates the job (and maybe the list it reads). */
 export async function planGeneration(
   org: Organization,
   templateIds: string[],
-  importId: string
+  importId: string,
+  trx?: TransactionClientContract
 ): Promise<PlanResult> {
+  const client: QueryClientContract = trx ?? db.connection()
   const ids = [...new Set(templateIds)]
   if (ids.length === 0)
     return problem({
@@ -72,7 +76,7 @@ export async function planGeneration(
       field: 'template_ids',
     })
   }
-  const found = await CertificateTemplate.query()
+  const found = await CertificateTemplate.query({ client })
     .where('organization_id', org.id)
     .whereIn('id', ids.map(recordId))
     .preload('currentVersion', (version) =>
@@ -105,7 +109,7 @@ export async function planGeneration(
     templates.push({ template, version })
   }
 
-  const importJob = await OrgImports.find(org, importId)
+  const importJob = await OrgImports.find(org, importId, trx)
   if (!importJob)
     return problem({
       code: 'E_UNKNOWN_IMPORT',
@@ -122,17 +126,17 @@ export async function planGeneration(
       field: 'import_id',
     })
   }
-  const counts = await db
+  const counts = await client
     .from('file_import_rows')
     .where('import_job_id', importJob.id)
     .select(
-      db.raw(
+      client.raw(
         'sum(case when skipped_reason is null and error_count = 0 then 1 else 0 end) as valid'
       ),
-      db.raw(
+      client.raw(
         'sum(case when skipped_reason is null and error_count > 0 then 1 else 0 end) as errors'
       ),
-      db.raw('sum(case when skipped_reason is not null then 1 else 0 end) as skipped')
+      client.raw('sum(case when skipped_reason is not null then 1 else 0 end) as skipped')
     )
     .first()
   const recipientCount = Number(counts?.valid ?? 0)
@@ -157,7 +161,7 @@ export async function planGeneration(
     for (const field of version.fields) {
       if (!field.isRequired || field.fieldType === 'qrcode' || field.fieldType === 'image') continue
       if ((ISSUANCE_KEYS as readonly string[]).includes(field.fieldKey)) continue
-      const missing = await rowsMissing(importJob.id, field.fieldKey)
+      const missing = await rowsMissing(client, importJob.id, field.fieldKey)
       if (missing.count > 0) {
         return problem({
           code: 'E_MISSING_FIELD_DATA',
@@ -181,12 +185,10 @@ export async function planGeneration(
 }
 
 /** Valid rows with no value for a key (keys match `FIELD_KEY_PATTERN`, safe in a JSON path). */
-async function rowsMissing(importJobId: string, key: string) {
+async function rowsMissing(client: QueryClientContract, importJobId: string, key: string) {
   const value =
-    db.connection().dialect.name === 'postgres'
-      ? `data->>'${key}'`
-      : `json_extract(data, '$.${key}')`
-  const result = await db.rawQuery(
+    client.dialect.name === 'postgres' ? `data->>'${key}'` : `json_extract(data, '$.${key}')`
+  const result = await client.rawQuery(
     `SELECT count(*) AS count, min(row_index) AS first FROM file_import_rows
      WHERE import_job_id = ? AND skipped_reason IS NULL AND error_count = 0 AND (${value} IS NULL OR trim(${value}) = '')`,
     [importJobId]
@@ -206,46 +208,113 @@ export interface FitProblem {
 
 /**
  * Values that do not fit their field even at the minimum font size, or that
- * hold characters no bundled font draws: measured in a rendering thread
- * over the distinct values of the list.
+ * hold characters no bundled font draws, in row order (at most `limit`,
+ * with the total). Aggregated in SQL: each field's distinct values (with
+ * how many rows hold each) are measured in a rendering thread, then only
+ * the first rows holding a bad value are read; the list's rows are never
+ * all loaded on the web process.
  */
 export async function fitProblems(
   plan: GenerationPlan,
   limit = 50
 ): Promise<{ total: number; problems: FitProblem[] }> {
-  const rows = await db
-    .from('file_import_rows')
-    .where('import_job_id', plan.importJob.id)
-    .whereNull('skipped_reason')
-    .where('error_count', 0)
-    .orderBy('row_index', 'asc')
-    .select('row_index', 'data')
-  const parsed = rows.map((row) => ({
-    position: Number(row.row_index),
-    row: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
-  }))
+  const client = db.connection()
   const problems: FitProblem[] = []
   let total = 0
+  const issuance = new Set<string>(ISSUANCE_KEYS)
   for (const { template, version } of plan.templates) {
-    const fields = version.fields
+    const measured = version.fields
       .map((field) => field.toSpec())
-      .filter((field) => field.type === 'text' || field.type === 'date')
-    const issuance = new Set<string>(ISSUANCE_KEYS)
-    const measured = fields.filter((field) => !issuance.has(field.key))
-    if (measured.length === 0) continue
-    const found = await measureRows(measured, parsed)
-    total += found.length
-    for (const item of found.slice(0, Math.max(0, limit - problems.length))) {
-      const source = parsed.find((row) => row.position === item.position)
-      problems.push({
-        rowIndex: item.position,
-        template: template.name,
-        key: item.key,
-        value: String(source?.row[item.key] ?? ''),
-        overflow: item.overflow,
-        missing: item.missing,
-      })
+      .filter(
+        (field) => (field.type === 'text' || field.type === 'date') && !issuance.has(field.key)
+      )
+    // Per field, the values that do not fit and what is wrong with each.
+    const bad = new Map<string, Map<string, { overflow: boolean; missing: string[] }>>()
+    for (const field of measured) {
+      const values = await distinctValues(client, plan.importJob.id, field.key)
+      const found = await measureRows(
+        [field],
+        values.map((value, position) => ({ position, row: { [field.key]: value.value } }))
+      )
+      const byValue = new Map<string, { overflow: boolean; missing: string[] }>()
+      for (const item of found) {
+        const { value, rows } = values[item.position]
+        byValue.set(value, { overflow: item.overflow, missing: item.missing })
+        total += rows
+      }
+      if (byValue.size) bad.set(field.key, byValue)
+    }
+    const room = limit - problems.length
+    if (bad.size === 0 || room <= 0) continue
+    // Each row listed has at least one problem, so the first `room` rows holding a bad value are enough.
+    const rows = await firstRowsHolding(client, plan.importJob.id, bad, room)
+    for (const row of rows) {
+      for (const field of measured) {
+        const value = String(row.data[field.key] ?? '')
+        const wrong = bad.get(field.key)?.get(value)
+        if (!wrong || problems.length >= limit) continue
+        problems.push({
+          rowIndex: row.rowIndex,
+          template: template.name,
+          key: field.key,
+          value,
+          ...wrong,
+        })
+      }
     }
   }
   return { total, problems }
+}
+
+/** A field's value as SQL text ('' when absent); keys match `FIELD_KEY_PATTERN`, safe in a JSON path. */
+function valueSql(client: QueryClientContract, key: string) {
+  return client.dialect.name === 'postgres'
+    ? `coalesce(data->>'${key}', '')`
+    : `coalesce(cast(json_extract(data, '$.${key}') as text), '')`
+}
+
+/** The distinct values of a key among the rows issued, with how many rows hold each. */
+async function distinctValues(client: QueryClientContract, importJobId: string, key: string) {
+  const value = valueSql(client, key)
+  const rows = await client
+    .from('file_import_rows')
+    .where('import_job_id', importJobId)
+    .whereNull('skipped_reason')
+    .where('error_count', 0)
+    .groupByRaw(value)
+    .select(client.raw(`${value} as value`), client.raw('count(*) as n'))
+  return rows.map((row) => ({ value: String(row.value), rows: Number(row.n) }))
+}
+
+/** The first rows issued (in file order) holding any of the bad values, read a few hundred values at a time. */
+async function firstRowsHolding(
+  client: QueryClientContract,
+  importJobId: string,
+  bad: Map<string, Map<string, unknown>>,
+  limit: number
+) {
+  const found = new Map<number, Record<string, string>>()
+  for (const [key, values] of bad) {
+    const list = [...values.keys()]
+    for (let at = 0; at < list.length; at += 500) {
+      const rows = await client
+        .from('file_import_rows')
+        .where('import_job_id', importJobId)
+        .whereNull('skipped_reason')
+        .where('error_count', 0)
+        .whereIn(client.raw(valueSql(client, key)), list.slice(at, at + 500))
+        .orderBy('row_index', 'asc')
+        .limit(limit)
+        .select('row_index', 'data')
+      for (const row of rows)
+        found.set(
+          Number(row.row_index),
+          typeof row.data === 'string' ? JSON.parse(row.data) : row.data
+        )
+    }
+  }
+  return [...found.entries()]
+    .sort(([a], [b]) => a - b)
+    .slice(0, limit)
+    .map(([rowIndex, data]) => ({ rowIndex, data }))
 }

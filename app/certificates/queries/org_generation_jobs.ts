@@ -2,6 +2,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
 import GenerationJob from '#certificates/models/generation_job'
+import GenerationJobTemplate from '#certificates/models/generation_job_template'
 import db from '@adonisjs/lucid/services/db'
 import { formatCertificateNumber } from '#core/services/certificate_number'
 import { issueDateFor } from '#certificates/services/issuance_rows'
@@ -99,6 +100,27 @@ export default class OrgGenerationJobs {
       }
     }
     return out
+  }
+
+  /** Template names of each job, in the job's order (one query for a page of jobs). */
+  static async templateNames(
+    org: Organization,
+    jobs: GenerationJob[]
+  ): Promise<Record<string, string[]>> {
+    const names: Record<string, string[]> = Object.fromEntries(
+      jobs.map((job) => [job.id, [] as string[]])
+    )
+    if (jobs.length === 0) return names
+    const rows = await GenerationJobTemplate.query()
+      .where('organization_id', org.id)
+      .whereIn(
+        'job_id',
+        jobs.map((job) => job.id)
+      )
+      .preload('template')
+      .orderBy('position', 'asc')
+    for (const row of rows) names[row.jobId]?.push(row.template.name)
+    return names
   }
 }
 

@@ -1,4 +1,5 @@
-import vine from '@vinejs/vine'
+import vine, { SimpleMessagesProvider } from '@vinejs/vine'
+import generation from '#config/generation'
 
 const isoDate = () =>
   vine
@@ -42,18 +43,23 @@ export const generationJobFormValidator = vine.compile(
   })
 )
 
-export const revocationValidator = vine.compile(
-  vine.object({ reason: vine.string().trim().maxLength(2000).optional() })
-)
-
-export const certificateFiltersValidator = vine.compile(
-  vine.object({
-    q: vine.string().trim().maxLength(200).optional(),
-    status: vine.string().trim().maxLength(20).optional(),
-    template_id: vine.string().trim().maxLength(64).optional(),
-    category_id: vine.string().trim().maxLength(64).optional(),
-    generation_job_id: vine.string().trim().maxLength(64).optional(),
-    issued_from: vine.string().trim().maxLength(10).optional(),
-    issued_to: vine.string().trim().maxLength(10).optional(),
-  })
-)
+/**
+ * What the generation form says when a choice is missing or malformed (the validator's own
+ * messages name raw fields).
+ */
+export const generationFormMessages = new SimpleMessagesProvider({
+  'template_ids.required': 'Choose at least one template.',
+  'template_ids.array': 'Choose at least one template.',
+  'template_ids.array.minLength': 'Choose at least one template.',
+  'template_ids.array.maxLength': `Choose at most ${generation.maxTemplates} templates: each recipient gets one certificate per template.`,
+  'import_id.required': 'Choose the recipient list to issue certificates to.',
+  'issue_date.regex': 'Give the issue date as a date (YYYY-MM-DD).',
+  'expiry_mode.enum': 'Choose whether and when the certificates expire.',
+  'expiry_date.regex': 'Give the expiry date as a date (YYYY-MM-DD).',
+  'expiry_months.number': 'Expiry in months must be a whole number from 1 to 600.',
+  'expiry_months.withoutDecimals': 'Expiry in months must be a whole number from 1 to 600.',
+  'expiry_months.min': 'Expiry in months must be a whole number from 1 to 600.',
+  'expiry_months.max': 'Expiry in months must be a whole number from 1 to 600.',
+  'start.enum': 'Choose whether to start now or later.',
+  'name.maxLength': 'The name can be at most 160 characters.',
+})

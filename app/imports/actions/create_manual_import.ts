@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { AuditInput } from '#core/actions/record_audit'
 import { emptyRecord } from '#core/services/own_keys'
 import type Organization from '#orgs/models/organization'
@@ -36,16 +37,20 @@ export function manualColumns(customKeys: string[]) {
 /**
  * A recipient list typed or pasted in the browser: an import like any
  * other (same checks, same rows), without a file. Its columns are our keys'
- * names, mapped one to one.
+ * names, mapped one to one. Inside a caller's transaction when given one
+ * (a job created with its recipients), else in its own.
  */
 export default class CreateManualImport {
-  static async handle(input: CreateManualImportInput): Promise<CreateManualImportResult> {
-    const rules = await importRulesFor(input.org, input.templateIds ?? [])
+  static async handle(
+    input: CreateManualImportInput,
+    outer?: TransactionClientContract
+  ): Promise<CreateManualImportResult> {
+    const rules = await importRulesFor(input.org, input.templateIds ?? [], outer)
     if (rules.kind !== 'ok') return rules
     const taxonomy = await resolveTaxonomy(input.org, input.taxonomy ?? {})
     if (taxonomy.kind !== 'ok') return taxonomy
     const labels = manualColumns(rules.rules.customKeys)
-    return db.transaction(async (trx) => {
+    const write = async (trx: TransactionClientContract) => {
       const job = await FileImportJob.create(
         {
           organizationId: input.org.id,
@@ -77,6 +82,7 @@ export default class CreateManualImport {
         { source: 'manual', via: input.via ?? 'web' }
       )
       return { kind: 'created' as const, job }
-    })
+    }
+    return outer ? write(outer) : db.transaction(write)
   }
 }

@@ -26,15 +26,18 @@ type Ready = Extract<EditableImport, { kind: 'ok' }>
 export async function withEditableImport<R>(
   org: Organization,
   importId: unknown,
-  write: (job: FileImportJob, rules: Ready['rules'], trx: TransactionClientContract) => Promise<R>
+  write: (job: FileImportJob, rules: Ready['rules'], trx: TransactionClientContract) => Promise<R>,
+  outer?: TransactionClientContract
 ): Promise<R | Exclude<EditableImport, Ready>> {
-  const editable = await editableImport(org, importId)
+  const editable = await editableImport(org, importId, outer)
   if (editable.kind !== 'ok') return editable
-  return db.transaction(async (trx) => {
+  const change = async (trx: TransactionClientContract) => {
     const job = (await OrgImports.find(org, editable.job.id, trx))!
     if (job.status === 'processing') return { kind: 'busy' as const }
     return write(job, editable.rules, trx)
-  })
+  }
+  // In a caller's transaction when given one (a job created with the list it brings).
+  return outer ? change(outer) : db.transaction(change)
 }
 
 /** Re-marks the duplicates of every fingerprint among `rows` (old or new). */

@@ -1,3 +1,4 @@
+import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
 import CertificateTemplate from '#templates/models/certificate_template'
@@ -18,11 +19,12 @@ export type TemplatesProblem = { kind: 'unknown_templates'; ids: string[] }
  */
 export async function importRulesFor(
   org: Organization,
-  templateIds: string[]
+  templateIds: string[],
+  client?: QueryClientContract
 ): Promise<{ kind: 'ok'; rules: ImportRules; templateIds: string[] } | TemplatesProblem> {
   const ids = [...new Set(templateIds)]
   const templates = ids.length
-    ? await CertificateTemplate.query()
+    ? await CertificateTemplate.query({ client })
         .where('organization_id', org.id)
         .whereIn('id', ids.map(recordId))
         .whereNot('status', 'archived')
@@ -66,12 +68,13 @@ export type EditableImport =
 /** An import whose rows may change now: found through the org, not being read, its templates still there. */
 export async function editableImport(
   org: Organization,
-  importId: unknown
+  importId: unknown,
+  client?: TransactionClientContract
 ): Promise<EditableImport> {
-  const job = await OrgImports.find(org, importId)
+  const job = await OrgImports.find(org, importId, client)
   if (!job) return { kind: 'not_found' }
   if (job.status === 'processing' || job.status === 'uploaded') return { kind: 'busy' }
-  const rules = await importRulesFor(org, job.templateIds)
+  const rules = await importRulesFor(org, job.templateIds, client)
   if (rules.kind !== 'ok') return { kind: 'templates_gone' }
   return { kind: 'ok', job, rules: rules.rules }
 }

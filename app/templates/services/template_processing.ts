@@ -6,7 +6,7 @@ import {
   siblingModule,
 } from '#core/services/worker_pool'
 import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
-import type { ImageFormat } from '#templates/services/rasterize'
+import type { ImageFormat, RasterImage } from '#templates/services/rasterize'
 import type { SourceKind } from '#templates/services/template_source'
 import type { NormaliseUploadOutput, RenderPreviewOutput } from '#templates/services/template_tasks'
 import type { NormalisedBranding } from '#templates/services/branding_image'
@@ -72,5 +72,14 @@ export function renderPreview(
     'renderPreview',
     { snapshot, row, image },
     { timeoutMs: uploads.processingTimeoutMs }
+  )
+}
+
+/** A picture of a PDF we issued (trusted bytes, so a pooled thread rather than a child process). */
+export function rasterizeDocument(pdf: Uint8Array, width: number) {
+  return renderPool().run<RasterImage>(
+    'rasterize',
+    { pdf, width, format: 'png' },
+    { timeoutMs: 30_000 }
   )
 }

@@ -360,6 +360,28 @@ test.group('API: certificates', (group) => {
     assert.lengthOf(page.body().data, 2)
     const revoked = await client.get('/api/v1/certificates?status=revoked').bearerToken(key)
     assert.equal(revoked.body().meta.total, 0)
+    const noStatus = await client.get('/api/v1/certificates?status=').bearerToken(key)
+    assert.equal(noStatus.body().meta.total, 12)
+  })
+
+  test('an unknown status filter is a 422 naming the allowed values, not the whole list', async ({
+    client,
+    assert,
+  }) => {
+    const { org, key } = await apiOrg()
+    await givenJob(org, { count: 2 })
+    await runJobs()
+    const bogus = await client.get('/api/v1/certificates?status=bogus').bearerToken(key)
+    bogus.assertStatus(422)
+    assert.deepEqual(bogus.body().errors, [
+      {
+        code: 'E_VALIDATION_ERROR',
+        message: 'status must be one of: issued, expired, revoked, superseded.',
+        field: 'status',
+      },
+    ])
+    const pending = await client.get('/api/v1/certificates?status=pending').bearerToken(key)
+    pending.assertStatus(422)
   })
 
   test('revocation needs a reason, is kept, and cannot happen twice; another org gets 404', async ({

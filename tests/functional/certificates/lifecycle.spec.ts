@@ -4,7 +4,8 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { DateTime } from 'luxon'
 import Certificate from '#certificates/models/certificate'
 import ExpireCertificates from '#certificates/actions/expire_certificates'
-import ChangeCertificate from '#certificates/actions/change_certificate'
+import RevokeCertificate from '#certificates/actions/revoke_certificate'
+import ReissueCertificate from '#certificates/actions/reissue_certificate'
 import { givenOrg } from '#tests/helpers/given'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 import { decodeQr } from '#tests/helpers/qr'
@@ -41,13 +42,13 @@ test.group('Certificates: lifecycle', (group) => {
       .where('status', 'expired')
     assert.lengthOf(expired, 3)
     // An expired certificate can still be revoked; a revoked one is never expired or revived by the sweep.
-    const revoked = await ChangeCertificate.revoke({
+    const revoked = await RevokeCertificate.handle({
       org,
       certificateId: expired[0].id,
       reason: 'Fraud',
       actorUserId: null,
     })
-    assert.equal(revoked.kind, 'ok')
+    assert.equal(revoked.kind, 'revoked')
     await ExpireCertificates.handle(DateTime.fromISO('2027-01-01T00:00:00Z'))
     await expired[0].refresh()
     assert.equal(expired[0].status, 'revoked')
@@ -97,14 +98,14 @@ test.group('Certificates: lifecycle', (group) => {
     })
     await runJobs()
     const old = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
-    const result = await ChangeCertificate.reissue({
+    const result = await ReissueCertificate.handle({
       org,
       certificateId: old.id,
       changes: { recipient_name: 'Learner Uno', course_name: 'Data Science II' },
       actorUserId: null,
     })
-    assert.equal(result.kind, 'ok')
-    if (result.kind !== 'ok') return
+    assert.equal(result.kind, 'reissued')
+    if (result.kind !== 'reissued') return
     assert.equal(result.certificate.issueDate, '2026-02-01')
     assert.equal(result.certificate.expiryDate, '2028-02-01')
     assert.equal(result.certificate.title, 'Data Science II')

@@ -5,7 +5,7 @@ import { sha256Hex } from '#core/actions/store_file'
 import type Organization from '#orgs/models/organization'
 import type User from '#identity/models/user'
 import Certificate from '#certificates/models/certificate'
-import ChangeCertificate from '#certificates/actions/change_certificate'
+import RevokeCertificate from '#certificates/actions/revoke_certificate'
 import { verificationUrl } from '#certificates/services/verification_links'
 import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers/given'
 import { auditRows, fieldErrorOf, flashOf, metadataOf } from '#tests/helpers/orgs'
@@ -93,7 +93,7 @@ test.group('Certificates (web): list and search', (group) => {
       may.certificates[1].id,
     ])
 
-    await ChangeCertificate.revoke({
+    await RevokeCertificate.handle({
       org,
       certificateId: march.certificates[0].id,
       reason: 'Issued by mistake',

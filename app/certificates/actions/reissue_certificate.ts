@@ -17,91 +17,31 @@ import { verificationTokenHash } from '#certificates/services/verification_links
 import { renderDocument } from '#certificates/services/render_threads'
 import { cachedSnapshot } from '#certificates/services/snapshot_cache'
 import RecordCertificateUsage from '#certificates/actions/record_certificate_usage'
+import type { FieldProblem } from '#certificates/actions/revoke_certificate'
 
-export interface CertificateChangeBase {
+export interface ReissueCertificateInput {
   org: Organization
   certificateId: string
+  /** Corrected values by key; which keys may change, and how they are normalised, is this action's rule. */
+  changes: Record<string, unknown>
   actorUserId: string | null
   origin?: AuditInput['origin']
   via?: 'web' | 'api'
 }
 
-export type FieldProblem = { code: string; message: string; field: string }
-
-export type CertificateChangeResult =
-  | { kind: 'ok'; certificate: Certificate; previous?: Certificate }
+export type ReissueCertificateResult =
+  | { kind: 'reissued'; certificate: Certificate; previous: Certificate }
   | { kind: 'not_found' }
-  | { kind: 'conflict'; code: string; message: string }
   | { kind: 'invalid'; errors: FieldProblem[] }
+  | { kind: 'not_in_force'; code: 'E_NOT_IN_FORCE'; message: string }
 
-export const MAX_REASON = 500
+const notInForce = (previous: Certificate) => ({
+  kind: 'not_in_force' as const,
+  code: 'E_NOT_IN_FORCE' as const,
+  message: `This certificate is ${previous.status}; only a valid or expired certificate can be reissued.`,
+})
 
-/** Only a certificate that is in force (issued, or expired by date) can be revoked or replaced. */
-const IN_FORCE = ['issued', 'expired']
-
-export default class ChangeCertificate {
-  /** Revoked with a reason, which its verification page shows with the date. */
-  static async revoke(
-    input: CertificateChangeBase & { reason: string }
-  ): Promise<CertificateChangeResult> {
-    const reason = (input.reason ?? '').trim().replace(/\s+/g, ' ')
-    return db.transaction(async (trx) => {
-      // Another org's id is a 404 whatever the input.
-      const certificate = await OrgCertificates.find(input.org, input.certificateId, trx)
-      if (!certificate) return { kind: 'not_found' as const }
-      if (!reason)
-        return {
-          kind: 'invalid' as const,
-          errors: [
-            {
-              code: 'E_REASON_REQUIRED',
-              message:
-                'Say why the certificate is revoked; the reason is shown on its verification page.',
-              field: 'reason',
-            },
-          ],
-        }
-      if (reason.length > MAX_REASON)
-        return {
-          kind: 'invalid' as const,
-          errors: [
-            {
-              code: 'E_REASON_TOO_LONG',
-              message: `The reason can be at most ${MAX_REASON} characters.`,
-              field: 'reason',
-            },
-          ],
-        }
-      if (!IN_FORCE.includes(certificate.status)) {
-        return {
-          kind: 'conflict' as const,
-          code: 'E_NOT_IN_FORCE',
-          message: `This certificate is already ${certificate.status}; only a valid or expired certificate can be revoked.`,
-        }
-      }
-      certificate.merge({
-        status: 'revoked',
-        revokedAt: DateTime.utc(),
-        revocationReason: reason,
-        revokedBy: input.actorUserId,
-      })
-      await certificate.useTransaction(trx).save()
-      await RecordAudit.handle(
-        {
-          action: 'certificate.revoked',
-          organizationId: input.org.id,
-          actorUserId: input.actorUserId,
-          entityType: 'certificate',
-          entityId: certificate.id,
-          origin: input.origin,
-          metadata: { reason, number: certificate.certificateNumber, via: input.via ?? 'web' },
-        },
-        trx
-      )
-      return { kind: 'ok' as const, certificate }
-    })
-  }
-
+export default class ReissueCertificate {
   /**
    * A corrected certificate: a new number and a new PDF (same template
    * version, same issue and expiry dates, the corrected data), issued in
@@ -109,9 +49,7 @@ export default class ChangeCertificate {
    * number is taken first, so on SQLite the transaction holds the write
    * lock before it reads; a failure anywhere returns the number.
    */
-  static async reissue(
-    input: CertificateChangeBase & { changes: Record<string, unknown> }
-  ): Promise<CertificateChangeResult> {
+  static async handle(input: ReissueCertificateInput): Promise<ReissueCertificateResult> {
     // Another org's id is a 404 whatever the input (looked up again under the lock below).
     if (!(await OrgCertificates.find(input.org, input.certificateId))) return { kind: 'not_found' }
     const checked = checkCorrections(input.changes, input.org.phoneDefaultCountry ?? 'IN')
@@ -122,13 +60,7 @@ export default class ChangeCertificate {
         const sequence = await allocateNumbers(trx, input.org.id, 1)
         const previous = await OrgCertificates.find(input.org, input.certificateId, trx)
         if (!previous) throw new Rollback({ kind: 'not_found' })
-        if (!IN_FORCE.includes(previous.status)) {
-          throw new Rollback({
-            kind: 'conflict',
-            code: 'E_NOT_IN_FORCE',
-            message: `This certificate is ${previous.status}; only a valid or expired certificate can be reissued.`,
-          })
-        }
+        if (!previous.isInForce) throw new Rollback(notInForce(previous))
         const data = { ...previous.recipientData, ...checked.data }
         const id = uuidv7()
         const certificate = new Certificate()
@@ -202,11 +134,8 @@ export default class ChangeCertificate {
         certificate.certificateFileId = file.id
         certificate.sha256 = rendered.sha256
         await certificate.useTransaction(trx).save()
-        previous.merge({
-          status: 'superseded',
-          supersededByCertificateId: certificate.id,
-          supersededAt: DateTime.utc(),
-        })
+        if (previous.supersedeBy(certificate).kind !== 'ok')
+          throw new Rollback(notInForce(previous))
         await previous.useTransaction(trx).save()
         await RecordCertificateUsage.handle(trx, {
           organizationId: input.org.id,
@@ -231,7 +160,7 @@ export default class ChangeCertificate {
           },
           trx
         )
-        return { kind: 'ok' as const, certificate, previous }
+        return { kind: 'reissued' as const, certificate, previous }
       })
     } catch (error) {
       if (storedKey) await deleteObjects([storedKey])
@@ -243,7 +172,7 @@ export default class ChangeCertificate {
 
 /** Leaves a transaction with a result instead of an error. */
 class Rollback extends Error {
-  constructor(readonly result: Exclude<CertificateChangeResult, { kind: 'ok' }>) {
+  constructor(readonly result: Exclude<ReissueCertificateResult, { kind: 'reissued' }>) {
     super(result.kind)
   }
 }

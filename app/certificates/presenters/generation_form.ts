@@ -1,6 +1,4 @@
-import { Exception } from '@adonisjs/core/exceptions'
 import type { HttpContext } from '@adonisjs/core/http'
-import { SimpleMessagesProvider } from '@vinejs/vine'
 import type { Infer } from '@vinejs/vine/types'
 import { DateTime } from 'luxon'
 import type Organization from '#orgs/models/organization'
@@ -10,38 +8,16 @@ import { ISSUANCE_KEYS } from '#templates/services/field_spec'
 import OrgImports from '#imports/queries/org_imports'
 import { keyLabel } from '#imports/services/column_mapping'
 import generation from '#config/generation'
-import type GenerationJob from '#certificates/models/generation_job'
-import GenerationJobTemplate from '#certificates/models/generation_job_template'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { datesProblem } from '#certificates/actions/create_generation_job'
 import type { generationJobFormValidator } from '#certificates/validators/generation_job'
 import { formatDate, formatNumber } from '#core/services/formatting'
 
-/** Another org's id and an unknown one answer the same 404 page. */
-export function notFound() {
-  return new Exception('Resource not found', { status: 404, code: 'E_ROW_NOT_FOUND' })
-}
-
 /**
- * What the generation form says when a choice is missing or malformed (the validator's own
- * messages name raw fields).
+ * The generation form (`pages/certificates/generation_jobs/create`), which
+ * its preflight renders again: the choices as posted and as shown, their
+ * expiry, and what the form offers.
  */
-export const generationFormMessages = new SimpleMessagesProvider({
-  'template_ids.required': 'Choose at least one template.',
-  'template_ids.array': 'Choose at least one template.',
-  'template_ids.array.minLength': 'Choose at least one template.',
-  'template_ids.array.maxLength': `Choose at most ${generation.maxTemplates} templates: each recipient gets one certificate per template.`,
-  'import_id.required': 'Choose the recipient list to issue certificates to.',
-  'issue_date.regex': 'Give the issue date as a date (YYYY-MM-DD).',
-  'expiry_mode.enum': 'Choose whether and when the certificates expire.',
-  'expiry_date.regex': 'Give the expiry date as a date (YYYY-MM-DD).',
-  'expiry_months.number': 'Expiry in months must be a whole number from 1 to 600.',
-  'expiry_months.withoutDecimals': 'Expiry in months must be a whole number from 1 to 600.',
-  'expiry_months.min': 'Expiry in months must be a whole number from 1 to 600.',
-  'expiry_months.max': 'Expiry in months must be a whole number from 1 to 600.',
-  'start.enum': 'Choose whether to start now or later.',
-  'name.maxLength': 'The name can be at most 160 characters.',
-})
 
 /** The posted form; one ticked template arrives as a plain value from clients that do not send `template_ids[]`. */
 export function formData({ request }: HttpContext) {
@@ -195,36 +171,5 @@ export async function formChoices(org: Organization, actor: OrgActor) {
     lists,
     canImport: actor.can('imports.manage'),
     maxTemplates: generation.maxTemplates,
-  }
-}
-
-/** Template names of each job, in the job's order (one query for a page of jobs). */
-export async function templateNamesOf(jobs: GenerationJob[]): Promise<Record<string, string[]>> {
-  const names: Record<string, string[]> = Object.fromEntries(
-    jobs.map((job) => [job.id, [] as string[]])
-  )
-  if (jobs.length === 0) return names
-  const rows = await GenerationJobTemplate.query()
-    .whereIn(
-      'job_id',
-      jobs.map((job) => job.id)
-    )
-    .where('organization_id', jobs[0].organizationId)
-    .preload('template')
-    .orderBy('position', 'asc')
-  for (const row of rows) names[row.jobId]?.push(row.template.name)
-  return names
-}
-
-/** Started and not finished: its page polls for progress. A job created to start later waits without polling. */
-export function isRunning(job: GenerationJob) {
-  return !job.isFinished && (job.status === 'processing' || job.startedAt !== null)
-}
-
-/** The island's numbers. */
-export function progressOf(job: GenerationJob) {
-  return {
-    running: isRunning(job),
-    waiting: Math.max(0, job.totalItems - job.completedItems - job.failedItems),
   }
 }

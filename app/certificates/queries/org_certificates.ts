@@ -1,3 +1,4 @@
+import { whereContains } from '#core/models/text_search'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
@@ -37,15 +38,7 @@ export default class OrgCertificates {
   static list(org: Organization, filters: CertificateFilters) {
     const query = Certificate.query().where('organization_id', org.id).whereNot('status', 'pending')
     const q = filters.q?.trim()
-    if (q) {
-      const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      query.where((inner) => {
-        inner
-          .whereRaw(`lower(recipient_name) like ? escape '\\'`, [like])
-          .orWhereRaw(`lower(recipient_email) like ? escape '\\'`, [like])
-          .orWhereRaw(`lower(certificate_number) like ? escape '\\'`, [like])
-      })
-    }
+    if (q) whereContains(query, ['recipient_name', 'recipient_email', 'certificate_number'], q)
     if (isCertificateStatus(filters.status))
       query.where('status', filters.status as CertificateStatus)
     if (filters.templateId) query.where('template_id', recordId(filters.templateId))

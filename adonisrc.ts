@@ -33,6 +33,7 @@ export default defineConfig({
   preloads: [
     () => import('#start/routes'),
     () => import('#start/kernel'),
+    () => import('#start/view'),
     () => import('#identity/events'),
     () => import('#start/queue'),
     { file: () => import('#start/scheduler'), environment: ['console', 'test'] },

@@ -13,6 +13,8 @@ router.use([
   () => import('@adonisjs/session/session_middleware'),
   () => import('@adonisjs/shield/shield_middleware'),
   () => import('@adonisjs/auth/initialize_auth_middleware'),
+  // After the session: a refused field goes back to its form with the message under it.
+  () => import('#core/middleware/text_input_middleware'),
 ])
 
 export const middleware = router.named({

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import { pageJson } from '#api/controllers/api_responses'
 import OrgCertificates, { certificateFilters } from '#certificates/queries/org_certificates'
 import {
@@ -14,13 +15,18 @@ import { certificateJson } from '#api/controllers/certificate_json'
  */
 export default class CertificatesController {
   async index({ apiOrg, request }: HttpContext) {
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
     const { status, ...rest } = request.qs()
     // `?status=` (empty) is no filter, as it always was; an unknown status is a 422.
     const filters = await apiCertificateFiltersValidator.validate(
       status === '' ? rest : { ...rest, status },
       { messagesProvider: certificateFiltersMessages }
     )
-    const page = await OrgCertificates.list(apiOrg, certificateFilters(filters))
+    const page = await OrgCertificates.list(apiOrg, {
+      ...certificateFilters(filters),
+      page: pagination.page,
+      perPage: pagination.perPage,
+    })
     return pageJson(page, certificateJson)
   }
 

@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { apiActing } from '#api/middleware/acting'
+import { paginationOf } from '#core/http/pagination'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { apiGenerationJobValidator } from '#certificates/validators/generation_job'
@@ -13,11 +14,8 @@ const MAX_INLINE_RECIPIENTS = 10_000
 /** `/api/v1/generation-jobs`: bulk issuance for the API key's org. */
 export default class GenerationJobsController {
   async index({ apiOrg, request }: HttpContext) {
-    const page = await OrgGenerationJobs.list(
-      apiOrg,
-      Number(request.input('page', 1)) || 1,
-      Number(request.input('per_page', 25)) || 25
-    )
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgGenerationJobs.list(apiOrg, pagination.page, pagination.perPage)
     return pageJson(page, (job) => jobJson(job))
   }
 

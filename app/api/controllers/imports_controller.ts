@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { apiActing } from '#api/middleware/acting'
+import { paginationOf } from '#core/http/pagination'
 import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
 import { fileTypeLabel, formatBytes } from '#core/services/file_type'
@@ -47,11 +48,8 @@ export function structuredField(
 /** `/api/v1/imports`: recipient lists of the API key's org. */
 export default class ImportsController {
   async index({ apiOrg, request }: HttpContext) {
-    const page = await OrgImports.list(
-      apiOrg,
-      Number(request.input('page', 1)) || 1,
-      Number(request.input('per_page', 25)) || 25
-    )
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgImports.list(apiOrg, pagination.page, pagination.perPage)
     return pageJson(page, importJson)
   }
 

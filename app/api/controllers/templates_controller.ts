@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { apiActing } from '#api/middleware/acting'
+import { paginationOf } from '#core/http/pagination'
 import { unhandled } from '#core/services/exhaustive'
 import { formatBytes } from '#core/services/file_type'
 import CreateTemplate from '#templates/actions/create_template'
@@ -20,13 +21,14 @@ import { foundOr404 } from '#core/http/not_found'
 /** `/api/v1/templates`: the org of the API key, nothing else. */
 export default class TemplatesController {
   async index({ apiOrg, request }: HttpContext) {
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
     const input = await templateListValidator.validate(request.qs())
     const page = await OrgTemplates.list(apiOrg, {
       status: input.status ?? 'all',
       categoryId: input.category_id ?? null,
       q: input.q ?? null,
-      page: input.page ?? 1,
-      perPage: input.per_page ?? 25,
+      page: pagination.page,
+      perPage: pagination.perPage,
     })
     return pageJson(page, templateJson)
   }

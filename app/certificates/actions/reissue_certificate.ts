@@ -8,7 +8,12 @@ import { storageKey } from '#core/services/storage_keys'
 import { v7 as uuidv7 } from 'uuid'
 import type Organization from '#orgs/models/organization'
 import { FIELD_KEY_PATTERN } from '#templates/services/field_spec'
-import { normaliseEmail, normaliseName, normalisePhone } from '#imports/services/normalise'
+import {
+  hasLetter,
+  normaliseEmail,
+  normaliseName,
+  normalisePhone,
+} from '#imports/services/normalise'
 import Certificate from '#certificates/models/certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { allocateNumbers } from '#certificates/services/numbering'
@@ -208,6 +213,12 @@ function checkCorrections(
         errors.push({
           code: 'E_REQUIRED',
           message: 'The recipient name cannot be empty.',
+          field: key,
+        })
+      else if (!hasLetter(name))
+        errors.push({
+          code: 'E_NAME_NO_LETTERS',
+          message: `"${value.trim()}" has no letters (only marks or symbols), so the certificate would show no name.`,
           field: key,
         })
       else data[key] = name

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import OrgTemplates from '#templates/queries/org_templates'
 import OrgCertificates, { certificateFilters } from '#certificates/queries/org_certificates'
@@ -15,12 +16,14 @@ import { filterChoices, listFilters } from '#certificates/presenters/certificate
 export default class CertificatesController {
   async index({ org, request, view }: HttpContext) {
     // A malformed filter is dropped rather than refused: this is a search form, not a write.
+    const pagination = await paginationOf(request.qs(), { perPage: 25 })
     const [, valid] = await certificateFiltersValidator.tryValidate(request.qs())
     const filters = listFilters(valid ?? {})
-    const page = await OrgCertificates.list(
-      org,
-      certificateFilters({ ...filters, page: valid?.page ?? 1, per_page: valid?.per_page ?? 25 })
-    )
+    const page = await OrgCertificates.list(org, {
+      ...certificateFilters(filters),
+      page: pagination.page,
+      perPage: pagination.perPage,
+    })
     page.baseUrl(router.builder().make('certificates.certificates.index'))
     page.queryString(Object.fromEntries(Object.entries(filters).filter(([, value]) => value)))
     return view.render('pages/certificates/certificates/index', {

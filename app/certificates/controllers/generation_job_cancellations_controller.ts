@@ -4,6 +4,7 @@ import {
   jobChangeInput,
   redirectAfterJobChange,
 } from '#certificates/controllers/generation_job_changes'
+import { formatNumber } from '#core/services/formatting'
 
 /** `POST /generation-jobs/:id/cancellation`: work not begun is dropped; certificates already issued stay valid. */
 export default class GenerationJobCancellationsController {
@@ -12,7 +13,7 @@ export default class GenerationJobCancellationsController {
     const result = await CancelGenerationJob.handle(jobChangeInput(ctx))
     return redirectAfterJobChange(ctx, result, (job) =>
       job.completedItems > 0
-        ? `Job cancelled. The ${job.completedItems.toLocaleString('en-IN')} certificate${job.completedItems === 1 ? '' : 's'} already issued stay valid.`
+        ? `Job cancelled. The ${formatNumber(job.completedItems)} certificate${job.completedItems === 1 ? '' : 's'} already issued stay valid.`
         : 'Job cancelled. No certificate was issued.'
     )
   }

@@ -4,6 +4,7 @@ import {
   jobChangeInput,
   redirectAfterJobChange,
 } from '#certificates/controllers/generation_job_changes'
+import { formatNumber } from '#core/services/formatting'
 
 /** `POST /generation-jobs/:id/start`: a job created to start later is queued now. */
 export default class GenerationJobStartsController {
@@ -14,7 +15,7 @@ export default class GenerationJobStartsController {
       ctx,
       result,
       (job) =>
-        `Started: ${job.totalItems.toLocaleString('en-IN')} certificate${job.totalItems === 1 ? ' is' : 's are'} being generated.`
+        `Started: ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? ' is' : 's are'} being generated.`
     )
   }
 }

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import { handle } from '#core/http/outcomes'
 import { originOf } from '#core/http/origin'
@@ -19,8 +20,7 @@ import {
   valuesFromRequest,
 } from '#certificates/presenters/generation_form'
 import { progressOf } from '#certificates/presenters/generation_job_page'
-
-const count = (n: number) => n.toLocaleString('en-IN')
+import { formatNumber } from '#core/services/formatting'
 
 /**
  * Generation jobs in the web app: the list, the form (whose preflight is
@@ -29,7 +29,8 @@ const count = (n: number) => n.toLocaleString('en-IN')
  */
 export default class GenerationJobsController {
   async index({ org, request, view }: HttpContext) {
-    const page = await OrgGenerationJobs.list(org, Number(request.input('page', 1)) || 1)
+    const { page: number } = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgGenerationJobs.list(org, number)
     page.baseUrl(router.builder().make('certificates.generation_jobs.index'))
     return view.render('pages/certificates/generation_jobs/index', {
       nav: 'generation_jobs',
@@ -87,8 +88,8 @@ export default class GenerationJobsController {
           ctx,
           'success',
           values.start === 'now'
-            ? `Generating ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
-            : `Job created for ${count(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
+            ? `Generating ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. You can leave this page: the job keeps running.`
+            : `Job created for ${formatNumber(job.totalItems)} certificate${job.totalItems === 1 ? '' : 's'}. Start it when you are ready.`
         ).toRoute('certificates.generation_jobs.show', { id: job.id }),
       // The list or a template changed since the preflight: the form comes back with the reason under its field.
       problem: ({ problem }) => {

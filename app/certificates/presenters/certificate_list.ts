@@ -5,6 +5,7 @@ import OrgTemplates from '#templates/queries/org_templates'
 import { CERTIFICATE_STATUSES } from '#certificates/models/certificate'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import type { certificateFiltersValidator } from '#certificates/validators/certificate'
+import { formatDate } from '#core/services/formatting'
 
 /**
  * The certificates list (`pages/certificates/certificates/index`): its
@@ -53,7 +54,7 @@ export async function filterChoices(org: Organization, filters: CertificateListF
     categories: await OrgTaxonomy.for(org),
     jobs: jobs.map((job) => ({
       id: job.id,
-      label: `${job.name ?? 'Untitled job'} — ${job.createdAt.toUTC().toFormat('d LLL yyyy')}`,
+      label: `${job.name ?? 'Untitled job'} — ${formatDate(job.createdAt)}`,
     })),
   }
 }

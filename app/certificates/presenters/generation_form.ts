@@ -10,6 +10,7 @@ import generation from '#config/generation'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { datesProblem } from '#certificates/actions/create_generation_job'
 import type { generationJobFormValidator } from '#certificates/validators/generation_job'
+import { formatDate, formatNumber } from '#core/services/formatting'
 
 /**
  * The generation form (`pages/certificates/generation_jobs/create`), which
@@ -143,7 +144,7 @@ export async function formChoices(org: Organization, actor: OrgActor) {
     .filter((list) => list.status === 'ready' && list.validRows > 0)
     .map((list) => ({
       id: list.id,
-      label: `${list.fileName ?? (list.source === 'manual' ? 'Typed-in recipients' : 'Recipient list')} — ${list.validRows.toLocaleString('en-IN')} ready${list.errorRows ? `, ${list.errorRows.toLocaleString('en-IN')} with errors` : ''} (added ${list.createdAt.toUTC().toFormat('d LLL yyyy')})`,
+      label: `${list.fileName ?? (list.source === 'manual' ? 'Typed-in recipients' : 'Recipient list')} — ${formatNumber(list.validRows)} ready${list.errorRows ? `, ${formatNumber(list.errorRows)} with errors` : ''} (added ${formatDate(list.createdAt)})`,
     }))
   return {
     templates,

@@ -11,6 +11,7 @@ import { rowsOf } from '#core/services/bulk_insert'
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { measureRows } from '#certificates/services/render_threads'
+import { formatNumber } from '#core/services/formatting'
 
 /**
  * What a generation job would do, checked before anything is written: the
@@ -150,7 +151,7 @@ export async function planGeneration(
   if (totalItems > generation.maxItems) {
     return problem({
       code: 'E_TOO_MANY_CERTIFICATES',
-      message: `A job can issue at most ${generation.maxItems.toLocaleString('en-IN')} certificates; split the list.`,
+      message: `A job can issue at most ${formatNumber(generation.maxItems)} certificates; split the list.`,
       field: 'import_id',
     })
   }

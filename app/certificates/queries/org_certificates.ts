@@ -30,11 +30,9 @@ export type CertificateFilterParams = {
   generation_job_id?: string | null
   issued_from?: string | null
   issued_to?: string | null
-  page?: number
-  per_page?: number
 }
 
-/** The request's snake_case filters as `list` takes them. */
+/** The request's snake_case filters as `list` takes them (the page comes from `paginationOf`). */
 export function certificateFilters(params: CertificateFilterParams): CertificateFilters {
   return {
     q: params.q,
@@ -44,8 +42,6 @@ export function certificateFilters(params: CertificateFilterParams): Certificate
     generationJobId: params.generation_job_id,
     issuedFrom: params.issued_from,
     issuedTo: params.issued_to,
-    page: params.page,
-    perPage: params.per_page,
   }
 }
 

@@ -5,6 +5,7 @@
  * buffer per template so they are moved, not copied.
  */
 import { createHash } from 'node:crypto'
+import { ownValue } from '#core/services/own_keys'
 import {
   type DataRow,
   type FieldMeasure,
@@ -98,7 +99,9 @@ export const tasks = {
       []
     const seen = new Map<string, FieldMeasure[]>()
     for (const { position, row } of input.rows) {
-      const signature = input.fields.map((field) => String(row[field.key] ?? '')).join('\u0000')
+      const signature = input.fields
+        .map((field) => String(ownValue(row, field.key) ?? ''))
+        .join('\u0000')
       let measures = seen.get(signature)
       if (!measures) {
         measures = measureRow(input.fields, row)

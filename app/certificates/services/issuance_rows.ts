@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import type { DataRow } from '#templates/services/prepared_template'
 import type { ExpiryMode } from '#certificates/models/generation_job'
+import { emptyRecord } from '#core/services/own_keys'
 import { qrPayloadUrl } from '#certificates/services/verification_links'
 
 /**
@@ -64,10 +65,12 @@ export interface CertificateFacts {
   expiryDate: string | null
 }
 
-/** The renderer's row for a certificate: the recipient's keys plus what issuance fills in. */
+/**
+ * The renderer's row for a certificate: the recipient's keys plus what
+ * issuance fills in, in a record without a prototype (keys are the org's).
+ */
 export function renderRow(facts: CertificateFacts): DataRow {
-  return {
-    ...facts.recipientData,
+  return Object.assign(emptyRecord<DataRow[string]>(), facts.recipientData, {
     recipient_name: facts.recipientName,
     recipient_email: facts.recipientEmail ?? '',
     recipient_phone: facts.recipientPhone ?? '',
@@ -75,5 +78,5 @@ export function renderRow(facts: CertificateFacts): DataRow {
     issue_date: facts.issueDate,
     expiry_date: facts.expiryDate ?? '',
     verification_url: qrPayloadUrl(facts.id),
-  }
+  })
 }

@@ -34,8 +34,6 @@ export const certificateFiltersValidator = vine.compile(
   vine.object({
     ...filterFields,
     status: vine.string().trim().maxLength(20).optional(),
-    page: vine.number().withoutDecimals().min(1).optional(),
-    per_page: vine.number().withoutDecimals().min(1).max(100).optional(),
   })
 )
 
@@ -44,8 +42,6 @@ export const apiCertificateFiltersValidator = vine.compile(
   vine.object({
     ...filterFields,
     status: vine.enum(CERTIFICATE_STATUSES).optional(),
-    page: vine.number().withoutDecimals().min(1).optional(),
-    per_page: vine.number().withoutDecimals().min(1).max(100).optional(),
   })
 )
 

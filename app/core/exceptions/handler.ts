@@ -6,6 +6,7 @@ import { errors as shieldErrors } from '@adonisjs/shield'
 import { errors as limiterErrors } from '@adonisjs/limiter'
 import { errors as bouncerErrors } from '@adonisjs/bouncer'
 import { flashFieldErrors } from '#core/http/forms'
+import { bodyTooDeep, isStackOverflowOfBodyParser } from '#core/http/body_limits'
 
 type ApiError = { code: string; message: string; field?: string; row?: number }
 
@@ -35,6 +36,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   async handle(error: unknown, ctx: HttpContext) {
+    if (isStackOverflowOfBodyParser(error)) error = bodyTooDeep()
     if (ctx.request.url().startsWith('/api/')) {
       return this.renderApiError(error, ctx)
     }
@@ -63,6 +65,13 @@ export default class HttpExceptionHandler extends ExceptionHandler {
    * every field but `password` and `password_confirmation`.
    */
   async renderValidationErrorAsHTML(error: any, ctx: HttpContext) {
+    // A link, not a form (a hand-edited `?page=`): there is nothing to go back to.
+    if (ctx.request.method() === 'GET') {
+      ctx.response.status(422)
+      return ctx.response.send(
+        await ctx.view.render('pages/core/errors/invalid_request', { messages: error.messages })
+      )
+    }
     if (!ctx.session) return super.renderValidationErrorAsHTML(error, ctx)
     flashFieldErrors(ctx, error.messages)
     ctx.session.flashErrors({

@@ -4,6 +4,7 @@ import RecordAudit from '#core/actions/record_audit'
 import { sendMail } from '#core/services/mailer'
 import User from '#identity/models/user'
 import { dbTimestamp } from '#core/services/database_time'
+import { formatDateTime } from '#core/services/formatting'
 
 export interface ChangeEmailInput {
   user: User
@@ -83,7 +84,7 @@ export default class ChangeEmail {
       data: {
         oldEmail,
         newEmail,
-        changedAt: DateTime.now().toUTC().toFormat("d LLL yyyy, HH:mm 'UTC'"),
+        changedAt: formatDateTime(DateTime.now()),
       },
     })
     return { kind: 'changed', oldEmail, newEmail }

@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { AuditInput } from '#core/actions/record_audit'
+import { emptyRecord } from '#core/services/own_keys'
 import type Organization from '#orgs/models/organization'
 import {
   type TaxonomyChoice,
@@ -27,7 +28,8 @@ export type CreateManualImportResult =
 
 /** The columns of a list typed by hand: our keys' names, then the templates' own keys. */
 export function manualColumns(customKeys: string[]) {
-  const columns: Record<string, string> = { ...IMPORT_KEYS }
+  // No prototype: API callers check `key in columns` with keys they chose (`toString`).
+  const columns = Object.assign(emptyRecord<string>(), IMPORT_KEYS)
   for (const key of customKeys) columns[key] = keyLabel(key)
   return columns
 }

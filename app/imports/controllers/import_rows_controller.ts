@@ -9,6 +9,7 @@ import { importRowValuesValidator } from '#imports/validators/import'
 import { foundOr404, throwNotFound } from '#core/http/not_found'
 import { redirectWith } from '#core/http/forms'
 import { handle } from '#core/http/outcomes'
+import { formatNumber } from '#core/services/formatting'
 
 /**
  * `cells[c2]=…` (column position) → `{ "Mobile No.": … }` (column name).
@@ -70,7 +71,7 @@ export default class ImportRowsController {
         )
       },
       too_many_rows: ({ limit }) =>
-        back('error', `An import holds at most ${limit.toLocaleString('en-IN')} recipients.`),
+        back('error', `An import holds at most ${formatNumber(limit)} recipients.`),
       busy: () => back('error', 'The file is still being read. Add recipients once it is done.'),
       templates_gone: () =>
         back('error', 'A template this import was meant for no longer exists or is archived.'),

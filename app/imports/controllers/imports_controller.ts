@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import imports from '#config/imports'
 import { unhandled } from '#core/services/exhaustive'
@@ -22,6 +23,7 @@ import { importCreateValidator } from '#imports/validators/import'
 import { notFound } from '#core/http/not_found'
 import { importResults } from '#imports/presenters/import_results'
 import { templateNeeds } from '#imports/presenters/template_needs'
+import { formatNumber } from '#core/services/formatting'
 
 /** A template or category choice that does not hold, shown under its field. */
 function flashChoiceProblem(ctx: HttpContext, problem: TemplatesProblem | TaxonomyProblem) {
@@ -54,7 +56,7 @@ async function createPage(org: Organization) {
     })),
     categories: await OrgTaxonomy.for(org),
     maxUpload: formatBytes(imports.maxBytes),
-    maxRows: imports.maxRows.toLocaleString('en-IN'),
+    maxRows: formatNumber(imports.maxRows),
     fileError: null as string | null,
   }
 }
@@ -62,7 +64,8 @@ async function createPage(org: Organization) {
 export default class ImportsController {
   async index({ org, bouncer, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'imports.manage')
-    const page = await OrgImports.list(org, Number(request.input('page', 1)) || 1)
+    const { page: number } = await paginationOf(request.qs(), { perPage: 25 })
+    const page = await OrgImports.list(org, number)
     page.baseUrl(router.builder().make('imports.imports.index'))
     return view.render('pages/imports/imports/index', { nav: 'imports', imports: page })
   }

@@ -1,4 +1,5 @@
 import router from '@adonisjs/core/services/router'
+import { paginationOf } from '#core/http/pagination'
 import { columnLetter } from '#imports/services/source_table'
 import { IMPORT_KEYS, keyLabel } from '#imports/services/column_mapping'
 import type FileImportJob from '#imports/models/file_import_job'
@@ -24,10 +25,11 @@ export function shownKeys(job: FileImportJob) {
  * and whether it keeps polling.
  */
 export async function importResults(job: FileImportJob, query: Record<string, unknown>) {
+  const pagination = await paginationOf(query, { perPage: 50 })
   const [, input] = await importRowsFilterValidator.tryValidate(query)
   const filter: RowFilter = input?.only ?? (job.errorRows > 0 ? 'errors' : 'all')
   const rows =
-    job.status === 'ready' ? await OrgImports.rows(job, filter, input?.page ?? 1, 50) : null
+    job.status === 'ready' ? await OrgImports.rows(job, filter, pagination.page, 50) : null
   rows?.baseUrl(router.builder().params({ id: job.id }).make('imports.imports.show'))
   rows?.queryString({ only: filter })
   return {

@@ -43,7 +43,7 @@ export async function importRulesFor(
       if (issuance.has(key) || field.fieldType === 'qrcode' || field.fieldType === 'image') continue
       if (field.isRequired) required.add(key)
       if (field.fieldType === 'date') dateKeys.add(key)
-      if (!isStandardKey(key) && !(key in IMPORT_KEYS)) customKeys.add(key)
+      if (!isStandardKey(key) && !Object.hasOwn(IMPORT_KEYS, key)) customKeys.add(key)
     }
   }
   return {

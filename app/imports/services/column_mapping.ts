@@ -1,3 +1,5 @@
+import { ownValue } from '#core/services/own_keys'
+
 /**
  * Which source column feeds which of our keys. Suggested from the header
  * names (case, spacing and punctuation ignored, common synonyms known),
@@ -21,7 +23,7 @@ export type ImportKey = keyof typeof IMPORT_KEYS
 /** A key as people read it: ours by their label, a template's own (`batch_code`) as "Batch code". */
 export function keyLabel(key: string) {
   return (
-    (IMPORT_KEYS as Record<string, string>)[key] ??
+    ownValue(IMPORT_KEYS as Record<string, string>, key) ??
     key
       .replace(/_+/g, ' ')
       .trim()
@@ -176,7 +178,7 @@ export function suggestMapping(columns: string[], extraKeys: string[] = []): Col
   const used = new Set<number>()
   const mapping: ColumnMapping = {}
   const take = (key: string, index: number) => {
-    if (index < 0 || used.has(index) || key in mapping) return
+    if (index < 0 || used.has(index) || Object.hasOwn(mapping, key)) return
     used.add(index)
     mapping[key] = columns[index]
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { stripControls } from '#core/services/control_characters'
 import {
   type ColumnMapping,
   IMPORT_KEYS,
@@ -56,7 +57,10 @@ export interface ProcessedRows {
 }
 
 export function mappableKeys(rules: Pick<ImportRules, 'customKeys'>) {
-  return [...Object.keys(IMPORT_KEYS), ...rules.customKeys.filter((key) => !(key in IMPORT_KEYS))]
+  return [
+    ...Object.keys(IMPORT_KEYS),
+    ...rules.customKeys.filter((key) => !Object.hasOwn(IMPORT_KEYS, key)),
+  ]
 }
 
 export function headersHash(columns: string[]) {
@@ -145,7 +149,12 @@ export class RowProcessor {
   }
 
   /** The row checked; a row that is not a recipient comes back with its reason and no checks. */
-  process(row: SourceRow): ProcessedRow {
+  process(source: SourceRow): ProcessedRow {
+    // A NUL or an escape code is kept out of storage too: PostgreSQL refuses NUL in text.
+    const row = {
+      ...source,
+      cells: source.cells.map((cell) => stripControls(cell, { keepLines: true })),
+    }
     if (isNotARecipient(row.cells, this.context, row.formulasOnly)) {
       const reason = row.formulasOnly
         ? 'only formulas (a total or summary row)'

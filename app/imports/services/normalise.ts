@@ -1,4 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import { stripControls } from '#core/services/control_characters'
 
 /**
  * Recipient values as people type them, made uniform: names with their
@@ -9,9 +10,14 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/
 
 export type DateOrder = 'dmy' | 'mdy'
 
-/** Trim, collapse runs of white space (line breaks included), compose characters. */
+/** Control characters out, runs of white space (line breaks included) collapsed, trimmed, characters composed. */
 export function normaliseName(value: string) {
-  return value.normalize('NFC').replace(/\s+/gu, ' ').trim()
+  return stripControls(value, { keepLines: true }).normalize('NFC').replace(/\s+/gu, ' ').trim()
+}
+
+/** A name shows at least one letter: one made only of combining marks (U+0301…) prints as nothing. */
+export function hasLetter(value: string) {
+  return /\p{L}/u.test(value)
 }
 
 const EMAIL =

@@ -1,7 +1,10 @@
+import { bidiControlIn, bidiControlMessage } from '#core/services/control_characters'
+import { emptyRecord, ownValue } from '#core/services/own_keys'
 import { columnLetter } from '#imports/services/source_table'
 import { type ColumnMapping, keyLabel } from '#imports/services/column_mapping'
 import {
   type DateOrder,
+  hasLetter,
   normaliseEmail,
   normaliseName,
   normalisePhone,
@@ -58,7 +61,8 @@ function quoted(value: string) {
 }
 
 export function validateRow(cells: string[], context: ValidationContext): ValidatedRow {
-  const data: Record<string, string> = {}
+  // No prototype: keys are the templates' own (`constructor` must not find Object's).
+  const data = emptyRecord<string>()
   const errors: RowIssue[] = []
   const warnings: RowIssue[] = []
   const dateKeys = new Set([...DATE_KEYS, ...context.dateKeys])
@@ -66,6 +70,7 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
   for (const [key, column] of Object.entries(context.mapping)) {
     const index = context.columns.indexOf(column)
     if (index === -1) continue
+    // Cells come without control characters (RowProcessor strips them before storing `raw`).
     const raw = cells[index] ?? ''
     const where = `${column} (column ${columnLetter(index)})`
     const issue = (code: string, message: string): RowIssue => ({
@@ -75,8 +80,13 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
       message: `${where}: ${message}`,
     })
     if (raw.trim() === '') continue
+    const bidi = bidiControlIn(raw)
+    if (bidi) {
+      errors.push(issue('E_BIDI_CONTROL', `the value ${bidiControlMessage(bidi)}`))
+      continue
+    }
 
-    const limit = LENGTH_LIMITS[key] ?? LENGTH_LIMITS.default
+    const limit = ownValue(LENGTH_LIMITS, key) ?? LENGTH_LIMITS.default
     if (key === 'recipient_name') {
       const name = normaliseName(raw)
       if (name.length > limit)
@@ -86,7 +96,14 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
             `the name is ${name.length} characters long; at most ${limit} fit on a certificate.`
           )
         )
-      else data[key] = name
+      else if (name !== '' && !hasLetter(name))
+        errors.push(
+          issue(
+            'E_NAME_NO_LETTERS',
+            `${quoted(raw)} has no letters (only marks or symbols), so the certificate would show no name.`
+          )
+        )
+      else if (name !== '') data[key] = name
     } else if (key === 'recipient_email') {
       const email = normaliseEmail(raw)
       if (!email)
@@ -120,7 +137,7 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
         )
       } else data[key] = date
     } else {
-      const value = raw.normalize('NFC').replace(/\s+/gu, ' ').trim()
+      const value = normaliseName(raw)
       if (value.length > limit)
         errors.push(
           issue('E_TOO_LONG', `${value.length} characters; at most ${limit} are accepted.`)
@@ -131,7 +148,7 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
 
   for (const key of new Set(['recipient_name', ...context.requiredKeys])) {
     if (data[key] !== undefined || errors.some((error) => error.field === key)) continue
-    const column = context.mapping[key] ?? null
+    const column = ownValue(context.mapping, key) ?? null
     const index = column ? context.columns.indexOf(column) : -1
     errors.push({
       field: key,

@@ -3,6 +3,7 @@ import Papa from 'papaparse'
 import { type TextEncodingName, decodeText, textDecoderFor } from '#imports/services/text_decoding'
 import { type XlsxSheetInfo, openXlsx } from '#imports/services/xlsx_reader'
 import type { ZipLimits } from '#imports/services/zip_archive'
+import { formatNumber } from '#core/services/formatting'
 
 /**
  * A recipient list as a table, whatever the file was: records with their
@@ -376,7 +377,7 @@ export class TableStream {
           this.problem = {
             kind: 'too_many_rows',
             limit: this.limits.maxRows,
-            message: `The file has more than ${this.limits.maxRows.toLocaleString('en-IN')} recipient rows, the most one import may have. Split it into several files.`,
+            message: `The file has more than ${formatNumber(this.limits.maxRows)} recipient rows, the most one import may have. Split it into several files.`,
           }
           return null
         }

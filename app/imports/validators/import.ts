@@ -27,8 +27,6 @@ export const importMappingValidator = vine.compile(
 export const importRowsFilterValidator = vine.compile(
   vine.object({
     only: vine.enum(['all', 'errors', 'warnings', 'valid', 'skipped'] as const).optional(),
-    page: vine.number().withoutDecimals().min(1).optional(),
-    per_page: vine.number().withoutDecimals().min(1).max(500).optional(),
   })
 )
 

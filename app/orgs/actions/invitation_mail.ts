@@ -6,6 +6,7 @@ import type User from '#identity/models/user'
 import type Organization from '#orgs/models/organization'
 import type OrganizationInvitation from '#orgs/models/organization_invitation'
 import type OrganizationRole from '#orgs/models/organization_role'
+import { formatDate } from '#core/services/formatting'
 
 export const INVITATION_TTL_DAYS = 7
 
@@ -38,7 +39,7 @@ export async function sendInvitationMail(input: {
         inviterName,
         roleName: input.role.name,
         link: invitationLink(input.token),
-        expiresOn: input.invitation.expiresAt.toFormat('d LLLL yyyy'),
+        expiresOn: formatDate(input.invitation.expiresAt, { long: true }),
         days: INVITATION_TTL_DAYS,
       },
     })

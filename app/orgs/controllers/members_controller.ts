@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import MemberDirectory from '#orgs/queries/member_directory'
 import UpdateMember from '#orgs/actions/update_member'
 import RemoveMember from '#orgs/actions/remove_member'
@@ -18,7 +19,8 @@ function nameOf(member: {
 export default class MembersController {
   /** Every member sees who is in the org; managing is for `members.manage`. */
   async index({ view, org, request }: HttpContext) {
-    const members = await MemberDirectory.page(org, Number(request.input('page', 1)) || 1)
+    const { page } = await paginationOf(request.qs(), { perPage: 25 })
+    const members = await MemberDirectory.page(org, page)
     return view.render('pages/orgs/members/index', { members, nav: 'members' })
   }
 

@@ -10,6 +10,5 @@ export const auditLogFiltersValidator = vine.compile(
       .regex(/^[a-z0-9_.:-]+$/)
       .optional(),
     severity: vine.enum(['info', 'warning', 'critical'] as const).optional(),
-    page: vine.number().withoutDecimals().min(1).max(100000).optional(),
   })
 )

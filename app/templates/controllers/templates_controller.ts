@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import { formatBytes } from '#core/services/file_type'
 import OrgTaxonomy from '#orgs/queries/org_taxonomy'
@@ -23,6 +24,7 @@ export default class TemplatesController {
   async index({ org, bouncer, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'templates.manage')
     // A hand-edited query string is ignored rather than answered with an error page.
+    const pagination = await paginationOf(request.qs(), { perPage: 24 })
     const [, input] = await templateListValidator.tryValidate(request.qs())
     const filters = {
       status: input?.status ?? 'current',
@@ -31,7 +33,7 @@ export default class TemplatesController {
     }
     const templates = await OrgTemplates.list(org, {
       ...filters,
-      page: input?.page ?? 1,
+      page: pagination.page,
       perPage: 24,
     })
     templates.baseUrl(router.builder().make('templates.templates.index'))

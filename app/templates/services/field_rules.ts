@@ -7,6 +7,7 @@ import {
   isDateFormat,
   isStandardKey,
 } from '#templates/services/field_spec'
+import { namesPrototypeMember } from '#core/services/own_keys'
 import { DEFAULT_FONT_FAMILY, resolveFontFamilyKey } from '#templates/services/fonts'
 import type { FieldInput } from '#templates/validators/template_fields'
 
@@ -68,6 +69,12 @@ export function normaliseFields(
         'key',
         'E_FIELD_KEY_INVALID',
         `"${key}" is not a valid key: use lowercase letters, digits and underscores, starting with a letter.`
+      )
+    } else if (namesPrototypeMember(key)) {
+      problem(
+        'key',
+        'E_FIELD_KEY_RESERVED',
+        `"${key}" is a reserved word and cannot be a data key; choose another name (for example ${key}_text).`
       )
     } else if (seen.has(key)) {
       problem(

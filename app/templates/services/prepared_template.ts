@@ -4,6 +4,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib'
 import { type FieldSpec, rgbOf } from '#templates/services/field_spec'
 import { type FontLibrary, fontLibrary } from '#templates/services/fonts'
 import { FontUsage, embedFontUsage, round3, utf16Hex } from '#templates/services/pdf_fonts'
+import { ownValue } from '#core/services/own_keys'
 import { qrOperators } from '#templates/services/qr'
 import { type TextLayout, layoutText } from '#templates/services/text_layout'
 
@@ -54,7 +55,7 @@ export class GlyphsNotPreparedError extends Error {
 
 /** Text of a field for a row: dates formatted, numbers as written, empty when absent. */
 export function fieldText(field: FieldSpec, row: DataRow): string {
-  const raw = row[field.key]
+  const raw = ownValue(row, field.key)
   if (raw === null || raw === undefined) return ''
   const value = String(raw).trim()
   if (field.type !== 'date' || value === '') return value
@@ -263,7 +264,7 @@ export class PreparedTemplate {
         }
         ops.push(built)
       } else if (field.type === 'qrcode') {
-        const value = row[field.key]
+        const value = ownValue(row, field.key)
         if (value === null || value === undefined || String(value) === '') continue
         const side = Math.min(field.width, field.height)
         const left = field.x + (field.width - side) / 2

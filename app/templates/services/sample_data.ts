@@ -3,6 +3,7 @@ import {
   formatCertificateNumber,
   parseCertificateNumberFormat,
 } from '#core/services/certificate_number'
+import { emptyRecord } from '#core/services/own_keys'
 import type { FieldSpec } from '#templates/services/field_spec'
 import type { DataRow } from '#templates/services/prepared_template'
 
@@ -25,7 +26,8 @@ export function sampleRow(
         sequence: 1,
       })
     : `${options.prefix}-${today.year}-000001`
-  const row: DataRow = {
+  // No prototype: field keys and typed overrides are user-chosen (`constructor`, `__proto__`).
+  const row: DataRow = Object.assign(emptyRecord<DataRow[string]>(), {
     recipient_name: 'Ananya Gupta',
     recipient_email: 'ananya.gupta@example.com',
     recipient_phone: '+91 98765 43210',
@@ -35,9 +37,9 @@ export function sampleRow(
     expiry_date: today.plus({ years: 1 }).toISODate(),
     certificate_number: number,
     verification_url: `${options.appUrl}/v/sample-preview-not-a-certificate`,
-  }
+  })
   for (const field of fields) {
-    if (!(field.key in row))
+    if (!Object.hasOwn(row, field.key))
       row[field.key] = field.type === 'date' ? today.toISODate() : field.label
   }
   for (const [key, value] of Object.entries(overrides)) {

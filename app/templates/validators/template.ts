@@ -57,8 +57,6 @@ export const templateListValidator = vine.compile(
     status: vine.enum(['current', 'all', 'draft', 'active', 'archived'] as const).optional(),
     category_id: vine.string().trim().uuid().optional(),
     q: vine.string().trim().maxLength(120).optional(),
-    page: vine.number().withoutDecimals().min(1).optional(),
-    per_page: vine.number().withoutDecimals().min(1).max(100).optional(),
   })
 )
 

@@ -1,14 +1,13 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
-import { DateTime } from 'luxon'
 import { appUrl } from '#config/app'
 import type { Verification, VerificationView } from '#certificates/queries/verification'
+import { formatDate } from '#core/services/formatting'
 
 /** "2026-03-15" or an instant → "15 March 2026" (the date in UTC, as printed). */
 function longDate(value: string | null | undefined) {
   if (!value) return null
-  const date = DateTime.fromISO(value, { zone: 'utc' })
-  return date.isValid ? date.setLocale('en-GB').toFormat('d LLLL yyyy') : null
+  return formatDate(value, { long: true }) || null
 }
 
 /**

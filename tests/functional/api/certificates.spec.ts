@@ -456,6 +456,15 @@ test.group('API: certificates', (group) => {
       .json({ recipient_email: 'nope' })
     invalid.assertStatus(422)
     assert.equal(invalid.body().errors[0].code, 'E_INVALID_EMAIL')
+    const marksOnly = await client
+      .post(`/api/v1/certificates/${old.id}/reissue`)
+      .bearerToken(key)
+      .json({ recipient_name: '\u0301\u0302\u0303' })
+    marksOnly.assertStatus(422)
+    assert.containsSubset(marksOnly.body().errors[0], {
+      code: 'E_NAME_NO_LETTERS',
+      field: 'recipient_name',
+    })
     const response = await client
       .post(`/api/v1/certificates/${old.id}/reissue`)
       .bearerToken(key)

@@ -457,7 +457,7 @@ test.group('Generation jobs (web): creating, progress and changes', (group) => {
     list2.assertStatus(200)
     const row = list2.text().slice(list2.text().indexOf(`data-job-id="${job.id}"`))
     assert.include(row, 'March batch')
-    assert.include(row, '<div class="muted small">Course completion</div>')
+    assert.include(row, '<div class="muted small"><bdi>Course completion</bdi></div>')
     assert.include(row, 'data-status="completed"')
   }).timeout(90_000)
 

@@ -7,7 +7,6 @@ import type FileImportJob from '#imports/models/file_import_job'
 import OrgImports from '#imports/queries/org_imports'
 import { keyLabel } from '#imports/services/column_mapping'
 import generation from '#config/generation'
-import { rowsOf } from '#core/services/bulk_insert'
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract, TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { measureRows } from '#certificates/services/render_threads'
@@ -184,16 +183,17 @@ export async function planGeneration(
   }
 }
 
-/** Valid rows with no value for a key (keys match `FIELD_KEY_PATTERN`, safe in a JSON path). */
+/** Valid rows with no value for a key. */
 async function rowsMissing(client: QueryClientContract, importJobId: string, key: string) {
-  const value =
-    client.dialect.name === 'postgres' ? `data->>'${key}'` : `json_extract(data, '$.${key}')`
-  const result = await client.rawQuery(
-    `SELECT count(*) AS count, min(row_index) AS first FROM file_import_rows
-     WHERE import_job_id = ? AND skipped_reason IS NULL AND error_count = 0 AND (${value} IS NULL OR trim(${value}) = '')`,
-    [importJobId]
-  )
-  const row = rowsOf<{ count: number | string; first: number | null }>(result)[0]
+  const row = await client
+    .from('file_import_rows')
+    .where('import_job_id', importJobId)
+    .whereNull('skipped_reason')
+    .where('error_count', 0)
+    .whereRaw(`trim(${valueSql(client, key)}) = ''`)
+    .count('* as count')
+    .min('row_index as first')
+    .first()
   return { count: Number(row?.count ?? 0), first: row?.first ?? null }
 }
 
@@ -266,7 +266,11 @@ export async function fitProblems(
   return { total, problems }
 }
 
-/** A field's value as SQL text ('' when absent); keys match `FIELD_KEY_PATTERN`, safe in a JSON path. */
+/**
+ * A field's value as SQL text ('' when absent). Raw because reading inside a
+ * JSON column is each engine's own syntax; keys match `FIELD_KEY_PATTERN`,
+ * safe in a JSON path. The one place certificates reads row data in SQL.
+ */
 function valueSql(client: QueryClientContract, key: string) {
   return client.dialect.name === 'postgres'
     ? `coalesce(data->>'${key}', '')`

@@ -1,21 +1,18 @@
 import vine from '@vinejs/vine'
 
 /**
- * `?page=&per_page=` of every list, web and API. Both are whole numbers
- * within bounds, else the request is refused with a 422 naming the
- * parameter: `?page=1e18` used to reach SQLite as an offset it cannot hold,
- * and `?page=1e20` answered rows labelled page 1e20. A per_page above 100
- * is served 100 (API.md: "max 100"; the contract always clamped it, and
- * `meta.per_page` says so).
+ * `?page=&per_page=` of every list, web and API (API.md: per_page at most
+ * 100). Both are whole numbers within bounds, else the request is refused
+ * with a 422 naming the parameter: `?page=1e18` used to reach SQLite as an
+ * offset it cannot hold, and `?page=1e20` answered rows labelled page 1e20.
  */
 export const MAX_PAGE = 1_000_000
 export const MAX_PER_PAGE = 100
-const LARGEST_PER_PAGE_ASKED = 1_000_000
 
 const pagination = vine.compile(
   vine.object({
     page: vine.number().withoutDecimals().min(1).max(MAX_PAGE).optional(),
-    per_page: vine.number().withoutDecimals().min(1).max(LARGEST_PER_PAGE_ASKED).optional(),
+    per_page: vine.number().withoutDecimals().min(1).max(MAX_PER_PAGE).optional(),
   })
 )
 
@@ -34,5 +31,5 @@ export async function paginationOf(
     page: given(query.page),
     per_page: given(query.per_page),
   })
-  return { page: page ?? 1, perPage: Math.min(perPage ?? options.perPage, MAX_PER_PAGE) }
+  return { page: page ?? 1, perPage: perPage ?? options.perPage }
 }

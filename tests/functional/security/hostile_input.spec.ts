@@ -311,9 +311,9 @@ test.group('Hostile input: page numbers', (group) => {
     ['page=1.5', 'page'],
     ['page=abc', 'page'],
     ['page=1000001', 'page'],
-    ['per_page=1e20', 'per_page'],
+    ['per_page=101', 'per_page'],
     ['per_page=0', 'per_page'],
-    ['per_page=2.5', 'per_page'],
+    ['per_page=1e3', 'per_page'],
   ] as const
 
   test('every API list answers 422 naming page or per_page when they are not whole numbers in bounds', async ({
@@ -339,9 +339,6 @@ test.group('Hostile input: page numbers', (group) => {
       assert.equal(fine.status(), 200, url)
       assert.equal(fine.body().meta.page, 2, url)
       assert.equal(fine.body().meta.per_page, 100, url)
-      const clamped = await client.get(`${url}?per_page=500`).bearerToken(key)
-      assert.equal(clamped.status(), 200, url)
-      assert.equal(clamped.body().meta.per_page, 100, url)
     }
   })
 

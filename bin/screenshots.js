@@ -25,6 +25,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { parseEnv } from './env_text.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outDir = join(root, 'docs', 'screenshots')
@@ -40,16 +41,7 @@ function say(line = '') {
 /** KEY=VALUE lines of an env file ({} when absent), as bin/start.js reads them. */
 function envFile(name) {
   const path = join(root, name)
-  const values = {}
-  if (!existsSync(path)) return values
-  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line)
-    if (!match) continue
-    let value = match[2].trim()
-    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1)
-    values[match[1]] = value
-  }
-  return values
+  return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {}
 }
 
 function freePort() {

@@ -16,6 +16,7 @@ import { randomBytes, randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseEnv } from './env_text.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dev = process.argv.includes('--dev')
@@ -24,19 +25,6 @@ const HEALTH_TIMEOUT_MS = 120_000
 
 function say(line = '') {
   process.stdout.write(`${line}\n`)
-}
-
-/** KEY=VALUE lines; `#` comments and blank lines ignored; surrounding quotes removed. */
-function parseEnv(text) {
-  const values = {}
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line)
-    if (!match) continue
-    let value = match[2].trim()
-    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1)
-    values[match[1]] = value
-  }
-  return values
 }
 
 /** Sets KEY=value in .env text, replacing the line (commented or not) or appending it. */

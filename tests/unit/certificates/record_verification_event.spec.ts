@@ -136,6 +136,23 @@ test.group('RecordVerificationEvent: views are written in batches', (group) => {
     assert.equal(buffer.waiting, 0)
   })
 
+  // These two run in order: the certificate is committed, so a view written after the first test's
+  // rollback (the harness flushing too late) would still be there in the second.
+  test('a view a test leaves waiting in the buffer…', ({ assert }) => {
+    RecordVerificationEvent.handle(view(certificate, '192.0.2.77'))
+    assert.isAbove(verificationEvents.waiting, 0)
+  })
+
+  test('…is written inside that test’s transaction, before its rollback, so the next test never sees it', async ({
+    assert,
+  }) => {
+    assert.equal(verificationEvents.waiting, 0)
+    const leaked = await VerificationEvent.query()
+      .where('certificate_id', certificate.id)
+      .where('ip_hash', verificationIpHash('192.0.2.77'))
+    assert.lengthOf(leaked, 0)
+  })
+
   test('a batch size or interval that is not a positive whole number is refused, naming the setting', ({
     assert,
   }) => {

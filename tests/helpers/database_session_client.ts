@@ -99,7 +99,8 @@ export function databaseSessionClient() {
         const sessionId = response.cookie(resolved.cookieName)?.value
         const guest = response.cookie(GUEST_SESSION_COOKIE)?.value
         if (!sessionId || !guest || typeof guest !== 'object' || guest.id !== sessionId) return
-        const store = new ValuesStore(guest.values)
+        // A copy: pulling the flash messages must not change the cookie the test reads.
+        const store = new ValuesStore(structuredClone(guest.values))
         const flashMessages = store.pull('__flash__', {})
         ;(response as any).sessionBag = { values: store.all(), flashMessages }
       })

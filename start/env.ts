@@ -27,6 +27,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFY_HITS_PER_CERTIFICATE_PER_MINUTE: Env.schema.number.optional(),
   VERIFY_MISSES_PER_IP_PER_MINUTE: Env.schema.number.optional(),
   VERIFY_UPLOADS_PER_IP_PER_MINUTE: Env.schema.number.optional(),
+  VERIFICATION_CERTIFICATE_TTL_MS: Env.schema.number.optional(),
+  VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),
   SQLITE_PATH: Env.schema.string.optional(),

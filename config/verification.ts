@@ -13,7 +13,7 @@ const verification = {
     batchSize: env.get('VERIFICATION_EVENTS_BATCH_SIZE', 500),
   },
   issuers: {
-    /** How stale an issuer's name and logo may be in another process (this one forgets them on change). */
+    /** How stale an issuer's name and logo may be in another process (this one forgets them on change); 0: no cache. */
     ttlMs: env.get('VERIFICATION_ISSUER_TTL_MS', 30_000),
     /** Orgs kept at most; the least recently verified leave first. */
     maxOrgs: 1_000,

@@ -23,7 +23,7 @@ const verification = {
     maxEntries: env.get('VERIFICATION_CERTIFICATE_CACHE_SIZE', 20_000),
   },
   issuers: {
-    /** How stale an issuer's name and logo may be in another process (this one forgets them on change). */
+    /** How stale an issuer's name and logo may be in another process (this one forgets them on change); 0: no cache. */
     ttlMs: env.get('VERIFICATION_ISSUER_TTL_MS', 30_000),
     /** Orgs kept at most; the least recently verified leave first. */
     maxOrgs: 1_000,

@@ -49,6 +49,11 @@ export default class QueueWork extends BaseCommand {
       await closeRenderThreads()
       await settledBy(worker.finished(), Date.now() + closeMs / 2)
     })
+    // A signal while the app booted terminated it already (bin/console.ts): nothing to start.
+    if (this.app.isTerminating || this.app.isTerminated) {
+      this.logger.info('stopped before the worker started')
+      return
+    }
     let signalled = false
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) {

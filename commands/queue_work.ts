@@ -74,9 +74,10 @@ export default class QueueWork extends BaseCommand {
     await worker.finished()
     await closeRenderThreads()
     await this.terminate()
-    // After a signal the app may still be closing (the terminate above joined it): the event loop
-    // should be empty soon after; name whatever still holds it, then go anyway.
-    exitIfHeld(closeMs, 0, (resources) =>
+    // After a signal that terminate returned at once (bin/console.ts's is under way): wait for it.
+    while (!this.app.isTerminated) await new Promise((resolve) => setTimeout(resolve, 25))
+    // The event loop should be empty now; name whatever still holds it, then go anyway.
+    exitIfHeld(500, 0, (resources) =>
       this.logger.warning(`stopped, but ${resources.join(', ')} still held the process; exiting`)
     )
   }

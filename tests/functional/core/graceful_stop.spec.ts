@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { type Socket, connect, createServer } from 'node:net'
 import { test } from '@japa/runner'
+import type { Assert } from '@japa/assert'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import generation from '#config/generation'
@@ -44,7 +45,8 @@ function spawned(args: string[], env: Record<string, string>): Spawned {
   child.stdout!.on('data', (data) => (output += data))
   child.stderr!.on('data', (data) => (output += data))
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal }))
+    // 'close', not 'exit': the process's last output has been read by then.
+    child.once('close', (code, signal) => resolve({ code, signal }))
   )
   return { child, output: () => output, exit }
 }
@@ -113,9 +115,131 @@ function refused(port: number) {
   })
 }
 
-test.group('Stopping: the web server on SIGTERM (real processes)', (group) => {
+/** A committed job of `recipients` in chunks of 200, started (its chunks available to any worker). */
+async function givenIssuingJob(org: Organization, recipients: number) {
+  const previous = generation.chunkSize
+  generation.chunkSize = 200
+  try {
+    const { job } = await givenJob(org, { count: recipients })
+    return job
+  } finally {
+    generation.chunkSize = previous
+  }
+}
+
+/** The chunks of `jobId` that process `pid` holds a lease on. */
+function heldBy(query: any, jobId: string, pid: number) {
+  return query
+    .where('q.subject_id', jobId)
+    .where('q.state', 'executing')
+    .whereLike('q.lease_owner', `%:${pid}:%`)
+}
+
+/**
+ * Waits until `worker` is in the middle of a chunk of `jobId` (it holds it and its first
+ * transaction, which reserves the chunk's numbers, has committed), SIGTERMs it, and returns
+ * what it held then, its exit, and how long the stop took.
+ */
+async function stopMidChunk(worker: Spawned, jobId: string) {
+  const pid = worker.child.pid!
+  await waitFor('the worker to be issuing a chunk', async () => {
+    if (worker.child.exitCode !== null) throw new Error(`it exited:\n${worker.output()}`)
+    const chunks = db.from('queue_jobs as q').join('generation_job_chunks as c', 'c.id', 'q.id')
+    return Boolean(await heldBy(chunks, jobId, pid).whereNotNull('c.first_number').first())
+  })
+  const held: Array<{ id: string }> = await heldBy(db.from('queue_jobs as q'), jobId, pid).select(
+    'q.id'
+  )
+  const startedAt = performance.now()
+  worker.child.kill('SIGTERM')
+  const exit = await exitOf(worker)
+  return { held, exit, stopMs: Math.round(performance.now() - startedAt) }
+}
+
+/** The chunks of `jobId` among `held` that were given back rather than finished, checked as such. */
+async function assertGivenBack(assert: Assert, jobId: string, held: Array<{ id: string }>) {
+  const rows = await db
+    .from('queue_jobs')
+    .where('subject_id', jobId)
+    .select('id', 'state', 'attempts', 'lease_owner', 'lease_token', 'lease_expires_at')
+  assert.isFalse(
+    rows.some((row) => row.state === 'executing'),
+    'no chunk is left leased by the stopped process'
+  )
+  const givenBack = rows.filter((row) =>
+    held.some((h) => h.id === row.id && row.state !== 'completed')
+  )
+  assert.isAbove(givenBack.length, 0, 'the chunk being issued was given back, not finished')
+  for (const row of givenBack) {
+    assert.equal(row.state, 'available')
+    assert.equal(Number(row.attempts), 0, 'the interrupted attempt is not counted')
+    assert.isNull(row.lease_owner)
+    assert.isNull(row.lease_token)
+    assert.isNull(row.lease_expires_at)
+  }
+  return givenBack.map((row) => row.id as string)
+}
+
+/**
+ * `queue:work --once` finishes the job, then every certificate was issued exactly once with
+ * numbers 1..N, and each chunk given back took one attempt in all. With the default 60 s
+ * lease, a chunk left leased would be unclaimable and `--once` would exit with the job unfinished.
+ */
+async function assertFinishedExactlyOnce(
+  assert: Assert,
+  start: (spawnedProcess: Spawned) => Spawned,
+  org: Organization,
+  jobId: string,
+  recipients: number,
+  givenBack: string[]
+) {
+  const worker = start(
+    spawned(['ace', 'queue:work', '--once', '--lanes=2'], { GENERATION_THREADS: '1' })
+  )
+  assert.deepEqual(await exitOf(worker, 300_000), { code: 0, signal: null }, worker.output())
+  assert.notInclude(worker.output(), 'still held the process')
+
+  const done = await GenerationJob.findOrFail(jobId)
+  assert.equal(done.status, 'completed')
+  assert.equal(done.completedItems, recipients)
+  assert.equal(done.failedItems, 0)
+  const certificates = await db
+    .from('certificates')
+    .where('generation_job_id', jobId)
+    .orderBy('sequence_number', 'asc')
+    .select('sequence_number', 'generation_job_recipient_id')
+  assert.deepEqual(
+    certificates.map((row) => Number(row.sequence_number)),
+    Array.from({ length: recipients }, (_, i) => i + 1),
+    'numbers 1..N, each once: a chunk given back reused its reserved block'
+  )
+  assert.equal(
+    new Set(certificates.map((row) => row.generation_job_recipient_id)).size,
+    recipients,
+    'every recipient issued exactly once'
+  )
+  const usage = await db
+    .from('billing_usage_events')
+    .where('organization_id', org.id)
+    .count('* as n')
+    .first()
+  assert.equal(Number(usage.n), recipients, 'one usage event per certificate')
+  const after = await db
+    .from('queue_jobs')
+    .where('subject_id', jobId)
+    .select('id', 'state', 'attempts')
+  assert.isTrue(after.every((row) => row.state === 'completed'))
+  for (const id of givenBack)
+    assert.equal(Number(after.find((row) => row.id === id)!.attempts), 1, 'one attempt in all')
+}
+
+test.group('Stopping on SIGTERM (real processes)', (group) => {
   const orgs: Organization[] = []
   const processes: Spawned[] = []
+  const started = (spawnedProcess: Spawned) => {
+    processes.push(spawnedProcess)
+    return spawnedProcess
+  }
   group.each.teardown(async () => {
     for (const spawnedProcess of processes.splice(0)) {
       const { child } = spawnedProcess
@@ -128,110 +252,43 @@ test.group('Stopping: the web server on SIGTERM (real processes)', (group) => {
   test('SIGTERM mid-job: the server exits 0 having given its chunks back (lease cleared, attempt not counted), and a worker started afterwards issues every certificate exactly once', async ({
     assert,
   }) => {
-    const RECIPIENTS = 600
     const { org } = await givenOrg()
     orgs.push(org)
-    const previous = generation.chunkSize
-    generation.chunkSize = 200
-    const { job } = await givenJob(org, { count: RECIPIENTS }).finally(() => {
-      generation.chunkSize = previous
-    })
-
+    const job = await givenIssuingJob(org, 600)
     // No grace: whatever the server holds when it is told to stop goes back to the queue.
     const port = await freePort()
-    const web = server(port, {
-      SHUTDOWN_TIMEOUT_MS: '0',
-      QUEUE_LANES: '2',
-      GENERATION_THREADS: '1',
-    })
-    processes.push(web)
-    await healthy(port, web)
-    const ownedByServer = (query: any) =>
-      query
-        .where('q.subject_id', job.id)
-        .where('q.state', 'executing')
-        .whereLike('q.lease_owner', `%:${web.child.pid}:%`)
-    // Mid-chunk: a chunk the server holds has reserved its numbers (its first transaction committed).
-    await waitFor('the server to be issuing a chunk', async () => {
-      const row = await ownedByServer(
-        db.from('queue_jobs as q').join('generation_job_chunks as c', 'c.id', 'q.id')
-      )
-        .whereNotNull('c.first_number')
-        .first()
-      return Boolean(row)
-    })
-    const held: Array<{ id: string }> = await ownedByServer(db.from('queue_jobs as q')).select(
-      'q.id'
+    const web = started(
+      server(port, { SHUTDOWN_TIMEOUT_MS: '0', QUEUE_LANES: '2', GENERATION_THREADS: '1' })
     )
-    const startedAt = performance.now()
-    web.child.kill('SIGTERM')
-    const exit = await exitOf(web)
-    const stopMs = Math.round(performance.now() - startedAt)
+    await healthy(port, web)
+    const { held, exit, stopMs } = await stopMidChunk(web, job.id)
     assert.deepEqual(exit, { code: 0, signal: null }, web.output())
     assert.notInclude(web.output(), 'still held the process')
-
-    const rows = await db
-      .from('queue_jobs')
-      .where('subject_id', job.id)
-      .select('id', 'state', 'attempts', 'lease_owner', 'lease_token', 'lease_expires_at')
-    assert.isFalse(
-      rows.some((row) => row.state === 'executing'),
-      'no chunk is left leased by the stopped server'
-    )
-    const givenBack = rows.filter((row) =>
-      held.some((h) => h.id === row.id && row.state !== 'completed')
-    )
-    assert.isAbove(givenBack.length, 0, 'the chunk being issued was given back, not finished')
-    for (const row of givenBack) {
-      assert.equal(row.state, 'available')
-      assert.equal(Number(row.attempts), 0, 'the interrupted attempt is not counted')
-      assert.isNull(row.lease_owner)
-      assert.isNull(row.lease_token)
-      assert.isNull(row.lease_expires_at)
-    }
-
-    // Another worker finishes the job at once: with the default 60 s lease, `--once` would find
-    // a chunk still leased unclaimable and exit with the job unfinished.
-    const worker = spawned(['ace', 'queue:work', '--once', '--lanes=2'], {
-      GENERATION_THREADS: '1',
-    })
-    processes.push(worker)
-    assert.deepEqual(await exitOf(worker, 300_000), { code: 0, signal: null }, worker.output())
-    assert.notInclude(worker.output(), 'still held the process')
-
-    const done = await GenerationJob.findOrFail(job.id)
-    assert.equal(done.status, 'completed')
-    assert.equal(done.completedItems, RECIPIENTS)
-    assert.equal(done.failedItems, 0)
-    const certificates = await db
-      .from('certificates')
-      .where('generation_job_id', job.id)
-      .orderBy('sequence_number', 'asc')
-      .select('sequence_number', 'generation_job_recipient_id')
-    assert.deepEqual(
-      certificates.map((row) => Number(row.sequence_number)),
-      Array.from({ length: RECIPIENTS }, (_, i) => i + 1),
-      'numbers 1..N, each once: the given-back chunk reused its reserved block'
-    )
-    assert.equal(
-      new Set(certificates.map((row) => row.generation_job_recipient_id)).size,
-      RECIPIENTS,
-      'every recipient issued exactly once'
-    )
-    const usage = await db
-      .from('billing_usage_events')
-      .where('organization_id', org.id)
-      .count('* as n')
-      .first()
-    assert.equal(Number(usage.n), RECIPIENTS, 'one usage event per certificate')
-    const after = await db
-      .from('queue_jobs')
-      .where('subject_id', job.id)
-      .select('id', 'state', 'attempts')
-    assert.isTrue(after.every((row) => row.state === 'completed'))
-    for (const row of givenBack)
-      assert.equal(Number(after.find((a) => a.id === row.id)!.attempts), 1, 'one attempt in all')
+    const givenBack = await assertGivenBack(assert, job.id, held)
+    await assertFinishedExactlyOnce(assert, started, org, job.id, 600, givenBack)
     console.log(`    (measured: the server stopped mid-job in ${stopMs} ms)`)
+  }).timeout(480_000)
+
+  test('SIGTERM mid-job: `queue:work` gives its chunks back before the database closes and exits 0 with nothing left open; another worker finishes the job exactly once', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    orgs.push(org)
+    const job = await givenIssuingJob(org, 400)
+    const worker = started(
+      spawned(['ace', 'queue:work', '--lanes=2'], {
+        SHUTDOWN_TIMEOUT_MS: '0',
+        GENERATION_THREADS: '1',
+      })
+    )
+    const { held, exit, stopMs } = await stopMidChunk(worker, job.id)
+    assert.deepEqual(exit, { code: 0, signal: null }, worker.output())
+    // Its runs' last queries after the database closed used to open a new pool that held the process.
+    assert.notInclude(worker.output(), 'still held the process')
+    assert.notInclude(worker.output(), 'took longer than')
+    const givenBack = await assertGivenBack(assert, job.id, held)
+    await assertFinishedExactlyOnce(assert, started, org, job.id, 400, givenBack)
+    console.log(`    (measured: queue:work stopped mid-job in ${stopMs} ms)`)
   }).timeout(480_000)
 
   test('SIGTERM with a request in flight: new connections are refused and idle ones closed at once, the request completes (Connection: close), then the server exits 0', async ({
@@ -239,8 +296,7 @@ test.group('Stopping: the web server on SIGTERM (real processes)', (group) => {
   }) => {
     const port = await freePort()
     // A grace far longer than the test: only the request finishing can end this stop.
-    const web = server(port, { SHUTDOWN_TIMEOUT_MS: '120000', QUEUE_WORKER: 'off' })
-    processes.push(web)
+    const web = started(server(port, { SHUTDOWN_TIMEOUT_MS: '120000', QUEUE_WORKER: 'off' }))
     await healthy(port, web)
 
     // A keep-alive connection that has had its answer, and one a browser opened and left unused.
@@ -288,8 +344,7 @@ test.group('Stopping: the web server on SIGTERM (real processes)', (group) => {
     assert,
   }) => {
     const port = await freePort()
-    const web = server(port, { SHUTDOWN_TIMEOUT_MS: '120000', QUEUE_WORKER: 'off' })
-    processes.push(web)
+    const web = started(server(port, { SHUTDOWN_TIMEOUT_MS: '120000', QUEUE_WORKER: 'off' }))
     await healthy(port, web)
     const slow = connection(port)
     await slow.connected

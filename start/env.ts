@@ -92,6 +92,9 @@ export default await Env.create(new URL('../', import.meta.url), {
       )
     return ms
   },
+  VERIFICATION_EVENTS_FLUSH_MS: Env.schema.number.optional(),
+  VERIFICATION_EVENTS_BATCH_SIZE: Env.schema.number.optional(),
+  VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

@@ -85,6 +85,15 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_MAX_ATTEMPTS: Env.schema.number.optional(),
   QUEUE_BACKOFF_MS: Env.schema.number.optional(),
   VERIFICATION_TOKEN_SECRET: Env.schema.string.optional(),
+  SHUTDOWN_TIMEOUT_MS: (name: string, value?: string) => {
+    if (value === undefined || value === '') return undefined
+    const ms = Number(value)
+    if (!Number.isInteger(ms) || ms < 0)
+      throw new Error(
+        `Invalid value for "${name}": expected a whole number of milliseconds (0 or more), got "${value}"`
+      )
+    return ms
+  },
   VERIFICATION_EVENTS_FLUSH_MS: Env.schema.number.optional(),
   VERIFICATION_EVENTS_BATCH_SIZE: Env.schema.number.optional(),
   VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),

@@ -4,7 +4,7 @@ import db from '@adonisjs/lucid/services/db'
 import PruneExpiredSessions from '#identity/actions/prune_expired_sessions'
 import { GUEST_SESSION_COOKIE } from '#core/services/session_store'
 import { givenUser, PASSWORD } from '#tests/helpers/given'
-import { baseUrl } from '#tests/helpers/browser'
+import { HttpBrowser as Browser } from '#tests/helpers/http_browser'
 
 /*
 | Where a session lives (core/services/session_store.ts), seen from a
@@ -12,49 +12,6 @@ import { baseUrl } from '#tests/helpers/browser'
 | browser would (the test client writes sessions rows by itself, so it
 | cannot show this).
 */
-class Browser {
-  cookies = new Map<string, string>()
-  cleared: string[] = []
-
-  async request(path: string, init: RequestInit = {}) {
-    const response = await fetch(`${baseUrl()}${path}`, {
-      ...init,
-      redirect: 'manual',
-      headers: {
-        ...(init.headers as Record<string, string>),
-        cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-      },
-    })
-    this.cleared = []
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';')
-      const name = pair.slice(0, pair.indexOf('='))
-      const value = pair.slice(pair.indexOf('=') + 1)
-      if (/max-age=-1|max-age=0|expires=Thu, 01 Jan 1970/i.test(line) || value === '') {
-        this.cookies.delete(name)
-        this.cleared.push(name)
-      } else {
-        this.cookies.set(name, value)
-      }
-    }
-    return response
-  }
-
-  /** GET a page with a form, then POST the form with its CSRF token. */
-  async submit(formPath: string, action: string, fields: Record<string, string>) {
-    const page = await this.request(formPath)
-    const csrf = /name='_csrf' value='([^']+)'/.exec(await page.text())?.[1]
-    if (!csrf) throw new Error(`${formPath} has no CSRF field`)
-    return this.request(action, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'referer': `${baseUrl()}${formPath}`,
-      },
-      body: new URLSearchParams({ ...fields, _csrf: csrf }).toString(),
-    })
-  }
-}
 
 async function addedRows(before: Array<{ id: string }>) {
   const rows = await sessionsRows()

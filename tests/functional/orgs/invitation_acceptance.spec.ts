@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { HttpBrowser } from '#tests/helpers/http_browser'
 import { randomUUID } from 'node:crypto'
 import { DateTime } from 'luxon'
 import testUtils from '@adonisjs/core/services/test_utils'
@@ -11,9 +12,6 @@ import OrganizationMember from '#orgs/models/organization_member'
 import { actingAs, givenMember, givenOrg, givenUser, PASSWORD, roleOf } from '#tests/helpers/given'
 import { auditRows, flashOf, givenInvitation, membershipOf, metadataOf } from '#tests/helpers/orgs'
 import { mailbox } from '#tests/helpers/smtp_server'
-import { withSessionId } from '#tests/helpers/database_session_client'
-
-const SESSION_COOKIE = 'authentix_session'
 
 const NEW_PASSWORD = 'a quiet river at dawn'
 
@@ -231,29 +229,28 @@ test.group('Invitation acceptance', (group) => {
   })
 
   test('after logging in from the invitation page, the user returns to it and joins', async ({
-    client,
     assert,
   }) => {
     const { org } = await givenOrg({ name: 'Return Trip Org' })
     const user = await givenUser()
     const { token } = await givenInvitation(org, { email: user.email, role: 'admin' })
 
-    const page = await client.get(`/join/${token}`)
-    const sessionId = String(page.cookie(SESSION_COOKIE)!.value)
-    const login = await withSessionId(client.post('/login'), sessionId)
-      .form({ email: user.email, password: PASSWORD })
-      .withCsrfToken()
-      .redirects(0)
-    login.assertHeader('location', `/join/${token}`)
-    const signedIn = String(login.cookie(SESSION_COOKIE)!.value)
+    // A browser: the page remembers where to come back to in the guest session (a cookie).
+    const browser = new HttpBrowser()
+    const invitationPage = await browser.request(`/join/${token}`)
+    assert.equal(invitationPage.status, 200)
+    const login = await browser.submit('/login', '/login', {
+      email: user.email,
+      password: PASSWORD,
+    })
+    assert.equal(login.status, 302)
+    assert.equal(login.headers.get('location'), `/join/${token}`)
 
-    const back = await withSessionId(client.get(`/join/${token}`), signedIn)
-    back.assertStatus(200)
-    assert.include(back.text(), 'Join Return Trip Org as Admin')
-    const join = await withSessionId(client.post(`/join/${token}`), signedIn)
-      .withCsrfToken()
-      .redirects(0)
-    join.assertHeader('location', '/dashboard')
+    const back = await browser.request(`/join/${token}`)
+    assert.equal(back.status, 200)
+    assert.include(await back.text(), 'Join Return Trip Org as Admin')
+    const join = await browser.submit(`/join/${token}`, `/join/${token}`, {})
+    assert.equal(join.headers.get('location'), '/dashboard')
     const joinedMembership = await membershipOf(org, user)
     assert.equal(joinedMembership.role.key, 'admin')
   })

@@ -1,0 +1,44 @@
+/*
+| Loaded into a server bench/verify.js profiles (`--import`): counts the SQL
+| statements the process runs, by statement text, through the two drivers
+| (better-sqlite3's Statement run/get/all/iterate, pg's Client#query).
+| SIGUSR2 starts the count again (the bench sends it when the measured case
+| starts); on exit the counts are written as JSON to BENCH_QUERY_LOG.
+*/
+import { createRequire } from 'node:module'
+import { writeFileSync } from 'node:fs'
+
+const out = process.env.BENCH_QUERY_LOG
+const counts = new Map<string, number>()
+const count = (sql: string) => {
+  const text = sql.replace(/\s+/g, ' ').trim().slice(0, 160)
+  counts.set(text, (counts.get(text) ?? 0) + 1)
+}
+
+const require = createRequire(`${process.cwd()}/`)
+
+const BetterSqlite = require('better-sqlite3')
+const probe = new BetterSqlite(':memory:')
+const statement = Object.getPrototypeOf(probe.prepare('select 1'))
+probe.close()
+for (const method of ['run', 'get', 'all', 'iterate']) {
+  const original = statement[method]
+  statement[method] = function (this: { source: string }, ...args: unknown[]) {
+    count(this.source)
+    return original.apply(this, args)
+  }
+}
+
+const pg = require('pg')
+const query = pg.Client.prototype.query
+pg.Client.prototype.query = function (this: unknown, config: unknown, ...rest: unknown[]) {
+  const text =
+    typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '')
+  if (text) count(text)
+  return query.call(this, config, ...rest)
+}
+
+process.on('SIGUSR2', () => counts.clear())
+process.on('exit', () => {
+  if (out) writeFileSync(out, JSON.stringify(Object.fromEntries(counts)))
+})

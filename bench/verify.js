@@ -19,16 +19,29 @@
 | In the hit cases each token is looked at from an address of its own
 | (X-Forwarded-For through the loopback proxy the app trusts, addresses
 | from 198.18.0.0/15): one visitor per certificate, as at a convocation.
+| The server is warmed by 3 s of json_hit and of html_hit first.
+|
+| Each line: req_per_s (all responses ÷ seconds), p50/p99/max latency,
+| non2xx and the count per status, errors and timeouts, the target and
+| whether it was `met` (hits: all 2xx as well), the server's CPU time per
+| response (every thread of its process; with the job's rendering threads
+| in json_hit_while_generating) and on PostgreSQL its backends' CPU time
+| per response: figures the machine's other work inflates far less than
+| latency (load_1m_before says how busy it was), and the generation job's
+| progress during the case.
 |
 |   npm run bench -- verify [--engine=sqlite|pg|both] [--duration=10] [--connections=50]
 |     [--cases=json_hit,html_hit] [--runs=2] [--certificates=10000] [--log-level=error]
 |     [--port=3524] [--profile[=json_hit[,html_hit]]]
 |
-| --profile starts a fresh server per named case (default json_hit) with
-| `--cpu-prof`, runs the case once after a warm-up, and prints its 25
-| functions with the most self time (samples after the server answered
-| /healthz), then the same by area (app module, package, node internals).
-| The .cpuprofile files stay in tmp/profiles/ (open them in Chrome DevTools).
+| --profile starts, after the measured runs, a fresh server per named case
+| (default json_hit) with `--cpu-prof`, runs the case once after a warm-up,
+| and prints its 25 functions with the most self time (samples after the
+| server answered /healthz) with their callers, self time by area (app
+| module, package, node internals), the areas most often on the stack, and
+| the SQL statements per response (counted by bench/_verify_queries.ts).
+| The .cpuprofile files stay in tmp/profiles/ (open them in Chrome
+| DevTools); `--summarize=<file>` prints a profile's summary again.
 |
 | The build in build/ is reused when no source file is newer than it.
 | Everything else the run creates (storage, SQLite file, PostgreSQL
@@ -47,6 +60,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -792,6 +806,9 @@ async function benchEngine(engine, databaseEnv, work) {
     await serveCases(label, seed, env, work)
   } finally {
     await seed.database?.end().catch(() => {})
+    // Tens of thousands of PDFs: deleting them takes minutes on some disks, so say so.
+    console.error(`verify bench: removing ${label}'s storage (${env.STORAGE_PATH}) …`)
+    rmSync(env.STORAGE_PATH, { recursive: true, force: true })
   }
 }
 

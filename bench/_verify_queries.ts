@@ -2,11 +2,14 @@
 | Loaded into a server bench/verify.js profiles (`--import`): counts the SQL
 | statements the process runs, by statement text, through the two drivers
 | (better-sqlite3's Statement run/get/all/iterate, pg's Client#query).
-| SIGUSR2 starts the count again (the bench sends it when the measured case
-| starts); on exit the counts are written as JSON to BENCH_QUERY_LOG.
+| It counts the HTTP requests it receives too, so statements per request
+| include those still queued when the load stopped. SIGUSR2 starts both
+| counts again (the bench sends it when the measured case starts); on exit
+| they are written as JSON to BENCH_QUERY_LOG.
 */
 import { createRequire } from 'node:module'
 import { writeFileSync } from 'node:fs'
+import http from 'node:http'
 
 const out = process.env.BENCH_QUERY_LOG
 const counts = new Map<string, number>()
@@ -46,7 +49,17 @@ pg.Client.prototype.query = function pgClientQuery(
   return query.call(this, config, ...rest)
 }
 
-process.on('SIGUSR2', () => counts.clear())
+let requests = 0
+const emit = http.Server.prototype.emit
+http.Server.prototype.emit = function (this: http.Server, event: string, ...args: unknown[]) {
+  if (event === 'request') requests++
+  return emit.apply(this, [event, ...args] as Parameters<typeof emit>)
+} as typeof emit
+
+process.on('SIGUSR2', () => {
+  counts.clear()
+  requests = 0
+})
 process.on('exit', () => {
-  if (out) writeFileSync(out, JSON.stringify(Object.fromEntries(counts)))
+  if (out) writeFileSync(out, JSON.stringify({ requests, statements: Object.fromEntries(counts) }))
 })

@@ -239,6 +239,11 @@ async function startServer(env, log, nodeArgs = [], extraEnv = {}) {
   )
 }
 
+/** Resolves once the server has answered what was queued before: a /healthz request waits behind it. */
+async function drained() {
+  await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(60_000) }).catch(() => {})
+}
+
 /**
  * Stops the server once it has answered what the load left queued: a
  * SIGTERM while requests are still being served makes them fail (the
@@ -249,7 +254,7 @@ async function stopServer(child) {
   if (child.exitCode !== null || child.signalCode !== null)
     return { code: child.exitCode, signal: child.signalCode }
   await new Promise((resolve) => setTimeout(resolve, 1000))
-  await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(60_000) }).catch(() => {})
+  await drained()
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal }))
   )
@@ -521,6 +526,8 @@ async function runCase(engine, name, seed, run, { warm = false, beforeLoad = () 
     generation = await startGeneration(seed, importId)
   }
   const load1m = Math.round(loadavg()[0] * 100) / 100
+  // The previous case's queued requests are not this one's.
+  await drained()
   beforeLoad()
   const cpuBefore = await cpuSnapshot(seed.database)
   const result = await load({ ...p, duration: warm ? WARM_S : DURATION })
@@ -708,9 +715,13 @@ async function profileCase(engine, name, seed, env, work) {
   // Boot is before /healthz answered: left out (also when the file is summarized again with --summarize).
   writeFileSync(join(dir, 'server.json'), JSON.stringify({ healthyAfterMs, engine, case: name }))
   const summary = topSelf(path, healthyAfterMs)
-  const statements = existsSync(queryLog) ? JSON.parse(readFileSync(queryLog, 'utf8')) : {}
-  const perRequest = (n) => Math.round((n / Math.max(line.requests, 1)) * 100) / 100
+  const { requests, statements } = existsSync(queryLog)
+    ? JSON.parse(readFileSync(queryLog, 'utf8'))
+    : { requests: 0, statements: {} }
+  // Per request the server received from the case's start (those still queued when the load stopped included).
+  const perRequest = (n) => Math.round((n / Math.max(requests, 1)) * 100) / 100
   const sql = {
+    requests_served: requests,
     statements_per_request: perRequest(Object.values(statements).reduce((a, b) => a + b, 0)),
     top: Object.entries(statements)
       .sort((a, b) => b[1] - a[1])
@@ -728,7 +739,7 @@ async function profileCase(engine, name, seed, env, work) {
       status: line.status,
       ...summary,
       sql,
-      note: "samples of the server's main thread after it answered /healthz (a warm-up, then the case); self_pct of the busy (non-idle) samples; sql: statements the server ran during the case ÷ responses",
+      note: "samples of the server's main thread after it answered /healthz (a warm-up, then the case); self_pct of the busy (non-idle) samples; sql: statements the server ran from the case's start ÷ the requests it received",
       machine: machine(),
     })
   )
@@ -771,7 +782,7 @@ async function benchEngine(engine, databaseEnv, work) {
 
   const generating =
     SELECTED.filter((c) => c === 'json_hit_while_generating').length * RUNS +
-    PROFILED.filter((c) => c === 'json_hit_while_generating').length * 2
+    PROFILED.filter((c) => c === 'json_hit_while_generating').length
   const seedFile = join(work, `seed-${label}.json`)
   const seeded = await runProcess(process.execPath, ['bench/_verify_seed.js'], {
     cwd: buildRoot,

@@ -106,6 +106,9 @@ const CAMPUS = Math.min(2000, CERTIFICATES)
 const WARM_S = Math.min(3, DURATION)
 const PORT = positiveInt('port', 3524)
 const LOG_LEVEL = option('log-level', 'error')
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+if (!LOG_LEVELS.includes(LOG_LEVEL))
+  fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${LOG_LEVEL}"`)
 const SELECTED = String(option('cases', Object.keys(CASES).join(',')))
   .split(',')
   .filter(Boolean)
@@ -212,6 +215,12 @@ function runProcess(command, args, options) {
 // ---------------------------------------------------------------- the server
 
 async function startServer(env, log, nodeArgs = [], extraEnv = {}) {
+  // Something else answering on the port would be measured instead of this server.
+  const taken = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+    () => true,
+    () => false
+  )
+  if (taken) throw new Error(`port ${PORT} is already in use; pass another with --port=`)
   const out = openSync(log, 'a')
   const spawnedAt = performance.now()
   const child = spawn(process.execPath, [...nodeArgs, 'bin/server.js'], {

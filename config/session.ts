@@ -1,11 +1,15 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
-import { defineConfig, stores } from '@adonisjs/session'
+import { defineConfig } from '@adonisjs/session'
+import { tieredSessionStore } from '#core/services/session_store'
 
 /**
- * Sessions live server-side (database by default, Redis optional) so logout,
- * member removal and account disabling can invalidate them. The cookie only
- * carries the session id.
+ * A signed-in session lives server-side (a `sessions` row) so logout, member
+ * removal and account disabling can end it; its cookie only carries the
+ * session id. A guest's session (a form's CSRF secret, a flash message) is an
+ * encrypted cookie, so anonymous page views write nothing. Public,
+ * cookie-less routes (verification, the JSON API, /healthz) get no session at
+ * all (`#core/http/stateless`).
  */
 const sessionConfig = defineConfig({
   enabled: true,
@@ -20,7 +24,10 @@ const sessionConfig = defineConfig({
   },
   store: env.get('SESSION_DRIVER', 'database'),
   stores: {
-    database: stores.database({ tableName: 'sessions', gcProbability: 2 }),
+    // Signed-in sessions in the `sessions` table, guests' in an encrypted cookie
+    // (core/services/session_store.ts); expired rows are deleted by the
+    // scheduled `sessions:prune`.
+    database: tieredSessionStore({ tableName: 'sessions' }),
   },
 })
 

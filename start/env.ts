@@ -23,6 +23,10 @@ export default await Env.create(new URL('../', import.meta.url), {
 
   SESSION_DRIVER: Env.schema.enum.optional(['database'] as const),
   LIMITER_STORE: Env.schema.enum.optional(['database'] as const),
+  VERIFY_HITS_PER_IP_PER_MINUTE: Env.schema.number.optional(),
+  VERIFY_HITS_PER_CERTIFICATE_PER_MINUTE: Env.schema.number.optional(),
+  VERIFY_MISSES_PER_IP_PER_MINUTE: Env.schema.number.optional(),
+  VERIFY_UPLOADS_PER_IP_PER_MINUTE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),
   SQLITE_PATH: Env.schema.string.optional(),

@@ -5,14 +5,14 @@ server.errorHandler(() => import('#core/exceptions/handler'))
 
 server.use([
   () => import('#core/middleware/security_headers_middleware'),
-  () => import('@adonisjs/static/static_middleware'),
+  () => import('#core/middleware/public_files_middleware'),
   () => import('@adonisjs/core/bodyparser_middleware'),
 ])
 
 router.use([
-  () => import('@adonisjs/session/session_middleware'),
-  () => import('@adonisjs/shield/shield_middleware'),
-  () => import('@adonisjs/auth/initialize_auth_middleware'),
+  // Session, CSRF and ctx.auth, skipped for routes declared without browser
+  // state (#core/http/stateless: verification, the JSON API, /healthz).
+  () => import('#core/middleware/browser_state_middleware'),
   // After the session: a refused field goes back to its form with the message under it.
   () => import('#core/middleware/text_input_middleware'),
 ])

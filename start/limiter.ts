@@ -1,14 +1,10 @@
 /*
 | HTTP throttles. Login has its own account+IP and IP limits inside the
-| login action (so failures, not attempts, are counted).
+| login action (so failures, not attempts, are counted); public verification
+| its own, in memory, in #certificates/services/verification_throttle.
 */
 import limiter from '@adonisjs/limiter/services/main'
 import uploads from '#config/uploads'
-
-/** Public verification and other anonymous endpoints. */
-export const publicThrottle = limiter.define('public', (ctx) => {
-  return limiter.allowRequests(60).every('1 minute').usingKey(`ip_${ctx.request.ip()}`)
-})
 
 /** Forms that send mail (password reset, invitation resend). */
 export const mailThrottle = limiter.define('mail', (ctx) => {

@@ -17,3 +17,6 @@ scheduler.command('imports:recover', ['--quiet']).cron('* * * * *').withoutOverl
 
 /** Objects that failed attempts of recently finished jobs left in storage are deleted. */
 scheduler.command('certificates:sweep-orphans', ['--quiet']).cron('17 * * * *').withoutOverlapping()
+
+/** Signed-in sessions nobody used within their age are deleted (expired rows are never read). */
+scheduler.command('sessions:prune', ['--quiet']).cron('41 * * * *').withoutOverlapping()

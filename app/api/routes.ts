@@ -1,8 +1,10 @@
 import router from '@adonisjs/core/services/router'
-import type { HttpContext } from '@adonisjs/core/http'
-import type { NextFn } from '@adonisjs/core/types/http'
 import { middleware } from '#start/kernel'
-import { publicThrottle, uploadsPerIpThrottle, uploadsPerOrgThrottle } from '#start/limiter'
+import { withoutBrowserState } from '#core/http/stateless'
+import { uploadsPerIpThrottle, uploadsPerOrgThrottle } from '#start/limiter'
+
+/** The API authenticates by key, never by cookie: no session, CSRF secret or Set-Cookie. */
+withoutBrowserState('api.')
 
 const OrgController = () => import('#api/controllers/org_controller')
 const TemplatesController = () => import('#api/controllers/templates_controller')
@@ -103,20 +105,9 @@ router
 
 /*
 | Public verification (API.md "Public verification"): no API key, anyone may
-| call these, rate limited per IP with the /v pages. The router-wide CSRF
-| middleware puts a secret in a new session on every request; emptying a
-| session this request created (refused ones included) keeps anonymous
-| callers from writing a sessions row each.
+| call these, throttled with the /v pages (#certificates/services/verification_throttle).
 */
 const VerifyController = () => import('#api/controllers/verify_controller')
-
-async function withoutNewSession(ctx: HttpContext, next: NextFn) {
-  try {
-    return await next()
-  } finally {
-    if (ctx.session?.fresh && !ctx.session.readonly) ctx.session.clear()
-  }
-}
 
 router
   .group(() => {
@@ -125,4 +116,3 @@ router
   })
   .prefix('/api/v1')
   .as('api')
-  .use([withoutNewSession, publicThrottle])

@@ -1,6 +1,8 @@
 import app from '@adonisjs/core/services/app'
 import { configProvider } from '@adonisjs/core'
-import { ApiRequest } from '@japa/api-client'
+import { ApiClient, ApiRequest } from '@japa/api-client'
+import { ValuesStore } from '@adonisjs/session'
+import { GUEST_SESSION_COOKIE } from '#core/services/session_store'
 import { SessionClient } from '@adonisjs/session/client'
 import type { SessionData, SessionStoreContract } from '@adonisjs/session/types'
 
@@ -75,7 +77,12 @@ class DatabaseSessionClient extends SessionClient {
   }
 }
 
-/** Japa plugin; register it AFTER sessionApiClient(app). */
+/**
+ * Japa plugin; register it AFTER sessionApiClient(app). A guest's session
+ * comes back in the encrypted `authentix_guest` cookie rather than a row
+ * (core/services/session_store.ts): `response.session()` and the flash
+ * assertions read it from there when the response set it.
+ */
 export function databaseSessionClient() {
   return async function () {
     const resolved: any = await configProvider.resolve(app, app.config.get('session'))
@@ -87,6 +94,17 @@ export function databaseSessionClient() {
       },
       true
     )
+    ApiClient.onRequest((request) => {
+      request.teardown(async (response) => {
+        const sessionId = response.cookie(resolved.cookieName)?.value
+        const guest = response.cookie(GUEST_SESSION_COOKIE)?.value
+        if (!sessionId || !guest || typeof guest !== 'object' || guest.id !== sessionId) return
+        // A copy: pulling the flash messages must not change the cookie the test reads.
+        const store = new ValuesStore(structuredClone(guest.values))
+        const flashMessages = store.pull('__flash__', {})
+        ;(response as any).sessionBag = { values: store.all(), flashMessages }
+      })
+    })
   }
 }
 

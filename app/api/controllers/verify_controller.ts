@@ -4,13 +4,18 @@ import { formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
 import CertificateVerification, { type Verification } from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
+import VerificationThrottle from '#certificates/services/verification_throttle'
 import { fileRequired, fileTooLarge } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
 
 /** The certificate found, its lookup recorded; none found is the same 404 as any unknown resource. */
 async function answered(ctx: HttpContext, verification: Verification | null, by: 'token' | 'pdf') {
-  if (!verification) throw notFound()
+  if (!verification) {
+    await VerificationThrottle.miss(ctx)
+    throw notFound()
+  }
+  if (by === 'token') await VerificationThrottle.hit(ctx, verification.certificate.id)
   await RecordVerificationEvent.handle({
     certificate: verification.certificate,
     source: 'api',
@@ -23,7 +28,7 @@ async function answered(ctx: HttpContext, verification: Verification | null, by:
 
 /**
  * `/api/v1/verify`: public verification as JSON, for anyone (no API key),
- * rate limited per IP. Unknown tokens and unmatched files answer the same
+ * throttled as the /v pages are. Unknown tokens and unmatched files answer the same
  * 404 as any unknown resource; `pending` certificates do not exist here.
  */
 export default class VerifyController {
@@ -38,6 +43,7 @@ export default class VerifyController {
    */
   async store(ctx: HttpContext) {
     const { response } = ctx
+    await VerificationThrottle.upload(ctx)
     const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
     if (upload.kind === 'missing') {
       return fileRequired(response, 'Send the certificate PDF as the multipart part "file".')

@@ -14,7 +14,6 @@ export default class ApiKeyMiddleware {
     const match = /^Bearer +(\S+) *$/i.exec(header)
     const result = match ? await AuthenticateApiKey.handle(match[1]) : null
     if (!result) {
-      forgetSession(ctx)
       ctx.response.header('WWW-Authenticate', 'Bearer realm="authentix"')
       return ctx.response.unauthorized({
         errors: [
@@ -27,22 +26,8 @@ export default class ApiKeyMiddleware {
     }
     ctx.apiOrg = result.org
     ctx.apiKey = result.key
-    try {
-      return await next()
-    } finally {
-      forgetSession(ctx)
-    }
+    return next()
   }
-}
-
-/**
- * The router-wide session and CSRF middleware run for API routes too and put
- * a CSRF secret in a new session; emptying a session this request created
- * keeps API calls from writing a sessions row each. A browser's existing
- * session (sent along by a same-origin fetch) is left alone.
- */
-function forgetSession(ctx: HttpContext) {
-  if (ctx.session?.fresh && !ctx.session.readonly) ctx.session.clear()
 }
 
 declare module '@adonisjs/core/http' {

@@ -2,8 +2,9 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { NextFn } from '@adonisjs/core/types/http'
 
 /**
- * The policy for responses shield never saw (it runs per route, so an unknown
- * URL's 404 page skips it). Same rules as config/shield.ts.
+ * The policy for responses shield never saw: an unknown URL's 404 page (shield
+ * runs per route) and routes without browser state (`#core/http/stateless`).
+ * Same rules as config/shield.ts.
  */
 const FALLBACK_CSP = [
   "default-src 'self'",
@@ -18,6 +19,9 @@ const FALLBACK_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+/** config/shield.ts `hsts.maxAge`: 180 days. */
+const HSTS = `max-age=${180 * 24 * 60 * 60}`
+
 /** Headers every response carries, including static files and errors. */
 export default class SecurityHeadersMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
@@ -28,6 +32,7 @@ export default class SecurityHeadersMiddleware {
     if (!ctx.response.getHeader('Content-Security-Policy')) {
       ctx.response.header('Content-Security-Policy', FALLBACK_CSP)
       ctx.response.header('X-Frame-Options', 'DENY')
+      ctx.response.header('Strict-Transport-Security', HSTS)
     }
   }
 }

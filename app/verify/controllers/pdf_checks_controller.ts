@@ -4,6 +4,7 @@ import { formatBytes } from '#core/services/file_type'
 import { readUploadedFile } from '#core/services/uploaded_file'
 import CertificateVerification from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
+import VerificationThrottle from '#certificates/services/verification_throttle'
 import { verificationUrl } from '#certificates/services/verification_links'
 import { certificateDetails, visitorOf } from '#verify/controllers/verification_page'
 
@@ -20,6 +21,7 @@ export default class PdfChecksController {
 
   async store(ctx: HttpContext) {
     const { response, view } = ctx
+    await VerificationThrottle.upload(ctx)
     const upload = await readUploadedFile(ctx, 'file', uploads.maxBytes)
     if (upload.kind === 'missing') {
       response.status(422)
@@ -36,7 +38,10 @@ export default class PdfChecksController {
       })
     }
     const verification = await CertificateVerification.byDocument(upload.bytes)
-    if (!verification) return view.render('pages/verify/pdf_checks/show', { ...form, found: false })
+    if (!verification) {
+      await VerificationThrottle.miss(ctx)
+      return view.render('pages/verify/pdf_checks/show', { ...form, found: false })
+    }
     await RecordVerificationEvent.handle({
       certificate: verification.certificate,
       source: 'upload',

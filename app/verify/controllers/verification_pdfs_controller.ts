@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { sendDocument } from '#core/services/downloads'
 import CertificateVerification from '#certificates/queries/verification'
+import VerificationThrottle from '#certificates/services/verification_throttle'
 import { certificateDocument } from '#certificates/queries/certificate_document'
 import { verificationNotFound } from '#verify/controllers/verification_page'
 
@@ -13,7 +14,11 @@ export default class VerificationPdfsController {
   async show(ctx: HttpContext) {
     const verification = await CertificateVerification.byToken(ctx.params.token)
     const certificate = verification?.certificate
-    if (!certificate?.certificateFileId || !certificate.sha256) return verificationNotFound(ctx)
+    if (!certificate?.certificateFileId || !certificate.sha256) {
+      await VerificationThrottle.miss(ctx)
+      return verificationNotFound(ctx)
+    }
+    await VerificationThrottle.hit(ctx, certificate.id)
     const { bytes, filename } = await certificateDocument(certificate)
     return sendDocument(ctx, bytes, {
       mime: 'application/pdf',

@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import CertificateVerification from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
+import VerificationThrottle from '#certificates/services/verification_throttle'
 import {
   verificationNotFound,
   verificationPage,
@@ -12,7 +13,11 @@ export default class VerificationsController {
   async show(ctx: HttpContext) {
     const { params, request, view } = ctx
     const verification = await CertificateVerification.byToken(params.token)
-    if (!verification) return verificationNotFound(ctx)
+    if (!verification) {
+      await VerificationThrottle.miss(ctx)
+      return verificationNotFound(ctx)
+    }
+    await VerificationThrottle.hit(ctx, verification.certificate.id)
     // HEAD (link previews, uptime checks) shows nobody anything: not a view.
     if (request.method() === 'GET') {
       await RecordVerificationEvent.handle({

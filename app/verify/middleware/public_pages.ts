@@ -12,22 +12,13 @@ function publicHeaders(ctx: HttpContext) {
   ctx.response.header('Cache-Control', 'no-store')
 }
 
-/**
- * `/v/*`: no forms, so no session either. The router-wide CSRF middleware
- * puts a secret in a new session on every request; emptying a session this
- * request created keeps each scan (and each refused one) from writing a
- * sessions row. A visitor's existing session is left alone.
- */
-export async function verificationPages(ctx: HttpContext, next: NextFn) {
+/** `/v/*`: no forms, so no session either (declared without browser state in routes.ts). */
+export function verificationPages(ctx: HttpContext, next: NextFn) {
   publicHeaders(ctx)
-  try {
-    return await next()
-  } finally {
-    if (ctx.session?.fresh && !ctx.session.readonly) ctx.session.clear()
-  }
+  return next()
 }
 
-/** `/verify`: the upload form carries a CSRF token, so its session is kept. */
+/** `/verify`: the upload form carries a CSRF token, kept in a guest session (a cookie, no row). */
 export async function uploadPages(ctx: HttpContext, next: NextFn) {
   publicHeaders(ctx)
   return next()

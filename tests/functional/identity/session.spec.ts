@@ -1,3 +1,4 @@
+import { GUEST_SESSION_COOKIE } from '#core/services/session_store'
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
@@ -119,7 +120,9 @@ test.group('Login', (group) => {
     const user = await givenUser()
     const page = await client.get('/login')
     const before = page.cookie(SESSION_COOKIE)!.value
-    assert.exists(await db.from('sessions').where('id', before).first())
+    // A guest's session (the form's CSRF secret) is a cookie, not a row.
+    assert.equal(page.cookie(GUEST_SESSION_COOKIE)?.value?.id, before)
+    assert.notExists(await db.from('sessions').where('id', before).first())
 
     const response = await withSessionId(
       client.post('/login').form({ email: user.email, password: PASSWORD }).withCsrfToken(),
@@ -129,6 +132,9 @@ test.group('Login', (group) => {
     const after = response.cookie(SESSION_COOKIE)!.value
     assert.notEqual(after, before)
     assert.notExists(await db.from('sessions').where('id', before).first())
+    // Signed in: a row, tagged with the user.
+    const row = await db.from('sessions').where('id', after).first()
+    assert.equal(row?.user_id, user.id)
 
     const withOldCookie = await getWithSession(client, '/account', before)
     withOldCookie.assertStatus(302)

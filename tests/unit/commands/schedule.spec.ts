@@ -39,6 +39,12 @@ test.group('The schedule (start/scheduler.ts)', (group) => {
         cron: '17 * * * *',
         withoutOverlapping: true,
       },
+      {
+        command: 'sessions:prune',
+        args: ['--quiet'],
+        cron: '41 * * * *',
+        withoutOverlapping: true,
+      },
     ])
   })
 

@@ -1,0 +1,81 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import limiter from '@adonisjs/limiter/services/main'
+import { errors } from '@adonisjs/limiter'
+import verificationThrottle from '#config/verification_throttle'
+
+/**
+ * Public verification's throttles (limits in config/verification_throttle.ts),
+ * in this process's memory: nothing on the path of a scan writes to the
+ * database. Each check throws the limiter's `E_TOO_MANY_REQUESTS`, which the
+ * exception handler answers with 429, `Retry-After` and a page or JSON body
+ * that says why.
+ *
+ * The web pages and the JSON API call these after the lookup: a certificate
+ * found is a hit (`hit`), an unknown token or a PDF that matches nothing a
+ * miss (`miss`); a PDF check is counted before it is hashed (`upload`).
+ */
+const MINUTE = '1 minute'
+
+const perIpHits = () =>
+  limiter.use('memory', { requests: verificationThrottle.hitsPerIp, duration: MINUTE })
+const perCertificateHits = () =>
+  limiter.use('memory', { requests: verificationThrottle.hitsPerCertificate, duration: MINUTE })
+const perIpMisses = () =>
+  limiter.use('memory', { requests: verificationThrottle.missesPerIp, duration: MINUTE })
+const perIpUploads = () =>
+  limiter.use('memory', { requests: verificationThrottle.uploadsPerIp, duration: MINUTE })
+
+async function consume(
+  limit: ReturnType<typeof perIpHits>,
+  key: string,
+  message: (retryAfterSeconds: number) => string
+) {
+  try {
+    await limit.consume(key)
+  } catch (error) {
+    if (error instanceof errors.E_TOO_MANY_REQUESTS) {
+      error.setMessage(message(Math.max(1, error.response.availableIn)))
+    }
+    throw error
+  }
+}
+
+const seconds = (count: number) => `${count} second${count === 1 ? '' : 's'}`
+
+export default class VerificationThrottle {
+  /** A certificate was found for this visitor: per address and per certificate. */
+  static async hit(ctx: HttpContext, certificateId: string) {
+    await consume(
+      perIpHits(),
+      `verify_hit_ip_${ctx.request.ip()}`,
+      (wait) =>
+        `More than ${verificationThrottle.hitsPerIp} certificates were looked up from your network address in the last minute. Try again in ${seconds(wait)}.`
+    )
+    await consume(
+      perCertificateHits(),
+      `verify_hit_certificate_${certificateId}`,
+      (wait) =>
+        `This certificate was opened more than ${verificationThrottle.hitsPerCertificate} times in the last minute. Try again in ${seconds(wait)}.`
+    )
+  }
+
+  /** Nothing was found: an unknown token, or a PDF that matches no certificate. */
+  static async miss(ctx: HttpContext) {
+    await consume(
+      perIpMisses(),
+      `verify_miss_ip_${ctx.request.ip()}`,
+      (wait) =>
+        `More than ${verificationThrottle.missesPerIp} links or files that match no certificate came from your network address in the last minute. Check the link or QR code, and try again in ${seconds(wait)}.`
+    )
+  }
+
+  /** A PDF is about to be hashed and looked up. */
+  static async upload(ctx: HttpContext) {
+    await consume(
+      perIpUploads(),
+      `verify_upload_ip_${ctx.request.ip()}`,
+      (wait) =>
+        `More than ${verificationThrottle.uploadsPerIp} files were checked from your network address in the last minute. Try again in ${seconds(wait)}.`
+    )
+  }
+}

@@ -1,0 +1,202 @@
+import { test } from '@japa/runner'
+import { randomInt } from 'node:crypto'
+import testUtils from '@adonisjs/core/services/test_utils'
+import db from '@adonisjs/lucid/services/db'
+import { generateToken } from '#core/services/tokens'
+import verificationThrottle from '#config/verification_throttle'
+import { givenOrg } from '#tests/helpers/given'
+import { baseUrl } from '#tests/helpers/browser'
+import { givenIssued, issuedPdf, tokenOf } from '#tests/helpers/verification'
+
+/*
+| Verification at a convocation: a whole campus behind one address scans its
+| certificates within minutes. Hits pass in bursts of thousands; what is
+| throttled strictly is what guessing needs (misses) and what costs (uploads).
+| The throttles count in this process's memory, so each test speaks from an
+| address of its own.
+*/
+
+/** A documentation-range address nobody else in the run uses. */
+const newAddress = () => `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`
+
+const get = (path: string, ip: string, init: RequestInit = {}) =>
+  fetch(`${baseUrl()}${path}`, {
+    ...init,
+    headers: { 'x-forwarded-for': ip, ...(init.headers as Record<string, string>) },
+    redirect: 'manual',
+  })
+
+const statusOf = (response: Promise<Response>) => response.then(({ status }) => status)
+
+/** The cookies a response set, as a browser would send them back. */
+const cookieHeader = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .join('; ')
+
+async function rowCount(table: string) {
+  const row = await db.from(table).count('* as total').first()
+  return Number(row.total)
+}
+
+test.group('Verify at scale: throttles', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('a campus behind one address: hundreds of scans of different certificates in a burst all pass', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const certificates = await givenIssued(org, { count: 40 })
+    const campus = newAddress()
+    // Far past the old 60-a-minute limit: page and JSON for each, five rounds.
+    const paths = Array.from({ length: 5 }, () =>
+      certificates.flatMap((c) => [`/v/${tokenOf(c)}?via=qr`, `/api/v1/verify/${tokenOf(c)}`])
+    ).flat()
+    const statuses = await Promise.all(paths.map((path) => statusOf(get(path, campus))))
+    assert.lengthOf(paths, 400)
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      []
+    )
+  })
+
+  test('tokens that match nothing: the address gets 429 with Retry-After past its limit; its hits still pass, other addresses are untouched', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [certificate] = await givenIssued(org)
+    const guesser = newAddress()
+    for (let i = 0; i < verificationThrottle.missesPerIp; i++) {
+      const path = i % 2 ? `/v/${generateToken()}` : `/api/v1/verify/${generateToken()}`
+      assert.equal(await statusOf(get(path, guesser)), 404, `miss ${i + 1}`)
+    }
+    const page = await get(`/v/${generateToken()}`, guesser)
+    assert.equal(page.status, 429)
+    assert.match(page.headers.get('retry-after') ?? '', /^\d+$/)
+    assert.include(await page.text(), 'match no certificate')
+    const json = await get(`/api/v1/verify/${generateToken()}`, guesser)
+    assert.equal(json.status, 429)
+    const body = (await json.json()) as { errors: { code: string; message: string }[] }
+    assert.equal(body.errors[0].code, 'E_TOO_MANY_REQUESTS')
+    assert.match(json.headers.get('retry-after') ?? '', /^\d+$/)
+
+    // A graduate on the same network still sees their certificate.
+    assert.equal(await statusOf(get(`/v/${tokenOf(certificate)}`, guesser)), 200)
+    assert.equal(await statusOf(get(`/v/${generateToken()}`, newAddress())), 404)
+  })
+
+  test('one certificate opened past its ceiling from many addresses (hot-linking) gets 429; other certificates do not', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [hot, other] = await givenIssued(org, { count: 2 })
+    const path = `/api/v1/verify/${tokenOf(hot)}`
+    const statuses: number[] = []
+    for (let i = 0; i < verificationThrottle.hitsPerCertificate; i += 25) {
+      const batch = Array.from(
+        { length: Math.min(25, verificationThrottle.hitsPerCertificate - i) },
+        () => get(path, newAddress()).then((response) => response.status)
+      )
+      statuses.push(...(await Promise.all(batch)))
+    }
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      []
+    )
+    const refused = await get(path, newAddress())
+    assert.equal(refused.status, 429)
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/)
+    assert.equal(await statusOf(get(`/api/v1/verify/${tokenOf(other)}`, newAddress())), 200)
+  })
+
+  test('checking PDFs is limited per address before anything is hashed, on the page and the API alike', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [certificate] = await givenIssued(org)
+    const pdf = await issuedPdf(certificate)
+    const checker = newAddress()
+    const upload = () => {
+      const form = new FormData()
+      form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'certificate.pdf')
+      return get('/api/v1/verify/pdf', checker, { method: 'POST', body: form })
+    }
+    for (let i = 0; i < verificationThrottle.uploadsPerIp; i++) {
+      assert.equal(await statusOf(upload()), 200, `upload ${i + 1}`)
+    }
+    const refused = await upload()
+    assert.equal(refused.status, 429)
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/)
+    // The web form shares the address's count (its CSRF secret rides in the guest cookie).
+    const formPage = await get('/verify', checker)
+    const cookie = cookieHeader(formPage)
+    const csrf = /name='_csrf' value='([^']+)'/.exec(await formPage.text())?.[1]
+    assert.exists(csrf)
+    const form = new FormData()
+    form.append('_csrf', csrf!)
+    form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'certificate.pdf')
+    const page = await get('/verify', checker, { method: 'POST', body: form, headers: { cookie } })
+    assert.equal(page.status, 429)
+    assert.include(await page.text(), 'files were checked from your network address')
+  })
+})
+
+test.group('Verify at scale: no browser state for anonymous readers', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('a first visit to a certificate, its PDF, the JSON API or /healthz sets no cookie', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [certificate] = await givenIssued(org)
+    const token = tokenOf(certificate)
+    for (const [path, status] of [
+      [`/v/${token}?via=qr`, 200],
+      [`/v/${token}/pdf`, 200],
+      [`/v/${generateToken()}`, 404],
+      [`/api/v1/verify/${token}`, 200],
+      [`/api/v1/verify/${generateToken()}`, 404],
+      ['/api/v1/org', 401],
+      ['/healthz', 200],
+      ['/assets/vendor/htmx.min.js', 200],
+    ] as const) {
+      const response = await get(path, newAddress())
+      assert.equal(response.status, status, path)
+      assert.deepEqual(response.headers.getSetCookie(), [], path)
+      // Shield does not run for these; the headers it would have sent still are.
+      assert.include(response.headers.get('content-security-policy') ?? '', "default-src 'self'")
+      assert.match(response.headers.get('strict-transport-security') ?? '', /^max-age=\d+/)
+      assert.equal(response.headers.get('x-frame-options'), 'DENY')
+    }
+  })
+
+  test('1,000 anonymous page views write no sessions row and no rate-limit row', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [certificate] = await givenIssued(org)
+    const sessionsBefore = await rowCount('sessions')
+    const limitsBefore = await rowCount('rate_limits')
+    const paths = [
+      '/',
+      '/login',
+      '/signup',
+      '/forgot-password',
+      '/verify',
+      `/v/${tokenOf(certificate)}`,
+    ]
+    const visitor = newAddress()
+    for (let i = 0; i < 1000; i += 50) {
+      const batch = Array.from({ length: 50 }, (_, j) => paths[(i + j) % paths.length])
+      const statuses = await Promise.all(batch.map((path) => statusOf(get(path, visitor))))
+      assert.deepEqual(
+        statuses.filter((status) => status !== 200),
+        [],
+        `views ${i + 1}–${i + 50}`
+      )
+    }
+    assert.equal(await rowCount('sessions'), sessionsBefore)
+    assert.equal(await rowCount('rate_limits'), limitsBefore)
+  })
+})

@@ -26,13 +26,19 @@
 | whether it was `met` (hits: all 2xx as well), the server's CPU time per
 | response (every thread of its process; with the job's rendering threads
 | in json_hit_while_generating) and on PostgreSQL its backends' CPU time
-| per response: figures the machine's other work inflates far less than
+| per response, and autocannon's own (client_cpu_ms_per_req, on the same
+| cores): figures the machine's other work inflates far less than
 | latency (load_1m_before says how busy it was), and the generation job's
 | progress during the case.
 |
 |   npm run bench -- verify [--engine=sqlite|pg|both] [--duration=10] [--connections=50]
 |     [--cases=json_hit,html_hit] [--runs=2] [--certificates=10000] [--log-level=error]
 |     [--port=3524] [--profile[=json_hit[,html_hit]]]
+|   npm run bench -- verify --summarize=tmp/profiles/<folder>/<file>.cpuprofile
+|
+| PostgreSQL: 127.0.0.1:5432, user postgres (PG_HOST/PG_PORT/PG_USER/PG_PASSWORD or
+| DATABASE_URL), a database created for the run and dropped after it; when it
+| does not answer, a line on stderr says so and only SQLite runs.
 |
 | --profile starts, after the measured runs, a fresh server per named case
 | (default json_hit) with `--cpu-prof`, runs the case once after a warm-up,
@@ -539,7 +545,9 @@ async function runCase(engine, name, seed, run, { warm = false, beforeLoad = () 
   await drained()
   beforeLoad()
   const cpuBefore = await cpuSnapshot(seed.database)
+  const clientBefore = process.cpuUsage()
   const result = await load({ ...p, duration: warm ? WARM_S : DURATION })
+  const client = process.cpuUsage(clientBefore)
   const cpuAfter = await cpuSnapshot(seed.database)
   checkInterrupted()
   const f = figures(result)
@@ -564,6 +572,9 @@ async function runCase(engine, name, seed, run, { warm = false, beforeLoad = () 
     connections: CONNECTIONS,
     ...f,
     ...cpuUsed(cpuBefore, cpuAfter, f.requests),
+    // autocannon shares the machine: what it took of it.
+    client_cpu_ms_per_req:
+      Math.round(((client.user + client.system) / 1000 / Math.max(f.requests, 1)) * 100) / 100,
     target: CASES[name].target,
     met: met(name, f),
     ...(during ? { generation: during } : {}),

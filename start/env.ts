@@ -83,6 +83,9 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_MAX_ATTEMPTS: Env.schema.number.optional(),
   QUEUE_BACKOFF_MS: Env.schema.number.optional(),
   VERIFICATION_TOKEN_SECRET: Env.schema.string.optional(),
+  VERIFICATION_EVENTS_FLUSH_MS: Env.schema.number.optional(),
+  VERIFICATION_EVENTS_BATCH_SIZE: Env.schema.number.optional(),
+  VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
 })

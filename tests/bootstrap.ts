@@ -2,6 +2,7 @@ import { assert } from '@japa/assert'
 import { apiClient } from '@japa/api-client'
 import app from '@adonisjs/core/services/app'
 import type { Config } from '@japa/runner/types'
+import type { Test } from '@japa/runner/core'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { sessionApiClient } from '@adonisjs/session/plugins/api_client'
@@ -11,6 +12,7 @@ import { closeBrowser } from '#tests/helpers/browser'
 import { countingReporter } from '#tests/helpers/counting_reporter'
 import { databaseSessionClient } from '#tests/helpers/database_session_client'
 import SeedTaxonomy from '#orgs/actions/seed_taxonomy'
+import { verificationEvents } from '#certificates/services/verification_event_buffer'
 
 export const plugins: Config['plugins'] = [
   assert(),
@@ -46,7 +48,17 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
   teardown: [() => closeBrowser()],
 }
 
+/**
+ * Verification views wait in memory for their batch (up to 250 ms): each
+ * test writes its own before its global transaction is rolled back, so none
+ * lands in the next test. A setup hook added after the group's own ones
+ * (a tap runs after `group.each.setup`) is cleaned up before them.
+ */
+const flushViewsAfterEachTest = (test: Test) => test.setup(() => () => verificationEvents.flush())
+
 export const configureSuite: Config['configureSuite'] = (suite) => {
+  suite.onGroup((group) => group.tap(flushViewsAfterEachTest))
+  suite.onTest(flushViewsAfterEachTest)
   if (['browser', 'functional', 'e2e'].includes(suite.name)) {
     return suite.setup(() => testUtils.httpServer().start())
   }

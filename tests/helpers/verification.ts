@@ -4,6 +4,7 @@ import { readDocument } from '#core/queries/org_files'
 import type Organization from '#orgs/models/organization'
 import Certificate from '#certificates/models/certificate'
 import { verificationToken } from '#certificates/services/verification_links'
+import { verificationEvents } from '#certificates/services/verification_event_buffer'
 import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 
@@ -27,6 +28,14 @@ export async function givenIssued(
   )
     throw new Error('job did not issue every certificate')
   return certificates
+}
+
+/**
+ * Writes the views waiting in the app's buffer (they are written in batches, up to 250 ms after
+ * the request): call it before reading `certificate_verification_events`.
+ */
+export function flushVerificationEvents() {
+  return verificationEvents.flush()
 }
 
 /** The raw token of a certificate's link, as its QR code and emails carry it. */

@@ -1,10 +1,15 @@
 import { stripControls } from '#core/services/control_characters'
-import { createHmac } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import { appKey } from '#config/app'
 import type Certificate from '#certificates/models/certificate'
-import VerificationEvent, { type VerificationSource } from '#certificates/models/verification_event'
+import type { VerificationSource } from '#certificates/models/verification_event'
 import type { PublicStatus } from '#certificates/queries/verification'
+import {
+  type VerificationEventRow,
+  verificationEvents,
+} from '#certificates/services/verification_event_buffer'
 
 export interface RecordVerificationEventInput {
   certificate: Certificate
@@ -40,18 +45,32 @@ function userAgentOf(value: string | null | undefined) {
   return Array.from(clean).slice(0, MAX_USER_AGENT).join('')
 }
 
-/** One row per look at a certificate's verification. */
+/** How the engine takes a timestamp in a query-builder write (read once: the engine does not change). */
+let timestampFormat: string | undefined
+
+/** The row a view is written as: the address only as its HMAC, the user agent cleaned and cut. */
+export function verificationEventRow(input: RecordVerificationEventInput): VerificationEventRow {
+  timestampFormat ??= db.connection().dialect.dateTimeFormat
+  return {
+    id: randomUUID(),
+    organization_id: input.certificate.organizationId,
+    certificate_id: input.certificate.id,
+    scanned_at: DateTime.utc().toFormat(timestampFormat),
+    source: input.source,
+    ip_hash: input.origin.ip ? verificationIpHash(input.origin.ip) : null,
+    user_agent: userAgentOf(input.origin.userAgent),
+    status_snapshot: input.status,
+    metadata: input.metadata ?? {},
+  }
+}
+
+/**
+ * One row per look at a certificate's verification, written with others in
+ * a batch shortly after (`services/verification_event_buffer.ts`): this
+ * returns at once and never waits for, or fails with, the database.
+ */
 export default class RecordVerificationEvent {
-  static handle(input: RecordVerificationEventInput) {
-    return VerificationEvent.create({
-      organizationId: input.certificate.organizationId,
-      certificateId: input.certificate.id,
-      scannedAt: DateTime.utc(),
-      source: input.source,
-      ipHash: input.origin.ip ? verificationIpHash(input.origin.ip) : null,
-      userAgent: userAgentOf(input.origin.userAgent),
-      statusSnapshot: input.status,
-      metadata: input.metadata ?? {},
-    })
+  static handle(input: RecordVerificationEventInput): void {
+    verificationEvents.push(verificationEventRow(input))
   }
 }

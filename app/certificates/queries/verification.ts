@@ -1,10 +1,8 @@
 import { DateTime } from 'luxon'
 import { sha256Hex } from '#core/actions/store_file'
-import { findFileOfOrg } from '#core/queries/org_files'
 import { hashToken } from '#core/services/tokens'
-import Organization from '#orgs/models/organization'
-import BrandingAsset from '#templates/models/branding_asset'
 import Certificate from '#certificates/models/certificate'
+import { type Issuer, issuerOf } from '#certificates/services/issuer_cache'
 import { verificationUrl } from '#certificates/services/verification_links'
 
 /**
@@ -32,7 +30,7 @@ export interface VerificationView {
 
 export interface Verification {
   certificate: Certificate
-  issuer: Organization
+  issuer: Issuer
   view: VerificationView
 }
 
@@ -58,6 +56,12 @@ export function publicStatus(certificate: Certificate, now = DateTime.utc()): Pu
  * Public verification, by the raw token of a link or QR code or by the bytes
  * of a PDF. `pending` certificates and those of deleted orgs do not exist
  * here: they answer exactly like an unknown token.
+ *
+ * A token costs one query, on the unique index of `verification_token_hash`:
+ * the certificate, read fresh every time (a revocation shows on the next
+ * request). The issuer's name and logo come from the per-process issuer
+ * cache (`services/issuer_cache.ts`); the replacement of a superseded
+ * certificate is the only other query.
  */
 export default class CertificateVerification {
   static async byToken(token: unknown): Promise<Verification | null> {
@@ -80,22 +84,12 @@ export default class CertificateVerification {
   }
 
   /** The issuer's newest logo (Settings → Branding), shown above its name; null when it has none. */
-  static async issuerLogo(issuer: Organization) {
-    const logo = await BrandingAsset.query()
-      .where('organization_id', issuer.id)
-      .where('asset_type', 'logo')
-      .whereNull('deleted_at')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .first()
-    return logo ? findFileOfOrg(issuer.id, logo.fileId) : null
+  static async issuerLogo(issuer: Issuer) {
+    return issuer.logo
   }
 
   static async #verification(certificate: Certificate): Promise<Verification | null> {
-    const issuer = await Organization.query()
-      .where('id', certificate.organizationId)
-      .whereNull('deleted_at')
-      .first()
+    const issuer = await issuerOf(certificate.organizationId)
     if (!issuer) return null
     const status = publicStatus(certificate)
     const view: VerificationView = {

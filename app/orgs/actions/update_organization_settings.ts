@@ -1,5 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit from '#core/actions/record_audit'
+import { orgChanged } from '#core/services/org_changes'
 import Organization from '#orgs/models/organization'
 
 export interface OrganizationSettings {
@@ -62,6 +63,8 @@ export default class UpdateOrganizationSettings {
       )
       input.org.merge(input.settings)
     })
+    // The verification page's issuer name (cached per process) reads the new one from now on.
+    orgChanged(input.org.id)
     return { kind: 'updated', changed }
   }
 }

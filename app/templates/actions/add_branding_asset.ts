@@ -4,6 +4,7 @@ import uploads from '#config/uploads'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
 import StoreFile from '#core/actions/store_file'
 import { MIME, assertAllowed } from '#core/services/file_type'
+import { orgChanged } from '#core/services/org_changes'
 import { storageKey } from '#core/services/storage_keys'
 import type Organization from '#orgs/models/organization'
 import BrandingAsset, {
@@ -53,7 +54,7 @@ export default class AddBrandingAsset {
     const extension = image.mime === MIME.png ? 'png' : 'jpg'
     const written: string[] = []
     try {
-      return await db.transaction(async (trx) => {
+      const added = await db.transaction(async (trx) => {
         const file = await StoreFile.handle(
           {
             orgId: input.org.id,
@@ -103,6 +104,9 @@ export default class AddBrandingAsset {
         )
         return { kind: 'added' as const, asset }
       })
+      // A new logo shows on verification pages from the next view (the issuer is cached per process).
+      orgChanged(input.org.id)
+      return added
     } catch (error) {
       await removeObjects(written)
       throw error

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import RecordAudit, { type AuditInput } from '#core/actions/record_audit'
+import { orgChanged } from '#core/services/org_changes'
 import type Organization from '#orgs/models/organization'
 import { recordId } from '#orgs/queries/record_id'
 import BrandingAsset from '#templates/models/branding_asset'
@@ -21,7 +22,7 @@ export type RemoveBrandingAssetResult =
  */
 export default class RemoveBrandingAsset {
   static async handle(input: RemoveBrandingAssetInput): Promise<RemoveBrandingAssetResult> {
-    return db.transaction(async (trx) => {
+    const result = await db.transaction(async (trx) => {
       const asset = await BrandingAsset.query({ client: trx })
         .where('organization_id', input.org.id)
         .where('id', recordId(input.assetId))
@@ -45,5 +46,8 @@ export default class RemoveBrandingAsset {
       )
       return { kind: 'removed' as const, asset }
     })
+    // A removed logo leaves verification pages from the next view (the issuer is cached per process).
+    if (result.kind === 'removed') orgChanged(input.org.id)
+    return result
   }
 }

@@ -10,6 +10,7 @@ import { givenApiKey } from '#tests/helpers/api_keys'
 import { baseUrl } from '#tests/helpers/browser'
 import {
   expire,
+  flushVerificationEvents,
   givenIssued,
   issuedPdf,
   revoke,
@@ -58,6 +59,7 @@ test.group('Verify API: GET /api/v1/verify/:token', (group) => {
       issuer: { name: 'API Academy' },
     })
     assert.match(response.body().issued_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    await flushVerificationEvents()
     const [event] = await VerificationEvent.query().where('certificate_id', certificate.id)
     assert.deepEqual(
       [event.source, event.statusSnapshot, event.metadata],
@@ -153,6 +155,7 @@ test.group('Verify API: POST /api/v1/verify/pdf', (group) => {
     const otherByPdf = await verifyPdf(client, await issuedPdf(other))
     const otherByToken = await verify(client, tokenOf(other))
     assert.deepEqual(otherByPdf.body(), otherByToken.body())
+    await flushVerificationEvents()
     const events = await VerificationEvent.query()
       .where('certificate_id', certificate.id)
       .where('source', 'api')
@@ -173,6 +176,7 @@ test.group('Verify API: POST /api/v1/verify/pdf', (group) => {
       response.assertStatus(404)
       assert.deepEqual(response.body(), NOT_FOUND)
     }
+    await flushVerificationEvents()
     assert.lengthOf(await VerificationEvent.query().where('certificate_id', certificate.id), 0)
   })
 

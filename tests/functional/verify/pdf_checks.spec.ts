@@ -4,7 +4,14 @@ import type { ApiClient, ApiResponse } from '@japa/api-client'
 import VerificationEvent from '#certificates/models/verification_event'
 import { verificationIpHash } from '#certificates/actions/record_verification_event'
 import { givenOrg } from '#tests/helpers/given'
-import { givenIssued, issuedPdf, revoke, tampered, tokenOf } from '#tests/helpers/verification'
+import {
+  flushVerificationEvents,
+  givenIssued,
+  issuedPdf,
+  revoke,
+  tampered,
+  tokenOf,
+} from '#tests/helpers/verification'
 
 const text = (html: string) =>
   html
@@ -63,6 +70,7 @@ test.group('Verify: checking a PDF on /verify', (group) => {
       `href="http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(certificate)}"`
     )
 
+    await flushVerificationEvents()
     const events = await VerificationEvent.query().where('certificate_id', certificate.id)
     assert.deepEqual(
       events.map((e) => [e.source, e.statusSnapshot, e.ipHash]),
@@ -81,6 +89,7 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     assert.equal(statusOf(response), 'not_found')
     assert.include(response.text(), 'Not issued by Authentix')
     assert.notInclude(response.text(), certificate.certificateNumber)
+    await flushVerificationEvents()
     assert.lengthOf(await VerificationEvent.query().where('certificate_id', certificate.id), 0)
     // Any other file too.
     assert.equal(

@@ -19,7 +19,14 @@ import { binary, bytesOf } from '#tests/helpers/binary'
 import { decodeQr } from '#tests/helpers/qr'
 import { whereInDatabase } from '#tests/helpers/database_scan'
 import { baseUrl } from '#tests/helpers/browser'
-import { expire, givenIssued, revoke, supersede, tokenOf } from '#tests/helpers/verification'
+import {
+  expire,
+  flushVerificationEvents,
+  givenIssued,
+  revoke,
+  supersede,
+  tokenOf,
+} from '#tests/helpers/verification'
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 const text = (html: string) =>
@@ -47,7 +54,8 @@ function bannerOf(response: ApiResponse) {
   return match ? { status: match[1], text: text(match[0]).trim() } : null
 }
 
-function eventsOf(certificate: Certificate) {
+async function eventsOf(certificate: Certificate) {
+  await flushVerificationEvents()
   return VerificationEvent.query().where('certificate_id', certificate.id)
 }
 
@@ -274,6 +282,7 @@ test.group('Verify: unknown tokens', (group) => {
     const [body] = bodies
     assert.include(body, "We couldn't find this certificate")
     assert.notInclude(body, 'csrf')
+    await flushVerificationEvents()
     assert.lengthOf(
       await VerificationEvent.query().whereIn('certificate_id', [pending.id, ofDeletedOrg.id]),
       0
@@ -304,6 +313,7 @@ test.group('Verify: verification events', (group) => {
     const seen: string[] = []
     /** The one event the last request added. */
     async function added() {
+      await flushVerificationEvents()
       const events = await VerificationEvent.query()
         .where('certificate_id', certificate.id)
         .whereNotIn('id', seen.length ? seen : [certificate.id])

@@ -254,6 +254,15 @@ async function startServer(env, log, nodeArgs = [], extraEnv = {}) {
   )
 }
 
+/** What the server logged (LOG_LEVEL=error by default: errors only), its last lines on stderr. */
+function reportLog(who, log) {
+  const logged = existsSync(log) ? readFileSync(log, 'utf8').trim() : ''
+  if (logged)
+    console.error(
+      `verify bench: ${who} logged (LOG_LEVEL=${LOG_LEVEL}):\n${logged.split('\n').slice(-20).join('\n')}`
+    )
+}
+
 /** Resolves once the server has answered what was queued before: a /healthz request waits behind it. */
 async function drained() {
   await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(60_000) }).catch(() => {})
@@ -711,9 +720,10 @@ async function profileCase(engine, name, seed, env, work) {
   )
   mkdirSync(dir, { recursive: true })
   const queryLog = join(dir, 'queries.json')
+  const log = join(work, `server-${engine}-${name}-profile.log`)
   const { child, healthyAfterMs } = await startServer(
     env,
-    join(work, `server-${engine}-profile.log`),
+    log,
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import=./bench/_verify_queries.js'],
     { BENCH_QUERY_LOG: queryLog }
   )
@@ -725,6 +735,7 @@ async function profileCase(engine, name, seed, env, work) {
     line = await runCase(engine, name, seed, RUNS + 2, { beforeLoad: () => child.kill('SIGUSR2') })
   } finally {
     await stopServer(child)
+    reportLog(`the ${engine} server profiling ${name}`, log)
   }
   // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile: thread 0 is the main thread.
   const main = existsSync(dir)
@@ -855,11 +866,7 @@ async function serveCases(label, seed, env, work) {
         console.log(JSON.stringify(await runCase(label, name, seed, run)))
   } finally {
     await stopServer(child)
-    const errors = readFileSync(log, 'utf8').trim()
-    if (errors)
-      console.error(
-        `verify bench: the ${label} server logged (LOG_LEVEL=${LOG_LEVEL}):\n${errors.split('\n').slice(-20).join('\n')}`
-      )
+    reportLog(`the ${label} server`, log)
   }
   for (const name of PROFILED) await profileCase(label, name, seed, env, work)
 }

@@ -1,5 +1,14 @@
 await import('reflect-metadata')
+import { createServer } from 'node:http'
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
+import type { ApplicationService } from '@adonisjs/core/types'
+import {
+  GracefulHttpServer,
+  drainAll,
+  drainOnStop,
+  exitIfHeld,
+  signalExitCode,
+} from '#core/services/graceful_stop'
 
 const APP_ROOT = new URL('../', import.meta.url)
 
@@ -10,16 +19,75 @@ const IMPORTER = (filePath: string) => {
   return import(filePath)
 }
 
+/*
+| Stopping (ARCHITECTURE.md "Stopping"): on SIGTERM or SIGINT the server
+| stops accepting, the requests in flight and the queue worker's jobs in
+| hand get until the deadline (config/shutdown.ts, SHUTDOWN_TIMEOUT_MS) at
+| once, then the app terminates (its terminating hooks, then the database)
+| and the process exits 0. A signal during boot stops the app as soon as it
+| has started. A second signal, or a stop still running `closeMs` after the
+| deadline, ends the process at once.
+*/
+const http = new GracefulHttpServer()
+let application: ApplicationService | null = null
+let started = false
+let stopSignal: NodeJS.Signals | null = null
+
+async function stop(app: ApplicationService, signal: NodeJS.Signals) {
+  const logger = await app.container.make('logger')
+  const { graceMs, closeMs } = app.config.get<{ graceMs: number; closeMs: number }>('shutdown')
+  const since = Date.now()
+  const deadline = since + graceMs
+  setTimeout(() => {
+    logger.error(`${signal}: the stop took longer than ${graceMs + closeMs} ms; exiting now`)
+    process.exit(1)
+  }, graceMs + closeMs).unref()
+  logger.info(
+    { ...http.stats(), graceMs },
+    `${signal}: stopping (requests in flight and jobs in hand have ${graceMs} ms)`
+  )
+  drainOnStop('http', (at) => http.drain(at))
+  for (const { name, error } of await drainAll(deadline))
+    logger.error({ err: error }, `stopping: could not drain ${name}`)
+  await app.terminate()
+  // The event loop should be empty now; name whatever still holds it, then go anyway.
+  exitIfHeld(500, 0, (resources) =>
+    logger.warn({ resources }, 'stopped, but something still held the process; exiting')
+  )
+  logger.info(`stopped in ${Date.now() - since} ms`)
+}
+
+function onSignal(signal: NodeJS.Signals) {
+  if (stopSignal) {
+    process.stderr.write(`${signal} again: exiting now\n`)
+    process.exit(signalExitCode(signal))
+  }
+  stopSignal = signal
+  if (started && application) stopping(application, signal)
+}
+
+function stopping(app: ApplicationService, signal: NodeJS.Signals) {
+  stop(app, signal).catch((error) => {
+    prettyPrintError(error)
+    process.exit(1)
+  })
+}
+
 new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
+    application = app
     app.booting(async () => {
       await import('#start/env')
     })
-    app.listen('SIGTERM', () => app.terminate())
-    app.listenIf(app.managedByPm2, 'SIGINT', () => app.terminate())
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
   })
   .httpServer()
-  .start()
+  .start((handler) => http.attach(createServer(http.listener(handler))))
+  .then(() => {
+    started = true
+    if (stopSignal && application) stopping(application, stopSignal)
+  })
   .catch((error) => {
     process.exitCode = 1
     prettyPrintError(error)

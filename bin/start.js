@@ -14,6 +14,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseEnv } from './env_text.js'
@@ -117,35 +118,89 @@ runAce(['db:seed'], childEnv)
 const serverArgs = dev
   ? ['ace', 'serve', '--watch']
   : ['--import=ts-node-maintained/register/esm', 'bin/server.ts']
-const child = spawn(process.execPath, serverArgs, { cwd: root, stdio: 'inherit', env: childEnv })
-const scheduler = spawn(process.execPath, ['ace', 'scheduler:run'], {
+// Each child leads its own process group, so a Ctrl+C in the terminal reaches this process only
+// and each child gets exactly one signal from it (the server takes a second one as "exit now").
+const childOptions = {
   cwd: root,
-  stdio: 'inherit',
+  stdio: ['ignore', 'inherit', 'inherit'],
   env: childEnv,
-})
+  detached: true,
+}
+const child = spawn(process.execPath, serverArgs, childOptions)
+const scheduler = spawn(process.execPath, ['ace', 'scheduler:run'], childOptions)
+
+/** The server's grace (SHUTDOWN_TIMEOUT_MS, config/shutdown.ts) and its 1.5 s to close, plus a margin. */
+const STOP_CEILING_MS = Number(setting('SHUTDOWN_TIMEOUT_MS', '8000')) + 3000
+const running = (process_) => process_.exitCode === null && process_.signalCode === null
+const exitCodeOf = (code, signal) => code ?? (signal ? 128 + (osConstants.signals[signal] ?? 1) : 1)
 
 let exited = false
 let timedOut = false
 let stopping = false
+let serverExit = null
+let firstSignalAt = 0
+
+/** Stops both children (the one already gone is skipped); past the ceiling they are killed. */
+function stopChildren(signal) {
+  if (running(scheduler)) scheduler.kill('SIGTERM')
+  if (running(child)) child.kill(dev ? 'SIGINT' : signal)
+  setTimeout(() => {
+    for (const process_ of [child, scheduler]) if (running(process_)) process_.kill('SIGKILL')
+    say(`\nStill running ${STOP_CEILING_MS / 1000} s after ${signal}; killed.`)
+    process.exit(1)
+  }, STOP_CEILING_MS).unref()
+}
+
+/** Exits once both children have: with the server's code, or 1 after a failed start. */
+function exitWhenBothDone() {
+  if (serverExit === null || running(scheduler)) return
+  process.exit(timedOut ? 1 : serverExit)
+}
+
 child.on('exit', (code, signal) => {
   exited = true
-  scheduler.kill('SIGTERM')
-  const signals = { SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }
-  process.exit(timedOut ? 1 : (code ?? (signal ? 128 + (signals[signal] ?? 1) : 1)))
+  serverExit = exitCodeOf(code, signal)
+  if (!stopping) {
+    stopping = true
+    stopChildren('SIGTERM')
+  }
+  // A SIGTERM that reaches the scheduler while it boots is lost (its app terminates before the
+  // schedule starts, which then runs on): once the server is gone it gets two seconds. Its
+  // commands write in transactions and are safe to run again, so a kill loses nothing.
+  setTimeout(() => {
+    if (!running(scheduler)) return
+    say('The scheduler did not stop; killed.')
+    scheduler.kill('SIGKILL')
+  }, 2000).unref()
+  exitWhenBothDone()
 })
 scheduler.on('exit', (code, signal) => {
-  if (stopping || exited) return
-  say(`\nThe scheduler stopped (${signal ?? `exit ${code}`}); stopping the server.`)
-  child.kill(dev ? 'SIGINT' : 'SIGTERM')
+  if (!stopping && !exited) {
+    say(`\nThe scheduler stopped (${signal ?? `exit ${code}`}); stopping the server.`)
+    stopping = true
+    stopChildren('SIGTERM')
+  }
+  exitWhenBothDone()
 })
 // `ace serve` stops its watcher and server only on SIGINT (its SIGTERM handler
 // just terminates the ace app), so the dev server always gets SIGINT. The
-// scheduler terminates its ace app on SIGTERM.
-for (const signal of ['SIGINT', 'SIGTERM']) {
+// scheduler terminates its ace app on SIGTERM. A closed terminal (SIGHUP)
+// stops them too. One Ctrl+C can arrive twice (from the terminal and from
+// npm, which forwards signals to its script): a signal within a second of
+// the first is that same stop; a later one kills both children at once.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    stopping = true
-    scheduler.kill('SIGTERM')
-    if (!exited) child.kill(dev ? 'SIGINT' : signal)
+    const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal
+    if (!stopping) {
+      stopping = true
+      firstSignalAt = Date.now()
+      stopChildren(forwarded)
+      return
+    }
+    if (firstSignalAt === 0 || Date.now() - firstSignalAt < 1000) return
+    say(`\n${signal} again: stopping now.`)
+    for (const process_ of [child, scheduler]) if (running(process_)) process_.kill('SIGKILL')
+    process.exit(exitCodeOf(null, signal))
   })
 }
 

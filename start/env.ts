@@ -27,6 +27,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFY_HITS_PER_CERTIFICATE_PER_MINUTE: Env.schema.number.optional(),
   VERIFY_MISSES_PER_IP_PER_MINUTE: Env.schema.number.optional(),
   VERIFY_UPLOADS_PER_IP_PER_MINUTE: Env.schema.number.optional(),
+  VERIFICATION_CERTIFICATE_TTL_MS: Env.schema.number.optional(),
+  VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),
   SQLITE_PATH: Env.schema.string.optional(),
@@ -83,6 +85,15 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_MAX_ATTEMPTS: Env.schema.number.optional(),
   QUEUE_BACKOFF_MS: Env.schema.number.optional(),
   VERIFICATION_TOKEN_SECRET: Env.schema.string.optional(),
+  SHUTDOWN_TIMEOUT_MS: (name: string, value?: string) => {
+    if (value === undefined || value === '') return undefined
+    const ms = Number(value)
+    if (!Number.isInteger(ms) || ms < 0)
+      throw new Error(
+        `Invalid value for "${name}": expected a whole number of milliseconds (0 or more), got "${value}"`
+      )
+    return ms
+  },
   VERIFICATION_EVENTS_FLUSH_MS: Env.schema.number.optional(),
   VERIFICATION_EVENTS_BATCH_SIZE: Env.schema.number.optional(),
   VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),

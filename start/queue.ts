@@ -1,5 +1,7 @@
 import app from '@adonisjs/core/services/app'
 import queue from '#config/queue'
+import shutdown from '#config/shutdown'
+import { drainOnStop, settledBy } from '#core/services/graceful_stop'
 import { QueueWorker } from '#core/queue/worker'
 
 /**
@@ -14,15 +16,34 @@ import '#certificates/services/generation_queue'
  * happens in worker threads; its event loop only claims jobs and writes
  * rows) unless `QUEUE_WORKER=off` (or the older `GENERATION_WORKER=off`),
  * when standalone `node ace queue:work` processes do the work.
+ *
+ * On SIGTERM/SIGINT (bin/server.ts) the worker drains beside the HTTP
+ * server: it claims nothing more, the jobs in hand may finish until the
+ * stop's deadline, those still running are given back to the queue (for
+ * any worker to claim at once, the attempt not counted) and the rendering
+ * threads they wait on are ended.
  */
 if (app.getEnvironment() === 'web') {
   app.ready(() => {
     const worker = queue.worker === 'in-process' ? new QueueWorker() : null
     worker?.start()
-    app.terminating(async () => {
-      await worker?.stop()
+    const closeThreads = async () => {
       const { closeRenderThreads } = await import('#certificates/services/render_threads')
       await closeRenderThreads()
+    }
+    if (worker) {
+      drainOnStop('queue', async (deadline) => {
+        await worker.stop({ deadline })
+        if (worker.givenBack === 0) return
+        // A job given back may still be drawing: ending the threads ends its run (it can write nothing now).
+        await closeThreads()
+        await settledBy(worker.finished(), Date.now() + shutdown.closeMs / 2)
+      })
+    }
+    app.terminating(async () => {
+      // Drained already after a signal; otherwise (the app terminated some other way) the same terms.
+      await worker?.stop({ deadline: Date.now() + shutdown.graceMs })
+      await closeThreads()
     })
   })
 }

@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon'
-import { belongsTo, column, scope } from '@adonisjs/lucid/orm'
+import { afterSave, belongsTo, column, scope } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
 import { jsonColumn } from '#core/models/columns'
 import CertificateTemplate from '#templates/models/certificate_template'
+import { forgetVerifiedCertificate } from '#certificates/services/verification_cache'
 
 /** `pending` is internal (a number held while the PDF is drawn); the others are what anyone sees. */
 export const CERTIFICATE_STATUSES = ['issued', 'expired', 'revoked', 'superseded'] as const
@@ -145,6 +146,20 @@ export default class Certificate extends TimestampedModel {
   static dueToExpire = scope((query, at: string | Date) => {
     query.where('status', 'issued').whereNotNull('expires_at').where('expires_at', '<=', at)
   })
+
+  /**
+   * Public verification keeps certificates in memory for a few seconds
+   * (`services/verification_cache.ts`): a saved change (a revocation, a
+   * reissue) is forgotten there at once and again when its transaction
+   * commits (a scan in between read the row as it was), so the next scan
+   * shows it.
+   */
+  @afterSave()
+  static forgetVerification(certificate: Certificate) {
+    const forget = () => forgetVerifiedCertificate(certificate.verificationTokenHash)
+    forget()
+    certificate.$trx?.after('commit', forget)
+  }
 
   canBecome(status: CertificateStatus) {
     return NEXT[this.status].includes(status)

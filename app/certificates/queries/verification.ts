@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import { sha256Hex } from '#core/actions/store_file'
 import { hashToken } from '#core/services/tokens'
 import Certificate from '#certificates/models/certificate'
+import { verifiedCertificate } from '#certificates/services/verification_cache'
 import { type Issuer, issuerOf } from '#certificates/services/issuer_cache'
 import { verificationUrl } from '#certificates/services/verification_links'
 
@@ -57,19 +58,24 @@ export function publicStatus(certificate: Certificate, now = DateTime.utc()): Pu
  * of a PDF. `pending` certificates and those of deleted orgs do not exist
  * here: they answer exactly like an unknown token.
  *
- * A token costs one query, on the unique index of `verification_token_hash`:
- * the certificate, read fresh every time (a revocation shows on the next
- * request). The issuer's name and logo come from the per-process issuer
- * cache (`services/issuer_cache.ts`); the replacement of a superseded
- * certificate is the only other query.
+ * A token costs one query, on the unique index of `verification_token_hash`,
+ * or none when the certificate was verified in the last few seconds
+ * (`services/verification_cache.ts`: a revocation saved in this process shows
+ * on the next request, in another within `VERIFICATION_CERTIFICATE_TTL_MS`).
+ * The issuer's name and logo come from the per-process issuer cache
+ * (`services/issuer_cache.ts`); the replacement of a superseded certificate
+ * is the only other query.
  */
 export default class CertificateVerification {
   static async byToken(token: unknown): Promise<Verification | null> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null
-    const certificate = await Certificate.query()
-      .where('verification_token_hash', hashToken(token))
-      .whereNot('status', 'pending')
-      .first()
+    const tokenHash = hashToken(token)
+    const certificate = await verifiedCertificate(tokenHash, () =>
+      Certificate.query()
+        .where('verification_token_hash', tokenHash)
+        .whereNot('status', 'pending')
+        .first()
+    )
     return certificate ? this.#verification(certificate) : null
   }
 

@@ -21,6 +21,12 @@ export interface Issuer {
  * change them); another process's copy lives `VERIFICATION_ISSUER_TTL_MS`
  * at most. Certificates are never cached here: a revocation shows at once.
  */
+if (!Number.isInteger(verification.issuers.ttlMs) || verification.issuers.ttlMs < 0) {
+  throw new Error(
+    `VERIFICATION_ISSUER_TTL_MS must be a whole number of milliseconds ≥ 0 (0: no cache), not ${verification.issuers.ttlMs}`
+  )
+}
+
 const issuers = new ExpiringCache<Issuer | null>({
   ttlMs: verification.issuers.ttlMs,
   maxEntries: verification.issuers.maxOrgs,

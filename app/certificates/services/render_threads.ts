@@ -21,21 +21,25 @@ const TASKS = siblingModule(import.meta.url, 'generation_tasks')
 export const renderThreads = () =>
   env.get('GENERATION_THREADS') ?? Math.max(1, Math.min(4, cpus().length))
 
-let pool: WorkerPool | null = null
-
-function threads() {
-  pool ??= new WorkerPool(TASKS, { size: renderThreads(), maxHeapMb: 768, idleMs: 120_000 })
-  return pool
-}
-
-const TIMEOUT_MS = 120_000
-
 export class RenderFailedError extends Error {
   constructor(readonly outcome: string) {
     super(`Rendering failed: ${outcome}`)
     this.name = 'RenderFailedError'
   }
 }
+
+let pool: WorkerPool | null = null
+let closed = false
+
+function threads() {
+  // A job given back at a stop may still come here: it must fail, not start new threads.
+  if (closed)
+    throw new RenderFailedError('the rendering threads are closed (the process is stopping)')
+  pool ??= new WorkerPool(TASKS, { size: renderThreads(), maxHeapMb: 768, idleMs: 120_000 })
+  return pool
+}
+
+const TIMEOUT_MS = 120_000
 
 function unwrap<T>(outcome: Awaited<ReturnType<WorkerPool['run']>>): T {
   if (outcome.kind === 'ok') return outcome.value as T
@@ -66,7 +70,9 @@ export async function measureRows(
   )
 }
 
+/** Ends the threads (tasks in flight fail) for good: a render asked for afterwards fails. */
 export async function closeRenderThreads() {
+  closed = true
   const current = pool
   pool = null
   await current?.close()

@@ -1,10 +1,10 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import limiter from '@adonisjs/limiter/services/main'
 import { errors } from '@adonisjs/limiter'
-import verificationThrottle from '#config/verification_throttle'
+import verification from '#config/verification'
 
 /**
- * Public verification's throttles (limits in config/verification_throttle.ts),
+ * Public verification's throttles (limits in config/verification.ts),
  * in this process's memory: nothing on the path of a scan writes to the
  * database. Each check throws the limiter's `E_TOO_MANY_REQUESTS`, which the
  * exception handler answers with 429, `Retry-After` and a page or JSON body
@@ -17,13 +17,13 @@ import verificationThrottle from '#config/verification_throttle'
 const MINUTE = '1 minute'
 
 const perIpHits = () =>
-  limiter.use('memory', { requests: verificationThrottle.hitsPerIp, duration: MINUTE })
+  limiter.use('memory', { requests: verification.throttle.hitsPerIp, duration: MINUTE })
 const perCertificateHits = () =>
-  limiter.use('memory', { requests: verificationThrottle.hitsPerCertificate, duration: MINUTE })
+  limiter.use('memory', { requests: verification.throttle.hitsPerCertificate, duration: MINUTE })
 const perIpMisses = () =>
-  limiter.use('memory', { requests: verificationThrottle.missesPerIp, duration: MINUTE })
+  limiter.use('memory', { requests: verification.throttle.missesPerIp, duration: MINUTE })
 const perIpUploads = () =>
-  limiter.use('memory', { requests: verificationThrottle.uploadsPerIp, duration: MINUTE })
+  limiter.use('memory', { requests: verification.throttle.uploadsPerIp, duration: MINUTE })
 
 async function consume(
   limit: ReturnType<typeof perIpHits>,
@@ -49,13 +49,13 @@ export default class VerificationThrottle {
       perIpHits(),
       `verify_hit_ip_${ctx.request.ip()}`,
       (wait) =>
-        `More than ${verificationThrottle.hitsPerIp} certificates were looked up from your network address in the last minute. Try again in ${seconds(wait)}.`
+        `More than ${verification.throttle.hitsPerIp} certificates were looked up from your network address in the last minute. Try again in ${seconds(wait)}.`
     )
     await consume(
       perCertificateHits(),
       `verify_hit_certificate_${certificateId}`,
       (wait) =>
-        `This certificate was opened more than ${verificationThrottle.hitsPerCertificate} times in the last minute. Try again in ${seconds(wait)}.`
+        `This certificate was opened more than ${verification.throttle.hitsPerCertificate} times in the last minute. Try again in ${seconds(wait)}.`
     )
   }
 
@@ -65,7 +65,7 @@ export default class VerificationThrottle {
       perIpMisses(),
       `verify_miss_ip_${ctx.request.ip()}`,
       (wait) =>
-        `More than ${verificationThrottle.missesPerIp} links or files that match no certificate came from your network address in the last minute. Check the link or QR code, and try again in ${seconds(wait)}.`
+        `More than ${verification.throttle.missesPerIp} links or files that match no certificate came from your network address in the last minute. Check the link or QR code, and try again in ${seconds(wait)}.`
     )
   }
 
@@ -75,7 +75,7 @@ export default class VerificationThrottle {
       perIpUploads(),
       `verify_upload_ip_${ctx.request.ip()}`,
       (wait) =>
-        `More than ${verificationThrottle.uploadsPerIp} files were checked from your network address in the last minute. Try again in ${seconds(wait)}.`
+        `More than ${verification.throttle.uploadsPerIp} files were checked from your network address in the last minute. Try again in ${seconds(wait)}.`
     )
   }
 }

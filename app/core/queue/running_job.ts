@@ -90,6 +90,30 @@ export class RunningJob<P = unknown> {
     if (this.lost) throw new LeaseLostError(this.id)
   }
 
+  /**
+   * Gives the job back unfinished (its worker is stopping): available at
+   * once, its lease cleared and this attempt not counted, so the next
+   * claim, by any worker, runs it as if this run had not begun. False when
+   * the job was no longer this run's (it completed, or was taken over, in
+   * the meantime). This run writes nothing afterwards: its next fence throws.
+   */
+  async release() {
+    const client = db.connection()
+    const now = dbTimestamp(client)
+    const updated = await this.leasedRow(client).update({
+      state: 'available',
+      attempts: this.attempt - 1,
+      run_at: now,
+      lease_owner: null,
+      lease_token: null,
+      lease_expires_at: null,
+      updated_at: now,
+    })
+    const released = affectedRows(updated) === 1
+    if (released) this.lost = true
+    return released
+  }
+
   /** Marks the job completed in the handler's last transaction (fenced), so its writes and its end commit together. */
   async complete(client: QueryClientContract) {
     await this.fence(client)

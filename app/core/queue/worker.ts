@@ -10,6 +10,7 @@ import QueueJob from '#core/queue/queue_job'
 import { Queue, backoffMs } from '#core/queue/queue'
 import { jobKind, registeredKinds } from '#core/queue/registry'
 import { LeaseLostError, RunningJob, affectedRows, completedColumns } from '#core/queue/running_job'
+import { settledBy } from '#core/services/graceful_stop'
 
 export type JobOutcome = 'completed' | 'retrying' | 'failed' | 'lost'
 
@@ -96,7 +97,12 @@ async function recordFailure(job: RunningJob, error: unknown): Promise<JobOutcom
 export class QueueWorker {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   private running = false
+  /** Set when a stop's deadline has passed: a job claimed from then on is given back at once. */
+  private givingBack = false
+  /** Jobs this worker gave back unfinished when it stopped. */
+  givenBack = 0
   private lanes: Promise<void>[] = []
+  private readonly inHand = new Set<RunningJob>()
   private unsubscribe: (() => void) | null = null
   private readonly sleepers = new Set<() => void>()
   private readonly wake = () => {
@@ -108,6 +114,7 @@ export class QueueWorker {
   start() {
     if (this.running) return
     this.running = true
+    this.givingBack = false
     this.unsubscribe = Queue.onWork(this.wake)
     const count = this.options.lanes ?? queue.lanes
     this.lanes = Array.from({ length: count }, () => this.lane())
@@ -118,11 +125,35 @@ export class QueueWorker {
     await Promise.all(this.lanes)
   }
 
-  async stop() {
+  /**
+   * Claims nothing more. Without a deadline, resolves when the jobs in hand
+   * have run to their end. With one (epoch ms), they may run until then;
+   * those still running are then given back (`RunningJob.release`:
+   * available at once, the attempt not counted) and this resolves without
+   * waiting for their runs, which write nothing more and end at their next
+   * fence (or when the caller ends what they wait on, e.g. the rendering
+   * threads). `givenBack` counts them.
+   */
+  async stop(options: { deadline?: number } = {}): Promise<void> {
     this.running = false
     this.wake()
     this.unsubscribe?.()
-    await this.finished()
+    this.unsubscribe = null
+    if (options.deadline === undefined) return this.finished()
+    if (await settledBy(this.finished(), options.deadline)) return
+    this.givingBack = true
+    await Promise.all([...this.inHand].map((job) => this.giveBack(job)))
+  }
+
+  private async giveBack(job: RunningJob) {
+    try {
+      if (!(await job.release())) return
+      this.givenBack++
+      logger.info({ job: job.id, kind: job.kind }, 'queue job given back (stopping)')
+    } catch (error) {
+      // The lease runs out and the job is claimed again; only that wait is lost.
+      logger.error({ err: error, job: job.id }, 'could not give a queue job back')
+    }
   }
 
   private async lane() {
@@ -135,10 +166,17 @@ export class QueueWorker {
         logger.error({ err: error }, 'could not claim a queue job')
       }
       if (job) {
-        await runJob(job)
+        this.inHand.add(job)
+        try {
+          // Claimed as the stop's deadline passed: back to the queue unstarted.
+          if (this.givingBack) await this.giveBack(job)
+          else await runJob(job)
+        } finally {
+          this.inHand.delete(job)
+        }
         continue
       }
-      if (this.options.exitWhenIdle) break
+      if (this.options.exitWhenIdle || !this.running) break
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer)

@@ -10,11 +10,18 @@ export class ExpiringCache<V> {
   readonly #ttlMs: number
   readonly #maxEntries: number
   readonly #now: () => number
+  readonly #keeps: (value: V) => boolean
   /** In insertion order = least recently read first. */
   readonly #entries = new Map<string, { value: V; expiresAt: number }>()
   readonly #loads = new Map<string, Promise<V>>()
 
-  constructor(options: { ttlMs: number; maxEntries: number; now?: () => number }) {
+  constructor(options: {
+    ttlMs: number
+    maxEntries: number
+    now?: () => number
+    /** Whether a loaded value is kept (e.g. not "none found", which may change any moment). */
+    keeps?: (value: V) => boolean
+  }) {
     if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) {
       throw new Error(
         `ExpiringCache: ttlMs must be a number of milliseconds ≥ 0, not ${options.ttlMs}`
@@ -28,6 +35,7 @@ export class ExpiringCache<V> {
     this.#ttlMs = options.ttlMs
     this.#maxEntries = options.maxEntries
     this.#now = options.now ?? Date.now
+    this.#keeps = options.keeps ?? (() => true)
   }
 
   get size() {
@@ -75,7 +83,7 @@ export class ExpiringCache<V> {
   }
 
   #store(key: string, value: V) {
-    if (this.#ttlMs === 0) return
+    if (this.#ttlMs === 0 || !this.#keeps(value)) return
     this.#entries.set(key, { value, expiresAt: this.#now() + this.#ttlMs })
     if (this.#entries.size > this.#maxEntries)
       this.#entries.delete(this.#entries.keys().next().value!)

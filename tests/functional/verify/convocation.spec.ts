@@ -3,7 +3,8 @@ import { randomInt } from 'node:crypto'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import { generateToken } from '#core/services/tokens'
-import verificationThrottle from '#config/verification_throttle'
+import verification from '#config/verification'
+import RevokeCertificate from '#certificates/actions/revoke_certificate'
 import { givenOrg } from '#tests/helpers/given'
 import { baseUrl } from '#tests/helpers/browser'
 import { givenIssued, issuedPdf, tokenOf } from '#tests/helpers/verification'
@@ -67,7 +68,7 @@ test.group('Verify at scale: throttles', (group) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     const guesser = newAddress()
-    for (let i = 0; i < verificationThrottle.missesPerIp; i++) {
+    for (let i = 0; i < verification.throttle.missesPerIp; i++) {
       const path = i % 2 ? `/v/${generateToken()}` : `/api/v1/verify/${generateToken()}`
       assert.equal(await statusOf(get(path, guesser)), 404, `miss ${i + 1}`)
     }
@@ -93,9 +94,9 @@ test.group('Verify at scale: throttles', (group) => {
     const [hot, other] = await givenIssued(org, { count: 2 })
     const path = `/api/v1/verify/${tokenOf(hot)}`
     const statuses: number[] = []
-    for (let i = 0; i < verificationThrottle.hitsPerCertificate; i += 25) {
+    for (let i = 0; i < verification.throttle.hitsPerCertificate; i += 25) {
       const batch = Array.from(
-        { length: Math.min(25, verificationThrottle.hitsPerCertificate - i) },
+        { length: Math.min(25, verification.throttle.hitsPerCertificate - i) },
         () => get(path, newAddress()).then((response) => response.status)
       )
       statuses.push(...(await Promise.all(batch)))
@@ -122,7 +123,7 @@ test.group('Verify at scale: throttles', (group) => {
       form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'certificate.pdf')
       return get('/api/v1/verify/pdf', checker, { method: 'POST', body: form })
     }
-    for (let i = 0; i < verificationThrottle.uploadsPerIp; i++) {
+    for (let i = 0; i < verification.throttle.uploadsPerIp; i++) {
       assert.equal(await statusOf(upload()), 200, `upload ${i + 1}`)
     }
     const refused = await upload()
@@ -198,5 +199,54 @@ test.group('Verify at scale: no browser state for anonymous readers', (group) =>
     }
     assert.equal(await rowCount('sessions'), sessionsBefore)
     assert.equal(await rowCount('rate_limits'), limitsBefore)
+  })
+})
+
+test.group('Verify at scale: certificates kept in memory for a few seconds', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  const verifiedStatus = async (token: string) => {
+    const response = await get(`/api/v1/verify/${token}`, newAddress())
+    const body = (await response.json()) as { status?: string }
+    return response.status === 200 ? body.status : response.status
+  }
+
+  test('"none found" is never kept: a certificate issued after its token was tried shows at once', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [certificate] = await givenIssued(org)
+    const token = tokenOf(certificate)
+    // Still being drawn (as a worker in another process would leave it), then issued.
+    await db.from('certificates').where('id', certificate.id).update({ status: 'pending' })
+    assert.equal(await verifiedStatus(token), 404)
+    await db.from('certificates').where('id', certificate.id).update({ status: 'issued' })
+    assert.equal(await verifiedStatus(token), 'valid')
+  })
+
+  test('a change saved in this process shows on the next request; one written behind its back (as by another process) only when the copy expires', async ({
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const [certificate, other] = await givenIssued(org, { count: 2 })
+    assert.equal(await verifiedStatus(tokenOf(certificate)), 'valid')
+    assert.equal(await verifiedStatus(tokenOf(other)), 'valid')
+
+    // Another process revoked it: this one shows its copy until VERIFICATION_CERTIFICATE_TTL_MS.
+    await db
+      .from('certificates')
+      .where('id', other.id)
+      .update({ status: 'revoked', revoked_at: new Date(), revocation_reason: 'elsewhere' })
+    assert.equal(await verifiedStatus(tokenOf(other)), 'valid')
+
+    // Revoked here, through the action: the next request shows it.
+    const revoked = await RevokeCertificate.handle({
+      org,
+      certificateId: certificate.id,
+      reason: 'Exam result annulled',
+      actorUserId: owner.id,
+    })
+    assert.equal(revoked.kind, 'revoked')
+    assert.equal(await verifiedStatus(tokenOf(certificate)), 'revoked')
   })
 })

@@ -5,7 +5,7 @@ import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import type { ApiClient, ApiResponse } from '@japa/api-client'
 import { generateToken } from '#core/services/tokens'
-import verificationThrottle from '#config/verification_throttle'
+import verification from '#config/verification'
 import Organization from '#orgs/models/organization'
 import Certificate from '#certificates/models/certificate'
 import VerificationEvent from '#certificates/models/verification_event'
@@ -475,7 +475,7 @@ test.group('Verify: throttle', (group) => {
     const token = tokenOf(certificate)
     const unknown = generateToken()
     const misses = [`/v/${unknown}`, `/v/${unknown}/pdf`, `/v/${unknown}/logo`]
-    for (let i = 0; i < verificationThrottle.missesPerIp; i++) {
+    for (let i = 0; i < verification.throttle.missesPerIp; i++) {
       const response = await page(client, misses[i % misses.length], '192.0.2.61')
       assert.equal(response.status(), 404, `miss ${i + 1}`)
     }

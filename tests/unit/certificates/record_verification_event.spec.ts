@@ -17,7 +17,6 @@ import {
 } from '#certificates/services/verification_event_buffer'
 import type Organization from '#orgs/models/organization'
 import { givenOrg } from '#tests/helpers/given'
-import { removeOrgData } from '#tests/helpers/certificates_cleanup'
 import { flushVerificationEvents, givenIssued } from '#tests/helpers/verification'
 
 /** A real logger whose lines are kept, parsed. */
@@ -57,16 +56,16 @@ function unknownCertificate() {
 }
 
 test.group('RecordVerificationEvent: views are written in batches', (group) => {
-  // One certificate issued for real (and committed) serves every test; each test's views roll back.
+  // Each test issues its certificate inside its own transaction: nothing is left committed (the
+  // demo seeder's test expects a database without organizations).
   let org: Organization
   let certificate: Certificate
-  group.setup(async () => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(async () => {
     const given = await givenOrg()
     org = given.org
     ;[certificate] = await givenIssued(org)
-    return () => removeOrgData(org.id)
   })
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('a view is held, not written, until its batch goes; then it carries its source, status, hashed address and user agent', async ({
     assert,

@@ -101,14 +101,16 @@ test.group(
         await sleep(50)
       }
       assert.isTrue(bothWorking, 'both workers held leases on the job before the kill')
+      doomed.kill('SIGKILL')
+      await exited(doomed)
+      // What the dead worker still held once it was dead (read before the kill, a chunk it
+      // completed in between would count as held).
       const held = await db
         .from('queue_jobs')
         .where('subject_id', job.id)
         .where('state', 'executing')
         .whereLike('lease_owner', `%:${doomed.pid}:%`)
         .select('id')
-      doomed.kill('SIGKILL')
-      await exited(doomed)
       const issuedAtKill = await issuedCount(job.id)
       assert.isBelow(issuedAtKill, RECIPIENTS, 'the kill happened mid-job')
 

@@ -33,7 +33,11 @@
 |
 |   npm run bench -- verify [--engine=sqlite|pg|both] [--duration=10] [--connections=50]
 |     [--cases=json_hit,html_hit] [--runs=2] [--certificates=10000] [--log-level=error]
-|     [--port=3524] [--profile[=json_hit[,html_hit]]]
+|     [--port=3524] [--web-processes=<cores>] [--profile[=json_hit[,html_hit]]]
+|
+| The server runs --web-processes web processes (WEB_CONCURRENCY; default
+| one per core, as a deployment would), the first with the queue worker;
+| its CPU time is the primary's and theirs. A profiled server runs one.
 |   npm run bench -- verify --summarize=tmp/profiles/<folder>/<file>.cpuprofile
 |
 | PostgreSQL: 127.0.0.1:5432, user postgres (PG_HOST/PG_PORT/PG_USER/PG_PASSWORD or
@@ -73,7 +77,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join, relative } from 'node:path'
-import { loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import pg from 'pg'
 import { appEnv, machine, onEngines, option, root, withWorkFolder } from './_harness.js'
 
@@ -111,6 +115,8 @@ const CERTIFICATES = positiveInt('certificates', 10_000)
 const CAMPUS = Math.min(2000, CERTIFICATES)
 const WARM_S = Math.min(3, DURATION)
 const PORT = positiveInt('port', 3524)
+// Web processes of the measured server (WEB_CONCURRENCY): one per core, as a deployment runs it. Profiles use one.
+const WEB_PROCESSES = positiveInt('web-processes', availableParallelism())
 const LOG_LEVEL = option('log-level', 'error')
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 if (!LOG_LEVELS.includes(LOG_LEVEL))
@@ -134,6 +140,7 @@ const known = [
   'runs',
   'certificates',
   'port',
+  'web-processes',
   'log-level',
   'cases',
   'profile',
@@ -231,7 +238,7 @@ async function startServer(env, log, nodeArgs = [], extraEnv = {}) {
   const spawnedAt = performance.now()
   const child = spawn(process.execPath, [...nodeArgs, 'bin/server.js'], {
     cwd: buildRoot,
-    env: { ...env, ...extraEnv },
+    env: { WEB_CONCURRENCY: String(WEB_PROCESSES), ...env, ...extraEnv },
     stdio: ['ignore', out, out],
   })
   closeSync(out)
@@ -496,6 +503,28 @@ async function finishGeneration(seed, id) {
 
 // ---------------------------------------------------------------- CPU time
 
+/**
+ * CPU seconds a process and its descendants still running have used (the
+ * web processes under the cluster's primary), or null when /proc does not show it.
+ */
+function treeCpuSeconds(pid) {
+  const own = cpuSeconds(pid)
+  if (own === null) return null
+  let total = own
+  let tasks = []
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {}
+  for (const task of tasks) {
+    let children = ''
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+    } catch {}
+    for (const child of children.split(' ').filter(Boolean)) total += treeCpuSeconds(Number(child)) ?? 0
+  }
+  return total
+}
+
 /** CPU seconds (user + system, all threads) a process has used, or null when /proc does not show it. */
 function cpuSeconds(pid) {
   try {
@@ -513,7 +542,7 @@ function cpuSeconds(pid) {
  * PostgreSQL, the backends serving its database (when they run here).
  */
 async function cpuSnapshot(database) {
-  const snapshot = { server: server ? cpuSeconds(server.pid) : null, backends: new Map() }
+  const snapshot = { server: server ? treeCpuSeconds(server.pid) : null, backends: new Map() }
   if (database) {
     const { rows } = await database.query(
       'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()'
@@ -589,6 +618,7 @@ async function runCase(engine, name, seed, run, { warm = false, beforeLoad = () 
     ...(during ? { generation: during } : {}),
     visitors: p.visitors,
     certificates: seed.tokens.length,
+    web_processes: WEB_PROCESSES,
     mode: 'build',
     load_1m_before: load1m,
     machine: machine(),
@@ -725,7 +755,7 @@ async function profileCase(engine, name, seed, env, work) {
     env,
     log,
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import=./bench/_verify_queries.js'],
-    { BENCH_QUERY_LOG: queryLog }
+    { BENCH_QUERY_LOG: queryLog, WEB_CONCURRENCY: '1' }
   )
   let line
   try {

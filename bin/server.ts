@@ -1,4 +1,5 @@
 await import('reflect-metadata')
+import cluster from 'node:cluster'
 import { createServer } from 'node:http'
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
 import type { ApplicationService } from '@adonisjs/core/types'
@@ -9,6 +10,7 @@ import {
   exitIfHeld,
   signalExitCode,
 } from '#core/services/graceful_stop'
+import { onStopRequest, runWebCluster } from '#core/services/web_cluster'
 
 const APP_ROOT = new URL('../', import.meta.url)
 
@@ -50,6 +52,8 @@ async function stop(app: ApplicationService, signal: NodeJS.Signals) {
   for (const { name, error } of await drainAll(deadline))
     logger.error({ err: error }, `stopping: could not drain ${name}`)
   await app.terminate()
+  // A web process of a cluster: its channel to the primary is the last thing holding it.
+  if (cluster.isWorker) process.disconnect()
   // The event loop should be empty now; name whatever still holds it, then go anyway.
   exitIfHeld(500, 0, (resources) =>
     logger.warn({ resources }, 'stopped, but something still held the process; exiting')
@@ -73,22 +77,44 @@ function stopping(app: ApplicationService, signal: NodeJS.Signals) {
   })
 }
 
-new Ignitor(APP_ROOT, { importer: IMPORTER })
-  .tap((app) => {
-    application = app
-    app.booting(async () => {
-      await import('#start/env')
+function serve() {
+  new Ignitor(APP_ROOT, { importer: IMPORTER })
+    .tap((app) => {
+      application = app
+      app.booting(async () => {
+        await import('#start/env')
+      })
+      if (cluster.isWorker) {
+        onStopRequest(onSignal)
+      } else {
+        process.on('SIGTERM', onSignal)
+        process.on('SIGINT', onSignal)
+      }
     })
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
-  })
-  .httpServer()
-  .start((handler) => http.attach(createServer(http.listener(handler))))
-  .then(() => {
-    started = true
-    if (stopSignal && application) stopping(application, stopSignal)
-  })
-  .catch((error) => {
-    process.exitCode = 1
-    prettyPrintError(error)
-  })
+    .httpServer()
+    .start((handler) => http.attach(createServer(http.listener(handler))))
+    .then(() => {
+      started = true
+      if (stopSignal && application) stopping(application, stopSignal)
+    })
+    .catch(async (error) => {
+      // Nothing is served (the port is taken, the configuration is wrong): whatever the boot
+      // opened (the database pool, timers) must not keep a process that does nothing alive.
+      await prettyPrintError(error)
+      process.exit(1)
+    })
+}
+
+/*
+| WEB_CONCURRENCY=N (N > 1): this process becomes the primary of N web
+| processes (#core/services/web_cluster, ARCHITECTURE.md "Web processes"):
+| it boots no app, each of them is this file again, serving as above.
+*/
+const { default: env } = await import('#start/env')
+const processes = env.get('WEB_CONCURRENCY') ?? 1
+if (cluster.isPrimary && processes > 1) {
+  const { default: shutdown } = await import('#config/shutdown')
+  runWebCluster({ processes, stopMs: shutdown.graceMs + shutdown.closeMs })
+} else {
+  serve()
+}

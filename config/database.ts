@@ -2,6 +2,7 @@ import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/lucid'
 import { prepareSqliteConnection } from '#core/services/sqlite_checkpoints'
+import { keepPreparedStatements } from '#core/services/sqlite_statements'
 
 const migrations = { naturalSort: true, paths: ['database/migrations'] }
 const seeders = { paths: ['database/seeders'] }
@@ -23,9 +24,11 @@ const dbConfig = defineConfig({
       pool: {
         // One writer at a time is SQLite's model: WAL lets readers proceed,
         // busy_timeout makes a second process wait instead of failing;
-        // checkpoints run in a thread, not in a COMMIT on the event loop.
+        // checkpoints run in a thread, not in a COMMIT on the event loop;
+        // statements run again and again are prepared once.
         afterCreate: (connection: any, done: (error: Error | null, connection: any) => void) => {
           prepareSqliteConnection(connection)
+          keepPreparedStatements(connection)
           done(null, connection)
         },
       },

@@ -33,9 +33,9 @@ const verification = {
    * 192 bits, so guessing one is hopeless: what is throttled is what an
    * attacker needs (lookups that miss, uploads that make us hash megabytes),
    * not what a graduate does. A whole campus behind one address scanning at
-   * a convocation stays far under the hit limits. With several web
-   * processes each counts for itself: an address meets these limits times
-   * the number of processes.
+   * a convocation stays far under the hit limits. The limits are per
+   * host: with several web processes (WEB_CONCURRENCY) each counts its
+   * share of them.
    */
   throttle: {
     /** Certificates found, per address: a campus NAT at a convocation. */

@@ -85,6 +85,15 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_MAX_ATTEMPTS: Env.schema.number.optional(),
   QUEUE_BACKOFF_MS: Env.schema.number.optional(),
   VERIFICATION_TOKEN_SECRET: Env.schema.string.optional(),
+  WEB_CONCURRENCY: (name: string, value?: string) => {
+    if (value === undefined || value === '') return undefined
+    const count = Number(value)
+    if (!Number.isInteger(count) || count < 1 || count > 64)
+      throw new Error(
+        `Invalid value for "${name}": expected how many web processes to run, a whole number from 1 to 64, got "${value}"`
+      )
+    return count
+  },
   SHUTDOWN_TIMEOUT_MS: (name: string, value?: string) => {
     if (value === undefined || value === '') return undefined
     const ms = Number(value)

@@ -3,6 +3,7 @@ import queue from '#config/queue'
 import shutdown from '#config/shutdown'
 import { drainOnStop, settledBy } from '#core/services/graceful_stop'
 import { QueueWorker } from '#core/queue/worker'
+import { webProcess } from '#core/services/web_cluster'
 
 /**
  * Every kind of queue job, defined by its module (the queue in core imports
@@ -15,7 +16,9 @@ import '#certificates/services/generation_queue'
  * The web process runs a queue worker beside the HTTP server (rendering
  * happens in worker threads; its event loop only claims jobs and writes
  * rows) unless `QUEUE_WORKER=off` (or the older `GENERATION_WORKER=off`),
- * when standalone `node ace queue:work` processes do the work.
+ * when standalone `node ace queue:work` processes do the work. With several
+ * web processes (WEB_CONCURRENCY) only the first runs one: the others'
+ * `Queue.notify()` reaches it (#core/services/web_cluster).
  *
  * On SIGTERM/SIGINT (bin/server.ts) the worker drains beside the HTTP
  * server: it claims nothing more, the jobs in hand may finish until the
@@ -25,7 +28,8 @@ import '#certificates/services/generation_queue'
  */
 if (app.getEnvironment() === 'web') {
   app.ready(() => {
-    const worker = queue.worker === 'in-process' ? new QueueWorker() : null
+    const worker =
+      queue.worker === 'in-process' && webProcess.index === 0 ? new QueueWorker() : null
     worker?.start()
     const closeThreads = async () => {
       const { closeRenderThreads } = await import('#certificates/services/render_threads')

@@ -4,7 +4,10 @@ import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
 import { jsonColumn } from '#core/models/columns'
 import CertificateTemplate from '#templates/models/certificate_template'
-import { forgetVerifiedCertificate } from '#certificates/services/verification_cache'
+import {
+  forgetVerifiedCertificate,
+  forgetVerifiedCertificateHere,
+} from '#certificates/services/verification_cache'
 
 /** `pending` is internal (a number held while the PDF is drawn); the others are what anyone sees. */
 export const CERTIFICATE_STATUSES = ['issued', 'expired', 'revoked', 'superseded'] as const
@@ -156,9 +159,10 @@ export default class Certificate extends TimestampedModel {
    */
   @afterSave()
   static forgetVerification(certificate: Certificate) {
-    const forget = () => forgetVerifiedCertificate(certificate.verificationTokenHash)
-    forget()
-    certificate.$trx?.after('commit', forget)
+    const tokenHash = certificate.verificationTokenHash
+    if (!certificate.$trx) return forgetVerifiedCertificate(tokenHash)
+    forgetVerifiedCertificateHere(tokenHash)
+    certificate.$trx.after('commit', () => forgetVerifiedCertificate(tokenHash))
   }
 
   canBecome(status: CertificateStatus) {

@@ -1,4 +1,5 @@
 import { ExpiringCache } from '#core/services/expiring_cache'
+import { onSiblings, tellSiblings } from '#core/services/web_cluster'
 import type Certificate from '#certificates/models/certificate'
 import verification from '#config/verification'
 
@@ -13,8 +14,10 @@ import verification from '#config/verification'
  *   superseded, corrected) once that transaction commits, so the next
  *   request reads it fresh: a revocation shows on the next request. A load
  *   under way when it is forgotten is not kept either.
- * - Another process keeps its copy `VERIFICATION_CERTIFICATE_TTL_MS` (5 s)
- *   at most. Expiry needs no forgetting: the public status is computed from
+ * - The other web processes of this host are told when that transaction
+ *   commits (#core/services/web_cluster) and forget it too, a moment
+ *   later. A process elsewhere (another host) keeps its copy
+ *   `VERIFICATION_CERTIFICATE_TTL_MS` (5 s) at most. Expiry needs no forgetting: the public status is computed from
  *   `expires_at` at every request.
  * - "None found" is never kept: a certificate issued a moment ago (by a
  *   worker in another process) shows at once.
@@ -33,6 +36,17 @@ export function verifiedCertificate(tokenHash: string, load: () => Promise<Certi
   return certificates.get(tokenHash, load)
 }
 
+const CHANNEL = 'certificates.verification.forget'
+
+onSiblings(CHANNEL, (tokenHash) => certificates.delete(tokenHash as string))
+
+/** Forgets the certificate here and in the other web processes of this host (call it after the commit). */
 export function forgetVerifiedCertificate(tokenHash: string) {
+  certificates.delete(tokenHash)
+  tellSiblings(CHANNEL, tokenHash)
+}
+
+/** Forgets it in this process only: a save still inside its transaction (the commit tells the others). */
+export function forgetVerifiedCertificateHere(tokenHash: string) {
   certificates.delete(tokenHash)
 }

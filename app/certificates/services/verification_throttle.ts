@@ -2,11 +2,14 @@ import type { HttpContext } from '@adonisjs/core/http'
 import limiter from '@adonisjs/limiter/services/main'
 import { errors } from '@adonisjs/limiter'
 import verification from '#config/verification'
+import { shareOfLimit } from '#core/services/web_cluster'
 
 /**
  * Public verification's throttles (limits in config/verification.ts),
  * in this process's memory: nothing on the path of a scan writes to the
- * database. Each check throws the limiter's `E_TOO_MANY_REQUESTS`, which the
+ * database. The limits are per host: with several web processes each
+ * counts its share (`shareOfLimit`), so together they allow no more.
+ * Each check throws the limiter's `E_TOO_MANY_REQUESTS`, which the
  * exception handler answers with 429, `Retry-After` and a page or JSON body
  * that says why.
  *
@@ -17,13 +20,25 @@ import verification from '#config/verification'
 const MINUTE = '1 minute'
 
 const perIpHits = () =>
-  limiter.use('memory', { requests: verification.throttle.hitsPerIp, duration: MINUTE })
+  limiter.use('memory', {
+    requests: shareOfLimit(verification.throttle.hitsPerIp),
+    duration: MINUTE,
+  })
 const perCertificateHits = () =>
-  limiter.use('memory', { requests: verification.throttle.hitsPerCertificate, duration: MINUTE })
+  limiter.use('memory', {
+    requests: shareOfLimit(verification.throttle.hitsPerCertificate),
+    duration: MINUTE,
+  })
 const perIpMisses = () =>
-  limiter.use('memory', { requests: verification.throttle.missesPerIp, duration: MINUTE })
+  limiter.use('memory', {
+    requests: shareOfLimit(verification.throttle.missesPerIp),
+    duration: MINUTE,
+  })
 const perIpUploads = () =>
-  limiter.use('memory', { requests: verification.throttle.uploadsPerIp, duration: MINUTE })
+  limiter.use('memory', {
+    requests: shareOfLimit(verification.throttle.uploadsPerIp),
+    duration: MINUTE,
+  })
 
 async function consume(
   limit: ReturnType<typeof perIpHits>,

@@ -1,7 +1,13 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
 import { appUrl } from '#config/app'
-import type { Verification, VerificationView } from '#certificates/queries/verification'
+import type {
+  PublicStatus,
+  Verification,
+  VerificationView,
+} from '#certificates/queries/verification'
+import type Certificate from '#certificates/models/certificate'
+import type { Issuer } from '#certificates/services/issuer_cache'
 import { formatDate } from '#core/services/formatting'
 
 /** "2026-03-15" or an instant → "15 March 2026" (the date in UTC, as printed). */
@@ -70,6 +76,40 @@ export function verificationPage(
         ? linkedInUrl(verification.view, `${appUrl}${url('verify.verifications.show')}`)
         : null,
   }
+}
+
+/**
+ * The page of a certificate as last drawn, kept on the certificate's object
+ * for as long as the verification cache keeps that object: the page holds
+ * nothing of the visitor or the request (the token in its links is the one
+ * that found the object), so it is drawn again only when the certificate is
+ * read again (a save, or the cache's few seconds), its issuer is read again
+ * (a new name or logo) or its public status changes (an expiry passing).
+ * A superseded certificate's page names its replacement, read on each
+ * request: it is not kept.
+ */
+const drawnPages = new WeakMap<
+  Certificate,
+  { issuer: Issuer; status: PublicStatus; token: string; html: string }
+>()
+
+export async function renderVerificationPage(
+  { view }: HttpContext,
+  verification: Verification,
+  token: string
+) {
+  const { certificate, issuer } = verification
+  const status = verification.view.status
+  const drawn = drawnPages.get(certificate)
+  if (drawn && drawn.issuer === issuer && drawn.status === status && drawn.token === token) {
+    return drawn.html
+  }
+  const html = await view.render(
+    'pages/verify/verifications/show',
+    verificationPage(verification, token, { hasLogo: !!issuer.logo })
+  )
+  if (status !== 'superseded') drawnPages.set(certificate, { issuer, status, token, html })
+  return html
 }
 
 /** Every unknown (or pending, or malformed) token gets this: the same status and the same bytes. */

@@ -3,15 +3,15 @@ import CertificateVerification from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
 import VerificationThrottle from '#certificates/services/verification_throttle'
 import {
+  renderVerificationPage,
   verificationNotFound,
-  verificationPage,
   visitorOf,
 } from '#verify/controllers/verification_page'
 
 /** `GET /v/:token`: the page a certificate's QR code (`?via=qr`) and link open. */
 export default class VerificationsController {
   async show(ctx: HttpContext) {
-    const { params, request, view } = ctx
+    const { params, request } = ctx
     const verification = await CertificateVerification.byToken(params.token)
     if (!verification) {
       await VerificationThrottle.miss(ctx)
@@ -27,10 +27,6 @@ export default class VerificationsController {
         origin: visitorOf(ctx),
       })
     }
-    const logo = await CertificateVerification.issuerLogo(verification.issuer)
-    return view.render(
-      'pages/verify/verifications/show',
-      verificationPage(verification, params.token, { hasLogo: !!logo })
-    )
+    return renderVerificationPage(ctx, verification, params.token)
   }
 }

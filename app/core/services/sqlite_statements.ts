@@ -1,0 +1,45 @@
+/**
+ * Prepared statements kept per SQLite connection. knex's better-sqlite3
+ * dialect prepares (parses and plans) every query's SQL on every run; a
+ * query the app runs again and again (a verification's lookup, a queue
+ * claim, a batch insert of a fixed size) reuses its statement instead.
+ * Measured on the verification path: `prepare` was 6–8 % of the web
+ * process's CPU (ARCHITECTURE.md "Request flow").
+ *
+ * Safe because better-sqlite3 runs a statement to completion synchronously
+ * (knex calls only `all` and `run`, never `iterate`), re-prepares it itself
+ * after a schema change, and each statement's integer mode is set back to
+ * the connection's default before it is handed out again. At most
+ * `STATEMENTS_PER_CONNECTION` are kept, the least recently used going
+ * first; very long SQL (multi-row inserts of odd sizes) is not kept.
+ */
+interface Statement {
+  safeIntegers(toggle?: boolean): Statement
+}
+
+interface StatementConnection {
+  prepare(sql: string): Statement
+}
+
+const STATEMENTS_PER_CONNECTION = 200
+const LONGEST_KEPT_SQL = 4_000
+
+export function keepPreparedStatements(connection: StatementConnection) {
+  const prepare = connection.prepare.bind(connection)
+  const kept = new Map<string, Statement>()
+  connection.prepare = (sql: string) => {
+    const statement = kept.get(sql)
+    if (statement) {
+      // Most recently used last: the first entry is the one to drop.
+      kept.delete(sql)
+      kept.set(sql, statement)
+      return statement.safeIntegers(false)
+    }
+    const prepared = prepare(sql)
+    if (sql.length <= LONGEST_KEPT_SQL) {
+      kept.set(sql, prepared)
+      if (kept.size > STATEMENTS_PER_CONNECTION) kept.delete(kept.keys().next().value!)
+    }
+    return prepared
+  }
+}

@@ -1,0 +1,221 @@
+import cluster, { type Worker } from 'node:cluster'
+import { signalExitCode } from '#core/services/graceful_stop'
+
+/*
+| Several web processes on one host (ARCHITECTURE.md "Web processes"):
+| `WEB_CONCURRENCY=N` makes bin/server.ts a small primary process that
+| boots no app, forks N web processes sharing its port (Node's cluster,
+| connections handed out in turn), restarts one that dies, relays the
+| messages they send each other, and stops them all on SIGTERM/SIGINT.
+| Each web process is the whole app; only the first runs the in-process
+| queue worker.
+*/
+
+/** This process's place among the web processes: index 0 of 1 when it runs alone. */
+export const webProcess = {
+  index: cluster.isWorker ? Number(process.env.WEB_PROCESS_INDEX ?? 0) : 0,
+  count: cluster.isWorker ? Math.max(1, Number(process.env.WEB_PROCESSES ?? 1)) : 1,
+}
+
+/**
+ * A per-host limit shared out among the web processes, each counting its
+ * own part (connections are handed out in turn, so a client's requests are
+ * spread over them): together they never allow more than `limit`.
+ */
+export function shareOfLimit(limit: number) {
+  return Math.max(1, Math.ceil(limit / webProcess.count))
+}
+
+// ---------------------------------------------------------------- messages between web processes
+
+type SiblingHandler = (payload: unknown) => void
+interface SiblingsMessage {
+  authentix: 'siblings'
+  messages: Array<{ channel: string; payload: unknown }>
+}
+interface StopMessage {
+  authentix: 'stop'
+  signal: NodeJS.Signals
+}
+
+const handlers = new Map<string, Set<SiblingHandler>>()
+let outbox: SiblingsMessage['messages'] = []
+
+function isSiblingsMessage(message: unknown): message is SiblingsMessage {
+  return (message as SiblingsMessage | null)?.authentix === 'siblings'
+}
+
+/**
+ * Tells the other web processes of this host `payload` on `channel` (a
+ * cache entry to forget, work to look for). Nothing when this process runs
+ * alone. Messages said in one tick go together, as one IPC message, so a
+ * job that saves thousands of rows sends a few messages, not thousands.
+ * Delivery is best effort: a process starting or stopping may miss one, so
+ * whatever listens must also be correct without it (caches expire).
+ */
+export function tellSiblings(channel: string, payload: unknown) {
+  if (!cluster.isWorker) return
+  outbox.push({ channel, payload })
+  if (outbox.length > 1) return
+  setImmediate(() => {
+    const messages = outbox
+    outbox = []
+    if (process.connected) process.send!({ authentix: 'siblings', messages })
+  })
+}
+
+/** Calls `handler` with what the other web processes say on `channel`; returns the function that stops it. */
+export function onSiblings(channel: string, handler: SiblingHandler) {
+  const set = handlers.get(channel) ?? new Set()
+  set.add(handler)
+  handlers.set(channel, set)
+  return () => void set.delete(handler)
+}
+
+if (cluster.isWorker) {
+  process.on('message', (message: unknown) => {
+    if (!isSiblingsMessage(message)) return
+    for (const { channel, payload } of message.messages) {
+      for (const handler of handlers.get(channel) ?? []) handler(payload)
+    }
+  })
+}
+
+/**
+ * In a web process of a cluster: `stop` is called once, with the signal,
+ * when the primary asks this process to stop, when this process itself gets
+ * SIGTERM or SIGINT (a terminal's Ctrl-C reaches the whole group), or when
+ * the primary is gone. Later requests are ignored here: escalating (a
+ * second signal ends everything at once) is the primary's.
+ */
+export function onStopRequest(stop: (signal: NodeJS.Signals) => void) {
+  let requested = false
+  const request = (signal: NodeJS.Signals) => {
+    if (requested) return
+    requested = true
+    stop(signal)
+  }
+  process.on('SIGTERM', () => request('SIGTERM'))
+  process.on('SIGINT', () => request('SIGINT'))
+  process.on('message', (message: unknown) => {
+    if ((message as StopMessage | null)?.authentix === 'stop')
+      request((message as StopMessage).signal)
+  })
+  process.on('disconnect', () => request('SIGTERM'))
+}
+
+// ---------------------------------------------------------------- the primary
+
+export interface WebClusterOptions {
+  processes: number
+  /** The web processes' own stop time (grace + close): after it, and a second more, they are killed. */
+  stopMs: number
+  /**
+   * A process that dies after it started listening is replaced; more such
+   * deaths than this within a minute end the cluster.
+   */
+  maxRestartsPerMinute?: number
+}
+
+/** One log line in the web processes' format (pino's JSON), from the primary, which boots no logger. */
+function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) {
+  const levels = { info: 30, warn: 40, error: 50 }
+  process.stdout.write(
+    `${JSON.stringify({ level: levels[level], time: Date.now(), pid: process.pid, role: 'web-primary', ...fields, msg })}\n`
+  )
+}
+
+/**
+ * Runs the primary of `processes` web processes (this file's header). A web
+ * process that fails before it listens (a port in use, a bad configuration)
+ * stops the cluster with exit code 1: restarting it would fail the same way.
+ */
+export function runWebCluster(options: WebClusterOptions) {
+  const running = new Map<number, Worker>()
+  const listening = new Set<Worker>()
+  const restarts: number[] = []
+  let stopping: NodeJS.Signals | null = null
+  let exitCode = 0
+
+  const fork = (index: number) => {
+    const worker = cluster.fork({
+      WEB_PROCESS_INDEX: String(index),
+      WEB_PROCESSES: String(options.processes),
+    })
+    running.set(index, worker)
+    worker.on('listening', () => {
+      listening.add(worker)
+      // Asked to stop while it was starting: it can hear it now.
+      if (stopping) worker.send({ authentix: 'stop', signal: stopping } satisfies StopMessage)
+    })
+    worker.on('message', (message: unknown) => {
+      if (!isSiblingsMessage(message)) return
+      for (const other of running.values()) {
+        if (other !== worker && other.isConnected()) other.send(message)
+      }
+    })
+    worker.on('exit', (code, signal) => {
+      if (running.get(index) === worker) running.delete(index)
+      const wasListening = listening.delete(worker)
+      if (stopping) {
+        if (code !== 0) exitCode = 1
+        if (running.size === 0) {
+          log('info', `${stopping}: every web process has stopped`)
+          process.exit(exitCode)
+        }
+        return
+      }
+      const how = signal ? `signal ${signal}` : `code ${code}`
+      if (!wasListening) {
+        log('error', `web process ${index} exited (${how}) before it started listening; stopping`)
+        stop('SIGTERM', 1)
+        return
+      }
+      const now = Date.now()
+      restarts.push(now)
+      while (restarts.length && restarts[0] < now - 60_000) restarts.shift()
+      if (restarts.length > (options.maxRestartsPerMinute ?? 5)) {
+        log(
+          'error',
+          `web process ${index} exited (${how}); too many restarts in a minute, stopping`
+        )
+        stop('SIGTERM', 1)
+        return
+      }
+      log('warn', `web process ${index} exited (${how}); starting another`)
+      fork(index)
+    })
+  }
+
+  function stop(signal: NodeJS.Signals, code = 0) {
+    stopping = signal
+    exitCode = code
+    log('info', `${signal}: stopping ${running.size} web processes`)
+    // A process still starting is told once it listens (a message sent before it listens for one is lost).
+    for (const worker of listening) {
+      if (worker.isConnected()) worker.send({ authentix: 'stop', signal } satisfies StopMessage)
+      else worker.process.kill('SIGTERM')
+    }
+    if (running.size === 0) process.exit(exitCode)
+    setTimeout(() => {
+      log(
+        'error',
+        `${signal}: web processes still running after ${options.stopMs + 1000} ms; killing them`
+      )
+      for (const worker of running.values()) worker.process.kill('SIGKILL')
+      process.exit(1)
+    }, options.stopMs + 1000).unref()
+  }
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopping) return stop(signal)
+    process.stderr.write(`${signal} again: killing the web processes and exiting now\n`)
+    for (const worker of running.values()) worker.process.kill('SIGKILL')
+    process.exit(signalExitCode(signal))
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
+  log('info', `starting ${options.processes} web processes`)
+  for (let index = 0; index < options.processes; index++) fork(index)
+}

@@ -108,4 +108,9 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
+
+  /** `host` or `host:port`, comma-separated: org-configured integrations may reach these even on private addresses. */
+  OUTBOUND_ALLOWED_HOSTS: Env.schema.string.optional(),
+  /** Keyring for secrets of delivery integrations: `<id>:<base64url key>`, comma-separated, the first encrypts. */
+  DELIVERY_SECRETS_KEY: Env.schema.string.optional(),
 })

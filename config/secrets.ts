@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto'
+import env from '#start/env'
+import app from '@adonisjs/core/services/app'
+import { InvalidKeyring, SecretKeyring } from '#core/services/secret_keyring'
+
+/**
+ * The keyring for secrets of delivery integrations (DELIVERY_SECRETS_KEY,
+ * see app/core/services/secret_keyring.ts for its format). Built at first
+ * use, not at boot: an install where no org configures an integration never
+ * needs the key, and a bad value fails where a secret is saved or read.
+ * Never derived from APP_KEY outside tests: the two are meant to leak and
+ * rotate apart.
+ */
+
+/** Quoted in the error when the key is missing: prints a fresh keyring entry. */
+export const GENERATE_KEY_COMMAND = `node -e "console.log('k1:' + require('node:crypto').randomBytes(32).toString('base64url'))"`
+
+/** A fixed keyring for the test suites, so specs need no .env line; its key is public and worthless. */
+const TEST_KEYRING = `test:${createHash('sha256').update('authentix test delivery secrets').digest('base64url')}`
+
+export class DeliverySecretsKeyMissing extends Error {
+  constructor() {
+    super(
+      `DELIVERY_SECRETS_KEY is not set, so delivery integration secrets cannot be saved or read: add ` +
+        `DELIVERY_SECRETS_KEY=<id>:<key> to the environment, e.g. the line printed by ${GENERATE_KEY_COMMAND}`
+    )
+    this.name = 'DeliverySecretsKeyMissing'
+  }
+}
+
+let keyring: SecretKeyring | undefined
+
+/** The delivery secrets keyring; throws DeliverySecretsKeyMissing or InvalidKeyring when it cannot be built. */
+export function deliverySecrets(): SecretKeyring {
+  if (keyring) return keyring
+  const configured = env.get('DELIVERY_SECRETS_KEY')
+  if (!configured && !app.inTest) throw new DeliverySecretsKeyMissing()
+  try {
+    keyring = new SecretKeyring(configured || TEST_KEYRING)
+  } catch (error) {
+    if (error instanceof InvalidKeyring)
+      throw new InvalidKeyring(`DELIVERY_SECRETS_KEY: ${error.message}`)
+    throw error
+  }
+  return keyring
+}

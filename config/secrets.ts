@@ -28,19 +28,26 @@ export class DeliverySecretsKeyMissing extends Error {
   }
 }
 
-let keyring: SecretKeyring | undefined
-
-/** The delivery secrets keyring; throws DeliverySecretsKeyMissing or InvalidKeyring when it cannot be built. */
-export function deliverySecrets(): SecretKeyring {
-  if (keyring) return keyring
-  const configured = env.get('DELIVERY_SECRETS_KEY')
-  if (!configured && !app.inTest) throw new DeliverySecretsKeyMissing()
+/**
+ * The keyring from the DELIVERY_SECRETS_KEY value: the fixed test keyring
+ * when unset in tests, DeliverySecretsKeyMissing when unset elsewhere,
+ * InvalidKeyring (naming the variable and the entry) when malformed.
+ */
+export function keyringFromEnv(configured: string | undefined, inTest: boolean): SecretKeyring {
+  if (!configured && !inTest) throw new DeliverySecretsKeyMissing()
   try {
-    keyring = new SecretKeyring(configured || TEST_KEYRING)
+    return new SecretKeyring(configured || TEST_KEYRING)
   } catch (error) {
     if (error instanceof InvalidKeyring)
       throw new InvalidKeyring(`DELIVERY_SECRETS_KEY: ${error.message}`)
     throw error
   }
+}
+
+let keyring: SecretKeyring | undefined
+
+/** The delivery secrets keyring, built at first use (see keyringFromEnv for its failures). */
+export function deliverySecrets(): SecretKeyring {
+  keyring ??= keyringFromEnv(env.get('DELIVERY_SECRETS_KEY'), app.inTest)
   return keyring
 }

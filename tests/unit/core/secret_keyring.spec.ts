@@ -7,7 +7,12 @@ import {
   generateKeyringEntry,
   type SecretUndecryptableCode,
 } from '#core/services/secret_keyring'
-import { deliverySecrets } from '#config/secrets'
+import {
+  DeliverySecretsKeyMissing,
+  GENERATE_KEY_COMMAND,
+  deliverySecrets,
+  keyringFromEnv,
+} from '#config/secrets'
 
 const OLD_KEY = Buffer.alloc(32, 7).toString('base64url')
 const NEW_KEY = Buffer.alloc(32, 9).toString('base64url')
@@ -245,5 +250,24 @@ test.group('SecretKeyring', () => {
     const keyring = deliverySecrets()
     assert.strictEqual(deliverySecrets(), keyring)
     assert.equal(keyring.decrypt(keyring.encrypt(PASSWORD, PURPOSE), PURPOSE), PASSWORD)
+  })
+
+  test('outside tests a missing DELIVERY_SECRETS_KEY fails at first use with the command that makes one', ({
+    assert,
+  }) => {
+    assert.throws(() => keyringFromEnv(undefined, false), DeliverySecretsKeyMissing)
+    assert.throws(() => keyringFromEnv('', false), /DELIVERY_SECRETS_KEY is not set/)
+    assert.throws(() => keyringFromEnv(undefined, false), GENERATE_KEY_COMMAND)
+    assert.deepEqual(keyringFromEnv(`${NEW},${OLD}`, false).keyIds, ['new', 'old'])
+  })
+
+  test('a malformed DELIVERY_SECRETS_KEY is refused naming the variable and the entry', ({
+    assert,
+  }) => {
+    assert.throws(
+      () => keyringFromEnv(`${OLD},old:${NEW_KEY}`, false),
+      /^DELIVERY_SECRETS_KEY: entry 2 \("old"\) repeats/
+    )
+    assert.throws(() => keyringFromEnv('short:abc', true), InvalidKeyring)
   })
 })

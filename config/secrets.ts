@@ -21,8 +21,8 @@ const TEST_KEYRING = `test:${createHash('sha256').update('authentix test deliver
 export class DeliverySecretsKeyMissing extends Error {
   constructor() {
     super(
-      `DELIVERY_SECRETS_KEY is not set, so delivery integration secrets cannot be saved or read: add ` +
-        `DELIVERY_SECRETS_KEY=<id>:<key> to the environment, e.g. the line printed by ${GENERATE_KEY_COMMAND}`
+      `DELIVERY_SECRETS_KEY is not set, so delivery integration secrets cannot be saved or read: ` +
+        `set it to a keyring entry "<id>:<key>", such as the one printed by \`${GENERATE_KEY_COMMAND}\``
     )
     this.name = 'DeliverySecretsKeyMissing'
   }
@@ -38,9 +38,8 @@ export function keyringFromEnv(configured: string | undefined, inTest: boolean):
   try {
     return new SecretKeyring(configured || TEST_KEYRING)
   } catch (error) {
-    if (error instanceof InvalidKeyring)
-      throw new InvalidKeyring(`DELIVERY_SECRETS_KEY: ${error.message}`)
-    throw error
+    if (!(error instanceof InvalidKeyring)) throw error
+    throw new InvalidKeyring(`DELIVERY_SECRETS_KEY: ${error.message}`)
   }
 }
 

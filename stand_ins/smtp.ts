@@ -173,6 +173,8 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
   let refused: Refusal[] = []
   let nextId = 1
   let attachmentBytesKept = 0
+  /** Index of the oldest kept mail whose attachment bytes may not have been dropped yet. */
+  let oldestWithBytes = 0
   const waiters = new Set<() => void>()
 
   function refuse(refusal: Omit<Refusal, 'at' | 'reply'>, message: string) {
@@ -183,11 +185,14 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
 
   function keep(mail: ReceivedMail) {
     mails.push(mail)
-    if (mails.length > maxMessages) dropBytes(mails.shift()!)
+    if (mails.length > maxMessages) {
+      dropBytes(mails.shift()!)
+      oldestWithBytes = Math.max(0, oldestWithBytes - 1)
+    }
     attachmentBytesKept += mail.attachments.reduce((sum, a) => sum + (a.content?.length ?? 0), 0)
     // Oldest first: the newest mails are the ones a test or the demo looks at.
-    for (let i = 0; attachmentBytesKept > maxAttachmentBytes && i < mails.length; i++) {
-      dropBytes(mails[i])
+    while (attachmentBytesKept > maxAttachmentBytes && oldestWithBytes < mails.length) {
+      dropBytes(mails[oldestWithBytes++])
     }
     for (const wake of waiters) wake()
   }
@@ -238,6 +243,8 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
     // Replies carry enhanced status codes (`550 5.1.1 ...`), as Postfix and the big providers send.
     hideENHANCEDSTATUSCODES: false,
     disableReverseLookup: true,
+    // Replies are small writes; Nagle would hold one back behind an unacknowledged one.
+    noDelay: true,
     ...(options.maxMessageBytes ? { size: options.maxMessageBytes, rejectOversized: true } : {}),
     // A pooled client's idle connection would otherwise hold close() for 30 s.
     closeTimeout: 1000,
@@ -339,6 +346,7 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
       mails = []
       refused = []
       attachmentBytesKept = 0
+      oldestWithBytes = 0
     },
     configure,
     async close() {

@@ -570,6 +570,88 @@ function validateMessage(
   })
 }
 
+/** `X-Hub-Signature-256` as Meta computes it: HMAC-SHA256 of the raw body with the app secret. */
+export function hubSignature256(raw: string | Buffer, appSecret: string) {
+  return `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`
+}
+
+/**
+ * One entry of a notification's `statuses`, in Meta's shape. Exported so tests
+ * can hand-craft notifications (replays, orderings, bad signatures) that look
+ * exactly like the ones the stand-in posts.
+ */
+export function statusObject(input: {
+  wamid: string
+  status: StatusName
+  recipientId: string
+  timestamp?: Date
+  /** Present on `sent` and `delivered`; `expiresAt` (unix seconds) on `sent` only. */
+  conversation?: { id: string; expiresAt?: number; category: string }
+  error?: { code: number; title: string; details: string }
+  extraFields?: boolean
+}): Record<string, unknown> {
+  const payload: Record<string, unknown> = {
+    id: input.wamid,
+    status: input.status,
+    timestamp: unixSeconds(input.timestamp),
+    recipient_id: input.recipientId,
+  }
+  if (input.conversation) {
+    const { id, expiresAt, category } = input.conversation
+    payload.conversation = {
+      id,
+      ...(expiresAt !== undefined ? { expiration_timestamp: String(expiresAt) } : {}),
+      origin: { type: category },
+    }
+    payload.pricing = { billable: true, pricing_model: 'PMP', category, type: 'regular' }
+  }
+  if (input.error) {
+    payload.errors = [
+      {
+        code: input.error.code,
+        title: input.error.title,
+        message: input.error.title,
+        error_data: { details: input.error.details },
+        href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
+      },
+    ]
+  }
+  if (input.extraFields) {
+    payload.biz_opaque_callback_data_v9 = 'a field from a newer API version'
+    payload.x_standin_future = { nested: [1, 2, 3] }
+  }
+  return payload
+}
+
+/** A whole notification: one entry for the WABA, one change per phone number id. */
+export function statusNotification(input: {
+  wabaId: string
+  displayPhoneNumber: string
+  statuses: Array<{ phoneNumberId: string; status: Record<string, unknown> }>
+  extraFields?: boolean
+}): Record<string, unknown> {
+  const byNumber = new Map<string, Array<Record<string, unknown>>>()
+  for (const { phoneNumberId, status } of input.statuses) {
+    byNumber.set(phoneNumberId, [...(byNumber.get(phoneNumberId) ?? []), status])
+  }
+  const changes = [...byNumber].map(([phoneNumberId, statuses]) => {
+    const value: Record<string, unknown> = {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: input.displayPhoneNumber, phone_number_id: phoneNumberId },
+      statuses,
+    }
+    if (input.extraFields) value.x_standin_future = 'unknown value-level field'
+    return { value, field: 'messages' }
+  })
+  const entry: Record<string, unknown> = { id: input.wabaId, changes }
+  const body: Record<string, unknown> = { object: 'whatsapp_business_account', entry: [entry] }
+  if (input.extraFields) {
+    entry.time = Math.floor(Date.now() / 1000)
+    body.x_standin_future = { unknown: true }
+  }
+  return body
+}
+
 export async function startWhatsAppStandIn(
   options: WhatsAppStandInOptions = {}
 ): Promise<WhatsAppStandIn> {
@@ -631,66 +713,32 @@ export async function startWhatsAppStandIn(
   }
 
   function statusPayload(message: SentMessage, step: StatusStep): Record<string, unknown> {
-    const payload: Record<string, unknown> = {
-      id: message.wamid,
+    const billed = step.status === 'sent' || step.status === 'delivered'
+    const conversation = billed ? conversationFor(message.waId) : undefined
+    return statusObject({
+      wamid: message.wamid,
       status: step.status,
-      timestamp: unixSeconds(),
-      recipient_id: message.waId,
-    }
-    if (step.status === 'sent' || step.status === 'delivered') {
-      const conversation = conversationFor(message.waId)
-      const category = categoryOf(message)
-      payload.conversation = {
+      recipientId: message.waId,
+      conversation: conversation && {
         id: conversation.id,
-        ...(step.status === 'sent' ? { expiration_timestamp: String(conversation.expires) } : {}),
-        origin: { type: category },
-      }
-      payload.pricing = { billable: true, pricing_model: 'PMP', category, type: 'regular' }
-    }
-    if (step.error) {
-      payload.errors = [
-        {
-          code: step.error.code,
-          title: step.error.title,
-          message: step.error.title,
-          error_data: { details: step.error.details },
-          href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
-        },
-      ]
-    }
-    if (settings.extraFields) {
-      payload.biz_opaque_callback_data_v9 = 'a field from a newer API version'
-      payload.x_standin_future = { nested: [1, 2, 3] }
-    }
-    return payload
+        expiresAt: step.status === 'sent' ? conversation.expires : undefined,
+        category: categoryOf(message),
+      },
+      error: step.error,
+      extraFields: settings.extraFields,
+    })
   }
 
   function envelope(pending: PendingStatus[]) {
-    const byNumber = new Map<string, PendingStatus[]>()
-    for (const item of pending) {
-      const group = byNumber.get(item.message.phoneNumberId) ?? []
-      group.push(item)
-      byNumber.set(item.message.phoneNumberId, group)
-    }
-    const changes = [...byNumber].map(([phoneNumberId, items]) => {
-      const value: Record<string, unknown> = {
-        messaging_product: 'whatsapp',
-        metadata: {
-          display_phone_number: settings.displayPhoneNumber,
-          phone_number_id: phoneNumberId,
-        },
-        statuses: items.map((item) => item.payload),
-      }
-      if (settings.extraFields) value.x_standin_future = 'unknown value-level field'
-      return { value, field: 'messages' }
+    return statusNotification({
+      wabaId: settings.wabaId,
+      displayPhoneNumber: settings.displayPhoneNumber,
+      statuses: pending.map((item) => ({
+        phoneNumberId: item.message.phoneNumberId,
+        status: item.payload,
+      })),
+      extraFields: settings.extraFields,
     })
-    const entry: Record<string, unknown> = { id: settings.wabaId, changes }
-    const body: Record<string, unknown> = { object: 'whatsapp_business_account', entry: [entry] }
-    if (settings.extraFields) {
-      entry.time = Math.floor(Date.now() / 1000)
-      body.x_standin_future = { unknown: true }
-    }
-    return body
   }
 
   async function postOnce(
@@ -699,7 +747,7 @@ export async function startWhatsAppStandIn(
     pending: PendingStatus[],
     attempt: number
   ) {
-    const signature = `sha256=${createHmac('sha256', settings.appSecret).update(raw).digest('hex')}`
+    const signature = hubSignature256(raw, settings.appSecret)
     const record: PostedWebhook = {
       body,
       raw,
@@ -1214,7 +1262,16 @@ export async function main(argv = process.argv.slice(2)) {
     duplicates: numberOption(values, 'duplicates'),
     batch: numberOption(values, 'batch'),
   })
-  process.stdout.write(`WhatsApp Cloud API stand-in listening on ${standIn.url}\n`)
+  process.stdout.write(
+    [
+      `WhatsApp Cloud API stand-in listening on ${standIn.url}`,
+      `  phone number ids: ${(list(values.phoneNumberIds) ?? defaults.phoneNumberIds).join(', ')}`,
+      `  WABA id: ${values.wabaId ?? defaults.wabaId}`,
+      `  access token: ${values.accessToken ?? defaults.accessToken}`,
+      `  webhook: ${values.webhookUrl ?? '(none: statuses are not posted)'}`,
+      '',
+    ].join('\n')
+  )
   const stop = () => void standIn.close().then(() => process.exit(0))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

@@ -5,7 +5,10 @@ import { test } from '@japa/runner'
 import {
   type WhatsAppStandIn,
   type WhatsAppStandInOptions,
+  hubSignature256,
   startWhatsAppStandIn,
+  statusNotification,
+  statusObject,
 } from '../../../stand_ins/whatsapp_cloud_api.js'
 
 const APP_SECRET = 'test-app-secret'
@@ -641,5 +644,37 @@ test.group('WhatsApp Cloud API stand-in', () => {
     assert.lengthOf(standIn.sent, 0)
     assert.equal(standIn.perSecond.size, 0)
     assert.lengthOf(receiver.notifications, 0)
+  })
+
+  test('a hand-built notification matches the posted one, signature included', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, send } = await given(cleanup, { statuses: ['read'], fetchDocuments: false })
+    const { body } = await send(
+      certificateMessage('919876543210', { link: 'https://example.com/a.pdf' })
+    )
+    const [posted] = await receiver.waitFor(1)
+    const built = statusNotification({
+      wabaId: WABA_ID,
+      displayPhoneNumber: '15550783881',
+      statuses: [
+        {
+          phoneNumberId: PHONE_NUMBER_ID,
+          status: statusObject({
+            wamid: body.messages[0].id,
+            status: 'read',
+            recipientId: '919876543210',
+            timestamp: new Date(Number(posted.timestamp) * 1000),
+          }),
+        },
+      ],
+    })
+    const raw = JSON.stringify(built)
+    assert.equal(raw, receiver.notifications[0].raw)
+    assert.equal(
+      hubSignature256(raw, APP_SECRET),
+      receiver.notifications[0].headers['x-hub-signature-256']
+    )
   })
 })

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import cluster, { type Worker } from 'node:cluster'
+import { setPriority } from 'node:os'
 import { signalExitCode } from '#core/services/graceful_stop'
+import { BACKGROUND_NICE } from '#core/services/worker_pool'
 
 /*
 | Several web processes on one host (ARCHITECTURE.md "Web processes"):
@@ -195,6 +197,12 @@ export function runWebCluster(options: WebClusterOptions) {
 
   const startQueueWorker = (command: string[]) => {
     const child = spawn(process.execPath, [...process.execArgv, ...command], { stdio: 'inherit' })
+    // Background work: on a busy host the web processes get the cores first (as the rendering threads are).
+    try {
+      if (child.pid) setPriority(child.pid, BACKGROUND_NICE)
+    } catch {
+      // Already gone (its exit is handled below), or a platform without priorities.
+    }
     queueWorker = child
     child.on('exit', (code, signal) => {
       if (queueWorker === child) queueWorker = null

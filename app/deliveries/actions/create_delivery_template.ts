@@ -11,8 +11,7 @@ import {
 export type CreateDeliveryTemplateInput = OrgActing & { fields: DeliveryTemplateFields }
 
 export type CreateDeliveryTemplateResult =
-  | { kind: 'created'; template: DeliveryTemplate }
-  | { kind: 'invalid'; problems: FieldProblem[] }
+  { kind: 'created'; template: DeliveryTemplate } | { kind: 'invalid'; problems: FieldProblem[] }
 
 /**
  * Saves an org's own template (a new one, or a built-in one customised).

@@ -63,7 +63,8 @@ export function checkedContent(
     if (!body) {
       problems.push({
         field: 'body',
-        message: 'Nothing is left of the body once scripts, images and forms are removed: write some text.',
+        message:
+          'Nothing is left of the body once scripts, images and forms are removed: write some text.',
       })
     }
     check('email_subject', 'The subject', fields.emailSubject)

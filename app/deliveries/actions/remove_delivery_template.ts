@@ -6,8 +6,7 @@ import OrgDeliveryTemplates from '#deliveries/queries/org_delivery_templates'
 export type RemoveDeliveryTemplateInput = OrgActing & { templateId: string }
 
 export type RemoveDeliveryTemplateResult =
-  | { kind: 'removed'; template: DeliveryTemplate; wasDefault: boolean }
-  | { kind: 'not_found' }
+  { kind: 'removed'; template: DeliveryTemplate; wasDefault: boolean } | { kind: 'not_found' }
 
 /**
  * Deletes one of the org's templates. Removing the default leaves the

@@ -6,8 +6,7 @@ import OrgDeliveryTemplates from '#deliveries/queries/org_delivery_templates'
 export type SetDefaultDeliveryTemplateInput = OrgActing & { templateId: string }
 
 export type SetDefaultDeliveryTemplateResult =
-  | { kind: 'set'; template: DeliveryTemplate; previous: string | null }
-  | { kind: 'not_found' }
+  { kind: 'set'; template: DeliveryTemplate; previous: string | null } | { kind: 'not_found' }
 
 /** Makes one template the channel's default; the previous default stops being one first (unique index). */
 export default class SetDefaultDeliveryTemplate {

@@ -28,7 +28,9 @@ export default class UpdateDeliveryTemplate {
     return db.transaction(async (trx) => {
       const template = await OrgDeliveryTemplates.find(org, input.templateId, trx)
       if (!template || template.channel !== fields.channel) return { kind: 'not_found' as const }
-      if (await OrgDeliveryTemplates.nameTaken(org, fields.channel, fields.name, template.id, trx)) {
+      if (
+        await OrgDeliveryTemplates.nameTaken(org, fields.channel, fields.name, template.id, trx)
+      ) {
         return {
           kind: 'invalid' as const,
           problems: [

@@ -24,6 +24,10 @@ import {
 import { contentOfBuiltIn } from '#deliveries/services/delivery_template_rendering'
 
 const channelOf = vine.compile(vine.object({ channel: vine.enum(DELIVERY_CHANNELS) }))
+/** The new-template page without a channel starts an email. */
+const channelOfPage = vine.compile(
+  vine.object({ channel: vine.enum(DELIVERY_CHANNELS).optional() })
+)
 
 const CHANNEL_LABELS: Record<DeliveryChannel, string> = { email: 'Email', whatsapp: 'WhatsApp' }
 
@@ -85,7 +89,8 @@ export default class DeliveryTemplatesController {
   async create(ctx: HttpContext) {
     const { view, org, bouncer, request } = ctx
     await bouncer.authorize('allows', 'deliveries.manage')
-    const { channel } = await channelOf.validate(request.qs())
+    const query = await channelOfPage.validate(request.qs())
+    const channel = query.channel ?? 'email'
     const from = builtInTemplate(request.qs().from)
     const start = from && from.channel === channel ? from : builtInDefault(channel)
     const content = contentOfBuiltIn(start)
@@ -134,8 +139,9 @@ export default class DeliveryTemplatesController {
     const { view, org, params, bouncer, request } = ctx
     await bouncer.authorize('allows', 'deliveries.manage')
     const template = foundOr404(await OrgDeliveryTemplates.find(org, params.id))
+    // Not `template`: Edge's compiled views use that name themselves.
     return view.render('pages/deliveries/delivery_templates/edit', {
-      template,
+      deliveryTemplate: template,
       channel: template.channel,
       channelLabel: CHANNEL_LABELS[template.channel],
       values: template,

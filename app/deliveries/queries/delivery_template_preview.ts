@@ -39,7 +39,8 @@ export default class DeliveryTemplatePreview {
       : null
     const job = chosenJob ?? jobs[0] ?? null
     if (job && !jobs.some((offered) => offered.id === job.id)) jobs.unshift(job)
-    if (!job) return { jobs, job, recipients: [], recipient: null, certificates: [], rendered: null }
+    if (!job)
+      return { jobs, job, recipients: [], recipient: null, certificates: [], rendered: null }
 
     const recipients = await GenerationJobRecipient.query()
       .where('job_id', job.id)

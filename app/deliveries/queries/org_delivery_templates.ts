@@ -51,21 +51,21 @@ export default class OrgDeliveryTemplates {
   /**
    * A channel's page: the org's own templates, the built-in ones it has not
    * customised (matched by language), and which one is sent by default (the
-   * org's default row, else the built-in English one).
+   * org's default row, else the built-in English one, listed even when
+   * customised since it is still what goes out).
    */
   static async forChannel(org: Organization, channel: DeliveryChannel) {
     const own = await OrgDeliveryTemplates.list(org, channel)
     const ownLocales = new Set(own.map((template) => template.locale))
+    const defaultBuiltInKey = own.some((template) => template.isDefault)
+      ? null
+      : builtInDefault(channel).key
     const builtIns: BuiltInTemplate[] = BUILT_IN_TEMPLATES.filter(
-      (template) => template.channel === channel && !ownLocales.has(template.locale)
+      (template) =>
+        template.channel === channel &&
+        (!ownLocales.has(template.locale) || template.key === defaultBuiltInKey)
     )
-    const ownDefault = own.find((template) => template.isDefault) ?? null
-    return {
-      channel,
-      own,
-      builtIns,
-      defaultBuiltInKey: ownDefault ? null : builtInDefault(channel).key,
-    }
+    return { channel, own, builtIns, defaultBuiltInKey }
   }
 
   /**

@@ -9,7 +9,8 @@ import { convert } from 'html-to-text'
  * Kept: headings, paragraphs, line breaks, emphasis, lists, block quotes,
  * tables, `div`/`span`, and links to `https:` or `mailto:` (or a link whose
  * whole address is one variable, `{verification_url}`, which the second
- * pass checks once filled). Inline `style` is kept for a few typographic
+ * pass checks once filled; that pass also lets `http:` through, which our
+ * own links are on a development APP_URL). Inline `style` is kept for a few typographic
  * and box properties email clients honour, with no `url(…)` or
  * `expression(…)` possible in a value. Dropped: scripts and styles with their
  * content, event handlers and every other attribute, forms, iframes, and
@@ -46,8 +47,10 @@ const STYLE_PROPERTIES = [
 ]
 
 const LINK_ADDRESS = /^(https:\/\/|mailto:)|^\{[^{}]+\}$/i
+/** Once filled, our own links may be http: on a development APP_URL. */
+const FILLED_LINK_ADDRESS = /^(https?:\/\/|mailto:)/i
 
-const OPTIONS: sanitizeHtml.IOptions = {
+const optionsFor = (linkAddress: RegExp, schemes: string[]): sanitizeHtml.IOptions => ({
   allowedTags: [
     'h1',
     'h2',
@@ -86,7 +89,7 @@ const OPTIONS: sanitizeHtml.IOptions = {
     'th': ['colspan', 'rowspan', 'align'],
   },
   allowedStyles: { '*': Object.fromEntries(STYLE_PROPERTIES.map((name) => [name, styleRule])) },
-  allowedSchemes: ['https', 'mailto'],
+  allowedSchemes: schemes,
   allowedSchemesAppliedToAttributes: ['href'],
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
@@ -95,14 +98,18 @@ const OPTIONS: sanitizeHtml.IOptions = {
     // link means nothing in a mailbox.
     a: (tagName, attribs) => {
       const { href, ...kept }: sanitizeHtml.Attributes = attribs
-      if (href && LINK_ADDRESS.test(href.trim())) kept.href = href.trim()
+      if (href && linkAddress.test(href.trim())) kept.href = href.trim()
       return { tagName, attribs: kept }
     },
   },
-}
+})
 
-export function sanitizeEmailHtml(html: string) {
-  return sanitizeHtml(html, OPTIONS)
+const AS_WRITTEN = optionsFor(LINK_ADDRESS, ['https', 'mailto'])
+const AS_FILLED = optionsFor(FILLED_LINK_ADDRESS, ['http', 'https', 'mailto'])
+
+/** A body as the org wrote it (`filled`: once its variables hold a recipient's values). */
+export function sanitizeEmailHtml(html: string, options: { filled?: boolean } = {}) {
+  return sanitizeHtml(html, options.filled ? AS_FILLED : AS_WRITTEN)
 }
 
 /** The plain-text part generated from a rendered HTML body. */

@@ -92,8 +92,13 @@ export interface RenderedEmail {
  * sanitized again once filled. The text part is the org's own when written,
  * else generated from the filled HTML.
  */
-export function renderEmail(content: TemplateContent, values: Record<string, string>): RenderedEmail {
-  const html = sanitizeEmailHtml(renderVariables(content.body ?? '', values, { html: true }))
+export function renderEmail(
+  content: TemplateContent,
+  values: Record<string, string>
+): RenderedEmail {
+  const html = sanitizeEmailHtml(renderVariables(content.body ?? '', values, { html: true }), {
+    filled: true,
+  })
   const text = content.emailTextBody
     ? renderVariables(content.emailTextBody, values, { html: false })
     : plainTextOf(html)

@@ -40,7 +40,12 @@ export const whatsappTemplateValidator = vine.compile(
       .transform((value) =>
         value
           .split(',')
-          .map((name) => name.trim().replace(/^\{(.*)\}$/, '$1').trim())
+          .map((name) =>
+            name
+              .trim()
+              .replace(/^\{(.*)\}$/, '$1')
+              .trim()
+          )
           .filter(Boolean)
       ),
   })

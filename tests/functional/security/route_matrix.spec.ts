@@ -30,6 +30,7 @@ import CreateManualImport from '#imports/actions/create_manual_import'
 import AddImportRows from '#imports/actions/add_import_rows'
 import Certificate from '#certificates/models/certificate'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
+import DeliveryTemplate from '#deliveries/models/delivery_template'
 
 type IdKind =
   | 'member'
@@ -43,6 +44,7 @@ type IdKind =
   | 'import'
   | 'generation_job'
   | 'certificate'
+  | 'delivery_template'
 
 type Rule =
   | { access: 'public' }
@@ -212,6 +214,30 @@ const MATRIX: Record<string, Rule> = {
     id: 'branding_asset',
   },
   'GET /settings/branding/:id/image': { access: 'org', permission: 'any', id: 'branding_asset' },
+  // Delivery templates
+  'GET /settings/delivery/templates': { access: 'org', permission: 'deliveries.manage' },
+  'GET /settings/delivery/templates/new': { access: 'org', permission: 'deliveries.manage' },
+  'POST /settings/delivery/templates': { access: 'org', permission: 'deliveries.manage' },
+  'GET /settings/delivery/templates/:id/edit': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_template',
+  },
+  'PUT /settings/delivery/templates/:id': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_template',
+  },
+  'DELETE /settings/delivery/templates/:id': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_template',
+  },
+  'POST /settings/delivery/templates/:id/default': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_template',
+  },
 
   'GET /api/v1/org': { access: 'api' },
   'GET /api/v1/templates': { access: 'api' },
@@ -316,7 +342,25 @@ async function otherOrgRecords() {
   const { job } = await givenJob(org, { count: 1 })
   await runJobs(job.id)
   const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
+  const deliveryTemplate = await DeliveryTemplate.create({
+    organizationId: org.id,
+    channel: 'email',
+    name: 'B mail',
+    locale: 'en',
+    isActive: true,
+    isDefault: true,
+    emailSubject: 'Hello',
+    body: '<p>Hello {recipient_name}</p>',
+    emailTextBody: null,
+    whatsappTemplateName: null,
+    whatsappLanguage: null,
+    whatsappParameters: [],
+    variables: ['recipient_name'],
+    createdBy: null,
+    updatedBy: null,
+  })
   const ids: Record<IdKind, string> = {
+    delivery_template: deliveryTemplate.id,
     import: manual.job.id,
     generation_job: job.id,
     certificate: certificate.id,

@@ -1,7 +1,10 @@
 import { test } from '@japa/runner'
 import { sanitizeEmailHtml } from '#deliveries/services/delivery_template_html'
 import { BUILT_IN_TEMPLATES } from '#deliveries/services/delivery_template_defaults'
-import { BUILT_IN_VARIABLES, variableProblem } from '#deliveries/services/delivery_template_variables'
+import {
+  BUILT_IN_VARIABLES,
+  variableProblem,
+} from '#deliveries/services/delivery_template_variables'
 
 test.group('Delivery email HTML sanitizing', () => {
   test('a script is removed with its content', ({ assert }) => {

@@ -31,16 +31,20 @@ function emailContent(overrides: Partial<TemplateContent>): TemplateContent {
 
 test.group('Delivery template variables', () => {
   test('variables are found in order, each listed once', ({ assert }) => {
-    assert.deepEqual(
-      variablesOf('Dear {recipient_name}, {course_name} for { recipient_name }'),
-      ['recipient_name', 'course_name']
-    )
+    assert.deepEqual(variablesOf('Dear {recipient_name}, {course_name} for { recipient_name }'), [
+      'recipient_name',
+      'course_name',
+    ])
   })
 
   test('doubled braces are literal braces, not variables', ({ assert }) => {
     assert.deepEqual(variablesOf('Use {{recipient_name}} as is'), [])
     assert.equal(
-      renderVariables('{{literal}} {recipient_name} }}', { recipient_name: 'Asha' }, { html: false }),
+      renderVariables(
+        '{{literal}} {recipient_name} }}',
+        { recipient_name: 'Asha' },
+        { html: false }
+      ),
       '{literal} Asha }'
     )
   })
@@ -91,7 +95,9 @@ test.group('Delivery template variables', () => {
 
   test('the plain-text part is generated from the filled HTML when not written', ({ assert }) => {
     const rendered = renderEmail(
-      emailContent({ body: '<p>Dear {recipient_name},</p><p><a href="{verification_url}">Verify</a></p>' }),
+      emailContent({
+        body: '<p>Dear {recipient_name},</p><p><a href="{verification_url}">Verify</a></p>',
+      }),
       { recipient_name: 'Asha', verification_url: 'https://example.test/v/abc' }
     )
     assert.equal(rendered.text, 'Dear Asha,\n\nVerify [https://example.test/v/abc]')
@@ -120,7 +126,12 @@ test.group('Delivery template variables', () => {
       recipientData: { course_name: 'Data Science', batch_code: 'B-7', org_name: 'spoofed' },
       certificates: [
         { id: 'c1', certificateNumber: 'SA-0001', issueDate: '2026-03-15', expiryDate: null },
-        { id: 'c2', certificateNumber: 'SA-0002', issueDate: '2026-03-16', expiryDate: '2027-03-15' },
+        {
+          id: 'c2',
+          certificateNumber: 'SA-0002',
+          issueDate: '2026-03-16',
+          expiryDate: '2027-03-15',
+        },
       ],
     })
     assert.equal(values.org_name, 'Sunrise Academy')

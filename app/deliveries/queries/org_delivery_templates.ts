@@ -10,6 +10,10 @@ import {
   type DeliveryChannel,
 } from '#deliveries/services/delivery_template_defaults'
 import { BUILT_IN_VARIABLES } from '#deliveries/services/delivery_template_variables'
+import {
+  contentOfBuiltIn,
+  type TemplateContent,
+} from '#deliveries/services/delivery_template_rendering'
 
 const VARIABLE_NAME = /^[a-z][a-z0-9_]*$/
 /** Enough imports to know an org's columns without reading years of them. */
@@ -66,6 +70,19 @@ export default class OrgDeliveryTemplates {
         (!ownLocales.has(template.locale) || template.key === defaultBuiltInKey)
     )
     return { channel, own, builtIns, defaultBuiltInKey }
+  }
+
+  /** What a delivery on this channel sends: the org's default template, else the built-in English one. */
+  static async defaultFor(
+    org: Organization,
+    channel: DeliveryChannel
+  ): Promise<{ template: DeliveryTemplate | null; content: TemplateContent }> {
+    const template = await DeliveryTemplate.query()
+      .where('organization_id', org.id)
+      .where('channel', channel)
+      .where('is_default', true)
+      .first()
+    return { template, content: template ?? contentOfBuiltIn(builtInDefault(channel)) }
   }
 
   /**

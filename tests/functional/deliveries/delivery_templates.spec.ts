@@ -6,6 +6,7 @@ import type Organization from '#orgs/models/organization'
 import type User from '#identity/models/user'
 import { ALL_PERMISSIONS } from '#orgs/policies/permissions'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
+import OrgDeliveryTemplates from '#deliveries/queries/org_delivery_templates'
 import Certificate from '#certificates/models/certificate'
 import GenerationJobRecipient from '#certificates/models/generation_job_recipient'
 import { verificationUrl } from '#certificates/services/verification_links'
@@ -275,6 +276,8 @@ test.group('Delivery templates', (group) => {
     assert.isTrue(second.isDefault)
     const [audit] = await auditRows(org, 'delivery_template.default_set')
     assert.equal(metadataOf(audit).previous_default, 'First')
+    const chosen = await OrgDeliveryTemplates.defaultFor(org, 'email')
+    assert.equal(chosen.template?.id, second.id)
 
     const removed = await actingAs(
       client.delete(`/settings/delivery/templates/${second.id}`).withCsrfToken().redirects(0),
@@ -284,6 +287,9 @@ test.group('Delivery templates', (group) => {
     assert.include(flashOf(removed, 'success'), 'use the built-in English template')
     assert.isNull(await DeliveryTemplate.find(second.id))
     assert.lengthOf(await auditRows(org, 'delivery_template.removed'), 1)
+    const fallback = await OrgDeliveryTemplates.defaultFor(org, 'email')
+    assert.isNull(fallback.template)
+    assert.equal(fallback.content.emailSubject, 'Your certificate from {org_name}: {course_name}')
     const list = await listPage(client, owner, org)
     assert.match(list, /data-built-in="email\.en"[\s\S]*?Default/)
   })

@@ -18,6 +18,7 @@ import CertificateCategory from '#orgs/models/certificate_category'
 import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrganizationApiKey from '#orgs/models/organization_api_key'
 import Industry from '#orgs/models/industry'
+import DeliveryTemplate from '#deliveries/models/delivery_template'
 import Certificate from '#certificates/models/certificate'
 import FileImportRow from '#imports/models/file_import_row'
 import { generateToken, hashToken } from '#core/services/tokens'
@@ -127,6 +128,23 @@ async function recordsOf() {
   await runJobs(job.id)
   const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
   const row = await FileImportRow.query().where('import_job_id', importJob.id).firstOrFail()
+  const deliveryTemplate = await DeliveryTemplate.create({
+    organizationId: org.id,
+    channel: 'email',
+    name: 'Probe mail',
+    locale: 'en',
+    isActive: true,
+    isDefault: true,
+    emailSubject: 'Hello',
+    body: '<p>Hello {recipient_name}</p>',
+    emailTextBody: null,
+    whatsappTemplateName: null,
+    whatsappLanguage: null,
+    whatsappParameters: [],
+    variables: ['recipient_name'],
+    createdBy: null,
+    updatedBy: null,
+  })
 
   const byPath: Array<[RegExp, string]> = [
     [/^\/join\/:token/, invitationToken],
@@ -143,6 +161,7 @@ async function recordsOf() {
     [/^\/imports\/[^/]+\/rows\/:row_id/, row.id],
     [/^\/generation-jobs\/:id/, job.id],
     [/^\/certificates\/:id/, certificate.id],
+    [/^\/settings\/delivery\/templates\/:id/, deliveryTemplate.id],
   ]
   /** The route's URL with each parameter filled from the path before it. */
   function urlOf(pattern: string) {

@@ -1,6 +1,7 @@
 await import('reflect-metadata')
 import cluster from 'node:cluster'
 import { createServer } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
 import type { ApplicationService } from '@adonisjs/core/types'
 import {
@@ -108,13 +109,20 @@ function serve() {
 /*
 | WEB_CONCURRENCY=N (N > 1): this process becomes the primary of N web
 | processes (#core/services/web_cluster, ARCHITECTURE.md "Web processes"):
-| it boots no app, each of them is this file again, serving as above.
+| it boots no app, each of them is this file again, serving as above, and
+| the queue's work runs beside them in `node ace queue:work`.
 */
 const { default: env } = await import('#start/env')
 const processes = env.get('WEB_CONCURRENCY') ?? 1
 if (cluster.isPrimary && processes > 1) {
   const { default: shutdown } = await import('#config/shutdown')
-  runWebCluster({ processes, stopMs: shutdown.graceMs + shutdown.closeMs })
+  const { default: queue } = await import('#config/queue')
+  const ace = fileURLToPath(new URL('ace.js', APP_ROOT))
+  runWebCluster({
+    processes,
+    stopMs: shutdown.graceMs + shutdown.closeMs,
+    queueWorker: queue.worker === 'in-process' ? [ace, 'queue:work'] : null,
+  })
 } else {
   serve()
 }

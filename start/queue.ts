@@ -17,8 +17,8 @@ import '#certificates/services/generation_queue'
  * happens in worker threads; its event loop only claims jobs and writes
  * rows) unless `QUEUE_WORKER=off` (or the older `GENERATION_WORKER=off`),
  * when standalone `node ace queue:work` processes do the work. With several
- * web processes (WEB_CONCURRENCY) only the first runs one: the others'
- * `Queue.notify()` reaches it (#core/services/web_cluster).
+ * web processes (WEB_CONCURRENCY) none runs one: their primary runs
+ * `node ace queue:work` beside them (#core/services/web_cluster).
  *
  * On SIGTERM/SIGINT (bin/server.ts) the worker drains beside the HTTP
  * server: it claims nothing more, the jobs in hand may finish until the
@@ -29,7 +29,7 @@ import '#certificates/services/generation_queue'
 if (app.getEnvironment() === 'web') {
   app.ready(() => {
     const worker =
-      queue.worker === 'in-process' && webProcess.index === 0 ? new QueueWorker() : null
+      queue.worker === 'in-process' && webProcess.count === 1 ? new QueueWorker() : null
     worker?.start()
     const closeThreads = async () => {
       const { closeRenderThreads } = await import('#certificates/services/render_threads')

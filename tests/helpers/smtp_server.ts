@@ -1,5 +1,4 @@
-import { SMTPServer } from 'smtp-server'
-import { simpleParser } from 'mailparser'
+import { startSmtpStandIn, type SmtpStandIn } from '../../stand_ins/smtp.js'
 
 export interface ReceivedMail {
   from: string
@@ -7,63 +6,45 @@ export interface ReceivedMail {
   subject: string
   text: string
   html: string
-  raw: string
 }
 
-const inbox: ReceivedMail[] = []
-const waiters: Array<() => void> = []
+let standIn: SmtpStandIn | undefined
 
-/** A real SMTP server on a random port; the app sends mail to it over TCP. */
+/** The suite's mails, recipients lower-cased as the identity tests compare them. */
+function inbox(): ReceivedMail[] {
+  return (standIn?.messages() ?? []).map((mail) => ({
+    from: mail.envelope.from,
+    to: mail.envelope.to.map((address) => address.toLowerCase()),
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+  }))
+}
+
+/** A real SMTP server (the SMTP stand-in) on a random port; the app sends mail to it over TCP. */
 export async function startTestSmtpServer() {
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (chunk) => chunks.push(chunk))
-      stream.on('end', async () => {
-        const raw = Buffer.concat(chunks).toString('utf8')
-        const parsed = await simpleParser(raw)
-        inbox.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
-          subject: parsed.subject ?? '',
-          text: parsed.text ?? '',
-          html: typeof parsed.html === 'string' ? parsed.html : '',
-          raw,
-        })
-        waiters.splice(0).forEach((wake) => wake())
-        callback()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+  standIn = await startSmtpStandIn()
+  return { port: standIn.port, close: () => standIn!.close() }
 }
 
 export const mailbox = {
-  all: () => [...inbox],
-  clear: () => void inbox.splice(0),
+  all: inbox,
+  clear: () => standIn?.reset(),
   /** Waits (up to `timeoutMs`) for a mail to `to` whose subject matches. */
   async waitFor(to: string, subject: RegExp = /.*/, timeoutMs = 5000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs
     while (true) {
-      const found = [...inbox]
+      const mails = inbox()
+      const found = [...mails]
         .reverse()
         .find((m) => m.to.includes(to.toLowerCase()) && subject.test(m.subject))
       if (found) return found
       if (Date.now() > deadline) {
         throw new Error(
-          `No mail to ${to} matching ${subject} (inbox: ${inbox.map((m) => `${m.to} "${m.subject}"`).join(', ') || 'empty'})`
+          `No mail to ${to} matching ${subject} (inbox: ${mails.map((m) => `${m.to} "${m.subject}"`).join(', ') || 'empty'})`
         )
       }
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve)
-        setTimeout(resolve, 100)
-      })
+      await new Promise<void>((resolve) => setTimeout(resolve, 50))
     }
   },
   /** First absolute http(s) link in the text part that contains `fragment`. */

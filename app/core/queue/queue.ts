@@ -6,7 +6,6 @@ import queue from '#config/queue'
 import { dbTimestamp } from '#core/services/database_time'
 import QueueJob from '#core/queue/queue_job'
 import { type JobKind, jobKind } from '#core/queue/registry'
-import { onSiblings, tellSiblings } from '#core/services/web_cluster'
 
 export interface EnqueueOptions {
   /** The job's id; a module may reuse the id of the row the job works on. */
@@ -24,8 +23,6 @@ export type JobSelector = { ids: string[] } | { kind: JobKind<any>; subjectId: s
 
 /** In-process wake-up: work enqueued or released in this process wakes its idle workers at once. */
 const wakeUps = new EventEmitter()
-const WORK_CHANNEL = 'queue.work'
-onSiblings(WORK_CHANNEL, () => wakeUps.emit('work'))
 wakeUps.setMaxListeners(64)
 
 /** Delay before attempt `attempt + 1`: exponential from `backoffMs`, capped, with ±50 % jitter. */
@@ -147,10 +144,8 @@ export const Queue = {
     return QueueJob.query().where('state', 'failed').orderBy('finished_at', 'desc').limit(limit)
   },
 
-  /** Wakes this process's worker, and the web process that runs one when several serve (they share a host). */
   notify() {
     wakeUps.emit('work')
-    tellSiblings(WORK_CHANNEL, null)
   },
 
   onWork(listener: () => void) {

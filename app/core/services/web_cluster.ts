@@ -1,5 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import cluster, { type Worker } from 'node:cluster'
+import { setPriority } from 'node:os'
 import { signalExitCode } from '#core/services/graceful_stop'
+import { BACKGROUND_NICE } from '#core/services/worker_pool'
 
 /*
 | Several web processes on one host (ARCHITECTURE.md "Web processes"):
@@ -7,13 +10,13 @@ import { signalExitCode } from '#core/services/graceful_stop'
 | boots no app, forks N web processes sharing its port (Node's cluster,
 | connections handed out in turn), restarts one that dies, relays the
 | messages they send each other, and stops them all on SIGTERM/SIGINT.
-| Each web process is the whole app; only the first runs the in-process
-| queue worker.
+| Each web process is the whole app. The queue's work runs beside them in
+| one more process of the primary's, `node ace queue:work`, so no web
+| process's event loop claims jobs or writes their rows.
 */
 
-/** This process's place among the web processes: index 0 of 1 when it runs alone. */
+/** How many web processes serve this host's port: 1 when this one runs alone. */
 export const webProcess = {
-  index: cluster.isWorker ? Number(process.env.WEB_PROCESS_INDEX ?? 0) : 0,
   count: cluster.isWorker ? Math.max(1, Number(process.env.WEB_PROCESSES ?? 1)) : 1,
 }
 
@@ -108,6 +111,8 @@ export function onStopRequest(stop: (signal: NodeJS.Signals) => void) {
 
 export interface WebClusterOptions {
   processes: number
+  /** The queue worker's command (`[ace, 'queue:work']`), run beside them; null for none (QUEUE_WORKER=off). */
+  queueWorker: string[] | null
   /** The web processes' own stop time (grace + close): after it, and a second more, they are killed. */
   stopMs: number
   /**
@@ -136,12 +141,31 @@ export function runWebCluster(options: WebClusterOptions) {
   const restarts: number[] = []
   let stopping: NodeJS.Signals | null = null
   let exitCode = 0
+  let queueWorker: ChildProcess | null = null
+
+  const everyoneStopped = () => running.size === 0 && !queueWorker
+  const exitWhenAllStopped = () => {
+    if (!everyoneStopped()) return
+    log('info', `${stopping}: every process has stopped`)
+    process.exit(exitCode)
+  }
+
+  /** Counts a death after a start; false (and the cluster stops) after too many within a minute. */
+  const mayRestart = (what: string, how: string) => {
+    const now = Date.now()
+    restarts.push(now)
+    while (restarts.length && restarts[0] < now - 60_000) restarts.shift()
+    if (restarts.length > (options.maxRestartsPerMinute ?? 5)) {
+      log('error', `${what} exited (${how}); too many restarts in a minute, stopping`)
+      stop('SIGTERM', 1)
+      return false
+    }
+    log('warn', `${what} exited (${how}); starting another`)
+    return true
+  }
 
   const fork = (index: number) => {
-    const worker = cluster.fork({
-      WEB_PROCESS_INDEX: String(index),
-      WEB_PROCESSES: String(options.processes),
-    })
+    const worker = cluster.fork({ WEB_PROCESSES: String(options.processes) })
     running.set(index, worker)
     worker.on('listening', () => {
       listening.add(worker)
@@ -159,11 +183,7 @@ export function runWebCluster(options: WebClusterOptions) {
       const wasListening = listening.delete(worker)
       if (stopping) {
         if (code !== 0) exitCode = 1
-        if (running.size === 0) {
-          log('info', `${stopping}: every web process has stopped`)
-          process.exit(exitCode)
-        }
-        return
+        return exitWhenAllStopped()
       }
       const how = signal ? `signal ${signal}` : `code ${code}`
       if (!wasListening) {
@@ -171,51 +191,67 @@ export function runWebCluster(options: WebClusterOptions) {
         stop('SIGTERM', 1)
         return
       }
-      const now = Date.now()
-      restarts.push(now)
-      while (restarts.length && restarts[0] < now - 60_000) restarts.shift()
-      if (restarts.length > (options.maxRestartsPerMinute ?? 5)) {
-        log(
-          'error',
-          `web process ${index} exited (${how}); too many restarts in a minute, stopping`
-        )
-        stop('SIGTERM', 1)
-        return
+      if (mayRestart(`web process ${index}`, how)) fork(index)
+    })
+  }
+
+  const startQueueWorker = (command: string[]) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...command], { stdio: 'inherit' })
+    // Background work: on a busy host the web processes get the cores first (as the rendering threads are).
+    try {
+      if (child.pid) setPriority(child.pid, BACKGROUND_NICE)
+    } catch {
+      // Already gone (its exit is handled below), or a platform without priorities.
+    }
+    queueWorker = child
+    child.on('exit', (code, signal) => {
+      if (queueWorker === child) queueWorker = null
+      if (stopping) {
+        if (code !== 0) exitCode = 1
+        return exitWhenAllStopped()
       }
-      log('warn', `web process ${index} exited (${how}); starting another`)
-      fork(index)
+      const how = signal ? `signal ${signal}` : `code ${code}`
+      if (mayRestart('the queue worker', how)) startQueueWorker(command)
     })
   }
 
   function stop(signal: NodeJS.Signals, code = 0) {
     stopping = signal
     exitCode = code
-    log('info', `${signal}: stopping ${running.size} web processes`)
+    const what = `${running.size} web processes${queueWorker ? ' and the queue worker' : ''}`
+    log('info', `${signal}: stopping ${what}`)
     // A process still starting is told once it listens (a message sent before it listens for one is lost).
     for (const worker of listening) {
       if (worker.isConnected()) worker.send({ authentix: 'stop', signal } satisfies StopMessage)
       else worker.process.kill('SIGTERM')
     }
-    if (running.size === 0) process.exit(exitCode)
+    // queue:work drains on SIGTERM as a web process does (ARCHITECTURE.md "Stopping").
+    queueWorker?.kill('SIGTERM')
+    if (everyoneStopped()) process.exit(exitCode)
+    const killAfterMs = options.stopMs + 1000
     setTimeout(() => {
-      log(
-        'error',
-        `${signal}: web processes still running after ${options.stopMs + 1000} ms; killing them`
-      )
-      for (const worker of running.values()) worker.process.kill('SIGKILL')
+      log('error', `${signal}: processes still running after ${killAfterMs} ms; killing them`)
+      killAll()
       process.exit(1)
-    }, options.stopMs + 1000).unref()
+    }, killAfterMs).unref()
+  }
+
+  const killAll = () => {
+    for (const worker of running.values()) worker.process.kill('SIGKILL')
+    queueWorker?.kill('SIGKILL')
   }
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stopping) return stop(signal)
     process.stderr.write(`${signal} again: killing the web processes and exiting now\n`)
-    for (const worker of running.values()) worker.process.kill('SIGKILL')
+    killAll()
     process.exit(signalExitCode(signal))
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
 
-  log('info', `starting ${options.processes} web processes`)
+  const queueNote = options.queueWorker ? ' and a queue worker' : ''
+  log('info', `starting ${options.processes} web processes${queueNote}`)
   for (let index = 0; index < options.processes; index++) fork(index)
+  if (options.queueWorker) startQueueWorker(options.queueWorker)
 }

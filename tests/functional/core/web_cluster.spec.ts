@@ -7,6 +7,8 @@ import { givenOrg } from '#tests/helpers/given'
 import { givenApiKey } from '#tests/helpers/api_keys'
 import { removeOrgData } from '#tests/helpers/certificates_cleanup'
 import { givenIssued, tokenOf } from '#tests/helpers/verification'
+import { givenJob } from '#tests/helpers/certificates'
+import GenerationJob from '#certificates/models/generation_job'
 import { type Spawned, exitOf, freePort, healthy, server, waitFor } from '#tests/helpers/processes'
 
 /*
@@ -24,6 +26,28 @@ function childrenOf(pid: number) {
     children.push(...text.split(' ').filter(Boolean).map(Number))
   }
   return children
+}
+
+/** The web processes under the primary `pid` (the queue worker beside them runs `ace queue:work`). */
+function webProcessesOf(pid: number) {
+  return childrenOf(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('bin/server')
+    } catch {
+      return false
+    }
+  })
+}
+
+/** The queue worker under the primary `pid`, or undefined. */
+function queueWorkerOf(pid: number) {
+  return childrenOf(pid).find((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('queue:work')
+    } catch {
+      return false
+    }
+  })
 }
 
 function alive(pid: number) {
@@ -99,7 +123,7 @@ test.group('Several web processes on one port (real processes)', (group) => {
     for (const org of orgs.splice(0)) await removeOrgData(org.id)
   })
 
-  test('a revocation made through one web process shows at once on the other; SIGTERM stops them all, exit 0', async ({
+  test('a revocation made through one web process shows at once on the other; the queue worker beside them issues a job; SIGTERM stops them all, exit 0', async ({
     assert,
   }) => {
     const { org } = await givenOrg()
@@ -117,10 +141,11 @@ test.group('Several web processes on one port (real processes)', (group) => {
     )
     await healthy(port, web)
     const workers = await waitFor('two web processes', () => {
-      const pids = childrenOf(web.child.pid!)
-      return pids.length === 2 ? pids : null
+      const pids = webProcessesOf(web.child.pid!)
+      return pids.length === 2 && queueWorkerOf(web.child.pid!) ? pids : null
     })
 
+    const queuePid = queueWorkerOf(web.child.pid!)!
     const verify = () => fresh(port, `/api/v1/verify/${tokenOf(certificate)}`)
     const before = await inTurn(6, verify)
     assert.deepEqual(
@@ -143,10 +168,19 @@ test.group('Several web processes on one port (real processes)', (group) => {
       'no process shows the revoked certificate as valid'
     )
 
+    // No web process runs the queue's work: the primary's `queue:work` does.
+    const { job } = await givenJob(org, { count: 3 })
+    await waitFor('the queue worker to issue the job', async () => {
+      const current = await GenerationJob.findOrFail(job.id)
+      return current.status === 'completed'
+    })
+
     web.child.kill('SIGTERM')
     assert.deepEqual(await exitOf(web), { code: 0, signal: null }, web.output())
-    assert.include(web.output(), 'every web process has stopped')
+    assert.include(web.output(), 'SIGTERM: stopping 2 web processes and the queue worker')
+    assert.include(web.output(), 'every process has stopped')
     for (const pid of workers) assert.isFalse(alive(pid), `web process ${pid} has exited`)
+    assert.isFalse(alive(queuePid), 'the queue worker has exited')
   }).timeout(180_000)
 
   test('a web process that dies is replaced; the per-address miss limit holds for the whole host', async ({
@@ -158,8 +192,8 @@ test.group('Several web processes on one port (real processes)', (group) => {
     )
     await healthy(port, web)
     const pids = await waitFor('two web processes', () => {
-      const found = childrenOf(web.child.pid!)
-      return found.length === 2 ? found : null
+      const found = webProcessesOf(web.child.pid!)
+      return found.length === 2 && queueWorkerOf(web.child.pid!) ? found : null
     })
     const first = pids[0]
 
@@ -175,7 +209,7 @@ test.group('Several web processes on one port (real processes)', (group) => {
 
     process.kill(first, 'SIGKILL')
     const replacement = await waitFor('a new web process in place of the killed one', () => {
-      const found = childrenOf(web.child.pid!)
+      const found = webProcessesOf(web.child.pid!)
       return found.length === 2 && !found.includes(first) && found.find((pid) => pid !== pids[1])
     })
     await waitFor('the new process to listen', () =>

@@ -6,6 +6,8 @@ const DeliveryTemplatesController = () =>
   import('#deliveries/controllers/delivery_templates_controller')
 const DeliveryTemplateDefaultsController = () =>
   import('#deliveries/controllers/delivery_template_defaults_controller')
+const DeliveryTemplatePreviewsController = () =>
+  import('#deliveries/controllers/delivery_template_previews_controller')
 
 router
   .group(() => {
@@ -18,6 +20,9 @@ router
     router
       .post('/settings/delivery/templates', [DeliveryTemplatesController, 'store'])
       .as('delivery_templates.store')
+    router
+      .post('/settings/delivery/templates/preview', [DeliveryTemplatePreviewsController, 'store'])
+      .as('delivery_template_previews.store')
     router
       .get('/settings/delivery/templates/:id/edit', [DeliveryTemplatesController, 'edit'])
       .as('delivery_templates.edit')

@@ -70,6 +70,14 @@ test.group('Delivery templates in the browser', (group) => {
         .then((t) => t ?? ''),
       `Well done, ${second.recipientName}!`
     )
+
+    // Unsaved changes previewed for the recipient chosen, nothing saved.
+    await page.getByLabel('Body (HTML)').fill('<h2>Draft for {recipient_name}</h2>')
+    await page.getByRole('button', { name: 'Preview changes' }).click()
+    await page.getByRole('heading', { name: 'Preview of your unsaved changes' }).waitFor()
+    await preview.locator('h2', { hasText: `Draft for ${second.recipientName}` }).waitFor()
+    await template.refresh()
+    assert.include(template.body!, 'Well done, {recipient_name}!')
     assert.deepEqual(pageProblems(page), [])
   }).timeout(90_000)
 })

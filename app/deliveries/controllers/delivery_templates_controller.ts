@@ -9,11 +9,7 @@ import DeliveryTemplatePreview from '#deliveries/queries/delivery_template_previ
 import CreateDeliveryTemplate from '#deliveries/actions/create_delivery_template'
 import UpdateDeliveryTemplate from '#deliveries/actions/update_delivery_template'
 import RemoveDeliveryTemplate from '#deliveries/actions/remove_delivery_template'
-import type { DeliveryTemplateFields } from '#deliveries/actions/delivery_template_content'
-import {
-  emailTemplateValidator,
-  whatsappTemplateValidator,
-} from '#deliveries/validators/delivery_template'
+import { validateTemplateFields } from '#deliveries/validators/delivery_template'
 import {
   DELIVERY_CHANNELS,
   TEMPLATE_LOCALES,
@@ -32,38 +28,8 @@ const channelOfPage = vine.compile(
 const CHANNEL_LABELS: Record<DeliveryChannel, string> = { email: 'Email', whatsapp: 'WhatsApp' }
 
 /** The form's fields for the channel, validated; null when the errors were flashed. */
-async function fieldsOf(
-  ctx: HttpContext,
-  channel: DeliveryChannel
-): Promise<DeliveryTemplateFields | null> {
-  if (channel === 'email') {
-    const input = await validateOrFlash(ctx, () =>
-      ctx.request.validateUsing(emailTemplateValidator)
-    )
-    return (
-      input && {
-        channel,
-        name: input.name,
-        locale: input.locale,
-        emailSubject: input.email_subject,
-        body: input.body,
-        emailTextBody: input.email_text_body || null,
-      }
-    )
-  }
-  const input = await validateOrFlash(ctx, () =>
-    ctx.request.validateUsing(whatsappTemplateValidator)
-  )
-  return (
-    input && {
-      channel,
-      name: input.name,
-      locale: input.locale,
-      whatsappTemplateName: input.whatsapp_template_name,
-      whatsappLanguage: input.whatsapp_language,
-      whatsappParameters: input.whatsapp_parameters ?? [],
-    }
-  )
+function fieldsOf(ctx: HttpContext, channel: DeliveryChannel) {
+  return validateOrFlash(ctx, () => validateTemplateFields(channel, ctx.request.all()))
 }
 
 function pickedFrom(ctx: HttpContext) {
@@ -159,7 +125,10 @@ export default class DeliveryTemplatesController {
     await bouncer.authorize('allows', 'deliveries.manage')
     const template = foundOr404(await OrgDeliveryTemplates.find(org, params.id))
     // The preview's choice of job and recipient survives the save.
-    const picked = { job_id: request.input('job_id'), recipient_id: request.input('recipient_id') }
+    const picked = {
+      job_id: request.input('preview_job_id'),
+      recipient_id: request.input('preview_recipient_id'),
+    }
     const back = () =>
       response
         .redirect()

@@ -1,5 +1,9 @@
 import vine, { SimpleMessagesProvider } from '@vinejs/vine'
-import { TEMPLATE_LOCALES } from '#deliveries/services/delivery_template_defaults'
+import {
+  TEMPLATE_LOCALES,
+  type DeliveryChannel,
+} from '#deliveries/services/delivery_template_defaults'
+import type { DeliveryTemplateFields } from '#deliveries/actions/delivery_template_content'
 
 const LOCALES = Object.keys(TEMPLATE_LOCALES) as (keyof typeof TEMPLATE_LOCALES)[]
 const BODY_LIMIT = 100_000
@@ -76,3 +80,30 @@ const messages = {
 
 emailTemplateValidator.messagesProvider = new SimpleMessagesProvider(messages)
 whatsappTemplateValidator.messagesProvider = new SimpleMessagesProvider(messages)
+
+/** A template form's fields for its channel, as the actions take them (throws Vine's validation error). */
+export async function validateTemplateFields(
+  channel: DeliveryChannel,
+  data: unknown
+): Promise<DeliveryTemplateFields> {
+  if (channel === 'email') {
+    const input = await emailTemplateValidator.validate(data)
+    return {
+      channel,
+      name: input.name,
+      locale: input.locale,
+      emailSubject: input.email_subject,
+      body: input.body,
+      emailTextBody: input.email_text_body || null,
+    }
+  }
+  const input = await whatsappTemplateValidator.validate(data)
+  return {
+    channel,
+    name: input.name,
+    locale: input.locale,
+    whatsappTemplateName: input.whatsapp_template_name,
+    whatsappLanguage: input.whatsapp_language,
+    whatsappParameters: input.whatsapp_parameters ?? [],
+  }
+}

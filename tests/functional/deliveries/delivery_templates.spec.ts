@@ -90,6 +90,7 @@ test.group('Delivery templates', (group) => {
       ),
       await actingAs(client.delete(`${base}/${template.id}`).withCsrfToken(), user, org),
       await actingAs(client.post(`${base}/${template.id}/default`).withCsrfToken(), user, org),
+      await actingAs(client.post(`${base}/preview`).form(EMAIL_FORM).withCsrfToken(), user, org),
     ]
     for (const response of responses) response.assertStatus(403)
     const after = await DeliveryTemplate.findOrFail(template.id)
@@ -317,8 +318,8 @@ test.group('Delivery templates', (group) => {
           ...EMAIL_FORM,
           email_subject: '{org_name}: {course_name}',
           body: '<p>Dear {recipient_name}, certificate {certificate_number} of {org_name}.</p><p><a href="{verification_url}">Verify</a></p>',
-          job_id: job.id,
-          recipient_id: second.id,
+          preview_job_id: job.id,
+          preview_recipient_id: second.id,
         })
         .withCsrfToken()
         .redirects(0),
@@ -374,5 +375,65 @@ test.group('Delivery templates', (group) => {
       html,
       /&#123;&#123;2&#125;&#125;<\/td><td><code>\{course_name\}<\/code><\/td><td><bdi>Data Science<\/bdi>/
     )
+  })
+
+  test('previewing unsaved changes draws them for the chosen recipient and saves nothing', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const { job } = await givenJob(org, { count: 2 })
+    await runJobs(job.id)
+    const second = await GenerationJobRecipient.query()
+      .where('job_id', job.id)
+      .where('position', 1)
+      .firstOrFail()
+    const response = await post(client, owner, org, '/settings/delivery/templates/preview', {
+      ...EMAIL_FORM,
+      body: '<h2>Hello {recipient_name}</h2><img src="https://t.example/p.gif">',
+      job_id: job.id,
+      recipient_id: second.id,
+      preview_page: '/settings/delivery/templates/new',
+    })
+    response.assertStatus(200)
+    const html = response.text()
+    assert.notInclude(html, '<html')
+    assert.include(html, 'Preview of your unsaved changes')
+    assert.include(html, `&lt;h2&gt;Hello ${second.recipientName}&lt;/h2&gt;`)
+    assert.notInclude(html, 'p.gif')
+    assert.include(html, 'action="/settings/delivery/templates/new"')
+    assert.isNull(await DeliveryTemplate.findBy('organization_id', org.id))
+    assert.lengthOf(await auditRows(org, 'delivery_template.created'), 0)
+
+    // The picker only ever submits to a page of this site.
+    const offsite = await post(client, owner, org, '/settings/delivery/templates/preview', {
+      ...EMAIL_FORM,
+      preview_page: '//evil.example/',
+    })
+    assert.include(offsite.text(), 'action="/settings/delivery/templates"')
+    assert.notInclude(offsite.text(), 'evil.example')
+  })
+
+  test('a preview of changes that would be refused lists the problems instead', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const response = await post(client, owner, org, '/settings/delivery/templates/preview', {
+      ...EMAIL_FORM,
+      email_subject: '',
+      body: '<p>Hi {nickname}</p>',
+    })
+    response.assertStatus(200)
+    const problems = response.text()
+    assert.include(problems, 'The preview cannot be drawn until these are fixed')
+    assert.include(problems, 'Write a subject.')
+    assert.notInclude(problems, '<iframe')
+
+    const unknown = await post(client, owner, org, '/settings/delivery/templates/preview', {
+      ...EMAIL_FORM,
+      body: '<p>Hi {nickname}</p>',
+    })
+    assert.include(unknown.text(), 'Unknown variable {nickname}.')
   })
 })

@@ -218,6 +218,10 @@ const MATRIX: Record<string, Rule> = {
   'GET /settings/delivery/templates': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/templates/new': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery/templates': { access: 'org', permission: 'deliveries.manage' },
+  'POST /settings/delivery/templates/preview': {
+    access: 'org',
+    permission: 'deliveries.manage',
+  },
   'GET /settings/delivery/templates/:id/edit': {
     access: 'org',
     permission: 'deliveries.manage',

@@ -25,7 +25,7 @@ test.group('Delivery templates in the browser', (group) => {
     await logInThroughForm(page, owner.email)
     await page
       .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Message templates' })
+      .getByRole('link', { name: 'Messages', exact: true })
       .click()
     await page.waitForURL('**/settings/delivery/templates')
     await page

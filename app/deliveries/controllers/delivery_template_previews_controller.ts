@@ -1,13 +1,14 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import vine, { errors as vineErrors } from '@vinejs/vine'
+import { errors as vineErrors } from '@vinejs/vine'
 import { safeLocalPath, type FieldMessage } from '#core/http/forms'
 import OrgDeliveryTemplates from '#deliveries/queries/org_delivery_templates'
 import DeliveryTemplatePreview from '#deliveries/queries/delivery_template_preview'
 import { checkedContent } from '#deliveries/actions/delivery_template_content'
-import { validateTemplateFields } from '#deliveries/validators/delivery_template'
-import { DELIVERY_CHANNELS, builtInTemplate } from '#deliveries/services/delivery_template_defaults'
-
-const channelOf = vine.compile(vine.object({ channel: vine.enum(DELIVERY_CHANNELS) }))
+import {
+  deliveryChannelValidator,
+  validateTemplateFields,
+} from '#deliveries/validators/delivery_template'
+import { builtInTemplate } from '#deliveries/services/delivery_template_defaults'
 
 /**
  * "Preview changes" on a template form: the preview island drawn from what
@@ -18,7 +19,7 @@ const channelOf = vine.compile(vine.object({ channel: vine.enum(DELIVERY_CHANNEL
 export default class DeliveryTemplatePreviewsController {
   async store({ bouncer, request, view, org }: HttpContext) {
     await bouncer.authorize('allows', 'deliveries.manage')
-    const { channel } = await request.validateUsing(channelOf)
+    const { channel } = await request.validateUsing(deliveryChannelValidator)
     // The picker in the swapped island goes on submitting to the page it is on.
     const pickerAction =
       safeLocalPath(request.input('preview_page')) ?? '/settings/delivery/templates'

@@ -1,5 +1,4 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import vine from '@vinejs/vine'
 import { actingIn } from '#orgs/middleware/acting'
 import { foundOr404, throwNotFound } from '#core/http/not_found'
 import { flashFieldErrors, redirectWith, validateOrFlash } from '#core/http/forms'
@@ -9,21 +8,18 @@ import DeliveryTemplatePreview from '#deliveries/queries/delivery_template_previ
 import CreateDeliveryTemplate from '#deliveries/actions/create_delivery_template'
 import UpdateDeliveryTemplate from '#deliveries/actions/update_delivery_template'
 import RemoveDeliveryTemplate from '#deliveries/actions/remove_delivery_template'
-import { validateTemplateFields } from '#deliveries/validators/delivery_template'
 import {
-  DELIVERY_CHANNELS,
+  deliveryChannelValidator,
+  newTemplatePageValidator,
+  validateTemplateFields,
+} from '#deliveries/validators/delivery_template'
+import {
   TEMPLATE_LOCALES,
   builtInDefault,
   builtInTemplate,
   type DeliveryChannel,
 } from '#deliveries/services/delivery_template_defaults'
 import { contentOfBuiltIn } from '#deliveries/services/delivery_template_rendering'
-
-const channelOf = vine.compile(vine.object({ channel: vine.enum(DELIVERY_CHANNELS) }))
-/** The new-template page without a channel starts an email. */
-const channelOfPage = vine.compile(
-  vine.object({ channel: vine.enum(DELIVERY_CHANNELS).optional() })
-)
 
 const CHANNEL_LABELS: Record<DeliveryChannel, string> = { email: 'Email', whatsapp: 'WhatsApp' }
 
@@ -55,7 +51,7 @@ export default class DeliveryTemplatesController {
   async create(ctx: HttpContext) {
     const { view, org, bouncer, request } = ctx
     await bouncer.authorize('allows', 'deliveries.manage')
-    const query = await channelOfPage.validate(request.qs())
+    const query = await newTemplatePageValidator.validate(request.qs())
     const channel = query.channel ?? 'email'
     const from = builtInTemplate(request.qs().from)
     const start = from && from.channel === channel ? from : builtInDefault(channel)
@@ -77,7 +73,7 @@ export default class DeliveryTemplatesController {
   async store(ctx: HttpContext) {
     const { request, response, bouncer } = ctx
     await bouncer.authorize('allows', 'deliveries.manage')
-    const { channel } = await request.validateUsing(channelOf)
+    const { channel } = await request.validateUsing(deliveryChannelValidator)
     const back = () =>
       response.redirect().toRoute('deliveries.delivery_templates.create', [], {
         qs: { channel, from: request.input('from') },

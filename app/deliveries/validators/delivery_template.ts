@@ -1,5 +1,6 @@
 import vine, { SimpleMessagesProvider } from '@vinejs/vine'
 import {
+  DELIVERY_CHANNELS,
   TEMPLATE_LOCALES,
   type DeliveryChannel,
 } from '#deliveries/services/delivery_template_defaults'
@@ -7,6 +8,16 @@ import type { DeliveryTemplateFields } from '#deliveries/actions/delivery_templa
 
 const LOCALES = Object.keys(TEMPLATE_LOCALES) as (keyof typeof TEMPLATE_LOCALES)[]
 const BODY_LIMIT = 100_000
+
+/** Which channel a form is for (a template's channel never changes after it is created). */
+export const deliveryChannelValidator = vine.compile(
+  vine.object({ channel: vine.enum(DELIVERY_CHANNELS) })
+)
+
+/** The new-template page: without a channel it starts an email. */
+export const newTemplatePageValidator = vine.compile(
+  vine.object({ channel: vine.enum(DELIVERY_CHANNELS).optional() })
+)
 
 const common = {
   name: vine.string().trim().minLength(2).maxLength(120),
@@ -56,6 +67,8 @@ export const whatsappTemplateValidator = vine.compile(
 )
 
 const messages = {
+  'channel.required': 'Choose the channel: email or WhatsApp.',
+  'channel.enum': 'Choose the channel: email or WhatsApp.',
   'name.required': 'Give the template a name.',
   'name.minLength': 'Template names have at least 2 characters.',
   'name.maxLength': 'Template names have at most 120 characters.',
@@ -78,6 +91,8 @@ const messages = {
   'whatsapp_parameters.maxLength': 'Too many body parameters.',
 }
 
+deliveryChannelValidator.messagesProvider = new SimpleMessagesProvider(messages)
+newTemplatePageValidator.messagesProvider = new SimpleMessagesProvider(messages)
 emailTemplateValidator.messagesProvider = new SimpleMessagesProvider(messages)
 whatsappTemplateValidator.messagesProvider = new SimpleMessagesProvider(messages)
 

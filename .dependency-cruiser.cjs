@@ -102,6 +102,14 @@ forbidden.push(
     to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
   },
   {
+    name: 'no-stand-ins-in-app',
+    comment:
+      'stand_ins/ fake the providers for tests, benches and the demo; the app reaches a provider only through its client and a configured URL',
+    severity: 'error',
+    from: { path: '^(app|commands|start)/' },
+    to: { path: '^stand_ins/' },
+  },
+  {
     name: 'no-unresolvable-alias',
     comment: `an alias that resolves to no file escapes every rule above (see ${TS_CONFIG})`,
     severity: 'error',

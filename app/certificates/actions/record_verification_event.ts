@@ -13,7 +13,7 @@ import {
 } from '#certificates/services/verification_event_buffer'
 
 export interface RecordVerificationEventInput {
-  certificate: Certificate
+  certificate: Pick<Certificate, 'id' | 'organizationId'>
   /**
    * `qr` for a scanned code (`?via=qr`), `link` for a followed link, `upload` for a PDF checked on
    * /verify, `api` for the JSON API.

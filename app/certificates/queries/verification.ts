@@ -29,8 +29,56 @@ export interface VerificationView {
   superseded_by_url?: string
 }
 
+/**
+ * The columns of a certificate that public verification reads: its page,
+ * JSON, PDF, logo and view event. A certificate found by its token or its
+ * bytes is loaded with these only (a scan reads most rows once, so what it
+ * hydrates is its cost) and typed as such, so code reading anything else
+ * from it does not compile.
+ */
+const VERIFIED_COLUMNS = [
+  'id',
+  'organization_id',
+  'status',
+  'certificate_number',
+  'recipient_name',
+  'title',
+  'issue_date',
+  'expiry_date',
+  'issued_at',
+  'expires_at',
+  'revoked_at',
+  'revocation_reason',
+  'superseded_at',
+  'superseded_by_certificate_id',
+  'certificate_file_id',
+  'sha256',
+  'verification_token_hash',
+]
+
+export type VerifiedCertificate = Pick<
+  Certificate,
+  | 'id'
+  | 'organizationId'
+  | 'status'
+  | 'certificateNumber'
+  | 'recipientName'
+  | 'title'
+  | 'issueDate'
+  | 'expiryDate'
+  | 'issuedAt'
+  | 'expiresAt'
+  | 'revokedAt'
+  | 'revocationReason'
+  | 'supersededAt'
+  | 'supersededByCertificateId'
+  | 'certificateFileId'
+  | 'sha256'
+  | 'verificationTokenHash'
+>
+
 export interface Verification {
-  certificate: Certificate
+  certificate: VerifiedCertificate
   issuer: Issuer
   view: VerificationView
 }
@@ -40,7 +88,10 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/
 
 const iso = (value: DateTime | null) => value?.toUTC().toISO() ?? null
 
-export function publicStatus(certificate: Certificate, now = DateTime.utc()): PublicStatus {
+export function publicStatus(
+  certificate: Pick<Certificate, 'status' | 'expiresAt'>,
+  now = DateTime.utc()
+): PublicStatus {
   switch (certificate.status) {
     case 'issued':
       return certificate.expiresAt && certificate.expiresAt <= now ? 'expired' : 'valid'
@@ -72,6 +123,7 @@ export default class CertificateVerification {
     const tokenHash = hashToken(token)
     const certificate = await verifiedCertificate(tokenHash, () =>
       Certificate.query()
+        .select(VERIFIED_COLUMNS)
         .where('verification_token_hash', tokenHash)
         .whereNot('status', 'pending')
         .first()
@@ -82,6 +134,7 @@ export default class CertificateVerification {
   /** The certificate whose recorded SHA-256 is that of these exact bytes: one changed byte matches nothing. */
   static async byDocument(bytes: Uint8Array): Promise<Verification | null> {
     const certificate = await Certificate.query()
+      .select(VERIFIED_COLUMNS)
       .where('sha256', sha256Hex(bytes))
       .whereNot('status', 'pending')
       .orderBy('created_at', 'desc')
@@ -94,7 +147,7 @@ export default class CertificateVerification {
     return issuer.logo
   }
 
-  static async #verification(certificate: Certificate): Promise<Verification | null> {
+  static async #verification(certificate: VerifiedCertificate): Promise<Verification | null> {
     const issuer = await issuerOf(certificate.organizationId)
     if (!issuer) return null
     const status = publicStatus(certificate)
@@ -121,7 +174,7 @@ export default class CertificateVerification {
   }
 
   /** The certificate that replaced this one, once it is issued (a reissue still being drawn is not linked yet). */
-  static #replacement(certificate: Certificate) {
+  static #replacement(certificate: VerifiedCertificate) {
     if (!certificate.supersededByCertificateId) return null
     return Certificate.query()
       .where('organization_id', certificate.organizationId)

@@ -5,8 +5,8 @@ import type {
   PublicStatus,
   Verification,
   VerificationView,
+  VerifiedCertificate,
 } from '#certificates/queries/verification'
-import type Certificate from '#certificates/models/certificate'
 import type { Issuer } from '#certificates/services/issuer_cache'
 import { formatDate } from '#core/services/formatting'
 
@@ -89,7 +89,7 @@ export function verificationPage(
  * request: it is not kept.
  */
 const drawnPages = new WeakMap<
-  Certificate,
+  VerifiedCertificate,
   { issuer: Issuer; status: PublicStatus; token: string; html: string }
 >()
 

@@ -72,7 +72,7 @@ test.group('Module boundaries: each rule bites', (group) => {
   test('aliases are resolved to their .ts files before the rules match', ({ assert }) => {
     const targets = result.violations.map((v) => v.to).filter((to) => !to.startsWith('#'))
     assert.isAbove(targets.length, 0)
-    for (const to of targets) assert.match(to, /^app\/.+\.ts$/)
+    for (const to of targets) assert.match(to, /^(app|stand_ins)\/.+\.ts$/)
   })
 
   test('core importing any module is reported', ({ assert }) => {
@@ -98,6 +98,12 @@ test.group('Module boundaries: each rule bites', (group) => {
       'app/orgs/models/member.ts',
     ])
     assert.notMatch(result.violations.map((v) => v.from).join(' '), /role(_holder)?\.ts/)
+  })
+
+  test('app code importing a provider stand-in is reported', ({ assert }) => {
+    assert.deepEqual(reported('no-stand-ins-in-app'), [
+      'app/certificates/actions/notify_by_stand_in.ts → stand_ins/fake_provider.ts',
+    ])
   })
 
   test('an alias that resolves to no file is reported', ({ assert }) => {

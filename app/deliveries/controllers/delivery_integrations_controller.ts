@@ -180,7 +180,7 @@ export default class DeliveryIntegrationsController {
   }
 }
 
-/** The app's own sender (MAIL_FROM_ADDRESS / MAIL_FROM_NAME in config/mail.ts), used while an org has no email integration. */
+/** The app's own sender (config/mail.ts: MAIL_FROM_ADDRESS, MAIL_FROM_NAME), used while an org has none. */
 function platformSender() {
   const from = mail.config.from
   if (!from) return null

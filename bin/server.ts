@@ -12,6 +12,7 @@ import {
   signalExitCode,
 } from '#core/services/graceful_stop'
 import { onStopRequest, runWebCluster } from '#core/services/web_cluster'
+import { withRequestIds } from '#core/services/request_ids'
 
 const APP_ROOT = new URL('../', import.meta.url)
 
@@ -93,7 +94,7 @@ function serve() {
       }
     })
     .httpServer()
-    .start((handler) => http.attach(createServer(http.listener(handler))))
+    .start((handler) => http.attach(createServer(http.listener(withRequestIds(handler)))))
     .then(() => {
       started = true
       if (stopSignal && application) stopping(application, stopSignal)

@@ -50,17 +50,19 @@ function isSiblingsMessage(message: unknown): message is SiblingsMessage {
 
 /**
  * Tells the other web processes of this host `payload` on `channel` (a
- * cache entry to forget, work to look for). Nothing when this process runs
- * alone. Messages said in one tick go together, as one IPC message, so a
- * job that saves thousands of rows sends a few messages, not thousands.
- * Delivery is best effort: a process starting or stopping may miss one, so
- * whatever listens must also be correct without it (caches expire).
+ * cache entry to forget). Nothing when this process runs alone. Messages
+ * said in one run of synchronous code go together as one IPC message, sent
+ * in a microtask: before the code awaiting the change goes on, so before
+ * the response that made the change is written, and the primary relays it
+ * before it hands the client's next connection to another process.
+ * Delivery is best effort (a process starting may miss one), so whatever
+ * listens must also be correct without it (caches expire).
  */
 export function tellSiblings(channel: string, payload: unknown) {
   if (!cluster.isWorker) return
   outbox.push({ channel, payload })
   if (outbox.length > 1) return
-  setImmediate(() => {
+  queueMicrotask(() => {
     const messages = outbox
     outbox = []
     if (process.connected) process.send!({ authentix: 'siblings', messages })

@@ -206,6 +206,8 @@ test.group('Several web processes on one port (real processes)', (group) => {
     assert.isAtMost(notFound, 4, 'two processes together allow the limit, not twice it')
     assert.isAtLeast(notFound, 2)
     assert.isTrue(misses.every(({ status }) => status === 404 || status === 429))
+    // Each request is logged with an id of its own, made before the app saw it (#core/services/request_ids).
+    assert.match(web.output(), /request_id: "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/)
 
     process.kill(first, 'SIGKILL')
     const replacement = await waitFor('a new web process in place of the killed one', () => {

@@ -147,7 +147,7 @@ export interface SecretField {
   required: boolean
   /** When the stored value last changed; null when none is stored. */
   changedAt: DateTime | null
-  /** What the form says instead of the value: "Set · last changed …", or whether it is needed. */
+  /** What the form says instead of the value: "Set · last changed …" once stored. */
   hint: string | null
 }
 
@@ -164,9 +164,7 @@ export function secretFields(
       changedAt,
       hint: changedAt
         ? `Set · last changed ${formatDateTime(changedAt)}. Leave empty to keep it.`
-        : required
-          ? null
-          : 'Optional.',
+        : null,
     }
   })
 }

@@ -51,6 +51,23 @@ export async function givenSmtpIntegration(
   return result.integration
 }
 
+/**
+ * An SMTP integration written straight to the table, without the host
+ * check (nothing connects to it): a record for route-wide specs.
+ */
+export function givenProbeIntegration(org: Organization) {
+  return DeliveryIntegration.create({
+    organizationId: org.id,
+    channel: 'email',
+    provider: 'smtp',
+    displayName: 'Probe integration',
+    isActive: true,
+    isDefault: false,
+    fromEmail: 'probe@example.org',
+    config: { host: 'smtp.example.org', port: 587, security: 'starttls' },
+  })
+}
+
 /** Runs the queued test messages in this process, then reloads the integration. */
 export async function runTestMessages(integrationId: string) {
   await QueueWorker.drain({ lanes: 1 })

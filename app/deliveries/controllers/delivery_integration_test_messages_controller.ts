@@ -21,8 +21,10 @@ export default class DeliveryIntegrationTestMessagesController {
   }
 
   async store(ctx: HttpContext) {
-    const { bouncer, request, response, params } = ctx
+    const { org, bouncer, request, response, params } = ctx
     await bouncer.authorize('allows', 'deliveries.manage')
+    // Another org's id is a 404 whatever the body holds.
+    foundOr404(await OrgDeliveryIntegrations.find(org, params.id))
     const back = () => response.redirect().toRoute('deliveries.integrations.index')
     const input = await validateOrFlash(ctx, () => request.validateUsing(testMessageValidator))
     if (!input) return back()

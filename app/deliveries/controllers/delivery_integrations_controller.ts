@@ -55,6 +55,12 @@ export default class DeliveryIntegrationsController {
 
   async create({ bouncer, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'deliveries.manage')
+    // Without a provider (or `?provider=` empty) the page asks which one.
+    if (!request.input('provider')) {
+      return view.render('pages/deliveries/integrations/choose', {
+        providers: PROVIDERS.map((value) => ({ value, label: PROVIDER_LABELS[value] })),
+      })
+    }
     const provider = foundOr404(providerOf(request.input('provider')))
     return view.render('pages/deliveries/integrations/create', {
       provider,

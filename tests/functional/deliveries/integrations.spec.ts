@@ -1,10 +1,16 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers/given'
 import { flashOf } from '#tests/helpers/flash'
 import { auditRows, metadataOf } from '#tests/helpers/orgs'
 import { databaseContains } from '#tests/helpers/api_keys'
-import { allowOutbound, givenSmtpIntegration, runTestMessages } from '#tests/helpers/deliveries'
+import {
+  allowOutbound,
+  givenProbeIntegration,
+  givenSmtpIntegration,
+  runTestMessages,
+} from '#tests/helpers/deliveries'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import DeliveryIntegrationSecret from '#deliveries/models/delivery_integration_secret'
 
@@ -308,5 +314,89 @@ test.group('Settings → Delivery', (group) => {
       org
     )
     assert.match(flashOf(wrongChannel).inputErrorsBag.to[0], /email address/)
+  })
+
+  test('a WhatsApp Cloud integration is added from its form, body parameters from a comma list', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const created = await actingAs(
+      client
+        .post('/settings/delivery')
+        .form({
+          provider: 'whatsapp_cloud',
+          name: 'Acme WhatsApp',
+          phone_number_id: '106540352242922',
+          waba_id: '102290129340398',
+          display_phone_number: '+91 98765 43210',
+          api_base_url: '',
+          api_version: 'v21.0',
+          template_name: 'certificate_issued',
+          template_language: 'en',
+          body_parameters: 'recipient_name, course_name',
+          daily_unique_recipients_tier: '2000',
+          access_token: 'canary-web-access-token',
+          app_secret: 'canary-web-app-secret',
+          verify_token: 'canary-web-verify-token',
+        })
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
+    created.assertStatus(302)
+    assert.match(flashOf(created).success, /Acme WhatsApp/)
+    const integration = await DeliveryIntegration.query()
+      .where('organization_id', org.id)
+      .where('channel', 'whatsapp')
+      .firstOrFail()
+    assert.equal(integration.whatsappPhoneNumberId, '106540352242922')
+    assert.deepEqual(integration.config.body_parameters, ['recipient_name', 'course_name'])
+    assert.equal(integration.config.daily_unique_recipients_tier, 2000)
+    assert.notProperty(integration.config, 'api_base_url')
+    assert.isTrue(integration.isDefault)
+    for (const canary of [
+      'canary-web-access-token',
+      'canary-web-app-secret',
+      'canary-web-verify-token',
+    ]) {
+      assert.deepEqual(await databaseContains(canary), [])
+    }
+
+    const edit = await actingAs(client.get(`/settings/delivery/${integration.id}/edit`), owner, org)
+    edit.assertStatus(200)
+    assert.include(edit.text(), 'value="recipient_name, course_name"')
+    assert.equal(edit.text().match(/Set · last changed/g)?.length, 3)
+    assert.notInclude(edit.text(), 'canary-web')
+
+    const missingToken = await actingAs(
+      client
+        .post('/settings/delivery')
+        .form({ provider: 'whatsapp_cloud', name: 'No token', api_version: '21' })
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
+    const bag = flashOf(missingToken).inputErrorsBag
+    assert.match(bag.access_token[0], /access token/)
+    assert.match(bag.api_version[0], /v21\.0/)
+    assert.match(bag.phone_number_id[0], /phone number id/)
+  })
+
+  test('the database allows one default per org and channel among integrations not removed', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const removed = await givenProbeIntegration(org)
+    removed.merge({ isDefault: true, deletedAt: DateTime.now() })
+    await removed.save()
+    const current = await givenProbeIntegration(org)
+    current.isDefault = true
+    await current.save()
+    const second = await givenProbeIntegration(org)
+    second.isDefault = true
+    await assert.rejects(() => second.save())
   })
 })

@@ -37,8 +37,6 @@ export default class DeliveryIntegrationTestMessagesController {
         ]),
       invalid_recipient: ({ message }) =>
         fail(response, 422, [{ code: 'E_VALIDATION_ERROR', message, field: 'to' }]),
-      not_testable: ({ message }) =>
-        fail(response, 422, [{ code: 'E_TEST_NOT_AVAILABLE', message }]),
     })
   }
 }

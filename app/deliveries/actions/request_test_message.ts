@@ -5,14 +5,12 @@ import { auditInOrg, type OrgActing } from '#orgs/actions/org_audit'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
 import OrgDeliveryIntegrations from '#deliveries/queries/org_delivery_integrations'
 import { testMessage } from '#deliveries/services/test_message_queue'
-import { PROVIDER_LABELS } from '#deliveries/services/providers'
 
 export type RequestTestMessageResult =
   | { kind: 'queued'; integration: DeliveryIntegration }
   | { kind: 'not_found' }
   | { kind: 'disabled'; integration: DeliveryIntegration }
   | { kind: 'invalid_recipient'; message: string }
-  | { kind: 'not_testable'; message: string }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
 const PHONE = /^\+?[0-9][0-9 ()-]{6,30}$/
@@ -30,12 +28,6 @@ export default class RequestTestMessage {
       const integration = await OrgDeliveryIntegrations.find(input.org, input.integrationId, trx)
       if (!integration) return { kind: 'not_found' as const }
       if (!integration.isActive) return { kind: 'disabled' as const, integration }
-      if (integration.provider !== 'smtp' && integration.provider !== 'whatsapp_cloud') {
-        return {
-          kind: 'not_testable' as const,
-          message: `Test messages through ${PROVIDER_LABELS[integration.provider]} are not available yet: only SMTP and WhatsApp Cloud integrations can send one.`,
-        }
-      }
       const to = input.to.trim()
       if (integration.channel === 'email' && !EMAIL.test(to)) {
         return {

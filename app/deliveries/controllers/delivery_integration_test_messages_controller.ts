@@ -51,8 +51,6 @@ export default class DeliveryIntegrationTestMessagesController {
         flashFieldError(ctx, 'to', message)
         return back()
       },
-      not_testable: ({ message }) =>
-        redirectWith(ctx, 'error', message).toRoute('deliveries.integrations.index'),
     })
   }
 }

@@ -8,12 +8,7 @@ export interface JsonAnswer {
   body: unknown
 }
 
-/**
- * POSTs JSON to `url`, connecting to `address` (the one the SSRF check
- * approved) rather than resolving the name again, which could answer
- * differently (DNS rebinding). TLS still checks the certificate against
- * the URL's host name. No redirects are followed.
- */
+/** POSTs JSON (see `postPinned`). */
 export function postJsonPinned(
   url: URL,
   address: string | undefined,
@@ -21,7 +16,29 @@ export function postJsonPinned(
   body: unknown,
   timeoutMs: number
 ): Promise<JsonAnswer> {
-  const payload = Buffer.from(JSON.stringify(body))
+  return postPinned(
+    url,
+    address,
+    { ...headers, 'Content-Type': 'application/json' },
+    Buffer.from(JSON.stringify(body)),
+    timeoutMs
+  )
+}
+
+/**
+ * POSTs `payload` to `url`, connecting to `address` (the one the SSRF check
+ * approved) rather than resolving the name again, which could answer
+ * differently (DNS rebinding). TLS still checks the certificate against
+ * the URL's host name. No redirects are followed. The answer's body is
+ * parsed as JSON when it is JSON, else kept as text.
+ */
+export function postPinned(
+  url: URL,
+  address: string | undefined,
+  headers: Record<string, string>,
+  payload: Buffer,
+  timeoutMs: number
+): Promise<JsonAnswer> {
   const lookup: LookupFunction | undefined = address
     ? (_hostname, options, callback) => {
         const family = isIP(address) === 6 ? 6 : 4
@@ -40,7 +57,6 @@ export function postJsonPinned(
         timeout: timeoutMs,
         headers: {
           ...headers,
-          'Content-Type': 'application/json',
           'Content-Length': String(payload.length),
         },
       },

@@ -1,11 +1,12 @@
-import { DateTime } from 'luxon'
 import { defineJob } from '#core/queue/registry'
+import { dbTimestamp } from '#core/services/database_time'
 import { SecretUndecryptable } from '#core/services/secret_keyring'
 import Organization from '#orgs/models/organization'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { readSecrets } from '#deliveries/services/integration_secrets'
 import { checkIntegrationTarget } from '#deliveries/services/integration_hosts'
 import {
+  sendEmailApiTest,
   sendSmtpTest,
   sendWhatsAppTest,
   type TestOutcome,
@@ -37,24 +38,28 @@ export const testMessage = defineJob<TestMessagePayload>('deliveries.test_messag
     const outcome = await runTest(integration, job.payload.to)
     await db.transaction(async (trx) => {
       await job.fence(trx)
+      // Written as each engine stores timestamps, so the model reads them back.
+      const now = dbTimestamp(trx)
       await DeliveryIntegration.query({ client: trx })
         .where('id', integration.id)
         .update({
           last_test_status: outcome.kind,
           last_test_message: outcome.message.slice(0, 1000),
-          last_tested_at: DateTime.utc().toISO(),
-          updated_at: DateTime.utc().toISO(),
+          last_tested_at: now,
+          updated_at: now,
         })
       await job.complete(trx)
     })
   },
 
   async failed(trx, job) {
-    await DeliveryIntegration.query({ client: trx }).where('id', job.payload.integrationId).update({
-      last_test_status: 'failed',
-      last_test_message: 'The test could not be run because of an error on our side. Try again.',
-      last_tested_at: DateTime.utc().toISO(),
-    })
+    await DeliveryIntegration.query({ client: trx })
+      .where('id', job.payload.integrationId)
+      .update({
+        last_test_status: 'failed',
+        last_test_message: 'The test could not be run because of an error on our side. Try again.',
+        last_tested_at: dbTimestamp(trx),
+      })
   },
 })
 
@@ -81,5 +86,7 @@ async function runTest(integration: DeliveryIntegration, to: string): Promise<Te
   }
   const org = await Organization.findOrFail(integration.organizationId)
   const send = { integration, secrets, addresses: target.addresses, to, orgName: org.name }
-  return integration.provider === 'whatsapp_cloud' ? sendWhatsAppTest(send) : sendSmtpTest(send)
+  if (integration.provider === 'whatsapp_cloud') return sendWhatsAppTest(send)
+  if (integration.provider === 'smtp') return sendSmtpTest(send)
+  return sendEmailApiTest(send)
 }

@@ -1,8 +1,11 @@
 import nodemailer from 'nodemailer'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
-import { postJsonPinned } from '#deliveries/services/pinned_http'
+import { postJsonPinned, postPinned, type JsonAnswer } from '#deliveries/services/pinned_http'
 import {
+  DEFAULT_BASE_URLS,
   DEFAULT_GRAPH_API_BASE_URL,
+  PROVIDER_LABELS,
+  type EmailHttpProvider,
   type SecretType,
   type SmtpSecurity,
 } from '#deliveries/services/providers'
@@ -33,6 +36,17 @@ const SAMPLE_VALUES: Record<string, string> = {
   expiry_date: '1 January 2027',
 }
 
+/** The test email's words, the same whichever way it goes. */
+function testEmail(send: TestSend, via: string) {
+  return {
+    subject: `Test message from ${send.orgName}`,
+    text:
+      `This is a test message from ${send.orgName}, sent through the delivery integration ` +
+      `“${send.integration.displayName}” (${via}).\n\n` +
+      `If you can read it, certificates sent through this integration will arrive here too.`,
+  }
+}
+
 /** A test email over the integration's SMTP server; the outcome in words a user understands. */
 export async function sendSmtpTest(send: TestSend): Promise<TestOutcome> {
   const { integration } = send
@@ -61,11 +75,7 @@ export async function sendSmtpTest(send: TestSend): Promise<TestOutcome> {
       from: { name: integration.fromName ?? send.orgName, address: integration.fromEmail! },
       replyTo: (integration.config.reply_to as string | undefined) ?? undefined,
       to: send.to,
-      subject: `Test message from ${send.orgName}`,
-      text:
-        `This is a test message from ${send.orgName}, sent through the delivery integration ` +
-        `“${integration.displayName}” (${config.host}:${config.port}).\n\n` +
-        `If you can read it, certificates sent through this integration will arrive here too.`,
+      ...testEmail(send, `${config.host}:${config.port}`),
     })
     return {
       kind: 'succeeded',
@@ -215,4 +225,143 @@ export function graphProblem(
     default:
       return `WhatsApp refused the test message (Graph error ${code})${details ? `: ${details}` : '.'}`
   }
+}
+
+/**
+ * A test email through an HTTP provider's own API (Resend, Mailgun, Brevo,
+ * SendGrid), each request shaped as its documentation gives it.
+ */
+export async function sendEmailApiTest(send: TestSend): Promise<TestOutcome> {
+  const { integration } = send
+  const provider = integration.provider as EmailHttpProvider
+  const label = PROVIDER_LABELS[provider]
+  const config = integration.config as { base_url?: string; domain?: string; reply_to?: string }
+  const base = (config.base_url ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '')
+  const apiKey = send.secrets.api_key ?? ''
+  const from = { email: integration.fromEmail!, name: integration.fromName ?? send.orgName }
+  const { subject, text } = testEmail(send, label)
+  const address = send.addresses[0]
+  let answer: JsonAnswer
+  let url: URL
+  try {
+    switch (provider) {
+      case 'resend':
+        url = new URL(`${base}/emails`)
+        answer = await postJsonPinned(
+          url,
+          address,
+          { Authorization: `Bearer ${apiKey}` },
+          {
+            from: `${from.name} <${from.email}>`,
+            to: [send.to],
+            subject,
+            text,
+            ...(config.reply_to ? { reply_to: config.reply_to } : {}),
+          },
+          TIMEOUT_MS
+        )
+        break
+      case 'sendgrid':
+        url = new URL(`${base}/v3/mail/send`)
+        answer = await postJsonPinned(
+          url,
+          address,
+          { Authorization: `Bearer ${apiKey}` },
+          {
+            personalizations: [{ to: [{ email: send.to }] }],
+            from,
+            ...(config.reply_to ? { reply_to: { email: config.reply_to } } : {}),
+            subject,
+            content: [{ type: 'text/plain', value: text }],
+          },
+          TIMEOUT_MS
+        )
+        break
+      case 'brevo':
+        url = new URL(`${base}/v3/smtp/email`)
+        answer = await postJsonPinned(
+          url,
+          address,
+          { 'api-key': apiKey },
+          {
+            sender: from,
+            to: [{ email: send.to }],
+            subject,
+            textContent: text,
+            ...(config.reply_to ? { replyTo: { email: config.reply_to } } : {}),
+          },
+          TIMEOUT_MS
+        )
+        break
+      case 'mailgun': {
+        url = new URL(`${base}/v3/${encodeURIComponent(config.domain ?? '')}/messages`)
+        const form = new URLSearchParams({
+          from: `${from.name} <${from.email}>`,
+          to: send.to,
+          subject,
+          text,
+        })
+        if (config.reply_to) form.set('h:Reply-To', config.reply_to)
+        answer = await postPinned(
+          url,
+          address,
+          {
+            'Authorization': `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`,
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          Buffer.from(form.toString()),
+          TIMEOUT_MS
+        )
+        break
+      }
+    }
+  } catch (error) {
+    const problem = error as NodeJS.ErrnoException
+    const origin = new URL(base).origin
+    if (problem.code === 'ECONNREFUSED') {
+      return {
+        kind: 'failed',
+        message: `Connection refused: nothing answers at ${origin}. Check the API base URL.`,
+      }
+    }
+    if (problem.code === 'ETIMEDOUT') {
+      return {
+        kind: 'failed',
+        message: `No answer from ${origin} within ${TIMEOUT_MS / 1000} seconds.`,
+      }
+    }
+    return {
+      kind: 'failed',
+      message: `The test message could not be sent to ${origin}: ${problem.message}.`,
+    }
+  }
+  if (answer.status >= 200 && answer.status < 300) {
+    return { kind: 'succeeded', message: `${label} accepted the test message for ${send.to}.` }
+  }
+  return { kind: 'failed', message: emailApiProblem(label, answer) }
+}
+
+/** A provider's refusal as a sentence: the status in words, and the provider's own message where it sent one. */
+export function emailApiProblem(label: string, answer: JsonAnswer): string {
+  const said = providerMessage(answer.body)
+  const quoted = said ? ` ${label} said: “${said}”` : ''
+  if (answer.status === 401 || answer.status === 403) {
+    return `${label} refused the API key (HTTP ${answer.status}): check that it is right and allowed to send email.${quoted}`
+  }
+  if (answer.status === 429) {
+    return `${label} is limiting how fast this account may send (HTTP 429): try again in a minute.${quoted}`
+  }
+  if (answer.status >= 500) {
+    return `${label} had a problem on its side (HTTP ${answer.status}): try again later.${quoted}`
+  }
+  return `${label} refused the test message (HTTP ${answer.status}).${quoted}`
+}
+
+function providerMessage(body: unknown): string | null {
+  if (typeof body === 'string') return body.trim().slice(0, 300) || null
+  if (body === null || typeof body !== 'object') return null
+  const record = body as { message?: unknown; errors?: { message?: unknown }[] }
+  if (typeof record.message === 'string') return record.message.slice(0, 300)
+  const first = record.errors?.[0]?.message
+  return typeof first === 'string' ? first.slice(0, 300) : null
 }

@@ -1,4 +1,6 @@
 import { test } from '@japa/runner'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { givenOrg } from '#tests/helpers/given'
 import { databaseContains, givenApiKey } from '#tests/helpers/api_keys'
@@ -11,6 +13,7 @@ import { deliverySecrets } from '#config/secrets'
 
 const SMTP_CANARY = 'canary-smtp-pass-91c2e'
 const TOKEN_CANARY = 'canary-access-token-5d7b1'
+const PROVIDER_KEY = 'canary-provider-api-key-0a4c'
 
 function smtpBody(port: number, overrides: Record<string, unknown> = {}) {
   return {
@@ -420,5 +423,95 @@ test.group('API: delivery integrations', (group) => {
       .json({ to: '+91 98765 43210' })
     response.assertStatus(422)
     assert.equal(response.body().errors[0].field, 'to')
+  })
+
+  test('a test email through Resend, Mailgun, Brevo and SendGrid uses each API; a refused key reads in words', async ({
+    client,
+    assert,
+  }) => {
+    const received: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = []
+    const api = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk) => (body += chunk))
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', headers: request.headers, body })
+        const auth = `${request.headers.authorization ?? ''} ${request.headers['api-key'] ?? ''}`
+        const goodKey =
+          auth.includes(PROVIDER_KEY) ||
+          auth.includes(Buffer.from(`api:${PROVIDER_KEY}`).toString('base64'))
+        response.writeHead(goodKey ? 200 : 401, { 'Content-Type': 'application/json' })
+        response.end(
+          JSON.stringify(goodKey ? { id: 'accepted-1' } : { message: 'API key is invalid' })
+        )
+      })
+    })
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve))
+    const baseUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`
+    try {
+      const { org } = await givenOrg({ name: 'Acme Academy' })
+      const { secret } = await givenApiKey(org)
+      const expected = {
+        resend: { path: '/emails', auth: 'authorization' },
+        mailgun: { path: '/v3/mg.acme.example/messages', auth: 'authorization' },
+        brevo: { path: '/v3/smtp/email', auth: 'api-key' },
+        sendgrid: { path: '/v3/mail/send', auth: 'authorization' },
+      }
+      for (const [provider, { path, auth }] of Object.entries(expected)) {
+        received.length = 0
+        const created = await client
+          .post('/api/v1/delivery-integrations')
+          .bearerToken(secret)
+          .json({
+            channel: 'email',
+            provider,
+            name: provider,
+            settings: {
+              base_url: baseUrl,
+              domain: 'mg.acme.example',
+              from_email: 'certificates@acme.example',
+            },
+            secrets: { api_key: PROVIDER_KEY },
+          })
+        created.assertStatus(201)
+        await client
+          .post(`/api/v1/delivery-integrations/${created.body().id}/test-message`)
+          .bearerToken(secret)
+          .json({ to: 'registrar@acme.example' })
+          .then((response) => response.assertStatus(202))
+        const sent = await runTestMessages(created.body().id)
+        assert.equal(sent.lastTestStatus, 'succeeded', `${provider}: ${sent.lastTestMessage}`)
+        assert.lengthOf(received, 1, provider)
+        assert.equal(received[0].path, path)
+        assert.exists(received[0].headers[auth], provider)
+        const body = decodeURIComponent(received[0].body.replaceAll('+', ' '))
+        assert.include(body, 'registrar@acme.example')
+        assert.include(body, 'Acme Academy')
+
+        await client
+          .put(`/api/v1/delivery-integrations/${created.body().id}`)
+          .bearerToken(secret)
+          .json({
+            settings: {
+              base_url: baseUrl,
+              domain: 'mg.acme.example',
+              from_email: 'c@acme.example',
+            },
+            secrets: { api_key: 'revoked-key' },
+          })
+          .then((response) => response.assertStatus(200))
+        await client
+          .post(`/api/v1/delivery-integrations/${created.body().id}/test-message`)
+          .bearerToken(secret)
+          .json({ to: 'registrar@acme.example' })
+        const refused = await runTestMessages(created.body().id)
+        assert.equal(refused.lastTestStatus, 'failed')
+        assert.match(
+          refused.lastTestMessage!,
+          /refused the API key \(HTTP 401\).*API key is invalid/
+        )
+      }
+    } finally {
+      await new Promise((resolve) => api.close(resolve))
+    }
   })
 })

@@ -1,5 +1,8 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import type QueueJob from '#core/queue/queue_job'
+import { testMessage, type TestMessagePayload } from '#deliveries/services/test_message_queue'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers/given'
 import { flashOf } from '#tests/helpers/flash'
@@ -398,5 +401,23 @@ test.group('Settings → Delivery', (group) => {
     const second = await givenProbeIntegration(org)
     second.isDefault = true
     await assert.rejects(() => second.save())
+  })
+
+  test('a test job that fails unexpectedly leaves the test reported as failed, not pending', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const integration = await givenProbeIntegration(org)
+    integration.lastTestStatus = 'pending'
+    await integration.save()
+    // The hook reads only the dead letter's payload.
+    const deadLetter = { payload: { integrationId: integration.id, to: 'a@b.example' } }
+    await db.transaction((trx) =>
+      testMessage.definition.failed!(trx, deadLetter as QueueJob<TestMessagePayload>)
+    )
+    await integration.refresh()
+    assert.equal(integration.lastTestStatus, 'failed')
+    assert.match(integration.lastTestMessage!, /error on our side/)
+    assert.isNotNull(integration.lastTestedAt)
   })
 })

@@ -4,7 +4,6 @@ import {
   PROVIDERS,
   PROVIDER_SECRETS,
   type Provider,
-  type SecretType,
 } from '#deliveries/services/providers'
 
 /**
@@ -127,11 +126,14 @@ function settingsOf(provider: Provider) {
 }
 
 function secretsOf(provider: Provider, mode: 'create' | 'update') {
-  const fields: Partial<Record<SecretType, ReturnType<typeof secret> | any>> = {}
+  const fields: Record<
+    string,
+    ReturnType<typeof secret> | ReturnType<ReturnType<typeof secret>['optional']>
+  > = {}
   for (const { type, required } of PROVIDER_SECRETS[provider]) {
     fields[type] = required && mode === 'create' ? secret() : secret().optional()
   }
-  return vine.object(fields as Record<string, ReturnType<typeof secret>>)
+  return vine.object(fields)
 }
 
 function compileFor(provider: Provider, mode: 'create' | 'update') {

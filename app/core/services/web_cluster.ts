@@ -198,7 +198,12 @@ export function runWebCluster(options: WebClusterOptions) {
   }
 
   const startQueueWorker = (command: string[]) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...command], { stdio: 'inherit' })
+    // Its own process group, so a terminal's Ctrl-C does not signal it beside the primary's SIGTERM
+    // (two signals end queue:work at once); the IPC channel tells it when the primary is gone.
+    const child = spawn(process.execPath, [...process.execArgv, ...command], {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      detached: true,
+    })
     // Background work: on a busy host the web processes get the cores first (as the rendering threads are).
     try {
       if (child.pid) setPriority(child.pid, BACKGROUND_NICE)

@@ -145,6 +145,9 @@ test.group('Several web processes on one port (real processes)', (group) => {
       return pids.length === 2 && queueWorkerOf(web.child.pid!) ? pids : null
     })
 
+    await waitFor('both web processes to listen', () =>
+      workers.every((pid) => web.output().includes(`(authentix/${pid}): started HTTP server`))
+    )
     const queuePid = queueWorkerOf(web.child.pid!)!
     const verify = () => fresh(port, `/api/v1/verify/${tokenOf(certificate)}`)
     const before = await inTurn(6, verify)
@@ -181,6 +184,8 @@ test.group('Several web processes on one port (real processes)', (group) => {
     assert.include(web.output(), 'every process has stopped')
     for (const pid of workers) assert.isFalse(alive(pid), `web process ${pid} has exited`)
     assert.isFalse(alive(queuePid), 'the queue worker has exited')
+    assert.notInclude(web.output(), 'still held the process')
+    assert.notInclude(web.output(), 'again: exiting now')
   }).timeout(180_000)
 
   test('a web process that dies is replaced; the per-address miss limit holds for the whole host', async ({
@@ -196,6 +201,9 @@ test.group('Several web processes on one port (real processes)', (group) => {
       return found.length === 2 && queueWorkerOf(web.child.pid!) ? found : null
     })
     const first = pids[0]
+    await waitFor('both web processes to listen', () =>
+      pids.every((pid) => web.output().includes(`(authentix/${pid}): started HTTP server`))
+    )
 
     const misses = await inTurn(12, () =>
       fresh(port, `/api/v1/verify/${'x'.repeat(32)}`, {

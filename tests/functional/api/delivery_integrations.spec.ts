@@ -514,4 +514,54 @@ test.group('API: delivery integrations', (group) => {
       await new Promise((resolve) => api.close(resolve))
     }
   })
+
+  test('the host is checked again before a test send: no longer allowed, nothing is sent', async ({
+    client,
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const { secret } = await givenApiKey(org)
+    const created = await client
+      .post('/api/v1/delivery-integrations')
+      .bearerToken(secret)
+      .json(smtpBody(smtp.port))
+    created.assertStatus(201)
+    await client
+      .post(`/api/v1/delivery-integrations/${created.body().id}/test-message`)
+      .bearerToken(secret)
+      .json({ to: 'registrar@acme.example' })
+      .then((response) => response.assertStatus(202))
+    // The platform takes 127.0.0.1 off its allow-list between the save and the send.
+    const restore = allowOutbound('')
+    try {
+      const integration = await runTestMessages(created.body().id)
+      assert.equal(integration.lastTestStatus, 'failed')
+      assert.match(integration.lastTestMessage!, /127\.0\.0\.1/)
+      assert.lengthOf(smtp.messages(), 0)
+    } finally {
+      restore()
+    }
+  })
+
+  test('is_default moves the default to the new integration of the channel', async ({
+    client,
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const { secret } = await givenApiKey(org)
+    const first = await client
+      .post('/api/v1/delivery-integrations')
+      .bearerToken(secret)
+      .json(smtpBody(smtp.port))
+    const second = await client
+      .post('/api/v1/delivery-integrations')
+      .bearerToken(secret)
+      .json(smtpBody(smtp.port, { name: 'Second', is_default: true }))
+    assert.isTrue(first.body().is_default)
+    assert.isTrue(second.body().is_default)
+    const shown = await client
+      .get(`/api/v1/delivery-integrations/${first.body().id}`)
+      .bearerToken(secret)
+    assert.isFalse(shown.body().is_default)
+  })
 })

@@ -16,7 +16,7 @@ import { InvalidKeyring, SecretKeyring } from '#core/services/secret_keyring'
 export const GENERATE_KEY_COMMAND = `node -e "console.log('k1:' + require('node:crypto').randomBytes(32).toString('base64url'))"`
 
 /** A fixed keyring for the test suites, so specs need no .env line; its key is public and worthless. */
-const TEST_KEYRING = `test:${createHash('sha256').update('authentix test delivery secrets').digest('base64url')}`
+export const TEST_KEYRING = `test:${createHash('sha256').update('authentix test delivery secrets').digest('base64url')}`
 
 export class DeliverySecretsKeyMissing extends Error {
   constructor() {

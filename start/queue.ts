@@ -11,6 +11,7 @@ import { webProcess } from '#core/services/web_cluster'
  * background work adds its file to this list.
  */
 import '#certificates/services/generation_queue'
+import '#deliveries/services/test_message_queue'
 
 /**
  * The web process runs a queue worker beside the HTTP server (rendering

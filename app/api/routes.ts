@@ -31,6 +31,10 @@ const CertificateRevocationsController = () =>
   import('#api/controllers/certificate_revocations_controller')
 const CertificateReissuesController = () =>
   import('#api/controllers/certificate_reissues_controller')
+const DeliveryIntegrationsController = () =>
+  import('#api/controllers/delivery_integrations_controller')
+const DeliveryIntegrationTestMessagesController = () =>
+  import('#api/controllers/delivery_integration_test_messages_controller')
 
 router
   .group(() => {
@@ -98,6 +102,25 @@ router
     router
       .post('/certificates/:id/reissue', [CertificateReissuesController, 'store'])
       .as('certificate_reissues.store')
+
+    router
+      .get('/delivery-integrations', [DeliveryIntegrationsController, 'index'])
+      .as('delivery_integrations.index')
+    router
+      .post('/delivery-integrations', [DeliveryIntegrationsController, 'store'])
+      .as('delivery_integrations.store')
+    router
+      .get('/delivery-integrations/:id', [DeliveryIntegrationsController, 'show'])
+      .as('delivery_integrations.show')
+    router
+      .put('/delivery-integrations/:id', [DeliveryIntegrationsController, 'update'])
+      .as('delivery_integrations.update')
+    router
+      .post('/delivery-integrations/:id/test-message', [
+        DeliveryIntegrationTestMessagesController,
+        'store',
+      ])
+      .as('delivery_integration_test_messages.store')
   })
   .prefix('/api/v1')
   .as('api')

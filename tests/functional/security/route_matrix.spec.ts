@@ -30,6 +30,7 @@ import CreateManualImport from '#imports/actions/create_manual_import'
 import AddImportRows from '#imports/actions/add_import_rows'
 import Certificate from '#certificates/models/certificate'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
+import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 
 type IdKind =
@@ -44,6 +45,7 @@ type IdKind =
   | 'import'
   | 'generation_job'
   | 'certificate'
+  | 'delivery_integration'
   | 'delivery_template'
 
 type Rule =
@@ -270,6 +272,55 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/certificates/:id/pdf': { access: 'api' },
   'POST /api/v1/certificates/:id/revocation': { access: 'api' },
   'POST /api/v1/certificates/:id/reissue': { access: 'api' },
+  'GET /api/v1/delivery-integrations': { access: 'api' },
+  'POST /api/v1/delivery-integrations': { access: 'api' },
+  'GET /api/v1/delivery-integrations/:id': { access: 'api' },
+  'PUT /api/v1/delivery-integrations/:id': { access: 'api' },
+  'POST /api/v1/delivery-integrations/:id/test-message': { access: 'api' },
+
+  'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
+  'GET /settings/delivery/new': { access: 'org', permission: 'deliveries.manage' },
+  'POST /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
+  'GET /settings/delivery/:id/edit': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'PUT /settings/delivery/:id': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'DELETE /settings/delivery/:id': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'POST /settings/delivery/:id/default': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'POST /settings/delivery/:id/activation': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'DELETE /settings/delivery/:id/activation': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'GET /settings/delivery/:id/test-message': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'POST /settings/delivery/:id/test-message': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
 }
 
 function allRoutes() {
@@ -346,6 +397,7 @@ async function otherOrgRecords() {
   const { job } = await givenJob(org, { count: 1 })
   await runJobs(job.id)
   const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
+  const integration = await givenProbeIntegration(org)
   const deliveryTemplate = await DeliveryTemplate.create({
     organizationId: org.id,
     channel: 'email',
@@ -364,6 +416,7 @@ async function otherOrgRecords() {
     updatedBy: null,
   })
   const ids: Record<IdKind, string> = {
+    delivery_integration: integration.id,
     delivery_template: deliveryTemplate.id,
     import: manual.job.id,
     generation_job: job.id,

@@ -31,6 +31,7 @@ import {
   STATE_CHANGING_METHODS,
   type RegisteredRoute,
 } from '#tests/helpers/routes'
+import { givenProbeIntegration } from '#tests/helpers/deliveries'
 
 const probe = randomBytes(6).toString('hex')
 
@@ -128,6 +129,7 @@ async function recordsOf() {
   await runJobs(job.id)
   const certificate = await Certificate.query().where('generation_job_id', job.id).firstOrFail()
   const row = await FileImportRow.query().where('import_job_id', importJob.id).firstOrFail()
+  const integration = await givenProbeIntegration(org)
   const deliveryTemplate = await DeliveryTemplate.create({
     organizationId: org.id,
     channel: 'email',
@@ -156,6 +158,7 @@ async function recordsOf() {
     [/^\/invitations\/:id/, invitation.id],
     [/^\/roles\/:id/, role.id],
     [/^\/api-keys\/:id/, apiKey.id],
+    [/^\/settings\/delivery\/:id/, integration.id],
     [/^\/templates\/:id/, templateIds[0]],
     [/^\/imports\/:id/, importJob.id],
     [/^\/imports\/[^/]+\/rows\/:row_id/, row.id],

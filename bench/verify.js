@@ -36,8 +36,9 @@
 |     [--port=3524] [--web-processes=<cores>] [--profile[=json_hit[,html_hit]]]
 |
 | The server runs --web-processes web processes (WEB_CONCURRENCY; default
-| one per core, as a deployment would), the first with the queue worker;
-| its CPU time is the primary's and theirs. A profiled server runs one.
+| one per core, as a deployment would) and, beside them, the queue worker
+| their primary runs; its CPU time is all of theirs. A profiled server runs
+| one web process with the queue worker inside it.
 |   npm run bench -- verify --summarize=tmp/profiles/<folder>/<file>.cpuprofile
 |
 | PostgreSQL: 127.0.0.1:5432, user postgres (PG_HOST/PG_PORT/PG_USER/PG_PASSWORD or
@@ -238,7 +239,7 @@ async function startServer(env, log, nodeArgs = [], extraEnv = {}) {
   const spawnedAt = performance.now()
   const child = spawn(process.execPath, [...nodeArgs, 'bin/server.js'], {
     cwd: buildRoot,
-    env: { WEB_CONCURRENCY: String(WEB_PROCESSES), ...env, ...extraEnv },
+    env: { ...env, WEB_CONCURRENCY: String(WEB_PROCESSES), ...extraEnv },
     stdio: ['ignore', out, out],
   })
   closeSync(out)

@@ -1,5 +1,6 @@
 await import('reflect-metadata')
 import { Ignitor, prettyPrintError } from '@adonisjs/core'
+import type { ApplicationService } from '@adonisjs/core/types'
 
 const APP_ROOT = new URL('../', import.meta.url)
 
@@ -10,8 +11,25 @@ const IMPORTER = (filePath: string) => {
   return import(filePath)
 }
 
+/*
+| An ace process with an IPC channel is the queue worker the web processes'
+| primary runs beside them (WEB_CONCURRENCY, #core/services/web_cluster).
+| When the primary is gone it stops: as on SIGTERM once its command runs
+| (queue:work drains), at once while it is still booting (nothing to drain;
+| it runs in a process group of its own, so nothing else would end it).
+*/
+let application: ApplicationService | null = null
+if (process.channel) {
+  process.channel.unref()
+  process.once('disconnect', () => {
+    if (application?.getState() === 'ready') process.kill(process.pid, 'SIGTERM')
+    else process.exit(0)
+  })
+}
+
 new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
+    application = app
     app.booting(async () => {
       await import('#start/env')
     })

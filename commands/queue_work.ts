@@ -69,13 +69,6 @@ export default class QueueWork extends BaseCommand {
     }
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
-    // Run by the web processes' primary (WEB_CONCURRENCY): when it is gone, stop as on SIGTERM.
-    if (process.channel) {
-      process.channel.unref()
-      process.once('disconnect', () => {
-        if (!signalled) onSignal('SIGTERM')
-      })
-    }
 
     worker.start()
     await worker.finished()

@@ -1,6 +1,6 @@
 import { ExpiringCache } from '#core/services/expiring_cache'
 import { onSiblings, tellSiblings } from '#core/services/web_cluster'
-import type Certificate from '#certificates/models/certificate'
+import type { VerifiedCertificate } from '#certificates/queries/verification'
 import verification from '#config/verification'
 
 /**
@@ -26,13 +26,16 @@ import verification from '#config/verification'
  * Code that changes certificates without saving the model (a bulk update)
  * calls `forgetVerifiedCertificate` after its commit.
  */
-const certificates = new ExpiringCache<Certificate | null>({
+const certificates = new ExpiringCache<VerifiedCertificate | null>({
   ttlMs: verification.certificates.ttlMs,
   maxEntries: verification.certificates.maxEntries,
   keeps: (certificate) => certificate !== null,
 })
 
-export function verifiedCertificate(tokenHash: string, load: () => Promise<Certificate | null>) {
+export function verifiedCertificate(
+  tokenHash: string,
+  load: () => Promise<VerifiedCertificate | null>
+) {
   return certificates.get(tokenHash, load)
 }
 

@@ -9,9 +9,11 @@
  * Safe because better-sqlite3 runs a statement to completion synchronously
  * (knex calls only `all` and `run`, never `iterate`), re-prepares it itself
  * after a schema change, and each statement's integer mode is set back to
- * the connection's default before it is handed out again. At most
- * `STATEMENTS_PER_CONNECTION` are kept, the least recently used going
- * first; very long SQL (multi-row inserts of odd sizes) is not kept.
+ * off again (the app never turns it on) before it is handed out again.
+ * At most `STATEMENTS_PER_CONNECTION` are kept, the least recently used
+ * going first. Not kept: very long SQL (multi-row inserts of odd sizes),
+ * savepoints (knex numbers each one anew, they would crowd out the rest)
+ * and pragmas (some act only when prepared).
  */
 interface Statement {
   safeIntegers(toggle?: boolean): Statement
@@ -22,7 +24,9 @@ interface StatementConnection {
 }
 
 const STATEMENTS_PER_CONNECTION = 200
-const LONGEST_KEPT_SQL = 4_000
+// A batch of 500 verification views is ~4,000 characters of SQL: kept.
+const LONGEST_KEPT_SQL = 16_000
+const NEVER_KEPT = /^\s*(savepoint|release|rollback|pragma)\b/i
 
 export function keepPreparedStatements(connection: StatementConnection) {
   const prepare = connection.prepare.bind(connection)
@@ -36,7 +40,7 @@ export function keepPreparedStatements(connection: StatementConnection) {
       return statement.safeIntegers(false)
     }
     const prepared = prepare(sql)
-    if (sql.length <= LONGEST_KEPT_SQL) {
+    if (sql.length <= LONGEST_KEPT_SQL && !NEVER_KEPT.test(sql)) {
       kept.set(sql, prepared)
       if (kept.size > STATEMENTS_PER_CONNECTION) kept.delete(kept.keys().next().value!)
     }

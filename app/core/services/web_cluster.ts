@@ -22,8 +22,10 @@ export const webProcess = {
 
 /**
  * A per-host limit shared out among the web processes, each counting its
- * own part (connections are handed out in turn, so a client's requests are
- * spread over them): together they never allow more than `limit`.
+ * own part, ⌈limit ÷ N⌉: together at most N·⌈limit ÷ N⌉ (the limit, when N
+ * divides it). New connections are handed out in turn, so a client opening
+ * several is spread over the processes; one keep-alive connection stays
+ * with one process and meets its share.
  */
 export function shareOfLimit(limit: number) {
   return Math.max(1, Math.ceil(limit / webProcess.count))
@@ -106,10 +108,25 @@ export function onStopRequest(stop: (signal: NodeJS.Signals) => void) {
     if ((message as StopMessage | null)?.authentix === 'stop')
       request((message as StopMessage).signal)
   })
-  process.on('disconnect', () => request('SIGTERM'))
+  // Node's cluster exits a web process at once (code 0) when its channel to the primary closes,
+  // unless the process disconnected on purpose: claim that, and stop as on SIGTERM instead, so the
+  // requests in flight finish and the buffers flush when the primary dies.
+  process.prependListener('disconnect', () => {
+    if (cluster.worker) cluster.worker.exitedAfterDisconnect = true
+    request('SIGTERM')
+  })
 }
 
 // ---------------------------------------------------------------- the primary
+
+const RESTART_DELAY_MS = 1000
+
+/** A process asked to stop that exited 0, or died of the stop's own signal before it could handle it. */
+const stoppedCleanly = (code: number | null, signal: string | null) =>
+  code === 0 || signal === 'SIGTERM' || signal === 'SIGINT' || code === 130 || code === 143
+
+/** A message to a process that has just gone is simply not delivered (its exit is handled). */
+const ignoreSendError = () => {}
 
 export interface WebClusterOptions {
   processes: number
@@ -140,7 +157,8 @@ function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<strin
 export function runWebCluster(options: WebClusterOptions) {
   const running = new Map<number, Worker>()
   const listening = new Set<Worker>()
-  const restarts: number[] = []
+  const webRestarts: number[] = []
+  const queueRestarts: number[] = []
   let stopping: NodeJS.Signals | null = null
   let exitCode = 0
   let queueWorker: ChildProcess | null = null
@@ -153,7 +171,7 @@ export function runWebCluster(options: WebClusterOptions) {
   }
 
   /** Counts a death after a start; false (and the cluster stops) after too many within a minute. */
-  const mayRestart = (what: string, how: string) => {
+  const mayRestart = (restarts: number[], what: string, how: string) => {
     const now = Date.now()
     restarts.push(now)
     while (restarts.length && restarts[0] < now - 60_000) restarts.shift()
@@ -162,13 +180,15 @@ export function runWebCluster(options: WebClusterOptions) {
       stop('SIGTERM', 1)
       return false
     }
-    log('warn', `${what} exited (${how}); starting another`)
+    log('warn', `${what} exited (${how}); starting another in ${RESTART_DELAY_MS} ms`)
     return true
   }
 
   const fork = (index: number) => {
     const worker = cluster.fork({ WEB_PROCESSES: String(options.processes) })
     running.set(index, worker)
+    // A write to a process that is exiting fails with EPIPE; unheard, that error would end the primary.
+    worker.on('error', (error) => log('warn', `web process ${index}: ${error.message}`))
     worker.on('listening', () => {
       listening.add(worker)
       // Asked to stop while it was starting: it can hear it now.
@@ -177,14 +197,14 @@ export function runWebCluster(options: WebClusterOptions) {
     worker.on('message', (message: unknown) => {
       if (!isSiblingsMessage(message)) return
       for (const other of running.values()) {
-        if (other !== worker && other.isConnected()) other.send(message)
+        if (other !== worker && other.isConnected()) other.send(message, ignoreSendError)
       }
     })
     worker.on('exit', (code, signal) => {
       if (running.get(index) === worker) running.delete(index)
       const wasListening = listening.delete(worker)
       if (stopping) {
-        if (code !== 0) exitCode = 1
+        if (!stoppedCleanly(code, signal)) exitCode = 1
         return exitWhenAllStopped()
       }
       const how = signal ? `signal ${signal}` : `code ${code}`
@@ -193,7 +213,9 @@ export function runWebCluster(options: WebClusterOptions) {
         stop('SIGTERM', 1)
         return
       }
-      if (mayRestart(`web process ${index}`, how)) fork(index)
+      if (mayRestart(webRestarts, `web process ${index}`, how)) {
+        setTimeout(() => stopping || fork(index), RESTART_DELAY_MS)
+      }
     })
   }
 
@@ -211,14 +233,17 @@ export function runWebCluster(options: WebClusterOptions) {
       // Already gone (its exit is handled below), or a platform without priorities.
     }
     queueWorker = child
+    child.on('error', (error) => log('warn', `the queue worker: ${error.message}`))
     child.on('exit', (code, signal) => {
       if (queueWorker === child) queueWorker = null
       if (stopping) {
-        if (code !== 0) exitCode = 1
+        if (!stoppedCleanly(code, signal)) exitCode = 1
         return exitWhenAllStopped()
       }
       const how = signal ? `signal ${signal}` : `code ${code}`
-      if (mayRestart('the queue worker', how)) startQueueWorker(command)
+      if (mayRestart(queueRestarts, 'the queue worker', how)) {
+        setTimeout(() => stopping || startQueueWorker(command), RESTART_DELAY_MS)
+      }
     })
   }
 
@@ -227,10 +252,14 @@ export function runWebCluster(options: WebClusterOptions) {
     exitCode = code
     const what = `${running.size} web processes${queueWorker ? ' and the queue worker' : ''}`
     log('info', `${signal}: stopping ${what}`)
-    // A process still starting is told once it listens (a message sent before it listens for one is lost).
-    for (const worker of listening) {
-      if (worker.isConnected()) worker.send({ authentix: 'stop', signal } satisfies StopMessage)
-      else worker.process.kill('SIGTERM')
+    // A process still starting gets SIGTERM (a message before it listens for one would be lost);
+    // it stops once it has started, or dies of the signal if it had not yet set its handlers.
+    for (const worker of running.values()) {
+      if (listening.has(worker) && worker.isConnected()) {
+        worker.send({ authentix: 'stop', signal } satisfies StopMessage, ignoreSendError)
+      } else {
+        worker.process.kill('SIGTERM')
+      }
     }
     // queue:work drains on SIGTERM as a web process does (ARCHITECTURE.md "Stopping").
     queueWorker?.kill('SIGTERM')

@@ -237,6 +237,36 @@ test.group('Several web processes on one port (real processes)', (group) => {
     assert.notInclude(web.output(), 'still held the process')
   }).timeout(180_000)
 
+  test('when the primary is killed, each web process stops as on SIGTERM and the queue worker stops too: nothing is left running', async ({
+    assert,
+  }) => {
+    const port = await freePort()
+    const web = started(server(port, { WEB_CONCURRENCY: '2' }))
+    await healthy(port, web)
+    const pids = await waitFor('two web processes and the queue worker', () => {
+      const found = webProcessesOf(web.child.pid!)
+      const queue = queueWorkerOf(web.child.pid!)
+      return found.length === 2 && queue ? [...found, queue] : null
+    })
+    await waitFor('both web processes to listen', () =>
+      pids
+        .slice(0, 2)
+        .every((pid) => web.output().includes(`(authentix/${pid}): started HTTP server`))
+    )
+
+    web.child.kill('SIGKILL')
+    // The output pipes close when the last process holding them (the children) has exited.
+    await exitOf(web)
+    await waitFor('every child to exit', () => pids.every((pid) => !alive(pid)), 30_000)
+    for (const pid of pids.slice(0, 2)) {
+      assert.include(
+        web.output(),
+        `(authentix/${pid}): SIGTERM: stopping`,
+        'a graceful stop, not an exit'
+      )
+    }
+  }).timeout(180_000)
+
   test('a web process that cannot listen (the port is taken) ends the whole cluster with exit 1', async ({
     assert,
   }) => {

@@ -40,7 +40,7 @@ test.group('SQLite statements kept per connection', () => {
     db.close()
   })
 
-  test('at most 200 statements are kept, the least recently used dropped first; very long SQL is not kept', ({
+  test('at most 200 statements are kept, the least recently used dropped first; very long SQL, savepoints and pragmas are not kept', ({
     assert,
   }) => {
     const db = connection()
@@ -49,8 +49,15 @@ test.group('SQLite statements kept per connection', () => {
     assert.notStrictEqual(db.prepare('select 0 as n'), first, 'dropped: prepared anew')
     const recent = db.prepare('select 200 as n')
     assert.strictEqual(db.prepare('select 200 as n'), recent)
-    const long = `select n from t where n in (${Array.from({ length: 1500 }, () => '?').join(', ')})`
+    const long = `select n from t where n in (${Array.from({ length: 6000 }, () => '?').join(', ')})`
     assert.notStrictEqual(db.prepare(long), db.prepare(long))
+    db.prepare('savepoint trx1').run()
+    assert.notStrictEqual(
+      db.prepare('release trx1'),
+      db.prepare('release trx1'),
+      'savepoints are not kept'
+    )
+    assert.notStrictEqual(db.prepare('pragma foreign_keys'), db.prepare('pragma foreign_keys'))
     db.close()
   })
 })

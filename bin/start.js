@@ -48,13 +48,25 @@ function demoPassword() {
   return groups.join('-')
 }
 
+/** A keyring entry for DELIVERY_SECRETS_KEY (app/core/services/secret_keyring.ts): `<id>:<32 random bytes>`. */
+const deliverySecretsKey = () => `k1:${randomBytes(32).toString('base64url')}`
+
 function ensureEnvFile() {
   if (existsSync(envFile)) {
     let text = readFileSync(envFile, 'utf8')
+    const added = []
     if (!parseEnv(text).APP_KEY) {
       text = setEnvValue(text, 'APP_KEY', randomBytes(32).toString('base64url'))
+      added.push('APP_KEY')
+    }
+    // Older .env files predate delivery integrations: their secrets need a key of their own.
+    if (!parseEnv(text).DELIVERY_SECRETS_KEY) {
+      text = setEnvValue(text, 'DELIVERY_SECRETS_KEY', deliverySecretsKey())
+      added.push('DELIVERY_SECRETS_KEY')
+    }
+    if (added.length) {
       writeFileSync(envFile, text, { mode: 0o600 })
-      say('Added a fresh APP_KEY to .env')
+      say(`Added a fresh ${added.join(' and ')} to .env`)
     }
     return
   }
@@ -63,9 +75,12 @@ function ensureEnvFile() {
     ? readFileSync(example, 'utf8')
     : 'NODE_ENV=development\nPORT=3333\nHOST=localhost\n'
   text = setEnvValue(text, 'APP_KEY', randomBytes(32).toString('base64url'))
+  text = setEnvValue(text, 'DELIVERY_SECRETS_KEY', deliverySecretsKey())
   text = setEnvValue(text, 'DEMO_OWNER_PASSWORD', demoPassword())
   writeFileSync(envFile, text, { mode: 0o600 })
-  say('Created .env from .env.example with a fresh APP_KEY and demo password.')
+  say(
+    'Created .env from .env.example with a fresh APP_KEY, DELIVERY_SECRETS_KEY and demo password.'
+  )
   const sqlite = parseEnv(text).SQLITE_PATH
   if (sqlite && existsSync(isAbsolute(sqlite) ? sqlite : join(root, sqlite))) {
     say(

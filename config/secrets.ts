@@ -47,6 +47,7 @@ let keyring: SecretKeyring | undefined
 
 /** The delivery secrets keyring, built at first use (see keyringFromEnv for its failures). */
 export function deliverySecrets(): SecretKeyring {
-  keyring ??= keyringFromEnv(env.get('DELIVERY_SECRETS_KEY'), app.inTest)
+  // Tests always use the fixed test keyring, whatever a developer's .env holds (.env is loaded in tests too).
+  keyring ??= keyringFromEnv(app.inTest ? undefined : env.get('DELIVERY_SECRETS_KEY'), app.inTest)
   return keyring
 }

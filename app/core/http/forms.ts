@@ -94,17 +94,25 @@ export function safeLocalPath(value: unknown): string | null {
 /**
  * `request.validateUsing` for a form that must go back to a given page
  * rather than to the referrer: on a validation failure the messages are
- * flashed as above and null is returned (the caller redirects).
+ * flashed as above and null is returned (the caller redirects). `fieldOf`
+ * maps a validator's field path to the form's field, when they differ (a
+ * validator shared with the API speaks `settings.host`, the form `host`).
  */
 export async function validateOrFlash<T>(
   ctx: HttpContext,
-  validate: () => Promise<T>
+  validate: () => Promise<T>,
+  options: { fieldOf?: (path: string) => string } = {}
 ): Promise<T | null> {
   try {
     return await validate()
   } catch (error) {
     if (error instanceof vineErrors.E_VALIDATION_ERROR) {
-      flashFieldErrors(ctx, error.messages as FieldMessage[])
+      const fieldOf = options.fieldOf ?? ((path: string) => path)
+      const messages = (error.messages as FieldMessage[]).map(({ field, message }) => ({
+        field: fieldOf(field),
+        message,
+      }))
+      flashFieldErrors(ctx, messages)
       return null
     }
     throw error

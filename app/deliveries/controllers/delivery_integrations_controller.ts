@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import mail from '@adonisjs/mail/services/main'
 import { foundOr404, throwNotFound } from '#core/http/not_found'
 import { handle } from '#core/http/outcomes'
-import { flashFieldError, redirectWith } from '#core/http/forms'
+import { flashFieldError, redirectWith, validateOrFlash } from '#core/http/forms'
 import { actingIn } from '#orgs/middleware/acting'
 import OrgDeliveryIntegrations from '#deliveries/queries/org_delivery_integrations'
 import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
@@ -28,7 +28,9 @@ import {
   secretFields,
   settingFields,
 } from '#deliveries/presenters/integration_form'
-import { validateIntegrationForm } from '#deliveries/controllers/integration_forms'
+
+/** The validators speak the API's paths (`settings.host`); messages go under the form's flat fields. */
+const ONTO_FORM = { fieldOf: formFieldOf }
 
 function providerOf(value: unknown): Provider | null {
   return PROVIDERS.includes(value as Provider) ? (value as Provider) : null
@@ -80,17 +82,22 @@ export default class DeliveryIntegrationsController {
     const back = () =>
       response.redirect().toRoute('deliveries.integrations.create', {}, { qs: { provider } })
     const body = request.all()
-    const base = await validateIntegrationForm(ctx, () =>
-      integrationValidator.validate({
-        channel: channelOf(provider),
-        provider,
-        name: body.name,
-        is_default: body.is_default === 'on' ? true : undefined,
-      })
+    const base = await validateOrFlash(
+      ctx,
+      () =>
+        integrationValidator.validate({
+          channel: channelOf(provider),
+          provider,
+          name: body.name,
+          is_default: body.is_default === 'on' ? true : undefined,
+        }),
+      ONTO_FORM
     )
     if (!base) return back()
-    const input = await validateIntegrationForm(ctx, () =>
-      providerValidator(provider, 'create').validate(fromForm(provider, body))
+    const input = await validateOrFlash(
+      ctx,
+      () => providerValidator(provider, 'create').validate(fromForm(provider, body)),
+      ONTO_FORM
     )
     if (!input) return back()
     const result = await CreateDeliveryIntegration.handle({
@@ -139,12 +146,17 @@ export default class DeliveryIntegrationsController {
     const back = () =>
       response.redirect().toRoute('deliveries.integrations.edit', { id: existing.id })
     const body = request.all()
-    const base = await validateIntegrationForm(ctx, () =>
-      integrationUpdateValidator.validate({ name: body.name ?? '' })
+    const base = await validateOrFlash(
+      ctx,
+      () => integrationUpdateValidator.validate({ name: body.name ?? '' }),
+      ONTO_FORM
     )
     if (!base) return back()
-    const input = await validateIntegrationForm(ctx, () =>
-      providerValidator(existing.provider, 'update').validate(fromForm(existing.provider, body))
+    const input = await validateOrFlash(
+      ctx,
+      () =>
+        providerValidator(existing.provider, 'update').validate(fromForm(existing.provider, body)),
+      ONTO_FORM
     )
     if (!input) return back()
     const result = await UpdateDeliveryIntegration.handle({

@@ -123,6 +123,26 @@ if (!process.env.APP_URL && (process.env.PORT || process.env.HOST)) {
   if (!fileUrl || fileUrl === `http://${fileEnv.HOST}:${fileEnv.PORT}`) childEnv.APP_URL = url
 }
 
+// The demo's simulated providers (stand_ins/): a mail server with an inbox page and the WhatsApp
+// Cloud API, which the demo org's delivery integrations point at (database/demo_integrations.ts).
+// Never in production; DEMO_STAND_INS=off leaves them out.
+const withStandIns = nodeEnv !== 'production' && setting('DEMO_STAND_INS', 'on') !== 'off'
+const smtpPort = setting('DEMO_SMTP_PORT', '2525')
+const inboxPort = setting('DEMO_INBOX_PORT', '8025')
+const whatsappPort = setting('DEMO_WHATSAPP_PORT', '4010')
+if (withStandIns) {
+  childEnv.DEMO_SMTP_PORT = smtpPort
+  childEnv.DEMO_WHATSAPP_PORT = whatsappPort
+  // Loopback is refused to org-configured hosts unless the platform lists it.
+  childEnv.OUTBOUND_ALLOWED_HOSTS = [
+    setting('OUTBOUND_ALLOWED_HOSTS', ''),
+    `127.0.0.1:${smtpPort}`,
+    `127.0.0.1:${whatsappPort}`,
+  ]
+    .filter(Boolean)
+    .join(',')
+}
+
 for (const folder of ['tmp', setting('STORAGE_PATH', 'storage')]) {
   mkdirSync(isAbsolute(folder) ? folder : join(root, folder), { recursive: true })
 }
@@ -144,6 +164,27 @@ const childOptions = {
 const child = spawn(process.execPath, serverArgs, childOptions)
 const scheduler = spawn(process.execPath, ['ace', 'scheduler:run'], childOptions)
 
+/** A stand-in in its own process (quiet: its errors only); null when they are off. */
+function standIn(file, args) {
+  if (!withStandIns) return null
+  const process_ = spawn(
+    process.execPath,
+    ['--import=ts-node-maintained/register/esm', `stand_ins/${file}`, ...args],
+    { ...childOptions, stdio: ['ignore', 'ignore', 'inherit'] }
+  )
+  process_.on('exit', (code) => {
+    if (!stopping && code) say(`The simulated provider stand_ins/${file} stopped (exit ${code}).`)
+  })
+  return process_
+}
+const standIns = [
+  standIn('smtp.ts', [`--port=${smtpPort}`, `--http-port=${inboxPort}`]),
+  standIn('whatsapp_cloud_api.ts', [`--port=${whatsappPort}`]),
+].filter(Boolean)
+const stopStandIns = (signal) => {
+  for (const process_ of standIns) if (running(process_)) process_.kill(signal)
+}
+
 /** The server's grace (SHUTDOWN_TIMEOUT_MS, config/shutdown.ts) and its 1.5 s to close, plus a margin. */
 const STOP_CEILING_MS = Number(setting('SHUTDOWN_TIMEOUT_MS', '8000')) + 3000
 const running = (process_) => process_.exitCode === null && process_.signalCode === null
@@ -157,10 +198,12 @@ let firstSignalAt = 0
 
 /** Stops both children (the one already gone is skipped); past the ceiling they are killed. */
 function stopChildren(signal) {
+  stopStandIns('SIGTERM')
   if (running(scheduler)) scheduler.kill('SIGTERM')
   if (running(child)) child.kill(dev ? 'SIGINT' : signal)
   setTimeout(() => {
     for (const process_ of [child, scheduler]) if (running(process_)) process_.kill('SIGKILL')
+    stopStandIns('SIGKILL')
     say(`\nStill running ${STOP_CEILING_MS / 1000} s after ${signal}; killed.`)
     process.exit(1)
   }, STOP_CEILING_MS).unref()
@@ -169,6 +212,8 @@ function stopChildren(signal) {
 /** Exits once both children have: with the server's code, or 1 after a failed start. */
 function exitWhenBothDone() {
   if (serverExit === null || running(scheduler)) return
+  // The stand-ins lead process groups of their own: they would outlive this process.
+  stopStandIns('SIGKILL')
   process.exit(timedOut ? 1 : serverExit)
 }
 
@@ -215,6 +260,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     if (firstSignalAt === 0 || Date.now() - firstSignalAt < 1000) return
     say(`\n${signal} again: stopping now.`)
     for (const process_ of [child, scheduler]) if (running(process_)) process_.kill('SIGKILL')
+    stopStandIns('SIGKILL')
     process.exit(exitCodeOf(null, signal))
   })
 }
@@ -240,6 +286,10 @@ if (!exited && !timedOut) {
   if (nodeEnv === 'development' && password) {
     say(`  Demo login: owner@demo.test / ${password}`)
     say('  (admin@demo.test and member@demo.test use the same password)')
+  }
+  if (withStandIns) {
+    say(`  Simulated mail inbox: http://localhost:${inboxPort}`)
+    say(`  (the demo org sends mail and WhatsApp to simulated providers; Settings → Delivery)`)
   }
   say(dev ? '  Watching for changes. Press Ctrl+C to stop.' : '  Press Ctrl+C to stop.')
   say('  ────────────────────────────────────────────────')

@@ -108,6 +108,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
+  DEMO_SMTP_PORT: Env.schema.number.optional(),
+  DEMO_WHATSAPP_PORT: Env.schema.number.optional(),
 
   /** `host` or `host:port`, comma-separated: org-configured integrations may reach these even on private addresses. */
   OUTBOUND_ALLOWED_HOSTS: Env.schema.string.optional(),

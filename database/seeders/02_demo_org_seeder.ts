@@ -15,6 +15,7 @@ import ActivateTemplate from '#templates/actions/activate_template'
 import CreateImport from '#imports/actions/create_import'
 import { DEMO_FIELDS, demoDesignPdf } from '#database/demo_template'
 import { DEMO_RECIPIENTS_CSV, DEMO_RECIPIENTS_FILE } from '#database/demo_recipients'
+import { createDemoIntegrations } from '#database/demo_integrations'
 
 export const DEMO_ORG = {
   name: 'Demo Academy',
@@ -151,6 +152,10 @@ export default class extends BaseSeeder {
     })
     if (list.kind === 'created') await list.run
     else logger.warn(`demo recipients skipped: ${list.kind}`)
+
+    // Email and WhatsApp through the simulated providers `npm start` runs beside the app.
+    const refused = await createDemoIntegrations(org, owner.id)
+    for (const reason of refused) logger.info(`demo delivery integration skipped: ${reason}`)
 
     logger.info(`demo org "${DEMO_ORG.name}" created; sign in as ${DEMO_OWNER.email}`)
   }

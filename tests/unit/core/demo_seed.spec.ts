@@ -6,6 +6,9 @@ import User from '#identity/models/user'
 import Organization from '#orgs/models/organization'
 import DemoOrgSeeder, { DEMO_OWNER, DEMO_TEAMMATES } from '#database/seeders/02_demo_org_seeder'
 import { givenOrg } from '#tests/helpers/given'
+import { allowOutbound } from '#tests/helpers/deliveries'
+import { readSecrets } from '#deliveries/services/integration_secrets'
+import DeliveryIntegration from '#deliveries/models/delivery_integration'
 
 const DEMO_PASSWORD = 'plum-orbit-canvas-river'
 
@@ -108,6 +111,40 @@ test.group('Demo org seeder', (group) => {
       .where('error_count', '>', 0)
       .firstOrFail()
     assert.equal(bad.row_index, 6)
+  }).timeout(30_000)
+
+  test('its email and WhatsApp integrations point at the simulated providers npm start runs and allow-lists', async ({
+    assert,
+  }) => {
+    const restore = allowOutbound('127.0.0.1:2525,127.0.0.1:4010')
+    try {
+      await runDemoSeeder()
+    } finally {
+      restore()
+    }
+    const org = await Organization.findByOrFail('slug', 'demo')
+    const integrations = await DeliveryIntegration.query()
+      .where('organization_id', org.id)
+      .orderBy('channel', 'asc')
+    assert.deepEqual(
+      integrations.map((i) => [i.channel, i.provider, i.displayName, i.isDefault]),
+      [
+        ['email', 'smtp', 'Simulated mail server (demo)', true],
+        ['whatsapp', 'whatsapp_cloud', 'Simulated WhatsApp (demo)', true],
+      ]
+    )
+    assert.include(integrations[0].settings, { host: '127.0.0.1', port: 2525 })
+    assert.include(integrations[1].settings, { api_base_url: 'http://127.0.0.1:4010' })
+    assert.include(await readSecrets(integrations[1]), { access_token: 'standin-access-token' })
+  }).timeout(30_000)
+
+  test('without the simulated providers allow-listed (a plain db:seed) the demo org is made without integrations', async ({
+    assert,
+  }) => {
+    await runDemoSeeder()
+    const org = await Organization.findByOrFail('slug', 'demo')
+    const integrations = await DeliveryIntegration.query().where('organization_id', org.id)
+    assert.lengthOf(integrations, 0)
   }).timeout(30_000)
 
   test('running it again creates nothing new', async ({ assert }) => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import { type Socket, connect, createServer } from 'node:net'
 import app from '@adonisjs/core/services/app'
 
@@ -105,4 +106,45 @@ export function refused(port: number) {
     })
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
   })
+}
+
+/** The processes whose parent is `pid` (Linux: /proc/<pid>/task/<tid>/children); none once it is gone. */
+export function childrenOf(pid: number) {
+  const children: number[] = []
+  let tasks: string[] = []
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return children
+  }
+  for (const task of tasks) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+    children.push(...text.split(' ').filter(Boolean).map(Number))
+  }
+  return children
+}
+
+/**
+ * The processes a test group starts: `started(spawned(…))` records one,
+ * `stopStarted()` (a teardown) kills whatever of them still runs, with the
+ * processes they started (a cluster's web processes), and waits for each.
+ */
+export function startedProcesses() {
+  const processes: Spawned[] = []
+  return {
+    started(spawnedProcess: Spawned) {
+      processes.push(spawnedProcess)
+      return spawnedProcess
+    },
+    async stopStarted() {
+      for (const spawnedProcess of processes.splice(0)) {
+        const { child } = spawnedProcess
+        if (child.exitCode === null && child.signalCode === null) {
+          for (const pid of childrenOf(child.pid!)) process.kill(pid, 'SIGKILL')
+          child.kill('SIGKILL')
+        }
+        await spawnedProcess.exit
+      }
+    },
+  }
 }

@@ -16,6 +16,7 @@ import {
   refused,
   server,
   spawned,
+  startedProcesses,
   waitFor,
 } from '#tests/helpers/processes'
 
@@ -146,17 +147,9 @@ async function assertFinishedExactlyOnce(
 
 test.group('Stopping on SIGTERM (real processes)', (group) => {
   const orgs: Organization[] = []
-  const processes: Spawned[] = []
-  const started = (spawnedProcess: Spawned) => {
-    processes.push(spawnedProcess)
-    return spawnedProcess
-  }
+  const { started, stopStarted } = startedProcesses()
   group.each.teardown(async () => {
-    for (const spawnedProcess of processes.splice(0)) {
-      const { child } = spawnedProcess
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await spawnedProcess.exit
-    }
+    await stopStarted()
     for (const org of orgs.splice(0)) await removeOrgData(org.id)
   })
 

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createServer } from 'node:net'
 import { test } from '@japa/runner'
@@ -9,7 +9,15 @@ import { removeOrgData } from '#tests/helpers/certificates_cleanup'
 import { givenIssued, tokenOf } from '#tests/helpers/verification'
 import { givenJob } from '#tests/helpers/certificates'
 import GenerationJob from '#certificates/models/generation_job'
-import { type Spawned, exitOf, freePort, healthy, server, waitFor } from '#tests/helpers/processes'
+import {
+  childrenOf,
+  exitOf,
+  freePort,
+  healthy,
+  server,
+  startedProcesses,
+  waitFor,
+} from '#tests/helpers/processes'
 
 /*
 | Several web processes on one port (WEB_CONCURRENCY, bin/server.ts,
@@ -17,16 +25,6 @@ import { type Spawned, exitOf, freePort, healthy, server, waitFor } from '#tests
 | processes on the test database. Every request here opens a connection of
 | its own, so the primary hands them to the web processes in turn.
 */
-
-/** The processes whose parent is `pid` (Linux: /proc/<pid>/task/<tid>/children). */
-function childrenOf(pid: number) {
-  const children: number[] = []
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
-    children.push(...text.split(' ').filter(Boolean).map(Number))
-  }
-  return children
-}
 
 /** The web processes under the primary `pid` (the queue worker beside them runs `ace queue:work`). */
 function webProcessesOf(pid: number) {
@@ -106,20 +104,9 @@ async function inTurn(count: number, send: () => Promise<{ status: number; body:
 
 test.group('Several web processes on one port (real processes)', (group) => {
   const orgs: Organization[] = []
-  const processes: Spawned[] = []
-  const started = (spawnedProcess: Spawned) => {
-    processes.push(spawnedProcess)
-    return spawnedProcess
-  }
+  const { started, stopStarted } = startedProcesses()
   group.each.teardown(async () => {
-    for (const spawnedProcess of processes.splice(0)) {
-      const { child } = spawnedProcess
-      if (child.exitCode === null && child.signalCode === null) {
-        for (const pid of childrenOf(child.pid!)) process.kill(pid, 'SIGKILL')
-        child.kill('SIGKILL')
-      }
-      await spawnedProcess.exit
-    }
+    await stopStarted()
     for (const org of orgs.splice(0)) await removeOrgData(org.id)
   })
 

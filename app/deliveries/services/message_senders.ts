@@ -1,0 +1,65 @@
+import type DeliveryIntegration from '#deliveries/models/delivery_integration'
+import type DeliveryMessage from '#deliveries/models/delivery_message'
+import type { SecretType } from '#deliveries/services/providers'
+
+/**
+ * What the send worker hands a channel's sender, and what the sender
+ * answers. A sender only talks to its provider: the worker reserves the
+ * throttle, writes the attempt row before calling and the outcome after,
+ * and decides what an outcome means for the message (retry, fail, pause
+ * the integration, fall back to email).
+ */
+export interface OutgoingCertificate {
+  id: string
+  certificateNumber: string
+  title: string
+  /** The PDF's bytes are read only by a sender that attaches them (email under the size limit). */
+  fileId: string | null
+  storageKey: string | null
+  sizeBytes: number | null
+  sha256: string | null
+  verificationUrl: string
+  /** A signed, expiring, absolute HTTPS link to the PDF (WhatsApp's document header, email above the size limit). */
+  downloadUrl: string
+}
+
+export interface OutgoingMessage {
+  message: DeliveryMessage
+  /** Null: the platform's own email sender. */
+  integration: DeliveryIntegration | null
+  secrets: Partial<Record<SecretType, string>>
+  /** Addresses the SSRF check approved for the integration's host; connect to the first. */
+  addresses: string[]
+  orgName: string
+  recipientName: string
+  /** The page listing all of this recipient's certificates of the job (download and verify). */
+  recipientPageUrl: string
+  certificates: OutgoingCertificate[]
+  /** The template's variables filled for this recipient (#deliveries/services/delivery_template_rendering). */
+  variables: Record<string, string>
+  /** The one-click unsubscribe URL (email: `List-Unsubscribe`). */
+  unsubscribeUrl: string | null
+}
+
+/**
+ * - `accepted`: the provider took the message; its id is stored before
+ *   anything else happens.
+ * - `transient`: network, 5xx, 429, WhatsApp 130429/131056: retried with
+ *   backoff (after `retryAfterMs` when the provider said).
+ * - `permanent`: bad address, not on WhatsApp (131026), template errors
+ *   (132xxx): the message fails.
+ * - `account`: the account cannot send at all (WhatsApp 131031/131042/368,
+ *   token 190, SMTP auth): the integration pauses.
+ * `code` is the provider's (`131026`, `smtp_550`, `http_503`,
+ * `ECONNREFUSED`); `reason` a sentence an org's staff understand.
+ */
+export type SendOutcome =
+  | { outcome: 'accepted'; providerMessageId: string }
+  | {
+      outcome: 'transient' | 'permanent' | 'account'
+      code: string
+      reason: string
+      retryAfterMs?: number
+    }
+
+export type MessageSender = (outgoing: OutgoingMessage) => Promise<SendOutcome>

@@ -54,7 +54,7 @@ import type { SendPayload } from '#deliveries/services/send_queue'
  *    admins are told once, and the batch stops.
  *
  * A message found `sending` whose attempt began less than the send timeout
- * ago belongs to a worker still in its call: it is looked at again after.
+ * (and a second) ago belongs to a worker still in its call: it is looked at again after.
  * One that began longer ago was cut off between the call and the outcome
  * (a crash): it is sent again. Those are the only repeats a crash causes.
  *
@@ -541,7 +541,7 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         .orderBy('attempt', 'desc')
         .first()
       const startedMs = last ? last.startedAt.toMillis() : 0
-      const freeAt = startedMs + deliveries.sendTimeoutMs + 5_000
+      const freeAt = startedMs + deliveries.sendTimeoutMs + 1_000
       if (freeAt > now) {
         later.push({ id: message.id, atMs: freeAt })
         continue

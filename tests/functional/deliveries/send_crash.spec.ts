@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
+import deliveries from '#config/deliveries'
 import type Organization from '#orgs/models/organization'
 import StartDelivery from '#deliveries/actions/start_delivery'
 import Delivery from '#deliveries/models/delivery'
@@ -15,8 +16,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const SEND_TIMEOUT_MS = 2_000
 
 /** `node ace queue:work` against the test database, a short lease and send timeout, the stand-in allowed. */
-function standaloneWorker(args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['ace', 'queue:work', '--lanes=4', ...args], {
+function standaloneWorker(args: string[] = [], lanes = 4): ChildProcess {
+  return spawn(process.execPath, ['ace', 'queue:work', `--lanes=${lanes}`, ...args], {
     cwd: app.makePath(),
     env: {
       ...process.env,
@@ -154,4 +155,57 @@ test.group('Deliveries: crash safety (committed, real worker processes)', (group
       .select('message_id')
     assert.lengthOf(repeatedAccepted, 0, 'no message accepted and stored was sent again')
   }).timeout(600_000)
+
+  test('two worker processes sending one delivery at R messages a second: no second at the SMTP server sees more than R', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    orgs.push(org)
+    const integration = await givenSmtpIntegration(org, { port: standIn.port })
+    integration.config = { ...integration.config, messages_per_second: 5 }
+    await integration.save()
+    const { job } = await givenIssuedJob(org, learners(30))
+    standIn.reset()
+    const previousBatch = deliveries.batchSize
+    deliveries.batchSize = 5
+    let deliveryId: string
+    try {
+      const started = await StartDelivery.handle({
+        org,
+        job: job.id,
+        channels: ['email'],
+        audience: 'all',
+        fallbackToEmail: false,
+        actorUserId: null,
+      })
+      if (started.kind !== 'created') throw new Error(JSON.stringify(started))
+      deliveryId = started.delivery.id
+    } finally {
+      deliveries.batchSize = previousBatch
+    }
+    // One lane each: every process holds one batch at a time, so both send.
+    const workers = [standaloneWorker([], 1), standaloneWorker([], 1)]
+    try {
+      const began = Date.now()
+      while (Date.now() - began < 60_000) {
+        const delivery = await Delivery.findOrFail(deliveryId)
+        if (delivery.status === 'completed') break
+        await sleep(100)
+      }
+    } finally {
+      for (const worker of workers) worker.kill('SIGKILL')
+    }
+    const mails = standIn.messages()
+    assert.lengthOf(mails, 30)
+    const owners = await db
+      .from('delivery_attempts')
+      .where('organization_id', org.id)
+      .distinct('worker')
+    assert.lengthOf(owners, 2, 'both processes sent')
+    const times = mails.map((m) => m.receivedAt.getTime()).sort((a, b) => a - b)
+    for (const [i, at] of times.entries()) {
+      const inWindow = times.filter((t) => t >= at && t < at + 1000).length
+      assert.isAtMost(inWindow, 5, `window from message ${i + 1}`)
+    }
+  }).timeout(120_000)
 })

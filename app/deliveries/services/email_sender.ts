@@ -31,7 +31,8 @@ import type { SmtpSecurity } from '#deliveries/services/providers'
  */
 const TIMEOUT_MS = 15_000
 const IDLE_MS = 10_000
-const POOL_CONNECTIONS = 2
+/** Connections per pooled transport: one per send job of the sender that may run at once. */
+const POOL_CONNECTIONS = 4
 
 interface PooledTransport {
   transport: Transporter

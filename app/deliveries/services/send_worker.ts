@@ -530,9 +530,18 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   if (!send) throw new Error(`No sender is registered for provider "${messages[0].provider}"`)
 
   const later: { id: string; atMs: number }[] = []
-  let continueAt: { ids: string[]; atMs: number } | null = null
   let pausedHere = false
-  for (const [index, message] of messages.entries()) {
+  /**
+   * Set when the batch stops: the throttle's next slot is far (the rest goes
+   * back to the queue), the integration paused, or the lease went.
+   */
+  let stop: 'rate' | 'paused' | 'lost' | null = null
+  let rateAt = 0
+  const rateDeferred: DeliveryMessage[] = []
+  let cursor = 0
+
+  /** One message through the steps of the module's comment; what it means for the batch. */
+  async function sendOne(message: DeliveryMessage): Promise<void> {
     const now = nowMs()
     if (message.status === 'sending') {
       // A worker may still be in its call for this message: wait out the send timeout before resending.
@@ -544,12 +553,13 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       const freeAt = startedMs + deliveries.sendTimeoutMs + 1_000
       if (freeAt > now) {
         later.push({ id: message.id, atMs: freeAt })
-        continue
+        return
       }
     } else if (message.nextAttemptAt && message.nextAttemptAt.toMillis() > now) {
       later.push({ id: message.id, atMs: message.nextAttemptAt.toMillis() })
-      continue
+      return
     }
+    if (state.kind !== 'ready') return
     const address = message.channel === 'email' ? message.toEmail! : message.toPhone!
     const outgoing = await outgoingMessage(state.context, message)
     let prepared: Prepared | null
@@ -564,8 +574,10 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       if (!(error instanceof Deferred)) throw error
       if (error.reason === 'rate') {
         // Every later message of this sender waits as long: the rest of the batch goes back to the queue.
-        continueAt = { ids: messages.slice(index).map((m) => m.id), atMs: error.atMs }
-        break
+        stop ??= 'rate'
+        rateAt = Math.max(rateAt, error.atMs)
+        rateDeferred.push(message)
+        return
       }
       await db
         .from('delivery_messages')
@@ -573,17 +585,20 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         .where('status', 'queued')
         .update({ next_attempt_at: dbTimestamp(undefined, DateTime.fromMillis(error.atMs)) })
       later.push({ id: message.id, atMs: error.atMs })
-      continue
+      return
     }
-    if (!prepared) continue
+    if (!prepared) return
     const wait = prepared.atMs - nowMs()
     if (wait > 0) await sleep(wait)
     // The lease went while waiting: the message stays `sending`; the job's next owner resends it after the timeout.
-    if (job.lost) return
+    if (job.lost) {
+      stop = 'lost'
+      return
+    }
     outgoing.message.attempts = prepared.attempt
     let outcome: SendOutcome
     try {
-      outcome = await withTimeout(send(outgoing))
+      outcome = await withTimeout(send!(outgoing))
     } catch (error) {
       logger.error({ err: error, message: message.id }, 'delivery sender threw')
       outcome = {
@@ -592,17 +607,28 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         reason: 'The message could not be handed to the provider; it will be tried again.',
       }
     }
-    const recorded = await record(delivery, message, prepared.attempt, outcome, {
+    const recorded = await record(delivery!, message, prepared.attempt, outcome, {
       key: state.limits.key,
       slotNo: prepared.slotNo,
     })
     if (recorded.retryAtMs !== null) later.push({ id: message.id, atMs: recorded.retryAtMs })
     if (outcome.outcome === 'account' && message.integrationId) {
-      pausedHere = recorded.paused
+      pausedHere ||= recorded.paused
       // The integration is paused: the rest of the batch stays queued until it is resumed.
-      break
+      stop = 'paused'
     }
   }
+
+  // A few messages in flight at once (their slots still come from the throttle, in order).
+  async function lane() {
+    while (stop === null && cursor < messages.length) await sendOne(messages[cursor++])
+  }
+  await Promise.all(Array.from({ length: Math.max(1, deliveries.inFlightPerJob) }, lane))
+  if (stop === 'lost') return
+  const continueAt =
+    stop === 'rate'
+      ? { ids: [...rateDeferred, ...messages.slice(cursor)].map((m) => m.id), atMs: rateAt }
+      : null
   await finish(job, deliveryId, later, continueAt)
   if (pausedHere && state.context.integration) {
     const integration = await DeliveryIntegration.findOrFail(state.context.integration.id)

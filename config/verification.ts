@@ -21,6 +21,11 @@ const verification = {
     ttlMs: env.get('VERIFICATION_CERTIFICATE_TTL_MS', 5_000),
     /** Certificates kept at most; the least recently verified leave first. */
     maxEntries: env.get('VERIFICATION_CERTIFICATE_CACHE_SIZE', 20_000),
+    /**
+     * Rows kept after their entry lapsed, with the certificate (and page)
+     * made of them: a row read again unchanged reuses them. ~5 KB each.
+     */
+    rowsKept: 10_000,
   },
   issuers: {
     /** How stale an issuer's name and logo may be in another process (this one forgets them on change); 0: no cache. */

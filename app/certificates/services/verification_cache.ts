@@ -39,6 +39,47 @@ export function verifiedCertificate(
   return certificates.get(tokenHash, load)
 }
 
+type Row = Record<string, unknown>
+
+/**
+ * The row each token last read, and the certificate made of it. When an
+ * entry above has lapsed and the row is read again unchanged (the common
+ * case: a certificate's public columns rarely change), the same object is
+ * used again, and with it its view and its drawn page (both kept per
+ * object): a re-read costs one indexed select, not a model hydrated, its
+ * dates parsed and its page drawn. A row that differs in any column makes
+ * a new object, so nothing shown outlives a change. At most
+ * `rowsKept`, the least recently read leave first.
+ */
+const lastRead = new Map<string, { row: Row; certificate: VerifiedCertificate }>()
+
+function sameRow(kept: Row, read: Row) {
+  for (const key of Object.keys(read)) {
+    const a = kept[key]
+    const b = read[key]
+    if (a === b) continue
+    if (a instanceof Date && b instanceof Date && a.getTime() === b.getTime()) continue
+    return false
+  }
+  return Object.keys(kept).length === Object.keys(read).length
+}
+
+/** The certificate of a row just read: the object made of the same row last time, or a new one. */
+export function certificateOfRow(
+  tokenHash: string,
+  row: Row,
+  make: (row: Row) => VerifiedCertificate
+): VerifiedCertificate {
+  const kept = lastRead.get(tokenHash)
+  if (kept) lastRead.delete(tokenHash)
+  const certificate = kept && sameRow(kept.row, row) ? kept.certificate : make(row)
+  if (lastRead.size >= verification.certificates.rowsKept) {
+    lastRead.delete(lastRead.keys().next().value!)
+  }
+  lastRead.set(tokenHash, { row, certificate })
+  return certificate
+}
+
 const CHANNEL = 'certificates.verification.forget'
 
 onSiblings(CHANNEL, (tokenHash) => certificates.delete(tokenHash as string))

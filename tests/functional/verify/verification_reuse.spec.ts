@@ -5,7 +5,10 @@ import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
 import { hashToken } from '#core/services/tokens'
 import CertificateVerification from '#certificates/queries/verification'
-import { forgetVerifiedCertificateHere } from '#certificates/services/verification_cache'
+import {
+  forgetVerifiedCertificateHere,
+  pollVerificationChanges,
+} from '#certificates/services/verification_cache'
 import { givenOrg } from '#tests/helpers/given'
 import { givenIssued, tokenOf } from '#tests/helpers/verification'
 
@@ -65,5 +68,40 @@ test.group('Verification: a certificate read again', (group) => {
     const renamed = await reread(token)
     assert.notStrictEqual(renamed.certificate, revoked.certificate)
     assert.equal(renamed.view.recipient_name, 'Asha Rao K')
+  })
+
+  test('the change feed forgets what another host changed: the next read shows it', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg({ name: 'Feed College' })
+    const [certificate, untouched] = await givenIssued(org, { count: 2 })
+    const token = tokenOf(certificate)
+    const startedAt = DateTime.utc().minus({ seconds: 1 })
+    const statusOf = async (of: string) => {
+      const verification = await CertificateVerification.byToken(of)
+      return verification?.view.status
+    }
+    assert.equal(await statusOf(token), 'valid')
+    const untouchedBefore = await CertificateVerification.byToken(tokenOf(untouched))
+
+    // Another host's revocation: written to the database, nothing said to this process.
+    await db
+      .from('certificates')
+      .where('id', certificate.id)
+      .update({
+        status: 'revoked',
+        revoked_at: dbTimestamp(db.connection(), DateTime.utc()),
+        revocation_reason: 'Issued in error',
+        updated_at: dbTimestamp(db.connection(), DateTime.utc().plus({ seconds: 1 })),
+      })
+    assert.equal(await statusOf(token), 'valid', 'kept until the feed is read')
+    const read = await pollVerificationChanges(startedAt.plus({ seconds: 1 }).toMillis())
+    assert.isAtLeast(read, 1)
+    assert.equal(await statusOf(token), 'revoked')
+    assert.strictEqual(
+      await CertificateVerification.byToken(tokenOf(untouched)).then((v) => v?.certificate),
+      untouchedBefore?.certificate,
+      'what did not change stays kept'
+    )
   })
 })

@@ -4,9 +4,9 @@ import { sendEmail } from '#deliveries/services/email_sender'
 
 /**
  * The sender of each provider, as the send worker picks it. Email (the
- * platform's, SMTP; the HTTP providers answer that they are not available
- * for deliveries yet) is #deliveries/services/email_sender. WhatsApp Cloud
- * API: `sendWhatsapp` from #deliveries/services/whatsapp_sender, registered
+ * platform's, SMTP, and the HTTP providers through their own APIs) is
+ * #deliveries/services/email_sender. WhatsApp Cloud API: `sendWhatsapp`
+ * from #deliveries/services/whatsapp_sender, registered
  * here once that file is on this branch (`senders.whatsapp_cloud = sendWhatsapp`).
  * A provider without a sender fails its send job (its messages stay queued).
  */

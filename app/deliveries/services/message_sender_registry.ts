@@ -1,3 +1,5 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type DeliveryMessage from '#deliveries/models/delivery_message'
 import type { MessageProvider } from '#deliveries/services/delivery_status'
 import type { MessageSender } from '#deliveries/services/message_senders'
 import { sendEmail } from '#deliveries/services/email_sender'
@@ -18,3 +20,17 @@ export const senders: Partial<Record<MessageProvider, MessageSender>> = {
   brevo: sendEmail,
   sendgrid: sendEmail,
 }
+
+/**
+ * Called in the transaction that stores a provider's acceptance (the
+ * message carries its `providerMessageId` by then). WhatsApp: at merge,
+ * `whatsapp_cloud: (message, trx) => applyWaitingWhatsappStatuses(message, trx)`
+ * from #deliveries/actions/record_whatsapp_statuses, which applies status
+ * notifications that arrived before the id was stored.
+ */
+export const acceptedHooks: Partial<
+  Record<
+    MessageProvider,
+    (message: DeliveryMessage, trx: TransactionClientContract) => Promise<unknown>
+  >
+> = {}

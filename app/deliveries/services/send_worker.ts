@@ -23,7 +23,7 @@ import { readSecrets } from '#deliveries/services/integration_secrets'
 import { checkIntegrationTarget } from '#deliveries/services/integration_hosts'
 import { notifyIntegrationPaused } from '#deliveries/services/integration_pause_mail'
 import type { SendOutcome } from '#deliveries/services/message_senders'
-import { senders } from '#deliveries/services/message_sender_registry'
+import { acceptedHooks, senders } from '#deliveries/services/message_sender_registry'
 import { outgoingMessage, type SendContext } from '#deliveries/services/outgoing_messages'
 import {
   limitsOf,
@@ -318,7 +318,7 @@ async function queueFallbackEmail(
   trx: TransactionClientContract,
   delivery: Delivery,
   message: DeliveryMessage
-) {
+): Promise<boolean> {
   const existing = await trx
     .from('delivery_messages')
     .where('delivery_id', delivery.id)
@@ -326,14 +326,14 @@ async function queueFallbackEmail(
     .where('channel', 'email')
     .select('id')
     .first()
-  if (existing) return
+  if (existing) return false
   const recipient = await trx
     .from('generation_job_recipients')
     .where('id', message.recipientId)
     .select('recipient_name', 'recipient_email', 'recipient_phone')
     .first()
   const email = recipient?.recipient_email?.trim()
-  if (!email || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(email)) return
+  if (!email || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(email)) return false
   const items = await trx
     .from('delivery_message_items')
     .where('message_id', message.id)
@@ -363,6 +363,47 @@ async function queueFallbackEmail(
   await trx.from('deliveries').where('id', delivery.id).increment('total_messages', 1)
   const { enqueueSends } = await import('#deliveries/services/send_queue')
   await enqueueSends(trx, delivery.organizationId, queued)
+  // A delivery that had finished (its WhatsApp message failed later, by webhook) is sending again.
+  await trx
+    .from('deliveries')
+    .where('id', delivery.id)
+    .where('status', 'completed')
+    .update({ status: 'sending', finished_at: null, updated_at: dbTimestamp(trx) })
+  return true
+}
+
+/**
+ * The fallback emails of WhatsApp messages that failed for good after they
+ * were sent (a `failed` status webhook, e.g. 131026), for deliveries that
+ * asked for them: one per recipient not already emailed by the delivery.
+ * In the caller's transaction (then `Queue.notify()` after it commits) or
+ * in one of its own. Returns how many were queued.
+ */
+export async function queueFallbackEmails(
+  messageIds: string[],
+  client?: TransactionClientContract
+): Promise<number> {
+  if (messageIds.length === 0) return 0
+  const run = async (trx: TransactionClientContract) => {
+    const failed = await DeliveryMessage.query({ client: trx })
+      .whereIn('id', messageIds)
+      .where('channel', 'whatsapp')
+      .where('status', 'failed')
+    let queued = 0
+    for (const message of failed) {
+      const delivery = await Delivery.query({ client: trx })
+        .where('id', message.deliveryId)
+        .where('organization_id', message.organizationId)
+        .first()
+      if (!delivery?.fallbackToEmail || delivery.status === 'cancelled') continue
+      if (await queueFallbackEmail(trx, delivery, message)) queued++
+    }
+    return queued
+  }
+  if (client) return run(client)
+  const queued = await db.transaction(run)
+  if (queued > 0) Queue.notify()
+  return queued
 }
 
 /** Stores a provider's answer for one attempt (see the module's comment). */
@@ -407,6 +448,12 @@ async function record(
         provider_message_id: outcome.providerMessageId.slice(0, 256),
         finished_at: stamp,
       })
+      // Notifications that came before the provider's id was stored (the WhatsApp webhooks' catch-up).
+      const hook = acceptedHooks[message.provider]
+      if (hook) {
+        message.providerMessageId = outcome.providerMessageId.slice(0, 256)
+        await hook(message, trx)
+      }
       return { paused: false, retryAtMs: null }
     }
 

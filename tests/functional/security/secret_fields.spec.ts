@@ -18,6 +18,7 @@ import CertificateCategory from '#orgs/models/certificate_category'
 import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrganizationApiKey from '#orgs/models/organization_api_key'
 import Industry from '#orgs/models/industry'
+import { unsubscribeUrl } from '#deliveries/services/delivery_links'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 import Certificate from '#certificates/models/certificate'
 import FileImportRow from '#imports/models/file_import_row'
@@ -165,6 +166,12 @@ async function recordsOf() {
     [/^\/generation-jobs\/:id/, job.id],
     [/^\/certificates\/:id/, certificate.id],
     [/^\/settings\/delivery\/templates\/:id/, deliveryTemplate.id],
+    [
+      /^\/deliveries\/unsubscribe\/:token/,
+      unsubscribeUrl({ organizationId: org.id, channel: 'email', address: 'probe@example.test' })
+        .split('/')
+        .pop()!,
+    ],
   ]
   /** The route's URL with each parameter filled from the path before it. */
   function urlOf(pattern: string) {

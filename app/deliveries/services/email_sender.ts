@@ -111,6 +111,9 @@ function noDelaySocket(target: SmtpTarget) {
     }, TIMEOUT_MS)
     socket.once('connect', () => {
       clearTimeout(timer)
+      // An idle pooled connection does not keep a stopping worker (`queue:work --once`) alive;
+      // while a job runs, its lease heartbeat does.
+      socket.unref()
       socket.removeAllListeners('error')
       callback(null, { connection: socket })
     })

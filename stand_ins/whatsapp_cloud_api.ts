@@ -1484,6 +1484,16 @@ function numberOption(values: Record<string, string>, name: string) {
   return value
 }
 
+function accountErrorOption(value: string | undefined) {
+  if (value === undefined) return undefined
+  if (!Object.keys(ACCOUNT_ERRORS).includes(value)) {
+    throw new Error(
+      `--account-error takes ${Object.keys(ACCOUNT_ERRORS).join(', ')}; got "${value}"`
+    )
+  }
+  return Number(value) as AccountErrorCode
+}
+
 /** Runs the stand-in from the command line (the demo), until SIGINT or SIGTERM. */
 export async function main(argv = process.argv.slice(2)) {
   const values = parseArguments(argv)
@@ -1508,6 +1518,8 @@ export async function main(argv = process.argv.slice(2)) {
     reorder: values.reorder === undefined ? undefined : values.reorder === 'true',
     duplicates: numberOption(values, 'duplicates'),
     batch: numberOption(values, 'batch'),
+    retryAfterSeconds: numberOption(values, 'retryAfterSeconds'),
+    accountError: accountErrorOption(values.accountError),
   })
   process.stdout.write(
     [
@@ -1516,6 +1528,7 @@ export async function main(argv = process.argv.slice(2)) {
       `  WABA id: ${values.wabaId ?? defaults.wabaId}`,
       `  access token: ${values.accessToken ?? defaults.accessToken}`,
       `  webhook: ${values.webhookUrl ?? '(none: statuses are not posted)'}`,
+      `  control: ${standIn.url}/_standin/received (what it got), POST /_standin/subscription, /_standin/config, /_standin/reset`,
       '',
     ].join('\n')
   )

@@ -687,7 +687,8 @@ test.group('WhatsApp Cloud API stand-in', () => {
       ...certificateMessage('919876543210', { link: 'https://example.com/a.pdf' }),
       biz_opaque_callback_data: 'message-42',
     }
-    assert.equal((await send(message)).status, 200)
+    const accepted = await send(message)
+    assert.equal(accepted.status, 200)
     const statuses = await receiver.waitFor(3)
     assert.deepEqual(
       statuses.map((status: any) => status.biz_opaque_callback_data),
@@ -716,7 +717,8 @@ test.group('WhatsApp Cloud API stand-in', () => {
       assert.equal(refused.body.error.type, 'OAuthException')
     }
     standIn.configure({ accountError: null })
-    assert.equal((await send(message)).status, 200)
+    const lifted = await send(message)
+    assert.equal(lifted.status, 200)
     assert.lengthOf(standIn.sent, 1)
   })
 
@@ -778,7 +780,8 @@ test.group('WhatsApp Cloud API stand-in', () => {
     })
     assert.equal(wrong.status, 400)
     assert.match(wrong.body.error, /did not echo the challenge \(HTTP 403\)/)
-    assert.isNull((await control('received')).body.webhook_url)
+    const before = await control('received')
+    assert.isNull(before.body.webhook_url)
 
     const right = await control('subscription', {
       callback_url: receiver.url,
@@ -789,8 +792,10 @@ test.group('WhatsApp Cloud API stand-in', () => {
 
     const configured = await control('config', { statuses: ['sent'], undeliverable: [] })
     assert.equal(configured.status, 200)
-    assert.equal((await control('config', { accountError: 7 })).status, 400)
-    assert.equal((await control('config', { nonsense: 1 })).status, 400)
+    const badCode = await control('config', { accountError: 7 })
+    assert.equal(badCode.status, 400)
+    const unknown = await control('config', { nonsense: 1 })
+    assert.equal(unknown.status, 400)
 
     await fetch(`${standIn.url}/v21.0/${PHONE_NUMBER_ID}/messages`, {
       method: 'POST',
@@ -802,7 +807,7 @@ test.group('WhatsApp Cloud API stand-in', () => {
     const [status] = await receiver.waitFor(1)
     assert.isTrue(receiver.notifications[0].signatureValid)
     await standIn.idle()
-    const received = (await control('received')).body
+    const { body: received } = await control('received')
     assert.lengthOf(received.sent, 1)
     assert.equal(received.sent[0].wamid, status.id)
     assert.equal(received.sent[0].to, '919876543210')
@@ -810,7 +815,9 @@ test.group('WhatsApp Cloud API stand-in', () => {
     assert.equal(received.webhooks_posted[0].responseStatus, 200)
     assert.equal(received.webhook_url, receiver.url)
 
-    assert.equal((await control('reset', {})).status, 200)
-    assert.lengthOf((await control('received')).body.sent, 0)
+    const reset = await control('reset', {})
+    assert.equal(reset.status, 200)
+    const after = await control('received')
+    assert.lengthOf(after.body.sent, 0)
   })
 })

@@ -26,6 +26,9 @@ const PUBLIC_WITHOUT_MIDDLEWARE = [
   'POST /verify',
   'GET /api/v1/verify/:token',
   'POST /api/v1/verify/pdf',
+  // Providers' webhooks: authenticated by their signature over the raw body (and the verify token for the handshake).
+  'GET /webhooks/whatsapp/:integration_id',
+  'POST /webhooks/whatsapp/:integration_id',
 ]
 const ACCESS_MIDDLEWARE = ['auth', 'guest', 'silentAuth', 'apiKey']
 

@@ -14,7 +14,11 @@ const CSRF_PAGE = 'This form has expired'
 
 function stateChangingBrowserRoutes() {
   return registeredRoutes().filter(
-    (route) => STATE_CHANGING_METHODS.includes(route.method) && !route.pattern.startsWith('/api/')
+    (route) =>
+      STATE_CHANGING_METHODS.includes(route.method) &&
+      !route.pattern.startsWith('/api/') &&
+      // Providers' webhooks are authenticated by signature, not by a session's CSRF token.
+      !route.pattern.startsWith('/webhooks/')
   )
 }
 

@@ -4,7 +4,7 @@ import type Organization from '#orgs/models/organization'
 import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
 import Delivery from '#deliveries/models/delivery'
 import DeliveryMessage from '#deliveries/models/delivery_message'
-import type { MessageStatus } from '#deliveries/services/delivery_status'
+import type { MessageProvider, MessageStatus } from '#deliveries/services/delivery_status'
 import GenerationJobRecipient from '#certificates/models/generation_job_recipient'
 import { givenJob } from '#tests/helpers/certificates'
 import {
@@ -62,17 +62,32 @@ export async function givenWhatsappIntegration(
  * recipient), written straight to the table as the pipeline would queue and
  * send them: `status` and a wamid each, through `integrationId`.
  */
-export async function givenWhatsappMessages(
+export function givenWhatsappMessages(
   org: Organization,
   integrationId: string,
   options: { count?: number; status?: MessageStatus; withWamid?: boolean } = {}
+) {
+  return givenDeliveryMessages(org, integrationId, { ...options, channel: 'whatsapp' })
+}
+
+/** The same for either channel: emails go to learnerN@example.com, with a provider id unless `withWamid: false`. */
+export async function givenDeliveryMessages(
+  org: Organization,
+  integrationId: string,
+  options: {
+    count?: number
+    status?: MessageStatus
+    withWamid?: boolean
+    channel: 'email' | 'whatsapp'
+    provider?: MessageProvider
+  }
 ) {
   const { job } = await givenJob(org, { count: options.count ?? 1, start: false })
   const delivery = await Delivery.create({
     organizationId: org.id,
     generationJobId: job.id,
     status: 'sending',
-    channels: ['whatsapp'],
+    channels: [options.channel],
     audience: 'all',
     certificateIds: null,
     fallbackToEmail: false,
@@ -89,13 +104,21 @@ export async function givenWhatsappMessages(
         deliveryId: delivery.id,
         generationJobId: job.id,
         recipientId: recipient.id,
-        channel: 'whatsapp',
+        channel: options.channel,
         status: options.status ?? 'sending',
-        toPhone: `9198765${String(43210 + index).padStart(5, '0')}`,
+        toPhone:
+          options.channel === 'whatsapp'
+            ? `9198765${String(43210 + index).padStart(5, '0')}`
+            : null,
+        toEmail: options.channel === 'email' ? `learner${index + 1}@example.com` : null,
         integrationId,
-        provider: 'whatsapp_cloud',
+        provider: options.provider ?? 'whatsapp_cloud',
         providerMessageId:
-          options.withWamid === false ? null : `wamid.${randomUUID().replaceAll('-', '')}`,
+          options.withWamid === false
+            ? null
+            : options.channel === 'whatsapp'
+              ? `wamid.${randomUUID().replaceAll('-', '')}`
+              : randomUUID(),
         idempotencyKey: randomUUID(),
         attempts: 1,
         queuedAt: DateTime.now(),

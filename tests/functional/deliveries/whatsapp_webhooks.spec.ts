@@ -6,6 +6,7 @@ import { applyWaitingWhatsappStatuses } from '#deliveries/actions/record_whatsap
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import DeliveryProviderWebhookEvent from '#deliveries/models/delivery_provider_webhook_event'
 import { movesTo, type MessageStatus } from '#deliveries/services/delivery_status'
+import { whatsappWebhookUrl } from '#deliveries/services/webhook_urls'
 import { givenOrg } from '#tests/helpers/given'
 import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import {
@@ -44,10 +45,10 @@ async function post(
   return { status: response.status, text, headers: response.headers }
 }
 
+/** The GET Meta makes, at the path the integration page shows (`whatsappWebhookUrl`). */
 function handshake(integrationId: string, query: Record<string, string>) {
-  return fetch(
-    `${base()}/webhooks/whatsapp/${integrationId}?${new URLSearchParams(query).toString()}`
-  )
+  const path = new URL(whatsappWebhookUrl(integrationId)).pathname
+  return fetch(`${base()}${path}?${new URLSearchParams(query).toString()}`)
 }
 
 const eventsOf = (integrationId: string) =>

@@ -9,6 +9,7 @@ import { movesTo, type MessageStatus } from '#deliveries/services/delivery_statu
 import { whatsappWebhookUrl } from '#deliveries/services/webhook_urls'
 import { givenOrg } from '#tests/helpers/given'
 import { givenProbeIntegration } from '#tests/helpers/deliveries'
+import { removeOrgData } from '#tests/helpers/certificates_cleanup'
 import {
   PHONE_NUMBER_ID,
   WABA_ID,
@@ -412,5 +413,48 @@ test.group('WhatsApp webhooks', (group) => {
     assert.equal(waiting.readAt!.toUTC().toISO(), '2026-03-15T10:00:04.000Z')
     await stored.refresh()
     assert.equal(stored.messageId, waiting.id)
+  })
+})
+
+test.group('WhatsApp webhooks, committed and concurrent', (group) => {
+  const orgs: string[] = []
+  group.each.teardown(async () => {
+    for (const orgId of orgs.splice(0)) {
+      await db.from('delivery_provider_webhook_events').where('organization_id', orgId).delete()
+      await db.from('deliveries').where('organization_id', orgId).delete()
+      const integrations = db.from('delivery_integrations').where('organization_id', orgId)
+      await db
+        .from('delivery_integration_secrets')
+        .whereIn('integration_id', integrations.clone().select('id'))
+        .delete()
+      await integrations.delete()
+      await removeOrgData(orgId)
+    }
+  })
+
+  test('the same notification posted 100 times at once is stored once and moves the message once', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    orgs.push(org.id)
+    const integration = await givenWhatsappIntegration(org)
+    const {
+      messages: [message],
+    } = await givenWhatsappMessages(org, integration.id)
+    const body = notification([
+      { wamid: message.providerMessageId!, status: 'read', second: 9 },
+      { wamid: message.providerMessageId!, status: 'delivered', second: 8 },
+    ])
+    const answers = await Promise.all(Array.from({ length: 100 }, () => post(integration.id, body)))
+    assert.isTrue(answers.every((answer) => answer.status === 200))
+    const stored = answers.reduce((sum, answer) => sum + JSON.parse(answer.text).stored, 0)
+    assert.equal(stored, 2)
+
+    const events = await eventsOf(integration.id)
+    assert.lengthOf(events, 2)
+    assert.isTrue(events.every((event) => event.messageId === message.id && event.appliedAt))
+    await message.refresh()
+    assert.equal(message.status, 'read')
+    assert.equal(message.readAt!.toUTC().toISO(), '2026-03-15T10:00:09.000Z')
   })
 })

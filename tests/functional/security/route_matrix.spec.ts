@@ -68,6 +68,9 @@ const MATRIX: Record<string, Rule> = {
   'POST /verify': { access: 'public' },
   'GET /api/v1/verify/:token': { access: 'public' },
   'POST /api/v1/verify/pdf': { access: 'public' },
+  // Providers' webhooks: authenticated by signature (and the verify token for the handshake).
+  'GET /webhooks/whatsapp/:integration_id': { access: 'public' },
+  'POST /webhooks/whatsapp/:integration_id': { access: 'public' },
 
   'GET /login': { access: 'guest' },
   'POST /login': { access: 'guest' },

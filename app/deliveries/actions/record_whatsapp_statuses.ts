@@ -84,11 +84,17 @@ export default class RecordWhatsappStatuses {
 /**
  * Applies the notifications that arrived before the message's wamid was
  * stored and matched nothing then: the send worker calls it right after it
- * stores the wamid of an accepted message.
+ * stores the wamid of an accepted message — after that transaction commits,
+ * or inside it by passing it as `trx` (SQLite has one writer: a second
+ * transaction opened while the worker holds its own would wait for ever).
  */
-export async function applyWaitingWhatsappStatuses(message: DeliveryMessage) {
+export async function applyWaitingWhatsappStatuses(
+  message: DeliveryMessage,
+  trx?: TransactionClientContract
+) {
   if (!message.integrationId || !message.providerMessageId) return 0
-  const waiting = await db
+  const client = trx ?? db.connection()
+  const waiting = await client
     .from(EVENTS)
     .select('id', 'payload')
     .where('integration_id', message.integrationId)
@@ -100,11 +106,12 @@ export async function applyWaitingWhatsappStatuses(message: DeliveryMessage) {
     const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload
     const status = parseStatus(payload?.status, payload)
     if (!status) continue
-    await db.transaction(async (trx) => {
-      const integration = { id: message.integrationId!, organizationId: message.organizationId }
-      const applied = await applyStatus(trx, integration, row.id, status)
+    const integration = { id: message.integrationId, organizationId: message.organizationId }
+    const apply = async (writer: TransactionClientContract) => {
+      const applied = await applyStatus(writer, integration, row.id, status)
       if (applied !== 'unmatched' && applied.moved) moved++
-    })
+    }
+    await (trx ? apply(trx) : db.transaction(apply))
   }
   return moved
 }

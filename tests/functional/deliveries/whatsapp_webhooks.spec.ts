@@ -403,10 +403,14 @@ test.group('WhatsApp webhooks', (group) => {
     )
     assert.isNull(stored.messageId)
 
-    // The send worker stores the wamid, then applies what waited for it.
-    waiting.merge({ providerMessageId: 'wamid.second', status: 'sent' })
-    await waiting.save()
-    assert.equal(await applyWaitingWhatsappStatuses(waiting), 1)
+    // The send worker stores the wamid, then applies what waited for it, in its transaction.
+    const moved = await db.transaction(async (trx) => {
+      waiting.useTransaction(trx)
+      waiting.merge({ providerMessageId: 'wamid.second', status: 'sent' })
+      await waiting.save()
+      return applyWaitingWhatsappStatuses(waiting, trx)
+    })
+    assert.equal(moved, 1)
     assert.equal(await applyWaitingWhatsappStatuses(waiting), 0)
     await waiting.refresh()
     assert.equal(waiting.status, 'read')

@@ -4,6 +4,7 @@ import { webhookIntegration } from '#deliveries/queries/webhook_integrations'
 import { constantTimeEqual, hubSignatureValid } from '#deliveries/services/webhook_signatures'
 
 const problem = (code: string, message: string) => ({ errors: [{ code, message }] })
+const CHALLENGE = /^[\w.-]{1,64}$/
 const NOT_FOUND = problem('E_NOT_FOUND', 'No WhatsApp integration has this webhook URL.')
 
 /**
@@ -29,11 +30,12 @@ export default class WhatsappWebhooksController {
         .send('The verify token does not match this integration’s.')
     }
     const challenge = query.get('hub.challenge')
-    if (!challenge) {
+    // Meta's challenge is a number; anything else is not echoed (this page must not become a reflector).
+    if (!challenge || !CHALLENGE.test(challenge)) {
       return response
         .status(400)
         .header('Content-Type', 'text/plain; charset=utf-8')
-        .send('hub.challenge is missing.')
+        .send('hub.challenge must be 1 to 64 letters, digits, dots, dashes or underscores.')
     }
     return response.status(200).header('Content-Type', 'text/plain; charset=utf-8').send(challenge)
   }

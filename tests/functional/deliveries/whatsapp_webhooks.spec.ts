@@ -85,6 +85,15 @@ test.group('WhatsApp webhooks', (group) => {
     assert.match(right.headers.get('content-type')!, /^text\/plain/)
     assert.equal(await right.text(), '1158201444')
     assert.isNull(right.headers.get('set-cookie'))
+    assert.equal(right.headers.get('x-content-type-options'), 'nosniff')
+
+    const reflected = await handshake(integration.id, {
+      'hub.mode': 'subscribe',
+      'hub.verify_token': VERIFY_TOKEN,
+      'hub.challenge': '<script>alert(1)</script>',
+    })
+    assert.equal(reflected.status, 400)
+    assert.notInclude(await reflected.text(), '<script>')
 
     for (const query of <Record<string, string>[]>[
       { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': '1' },

@@ -15,7 +15,12 @@ export type EmailWebhookProvider = 'resend' | 'mailgun'
 type Effect = 'delivered' | 'hard_bounce' | 'complaint' | 'unsubscribe' | 'none'
 
 interface EmailEvent {
-  /** The provider's name of the event (`email.bounced`, `failed`, …). */
+  /**
+   * The event in our words, as the timeline reads it: `delivered`, `bounced`
+   * (hard), `soft_bounced`, `deferred`, `complained`, `unsubscribed`, else the
+   * provider's name without Resend's `email.` prefix (`opened`, `clicked`, …).
+   * The provider's own is in the stored payload.
+   */
   eventType: string
   effect: Effect
   providerMessageId: string | null
@@ -135,8 +140,14 @@ function resendEvent(payload: unknown): EmailEvent | null {
   const to = Array.isArray(data.to) ? data.to.find((item) => typeof item === 'string') : data.to
   const createdAt = typeof payload.created_at === 'string' ? payload.created_at : null
   const emailId = typeof data.email_id === 'string' ? data.email_id : null
+  const bare = payload.type.replace(/^email\./, '')
   return {
-    eventType: payload.type.slice(0, 64),
+    eventType: (effect === 'hard_bounce'
+      ? 'bounced'
+      : bare === 'bounced'
+        ? 'soft_bounced'
+        : bare
+    ).slice(0, 64),
     effect,
     providerMessageId: emailId,
     address: typeof to === 'string' ? addressOf(to) : null,
@@ -176,7 +187,12 @@ function mailgunEvent(payload: unknown): EmailEvent | null {
     (text): text is string => typeof text === 'string' && text !== ''
   )
   return {
-    eventType: data.event.slice(0, 64),
+    eventType: (effect === 'hard_bounce'
+      ? 'bounced'
+      : data.event === 'failed'
+        ? 'deferred'
+        : data.event
+    ).slice(0, 64),
     effect,
     providerMessageId: messageId,
     address: typeof data.recipient === 'string' ? addressOf(data.recipient) : null,

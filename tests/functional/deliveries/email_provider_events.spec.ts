@@ -121,7 +121,11 @@ test.group('Email provider events (bounces, complaints)', (group) => {
       'integration_id',
       integration.id
     )
-    assert.lengthOf(events, 2)
+    assert.sameMembers(
+      events.map((event) => event.eventType),
+      ['bounced', 'delivered']
+    )
+    assert.isTrue(events.every((event) => event.channel === 'email' && event.provider === 'resend'))
   })
 
   test('a soft bounce is only stored; a complaint suppresses without failing a delivered message', async ({
@@ -198,6 +202,14 @@ test.group('Email provider events (bounces, complaints)', (group) => {
     const reasons = await DeliverySuppression.query()
       .where('organization_id', org.id)
       .orderBy('address')
+    const mailgunEvents = await DeliveryProviderWebhookEvent.query().where(
+      'integration_id',
+      integration.id
+    )
+    assert.sameMembers(
+      mailgunEvents.map((event) => event.eventType),
+      ['bounced', 'unsubscribed']
+    )
     assert.deepEqual(
       reasons.map((row) => [row.address, row.reason]),
       [

@@ -8,9 +8,14 @@ import { pathToFileURL } from 'node:url'
  * `/<version>/<phone_number_id>/messages` and `/media`), speaking the real
  * protocol: Bearer tokens, Graph error bodies, `wamid.` message ids, the
  * document link fetched the way Meta's media fetcher does, and status
- * notifications POSTed back signed with `X-Hub-Signature-256`. Failures,
- * throughput limits and webhook disorder are configurable so the app's
- * delivery code can be tested against what Meta really does.
+ * notifications POSTed back signed with `X-Hub-Signature-256` (echoing the
+ * send's `biz_opaque_callback_data`). Failures (131026 numbers, 130429 above
+ * a rate, 131056, account-level 131031/131042/368/190/131045, 503s with
+ * Retry-After), throughput limits and webhook disorder (delays, reordering,
+ * duplicates, batching, unknown fields) are configurable so the app's
+ * delivery code can be tested against what Meta really does. `/_standin/*`
+ * (see `handleControl`) shows what it received and changes it at run time,
+ * for the demo and outside acceptance tests.
  */
 
 export type StatusName = 'sent' | 'delivered' | 'read' | 'failed'

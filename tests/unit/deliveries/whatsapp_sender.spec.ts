@@ -230,6 +230,43 @@ test.group('WhatsApp sender', () => {
     )
   })
 
+  test('every error code of the reference is classified as the issue says, with its code in the reason', ({
+    assert,
+  }) => {
+    const context = { to: '919876543210', config: outgoingConfig(), phoneNumberId: PHONE_NUMBER_ID }
+    const expected: Record<number, 'transient' | 'permanent' | 'account'> = {
+      130429: 'transient',
+      131056: 'transient',
+      131026: 'permanent',
+      131047: 'permanent',
+      131049: 'permanent',
+      131052: 'permanent',
+      131053: 'permanent',
+      132000: 'permanent',
+      132001: 'permanent',
+      132012: 'permanent',
+      132015: 'permanent',
+      132016: 'permanent',
+      131031: 'account',
+      131042: 'account',
+      368: 'account',
+      190: 'account',
+    }
+    for (const [code, outcome] of Object.entries(expected)) {
+      const answer = classifyGraphAnswer(
+        {
+          status: code === '190' ? 401 : 400,
+          headers: {},
+          body: { error: { code: Number(code) } },
+        },
+        context
+      )
+      assert.equal(answer.outcome, outcome, code)
+      assert.equal((answer as any).code, code)
+      assert.include((answer as any).reason, `Graph error ${code}`, code)
+    }
+  })
+
   test('template text loses new lines and runs of spaces; file names are safe', ({ assert }) => {
     assert.equal(templateText('  a\r\n\tb      c '), 'a b c')
     assert.equal(documentFilename('ACME/2026 #1'), 'ACME-2026-1.pdf')

@@ -1,7 +1,7 @@
+// Providers' webhooks (public, authenticated by signature) are in their own file.
+import '#deliveries/webhook_routes'
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
-import { withRawBody } from '#core/http/raw_body'
-import { withoutBrowserState } from '#core/http/stateless'
 
 const DeliveryIntegrationsController = () =>
   import('#deliveries/controllers/delivery_integrations_controller')
@@ -105,22 +105,3 @@ router
   .as('deliveries')
   .use([middleware.auth(), middleware.org()])
 // ---- end of delivery templates ----
-
-// ---- Provider webhooks: public, no session or CSRF (authenticated by signature) ----
-const WhatsappWebhooksController = () =>
-  import('#deliveries/controllers/whatsapp_webhooks_controller')
-
-withoutBrowserState('deliveries.whatsapp_webhooks.show', 'deliveries.whatsapp_webhooks.store')
-withRawBody('deliveries.whatsapp_webhooks.store')
-
-router
-  .group(() => {
-    router
-      .get('/webhooks/whatsapp/:integration_id', [WhatsappWebhooksController, 'show'])
-      .as('whatsapp_webhooks.show')
-    router
-      .post('/webhooks/whatsapp/:integration_id', [WhatsappWebhooksController, 'store'])
-      .as('whatsapp_webhooks.store')
-  })
-  .as('deliveries')
-// ---- end of provider webhooks ----

@@ -51,22 +51,53 @@ export function verifiedCertificate(
   return certificates.get(tokenHash, load)
 }
 
-/** Where the change feed reads from next (epoch ms of `updated_at`), and its timer. */
-let feed: { since: number; timer: NodeJS.Timeout; reading: boolean } | null = null
+/**
+ * The change feed of this process: where it reads from next (epoch ms),
+ * the rows already handled in the overlap (token hash → `updated_at` as
+ * read, so a row re-read is not forgotten again), its timer, and when a
+ * read last failed (warnings at most once a minute).
+ */
+let feed: {
+  since: number
+  handled: Map<string, number>
+  timer: NodeJS.Timeout
+  reading: boolean
+  warnedAt: number
+} | null = null
 
 function startChangeFeed() {
-  const since = Date.now() - verification.certificates.changesOverlapMs
   const timer = setInterval(() => {
     if (!feed || feed.reading) return
     feed.reading = true
     pollVerificationChanges()
-      .catch((error) => logger.warn({ err: error }, 'verification change feed: read failed'))
+      .catch((error) => feedFailed(error))
       .finally(() => {
         if (feed) feed.reading = false
       })
   }, verification.certificates.changesPollMs)
   timer.unref()
-  feed = { since, timer, reading: false }
+  feed = {
+    since: Date.now() - verification.certificates.changesOverlapMs,
+    handled: new Map(),
+    timer,
+    reading: false,
+    warnedAt: 0,
+  }
+}
+
+/**
+ * A read that failed (the database down or locked): what is kept can no
+ * longer be vouched for, so it is all forgotten (the next requests read the
+ * database, or fail as it does); the read is tried again at the next tick.
+ */
+function feedFailed(error: unknown) {
+  certificates.clear()
+  if (!feed || Date.now() - feed.warnedAt < 60_000) return
+  feed.warnedAt = Date.now()
+  logger.warn(
+    { err: error },
+    'verification change feed: read failed; certificates are read afresh until it works'
+  )
 }
 
 /** Stops reading the change feed (a process stopping; tests). */
@@ -81,31 +112,69 @@ const FEED_PAGE = 5_000
 
 /**
  * Reads the certificates changed since the last read (less the overlap)
- * and forgets them here; returns how many rows it read. The timer calls it
- * every `changesPollMs`; tests call it as another host's change would need.
+ * and forgets them here, each change once; returns how many rows it read.
+ * Pages go by (`updated_at`, token hash), the order of their index, so any
+ * number of rows sharing one `updated_at` (a bulk expiry) is read through.
+ * The next read starts `changesOverlapMs` before this one began, by this
+ * host's clock: a change committed late, or stamped by a clock a little
+ * behind, is still seen; one stamped in the future is read until its time
+ * has passed. The timer calls it every `changesPollMs`; tests call it as
+ * another host's change would need.
  */
-export async function pollVerificationChanges(since = feed?.since ?? 0) {
+export async function pollVerificationChanges(since = feed?.since ?? 0, pageSize = FEED_PAGE) {
+  const began = Date.now()
   const client = db.connection()
-  const { changesOverlapMs } = verification.certificates
-  let from = since
+  const handled = feed?.handled
+  let cursor: { at: unknown; hash: string } | null = null
   let read = 0
-  let latest = since
   for (;;) {
-    const rows: { verification_token_hash: string; updated_at: unknown }[] = await client
+    const query = client
       .from('certificates')
       .select('verification_token_hash', 'updated_at')
-      .where('updated_at', '>=', dbTimestamp(client, DateTime.fromMillis(from, { zone: 'utc' })))
-      .orderBy('updated_at', 'asc')
-      .limit(FEED_PAGE)
+      .orderBy([
+        { column: 'updated_at', order: 'asc' },
+        { column: 'verification_token_hash', order: 'asc' },
+      ])
+      .limit(pageSize)
+    if (cursor) {
+      const { at, hash } = cursor
+      query.where((after) =>
+        after
+          .where('updated_at', '>', at as string)
+          .orWhere((same) =>
+            same.where('updated_at', at as string).where('verification_token_hash', '>', hash)
+          )
+      )
+    } else {
+      query.where(
+        'updated_at',
+        '>=',
+        dbTimestamp(client, DateTime.fromMillis(since, { zone: 'utc' }))
+      )
+    }
+    const rows: { verification_token_hash: string; updated_at: unknown }[] = await query
     for (const row of rows) {
+      const stamp = epochMs(row.updated_at)
+      if (handled?.get(row.verification_token_hash) === stamp) continue
       certificates.delete(row.verification_token_hash)
-      latest = Math.max(latest, epochMs(row.updated_at))
+      handled?.set(row.verification_token_hash, stamp)
     }
     read += rows.length
-    if (rows.length < FEED_PAGE || latest <= from) break
-    from = latest
+    if (rows.length < pageSize) break
+    const last = rows[rows.length - 1]
+    // A cursor that did not move (timestamps finer than a JS Date) ends the read rather than loop.
+    if (
+      cursor &&
+      cursor.hash === last.verification_token_hash &&
+      epochMs(cursor.at) === epochMs(last.updated_at)
+    )
+      break
+    cursor = { at: last.updated_at, hash: last.verification_token_hash }
   }
-  if (feed) feed.since = Math.max(feed.since, latest - changesOverlapMs)
+  if (feed && handled) {
+    feed.since = began - verification.certificates.changesOverlapMs
+    for (const [hash, stamp] of handled) if (stamp < feed.since) handled.delete(hash)
+  }
   return read
 }
 

@@ -57,18 +57,18 @@ export function formatMoney(paise: number | null | undefined) {
  * that shows them (a job's issue date, a certificate's): their words are
  * kept, a few thousand at most, so parsing and `Intl` run once per date.
  */
-const writtenDates = new Map<string, string>()
+const writtenDates = { short: new Map<string, string>(), long: new Map<string, string>() }
 const WRITTEN_DATES_KEPT = 4096
 
 /** 6 Dec 2026; `{ long: true }` → 6 December 2026 */
 export function formatDate(value: Instant, options: { long?: boolean } = {}) {
   if (typeof value !== 'string') return writeDate(value, options.long)
-  const key = options.long ? `L${value}` : value
-  let written = writtenDates.get(key)
+  const kept = options.long ? writtenDates.long : writtenDates.short
+  let written = kept.get(value)
   if (written === undefined) {
     written = writeDate(value, options.long)
-    if (writtenDates.size >= WRITTEN_DATES_KEPT) writtenDates.clear()
-    writtenDates.set(key, written)
+    if (kept.size >= WRITTEN_DATES_KEPT) kept.clear()
+    kept.set(value, written)
   }
   return written
 }

@@ -62,7 +62,7 @@ export async function sendThroughEmailApi(
     answer = await post(provider, base, config.domain, target, email)
   } catch (error) {
     const problem = error as NodeJS.ErrnoException
-    const origin = new URL(base).origin
+    const origin = URL.canParse(base) ? new URL(base).origin : base
     return {
       outcome: 'transient',
       code: problem.code ?? 'network_error',
@@ -72,11 +72,19 @@ export async function sendThroughEmailApi(
           : `${PROVIDER_LABELS[provider]} could not be reached (${problem.message}); it will be tried again.`,
     }
   }
-  return outcomeOf(provider, answer, email.to)
+  return outcomeOf(provider, answer, email)
 }
 
-const senderText = (from: ComposedEmail['from']) =>
-  from.name ? `${from.name.replaceAll(/[<>"]/g, '')} <${from.address}>` : from.address
+/**
+ * "Display Name" <address>, the name quoted (RFC 5322) so a comma or a
+ * bracket in an org's name ("IIT, Bombay") stays part of it; line breaks
+ * are never let into a header.
+ */
+export function senderText(from: ComposedEmail['from']) {
+  const name = from.name.replaceAll(/[\r\n]+/g, ' ').trim()
+  if (!name) return from.address
+  return `"${name.replaceAll(/["\\]/g, (c) => `\\${c}`)}" <${from.address}>`
+}
 
 function post(
   provider: EmailHttpProvider,
@@ -207,14 +215,24 @@ function header(answer: JsonAnswer, name: string) {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** Retry-After in seconds (or an HTTP date) as milliseconds; none when absent or unreadable. */
+const LONGEST_WAIT_MS = 60 * 60_000
+
+/**
+ * How long the provider asked us to wait, in ms (at most an hour): its
+ * Retry-After (seconds or an HTTP date), or SendGrid's X-RateLimit-Reset
+ * (the epoch second its limit resets); none when it said nothing readable.
+ */
 function retryAfterMs(answer: JsonAnswer) {
+  const clamp = (ms: number) => Math.min(LONGEST_WAIT_MS, Math.max(0, ms))
   const value = header(answer, 'retry-after')
-  if (!value) return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+  if (value) {
+    const seconds = Number(value)
+    if (Number.isFinite(seconds)) return clamp(seconds * 1000)
+    const at = Date.parse(value)
+    if (!Number.isNaN(at)) return clamp(at - Date.now())
+  }
+  const reset = Number(header(answer, 'x-ratelimit-reset'))
+  return Number.isFinite(reset) && reset > 0 ? clamp(reset * 1000 - Date.now()) : undefined
 }
 
 function acceptedId(provider: EmailHttpProvider, answer: JsonAnswer): string | null {
@@ -244,27 +262,28 @@ function providerSaid(body: unknown): string | null {
 export function outcomeOf(
   provider: EmailHttpProvider,
   answer: JsonAnswer,
-  to: string
+  email: Pick<ComposedEmail, 'to' | 'idempotencyKey'>
 ): SendOutcome {
   const label = PROVIDER_LABELS[provider]
   const status = answer.status
+  const to = email.to
   if (status >= 200 && status < 300) {
-    const id = acceptedId(provider, answer)
-    if (id) return { outcome: 'accepted', providerMessageId: id }
-    return {
-      outcome: 'transient',
-      code: `http_${status}`,
-      reason: `${label} answered HTTP ${status} without a message id; it will be tried again (the same idempotency key keeps it from being sent twice where ${label} honours one).`,
-    }
+    // Taken, even without an id to quote (trying again would send it twice where no key is
+    // honoured): the message is then known by its idempotency key.
+    const id = acceptedId(provider, answer) ?? `${provider}:${email.idempotencyKey}`
+    return { outcome: 'accepted', providerMessageId: id }
   }
   const said = providerSaid(answer.body)
   const quoted = said ? ` ${label} said: “${said}”` : ''
   const code = `http_${status}`
-  if (status === 401 || status === 403) {
+  if (status === 401 || status === 403 || status === 402) {
     return {
       outcome: 'account',
       code,
-      reason: `${label} refused the API key (HTTP ${status}): sending is paused until the integration's key is fixed.${quoted}`,
+      reason:
+        status === 402
+          ? `${label} says the account has no sending credit or quota left (HTTP 402): sending is paused until it is topped up.${quoted}`
+          : `${label} refused the API key (HTTP ${status}): sending is paused until the integration's key is fixed.${quoted}`,
     }
   }
   if (provider === 'mailgun' && status === 404) {
@@ -275,8 +294,9 @@ export function outcomeOf(
     }
   }
   if (
+    provider === 'resend' &&
     status === 409 &&
-    (answer.body as { name?: unknown })?.name !== 'concurrent_idempotent_requests'
+    (answer.body as { name?: unknown })?.name === 'invalid_idempotent_request'
   ) {
     return {
       outcome: 'permanent',

@@ -104,4 +104,27 @@ test.group('Verification: a certificate read again', (group) => {
       'what did not change stays kept'
     )
   })
+
+  test('the change feed reads through many rows sharing one updated_at (a bulk expiry), page by page', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg({ name: 'Bulk Expiry College' })
+    const issued = await givenIssued(org, { count: 5 })
+    for (const certificate of issued) await CertificateVerification.byToken(tokenOf(certificate))
+    const at = DateTime.utc().plus({ seconds: 2 })
+    // One bulk update: five rows with the very same updated_at, all now expired.
+    await db
+      .from('certificates')
+      .whereIn(
+        'id',
+        issued.map((certificate) => certificate.id)
+      )
+      .update({ status: 'expired', updated_at: dbTimestamp(db.connection(), at) })
+    const read = await pollVerificationChanges(at.minus({ seconds: 1 }).toMillis(), 2)
+    assert.equal(read, 5, 'pages of two: 2 + 2 + 1')
+    for (const certificate of issued) {
+      const verification = await CertificateVerification.byToken(tokenOf(certificate))
+      assert.equal(verification?.view.status, 'expired')
+    }
+  })
 })

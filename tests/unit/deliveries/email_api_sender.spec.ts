@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto'
 import { test } from '@japa/runner'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
-import { type ComposedEmail, sendThroughEmailApi } from '#deliveries/services/email_api_sender'
+import {
+  type ComposedEmail,
+  outcomeOf,
+  sendThroughEmailApi,
+  senderText,
+} from '#deliveries/services/email_api_sender'
 import type { EmailHttpProvider } from '#deliveries/services/providers'
 import { freePort } from '#tests/helpers/processes'
 import { type EmailApiStandIn, startEmailApiStandIn } from '../../../stand_ins/email_apis.js'
@@ -172,5 +177,60 @@ test.group('Email through a provider API (Resend, SendGrid, Brevo, Mailgun)', (g
       composed()
     )
     assert.deepInclude(refused, { outcome: 'transient', code: 'ECONNREFUSED' })
+  })
+
+  test('a sender name with a comma or quotes stays one name; line breaks never reach a header', async ({
+    assert,
+  }) => {
+    assert.equal(
+      senderText({ name: 'IIT, Bombay "Alumni"', address: 'a@iitb.example' }),
+      '"IIT, Bombay \\"Alumni\\"" <a@iitb.example>'
+    )
+    assert.equal(
+      senderText({ name: 'Acme\r\nBcc: x@evil.example', address: 'a@b.example' }),
+      '"Acme Bcc: x@evil.example" <a@b.example>'
+    )
+    const outcome = await send(
+      standIn,
+      'resend',
+      composed({ from: { name: 'IIT, Bombay', address: 'a@iitb.example' } })
+    )
+    assert.equal(outcome.outcome, 'accepted')
+    assert.equal(standIn.messages()[0].from, '"IIT, Bombay" <a@iitb.example>')
+  })
+
+  test('answers without a body to read: taken without an id is still taken; no credit pauses; a reset time is waited for', ({
+    assert,
+  }) => {
+    const email = { to: 'a@b.example', idempotencyKey: 'k-1' }
+    assert.deepEqual(outcomeOf('sendgrid', { status: 202, body: '', headers: {} }, email), {
+      outcome: 'accepted',
+      providerMessageId: 'sendgrid:k-1',
+    })
+    assert.equal(
+      outcomeOf('brevo', { status: 402, body: { message: 'no credits' }, headers: {} }, email)
+        .outcome,
+      'account'
+    )
+    const reset = Math.floor(Date.now() / 1000) + 30
+    const limited = outcomeOf(
+      'sendgrid',
+      { status: 429, body: {}, headers: { 'x-ratelimit-reset': String(reset) } },
+      email
+    )
+    assert.equal(limited.outcome, 'transient')
+    const waitMs = limited.outcome === 'transient' ? (limited.retryAfterMs ?? 0) : 0
+    assert.isAbove(waitMs, 20_000)
+    assert.isAtMost(waitMs, 30_000)
+    const capped = outcomeOf(
+      'resend',
+      { status: 503, body: {}, headers: { 'retry-after': '86400' } },
+      email
+    )
+    assert.equal(capped.outcome === 'transient' && capped.retryAfterMs, 3_600_000)
+    assert.equal(
+      outcomeOf('sendgrid', { status: 409, body: {}, headers: {} }, email).outcome,
+      'transient'
+    )
   })
 })

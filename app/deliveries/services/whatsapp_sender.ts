@@ -62,6 +62,7 @@ export const sendWhatsapp: MessageSender = async (outgoing) => {
     to,
     config,
     phoneNumberId: integration.whatsappPhoneNumberId,
+    idempotencyKey: message.idempotencyKey,
   })
 }
 
@@ -174,16 +175,22 @@ const TRANSIENT_CODES = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131056]
  */
 export function classifyGraphAnswer(
   answer: JsonAnswer,
-  context: { to: string; config: WhatsAppConfig; phoneNumberId: string | null }
+  context: {
+    to: string
+    config: WhatsAppConfig
+    phoneNumberId: string | null
+    /** The message's idempotency key: its id when WhatsApp took it without quoting a wamid. */
+    idempotencyKey?: string
+  }
 ): SendOutcome {
   if (answer.status >= 200 && answer.status < 300) {
     const id = (answer.body as { messages?: { id?: unknown }[] } | null)?.messages?.[0]?.id
     if (typeof id === 'string' && id !== '') return { outcome: 'accepted', providerMessageId: id }
-    // Retrying could send it twice: the message may have gone.
+    // Taken, even without a wamid to quote (sending again would send it twice): its status
+    // notifications still find it by the message id sent as biz_opaque_callback_data.
     return {
-      outcome: 'permanent',
-      code: `http_${answer.status}`,
-      reason: `WhatsApp answered HTTP ${answer.status} without a message id, so whether it went is unknown; it is not sent again.`,
+      outcome: 'accepted',
+      providerMessageId: `whatsapp_cloud:${context.idempotencyKey ?? 'unknown'}`,
     }
   }
   const error = (answer.body as { error?: GraphError } | null)?.error

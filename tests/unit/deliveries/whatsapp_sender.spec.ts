@@ -206,12 +206,19 @@ test.group('WhatsApp sender', () => {
     assert.lengthOf(standIn.sent, 0)
   })
 
-  test('a 200 without a message id is not retried; a plain 429 and 5xx are', ({ assert }) => {
-    const context = { to: '1', config: outgoingConfig(), phoneNumberId: PHONE_NUMBER_ID }
-    assert.equal(
-      classifyGraphAnswer({ status: 200, headers: {}, body: {} }, context).outcome,
-      'permanent'
-    )
+  test('a 200 without a message id is taken (known by its idempotency key); a plain 429 and 5xx are retried', ({
+    assert,
+  }) => {
+    const context = {
+      to: '1',
+      config: outgoingConfig(),
+      phoneNumberId: PHONE_NUMBER_ID,
+      idempotencyKey: 'key-1',
+    }
+    assert.deepEqual(classifyGraphAnswer({ status: 200, headers: {}, body: {} }, context), {
+      outcome: 'accepted',
+      providerMessageId: 'whatsapp_cloud:key-1',
+    })
     assert.deepInclude(
       classifyGraphAnswer({ status: 429, headers: { 'retry-after': '3' }, body: '' }, context),
       { outcome: 'transient', code: 'http_429', retryAfterMs: 3000 }

@@ -249,14 +249,17 @@ function errorDetails(error: GraphError | undefined) {
   return error?.error_data?.details ?? error?.message
 }
 
-/** `Retry-After` in seconds or as an HTTP date, in milliseconds. */
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds (at most an hour). */
 function retryAfter(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header
   if (!value) return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  if (/^\d+$/.test(value.trim())) return Math.min(Number(value.trim()) * 1000, MAX_WAIT_MS)
   const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - Date.now()), MAX_WAIT_MS)
 }
+
+/** A provider asking for a longer wait is waited an hour at most (then asked again). */
+const MAX_WAIT_MS = 3_600_000
 
 /**
  * A WhatsApp error code (a Graph API answer's or a status notification's) as

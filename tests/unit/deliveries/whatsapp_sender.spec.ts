@@ -223,6 +223,10 @@ test.group('WhatsApp sender', () => {
       classifyGraphAnswer({ status: 429, headers: { 'retry-after': '3' }, body: '' }, context),
       { outcome: 'transient', code: 'http_429', retryAfterMs: 3000 }
     )
+    assert.deepInclude(
+      classifyGraphAnswer({ status: 429, headers: { 'retry-after': '86400' }, body: '' }, context),
+      { retryAfterMs: 3_600_000 }
+    )
     assert.deepInclude(classifyGraphAnswer({ status: 502, headers: {}, body: 'x' }, context), {
       outcome: 'transient',
       code: 'http_502',

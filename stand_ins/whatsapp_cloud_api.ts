@@ -8,9 +8,14 @@ import { pathToFileURL } from 'node:url'
  * `/<version>/<phone_number_id>/messages` and `/media`), speaking the real
  * protocol: Bearer tokens, Graph error bodies, `wamid.` message ids, the
  * document link fetched the way Meta's media fetcher does, and status
- * notifications POSTed back signed with `X-Hub-Signature-256`. Failures,
- * throughput limits and webhook disorder are configurable so the app's
- * delivery code can be tested against what Meta really does.
+ * notifications POSTed back signed with `X-Hub-Signature-256` (echoing the
+ * send's `biz_opaque_callback_data`). Failures (131026 numbers, 130429 above
+ * a rate, 131056, account-level 131031/131042/368/190/131045, 503s with
+ * Retry-After), throughput limits and webhook disorder (delays, reordering,
+ * duplicates, batching, unknown fields) are configurable so the app's
+ * delivery code can be tested against what Meta really does. `/_standin/*`
+ * (see `handleControl`) shows what it received and changes it at run time,
+ * for the demo and outside acceptance tests.
  */
 
 export type StatusName = 'sent' | 'delivered' | 'read' | 'failed'
@@ -75,7 +80,19 @@ export interface WhatsAppStandInOptions {
   webhookTimeoutMs?: number
   /** Randomness for `reorder` (default Math.random); tests pass their own to be deterministic. */
   random?: () => number
+  /**
+   * An account-level refusal of every send from now on: 131031 (account
+   * locked), 131042 (payment problem), 368 (policy block), 190 (token
+   * expired), 131045 (number not registered). Null lifts it.
+   */
+  accountError?: AccountErrorCode | null
+  /** Answer the next this many sends with HTTP 503 (Meta's own trouble), then recover. */
+  serverErrors?: number
+  /** `Retry-After` (seconds) sent with 130429 and 503 answers; none unless given. */
+  retryAfterSeconds?: number
 }
+
+export type AccountErrorCode = 131031 | 131042 | 368 | 190 | 131045
 
 export interface DocumentReference {
   link?: string
@@ -95,6 +112,8 @@ export interface SentMessage {
   template?: { name: string; language: string; components: unknown[] }
   text?: string
   document?: DocumentReference
+  /** The sender's `biz_opaque_callback_data`, echoed in every status notification of the message. */
+  callbackData?: string
   receivedAt: Date
   /** Statuses notified so far, in the order they were posted. */
   statuses: StatusName[]
@@ -174,6 +193,8 @@ interface GraphError {
   code: number
   subcode?: number
   details?: string
+  /** Extra response headers (`Retry-After`). */
+  headers?: Record<string, string>
 }
 
 interface StatusStep {
@@ -228,6 +249,8 @@ const defaults = {
   webhookRetryDelayMs: 500,
   webhookTimeoutMs: 5_000,
   random: Math.random,
+  accountError: null as AccountErrorCode | null,
+  serverErrors: 0,
 }
 
 type Settings = typeof defaults & Omit<WhatsAppStandInOptions, keyof typeof defaults>
@@ -301,8 +324,53 @@ function sendGraphError(response: ServerResponse, error: GraphError) {
     response,
     error.httpStatus,
     { error: body },
-    { 'WWW-Authenticate': `OAuth "Facebook Platform" "${reason}" "${error.message}"` }
+    {
+      'WWW-Authenticate': `OAuth "Facebook Platform" "${reason}" "${error.message}"`,
+      ...error.headers,
+    }
   )
+}
+
+/** The errors Meta answers every send with once the account itself cannot send. */
+const ACCOUNT_ERRORS: Record<AccountErrorCode, GraphError> = {
+  131031: {
+    httpStatus: 400,
+    message: '(#131031) Business Account locked',
+    type: 'OAuthException',
+    code: 131031,
+    details:
+      'Your WhatsApp Business Account has been locked for violating the WhatsApp Business Messaging Policy.',
+  },
+  131042: {
+    httpStatus: 400,
+    message: '(#131042) Business eligibility payment issue',
+    type: 'OAuthException',
+    code: 131042,
+    details:
+      'Message failed to send because there were one or more errors related to your payment method.',
+  },
+  368: {
+    httpStatus: 400,
+    message: '(#368) Temporarily blocked for policies violations',
+    type: 'OAuthException',
+    code: 368,
+    details:
+      'The WhatsApp Business Account has been restricted or disabled for violating a platform policy.',
+  },
+  190: {
+    httpStatus: 401,
+    message: 'Error validating access token: Session has expired.',
+    type: 'OAuthException',
+    code: 190,
+    subcode: 463,
+  },
+  131045: {
+    httpStatus: 400,
+    message: '(#131045) Incorrect certificate',
+    type: 'OAuthException',
+    code: 131045,
+    details: 'Message failed to send due to a phone number registration error.',
+  },
 }
 
 const invalidParameter = (details: string): GraphError => ({
@@ -539,9 +607,24 @@ function validateMessage(
       )
     )
   }
+  const callbackData = body.biz_opaque_callback_data
+  if (
+    callbackData !== undefined &&
+    (typeof callbackData !== 'string' || callbackData.length > 512)
+  ) {
+    return fail(
+      invalidParameter('biz_opaque_callback_data must be a string of at most 512 characters')
+    )
+  }
   // Graph's default type is text.
   const type = body.type ?? 'text'
-  const base = { phoneNumberId, graphVersion, to: body.to, waId }
+  const base = {
+    phoneNumberId,
+    graphVersion,
+    to: body.to,
+    waId,
+    ...(callbackData !== undefined ? { callbackData } : {}),
+  }
   if (type === 'template') {
     const checked = validateTemplate(body.template, approved)
     if (isGraphError(checked)) return fail(checked)
@@ -588,6 +671,8 @@ export function statusObject(input: {
   /** Present on `sent` and `delivered`; `expiresAt` (unix seconds) on `sent` only. */
   conversation?: { id: string; expiresAt?: number; category: string }
   error?: { code: number; title: string; details: string }
+  /** The send's `biz_opaque_callback_data`, echoed back. */
+  callbackData?: string
   extraFields?: boolean
 }): Record<string, unknown> {
   const payload: Record<string, unknown> = {
@@ -596,6 +681,7 @@ export function statusObject(input: {
     timestamp: unixSeconds(input.timestamp),
     recipient_id: input.recipientId,
   }
+  if (input.callbackData !== undefined) payload.biz_opaque_callback_data = input.callbackData
   if (input.conversation) {
     const { id, expiresAt, category } = input.conversation
     payload.conversation = {
@@ -725,6 +811,7 @@ export async function startWhatsAppStandIn(
         category: categoryOf(message),
       },
       error: step.error,
+      callbackData: message.callbackData,
       extraFields: settings.extraFields,
     })
   }
@@ -936,6 +1023,11 @@ export async function startWhatsAppStandIn(
     inFlight.add(tracked)
   }
 
+  const retryAfterHeader = (): Record<string, string> =>
+    settings.retryAfterSeconds !== undefined
+      ? { 'Retry-After': String(settings.retryAfterSeconds) }
+      : {}
+
   /** 130429 above `ratePerSecond` in this clock second; 131056 above the pair rate. */
   function throughputError(phoneNumberId: string, waId: string): GraphError | null {
     const second = Math.floor(Date.now() / 1000)
@@ -993,13 +1085,33 @@ export async function startWhatsAppStandIn(
     } catch {
       return reject(response, path, invalidParameter('Request body is not valid JSON'))
     }
+    if (settings.serverErrors > 0) {
+      settings.serverErrors--
+      return reject(response, path, {
+        httpStatus: 503,
+        message: 'Service temporarily unavailable',
+        type: 'OAuthException',
+        code: 2,
+        headers: retryAfterHeader(),
+      })
+    }
     const validated = validateMessage(body, phoneNumberId, graphVersion, settings.templates)
     if (!validated.ok) {
       const to = isObject(body) && typeof body.to === 'string' ? body.to : undefined
       return reject(response, path, validated.error, to)
     }
+    if (settings.accountError) {
+      return reject(response, path, ACCOUNT_ERRORS[settings.accountError], validated.message.to)
+    }
     const limited = throughputError(phoneNumberId, validated.message.waId)
-    if (limited) return reject(response, path, limited, validated.message.to)
+    if (limited) {
+      return reject(
+        response,
+        path,
+        { ...limited, headers: retryAfterHeader() },
+        validated.message.to
+      )
+    }
     recordThroughput(phoneNumberId, validated.message.waId)
 
     const message: SentMessage = {
@@ -1105,8 +1217,110 @@ export async function startWhatsAppStandIn(
     })
   }
 
+  /** What the stand-in received and did, as JSON (tests, the demo, outside acceptance tests). */
+  function received() {
+    return {
+      sent: sent.map((message) => ({
+        ...message,
+        receivedAt: message.receivedAt.toISOString(),
+      })),
+      webhooks_posted: webhooksPosted.map(({ raw: _raw, postedAt, ...posted }) => ({
+        ...posted,
+        postedAt: postedAt.toISOString(),
+      })),
+      fetched_documents: fetchedDocuments.map((fetched) => ({
+        ...fetched,
+        fetchedAt: fetched.fetchedAt.toISOString(),
+      })),
+      media_uploads: mediaUploads.map(({ bytes, uploadedAt, ...upload }) => ({
+        ...upload,
+        size: bytes.length,
+        uploadedAt: uploadedAt.toISOString(),
+      })),
+      rejected: rejected.map((refusal) => ({ ...refusal, at: refusal.at.toISOString() })),
+      webhook_url: settings.webhookUrl ?? null,
+    }
+  }
+
+  /**
+   * `/_standin/*`: what Meta's dashboard and logs do for a real account.
+   * - `GET /_standin/received`: everything recorded.
+   * - `POST /_standin/subscription {callback_url, verify_token, app_secret?}`:
+   *   Meta's "configure webhook" step: the GET handshake against the callback,
+   *   and notifications go there only once it echoed the challenge.
+   * - `POST /_standin/config {...}`: change failures and webhook behaviour.
+   * - `POST /_standin/reset`: forget what was recorded.
+   */
+  async function handleControl(request: IncomingMessage, response: ServerResponse, path: string) {
+    const action = path.slice('/_standin/'.length)
+    if (request.method === 'GET' && action === 'received')
+      return sendJson(response, 200, received())
+    if (request.method !== 'POST') return sendJson(response, 404, { error: `No ${path}` })
+    const raw = await readBody(request, MAX_JSON_BYTES)
+    let body: unknown
+    try {
+      body = raw && raw.length > 0 ? JSON.parse(raw.toString('utf8')) : {}
+    } catch {
+      return sendJson(response, 400, { error: 'The body is not valid JSON' })
+    }
+    if (!isObject(body)) return sendJson(response, 400, { error: 'The body must be a JSON object' })
+    if (action === 'reset') {
+      reset()
+      return sendJson(response, 200, { reset: true })
+    }
+    if (action === 'subscription') {
+      const { callback_url: callbackUrl, verify_token: verifyToken, app_secret: appSecret } = body
+      if (typeof callbackUrl !== 'string' || !/^https?:\/\//.test(callbackUrl)) {
+        return sendJson(response, 400, { error: 'callback_url must be an http(s) URL' })
+      }
+      if (typeof verifyToken !== 'string' || verifyToken === '') {
+        return sendJson(response, 400, { error: 'verify_token is required' })
+      }
+      if (appSecret !== undefined && (typeof appSecret !== 'string' || appSecret === '')) {
+        return sendJson(response, 400, { error: 'app_secret must be a non-empty string' })
+      }
+      let check: { status: number; echoed: boolean }
+      try {
+        check = await handshake(callbackUrl, verifyToken)
+      } catch (error) {
+        return sendJson(response, 400, {
+          error: `The callback URL could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+        })
+      }
+      if (!check.echoed) {
+        return sendJson(response, 400, {
+          error: `The callback URL did not echo the challenge (HTTP ${check.status}): check the verify token.`,
+        })
+      }
+      configure({ webhookUrl: callbackUrl, ...(appSecret ? { appSecret } : {}) })
+      return sendJson(response, 200, { subscribed: true, callback_url: callbackUrl })
+    }
+    if (action === 'config') {
+      const problem = configFromJson(body)
+      if (typeof problem === 'string') return sendJson(response, 400, { error: problem })
+      configure(problem)
+      return sendJson(response, 200, { configured: Object.keys(problem) })
+    }
+    return sendJson(response, 404, { error: `No ${path}` })
+  }
+
+  async function handshake(callbackUrl: string, verifyToken: string) {
+    const challenge = String(randomInt(10 ** 9, 2 ** 31 - 1))
+    const target = new URL(callbackUrl)
+    target.searchParams.set('hub.mode', 'subscribe')
+    target.searchParams.set('hub.verify_token', verifyToken)
+    target.searchParams.set('hub.challenge', challenge)
+    const response = await fetch(target, {
+      headers: { 'User-Agent': WEBHOOK_USER_AGENT },
+      signal: AbortSignal.timeout(settings.webhookTimeoutMs),
+    })
+    const text = await response.text()
+    return { status: response.status, echoed: response.status === 200 && text === challenge }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse, url: string) {
     const path = new URL(request.url ?? '/', 'http://stand-in').pathname
+    if (path.startsWith('/_standin/')) return handleControl(request, response, path)
     const segments = path.split('/').filter(Boolean)
     const graphVersion = segments[0] ?? ''
     if (!/^v\d+\.\d+$/.test(graphVersion)) {
@@ -1197,14 +1411,7 @@ export async function startWhatsAppStandIn(
     reset,
     async verifySubscription(verifyToken: string) {
       if (!settings.webhookUrl) throw new Error('verifySubscription needs a webhookUrl')
-      const challenge = String(randomInt(10 ** 9, 2 ** 31 - 1))
-      const target = new URL(settings.webhookUrl)
-      target.searchParams.set('hub.mode', 'subscribe')
-      target.searchParams.set('hub.verify_token', verifyToken)
-      target.searchParams.set('hub.challenge', challenge)
-      const response = await fetch(target, { headers: { 'User-Agent': WEBHOOK_USER_AGENT } })
-      const text = await response.text()
-      return { status: response.status, echoed: response.status === 200 && text === challenge }
+      return handshake(settings.webhookUrl, verifyToken)
     },
     async close() {
       reset()
@@ -1212,6 +1419,51 @@ export async function startWhatsAppStandIn(
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** The options `POST /_standin/config` may change, checked; a sentence when one is wrong. */
+function configFromJson(body: Record<string, unknown>): Partial<WhatsAppStandInOptions> | string {
+  const patch: Partial<WhatsAppStandInOptions> = {}
+  const numbers = [
+    'ratePerSecond',
+    'delayMs',
+    'duplicates',
+    'batch',
+    'batchWindowMs',
+    'serverErrors',
+    'retryAfterSeconds',
+  ] as const
+  const booleans = ['reorder', 'extraFields', 'fetchDocuments'] as const
+  for (const [key, value] of Object.entries(body)) {
+    if ((numbers as readonly string[]).includes(key)) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        return `${key} must be a number of at least 0`
+      }
+      Object.assign(patch, { [key]: value })
+    } else if ((booleans as readonly string[]).includes(key)) {
+      if (typeof value !== 'boolean') return `${key} must be true or false`
+      Object.assign(patch, { [key]: value })
+    } else if (key === 'undeliverable' || key === 'openServiceWindows') {
+      if (!Array.isArray(value) || value.some((number) => typeof number !== 'string')) {
+        return `${key} must be a list of phone numbers`
+      }
+      patch[key] = value as string[]
+    } else if (key === 'statuses') {
+      const known = ['sent', 'delivered', 'read', 'failed']
+      if (!Array.isArray(value) || value.some((status) => !known.includes(status as string))) {
+        return 'statuses must be a list of sent, delivered, read or failed'
+      }
+      patch.statuses = value as StatusName[]
+    } else if (key === 'accountError') {
+      if (value !== null && !Object.keys(ACCOUNT_ERRORS).includes(String(value))) {
+        return `accountError must be null or one of ${Object.keys(ACCOUNT_ERRORS).join(', ')}`
+      }
+      patch.accountError = value as AccountErrorCode | null
+    } else {
+      return `Unknown setting "${key}"`
+    }
+  }
+  return patch
 }
 
 /** `--name=value` arguments as camelCase option names. */
@@ -1235,6 +1487,16 @@ function numberOption(values: Record<string, string>, name: string) {
     throw new Error(`--${name} must be a number of at least 0; got "${values[name]}"`)
   }
   return value
+}
+
+function accountErrorOption(value: string | undefined) {
+  if (value === undefined) return undefined
+  if (!Object.keys(ACCOUNT_ERRORS).includes(value)) {
+    throw new Error(
+      `--account-error takes ${Object.keys(ACCOUNT_ERRORS).join(', ')}; got "${value}"`
+    )
+  }
+  return Number(value) as AccountErrorCode
 }
 
 /** Runs the stand-in from the command line (the demo), until SIGINT or SIGTERM. */
@@ -1261,6 +1523,8 @@ export async function main(argv = process.argv.slice(2)) {
     reorder: values.reorder === undefined ? undefined : values.reorder === 'true',
     duplicates: numberOption(values, 'duplicates'),
     batch: numberOption(values, 'batch'),
+    retryAfterSeconds: numberOption(values, 'retryAfterSeconds'),
+    accountError: accountErrorOption(values.accountError),
   })
   process.stdout.write(
     [
@@ -1269,6 +1533,7 @@ export async function main(argv = process.argv.slice(2)) {
       `  WABA id: ${values.wabaId ?? defaults.wabaId}`,
       `  access token: ${values.accessToken ?? defaults.accessToken}`,
       `  webhook: ${values.webhookUrl ?? '(none: statuses are not posted)'}`,
+      `  control: ${standIn.url}/_standin/received (what it got), POST /_standin/subscription, /_standin/config, /_standin/reset`,
       '',
     ].join('\n')
   )

@@ -1,3 +1,5 @@
+// Providers' webhooks (public, authenticated by signature) are in their own file.
+import '#deliveries/webhook_routes'
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 import '#deliveries/public_routes'

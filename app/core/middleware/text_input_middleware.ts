@@ -3,6 +3,7 @@ import type { NextFn } from '@adonisjs/core/types/http'
 import { errors as vineErrors } from '@vinejs/vine'
 import { isSecretField } from '#core/http/forms'
 import { bodyTooDeep, MAX_BODY_DEPTH } from '#core/http/body_limits'
+import { isRawBodyRoute } from '#core/http/raw_body'
 import { bidiControlIn, bidiControlMessage, stripControls } from '#core/services/control_characters'
 
 type Refusal = { field: string; message: string; rule: string }
@@ -17,7 +18,9 @@ type Refusal = { field: string; message: string; rule: string }
  * are passed through untouched: they are compared, never shown.
  */
 export default class TextInputMiddleware {
-  async handle({ request }: HttpContext, next: NextFn) {
+  async handle({ request, route }: HttpContext, next: NextFn) {
+    // Webhooks read their raw, signed body (#core/http/raw_body).
+    if (isRawBodyRoute(route)) return next()
     request.updateQs(clean(request.qs(), { refusals: null, depth: 0, path: '' }) as any)
     const refusals: Refusal[] = []
     const body = clean(request.body(), { refusals, depth: 0, path: '' })

@@ -31,6 +31,9 @@ const PUBLIC_WITHOUT_MIDDLEWARE = [
   'GET /deliveries/r/:token',
   'GET /deliveries/unsubscribe/:token',
   'POST /deliveries/unsubscribe/:token',
+  // Providers' webhooks: authenticated by their signature over the raw body (and the verify token for the handshake).
+  'GET /webhooks/whatsapp/:integration_id',
+  'POST /webhooks/whatsapp/:integration_id',
 ]
 const ACCESS_MIDDLEWARE = ['auth', 'guest', 'silentAuth', 'apiKey']
 

@@ -18,7 +18,9 @@ function stateChangingBrowserRoutes() {
       STATE_CHANGING_METHODS.includes(route.method) &&
       !route.pattern.startsWith('/api/') &&
       // One-click unsubscribe (RFC 8058): a mail client posts it with no session; the signed token is the permission.
-      route.pattern !== '/deliveries/unsubscribe/:token'
+      route.pattern !== '/deliveries/unsubscribe/:token' &&
+      // Providers' webhooks are authenticated by signature, not by a session's CSRF token.
+      !route.pattern.startsWith('/webhooks/')
   )
 }
 

@@ -57,6 +57,9 @@ type Rule =
 
 const MATRIX: Record<string, Rule> = {
   'GET /healthz': { access: 'public' },
+  // Providers' webhooks: authenticated by signature (and the verify token for the handshake).
+  'GET /webhooks/whatsapp/:integration_id': { access: 'public' },
+  'POST /webhooks/whatsapp/:integration_id': { access: 'public' },
   'GET /assets/vendor/:file': { access: 'public' },
   'GET /': { access: 'public' },
   'GET /join/:token': { access: 'public' },

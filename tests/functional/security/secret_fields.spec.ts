@@ -82,7 +82,11 @@ function failingForm() {
 /** Web forms: state-changing routes outside the JSON API (which has no session). */
 function webForms() {
   return registeredRoutes().filter(
-    (route) => STATE_CHANGING_METHODS.includes(route.method) && !route.pattern.startsWith('/api/')
+    (route) =>
+      STATE_CHANGING_METHODS.includes(route.method) &&
+      !route.pattern.startsWith('/api/') &&
+      // Providers' webhooks are no web forms: they never flash input back.
+      !route.pattern.startsWith('/webhooks/')
   )
 }
 

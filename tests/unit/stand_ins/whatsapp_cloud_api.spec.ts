@@ -677,4 +677,147 @@ test.group('WhatsApp Cloud API stand-in', () => {
       receiver.notifications[0].headers['x-hub-signature-256']
     )
   })
+
+  test('biz_opaque_callback_data is echoed in every status of the message', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, send } = await given(cleanup, { fetchDocuments: false })
+    const message = {
+      ...certificateMessage('919876543210', { link: 'https://example.com/a.pdf' }),
+      biz_opaque_callback_data: 'message-42',
+    }
+    const accepted = await send(message)
+    assert.equal(accepted.status, 200)
+    const statuses = await receiver.waitFor(3)
+    assert.deepEqual(
+      statuses.map((status: any) => status.biz_opaque_callback_data),
+      ['message-42', 'message-42', 'message-42']
+    )
+    const tooLong = await send({ ...message, biz_opaque_callback_data: 'x'.repeat(513) })
+    assert.equal(tooLong.body.error.code, 100)
+  })
+
+  test('an account error refuses every send until lifted, in Graph shape', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { standIn, send } = await given(cleanup, { fetchDocuments: false })
+    const message = certificateMessage('919876543210', { link: 'https://example.com/a.pdf' })
+    for (const [code, httpStatus] of [
+      [131031, 400],
+      [131042, 400],
+      [368, 400],
+      [190, 401],
+    ] as const) {
+      standIn.configure({ accountError: code })
+      const refused = await send(message)
+      assert.equal(refused.status, httpStatus)
+      assert.equal(refused.body.error.code, code)
+      assert.equal(refused.body.error.type, 'OAuthException')
+    }
+    standIn.configure({ accountError: null })
+    const lifted = await send(message)
+    assert.equal(lifted.status, 200)
+    assert.lengthOf(standIn.sent, 1)
+  })
+
+  test('serverErrors answers 503 with Retry-After that many times, then recovers', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { standIn } = await given(cleanup, {
+      fetchDocuments: false,
+      serverErrors: 2,
+      retryAfterSeconds: 3,
+    })
+    const post = () =>
+      fetch(`${standIn.url}/v21.0/${PHONE_NUMBER_ID}/messages`, {
+        method: 'POST',
+        headers: { 'Authorization': `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(
+          certificateMessage('919876543210', { link: 'https://example.com/a.pdf' })
+        ),
+      })
+    for (let i = 0; i < 2; i++) {
+      const response = await post()
+      assert.equal(response.status, 503)
+      assert.equal(response.headers.get('retry-after'), '3')
+      await response.arrayBuffer()
+    }
+    const recovered = await post()
+    assert.equal(recovered.status, 200)
+    await recovered.arrayBuffer()
+  })
+
+  test('the control endpoints: subscription handshake, config and what was received', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, close } = await startWebhookReceiver()
+    const standIn = await startWhatsAppStandIn({
+      accessToken: TOKEN,
+      phoneNumberIds: [PHONE_NUMBER_ID],
+      fetchDocuments: false,
+      delayMs: 5,
+    })
+    cleanup(async () => {
+      await standIn.close()
+      await close()
+    })
+    const control = async (path: string, body?: unknown) => {
+      const response = await fetch(`${standIn.url}/_standin/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return { status: response.status, body: (await response.json()) as any }
+    }
+    const wrong = await control('subscription', {
+      callback_url: receiver.url,
+      verify_token: 'guess',
+      app_secret: APP_SECRET,
+    })
+    assert.equal(wrong.status, 400)
+    assert.match(wrong.body.error, /did not echo the challenge \(HTTP 403\)/)
+    const before = await control('received')
+    assert.isNull(before.body.webhook_url)
+
+    const right = await control('subscription', {
+      callback_url: receiver.url,
+      verify_token: 'subscribe-me',
+      app_secret: APP_SECRET,
+    })
+    assert.deepEqual(right.body, { subscribed: true, callback_url: receiver.url })
+
+    const configured = await control('config', { statuses: ['sent'], undeliverable: [] })
+    assert.equal(configured.status, 200)
+    const badCode = await control('config', { accountError: 7 })
+    assert.equal(badCode.status, 400)
+    const unknown = await control('config', { nonsense: 1 })
+    assert.equal(unknown.status, 400)
+
+    await fetch(`${standIn.url}/v21.0/${PHONE_NUMBER_ID}/messages`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(
+        certificateMessage('919876543210', { link: 'https://example.com/a.pdf' })
+      ),
+    })
+    const [status] = await receiver.waitFor(1)
+    assert.isTrue(receiver.notifications[0].signatureValid)
+    await standIn.idle()
+    const { body: received } = await control('received')
+    assert.lengthOf(received.sent, 1)
+    assert.equal(received.sent[0].wamid, status.id)
+    assert.equal(received.sent[0].to, '919876543210')
+    assert.deepEqual(received.webhooks_posted[0].statuses, [{ id: status.id, status: 'sent' }])
+    assert.equal(received.webhooks_posted[0].responseStatus, 200)
+    assert.equal(received.webhook_url, receiver.url)
+
+    const reset = await control('reset', {})
+    assert.equal(reset.status, 200)
+    const after = await control('received')
+    assert.lengthOf(after.body.sent, 0)
+  })
 })

@@ -1,0 +1,272 @@
+import { createHash, randomUUID } from 'node:crypto'
+import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { DateTime } from 'luxon'
+import { dbTimestamp } from '#core/services/database_time'
+import type DeliveryIntegration from '#deliveries/models/delivery_integration'
+import type DeliveryMessage from '#deliveries/models/delivery_message'
+import { moveMessageStatus } from '#deliveries/services/message_status_updates'
+import { whatsappErrorReason } from '#deliveries/services/whatsapp_sender'
+
+/** The statuses a WhatsApp notification may move a message to; others (`deleted`, `warning`) are only stored. */
+const APPLIED = new Set(['sent', 'delivered', 'read', 'failed'])
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const EVENTS = 'delivery_provider_webhook_events'
+
+/** One entry of a notification's `statuses`, with where it came from. */
+interface WhatsappStatus {
+  wamid: string
+  status: string
+  timestamp: string
+  occurredAt: DateTime | null
+  recipientId: string | null
+  callbackData: string | null
+  error: { code: number | null; details: string | undefined } | null
+  /** What is stored: the status as Meta sent it, and the envelope's ids. */
+  raw: Record<string, unknown>
+}
+
+export interface RecordedStatuses {
+  /** Statuses stored for the first time. */
+  stored: number
+  /** Statuses seen before (same message, status and time): stored once already. */
+  duplicates: number
+  /** Messages moved forward. */
+  moved: number
+  /** Statuses that matched no message of this integration (yet). */
+  unmatched: number
+  /** Messages this notification failed (a fallback to email may follow). */
+  failedMessageIds: string[]
+}
+
+/**
+ * A signed WhatsApp notification received on one integration's webhook:
+ * every status in it is stored raw in `delivery_provider_webhook_events`,
+ * once (`dedupe_key`: integration, wamid, status and the provider's time),
+ * then applied to the message it names. Only messages sent through this
+ * integration are looked at: matched by wamid, or by the message id the
+ * sender put in `biz_opaque_callback_data` (the wamid may not be stored yet
+ * when the notification overtakes the send worker). Statuses move forward
+ * only (#deliveries/services/message_status_updates), so replays and
+ * disorder change nothing backwards. Unknown fields are kept, not read.
+ */
+export default class RecordWhatsappStatuses {
+  static async handle(input: {
+    integration: DeliveryIntegration
+    payload: unknown
+  }): Promise<RecordedStatuses> {
+    const result: RecordedStatuses = {
+      stored: 0,
+      duplicates: 0,
+      moved: 0,
+      unmatched: 0,
+      failedMessageIds: [],
+    }
+    for (const status of statusesOf(input.payload)) {
+      await db.transaction(async (trx) => {
+        const event = await storeOnce(trx, input.integration, status)
+        if (event.duplicate) result.duplicates++
+        else result.stored++
+        // A duplicate applied already changes nothing; one stored before its message was known is tried again.
+        if (event.appliedAt !== null) return
+        const applied = await applyStatus(trx, input.integration, event.id, status)
+        if (applied === 'unmatched') result.unmatched++
+        else if (applied.moved) {
+          result.moved++
+          if (status.status === 'failed') result.failedMessageIds.push(applied.messageId)
+        }
+      })
+    }
+    return result
+  }
+}
+
+/**
+ * Applies the notifications that arrived before the message's wamid was
+ * stored and matched nothing then: the send worker calls it right after it
+ * stores the wamid of an accepted message — after that transaction commits,
+ * or inside it by passing it as `trx` (SQLite has one writer: a second
+ * transaction opened while the worker holds its own would wait for ever).
+ */
+export async function applyWaitingWhatsappStatuses(
+  message: DeliveryMessage,
+  trx?: TransactionClientContract
+) {
+  if (!message.integrationId || !message.providerMessageId) return 0
+  const client = trx ?? db.connection()
+  const waiting = await client
+    .from(EVENTS)
+    .select('id', 'payload')
+    .where('integration_id', message.integrationId)
+    .where('provider', 'whatsapp_cloud')
+    .where('provider_message_id', message.providerMessageId)
+    .whereNull('applied_at')
+  let moved = 0
+  for (const row of waiting) {
+    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload
+    const status = parseStatus(payload?.status, payload)
+    if (!status) continue
+    const integration = { id: message.integrationId, organizationId: message.organizationId }
+    const apply = async (writer: TransactionClientContract) => {
+      const applied = await applyStatus(writer, integration, row.id, status)
+      if (applied !== 'unmatched' && applied.moved) moved++
+    }
+    await (trx ? apply(trx) : db.transaction(apply))
+  }
+  return moved
+}
+
+/** Every status of the notification, in order; what is not a status (incoming messages, other fields) is skipped. */
+function statusesOf(payload: unknown): WhatsappStatus[] {
+  if (!isRecord(payload) || payload.object !== 'whatsapp_business_account') return []
+  const statuses: WhatsappStatus[] = []
+  for (const entry of arrayOf(payload.entry)) {
+    if (!isRecord(entry)) continue
+    for (const change of arrayOf(entry.changes)) {
+      if (!isRecord(change) || !isRecord(change.value)) continue
+      const metadata = isRecord(change.value.metadata) ? change.value.metadata : {}
+      for (const item of arrayOf(change.value.statuses)) {
+        const envelope = {
+          waba_id: typeof entry.id === 'string' ? entry.id : null,
+          field: typeof change.field === 'string' ? change.field : null,
+          metadata,
+          status: item,
+        }
+        const status = parseStatus(item, envelope)
+        if (status) statuses.push(status)
+      }
+    }
+  }
+  return statuses
+}
+
+function parseStatus(item: unknown, raw: Record<string, unknown>): WhatsappStatus | null {
+  if (!isRecord(item)) return null
+  const { id, status, timestamp } = item
+  if (typeof id !== 'string' || id === '' || id.length > 256) return null
+  if (typeof status !== 'string' || status === '' || status.length > 64) return null
+  const time =
+    typeof timestamp === 'string' || typeof timestamp === 'number' ? String(timestamp) : ''
+  const seconds = /^\d{1,12}$/.test(time) ? Number(time) : null
+  const first = arrayOf(item.errors).find(isRecord)
+  const errorData = first && isRecord(first.error_data) ? first.error_data : {}
+  const details = [errorData.details, first?.message, first?.title].find(
+    (text): text is string => typeof text === 'string' && text !== ''
+  )
+  return {
+    wamid: id,
+    status,
+    timestamp: time,
+    occurredAt: seconds === null ? null : DateTime.fromSeconds(seconds, { zone: 'utc' }),
+    recipientId: typeof item.recipient_id === 'string' ? item.recipient_id : null,
+    callbackData:
+      typeof item.biz_opaque_callback_data === 'string' ? item.biz_opaque_callback_data : null,
+    error: first
+      ? { code: typeof first.code === 'number' ? first.code : Number(first.code) || null, details }
+      : null,
+    raw,
+  }
+}
+
+/** Inserts the event unless its dedupe key is there; either way, the stored row's id and whether it was applied. */
+async function storeOnce(
+  trx: TransactionClientContract,
+  integration: DeliveryIntegration,
+  status: WhatsappStatus
+): Promise<{ id: string; duplicate: boolean; appliedAt: unknown }> {
+  const dedupeKey = `whatsapp:${createHash('sha256')
+    .update(`${integration.id}\n${status.wamid}\n${status.status}\n${status.timestamp}`)
+    .digest('hex')}`
+  const id = randomUUID()
+  await trx
+    .insertQuery()
+    .table(EVENTS)
+    .insert({
+      id,
+      organization_id: integration.organizationId,
+      integration_id: integration.id,
+      channel: 'whatsapp',
+      provider: 'whatsapp_cloud',
+      provider_message_id: status.wamid,
+      message_id: null,
+      event_type: status.status,
+      dedupe_key: dedupeKey,
+      payload: JSON.stringify(status.raw),
+      occurred_at: status.occurredAt ? dbTimestamp(trx, status.occurredAt) : null,
+      received_at: dbTimestamp(trx),
+      applied_at: null,
+    })
+    .knexQuery.onConflict('dedupe_key')
+    .ignore()
+  const stored = await trx
+    .from(EVENTS)
+    .select('id', 'applied_at')
+    .where('dedupe_key', dedupeKey)
+    .firstOrFail()
+  return { id: stored.id, duplicate: stored.id !== id, appliedAt: stored.applied_at }
+}
+
+/** Matches the status to a message of this integration and moves it; marks the event applied. */
+async function applyStatus(
+  trx: TransactionClientContract,
+  integration: Pick<DeliveryIntegration, 'id' | 'organizationId'>,
+  eventId: string,
+  status: WhatsappStatus
+): Promise<'unmatched' | { messageId: string; moved: boolean }> {
+  const message = await matchingMessage(trx, integration, status)
+  if (!message) return 'unmatched'
+  let moved = false
+  if (APPLIED.has(status.status)) {
+    const at = status.occurredAt ?? DateTime.utc()
+    if (status.status === 'failed') {
+      const code = status.error?.code ?? null
+      moved = await moveMessageStatus(trx, message.id, {
+        status: 'failed',
+        at,
+        errorCode: code === null ? 'whatsapp_failed' : String(code),
+        errorMessage:
+          code === null
+            ? `WhatsApp could not deliver the message${status.error?.details ? `: ${status.error.details}` : '.'}`
+            : whatsappErrorReason(code, status.error?.details, {
+                to: status.recipientId ?? undefined,
+              }),
+      })
+    } else {
+      moved = await moveMessageStatus(trx, message.id, {
+        status: status.status as 'sent' | 'delivered' | 'read',
+        at,
+      })
+    }
+  }
+  await trx
+    .from(EVENTS)
+    .where('id', eventId)
+    .update({ message_id: message.id, applied_at: dbTimestamp(trx) })
+  return { messageId: message.id, moved }
+}
+
+/** This integration's message the status names: by wamid, else by the message id sent as callback data. */
+async function matchingMessage(
+  trx: TransactionClientContract,
+  integration: Pick<DeliveryIntegration, 'id' | 'organizationId'>,
+  status: WhatsappStatus
+): Promise<{ id: string } | null> {
+  const ofIntegration = () =>
+    trx
+      .from('delivery_messages')
+      .select('id')
+      .where('organization_id', integration.organizationId)
+      .where('integration_id', integration.id)
+      .where('provider', 'whatsapp_cloud')
+  const byWamid = await ofIntegration().where('provider_message_id', status.wamid).first()
+  if (byWamid) return byWamid
+  if (status.callbackData && UUID.test(status.callbackData)) {
+    return (await ofIntegration().where('id', status.callbackData).first()) ?? null
+  }
+  return null
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])

@@ -1,0 +1,92 @@
+import db from '@adonisjs/lucid/services/db'
+import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import { MESSAGE_STATUSES, type MessageStatus } from '#deliveries/services/delivery_status'
+import { CHANNELS, type Channel } from '#deliveries/services/providers'
+
+/** How many messages are at each status (each message counted once, at its current status). */
+export type StatusCounts = Record<MessageStatus, number>
+
+export interface DeliveryCounts {
+  counts: StatusCounts
+  byChannel: Record<Channel, StatusCounts>
+}
+
+export function emptyStatusCounts(): StatusCounts {
+  return Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, 0])) as StatusCounts
+}
+
+export function emptyDeliveryCounts(): DeliveryCounts {
+  return {
+    counts: emptyStatusCounts(),
+    byChannel: { email: emptyStatusCounts(), whatsapp: emptyStatusCounts() },
+  }
+}
+
+function add(into: DeliveryCounts, channel: string, status: string, total: number) {
+  if (!(MESSAGE_STATUSES as readonly string[]).includes(status)) return
+  if (!(CHANNELS as readonly string[]).includes(channel)) return
+  into.counts[status as MessageStatus] += total
+  into.byChannel[channel as Channel][status as MessageStatus] += total
+}
+
+/**
+ * Counts of each delivery's messages, overall and per channel, in one
+ * grouped query (by delivery, channel and status). Every id asked for is in
+ * the map, with zeros when it has no message yet.
+ */
+export async function deliveryCounts(
+  organizationId: string,
+  deliveryIds: string[]
+): Promise<Map<string, DeliveryCounts>> {
+  const out = new Map(deliveryIds.map((id) => [id, emptyDeliveryCounts()]))
+  if (deliveryIds.length === 0) return out
+  const rows: { delivery_id: string; channel: string; status: string; total: number | string }[] =
+    await db
+      .from('delivery_messages')
+      .where('organization_id', organizationId)
+      .whereIn('delivery_id', deliveryIds)
+      .groupBy('delivery_id', 'channel', 'status')
+      .select('delivery_id', 'channel', 'status')
+      .count('* as total')
+  for (const row of rows) add(out.get(row.delivery_id)!, row.channel, row.status, Number(row.total))
+  return out
+}
+
+/**
+ * A job's messages as they stand: for each recipient and channel only its
+ * newest message (a resend replaces what came before), across every
+ * delivery of the job. `alias` names `delivery_messages` in the query.
+ */
+export function currentMessagesOfJob(organizationId: string, jobId: string, alias = 'm') {
+  return db
+    .from(`delivery_messages as ${alias}`)
+    .where(`${alias}.organization_id`, organizationId)
+    .where(`${alias}.generation_job_id`, jobId)
+    .whereNotExists((later) =>
+      later
+        .from('delivery_messages as newer')
+        .whereRaw(`newer.recipient_id = ${alias}.recipient_id`)
+        .whereRaw(`newer.channel = ${alias}.channel`)
+        .where((order) =>
+          order
+            .whereRaw(`newer.created_at > ${alias}.created_at`)
+            .orWhere((tie) =>
+              tie
+                .whereRaw(`newer.created_at = ${alias}.created_at`)
+                .whereRaw(`newer.id > ${alias}.id`)
+            )
+        )
+    )
+}
+
+/** The job's funnel: its current messages (newest per recipient and channel) by channel and status. */
+export async function jobCounts(organizationId: string, jobId: string): Promise<DeliveryCounts> {
+  const out = emptyDeliveryCounts()
+  const query: DatabaseQueryBuilderContract = currentMessagesOfJob(organizationId, jobId)
+  const rows = (await query
+    .groupBy('m.channel', 'm.status')
+    .select('m.channel', 'm.status')
+    .count('* as total')) as { channel: string; status: string; total: number | string }[]
+  for (const row of rows) add(out, row.channel, row.status, Number(row.total))
+  return out
+}

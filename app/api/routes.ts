@@ -35,6 +35,10 @@ const DeliveryIntegrationsController = () =>
   import('#api/controllers/delivery_integrations_controller')
 const DeliveryIntegrationTestMessagesController = () =>
   import('#api/controllers/delivery_integration_test_messages_controller')
+const GenerationJobDeliveriesController = () =>
+  import('#api/controllers/generation_job_deliveries_controller')
+const DeliveriesController = () => import('#api/controllers/deliveries_controller')
+const DeliveryMessagesController = () => import('#api/controllers/delivery_messages_controller')
 
 router
   .group(() => {
@@ -121,6 +125,14 @@ router
         'store',
       ])
       .as('delivery_integration_test_messages.store')
+
+    router
+      .get('/generation-jobs/:id/deliveries', [GenerationJobDeliveriesController, 'index'])
+      .as('generation_job_deliveries.index')
+    router.get('/deliveries/:id', [DeliveriesController, 'show']).as('deliveries.show')
+    router
+      .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])
+      .as('delivery_messages.index')
   })
   .prefix('/api/v1')
   .as('api')

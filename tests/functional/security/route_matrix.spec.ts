@@ -277,6 +277,9 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/delivery-integrations/:id': { access: 'api' },
   'PUT /api/v1/delivery-integrations/:id': { access: 'api' },
   'POST /api/v1/delivery-integrations/:id/test-message': { access: 'api' },
+  'GET /api/v1/generation-jobs/:id/deliveries': { access: 'api' },
+  'GET /api/v1/deliveries/:id': { access: 'api' },
+  'GET /api/v1/deliveries/:id/messages': { access: 'api' },
 
   'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/new': { access: 'org', permission: 'deliveries.manage' },

@@ -103,3 +103,22 @@ router
   .as('deliveries')
   .use([middleware.auth(), middleware.org()])
 // ---- end of delivery templates ----
+
+// ---- Suppressions (Settings → Delivery → Suppressions) ----
+const DeliverySuppressionsController = () =>
+  import('#deliveries/controllers/delivery_suppressions_controller')
+
+router
+  .group(() => {
+    router
+      .get('/settings/delivery/suppressions', [DeliverySuppressionsController, 'index'])
+      .as('suppressions.index')
+    router
+      .post('/settings/delivery/suppressions', [DeliverySuppressionsController, 'store'])
+      .as('suppressions.store')
+    router
+      .delete('/settings/delivery/suppressions/:id', [DeliverySuppressionsController, 'destroy'])
+      .as('suppressions.destroy')
+  })
+  .as('deliveries')
+  .use([middleware.auth(), middleware.org()])

@@ -58,3 +58,50 @@ export const deliveryMessages = new SimpleMessagesProvider({
   'fallback_to_email.boolean': 'fallback_to_email must be true or false.',
   'status.enum': `status must be one of: ${MESSAGE_STATUSES.join(', ')}.`,
 })
+
+/** A suppression added by hand: an email address, or a phone number with its country code. */
+export const suppressionValidator = vine.compile(
+  vine.object({
+    channel: vine.enum(CHANNELS),
+    address: vine.string().trim().minLength(3).maxLength(320).use(addressRule()),
+    detail: vine.string().trim().maxLength(500).optional(),
+  })
+)
+
+export const suppressionFiltersValidator = vine.compile(
+  vine.object({
+    channel: vine.enum(CHANNELS).optional(),
+    q: vine.string().trim().maxLength(320).optional(),
+  })
+)
+
+export const suppressionMessages = new SimpleMessagesProvider({
+  'channel.required': 'Choose the channel: email or WhatsApp.',
+  'channel.enum': 'Choose the channel: email or WhatsApp.',
+  'address.required': 'Enter the email address or phone number.',
+  'address.minLength': 'Enter the email address or phone number.',
+  'address.maxLength': 'An address is at most 320 characters.',
+  'detail.maxLength': 'A note is at most 500 characters.',
+})
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const PHONE = /^\+?[\d\s().-]{8,24}$/
+
+/** The address must fit its channel: an email address, or a phone number of 8–15 digits. */
+function addressRule() {
+  return vine.createRule((value, _options, field) => {
+    if (typeof value !== 'string') return
+    const channel = (field.parent as { channel?: unknown }).channel
+    if (channel === 'email' && !EMAIL.test(value))
+      field.report('Enter an email address, like name@example.com.', 'address', field)
+    if (channel === 'whatsapp') {
+      const digits = value.replace(/\D+/g, '').length
+      if (!PHONE.test(value) || digits < 8 || digits > 15)
+        field.report(
+          'Enter a phone number with its country code, like +91 98765 43210.',
+          'address',
+          field
+        )
+    }
+  })()
+}

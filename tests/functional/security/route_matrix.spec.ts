@@ -32,6 +32,7 @@ import Certificate from '#certificates/models/certificate'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
+import DeliverySuppression from '#deliveries/models/delivery_suppression'
 
 type IdKind =
   | 'member'
@@ -47,6 +48,7 @@ type IdKind =
   | 'certificate'
   | 'delivery_integration'
   | 'delivery_template'
+  | 'delivery_suppression'
 
 type Rule =
   | { access: 'public' }
@@ -282,6 +284,13 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/deliveries/:id/messages': { access: 'api' },
 
   'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
+  'GET /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
+  'POST /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
+  'DELETE /settings/delivery/suppressions/:id': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_suppression',
+  },
   'GET /settings/delivery/new': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/:id/edit': {
@@ -418,7 +427,14 @@ async function otherOrgRecords() {
     createdBy: null,
     updatedBy: null,
   })
+  const suppression = await DeliverySuppression.create({
+    organizationId: org.id,
+    channel: 'email',
+    address: 'bounced-b@example.test',
+    reason: 'manual',
+  })
   const ids: Record<IdKind, string> = {
+    delivery_suppression: suppression.id,
     delivery_integration: integration.id,
     delivery_template: deliveryTemplate.id,
     import: manual.job.id,

@@ -122,3 +122,41 @@ router
   })
   .as('deliveries')
   .use([middleware.auth(), middleware.org()])
+
+// ---- Sending: a job's Deliver page, its panel island, failures CSV, timelines, month figures ----
+const JobDeliveriesController = () => import('#deliveries/controllers/job_deliveries_controller')
+const JobDeliveryPanelsController = () =>
+  import('#deliveries/controllers/job_delivery_panels_controller')
+const JobDeliveryFailuresController = () =>
+  import('#deliveries/controllers/job_delivery_failures_controller')
+const DeliveryRecipientsController = () =>
+  import('#deliveries/controllers/delivery_recipients_controller')
+const CertificateDeliveriesController = () =>
+  import('#deliveries/controllers/certificate_deliveries_controller')
+const DeliveryFiguresController = () =>
+  import('#deliveries/controllers/delivery_figures_controller')
+
+router
+  .group(() => {
+    router
+      .get('/generation-jobs/:id/deliveries', [JobDeliveriesController, 'show'])
+      .as('job_deliveries.show')
+    router
+      .get('/generation-jobs/:id/deliveries/panel', [JobDeliveryPanelsController, 'show'])
+      .as('job_delivery_panels.show')
+    router
+      .get('/generation-jobs/:id/deliveries/failures.csv', [JobDeliveryFailuresController, 'show'])
+      .as('job_delivery_failures.show')
+    router
+      .get('/generation-jobs/:job_id/recipients/:id/deliveries', [
+        DeliveryRecipientsController,
+        'show',
+      ])
+      .as('delivery_recipients.show')
+    router
+      .get('/certificates/:id/deliveries', [CertificateDeliveriesController, 'show'])
+      .as('certificate_deliveries.show')
+    router.get('/deliveries/this-month', [DeliveryFiguresController, 'show']).as('figures.show')
+  })
+  .as('deliveries')
+  .use([middleware.auth(), middleware.org()])

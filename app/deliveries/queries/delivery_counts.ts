@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import { MESSAGE_STATUSES, type MessageStatus } from '#deliveries/services/delivery_status'
@@ -89,4 +90,26 @@ export async function jobCounts(organizationId: string, jobId: string): Promise<
     .count('* as total')) as { channel: string; status: string; total: number | string }[]
   for (const row of rows) add(out, row.channel, row.status, Number(row.total))
   return out
+}
+
+/**
+ * When the job's last waiting message (queued or sending, as it stands) is
+ * due: its retry or throttle time, else when it was queued. Null when
+ * nothing waits.
+ */
+export async function jobWaitingUntil(organizationId: string, jobId: string) {
+  const row = (await currentMessagesOfJob(organizationId, jobId)
+    .whereIn('m.status', ['queued', 'sending'])
+    .max('m.next_attempt_at as until')
+    .count('* as waiting')
+    .first()) as { until: string | Date | null; waiting: number | string } | null
+  return { waiting: Number(row?.waiting ?? 0), until: instantOf(row?.until ?? null) }
+}
+
+/** A timestamp read by a raw query: a Date (PostgreSQL) or UTC text (SQLite). */
+function instantOf(value: string | Date | null): DateTime | null {
+  if (value === null) return null
+  if (value instanceof Date) return DateTime.fromJSDate(value, { zone: 'utc' })
+  const parsed = DateTime.fromSQL(value, { zone: 'utc' })
+  return parsed.isValid ? parsed : DateTime.fromISO(value, { zone: 'utc' })
 }

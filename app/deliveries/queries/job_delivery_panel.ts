@@ -1,0 +1,39 @@
+import type Organization from '#orgs/models/organization'
+import type GenerationJob from '#certificates/models/generation_job'
+import OrgDeliveries from '#deliveries/queries/org_deliveries'
+import { deliveryCounts, jobCounts, jobWaitingUntil } from '#deliveries/queries/delivery_counts'
+import { jobFailureGroups } from '#deliveries/queries/delivery_failures'
+
+/** How many of a job's deliveries the panel lists. */
+const RECENT_DELIVERIES = 10
+
+/**
+ * Everything the per-job delivery panel shows: the funnel per channel (each
+ * recipient and channel at its newest message), how much still waits and
+ * when the throttle lets the last of it go, failures grouped by reason,
+ * and the job's latest deliveries with their own counts. `sending` while
+ * any delivery of the job is queued or sending: the island polls.
+ */
+export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
+  const counts = await jobCounts(org.id, job.id)
+  const waiting = await jobWaitingUntil(org.id, job.id)
+  const failures = await jobFailureGroups(org.id, job.id)
+  const deliveries = await OrgDeliveries.ofJob(org, job.id).limit(RECENT_DELIVERIES)
+  const perDelivery = await deliveryCounts(
+    org.id,
+    deliveries.map((delivery) => delivery.id)
+  )
+  const sending = deliveries.some((d) => d.status === 'queued' || d.status === 'sending')
+  return {
+    job,
+    counts,
+    waiting: waiting.waiting,
+    waitingUntil: waiting.until,
+    failures,
+    failedTotal: counts.counts.failed,
+    deliveries: deliveries.map((delivery) => ({ delivery, counts: perDelivery.get(delivery.id)! })),
+    sending,
+  }
+}
+
+export type JobDeliveryPanel = Awaited<ReturnType<typeof jobDeliveryPanel>>

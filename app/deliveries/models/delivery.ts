@@ -38,6 +38,10 @@ export default class Delivery extends TimestampedModel {
   @column()
   declare totalMessages: number
 
+  /** Per channel, recipients given no message for lack of the address (migration 0013). */
+  @jsonColumn()
+  declare missingAddresses: Partial<Record<Channel, number>> | null
+
   @column()
   declare requestedBy: string | null
 

@@ -68,6 +68,16 @@ export default class DeliveryIntegration extends TimestampedModel {
   @column.dateTime()
   declare deletedAt: DateTime | null
 
+  /** Set when an account-level error (WhatsApp 131031/131042/368, SMTP auth) stopped its sends. */
+  @column.dateTime()
+  declare pausedAt: DateTime | null
+
+  @column()
+  declare pauseCode: string | null
+
+  @column()
+  declare pauseReason: string | null
+
   @hasMany(() => DeliveryIntegrationSecret, { foreignKey: 'integrationId' })
   declare secrets: HasMany<typeof DeliveryIntegrationSecret>
 

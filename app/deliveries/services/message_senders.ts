@@ -1,6 +1,10 @@
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
 import type DeliveryMessage from '#deliveries/models/delivery_message'
 import type { SecretType } from '#deliveries/services/providers'
+import type {
+  RenderedEmail,
+  RenderedWhatsapp,
+} from '#deliveries/services/delivery_template_rendering'
 
 /**
  * What the send worker hands a channel's sender, and what the sender
@@ -39,6 +43,9 @@ export interface OutgoingMessage {
   variables: Record<string, string>
   /** The one-click unsubscribe URL (email: `List-Unsubscribe`). */
   unsubscribeUrl: string | null
+  /** The org's default template of the message's channel, filled with `variables` (the worker renders it). */
+  email?: RenderedEmail
+  whatsapp?: RenderedWhatsapp
 }
 
 /**

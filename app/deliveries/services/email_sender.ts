@@ -1,0 +1,353 @@
+import { connect, type Socket } from 'node:net'
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { Attachment } from 'nodemailer/lib/mailer/index.js'
+import deliveries from '#config/deliveries'
+import env from '#start/env'
+import { findFileOfOrg, readDocument } from '#core/queries/org_files'
+import type {
+  MessageSender,
+  OutgoingMessage,
+  SendOutcome,
+} from '#deliveries/services/message_senders'
+import type { SmtpSecurity } from '#deliveries/services/providers'
+
+/**
+ * Sends a delivery's email: through the org's SMTP server, or through the
+ * platform's own (config/mail's SMTP, From "<org> via Authentix") when the
+ * org has no email integration. The certificates' PDFs are attached up to
+ * `deliveries.maxAttachmentBytes` in total; above it the email links to
+ * each (signed, expiring). Every email carries `List-Unsubscribe` and
+ * `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+ *
+ * SMTP acceptance is `accepted` (the message's `sent`); its Message-ID,
+ * derived from the idempotency key, is the provider message id. Errors:
+ * 4xx and network → transient; 5xx at RCPT or DATA → permanent (the
+ * recipient or this message); authentication (535, EAUTH) and a refused
+ * sender (5xx at MAIL FROM) → account (the integration pauses).
+ *
+ * Transports are pooled per integration (and pinned address), kept open
+ * between messages of a job and closed after `IDLE_MS` unused; their
+ * sockets set TCP_NODELAY.
+ */
+const TIMEOUT_MS = 15_000
+const IDLE_MS = 10_000
+const POOL_CONNECTIONS = 2
+
+interface PooledTransport {
+  transport: Transporter
+  timer: NodeJS.Timeout | null
+  /** Sends in progress on it: closed only when idle. */
+  users: number
+}
+
+function escapeHtml(text: string) {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
+}
+
+const transports = new Map<string, PooledTransport>()
+
+type SmtpTarget = {
+  host: string
+  /** The address to connect to (the SSRF check's), else `host`. */
+  address: string
+  port: number
+  security: SmtpSecurity
+  user?: string
+  pass?: string
+}
+
+function platformTarget(): SmtpTarget | null {
+  const host = env.get('SMTP_HOST')
+  if (!host) return null
+  const secure = env.get('SMTP_SECURE', false)
+  return {
+    host,
+    address: host,
+    port: env.get('SMTP_PORT', 25),
+    security: secure ? 'tls' : 'none',
+    user: env.get('SMTP_USERNAME'),
+    pass: env.get('SMTP_PASSWORD', ''),
+  }
+}
+
+function smtpTargetOf(outgoing: OutgoingMessage): SmtpTarget {
+  const config = outgoing.integration!.config as {
+    host: string
+    port: number
+    security: SmtpSecurity
+    username?: string
+  }
+  return {
+    host: config.host,
+    address: outgoing.addresses[0] ?? config.host,
+    port: Number(config.port),
+    security: config.security,
+    user: config.username,
+    pass: outgoing.secrets.password ?? '',
+  }
+}
+
+/** A socket to the pinned address with Nagle's algorithm off: SMTP's small commands go out at once. */
+function noDelaySocket(target: SmtpTarget) {
+  return (
+    _options: unknown,
+    callback: (error: Error | null, socket?: { connection: Socket }) => void
+  ) => {
+    const socket = connect({ host: target.address, port: target.port })
+    socket.setNoDelay(true)
+    const timer = setTimeout(() => {
+      socket.destroy()
+      callback(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }))
+    }, TIMEOUT_MS)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.removeAllListeners('error')
+      callback(null, { connection: socket })
+    })
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      callback(error)
+    })
+  }
+}
+
+function transportFor(key: string, target: SmtpTarget) {
+  const pooled = transports.get(key)
+  if (pooled) {
+    if (pooled.timer) clearTimeout(pooled.timer)
+    pooled.timer = null
+    pooled.users++
+    return pooled
+  }
+  const transport = nodemailer.createTransport({
+    pool: true,
+    maxConnections: POOL_CONNECTIONS,
+    maxMessages: 500,
+    host: target.address,
+    port: target.port,
+    secure: target.security === 'tls',
+    requireTLS: target.security === 'starttls',
+    ignoreTLS: target.security === 'none',
+    tls: { servername: target.host },
+    auth: target.user ? { user: target.user, pass: target.pass ?? '' } : undefined,
+    connectionTimeout: TIMEOUT_MS,
+    greetingTimeout: TIMEOUT_MS,
+    socketTimeout: TIMEOUT_MS,
+    getSocket: noDelaySocket(target),
+  } as any)
+  const entry: PooledTransport = { transport, timer: null, users: 1 }
+  transports.set(key, entry)
+  return entry
+}
+
+function release(key: string, entry: PooledTransport) {
+  entry.users--
+  if (entry.users > 0) return
+  entry.timer = setTimeout(() => {
+    transports.delete(key)
+    entry.transport.close()
+  }, IDLE_MS)
+  entry.timer.unref()
+}
+
+/** Closes every pooled transport (a worker stopping, the end of a test). */
+export function closeEmailTransports() {
+  for (const [key, entry] of transports) {
+    if (entry.timer) clearTimeout(entry.timer)
+    entry.transport.close()
+    transports.delete(key)
+  }
+}
+
+interface Attached {
+  attachments: Attachment[]
+  /** Certificates too large to attach (the total went over the limit): linked instead. */
+  linked: OutgoingMessage['certificates']
+}
+
+/** The PDFs, read through the org, while their total stays under the limit; else none, all linked. */
+async function attachmentsOf(outgoing: OutgoingMessage): Promise<Attached> {
+  const attachments: Attachment[] = []
+  let total = 0
+  for (const certificate of outgoing.certificates) {
+    if (!certificate.fileId) return { attachments: [], linked: outgoing.certificates }
+    const file = await findFileOfOrg(outgoing.message.organizationId, certificate.fileId)
+    const bytes = await readDocument(file)
+    total += bytes.byteLength
+    if (total > deliveries.maxAttachmentBytes)
+      return { attachments: [], linked: outgoing.certificates }
+    attachments.push({
+      filename: `${certificate.certificateNumber}.pdf`,
+      content: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      contentType: 'application/pdf',
+    })
+  }
+  return { attachments, linked: [] }
+}
+
+function withLinks(outgoing: OutgoingMessage, linked: OutgoingMessage['certificates']) {
+  const email = outgoing.email!
+  if (linked.length === 0) return email
+  const days = deliveries.linkTtlDays
+  const text =
+    `${email.text}\n\nYour certificate${linked.length === 1 ? '' : 's'} (download links valid ${days} days):\n` +
+    linked.map((c) => `${c.certificateNumber}: ${c.downloadUrl}`).join('\n') +
+    `\n\nAll your certificates: ${outgoing.recipientPageUrl}\n`
+  const html =
+    `${email.html}<p>Your certificate${linked.length === 1 ? '' : 's'} (download links valid ${days} days):</p><ul>` +
+    linked
+      .map(
+        (c) =>
+          `<li><a href="${escapeHtml(c.downloadUrl)}">${escapeHtml(c.certificateNumber)} (PDF)</a></li>`
+      )
+      .join('') +
+    `</ul><p><a href="${escapeHtml(outgoing.recipientPageUrl)}">All your certificates</a></p>`
+  return { subject: email.subject, text, html }
+}
+
+type SmtpError = Error & {
+  code?: string
+  responseCode?: number
+  response?: string
+  command?: string
+}
+
+/** nodemailer's error as an outcome: what it means for the message, in words an org's staff understand. */
+export function smtpOutcome(error: SmtpError, host: string, port: number, to: string): SendOutcome {
+  const said = error.response ? ` The server said: “${error.response.trim().slice(0, 300)}”` : ''
+  const code = error.responseCode ? `smtp_${error.responseCode}` : (error.code ?? 'smtp_error')
+  const command = (error.command ?? '').toUpperCase()
+  if (error.responseCode === 535 || error.responseCode === 534 || error.code === 'EAUTH') {
+    return {
+      outcome: 'account',
+      code,
+      reason: `Authentication failed: ${host} refused the user name or password (SMTP ${error.responseCode ?? 535}). Sending is paused until the integration's password is fixed.${said}`,
+    }
+  }
+  if (error.responseCode && error.responseCode >= 400 && error.responseCode < 500) {
+    return {
+      outcome: 'transient',
+      code,
+      reason: `The mail server deferred the message (SMTP ${error.responseCode}); it will be tried again.${said}`,
+    }
+  }
+  if (error.responseCode && error.responseCode >= 500) {
+    if (command.startsWith('MAIL')) {
+      return {
+        outcome: 'account',
+        code,
+        reason: `The mail server refused the sender address (SMTP ${error.responseCode}): check the integration's From address.${said}`,
+      }
+    }
+    if (error.responseCode === 552) {
+      return {
+        outcome: 'permanent',
+        code,
+        reason: `The mail server refused the message as too large (SMTP 552).${said}`,
+      }
+    }
+    return {
+      outcome: 'permanent',
+      code,
+      reason: `The mail server rejected the message to ${to} (SMTP ${error.responseCode}): the address may not exist.${said}`,
+    }
+  }
+  if (error.code === 'ETLS' || /TLS|SSL|certificate/i.test(error.message)) {
+    return {
+      outcome: 'account',
+      code: error.code ?? 'ETLS',
+      reason: `The secure connection to ${host}:${port} failed (${error.message}): check the integration's connection security.`,
+    }
+  }
+  if (error.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(error.message)) {
+    return {
+      outcome: 'transient',
+      code: 'ECONNREFUSED',
+      reason: `Connection refused: nothing accepts SMTP connections at ${host}:${port}. It will be tried again.`,
+    }
+  }
+  return {
+    outcome: 'transient',
+    code,
+    reason: `The mail server could not be reached (${error.message}); it will be tried again.`,
+  }
+}
+
+function messageIdOf(outgoing: OutgoingMessage, fromAddress: string) {
+  const domain = fromAddress.split('@')[1] || 'authentix.local'
+  return `<${outgoing.message.idempotencyKey.slice(0, 32)}@${domain}>`
+}
+
+/** One email of a delivery over SMTP (the org's server, or the platform's). */
+export const sendEmail: MessageSender = async (outgoing) => {
+  const to = outgoing.message.toEmail!
+  if (!outgoing.email) throw new Error('An email message needs its rendered template')
+  let target: SmtpTarget
+  let from: { name: string; address: string }
+  let key: string
+  if (outgoing.integration === null) {
+    const platform = platformTarget()
+    if (!platform) {
+      return {
+        outcome: 'transient',
+        code: 'E_PLATFORM_MAIL_OFF',
+        reason:
+          "The platform's own mail server is not configured (SMTP_HOST): add an email integration under Settings → Delivery.",
+      }
+    }
+    target = platform
+    from = {
+      name: `${outgoing.orgName} via ${deliveries.platformLabel}`,
+      address: env.get('MAIL_FROM_ADDRESS', 'no-reply@authentix.local'),
+    }
+    key = `platform:${target.address}:${target.port}`
+  } else if (outgoing.integration.provider === 'smtp') {
+    target = smtpTargetOf(outgoing)
+    from = {
+      name: outgoing.integration.fromName ?? outgoing.orgName,
+      address: outgoing.integration.fromEmail!,
+    }
+    key = `${outgoing.integration.id}:${outgoing.integration.updatedAt?.toMillis()}:${target.address}`
+  } else {
+    return {
+      outcome: 'account',
+      code: 'E_PROVIDER_UNSUPPORTED',
+      reason: `Sending through ${outgoing.integration.provider} is not available yet: use an SMTP integration (most providers offer SMTP too).`,
+    }
+  }
+  const { attachments, linked } = await attachmentsOf(outgoing)
+  const email = withLinks(outgoing, linked)
+  const entry = transportFor(key, target)
+  const messageId = messageIdOf(outgoing, from.address)
+  try {
+    const info = await entry.transport.sendMail({
+      from,
+      to,
+      replyTo: (outgoing.integration?.config.reply_to as string | undefined) ?? undefined,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      attachments,
+      messageId,
+      headers: {
+        'X-Authentix-Message': outgoing.message.id,
+        ...(outgoing.unsubscribeUrl
+          ? {
+              'List-Unsubscribe': `<${outgoing.unsubscribeUrl}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            }
+          : {}),
+      },
+    })
+    return { outcome: 'accepted', providerMessageId: String(info.messageId ?? messageId) }
+  } catch (error) {
+    return smtpOutcome(error as SmtpError, target.host, target.port, to)
+  } finally {
+    release(key, entry)
+  }
+}

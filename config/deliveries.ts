@@ -1,0 +1,35 @@
+/**
+ * Sending certificates (issue 15): throttles, retries, attachments and
+ * links. The values are read when used, so a test or a bench may change
+ * them on this object.
+ */
+const deliveries = {
+  /** Messages a send job carries (one integration's, in order). */
+  batchSize: 50,
+  /** Messages a second an email integration (and the platform sender) may send unless its settings say. */
+  emailMessagesPerSecond: 20,
+  /** WhatsApp Cloud API's throughput per phone number unless `messages_per_second` says. */
+  whatsappMessagesPerSecond: 80,
+  /** Least time between two messages to the same recipient from one sender (WhatsApp's pair rate). */
+  recipientGapMs: { email: 0, whatsapp: 6_000 } as Record<'email' | 'whatsapp', number>,
+  /**
+   * A reserved slot at most this far ahead is waited for in the job; a later
+   * one sends the job back to the queue to run then.
+   */
+  maxSlotWaitMs: 2_000,
+  /** Tries of one message before a transient error fails it for good. */
+  maxSendAttempts: 6,
+  /** First retry delay after a transient error; doubled per try, capped, with ±50 % jitter. */
+  retryBaseMs: 30_000,
+  retryCapMs: 3_600_000,
+  /** A provider call that has not answered after this long is given up (the attempt may still have landed). */
+  sendTimeoutMs: 30_000,
+  /** PDFs attached to an email up to this total; above it the email links to them. */
+  maxAttachmentBytes: 10 * 1024 * 1024,
+  /** How long a certificate's download link and a recipient page link stay valid. */
+  linkTtlDays: 30,
+  /** The label of the platform's own sender: `<org> via Authentix`. */
+  platformLabel: 'Authentix',
+}
+
+export default deliveries

@@ -39,6 +39,8 @@ const GenerationJobDeliveriesController = () =>
   import('#api/controllers/generation_job_deliveries_controller')
 const DeliveriesController = () => import('#api/controllers/deliveries_controller')
 const DeliveryMessagesController = () => import('#api/controllers/delivery_messages_controller')
+const CertificateDeliveriesController = () =>
+  import('#api/controllers/certificate_deliveries_controller')
 
 router
   .group(() => {
@@ -129,6 +131,12 @@ router
     router
       .get('/generation-jobs/:id/deliveries', [GenerationJobDeliveriesController, 'index'])
       .as('generation_job_deliveries.index')
+    router
+      .post('/generation-jobs/:id/deliveries', [GenerationJobDeliveriesController, 'store'])
+      .as('generation_job_deliveries.store')
+    router
+      .post('/certificates/:id/delivery', [CertificateDeliveriesController, 'store'])
+      .as('certificate_deliveries.store')
     router.get('/deliveries/:id', [DeliveriesController, 'show']).as('deliveries.show')
     router
       .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])

@@ -6,6 +6,9 @@ import OrgDeliveries from '#deliveries/queries/org_deliveries'
 import { deliveryCounts } from '#deliveries/queries/delivery_counts'
 import { deliveryJson } from '#api/controllers/delivery_json'
 import { pageJson } from '#api/controllers/api_responses'
+import { deliveryRefusal } from '#api/controllers/delivery_refusals'
+import StartDelivery from '#deliveries/actions/start_delivery'
+import { deliveryMessages, startDeliveryValidator } from '#deliveries/validators/delivery'
 
 /** `/api/v1/generation-jobs/:id/deliveries`: a job's deliveries (newest first); starting one. */
 export default class GenerationJobDeliveriesController {
@@ -21,5 +24,35 @@ export default class GenerationJobDeliveriesController {
       page.all().map((delivery) => delivery.id)
     )
     return pageJson(page, (delivery) => deliveryJson(delivery, counts.get(delivery.id)!))
+  }
+
+  /**
+   * `POST /api/v1/generation-jobs/:id/deliveries` → 202 `{ id, status, total_messages, … }`.
+   * `certificate_ids` picks those certificates (the audience is then `picked`).
+   */
+  async store(ctx: HttpContext) {
+    const { apiOrg, apiKey, params, request, response } = ctx
+    const job = foundOr404(await OrgGenerationJobs.find(apiOrg, params.id))
+    const input = await request.validateUsing(startDeliveryValidator, {
+      messagesProvider: deliveryMessages,
+    })
+    const result = await StartDelivery.handle({
+      org: apiOrg,
+      job: job.id,
+      channels: input.channels,
+      audience: input.certificate_ids ? 'picked' : (input.audience ?? 'all'),
+      certificateIds: input.certificate_ids ?? null,
+      fallbackToEmail: input.fallback_to_email ?? false,
+      actorUserId: null,
+      apiKeyId: apiKey.id,
+    })
+    if (result.kind === 'refused') return deliveryRefusal(response, result)
+    const counts = await deliveryCounts(apiOrg.id, [result.delivery.id])
+    return response.status(202).send({
+      ...deliveryJson(result.delivery, counts.get(result.delivery.id)!),
+      missing_addresses: Object.fromEntries(
+        Object.entries(result.counts).map(([channel, c]) => [channel, c.missingAddress])
+      ),
+    })
   }
 }

@@ -10,7 +10,8 @@ import { CHANNEL_WORDS } from '#deliveries/queries/delivery_timeline'
 
 /** The job's failed messages (as they stand) as CSV, formula-safe, a thousand rows at a time. */
 async function* failureReport(organizationId: string, jobId: string) {
-  yield CSV_BOM +
+  yield (
+    CSV_BOM +
     csvLine([
       'Recipient',
       'Channel',
@@ -22,6 +23,7 @@ async function* failureReport(organizationId: string, jobId: string) {
       'Attempts',
       'Message id',
     ])
+  )
   let after: string | null = null
   for (;;) {
     const rows = await jobFailureRows(organizationId, jobId, { after, limit: 1000 })

@@ -103,7 +103,8 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
         : null
       return {
         title: `${channel} attempt ${attempt.attempt}: ${ATTEMPT_WORDS[attempt.outcome]}`,
-        detail: error ?? (attempt.providerMessageId ? `Provider id ${attempt.providerMessageId}` : null),
+        detail:
+          error ?? (attempt.providerMessageId ? `Provider id ${attempt.providerMessageId}` : null),
       }
     }
     case 'webhook':

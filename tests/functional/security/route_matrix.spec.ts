@@ -280,6 +280,8 @@ const MATRIX: Record<string, Rule> = {
   'PUT /api/v1/delivery-integrations/:id': { access: 'api' },
   'POST /api/v1/delivery-integrations/:id/test-message': { access: 'api' },
   'GET /api/v1/generation-jobs/:id/deliveries': { access: 'api' },
+  'POST /api/v1/generation-jobs/:id/deliveries': { access: 'api' },
+  'POST /api/v1/certificates/:id/delivery': { access: 'api' },
   'GET /api/v1/deliveries/:id': { access: 'api' },
   'GET /api/v1/deliveries/:id/messages': { access: 'api' },
 

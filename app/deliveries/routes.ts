@@ -135,12 +135,30 @@ const CertificateDeliveriesController = () =>
   import('#deliveries/controllers/certificate_deliveries_controller')
 const DeliveryFiguresController = () =>
   import('#deliveries/controllers/delivery_figures_controller')
+const JobDeliveryEstimatesController = () =>
+  import('#deliveries/controllers/job_delivery_estimates_controller')
+const JobDeliveryResendsController = () =>
+  import('#deliveries/controllers/job_delivery_resends_controller')
+const DeliveryMessageResendsController = () =>
+  import('#deliveries/controllers/delivery_message_resends_controller')
 
 router
   .group(() => {
     router
       .get('/generation-jobs/:id/deliveries', [JobDeliveriesController, 'show'])
       .as('job_deliveries.show')
+    router
+      .post('/generation-jobs/:id/deliveries', [JobDeliveriesController, 'store'])
+      .as('job_deliveries.store')
+    router
+      .get('/generation-jobs/:id/deliveries/estimate', [JobDeliveryEstimatesController, 'show'])
+      .as('job_delivery_estimates.show')
+    router
+      .post('/generation-jobs/:id/deliveries/resends', [JobDeliveryResendsController, 'store'])
+      .as('job_delivery_resends.store')
+    router
+      .post('/delivery-messages/:id/resend', [DeliveryMessageResendsController, 'store'])
+      .as('delivery_message_resends.store')
     router
       .get('/generation-jobs/:id/deliveries/panel', [JobDeliveryPanelsController, 'show'])
       .as('job_delivery_panels.show')

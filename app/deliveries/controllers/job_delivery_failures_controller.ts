@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import type { HttpContext } from '@adonisjs/core/http'
-import type { DateTime } from 'luxon'
+import { DateTime } from 'luxon'
 import { foundOr404 } from '#core/http/not_found'
 import { CSV_BOM, csvLine } from '#core/services/csv_export'
 import { contentDisposition, fileSlug } from '#core/services/downloads'
@@ -46,10 +46,12 @@ async function* failureReport(organizationId: string, jobId: string) {
   }
 }
 
-function isoOf(value: string | Date | DateTime | null) {
+/** A timestamp read by a raw query (a Date on PostgreSQL, UTC text on SQLite) as ISO 8601. */
+function isoOf(value: string | Date | null) {
   if (value === null) return ''
   if (value instanceof Date) return value.toISOString()
-  return String(value)
+  const parsed = DateTime.fromSQL(value, { zone: 'utc' })
+  return parsed.isValid ? parsed.toISO()! : value
 }
 
 /** `GET /generation-jobs/:id/deliveries/failures.csv` */

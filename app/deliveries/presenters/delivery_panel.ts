@@ -143,5 +143,21 @@ export function panelOf(data: JobDeliveryPanel, now: DateTime) {
     funnels: funnelsOf(data.counts),
     hasMessages: Object.values(data.counts.counts).some((n) => n > 0),
     throttleLeft: data.waiting > 0 ? durationUntil(data.waitingUntil, now) : null,
+    audienceWords: AUDIENCE_WORDS,
+    statusWords: DELIVERY_STATUS_WORDS,
   }
 }
+
+const AUDIENCE_WORDS = {
+  all: 'Everyone',
+  undelivered: 'Not yet sent',
+  failed: 'Failed ones',
+  picked: 'Picked certificates',
+} as const
+
+const DELIVERY_STATUS_WORDS = {
+  queued: 'Queued',
+  sending: 'Sending',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+} as const

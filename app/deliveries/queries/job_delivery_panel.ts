@@ -2,10 +2,12 @@ import type Organization from '#orgs/models/organization'
 import type GenerationJob from '#certificates/models/generation_job'
 import OrgDeliveries from '#deliveries/queries/org_deliveries'
 import { deliveryCounts, jobCounts, jobWaitingUntil } from '#deliveries/queries/delivery_counts'
-import { jobFailureGroups } from '#deliveries/queries/delivery_failures'
+import { jobFailureGroups, jobFailureRows } from '#deliveries/queries/delivery_failures'
 
 /** How many of a job's deliveries the panel lists. */
 const RECENT_DELIVERIES = 10
+/** How many failed messages it lists with a resend button (the CSV has them all). */
+const FAILED_MESSAGES_SHOWN = 20
 
 /**
  * Everything the per-job delivery panel shows: the funnel per channel (each
@@ -18,6 +20,9 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
   const counts = await jobCounts(org.id, job.id)
   const waiting = await jobWaitingUntil(org.id, job.id)
   const failures = await jobFailureGroups(org.id, job.id)
+  const failedMessages = failures.length
+    ? await jobFailureRows(org.id, job.id, { limit: FAILED_MESSAGES_SHOWN })
+    : []
   const deliveries = await OrgDeliveries.ofJob(org, job.id).limit(RECENT_DELIVERIES)
   const perDelivery = await deliveryCounts(
     org.id,
@@ -30,6 +35,7 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     waiting: waiting.waiting,
     waitingUntil: waiting.until,
     failures,
+    failedMessages,
     failedTotal: counts.counts.failed,
     deliveries: deliveries.map((delivery) => ({ delivery, counts: perDelivery.get(delivery.id)! })),
     sending,

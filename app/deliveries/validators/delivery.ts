@@ -105,3 +105,23 @@ function addressRule() {
     }
   })()
 }
+
+/** The Deliver page's form (checkboxes: one channel arrives as a string, none as nothing). */
+export const deliveryFormValidator = vine.compile(
+  vine.object({
+    channels: vine.array(vine.enum(CHANNELS)).minLength(1).distinct(),
+    audience: vine.enum(AUDIENCES),
+    fallback_to_email: vine.boolean().optional(),
+  })
+)
+
+/** The form's values as the validator reads them: `channels` always a list. */
+export function deliveryFormData(input: Record<string, unknown>) {
+  const channels = input.channels
+  return {
+    channels:
+      channels === undefined || channels === null || channels === '' ? [] : [channels].flat(),
+    audience: input.audience ?? 'all',
+    fallback_to_email: input.fallback_to_email || undefined,
+  }
+}

@@ -33,6 +33,7 @@ import { givenJob, runJobs } from '#tests/helpers/certificates'
 import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
+import { givenDelivery } from '#tests/helpers/delivery_records'
 
 type IdKind =
   | 'member'
@@ -49,6 +50,7 @@ type IdKind =
   | 'delivery_integration'
   | 'delivery_template'
   | 'delivery_suppression'
+  | 'delivery_message'
 
 type Rule =
   | { access: 'public' }
@@ -285,6 +287,52 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/deliveries/:id': { access: 'api' },
   'GET /api/v1/deliveries/:id/messages': { access: 'api' },
 
+  'GET /generation-jobs/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'POST /generation-jobs/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/deliveries/estimate': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/deliveries/panel': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/deliveries/failures.csv': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'POST /generation-jobs/:id/deliveries/resends': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:job_id/recipients/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'POST /delivery-messages/:id/resend': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'delivery_message',
+  },
+  'GET /certificates/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'certificate',
+  },
+  'GET /deliveries/this-month': { access: 'org', permission: 'deliveries.send' },
   'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
@@ -435,8 +483,10 @@ async function otherOrgRecords() {
     address: 'bounced-b@example.test',
     reason: 'manual',
   })
+  const { messages } = await givenDelivery(org, job)
   const ids: Record<IdKind, string> = {
     delivery_suppression: suppression.id,
+    delivery_message: messages[0].id,
     delivery_integration: integration.id,
     delivery_template: deliveryTemplate.id,
     import: manual.job.id,

@@ -295,6 +295,9 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
     },
   })
 
+  // A client that dies mid-session (a worker killed, a test's crash) resets its connection: not the server's error.
+  smtp.on('error', () => {})
+
   await new Promise<void>((resolve, reject) => {
     smtp.server.once('error', reject)
     smtp.listen(options.port ?? 0, host, () => {

@@ -1,5 +1,6 @@
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
+import '#deliveries/public_routes'
 
 const DeliveryIntegrationsController = () =>
   import('#deliveries/controllers/delivery_integrations_controller')

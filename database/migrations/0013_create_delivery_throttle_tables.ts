@@ -8,6 +8,10 @@ import { BaseSchema } from '@adonisjs/lucid/schema'
  *   slot by moving it on, inside the transaction that marks the message
  *   `sending` (SQLite: one writer; PostgreSQL: the row `FOR UPDATE`), so
  *   slots are 1/rate apart whatever the number of workers.
+ * - `delivery_throttle_slots`: per sender, its last `rate` sends (when each
+ *   began, when the provider answered): a new send may begin only a second
+ *   after the oldest of them was answered, so no second at the provider
+ *   ever sees more than the rate, however long each took on its way.
  * - `delivery_throttle_recipients`: per sender and normalized address, when
  *   it was last sent to: the least gap between two messages to one
  *   recipient, and WhatsApp's tier of unique recipients per moving 24 h
@@ -22,6 +26,15 @@ export default class extends BaseSchema {
       table.string('sender_key', 80).primary()
       table.bigInteger('next_slot_ms').notNullable()
       table.timestamp('updated_at', { useTz: true }).notNullable()
+    })
+
+    this.schema.createTable('delivery_throttle_slots', (table) => {
+      table.string('sender_key', 80).notNullable()
+      table.integer('slot_no').notNullable()
+      table.uuid('message_id').nullable()
+      table.bigInteger('started_ms').notNullable()
+      table.bigInteger('done_ms').nullable()
+      table.primary(['sender_key', 'slot_no'])
     })
 
     this.schema.createTable('delivery_throttle_recipients', (table) => {
@@ -42,6 +55,7 @@ export default class extends BaseSchema {
       table.dropColumn('missing_addresses')
     })
     this.schema.dropTableIfExists('delivery_throttle_recipients')
+    this.schema.dropTableIfExists('delivery_throttle_slots')
     this.schema.dropTableIfExists('delivery_throttles')
   }
 }

@@ -6,6 +6,8 @@ export interface ReceivedMail {
   subject: string
   text: string
   html: string
+  /** Lower-cased names (from, subject, list-unsubscribe, x-*, …), as the stand-in keeps them. */
+  headers: Record<string, string>
 }
 
 let standIn: SmtpStandIn | undefined
@@ -18,6 +20,7 @@ function inbox(): ReceivedMail[] {
     subject: mail.subject,
     text: mail.text,
     html: mail.html,
+    headers: mail.headers,
   }))
 }
 

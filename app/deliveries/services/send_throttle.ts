@@ -12,8 +12,10 @@ import type { Channel } from '#deliveries/services/providers'
  * has already taken the write lock) and its recipient's row of
  * `delivery_throttle_recipients`.
  *
- * - rate: send slots 1/rate apart (plus 2 %, so jitter on the way never
- *   lets one second at the provider see more than the rate);
+ * - rate: send slots 1/rate apart, and a send begins only a second after
+ *   the provider answered the send `rate` sends back (`delivery_throttle_slots`):
+ *   whatever the time each takes on its way, no second at the provider sees
+ *   more than the rate;
  * - the least gap between two messages to one recipient from one sender;
  * - WhatsApp's tier: unique recipients per moving 24 h (those sent to in
  *   the last 24 h count once; a new one waits when the tier is full).
@@ -55,11 +57,11 @@ export function limitsOf(integration: DeliveryIntegration | null, channel: Chann
 
 /** Milliseconds between two send slots of a sender. */
 export function slotIntervalMs(ratePerSecond: number) {
-  return Math.max(1, Math.ceil((1000 / ratePerSecond) * 1.02))
+  return Math.max(1, Math.ceil(1000 / ratePerSecond))
 }
 
 export type Reservation =
-  | { kind: 'slot'; atMs: number }
+  | { kind: 'slot'; atMs: number; slotNo: number }
   | { kind: 'later'; atMs: number; reason: 'rate' | 'recipient_gap' | 'daily_tier' }
 
 /**
@@ -72,6 +74,7 @@ export async function reserveSlot(
   trx: TransactionClientContract,
   limits: SenderLimits,
   address: string,
+  messageId: string,
   nowMs = Date.now()
 ): Promise<Reservation> {
   const updatedAt = dbTimestamp(trx)
@@ -104,17 +107,60 @@ export async function reserveSlot(
       return { kind: 'later', atMs: Number(row.oldest) + DAY_MS + 1, reason: 'daily_tier' }
   }
 
-  const slot = Math.max(nowMs, Number(throttle.next_slot_ms))
+  // The window log: the send `rate` sends back must have been answered a second ago.
+  const window = Math.max(1, Math.floor(limits.ratePerSecond))
+  const [{ total: used }] = await trx
+    .from('delivery_throttle_slots')
+    .where('sender_key', limits.key)
+    .count('* as total')
+  let slotNo = Number(used)
+  let windowFreeMs = nowMs
+  if (slotNo >= window) {
+    // An unanswered send counts as answered when its call would have timed out (its worker may have died).
+    const oldest = await trx
+      .from('delivery_throttle_slots')
+      .where('sender_key', limits.key)
+      .select('slot_no')
+      .select(
+        trx.raw('COALESCE(done_ms, started_ms + ?) as answered_ms', [deliveries.sendTimeoutMs])
+      )
+      .orderBy('answered_ms', 'asc')
+      .first()
+    slotNo = Number(oldest.slot_no)
+    windowFreeMs = Number(oldest.answered_ms) + 1000
+  }
+  const slot = Math.max(nowMs, Number(throttle.next_slot_ms), windowFreeMs)
   if (slot - nowMs > deliveries.maxSlotWaitMs) return { kind: 'later', atMs: slot, reason: 'rate' }
   await trx
     .from('delivery_throttles')
     .where('sender_key', limits.key)
     .update({ next_slot_ms: slot + slotIntervalMs(limits.ratePerSecond), updated_at: updatedAt })
   await trx.rawQuery(
+    'INSERT INTO delivery_throttle_slots (sender_key, slot_no, message_id, started_ms, done_ms) VALUES (?, ?, ?, ?, NULL) ON CONFLICT (sender_key, slot_no) DO UPDATE SET message_id = excluded.message_id, started_ms = excluded.started_ms, done_ms = NULL',
+    [limits.key, slotNo, messageId, slot]
+  )
+  await trx.rawQuery(
     'INSERT INTO delivery_throttle_recipients (sender_key, address, last_sent_ms) VALUES (?, ?, ?) ON CONFLICT (sender_key, address) DO UPDATE SET last_sent_ms = excluded.last_sent_ms',
     [limits.key, address, slot]
   )
-  return { kind: 'slot', atMs: slot }
+  return { kind: 'slot', atMs: slot, slotNo }
+}
+
+/** The provider answered the send of this slot (whatever it said): the window log moves on from now. */
+export async function slotAnswered(
+  trx: TransactionClientContract,
+  key: string,
+  slotNo: number,
+  messageId: string,
+  nowMs = Date.now()
+) {
+  await trx
+    .from('delivery_throttle_slots')
+    .where('sender_key', key)
+    .where('slot_no', slotNo)
+    .where('message_id', messageId)
+    .whereNull('done_ms')
+    .update({ done_ms: nowMs })
 }
 
 /** The sender's next free slot and its unique recipients of the last 24 h (the estimate reads them). */

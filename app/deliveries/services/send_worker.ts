@@ -25,7 +25,12 @@ import { notifyIntegrationPaused } from '#deliveries/services/integration_pause_
 import type { SendOutcome } from '#deliveries/services/message_senders'
 import { senders } from '#deliveries/services/message_sender_registry'
 import { outgoingMessage, type SendContext } from '#deliveries/services/outgoing_messages'
-import { limitsOf, reserveSlot, type SenderLimits } from '#deliveries/services/send_throttle'
+import {
+  limitsOf,
+  reserveSlot,
+  slotAnswered,
+  type SenderLimits,
+} from '#deliveries/services/send_throttle'
 import type { SendPayload } from '#deliveries/services/send_queue'
 
 /**
@@ -49,7 +54,7 @@ import type { SendPayload } from '#deliveries/services/send_queue'
  *    admins are told once, and the batch stops.
  *
  * A message found `sending` whose attempt began less than the send timeout
- * ago belongs to a worker still in its call: it is looked at again after.
+ * (and a second) ago belongs to a worker still in its call: it is looked at again after.
  * One that began longer ago was cut off between the call and the outcome
  * (a crash): it is sent again. Those are the only repeats a crash causes.
  *
@@ -69,6 +74,7 @@ class Deferred {
 interface Prepared {
   kind: 'slot'
   atMs: number
+  slotNo: number
   attempt: number
 }
 
@@ -279,7 +285,7 @@ async function prepare(
         updated_at: stamp,
       })
     if (affectedRows(updated) !== 1) return null
-    const reservation = await reserveSlot(trx, limits, address, now.toMillis())
+    const reservation = await reserveSlot(trx, limits, address, message.id, now.toMillis())
     // Not now: the transaction rolls back (the message stays queued, no slot taken).
     if (reservation.kind === 'later') throw new Deferred(reservation.atMs, reservation.reason)
     await trx.table('delivery_attempts').insert({
@@ -296,7 +302,7 @@ async function prepare(
       .where('id', message.deliveryId)
       .where('status', 'queued')
       .update({ status: 'sending', updated_at: stamp })
-    return { kind: 'slot' as const, atMs: reservation.atMs, attempt }
+    return { kind: 'slot' as const, atMs: reservation.atMs, slotNo: reservation.slotNo, attempt }
   })
 }
 
@@ -364,10 +370,12 @@ async function record(
   delivery: Delivery,
   message: DeliveryMessage,
   attempt: number,
-  outcome: SendOutcome
+  outcome: SendOutcome,
+  slot: { key: string; slotNo: number }
 ): Promise<Recorded> {
   return db.transaction(async (trx) => {
     const now = DateTime.utc()
+    await slotAnswered(trx, slot.key, slot.slotNo, message.id, now.toMillis())
     const stamp = dbTimestamp(trx, now)
     const mine = () =>
       trx
@@ -533,7 +541,7 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         .orderBy('attempt', 'desc')
         .first()
       const startedMs = last ? last.startedAt.toMillis() : 0
-      const freeAt = startedMs + deliveries.sendTimeoutMs + 5_000
+      const freeAt = startedMs + deliveries.sendTimeoutMs + 1_000
       if (freeAt > now) {
         later.push({ id: message.id, atMs: freeAt })
         continue
@@ -584,7 +592,10 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         reason: 'The message could not be handed to the provider; it will be tried again.',
       }
     }
-    const recorded = await record(delivery, message, prepared.attempt, outcome)
+    const recorded = await record(delivery, message, prepared.attempt, outcome, {
+      key: state.limits.key,
+      slotNo: prepared.slotNo,
+    })
     if (recorded.retryAtMs !== null) later.push({ id: message.id, atMs: recorded.retryAtMs })
     if (outcome.outcome === 'account' && message.integrationId) {
       pausedHere = recorded.paused

@@ -72,6 +72,10 @@ const MATRIX: Record<string, Rule> = {
   'POST /verify': { access: 'public' },
   'GET /api/v1/verify/:token': { access: 'public' },
   'POST /api/v1/verify/pdf': { access: 'public' },
+  'GET /deliveries/pdf/:token': { access: 'public' },
+  'GET /deliveries/r/:token': { access: 'public' },
+  'GET /deliveries/unsubscribe/:token': { access: 'public' },
+  'POST /deliveries/unsubscribe/:token': { access: 'public' },
 
   'GET /login': { access: 'guest' },
   'POST /login': { access: 'guest' },

@@ -41,6 +41,8 @@ const DeliveriesController = () => import('#api/controllers/deliveries_controlle
 const DeliveryMessagesController = () => import('#api/controllers/delivery_messages_controller')
 const CertificateDeliveriesController = () =>
   import('#api/controllers/certificate_deliveries_controller')
+const DeliveryCancellationsController = () =>
+  import('#api/controllers/delivery_cancellations_controller')
 
 router
   .group(() => {
@@ -138,6 +140,9 @@ router
       .post('/certificates/:id/delivery', [CertificateDeliveriesController, 'store'])
       .as('certificate_deliveries.store')
     router.get('/deliveries/:id', [DeliveriesController, 'show']).as('deliveries.show')
+    router
+      .post('/deliveries/:id/cancellation', [DeliveryCancellationsController, 'store'])
+      .as('delivery_cancellations.store')
     router
       .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])
       .as('delivery_messages.index')

@@ -142,6 +142,8 @@ const JobDeliveryResendsController = () =>
   import('#deliveries/controllers/job_delivery_resends_controller')
 const DeliveryMessageResendsController = () =>
   import('#deliveries/controllers/delivery_message_resends_controller')
+const DeliveryCancellationsController = () =>
+  import('#deliveries/controllers/delivery_cancellations_controller')
 
 router
   .group(() => {
@@ -160,6 +162,9 @@ router
     router
       .post('/delivery-messages/:id/resend', [DeliveryMessageResendsController, 'store'])
       .as('delivery_message_resends.store')
+    router
+      .post('/deliveries/:id/cancellation', [DeliveryCancellationsController, 'store'])
+      .as('delivery_cancellations.store')
     router
       .get('/generation-jobs/:id/deliveries/panel', [JobDeliveryPanelsController, 'show'])
       .as('job_delivery_panels.show')

@@ -7,7 +7,7 @@ import { ATTEMPT_WORDS, CHANNEL_WORDS } from '#deliveries/queries/delivery_timel
 import { CHANNELS, type Channel } from '#deliveries/services/providers'
 
 export interface FunnelBar {
-  key: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'suppressed'
+  key: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'suppressed' | 'cancelled'
   label: string
   count: number
   /** Of the channel's messages, 0–100 (whole). */
@@ -26,7 +26,8 @@ export interface ChannelFunnel {
 /**
  * A channel's funnel as bars: every message queued, then how many reached
  * sent, delivered and read (a read message was delivered and sent), and
- * how many failed or were suppressed.
+ * how many failed or were suppressed (and, when a delivery was cancelled,
+ * how many were never sent).
  */
 export function funnelOf(channel: Channel, counts: StatusCounts): ChannelFunnel {
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
@@ -38,6 +39,7 @@ export function funnelOf(channel: Channel, counts: StatusCounts): ChannelFunnel 
     read: counts.read,
     failed: counts.failed,
     suppressed: counts.suppressed,
+    cancelled: counts.cancelled,
   }
   const labels: Record<FunnelBar['key'], string> = {
     queued: 'Queued',
@@ -46,18 +48,21 @@ export function funnelOf(channel: Channel, counts: StatusCounts): ChannelFunnel 
     read: 'Read',
     failed: 'Failed',
     suppressed: 'Suppressed',
+    cancelled: 'Cancelled',
   }
   return {
     channel,
     label: CHANNEL_WORDS[channel],
     total,
     waiting: counts.queued + counts.sending,
-    bars: (Object.keys(labels) as FunnelBar['key'][]).map((key) => ({
-      key,
-      label: labels[key],
-      count: reached[key],
-      percent: percent(reached[key]),
-    })),
+    bars: (Object.keys(labels) as FunnelBar['key'][])
+      .filter((key) => key !== 'cancelled' || counts.cancelled > 0)
+      .map((key) => ({
+        key,
+        label: labels[key],
+        count: reached[key],
+        percent: percent(reached[key]),
+      })),
   }
 }
 

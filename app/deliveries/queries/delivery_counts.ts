@@ -4,8 +4,28 @@ import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybu
 import { MESSAGE_STATUSES, type MessageStatus } from '#deliveries/services/delivery_status'
 import { CHANNELS, type Channel } from '#deliveries/services/providers'
 
-/** How many messages are at each status (each message counted once, at its current status). */
-export type StatusCounts = Record<MessageStatus, number>
+/**
+ * How many messages are at each status (each message counted once, at its
+ * current status). `cancelled`: messages of a cancelled delivery that were
+ * never sent — they stay `queued` on the row (CancelDelivery) but are
+ * counted here, not under `queued`.
+ */
+export type StatusCounts = Record<MessageStatus, number> & { cancelled: number }
+
+/** The code a cancelled delivery leaves on its unsent messages (#deliveries/actions/cancel_delivery). */
+const CANCELLED = 'cancelled'
+
+/** 1 for a message a cancelled delivery left unsent, else 0: a grouping column. */
+function cancelledFlag(alias?: string) {
+  const column = alias ? `${alias}.error_code` : 'error_code'
+  const status = alias ? `${alias}.status` : 'status'
+  // A literal, not a binding: PostgreSQL matches the SELECT expression to the GROUP BY one only
+  // when they are written alike, and two bindings are two different parameters.
+  return {
+    sql: `case when ${status} = 'queued' and ${column} = '${CANCELLED}' then 1 else 0 end`,
+    bindings: [] as string[],
+  }
+}
 
 export interface DeliveryCounts {
   counts: StatusCounts
@@ -13,7 +33,13 @@ export interface DeliveryCounts {
 }
 
 export function emptyStatusCounts(): StatusCounts {
-  return Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, 0])) as StatusCounts
+  return {
+    ...(Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, 0])) as Record<
+      MessageStatus,
+      number
+    >),
+    cancelled: 0,
+  }
 }
 
 export function emptyDeliveryCounts(): DeliveryCounts {
@@ -23,11 +49,21 @@ export function emptyDeliveryCounts(): DeliveryCounts {
   }
 }
 
-function add(into: DeliveryCounts, channel: string, status: string, total: number) {
-  if (!(MESSAGE_STATUSES as readonly string[]).includes(status)) return
-  if (!(CHANNELS as readonly string[]).includes(channel)) return
-  into.counts[status as MessageStatus] += total
-  into.byChannel[channel as Channel][status as MessageStatus] += total
+function add(
+  into: DeliveryCounts,
+  row: {
+    channel: string
+    status: string
+    cancelled: number | string | boolean
+    total: number | string
+  }
+) {
+  if (!(MESSAGE_STATUSES as readonly string[]).includes(row.status)) return
+  if (!(CHANNELS as readonly string[]).includes(row.channel)) return
+  const key: keyof StatusCounts =
+    Number(row.cancelled) === 1 ? 'cancelled' : (row.status as MessageStatus)
+  into.counts[key] += Number(row.total)
+  into.byChannel[row.channel as Channel][key] += Number(row.total)
 }
 
 /**
@@ -41,15 +77,22 @@ export async function deliveryCounts(
 ): Promise<Map<string, DeliveryCounts>> {
   const out = new Map(deliveryIds.map((id) => [id, emptyDeliveryCounts()]))
   if (deliveryIds.length === 0) return out
-  const rows: { delivery_id: string; channel: string; status: string; total: number | string }[] =
-    await db
-      .from('delivery_messages')
-      .where('organization_id', organizationId)
-      .whereIn('delivery_id', deliveryIds)
-      .groupBy('delivery_id', 'channel', 'status')
-      .select('delivery_id', 'channel', 'status')
-      .count('* as total')
-  for (const row of rows) add(out.get(row.delivery_id)!, row.channel, row.status, Number(row.total))
+  const flag = cancelledFlag()
+  const rows = (await db
+    .from('delivery_messages')
+    .where('organization_id', organizationId)
+    .whereIn('delivery_id', deliveryIds)
+    .groupBy('delivery_id', 'channel', 'status')
+    .groupByRaw(flag.sql, flag.bindings)
+    .select('delivery_id', 'channel', 'status', db.raw(`${flag.sql} as cancelled`, flag.bindings))
+    .count('* as total')) as {
+    delivery_id: string
+    channel: string
+    status: string
+    cancelled: number | string
+    total: number | string
+  }[]
+  for (const row of rows) add(out.get(row.delivery_id)!, row)
   return out
 }
 
@@ -84,11 +127,18 @@ export function currentMessagesOfJob(organizationId: string, jobId: string, alia
 export async function jobCounts(organizationId: string, jobId: string): Promise<DeliveryCounts> {
   const out = emptyDeliveryCounts()
   const query: DatabaseQueryBuilderContract = currentMessagesOfJob(organizationId, jobId)
+  const flag = cancelledFlag('m')
   const rows = (await query
     .groupBy('m.channel', 'm.status')
-    .select('m.channel', 'm.status')
-    .count('* as total')) as { channel: string; status: string; total: number | string }[]
-  for (const row of rows) add(out, row.channel, row.status, Number(row.total))
+    .groupByRaw(flag.sql, flag.bindings)
+    .select('m.channel', 'm.status', db.raw(`${flag.sql} as cancelled`, flag.bindings))
+    .count('* as total')) as {
+    channel: string
+    status: string
+    cancelled: number | string
+    total: number | string
+  }[]
+  for (const row of rows) add(out, row)
   return out
 }
 
@@ -100,6 +150,9 @@ export async function jobCounts(organizationId: string, jobId: string): Promise<
 export async function jobWaitingUntil(organizationId: string, jobId: string) {
   const row = (await currentMessagesOfJob(organizationId, jobId)
     .whereIn('m.status', ['queued', 'sending'])
+    .where((notCancelled) =>
+      notCancelled.whereNull('m.error_code').orWhereNot('m.error_code', CANCELLED)
+    )
     .max('m.next_attempt_at as until')
     .count('* as waiting')
     .first()) as { until: string | Date | null; waiting: number | string } | null

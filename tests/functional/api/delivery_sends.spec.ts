@@ -203,4 +203,46 @@ test.group('API: sending deliveries', (group) => {
       { code: 'E_NO_WHATSAPP_INTEGRATION', field: 'channel' },
     ])
   })
+
+  test('POST /deliveries/:id/cancellation stops a delivery: unsent messages are counted as cancelled, never sent', async ({
+    client,
+    assert,
+  }) => {
+    const { org, secret, job } = await orgWithJob(3)
+    await givenSmtpIntegration(org, { port: smtp.port })
+    const started = await client
+      .post(`/api/v1/generation-jobs/${job.id}/deliveries`)
+      .bearerToken(secret)
+      .json({ channels: ['email'] })
+    const id = started.body().id
+    const cancelled = await client.post(`/api/v1/deliveries/${id}/cancellation`).bearerToken(secret)
+    cancelled.assertStatus(200)
+    assert.containSubset(cancelled.body(), {
+      id,
+      status: 'cancelled',
+      counts: { queued: 0, cancelled: 3 },
+    })
+    assert.isString(cancelled.body().cancelled_at)
+    await QueueWorker.drain({ lanes: 1 })
+    assert.lengthOf(smtp.messages(), 0)
+    const again = await client.post(`/api/v1/deliveries/${id}/cancellation`).bearerToken(secret)
+    again.assertStatus(409)
+    assert.equal(again.body().errors[0].code, 'E_DELIVERY_FINISHED')
+    const messages = await client.get(`/api/v1/deliveries/${id}/messages`).bearerToken(secret)
+    assert.containSubset(messages.body().data[0], {
+      status: 'queued',
+      last_error: { code: 'cancelled' },
+    })
+
+    const { org: other } = await givenOrg()
+    const { secret: otherSecret } = await givenApiKey(other)
+    const foreign = await client
+      .post(`/api/v1/deliveries/${id}/cancellation`)
+      .bearerToken(otherSecret)
+    const unknown = await client
+      .post(`/api/v1/deliveries/${randomUUID()}/cancellation`)
+      .bearerToken(otherSecret)
+    foreign.assertStatus(404)
+    assert.equal(foreign.text(), unknown.text())
+  })
 })

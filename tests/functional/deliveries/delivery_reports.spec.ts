@@ -57,6 +57,7 @@ test.group('Delivery reports', (group) => {
       read: 1,
       failed: 1,
       suppressed: 1,
+      cancelled: 0,
     })
     assert.deepEqual(mine.byChannel.email, {
       queued: 1,
@@ -66,6 +67,7 @@ test.group('Delivery reports', (group) => {
       read: 0,
       failed: 1,
       suppressed: 1,
+      cancelled: 0,
     })
     assert.equal(mine.byChannel.whatsapp.read, 1)
     assert.equal(mine.byChannel.whatsapp.queued, 1)

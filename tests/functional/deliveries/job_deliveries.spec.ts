@@ -288,4 +288,45 @@ test.group('Web: delivering a job', (group) => {
     }
     assert.lengthOf(await Delivery.query().where('generation_job_id', job.id), 1)
   })
+
+  test('cancelling from the panel: the funnel shows what was never sent', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    await givenSmtpIntegration(org, { port: smtp.port })
+    const { job } = await givenIssuedJob(org, learners(2))
+    await actingAs(
+      client
+        .post(`/generation-jobs/${job.id}/deliveries`)
+        .form({ channels: 'email', audience: 'all' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
+    const delivery = await Delivery.query().where('generation_job_id', job.id).firstOrFail()
+    const panel = await actingAs(
+      client.get(`/generation-jobs/${job.id}/deliveries/panel`),
+      owner,
+      org
+    )
+    assert.include(panel.text(), `id="cancel-delivery-${delivery.id}"`)
+    const cancelled = await actingAs(
+      client.post(`/deliveries/${delivery.id}/cancellation`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    cancelled.assertStatus(302)
+    assert.include(flashOf(cancelled, 'success'), '2 messages not sent')
+    const after = await actingAs(
+      client.get(`/generation-jobs/${job.id}/deliveries/panel`),
+      owner,
+      org
+    )
+    assert.include(after.text(), 'data-sending="false"')
+    assert.match(after.text(), /data-count="email.cancelled">2</)
+    assert.notInclude(after.text(), 'still waiting')
+    await QueueWorker.drain({ lanes: 1 })
+    assert.lengthOf(smtp.messages(), 0)
+  })
 })

@@ -51,6 +51,7 @@ type IdKind =
   | 'delivery_template'
   | 'delivery_suppression'
   | 'delivery_message'
+  | 'delivery'
 
 type Rule =
   | { access: 'public' }
@@ -289,6 +290,7 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/v1/generation-jobs/:id/deliveries': { access: 'api' },
   'POST /api/v1/certificates/:id/delivery': { access: 'api' },
   'GET /api/v1/deliveries/:id': { access: 'api' },
+  'POST /api/v1/deliveries/:id/cancellation': { access: 'api' },
   'GET /api/v1/deliveries/:id/messages': { access: 'api' },
 
   'GET /generation-jobs/:id/deliveries': {
@@ -337,6 +339,11 @@ const MATRIX: Record<string, Rule> = {
     id: 'certificate',
   },
   'GET /deliveries/this-month': { access: 'org', permission: 'deliveries.send' },
+  'POST /deliveries/:id/cancellation': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'delivery',
+  },
   'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
@@ -487,8 +494,9 @@ async function otherOrgRecords() {
     address: 'bounced-b@example.test',
     reason: 'manual',
   })
-  const { messages } = await givenDelivery(org, job)
+  const { delivery, messages } = await givenDelivery(org, job)
   const ids: Record<IdKind, string> = {
+    delivery: delivery.id,
     delivery_suppression: suppression.id,
     delivery_message: messages[0].id,
     delivery_integration: integration.id,

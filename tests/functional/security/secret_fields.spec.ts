@@ -20,6 +20,7 @@ import OrganizationApiKey from '#orgs/models/organization_api_key'
 import Industry from '#orgs/models/industry'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
 import { givenDelivery } from '#tests/helpers/delivery_records'
+import { unsubscribeUrl } from '#deliveries/services/delivery_links'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 import Certificate from '#certificates/models/certificate'
 import FileImportRow from '#imports/models/file_import_row'
@@ -156,7 +157,7 @@ async function recordsOf() {
     address: 'probe-suppressed@example.test',
     reason: 'manual',
   })
-  const { messages } = await givenDelivery(org, job)
+  const { delivery, messages } = await givenDelivery(org, job)
 
   const byPath: Array<[RegExp, string]> = [
     [/^\/join\/:token/, invitationToken],
@@ -177,6 +178,13 @@ async function recordsOf() {
     [/^\/settings\/delivery\/templates\/:id/, deliveryTemplate.id],
     [/^\/settings\/delivery\/suppressions\/:id/, suppression.id],
     [/^\/delivery-messages\/:id/, messages[0].id],
+    [/^\/deliveries\/:id/, delivery.id],
+    [
+      /^\/deliveries\/unsubscribe\/:token/,
+      unsubscribeUrl({ organizationId: org.id, channel: 'email', address: 'probe@example.test' })
+        .split('/')
+        .pop()!,
+    ],
     [/^\/generation-jobs\/:job_id/, job.id],
   ]
   /** The route's URL with each parameter filled from the path before it. */

@@ -144,6 +144,8 @@ const DeliveryMessageResendsController = () =>
   import('#deliveries/controllers/delivery_message_resends_controller')
 const DeliveryCancellationsController = () =>
   import('#deliveries/controllers/delivery_cancellations_controller')
+const DeliveryMessagesController = () =>
+  import('#deliveries/controllers/delivery_messages_controller')
 
 router
   .group(() => {
@@ -165,6 +167,12 @@ router
     router
       .post('/deliveries/:id/cancellation', [DeliveryCancellationsController, 'store'])
       .as('delivery_cancellations.store')
+    router
+      .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])
+      .as('delivery_messages.index')
+    router
+      .post('/certificates/:id/delivery', [CertificateDeliveriesController, 'store'])
+      .as('certificate_deliveries.store')
     router
       .get('/generation-jobs/:id/deliveries/panel', [JobDeliveryPanelsController, 'show'])
       .as('job_delivery_panels.show')

@@ -70,9 +70,10 @@ test.group('Delivering a job in the browser', (group) => {
     assert.include(await panel.locator('#job-deliveries').innerText(), 'Completed')
 
     // Nothing wider than the phone's screen.
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth
-    )
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as any).document.documentElement
+      return root.scrollWidth - root.clientWidth
+    })
     assert.isAtMost(overflow, 0)
     assert.deepEqual(pageProblems(page), [])
   })

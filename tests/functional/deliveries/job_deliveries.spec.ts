@@ -329,4 +329,72 @@ test.group('Web: delivering a job', (group) => {
     await QueueWorker.drain({ lanes: 1 })
     assert.lengthOf(smtp.messages(), 0)
   })
+
+  test("a delivery's messages page filters by status and channel; a certificate is sent by one channel from its page", async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    await givenSmtpIntegration(org, { port: smtp.port })
+    const { job, certificates } = await givenIssuedJob(org, learners(3))
+    const { delivery, messages } = await givenDelivery(org, job, {
+      channels: ['email'],
+      at: DateTime.utc().minus({ minutes: 5 }),
+    })
+    await advance(messages[0], 'failed', {
+      error: { code: 'smtp_550', message: 'The mailbox does not exist.' },
+    })
+    await advance(messages[1], 'read')
+
+    const all = await actingAs(client.get(`/deliveries/${delivery.id}/messages`), owner, org)
+    all.assertStatus(200)
+    assert.equal((all.text().match(/data-message-id=/g) ?? []).length, 3)
+    const failed = await actingAs(
+      client.get(`/deliveries/${delivery.id}/messages`).qs({ status: 'failed', channel: 'email' }),
+      owner,
+      org
+    )
+    assert.equal((failed.text().match(/data-message-id=/g) ?? []).length, 1)
+    assert.include(failed.text(), 'The mailbox does not exist. (smtp_550)')
+    const bogus = await actingAs(
+      client.get(`/deliveries/${delivery.id}/messages`).qs({ status: 'opened' }),
+      owner,
+      org
+    )
+    bogus.assertStatus(200)
+
+    const island = await actingAs(
+      client.get(`/certificates/${certificates[2].id}/deliveries`),
+      owner,
+      org
+    )
+    assert.include(island.text(), 'id="send-certificate"')
+    const sent = await actingAs(
+      client
+        .post(`/certificates/${certificates[2].id}/delivery`)
+        .form({ channel: 'email' })
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
+    sent.assertStatus(302)
+    assert.equal(sent.header('location'), `/certificates/${certificates[2].id}`)
+    assert.include(flashOf(sent, 'success'), 'queued to go by email')
+    const picked = await Delivery.query()
+      .where('generation_job_id', job.id)
+      .where('audience', 'picked')
+      .firstOrFail()
+    assert.deepEqual(picked.certificateIds, [certificates[2].id])
+    const whatsapp = await actingAs(
+      client
+        .post(`/certificates/${certificates[2].id}/delivery`)
+        .form({ channel: 'whatsapp' })
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
+    assert.include(flashOf(whatsapp, 'error'), 'no active WhatsApp integration')
+  })
 })

@@ -344,6 +344,16 @@ const MATRIX: Record<string, Rule> = {
     permission: 'deliveries.send',
     id: 'delivery',
   },
+  'GET /deliveries/:id/messages': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'delivery',
+  },
+  'POST /certificates/:id/delivery': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'certificate',
+  },
   'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },

@@ -31,6 +31,7 @@ export default defineConfig({
     },
   ],
   preloads: [
+    () => import('#start/time'),
     () => import('#start/routes'),
     () => import('#start/kernel'),
     () => import('#start/view'),

@@ -97,13 +97,19 @@ const FIRST = ['Aarav', 'Vivaan', 'Aditya', 'Diya', 'Ananya', 'Ishaan', 'Saanvi'
 const LAST = ['Sharma', 'Iyer', 'Reddy', 'Nair', 'Gupta', 'Banerjee', 'Patel', 'Menon']
 const COURSES = ['B.Tech Computer Science', 'B.Sc Physics', 'M.A. Economics', 'B.Com']
 
+/** With BENCH_PHONES=1 every graduate also has a mobile number (bench/deliver.js sends WhatsApp). */
+const PHONES = process.env.BENCH_PHONES === '1'
+
 /** A convocation's graduates: `count` rows, one Indic name in every ten. */
 function graduatesCsv(count: number, list: number) {
-  const lines = ['Full Name,Email Address,Course']
+  const lines = [`Full Name,Email Address,Course${PHONES ? ',Mobile' : ''}`]
   for (let i = 0; i < count; i++) {
     const name =
       i % 10 === 0 ? 'अनन्या गुप्ता' : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`
-    lines.push(`${name},graduate.${list}.${i}@example.in,${COURSES[i % COURSES.length]}`)
+    const phone = PHONES
+      ? `,+91 9${String(list).padStart(2, '0')}${String(i).padStart(7, '0')}`
+      : ''
+    lines.push(`${name},graduate.${list}.${i}@example.in,${COURSES[i % COURSES.length]}${phone}`)
   }
   return new TextEncoder().encode(`${lines.join('\r\n')}\r\n`)
 }
@@ -192,6 +198,7 @@ const { secret } = await CreateApiKey.handle({
 writeFileSync(
   OUT,
   JSON.stringify({
+    jobId: job.job.id,
     tokens: ids.map((id) => verificationToken(id)),
     apiKey: secret,
     templateId,

@@ -12,6 +12,8 @@ function fromEnv(name: string, fallback: number) {
 const deliveries = {
   /** Messages a send job carries (one integration's, in order). */
   batchSize: 50,
+  /** Messages of one send job in the provider's hands at once (each waits for its own throttle slot). */
+  inFlightPerJob: 4,
   /** Messages a second an email integration (and the platform sender) may send unless its settings say. */
   emailMessagesPerSecond: fromEnv('DELIVERY_EMAIL_RATE', 20),
   /** WhatsApp Cloud API's throughput per phone number unless `messages_per_second` says. */

@@ -3,9 +3,12 @@ import env from '#start/env'
 /**
  * The public verification path (`/v/:token`, `/api/v1/verify/:token`) at
  * convocation scale (ARCHITECTURE.md, "Verification"): views are written in
- * batches, certificates and their issuer's name and logo are kept in memory
- * for a few seconds, and the throttles count in memory.
+ * batches, certificates are kept in memory until they change (a change feed
+ * read every second), their issuer's name and logo for a few seconds, and
+ * the throttles count in memory.
  */
+const changesPollMs = env.get('VERIFICATION_CHANGES_POLL_MS', 1_000)
+
 const verification = {
   events: {
     /** Longest a view waits in memory before it is written (the batch goes earlier when full). */
@@ -15,12 +18,31 @@ const verification = {
   },
   certificates: {
     /**
-     * How long another process may show a certificate as it was (this one
-     * forgets it when it is saved: a revocation shows on its next request).
+     * How often each process reads which certificates changed since it last
+     * looked (any host's revocation, correction or expiry) and forgets them:
+     * the bound on how long another host shows a certificate as it was. 0:
+     * no change feed (the tests' default: they call `pollVerificationChanges`).
      */
-    ttlMs: env.get('VERIFICATION_CERTIFICATE_TTL_MS', 5_000),
+    changesPollMs: changesPollMs,
+    /**
+     * How far back each read of changes looks again: a change written (with
+     * its `updated_at`) before an earlier read but committed after it is
+     * still seen, if its transaction took less than this.
+     */
+    changesOverlapMs: 5_000,
+    /**
+     * The longest a certificate is kept: the backstop behind the change
+     * feed (a transaction longer than the overlap, a clock far off), or the
+     * bound itself without a feed.
+     */
+    ttlMs: env.get('VERIFICATION_CERTIFICATE_TTL_MS', changesPollMs > 0 ? 60_000 : 5_000),
     /** Certificates kept at most; the least recently verified leave first. */
     maxEntries: env.get('VERIFICATION_CERTIFICATE_CACHE_SIZE', 20_000),
+    /**
+     * Rows kept after their entry lapsed, with the certificate (and page)
+     * made of them: a row read again unchanged reuses them. ~5 KB each.
+     */
+    rowsKept: 10_000,
   },
   issuers: {
     /** How stale an issuer's name and logo may be in another process (this one forgets them on change); 0: no cache. */

@@ -48,6 +48,12 @@ export interface SmtpStandInOptions extends SmtpStandInBehaviour {
   httpPort?: number
   /** Mails kept; the oldest are forgotten beyond it. */
   maxMessages?: number
+  /**
+   * false: mails are counted and timed, not parsed (envelope, size and
+   * arrival only; no headers, bodies or attachments): a bench's provider
+   * that costs the machine next to nothing. Default true.
+   */
+  parse?: boolean
   /** Attachment bytes kept over all mails; beyond it the oldest mails' bytes are dropped. */
   maxAttachmentBytes?: number
 }
@@ -205,6 +211,23 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
   }
 
   async function receive(raw: Buffer, session: SMTPServerSession) {
+    if (options.parse === false) {
+      const sender = session.envelope.mailFrom
+      return keep({
+        id: String(nextId++),
+        envelope: {
+          from: sender ? sender.address : '',
+          to: session.envelope.rcptTo.map((recipient) => recipient.address),
+        },
+        headers: {},
+        subject: '',
+        text: '',
+        html: '',
+        attachments: [],
+        rawSize: raw.length,
+        receivedAt: new Date(),
+      })
+    }
     const parsed = await simpleParser(raw, {
       skipHtmlToText: true,
       skipTextToHtml: true,

@@ -28,6 +28,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFY_MISSES_PER_IP_PER_MINUTE: Env.schema.number.optional(),
   VERIFY_UPLOADS_PER_IP_PER_MINUTE: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_TTL_MS: Env.schema.number.optional(),
+  VERIFICATION_CHANGES_POLL_MS: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

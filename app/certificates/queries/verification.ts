@@ -1,8 +1,9 @@
+import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import { sha256Hex } from '#core/actions/store_file'
 import { hashToken } from '#core/services/tokens'
 import Certificate from '#certificates/models/certificate'
-import { verifiedCertificate } from '#certificates/services/verification_cache'
+import { certificateOfRow, verifiedCertificate } from '#certificates/services/verification_cache'
 import { type Issuer, issuerOf } from '#certificates/services/issuer_cache'
 import { verificationUrl } from '#certificates/services/verification_links'
 
@@ -88,6 +89,19 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/
 
 const iso = (value: DateTime | null) => value?.toUTC().toISO() ?? null
 
+const hydrated = (row: Record<string, unknown>): VerifiedCertificate =>
+  Certificate.$createFromAdapterResult(row)!
+
+/**
+ * A certificate's public view, kept per certificate object (shared while
+ * the caches keep it) with the issuer and status it was made for; a
+ * superseded one's names its replacement, read each time, and is not kept.
+ */
+const views = new WeakMap<
+  VerifiedCertificate,
+  { issuer: Issuer; status: PublicStatus; view: VerificationView }
+>()
+
 export function publicStatus(
   certificate: Pick<Certificate, 'status' | 'expiresAt'>,
   now = DateTime.utc()
@@ -121,13 +135,15 @@ export default class CertificateVerification {
   static async byToken(token: unknown): Promise<Verification | null> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null
     const tokenHash = hashToken(token)
-    const certificate = await verifiedCertificate(tokenHash, () =>
-      Certificate.query()
+    const certificate = await verifiedCertificate(tokenHash, async () => {
+      const row = await db
+        .from(Certificate.table)
         .select(VERIFIED_COLUMNS)
         .where('verification_token_hash', tokenHash)
         .whereNot('status', 'pending')
         .first()
-    )
+      return row ? certificateOfRow(tokenHash, row, hydrated) : null
+    })
     return certificate ? this.#verification(certificate) : null
   }
 
@@ -151,6 +167,10 @@ export default class CertificateVerification {
     const issuer = await issuerOf(certificate.organizationId)
     if (!issuer) return null
     const status = publicStatus(certificate)
+    const kept = views.get(certificate)
+    if (kept && kept.issuer === issuer && kept.status === status) {
+      return { certificate, issuer, view: kept.view }
+    }
     const view: VerificationView = {
       status,
       certificate_number: certificate.certificateNumber,
@@ -169,6 +189,8 @@ export default class CertificateVerification {
     if (status === 'superseded') {
       const replacement = await this.#replacement(certificate)
       if (replacement) view.superseded_by_url = verificationUrl(replacement.id)
+    } else {
+      views.set(certificate, { issuer, status, view })
     }
     return { certificate, issuer, view }
   }

@@ -1,3 +1,8 @@
+import db from '@adonisjs/lucid/services/db'
+import app from '@adonisjs/core/services/app'
+import logger from '@adonisjs/core/services/logger'
+import { DateTime } from 'luxon'
+import { dbTimestamp } from '#core/services/database_time'
 import { ExpiringCache } from '#core/services/expiring_cache'
 import { onSiblings, tellSiblings } from '#core/services/web_cluster'
 import type { VerifiedCertificate } from '#certificates/queries/verification'
@@ -6,8 +11,7 @@ import verification from '#config/verification'
 /**
  * Certificates by the hash of their verification token, as the public
  * verification path reads them: a scan at a convocation costs no query when
- * the same certificate was verified in the last few seconds (its page, then
- * its PDF and logo; a crowd re-checking).
+ * the certificate was verified before and has not changed since.
  *
  * What a visitor can be shown, and for how long:
  * - In this process, a certificate is forgotten when it is saved (revoked,
@@ -15,16 +19,23 @@ import verification from '#config/verification'
  *   request reads it fresh: a revocation shows on the next request. A load
  *   under way when it is forgotten is not kept either.
  * - The other web processes of this host are told when that transaction
- *   commits (#core/services/web_cluster) and forget it too, a moment
- *   later. A process elsewhere (another host) keeps its copy
- *   `VERIFICATION_CERTIFICATE_TTL_MS` (5 s) at most. Expiry needs no forgetting: the public status is computed from
+ *   commits (#core/services/web_cluster) and forget it too, a moment later.
+ * - Every process also reads the change feed every
+ *   `VERIFICATION_CHANGES_POLL_MS` (1 s): the certificates whose
+ *   `updated_at` moved since it last looked (every write to a certificate
+ *   sets it, saves and bulk updates alike), from any host, and forgets
+ *   them. So another host shows a change within about a second; a change
+ *   whose transaction outlasted the feed's overlap (5 s) within
+ *   `VERIFICATION_CERTIFICATE_TTL_MS` (60 s), the most any entry is kept.
+ *   Without the feed (poll 0) entries are kept 5 s.
+ * - Expiry needs no forgetting: the public status is computed from
  *   `expires_at` at every request.
  * - "None found" is never kept: a certificate issued a moment ago (by a
  *   worker in another process) shows at once.
  *
  * The cached model is shared by every request: read it, never change it.
  * Code that changes certificates without saving the model (a bulk update)
- * calls `forgetVerifiedCertificate` after its commit.
+ * sets `updated_at` and calls `forgetVerifiedCertificate` after its commit.
  */
 const certificates = new ExpiringCache<VerifiedCertificate | null>({
   ttlMs: verification.certificates.ttlMs,
@@ -36,7 +47,184 @@ export function verifiedCertificate(
   tokenHash: string,
   load: () => Promise<VerifiedCertificate | null>
 ) {
+  if (!feed && verification.certificates.changesPollMs > 0) startChangeFeed()
   return certificates.get(tokenHash, load)
+}
+
+/**
+ * The change feed of this process: where it reads from next (epoch ms),
+ * the rows already handled in the overlap (token hash → `updated_at` as
+ * read, so a row re-read is not forgotten again), its timer, and when a
+ * read last failed (warnings at most once a minute).
+ */
+let feed: {
+  since: number
+  handled: Map<string, number>
+  timer: NodeJS.Timeout
+  reading: boolean
+  warnedAt: number
+} | null = null
+
+function startChangeFeed() {
+  const timer = setInterval(() => {
+    if (!feed || feed.reading) return
+    feed.reading = true
+    pollVerificationChanges()
+      .catch((error) => feedFailed(error))
+      .finally(() => {
+        if (feed) feed.reading = false
+      })
+  }, verification.certificates.changesPollMs)
+  timer.unref()
+  feed = {
+    since: Date.now() - verification.certificates.changesOverlapMs,
+    handled: new Map(),
+    timer,
+    reading: false,
+    warnedAt: 0,
+  }
+}
+
+/**
+ * A read that failed (the database down or locked): what is kept can no
+ * longer be vouched for, so it is all forgotten (the next requests read the
+ * database, or fail as it does); the read is tried again at the next tick.
+ */
+function feedFailed(error: unknown) {
+  certificates.clear()
+  if (!feed || Date.now() - feed.warnedAt < 60_000) return
+  feed.warnedAt = Date.now()
+  logger.warn(
+    { err: error },
+    'verification change feed: read failed; certificates are read afresh until it works'
+  )
+}
+
+/** Stops reading the change feed (a process stopping; tests). */
+export function stopVerificationChangeFeed() {
+  if (feed) clearInterval(feed.timer)
+  feed = null
+}
+
+app.terminating(() => stopVerificationChangeFeed())
+
+const FEED_PAGE = 5_000
+
+/**
+ * Reads the certificates changed since the last read (less the overlap)
+ * and forgets them here, each change once; returns how many rows it read.
+ * Pages go by (`updated_at`, token hash), the order of their index, so any
+ * number of rows sharing one `updated_at` (a bulk expiry) is read through.
+ * The next read starts `changesOverlapMs` before this one began, by this
+ * host's clock: a change committed late, or stamped by a clock a little
+ * behind, is still seen; one stamped in the future is read until its time
+ * has passed. The timer calls it every `changesPollMs`; tests call it as
+ * another host's change would need.
+ */
+export async function pollVerificationChanges(since = feed?.since ?? 0, pageSize = FEED_PAGE) {
+  const began = Date.now()
+  const client = db.connection()
+  const handled = feed?.handled
+  let cursor: { at: unknown; hash: string } | null = null
+  let read = 0
+  for (;;) {
+    const query = client
+      .from('certificates')
+      .select('verification_token_hash', 'updated_at')
+      .orderBy([
+        { column: 'updated_at', order: 'asc' },
+        { column: 'verification_token_hash', order: 'asc' },
+      ])
+      .limit(pageSize)
+    if (cursor) {
+      const { at, hash } = cursor
+      query.where((after) =>
+        after
+          .where('updated_at', '>', at as string)
+          .orWhere((same) =>
+            same.where('updated_at', at as string).where('verification_token_hash', '>', hash)
+          )
+      )
+    } else {
+      query.where(
+        'updated_at',
+        '>=',
+        dbTimestamp(client, DateTime.fromMillis(since, { zone: 'utc' }))
+      )
+    }
+    const rows: { verification_token_hash: string; updated_at: unknown }[] = await query
+    for (const row of rows) {
+      const stamp = epochMs(row.updated_at)
+      if (handled?.get(row.verification_token_hash) === stamp) continue
+      certificates.delete(row.verification_token_hash)
+      handled?.set(row.verification_token_hash, stamp)
+    }
+    read += rows.length
+    if (rows.length < pageSize) break
+    const last = rows[rows.length - 1]
+    // A cursor that did not move (timestamps finer than a JS Date) ends the read rather than loop.
+    if (
+      cursor &&
+      cursor.hash === last.verification_token_hash &&
+      epochMs(cursor.at) === epochMs(last.updated_at)
+    )
+      break
+    cursor = { at: last.updated_at, hash: last.verification_token_hash }
+  }
+  if (feed && handled) {
+    feed.since = began - verification.certificates.changesOverlapMs
+    for (const [hash, stamp] of handled) if (stamp < feed.since) handled.delete(hash)
+  }
+  return read
+}
+
+/** A timestamp column as read (SQLite text in UTC, PostgreSQL a Date) in epoch ms. */
+function epochMs(value: unknown) {
+  if (value instanceof Date) return value.getTime()
+  const text = String(value)
+  const parsed = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
+  return Number.isNaN(parsed) ? 0 : parsed
+}
+
+type Row = Record<string, unknown>
+
+/**
+ * The row each token last read, and the certificate made of it. When an
+ * entry above has lapsed and the row is read again unchanged (the common
+ * case: a certificate's public columns rarely change), the same object is
+ * used again, and with it its view and its drawn page (both kept per
+ * object): a re-read costs one indexed select, not a model hydrated, its
+ * dates parsed and its page drawn. A row that differs in any column makes
+ * a new object, so nothing shown outlives a change. At most
+ * `rowsKept`, the least recently read leave first.
+ */
+const lastRead = new Map<string, { row: Row; certificate: VerifiedCertificate }>()
+
+function sameRow(kept: Row, read: Row) {
+  for (const key of Object.keys(read)) {
+    const a = kept[key]
+    const b = read[key]
+    if (a === b) continue
+    if (a instanceof Date && b instanceof Date && a.getTime() === b.getTime()) continue
+    return false
+  }
+  return Object.keys(kept).length === Object.keys(read).length
+}
+
+/** The certificate of a row just read: the object made of the same row last time, or a new one. */
+export function certificateOfRow(
+  tokenHash: string,
+  row: Row,
+  make: (row: Row) => VerifiedCertificate
+): VerifiedCertificate {
+  const kept = lastRead.get(tokenHash)
+  if (kept) lastRead.delete(tokenHash)
+  const certificate = kept && sameRow(kept.row, row) ? kept.certificate : make(row)
+  if (lastRead.size >= verification.certificates.rowsKept) {
+    lastRead.delete(lastRead.keys().next().value!)
+  }
+  lastRead.set(tokenHash, { row, certificate })
+  return certificate
 }
 
 const CHANNEL = 'certificates.verification.forget'

@@ -52,10 +52,30 @@ export function formatMoney(paise: number | null | undefined) {
   return paise === null || paise === undefined ? '' : MONEY.format(paise / 100)
 }
 
+/**
+ * Dates written as text ("2026-03-15", an ISO instant) repeat on every page
+ * that shows them (a job's issue date, a certificate's): their words are
+ * kept, a few thousand at most, so parsing and `Intl` run once per date.
+ */
+const writtenDates = { short: new Map<string, string>(), long: new Map<string, string>() }
+const WRITTEN_DATES_KEPT = 4096
+
 /** 6 Dec 2026; `{ long: true }` → 6 December 2026 */
 export function formatDate(value: Instant, options: { long?: boolean } = {}) {
+  if (typeof value !== 'string') return writeDate(value, options.long)
+  const kept = options.long ? writtenDates.long : writtenDates.short
+  let written = kept.get(value)
+  if (written === undefined) {
+    written = writeDate(value, options.long)
+    if (kept.size >= WRITTEN_DATES_KEPT) kept.clear()
+    kept.set(value, written)
+  }
+  return written
+}
+
+function writeDate(value: Instant, long = false) {
   const date = toDate(value)
-  return date ? (options.long ? LONG_DATE : DATE).format(date) : ''
+  return date ? (long ? LONG_DATE : DATE).format(date) : ''
 }
 
 /** 6 Dec 2026, 14:05 UTC */

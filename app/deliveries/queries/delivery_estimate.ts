@@ -1,4 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import type Organization from '#orgs/models/organization'
 import type GenerationJob from '#certificates/models/generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
@@ -152,4 +154,49 @@ export async function estimateDelivery(input: {
     seconds: slowest?.seconds ?? 0,
     summary: slowest?.summary ?? '',
   }
+}
+
+/**
+ * When the messages still waiting (queued or sending, not cancelled) of a
+ * delivery, or of every delivery of a job, should all have gone: per
+ * sender, its throttle's time for the count waiting (rate, window, and for
+ * WhatsApp the daily tier), and never before the latest retry time set on
+ * one of them. Null when nothing waits.
+ */
+export async function sendingFinishesAt(
+  organizationId: string,
+  of: { deliveryId: string } | { jobId: string }
+): Promise<DateTime | null> {
+  const query = db
+    .from('delivery_messages')
+    .where('organization_id', organizationId)
+    .whereIn('status', ['queued', 'sending'])
+    .where((notCancelled) =>
+      notCancelled.whereNull('error_code').orWhereNot('error_code', 'cancelled')
+    )
+    .groupBy('integration_id', 'channel')
+    .select('integration_id', 'channel')
+    .count('* as waiting')
+    .max('next_attempt_at as retry_at')
+  if ('deliveryId' in of) query.where('delivery_id', of.deliveryId)
+  else query.where('generation_job_id', of.jobId)
+  const rows = await query
+  if (rows.length === 0) return null
+  let latest = Date.now()
+  for (const row of rows) {
+    const integration = row.integration_id
+      ? await DeliveryIntegration.find(row.integration_id)
+      : null
+    const limits = limitsOf(integration, row.channel as Channel)
+    const { seconds } = await throttleSeconds(limits, Number(row.waiting), 0)
+    latest = Math.max(latest, Date.now() + seconds * 1000)
+    if (row.retry_at) {
+      const retry =
+        row.retry_at instanceof Date
+          ? row.retry_at.getTime()
+          : DateTime.fromSQL(String(row.retry_at), { zone: 'utc' }).toMillis()
+      if (Number.isFinite(retry)) latest = Math.max(latest, retry)
+    }
+  }
+  return DateTime.fromMillis(latest, { zone: 'utc' })
 }

@@ -10,6 +10,7 @@ import type {
   SendOutcome,
 } from '#deliveries/services/message_senders'
 import type { SmtpSecurity } from '#deliveries/services/providers'
+import { sendThroughEmailApi } from '#deliveries/services/email_api_sender'
 
 /**
  * Sends a delivery's email: through the org's SMTP server, or through the
@@ -23,7 +24,10 @@ import type { SmtpSecurity } from '#deliveries/services/providers'
  * derived from the idempotency key, is the provider message id. Errors:
  * 4xx and network → transient; 5xx at RCPT or DATA → permanent (the
  * recipient or this message); authentication (535, EAUTH) and a refused
- * sender (5xx at MAIL FROM) → account (the integration pauses).
+ * sender (5xx at MAIL FROM) → account (the integration pauses). The HTTP
+ * providers (Resend, SendGrid, Brevo, Mailgun) get the same email through
+ * their own APIs (#deliveries/services/email_api_sender), with the
+ * message's idempotency key.
  *
  * Transports are pooled per integration (and pinned address), kept open
  * between messages of a job and closed after `IDLE_MS` unused; their
@@ -31,7 +35,8 @@ import type { SmtpSecurity } from '#deliveries/services/providers'
  */
 const TIMEOUT_MS = 15_000
 const IDLE_MS = 10_000
-const POOL_CONNECTIONS = 2
+/** Connections per pooled transport: one per send job of the sender that may run at once. */
+const POOL_CONNECTIONS = 4
 
 interface PooledTransport {
   transport: Transporter
@@ -278,6 +283,19 @@ export function smtpOutcome(error: SmtpError, host: string, port: number, to: st
   }
 }
 
+/** Every email's own headers: which message it is, and the one-click unsubscribe (RFC 8058). */
+function headersOf(outgoing: OutgoingMessage): Record<string, string> {
+  return {
+    'X-Authentix-Message': outgoing.message.id,
+    ...(outgoing.unsubscribeUrl
+      ? {
+          'List-Unsubscribe': `<${outgoing.unsubscribeUrl}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        }
+      : {}),
+  }
+}
+
 function messageIdOf(outgoing: OutgoingMessage, fromAddress: string) {
   const domain = fromAddress.split('@')[1] || 'authentix.local'
   return `<${outgoing.message.idempotencyKey.slice(0, 32)}@${domain}>`
@@ -314,11 +332,29 @@ export const sendEmail: MessageSender = async (outgoing) => {
     }
     key = `${outgoing.integration.id}:${outgoing.integration.updatedAt?.toMillis()}:${target.address}`
   } else {
-    return {
-      outcome: 'account',
-      code: 'E_PROVIDER_UNSUPPORTED',
-      reason: `Sending through ${outgoing.integration.provider} is not available yet: use an SMTP integration (most providers offer SMTP too).`,
-    }
+    // An HTTP provider (Resend, SendGrid, Brevo, Mailgun): the same email through its own API.
+    const integration = outgoing.integration
+    const { attachments, linked } = await attachmentsOf(outgoing)
+    const email = withLinks(outgoing, linked)
+    const fromAddress = integration.fromEmail!
+    return sendThroughEmailApi(
+      { integration, secrets: outgoing.secrets, address: outgoing.addresses[0] },
+      {
+        from: { name: integration.fromName ?? outgoing.orgName, address: fromAddress },
+        to,
+        replyTo: (integration.config.reply_to as string | undefined) ?? undefined,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        attachments: attachments.map((attachment) => ({
+          filename: String(attachment.filename),
+          content: attachment.content as Buffer,
+          contentType: 'application/pdf',
+        })),
+        headers: headersOf(outgoing),
+        idempotencyKey: outgoing.message.idempotencyKey,
+      }
+    )
   }
   const { attachments, linked } = await attachmentsOf(outgoing)
   const email = withLinks(outgoing, linked)
@@ -334,15 +370,7 @@ export const sendEmail: MessageSender = async (outgoing) => {
       html: email.html,
       attachments,
       messageId,
-      headers: {
-        'X-Authentix-Message': outgoing.message.id,
-        ...(outgoing.unsubscribeUrl
-          ? {
-              'List-Unsubscribe': `<${outgoing.unsubscribeUrl}>`,
-              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-            }
-          : {}),
-      },
+      headers: headersOf(outgoing),
     })
     return { outcome: 'accepted', providerMessageId: String(info.messageId ?? messageId) }
   } catch (error) {

@@ -6,6 +6,8 @@ import type { LookupFunction } from 'node:net'
 export interface JsonAnswer {
   status: number
   body: unknown
+  /** The answer's headers, lower-cased names (e.g. `retry-after`). */
+  headers: Record<string, string | string[] | undefined>
 }
 
 /** POSTs JSON (see `postPinned`). */
@@ -75,7 +77,7 @@ export function postPinned(
           try {
             parsed = JSON.parse(text)
           } catch {}
-          resolve({ status: response.statusCode ?? 0, body: parsed })
+          resolve({ status: response.statusCode ?? 0, body: parsed, headers: response.headers })
         })
         response.on('error', reject)
       }

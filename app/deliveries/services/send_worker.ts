@@ -23,7 +23,7 @@ import { readSecrets } from '#deliveries/services/integration_secrets'
 import { checkIntegrationTarget } from '#deliveries/services/integration_hosts'
 import { notifyIntegrationPaused } from '#deliveries/services/integration_pause_mail'
 import type { SendOutcome } from '#deliveries/services/message_senders'
-import { senders } from '#deliveries/services/message_sender_registry'
+import { acceptedHooks, senders } from '#deliveries/services/message_sender_registry'
 import { outgoingMessage, type SendContext } from '#deliveries/services/outgoing_messages'
 import {
   limitsOf,
@@ -318,7 +318,7 @@ async function queueFallbackEmail(
   trx: TransactionClientContract,
   delivery: Delivery,
   message: DeliveryMessage
-) {
+): Promise<boolean> {
   const existing = await trx
     .from('delivery_messages')
     .where('delivery_id', delivery.id)
@@ -326,14 +326,14 @@ async function queueFallbackEmail(
     .where('channel', 'email')
     .select('id')
     .first()
-  if (existing) return
+  if (existing) return false
   const recipient = await trx
     .from('generation_job_recipients')
     .where('id', message.recipientId)
     .select('recipient_name', 'recipient_email', 'recipient_phone')
     .first()
   const email = recipient?.recipient_email?.trim()
-  if (!email || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(email)) return
+  if (!email || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(email)) return false
   const items = await trx
     .from('delivery_message_items')
     .where('message_id', message.id)
@@ -363,6 +363,47 @@ async function queueFallbackEmail(
   await trx.from('deliveries').where('id', delivery.id).increment('total_messages', 1)
   const { enqueueSends } = await import('#deliveries/services/send_queue')
   await enqueueSends(trx, delivery.organizationId, queued)
+  // A delivery that had finished (its WhatsApp message failed later, by webhook) is sending again.
+  await trx
+    .from('deliveries')
+    .where('id', delivery.id)
+    .where('status', 'completed')
+    .update({ status: 'sending', finished_at: null, updated_at: dbTimestamp(trx) })
+  return true
+}
+
+/**
+ * The fallback emails of WhatsApp messages that failed for good after they
+ * were sent (a `failed` status webhook, e.g. 131026), for deliveries that
+ * asked for them: one per recipient not already emailed by the delivery.
+ * In the caller's transaction (then `Queue.notify()` after it commits) or
+ * in one of its own. Returns how many were queued.
+ */
+export async function queueFallbackEmails(
+  messageIds: string[],
+  client?: TransactionClientContract
+): Promise<number> {
+  if (messageIds.length === 0) return 0
+  const run = async (trx: TransactionClientContract) => {
+    const failed = await DeliveryMessage.query({ client: trx })
+      .whereIn('id', messageIds)
+      .where('channel', 'whatsapp')
+      .where('status', 'failed')
+    let queued = 0
+    for (const message of failed) {
+      const delivery = await Delivery.query({ client: trx })
+        .where('id', message.deliveryId)
+        .where('organization_id', message.organizationId)
+        .first()
+      if (!delivery?.fallbackToEmail || delivery.status === 'cancelled') continue
+      if (await queueFallbackEmail(trx, delivery, message)) queued++
+    }
+    return queued
+  }
+  if (client) return run(client)
+  const queued = await db.transaction(run)
+  if (queued > 0) Queue.notify()
+  return queued
 }
 
 /** Stores a provider's answer for one attempt (see the module's comment). */
@@ -407,6 +448,12 @@ async function record(
         provider_message_id: outcome.providerMessageId.slice(0, 256),
         finished_at: stamp,
       })
+      // Notifications that came before the provider's id was stored (the WhatsApp webhooks' catch-up).
+      const hook = acceptedHooks[message.provider]
+      if (hook) {
+        message.providerMessageId = outcome.providerMessageId.slice(0, 256)
+        await hook(message, trx)
+      }
       return { paused: false, retryAtMs: null }
     }
 
@@ -530,9 +577,18 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   if (!send) throw new Error(`No sender is registered for provider "${messages[0].provider}"`)
 
   const later: { id: string; atMs: number }[] = []
-  let continueAt: { ids: string[]; atMs: number } | null = null
   let pausedHere = false
-  for (const [index, message] of messages.entries()) {
+  /**
+   * Set when the batch stops: the throttle's next slot is far (the rest goes
+   * back to the queue), the integration paused, or the lease went.
+   */
+  let stop: 'rate' | 'paused' | 'lost' | null = null
+  let rateAt = 0
+  const rateDeferred: DeliveryMessage[] = []
+  let cursor = 0
+
+  /** One message through the steps of the module's comment; what it means for the batch. */
+  async function sendOne(message: DeliveryMessage): Promise<void> {
     const now = nowMs()
     if (message.status === 'sending') {
       // A worker may still be in its call for this message: wait out the send timeout before resending.
@@ -544,12 +600,13 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       const freeAt = startedMs + deliveries.sendTimeoutMs + 1_000
       if (freeAt > now) {
         later.push({ id: message.id, atMs: freeAt })
-        continue
+        return
       }
     } else if (message.nextAttemptAt && message.nextAttemptAt.toMillis() > now) {
       later.push({ id: message.id, atMs: message.nextAttemptAt.toMillis() })
-      continue
+      return
     }
+    if (state.kind !== 'ready') return
     const address = message.channel === 'email' ? message.toEmail! : message.toPhone!
     const outgoing = await outgoingMessage(state.context, message)
     let prepared: Prepared | null
@@ -564,8 +621,10 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       if (!(error instanceof Deferred)) throw error
       if (error.reason === 'rate') {
         // Every later message of this sender waits as long: the rest of the batch goes back to the queue.
-        continueAt = { ids: messages.slice(index).map((m) => m.id), atMs: error.atMs }
-        break
+        stop ??= 'rate'
+        rateAt = Math.max(rateAt, error.atMs)
+        rateDeferred.push(message)
+        return
       }
       await db
         .from('delivery_messages')
@@ -573,17 +632,20 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         .where('status', 'queued')
         .update({ next_attempt_at: dbTimestamp(undefined, DateTime.fromMillis(error.atMs)) })
       later.push({ id: message.id, atMs: error.atMs })
-      continue
+      return
     }
-    if (!prepared) continue
+    if (!prepared) return
     const wait = prepared.atMs - nowMs()
     if (wait > 0) await sleep(wait)
     // The lease went while waiting: the message stays `sending`; the job's next owner resends it after the timeout.
-    if (job.lost) return
+    if (job.lost) {
+      stop = 'lost'
+      return
+    }
     outgoing.message.attempts = prepared.attempt
     let outcome: SendOutcome
     try {
-      outcome = await withTimeout(send(outgoing))
+      outcome = await withTimeout(send!(outgoing))
     } catch (error) {
       logger.error({ err: error, message: message.id }, 'delivery sender threw')
       outcome = {
@@ -592,17 +654,28 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         reason: 'The message could not be handed to the provider; it will be tried again.',
       }
     }
-    const recorded = await record(delivery, message, prepared.attempt, outcome, {
+    const recorded = await record(delivery!, message, prepared.attempt, outcome, {
       key: state.limits.key,
       slotNo: prepared.slotNo,
     })
     if (recorded.retryAtMs !== null) later.push({ id: message.id, atMs: recorded.retryAtMs })
     if (outcome.outcome === 'account' && message.integrationId) {
-      pausedHere = recorded.paused
+      pausedHere ||= recorded.paused
       // The integration is paused: the rest of the batch stays queued until it is resumed.
-      break
+      stop = 'paused'
     }
   }
+
+  // A few messages in flight at once (their slots still come from the throttle, in order).
+  async function lane() {
+    while (stop === null && cursor < messages.length) await sendOne(messages[cursor++])
+  }
+  await Promise.all(Array.from({ length: Math.max(1, deliveries.inFlightPerJob) }, lane))
+  if (stop === 'lost') return
+  const continueAt =
+    stop === 'rate'
+      ? { ids: [...rateDeferred, ...messages.slice(cursor)].map((m) => m.id), atMs: rateAt }
+      : null
   await finish(job, deliveryId, later, continueAt)
   if (pausedHere && state.context.integration) {
     const integration = await DeliveryIntegration.findOrFail(state.context.integration.id)

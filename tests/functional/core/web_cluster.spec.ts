@@ -175,6 +175,46 @@ test.group('Several web processes on one port (real processes)', (group) => {
     assert.notInclude(web.output(), 'again: exiting now')
   }).timeout(180_000)
 
+  test('two hosts: a revocation made on one shows on the other within the change feed, not the cache lifetime', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    orgs.push(org)
+    const [certificate] = await givenIssued(org, { count: 1 })
+    const { secret } = await givenApiKey(org)
+    // Two separate servers on one database, as two hosts; copies kept ten minutes,
+    // so only the change feed (read every 200 ms) can make host B forget.
+    const hostEnv = {
+      WEB_CONCURRENCY: '1',
+      QUEUE_WORKER: 'off',
+      VERIFICATION_CERTIFICATE_TTL_MS: '600000',
+      VERIFICATION_CHANGES_POLL_MS: '200',
+    }
+    const [portA, portB] = [await freePort(), await freePort()]
+    const hostA = started(server(portA, hostEnv))
+    const hostB = started(server(portB, hostEnv))
+    await healthy(portA, hostA)
+    await healthy(portB, hostB)
+    const statusOn = async (port: number) => {
+      const { body } = await fresh(port, `/api/v1/verify/${tokenOf(certificate)}`)
+      return body.status
+    }
+    assert.equal(await statusOn(portB), 'valid', 'host B now keeps the certificate')
+
+    const revoked = await fresh(portA, `/api/v1/certificates/${certificate.id}/revocation`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}` },
+      body: { reason: 'Issued in error' },
+    })
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body))
+    await waitFor(
+      'host B to show the revocation (its copy is kept ten minutes)',
+      async () => (await statusOn(portB)) === 'revoked',
+      15_000
+    )
+    assert.equal(await statusOn(portA), 'revoked')
+  }).timeout(120_000)
+
   test('a web process that dies is replaced; the per-address miss limit holds for the whole host', async ({
     assert,
   }) => {

@@ -7,7 +7,7 @@ import StartDelivery, { type StartDeliveryInput } from '#deliveries/actions/star
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
-import { estimateDelivery } from '#deliveries/queries/delivery_estimate'
+import { estimateDelivery, sendingFinishesAt } from '#deliveries/queries/delivery_estimate'
 import { givenOrg } from '#tests/helpers/given'
 import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
@@ -312,5 +312,12 @@ test.group('Deliveries: starting a delivery', (group) => {
     const email = estimate.channels.find((c) => c.channel === 'email')!
     assert.equal(email.messages, 5)
     assert.isBelow(email.seconds, 5)
+
+    // Once started, the panel asks when the waiting messages will all have gone.
+    const started = await created(await start(org, job.id, { channels: ['email', 'whatsapp'] }))
+    const finishes = await sendingFinishesAt(org.id, { deliveryId: started.delivery.id })
+    assert.isAbove(finishes!.toMillis() - Date.now(), 86_000_000)
+    const { org: other } = await givenOrg()
+    assert.isNull(await sendingFinishesAt(other.id, { jobId: job.id }))
   })
 })

@@ -26,6 +26,11 @@ const PUBLIC_WITHOUT_MIDDLEWARE = [
   'POST /verify',
   'GET /api/v1/verify/:token',
   'POST /api/v1/verify/pdf',
+  // A delivered message's links: the signed token is the permission (PDF, recipient page, unsubscribe).
+  'GET /deliveries/pdf/:token',
+  'GET /deliveries/r/:token',
+  'GET /deliveries/unsubscribe/:token',
+  'POST /deliveries/unsubscribe/:token',
 ]
 const ACCESS_MIDDLEWARE = ['auth', 'guest', 'silentAuth', 'apiKey']
 

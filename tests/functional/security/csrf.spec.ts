@@ -14,7 +14,11 @@ const CSRF_PAGE = 'This form has expired'
 
 function stateChangingBrowserRoutes() {
   return registeredRoutes().filter(
-    (route) => STATE_CHANGING_METHODS.includes(route.method) && !route.pattern.startsWith('/api/')
+    (route) =>
+      STATE_CHANGING_METHODS.includes(route.method) &&
+      !route.pattern.startsWith('/api/') &&
+      // One-click unsubscribe (RFC 8058): a mail client posts it with no session; the signed token is the permission.
+      route.pattern !== '/deliveries/unsubscribe/:token'
   )
 }
 

@@ -56,4 +56,17 @@ test.group('Formatting (en-IN)', () => {
     assert.equal(formatDate(null), '')
     assert.equal(formatDate('not a date'), '')
   })
+
+  test('a date written as text reads the same every time, short and long apart', ({ assert }) => {
+    for (let round = 0; round < 3; round++) {
+      assert.equal(formatDate('2026-03-15'), '15 Mar 2026')
+      assert.equal(formatDate('2026-03-15', { long: true }), '15 March 2026')
+      assert.equal(formatDate('2026-03-15T23:30:00-02:00'), '16 Mar 2026')
+      assert.equal(formatDate('not a date', { long: true }), '')
+    }
+    for (let day = 0; day < 5000; day++) {
+      const date = DateTime.utc(2020, 1, 1).plus({ days: day })
+      assert.equal(formatDate(date.toISODate()!), formatDate(date))
+    }
+  })
 })

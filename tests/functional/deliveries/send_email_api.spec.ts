@@ -1,0 +1,115 @@
+import { test } from '@japa/runner'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { QueueWorker } from '#core/queue/worker'
+import type Organization from '#orgs/models/organization'
+import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
+import StartDelivery from '#deliveries/actions/start_delivery'
+import Delivery from '#deliveries/models/delivery'
+import DeliveryIntegration from '#deliveries/models/delivery_integration'
+import DeliveryMessage from '#deliveries/models/delivery_message'
+import type { EmailHttpProvider } from '#deliveries/services/providers'
+import { givenOrg } from '#tests/helpers/given'
+import { allowOutbound } from '#tests/helpers/deliveries'
+import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
+import { type EmailApiStandIn, startEmailApiStandIn } from '../../../stand_ins/email_apis.js'
+
+const API_KEY = 'api-key-canary-5c2e'
+
+async function givenApiIntegration(
+  org: Organization,
+  provider: EmailHttpProvider,
+  baseUrl: string,
+  apiKey = API_KEY
+) {
+  const result = await CreateDeliveryIntegration.handle({
+    org,
+    actorUserId: null,
+    channel: 'email',
+    provider,
+    name: `Our ${provider}`,
+    settings: {
+      base_url: baseUrl,
+      from_email: 'certificates@acme.example',
+      from_name: 'Acme Academy',
+      ...(provider === 'mailgun' ? { domain: 'mg.acme.example' } : {}),
+    },
+    secrets: { api_key: apiKey },
+  })
+  if (result.kind !== 'created') throw new Error(`not created: ${JSON.stringify(result)}`)
+  return result.integration
+}
+
+async function sendAll(org: Organization, jobId: string) {
+  const started = await StartDelivery.handle({
+    org,
+    job: jobId,
+    channels: ['email'],
+    audience: 'all',
+    fallbackToEmail: false,
+    actorUserId: null,
+  })
+  if (started.kind !== 'created') throw new Error(JSON.stringify(started))
+  await QueueWorker.drain({ lanes: 1 })
+  return Delivery.findOrFail(started.delivery.id)
+}
+
+test.group('Deliveries: email through a provider’s API', (group) => {
+  let standIn: EmailApiStandIn
+  group.setup(async () => {
+    standIn = await startEmailApiStandIn({ apiKey: API_KEY })
+    const undo = allowOutbound('127.0.0.1')
+    return async () => {
+      undo()
+      await standIn.close()
+    }
+  })
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => standIn.reset())
+
+  for (const provider of ['resend', 'sendgrid', 'brevo', 'mailgun'] as const) {
+    test(`${provider}: every recipient's mail carries their PDF, List-Unsubscribe and the idempotency key`, async ({
+      assert,
+    }) => {
+      const { org } = await givenOrg()
+      await givenApiIntegration(org, provider, standIn.url)
+      const { job, certificates } = await givenIssuedJob(org, learners(2))
+      const delivery = await sendAll(org, job.id)
+      assert.equal(delivery.status, 'completed')
+      const mails = standIn.messages()
+      assert.lengthOf(mails, 2)
+      const messages = await DeliveryMessage.query().where('delivery_id', delivery.id)
+      for (const certificate of certificates) {
+        const mail = mails.find((m) => m.to.includes(certificate.recipientEmail!))!
+        assert.exists(mail)
+        assert.equal(mail.provider, provider)
+        assert.lengthOf(mail.attachments, 1)
+        assert.equal(mail.attachments[0].sha256, certificate.sha256)
+        const unsubscribe = Object.entries(mail.headers).find(
+          ([name]) => name.toLowerCase() === 'list-unsubscribe'
+        )
+        assert.match(unsubscribe?.[1] ?? '', /\/deliveries\/unsubscribe\//)
+        const message = messages.find((m) => m.toEmail === certificate.recipientEmail)!
+        assert.equal(message.status, 'sent')
+        assert.isNotNull(message.providerMessageId)
+        if (provider === 'resend' || provider === 'brevo')
+          assert.equal(mail.idempotencyKey, message.idempotencyKey)
+      }
+    })
+  }
+
+  test('a refused API key pauses the integration and keeps the messages queued', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const integration = await givenApiIntegration(org, 'resend', standIn.url, 'wrong-key')
+    const { job } = await givenIssuedJob(org, learners(2))
+    const delivery = await sendAll(org, job.id)
+    assert.equal(delivery.status, 'sending')
+    const paused = await DeliveryIntegration.findOrFail(integration.id)
+    assert.isNotNull(paused.pausedAt)
+    assert.include(paused.pauseReason!, 'API key')
+    const messages = await DeliveryMessage.query().where('delivery_id', delivery.id)
+    assert.isTrue(messages.every((m) => m.status === 'queued'))
+    assert.lengthOf(standIn.messages(), 0)
+  })
+})

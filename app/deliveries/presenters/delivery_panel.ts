@@ -76,8 +76,10 @@ export function funnelsOf(counts: DeliveryCounts): ChannelFunnel[] {
 /** "~3 h 20 min" from now until `at`; null when it is already due. */
 export function durationUntil(at: DateTime | null, now: DateTime): string | null {
   if (!at) return null
-  const minutes = Math.ceil(at.diff(now, 'minutes').minutes)
-  if (minutes <= 0) return null
+  const seconds = at.diff(now, 'seconds').seconds
+  if (seconds <= 0) return null
+  if (seconds < 60) return 'under a minute'
+  const minutes = Math.ceil(seconds / 60)
   if (minutes < 60) return `~${minutes} min`
   const hours = Math.floor(minutes / 60)
   const rest = minutes % 60

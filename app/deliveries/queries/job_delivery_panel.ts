@@ -3,6 +3,7 @@ import type GenerationJob from '#certificates/models/generation_job'
 import OrgDeliveries from '#deliveries/queries/org_deliveries'
 import { deliveryCounts, jobCounts, jobWaitingUntil } from '#deliveries/queries/delivery_counts'
 import { jobFailureGroups, jobFailureRows } from '#deliveries/queries/delivery_failures'
+import { sendingFinishesAt } from '#deliveries/queries/delivery_estimate'
 
 /** How many of a job's deliveries the panel lists. */
 const RECENT_DELIVERIES = 10
@@ -19,6 +20,8 @@ const FAILED_MESSAGES_SHOWN = 20
 export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
   const counts = await jobCounts(org.id, job.id)
   const waiting = await jobWaitingUntil(org.id, job.id)
+  // When the throttles (rate, window, WhatsApp's daily tier) and retries let the last waiting one go.
+  const finishesAt = waiting.waiting > 0 ? await sendingFinishesAt(org.id, { jobId: job.id }) : null
   const failures = await jobFailureGroups(org.id, job.id)
   const failedMessages = failures.length
     ? await jobFailureRows(org.id, job.id, { limit: FAILED_MESSAGES_SHOWN })
@@ -33,7 +36,7 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     job,
     counts,
     waiting: waiting.waiting,
-    waitingUntil: waiting.until,
+    waitingUntil: finishesAt ?? waiting.until,
     failures,
     failedMessages,
     failedTotal: counts.counts.failed,

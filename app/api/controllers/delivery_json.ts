@@ -22,6 +22,8 @@ export function deliveryJson(delivery: Delivery, counts: DeliveryCounts) {
     audience: delivery.audience,
     certificate_ids: delivery.certificateIds ?? [],
     fallback_to_email: delivery.fallbackToEmail,
+    /** Per channel, recipients given no message for lack of that channel's address. */
+    missing_addresses: delivery.missingAddresses ?? {},
     created_at: iso(delivery.createdAt),
     finished_at: iso(delivery.finishedAt),
     cancelled_at: iso(delivery.cancelledAt),

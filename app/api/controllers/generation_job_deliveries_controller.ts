@@ -5,7 +5,7 @@ import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import OrgDeliveries from '#deliveries/queries/org_deliveries'
 import { deliveryCounts } from '#deliveries/queries/delivery_counts'
 import { deliveryJson } from '#api/controllers/delivery_json'
-import { pageJson } from '#api/controllers/api_responses'
+import { fail, pageJson } from '#api/controllers/api_responses'
 import { deliveryRefusal } from '#api/controllers/delivery_refusals'
 import StartDelivery from '#deliveries/actions/start_delivery'
 import { deliveryMessages, startDeliveryValidator } from '#deliveries/validators/delivery'
@@ -36,6 +36,15 @@ export default class GenerationJobDeliveriesController {
     const input = await request.validateUsing(startDeliveryValidator, {
       messagesProvider: deliveryMessages,
     })
+    if (input.certificate_ids && input.audience && input.audience !== 'all')
+      return fail(response, 422, [
+        {
+          code: 'E_VALIDATION_ERROR',
+          message:
+            'Give either an audience or certificate_ids: picked certificates are sent whatever their earlier messages.',
+          field: 'audience',
+        },
+      ])
     const result = await StartDelivery.handle({
       org: apiOrg,
       job: job.id,
@@ -48,11 +57,6 @@ export default class GenerationJobDeliveriesController {
     })
     if (result.kind === 'refused') return deliveryRefusal(response, result)
     const counts = await deliveryCounts(apiOrg.id, [result.delivery.id])
-    return response.status(202).send({
-      ...deliveryJson(result.delivery, counts.get(result.delivery.id)!),
-      missing_addresses: Object.fromEntries(
-        Object.entries(result.counts).map(([channel, c]) => [channel, c.missingAddress])
-      ),
-    })
+    return response.status(202).send(deliveryJson(result.delivery, counts.get(result.delivery.id)!))
   }
 }

@@ -105,6 +105,11 @@ test.group('API: sending deliveries', (group) => {
         'E_CERTIFICATES_NOT_IN_JOB',
       ],
       [{ channels: ['whatsapp'] }, 'channels', 'E_NO_WHATSAPP_INTEGRATION'],
+      [
+        { channels: ['email'], audience: 'failed', certificate_ids: [other.certificates[0].id] },
+        'audience',
+        'E_VALIDATION_ERROR',
+      ],
     ]
     for (const [body, field, code] of cases) {
       const response = await client

@@ -89,12 +89,16 @@ export async function reserveSlot(
   if (trx.dialect.name === 'postgres') slotQuery.forUpdate()
   const throttle = await slotQuery.select('next_slot_ms').first()
 
-  const recipient = await trx
-    .from('delivery_throttle_recipients')
-    .where('sender_key', limits.key)
-    .where('address', address)
-    .select('last_sent_ms')
-    .first()
+  // Only a sender with a per-recipient gap or a daily tier keeps its recipients (email by default neither).
+  const tracksRecipients = limits.recipientGapMs > 0 || limits.dailyUniqueTier !== null
+  const recipient = tracksRecipients
+    ? await trx
+        .from('delivery_throttle_recipients')
+        .where('sender_key', limits.key)
+        .where('address', address)
+        .select('last_sent_ms')
+        .first()
+    : null
   const lastSent = recipient ? Number(recipient.last_sent_ms) : null
   if (lastSent !== null && limits.recipientGapMs > 0 && nowMs - lastSent < limits.recipientGapMs)
     return { kind: 'later', atMs: lastSent + limits.recipientGapMs, reason: 'recipient_gap' }
@@ -148,10 +152,11 @@ export async function reserveSlot(
       'INSERT INTO delivery_throttle_slots (sender_key, slot_no, message_id, started_ms, done_ms) VALUES (?, ?, ?, ?, NULL) ON CONFLICT (sender_key, slot_no) DO UPDATE SET message_id = excluded.message_id, started_ms = excluded.started_ms, done_ms = NULL',
       [limits.key, slotNo, messageId, slot]
     )
-  await trx.rawQuery(
-    'INSERT INTO delivery_throttle_recipients (sender_key, address, last_sent_ms) VALUES (?, ?, ?) ON CONFLICT (sender_key, address) DO UPDATE SET last_sent_ms = excluded.last_sent_ms',
-    [limits.key, address, slot]
-  )
+  if (tracksRecipients)
+    await trx.rawQuery(
+      'INSERT INTO delivery_throttle_recipients (sender_key, address, last_sent_ms) VALUES (?, ?, ?) ON CONFLICT (sender_key, address) DO UPDATE SET last_sent_ms = excluded.last_sent_ms',
+      [limits.key, address, slot]
+    )
   return { kind: 'slot', atMs: slot, slotNo }
 }
 

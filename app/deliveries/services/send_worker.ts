@@ -264,7 +264,8 @@ async function prepare(
   job: RunningJob<SendPayload>,
   message: DeliveryMessage,
   limits: SenderLimits,
-  address: string
+  address: string,
+  deliveryQueued: boolean
 ): Promise<Prepared | null> {
   return db.transaction(async (trx) => {
     await job.fence(trx)
@@ -297,11 +298,12 @@ async function prepare(
       worker: WORKER,
       started_at: stamp,
     })
-    await trx
-      .from('deliveries')
-      .where('id', message.deliveryId)
-      .where('status', 'queued')
-      .update({ status: 'sending', updated_at: stamp })
+    if (deliveryQueued)
+      await trx
+        .from('deliveries')
+        .where('id', message.deliveryId)
+        .where('status', 'queued')
+        .update({ status: 'sending', updated_at: stamp })
     return { kind: 'slot' as const, atMs: reservation.atMs, slotNo: reservation.slotNo, attempt }
   })
 }
@@ -586,6 +588,7 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   let rateAt = 0
   const rateDeferred: DeliveryMessage[] = []
   let cursor = 0
+  let deliveryQueued = delivery.status === 'queued'
 
   /** One message through the steps of the module's comment; what it means for the batch. */
   async function sendOne(message: DeliveryMessage): Promise<void> {
@@ -615,7 +618,8 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         job,
         message,
         state.limits,
-        normalizedAddress(message.channel, address)
+        normalizedAddress(message.channel, address),
+        deliveryQueued
       )
     } catch (error) {
       if (!(error instanceof Deferred)) throw error
@@ -635,6 +639,8 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       return
     }
     if (!prepared) return
+    // The delivery is `sending` from its first message on: later ones need not say so again.
+    deliveryQueued = false
     const wait = prepared.atMs - nowMs()
     if (wait > 0) await sleep(wait)
     // The lease went while waiting: the message stays `sending`; the job's next owner resends it after the timeout.

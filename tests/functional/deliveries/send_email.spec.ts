@@ -9,6 +9,8 @@ import { QueueWorker } from '#core/queue/worker'
 import type Organization from '#orgs/models/organization'
 import StartDelivery from '#deliveries/actions/start_delivery'
 import CancelDelivery from '#deliveries/actions/cancel_delivery'
+import ResumeDeliveryIntegration from '#deliveries/actions/resume_delivery_integration'
+import { writeSecrets } from '#deliveries/services/integration_secrets'
 import Delivery from '#deliveries/models/delivery'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import DeliveryMessage from '#deliveries/models/delivery_message'
@@ -233,7 +235,7 @@ test.group('Deliveries: sending email through the org’s SMTP server', (group) 
     assert.include(message.errorMessage!, 'Given up after 3 tries')
   })
 
-  test('an SMTP authentication failure pauses the integration, keeps the messages queued and mails the admins once', async ({
+  test('an SMTP authentication failure pauses the integration, keeps the messages queued and mails the admins once; resumed, they go out', async ({
     assert,
   }) => {
     const guarded = await startSmtpStandIn({ auth: { user: 'acme', pass: 'right-password' } })
@@ -283,6 +285,28 @@ test.group('Deliveries: sending email through the org’s SMTP server', (group) 
         actorUserId: null,
       })
       assert.equal(again.kind === 'refused' && again.code, 'E_INTEGRATION_PAUSED')
+
+      // The org fixes the password and resumes: the messages kept go out.
+      await db.transaction((trx) => writeSecrets(trx, paused, { password: 'right-password' }))
+      const resumed = await ResumeDeliveryIntegration.handle({
+        org,
+        actorUserId: null,
+        integrationId: integration.id,
+      })
+      assert.equal(resumed.kind, 'resumed')
+      if (resumed.kind === 'resumed') assert.equal(resumed.requeued, 3)
+      const done = await sendUntilDone(delivery.id)
+      assert.equal(done.status, 'completed')
+      assert.lengthOf(guarded.messages(), 3)
+      const sent = await messagesOf(delivery.id)
+      assert.isTrue(sent.every((m) => m.status === 'sent' && m.attempts === 1))
+      const { org: other } = await givenOrg()
+      const foreign = await ResumeDeliveryIntegration.handle({
+        org: other,
+        actorUserId: null,
+        integrationId: integration.id,
+      })
+      assert.equal(foreign.kind, 'not_found')
     } finally {
       closeEmailTransports()
       await guarded.close()

@@ -105,9 +105,11 @@ router
   .use([middleware.auth(), middleware.org()])
 // ---- end of delivery templates ----
 
-// ---- Suppressions (Settings → Delivery → Suppressions) ----
+// ---- Suppressions (Settings → Delivery → Suppressions), resuming a paused integration ----
 const DeliverySuppressionsController = () =>
   import('#deliveries/controllers/delivery_suppressions_controller')
+const DeliveryIntegrationResumptionsController = () =>
+  import('#deliveries/controllers/delivery_integration_resumptions_controller')
 
 router
   .group(() => {
@@ -120,6 +122,12 @@ router
     router
       .delete('/settings/delivery/suppressions/:id', [DeliverySuppressionsController, 'destroy'])
       .as('suppressions.destroy')
+    router
+      .post('/settings/delivery/:id/resumption', [
+        DeliveryIntegrationResumptionsController,
+        'store',
+      ])
+      .as('integration_resumptions.store')
   })
   .as('deliveries')
   .use([middleware.auth(), middleware.org()])

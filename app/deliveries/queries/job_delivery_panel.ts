@@ -1,7 +1,12 @@
 import type Organization from '#orgs/models/organization'
 import type GenerationJob from '#certificates/models/generation_job'
 import OrgDeliveries from '#deliveries/queries/org_deliveries'
-import { deliveryCounts, jobCounts, jobWaitingUntil } from '#deliveries/queries/delivery_counts'
+import {
+  currentMessagesOfJob,
+  deliveryCounts,
+  jobCounts,
+  jobWaitingUntil,
+} from '#deliveries/queries/delivery_counts'
 import { jobFailureGroups, jobFailureRows } from '#deliveries/queries/delivery_failures'
 import { sendingFinishesAt } from '#deliveries/queries/delivery_estimate'
 
@@ -23,6 +28,19 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
   // When the throttles (rate, window, WhatsApp's daily tier) and retries let the last waiting one go.
   const finishesAt = waiting.waiting > 0 ? await sendingFinishesAt(org.id, { jobId: job.id }) : null
   const failures = await jobFailureGroups(org.id, job.id)
+  // Integrations an account error paused while messages of this job wait on them.
+  const paused =
+    waiting.waiting > 0
+      ? ((await currentMessagesOfJob(org.id, job.id)
+          .whereIn('m.status', ['queued', 'sending'])
+          .join('delivery_integrations as i', 'i.id', 'm.integration_id')
+          .whereNotNull('i.paused_at')
+          .distinct('i.id', 'i.display_name', 'i.pause_reason')) as {
+          id: string
+          display_name: string
+          pause_reason: string | null
+        }[])
+      : []
   const failedMessages = failures.length
     ? await jobFailureRows(org.id, job.id, { limit: FAILED_MESSAGES_SHOWN })
     : []
@@ -39,6 +57,11 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     waitingUntil: finishesAt ?? waiting.until,
     failures,
     failedMessages,
+    paused: paused.map((row) => ({
+      id: row.id,
+      name: row.display_name,
+      reason: row.pause_reason ?? 'The provider refused the account.',
+    })),
     failedTotal: counts.counts.failed,
     deliveries: deliveries.map((delivery) => ({ delivery, counts: perDelivery.get(delivery.id)! })),
     sending,

@@ -397,4 +397,62 @@ test.group('Web: delivering a job', (group) => {
     )
     assert.include(flashOf(whatsapp, 'error'), 'no active WhatsApp integration')
   })
+
+  test('a paused integration is named in the panel; an admin resumes it from Settings → Delivery', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const integration = await givenSmtpIntegration(org, { port: smtp.port, name: 'Campus mail' })
+    const { job } = await givenIssuedJob(org, learners(2))
+    await actingAs(
+      client
+        .post(`/generation-jobs/${job.id}/deliveries`)
+        .form({ channels: 'email', audience: 'all' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
+    // As the worker leaves it after an authentication failure.
+    integration.merge({
+      pausedAt: DateTime.utc(),
+      pauseCode: 'smtp_535',
+      pauseReason: 'The mail server refused the user name or password.',
+    })
+    await integration.save()
+
+    const panel = await actingAs(
+      client.get(`/generation-jobs/${job.id}/deliveries/panel`),
+      owner,
+      org
+    )
+    assert.include(panel.text(), `data-paused-integration="${integration.id}"`)
+    assert.include(panel.text(), 'refused the user name or password')
+    const settings = await actingAs(client.get('/settings/delivery'), owner, org)
+    assert.include(settings.text(), 'data-paused="true"')
+    const sender = await givenCustomRole(org, ['deliveries.send'])
+    const { user } = await givenMember(org, sender)
+    const refused = await actingAs(
+      client.post(`/settings/delivery/${integration.id}/resumption`).withCsrfToken(),
+      user,
+      org
+    )
+    refused.assertStatus(403)
+
+    const resumed = await actingAs(
+      client.post(`/settings/delivery/${integration.id}/resumption`).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    resumed.assertStatus(302)
+    assert.include(flashOf(resumed, 'success'), '“Campus mail” sends again')
+    await integration.refresh()
+    assert.isNull(integration.pausedAt)
+    const after = await actingAs(
+      client.get(`/generation-jobs/${job.id}/deliveries/panel`),
+      owner,
+      org
+    )
+    assert.notInclude(after.text(), 'data-paused-integration')
+  })
 })

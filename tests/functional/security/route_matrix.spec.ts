@@ -384,6 +384,11 @@ const MATRIX: Record<string, Rule> = {
     permission: 'deliveries.manage',
     id: 'delivery_integration',
   },
+  'POST /settings/delivery/:id/resumption': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
   'POST /settings/delivery/:id/activation': {
     access: 'org',
     permission: 'deliveries.manage',

@@ -22,12 +22,15 @@ export default class DeliveryRecipientsController {
         .first()
     )
     const timeline = await recipientTimeline(org, recipient.id)
+    // The newest message per channel (messages come oldest first): what a resend repeats.
+    const latest = new Map(timeline.messages.map((message) => [message.channel, message]))
     return view.render('pages/deliveries/recipients/show', {
       nav: 'generation_jobs',
       job,
       recipient,
       timeline,
       entries: timeline.entries.map((entry) => ({ entry, words: timelineWords(entry) })),
+      latest: [...latest.values()],
     })
   }
 }

@@ -244,6 +244,7 @@ test.group('Web: delivering a job', (group) => {
     recipientPage.assertStatus(200)
     assert.include(recipientPage.text(), 'Learner 1')
     assert.include(recipientPage.text(), 'WhatsApp read')
+    assert.include(recipientPage.text(), 'Resend by WhatsApp')
 
     const dashboard = await actingAs(client.get('/dashboard'), owner, org)
     assert.include(dashboard.text(), '/deliveries/this-month')

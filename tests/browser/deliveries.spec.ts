@@ -24,7 +24,7 @@ test.group('Delivering a job in the browser', (group) => {
     await givenSmtpIntegration(org, { port: smtp.port })
     const rows = learners(4)
     rows[3].email = undefined
-    const { job } = await givenIssuedJob(org, rows)
+    const { job, certificates } = await givenIssuedJob(org, rows)
 
     const { page } = await visit('/login', cleanup)
     await page.setViewportSize(PHONE)
@@ -75,6 +75,21 @@ test.group('Delivering a job in the browser', (group) => {
       return root.scrollWidth - root.clientWidth
     })
     assert.isAtMost(overflow, 0)
+
+    // The certificate's page loads its delivery timeline, the dashboard this month's figures.
+    await page.goto(`/certificates/${certificates[0].id}`)
+    const timeline = page.locator('#delivery-timeline')
+    await timeline.waitFor()
+    assert.include(await timeline.innerText(), 'Email sent')
+    assert.include(await timeline.innerText(), 'Accepted by the provider')
+    await page.goto('/dashboard')
+    await page.locator('#delivery-figures [data-channel="email"] [data-figure="sent"]').waitFor()
+    assert.equal(
+      await page
+        .locator('#delivery-figures [data-channel="email"] [data-figure="sent"]')
+        .innerText(),
+      '3'
+    )
     assert.deepEqual(pageProblems(page), [])
   })
 })

@@ -17,14 +17,13 @@ import { certificateDeliveryValidator, deliveryMessages } from '#deliveries/vali
  * sends it (a delivery of its job with this certificate picked).
  */
 export default class CertificateDeliveriesController {
-  async show({ org, bouncer, params, view }: HttpContext) {
+  async show({ org, bouncer, params, request, response, view }: HttpContext) {
     await bouncer.authorize('allows', 'deliveries.send')
     const certificate = foundOr404(await OrgCertificates.find(org, params.id))
     const timeline = await certificateTimeline(org, certificate.id)
-    return view.render('components/deliveries/timeline', {
+    const props = {
       timeline,
       entries: timeline.entries.map((entry) => ({ entry, words: timelineWords(entry) })),
-      recipientId: timeline.messages[0]?.recipientId ?? null,
       headingId: 'certificate-deliveries-title',
       sendAction: certificate.generationJobId
         ? router
@@ -32,6 +31,21 @@ export default class CertificateDeliveriesController {
             .params({ id: certificate.id })
             .make('deliveries.certificate_deliveries.store')
         : null,
+    }
+    response.header('Vary', 'HX-Request')
+    if (request.header('HX-Request')) return view.render('components/deliveries/timeline', props)
+    return view.render('pages/deliveries/islands/page', {
+      title: `${certificate.certificateNumber} · delivery timeline`,
+      nav: 'certificates',
+      component: 'components/deliveries/timeline',
+      props,
+      back: {
+        href: router
+          .builder()
+          .params({ id: certificate.id })
+          .make('certificates.certificates.show'),
+        text: `Certificate ${certificate.certificateNumber}`,
+      },
     })
   }
 

@@ -220,11 +220,19 @@ test.group('Web: delivering a job', (group) => {
     )
     assert.include(certificatePage.text(), `/certificates/${certificates[0].id}/deliveries`)
     const island = await actingAs(
-      client.get(`/certificates/${certificates[0].id}/deliveries`),
+      client.get(`/certificates/${certificates[0].id}/deliveries`).header('HX-Request', 'true'),
       owner,
       org
     )
     island.assertStatus(200)
+    assert.notInclude(island.text(), '<html')
+    const asPage = await actingAs(
+      client.get(`/certificates/${certificates[0].id}/deliveries`),
+      owner,
+      org
+    )
+    assert.include(asPage.text(), '<html')
+    assert.include(asPage.text(), 'WhatsApp read')
     assert.include(island.text(), 'WhatsApp queued')
     assert.include(island.text(), 'WhatsApp attempt 1: Accepted by the provider')
     assert.include(island.text(), 'WhatsApp read')

@@ -1,21 +1,21 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import db from '@adonisjs/lucid/services/db'
-import { v7 as uuidv7 } from 'uuid'
 import { formatDate } from '#core/services/formatting'
 import { sendDocument } from '#core/services/downloads'
-import { dbTimestamp } from '#core/services/database_time'
-import Certificate from '#certificates/models/certificate'
 import { certificateDocument } from '#certificates/queries/certificate_document'
 import { verificationUrl } from '#certificates/services/verification_links'
-import DeliveryMessage from '#deliveries/models/delivery_message'
+import UnsubscribeAddress from '#deliveries/actions/unsubscribe_address'
+import {
+  SENDABLE_STATUSES as SENDABLE,
+  linkedCertificate,
+  orgName,
+  recipientCertificates,
+} from '#deliveries/queries/delivery_link_targets'
 import {
   certificateDownloadUrl,
   openCertificateDownloadToken,
   openRecipientPageToken,
   openUnsubscribeToken,
 } from '#deliveries/services/delivery_links'
-
-const SENDABLE = ['issued', 'expired']
 
 function invalid(ctx: HttpContext, status = 404) {
   ctx.response.status(status)
@@ -39,7 +39,7 @@ export default class DeliveryLinksController {
   async pdf(ctx: HttpContext) {
     const id = openCertificateDownloadToken(ctx.params.token)
     if (!id) return invalid(ctx)
-    const certificate = await Certificate.find(id)
+    const certificate = await linkedCertificate(id)
     if (!certificate?.certificateFileId || !certificate.sha256) return invalid(ctx)
     if (!SENDABLE.includes(certificate.status)) return invalid(ctx, 410)
     const { bytes, filename } = await certificateDocument(certificate)
@@ -55,23 +55,12 @@ export default class DeliveryLinksController {
   async recipient(ctx: HttpContext) {
     const id = openRecipientPageToken(ctx.params.token)
     if (!id) return invalid(ctx)
-    const message = await DeliveryMessage.find(id)
-    if (!message) return invalid(ctx)
-    const certificates = await Certificate.query()
-      .where('organization_id', message.organizationId)
-      .where('generation_job_id', message.generationJobId)
-      .where('generation_job_recipient_id', message.recipientId)
-      .whereNot('status', 'pending')
-      .orderBy('sequence_number', 'asc')
-    if (certificates.length === 0) return invalid(ctx)
-    const org = await db
-      .from('organizations')
-      .where('id', message.organizationId)
-      .select('name')
-      .first()
+    const found = await recipientCertificates(id)
+    if (!found) return invalid(ctx)
+    const { certificates } = found
     ctx.response.header('Cache-Control', 'private, no-store')
     return ctx.view.render('pages/deliveries/public/recipient', {
-      orgName: org?.name ?? '',
+      orgName: found.orgName ?? '',
       recipientName: certificates[0].recipientName,
       certificates: certificates.map((certificate) => ({
         title: certificate.title,
@@ -105,32 +94,19 @@ export default class DeliveryLinksController {
   private async unsubscribePage(ctx: HttpContext, apply: boolean) {
     const target = openUnsubscribeToken(ctx.params.token)
     if (!target) return invalid(ctx)
-    const org = await db
-      .from('organizations')
-      .where('id', target.organizationId)
-      .select('name')
-      .first()
-    if (!org) return invalid(ctx)
+    const name = await orgName(target.organizationId)
+    if (name === null) return invalid(ctx)
     if (apply) {
-      await db.rawQuery(
-        'INSERT INTO delivery_suppressions (id, organization_id, channel, address, reason, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (organization_id, channel, address) DO NOTHING',
-        [
-          uuidv7(),
-          target.organizationId,
-          target.channel,
-          target.address,
-          'unsubscribe',
-          ctx.request.input('List-Unsubscribe') === 'One-Click'
-            ? 'One-click unsubscribe from the email'
-            : 'Unsubscribed on the confirmation page',
-          dbTimestamp(),
-        ]
-      )
+      const result = await UnsubscribeAddress.handle({
+        ...target,
+        oneClick: ctx.request.input('List-Unsubscribe') === 'One-Click',
+      })
+      if (result.kind === 'not_found') return invalid(ctx)
     }
     ctx.response.header('Cache-Control', 'no-store')
     return ctx.view.render('pages/deliveries/public/unsubscribe', {
       done: apply,
-      orgName: org.name,
+      orgName: name,
       address: target.address,
       channelLabel: target.channel === 'email' ? 'email' : 'WhatsApp',
       action: ctx.request.url(),

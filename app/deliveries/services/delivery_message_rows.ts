@@ -8,7 +8,14 @@ import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { addressOf, type AudienceRecipient } from '#deliveries/queries/delivery_audience'
 import type { MessageProvider } from '#deliveries/services/delivery_status'
 import type { Channel } from '#deliveries/services/providers'
-import type { QueuedMessage } from '#deliveries/services/send_queue'
+
+/** A message just queued, as `enqueueSends` groups it. */
+export interface QueuedMessage {
+  id: string
+  deliveryId: string
+  integrationId: string | null
+  provider: MessageProvider
+}
 
 /**
  * Writing a delivery's messages: whose sender each channel uses, their rows

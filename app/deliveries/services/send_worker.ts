@@ -7,6 +7,7 @@ import { DateTime } from 'luxon'
 import { v7 as uuidv7 } from 'uuid'
 import deliveries from '#config/deliveries'
 import { Queue } from '#core/queue/queue'
+import { defineJob } from '#core/queue/registry'
 import type { RunningJob } from '#core/queue/running_job'
 import { affectedRows } from '#core/queue/running_job'
 import { dbTimestamp } from '#core/services/database_time'
@@ -17,7 +18,11 @@ import DeliveryAttempt from '#deliveries/models/delivery_attempt'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import { suppressedAmong } from '#deliveries/queries/delivery_audience'
-import { channelSender, insertMessages } from '#deliveries/services/delivery_message_rows'
+import {
+  channelSender,
+  insertMessages,
+  type QueuedMessage,
+} from '#deliveries/services/delivery_message_rows'
 import { normalizedAddress } from '#deliveries/services/delivery_status'
 import { readSecrets } from '#deliveries/services/integration_secrets'
 import { checkIntegrationTarget } from '#deliveries/services/integration_hosts'
@@ -31,7 +36,6 @@ import {
   slotAnswered,
   type SenderLimits,
 } from '#deliveries/services/send_throttle'
-import type { SendPayload } from '#deliveries/services/send_queue'
 
 /**
  * The worker side of a delivery: one `deliveries.send` job sends a batch of
@@ -63,6 +67,67 @@ import type { SendPayload } from '#deliveries/services/send_queue'
  * sending.
  */
 const WORKER = `${hostname()}:${process.pid}`
+
+/** A batch of one delivery's messages, all through one sender, in order. */
+export interface SendPayload {
+  deliveryId: string
+  messageIds: string[]
+  /** The sender's key part (integration id, or `platform`): the jobs' concurrency key. */
+  sender?: string
+}
+
+/** Send jobs of one sender that may run at once, over all workers (the throttle spaces their sends). */
+const SENDER_CONCURRENCY = 4
+
+/**
+ * `deliveries.send`: sends a batch of messages (`sendBatch`). A job that
+ * fails (our error, not a provider's answer) is retried; its last failure
+ * fails the messages it still held.
+ */
+export const sendMessages = defineJob<SendPayload>('deliveries.send', {
+  maxAttempts: () => 8,
+  concurrency: (payload) => ({
+    key: `deliveries.send:${payload.sender ?? 'platform'}`,
+    limit: SENDER_CONCURRENCY,
+  }),
+  perform: (job) => sendBatch(job),
+  failed: (trx, job) => failUnsentMessages(trx, job.payload),
+})
+
+/**
+ * Enqueues send jobs for queued messages, in the caller's transaction: per
+ * delivery and sender, batches of `deliveries.batchSize` in order. Call
+ * `Queue.notify()` once it has committed.
+ */
+export async function enqueueSends(
+  trx: TransactionClientContract,
+  organizationId: string,
+  messages: QueuedMessage[],
+  runAt?: DateTime
+) {
+  const groups = new Map<string, QueuedMessage[]>()
+  for (const message of messages) {
+    const key = `${message.deliveryId}|${message.integrationId ?? message.provider}`
+    groups.set(key, [...(groups.get(key) ?? []), message])
+  }
+  const jobs = []
+  for (const group of groups.values()) {
+    const sender = group[0].integrationId ?? 'platform'
+    for (let at = 0; at < group.length; at += deliveries.batchSize) {
+      jobs.push({
+        payload: {
+          deliveryId: group[0].deliveryId,
+          messageIds: group.slice(at, at + deliveries.batchSize).map((m) => m.id),
+          sender,
+        },
+        organizationId,
+        subjectId: group[0].deliveryId,
+        runAt,
+      })
+    }
+  }
+  if (jobs.length > 0) await Queue.enqueueMany(trx, sendMessages, jobs)
+}
 
 class Deferred {
   constructor(
@@ -363,7 +428,6 @@ async function queueFallbackEmail(
     },
   ])
   await trx.from('deliveries').where('id', delivery.id).increment('total_messages', 1)
-  const { enqueueSends } = await import('#deliveries/services/send_queue')
   await enqueueSends(trx, delivery.organizationId, queued)
   // A delivery that had finished (its WhatsApp message failed later, by webhook) is sending again.
   await trx
@@ -703,9 +767,8 @@ async function finish(
 ) {
   await db.transaction(async (trx) => {
     await job.fence(trx)
-    const { sendMessages } = await import('#deliveries/services/send_queue')
     const jobs = []
-    const sender = (job.payload as SendPayload & { sender?: string }).sender
+    const sender = job.payload.sender
     if (continueAt) {
       jobs.push({
         payload: { deliveryId, messageIds: continueAt.ids, sender },

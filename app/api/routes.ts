@@ -35,6 +35,14 @@ const DeliveryIntegrationsController = () =>
   import('#api/controllers/delivery_integrations_controller')
 const DeliveryIntegrationTestMessagesController = () =>
   import('#api/controllers/delivery_integration_test_messages_controller')
+const GenerationJobDeliveriesController = () =>
+  import('#api/controllers/generation_job_deliveries_controller')
+const DeliveriesController = () => import('#api/controllers/deliveries_controller')
+const DeliveryMessagesController = () => import('#api/controllers/delivery_messages_controller')
+const CertificateDeliveriesController = () =>
+  import('#api/controllers/certificate_deliveries_controller')
+const DeliveryCancellationsController = () =>
+  import('#api/controllers/delivery_cancellations_controller')
 
 router
   .group(() => {
@@ -121,6 +129,23 @@ router
         'store',
       ])
       .as('delivery_integration_test_messages.store')
+
+    router
+      .get('/generation-jobs/:id/deliveries', [GenerationJobDeliveriesController, 'index'])
+      .as('generation_job_deliveries.index')
+    router
+      .post('/generation-jobs/:id/deliveries', [GenerationJobDeliveriesController, 'store'])
+      .as('generation_job_deliveries.store')
+    router
+      .post('/certificates/:id/delivery', [CertificateDeliveriesController, 'store'])
+      .as('certificate_deliveries.store')
+    router.get('/deliveries/:id', [DeliveriesController, 'show']).as('deliveries.show')
+    router
+      .post('/deliveries/:id/cancellation', [DeliveryCancellationsController, 'store'])
+      .as('delivery_cancellations.store')
+    router
+      .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])
+      .as('delivery_messages.index')
   })
   .prefix('/api/v1')
   .as('api')

@@ -106,3 +106,99 @@ router
   .as('deliveries')
   .use([middleware.auth(), middleware.org()])
 // ---- end of delivery templates ----
+
+// ---- Suppressions (Settings → Delivery → Suppressions), resuming a paused integration ----
+const DeliverySuppressionsController = () =>
+  import('#deliveries/controllers/delivery_suppressions_controller')
+const DeliveryIntegrationResumptionsController = () =>
+  import('#deliveries/controllers/delivery_integration_resumptions_controller')
+
+router
+  .group(() => {
+    router
+      .get('/settings/delivery/suppressions', [DeliverySuppressionsController, 'index'])
+      .as('suppressions.index')
+    router
+      .post('/settings/delivery/suppressions', [DeliverySuppressionsController, 'store'])
+      .as('suppressions.store')
+    router
+      .delete('/settings/delivery/suppressions/:id', [DeliverySuppressionsController, 'destroy'])
+      .as('suppressions.destroy')
+    router
+      .post('/settings/delivery/:id/resumption', [
+        DeliveryIntegrationResumptionsController,
+        'store',
+      ])
+      .as('integration_resumptions.store')
+  })
+  .as('deliveries')
+  .use([middleware.auth(), middleware.org()])
+
+// ---- Sending: a job's Deliver page, its panel island, failures CSV, timelines, month figures ----
+const JobDeliveriesController = () => import('#deliveries/controllers/job_deliveries_controller')
+const JobDeliveryPanelsController = () =>
+  import('#deliveries/controllers/job_delivery_panels_controller')
+const JobDeliveryFailuresController = () =>
+  import('#deliveries/controllers/job_delivery_failures_controller')
+const DeliveryRecipientsController = () =>
+  import('#deliveries/controllers/delivery_recipients_controller')
+const CertificateDeliveriesController = () =>
+  import('#deliveries/controllers/certificate_deliveries_controller')
+const DeliveryFiguresController = () =>
+  import('#deliveries/controllers/delivery_figures_controller')
+const JobDeliveryEstimatesController = () =>
+  import('#deliveries/controllers/job_delivery_estimates_controller')
+const JobDeliveryResendsController = () =>
+  import('#deliveries/controllers/job_delivery_resends_controller')
+const DeliveryMessageResendsController = () =>
+  import('#deliveries/controllers/delivery_message_resends_controller')
+const DeliveryCancellationsController = () =>
+  import('#deliveries/controllers/delivery_cancellations_controller')
+const DeliveryMessagesController = () =>
+  import('#deliveries/controllers/delivery_messages_controller')
+
+router
+  .group(() => {
+    router
+      .get('/generation-jobs/:id/deliveries', [JobDeliveriesController, 'show'])
+      .as('job_deliveries.show')
+    router
+      .post('/generation-jobs/:id/deliveries', [JobDeliveriesController, 'store'])
+      .as('job_deliveries.store')
+    router
+      .get('/generation-jobs/:id/deliveries/estimate', [JobDeliveryEstimatesController, 'show'])
+      .as('job_delivery_estimates.show')
+    router
+      .post('/generation-jobs/:id/deliveries/resends', [JobDeliveryResendsController, 'store'])
+      .as('job_delivery_resends.store')
+    router
+      .post('/delivery-messages/:id/resend', [DeliveryMessageResendsController, 'store'])
+      .as('delivery_message_resends.store')
+    router
+      .post('/deliveries/:id/cancellation', [DeliveryCancellationsController, 'store'])
+      .as('delivery_cancellations.store')
+    router
+      .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])
+      .as('delivery_messages.index')
+    router
+      .post('/certificates/:id/delivery', [CertificateDeliveriesController, 'store'])
+      .as('certificate_deliveries.store')
+    router
+      .get('/generation-jobs/:id/deliveries/panel', [JobDeliveryPanelsController, 'show'])
+      .as('job_delivery_panels.show')
+    router
+      .get('/generation-jobs/:id/deliveries/failures.csv', [JobDeliveryFailuresController, 'show'])
+      .as('job_delivery_failures.show')
+    router
+      .get('/generation-jobs/:job_id/recipients/:id/deliveries', [
+        DeliveryRecipientsController,
+        'show',
+      ])
+      .as('delivery_recipients.show')
+    router
+      .get('/certificates/:id/deliveries', [CertificateDeliveriesController, 'show'])
+      .as('certificate_deliveries.show')
+    router.get('/deliveries/this-month', [DeliveryFiguresController, 'show']).as('figures.show')
+  })
+  .as('deliveries')
+  .use([middleware.auth(), middleware.org()])

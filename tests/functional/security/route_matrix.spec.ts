@@ -32,6 +32,8 @@ import Certificate from '#certificates/models/certificate'
 import { givenJob, runJobs } from '#tests/helpers/certificates'
 import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
+import DeliverySuppression from '#deliveries/models/delivery_suppression'
+import { givenDelivery } from '#tests/helpers/delivery_records'
 
 type IdKind =
   | 'member'
@@ -47,6 +49,9 @@ type IdKind =
   | 'certificate'
   | 'delivery_integration'
   | 'delivery_template'
+  | 'delivery_suppression'
+  | 'delivery_message'
+  | 'delivery'
 
 type Rule =
   | { access: 'public' }
@@ -284,8 +289,82 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/delivery-integrations/:id': { access: 'api' },
   'PUT /api/v1/delivery-integrations/:id': { access: 'api' },
   'POST /api/v1/delivery-integrations/:id/test-message': { access: 'api' },
+  'GET /api/v1/generation-jobs/:id/deliveries': { access: 'api' },
+  'POST /api/v1/generation-jobs/:id/deliveries': { access: 'api' },
+  'POST /api/v1/certificates/:id/delivery': { access: 'api' },
+  'GET /api/v1/deliveries/:id': { access: 'api' },
+  'POST /api/v1/deliveries/:id/cancellation': { access: 'api' },
+  'GET /api/v1/deliveries/:id/messages': { access: 'api' },
 
+  'GET /generation-jobs/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'POST /generation-jobs/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/deliveries/estimate': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/deliveries/panel': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:id/deliveries/failures.csv': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'POST /generation-jobs/:id/deliveries/resends': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'GET /generation-jobs/:job_id/recipients/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'generation_job',
+  },
+  'POST /delivery-messages/:id/resend': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'delivery_message',
+  },
+  'GET /certificates/:id/deliveries': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'certificate',
+  },
+  'GET /deliveries/this-month': { access: 'org', permission: 'deliveries.send' },
+  'POST /deliveries/:id/cancellation': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'delivery',
+  },
+  'GET /deliveries/:id/messages': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'delivery',
+  },
+  'POST /certificates/:id/delivery': {
+    access: 'org',
+    permission: 'deliveries.send',
+    id: 'certificate',
+  },
   'GET /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
+  'GET /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
+  'POST /settings/delivery/suppressions': { access: 'org', permission: 'deliveries.manage' },
+  'DELETE /settings/delivery/suppressions/:id': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_suppression',
+  },
   'GET /settings/delivery/new': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/:id/edit': {
@@ -304,6 +383,11 @@ const MATRIX: Record<string, Rule> = {
     id: 'delivery_integration',
   },
   'POST /settings/delivery/:id/default': {
+    access: 'org',
+    permission: 'deliveries.manage',
+    id: 'delivery_integration',
+  },
+  'POST /settings/delivery/:id/resumption': {
     access: 'org',
     permission: 'deliveries.manage',
     id: 'delivery_integration',
@@ -422,7 +506,17 @@ async function otherOrgRecords() {
     createdBy: null,
     updatedBy: null,
   })
+  const suppression = await DeliverySuppression.create({
+    organizationId: org.id,
+    channel: 'email',
+    address: 'bounced-b@example.test',
+    reason: 'manual',
+  })
+  const { delivery, messages } = await givenDelivery(org, job)
   const ids: Record<IdKind, string> = {
+    delivery: delivery.id,
+    delivery_suppression: suppression.id,
+    delivery_message: messages[0].id,
     delivery_integration: integration.id,
     delivery_template: deliveryTemplate.id,
     import: manual.job.id,

@@ -18,6 +18,8 @@ import CertificateCategory from '#orgs/models/certificate_category'
 import CertificateSubcategory from '#orgs/models/certificate_subcategory'
 import OrganizationApiKey from '#orgs/models/organization_api_key'
 import Industry from '#orgs/models/industry'
+import DeliverySuppression from '#deliveries/models/delivery_suppression'
+import { givenDelivery } from '#tests/helpers/delivery_records'
 import { unsubscribeUrl } from '#deliveries/services/delivery_links'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 import Certificate from '#certificates/models/certificate'
@@ -153,6 +155,14 @@ async function recordsOf() {
     updatedBy: null,
   })
 
+  const suppression = await DeliverySuppression.create({
+    organizationId: org.id,
+    channel: 'email',
+    address: 'probe-suppressed@example.test',
+    reason: 'manual',
+  })
+  const { delivery, messages } = await givenDelivery(org, job)
+
   const byPath: Array<[RegExp, string]> = [
     [/^\/join\/:token/, invitationToken],
     [/^\/reset-password\/:token/, resetToken],
@@ -170,12 +180,16 @@ async function recordsOf() {
     [/^\/generation-jobs\/:id/, job.id],
     [/^\/certificates\/:id/, certificate.id],
     [/^\/settings\/delivery\/templates\/:id/, deliveryTemplate.id],
+    [/^\/settings\/delivery\/suppressions\/:id/, suppression.id],
+    [/^\/delivery-messages\/:id/, messages[0].id],
+    [/^\/deliveries\/:id/, delivery.id],
     [
       /^\/deliveries\/unsubscribe\/:token/,
       unsubscribeUrl({ organizationId: org.id, channel: 'email', address: 'probe@example.test' })
         .split('/')
         .pop()!,
     ],
+    [/^\/generation-jobs\/:job_id/, job.id],
   ]
   /** The route's URL with each parameter filled from the path before it. */
   function urlOf(pattern: string) {

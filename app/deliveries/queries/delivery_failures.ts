@@ -1,0 +1,123 @@
+import db from '@adonisjs/lucid/services/db'
+import { currentMessagesOfJob } from '#deliveries/queries/delivery_counts'
+import type { Channel } from '#deliveries/services/providers'
+
+export interface FailureGroup {
+  channel: Channel
+  code: string
+  /** The plain-language reason (one of the group's, they share the code). */
+  reason: string
+  count: number
+}
+
+/** One failed message as the failures CSV lists it. */
+export interface FailureRow {
+  messageId: string
+  recipientId: string
+  recipientName: string
+  channel: Channel
+  to: string | null
+  code: string
+  reason: string
+  failedAt: string | Date | null
+  attempts: number
+  certificateNumbers: string
+}
+
+const UNKNOWN_CODE = 'unknown'
+
+/**
+ * Why a job's messages failed, as they stand now (a recipient resent
+ * successfully no longer counts): grouped by channel and the provider's
+ * code, biggest group first.
+ */
+export async function jobFailureGroups(
+  organizationId: string,
+  jobId: string
+): Promise<FailureGroup[]> {
+  const rows: {
+    channel: Channel
+    code: string | null
+    reason: string | null
+    total: string | number
+  }[] = await currentMessagesOfJob(organizationId, jobId)
+    .where('m.status', 'failed')
+    .groupBy('m.channel', 'm.error_code')
+    .select('m.channel', 'm.error_code as code')
+    .max('m.error_message as reason')
+    .count('* as total')
+  return rows
+    .map((row) => ({
+      channel: row.channel,
+      code: row.code ?? UNKNOWN_CODE,
+      reason: row.reason ?? 'No reason was recorded.',
+      count: Number(row.total),
+    }))
+    .sort(
+      (a, b) =>
+        b.count - a.count || a.channel.localeCompare(b.channel) || a.code.localeCompare(b.code)
+    )
+}
+
+/**
+ * A job's failed messages (as they stand), a page at a time in id order
+ * for an export: `after` is the last id of the previous page.
+ */
+export async function jobFailureRows(
+  organizationId: string,
+  jobId: string,
+  options: { after?: string | null; limit?: number; channel?: Channel; code?: string } = {}
+): Promise<FailureRow[]> {
+  const query = currentMessagesOfJob(organizationId, jobId)
+    .where('m.status', 'failed')
+    .join('generation_job_recipients as r', 'r.id', 'm.recipient_id')
+  if (options.after) query.where('m.id', '>', options.after)
+  if (options.channel) query.where('m.channel', options.channel)
+  if (options.code !== undefined) {
+    if (options.code === UNKNOWN_CODE) query.whereNull('m.error_code')
+    else query.where('m.error_code', options.code)
+  }
+  const rows = await query
+    .orderBy('m.id', 'asc')
+    .limit(options.limit ?? 1000)
+    .select(
+      'm.id',
+      'm.recipient_id',
+      'r.recipient_name',
+      'm.channel',
+      'm.to_email',
+      'm.to_phone',
+      'm.error_code',
+      'm.error_message',
+      'm.failed_at',
+      'm.attempts'
+    )
+  if (rows.length === 0) return []
+  const numbers: { message_id: string; certificate_number: string }[] = await db
+    .from('delivery_message_items as i')
+    .join('certificates as c', 'c.id', 'i.certificate_id')
+    .whereIn(
+      'i.message_id',
+      rows.map((row) => row.id)
+    )
+    .orderBy('c.sequence_number', 'asc')
+    .select('i.message_id', 'c.certificate_number')
+  const byMessage = new Map<string, string[]>()
+  for (const row of numbers) {
+    const list = byMessage.get(row.message_id) ?? []
+    list.push(row.certificate_number)
+    byMessage.set(row.message_id, list)
+  }
+  return rows.map((row) => ({
+    messageId: row.id,
+    recipientId: row.recipient_id,
+    recipientName: row.recipient_name,
+    channel: row.channel,
+    to: row.channel === 'email' ? row.to_email : row.to_phone,
+    code: row.error_code ?? UNKNOWN_CODE,
+    reason: row.error_message ?? 'No reason was recorded.',
+    failedAt: row.failed_at,
+    attempts: Number(row.attempts),
+    certificateNumbers: (byMessage.get(row.id) ?? []).join(' '),
+  }))
+}

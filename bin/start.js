@@ -288,6 +288,12 @@ if (!exited && !timedOut) {
     say('  (admin@demo.test and member@demo.test use the same password)')
   }
   if (withStandIns) {
+    // Meta's "configure webhook" step for the simulated WhatsApp: its statuses come back here.
+    spawn(process.execPath, ['ace', 'demo:webhooks'], {
+      cwd: root,
+      env: childEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
     say(`  Simulated mail inbox: http://localhost:${inboxPort}`)
     say(`  (the demo org sends mail and WhatsApp to simulated providers; Settings → Delivery)`)
   }

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto'
 import env from '#start/env'
 import type Organization from '#orgs/models/organization'
 import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
+import DeliveryIntegration from '#deliveries/models/delivery_integration'
+import { readSecrets } from '#deliveries/services/integration_secrets'
+import { whatsappWebhookUrl } from '#deliveries/services/webhook_urls'
 
 /*
 | The demo org's delivery integrations: `npm start` runs two simulated
@@ -65,4 +68,47 @@ export async function createDemoIntegrations(org: Organization, ownerId: string)
     else if (result.kind !== 'created') refused.push(`${integration.name}: ${result.kind}`)
   }
   return refused
+}
+
+/**
+ * Meta's "configure webhook" step, done for the demo: every WhatsApp
+ * integration pointed at the simulated Cloud API that `npm start` runs is
+ * subscribed there to its webhook URL on this app (the stand-in checks it
+ * with the verify-token handshake, then posts signed statuses to it), so a
+ * demo delivery's funnel fills to "read". Returns a line per integration.
+ */
+export async function subscribeDemoWebhooks() {
+  const base = `http://127.0.0.1:${DEMO_WHATSAPP_PORT()}`
+  const integrations = await DeliveryIntegration.query()
+    .where('provider', 'whatsapp_cloud')
+    .whereNull('deleted_at')
+  const lines: string[] = []
+  for (const integration of integrations) {
+    if (String(integration.config.api_base_url ?? '').replace(/\/+$/, '') !== base) continue
+    const secrets = await readSecrets(integration)
+    const callback = whatsappWebhookUrl(integration.id)
+    try {
+      const response = await fetch(`${base}/_standin/subscription`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          callback_url: callback,
+          verify_token: secrets.verify_token,
+          app_secret: secrets.app_secret,
+        }),
+        signal: AbortSignal.timeout(10_000),
+      })
+      const answer = (await response.json()) as { error?: string }
+      lines.push(
+        response.ok
+          ? `${integration.displayName}: statuses are posted to ${callback}`
+          : `${integration.displayName}: not subscribed (${answer.error ?? `HTTP ${response.status}`})`
+      )
+    } catch (error) {
+      lines.push(
+        `${integration.displayName}: the simulated WhatsApp at ${base} did not answer (${(error as Error).message})`
+      )
+    }
+  }
+  return lines
 }

@@ -17,6 +17,7 @@ export const SECRET_TYPES = [
   'access_token',
   'app_secret',
   'verify_token',
+  'webhook_signing_key',
 ] as const
 export type SecretType = (typeof SECRET_TYPES)[number]
 
@@ -35,6 +36,7 @@ export const SECRET_LABELS: Record<SecretType, string> = {
   access_token: 'Access token',
   app_secret: 'App secret',
   verify_token: 'Webhook verify token',
+  webhook_signing_key: 'Webhook signing key',
 }
 
 export function channelOf(provider: Provider): Channel {
@@ -44,8 +46,14 @@ export function channelOf(provider: Provider): Channel {
 /** The secrets a provider keeps, and which of them an integration cannot work without. */
 export const PROVIDER_SECRETS: Record<Provider, { type: SecretType; required: boolean }[]> = {
   smtp: [{ type: 'password', required: false }],
-  resend: [{ type: 'api_key', required: true }],
-  mailgun: [{ type: 'api_key', required: true }],
+  resend: [
+    { type: 'api_key', required: true },
+    { type: 'webhook_signing_key', required: false },
+  ],
+  mailgun: [
+    { type: 'api_key', required: true },
+    { type: 'webhook_signing_key', required: false },
+  ],
   brevo: [{ type: 'api_key', required: true }],
   sendgrid: [{ type: 'api_key', required: true }],
   whatsapp_cloud: [

@@ -34,6 +34,7 @@ const PUBLIC_WITHOUT_MIDDLEWARE = [
   // Providers' webhooks: authenticated by their signature over the raw body (and the verify token for the handshake).
   'GET /webhooks/whatsapp/:integration_id',
   'POST /webhooks/whatsapp/:integration_id',
+  'POST /webhooks/email/:integration_id',
 ]
 const ACCESS_MIDDLEWARE = ['auth', 'guest', 'silentAuth', 'apiKey']
 

@@ -65,6 +65,7 @@ const MATRIX: Record<string, Rule> = {
   // Providers' webhooks: authenticated by signature (and the verify token for the handshake).
   'GET /webhooks/whatsapp/:integration_id': { access: 'public' },
   'POST /webhooks/whatsapp/:integration_id': { access: 'public' },
+  'POST /webhooks/email/:integration_id': { access: 'public' },
   'GET /assets/vendor/:file': { access: 'public' },
   'GET /': { access: 'public' },
   'GET /join/:token': { access: 'public' },

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { webhookUrlOf } from '#deliveries/services/webhook_urls'
 import mail from '@adonisjs/mail/services/main'
 import { foundOr404, throwNotFound } from '#core/http/not_found'
 import { handle } from '#core/http/outcomes'
@@ -136,6 +137,7 @@ export default class DeliveryIntegrationsController {
       fields: settingFields(integration.provider),
       secrets: secretFields(integration.provider, states.get(integration.id)),
       values: formValues(integration),
+      webhookUrl: webhookUrlOf(integration),
     })
   }
 

@@ -9,3 +9,16 @@ import { appUrl } from '#config/app'
 export function whatsappWebhookUrl(integrationId: string) {
   return `${appUrl}/webhooks/whatsapp/${integrationId}`
 }
+
+/** Where an org points its email provider's event webhook (Resend, Mailgun: bounces and complaints). */
+export function emailWebhookUrl(integrationId: string) {
+  return `${appUrl}/webhooks/email/${integrationId}`
+}
+
+/** The webhook URL an integration's provider posts to, or null when its provider sends none we read. */
+export function webhookUrlOf(integration: { id: string; provider: string }) {
+  if (integration.provider === 'whatsapp_cloud') return whatsappWebhookUrl(integration.id)
+  if (integration.provider === 'resend' || integration.provider === 'mailgun')
+    return emailWebhookUrl(integration.id)
+  return null
+}

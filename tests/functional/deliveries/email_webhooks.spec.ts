@@ -5,8 +5,9 @@ import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integ
 import DeliveryProviderWebhookEvent from '#deliveries/models/delivery_provider_webhook_event'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
 import type Organization from '#orgs/models/organization'
-import { givenOrg } from '#tests/helpers/given'
+import { actingAs, givenOrg } from '#tests/helpers/given'
 import { givenDeliveryMessages } from '#tests/helpers/whatsapp_webhooks'
+import { givenProbeIntegration } from '#tests/helpers/deliveries'
 
 const RESEND_KEY = `whsec_${randomBytes(24).toString('base64')}`
 const MAILGUN_KEY = 'mailgun-webhook-signing-key-3c9e'
@@ -130,7 +131,8 @@ test.group('Email provider webhooks: POST /webhooks/email/:integration_id', (gro
       .update(timestamp + token)
       .digest('hex')
 
-    ;(await client.post(`/webhooks/email/${integration.id}`).json(event(wrong))).assertStatus(401)
+    const forged = await client.post(`/webhooks/email/${integration.id}`).json(event(wrong))
+    forged.assertStatus(401)
     const accepted = await client.post(`/webhooks/email/${integration.id}`).json(event(good))
     accepted.assertStatus(200)
     const suppressed = await DeliverySuppression.query().where('organization_id', org.id)
@@ -142,8 +144,27 @@ test.group('Email provider webhooks: POST /webhooks/email/:integration_id', (gro
     const noKey = await client.post(`/webhooks/email/${keyless.id}`).json(event(good))
     noKey.assertStatus(401)
     assert.equal(noKey.body().errors[0].code, 'E_NO_SIGNING_KEY')
-    ;(
-      await client.post(`/webhooks/email/00000000-0000-4000-8000-000000000000`).json(event(good))
-    ).assertStatus(404)
+    const unknown = await client
+      .post(`/webhooks/email/00000000-0000-4000-8000-000000000000`)
+      .json(event(good))
+    unknown.assertStatus(404)
+  })
+
+  test('the integration page shows where to point the provider’s webhook (not for SMTP)', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const resend = await givenIntegration(org, 'resend', RESEND_KEY)
+    const page = await actingAs(client.get(`/settings/delivery/${resend.id}/edit`), owner, org)
+    page.assertStatus(200)
+    assert.include(page.text(), `/webhooks/email/${resend.id}`)
+    assert.include(page.text(), 'signing key')
+    assert.notInclude(page.text(), RESEND_KEY)
+
+    const smtp = await givenProbeIntegration(org)
+    const smtpPage = await actingAs(client.get(`/settings/delivery/${smtp.id}/edit`), owner, org)
+    smtpPage.assertStatus(200)
+    assert.notInclude(smtpPage.text(), '/webhooks/')
   })
 })

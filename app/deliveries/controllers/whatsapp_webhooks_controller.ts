@@ -1,5 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import RecordWhatsappStatuses from '#deliveries/actions/record_whatsapp_statuses'
+import { queueFallbackEmails } from '#deliveries/services/send_worker'
 import { webhookIntegration } from '#deliveries/queries/webhook_integrations'
 import { constantTimeEqual, hubSignatureValid } from '#deliveries/services/webhook_signatures'
 
@@ -65,6 +66,8 @@ export default class WhatsappWebhooksController {
       integration: found.integration,
       payload,
     })
+    // Undeliverable on WhatsApp (131026 arrives here): the email the delivery asked for instead.
+    await queueFallbackEmails(recorded.failedMessageIds)
     return response.ok({
       received: recorded.stored + recorded.duplicates,
       stored: recorded.stored,

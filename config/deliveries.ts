@@ -1,13 +1,9 @@
 /**
- * Sending certificates (issue 15): throttles, retries, attachments and
+ * Sending certificates (ARCHITECTURE.md "Deliveries"): throttles, retries, attachments and
  * links. The values are read when used, so a test or a bench may change
  * them on this object.
  */
-/** A positive number from the environment (not declared in start/env.ts yet: see the notes), else `fallback`. */
-function fromEnv(name: string, fallback: number) {
-  const value = Number(process.env[name])
-  return Number.isFinite(value) && value > 0 ? value : fallback
-}
+import env from '#start/env'
 
 const deliveries = {
   /** Messages a send job carries (one integration's, in order). */
@@ -15,7 +11,7 @@ const deliveries = {
   /** Messages of one send job in the provider's hands at once (each waits for its own throttle slot). */
   inFlightPerJob: 4,
   /** Messages a second an email integration (and the platform sender) may send unless its settings say. */
-  emailMessagesPerSecond: fromEnv('DELIVERY_EMAIL_RATE', 20),
+  emailMessagesPerSecond: env.get('DELIVERY_EMAIL_RATE', 20),
   /** WhatsApp Cloud API's throughput per phone number unless `messages_per_second` says. */
   whatsappMessagesPerSecond: 80,
   /** Least time between two messages to the same recipient from one sender (WhatsApp's pair rate). */
@@ -31,9 +27,9 @@ const deliveries = {
   retryBaseMs: 30_000,
   retryCapMs: 3_600_000,
   /** A provider call that has not answered after this long is given up (the attempt may still have landed). */
-  sendTimeoutMs: fromEnv('DELIVERY_SEND_TIMEOUT_MS', 30_000),
+  sendTimeoutMs: env.get('DELIVERY_SEND_TIMEOUT_MS', 30_000),
   /** PDFs attached to an email up to this total; above it the email links to them. */
-  maxAttachmentBytes: fromEnv('DELIVERY_MAX_ATTACHMENT_BYTES', 10 * 1024 * 1024),
+  maxAttachmentBytes: env.get('DELIVERY_MAX_ATTACHMENT_BYTES', 10 * 1024 * 1024),
   /** How long a certificate's download link and a recipient page link stay valid. */
   linkTtlDays: 30,
   /** The label of the platform's own sender: `<org> via Authentix`. */

@@ -29,6 +29,15 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFY_UPLOADS_PER_IP_PER_MINUTE: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_TTL_MS: Env.schema.number.optional(),
   VERIFICATION_CHANGES_POLL_MS: Env.schema.number.optional(),
+
+  /*
+  |----------------------------------------------------------
+  | Sending certificates (config/deliveries.ts)
+  |----------------------------------------------------------
+  */
+  DELIVERY_EMAIL_RATE: Env.schema.number.optional(),
+  DELIVERY_SEND_TIMEOUT_MS: Env.schema.number.optional(),
+  DELIVERY_MAX_ATTACHMENT_BYTES: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

@@ -521,7 +521,8 @@ function treeCpuSeconds(pid) {
     try {
       children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
     } catch {}
-    for (const child of children.split(' ').filter(Boolean)) total += treeCpuSeconds(Number(child)) ?? 0
+    for (const child of children.split(' ').filter(Boolean))
+      total += treeCpuSeconds(Number(child)) ?? 0
   }
   return total
 }

@@ -9,7 +9,7 @@ const deliveries = {
   /** Messages a send job carries (one integration's, in order). */
   batchSize: 50,
   /** Messages of one send job in the provider's hands at once (each waits for its own throttle slot). */
-  inFlightPerJob: 4,
+  inFlightPerJob: 16,
   /** Messages a second an email integration (and the platform sender) may send unless its settings say. */
   emailMessagesPerSecond: env.get('DELIVERY_EMAIL_RATE', 20),
   /** WhatsApp Cloud API's throughput per phone number unless `messages_per_second` says. */

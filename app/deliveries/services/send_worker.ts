@@ -736,11 +736,17 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
     }
   }
 
-  // A few messages in flight at once (their slots still come from the throttle, in order).
+  // Several messages in flight at once (their slots still come from the throttle, in order): up
+  // to `inFlightPerJob`, but never more than the sender's rate a second, so the slots the lanes
+  // reserve stay within the next second rather than pushing the batch back to the queue.
   async function lane() {
     while (stop === null && cursor < messages.length) await sendOne(messages[cursor++])
   }
-  await Promise.all(Array.from({ length: Math.max(1, deliveries.inFlightPerJob) }, lane))
+  const lanes = Math.max(
+    1,
+    Math.min(deliveries.inFlightPerJob, Math.floor(state.limits.ratePerSecond))
+  )
+  await Promise.all(Array.from({ length: lanes }, lane))
   if (stop === 'lost') return
   const continueAt =
     stop === 'rate'

@@ -1,9 +1,11 @@
+import type { Group } from '@japa/runner/core'
 import outbound from '#config/outbound'
 import { QueueWorker } from '#core/queue/worker'
 import { parseOutboundAllowList } from '#core/services/outbound_allow_list'
 import type Organization from '#orgs/models/organization'
 import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
+import { startSmtpStandIn, type SmtpStandIn } from '../../stand_ins/smtp.js'
 
 /**
  * Lets the app connect to these hosts (OUTBOUND_ALLOWED_HOSTS' format), as a
@@ -72,4 +74,27 @@ export function givenProbeIntegration(org: Organization) {
 export async function runTestMessages(integrationId: string) {
   await QueueWorker.drain({ lanes: 1 })
   return DeliveryIntegration.findOrFail(integrationId)
+}
+
+/**
+ * An SMTP stand-in for the whole group, allow-listed on loopback, emptied
+ * before each test: `current()` is the running one.
+ */
+export function smtpStandInFor(group: Group) {
+  let standIn: SmtpStandIn | undefined
+  group.setup(async () => {
+    standIn = await startSmtpStandIn({})
+    const undoAllow = allowOutbound('127.0.0.1')
+    return async () => {
+      undoAllow()
+      await standIn!.close()
+    }
+  })
+  group.each.setup(() => standIn!.reset())
+  return {
+    current() {
+      if (!standIn) throw new Error('the SMTP stand-in starts with the group')
+      return standIn
+    },
+  }
 }

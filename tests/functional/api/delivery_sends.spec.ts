@@ -6,9 +6,8 @@ import Delivery from '#deliveries/models/delivery'
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import { givenOrg } from '#tests/helpers/given'
 import { givenApiKey } from '#tests/helpers/api_keys'
-import { allowOutbound, givenSmtpIntegration } from '#tests/helpers/deliveries'
+import { givenSmtpIntegration, smtpStandInFor } from '#tests/helpers/deliveries'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
-import { startSmtpStandIn, type SmtpStandIn } from '../../../stand_ins/smtp.js'
 
 async function orgWithJob(count = 3) {
   const { org } = await givenOrg()
@@ -19,24 +18,14 @@ async function orgWithJob(count = 3) {
 
 test.group('API: sending deliveries', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
-  let smtp: SmtpStandIn
-  let undoAllow: () => void
-  group.setup(async () => {
-    smtp = await startSmtpStandIn({})
-    undoAllow = allowOutbound('127.0.0.1')
-    return async () => {
-      undoAllow()
-      await smtp.close()
-    }
-  })
-  group.each.setup(() => smtp.reset())
+  const stand = smtpStandInFor(group)
 
   test('POST /generation-jobs/:id/deliveries answers 202 { id, status, total_messages }; the worker sends them', async ({
     client,
     assert,
   }) => {
     const { org, secret, job, certificates } = await orgWithJob(3)
-    await givenSmtpIntegration(org, { port: smtp.port })
+    await givenSmtpIntegration(org, { port: stand.current().port })
     const started = await client
       .post(`/api/v1/generation-jobs/${job.id}/deliveries`)
       .bearerToken(secret)
@@ -74,7 +63,7 @@ test.group('API: sending deliveries', (group) => {
       certificates.map((c) => c.id),
       message.certificate_ids[0]
     )
-    assert.lengthOf(smtp.messages(), 3)
+    assert.lengthOf(stand.current().messages(), 3)
   })
 
   test('bad input is a 422 naming the field: no channel, unknown channel, unknown audience, certificate of another job', async ({
@@ -169,7 +158,7 @@ test.group('API: sending deliveries', (group) => {
     assert,
   }) => {
     const { org, secret, job, certificates, recipients } = await orgWithJob(2)
-    await givenSmtpIntegration(org, { port: smtp.port })
+    await givenSmtpIntegration(org, { port: stand.current().port })
     const response = await client
       .post(`/api/v1/certificates/${certificates[1].id}/delivery`)
       .bearerToken(secret)
@@ -214,7 +203,7 @@ test.group('API: sending deliveries', (group) => {
     assert,
   }) => {
     const { org, secret, job } = await orgWithJob(3)
-    await givenSmtpIntegration(org, { port: smtp.port })
+    await givenSmtpIntegration(org, { port: stand.current().port })
     const started = await client
       .post(`/api/v1/generation-jobs/${job.id}/deliveries`)
       .bearerToken(secret)
@@ -229,7 +218,7 @@ test.group('API: sending deliveries', (group) => {
     })
     assert.isString(cancelled.body().cancelled_at)
     await QueueWorker.drain({ lanes: 1 })
-    assert.lengthOf(smtp.messages(), 0)
+    assert.lengthOf(stand.current().messages(), 0)
     const again = await client.post(`/api/v1/deliveries/${id}/cancellation`).bearerToken(secret)
     again.assertStatus(409)
     assert.equal(again.body().errors[0].code, 'E_DELIVERY_FINISHED')

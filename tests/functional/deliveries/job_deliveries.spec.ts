@@ -6,31 +6,20 @@ import Delivery from '#deliveries/models/delivery'
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import { actingAs, givenCustomRole, givenMember, givenOrg } from '#tests/helpers/given'
 import { fieldErrorOf, flashOf } from '#tests/helpers/orgs'
-import { allowOutbound, givenSmtpIntegration } from '#tests/helpers/deliveries'
+import { givenSmtpIntegration, smtpStandInFor } from '#tests/helpers/deliveries'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
 import { advance, givenAttempt, givenDelivery } from '#tests/helpers/delivery_records'
-import { startSmtpStandIn, type SmtpStandIn } from '../../../stand_ins/smtp.js'
 
 test.group('Web: delivering a job', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
-  let smtp: SmtpStandIn
-  let undoAllow: () => void
-  group.setup(async () => {
-    smtp = await startSmtpStandIn({})
-    undoAllow = allowOutbound('127.0.0.1')
-    return async () => {
-      undoAllow()
-      await smtp.close()
-    }
-  })
-  group.each.setup(() => smtp.reset())
+  const stand = smtpStandInFor(group)
 
   test('start from the Deliver page; the panel polls while sending and stops when done', async ({
     client,
     assert,
   }) => {
     const { org, owner } = await givenOrg()
-    await givenSmtpIntegration(org, { port: smtp.port })
+    await givenSmtpIntegration(org, { port: stand.current().port })
     const rows = learners(3)
     rows[2].email = undefined
     const { job } = await givenIssuedJob(org, rows)
@@ -95,7 +84,7 @@ test.group('Web: delivering a job', (group) => {
     assert.notInclude(done.text(), 'hx-trigger')
     assert.match(done.text(), /data-count="email.sent">2</)
     assert.include(done.text(), 'Nothing is waiting to be sent.')
-    assert.lengthOf(smtp.messages(), 2)
+    assert.lengthOf(stand.current().messages(), 2)
   })
 
   test('bad form input goes back with the reason under the field; a refusal is flashed', async ({
@@ -303,7 +292,7 @@ test.group('Web: delivering a job', (group) => {
     assert,
   }) => {
     const { org, owner } = await givenOrg()
-    await givenSmtpIntegration(org, { port: smtp.port })
+    await givenSmtpIntegration(org, { port: stand.current().port })
     const { job } = await givenIssuedJob(org, learners(2))
     await actingAs(
       client
@@ -336,7 +325,7 @@ test.group('Web: delivering a job', (group) => {
     assert.match(after.text(), /data-count="email.cancelled">2</)
     assert.notInclude(after.text(), 'still waiting')
     await QueueWorker.drain({ lanes: 1 })
-    assert.lengthOf(smtp.messages(), 0)
+    assert.lengthOf(stand.current().messages(), 0)
   })
 
   test("a delivery's messages page filters by status and channel; a certificate is sent by one channel from its page", async ({
@@ -344,7 +333,7 @@ test.group('Web: delivering a job', (group) => {
     assert,
   }) => {
     const { org, owner } = await givenOrg()
-    await givenSmtpIntegration(org, { port: smtp.port })
+    await givenSmtpIntegration(org, { port: stand.current().port })
     const { job, certificates } = await givenIssuedJob(org, learners(3))
     const { delivery, messages } = await givenDelivery(org, job, {
       channels: ['email'],
@@ -412,7 +401,10 @@ test.group('Web: delivering a job', (group) => {
     assert,
   }) => {
     const { org, owner } = await givenOrg()
-    const integration = await givenSmtpIntegration(org, { port: smtp.port, name: 'Campus mail' })
+    const integration = await givenSmtpIntegration(org, {
+      port: stand.current().port,
+      name: 'Campus mail',
+    })
     const { job } = await givenIssuedJob(org, learners(2))
     await actingAs(
       client

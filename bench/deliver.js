@@ -29,6 +29,8 @@
 |
 |   npm run bench -- deliver [--engine=sqlite|pg|both] [--channels=email,whatsapp]
 |     [--messages=10000] [--runs=2] [--port=3534] [--web-processes=<cores>]
+|     [--profile=<folder>]   every server process writes a .cpuprofile there
+|                            (npm run bench -- verify --summarize=<file> prints one)
 |
 | targets: email ≥ 300 msg/s, WhatsApp ≥ 500 msg/s (unthrottled), event loop p99 ≤ 50 ms,
 |          RSS ≤ 600 MB
@@ -46,6 +48,8 @@ const MESSAGES = Number(option('messages', '10000'))
 const RUNS = Number(option('runs', '2'))
 const PORT = Number(option('port', '3534'))
 const WEB_PROCESSES = Number(option('web-processes', String(cpus().length)))
+/** A folder: every server process runs with --cpu-prof into it (summarize with the verify bench's --summarize). */
+const PROFILE_DIR = option('profile', '')
 const base = `http://127.0.0.1:${PORT}`
 const buildRoot = join(root, 'build')
 const TARGETS = {
@@ -108,14 +112,22 @@ function treeRssMb(pid) {
       }
   }
   let total = 0
+  const parts = []
   for (const member of tree) {
     try {
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${member}/status`, 'utf8'))
-      if (rss) total += Number(rss[1]) / 1024
+      if (!rss) continue
+      total += Number(rss[1]) / 1024
+      const command = readFileSync(`/proc/${member}/cmdline`, 'utf8').split('\0').slice(1, 3)
+      parts.push(`${command.join(' ').slice(0, 40)}: ${Math.round(Number(rss[1]) / 1024)}`)
     } catch {}
   }
+  lastRssParts = parts
   return total
 }
+
+/** The processes of the last `treeRssMb` and their MB: the peak's are printed. */
+let lastRssParts = []
 
 function percentile(values, p) {
   if (values.length === 0) return null
@@ -145,7 +157,8 @@ async function api(path, { method = 'GET', body, key }) {
 
 async function startServer(env, log) {
   const out = openSync(log, 'a')
-  const child = spawn(process.execPath, ['bin/server.js'], {
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []
+  const child = spawn(process.execPath, [...profile, 'bin/server.js'], {
     cwd: buildRoot,
     env: { ...env, WEB_CONCURRENCY: String(WEB_PROCESSES) },
     stdio: ['ignore', out, out],
@@ -209,6 +222,7 @@ async function measure({ label, channel, run, jobId, seed, server, received }) {
     }
   })()
   let peakRss = treeRssMb(server.pid)
+  let peakParts = lastRssParts
   const before = received.count()
   const startedAt = Date.now()
   const delivery = await api(`/api/v1/generation-jobs/${jobId}/deliveries`, {
@@ -219,7 +233,11 @@ async function measure({ label, channel, run, jobId, seed, server, received }) {
   let state
   for (;;) {
     await sleep(250)
-    peakRss = Math.max(peakRss, treeRssMb(server.pid))
+    const rss = treeRssMb(server.pid)
+    if (rss > peakRss) {
+      peakRss = rss
+      peakParts = lastRssParts
+    }
     state = await api(`/api/v1/deliveries/${delivery.id}`, { key: seed.apiKey })
     const { queued = 0, sending = 0, failed = 0, suppressed = 0 } = state.counts
     // Done when nothing waits and the stand-in has every message not failed or suppressed.
@@ -255,6 +273,7 @@ async function measure({ label, channel, run, jobId, seed, server, received }) {
       figures.msgs_per_s >= target.msgs_per_s &&
       figures.event_loop_p99_ms <= target.event_loop_p99_ms &&
       figures.peak_rss_mb <= target.peak_rss_mb,
+    peak_rss_by_process: peakParts,
     web_processes: WEB_PROCESSES,
     load_1m_before: loadBefore,
     machine: machine(),
@@ -278,6 +297,8 @@ async function benchEngine(engine, databaseEnv, work) {
       { name: 'certificate_issued', language: 'en', header: 'document', bodyParameters: 2 },
     ],
     fetchDocuments: true,
+    // Meta's default of 80 msg/s per number raised with the integration's throttle: "unthrottled".
+    ratePerSecond: 1_000_000,
   })
   const env = {
     ...appEnv({ work, engine: label, port: PORT }),
@@ -361,6 +382,7 @@ async function benchEngine(engine, databaseEnv, work) {
         since: (from) => whatsapp.sent.slice(from).map((message) => message.receivedAt.getTime()),
       },
     }
+    let fetchedBefore = 0
     for (let round = 1; round <= RUNS; round++) {
       // Each run delivers a job of its own: the seeded one, then one issued now from a prepared list.
       const jobId = round === 1 ? seed.jobId : await issueJob(seed, seed.importIds[round - 2])
@@ -374,8 +396,19 @@ async function benchEngine(engine, databaseEnv, work) {
           server,
           received: received[channel],
         })
+        if (channel === 'whatsapp') {
+          await whatsapp.idle()
+          // Why messages failed at the stand-in (its fetch of our PDF link, as Meta's would).
+          const failures = {}
+          for (const fetched of whatsapp.fetchedDocuments.slice(fetchedBefore))
+            if (fetched.failure) {
+              const reason = fetched.failure.slice(0, 120)
+              failures[reason] = (failures[reason] ?? 0) + 1
+            }
+          fetchedBefore = whatsapp.fetchedDocuments.length
+          line.document_fetch_failures = failures
+        }
         console.log(JSON.stringify(line))
-        if (channel === 'whatsapp') await whatsapp.idle()
       }
     }
   } finally {

@@ -38,7 +38,9 @@ async function baseBytes(orgId: string, fileId: string) {
  * The document a file row stands for: its own bytes, after its base's
  * bytes when it is stored as an incremental update (`base_file_id`).
  */
-export async function readDocument(file: StoredFile): Promise<Uint8Array> {
+export async function readDocument(
+  file: Pick<StoredFile, 'path' | 'baseFileId' | 'organizationId'>
+): Promise<Uint8Array> {
   const own = await drive.use().getBytes(file.path)
   if (!file.baseFileId) return own
   const base = await baseBytes(file.organizationId, file.baseFileId)

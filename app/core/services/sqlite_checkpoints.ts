@@ -17,6 +17,8 @@ import { BACKGROUND_NICE } from '#core/services/worker_pool'
  * or checkpointed by the next connection).
  */
 export const BACKSTOP_PAGES = 16_384
+/** How long a statement waits for another process's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 const threads = new Map<string, Worker>()
@@ -72,7 +74,7 @@ export function prepareSqliteConnection(connection: {
   memory?: boolean
 }) {
   connection.pragma('journal_mode = WAL')
-  connection.pragma('busy_timeout = 5000')
+  connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   connection.pragma('foreign_keys = ON')
   connection.pragma('synchronous = NORMAL')
   connection.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)

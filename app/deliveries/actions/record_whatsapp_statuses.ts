@@ -3,6 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
+import { GroupCommit } from '#core/services/group_commit'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
 import type DeliveryMessage from '#deliveries/models/delivery_message'
 import { moveMessageStatus } from '#deliveries/services/message_status_updates'
@@ -62,24 +63,61 @@ export default class RecordWhatsappStatuses {
       unmatched: 0,
       failedMessageIds: [],
     }
-    for (const status of statusesOf(input.payload)) {
-      await db.transaction(async (trx) => {
-        const event = await storeOnce(trx, input.integration, status)
-        if (event.duplicate) result.duplicates++
-        else result.stored++
-        // A duplicate applied already changes nothing; one stored before its message was known is tried again.
-        if (event.appliedAt !== null) return
-        const applied = await applyStatus(trx, input.integration, event.id, status)
-        if (applied === 'unmatched') result.unmatched++
-        else if (applied.moved) {
-          result.moved++
-          if (status.status === 'failed') result.failedMessageIds.push(applied.messageId)
-        }
-      })
+    // Every status is its own write, committed together with the statuses of the notifications
+    // this process receives meanwhile; the answer waits for the commit (Meta retries a non-2xx).
+    const written = await Promise.all(
+      statusesOf(input.payload).map((status) =>
+        statusWrites.submit({ integration: input.integration, status })
+      )
+    )
+    for (const outcome of written) {
+      if (outcome.duplicate) result.duplicates++
+      else result.stored++
+      if (outcome.applied === null) continue
+      if (outcome.applied === 'unmatched') result.unmatched++
+      else if (outcome.applied.moved) {
+        result.moved++
+        if (outcome.status === 'failed') result.failedMessageIds.push(outcome.applied.messageId)
+      }
     }
     return result
   }
 }
+
+interface StatusWrite {
+  integration: DeliveryIntegration
+  status: WhatsappStatus
+}
+
+interface StatusWritten {
+  status: string
+  duplicate: boolean
+  /** Null: applied already (a duplicate); else what applying it did. */
+  applied: Awaited<ReturnType<typeof applyStatus>> | null
+}
+
+/**
+ * One status stored once and applied, in the caller's transaction: a
+ * duplicate applied already changes nothing; one stored before its message
+ * was known is tried again.
+ */
+async function writeStatus(
+  trx: TransactionClientContract,
+  { integration, status }: StatusWrite
+): Promise<StatusWritten> {
+  const event = await storeOnce(trx, integration, status)
+  if (event.appliedAt !== null)
+    return { status: status.status, duplicate: event.duplicate, applied: null }
+  const applied = await applyStatus(trx, integration, event.id, status)
+  return { status: status.status, duplicate: event.duplicate, applied }
+}
+
+/** The process's statuses, written a transaction per group (#core/services/group_commit). */
+const statusWrites = new GroupCommit<StatusWrite, StatusWritten>(async (trx, items) => {
+  const written: StatusWritten[] = []
+  for (const item of items) written.push(await writeStatus(trx, item))
+  return written
+})
 
 /**
  * Applies the notifications that arrived before the message's wamid was

@@ -19,7 +19,10 @@ export interface OutgoingCertificate {
   title: string
   /** The PDF's bytes are read only by a sender that attaches them (email under the size limit). */
   fileId: string | null
+  /** Where the PDF's bytes are (the file row read through the org; null: not rendered). */
   storageKey: string | null
+  /** Its stored base when the file is an incremental update (#core/queries/org_files readDocument). */
+  baseFileId: string | null
   sizeBytes: number | null
   sha256: string | null
   verificationUrl: string

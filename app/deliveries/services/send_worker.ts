@@ -29,13 +29,15 @@ import { checkIntegrationTarget } from '#deliveries/services/integration_hosts'
 import { notifyIntegrationPaused } from '#deliveries/services/integration_pause_mail'
 import type { SendOutcome } from '#deliveries/services/message_senders'
 import { acceptedHooks, senders } from '#deliveries/services/message_sender_registry'
-import { outgoingMessage, type SendContext } from '#deliveries/services/outgoing_messages'
+import { outgoingMessages, type SendContext } from '#deliveries/services/outgoing_messages'
 import {
   limitsOf,
-  reserveSlot,
+  planSlots,
   slotAnswered,
   type SenderLimits,
 } from '#deliveries/services/send_throttle'
+import { GroupCommit } from '#core/services/group_commit'
+import { writeTransaction } from '#core/services/write_transaction'
 
 /**
  * The worker side of a delivery: one `deliveries.send` job sends a batch of
@@ -127,20 +129,6 @@ export async function enqueueSends(
     }
   }
   if (jobs.length > 0) await Queue.enqueueMany(trx, sendMessages, jobs)
-}
-
-class Deferred {
-  constructor(
-    readonly atMs: number,
-    readonly reason: string
-  ) {}
-}
-
-interface Prepared {
-  kind: 'slot'
-  atMs: number
-  slotNo: number
-  attempt: number
 }
 
 function nowMs() {
@@ -320,57 +308,106 @@ async function failMessages(
   })
 }
 
+/** What preparing a message came to: its slot, a later moment, or nothing (it moved on). */
+type Prepared =
+  | { kind: 'slot'; atMs: number; slotNo: number; attempt: number }
+  | { kind: 'later'; atMs: number; reason: 'rate' | 'recipient_gap' | 'daily_tier' }
+  | { kind: 'gone' }
+
 /**
- * Moves the message to `sending` and reserves its throttle slot, with its
- * attempt row, in one transaction; null when the message is no longer
- * what was read (sent, cancelled, taken by another worker).
+ * Moves messages to `sending` and reserves their throttle slots, with their
+ * attempt rows, in one transaction (fenced by the job's lease). A message
+ * that is no longer what was read (sent, cancelled, taken by another
+ * worker) is `gone` and takes no slot; one that must wait for its
+ * recipient's gap or the daily tier keeps its status, with the moment it
+ * may go; once the rate says `later`, the rest of the group waits as long.
  */
-async function prepare(
+async function prepareGroup(
   job: RunningJob<SendPayload>,
-  message: DeliveryMessage,
+  group: DeliveryMessage[],
   limits: SenderLimits,
-  address: string,
   deliveryQueued: boolean
-): Promise<Prepared | null> {
-  return db.transaction(async (trx) => {
+): Promise<Prepared[]> {
+  return writeTransaction(async (trx) => {
     await job.fence(trx)
     const now = DateTime.utc()
     const stamp = dbTimestamp(trx, now)
-    const attempt = message.attempts + 1
-    const updated = await trx
-      .from('delivery_messages')
-      .where('id', message.id)
-      .where('status', message.status)
-      .where('attempts', message.attempts)
-      .where((query) => query.whereNull('error_code').orWhereNot('error_code', 'cancelled'))
-      .update({
-        status: 'sending',
-        attempts: attempt,
-        sending_at: stamp,
-        next_attempt_at: null,
-        updated_at: stamp,
+    const plan = await planSlots(
+      trx,
+      limits,
+      group.map((message) => ({ messageId: message.id, address: addressOf(message) })),
+      now.toMillis()
+    )
+    const results: Prepared[] = []
+    const kept: number[] = []
+    const attempts = []
+    for (const [index, message] of group.entries()) {
+      const reservation = plan.reservations[index]
+      if (reservation.kind === 'later') {
+        if (reservation.reason !== 'rate')
+          await trx
+            .from('delivery_messages')
+            .where('id', message.id)
+            .where('status', 'queued')
+            .update({
+              next_attempt_at: dbTimestamp(trx, DateTime.fromMillis(reservation.atMs)),
+            })
+        results.push(reservation)
+        continue
+      }
+      const attempt = message.attempts + 1
+      const updated = await trx
+        .from('delivery_messages')
+        .where('id', message.id)
+        .where('status', message.status)
+        .where('attempts', message.attempts)
+        .where((query) => query.whereNull('error_code').orWhereNot('error_code', 'cancelled'))
+        .update({
+          status: 'sending',
+          attempts: attempt,
+          sending_at: stamp,
+          next_attempt_at: null,
+          updated_at: stamp,
+        })
+      if (affectedRows(updated) !== 1) {
+        results.push({ kind: 'gone' })
+        continue
+      }
+      kept.push(index)
+      attempts.push({
+        id: uuidv7(),
+        organization_id: message.organizationId,
+        message_id: message.id,
+        attempt,
+        outcome: 'sending',
+        worker: WORKER,
+        started_at: stamp,
       })
-    if (affectedRows(updated) !== 1) return null
-    const reservation = await reserveSlot(trx, limits, address, message.id, now.toMillis())
-    // Not now: the transaction rolls back (the message stays queued, no slot taken).
-    if (reservation.kind === 'later') throw new Deferred(reservation.atMs, reservation.reason)
-    await trx.table('delivery_attempts').insert({
-      id: uuidv7(),
-      organization_id: message.organizationId,
-      message_id: message.id,
-      attempt,
-      outcome: 'sending',
-      worker: WORKER,
-      started_at: stamp,
-    })
-    if (deliveryQueued)
+      results.push({ kind: 'slot', atMs: reservation.atMs, slotNo: reservation.slotNo, attempt })
+    }
+    await plan.commit(kept)
+    // The log's numbers are final once committed.
+    for (const index of kept) {
+      const reservation = plan.reservations[index]
+      if (reservation.kind === 'slot')
+        (results[index] as { slotNo: number }).slotNo = reservation.slotNo
+    }
+    if (attempts.length > 0) await trx.table('delivery_attempts').multiInsert(attempts)
+    if (deliveryQueued && kept.length > 0)
       await trx
         .from('deliveries')
-        .where('id', message.deliveryId)
+        .where('id', group[0].deliveryId)
         .where('status', 'queued')
         .update({ status: 'sending', updated_at: stamp })
-    return { kind: 'slot' as const, atMs: reservation.atMs, slotNo: reservation.slotNo, attempt }
+    return results
   })
+}
+
+function addressOf(message: DeliveryMessage) {
+  return normalizedAddress(
+    message.channel,
+    message.channel === 'email' ? message.toEmail! : message.toPhone!
+  )
 }
 
 interface Recorded {
@@ -472,15 +509,25 @@ export async function queueFallbackEmails(
   return queued
 }
 
-/** Stores a provider's answer for one attempt (see the module's comment). */
-async function record(
-  delivery: Delivery,
-  message: DeliveryMessage,
-  attempt: number,
-  outcome: SendOutcome,
+/** A provider's answer for one attempt, to be stored. */
+interface Answer {
+  message: DeliveryMessage
+  attempt: number
+  outcome: SendOutcome
   slot: { key: string; slotNo: number }
+}
+
+/**
+ * Stores a provider's answer for one attempt (see the module's comment) in
+ * the caller's transaction: a send job's answers are stored together
+ * (`GroupCommit`), each fenced by its own attempt number.
+ */
+async function recordOutcome(
+  trx: TransactionClientContract,
+  delivery: Delivery,
+  { message, attempt, outcome, slot }: Answer
 ): Promise<Recorded> {
-  return db.transaction(async (trx) => {
+  {
     const now = DateTime.utc()
     await slotAnswered(trx, slot.key, slot.slotNo, message.id, now.toMillis())
     const stamp = dbTimestamp(trx, now)
@@ -594,8 +641,11 @@ async function record(
         await queueFallbackEmail(trx, delivery, message)
     }
     return { paused: false, retryAtMs: null }
-  })
+  }
 }
+
+/** Why a batch stopped before its end. */
+type Stop = 'rate' | 'paused' | 'lost' | 'error' | null
 
 /** The `deliveries.send` job: see the module's comment. */
 export async function sendBatch(job: RunningJob<SendPayload>) {
@@ -642,20 +692,32 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   const send = senders[messages[0].provider]
   if (!send) throw new Error(`No sender is registered for provider "${messages[0].provider}"`)
 
+  const outgoingById = await outgoingMessages(state.context, messages)
+  const limits = state.limits
+  // The answers of this job's sends are stored together: one transaction for those that came
+  // in while the last one ran.
+  const answers = new GroupCommit<Answer, Recorded>(async (trx, items) => {
+    const recorded: Recorded[] = []
+    for (const item of items) recorded.push(await recordOutcome(trx, delivery, item))
+    return recorded
+  })
+
   const later: { id: string; atMs: number }[] = []
   let pausedHere = false
   /**
    * Set when the batch stops: the throttle's next slot is far (the rest goes
-   * back to the queue), the integration paused, or the lease went.
+   * back to the queue), the integration paused, the lease went, or an
+   * error of ours.
    */
-  let stop: 'rate' | 'paused' | 'lost' | null = null
+  let stop = null as Stop
+  let failure: unknown = null
   let rateAt = 0
   const rateDeferred: DeliveryMessage[] = []
   let cursor = 0
   let deliveryQueued = delivery.status === 'queued'
 
-  /** One message through the steps of the module's comment; what it means for the batch. */
-  async function sendOne(message: DeliveryMessage): Promise<void> {
+  /** A message that cannot go yet (a retry's moment, a live worker's call): back to the queue for then. */
+  async function waitsAside(message: DeliveryMessage): Promise<boolean> {
     const now = nowMs()
     if (message.status === 'sending') {
       // A worker may still be in its call for this message: wait out the send timeout before resending.
@@ -667,44 +729,20 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       const freeAt = startedMs + deliveries.sendTimeoutMs + 1_000
       if (freeAt > now) {
         later.push({ id: message.id, atMs: freeAt })
-        return
+        return true
       }
     } else if (message.nextAttemptAt && message.nextAttemptAt.toMillis() > now) {
       later.push({ id: message.id, atMs: message.nextAttemptAt.toMillis() })
-      return
+      return true
     }
-    if (state.kind !== 'ready') return
-    const address = message.channel === 'email' ? message.toEmail! : message.toPhone!
-    const outgoing = await outgoingMessage(state.context, message)
-    let prepared: Prepared | null
-    try {
-      prepared = await prepare(
-        job,
-        message,
-        state.limits,
-        normalizedAddress(message.channel, address),
-        deliveryQueued
-      )
-    } catch (error) {
-      if (!(error instanceof Deferred)) throw error
-      if (error.reason === 'rate') {
-        // Every later message of this sender waits as long: the rest of the batch goes back to the queue.
-        stop ??= 'rate'
-        rateAt = Math.max(rateAt, error.atMs)
-        rateDeferred.push(message)
-        return
-      }
-      await db
-        .from('delivery_messages')
-        .where('id', message.id)
-        .where('status', 'queued')
-        .update({ next_attempt_at: dbTimestamp(undefined, DateTime.fromMillis(error.atMs)) })
-      later.push({ id: message.id, atMs: error.atMs })
-      return
-    }
-    if (!prepared) return
-    // The delivery is `sending` from its first message on: later ones need not say so again.
-    deliveryQueued = false
+    return false
+  }
+
+  /** A prepared message: waits for its slot, goes to the provider, its answer is stored. */
+  async function sendPrepared(
+    message: DeliveryMessage,
+    prepared: Extract<Prepared, { kind: 'slot' }>
+  ): Promise<void> {
     const wait = prepared.atMs - nowMs()
     if (wait > 0) await sleep(wait)
     // The lease went while waiting: the message stays `sending`; the job's next owner resends it after the timeout.
@@ -712,6 +750,7 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
       stop = 'lost'
       return
     }
+    const outgoing = outgoingById.get(message.id)!
     outgoing.message.attempts = prepared.attempt
     let outcome: SendOutcome
     try {
@@ -724,9 +763,11 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
         reason: 'The message could not be handed to the provider; it will be tried again.',
       }
     }
-    const recorded = await record(delivery!, message, prepared.attempt, outcome, {
-      key: state.limits.key,
-      slotNo: prepared.slotNo,
+    const recorded = await answers.submit({
+      message,
+      attempt: prepared.attempt,
+      outcome,
+      slot: { key: limits.key, slotNo: prepared.slotNo },
     })
     if (recorded.retryAtMs !== null) later.push({ id: message.id, atMs: recorded.retryAtMs })
     if (outcome.outcome === 'account' && message.integrationId) {
@@ -737,19 +778,66 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   }
 
   // Several messages in flight at once (their slots still come from the throttle, in order): up
-  // to `inFlightPerJob`, but never more than the sender's rate a second, so the slots the lanes
-  // reserve stay within the next second rather than pushing the batch back to the queue.
-  async function lane() {
-    while (stop === null && cursor < messages.length) await sendOne(messages[cursor++])
+  // to `inFlightPerJob`, but never more than the sender's rate a second, so the slots reserved
+  // stay within the next second rather than pushing the batch back to the queue. Free places are
+  // filled a group at a time: one transaction prepares the group.
+  const lanes = Math.max(1, Math.min(deliveries.inFlightPerJob, Math.floor(limits.ratePerSecond)))
+  const inFlight = new Set<Promise<void>>()
+  while (stop === null && cursor < messages.length) {
+    if (inFlight.size >= lanes) {
+      await Promise.race(inFlight)
+      continue
+    }
+    const group: DeliveryMessage[] = []
+    try {
+      while (group.length + inFlight.size < lanes && cursor < messages.length) {
+        const message = messages[cursor++]
+        if (!(await waitsAside(message))) group.push(message)
+      }
+    } catch (error) {
+      failure ??= error
+      stop ??= 'error'
+      break
+    }
+    if (group.length === 0) continue
+    let results: Prepared[]
+    try {
+      results = await prepareGroup(job, group, limits, deliveryQueued)
+    } catch (error) {
+      // The sends in flight still store their answers before the job gives up.
+      failure ??= error
+      stop ??= 'error'
+      break
+    }
+    for (const [index, message] of group.entries()) {
+      const prepared = results[index]
+      if (prepared.kind === 'gone') continue
+      if (prepared.kind === 'later') {
+        if (prepared.reason === 'rate') {
+          // Every later message of this sender waits as long: the rest of the batch goes back to the queue.
+          stop ??= 'rate'
+          rateAt = Math.max(rateAt, prepared.atMs)
+          rateDeferred.push(message)
+        } else later.push({ id: message.id, atMs: prepared.atMs })
+        continue
+      }
+      // The delivery is `sending` from its first message on: later ones need not say so again.
+      deliveryQueued = false
+      const task: Promise<void> = sendPrepared(message, prepared)
+        .catch((error) => {
+          failure ??= error
+          stop ??= 'error'
+        })
+        .finally(() => inFlight.delete(task))
+      inFlight.add(task)
+    }
   }
-  const lanes = Math.max(
-    1,
-    Math.min(deliveries.inFlightPerJob, Math.floor(state.limits.ratePerSecond))
-  )
-  await Promise.all(Array.from({ length: lanes }, lane))
-  if (stop === 'lost') return
+  await Promise.all(inFlight)
+  if (failure !== null) throw failure
+  // Set inside the sends (TypeScript cannot see that): read through its declared type.
+  if ((stop as Stop) === 'lost') return
   const continueAt =
-    stop === 'rate'
+    (stop as Stop) === 'rate'
       ? { ids: [...rateDeferred, ...messages.slice(cursor)].map((m) => m.id), atMs: rateAt }
       : null
   await finish(job, deliveryId, later, continueAt)

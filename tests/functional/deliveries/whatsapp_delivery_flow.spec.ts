@@ -67,6 +67,7 @@ async function outgoing(
         title: 'Data Science',
         fileId: null,
         storageKey: null,
+        baseFileId: null,
         sizeBytes: PDF.length,
         sha256: sha256(PDF),
         verificationUrl: 'https://certs.example.org/v/x',

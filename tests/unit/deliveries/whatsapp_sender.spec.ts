@@ -64,6 +64,7 @@ function outgoingTo(
         title: 'Data Science',
         fileId: null,
         storageKey: null,
+        baseFileId: null,
         sizeBytes: null,
         sha256: null,
         verificationUrl: 'https://certs.example.org/v/xyz',

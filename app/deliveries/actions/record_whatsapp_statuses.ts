@@ -216,7 +216,7 @@ async function storeOnce(
     .update(`${integration.id}\n${status.wamid}\n${status.status}\n${status.timestamp}`)
     .digest('hex')}`
   const id = randomUUID()
-  await trx
+  const inserted: { id: string }[] = await trx
     .insertQuery()
     .table(EVENTS)
     .insert({
@@ -236,6 +236,9 @@ async function storeOnce(
     })
     .knexQuery.onConflict('dedupe_key')
     .ignore()
+    .returning(['id'])
+  // Stored now (the usual case): nothing to read back.
+  if (inserted.length === 1) return { id, duplicate: false, appliedAt: null }
   const stored = await trx
     .from(EVENTS)
     .select('id', 'applied_at')

@@ -168,14 +168,18 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
     assert.equal(await count('whatsapp.sent'), '48')
     assert.equal(await count('whatsapp.failed'), '2')
     assert.equal(await count('email.sent'), '2')
-    // Read receipts may land after the delivery is done, when the island no longer polls:
-    // the page as a user reloads it shows them all.
+    // Read receipts may land after the delivery is done: the island then looks again only every
+    // 15 s (data-awaiting-receipts), and a reload shows them at once.
     await page.reload()
     assert.equal(await count('whatsapp.queued'), '50')
     assert.equal(await count('whatsapp.delivered'), '48')
     assert.equal(await count('whatsapp.read'), '48')
     assert.equal(await count('whatsapp.failed'), '2')
-    assert.equal(await panel.locator('[data-reason="whatsapp:131026"] td.num').innerText(), '2')
+    const notOnWhatsApp = panel.locator('[data-reason="whatsapp:131026"]')
+    assert.equal(await notOnWhatsApp.locator('td.num').innerText(), '2')
+    // The group's reason is the code's, naming neither learner's number.
+    assert.include(await notOnWhatsApp.innerText(), 'cannot receive WhatsApp messages')
+    assert.notMatch(await notOnWhatsApp.innerText(), /\+91/)
     const failedNames = async () => {
       const names = await panel.locator('#failed-messages tbody td:first-child a').allInnerTexts()
       return names.map((name) => name.trim())

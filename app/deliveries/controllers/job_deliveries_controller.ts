@@ -24,10 +24,13 @@ export default class JobDeliveriesController {
     await bouncer.authorize('allows', 'deliveries.send')
     const job = foundOr404(await OrgGenerationJobs.find(org, params.id))
     const integrations = await OrgDeliveryIntegrations.list(org).where('is_active', true)
+    const read = await jobDeliveryPanel(org, job)
     return view.render('pages/deliveries/job_deliveries/show', {
       nav: 'generation_jobs',
       job,
-      panel: panelOf(await jobDeliveryPanel(org, job), DateTime.utc()),
+      panel: panelOf(read, DateTime.utc()),
+      // Once a delivery has gone, a second click on the defaults must not mail everyone again.
+      defaultAudience: read.deliveries.length > 0 ? 'undelivered' : 'all',
       canStart: job.status !== 'queued' && job.status !== 'processing' && job.completedItems > 0,
       hasWhatsApp: integrations.some((integration) => integration.channel === 'whatsapp'),
       hasOwnEmail: integrations.some((integration) => integration.channel === 'email'),

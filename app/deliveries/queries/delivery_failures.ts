@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import { currentMessagesOfJob } from '#deliveries/queries/delivery_counts'
 import type { Channel } from '#deliveries/services/providers'
+import { whatsappErrorReason } from '#deliveries/services/whatsapp_sender'
 
 export interface FailureGroup {
   channel: Channel
@@ -26,6 +27,28 @@ export interface FailureRow {
 
 const UNKNOWN_CODE = 'unknown'
 
+interface GroupRow {
+  channel: Channel
+  code: string | null
+  reason: string | null
+  other_reason: string | null
+  total: string | number
+}
+
+/**
+ * A group's reason names none of its recipients: a message's own reason
+ * may (WhatsApp's "+91… cannot receive WhatsApp messages", a mail server's
+ * "rejected the message to …"), and a group of several shown with one of
+ * theirs would put one person's address on everyone's line.
+ */
+function groupReason(row: GroupRow): string {
+  const reason = row.reason ?? 'No reason was recorded.'
+  if (Number(row.total) === 1 || row.reason === row.other_reason) return reason
+  if (row.channel === 'whatsapp' && row.code && /^\d+$/.test(row.code))
+    return whatsappErrorReason(Number(row.code), undefined, {})
+  return `Failed with ${row.code ?? 'no code'}; each message’s own reason is in the list and the CSV.`
+}
+
 /**
  * Why a job's messages failed, as they stand now (a recipient resent
  * successfully no longer counts): grouped by channel and the provider's
@@ -35,22 +58,18 @@ export async function jobFailureGroups(
   organizationId: string,
   jobId: string
 ): Promise<FailureGroup[]> {
-  const rows: {
-    channel: Channel
-    code: string | null
-    reason: string | null
-    total: string | number
-  }[] = await currentMessagesOfJob(organizationId, jobId)
+  const rows: GroupRow[] = await currentMessagesOfJob(organizationId, jobId)
     .where('m.status', 'failed')
     .groupBy('m.channel', 'm.error_code')
     .select('m.channel', 'm.error_code as code')
     .max('m.error_message as reason')
+    .min('m.error_message as other_reason')
     .count('* as total')
   return rows
     .map((row) => ({
       channel: row.channel,
       code: row.code ?? UNKNOWN_CODE,
-      reason: row.reason ?? 'No reason was recorded.',
+      reason: groupReason(row),
       count: Number(row.total),
     }))
     .sort(

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 import type Organization from '#orgs/models/organization'
 import type GenerationJob from '#certificates/models/generation_job'
 import OrgDeliveries from '#deliveries/queries/org_deliveries'
@@ -12,6 +13,8 @@ import { sendingFinishesAt } from '#deliveries/queries/delivery_estimate'
 
 /** How many of a job's deliveries the panel lists. */
 const RECENT_DELIVERIES = 10
+/** How long after a delivery finished the panel still looks for WhatsApp's receipts. */
+const RECEIPTS_WATCHED_MS = 3_600_000
 /** How many failed messages it lists with a resend button (the CSV has them all). */
 const FAILED_MESSAGES_SHOWN = 20
 
@@ -50,6 +53,18 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     deliveries.map((delivery) => delivery.id)
   )
   const sending = deliveries.some((d) => d.status === 'queued' || d.status === 'sending')
+  // Done sending, but WhatsApp's delivered and read receipts come for hours: for an hour after
+  // the last delivery finished, while some are still only sent or delivered, the island keeps
+  // looking, slowly.
+  const since = DateTime.utc().minus({ milliseconds: RECEIPTS_WATCHED_MS })
+  const awaitingReceipts =
+    !sending &&
+    deliveries.some((d) => d.finishedAt !== null && d.finishedAt > since) &&
+    !!(await currentMessagesOfJob(org.id, job.id)
+      .where('m.channel', 'whatsapp')
+      .whereIn('m.status', ['sent', 'delivered'])
+      .select('m.id')
+      .first())
   return {
     job,
     counts,
@@ -65,6 +80,7 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     failedTotal: counts.counts.failed,
     deliveries: deliveries.map((delivery) => ({ delivery, counts: perDelivery.get(delivery.id)! })),
     sending,
+    awaitingReceipts,
   }
 }
 

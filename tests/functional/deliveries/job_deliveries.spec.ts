@@ -87,6 +87,45 @@ test.group('Web: delivering a job', (group) => {
     assert.lengthOf(stand.current().messages(), 2)
   })
 
+  test('after sending, the panel keeps looking slowly while WhatsApp receipts may come; the form then defaults to those not yet sent', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const { job } = await givenIssuedJob(org, learners(2))
+    const { delivery, messages } = await givenDelivery(org, job, {
+      channels: ['whatsapp'],
+      status: 'completed',
+    })
+    const [first, second] = messages
+    await advance(first, 'read')
+    await advance(second, 'delivered')
+    delivery.finishedAt = DateTime.utc().minus({ minutes: 5 })
+    await delivery.save()
+
+    const panel = () =>
+      actingAs(client.get(`/generation-jobs/${job.id}/deliveries/panel`), owner, org)
+    const waiting = await panel()
+    assert.include(waiting.text(), 'data-sending="false"')
+    assert.include(waiting.text(), 'hx-trigger="load delay:15s"')
+    assert.include(waiting.text(), 'receipts still coming in')
+
+    // Every receipt in: no more polling.
+    await advance(second, 'read')
+    const allRead = await panel()
+    assert.notInclude(allRead.text(), 'hx-trigger')
+    // Nor an hour after the delivery finished, whatever is still out.
+    await DeliveryMessage.query().where('id', second.id).update({ status: 'delivered' })
+    delivery.finishedAt = DateTime.utc().minus({ minutes: 61 })
+    await delivery.save()
+    const anHourOn = await panel()
+    assert.notInclude(anHourOn.text(), 'hx-trigger')
+
+    const page = await actingAs(client.get(`/generation-jobs/${job.id}/deliveries`), owner, org)
+    assert.match(page.text(), /value="undelivered" id="audience-undelivered" checked/)
+    assert.notMatch(page.text(), /value="all" id="audience-all" checked/)
+  })
+
   test('bad form input goes back with the reason under the field; a refusal is flashed', async ({
     client,
     assert,

@@ -97,27 +97,96 @@ interface StatusWritten {
 }
 
 /**
- * One status stored once and applied, in the caller's transaction: a
- * duplicate applied already changes nothing; one stored before its message
- * was known is tried again.
+ * A group of statuses (from the notifications this process received while
+ * the last group was written) stored once and applied, in the caller's
+ * transaction, in a few statements whatever their number: the messages
+ * they name are read together, the new events inserted in one statement
+ * (already marked applied when their message is known), and only the
+ * status moves go one by one, in order. A duplicate applied already
+ * changes nothing; one stored before its message was known is tried again.
  */
-async function writeStatus(
+async function writeStatuses(
   trx: TransactionClientContract,
-  { integration, status }: StatusWrite
-): Promise<StatusWritten> {
-  const event = await storeOnce(trx, integration, status)
-  if (event.appliedAt !== null)
-    return { status: status.status, duplicate: event.duplicate, applied: null }
-  const applied = await applyStatus(trx, integration, event.id, status)
-  return { status: status.status, duplicate: event.duplicate, applied }
+  items: StatusWrite[]
+): Promise<StatusWritten[]> {
+  const matched = await matchingMessages(trx, items)
+  const now = dbTimestamp(trx)
+  const keys = items.map(({ integration, status }) => dedupeKeyOf(integration, status))
+  // One row per dedupe key: a status twice in the group is a duplicate of its first.
+  const firstOf = new Map<string, number>()
+  keys.forEach((key, index) => firstOf.has(key) || firstOf.set(key, index))
+  const rows = [...firstOf.entries()].map(([key, index]) => {
+    const { integration, status } = items[index]
+    const messageId = matched[index]
+    return {
+      id: randomUUID(),
+      organization_id: integration.organizationId,
+      integration_id: integration.id,
+      channel: 'whatsapp',
+      provider: 'whatsapp_cloud',
+      provider_message_id: status.wamid,
+      message_id: messageId,
+      event_type: status.status,
+      dedupe_key: key,
+      payload: JSON.stringify(status.raw),
+      occurred_at: status.occurredAt ? dbTimestamp(trx, status.occurredAt) : null,
+      received_at: now,
+      applied_at: messageId ? now : null,
+    }
+  })
+  const inserted = new Set<string>()
+  for (let at = 0; at < rows.length; at += INSERT_ROWS) {
+    const stored: { dedupe_key: string }[] = await trx
+      .insertQuery()
+      .table(EVENTS)
+      .multiInsert(rows.slice(at, at + INSERT_ROWS))
+      .knexQuery.onConflict('dedupe_key')
+      .ignore()
+      .returning(['dedupe_key'])
+    for (const row of stored) inserted.add(row.dedupe_key)
+  }
+  // Stored before this group: applied then, or waiting for its message.
+  const earlier = new Map<string, { id: string; applied_at: unknown }>()
+  const seen = [...firstOf.keys()].filter((key) => !inserted.has(key))
+  for (let at = 0; at < seen.length; at += INSERT_ROWS) {
+    const found = await trx
+      .from(EVENTS)
+      .whereIn('dedupe_key', seen.slice(at, at + INSERT_ROWS))
+      .select('id', 'dedupe_key', 'applied_at')
+    for (const row of found) earlier.set(row.dedupe_key, row)
+  }
+
+  const written: StatusWritten[] = []
+  for (const [index, { status }] of items.entries()) {
+    const key = keys[index]
+    const isNew = inserted.has(key) && firstOf.get(key) === index
+    const messageId = matched[index]
+    const before = earlier.get(key)
+    if (!isNew && (!before || before.applied_at !== null || inserted.has(key))) {
+      // Applied already (or by its first in this group).
+      written.push({ status: status.status, duplicate: true, applied: null })
+      continue
+    }
+    if (!messageId) {
+      written.push({ status: status.status, duplicate: !isNew, applied: 'unmatched' })
+      continue
+    }
+    const moved = await moveForStatus(trx, messageId, status)
+    if (!isNew)
+      await trx
+        .from(EVENTS)
+        .where('id', before!.id)
+        .update({ message_id: messageId, applied_at: now })
+    written.push({ status: status.status, duplicate: !isNew, applied: { messageId, moved } })
+  }
+  return written
 }
 
+/** Rows of one INSERT (and ids of one IN list): far below SQLite's bound-parameter limit. */
+const INSERT_ROWS = 200
+
 /** The process's statuses, written a transaction per group (#core/services/group_commit). */
-const statusWrites = new GroupCommit<StatusWrite, StatusWritten>(async (trx, items) => {
-  const written: StatusWritten[] = []
-  for (const item of items) written.push(await writeStatus(trx, item))
-  return written
-})
+const statusWrites = new GroupCommit<StatusWrite, StatusWritten>(writeStatuses)
 
 /**
  * Applies the notifications that arrived before the message's wamid was
@@ -206,45 +275,11 @@ function parseStatus(item: unknown, raw: Record<string, unknown>): WhatsappStatu
   }
 }
 
-/** Inserts the event unless its dedupe key is there; either way, the stored row's id and whether it was applied. */
-async function storeOnce(
-  trx: TransactionClientContract,
-  integration: DeliveryIntegration,
-  status: WhatsappStatus
-): Promise<{ id: string; duplicate: boolean; appliedAt: unknown }> {
-  const dedupeKey = `whatsapp:${createHash('sha256')
+/** One status of one integration: the same message, status and provider time is the same event. */
+function dedupeKeyOf(integration: Pick<DeliveryIntegration, 'id'>, status: WhatsappStatus) {
+  return `whatsapp:${createHash('sha256')
     .update(`${integration.id}\n${status.wamid}\n${status.status}\n${status.timestamp}`)
     .digest('hex')}`
-  const id = randomUUID()
-  const inserted: { id: string }[] = await trx
-    .insertQuery()
-    .table(EVENTS)
-    .insert({
-      id,
-      organization_id: integration.organizationId,
-      integration_id: integration.id,
-      channel: 'whatsapp',
-      provider: 'whatsapp_cloud',
-      provider_message_id: status.wamid,
-      message_id: null,
-      event_type: status.status,
-      dedupe_key: dedupeKey,
-      payload: JSON.stringify(status.raw),
-      occurred_at: status.occurredAt ? dbTimestamp(trx, status.occurredAt) : null,
-      received_at: dbTimestamp(trx),
-      applied_at: null,
-    })
-    .knexQuery.onConflict('dedupe_key')
-    .ignore()
-    .returning(['id'])
-  // Stored now (the usual case): nothing to read back.
-  if (inserted.length === 1) return { id, duplicate: false, appliedAt: null }
-  const stored = await trx
-    .from(EVENTS)
-    .select('id', 'applied_at')
-    .where('dedupe_key', dedupeKey)
-    .firstOrFail()
-  return { id: stored.id, duplicate: stored.id !== id, appliedAt: stored.applied_at }
 }
 
 /** Matches the status to a message of this integration and moves it; marks the event applied. */
@@ -256,6 +291,21 @@ async function applyStatus(
 ): Promise<'unmatched' | { messageId: string; moved: boolean }> {
   const message = await matchingMessage(trx, integration, status)
   if (!message) return 'unmatched'
+  const moved = await moveForStatus(trx, message.id, status)
+  await trx
+    .from(EVENTS)
+    .where('id', eventId)
+    .update({ message_id: message.id, applied_at: dbTimestamp(trx) })
+  return { messageId: message.id, moved }
+}
+
+/** Moves the message forward to what the status says, if it says a status we apply. */
+async function moveForStatus(
+  trx: TransactionClientContract,
+  messageId: string,
+  status: WhatsappStatus
+): Promise<boolean> {
+  const message = { id: messageId }
   let moved = false
   if (APPLIED.has(status.status)) {
     const at = status.occurredAt ?? DateTime.utc()
@@ -279,11 +329,64 @@ async function applyStatus(
       })
     }
   }
-  await trx
-    .from(EVENTS)
-    .where('id', eventId)
-    .update({ message_id: message.id, applied_at: dbTimestamp(trx) })
-  return { messageId: message.id, moved }
+  return moved
+}
+
+/**
+ * The message of its integration each status names (by wamid, else by the
+ * message id sent as callback data), or null: two reads for the group.
+ */
+async function matchingMessages(
+  trx: TransactionClientContract,
+  items: StatusWrite[]
+): Promise<(string | null)[]> {
+  const found: (string | null)[] = items.map(() => null)
+  const byIntegration = new Map<string, number[]>()
+  items.forEach((item, index) =>
+    byIntegration.set(item.integration.id, [
+      ...(byIntegration.get(item.integration.id) ?? []),
+      index,
+    ])
+  )
+  for (const indexes of byIntegration.values()) {
+    const { integration } = items[indexes[0]]
+    const ofIntegration = () =>
+      trx
+        .from('delivery_messages')
+        .where('organization_id', integration.organizationId)
+        .where('integration_id', integration.id)
+        .where('provider', 'whatsapp_cloud')
+    const wamids = [...new Set(indexes.map((index) => items[index].status.wamid))]
+    const byWamid = new Map<string, string>()
+    for (let at = 0; at < wamids.length; at += INSERT_ROWS) {
+      const rows = await ofIntegration()
+        .whereIn('provider_message_id', wamids.slice(at, at + INSERT_ROWS))
+        .select('id', 'provider_message_id')
+      for (const row of rows) byWamid.set(row.provider_message_id, row.id)
+    }
+    for (const index of indexes) found[index] = byWamid.get(items[index].status.wamid) ?? null
+    // The wamid may not be stored yet (the notification overtook the send worker): the callback data.
+    const callbacks = [
+      ...new Set(
+        indexes
+          .filter((index) => found[index] === null)
+          .map((index) => items[index].status.callbackData)
+          .filter((data): data is string => !!data && UUID.test(data))
+      ),
+    ]
+    const byId = new Map<string, string>()
+    for (let at = 0; at < callbacks.length; at += INSERT_ROWS) {
+      const rows = await ofIntegration()
+        .whereIn('id', callbacks.slice(at, at + INSERT_ROWS))
+        .select('id')
+      for (const row of rows) byId.set(String(row.id).toLowerCase(), row.id)
+    }
+    for (const index of indexes) {
+      const data = items[index].status.callbackData?.toLowerCase()
+      if (found[index] === null && data) found[index] = byId.get(data) ?? null
+    }
+  }
+  return found
 }
 
 /** This integration's message the status names: by wamid, else by the message id sent as callback data. */

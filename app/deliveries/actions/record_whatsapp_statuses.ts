@@ -199,21 +199,47 @@ export async function applyWaitingWhatsappStatuses(
   message: DeliveryMessage,
   trx?: TransactionClientContract
 ) {
-  if (!message.integrationId || !message.providerMessageId) return 0
+  return applyWaitingWhatsappStatusesOf([message], trx)
+}
+
+/** `applyWaitingWhatsappStatuses` for several messages: one read for all of them. */
+export async function applyWaitingWhatsappStatusesOf(
+  messages: DeliveryMessage[],
+  trx?: TransactionClientContract
+) {
+  const known = messages.filter((m) => m.integrationId && m.providerMessageId)
+  if (known.length === 0) return 0
   const client = trx ?? db.connection()
-  const waiting = await client
-    .from(EVENTS)
-    .select('id', 'payload')
-    .where('integration_id', message.integrationId)
-    .where('provider', 'whatsapp_cloud')
-    .where('provider_message_id', message.providerMessageId)
-    .whereNull('applied_at')
+  const byWamid = new Map(known.map((m) => [`${m.integrationId}\n${m.providerMessageId}`, m]))
+  const waiting: {
+    id: string
+    payload: unknown
+    integration_id: string
+    provider_message_id: string
+  }[] = []
+  for (let at = 0; at < known.length; at += INSERT_ROWS) {
+    const part = known.slice(at, at + INSERT_ROWS)
+    waiting.push(
+      ...(await client
+        .from(EVENTS)
+        .select('id', 'payload', 'integration_id', 'provider_message_id')
+        .whereIn('integration_id', [...new Set(part.map((m) => m.integrationId!))])
+        .where('provider', 'whatsapp_cloud')
+        .whereIn(
+          'provider_message_id',
+          part.map((m) => m.providerMessageId!)
+        )
+        .whereNull('applied_at'))
+    )
+  }
   let moved = 0
   for (const row of waiting) {
+    const message = byWamid.get(`${row.integration_id}\n${row.provider_message_id}`)
+    if (!message) continue
     const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload
     const status = parseStatus(payload?.status, payload)
     if (!status) continue
-    const integration = { id: message.integrationId, organizationId: message.organizationId }
+    const integration = { id: message.integrationId!, organizationId: message.organizationId }
     const apply = async (writer: TransactionClientContract) => {
       const applied = await applyStatus(writer, integration, row.id, status)
       if (applied !== 'unmatched' && applied.moved) moved++

@@ -2,7 +2,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type DeliveryMessage from '#deliveries/models/delivery_message'
 import type { MessageProvider } from '#deliveries/services/delivery_status'
 import type { MessageSender } from '#deliveries/services/message_senders'
-import { applyWaitingWhatsappStatuses } from '#deliveries/actions/record_whatsapp_statuses'
+import { applyWaitingWhatsappStatusesOf } from '#deliveries/actions/record_whatsapp_statuses'
 import { sendEmail } from '#deliveries/services/email_sender'
 import { sendWhatsapp } from '#deliveries/services/whatsapp_sender'
 
@@ -23,16 +23,16 @@ export const senders: Partial<Record<MessageProvider, MessageSender>> = {
 }
 
 /**
- * Called in the transaction that stores a provider's acceptance (the
- * message carries its `providerMessageId` by then). WhatsApp: the status
+ * Called in the transaction that stores providers' acceptances, with the
+ * messages accepted (each carries its `providerMessageId` by then). WhatsApp: the status
  * notifications that arrived before the id was stored (and matched nothing
  * then) apply now.
  */
 export const acceptedHooks: Partial<
   Record<
     MessageProvider,
-    (message: DeliveryMessage, trx: TransactionClientContract) => Promise<unknown>
+    (messages: DeliveryMessage[], trx: TransactionClientContract) => Promise<unknown>
   >
 > = {
-  whatsapp_cloud: (message, trx) => applyWaitingWhatsappStatuses(message, trx),
+  whatsapp_cloud: (messages, trx) => applyWaitingWhatsappStatusesOf(messages, trx),
 }

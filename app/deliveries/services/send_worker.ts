@@ -413,6 +413,8 @@ function addressOf(message: DeliveryMessage) {
 interface Recorded {
   /** This outcome paused the integration (the admins are to be told). */
   paused: boolean
+  /** The provider's acceptance was stored (its id is on the message). */
+  accepted?: boolean
   /** Queued again for this moment (a transient error). */
   retryAtMs: number | null
 }
@@ -561,13 +563,10 @@ async function recordOutcome(
         provider_message_id: outcome.providerMessageId.slice(0, 256),
         finished_at: stamp,
       })
-      // Notifications that came before the provider's id was stored (the WhatsApp webhooks' catch-up).
-      const hook = acceptedHooks[message.provider]
-      if (hook) {
-        message.providerMessageId = outcome.providerMessageId.slice(0, 256)
-        await hook(message, trx)
-      }
-      return { paused: false, retryAtMs: null }
+      // The notifications that came before the provider's id was stored apply once the group's
+      // answers are stored (`acceptedHooks`, called by the group's writer).
+      message.providerMessageId = outcome.providerMessageId.slice(0, 256)
+      return { paused: false, retryAtMs: null, accepted: true }
     }
 
     const code = outcome.code.slice(0, 64)
@@ -699,6 +698,15 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   const answers = new GroupCommit<Answer, Recorded>(async (trx, items) => {
     const recorded: Recorded[] = []
     for (const item of items) recorded.push(await recordOutcome(trx, delivery, item))
+    // Notifications that came before the providers' ids were stored (the WhatsApp webhooks'
+    // catch-up), for the group's accepted messages at once.
+    const accepted = items.filter((_, index) => recorded[index].accepted)
+    const hook = acceptedHooks[messages[0].provider]
+    if (hook && accepted.length > 0)
+      await hook(
+        accepted.map((item) => item.message),
+        trx
+      )
     return recorded
   })
 

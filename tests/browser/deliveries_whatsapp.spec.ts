@@ -107,15 +107,11 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
     await page.getByLabel('App secret').fill(APP_SECRET)
     await page.getByLabel('Webhook verify token').fill(VERIFY_TOKEN)
     await page.getByRole('button', { name: 'Add integration' }).click()
-    await page.getByText('Integration “Campus WhatsApp” added.').waitFor()
-    const whatsappRow = page.locator('#whatsapp-integrations tr', { hasText: 'Campus WhatsApp' })
-    assert.include(await whatsappRow.innerText(), 'Active')
-    assert.include(await whatsappRow.innerText(), 'Default')
+    // Added, and straight to its page: the webhook address is the step left, in Meta's dashboard.
+    await page.getByText('Integration “Campus WhatsApp” added. One step left').waitFor()
     assert.notInclude(await page.content(), ACCESS_TOKEN)
-
     // Meta's "configure webhook" step, on the stand-in's dashboard endpoint: the callback URL
     // the integration page shows and the verify token; the stand-in checks both by handshake.
-    await whatsappRow.getByRole('link', { name: 'Edit' }).click()
     const callbackUrl = await page.locator('code.copyable').innerText()
     const subscription = await fetch(`${whatsapp.url}/_standin/subscription`, {
       method: 'POST',
@@ -127,6 +123,10 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
       }),
     })
     assert.equal(subscription.status, 200, await subscription.text())
+    await page.getByRole('link', { name: '← Delivery' }).click()
+    const whatsappRow = page.locator('#whatsapp-integrations tr', { hasText: 'Campus WhatsApp' })
+    assert.include(await whatsappRow.innerText(), 'Active')
+    assert.include(await whatsappRow.innerText(), 'Default')
 
     // Two learners' numbers are not on WhatsApp: Meta accepts, says sent, then failed 131026.
     const unreachable = [rows[6], rows[30]]

@@ -112,9 +112,17 @@ export default class DeliveryIntegrationsController {
     })
     return handle(result, {
       created: ({ integration }) =>
-        redirectWith(ctx, 'success', `Integration “${integration.displayName}” added.`).toRoute(
-          'deliveries.integrations.index'
-        ),
+        // A provider that reports statuses by webhook needs one more step in its own dashboard:
+        // its page shows the address (without it, nothing gets past "sent").
+        webhookUrlOf(integration)
+          ? redirectWith(
+              ctx,
+              'success',
+              `Integration “${integration.displayName}” added. One step left: give ${integration.provider === 'whatsapp_cloud' ? 'Meta' : PROVIDER_LABELS[integration.provider]} the webhook address below, or delivered and read will never show.`
+            ).toRoute('deliveries.integrations.edit', { id: integration.id })
+          : redirectWith(ctx, 'success', `Integration “${integration.displayName}” added.`).toRoute(
+              'deliveries.integrations.index'
+            ),
       channel_mismatch: ({ message }) => {
         flashFieldError(ctx, 'name', message)
         return back()

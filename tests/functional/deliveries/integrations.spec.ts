@@ -354,6 +354,9 @@ test.group('Settings → Delivery', (group) => {
       .where('organization_id', org.id)
       .where('channel', 'whatsapp')
       .firstOrFail()
+    // The webhook is a step in Meta's dashboard: the integration's page, which shows its address.
+    created.assertHeader('location', `/settings/delivery/${integration.id}/edit`)
+    assert.include(flashOf(created).success, 'One step left: give Meta the webhook address below')
     assert.equal(integration.whatsappPhoneNumberId, '106540352242922')
     assert.deepEqual(integration.config.body_parameters, ['recipient_name', 'course_name'])
     assert.equal(integration.config.daily_unique_recipients_tier, 2000)

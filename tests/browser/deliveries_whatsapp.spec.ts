@@ -148,6 +148,10 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
       await estimate.locator('[data-channel="whatsapp"] [data-estimate="messages"]').innerText(),
       '50'
     )
+    assert.include(
+      await estimate.locator('[data-estimate="fallback"]').innerText(),
+      'When WhatsApp fails for good (a number not on WhatsApp), an email follows'
+    )
     await page.getByRole('button', { name: 'Start sending' }).click()
     await page.getByText('50 WhatsApp messages queued').waitFor()
     await page.locator('#delivery-panel[data-sending="true"]').waitFor()

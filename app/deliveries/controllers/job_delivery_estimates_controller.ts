@@ -26,6 +26,7 @@ export default class JobDeliveryEstimatesController {
     return view.render('components/deliveries/estimate', {
       estimate: estimate.kind === 'estimate' ? estimate : null,
       channels: input.channels,
+      fallback: Boolean(input.fallback_to_email),
     })
   }
 }

@@ -44,6 +44,16 @@ test.group('Web: delivering a job', (group) => {
     assert.match(estimate.text(), /data-estimate="messages">2</)
     assert.match(estimate.text(), /data-estimate="missing">1</)
     assert.include(estimate.text(), 'without an email address')
+    assert.notInclude(estimate.text(), 'data-estimate="fallback"')
+    // The fallback box says what it does, and that it needs WhatsApp.
+    const withFallback = await actingAs(
+      client
+        .get(`/generation-jobs/${job.id}/deliveries/estimate`)
+        .qs({ channels: 'email', audience: 'all', fallback_to_email: '1' }),
+      owner,
+      org
+    )
+    assert.include(withFallback.text(), 'applies to WhatsApp messages only')
 
     const started = await actingAs(
       client

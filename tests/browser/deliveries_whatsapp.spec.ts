@@ -210,7 +210,11 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
 
     // Learner 7 has since joined WhatsApp: resend theirs from the failures list.
     whatsapp.configure({ undeliverable: [rows[30].phone!] })
-    await page.getByRole('button', { name: 'Resend to Learner 7 by WhatsApp' }).click()
+    const resend = page.getByRole('button', { name: 'Resend to Learner 7 by WhatsApp' })
+    // On the phone the failures are cards: the button is on screen, not past a sideways scroll.
+    const box = (await resend.boundingBox())!
+    assert.isAtMost(box.x + box.width, PHONE.width)
+    await resend.click()
     await page.getByText('1 WhatsApp message queued').waitFor()
     await page.locator('#delivery-panel[data-sending="true"]').waitFor()
     await sendUntil(

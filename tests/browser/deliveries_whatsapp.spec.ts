@@ -189,6 +189,12 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
       return names.map((name) => name.trim())
     }
     assert.sameMembers(await failedNames(), ['Learner 7', 'Learner 31'])
+    // Both were reached all the same: their fallback emails went.
+    assert.include(
+      await panel.locator('[data-count="reached-by-email"]').innerText(),
+      '2 of them reached by email instead'
+    )
+    assert.equal(await panel.locator('#failed-messages [data-reached-by-email]').count(), 2)
     assert.isAtMost(await sidewaysScroll(page), 0)
 
     // Only the two 131026 learners were emailed, each their own certificate's exact PDF.

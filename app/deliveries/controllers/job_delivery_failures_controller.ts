@@ -22,6 +22,7 @@ async function* failureReport(organizationId: string, jobId: string) {
       'Failed at (UTC)',
       'Attempts',
       'Message id',
+      'Reached by email instead',
     ])
   )
   let after: string | null = null
@@ -40,6 +41,7 @@ async function* failureReport(organizationId: string, jobId: string) {
         isoOf(row.failedAt),
         row.attempts,
         row.messageId,
+        row.reachedByEmail ? 'yes' : '',
       ])
     after = rows.at(-1)!.messageId
     yield chunk

@@ -23,6 +23,8 @@ export interface FailureRow {
   failedAt: string | Date | null
   attempts: number
   certificateNumbers: string
+  /** A WhatsApp failure whose fallback email reached the recipient (sent or beyond). */
+  reachedByEmail: boolean
 }
 
 const UNKNOWN_CODE = 'unknown'
@@ -121,6 +123,24 @@ export async function jobFailureRows(
     )
     .orderBy('c.sequence_number', 'asc')
     .select('i.message_id', 'c.certificate_number')
+  // Failures the recipient was reached despite: the fallback email went.
+  // A fallback is its failure's delivery's email to the same recipient (that unique index finds it).
+  const fallbacks: { fallback_of_message_id: string }[] = await db
+    .from('delivery_messages as m')
+    .join('delivery_messages as fb', (join) =>
+      join
+        .on('fb.delivery_id', 'm.delivery_id')
+        .andOn('fb.recipient_id', 'm.recipient_id')
+        .andOnVal('fb.channel', 'email')
+    )
+    .whereIn(
+      'm.id',
+      rows.map((row) => row.id)
+    )
+    .whereRaw('fb.fallback_of_message_id = m.id')
+    .whereIn('fb.status', REACHED)
+    .select('fb.fallback_of_message_id')
+  const reached = new Set(fallbacks.map((row) => row.fallback_of_message_id))
   const byMessage = new Map<string, string[]>()
   for (const row of numbers) {
     const list = byMessage.get(row.message_id) ?? []
@@ -138,5 +158,27 @@ export async function jobFailureRows(
     failedAt: row.failed_at,
     attempts: Number(row.attempts),
     certificateNumbers: (byMessage.get(row.id) ?? []).join(' '),
+    reachedByEmail: reached.has(row.id),
   }))
+}
+
+/** A message at one of these has reached its provider's hands or the recipient. */
+const REACHED = ['sent', 'delivered', 'read']
+
+/** How many of a job's failed messages (as they stand) were made good by their fallback email. */
+export async function jobFailuresReachedByEmail(organizationId: string, jobId: string) {
+  const [row] = await currentMessagesOfJob(organizationId, jobId)
+    .where('m.status', 'failed')
+    .whereExists((query) =>
+      query
+        .from('delivery_messages as fb')
+        .whereRaw('fb.delivery_id = m.delivery_id')
+        .whereRaw('fb.recipient_id = m.recipient_id')
+        .where('fb.channel', 'email')
+        .whereRaw('fb.fallback_of_message_id = m.id')
+        .whereIn('fb.status', REACHED)
+        .select('fb.id')
+    )
+    .count('* as total')
+  return Number(row?.total ?? 0)
 }

@@ -8,7 +8,11 @@ import {
   jobCounts,
   jobWaitingUntil,
 } from '#deliveries/queries/delivery_counts'
-import { jobFailureGroups, jobFailureRows } from '#deliveries/queries/delivery_failures'
+import {
+  jobFailureGroups,
+  jobFailureRows,
+  jobFailuresReachedByEmail,
+} from '#deliveries/queries/delivery_failures'
 import { sendingFinishesAt } from '#deliveries/queries/delivery_estimate'
 
 /** How many of a job's deliveries the panel lists. */
@@ -44,6 +48,7 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
           pause_reason: string | null
         }[])
       : []
+  const reachedByEmail = failures.length ? await jobFailuresReachedByEmail(org.id, job.id) : 0
   const failedMessages = failures.length
     ? await jobFailureRows(org.id, job.id, { limit: FAILED_MESSAGES_SHOWN })
     : []
@@ -78,6 +83,8 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
       reason: row.pause_reason ?? 'The provider refused the account.',
     })),
     failedTotal: counts.counts.failed,
+    /** Of those, how many recipients the fallback email reached instead. */
+    reachedByEmail,
     deliveries: deliveries.map((delivery) => ({ delivery, counts: perDelivery.get(delivery.id)! })),
     sending,
     awaitingReceipts,

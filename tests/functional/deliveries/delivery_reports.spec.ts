@@ -12,7 +12,11 @@ import {
 } from '#tests/helpers/delivery_records'
 import { deliveryCounts, jobCounts } from '#deliveries/queries/delivery_counts'
 import { messageDetails, messagesOfDelivery } from '#deliveries/queries/delivery_message_details'
-import { jobFailureGroups, jobFailureRows } from '#deliveries/queries/delivery_failures'
+import {
+  jobFailureGroups,
+  jobFailureRows,
+  jobFailuresReachedByEmail,
+} from '#deliveries/queries/delivery_failures'
 import { certificateTimeline, recipientTimeline } from '#deliveries/queries/delivery_timeline'
 import { monthFigures } from '#deliveries/queries/delivery_figures'
 import OrgDeliveries from '#deliveries/queries/org_deliveries'
@@ -143,6 +147,35 @@ test.group('Delivery reports', (group) => {
       page1[0].messageId
     )
     assert.lengthOf(await jobFailureRows(org.id, job.id, { channel: 'email' }), 1)
+  })
+
+  test('a WhatsApp failure whose fallback email went says the recipient was reached by email', async ({
+    assert,
+  }) => {
+    const { org, job } = await sentJob(3)
+    const { delivery, messages, recipients, certificates } = await givenDelivery(org, job, {
+      channels: ['whatsapp'],
+    })
+    for (const message of messages) await advance(message, 'failed', { error: NOT_ON_WHATSAPP })
+    const theirs = (index: number) =>
+      certificates.filter((c) => c.generationJobRecipientId === recipients[index].id)
+    // The first recipient's fallback email was sent; the second's is still queued; the third has none.
+    const sent = await givenMessage(delivery, recipients[0], 'email', theirs(0), {
+      fallbackOf: messages[0],
+    })
+    await advance(sent, 'sent')
+    await givenMessage(delivery, recipients[1], 'email', theirs(1), { fallbackOf: messages[1] })
+
+    const rows = await jobFailureRows(org.id, job.id, { channel: 'whatsapp' })
+    assert.deepEqual(
+      rows.map((row) => [row.messageId, row.reachedByEmail]).sort(),
+      [
+        [messages[0].id, true],
+        [messages[1].id, false],
+        [messages[2].id, false],
+      ].sort()
+    )
+    assert.equal(await jobFailuresReachedByEmail(org.id, job.id), 1)
   })
 
   test('a message lists its certificates, last error and events from timestamps and webhooks', async ({

@@ -114,11 +114,22 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
           error ?? (attempt.providerMessageId ? `Provider id ${attempt.providerMessageId}` : null),
       }
     }
-    case 'webhook':
+    case 'webhook': {
+      const type = entry.event.eventType
+      const status = type in STATUS_WORDS ? STATUS_WORDS[type as keyof typeof STATUS_WORDS] : null
+      if (!entry.event.appliedAt || !status)
+        return {
+          title: `${channel} provider reported “${type}”`,
+          detail: entry.event.appliedAt ? null : 'Received; it changed nothing (late or repeated).',
+        }
       return {
-        title: `${channel} provider reported “${entry.event.eventType}”`,
-        detail: entry.event.appliedAt ? null : 'Received; it changed nothing (late or repeated).',
+        title: `${channel} ${status}`,
+        detail:
+          type === 'failed' && entry.message.errorCode
+            ? `${entry.message.errorMessage ?? ''} (${entry.message.errorCode}), as the provider reported`.trim()
+            : 'as the provider reported',
       }
+    }
     case 'status':
       return {
         title: `${channel} ${STATUS_WORDS[entry.status]}`,

@@ -69,12 +69,16 @@ async function timelineOf(organizationId: string, found: DeliveryMessage[]): Pro
     .whereIn('message_id', allIds)
     .orderBy('received_at', 'asc')
   const byId = new Map(messages.map((message) => [message.id, message]))
+  // A status a provider's notification reported is shown once: as that notification, with the
+  // provider's time, not again as the status it set.
+  const reported = new Set(webhooks.map((event) => `${event.messageId}\n${event.eventType}`))
   const entries: TimelineEntry[] = []
   for (const message of messages) {
     entries.push({ kind: 'queued', at: message.queuedAt, message })
     for (const [status, key] of STATUS_KEYS) {
       const at = message[key] as DateTime | null
-      if (at) entries.push({ kind: 'status', at, message, status })
+      if (at && !reported.has(`${message.id}\n${status}`))
+        entries.push({ kind: 'status', at, message, status })
     }
     const original = message.fallbackOfMessageId ? byId.get(message.fallbackOfMessageId) : null
     if (original)
@@ -94,8 +98,15 @@ async function timelineOf(organizationId: string, found: DeliveryMessage[]): Pro
       message: byId.get(event.messageId!)!,
       event,
     })
+  // Times are whole seconds on SQLite: within one, causes first (a message before the fallback
+  // email it led to, a try before what it led to).
+  const causeRank = (entry: TimelineEntry) =>
+    entry.message.fallbackOfMessageId ? 2 : entry.kind === 'fallback' ? 1 : 0
   entries.sort(
-    (a, b) => a.at.toMillis() - b.at.toMillis() || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]
+    (a, b) =>
+      a.at.toMillis() - b.at.toMillis() ||
+      causeRank(a) - causeRank(b) ||
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind]
   )
   messages.sort((a, b) => a.queuedAt.toMillis() - b.queuedAt.toMillis())
   return { messages, entries }

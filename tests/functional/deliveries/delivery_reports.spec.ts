@@ -285,6 +285,41 @@ test.group('Delivery reports', (group) => {
     )
   })
 
+  test('within one second, causes come first, and a status a notification reported is shown once', async ({
+    assert,
+  }) => {
+    const { org, job } = await sentJob(1)
+    // Whole seconds, as SQLite stores them: everything below happens in the same one.
+    const at = DateTime.utc().minus({ minutes: 3 }).startOf('second')
+    const { delivery, messages, certificates, recipients } = await givenDelivery(org, job, {
+      channels: ['whatsapp'],
+      at,
+    })
+    const whatsapp = messages[0]
+    await givenAttempt(whatsapp, 1, 'accepted', { at })
+    await advance(whatsapp, 'failed', { at, error: NOT_ON_WHATSAPP })
+    await givenWebhookEvent(whatsapp, 'failed', { at })
+    const email = await givenMessage(delivery, recipients[0], 'email', certificates, {
+      at,
+      fallbackOf: whatsapp,
+    })
+    await givenAttempt(email, 1, 'accepted', { at })
+
+    const timeline = await certificateTimeline(org, certificates[0].id)
+    assert.deepEqual(
+      timeline.entries.map((e) => `${e.message.channel}:${e.kind}`),
+      [
+        'whatsapp:queued',
+        'whatsapp:attempt',
+        // "failed" once: the notification that reported it.
+        'whatsapp:webhook',
+        'whatsapp:fallback',
+        'email:queued',
+        'email:attempt',
+      ]
+    )
+  })
+
   test('dashboard figures count this month per channel, when each step happened', async ({
     assert,
   }) => {

@@ -189,6 +189,11 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
       return names.map((name) => name.trim())
     }
     assert.sameMembers(await failedNames(), ['Learner 7', 'Learner 31'])
+    // The delivery's 52 messages: 50 by WhatsApp, 2 fallback emails.
+    assert.include(
+      await panel.locator('#job-deliveries [data-per-channel]').innerText(),
+      '50 WhatsApp · 2 email (fallback)'
+    )
     // Both were reached all the same: their fallback emails went.
     assert.include(
       await panel.locator('[data-count="reached-by-email"]').innerText(),

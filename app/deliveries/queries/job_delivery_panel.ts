@@ -85,7 +85,18 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     failedTotal: counts.counts.failed,
     /** Of those, how many recipients the fallback email reached instead. */
     reachedByEmail,
-    deliveries: deliveries.map((delivery) => ({ delivery, counts: perDelivery.get(delivery.id)! })),
+    deliveries: deliveries.map((delivery) => {
+      const ofDelivery = perDelivery.get(delivery.id)!
+      const total = (channel: 'email' | 'whatsapp') =>
+        Object.values(ofDelivery.byChannel[channel]).reduce((sum, n) => sum + n, 0)
+      // Messages per channel when both have some (a WhatsApp delivery's fallback emails).
+      const perChannel = { email: total('email'), whatsapp: total('whatsapp') }
+      return {
+        delivery,
+        counts: ofDelivery,
+        perChannel: perChannel.email > 0 && perChannel.whatsapp > 0 ? perChannel : null,
+      }
+    }),
     sending,
     awaitingReceipts,
   }

@@ -46,6 +46,12 @@ test.group('Delivery integrations in the browser', (group) => {
     assert.include(await row.innerText(), 'Default')
     assert.include(await row.innerText(), 'Not tested yet')
     assert.notInclude(await page.content(), 'stand-in-password')
+    // The "Add …" buttons stand apart from the table above and the card below.
+    const table = (await page.locator('#email-integrations').boundingBox())!
+    const buttons = (await page.locator('#add-email-integration').boundingBox())!
+    const card = (await page.locator('#domain-guidance').boundingBox())!
+    assert.isAtLeast(buttons.y - (table.y + table.height), 8)
+    assert.isAtLeast(card.y - (buttons.y + buttons.height), 16)
 
     await row.getByLabel('Send a test to').fill('registrar@acme.example')
     await row.getByRole('button', { name: 'Send test message' }).click()

@@ -127,7 +127,8 @@ export async function recipientsWithCertificates(
  * messages: `undelivered` leaves out those already sent to (sent or beyond)
  * and those with a message still on its way (queued, sending), so a second
  * "only undelivered" never doubles one in flight; `failed` keeps only those
- * whose latest message failed.
+ * whose latest message failed (on WhatsApp, unless the fallback email of
+ * that message reached them).
  */
 async function audienceFilter(
   client: QueryClientContract,
@@ -151,9 +152,26 @@ async function audienceFilter(
     )
     return (recipientId) => !done.has(recipientId)
   }
-  const latest = new Map<string, string>()
-  for (const row of rows) latest.set(row.recipient_id, row.status)
-  return (recipientId) => latest.get(recipientId) === 'failed'
+  const latest = new Map<string, { id: string; status: string }>()
+  for (const row of rows) latest.set(row.recipient_id, { id: row.id, status: row.status })
+  // A WhatsApp failure the fallback email made good is not to be tried again: the recipient
+  // has their certificates (and the number, often not on WhatsApp, would likely fail again).
+  const reachedByEmail = new Set<string>()
+  if (channel === 'whatsapp') {
+    const failedIds = [...latest.values()].filter((m) => m.status === 'failed').map((m) => m.id)
+    for (let at = 0; at < failedIds.length; at += 500) {
+      const fallbacks = await client
+        .from('delivery_messages')
+        .where('generation_job_id', jobId)
+        .where('channel', 'email')
+        .whereIn('fallback_of_message_id', failedIds.slice(at, at + 500))
+        .whereIn('status', ['sent', 'delivered', 'read'])
+        .select('recipient_id')
+      for (const row of fallbacks) reachedByEmail.add(row.recipient_id)
+    }
+  }
+  return (recipientId) =>
+    latest.get(recipientId)?.status === 'failed' && !reachedByEmail.has(recipientId)
 }
 
 /** Of these normalized addresses, those on the org's suppression list for the channel. */

@@ -191,6 +191,48 @@ test.group('Deliveries: starting a delivery', (group) => {
     if (nothing.kind === 'refused') assert.equal(nothing.code, 'E_NOTHING_TO_SEND')
   })
 
+  test('only failed, on WhatsApp, leaves out those whose fallback email reached them', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    await givenWhatsappRecord(org)
+    const { job, recipients } = await givenIssuedJob(org, learners(3))
+    const first = await created(
+      await start(org, job.id, { channels: ['whatsapp'], fallbackToEmail: true })
+    )
+    const messages = await DeliveryMessage.query().where('delivery_id', first.delivery.id)
+    const of = (i: number) => messages.find((m) => m.recipientId === recipients[i].id)!
+    for (const i of [0, 1, 2]) await of(i).merge({ status: 'failed', errorCode: '131026' }).save()
+    // Recipient 0's fallback email went; recipient 1's failed too; recipient 2 had none.
+    for (const [i, status] of [
+      [0, 'sent'],
+      [1, 'failed'],
+    ] as const)
+      await DeliveryMessage.create({
+        organizationId: org.id,
+        deliveryId: first.delivery.id,
+        generationJobId: job.id,
+        recipientId: recipients[i].id,
+        channel: 'email',
+        status,
+        toEmail: `learner${i + 1}@example.com`,
+        provider: 'platform',
+        fallbackOfMessageId: of(i).id,
+        idempotencyKey: `fallback-${i}`,
+        queuedAt: DateTime.utc(),
+      })
+    await db.from('deliveries').where('id', first.delivery.id).update({ status: 'completed' })
+
+    const again = await created(
+      await start(org, job.id, { channels: ['whatsapp'], audience: 'failed' })
+    )
+    const to = await DeliveryMessage.query().where('delivery_id', again.delivery.id)
+    assert.sameMembers(
+      to.map((m) => m.recipientId),
+      [recipients[1].id, recipients[2].id]
+    )
+  })
+
   test('picked certificates: only those; another org’s are named and refused; another org’s job is not found', async ({
     assert,
   }) => {

@@ -6,6 +6,7 @@ import { QueueWorker } from '#core/queue/worker'
 import { closeEmailTransports } from '#deliveries/services/email_sender'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
+import { addSmtpIntegrationInForm, openDeliverySettings } from '#tests/helpers/delivery_browser'
 import { givenOrg } from '#tests/helpers/given'
 import { smtpStandInFor } from '#tests/helpers/deliveries'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
@@ -76,22 +77,10 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
 
     const { page } = await visit('/login', cleanup)
     await logInThroughForm(page, owner.email)
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Delivery' })
-      .click()
-    await page.waitForURL('**/settings/delivery')
+    await openDeliverySettings(page)
 
     // Settings → Delivery: the org's mail server (the SMTP stand-in)…
-    await page.getByRole('link', { name: 'Add SMTP server' }).click()
-    await page.getByLabel('Name', { exact: true }).fill('Campus mail')
-    await page.getByLabel('SMTP host').fill('127.0.0.1')
-    await page.getByLabel('Port').fill(String(smtp.current().port))
-    await page.getByLabel('Connection security').selectOption('none')
-    await page.getByLabel('From address').fill('certificates@acme.example')
-    await page.getByLabel('From name').fill('Acme Academy')
-    await page.getByRole('button', { name: 'Add integration' }).click()
-    await page.getByText('Integration “Campus mail” added.').waitFor()
+    await addSmtpIntegrationInForm(page, { name: 'Campus mail', port: smtp.current().port })
 
     // …and its WhatsApp Business number, through the Cloud API stand-in.
     await page.getByRole('link', { name: 'Add WhatsApp Cloud API' }).click()

@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
+import { addSmtpIntegrationInForm, openDeliverySettings } from '#tests/helpers/delivery_browser'
 import { givenOrg } from '#tests/helpers/given'
 import { allowOutbound, runTestMessages } from '#tests/helpers/deliveries'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
@@ -21,26 +22,16 @@ test.group('Delivery integrations in the browser', (group) => {
 
     const { page } = await visit('/login', cleanup)
     await logInThroughForm(page, owner.email)
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Delivery' })
-      .click()
-    await page.waitForURL('**/settings/delivery')
+    await openDeliverySettings(page)
     assert.include(await page.locator('#platform-sender').innerText(), 'sent via Authentix')
 
-    await page.getByRole('link', { name: 'Add SMTP server' }).click()
-    await page.waitForURL('**/settings/delivery/new?provider=smtp')
-    await page.getByLabel('Name', { exact: true }).fill('Campus mail')
-    await page.getByLabel('SMTP host').fill('127.0.0.1')
-    await page.getByLabel('Port').fill(String(smtp.port))
-    await page.getByLabel('Connection security').selectOption('none')
-    await page.getByLabel('User name').fill('mailer')
-    await page.getByLabel('From address').fill('certificates@acme.example')
-    await page.getByLabel('From name').fill('Acme Academy')
-    await page.getByLabel('Password').fill('stand-in-password')
-    await page.getByRole('button', { name: 'Add integration' }).click()
+    await addSmtpIntegrationInForm(page, {
+      name: 'Campus mail',
+      port: smtp.port,
+      user: 'mailer',
+      password: 'stand-in-password',
+    })
     await page.waitForURL('**/settings/delivery')
-    await page.getByText('Integration “Campus mail” added.').waitFor()
 
     const row = page.locator('#email-integrations tr', { hasText: 'Campus mail' })
     assert.include(await row.innerText(), 'Default')

@@ -22,14 +22,16 @@ import { writeTransaction } from '#core/services/write_transaction'
  * group fails, each of its items is tried again in a transaction of its
  * own, so one bad item fails only its own caller.
  */
+/** Writes in one transaction at most: a burst is split, so no transaction holds the lock for long. */
+const MAX_ITEMS = 200
+
 export class GroupCommit<Item, Result> {
   #pending: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] =
     []
   #running = false
 
   constructor(
-    private readonly write: (trx: TransactionClientContract, items: Item[]) => Promise<Result[]>,
-    private readonly options: { maxItems?: number } = {}
+    private readonly write: (trx: TransactionClientContract, items: Item[]) => Promise<Result[]>
   ) {}
 
   /** Resolves with the item's result once the transaction that wrote it has committed. */
@@ -44,7 +46,7 @@ export class GroupCommit<Item, Result> {
     this.#running = true
     try {
       while (this.#pending.length > 0) {
-        const group = this.#pending.splice(0, this.options.maxItems ?? 200)
+        const group = this.#pending.splice(0, MAX_ITEMS)
         try {
           const results = await writeTransaction((trx) =>
             this.write(

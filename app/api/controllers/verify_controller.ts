@@ -34,7 +34,7 @@ async function answered(ctx: HttpContext, verification: Verification | null, by:
 export default class VerifyController {
   /** `GET /api/v1/verify/:token` */
   async show(ctx: HttpContext) {
-    return answered(ctx, await CertificateVerification.byToken(ctx.params.token), 'token')
+    return answered(ctx, await VerificationThrottle.lookUp(ctx, ctx.params.token), 'token')
   }
 
   /**

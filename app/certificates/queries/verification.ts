@@ -3,7 +3,11 @@ import { DateTime } from 'luxon'
 import { sha256Hex } from '#core/actions/store_file'
 import { hashToken } from '#core/services/tokens'
 import Certificate from '#certificates/models/certificate'
-import { certificateOfRow, verifiedCertificate } from '#certificates/services/verification_cache'
+import {
+  certificateOfRow,
+  mightBeIssued,
+  verifiedCertificate,
+} from '#certificates/services/verification_cache'
 import { type Issuer, issuerOf } from '#certificates/services/issuer_cache'
 import { verificationUrl } from '#certificates/services/verification_links'
 
@@ -132,6 +136,11 @@ export function publicStatus(
  * is the only other query.
  */
 export default class CertificateVerification {
+  /** False when no certificate surely has this token (malformed, or never issued as far as this process knows); no query. */
+  static mightExist(token: unknown): boolean {
+    return typeof token === 'string' && TOKEN_SHAPE.test(token) && mightBeIssued(hashToken(token))
+  }
+
   static async byToken(token: unknown): Promise<Verification | null> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null
     const tokenHash = hashToken(token)

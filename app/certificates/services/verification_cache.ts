@@ -4,6 +4,7 @@ import logger from '@adonisjs/core/services/logger'
 import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
 import { ExpiringCache } from '#core/services/expiring_cache'
+import { DigestFilter } from '#core/services/digest_filter'
 import { onSiblings, tellSiblings } from '#core/services/web_cluster'
 import type { VerifiedCertificate } from '#certificates/queries/verification'
 import verification from '#config/verification'
@@ -31,7 +32,9 @@ import verification from '#config/verification'
  * - Expiry needs no forgetting: the public status is computed from
  *   `expires_at` at every request.
  * - "None found" is never kept: a certificate issued a moment ago (by a
- *   worker in another process) shows at once.
+ *   worker in another process) shows at once. What each process keeps
+ *   instead is a filter of the token hashes issued (`mightBeIssued`, below):
+ *   the throttle uses it to refuse a scanner without a query.
  *
  * The cached model is shared by every request: read it, never change it.
  * Code that changes certificates without saving the model (a bulk update)
@@ -47,8 +50,106 @@ export function verifiedCertificate(
   tokenHash: string,
   load: () => Promise<VerifiedCertificate | null>
 ) {
-  if (!feed && verification.certificates.changesPollMs > 0) startChangeFeed()
+  startKeeping()
   return certificates.get(tokenHash, load)
+}
+
+/** The change feed and the filter of issued tokens start with the first verification (only with a feed). */
+function startKeeping() {
+  if (feed || verification.certificates.changesPollMs <= 0) return
+  startChangeFeed()
+  buildIssuedTokensSoon(0)
+}
+
+/** Builds the filter of issued tokens in the background; a failed read is tried again a minute later. */
+function buildIssuedTokensSoon(delayMs: number) {
+  issuedTokens.scheduled = true
+  setTimeout(() => {
+    issuedTokens.scheduled = false
+    if (!feed) return
+    buildIssuedTokens().catch((error) => {
+      logger.warn({ err: error }, 'verification: reading the issued tokens failed; trying again in a minute')
+      buildIssuedTokensSoon(60_000)
+    })
+  }, delayMs).unref()
+}
+
+/**
+ * The token hash of every certificate in the database, as a Bloom filter
+ * (#core/services/digest_filter): "surely never issued" or "perhaps". Built
+ * by reading every hash once (keyset pages of the unique index) after the
+ * change feed has started, then kept by the feed, which reads every row
+ * inserted or changed since: a token issued anywhere is in it within about
+ * a second (`changesPollMs`). Until it is built (or without a feed), every
+ * token may be issued. ~1.25 bytes per certificate, sized for twice those
+ * there are; a bigger one is built when it fills.
+ *
+ * Its only use is the throttle's (#certificates/services/verification_throttle):
+ * an address already over its limit of misses asking for a token surely
+ * never issued is refused without a query. A certificate issued in the last
+ * second by another process, asked for from such an address, gets the
+ * same 429 as a miss would: it shows once the address's minute is over.
+ */
+const issuedTokens: {
+  filter: DigestFilter | null
+  /** The one being read (the feed adds to it too); `reading` from the first statement on. */
+  building: DigestFilter | null
+  reading: boolean
+  scheduled: boolean
+} = { filter: null, building: null, reading: false, scheduled: false }
+
+const ISSUED_TOKENS_PAGE = 10_000
+const ISSUED_TOKENS_MIN_CAPACITY = 100_000
+
+/** Reads every token hash into a new filter and uses it from then on (tests call it, with `pollVerificationChanges`). */
+export async function buildIssuedTokens() {
+  if (issuedTokens.reading) return
+  issuedTokens.reading = true
+  let filter: DigestFilter | null = null
+  try {
+    const client = db.connection()
+    const counted = await client.from('certificates').count('* as total').first()
+    const capacity = Math.max(ISSUED_TOKENS_MIN_CAPACITY, 2 * Number(counted?.total ?? 0))
+    filter = new DigestFilter(capacity)
+    issuedTokens.building = filter
+    let after: string | null = null
+    for (;;) {
+      const query = client
+        .from('certificates')
+        .select('verification_token_hash')
+        .orderBy('verification_token_hash', 'asc')
+        .limit(ISSUED_TOKENS_PAGE)
+      if (after !== null) query.where('verification_token_hash', '>', after)
+      const rows: { verification_token_hash: string }[] = await query
+      for (const row of rows) filter.add(row.verification_token_hash)
+      if (rows.length < ISSUED_TOKENS_PAGE) break
+      after = rows[rows.length - 1].verification_token_hash
+    }
+    if (issuedTokens.building === filter) issuedTokens.filter = filter
+  } finally {
+    if (issuedTokens.building === filter) issuedTokens.building = null
+    issuedTokens.reading = false
+  }
+}
+
+/** False only when no certificate was surely ever issued with this token hash (see `issuedTokens`). */
+export function mightBeIssued(tokenHash: string) {
+  return issuedTokens.filter === null || issuedTokens.filter.mightContain(tokenHash)
+}
+
+function noteIssued(tokenHash: string) {
+  issuedTokens.filter?.add(tokenHash)
+  issuedTokens.building?.add(tokenHash)
+  if (issuedTokens.filter?.full && !issuedTokens.reading && !issuedTokens.scheduled && feed) {
+    buildIssuedTokensSoon(0)
+  }
+}
+
+/** Forgets the filter (tests; a process stopping). */
+export function forgetIssuedTokens() {
+  issuedTokens.filter = null
+  issuedTokens.building = null
+  issuedTokens.reading = false
 }
 
 /**
@@ -104,6 +205,7 @@ function feedFailed(error: unknown) {
 export function stopVerificationChangeFeed() {
   if (feed) clearInterval(feed.timer)
   feed = null
+  forgetIssuedTokens()
 }
 
 app.terminating(() => stopVerificationChangeFeed())
@@ -156,6 +258,7 @@ export async function pollVerificationChanges(since = feed?.since ?? 0, pageSize
     for (const row of rows) {
       const stamp = epochMs(row.updated_at)
       if (handled?.get(row.verification_token_hash) === stamp) continue
+      noteIssued(row.verification_token_hash)
       certificates.delete(row.verification_token_hash)
       handled?.set(row.verification_token_hash, stamp)
     }

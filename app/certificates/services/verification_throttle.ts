@@ -3,6 +3,7 @@ import limiter from '@adonisjs/limiter/services/main'
 import { errors } from '@adonisjs/limiter'
 import verification from '#config/verification'
 import { shareOfLimit } from '#core/services/web_cluster'
+import CertificateVerification from '#certificates/queries/verification'
 
 /**
  * Public verification's throttles (limits in config/verification.ts),
@@ -13,9 +14,10 @@ import { shareOfLimit } from '#core/services/web_cluster'
  * exception handler answers with 429, `Retry-After` and a page or JSON body
  * that says why.
  *
- * The web pages and the JSON API call these after the lookup: a certificate
- * found is a hit (`hit`), an unknown token or a PDF that matches nothing a
- * miss (`miss`); a PDF check is counted before it is hashed (`upload`).
+ * The web pages and the JSON API look tokens up through `lookUp` and call
+ * these after it: a certificate found is a hit (`hit`), an unknown token or
+ * a PDF that matches nothing a miss (`miss`); a PDF check is counted before
+ * it is hashed (`upload`).
  */
 const MINUTE = '1 minute'
 
@@ -55,9 +57,27 @@ async function consume(
   }
 }
 
+const missKey = (ctx: HttpContext) => `verify_miss_ip_${ctx.request.ip()}`
+
 const seconds = (count: number) => `${count} second${count === 1 ? '' : 's'}`
 
 export default class VerificationThrottle {
+  /**
+   * The certificate of a token, for this visitor. An address already over
+   * its limit of misses asking for a token surely never issued (#certificates/services/verification_cache,
+   * `mightBeIssued`) is refused with the miss's 429 before any query: once
+   * throttled, a scanner costs no database work, while a graduate behind
+   * the same address still gets their certificate (its token is known).
+   * Found or not is then counted by the caller (`hit`, `miss`).
+   */
+  static async lookUp(ctx: HttpContext, token: unknown) {
+    if (!CertificateVerification.mightExist(token)) {
+      const left = await perIpMisses().remaining(missKey(ctx))
+      if (left <= 0) await this.miss(ctx)
+    }
+    return CertificateVerification.byToken(token)
+  }
+
   /** A certificate was found for this visitor: per address and per certificate. */
   static async hit(ctx: HttpContext, certificateId: string) {
     await consume(
@@ -78,7 +98,7 @@ export default class VerificationThrottle {
   static async miss(ctx: HttpContext) {
     await consume(
       perIpMisses(),
-      `verify_miss_ip_${ctx.request.ip()}`,
+      missKey(ctx),
       (wait) =>
         `More than ${verification.throttle.missesPerIp} links or files that match no certificate came from your network address in the last minute. Check the link or QR code, and try again in ${seconds(wait)}.`
     )

@@ -7,7 +7,7 @@ import { verificationNotFound } from '#verify/controllers/verification_page'
 /** `GET /v/:token/logo`: the issuer's logo on its certificate's page; reachable only with a valid token. */
 export default class VerificationLogosController {
   async show(ctx: HttpContext) {
-    const verification = await CertificateVerification.byToken(ctx.params.token)
+    const verification = await VerificationThrottle.lookUp(ctx, ctx.params.token)
     if (!verification) await VerificationThrottle.miss(ctx)
     // Counted with the page that shows it (per address, not per certificate).
     const logo = verification ? await CertificateVerification.issuerLogo(verification.issuer) : null

@@ -1,6 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { sendDocument } from '#core/services/downloads'
-import CertificateVerification from '#certificates/queries/verification'
 import VerificationThrottle from '#certificates/services/verification_throttle'
 import { certificateDocument } from '#certificates/queries/certificate_document'
 import { verificationNotFound } from '#verify/controllers/verification_page'
@@ -12,7 +11,7 @@ import { verificationNotFound } from '#verify/controllers/verification_page'
  */
 export default class VerificationPdfsController {
   async show(ctx: HttpContext) {
-    const verification = await CertificateVerification.byToken(ctx.params.token)
+    const verification = await VerificationThrottle.lookUp(ctx, ctx.params.token)
     const certificate = verification?.certificate
     if (!certificate?.certificateFileId || !certificate.sha256) {
       await VerificationThrottle.miss(ctx)

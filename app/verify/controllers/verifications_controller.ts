@@ -1,5 +1,4 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import CertificateVerification from '#certificates/queries/verification'
 import RecordVerificationEvent from '#certificates/actions/record_verification_event'
 import VerificationThrottle from '#certificates/services/verification_throttle'
 import {
@@ -12,7 +11,7 @@ import {
 export default class VerificationsController {
   async show(ctx: HttpContext) {
     const { params, request } = ctx
-    const verification = await CertificateVerification.byToken(params.token)
+    const verification = await VerificationThrottle.lookUp(ctx, params.token)
     if (!verification) {
       await VerificationThrottle.miss(ctx)
       return verificationNotFound(ctx)

@@ -5,6 +5,11 @@ import db from '@adonisjs/lucid/services/db'
 import { generateToken } from '#core/services/tokens'
 import verification from '#config/verification'
 import RevokeCertificate from '#certificates/actions/revoke_certificate'
+import {
+  buildIssuedTokens,
+  forgetIssuedTokens,
+  pollVerificationChanges,
+} from '#certificates/services/verification_cache'
 import { givenOrg } from '#tests/helpers/given'
 import { baseUrl } from '#tests/helpers/browser'
 import { givenIssued, issuedPdf, tokenOf } from '#tests/helpers/verification'
@@ -85,6 +90,38 @@ test.group('Verify at scale: throttles', (group) => {
     // A graduate on the same network still sees their certificate.
     assert.equal(await statusOf(get(`/v/${tokenOf(certificate)}`, guesser)), 200)
     assert.equal(await statusOf(get(`/v/${generateToken()}`, newAddress())), 404)
+  })
+
+  test('a scanner over its miss limit is refused before any lookup; a certificate issued since shows to it once the change feed has read it, and to anyone else at once', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    await givenIssued(org)
+    await buildIssuedTokens()
+    try {
+      const scanner = newAddress()
+      for (let i = 0; i < verification.throttle.missesPerIp; i++) {
+        assert.equal(await statusOf(get(`/api/v1/verify/${generateToken()}`, scanner)), 404)
+      }
+      assert.equal(await statusOf(get(`/api/v1/verify/${generateToken()}`, scanner)), 429)
+
+      // Issued after the filter was read, and not yet seen by the change feed.
+      const [fresh] = await givenIssued(org)
+      const freshPath = `/api/v1/verify/${tokenOf(fresh)}`
+      assert.equal(
+        await statusOf(get(freshPath, scanner)),
+        429,
+        'refused without a lookup: a lookup would have found it'
+      )
+      assert.equal(await statusOf(get(freshPath, newAddress())), 200, 'anyone else: shown at once')
+
+      await pollVerificationChanges()
+      assert.equal(await statusOf(get(freshPath, scanner)), 200, 'known once the feed read it')
+      assert.equal(await statusOf(get(`/v/${tokenOf(fresh)}`, scanner)), 200)
+      assert.equal(await statusOf(get(`/api/v1/verify/${generateToken()}`, scanner)), 429)
+    } finally {
+      forgetIssuedTokens()
+    }
   })
 
   test('one certificate opened past its ceiling from many addresses (hot-linking) gets 429; other certificates do not', async ({

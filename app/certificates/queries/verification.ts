@@ -136,7 +136,7 @@ export function publicStatus(
  * is the only other query.
  */
 export default class CertificateVerification {
-  /** False when no certificate surely has this token (malformed, or never issued as far as this process knows); no query. */
+  /** False when surely no certificate has this token (malformed, or never issued as this process knows); no query. */
   static mightExist(token: unknown): boolean {
     return typeof token === 'string' && TOKEN_SHAPE.test(token) && mightBeIssued(hashToken(token))
   }

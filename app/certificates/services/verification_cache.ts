@@ -68,7 +68,10 @@ function buildIssuedTokensSoon(delayMs: number) {
     issuedTokens.scheduled = false
     if (!feed) return
     buildIssuedTokens().catch((error) => {
-      logger.warn({ err: error }, 'verification: reading the issued tokens failed; trying again in a minute')
+      logger.warn(
+        { err: error },
+        'verification: reading the issued tokens failed; trying again in a minute'
+      )
       buildIssuedTokensSoon(60_000)
     })
   }, delayMs).unref()
@@ -101,7 +104,7 @@ const issuedTokens: {
 const ISSUED_TOKENS_PAGE = 10_000
 const ISSUED_TOKENS_MIN_CAPACITY = 100_000
 
-/** Reads every token hash into a new filter and uses it from then on (tests call it, with `pollVerificationChanges`). */
+/** Reads every token hash into a new filter, used from then on (tests call it, and `pollVerificationChanges`). */
 export async function buildIssuedTokens() {
   if (issuedTokens.reading) return
   issuedTokens.reading = true

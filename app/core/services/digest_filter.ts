@@ -64,5 +64,8 @@ function words(digest: string): [number, number] {
   if (!DIGEST.test(digest)) {
     throw new Error('DigestFilter: expected a SHA-256 digest as 64 lowercase hex characters')
   }
-  return [Number.parseInt(digest.slice(0, 8), 16), (Number.parseInt(digest.slice(8, 16), 16) | 1) >>> 0]
+  return [
+    Number.parseInt(digest.slice(0, 8), 16),
+    (Number.parseInt(digest.slice(8, 16), 16) | 1) >>> 0,
+  ]
 }

@@ -3,6 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import appLogger from '@adonisjs/core/services/logger'
 import type { Logger } from '@adonisjs/core/logger'
 import { type BulkColumn, bulkInsert } from '#core/services/bulk_insert'
+import { writeTransaction } from '#core/services/write_transaction'
 import verification from '#config/verification'
 
 /** One `certificate_verification_events` row, in column names, ready to insert. */
@@ -161,10 +162,17 @@ export class VerificationEventBuffer {
    * PostgreSQL: the batch in one statement. SQLite: bulkInsert's statements of about 1,200 values
    * (133 views, ~2 ms each, the event loop let in between; far below the 32,766-variable limit),
    * since better-sqlite3 runs each on the event loop: one 500-view statement held it 7–9 ms.
-   * `ON CONFLICT (id) DO NOTHING` makes the retry of a batch half written on SQLite harmless.
+   * One transaction on SQLite; `ON CONFLICT (id) DO NOTHING` makes the retry of a batch harmless.
    */
   #insert(batch: VerificationEventRow[]) {
-    return bulkInsert(db.connection(), TABLE, COLUMNS, batch, { onConflictDoNothing: 'id' })
+    if (db.connection().dialect.name === 'postgres') {
+      return bulkInsert(db.connection(), TABLE, COLUMNS, batch, { onConflictDoNothing: 'id' })
+    }
+    // SQLite's write lock taken without waiting in the busy handler, which sleeps on the event loop while the
+    // other web processes' batches or a worker commit (#core/services/write_transaction).
+    return writeTransaction((trx) =>
+      bulkInsert(trx, TABLE, COLUMNS, batch, { onConflictDoNothing: 'id' })
+    )
   }
 
   #lost(count: number, cause: unknown) {

@@ -94,7 +94,7 @@ const drawnPages = new WeakMap<
 >()
 
 export async function renderVerificationPage(
-  { view }: HttpContext,
+  ctx: HttpContext,
   verification: Verification,
   token: string
 ) {
@@ -104,7 +104,8 @@ export async function renderVerificationPage(
   if (drawn && drawn.issuer === issuer && drawn.status === status && drawn.token === token) {
     return drawn.html
   }
-  const html = await view.render(
+  // `ctx.view` makes a renderer on first use: a page already drawn needs none.
+  const html = await ctx.view.render(
     'pages/verify/verifications/show',
     verificationPage(verification, token, { hasLogo: !!issuer.logo })
   )

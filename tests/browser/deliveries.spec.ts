@@ -54,12 +54,14 @@ test.group('Delivering a job in the browser', (group) => {
     await page.getByLabel('Only those not sent their certificates yet').focus()
     await page.keyboard.press('Space')
     await page.getByLabel('Every recipient').check()
-    await page.getByRole('checkbox', { name: /^WhatsApp/ }).focus()
-    await page.keyboard.press('Space')
-    await estimate.locator('[data-channel="whatsapp"]').waitFor()
-    assert.include(await estimate.innerText(), 'No WhatsApp integration')
-    await page.keyboard.press('Space')
-    await estimate.locator('[data-channel="whatsapp"]').waitFor({ state: 'detached' })
+    // No WhatsApp integration yet: WhatsApp says where to add one and can't be ticked, nor can falling back.
+    const whatsapp = page.getByRole('checkbox', {
+      name: 'WhatsApp (add an integration under Settings → Delivery first)',
+    })
+    assert.isTrue(await whatsapp.isDisabled())
+    assert.isTrue(
+      await page.getByLabel('Fall back to email when WhatsApp fails for good').isDisabled()
+    )
 
     await page.getByRole('button', { name: 'Start sending' }).focus()
     await page.keyboard.press('Enter')

@@ -128,9 +128,12 @@ test.group('Delivering a job by WhatsApp in the browser', (group) => {
     await page.getByRole('heading', { name: 'Deliver certificates' }).waitFor()
     const estimate = page.locator('#delivery-estimate')
     await estimate.locator('[data-channel="email"]').waitFor()
-    await page.getByLabel('Fall back to email when WhatsApp fails for good').check()
+    // Falling back applies only to WhatsApp: not offered until WhatsApp is ticked.
+    const fallback = page.getByLabel('Fall back to email when WhatsApp fails for good')
+    assert.isTrue(await fallback.isDisabled(), 'fallback offered without WhatsApp')
     await page.getByRole('checkbox', { name: /^WhatsApp/ }).check()
     await estimate.locator('[data-channel="whatsapp"]').waitFor()
+    await fallback.check()
     await page.getByRole('checkbox', { name: /^Email/ }).uncheck()
     await estimate.locator('[data-channel="email"]').waitFor({ state: 'detached' })
     assert.equal(

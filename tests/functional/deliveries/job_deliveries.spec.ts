@@ -31,6 +31,9 @@ test.group('Web: delivering a job', (group) => {
     page.assertStatus(200)
     assert.include(page.text(), 'id="delivery-form"')
     assert.include(page.text(), 'Nothing sent yet')
+    // No WhatsApp integration: WhatsApp can't be ticked, and falling back needs WhatsApp ticked.
+    assert.match(page.text(), /id="channel-whatsapp" disabled>/)
+    assert.match(page.text(), /id="fallback-to-email" data-enabled-by="channel-whatsapp"/)
 
     const estimate = await actingAs(
       client.get(`/generation-jobs/${job.id}/deliveries/estimate`).qs({

@@ -46,6 +46,26 @@ document.addEventListener('change', (event) => {
   if (target instanceof HTMLSelectElement && target.hasAttribute('data-autosubmit')) {
     target.form?.requestSubmit()
   }
+  if (target instanceof HTMLInputElement && target.id) syncEnabledBy(document)
+})
+
+// A control marked data-enabled-by="<checkbox id>" is usable only while that box is ticked (the server
+// ignores it otherwise too): an option that cannot apply is not offered.
+function syncEnabledBy(scope) {
+  for (const control of scope.querySelectorAll('[data-enabled-by]')) {
+    const by = document.getElementById(control.getAttribute('data-enabled-by'))
+    if (!by) continue
+    control.disabled = !by.checked
+    if (control.disabled && control.type === 'checkbox') control.checked = false
+  }
+}
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', () => syncEnabledBy(document))
+} else {
+  syncEnabledBy(document)
+}
+document.addEventListener('htmx:load', (event) => {
+  if (event.target instanceof Element) syncEnabledBy(event.target.ownerDocument)
 })
 
 document.addEventListener('click', (event) => {

@@ -193,6 +193,39 @@ test.group(
       assert.lengthOf(replaced, 1, 'the new id replaced the old one')
     }).timeout(90_000)
 
+    test('a media id Meta no longer knows fails the message with 131053 and is forgotten: the next send uploads again', async ({
+      assert,
+    }) => {
+      const { org } = await givenOrg({ name: 'Acme Academy' })
+      const integration = await givenUploadingIntegration(org)
+      const { job, certificates } = await givenIssuedJob(org, learners(1))
+      await deliver(org, { job: job.id }, (messages) => messages.every((m) => m.status === 'read'))
+      const [first] = whatsapp.mediaUploads
+      assert.exists(first)
+
+      // Meta lost the upload (its side, not ours): the id we kept is sent and fails afterwards.
+      whatsapp.mediaUploads.length = 0
+      const failed = await deliver(
+        org,
+        { job: job.id, audience: 'picked', certificateIds: [certificates[0].id] },
+        (messages) => messages.every((m) => m.status === 'failed')
+      )
+      assert.equal(headerDocumentOf(whatsapp.sent[1])?.id, first.id)
+      assert.equal(failed[0].errorCode, '131053')
+      assert.include(failed[0].errorMessage!, `Media id ${first.id} was not found or has expired`)
+      const kept = await db.from('delivery_whatsapp_media').where('integration_id', integration.id)
+      assert.lengthOf(kept, 0, 'the id is no good any more')
+
+      await deliver(
+        org,
+        { job: job.id, audience: 'picked', certificateIds: [certificates[0].id] },
+        (messages) => messages.every((m) => m.status === 'read')
+      )
+      assert.lengthOf(whatsapp.mediaUploads, 1)
+      assert.equal(whatsapp.mediaUploads[0].sha256, certificates[0].sha256)
+      assert.equal(headerDocumentOf(whatsapp.sent[2])?.id, whatsapp.mediaUploads[0].id)
+    }).timeout(90_000)
+
     test('an upload refused with 131053 fails the message with a plain reason and the email goes instead', async ({
       assert,
     }) => {

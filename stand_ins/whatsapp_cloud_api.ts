@@ -1273,6 +1273,25 @@ export async function startWhatsAppStandIn(
     })
   }
 
+  /** The media info's `url`: the bytes, for the same Bearer token (Meta's lookaside URL). */
+  function handleMediaDownload(request: IncomingMessage, response: ServerResponse, path: string) {
+    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
+    if (token !== settings.accessToken) {
+      response.writeHead(401, { 'Content-Type': 'text/plain' })
+      return response.end('Unauthorized')
+    }
+    const upload = mediaUploads.find((m) => m.id === path.slice('/media-download/'.length))
+    if (!upload || Date.now() - upload.uploadedAt.getTime() >= settings.mediaTtlMs) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' })
+      return response.end('Not Found')
+    }
+    response.writeHead(200, {
+      'Content-Type': upload.type,
+      'Content-Length': String(upload.bytes.length),
+    })
+    response.end(upload.bytes)
+  }
+
   /** What the stand-in received and did, as JSON (tests, the demo, outside acceptance tests). */
   function received() {
     return {
@@ -1377,6 +1396,7 @@ export async function startWhatsAppStandIn(
   async function handle(request: IncomingMessage, response: ServerResponse, url: string) {
     const path = new URL(request.url ?? '/', 'http://stand-in').pathname
     if (path.startsWith('/_standin/')) return handleControl(request, response, path)
+    if (path.startsWith('/media-download/')) return handleMediaDownload(request, response, path)
     const segments = path.split('/').filter(Boolean)
     const graphVersion = segments[0] ?? ''
     if (!/^v\d+\.\d+$/.test(graphVersion)) {

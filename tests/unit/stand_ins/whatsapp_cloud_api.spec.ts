@@ -673,6 +673,11 @@ test.group('WhatsApp Cloud API stand-in', () => {
     assert.equal(metadata.mime_type, 'application/pdf')
     assert.equal(metadata.file_size, TINY_PDF.length)
     assert.equal(metadata.sha256, createHash('sha256').update(TINY_PDF).digest('hex'))
+    const download = await fetch(metadata.url, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    assert.equal(download.status, 200)
+    assert.isTrue(Buffer.from(await download.arrayBuffer()).equals(TINY_PDF))
+    const anonymous = await fetch(metadata.url)
+    assert.equal(anonymous.status, 401)
   })
 
   test('/media refuses a document over the size limit, and fails on request with 131053, 503 or 190', async ({

@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url'
  * send's `biz_opaque_callback_data`). Failures (131026 numbers, 130429 above
  * a rate, 131056, account-level 131031/131042/368/190/131045, 503s with
  * Retry-After), throughput limits and webhook disorder (delays, reordering,
- * duplicates, batching, unknown fields) are configurable so the app's
+ * duplicates, batching, unknown fields), refused `/media` uploads (131053,
+ * 503) and media ids that expired or belong to another number are configurable so the app's
  * delivery code can be tested against what Meta really does. `/_standin/*`
  * (see `handleControl`) shows what it received and changes it at run time,
  * for the demo and outside acceptance tests.
@@ -90,7 +91,18 @@ export interface WhatsAppStandInOptions {
   serverErrors?: number
   /** `Retry-After` (seconds) sent with 130429 and 503 answers; none unless given. */
   retryAfterSeconds?: number
+  /**
+   * Refuse every `/media` upload while set: `upload_error` is Meta's 131053
+   * (the file could not be processed), `server_error` an HTTP 503. Null lifts it.
+   */
+  failMediaUploads?: MediaUploadFailure | null
+  /** The largest document `/media` takes, in bytes (Meta's: 100 MB); tests lower it. */
+  maxMediaBytes?: number
+  /** How long an uploaded media id can be sent (Meta's: 30 days). */
+  mediaTtlMs?: number
 }
+
+export type MediaUploadFailure = 'upload_error' | 'server_error'
 
 export type AccountErrorCode = 131031 | 131042 | 368 | 190 | 131045
 
@@ -251,6 +263,9 @@ const defaults = {
   random: Math.random,
   accountError: null as AccountErrorCode | null,
   serverErrors: 0,
+  failMediaUploads: null as MediaUploadFailure | null,
+  maxMediaBytes: MAX_DOCUMENT_BYTES,
+  mediaTtlMs: 30 * 24 * 3600 * 1000,
 }
 
 type Settings = typeof defaults & Omit<WhatsAppStandInOptions, keyof typeof defaults>
@@ -444,6 +459,8 @@ function parseMultipart(body: Buffer, boundary: string): MultipartPart[] {
   }
   return parts
 }
+
+const mediaUploadError = (details: string) => whatsappError(131053, 'Media upload error', details)
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -908,6 +925,13 @@ export async function startWhatsAppStandIn(
     })
   }
 
+  /** An upload this number may send: uploaded through it, less than `mediaTtlMs` ago. */
+  function usableMedia(id: string, phoneNumberId: string) {
+    const upload = mediaUploads.find((m) => m.id === id)
+    if (!upload || upload.phoneNumberId !== phoneNumberId) return null
+    return Date.now() - upload.uploadedAt.getTime() < settings.mediaTtlMs ? upload : null
+  }
+
   /** GETs a document link as Meta's media fetcher does: at most 3 redirects, 200, a PDF. */
   async function fetchDocument(message: SentMessage, link: string): Promise<FetchedDocument> {
     const record: FetchedDocument = {
@@ -985,7 +1009,7 @@ export async function startWhatsAppStandIn(
       if (startedIn === generation) fetchedDocuments.push(fetched)
       if (fetched.failure) return [failure(131053, fetched.failure)]
     }
-    if (document?.id && !mediaUploads.some((m) => m.id === document.id)) {
+    if (document?.id && !usableMedia(document.id, message.phoneNumberId)) {
       return [failure(131053, `Media id ${document.id} was not found or has expired`)]
     }
     if (message.type !== 'template' && !matches(settings.openServiceWindows, message.waId)) {
@@ -1137,18 +1161,25 @@ export async function startWhatsAppStandIn(
     track(deliver(message, generation))
   }
 
+  /**
+   * `POST /<version>/<phone_number_id>/media`: multipart/form-data with
+   * `messaging_product=whatsapp`, `type` (the MIME type) and `file`; answers
+   * `{ id }`, the media id a message's `document.id` may carry for `mediaTtlMs`.
+   */
   async function handleMediaUpload(
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
     phoneNumberId: string
   ) {
-    const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(request.headers['content-type'] ?? '')
-    const raw = await readBody(request, MAX_DOCUMENT_BYTES + MAX_JSON_BYTES)
+    const contentType = request.headers['content-type'] ?? ''
+    const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
+    // The form's other fields and part headers come on top of the file itself.
+    const raw = await readBody(request, settings.maxMediaBytes + MAX_JSON_BYTES)
     if (raw === null) {
-      return reject(response, path, whatsappError(131053, 'Media upload error', 'File too large'))
+      return reject(response, path, mediaUploadError(`File size exceeds the limit`))
     }
-    if (!boundary) {
+    if (!/^multipart\/form-data/i.test(contentType) || !boundary) {
       return reject(
         response,
         path,
@@ -1160,11 +1191,17 @@ export async function startWhatsAppStandIn(
     const product = field('messaging_product')?.data.toString('utf8')
     if (product === undefined) return reject(response, path, requiredParameter('messaging_product'))
     if (product !== 'whatsapp') {
-      return reject(response, path, invalidParameter(`messaging_product must be "whatsapp"`))
+      return reject(response, path, {
+        httpStatus: 400,
+        message: `(#100) Param messaging_product must be one of {WHATSAPP} - got "${product}".`,
+        type: 'OAuthException',
+        code: 100,
+      })
     }
     const file = field('file')
     if (!file || file.filename === null) return reject(response, path, requiredParameter('file'))
-    const type = field('type')?.data.toString('utf8') ?? file.contentType ?? ''
+    const type = field('type')?.data.toString('utf8').trim()
+    if (type === undefined) return reject(response, path, requiredParameter('type'))
     if (!SUPPORTED_MEDIA_TYPES.includes(type)) {
       return reject(
         response,
@@ -1174,12 +1211,31 @@ export async function startWhatsAppStandIn(
         )
       )
     }
-    if (type === 'application/pdf' && !file.data.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
+    // An expired token is refused on every call, not only on sends.
+    if (settings.accountError === 190) return reject(response, path, ACCOUNT_ERRORS[190])
+    if (settings.failMediaUploads === 'server_error') {
+      return reject(response, path, {
+        httpStatus: 503,
+        message: 'Service temporarily unavailable',
+        type: 'OAuthException',
+        code: 2,
+        headers: retryAfterHeader(),
+      })
+    }
+    if (settings.failMediaUploads === 'upload_error') {
+      return reject(response, path, mediaUploadError('Unable to process the uploaded media'))
+    }
+    if (file.data.length > settings.maxMediaBytes) {
       return reject(
         response,
         path,
-        whatsappError(131053, 'Media upload error', 'The uploaded file is not a valid PDF')
+        mediaUploadError(
+          `Media file size ${file.data.length} exceeds the limit of ${settings.maxMediaBytes} bytes for ${type}`
+        )
       )
+    }
+    if (type === 'application/pdf' && !file.data.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
+      return reject(response, path, mediaUploadError('The uploaded file is not a valid PDF'))
     }
     const upload: MediaUpload = {
       // 16 digits like Meta's; randomInt's range stops at 2^48, so built in two parts.
@@ -1198,7 +1254,7 @@ export async function startWhatsAppStandIn(
   /** `GET /<version>/<media_id>`: the media's metadata, as the Graph API returns it. */
   function handleMediaInfo(response: ServerResponse, path: string, url: string, mediaId: string) {
     const upload = mediaUploads.find((m) => m.id === mediaId)
-    if (!upload) {
+    if (!upload || Date.now() - upload.uploadedAt.getTime() >= settings.mediaTtlMs) {
       return reject(response, path, {
         httpStatus: 400,
         message: `Unsupported get request. Object with ID '${mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
@@ -1215,6 +1271,25 @@ export async function startWhatsAppStandIn(
       file_size: upload.bytes.length,
       id: upload.id,
     })
+  }
+
+  /** The media info's `url`: the bytes, for the same Bearer token (Meta's lookaside URL). */
+  function handleMediaDownload(request: IncomingMessage, response: ServerResponse, path: string) {
+    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
+    if (token !== settings.accessToken) {
+      response.writeHead(401, { 'Content-Type': 'text/plain' })
+      return response.end('Unauthorized')
+    }
+    const upload = mediaUploads.find((m) => m.id === path.slice('/media-download/'.length))
+    if (!upload || Date.now() - upload.uploadedAt.getTime() >= settings.mediaTtlMs) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' })
+      return response.end('Not Found')
+    }
+    response.writeHead(200, {
+      'Content-Type': upload.type,
+      'Content-Length': String(upload.bytes.length),
+    })
+    response.end(upload.bytes)
   }
 
   /** What the stand-in received and did, as JSON (tests, the demo, outside acceptance tests). */
@@ -1321,6 +1396,7 @@ export async function startWhatsAppStandIn(
   async function handle(request: IncomingMessage, response: ServerResponse, url: string) {
     const path = new URL(request.url ?? '/', 'http://stand-in').pathname
     if (path.startsWith('/_standin/')) return handleControl(request, response, path)
+    if (path.startsWith('/media-download/')) return handleMediaDownload(request, response, path)
     const segments = path.split('/').filter(Boolean)
     const graphVersion = segments[0] ?? ''
     if (!/^v\d+\.\d+$/.test(graphVersion)) {
@@ -1432,6 +1508,7 @@ function configFromJson(body: Record<string, unknown>): Partial<WhatsAppStandInO
     'batchWindowMs',
     'serverErrors',
     'retryAfterSeconds',
+    'maxMediaBytes',
   ] as const
   const booleans = ['reorder', 'extraFields', 'fetchDocuments'] as const
   for (const [key, value] of Object.entries(body)) {
@@ -1454,6 +1531,11 @@ function configFromJson(body: Record<string, unknown>): Partial<WhatsAppStandInO
         return 'statuses must be a list of sent, delivered, read or failed'
       }
       patch.statuses = value as StatusName[]
+    } else if (key === 'failMediaUploads') {
+      if (value !== null && value !== 'upload_error' && value !== 'server_error') {
+        return 'failMediaUploads must be null, "upload_error" or "server_error"'
+      }
+      patch.failMediaUploads = value as MediaUploadFailure | null
     } else if (key === 'accountError') {
       if (value !== null && !Object.keys(ACCOUNT_ERRORS).includes(String(value))) {
         return `accountError must be null or one of ${Object.keys(ACCOUNT_ERRORS).join(', ')}`

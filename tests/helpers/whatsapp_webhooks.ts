@@ -27,6 +27,7 @@ export async function givenWhatsappIntegration(
     apiBaseUrl?: string
     phoneNumberId?: string
     bodyParameters?: string[]
+    documentDelivery?: 'link' | 'upload'
   } = {}
 ) {
   const result = await CreateDeliveryIntegration.handle({
@@ -44,6 +45,7 @@ export async function givenWhatsappIntegration(
       template_name: 'certificate_issued',
       template_language: 'en',
       body_parameters: options.bodyParameters ?? ['recipient_name', 'recipient_page_url'],
+      ...(options.documentDelivery ? { document_delivery: options.documentDelivery } : {}),
     },
     secrets: {
       access_token: options.accessToken ?? 'graph-access-token',

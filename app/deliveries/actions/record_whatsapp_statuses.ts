@@ -8,6 +8,7 @@ import type DeliveryIntegration from '#deliveries/models/delivery_integration'
 import type DeliveryMessage from '#deliveries/models/delivery_message'
 import { moveMessageStatus } from '#deliveries/services/message_status_updates'
 import { whatsappErrorReason } from '#deliveries/services/whatsapp_sender'
+import { forgetMediaOfMessage } from '#deliveries/services/whatsapp_media'
 
 /** The statuses a WhatsApp notification may move a message to; others (`deleted`, `warning`) are only stored. */
 const APPLIED = new Set(['sent', 'delivered', 'read', 'failed'])
@@ -157,7 +158,7 @@ async function writeStatuses(
   }
 
   const written: StatusWritten[] = []
-  for (const [index, { status }] of items.entries()) {
+  for (const [index, { status, integration }] of items.entries()) {
     const key = keys[index]
     const isNew = inserted.has(key) && firstOf.get(key) === index
     const messageId = matched[index]
@@ -171,7 +172,7 @@ async function writeStatuses(
       written.push({ status: status.status, duplicate: !isNew, applied: 'unmatched' })
       continue
     }
-    const moved = await moveForStatus(trx, messageId, status)
+    const moved = await moveForStatus(trx, { id: messageId, integrationId: integration.id }, status)
     if (!isNew)
       await trx
         .from(EVENTS)
@@ -317,7 +318,7 @@ async function applyStatus(
 ): Promise<'unmatched' | { messageId: string; moved: boolean }> {
   const message = await matchingMessage(trx, integration, status)
   if (!message) return 'unmatched'
-  const moved = await moveForStatus(trx, message.id, status)
+  const moved = await moveForStatus(trx, { id: message.id, integrationId: integration.id }, status)
   await trx
     .from(EVENTS)
     .where('id', eventId)
@@ -328,10 +329,9 @@ async function applyStatus(
 /** Moves the message forward to what the status says, if it says a status we apply. */
 async function moveForStatus(
   trx: TransactionClientContract,
-  messageId: string,
+  message: { id: string; integrationId: string },
   status: WhatsappStatus
 ): Promise<boolean> {
-  const message = { id: messageId }
   let moved = false
   if (APPLIED.has(status.status)) {
     const at = status.occurredAt ?? DateTime.utc()
@@ -348,6 +348,8 @@ async function moveForStatus(
                 to: status.recipientId ?? undefined,
               }),
       })
+      // Meta could not use the PDF it was given: an uploaded media id is no good any more.
+      if (code === 131052 || code === 131053) await forgetMediaOfMessage(trx, message)
     } else {
       moved = await moveMessageStatus(trx, message.id, {
         status: status.status as 'sent' | 'delivered' | 'read',

@@ -4,7 +4,7 @@ import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { TimestampedModel } from '#core/models/app_model'
 import { booleanColumn, jsonColumn } from '#core/models/columns'
 import DeliveryIntegrationSecret from '#deliveries/models/delivery_integration_secret'
-import type { Channel, Provider } from '#deliveries/services/providers'
+import type { Channel, DocumentDelivery, Provider } from '#deliveries/services/providers'
 
 export type TestStatus = 'pending' | 'succeeded' | 'failed'
 
@@ -115,9 +115,15 @@ export default class DeliveryIntegration extends TimestampedModel {
         waba_id: this.whatsappWabaId,
         display_phone_number: this.whatsappPhoneNumber,
         ...this.config,
+        document_delivery: this.documentDelivery,
       }
     }
     return { ...this.config, from_email: this.fromEmail, from_name: this.fromName }
+  }
+
+  /** How a WhatsApp integration hands Meta the PDF (#deliveries/services/providers DOCUMENT_DELIVERIES). */
+  get documentDelivery(): DocumentDelivery {
+    return this.config.document_delivery === 'upload' ? 'upload' : 'link'
   }
 
   get status(): 'active' | 'disabled' {

@@ -133,6 +133,18 @@ const WHATSAPP_FIELDS: FormField[] = [
     ],
   },
   { name: 'messages_per_second', label: 'Messages per second', type: 'number', required: false },
+  {
+    name: 'document_delivery',
+    label: 'Send the PDF',
+    type: 'select',
+    required: true,
+    initial: 'link',
+    options: [
+      { value: 'link', label: 'By link (Meta downloads it from us)' },
+      { value: 'upload', label: 'By upload (we upload it to Meta first)' },
+    ],
+    hint: 'Choose upload when Meta cannot reach this server, e.g. behind a firewall: the PDF is uploaded to WhatsApp and sent by its media id.',
+  },
 ]
 
 export function settingFields(provider: Provider): FormField[] {

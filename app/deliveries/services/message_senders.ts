@@ -28,6 +28,19 @@ export interface OutgoingCertificate {
   verificationUrl: string
   /** A signed, expiring, absolute HTTPS link to the PDF (WhatsApp's document header, email above the size limit). */
   downloadUrl: string
+  /**
+   * WhatsApp "by upload": the media id an earlier upload of this PDF through
+   * the integration's number got, still good (#deliveries/services/whatsapp_media).
+   */
+  whatsappMediaId?: string | null
+}
+
+/** A PDF a sender uploaded to the provider on this attempt: the worker keeps its id with the outcome. */
+export interface UploadedMedia {
+  fileId: string
+  phoneNumberId: string
+  mediaId: string
+  uploadedAtMs: number
 }
 
 export interface OutgoingMessage {
@@ -62,8 +75,10 @@ export interface OutgoingMessage {
  *   token 190, SMTP auth): the integration pauses.
  * `code` is the provider's (`131026`, `smtp_550`, `http_503`,
  * `ECONNREFUSED`); `reason` a sentence an org's staff understand.
+ * `uploaded`: a PDF uploaded on this attempt (WhatsApp "by upload"), kept
+ * whatever became of the message, so its next attempt does not upload again.
  */
-export type SendOutcome =
+export type SendOutcome = (
   | { outcome: 'accepted'; providerMessageId: string }
   | {
       outcome: 'transient' | 'permanent' | 'account'
@@ -71,5 +86,6 @@ export type SendOutcome =
       reason: string
       retryAfterMs?: number
     }
+) & { uploaded?: UploadedMedia }
 
 export type MessageSender = (outgoing: OutgoingMessage) => Promise<SendOutcome>

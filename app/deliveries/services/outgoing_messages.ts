@@ -16,6 +16,7 @@ import {
   unsubscribeUrl,
 } from '#deliveries/services/delivery_links'
 import { normalizedAddress } from '#deliveries/services/delivery_status'
+import { reusableMediaIds } from '#deliveries/services/whatsapp_media'
 import type { OutgoingCertificate, OutgoingMessage } from '#deliveries/services/message_senders'
 import type { Channel, SecretType } from '#deliveries/services/providers'
 
@@ -44,7 +45,7 @@ export async function templateFor(context: SendContext, channel: Channel) {
 
 /**
  * The messages as their senders take them, read for a whole send job at
- * once (three statements, whatever its size): each recipient, their
+ * once (three statements, whatever its size; a fourth for WhatsApp by upload): each recipient, their
  * certificates (oldest number first) with signed download and verification
  * links and where the PDF is (its file row read through the org), the
  * template filled for them (`{recipient_page_url}` is their signed page)
@@ -105,6 +106,17 @@ export async function outgoingMessages(
     )
     const recipient = recipients.get(message.recipientId)
     out.set(message.id, await outgoingOf(context, message, recipient, rows))
+  }
+  // WhatsApp "by upload" sends the first PDF: the ids of earlier uploads of those files (one statement).
+  const headers = [...out.values()].flatMap((o) =>
+    o.certificates[0]?.fileId ? [o.certificates[0]] : []
+  )
+  const media = await reusableMediaIds(
+    context.integration,
+    headers.map((certificate) => certificate.fileId!)
+  )
+  for (const certificate of headers) {
+    certificate.whatsappMediaId = media.get(certificate.fileId!) ?? null
   }
   return out
 }

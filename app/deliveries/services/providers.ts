@@ -72,6 +72,14 @@ export const DEFAULT_BASE_URLS: Record<EmailHttpProvider, string> = {
 }
 export const DEFAULT_GRAPH_API_BASE_URL = 'https://graph.facebook.com'
 
+/**
+ * How a WhatsApp integration hands Meta the certificate PDF of a template's
+ * document header: `link` (Meta fetches our signed link; the default) or
+ * `upload` (we upload it to `/media` and send its id: for servers Meta cannot reach).
+ */
+export const DOCUMENT_DELIVERIES = ['link', 'upload'] as const
+export type DocumentDelivery = (typeof DOCUMENT_DELIVERIES)[number]
+
 export type SmtpSecurity = 'none' | 'starttls' | 'tls'
 
 export interface SmtpSettings {
@@ -103,6 +111,8 @@ export interface WhatsAppCloudSettings {
   body_parameters: string[]
   daily_unique_recipients_tier?: number | null
   messages_per_second?: number | null
+  /** An extension of API.md's settings (ARCHITECTURE "API extensions"); `link` when absent. */
+  document_delivery?: DocumentDelivery | null
 }
 
 export type ProviderSettings = SmtpSettings | EmailHttpSettings | WhatsAppCloudSettings

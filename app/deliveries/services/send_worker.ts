@@ -36,6 +36,7 @@ import {
   slotAnswered,
   type SenderLimits,
 } from '#deliveries/services/send_throttle'
+import { rememberUploadedMedia } from '#deliveries/services/whatsapp_media'
 import { GroupCommit } from '#core/services/group_commit'
 import { writeTransaction } from '#core/services/write_transaction'
 
@@ -532,6 +533,8 @@ async function recordOutcome(
   {
     const now = DateTime.utc()
     await slotAnswered(trx, slot.key, slot.slotNo, message.id, now.toMillis())
+    // A PDF uploaded on this attempt is good for the next ones whatever became of the message.
+    if (outcome.uploaded) await rememberUploadedMedia(trx, message, outcome.uploaded)
     const stamp = dbTimestamp(trx, now)
     const mine = () =>
       trx

@@ -1,19 +1,26 @@
-import { postJsonPinned, type JsonAnswer } from '#deliveries/services/pinned_http'
+import { readDocument } from '#core/queries/org_files'
+import { postJsonPinned, postPinned, type JsonAnswer } from '#deliveries/services/pinned_http'
 import { normalizedAddress } from '#deliveries/services/delivery_status'
 import type {
   MessageSender,
+  OutgoingCertificate,
   OutgoingMessage,
   SendOutcome,
+  UploadedMedia,
 } from '#deliveries/services/message_senders'
 import { DEFAULT_GRAPH_API_BASE_URL } from '#deliveries/services/providers'
 
 /**
  * Sends a recipient's certificates as the integration's approved WhatsApp
  * template through the Cloud API: the first certificate as the template's
- * document header (Meta fetches our signed link), the body parameters from
- * the template's variables. The Graph API takes no idempotency key; the
- * message's id travels as `biz_opaque_callback_data`, which Meta echoes in
- * every status notification of it.
+ * document header, the body parameters from the template's variables. The
+ * integration's `document_delivery` says how Meta gets the PDF: `link`
+ * (Meta fetches our signed link) or `upload` (the PDF, read as the email
+ * path reads it, is uploaded to `/<version>/<phone_number_id>/media` and
+ * sent by its id; an id uploaded in the last 29 days is sent again, and an
+ * upload's errors are classified as a send's). The Graph API takes no
+ * idempotency key; the message's id travels as `biz_opaque_callback_data`,
+ * which Meta echoes in every status notification of it.
  */
 export const sendWhatsapp: MessageSender = async (outgoing) => {
   const { message, integration } = outgoing
@@ -43,8 +50,13 @@ export const sendWhatsapp: MessageSender = async (outgoing) => {
     }
   }
   const base = (config.api_base_url ?? DEFAULT_GRAPH_API_BASE_URL).replace(/\/+$/, '')
+  const header = await headerDocument(outgoing, config, base)
+  if ('outcome' in header) return header
   const url = new URL(`${base}/${config.api_version}/${integration.whatsappPhoneNumberId}/messages`)
-  const body = templateMessage(outgoing, to, config, parameters.values)
+  const body = templateMessage(outgoing, to, config, parameters.values, header.document)
+  // The upload's id is kept with whatever becomes of the message (#deliveries/services/send_worker).
+  const withUpload = (outcome: SendOutcome): SendOutcome =>
+    header.uploaded ? { ...outcome, uploaded: header.uploaded } : outcome
 
   let answer: JsonAnswer
   try {
@@ -56,13 +68,121 @@ export const sendWhatsapp: MessageSender = async (outgoing) => {
       TIMEOUT_MS
     )
   } catch (error) {
-    return networkProblem(error as NodeJS.ErrnoException, url)
+    return withUpload(networkProblem(error as NodeJS.ErrnoException, url))
+  }
+  return withUpload(
+    classifyGraphAnswer(answer, {
+      to,
+      config,
+      phoneNumberId: integration.whatsappPhoneNumberId,
+      idempotencyKey: message.idempotencyKey,
+    })
+  )
+}
+
+/** The template header's document: our signed link, or a media id (uploaded now or earlier). */
+type HeaderDocument = {
+  document: { link: string } | { id: string } | null
+  uploaded?: UploadedMedia
+}
+
+async function headerDocument(
+  outgoing: OutgoingMessage,
+  config: WhatsAppConfig,
+  base: string
+): Promise<HeaderDocument | SendOutcome> {
+  const first = outgoing.certificates[0]
+  if (!first) return { document: null }
+  if (outgoing.integration?.documentDelivery !== 'upload') {
+    return { document: { link: first.downloadUrl } }
+  }
+  if (first.whatsappMediaId) return { document: { id: first.whatsappMediaId } }
+  const uploaded = await uploadDocument(outgoing, first, config, base)
+  if ('outcome' in uploaded) return uploaded
+  return { document: { id: uploaded.mediaId }, uploaded }
+}
+
+/** WhatsApp's limit for a document (integrations.md). */
+export const MAX_WHATSAPP_DOCUMENT_BYTES = 100 * 1024 * 1024
+
+/**
+ * Uploads a certificate's PDF to the integration's number
+ * (`POST /<version>/<phone_number_id>/media`, multipart: `messaging_product`,
+ * `type`, `file`) and answers its media id, or the refusal as an outcome:
+ * 5xx and 429 pass, 190 pauses the integration, 131053 fails the message.
+ */
+async function uploadDocument(
+  outgoing: OutgoingMessage,
+  certificate: OutgoingCertificate,
+  config: WhatsAppConfig,
+  base: string
+): Promise<UploadedMedia | SendOutcome> {
+  const integration = outgoing.integration!
+  if (!certificate.fileId || !certificate.storageKey) {
+    return {
+      outcome: 'permanent',
+      code: 'E_NO_DOCUMENT',
+      reason: `The certificate ${certificate.certificateNumber} has no PDF to upload to WhatsApp.`,
+    }
+  }
+  const bytes = await readDocument({
+    path: certificate.storageKey,
+    baseFileId: certificate.baseFileId,
+    organizationId: outgoing.message.organizationId,
+  })
+  if (bytes.byteLength > MAX_WHATSAPP_DOCUMENT_BYTES) {
+    return {
+      outcome: 'permanent',
+      code: 'E_DOCUMENT_TOO_LARGE',
+      reason: `The certificate PDF is ${Math.ceil(bytes.byteLength / 1024 / 1024)} MB; WhatsApp takes documents up to 100 MB.`,
+    }
+  }
+  const form = new FormData()
+  form.append('messaging_product', 'whatsapp')
+  form.append('type', 'application/pdf')
+  form.append(
+    'file',
+    new Blob([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)], {
+      type: 'application/pdf',
+    }),
+    documentFilename(certificate.certificateNumber)
+  )
+  const encoded = new Response(form)
+  const payload = Buffer.from(await encoded.arrayBuffer())
+  const phoneNumberId = integration.whatsappPhoneNumberId ?? ''
+  const url = new URL(`${base}/${config.api_version}/${phoneNumberId}/media`)
+  let answer: JsonAnswer
+  try {
+    answer = await postPinned(
+      url,
+      outgoing.addresses[0],
+      {
+        'Authorization': `Bearer ${outgoing.secrets.access_token ?? ''}`,
+        'Content-Type': encoded.headers.get('content-type')!,
+      },
+      payload,
+      TIMEOUT_MS
+    )
+  } catch (error) {
+    return networkProblem(error as NodeJS.ErrnoException, url, 'The certificate PDF’s upload')
+  }
+  if (answer.status >= 200 && answer.status < 300) {
+    const id = (answer.body as { id?: unknown } | null)?.id
+    if (typeof id === 'string' && id !== '') {
+      return { fileId: certificate.fileId, phoneNumberId, mediaId: id, uploadedAtMs: Date.now() }
+    }
+    return {
+      outcome: 'transient',
+      code: 'E_NO_MEDIA_ID',
+      reason:
+        'WhatsApp took the certificate PDF’s upload but gave no media id: it is tried again shortly.',
+    }
   }
   return classifyGraphAnswer(answer, {
-    to,
+    to: normalizedAddress('whatsapp', outgoing.message.toPhone ?? ''),
     config,
-    phoneNumberId: integration.whatsappPhoneNumberId,
-    idempotencyKey: message.idempotencyKey,
+    phoneNumberId,
+    step: 'upload',
   })
 }
 
@@ -114,20 +234,18 @@ function templateMessage(
   outgoing: OutgoingMessage,
   to: string,
   config: WhatsAppConfig,
-  values: string[]
+  values: string[],
+  document: HeaderDocument['document']
 ) {
   const components: unknown[] = []
   const first = outgoing.certificates[0]
-  if (first) {
+  if (first && document) {
     components.push({
       type: 'header',
       parameters: [
         {
           type: 'document',
-          document: {
-            link: first.downloadUrl,
-            filename: documentFilename(first.certificateNumber),
-          },
+          document: { ...document, filename: documentFilename(first.certificateNumber) },
         },
       ],
     })
@@ -181,6 +299,8 @@ export function classifyGraphAnswer(
     phoneNumberId: string | null
     /** The message's idempotency key: its id when WhatsApp took it without quoting a wamid. */
     idempotencyKey?: string
+    /** `upload`: the answer of the PDF's upload to `/media`, not of the message. */
+    step?: 'send' | 'upload'
   }
 ): SendOutcome {
   if (answer.status >= 200 && answer.status < 300) {
@@ -210,7 +330,7 @@ export function classifyGraphAnswer(
       return {
         outcome: 'transient',
         code: `http_${answer.status}`,
-        reason: `WhatsApp had a problem on its side (HTTP ${answer.status}): it is tried again shortly.`,
+        reason: `WhatsApp had a problem on its side (HTTP ${answer.status})${context.step === 'upload' ? ' taking the certificate PDF’s upload' : ''}: it is tried again shortly.`,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       }
     }
@@ -273,6 +393,7 @@ export function whatsappErrorReason(
     to?: string
     config?: { template_name: string; template_language: string }
     phoneNumberId?: string | null
+    step?: 'send' | 'upload'
   } = {}
 ): string {
   const template = context.config
@@ -313,7 +434,9 @@ export function whatsappErrorReason(
       return 'WhatsApp does not support this kind of message (Graph error 131051).'
     case 131052:
     case 131053:
-      return `WhatsApp could not fetch or accept the certificate PDF (Graph error ${code}).${said}`
+      return context.step === 'upload'
+        ? `WhatsApp refused the upload of the certificate PDF (Graph error ${code}), so the message was not sent.${said}`
+        : `WhatsApp could not fetch or accept the certificate PDF (Graph error ${code}).${said}`
     case 131008:
     case 131009:
       return `WhatsApp found a required parameter missing or wrong (Graph error ${code}).${said}`
@@ -354,7 +477,7 @@ export function whatsappErrorReason(
 }
 
 /** A connection that failed before WhatsApp answered: always worth another try. */
-function networkProblem(error: NodeJS.ErrnoException, url: URL): SendOutcome {
+function networkProblem(error: NodeJS.ErrnoException, url: URL, what = 'The message'): SendOutcome {
   const code = error.code ?? 'E_NETWORK'
   if (code === 'ECONNREFUSED') {
     return {
@@ -373,6 +496,6 @@ function networkProblem(error: NodeJS.ErrnoException, url: URL): SendOutcome {
   return {
     outcome: 'transient',
     code,
-    reason: `The message could not reach ${url.origin} (${error.message}): it is tried again shortly.`,
+    reason: `${what} could not reach ${url.origin} (${error.message}): it is tried again shortly.`,
   }
 }

@@ -1,6 +1,7 @@
 import vine, { SimpleMessagesProvider } from '@vinejs/vine'
 import {
   CHANNELS,
+  DOCUMENT_DELIVERIES,
   PROVIDERS,
   PROVIDER_SECRETS,
   type Provider,
@@ -112,6 +113,7 @@ const whatsappSettings = () =>
       .optional()
       .nullable(),
     messages_per_second: vine.number().range([1, 1000]).optional().nullable(),
+    document_delivery: vine.enum(DOCUMENT_DELIVERIES).optional().nullable(),
   })
 
 function settingsOf(provider: Provider) {
@@ -178,6 +180,8 @@ export const integrationMessages = new SimpleMessagesProvider(
       'The template name is the approved template’s name: lower-case letters, digits and "_".',
     'settings.template_language.regex':
       'The template language is a code like en, hi or en_US, as approved with the template.',
+    'settings.document_delivery.enum':
+      'Send the PDF either by link ("link") or by upload ("upload").',
     'settings.body_parameters.*.regex':
       'Each body parameter is a variable name like recipient_name or course_name.',
   },
@@ -207,6 +211,7 @@ export const integrationMessages = new SimpleMessagesProvider(
     body_parameters: 'body parameters',
     daily_unique_recipients_tier: 'daily unique recipients tier',
     messages_per_second: 'messages per second',
+    document_delivery: 'way to send the PDF',
     password: 'password',
     api_key: 'API key',
     access_token: 'access token',

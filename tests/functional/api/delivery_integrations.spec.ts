@@ -8,6 +8,7 @@ import { auditRows, metadataOf } from '#tests/helpers/orgs'
 import { allowOutbound, runTestMessages } from '#tests/helpers/deliveries'
 import { startSmtpStandIn, type SmtpStandIn } from '../../../stand_ins/smtp.js'
 import { startWhatsAppStandIn } from '../../../stand_ins/whatsapp_cloud_api.js'
+import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import DeliveryIntegrationSecret from '#deliveries/models/delivery_integration_secret'
 import { deliverySecrets } from '#config/secrets'
 
@@ -215,6 +216,47 @@ test.group('API: delivery integrations', (group) => {
       .json({ ...smtpBody(25), channel: 'whatsapp' })
     mismatch.assertStatus(422)
     assert.equal(mismatch.body().errors[0].field, 'provider')
+  })
+
+  test('a WhatsApp integration sends the PDF by link unless its settings say document_delivery: upload', async ({
+    client,
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const { secret } = await givenApiKey(org)
+    const body = whatsappBody('http://127.0.0.1:9')
+    const created = await client
+      .post('/api/v1/delivery-integrations')
+      .bearerToken(secret)
+      .json(body)
+    created.assertStatus(201)
+    assert.equal(created.body().settings.document_delivery, 'link')
+    const id = created.body().id
+
+    const upload = await client
+      .put(`/api/v1/delivery-integrations/${id}`)
+      .bearerToken(secret)
+      .json({ settings: { ...body.settings, document_delivery: 'upload' } })
+    upload.assertStatus(200)
+    assert.equal(upload.body().settings.document_delivery, 'upload')
+    const listed = await client.get('/api/v1/delivery-integrations').bearerToken(secret)
+    const entry = listed.body().data.find((row: { id: string }) => row.id === id)
+    assert.equal(entry.settings.document_delivery, 'upload')
+    const stored = await DeliveryIntegration.findOrFail(id)
+    assert.equal(stored.documentDelivery, 'upload')
+
+    const unknown = await client
+      .put(`/api/v1/delivery-integrations/${id}`)
+      .bearerToken(secret)
+      .json({ settings: { ...body.settings, document_delivery: 'fax' } })
+    unknown.assertStatus(422)
+    assert.deepEqual(unknown.body().errors[0], {
+      code: unknown.body().errors[0].code,
+      field: 'settings.document_delivery',
+      message: 'Send the PDF either by link ("link") or by upload ("upload").',
+    })
+    await stored.refresh()
+    assert.equal(stored.documentDelivery, 'upload', 'a refused update changes nothing')
   })
 
   test('PUT replaces the settings and keeps secrets that were not sent', async ({

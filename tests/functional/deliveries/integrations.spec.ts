@@ -319,6 +319,71 @@ test.group('Settings → Delivery', (group) => {
     assert.match(flashOf(wrongChannel).inputErrorsBag.to[0], /email address/)
   })
 
+  test('a WhatsApp integration’s form offers the PDF by link (the default) or by upload', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const form = await actingAs(
+      client.get('/settings/delivery/new?provider=whatsapp_cloud'),
+      owner,
+      org
+    )
+    form.assertStatus(200)
+    assert.include(
+      form.text(),
+      '<select class="input" id="document_delivery" name="document_delivery">'
+    )
+    assert.match(form.text(), /<option value="link" selected>By link/)
+    assert.match(form.text(), /<option value="upload" >By upload/)
+
+    const fields = {
+      provider: 'whatsapp_cloud',
+      name: 'Acme WhatsApp',
+      phone_number_id: '106540352242922',
+      waba_id: '102290129340398',
+      display_phone_number: '+91 98765 43210',
+      api_version: 'v21.0',
+      template_name: 'certificate_issued',
+      template_language: 'en',
+      body_parameters: 'recipient_name',
+      document_delivery: 'upload',
+      access_token: 'web-access-token',
+      app_secret: 'web-app-secret',
+      verify_token: 'web-verify-token',
+    }
+    const created = await actingAs(
+      client.post('/settings/delivery').form(fields).withCsrfToken().redirects(0),
+      owner,
+      org
+    )
+    created.assertStatus(302)
+    const integration = await DeliveryIntegration.query()
+      .where('organization_id', org.id)
+      .where('channel', 'whatsapp')
+      .firstOrFail()
+    assert.equal(integration.documentDelivery, 'upload')
+    const edit = await actingAs(client.get(`/settings/delivery/${integration.id}/edit`), owner, org)
+    assert.match(edit.text(), /<option value="upload" selected>By upload/)
+
+    const refused = await actingAs(
+      client
+        .put(`/settings/delivery/${integration.id}`)
+        .form({ ...fields, document_delivery: 'carrier_pigeon', access_token: '' })
+        .withCsrfToken()
+        .redirects(0),
+      owner,
+      org
+    )
+    refused.assertStatus(302)
+    assert.equal(
+      flashOf(refused).inputErrorsBag.document_delivery[0],
+      'Send the PDF either by link ("link") or by upload ("upload").'
+    )
+    await integration.refresh()
+    assert.equal(integration.documentDelivery, 'upload')
+  })
+
   test('a WhatsApp Cloud integration is added from its form, body parameters from a comma list', async ({
     client,
     assert,

@@ -191,6 +191,24 @@ function certificateMessage(
   }
 }
 
+/** POSTs a form to the stand-in's `/media` of a phone number, as the app's client does. */
+async function postMedia(
+  standIn: WhatsAppStandIn,
+  form: FormData,
+  options: { token?: string; number?: string } = {}
+) {
+  const response = await fetch(`${standIn.url}/v21.0/${options.number ?? PHONE_NUMBER_ID}/media`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${options.token ?? TOKEN}` },
+    body: form,
+  })
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as any,
+  }
+}
+
 const approved = [
   { name: 'certificate_issued', language: 'en', header: 'document' as const, bodyParameters: 1 },
 ]
@@ -571,6 +589,185 @@ test.group('WhatsApp Cloud API stand-in', () => {
       '(#100) The parameter file is required.'
     )
     assert.lengthOf(standIn.mediaUploads, 0)
+  })
+
+  test('/media checks the token, the form and its fields, and answers Graph errors', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { standIn } = await given(cleanup)
+    const upload = (
+      fields: Record<string, string | Blob>,
+      options: { token?: string; number?: string } = {}
+    ) => {
+      const form = new FormData()
+      for (const [name, value] of Object.entries(fields)) {
+        if (value instanceof Blob) form.set(name, value, 'certificate.pdf')
+        else form.set(name, value)
+      }
+      return postMedia(standIn, form, options)
+    }
+    const pdf = new Blob([TINY_PDF], { type: 'application/pdf' })
+    const complete = { messaging_product: 'whatsapp', type: 'application/pdf', file: pdf }
+
+    const wrongToken = await upload(complete, { token: 'not-the-token' })
+    assert.equal(wrongToken.status, 401)
+    assert.equal(wrongToken.body.error.code, 190)
+    assert.equal(wrongToken.body.error.type, 'OAuthException')
+
+    const otherNumber = await upload(complete, { number: '999999999999999' })
+    assert.equal(otherNumber.status, 400)
+    assert.equal(otherNumber.body.error.code, 100)
+    assert.equal(otherNumber.body.error.error_subcode, 33)
+
+    const json = await fetch(`${standIn.url}/v21.0/${PHONE_NUMBER_ID}/media`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp' }),
+    })
+    assert.equal(json.status, 400)
+    assert.equal(((await json.json()) as any).error.code, 100)
+
+    const noProduct = await upload({ type: 'application/pdf', file: pdf })
+    assert.equal(
+      noProduct.body.error.message,
+      '(#100) The parameter messaging_product is required.'
+    )
+    const wrongProduct = await upload({ ...complete, messaging_product: 'instagram' })
+    assert.equal(
+      wrongProduct.body.error.message,
+      '(#100) Param messaging_product must be one of {WHATSAPP} - got "instagram".'
+    )
+    const noType = await upload({ messaging_product: 'whatsapp', file: pdf })
+    assert.equal(noType.body.error.message, '(#100) The parameter type is required.')
+    const oddType = await upload({ ...complete, type: 'application/zip' })
+    assert.equal(oddType.status, 400)
+    assert.equal(oddType.body.error.code, 100)
+    assert.match(oddType.body.error.error_data.details, /supported media types/)
+
+    const notPdf = await upload({ ...complete, file: new Blob(['hello'], { type: 'text/plain' }) })
+    assert.equal(notPdf.status, 400)
+    assert.equal(notPdf.body.error.code, 131053)
+    assert.equal(notPdf.body.error.message, '(#131053) Media upload error')
+    assert.equal(notPdf.body.error.error_data.details, 'The uploaded file is not a valid PDF')
+
+    assert.lengthOf(standIn.mediaUploads, 0, 'nothing refused was stored')
+    assert.sameMembers(
+      standIn.rejected.map((r) => r.code),
+      [190, 100, 100, 100, 100, 100, 100, 131053]
+    )
+
+    const taken = await upload(complete)
+    assert.equal(taken.status, 200)
+    assert.deepEqual(Object.keys(taken.body), ['id'])
+    assert.equal(standIn.mediaUploads[0].phoneNumberId, PHONE_NUMBER_ID)
+    assert.equal(standIn.mediaUploads[0].type, 'application/pdf')
+    assert.isTrue(standIn.mediaUploads[0].bytes.equals(TINY_PDF), 'the bytes are kept')
+
+    // Its metadata, as GET /<version>/<media id> answers.
+    const info = await fetch(`${standIn.url}/v21.0/${taken.body.id}`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
+    const metadata = (await info.json()) as any
+    assert.equal(metadata.id, taken.body.id)
+    assert.equal(metadata.mime_type, 'application/pdf')
+    assert.equal(metadata.file_size, TINY_PDF.length)
+    assert.equal(metadata.sha256, createHash('sha256').update(TINY_PDF).digest('hex'))
+    const download = await fetch(metadata.url, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    assert.equal(download.status, 200)
+    assert.isTrue(Buffer.from(await download.arrayBuffer()).equals(TINY_PDF))
+    const anonymous = await fetch(metadata.url)
+    assert.equal(anonymous.status, 401)
+  })
+
+  test('/media refuses a document over the size limit, and fails on request with 131053, 503 or 190', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { standIn } = await given(cleanup, { maxMediaBytes: 1_000, retryAfterSeconds: 7 })
+    const form = (bytes: Buffer) => {
+      const body = new FormData()
+      body.set('messaging_product', 'whatsapp')
+      body.set('type', 'application/pdf')
+      body.set('file', new Blob([bytes], { type: 'application/pdf' }), 'certificate.pdf')
+      return body
+    }
+    const big = Buffer.concat([TINY_PDF, Buffer.alloc(1_000, 0x20)])
+    const tooBig = await postMedia(standIn, form(big))
+    assert.equal(tooBig.status, 400)
+    assert.equal(tooBig.body.error.code, 131053)
+    assert.equal(
+      tooBig.body.error.error_data.details,
+      `Media file size ${big.length} exceeds the limit of 1000 bytes for application/pdf`
+    )
+
+    standIn.configure({ failMediaUploads: 'upload_error' })
+    const refused = await postMedia(standIn, form(TINY_PDF))
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.error.code, 131053)
+    assert.equal(refused.body.error.message, '(#131053) Media upload error')
+
+    standIn.configure({ failMediaUploads: 'server_error' })
+    const down = await postMedia(standIn, form(TINY_PDF))
+    assert.equal(down.status, 503)
+    assert.equal(down.headers.get('retry-after'), '7')
+
+    standIn.configure({ failMediaUploads: null, accountError: 190 })
+    const expired = await postMedia(standIn, form(TINY_PDF))
+    assert.equal(expired.status, 401)
+    assert.equal(expired.body.error.code, 190)
+    assert.equal(expired.body.error.error_subcode, 463)
+
+    standIn.configure({ accountError: null })
+    const recovered = await postMedia(standIn, form(TINY_PDF))
+    assert.equal(recovered.status, 200)
+    assert.lengthOf(standIn.mediaUploads, 1)
+  })
+
+  test('a media id is only good from the number that uploaded it, and until it expires', async ({
+    assert,
+    cleanup,
+  }) => {
+    const OTHER_NUMBER = '106540352242923'
+    const { standIn, receiver } = await given(cleanup, {
+      phoneNumberIds: [PHONE_NUMBER_ID, OTHER_NUMBER],
+    })
+    const body = new FormData()
+    body.set('messaging_product', 'whatsapp')
+    body.set('type', 'application/pdf')
+    body.set('file', new Blob([TINY_PDF], { type: 'application/pdf' }), 'certificate.pdf')
+    const { body: uploaded } = await postMedia(standIn, body)
+    const sendFrom = async (number: string, to: string) => {
+      const response = await fetch(`${standIn.url}/v21.0/${number}/messages`, {
+        method: 'POST',
+        headers: { 'Authorization': `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(certificateMessage(to, { id: uploaded.id })),
+      })
+      assert.equal(response.status, 200, 'Meta takes the message and fails it afterwards')
+    }
+    await sendFrom(PHONE_NUMBER_ID, '919876543210')
+    await sendFrom(OTHER_NUMBER, '919876543211')
+    await receiver.waitFor(4)
+    await standIn.idle()
+    standIn.configure({ mediaTtlMs: 0 })
+    await sendFrom(PHONE_NUMBER_ID, '919876543212')
+    await receiver.waitFor(5)
+    await standIn.idle()
+    const failures = receiver
+      .statuses()
+      .filter((s: any) => s.status === 'failed')
+      .map((s: any) => [s.recipient_id, s.errors[0].code, s.errors[0].error_data.details])
+    assert.sameDeepMembers(failures, [
+      ['919876543211', 131053, `Media id ${uploaded.id} was not found or has expired`],
+      ['919876543212', 131053, `Media id ${uploaded.id} was not found or has expired`],
+    ])
+    assert.includeMembers(
+      receiver
+        .statuses()
+        .filter((s: any) => s.recipient_id === '919876543210')
+        .map((s: any) => s.status),
+      ['sent', 'delivered', 'read']
+    )
   })
 
   test('a text message outside the 24-hour window fails with 131047', async ({

@@ -22,6 +22,8 @@ interface WhatsappStatus {
   timestamp: string
   occurredAt: DateTime | null
   recipientId: string | null
+  /** The number the status is of (`metadata.phone_number_id`): one app's numbers share its callback URL. */
+  phoneNumberId: string | null
   callbackData: string | null
   error: { code: number | null; details: string | undefined } | null
   /** What is stored: the status as Meta sent it, and the envelope's ids. */
@@ -42,8 +44,9 @@ export interface RecordedStatuses {
 }
 
 /**
- * A signed WhatsApp notification received on one integration's webhook:
- * every status in it is stored raw in `delivery_provider_webhook_events`,
+ * A signed WhatsApp notification received on one integration's webhook
+ * (or, for a status of another number of the same Meta app, that number's
+ * integration: `sameApp`): every status in it is stored raw in `delivery_provider_webhook_events`,
  * once (`dedupe_key`: integration, wamid, status and the provider's time),
  * then applied to the message it names. Only messages sent through this
  * integration are looked at: matched by wamid, or by the message id the
@@ -56,6 +59,12 @@ export default class RecordWhatsappStatuses {
   static async handle(input: {
     integration: DeliveryIntegration
     payload: unknown
+    /**
+     * The org's integrations under the same Meta app, by phone number id
+     * (#deliveries/queries/webhook_integrations, `sameAppIntegrations`): a status of
+     * another of the app's numbers is that integration's. Read only when a status names one.
+     */
+    sameApp?: () => Promise<Map<string, DeliveryIntegration>>
   }): Promise<RecordedStatuses> {
     const result: RecordedStatuses = {
       stored: 0,
@@ -66,9 +75,17 @@ export default class RecordWhatsappStatuses {
     }
     // Every status is its own write, committed together with the statuses of the notifications
     // this process receives meanwhile; the answer waits for the commit (Meta retries a non-2xx).
+    const statuses = statusesOf(input.payload)
+    const ownNumber = input.integration.whatsappPhoneNumberId
+    const otherNumbers = statuses.some((s) => s.phoneNumberId && s.phoneNumberId !== ownNumber)
+    const siblings = otherNumbers && input.sameApp ? await input.sameApp() : null
     const written = await Promise.all(
-      statusesOf(input.payload).map((status) =>
-        statusWrites.submit({ integration: input.integration, status })
+      statuses.map((status) =>
+        statusWrites.submit({
+          integration:
+            (status.phoneNumberId && siblings?.get(status.phoneNumberId)) || input.integration,
+          status,
+        })
       )
     )
     for (const outcome of written) {
@@ -267,7 +284,12 @@ function statusesOf(payload: unknown): WhatsappStatus[] {
           status: item,
         }
         const status = parseStatus(item, envelope)
-        if (status) statuses.push(status)
+        if (status) {
+          const number = metadata.phone_number_id
+          status.phoneNumberId =
+            typeof number === 'string' || typeof number === 'number' ? String(number) : null
+          statuses.push(status)
+        }
       }
     }
   }
@@ -293,6 +315,7 @@ function parseStatus(item: unknown, raw: Record<string, unknown>): WhatsappStatu
     timestamp: time,
     occurredAt: seconds === null ? null : DateTime.fromSeconds(seconds, { zone: 'utc' }),
     recipientId: typeof item.recipient_id === 'string' ? item.recipient_id : null,
+    phoneNumberId: null,
     callbackData:
       typeof item.biz_opaque_callback_data === 'string' ? item.biz_opaque_callback_data : null,
     error: first

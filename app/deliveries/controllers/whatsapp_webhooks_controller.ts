@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import RecordWhatsappStatuses from '#deliveries/actions/record_whatsapp_statuses'
 import { queueFallbackEmails } from '#deliveries/services/send_worker'
-import { webhookIntegration } from '#deliveries/queries/webhook_integrations'
+import { sameAppIntegrations, webhookIntegration } from '#deliveries/queries/webhook_integrations'
 import { constantTimeEqual, hubSignatureValid } from '#deliveries/services/webhook_signatures'
 
 const problem = (code: string, message: string) => ({ errors: [{ code, message }] })
@@ -65,6 +65,8 @@ export default class WhatsappWebhooksController {
     const recorded = await RecordWhatsappStatuses.handle({
       integration: found.integration,
       payload,
+      // One Meta app's numbers share its callback URL: a status of another of them is that integration's.
+      sameApp: () => sameAppIntegrations(found),
     })
     // Undeliverable on WhatsApp (131026 arrives here): the email the delivery asked for instead.
     await queueFallbackEmails(recorded.failedMessageIds)

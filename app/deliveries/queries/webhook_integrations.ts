@@ -2,6 +2,7 @@ import { ExpiringCache } from '#core/services/expiring_cache'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { readSecrets } from '#deliveries/services/integration_secrets'
 import type { Provider, SecretType } from '#deliveries/services/providers'
+import { constantTimeEqual } from '#deliveries/services/webhook_signatures'
 
 type Found = {
   integration: DeliveryIntegration
@@ -42,4 +43,40 @@ async function load(id: string): Promise<Found> {
     .first()
   if (!integration) return null
   return { integration, secrets: await readSecrets(integration) }
+}
+
+const sameApp = new ExpiringCache<Map<string, DeliveryIntegration>>({
+  ttlMs: 10_000,
+  maxEntries: 500,
+})
+
+/**
+ * The org's other WhatsApp integrations under the same Meta app as this one, by their phone
+ * number id. Meta posts the statuses of every number of an app to the one callback URL the app
+ * has, so a status naming another number (`metadata.phone_number_id`) arrives at whichever
+ * integration's URL the app was given and belongs to that number's integration. The same app
+ * secret is what makes them one app: the signature just checked with it vouches for the
+ * notification, and an integration with another app secret (another app, another org) is never
+ * reached this way. Kept a few seconds, as the integration itself is.
+ */
+export function sameAppIntegrations(found: NonNullable<Found>) {
+  return sameApp.get(found.integration.id, async () => {
+    const byNumber = new Map<string, DeliveryIntegration>()
+    const appSecret = found.secrets.app_secret
+    if (!appSecret) return byNumber
+    const others = await DeliveryIntegration.query()
+      .where('organization_id', found.integration.organizationId)
+      .where('provider', 'whatsapp_cloud')
+      .whereNot('id', found.integration.id)
+      .whereNull('deleted_at')
+    for (const other of others) {
+      const number = other.whatsappPhoneNumberId
+      if (!number || number === found.integration.whatsappPhoneNumberId) continue
+      const secrets = await readSecrets(other)
+      if (secrets.app_secret && constantTimeEqual(secrets.app_secret, appSecret)) {
+        byNumber.set(number, other)
+      }
+    }
+    return byNumber
+  })
 }

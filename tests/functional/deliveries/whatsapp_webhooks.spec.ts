@@ -387,6 +387,54 @@ test.group('WhatsApp webhooks', (group) => {
     assert.equal(ofB.status, 'read')
   })
 
+  test("two numbers under one Meta app share its callback URL: a status of the other number moves that integration's message; another app's number is never reached", async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const second = '106540352242999'
+    const otherApp = '106540352243000'
+    const a = await givenWhatsappIntegration(org)
+    // The same app (same app secret), another number: Meta posts its statuses to the app's one URL, A's.
+    const b = await givenWhatsappIntegration(org, { phoneNumberId: second })
+    // Another app of the same org: its statuses never come signed with A's app secret.
+    const c = await givenWhatsappIntegration(org, {
+      phoneNumberId: otherApp,
+      appSecret: 'c-app-secret',
+    })
+    const {
+      messages: [ofB],
+    } = await givenWhatsappMessages(org, b.id)
+    const {
+      messages: [ofC],
+    } = await givenWhatsappMessages(org, c.id)
+
+    const answer = await post(
+      a.id,
+      notification([{ wamid: ofB.providerMessageId!, status: 'read', second: 1 }], {
+        phoneNumberId: second,
+      })
+    )
+    assert.equal(answer.status, 200)
+    await ofB.refresh()
+    assert.equal(ofB.status, 'read')
+    const [event] = await eventsOf(b.id)
+    assert.equal(event.messageId, ofB.id, "stored as B's, applied to its message")
+    assert.lengthOf(await eventsOf(a.id), 0)
+
+    await post(
+      a.id,
+      notification([{ wamid: ofC.providerMessageId!, status: 'read', second: 1 }], {
+        phoneNumberId: otherApp,
+      })
+    )
+    await ofC.refresh()
+    assert.equal(ofC.status, 'sending')
+    const kept = await eventsOf(a.id)
+    assert.lengthOf(kept, 1)
+    assert.isNull(kept[0].messageId)
+    assert.lengthOf(await eventsOf(c.id), 0)
+  })
+
   test('a status that overtakes the stored wamid matches by callback data, or waits and is applied once the wamid is stored', async ({
     assert,
   }) => {

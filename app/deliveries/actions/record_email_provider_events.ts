@@ -52,9 +52,10 @@ const EVENTS = 'delivery_provider_webhook_events'
  * tracking image's (#deliveries/actions/record_email_opens): it moves the
  * message to `read` ("opened") only when the message was sent while the org
  * tracked opens (`tracks_opens`); otherwise it is only stored, like soft
- * bounces and clicks. So turning tracking off in Settings → Delivery means
- * no new opens are shown, whatever the provider's account reports. Suppressions apply even when no message matched: the provider's
- * account is the org's, and the address must not be mailed again either way.
+ * bounces and clicks. So an email sent while tracking was off never shows
+ * as opened, whatever the provider's account reports. Suppressions apply
+ * even when no message matched: the provider's account is the org's, and
+ * the address must not be mailed again either way.
  */
 export default class RecordEmailProviderEvents {
   static async handle(input: {

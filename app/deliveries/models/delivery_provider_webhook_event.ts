@@ -24,7 +24,7 @@ export default class DeliveryProviderWebhookEvent extends AppModel {
   @column()
   declare provider: MessageProvider
 
-  /** `provider`: the provider's notification; `ours`: an open our tracking image saw (#deliveries/actions/record_email_opens). */
+  /** `provider`: the provider's notification; `ours`: an open our tracking image saw (actions/record_email_opens). */
   @column()
   declare source: 'provider' | 'ours'
 

@@ -164,7 +164,10 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
 }
 
 /** A message's status in words: an email's `read` is "opened" (only its tracking image can tell). */
-export function statusWord(channel: Channel, status: keyof typeof STATUS_WORDS | 'queued' | 'sending') {
+export function statusWord(
+  channel: Channel,
+  status: keyof typeof STATUS_WORDS | 'queued' | 'sending'
+) {
   if (status === 'queued' || status === 'sending') return status
   return channel === 'email' && status === 'read' ? 'opened' : STATUS_WORDS[status]
 }

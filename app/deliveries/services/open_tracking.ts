@@ -25,9 +25,10 @@ export function openPixelUrl(messageId: string) {
 /** The message id a tracking image's token names; null for anything forged, cut or malformed. */
 export function openPixelMessageId(token: unknown): string | null {
   if (typeof token !== 'string' || token.length > 100) return null
-  const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{32})\.gif$/.exec(
-    token
-  )
+  const match =
+    /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{32})\.gif$/.exec(
+      token
+    )
   if (!match) return null
   return safeEqual(match[2], tokenOf(match[1])) ? match[1] : null
 }

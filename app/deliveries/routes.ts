@@ -12,6 +12,8 @@ const DeliveryIntegrationActivationsController = () =>
   import('#deliveries/controllers/delivery_integration_activations_controller')
 const DeliveryIntegrationTestMessagesController = () =>
   import('#deliveries/controllers/delivery_integration_test_messages_controller')
+const DeliveryOpenTrackingController = () =>
+  import('#deliveries/controllers/delivery_open_tracking_controller')
 
 // Settings → Delivery, inside the current org.
 router
@@ -19,6 +21,12 @@ router
     router
       .get('/settings/delivery', [DeliveryIntegrationsController, 'index'])
       .as('integrations.index')
+    router
+      .post('/settings/delivery/open-tracking', [DeliveryOpenTrackingController, 'store'])
+      .as('open_tracking.store')
+    router
+      .delete('/settings/delivery/open-tracking', [DeliveryOpenTrackingController, 'destroy'])
+      .as('open_tracking.destroy')
     router
       .get('/settings/delivery/new', [DeliveryIntegrationsController, 'create'])
       .as('integrations.create')

@@ -12,7 +12,7 @@ import { PROVIDER_LABELS } from '#deliveries/services/providers'
 export type EmailWebhookProvider = 'resend' | 'mailgun'
 
 /** What an email provider's event means for us. */
-type Effect = 'delivered' | 'hard_bounce' | 'complaint' | 'unsubscribe' | 'none'
+type Effect = 'delivered' | 'opened' | 'hard_bounce' | 'complaint' | 'unsubscribe' | 'none'
 
 interface EmailEvent {
   /**
@@ -47,9 +47,15 @@ const EVENTS = 'delivery_provider_webhook_events'
  * that integration's message it names. A hard bounce fails the message
  * (when it had not been delivered) and puts the address on the org's
  * suppression list; a complaint or an unsubscribe suppresses it too, and
- * `delivered` moves the message forward. Soft bounces and opens are only
- * stored. Suppressions apply even when no message matched: the provider's
- * account is the org's, and the address must not be mailed again either way.
+ * `delivered` moves the message forward. An open (Resend's `email.opened`,
+ * Mailgun's `opened`: the provider's own tracking image) is treated as our
+ * tracking image's (#deliveries/actions/record_email_opens): it moves the
+ * message to `read` ("opened") only when the message was sent while the org
+ * tracked opens (`tracks_opens`); otherwise it is only stored, like soft
+ * bounces and clicks. So an email sent while tracking was off never shows
+ * as opened, whatever the provider's account reports. Suppressions apply
+ * even when no message matched: the provider's account is the org's, and
+ * the address must not be mailed again either way.
  */
 export default class RecordEmailProviderEvents {
   static async handle(input: {
@@ -74,6 +80,16 @@ export default class RecordEmailProviderEvents {
         if (
           await moveMessageStatus(trx, message.id, {
             status: 'delivered',
+            at: event.occurredAt ?? DateTime.utc(),
+          })
+        ) {
+          result.moved++
+        }
+      }
+      if (event.effect === 'opened' && message?.tracks_opens) {
+        if (
+          await moveMessageStatus(trx, message.id, {
+            status: 'read',
             at: event.occurredAt ?? DateTime.utc(),
           })
         ) {
@@ -132,11 +148,13 @@ function resendEvent(payload: unknown): EmailEvent | null {
   const effect: Effect =
     payload.type === 'email.delivered'
       ? 'delivered'
-      : payload.type === 'email.bounced' && permanent
-        ? 'hard_bounce'
-        : payload.type === 'email.complained'
-          ? 'complaint'
-          : 'none'
+      : payload.type === 'email.opened'
+        ? 'opened'
+        : payload.type === 'email.bounced' && permanent
+          ? 'hard_bounce'
+          : payload.type === 'email.complained'
+            ? 'complaint'
+            : 'none'
   const to = Array.isArray(data.to) ? data.to.find((item) => typeof item === 'string') : data.to
   const createdAt = typeof payload.created_at === 'string' ? payload.created_at : null
   const emailId = typeof data.email_id === 'string' ? data.email_id : null
@@ -175,13 +193,15 @@ function mailgunEvent(payload: unknown): EmailEvent | null {
   const effect: Effect =
     data.event === 'delivered'
       ? 'delivered'
-      : data.event === 'failed' && data.severity === 'permanent'
-        ? 'hard_bounce'
-        : data.event === 'complained'
-          ? 'complaint'
-          : data.event === 'unsubscribed'
-            ? 'unsubscribe'
-            : 'none'
+      : data.event === 'opened'
+        ? 'opened'
+        : data.event === 'failed' && data.severity === 'permanent'
+          ? 'hard_bounce'
+          : data.event === 'complained'
+            ? 'complaint'
+            : data.event === 'unsubscribed'
+              ? 'unsubscribe'
+              : 'none'
   const seconds = typeof data.timestamp === 'number' ? data.timestamp : Number(data.timestamp)
   const detail = [status.description, status.message, data.reason].find(
     (text): text is string => typeof text === 'string' && text !== ''
@@ -251,13 +271,13 @@ async function matchingMessage(
   trx: TransactionClientContract,
   integration: DeliveryIntegration,
   providerMessageId: string | null
-): Promise<{ id: string } | null> {
+): Promise<{ id: string; tracks_opens: unknown } | null> {
   if (!providerMessageId) return null
   const bare = providerMessageId.replace(/^<|>$/g, '')
   return (
     (await trx
       .from('delivery_messages')
-      .select('id')
+      .select('id', 'tracks_opens')
       .where('organization_id', integration.organizationId)
       .where('integration_id', integration.id)
       .where('channel', 'email')

@@ -6,6 +6,7 @@ import { handle } from '#core/http/outcomes'
 import { flashFieldError, redirectWith, validateOrFlash } from '#core/http/forms'
 import { actingIn } from '#orgs/middleware/acting'
 import OrgDeliveryIntegrations from '#deliveries/queries/org_delivery_integrations'
+import { deliverySettingsOf } from '#deliveries/queries/delivery_settings'
 import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
 import UpdateDeliveryIntegration from '#deliveries/actions/update_delivery_integration'
 import RemoveDeliveryIntegration from '#deliveries/actions/remove_delivery_integration'
@@ -43,8 +44,10 @@ export default class DeliveryIntegrationsController {
     await bouncer.authorize('allows', 'deliveries.manage')
     const integrations = await OrgDeliveryIntegrations.list(org)
     const email = integrations.filter((integration) => integration.channel === 'email')
+    const settings = await deliverySettingsOf(org)
     return view.render('pages/deliveries/integrations/index', {
       email,
+      trackEmailOpens: settings.trackEmailOpens,
       emailIntegrationInUse: email.some((integration) => integration.isActive),
       whatsapp: integrations.filter((integration) => integration.channel === 'whatsapp'),
       emailProviders: ['smtp', ...EMAIL_HTTP_PROVIDERS].map((value) => ({

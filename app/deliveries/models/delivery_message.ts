@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon'
 import { column } from '@adonisjs/lucid/orm'
 import { TimestampedModel } from '#core/models/app_model'
+import { booleanColumn } from '#core/models/columns'
 import type { MessageStatus } from '#deliveries/services/delivery_status'
 import type { Channel } from '#deliveries/services/providers'
 import type { MessageProvider } from '#deliveries/services/delivery_status'
@@ -58,6 +59,14 @@ export default class DeliveryMessage extends TimestampedModel {
   /** When a throttled or retried message may go next. */
   @column.dateTime()
   declare nextAttemptAt: DateTime | null
+
+  /**
+   * Email: whether it carries a tracking image, decided when it is first
+   * handed to its provider (the org's setting then) and kept for its
+   * retries; null before that, and for WhatsApp.
+   */
+  @booleanColumn()
+  declare tracksOpens: boolean | null
 
   @column.dateTime()
   declare queuedAt: DateTime

@@ -5,7 +5,10 @@ import { jsonColumn } from '#core/models/columns'
 import type { Channel } from '#deliveries/services/providers'
 import type { MessageProvider } from '#deliveries/services/delivery_status'
 
-/** A provider's notification, stored raw (once: `dedupe_key`) before it is applied. */
+/**
+ * A provider's notification, stored raw (once: `dedupe_key`) before it is
+ * applied; and, `source` = `ours`, an email open seen by our tracking image.
+ */
 export default class DeliveryProviderWebhookEvent extends AppModel {
   static table = 'delivery_provider_webhook_events'
 
@@ -21,6 +24,10 @@ export default class DeliveryProviderWebhookEvent extends AppModel {
   @column()
   declare provider: MessageProvider
 
+  /** `provider`: the provider's notification; `ours`: an open our tracking image saw (actions/record_email_opens). */
+  @column()
+  declare source: 'provider' | 'ours'
+
   @column()
   declare providerMessageId: string | null
 
@@ -28,7 +35,7 @@ export default class DeliveryProviderWebhookEvent extends AppModel {
   @column()
   declare messageId: string | null
 
-  /** `sent`, `delivered`, `read`, `failed`, `bounced`, `complained`, … as the provider names it. */
+  /** `sent`, `delivered`, `read`, `failed`, `bounced`, `complained`, `opened`, … as the provider names it. */
   @column()
   declare eventType: string
 

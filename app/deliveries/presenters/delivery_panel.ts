@@ -27,9 +27,14 @@ export interface ChannelFunnel {
  * A channel's funnel as bars: every message queued, then how many reached
  * sent, delivered and read (a read message was delivered and sent), and
  * how many failed or were suppressed (and, when a delivery was cancelled,
- * how many were never sent).
+ * how many were never sent). Email's read bar says "Opened" when the org
+ * tracks opens.
  */
-export function funnelOf(channel: Channel, counts: StatusCounts): ChannelFunnel {
+export function funnelOf(
+  channel: Channel,
+  counts: StatusCounts,
+  options: { trackEmailOpens?: boolean } = {}
+): ChannelFunnel {
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
   const percent = (n: number) => (total === 0 ? 0 : Math.round((n / total) * 100))
   const reached = {
@@ -45,7 +50,8 @@ export function funnelOf(channel: Channel, counts: StatusCounts): ChannelFunnel 
     queued: 'Queued',
     sent: 'Sent',
     delivered: 'Delivered',
-    read: 'Read',
+    // An email is "read" only as far as its tracking image can tell: opened.
+    read: channel === 'email' && options.trackEmailOpens ? 'Opened' : 'Read',
     failed: 'Failed',
     suppressed: 'Suppressed',
     cancelled: 'Cancelled',
@@ -67,8 +73,11 @@ export function funnelOf(channel: Channel, counts: StatusCounts): ChannelFunnel 
 }
 
 /** The funnels of the channels that have messages (both when none has yet). */
-export function funnelsOf(counts: DeliveryCounts): ChannelFunnel[] {
-  const funnels = CHANNELS.map((channel) => funnelOf(channel, counts.byChannel[channel]))
+export function funnelsOf(
+  counts: DeliveryCounts,
+  options: { trackEmailOpens?: boolean } = {}
+): ChannelFunnel[] {
+  const funnels = CHANNELS.map((channel) => funnelOf(channel, counts.byChannel[channel], options))
   const used = funnels.filter((funnel) => funnel.total > 0)
   return used.length > 0 ? used : funnels
 }
@@ -116,6 +125,14 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
     }
     case 'webhook': {
       const type = entry.event.eventType
+      if (type === 'opened' && entry.message.channel === 'email' && entry.event.appliedAt)
+        return {
+          title: `${channel} opened`,
+          detail:
+            entry.event.source === 'ours'
+              ? 'Its tracking image loaded: a hint, not proof (many mail apps load or block images on their own).'
+              : 'As the provider reported (its tracking image loaded): a hint, not proof.',
+        }
       const status = type in STATUS_WORDS ? STATUS_WORDS[type as keyof typeof STATUS_WORDS] : null
       if (!entry.event.appliedAt || !status)
         return {
@@ -132,7 +149,7 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
     }
     case 'status':
       return {
-        title: `${channel} ${STATUS_WORDS[entry.status]}`,
+        title: `${channel} ${statusWord(entry.message.channel, entry.status)}`,
         detail:
           entry.status === 'failed' && entry.message.errorCode
             ? `${entry.message.errorMessage ?? ''} (${entry.message.errorCode})`.trim()
@@ -144,6 +161,15 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
         detail: entry.fallback.toEmail ? `to ${entry.fallback.toEmail}` : null,
       }
   }
+}
+
+/** A message's status in words: an email's `read` is "opened" (only its tracking image can tell). */
+export function statusWord(
+  channel: Channel,
+  status: keyof typeof STATUS_WORDS | 'queued' | 'sending'
+) {
+  if (status === 'queued' || status === 'sending') return status
+  return channel === 'email' && status === 'read' ? 'opened' : STATUS_WORDS[status]
 }
 
 const STATUS_WORDS = {
@@ -158,7 +184,7 @@ const STATUS_WORDS = {
 export function panelOf(data: JobDeliveryPanel, now: DateTime) {
   return {
     ...data,
-    funnels: funnelsOf(data.counts),
+    funnels: funnelsOf(data.counts, { trackEmailOpens: data.trackEmailOpens }),
     hasMessages: Object.values(data.counts.counts).some((n) => n > 0),
     throttleLeft: data.waiting > 0 ? durationUntil(data.waitingUntil, now) : null,
     audienceWords: AUDIENCE_WORDS,

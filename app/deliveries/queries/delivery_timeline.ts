@@ -71,7 +71,13 @@ async function timelineOf(organizationId: string, found: DeliveryMessage[]): Pro
   const byId = new Map(messages.map((message) => [message.id, message]))
   // A status a provider's notification reported is shown once: as that notification, with the
   // provider's time, not again as the status it set.
-  const reported = new Set(webhooks.map((event) => `${event.messageId}\n${event.eventType}`))
+  // An email's `opened` (our tracking image's or the provider's) is its `read`.
+  const reported = new Set(
+    webhooks.map(
+      (event) =>
+        `${event.messageId}\n${event.channel === 'email' && event.eventType === 'opened' ? 'read' : event.eventType}`
+    )
+  )
   const entries: TimelineEntry[] = []
   for (const message of messages) {
     entries.push({ kind: 'queued', at: message.queuedAt, message })

@@ -14,6 +14,7 @@ import {
   jobFailuresReachedByEmail,
 } from '#deliveries/queries/delivery_failures'
 import { sendingFinishesAt } from '#deliveries/queries/delivery_estimate'
+import { deliverySettingsOf } from '#deliveries/queries/delivery_settings'
 
 /** How many of a job's deliveries the panel lists. */
 const RECENT_DELIVERIES = 10
@@ -26,7 +27,8 @@ const FAILED_MESSAGES_SHOWN = 20
  * Everything the per-job delivery panel shows: the funnel per channel (each
  * recipient and channel at its newest message), how much still waits and
  * when the throttle lets the last of it go, failures grouped by reason,
- * and the job's latest deliveries with their own counts. `sending` while
+ * and the job's latest deliveries with their own counts, and whether the
+ * org tracks email opens. `sending` while
  * any delivery of the job is queued or sending: the island polls.
  */
 export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
@@ -61,15 +63,21 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
   // Done sending, but WhatsApp's delivered and read receipts come for hours: for an hour after
   // the last delivery finished, while some are still only sent or delivered, the island keeps
   // looking, slowly.
+  // Likewise opens of emails that carry a tracking image.
   const since = DateTime.utc().minus({ milliseconds: RECEIPTS_WATCHED_MS })
   const awaitingReceipts =
     !sending &&
     deliveries.some((d) => d.finishedAt !== null && d.finishedAt > since) &&
     !!(await currentMessagesOfJob(org.id, job.id)
-      .where('m.channel', 'whatsapp')
+      .where((receipts) =>
+        receipts
+          .where('m.channel', 'whatsapp')
+          .orWhere((tracked) => tracked.where('m.channel', 'email').where('m.tracks_opens', true))
+      )
       .whereIn('m.status', ['sent', 'delivered'])
       .select('m.id')
       .first())
+  const { trackEmailOpens } = await deliverySettingsOf(org)
   return {
     job,
     counts,
@@ -99,6 +107,8 @@ export async function jobDeliveryPanel(org: Organization, job: GenerationJob) {
     }),
     sending,
     awaitingReceipts,
+    /** The org tracks email opens now: email's read bar reads "Opened". */
+    trackEmailOpens,
   }
 }
 

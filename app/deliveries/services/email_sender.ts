@@ -11,6 +11,7 @@ import type {
 } from '#deliveries/services/message_senders'
 import type { SmtpSecurity } from '#deliveries/services/providers'
 import { sendThroughEmailApi } from '#deliveries/services/email_api_sender'
+import { openPixelHtml } from '#deliveries/services/open_tracking'
 
 /**
  * Sends a delivery's email: through the org's SMTP server, or through the
@@ -206,7 +207,18 @@ async function attachmentsOf(outgoing: OutgoingMessage): Promise<Attached> {
   return { attachments, linked: [] }
 }
 
+/**
+ * The email as sent: the rendered template, the links of the certificates
+ * too large to attach, and (when the message tracks opens) the tracking
+ * image at the end of the HTML part; the plain-text part never has one.
+ */
 function withLinks(outgoing: OutgoingMessage, linked: OutgoingMessage['certificates']) {
+  const email = linkedOf(outgoing, linked)
+  if (!outgoing.message.tracksOpens) return email
+  return { ...email, html: `${email.html}${openPixelHtml(outgoing.message.id)}` }
+}
+
+function linkedOf(outgoing: OutgoingMessage, linked: OutgoingMessage['certificates']) {
   const email = outgoing.email!
   if (linked.length === 0) return email
   const days = deliveries.linkTtlDays

@@ -31,6 +31,8 @@ export interface SendContext {
   secrets: Partial<Record<SecretType, string>>
   addresses: string[]
   templates: Map<Channel, TemplateContent>
+  /** The org tracks email opens now: messages first handed over in this batch carry the image. */
+  trackEmailOpens: boolean
 }
 
 export async function templateFor(context: SendContext, channel: Channel) {

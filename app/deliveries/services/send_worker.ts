@@ -25,6 +25,7 @@ import {
 } from '#deliveries/services/delivery_message_rows'
 import { normalizedAddress } from '#deliveries/services/delivery_status'
 import { readSecrets } from '#deliveries/services/integration_secrets'
+import { deliverySettingsOf } from '#deliveries/queries/delivery_settings'
 import { checkIntegrationTarget } from '#deliveries/services/integration_hosts'
 import { notifyIntegrationPaused } from '#deliveries/services/integration_pause_mail'
 import type { SendOutcome } from '#deliveries/services/message_senders'
@@ -218,9 +219,11 @@ async function senderState(org: Organization, message: DeliveryMessage): Promise
       return { kind: 'pause', integration, code: 'E_HOST_REFUSED', reason: target.reason }
     addresses = target.addresses
   }
+  // Read once per batch: a message takes the setting of the moment it is first handed over.
+  const { trackEmailOpens } = await deliverySettingsOf(org)
   return {
     kind: 'ready',
-    context: { org, integration, secrets, addresses, templates: new Map() },
+    context: { org, integration, secrets, addresses, templates: new Map(), trackEmailOpens },
     limits: limitsOf(integration, message.channel),
   }
 }
@@ -327,7 +330,8 @@ async function prepareGroup(
   job: RunningJob<SendPayload>,
   group: DeliveryMessage[],
   limits: SenderLimits,
-  deliveryQueued: boolean
+  deliveryQueued: boolean,
+  trackEmailOpens: boolean
 ): Promise<Prepared[]> {
   return writeTransaction(async (trx) => {
     await job.fence(trx)
@@ -357,6 +361,10 @@ async function prepareGroup(
         continue
       }
       const attempt = message.attempts + 1
+      // An email's open tracking is decided on its first hand-over and kept for its retries (the
+      // same bytes every attempt, and never tracked later when it went untracked).
+      const tracksOpens =
+        message.channel === 'email' ? (message.tracksOpens ?? trackEmailOpens) : null
       const updated = await trx
         .from('delivery_messages')
         .where('id', message.id)
@@ -368,12 +376,14 @@ async function prepareGroup(
           attempts: attempt,
           sending_at: stamp,
           next_attempt_at: null,
+          tracks_opens: tracksOpens,
           updated_at: stamp,
         })
       if (affectedRows(updated) !== 1) {
         results.push({ kind: 'gone' })
         continue
       }
+      message.tracksOpens = tracksOpens
       kept.push(index)
       attempts.push({
         id: uuidv7(),
@@ -813,7 +823,13 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
     if (group.length === 0) continue
     let results: Prepared[]
     try {
-      results = await prepareGroup(job, group, limits, deliveryQueued)
+      results = await prepareGroup(
+        job,
+        group,
+        limits,
+        deliveryQueued,
+        state.context.trackEmailOpens
+      )
     } catch (error) {
       // The sends in flight still store their answers before the job gives up.
       failure ??= error

@@ -31,6 +31,8 @@ const PUBLIC_WITHOUT_MIDDLEWARE = [
   'GET /deliveries/r/:token',
   'GET /deliveries/unsubscribe/:token',
   'POST /deliveries/unsubscribe/:token',
+  // An email's tracking image: the token derived from the message id is the permission; always the same GIF.
+  'GET /deliveries/o/:token',
   // Providers' webhooks: authenticated by their signature over the raw body (and the verify token for the handshake).
   'GET /webhooks/whatsapp/:integration_id',
   'POST /webhooks/whatsapp/:integration_id',

@@ -79,6 +79,7 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/v1/verify/pdf': { access: 'public' },
   'GET /deliveries/pdf/:token': { access: 'public' },
   'GET /deliveries/r/:token': { access: 'public' },
+  'GET /deliveries/o/:token': { access: 'public' },
   'GET /deliveries/unsubscribe/:token': { access: 'public' },
   'POST /deliveries/unsubscribe/:token': { access: 'public' },
 
@@ -366,6 +367,8 @@ const MATRIX: Record<string, Rule> = {
     permission: 'deliveries.manage',
     id: 'delivery_suppression',
   },
+  'POST /settings/delivery/open-tracking': { access: 'org', permission: 'deliveries.manage' },
+  'DELETE /settings/delivery/open-tracking': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/new': { access: 'org', permission: 'deliveries.manage' },
   'POST /settings/delivery': { access: 'org', permission: 'deliveries.manage' },
   'GET /settings/delivery/:id/edit': {

@@ -15,7 +15,8 @@ import { certificateTimeline } from '#deliveries/queries/delivery_timeline'
 import { bounceAddressOf } from '#deliveries/services/bounce_addresses'
 import { startBounceReceiver, type BounceReceiver } from '#deliveries/services/bounce_receiver'
 import { closeEmailTransports } from '#deliveries/services/email_sender'
-import { givenOrg } from '#tests/helpers/given'
+import { actingAs, givenOrg } from '#tests/helpers/given'
+import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { allowOutbound, givenSmtpIntegration } from '#tests/helpers/deliveries'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
 import { mailbox } from '#tests/helpers/smtp_server'
@@ -351,5 +352,52 @@ test.group('Deliveries: bounces to the platform’s bounce mailbox', (group) => 
     assert.equal(otherMessage.status, 'sent')
     const stored = await DeliveryProviderWebhookEvent.query().where('organization_id', other.id)
     assert.lengthOf(stored, 0)
+  })
+
+  test('Settings → Delivery: the SMTP form offers “Bounces to Authentix’s bounce address”, ticked for a new integration; clearing it is kept', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const form = await actingAs(client.get('/settings/delivery/new?provider=smtp'), owner, org)
+    form.assertStatus(200)
+    assert.match(
+      form.text(),
+      /<input type="checkbox" id="platform_bounces" name="platform_bounces" checked>/
+    )
+    assert.include(form.text(), 'Bounces to Authentix’s bounce address')
+    const fields = {
+      provider: 'smtp',
+      name: 'Campus mail',
+      host: '127.0.0.1',
+      port: String(standIn.port),
+      security: 'none',
+      from_email: 'certificates@acme.example',
+    }
+    await actingAs(
+      client
+        .post('/settings/delivery')
+        .form({ ...fields, platform_bounces: 'on' })
+        .withCsrfToken(),
+      owner,
+      org
+    )
+    const integration = await DeliveryIntegration.query()
+      .where('organization_id', org.id)
+      .firstOrFail()
+    assert.isTrue(integration.config.platform_bounces)
+    // A cleared checkbox sends nothing: the form stores the answer as false.
+    await actingAs(
+      client.put(`/settings/delivery/${integration.id}`).form(fields).withCsrfToken(),
+      owner,
+      org
+    )
+    await integration.refresh()
+    assert.isFalse(integration.config.platform_bounces)
+    const edit = await actingAs(client.get(`/settings/delivery/${integration.id}/edit`), owner, org)
+    assert.match(
+      edit.text(),
+      /<input type="checkbox" id="platform_bounces" name="platform_bounces" >/
+    )
   })
 })

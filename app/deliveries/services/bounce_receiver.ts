@@ -41,6 +41,8 @@ export async function startBounceReceiver(
     disableReverseLookup: true,
     size: config.maxMessageBytes,
     rejectOversized: true,
+    // Reports come one or a few at a time; a flood of idle connections is refused past this.
+    maxClients: 200,
     banner: 'Authentix bounce mailbox',
     closeTimeout: 1000,
     logger: false,

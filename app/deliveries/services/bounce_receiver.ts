@@ -24,6 +24,7 @@ export interface BounceReceiver {
   close(): Promise<void>
 }
 
+/** smtp-server's reply `<code> <enhanced code> <message>` (it adds the enhanced code: 550 → 5.1.1, 451 → 4.3.0). */
 function reply(code: number, message: string) {
   return Object.assign(new Error(message), { responseCode: code })
 }
@@ -48,17 +49,14 @@ export async function startBounceReceiver(
     logger: false,
     onRcptTo({ address }, _session, callback) {
       if (messageOfBounceAddress(address)) return callback()
-      callback(reply(550, `5.1.1 <${address}>: Recipient address rejected: no such bounce address`))
+      callback(reply(550, `<${address}>: Recipient address rejected: no such bounce address`))
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
       stream.on('end', () => {
-        if (stream.sizeExceeded) {
-          return callback(
-            reply(552, `5.3.4 Message exceeds fixed maximum message size ${config.maxMessageBytes}`)
-          )
-        }
+        // smtp-server answers 552 itself (rejectOversized); the truncated bytes are not read.
+        if (stream.sizeExceeded) return callback()
         const raw = Buffer.concat(chunks)
         const messageIds = session.envelope.rcptTo
           .map((recipient) => messageOfBounceAddress(recipient.address))
@@ -67,7 +65,7 @@ export async function startBounceReceiver(
           () => callback(),
           (error: Error) => {
             logger.error({ err: error }, 'a bounce report could not be stored')
-            callback(reply(451, '4.3.0 The report could not be stored; try again later'))
+            callback(reply(451, 'The report could not be stored; try again later'))
           }
         )
       })

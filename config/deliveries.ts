@@ -34,6 +34,24 @@ const deliveries = {
   linkTtlDays: 30,
   /** The label of the platform's own sender: `<org> via Authentix`. */
   platformLabel: 'Authentix',
+  /**
+   * The platform's bounce mailbox (ARCHITECTURE.md "Deliveries"): mail sent over SMTP carries
+   * `bounce+<token>@<domain>` as its envelope sender, and our own SMTP receiver takes the
+   * reports mail servers send there. Off (no such envelope sender, no receiver) without a domain.
+   */
+  bounces: {
+    /** The domain whose MX points at the receiver; null: off. */
+    domain: env.get('BOUNCE_DOMAIN')?.trim().toLowerCase() || null,
+    /** Where the receiver listens; without a port the web process starts none. */
+    port: env.get('BOUNCE_SMTP_PORT') ?? null,
+    host: env.get('BOUNCE_SMTP_HOST', '0.0.0.0'),
+    /** `in-process`: each web process listens (a cluster shares the port); `off`: `node ace bounces:receive`. */
+    receiver: env.get('BOUNCE_RECEIVER', 'in-process') as 'in-process' | 'off',
+    /** A report larger than this is refused (552); one is a few KB, a copy of a mail with PDFs more. */
+    maxMessageBytes: 10 * 1024 * 1024,
+    /** Bytes of a report kept raw in its stored event. */
+    storedBytes: 64 * 1024,
+  },
 }
 
 export default deliveries

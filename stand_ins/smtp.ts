@@ -5,19 +5,27 @@
 | can answer like a real provider does when things go wrong: wrong
 | credentials (535), unknown recipient (550, the hard bounce), a transient
 | failure (451), a message too large (552), a server refusing connections
-| (421), a slow server.
+| (421), a slow server. And like a real MTA it can accept a mail and bounce
+| it afterwards (`bounceRecipients`: unknown users found only after the
+| mail was queued; `deferRecipients`: a delay warning): it then sends an
+| RFC 3464 report (multipart/report, the original headers attached) from
+| MAILER-DAEMON with an empty envelope sender to the mail's envelope sender,
+| over SMTP at `dsnRelay` (what the sender domain's MX would be).
 |
 | Plain SMTP only: no TLS, no STARTTLS (the app connects with
 | SMTP_SECURE=false), and AUTH is allowed over the clear connection.
 |
 | Standalone (prints where it listens; Ctrl-C stops it):
 |   node --import=ts-node-maintained/register/esm stand_ins/smtp.ts --port=2525 --http-port=8025
+|   (--bounce=a@x,b@y --dsn-relay=127.0.0.1:2526: accept those, then report them to the relay)
 */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js'
 import { SMTPServer, type SMTPServerSession } from 'smtp-server'
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
 
@@ -34,6 +42,15 @@ export interface SmtpStandInBehaviour {
   failNextConnections?: number
   /** Each MAIL FROM is answered after this many ms: a slow server, before anything is accepted. */
   delayMs?: number
+  /**
+   * Accepted (250 at DATA), then bounced: a report `5.1.1 User unknown` goes
+   * to the envelope sender, as a server that checks mailboxes after queueing does.
+   */
+  bounceRecipients?: RecipientRule
+  /** Accepted, then a delay warning (`Action: delayed`, `4.2.2 Mailbox full`) goes to the envelope sender. */
+  deferRecipients?: RecipientRule
+  /** Where reports are sent (the envelope sender domain's MX, in real life); without it none is sent. */
+  dsnRelay?: { host: string; port: number }
 }
 
 export interface SmtpStandInOptions extends SmtpStandInBehaviour {
@@ -99,6 +116,21 @@ export interface Refusal {
   address?: string
 }
 
+/** A delivery status notification the stand-in sent (or failed to send) after accepting a mail. */
+export interface SentReport {
+  at: Date
+  /** The mail it reports on. */
+  mailId: string
+  /** The original envelope sender, where the report went. */
+  to: string
+  recipients: string[]
+  status: string
+  action: 'failed' | 'delayed'
+  /** The relay's answer, or why it could not be sent. */
+  result: { accepted: true } | { accepted: false; error: string }
+  raw: string
+}
+
 export interface SmtpStandIn {
   host: string
   port: number
@@ -109,6 +141,10 @@ export interface SmtpStandIn {
   /** Kept mails with this address among their envelope recipients (any case). */
   messagesTo(address: string): ReceivedMail[]
   refusals(): Refusal[]
+  /** The reports sent after accepting mails (`bounceRecipients`, `deferRecipients`), oldest first. */
+  reports(): SentReport[]
+  /** Resolves once at least `count` reports were sent (or failed); rejects after `ceilingMs`. */
+  waitForReports(count: number, ceilingMs: number): Promise<SentReport[]>
   /** Resolves with the kept mails once there are at least `count`; rejects after `ceilingMs`. */
   waitFor(count: number, ceilingMs: number): Promise<ReceivedMail[]>
   /** Forgets the mails and refusals (the behaviour stays). */
@@ -167,6 +203,151 @@ function keptHeaders(parsed: ParsedMail) {
   return headers
 }
 
+/** The name the stand-in reports as (Reporting-MTA, MAILER-DAEMON@…). */
+const REPORTING_HOST = 'mx.smtp-stand-in.test'
+
+/** The original's header block (up to the first empty line), as a report attaches it. */
+function headerBlock(original: Buffer) {
+  const text = original.toString('latin1')
+  const end = /\r?\n\r?\n/.exec(text)
+  return (end ? text.slice(0, end.index) : text).replace(/\r?\n/g, '\r\n')
+}
+
+/**
+ * An RFC 3464 delivery status notification as Postfix writes one:
+ * `multipart/report; report-type=delivery-status` with a human-readable part,
+ * the `message/delivery-status` part (per-message, then per-recipient fields)
+ * and the original's headers (`text/rfc822-headers`).
+ */
+export function deliveryReport(input: {
+  to: string
+  recipients: string[]
+  action: 'failed' | 'delayed'
+  original: Buffer
+  reportingHost: string
+  at?: Date
+}) {
+  const at = input.at ?? new Date()
+  const date = at.toUTCString().replace('GMT', '+0000')
+  const boundary = `${randomBytes(6).toString('hex')}.${Math.floor(at.getTime() / 1000)}/${input.reportingHost}`
+  const failed = input.action === 'failed'
+  const replyOf = (address: string) =>
+    failed
+      ? `550 5.1.1 <${address}>: Recipient address rejected: User unknown in local recipient table`
+      : `452 4.2.2 <${address}>: Mailbox full`
+  const notification = failed
+    ? [
+        `This is the mail system at host ${input.reportingHost}.`,
+        '',
+        "I'm sorry to have to inform you that your message could not",
+        "be delivered to one or more recipients. It's attached below.",
+        '',
+        '                   The mail system',
+        '',
+        ...input.recipients.map(
+          (address) =>
+            `<${address}>: host ${input.reportingHost} said: ${replyOf(address)} (in reply to RCPT TO command)`
+        ),
+      ]
+    : [
+        `This is the mail system at host ${input.reportingHost}.`,
+        '',
+        '####################################################################',
+        '# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #',
+        '####################################################################',
+        '',
+        'Your message could not be delivered for more than 4 hour(s).',
+        'It will be retried until it is 5 day(s) old.',
+        '',
+        ...input.recipients.map(
+          (address) => `<${address}>: host ${input.reportingHost} said: ${replyOf(address)}`
+        ),
+      ]
+  const perRecipient = input.recipients.flatMap((address) => [
+    '',
+    `Final-Recipient: rfc822; ${address}`,
+    `Original-Recipient: rfc822;${address}`,
+    `Action: ${input.action}`,
+    `Status: ${failed ? '5.1.1' : '4.2.2'}`,
+    `Remote-MTA: dns; ${input.reportingHost}`,
+    `Diagnostic-Code: smtp; ${replyOf(address)}`,
+    ...(failed
+      ? []
+      : [`Will-Retry-Until: ${new Date(at.getTime() + 5 * 86_400_000).toUTCString()}`]),
+  ])
+  return [
+    `Date: ${date}`,
+    `From: MAILER-DAEMON@${input.reportingHost} (Mail Delivery System)`,
+    `Subject: ${failed ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'}`,
+    `To: ${input.to}`,
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status;`,
+    `\tboundary="${boundary}"`,
+    'Content-Transfer-Encoding: 8bit',
+    `Message-Id: <${randomBytes(8).toString('hex')}@${input.reportingHost}>`,
+    '',
+    'This is a MIME-encapsulated message.',
+    '',
+    `--${boundary}`,
+    'Content-Description: Notification',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    ...notification,
+    '',
+    `--${boundary}`,
+    'Content-Description: Delivery report',
+    'Content-Type: message/delivery-status',
+    '',
+    `Reporting-MTA: dns; ${input.reportingHost}`,
+    `Arrival-Date: ${date}`,
+    ...perRecipient,
+    '',
+    `--${boundary}`,
+    'Content-Description: Undelivered Message Headers',
+    'Content-Type: text/rfc822-headers',
+    '',
+    headerBlock(input.original),
+    '',
+    `--${boundary}--`,
+    '',
+  ].join('\r\n')
+}
+
+/** One mail over plain SMTP (`from` '' is the empty envelope sender `<>` of a report). */
+export function sendRaw(
+  relay: { host: string; port: number },
+  from: string,
+  to: string[],
+  raw: string | Buffer
+) {
+  return new Promise<void>((resolve, reject) => {
+    const connection = new SMTPConnection({
+      host: relay.host,
+      port: relay.port,
+      secure: false,
+      ignoreTLS: true,
+      name: REPORTING_HOST,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 10_000,
+    })
+    let settled = false
+    const finish = (error?: Error) => {
+      if (settled) return
+      settled = true
+      connection.quit()
+      if (error) reject(error)
+      else resolve()
+    }
+    connection.once('error', finish)
+    connection.connect((connectError) => {
+      if (connectError) return finish(connectError)
+      connection.send({ from, to }, raw, (sendError) => finish(sendError ?? undefined))
+    })
+  })
+}
+
 export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promise<SmtpStandIn> {
   const host = options.host ?? '127.0.0.1'
   const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES
@@ -177,6 +358,7 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
 
   let mails: ReceivedMail[] = []
   let refused: Refusal[] = []
+  let reports: SentReport[] = []
   let nextId = 1
   let attachmentBytesKept = 0
   /** Index of the oldest kept mail whose attachment bytes may not have been dropped yet. */
@@ -257,6 +439,43 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
     })
   }
 
+  function reportLater(raw: Buffer, envelope: { from: string; to: string[] }) {
+    const sender = envelope.from
+    // A mail with an empty envelope sender is itself a report: never answered with one (RFC 3464).
+    if (!sender) return
+    const recipients = envelope.to
+    const mailId = mails.at(-1)?.id ?? ''
+    const bounced = recipients.filter((address) => matches(behaviour.bounceRecipients, address))
+    const deferred = recipients.filter(
+      (address) => !bounced.includes(address) && matches(behaviour.deferRecipients, address)
+    )
+    if (bounced.length) void sendReport(mailId, sender, bounced, 'failed', raw)
+    if (deferred.length) void sendReport(mailId, sender, deferred, 'delayed', raw)
+  }
+
+  async function sendReport(
+    mailId: string,
+    to: string,
+    recipients: string[],
+    action: 'failed' | 'delayed',
+    original: Buffer
+  ) {
+    const status = action === 'failed' ? '5.1.1' : '4.2.2'
+    const raw = deliveryReport({ to, recipients, action, original, reportingHost: REPORTING_HOST })
+    const relay = behaviour.dsnRelay
+    let result: SentReport['result']
+    try {
+      if (!relay) throw new Error('no dsnRelay configured: nowhere to send the report')
+      await sendRaw(relay, '', [to], raw)
+      result = { accepted: true }
+    } catch (error) {
+      result = { accepted: false, error: (error as Error).message }
+    }
+    reports.push({ at: new Date(), mailId, to, recipients, status, action, result, raw })
+    if (reports.length > maxMessages) reports.shift()
+    for (const wake of waiters) wake()
+  }
+
   const smtp = new SMTPServer({
     secure: false,
     disabledCommands: ['STARTTLS'],
@@ -310,8 +529,18 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
           refuse({ stage: 'data', code: 552 }, message)
           return callback()
         }
-        receive(Buffer.concat(chunks), session).then(
-          () => callback(),
+        const raw = Buffer.concat(chunks)
+        // smtp-server empties the session's envelope once DATA is answered.
+        const envelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((recipient) => recipient.address),
+        }
+        receive(raw, session).then(
+          () => {
+            callback()
+            // After the 250, as an MTA finds out once the mail is queued.
+            reportLater(raw, envelope)
+          },
           (error: Error) => callback(reply(451, `Message could not be parsed: ${error.message}`))
         )
       })
@@ -339,6 +568,26 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
       return mails.filter((mail) => mail.envelope.to.some((to) => to.toLowerCase() === wanted))
     },
     refusals: () => [...refused],
+    reports: () => [...reports],
+    waitForReports(count, ceilingMs) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (reports.length < count) return
+          done()
+          resolve([...reports])
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`Waited ${ceilingMs} ms for ${count} reports: ${reports.length} sent`))
+        }, ceilingMs)
+        const done = () => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
+        waiters.add(check)
+        check()
+      })
+    },
     waitFor(count, ceilingMs) {
       if (count > maxMessages) {
         return Promise.reject(
@@ -371,6 +620,7 @@ export async function startSmtpStandIn(options: SmtpStandInOptions = {}): Promis
     reset() {
       mails = []
       refused = []
+      reports = []
       attachmentBytesKept = 0
       oldestWithBytes = 0
     },
@@ -511,6 +761,14 @@ function closeHttp(server: Server) {
   return new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
+/** `host:port` of `--dsn-relay`. */
+function relayOf(value: string | undefined) {
+  if (value === undefined) return undefined
+  const match = /^(.+):(\d+)$/.exec(value)
+  if (!match) throw new Error(`--dsn-relay must be host:port, got "${value}"`)
+  return { host: match[1], port: Number(match[2]) }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -520,6 +778,8 @@ async function main() {
       'user': { type: 'string' },
       'pass': { type: 'string' },
       'reject': { type: 'string' },
+      'bounce': { type: 'string' },
+      'dsn-relay': { type: 'string' },
       'max-message-bytes': { type: 'string' },
       'max-messages': { type: 'string' },
     },
@@ -538,6 +798,8 @@ async function main() {
     httpPort: integer('http-port', values['http-port']),
     auth: values.user ? { user: values.user, pass: values.pass! } : undefined,
     rejectRecipients: values.reject?.split(',').map((address) => address.trim()),
+    bounceRecipients: values.bounce?.split(',').map((address) => address.trim()),
+    dsnRelay: relayOf(values['dsn-relay']),
     maxMessageBytes: integer('max-message-bytes', values['max-message-bytes']),
     maxMessages: integer('max-messages', values['max-messages']),
   })

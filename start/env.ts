@@ -38,6 +38,10 @@ export default await Env.create(new URL('../', import.meta.url), {
   DELIVERY_EMAIL_RATE: Env.schema.number.optional(),
   DELIVERY_SEND_TIMEOUT_MS: Env.schema.number.optional(),
   DELIVERY_MAX_ATTACHMENT_BYTES: Env.schema.number.optional(),
+  BOUNCE_DOMAIN: Env.schema.string.optional(),
+  BOUNCE_SMTP_PORT: Env.schema.number.optional(),
+  BOUNCE_SMTP_HOST: Env.schema.string.optional(),
+  BOUNCE_RECEIVER: Env.schema.enum.optional(['in-process', 'off'] as const),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

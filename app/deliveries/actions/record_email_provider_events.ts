@@ -1,12 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
-import { dbTimestamp } from '#core/services/database_time'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
 import type { SuppressionReason } from '#deliveries/models/delivery_suppression'
 import { normalizedAddress } from '#deliveries/services/delivery_status'
 import { moveMessageStatus } from '#deliveries/services/message_status_updates'
+import {
+  markEmailEventApplied,
+  storeEmailEventOnce,
+  suppressEmailAddress,
+} from '#deliveries/services/email_events'
 import { PROVIDER_LABELS } from '#deliveries/services/providers'
 
 export type EmailWebhookProvider = 'resend' | 'mailgun'
@@ -39,8 +43,6 @@ export interface RecordedEmailEvents {
   suppressed: number
 }
 
-const EVENTS = 'delivery_provider_webhook_events'
-
 /**
  * A verified notification from an HTTP email provider (Resend, Mailgun),
  * received on one integration's webhook: stored raw once, then applied to
@@ -68,7 +70,18 @@ export default class RecordEmailProviderEvents {
       input.provider === 'resend' ? resendEvent(input.payload) : mailgunEvent(input.payload)
     if (!event) return result
     await db.transaction(async (trx) => {
-      const stored = await storeOnce(trx, input.integration, input.provider, event, input.payload)
+      const stored = await storeEmailEventOnce(trx, {
+        organizationId: input.integration.organizationId,
+        integrationId: input.integration.id,
+        provider: input.provider,
+        providerMessageId: event.providerMessageId,
+        eventType: event.eventType,
+        dedupeKey: `${input.provider}:${createHash('sha256')
+          .update(`${input.integration.id}\n${event.dedupeSource}`)
+          .digest('hex')}`,
+        occurredAt: event.occurredAt,
+        payload: input.payload,
+      })
       if (stored.duplicate) {
         result.duplicates++
         return
@@ -108,7 +121,7 @@ export default class RecordEmailProviderEvents {
       const reason = SUPPRESSING[event.effect]
       if (reason && event.address) {
         if (
-          await suppress(trx, input.integration, {
+          await suppressEmailAddress(trx, input.integration.organizationId, {
             address: event.address,
             reason,
             detail: `${label}: ${event.eventType}${event.detail ? ` — ${event.detail}` : ''}`,
@@ -118,10 +131,7 @@ export default class RecordEmailProviderEvents {
           result.suppressed++
         }
       }
-      await trx
-        .from(EVENTS)
-        .where('id', stored.id)
-        .update({ message_id: message?.id ?? null, applied_at: message ? dbTimestamp(trx) : null })
+      await markEmailEventApplied(trx, stored.id, message?.id ?? null)
     })
     return result
   }
@@ -231,41 +241,6 @@ function addressOf(value: string) {
   return address.includes('@') ? address.slice(0, 320) : null
 }
 
-async function storeOnce(
-  trx: TransactionClientContract,
-  integration: DeliveryIntegration,
-  provider: EmailWebhookProvider,
-  event: EmailEvent,
-  payload: unknown
-) {
-  const dedupeKey = `${provider}:${createHash('sha256')
-    .update(`${integration.id}\n${event.dedupeSource}`)
-    .digest('hex')}`
-  const id = randomUUID()
-  await trx
-    .insertQuery()
-    .table(EVENTS)
-    .insert({
-      id,
-      organization_id: integration.organizationId,
-      integration_id: integration.id,
-      channel: 'email',
-      provider,
-      provider_message_id: event.providerMessageId?.slice(0, 256) ?? null,
-      message_id: null,
-      event_type: event.eventType,
-      dedupe_key: dedupeKey,
-      payload: JSON.stringify(payload),
-      occurred_at: event.occurredAt ? dbTimestamp(trx, event.occurredAt) : null,
-      received_at: dbTimestamp(trx),
-      applied_at: null,
-    })
-    .knexQuery.onConflict('dedupe_key')
-    .ignore()
-  const stored = await trx.from(EVENTS).select('id').where('dedupe_key', dedupeKey).firstOrFail()
-  return { id: stored.id as string, duplicate: stored.id !== id }
-}
-
 /** This integration's email with that provider id (Mailgun's with or without its angle brackets). */
 async function matchingMessage(
   trx: TransactionClientContract,
@@ -284,39 +259,6 @@ async function matchingMessage(
       .whereIn('provider_message_id', [bare, `<${bare}>`])
       .first()) ?? null
   )
-}
-
-/** Adds the address to the org's list unless it is there; whether it was added. */
-async function suppress(
-  trx: TransactionClientContract,
-  integration: DeliveryIntegration,
-  entry: { address: string; reason: SuppressionReason; detail: string; messageId: string | null }
-) {
-  const id = randomUUID()
-  await trx
-    .insertQuery()
-    .table('delivery_suppressions')
-    .insert({
-      id,
-      organization_id: integration.organizationId,
-      channel: 'email',
-      address: entry.address,
-      reason: entry.reason,
-      detail: entry.detail.slice(0, 1000),
-      message_id: entry.messageId,
-      created_by: null,
-      created_at: dbTimestamp(trx),
-    })
-    .knexQuery.onConflict(['organization_id', 'channel', 'address'])
-    .ignore()
-  const row = await trx
-    .from('delivery_suppressions')
-    .select('id')
-    .where('organization_id', integration.organizationId)
-    .where('channel', 'email')
-    .where('address', entry.address)
-    .first()
-  return row?.id === id
 }
 
 function validOrNull(value: DateTime) {

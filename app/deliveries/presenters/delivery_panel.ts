@@ -124,6 +124,8 @@ export function timelineWords(entry: TimelineEntry): { title: string; detail: st
       }
     }
     case 'webhook': {
+      const bounce = bounceReportWords(channel, entry.event.eventType, entry.event.payload)
+      if (bounce) return bounce
       const type = entry.event.eventType
       if (type === 'opened' && entry.message.channel === 'email' && entry.event.appliedAt)
         return {
@@ -170,6 +172,21 @@ export function statusWord(
 ) {
   if (status === 'queued' || status === 'sending') return status
   return channel === 'email' && status === 'read' ? 'opened' : STATUS_WORDS[status]
+}
+
+/** A report from the platform's bounce mailbox (#deliveries/actions/record_bounce) in words; null for any other. */
+function bounceReportWords(channel: string, eventType: string, payload: unknown) {
+  if (typeof payload !== 'object' || payload === null) return null
+  const report = payload as Record<string, unknown>
+  if (report.source !== 'bounce_mailbox') return null
+  const said = typeof report.diagnostic_code === 'string' ? ` — ${report.diagnostic_code}` : ''
+  return {
+    title:
+      eventType === 'bounced'
+        ? `${channel} bounced: the recipient’s mail server gave up on it`
+        : `${channel} delayed: the recipient’s mail server is still trying`,
+    detail: `Status ${String(report.status ?? 'unknown')}${said}`,
+  }
 }
 
 const STATUS_WORDS = {

@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon'
 import { formatDateTime } from '#core/services/formatting'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
+import { bounceDomain } from '#deliveries/services/bounce_addresses'
 import {
   PROVIDER_SECRETS,
   SECRET_LABELS,
@@ -17,7 +18,7 @@ import {
 export interface FormField {
   name: string
   label: string
-  type: 'text' | 'number' | 'email' | 'url' | 'select'
+  type: 'text' | 'number' | 'email' | 'url' | 'select' | 'checkbox'
   required: boolean
   hint?: string
   placeholder?: string
@@ -61,6 +62,14 @@ const SMTP_FIELDS: FormField[] = [
   },
   { name: 'username', label: 'User name', type: 'text', required: false },
   ...SENDER_FIELDS,
+  {
+    name: 'platform_bounces',
+    label: 'Bounces to Authentix’s bounce address',
+    type: 'checkbox',
+    required: false,
+    initial: 'true',
+    hint: 'Mail your server accepts but cannot deliver later is reported to Authentix, which marks the message failed and stops mailing the address. Your server must let mail go out with that envelope sender (Return-Path); the From address stays yours.',
+  },
 ]
 
 function httpFields(provider: Provider): FormField[] {
@@ -148,7 +157,10 @@ const WHATSAPP_FIELDS: FormField[] = [
 ]
 
 export function settingFields(provider: Provider): FormField[] {
-  if (provider === 'smtp') return SMTP_FIELDS
+  // Without the platform's bounce mailbox there is nothing to choose (the setting stays unset).
+  if (provider === 'smtp') {
+    return bounceDomain() ? SMTP_FIELDS : SMTP_FIELDS.filter((field) => field.type !== 'checkbox')
+  }
   if (provider === 'whatsapp_cloud') return WHATSAPP_FIELDS
   return httpFields(provider)
 }
@@ -187,7 +199,10 @@ export function fromForm(provider: Provider, body: Record<string, unknown>) {
   for (const field of settingFields(provider)) {
     const raw = body[field.name]
     const value = typeof raw === 'string' ? raw.trim() : raw
-    if (field.name === 'body_parameters') {
+    if (field.type === 'checkbox') {
+      // A checkbox sends nothing when cleared: the form's answer is always explicit.
+      settings[field.name] = value === 'on' || value === 'true' || value === true
+    } else if (field.name === 'body_parameters') {
       settings.body_parameters =
         typeof value === 'string'
           ? value

@@ -12,6 +12,7 @@ import type {
 import type { SmtpSecurity } from '#deliveries/services/providers'
 import { sendThroughEmailApi } from '#deliveries/services/email_api_sender'
 import { openPixelHtml } from '#deliveries/services/open_tracking'
+import { bounceAddressOf, usesBounceAddress } from '#deliveries/services/bounce_addresses'
 
 /**
  * Sends a delivery's email: through the org's SMTP server, or through the
@@ -20,6 +21,11 @@ import { openPixelHtml } from '#deliveries/services/open_tracking'
  * `deliveries.maxAttachmentBytes` in total; above it the email links to
  * each (signed, expiring). Every email carries `List-Unsubscribe` and
  * `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+ *
+ * With the platform's bounce mailbox (BOUNCE_DOMAIN) the envelope sender is
+ * the message's own bounce address (#deliveries/services/bounce_addresses):
+ * always for the platform's sender, for an SMTP integration unless its
+ * `platform_bounces` setting is off; a later bounce then reaches us.
  *
  * SMTP acceptance is `accepted` (the message's `sent`); its Message-ID,
  * derived from the idempotency key, is the provider message id. Errors:
@@ -246,7 +252,13 @@ type SmtpError = Error & {
 }
 
 /** nodemailer's error as an outcome: what it means for the message, in words an org's staff understand. */
-export function smtpOutcome(error: SmtpError, host: string, port: number, to: string): SendOutcome {
+export function smtpOutcome(
+  error: SmtpError,
+  host: string,
+  port: number,
+  to: string,
+  returnPath: string | null = null
+): SendOutcome {
   const said = error.response ? ` The server said: “${error.response.trim().slice(0, 300)}”` : ''
   const code = error.responseCode ? `smtp_${error.responseCode}` : (error.code ?? 'smtp_error')
   const command = (error.command ?? '').toUpperCase()
@@ -266,10 +278,13 @@ export function smtpOutcome(error: SmtpError, host: string, port: number, to: st
   }
   if (error.responseCode && error.responseCode >= 500) {
     if (command.startsWith('MAIL')) {
+      const check = returnPath
+        ? `the envelope sender was Authentix's bounce address (${returnPath}): let the server send as it, or turn off "Bounces to Authentix's bounce address"`
+        : "check the integration's From address"
       return {
         outcome: 'account',
         code,
-        reason: `The mail server refused the sender address (SMTP ${error.responseCode}): check the integration's From address.${said}`,
+        reason: `The mail server refused the sender address (SMTP ${error.responseCode}): ${check}.${said}`,
       }
     }
     if (error.responseCode === 552) {
@@ -383,10 +398,16 @@ export const sendEmail: MessageSender = async (outgoing) => {
   const email = withLinks(outgoing, linked)
   const entry = transportFor(key, target)
   const messageId = messageIdOf(outgoing, from.address)
+  // The envelope sender (Return-Path) is the message's own bounce address when the platform has a
+  // bounce mailbox: a server that accepted the mail and bounces it later reports to us. From stays.
+  const returnPath = usesBounceAddress(outgoing.integration)
+    ? bounceAddressOf(outgoing.message.id)
+    : null
   try {
     const info = await entry.transport.sendMail({
       from,
       to,
+      ...(returnPath ? { envelope: { from: returnPath, to: [to] } } : {}),
       replyTo: (outgoing.integration?.config.reply_to as string | undefined) ?? undefined,
       subject: email.subject,
       text: email.text,
@@ -397,7 +418,7 @@ export const sendEmail: MessageSender = async (outgoing) => {
     })
     return { outcome: 'accepted', providerMessageId: String(info.messageId ?? messageId) }
   } catch (error) {
-    return smtpOutcome(error as SmtpError, target.host, target.port, to)
+    return smtpOutcome(error as SmtpError, target.host, target.port, to, returnPath)
   } finally {
     release(key, entry)
   }

@@ -90,6 +90,8 @@ export interface SmtpSettings {
   from_email: string
   from_name?: string | null
   reply_to?: string | null
+  /** The envelope sender is the platform's bounce address; absent: on when the platform has one. */
+  platform_bounces?: boolean | null
 }
 
 export interface EmailHttpSettings {

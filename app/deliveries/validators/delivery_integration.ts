@@ -55,6 +55,8 @@ const smtpSettings = () =>
     from_email: email(),
     from_name: optionalText(120),
     reply_to: email().optional().nullable(),
+    // The envelope sender is the platform's bounce address (default on when the platform has one).
+    platform_bounces: vine.boolean().optional().nullable(),
   })
 
 const emailHttpSettings = (domainRequired: boolean) =>
@@ -167,6 +169,7 @@ export const integrationMessages = new SimpleMessagesProvider(
     'range': 'The {{ field }} must be between {{ min }} and {{ max }}.',
     'regex': 'The {{ field }} is not in the expected form.',
     'object': 'The {{ field }} must be an object of keys and values.',
+    'boolean': 'The {{ field }} must be true or false.',
     'array': 'The {{ field }} must be a list.',
     'settings.host.regex':
       'The SMTP host must be a host name or IP address, like smtp.example.org.',
@@ -199,6 +202,7 @@ export const integrationMessages = new SimpleMessagesProvider(
     from_email: 'from address',
     from_name: 'from name',
     reply_to: 'reply-to address',
+    platform_bounces: 'bounces to Authentix’s bounce address setting',
     base_url: 'base URL',
     domain: 'sending domain',
     phone_number_id: 'phone number id',

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
-import { startSmtpStandIn, type SmtpStandInOptions } from '../../../stand_ins/smtp.js'
+import { sendRaw, startSmtpStandIn, type SmtpStandInOptions } from '../../../stand_ins/smtp.js'
 
 /** A stand-in closed when the test ends. */
 async function standIn(cleanup: (fn: () => Promise<void>) => void, options?: SmtpStandInOptions) {
@@ -316,5 +316,75 @@ test.group('SMTP stand-in', () => {
     const dropped = await fetch(`${server.inboxUrl}/messages/${mails[0].id}/attachments/0`)
     assert.equal(dropped.status, 410)
     await assert.rejects(() => server.waitFor(3, 1000), /keeps at most 2/)
+  })
+
+  test('a bounceRecipients address is accepted, then an RFC 3464 report goes from <> to the envelope sender at dsnRelay', async ({
+    assert,
+    cleanup,
+  }) => {
+    const relay = await standIn(cleanup)
+    const server = await standIn(cleanup, {
+      bounceRecipients: ['ghost@campus.example'],
+      deferRecipients: ['slow@campus.example'],
+      dsnRelay: { host: relay.host, port: relay.port },
+    })
+    const sent = await mailer(server).sendMail({
+      from: 'Acme Academy <certificates@acme.example>',
+      to: 'ghost@campus.example',
+      subject: 'Your certificate',
+      text: 'Attached.',
+      envelope: { from: 'bounces+7@acme.example', to: ['ghost@campus.example'] },
+    })
+    assert.match(sent.response, /^250/)
+    const [report] = await server.waitForReports(1, 5000)
+    assert.deepEqual(report.result, { accepted: true })
+    assert.equal(report.to, 'bounces+7@acme.example')
+    assert.equal(report.status, '5.1.1')
+    const [arrived] = await relay.waitFor(1, 5000)
+    assert.deepEqual(arrived.envelope, { from: '', to: ['bounces+7@acme.example'] })
+    assert.equal(arrived.subject, 'Undelivered Mail Returned to Sender')
+    assert.match(report.raw, /^Content-Type: multipart\/report; report-type=delivery-status;/m)
+    assert.match(report.raw, /^Content-Type: message\/delivery-status\r\n\r\nReporting-MTA: dns; /m)
+    assert.include(report.raw, 'Final-Recipient: rfc822; ghost@campus.example\r\n')
+    assert.include(report.raw, 'Action: failed\r\nStatus: 5.1.1\r\n')
+    // The original's headers are attached, its body is not.
+    assert.match(
+      report.raw,
+      /Content-Type: text\/rfc822-headers\r\n\r\n[^]*Subject: Your certificate/
+    )
+    assert.notInclude(report.raw, 'Attached.')
+
+    await mailer(server).sendMail({
+      from: 'certificates@acme.example',
+      to: 'slow@campus.example',
+      subject: 'Another',
+      text: 'x',
+    })
+    const reports = await server.waitForReports(2, 5000)
+    assert.equal(reports[1].action, 'delayed')
+    assert.include(reports[1].raw, 'Action: delayed\r\nStatus: 4.2.2\r\n')
+  })
+
+  test('a mail from the empty sender (itself a report) is never bounced; without dsnRelay the report is logged as unsent', async ({
+    assert,
+    cleanup,
+  }) => {
+    const server = await standIn(cleanup, { bounceRecipients: ['ghost@campus.example'] })
+    const raw = 'From: MAILER-DAEMON@elsewhere.example\r\nSubject: Undelivered\r\n\r\nA report.\r\n'
+    await sendRaw(server, '', ['ghost@campus.example'], raw)
+    await mailer(server).sendMail({
+      from: 'certificates@acme.example',
+      to: 'ghost@campus.example',
+      text: 'y',
+    })
+    await server.waitForReports(1, 5000)
+    assert.lengthOf(server.messages(), 2)
+    const reports = server.reports()
+    assert.lengthOf(reports, 1)
+    assert.equal(reports[0].to, 'certificates@acme.example')
+    assert.deepEqual(reports[0].result, {
+      accepted: false,
+      error: 'no dsnRelay configured: nowhere to send the report',
+    })
   })
 })

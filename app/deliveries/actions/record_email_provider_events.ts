@@ -9,20 +9,27 @@ import { normalizedAddress } from '#deliveries/services/delivery_status'
 import { moveMessageStatus } from '#deliveries/services/message_status_updates'
 import { PROVIDER_LABELS } from '#deliveries/services/providers'
 
-export type EmailWebhookProvider = 'resend' | 'mailgun'
+export type EmailWebhookProvider = 'resend' | 'mailgun' | 'sendgrid' | 'brevo'
 
-/** What an email provider's event means for us. */
-type Effect = 'delivered' | 'hard_bounce' | 'complaint' | 'unsubscribe' | 'none'
+/**
+ * What an email provider's event means for us. `dropped`: the provider will
+ * never send this message (SendGrid's dropped and blocked, Brevo's blocked),
+ * so it fails, and the address is suppressed only when the event says why
+ * (`suppression`: it was on a bounce, unsubscribe or spam list of the provider).
+ */
+type Effect = 'delivered' | 'hard_bounce' | 'complaint' | 'unsubscribe' | 'dropped' | 'none'
 
 interface EmailEvent {
   /**
    * The event in our words, as the timeline reads it: `delivered`, `bounced`
-   * (hard), `soft_bounced`, `deferred`, `complained`, `unsubscribed`, else the
-   * provider's name without Resend's `email.` prefix (`opened`, `clicked`, …).
-   * The provider's own is in the stored payload.
+   * (hard), `soft_bounced`, `deferred`, `complained`, `unsubscribed`,
+   * `opened`, `clicked`, else the provider's name without Resend's `email.`
+   * prefix. The provider's own is in the stored payload.
    */
   eventType: string
   effect: Effect
+  /** `dropped`: the list the provider found the address on, when it named one. */
+  suppression?: SuppressionReason | null
   providerMessageId: string | null
   address: string | null
   occurredAt: DateTime | null
@@ -42,14 +49,17 @@ export interface RecordedEmailEvents {
 const EVENTS = 'delivery_provider_webhook_events'
 
 /**
- * A verified notification from an HTTP email provider (Resend, Mailgun),
- * received on one integration's webhook: stored raw once, then applied to
- * that integration's message it names. A hard bounce fails the message
- * (when it had not been delivered) and puts the address on the org's
- * suppression list; a complaint or an unsubscribe suppresses it too, and
- * `delivered` moves the message forward. Soft bounces and opens are only
- * stored. Suppressions apply even when no message matched: the provider's
- * account is the org's, and the address must not be mailed again either way.
+ * A verified notification from an HTTP email provider (Resend, Mailgun and
+ * Brevo post one event, SendGrid an array of them; Brevo's batched webhook
+ * an array too), received on one integration's webhook: each event stored
+ * raw once, then applied to that integration's message it names, all in one
+ * transaction. A hard bounce fails the message (when it had not been
+ * delivered) and puts the address on the org's suppression list; a
+ * complaint or an unsubscribe suppresses it too, and `delivered` moves the
+ * message forward. A message the provider dropped fails. Soft bounces,
+ * deferrals, opens and clicks are only stored. Suppressions apply even when
+ * no message matched: the provider's account is the org's, and the address
+ * must not be mailed again either way. Events it cannot read are skipped.
  */
 export default class RecordEmailProviderEvents {
   static async handle(input: {
@@ -58,57 +68,95 @@ export default class RecordEmailProviderEvents {
     payload: unknown
   }): Promise<RecordedEmailEvents> {
     const result: RecordedEmailEvents = { stored: 0, duplicates: 0, moved: 0, suppressed: 0 }
-    const event =
-      input.provider === 'resend' ? resendEvent(input.payload) : mailgunEvent(input.payload)
-    if (!event) return result
+    const events = eventsOf(input.provider, input.payload)
+    if (events.length === 0) return result
     await db.transaction(async (trx) => {
-      const stored = await storeOnce(trx, input.integration, input.provider, event, input.payload)
-      if (stored.duplicate) {
-        result.duplicates++
-        return
+      for (const { event, raw } of events) {
+        await apply(trx, input.integration, input.provider, event, raw, result)
       }
-      result.stored++
-      const message = await matchingMessage(trx, input.integration, event.providerMessageId)
-      const label = PROVIDER_LABELS[input.provider]
-      if (event.effect === 'delivered' && message) {
-        if (
-          await moveMessageStatus(trx, message.id, {
-            status: 'delivered',
-            at: event.occurredAt ?? DateTime.utc(),
-          })
-        ) {
-          result.moved++
-        }
-      }
-      if (event.effect === 'hard_bounce' && message) {
-        const moved = await moveMessageStatus(trx, message.id, {
-          status: 'failed',
-          at: event.occurredAt ?? DateTime.utc(),
-          errorCode: `${input.provider}_bounce${event.code ? `_${event.code}` : ''}`.slice(0, 64),
-          errorMessage: `The recipient’s mail server refused ${event.address ?? 'the address'} for good (a hard bounce reported by ${label})${event.detail ? `: ${event.detail}` : '.'} It will not be mailed again.`,
-        })
-        if (moved) result.moved++
-      }
-      const reason = SUPPRESSING[event.effect]
-      if (reason && event.address) {
-        if (
-          await suppress(trx, input.integration, {
-            address: event.address,
-            reason,
-            detail: `${label}: ${event.eventType}${event.detail ? ` — ${event.detail}` : ''}`,
-            messageId: message?.id ?? null,
-          })
-        ) {
-          result.suppressed++
-        }
-      }
-      await trx
-        .from(EVENTS)
-        .where('id', stored.id)
-        .update({ message_id: message?.id ?? null, applied_at: message ? dbTimestamp(trx) : null })
     })
     return result
   }
+}
+
+/** Each event of a posted body with the part of it that is stored raw. */
+function eventsOf(
+  provider: EmailWebhookProvider,
+  payload: unknown
+): { event: EmailEvent; raw: unknown }[] {
+  const one = (read: (item: unknown) => EmailEvent | null, item: unknown) => {
+    const event = read(item)
+    return event ? [{ event, raw: item }] : []
+  }
+  switch (provider) {
+    case 'resend':
+      return one(resendEvent, payload)
+    case 'mailgun':
+      return one(mailgunEvent, payload)
+    case 'sendgrid':
+      return Array.isArray(payload) ? payload.flatMap((item) => one(sendgridEvent, item)) : []
+    case 'brevo':
+      return Array.isArray(payload)
+        ? payload.flatMap((item) => one(brevoEvent, item))
+        : one(brevoEvent, payload)
+  }
+}
+
+async function apply(
+  trx: TransactionClientContract,
+  integration: DeliveryIntegration,
+  provider: EmailWebhookProvider,
+  event: EmailEvent,
+  raw: unknown,
+  result: RecordedEmailEvents
+) {
+  const stored = await storeOnce(trx, integration, provider, event, raw)
+  if (stored.duplicate) {
+    result.duplicates++
+    return
+  }
+  result.stored++
+  const message = await matchingMessage(trx, integration, provider, event.providerMessageId)
+  const label = PROVIDER_LABELS[provider]
+  const at = event.occurredAt ?? DateTime.utc()
+  if (event.effect === 'delivered' && message) {
+    if (await moveMessageStatus(trx, message.id, { status: 'delivered', at })) result.moved++
+  }
+  if (event.effect === 'hard_bounce' && message) {
+    const moved = await moveMessageStatus(trx, message.id, {
+      status: 'failed',
+      at,
+      errorCode: `${provider}_bounce${event.code ? `_${event.code}` : ''}`.slice(0, 64),
+      errorMessage: `The recipient’s mail server refused ${event.address ?? 'the address'} for good (a hard bounce reported by ${label})${event.detail ? `: ${event.detail}` : '.'} It will not be mailed again.`,
+    })
+    if (moved) result.moved++
+  }
+  if (event.effect === 'dropped' && message) {
+    const moved = await moveMessageStatus(trx, message.id, {
+      status: 'failed',
+      at,
+      errorCode: `${provider}_${event.eventType}`.slice(0, 64),
+      errorMessage: `${label} did not deliver this message to ${event.address ?? 'the address'} (${event.eventType})${event.detail ? `: ${event.detail}` : '.'}`,
+    })
+    if (moved) result.moved++
+  }
+  const reason = event.effect === 'dropped' ? event.suppression : SUPPRESSING[event.effect]
+  if (reason && event.address) {
+    if (
+      await suppress(trx, integration, {
+        address: event.address,
+        reason,
+        detail: `${label}: ${event.eventType}${event.detail ? ` — ${event.detail}` : ''}`,
+        messageId: message?.id ?? null,
+      })
+    ) {
+      result.suppressed++
+    }
+  }
+  await trx
+    .from(EVENTS)
+    .where('id', stored.id)
+    .update({ message_id: message?.id ?? null, applied_at: message ? dbTimestamp(trx) : null })
 }
 
 const SUPPRESSING: Partial<Record<Effect, SuppressionReason>> = {
@@ -204,6 +252,135 @@ function mailgunEvent(payload: unknown): EmailEvent | null {
   }
 }
 
+/**
+ * SendGrid's Event Webhook event (one element of the posted array:
+ * `{ email, timestamp, event, sg_event_id, sg_message_id, reason?, status?,
+ * type? }`). `bounce` of type `bounce` is a hard bounce; of type `blocked`
+ * (the receiving server refused this message, not the address) and
+ * `dropped` the message fails, the address suppressed only when SendGrid
+ * dropped it for being on one of its lists. `sg_message_id` is the send's
+ * `X-Message-Id` followed by `.filter…`; its event id dedupes.
+ */
+function sendgridEvent(item: unknown): EmailEvent | null {
+  if (!isRecord(item) || typeof item.event !== 'string') return null
+  const kind = item.event
+  const bounceType = typeof item.type === 'string' ? item.type : 'bounce'
+  const reason = typeof item.reason === 'string' && item.reason !== '' ? item.reason : null
+  const effect: Effect =
+    kind === 'delivered'
+      ? 'delivered'
+      : kind === 'bounce'
+        ? bounceType === 'blocked'
+          ? 'dropped'
+          : 'hard_bounce'
+        : kind === 'dropped'
+          ? 'dropped'
+          : kind === 'spamreport'
+            ? 'complaint'
+            : kind === 'unsubscribe' || kind === 'group_unsubscribe'
+              ? 'unsubscribe'
+              : 'none'
+  const eventType =
+    kind === 'bounce'
+      ? bounceType === 'blocked'
+        ? 'blocked'
+        : 'bounced'
+      : (SENDGRID_WORDS[kind] ?? kind)
+  const seconds = typeof item.timestamp === 'number' ? item.timestamp : Number(item.timestamp)
+  const messageId = typeof item.sg_message_id === 'string' ? item.sg_message_id : null
+  const status = typeof item.status === 'string' && item.status !== '' ? item.status : null
+  return {
+    eventType: eventType.slice(0, 64),
+    effect,
+    suppression: kind === 'dropped' ? droppedFrom(reason) : null,
+    providerMessageId: messageId,
+    address: typeof item.email === 'string' ? addressOf(item.email) : null,
+    occurredAt: Number.isFinite(seconds) ? DateTime.fromSeconds(seconds, { zone: 'utc' }) : null,
+    code: status,
+    detail: reason ? reason.slice(0, 500) : null,
+    dedupeSource:
+      typeof item.sg_event_id === 'string'
+        ? item.sg_event_id
+        : `${messageId}\n${kind}\n${item.timestamp}\n${item.url ?? ''}`,
+  }
+}
+
+const SENDGRID_WORDS: Record<string, string> = {
+  spamreport: 'complained',
+  unsubscribe: 'unsubscribed',
+  group_unsubscribe: 'unsubscribed',
+  open: 'opened',
+  click: 'clicked',
+}
+
+/** SendGrid drops mail to an address on its lists; the reason names which. */
+function droppedFrom(reason: string | null): SuppressionReason | null {
+  if (!reason) return null
+  if (/bounced address/i.test(reason)) return 'hard_bounce'
+  if (/unsubscribed address/i.test(reason)) return 'unsubscribe'
+  if (/spam reporting address/i.test(reason)) return 'complaint'
+  return null
+}
+
+/**
+ * Brevo's transactional webhook event (`{ event, email, "message-id",
+ * ts_event, ts_epoch?, date, reason?, link? }`): `hard_bounce` and
+ * `invalid_email` are hard bounces, `spam` a complaint, `unsubscribed`
+ * suppresses, `blocked` (Brevo would not send to the address) fails the
+ * message. Brevo gives no event id (its `id` is the webhook's): the message
+ * id, the event, its two times and the clicked link dedupe.
+ */
+function brevoEvent(item: unknown): EmailEvent | null {
+  if (!isRecord(item) || typeof item.event !== 'string') return null
+  const kind = item.event
+  const effect: Effect =
+    kind === 'delivered'
+      ? 'delivered'
+      : kind === 'hard_bounce' || kind === 'invalid_email'
+        ? 'hard_bounce'
+        : kind === 'spam'
+          ? 'complaint'
+          : kind === 'unsubscribed'
+            ? 'unsubscribe'
+            : kind === 'blocked'
+              ? 'dropped'
+              : 'none'
+  const messageId = typeof item['message-id'] === 'string' ? item['message-id'] : null
+  // ts_event: when the event happened (seconds, UTC); ts_epoch: milliseconds, in some events when
+  // the message was sent. `date` is in the account's own time zone: not read.
+  const seconds = typeof item.ts_event === 'number' ? item.ts_event : Number(item.ts_event)
+  const milliseconds = Number.isFinite(seconds)
+    ? seconds * 1000
+    : typeof item.ts_epoch === 'number'
+      ? item.ts_epoch
+      : Number.NaN
+  const reason = typeof item.reason === 'string' && item.reason !== '' ? item.reason : null
+  return {
+    eventType: (effect === 'hard_bounce' ? 'bounced' : (BREVO_WORDS[kind] ?? kind)).slice(0, 64),
+    effect,
+    suppression: null,
+    providerMessageId: messageId,
+    address: typeof item.email === 'string' ? addressOf(item.email) : null,
+    occurredAt: Number.isFinite(milliseconds)
+      ? DateTime.fromMillis(milliseconds, { zone: 'utc' })
+      : null,
+    code: kind === 'invalid_email' ? 'invalid_email' : null,
+    detail: reason ? reason.slice(0, 500) : null,
+    dedupeSource: `${messageId}\n${kind}\n${item.ts_event}\n${item.ts_epoch}\n${item.link ?? ''}`,
+  }
+}
+
+const BREVO_WORDS: Record<string, string> = {
+  request: 'sent',
+  soft_bounce: 'soft_bounced',
+  spam: 'complained',
+  opened: 'opened',
+  unique_opened: 'opened',
+  proxy_open: 'opened',
+  unique_proxy_open: 'opened',
+  click: 'clicked',
+}
+
 /** `Name <a@b>` or `a@b`, normalized as the suppression list keeps it. */
 function addressOf(value: string) {
   const bracketed = /<([^>]+)>/.exec(value)?.[1] ?? value
@@ -246,14 +423,23 @@ async function storeOnce(
   return { id: stored.id as string, duplicate: stored.id !== id }
 }
 
-/** This integration's email with that provider id (Mailgun's with or without its angle brackets). */
+/**
+ * This integration's email with that provider id: Mailgun's and Brevo's with
+ * or without angle brackets, SendGrid's by the part before the first `.`
+ * (its webhooks name `<X-Message-Id>.filter…`).
+ */
 async function matchingMessage(
   trx: TransactionClientContract,
   integration: DeliveryIntegration,
+  provider: EmailWebhookProvider,
   providerMessageId: string | null
 ): Promise<{ id: string } | null> {
   if (!providerMessageId) return null
-  const bare = providerMessageId.replace(/^<|>$/g, '')
+  const bare =
+    provider === 'sendgrid'
+      ? providerMessageId.split('.')[0]
+      : providerMessageId.replace(/^<|>$/g, '')
+  if (!bare) return null
   return (
     (await trx
       .from('delivery_messages')

@@ -4,6 +4,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
+import type DeliveryMessage from '#deliveries/models/delivery_message'
 import type { SuppressionReason } from '#deliveries/models/delivery_suppression'
 import { normalizedAddress } from '#deliveries/services/delivery_status'
 import { moveMessageStatus } from '#deliveries/services/message_status_updates'
@@ -118,28 +119,7 @@ async function apply(
   result.stored++
   const message = await matchingMessage(trx, integration, provider, event.providerMessageId)
   const label = PROVIDER_LABELS[provider]
-  const at = event.occurredAt ?? DateTime.utc()
-  if (event.effect === 'delivered' && message) {
-    if (await moveMessageStatus(trx, message.id, { status: 'delivered', at })) result.moved++
-  }
-  if (event.effect === 'hard_bounce' && message) {
-    const moved = await moveMessageStatus(trx, message.id, {
-      status: 'failed',
-      at,
-      errorCode: `${provider}_bounce${event.code ? `_${event.code}` : ''}`.slice(0, 64),
-      errorMessage: `The recipient’s mail server refused ${event.address ?? 'the address'} for good (a hard bounce reported by ${label})${event.detail ? `: ${event.detail}` : '.'} It will not be mailed again.`,
-    })
-    if (moved) result.moved++
-  }
-  if (event.effect === 'dropped' && message) {
-    const moved = await moveMessageStatus(trx, message.id, {
-      status: 'failed',
-      at,
-      errorCode: `${provider}_${event.eventType}`.slice(0, 64),
-      errorMessage: `${label} did not deliver this message to ${event.address ?? 'the address'} (${event.eventType})${event.detail ? `: ${event.detail}` : '.'}`,
-    })
-    if (moved) result.moved++
-  }
+  if (message && (await moveForEvent(trx, provider, message.id, event))) result.moved++
   const reason = event.effect === 'dropped' ? event.suppression : SUPPRESSING[event.effect]
   if (reason && event.address) {
     if (
@@ -157,6 +137,109 @@ async function apply(
     .from(EVENTS)
     .where('id', stored.id)
     .update({ message_id: message?.id ?? null, applied_at: message ? dbTimestamp(trx) : null })
+}
+
+/** Moves the message as the event says (delivered, or failed by a hard bounce or a drop); whether it moved. */
+function moveForEvent(
+  trx: TransactionClientContract,
+  provider: EmailWebhookProvider,
+  messageId: string,
+  event: EmailEvent
+) {
+  const label = PROVIDER_LABELS[provider]
+  const at = event.occurredAt ?? DateTime.utc()
+  const to = event.address ?? 'the address'
+  switch (event.effect) {
+    case 'delivered':
+      return moveMessageStatus(trx, messageId, { status: 'delivered', at })
+    case 'hard_bounce':
+      return moveMessageStatus(trx, messageId, {
+        status: 'failed',
+        at,
+        errorCode: `${provider}_bounce${event.code ? `_${event.code}` : ''}`.slice(0, 64),
+        errorMessage: `The recipient’s mail server refused ${to} for good (a hard bounce reported by ${label})${event.detail ? `: ${event.detail}` : '.'} It will not be mailed again.`,
+      })
+    case 'dropped':
+      return moveMessageStatus(trx, messageId, {
+        status: 'failed',
+        at,
+        errorCode: `${provider}_${event.eventType}`.slice(0, 64),
+        errorMessage: `${label} did not deliver this message to ${to} (${event.eventType})${event.detail ? `: ${event.detail}` : '.'}`,
+      })
+    default:
+      return Promise.resolve(false)
+  }
+}
+
+/**
+ * The events of HTTP email providers that came before the message's provider
+ * id was stored (a fast webhook racing the send worker's commit) apply now:
+ * called with the accepted messages in the transaction that stores their ids.
+ * Their suppressions were made when they came.
+ */
+export async function applyWaitingEmailEventsOf(
+  messages: DeliveryMessage[],
+  trx: TransactionClientContract
+) {
+  const known = messages.filter((m) => m.integrationId && m.providerMessageId)
+  if (known.length === 0) return 0
+  const byKey = new Map(
+    known.map((m) => [
+      `${m.integrationId}\n${matchKeyOf(m.provider as EmailWebhookProvider, m.providerMessageId!)}`,
+      m,
+    ])
+  )
+  const waiting: {
+    id: string
+    payload: unknown
+    integration_id: string
+    provider: string
+    provider_message_id: string
+  }[] = await trx
+    .from(EVENTS)
+    .select('id', 'payload', 'integration_id', 'provider', 'provider_message_id')
+    .where('channel', 'email')
+    .whereIn('provider', [...new Set(known.map((m) => m.provider))])
+    .whereIn('integration_id', [...new Set(known.map((m) => m.integrationId!))])
+    .whereIn('provider_message_id', [
+      ...new Set([...byKey.keys()].map((key) => key.split('\n')[1])),
+    ])
+    .whereNull('applied_at')
+  let moved = 0
+  for (const row of waiting) {
+    const message = byKey.get(`${row.integration_id}\n${row.provider_message_id}`)
+    if (!message) continue
+    const provider = row.provider as EmailWebhookProvider
+    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload
+    const event = PARSERS[provider](payload)
+    if (!event) continue
+    if (await moveForEvent(trx, provider, message.id, event)) moved++
+    await trx
+      .from(EVENTS)
+      .where('id', row.id)
+      .update({ message_id: message.id, applied_at: dbTimestamp(trx) })
+  }
+  return moved
+}
+
+/**
+ * The form of a provider's message id that its send answer and its events share:
+ * SendGrid's part before the first `.` (its events add `.filter…`), the others' without angle brackets.
+ */
+function matchKeyOf(provider: EmailWebhookProvider, providerMessageId: string) {
+  return (
+    provider === 'sendgrid'
+      ? providerMessageId.split('.')[0]
+      : providerMessageId.replace(/^<|>$/g, '')
+  ).slice(0, 256)
+}
+
+/** Each provider's reading of one stored event. */
+const PARSERS: Record<EmailWebhookProvider, (item: unknown) => EmailEvent | null> = {
+  resend: (item) => resendEvent(item),
+  mailgun: (item) => mailgunEvent(item),
+  sendgrid: (item) => sendgridEvent(item),
+  brevo: (item) => brevoEvent(item),
 }
 
 const SUPPRESSING: Partial<Record<Effect, SuppressionReason>> = {
@@ -408,7 +491,9 @@ async function storeOnce(
       integration_id: integration.id,
       channel: 'email',
       provider,
-      provider_message_id: event.providerMessageId?.slice(0, 256) ?? null,
+      provider_message_id: event.providerMessageId
+        ? matchKeyOf(provider, event.providerMessageId)
+        : null,
       message_id: null,
       event_type: event.eventType,
       dedupe_key: dedupeKey,
@@ -435,10 +520,7 @@ async function matchingMessage(
   providerMessageId: string | null
 ): Promise<{ id: string } | null> {
   if (!providerMessageId) return null
-  const bare =
-    provider === 'sendgrid'
-      ? providerMessageId.split('.')[0]
-      : providerMessageId.replace(/^<|>$/g, '')
+  const bare = matchKeyOf(provider, providerMessageId)
   if (!bare) return null
   return (
     (await trx

@@ -1,6 +1,9 @@
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
-import RecordEmailProviderEvents from '#deliveries/actions/record_email_provider_events'
+import db from '@adonisjs/lucid/services/db'
+import RecordEmailProviderEvents, {
+  applyWaitingEmailEventsOf,
+} from '#deliveries/actions/record_email_provider_events'
 import CreateDeliveryIntegration from '#deliveries/actions/create_delivery_integration'
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import DeliveryProviderWebhookEvent from '#deliveries/models/delivery_provider_webhook_event'
@@ -514,4 +517,42 @@ test.group('Email provider events (bounces, complaints)', (group) => {
     }
     assert.lengthOf(await DeliverySuppression.query().where('organization_id', otherOrg.id), 0)
   }).timeout(60_000)
+
+  test('an event that came before the send’s answer was stored applies when the worker stores the id', async ({
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const integration = await givenEmailApiIntegration(org, 'sendgrid')
+    const {
+      messages: [message],
+    } = await givenDeliveryMessages(org, integration.id, {
+      channel: 'email',
+      provider: 'sendgrid',
+      status: 'sending',
+      withWamid: false,
+    })
+    const recorded = await RecordEmailProviderEvents.handle({
+      integration,
+      provider: 'sendgrid',
+      payload: [
+        sendgridEvent({ event: 'bounce', email: message.toEmail!, messageId: 'SGfastwebhook01' }),
+      ],
+    })
+    assert.include(recorded, { stored: 1, moved: 0, suppressed: 1 })
+    const [waiting] = await DeliveryProviderWebhookEvent.query().where(
+      'integration_id',
+      integration.id
+    )
+    assert.isNull(waiting.appliedAt)
+
+    message.providerMessageId = 'SGfastwebhook01'
+    await message.save()
+    const moved = await db.transaction((trx) => applyWaitingEmailEventsOf([message], trx))
+    assert.equal(moved, 1)
+    await message.refresh()
+    assert.equal(message.status, 'failed')
+    await waiting.refresh()
+    assert.equal(waiting.messageId, message.id)
+    assert.isNotNull(waiting.appliedAt)
+  })
 })

@@ -175,7 +175,7 @@ function moveForEvent(
  * The events of HTTP email providers that came before the message's provider
  * id was stored (a fast webhook racing the send worker's commit) apply now:
  * called with the accepted messages in the transaction that stores their ids.
- * Their suppressions were made when they came.
+ * Their suppressions were made when they came; they now name the message.
  */
 export async function applyWaitingEmailEventsOf(
   messages: DeliveryMessage[],
@@ -214,6 +214,17 @@ export async function applyWaitingEmailEventsOf(
     const event = PARSERS[provider](payload)
     if (!event) continue
     if (await moveForEvent(trx, provider, message.id, event)) moved++
+    const reason = event.effect === 'dropped' ? event.suppression : SUPPRESSING[event.effect]
+    if (reason && event.address) {
+      // The suppression it made then names no message: it does now.
+      await trx
+        .from('delivery_suppressions')
+        .where('organization_id', message.organizationId)
+        .where('channel', 'email')
+        .where('address', event.address)
+        .whereNull('message_id')
+        .update({ message_id: message.id })
+    }
     await trx
       .from(EVENTS)
       .where('id', row.id)

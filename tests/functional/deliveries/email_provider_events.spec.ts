@@ -554,5 +554,7 @@ test.group('Email provider events (bounces, complaints)', (group) => {
     await waiting.refresh()
     assert.equal(waiting.messageId, message.id)
     assert.isNotNull(waiting.appliedAt)
+    const [suppression] = await DeliverySuppression.query().where('organization_id', org.id)
+    assert.equal(suppression.messageId, message.id)
   })
 })

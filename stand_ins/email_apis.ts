@@ -11,15 +11,29 @@
 | outage (503). Resend's `Idempotency-Key` and Brevo's `idempotencyKey`
 | header are honoured: a repeat answers the first id and keeps nothing new.
 |
+| Event webhooks, posted after each accepted mail as the providers post them
+| (once a URL is configured, as in the provider's dashboard): SendGrid's
+| Event Webhook (a JSON array per post: `processed`, then `delivered`, or a
+| `bounce` for a recipient told to bounce), signed as its Signed Event
+| Webhook is (ECDSA P-256 over timestamp + body, with a key pair made at
+| start whose public half, base64 DER, is `sendgridVerificationKey`: what
+| SendGrid's dashboard shows and an org pastes); Brevo's transactional
+| webhook (one event per post: `request`, then `delivered` or `hard_bounce`)
+| with `Authorization: Bearer <token>`. A post not answered 2xx is tried
+| twice more; `webhookDuplicates` posts each one again, as after a lost answer.
+|
 | Control (tests, the demo, outside acceptance tests):
 |   GET  /_standin/messages        what it accepted, oldest first
+|   GET  /_standin/webhooks        { sendgrid_verification_key, posted: [...] }
 |   POST /_standin/reset           forgets them
-|   POST /_standin/config          { reject_recipients?, rate_limit_per_second?, down? }
+|   POST /_standin/config          { reject_recipients?, rate_limit_per_second?, down?,
+|                                    sendgrid_webhook_url?, brevo_webhook_url?, brevo_webhook_token?,
+|                                    bounce_recipients?, webhook_duplicates? }
 |
 | Standalone (prints where it listens; Ctrl-C stops it):
 |   node --import=ts-node-maintained/register/esm stand_ins/email_apis.ts --port=8030 --api-key=<key>
 */
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
@@ -34,6 +48,26 @@ export interface EmailApiBehaviour {
   rateLimitPerSecond?: number | null
   /** Every send answers 503. */
   down?: boolean
+  /** Where SendGrid posts its events (Mail Settings → Event Webhook); none: it posts nothing. */
+  sendgridWebhookUrl?: string | null
+  /** Where Brevo posts its transactional events, and the bearer token it sends with them. */
+  brevoWebhookUrl?: string | null
+  brevoWebhookToken?: string | null
+  /** Recipients (any case) whose mail hard-bounces instead of being delivered. */
+  bounceRecipients?: readonly string[]
+  /** How many times each webhook post is made (default 1). */
+  webhookDuplicates?: number
+}
+
+export interface PostedEmailWebhook {
+  provider: 'sendgrid' | 'brevo'
+  url: string
+  /** The posted body as parsed JSON (SendGrid: an array of events). */
+  body: unknown
+  /** The webhook's HTTP status, or null when it could not be reached. */
+  responseStatus: number | null
+  error?: string
+  postedAt: string
 }
 
 export interface EmailApiStandInOptions extends EmailApiBehaviour {
@@ -77,6 +111,14 @@ export interface EmailApiStandIn {
   refusals(): { provider: EmailApiProvider; status: number; at: string }[]
   reset(): void
   configure(behaviour: EmailApiBehaviour): void
+  /** SendGrid's verification key for its Signed Event Webhook: base64 DER (SPKI) of the P-256 public key. */
+  sendgridVerificationKey: string
+  /** Signs a body as SendGrid signs its event posts, with this stand-in's private key: the two headers. */
+  signSendgrid(raw: string, timestamp?: number): Record<string, string>
+  /** The webhooks posted so far, oldest first. */
+  webhooksPosted(): PostedEmailWebhook[]
+  /** Resolves once every webhook post begun so far has been answered (or given up). */
+  webhooksSettled(): Promise<void>
   close(): Promise<void>
 }
 
@@ -135,6 +177,94 @@ const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
 /** "Name <a@b.c>" or "a@b.c" → a@b.c */
 const bare = (value: string) => /<([^>]+)>\s*$/.exec(value)?.[1] ?? value.trim()
 
+/**
+ * One SendGrid Event Webhook event (an element of the array it posts):
+ * `sg_message_id` is the `X-Message-Id` of the send followed by its filter
+ * suffix, `sg_event_id` is unique per event.
+ */
+export function sendgridEvent(input: {
+  event: string
+  email: string
+  messageId: string
+  timestamp?: number
+  type?: 'bounce' | 'blocked'
+  reason?: string
+  status?: string
+  eventId?: string
+  extra?: Record<string, unknown>
+}): Record<string, unknown> {
+  return {
+    'email': input.email,
+    'timestamp': input.timestamp ?? Math.floor(Date.now() / 1000),
+    'smtp-id': `<${input.messageId}@geopod-ismtpd-3>`,
+    'event': input.event,
+    'category': [],
+    'sg_event_id': input.eventId ?? randomUUID().replaceAll('-', '').slice(0, 22),
+    'sg_message_id': `${input.messageId}.filterdrecv-5645d9c87f-l5bvr-1-64B0A0CD-3.0`,
+    ...(input.event === 'bounce'
+      ? { type: input.type ?? 'bounce', bounce_classification: 'Invalid Address' }
+      : {}),
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.status !== undefined ? { status: input.status } : {}),
+    ...(input.event === 'delivered' ? { response: '250 2.0.0 OK', tls: 1 } : {}),
+    ...input.extra,
+  }
+}
+
+/** The two headers of SendGrid's Signed Event Webhook: ECDSA (P-256, SHA-256, DER) of timestamp + body, base64. */
+export function signSendgridWebhook(
+  raw: string,
+  privateKey: KeyObject,
+  timestamp = Math.floor(Date.now() / 1000)
+): Record<string, string> {
+  const signature = sign('sha256', Buffer.from(`${timestamp}${raw}`, 'utf8'), privateKey)
+  return {
+    'X-Twilio-Email-Event-Webhook-Signature': signature.toString('base64'),
+    'X-Twilio-Email-Event-Webhook-Timestamp': String(timestamp),
+  }
+}
+
+/** A P-256 key pair as SendGrid makes one, with the public half as its dashboard shows it. */
+export function sendgridKeyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  return {
+    privateKey,
+    verificationKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+  }
+}
+
+/**
+ * One Brevo transactional webhook event as it posts it: `message-id` is the
+ * `messageId` Brevo answered the send with; `ts_event` in seconds, `date` in
+ * the account's time zone (here UTC+1, as Brevo's default CET).
+ */
+export function brevoEvent(input: {
+  event: string
+  email: string
+  messageId: string
+  at?: Date
+  reason?: string
+  extra?: Record<string, unknown>
+}): Record<string, unknown> {
+  const at = input.at ?? new Date()
+  const cet = new Date(at.getTime() + 3600_000).toISOString().replace('T', ' ').slice(0, 19)
+  return {
+    'event': input.event,
+    'email': input.email,
+    'id': 1_234_567,
+    'date': cet,
+    'ts': Math.floor(at.getTime() / 1000),
+    'message-id': input.messageId,
+    'ts_event': Math.floor(at.getTime() / 1000),
+    'subject': 'Your certificate',
+    'sending_ip': '185.41.28.109',
+    'ts_epoch': at.getTime(),
+    'tags': [],
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...input.extra,
+  }
+}
+
 export async function startEmailApiStandIn(
   options: EmailApiStandInOptions
 ): Promise<EmailApiStandIn> {
@@ -142,7 +272,16 @@ export async function startEmailApiStandIn(
     rejectRecipients: options.rejectRecipients,
     rateLimitPerSecond: options.rateLimitPerSecond ?? null,
     down: options.down ?? false,
+    sendgridWebhookUrl: options.sendgridWebhookUrl ?? null,
+    brevoWebhookUrl: options.brevoWebhookUrl ?? null,
+    brevoWebhookToken: options.brevoWebhookToken ?? null,
+    bounceRecipients: options.bounceRecipients ?? [],
+    webhookDuplicates: options.webhookDuplicates ?? 1,
   }
+  const sendgridKeys = sendgridKeyPair()
+  let posted: PostedEmailWebhook[] = []
+  const posting = new Set<Promise<void>>()
+  let generation = 0
   let kept: ApiMail[] = []
   let refusals: { provider: EmailApiProvider; status: number; at: string }[] = []
   const idempotent = new Map<string, { id: string; digest: string }>()
@@ -233,6 +372,134 @@ export async function startEmailApiStandIn(
 
   function remember(provider: EmailApiProvider, key: string | null, body: Buffer, id: string) {
     if (key) idempotent.set(`${provider}:${key}`, { id, digest: sha256(body) })
+  }
+
+  const bounces = (address: string) =>
+    (behaviour.bounceRecipients ?? []).some((a) => a.toLowerCase() === bare(address).toLowerCase())
+
+  /** One post, tried up to three times until answered 2xx (SendGrid signs each try afresh). */
+  async function postWebhook(
+    provider: 'sendgrid' | 'brevo',
+    url: string,
+    body: unknown,
+    startedIn: number
+  ) {
+    const raw = JSON.stringify(body)
+    for (let copy = 0; copy < Math.max(1, behaviour.webhookDuplicates ?? 1); copy++) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (startedIn !== generation) return
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
+        const headers: Record<string, string> =
+          provider === 'sendgrid'
+            ? {
+                'Content-Type': 'application/json',
+                'User-Agent': 'SendGrid Event API',
+                ...signSendgridWebhook(raw, sendgridKeys.privateKey),
+              }
+            : {
+                'Content-Type': 'application/json',
+                ...(behaviour.brevoWebhookToken
+                  ? { Authorization: `Bearer ${behaviour.brevoWebhookToken}` }
+                  : {}),
+              }
+        const record: PostedEmailWebhook = {
+          provider,
+          url,
+          body,
+          responseStatus: null,
+          postedAt: new Date().toISOString(),
+        }
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers,
+            body: raw,
+            signal: AbortSignal.timeout(5_000),
+          })
+          await response.arrayBuffer()
+          record.responseStatus = response.status
+        } catch (error) {
+          record.error = error instanceof Error ? error.message : String(error)
+        }
+        if (startedIn !== generation) return
+        posted.push(record)
+        if (posted.length > MAX_KEPT) posted = posted.slice(-MAX_KEPT)
+        if (record.responseStatus !== null && record.responseStatus < 300) break
+      }
+    }
+  }
+
+  /** Runs after the send's answer is written, as a provider reports later. */
+  function later(work: (startedIn: number) => Promise<void>) {
+    const startedIn = generation
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => work(startedIn))
+      .catch(() => {})
+      .finally(() => posting.delete(done))
+    posting.add(done)
+  }
+
+  /** SendGrid: one array per accepted mail, `processed` and then `delivered` or a `bounce`. */
+  function reportSendgrid(id: string, to: string[]) {
+    const url = behaviour.sendgridWebhookUrl
+    if (!url) return
+    const now = Math.floor(Date.now() / 1000)
+    const events = to.flatMap((address) => [
+      sendgridEvent({ event: 'processed', email: bare(address), messageId: id, timestamp: now }),
+      bounces(address)
+        ? sendgridEvent({
+            event: 'bounce',
+            type: 'bounce',
+            email: bare(address),
+            messageId: id,
+            timestamp: now + 1,
+            status: '5.1.1',
+            reason: '550 5.1.1 The email account that you tried to reach does not exist.',
+          })
+        : sendgridEvent({
+            event: 'delivered',
+            email: bare(address),
+            messageId: id,
+            timestamp: now + 1,
+          }),
+    ])
+    later((startedIn) => postWebhook('sendgrid', url, events, startedIn))
+  }
+
+  /** Brevo: one post per event, `request` and then `delivered` or `hard_bounce`. */
+  function reportBrevo(id: string, to: string[]) {
+    const url = behaviour.brevoWebhookUrl
+    if (!url) return
+    const now = Date.now()
+    later(async (startedIn) => {
+      for (const address of to) {
+        await postWebhook(
+          'brevo',
+          url,
+          brevoEvent({ event: 'request', email: bare(address), messageId: id, at: new Date(now) }),
+          startedIn
+        )
+        await postWebhook(
+          'brevo',
+          url,
+          bounces(address)
+            ? brevoEvent({
+                event: 'hard_bounce',
+                email: bare(address),
+                messageId: id,
+                at: new Date(now + 1000),
+                reason: 'status=bounced (host mx.example.com said: 550 5.1.1 user unknown)',
+              })
+            : brevoEvent({
+                event: 'delivered',
+                email: bare(address),
+                messageId: id,
+                at: new Date(now + 1000),
+              }),
+          startedIn
+        )
+      }
+    })
   }
 
   async function resend(request: IncomingMessage, raw: Buffer) {
@@ -364,6 +631,7 @@ export async function startEmailApiStandIn(
       idempotencyKey: null,
       receivedAt: new Date().toISOString(),
     })
+    reportSendgrid(id, to)
     return { status: 202, body: '', headers: { 'X-Message-Id': id } }
   }
 
@@ -408,6 +676,7 @@ export async function startEmailApiStandIn(
       receivedAt: new Date().toISOString(),
     })
     remember('brevo', key, raw, id)
+    reportBrevo(id, to)
     return { status: 201, body: { messageId: id } }
   }
 
@@ -475,6 +744,16 @@ export async function startEmailApiStandIn(
     return { status: 200, body: { id, message: 'Queued. Thank you.' } }
   }
 
+  /** Forgets what it accepted and posted; posts under way are dropped. */
+  function forget() {
+    kept = []
+    refusals = []
+    posted = []
+    generation++
+    idempotent.clear()
+    windowStart = 0
+  }
+
   function providerOf(path: string): { provider: EmailApiProvider; domain?: string } | null {
     if (path === '/emails') return { provider: 'resend' }
     if (path === '/v3/mail/send') return { provider: 'sendgrid' }
@@ -501,11 +780,14 @@ export async function startEmailApiStandIn(
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const path = new URL(request.url ?? '/', 'http://stand-in').pathname
     if (request.method === 'GET' && path === '/_standin/messages') return send(response, 200, kept)
+    if (request.method === 'GET' && path === '/_standin/webhooks') {
+      return send(response, 200, {
+        sendgrid_verification_key: sendgridKeys.verificationKey,
+        posted,
+      })
+    }
     if (request.method === 'POST' && path === '/_standin/reset') {
-      kept = []
-      refusals = []
-      idempotent.clear()
-      windowStart = 0
+      forget()
       return send(response, 200, { ok: true })
     }
     if (request.method === 'POST' && path === '/_standin/config') {
@@ -515,8 +797,16 @@ export async function startEmailApiStandIn(
         rejectRecipients: body.reject_recipients ?? behaviour.rejectRecipients,
         rateLimitPerSecond: body.rate_limit_per_second ?? behaviour.rateLimitPerSecond,
         down: body.down ?? behaviour.down,
+        sendgridWebhookUrl: body.sendgrid_webhook_url ?? behaviour.sendgridWebhookUrl,
+        brevoWebhookUrl: body.brevo_webhook_url ?? behaviour.brevoWebhookUrl,
+        brevoWebhookToken: body.brevo_webhook_token ?? behaviour.brevoWebhookToken,
+        bounceRecipients: body.bounce_recipients ?? behaviour.bounceRecipients,
+        webhookDuplicates: body.webhook_duplicates ?? behaviour.webhookDuplicates,
       }
-      return send(response, 200, { ok: true })
+      return send(response, 200, {
+        ok: true,
+        sendgrid_verification_key: sendgridKeys.verificationKey,
+      })
     }
     const route = request.method === 'POST' ? providerOf(path) : null
     if (!route) return send(response, 404, { message: 'Not Found' })
@@ -563,18 +853,20 @@ export async function startEmailApiStandIn(
     port,
     messages: () => [...kept],
     refusals: () => [...refusals],
-    reset() {
-      kept = []
-      refusals = []
-      idempotent.clear()
-      windowStart = 0
-    },
+    reset: forget,
     configure(next) {
       behaviour = { ...behaviour, ...next }
       windowStart = 0
     },
+    sendgridVerificationKey: sendgridKeys.verificationKey,
+    signSendgrid: (raw, timestamp) => signSendgridWebhook(raw, sendgridKeys.privateKey, timestamp),
+    webhooksPosted: () => [...posted],
+    async webhooksSettled() {
+      while (posting.size > 0) await Promise.all([...posting])
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        generation++
         server.closeAllConnections()
         server.close(() => resolve())
       }),
@@ -594,6 +886,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     apiKey: values['api-key'],
   })
   console.log(`email API stand-in listening on ${standIn.url} (Resend, SendGrid, Brevo, Mailgun)`)
+  console.log(`SendGrid webhook verification key: ${standIn.sendgridVerificationKey}`)
   process.on('SIGINT', () => standIn.close().then(() => process.exit(0)))
   process.on('SIGTERM', () => standIn.close().then(() => process.exit(0)))
 }

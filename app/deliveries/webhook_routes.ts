@@ -11,8 +11,8 @@ const EmailWebhooksController = () => import('#deliveries/controllers/email_webh
 | provider's signature over the raw body (`withRawBody`: the text input
 | middleware leaves it alone) with the integration's secret; the WhatsApp
 | GET is Meta's subscription handshake (the integration's verify token);
-| the email providers' events (Resend, Mailgun) are signed with the
-| integration's webhook signing key.
+| the email providers' events (Resend, Mailgun, SendGrid; Brevo's bearer
+| token) are checked with the integration's webhook signing key.
 */
 withoutBrowserState(
   'deliveries.whatsapp_webhooks.show',

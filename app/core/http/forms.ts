@@ -8,7 +8,7 @@ import { errors as vineErrors } from '@vinejs/vine'
  * a TOTP code) is covered without being listed here.
  */
 const SECRET_FIELD =
-  /(^|_)(password|passphrase|secret|token|otp|totp|recovery_codes?|api_key)(_|$)/i
+  /(^|_)(password|passphrase|secret|token|otp|totp|recovery_codes?|api_key|signing_key)(_|$)/i
 const NOT_INPUT = new Set(['_csrf', '_method'])
 
 export function isSecretField(name: string) {

@@ -179,16 +179,16 @@ export function secretFields(
   provider: Provider,
   stored: Map<SecretType, DateTime> | undefined
 ): SecretField[] {
-  return PROVIDER_SECRETS[provider].map(({ type, required }) => {
+  return PROVIDER_SECRETS[provider].map(({ type, required, label, hint }) => {
     const changedAt = stored?.get(type) ?? null
     return {
       name: type,
-      label: SECRET_LABELS[type],
+      label: label ?? SECRET_LABELS[type],
       required,
       changedAt,
       hint: changedAt
         ? `Set · last changed ${formatDateTime(changedAt)}. Leave empty to keep it.`
-        : null,
+        : (hint ?? null),
     }
   })
 }

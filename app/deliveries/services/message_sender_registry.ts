@@ -2,6 +2,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type DeliveryMessage from '#deliveries/models/delivery_message'
 import type { MessageProvider } from '#deliveries/services/delivery_status'
 import type { MessageSender } from '#deliveries/services/message_senders'
+import { applyWaitingEmailEventsOf } from '#deliveries/actions/record_email_provider_events'
 import { applyWaitingWhatsappStatusesOf } from '#deliveries/actions/record_whatsapp_statuses'
 import { sendEmail } from '#deliveries/services/email_sender'
 import { sendWhatsapp } from '#deliveries/services/whatsapp_sender'
@@ -26,7 +27,7 @@ export const senders: Partial<Record<MessageProvider, MessageSender>> = {
  * Called in the transaction that stores providers' acceptances, with the
  * messages accepted (each carries its `providerMessageId` by then). WhatsApp: the status
  * notifications that arrived before the id was stored (and matched nothing
- * then) apply now.
+ * then) apply now; so do the HTTP email providers' events.
  */
 export const acceptedHooks: Partial<
   Record<
@@ -35,4 +36,8 @@ export const acceptedHooks: Partial<
   >
 > = {
   whatsapp_cloud: (messages, trx) => applyWaitingWhatsappStatusesOf(messages, trx),
+  resend: applyWaitingEmailEventsOf,
+  mailgun: applyWaitingEmailEventsOf,
+  sendgrid: applyWaitingEmailEventsOf,
+  brevo: applyWaitingEmailEventsOf,
 }

@@ -43,8 +43,16 @@ export function channelOf(provider: Provider): Channel {
   return provider === 'whatsapp_cloud' ? 'whatsapp' : 'email'
 }
 
-/** The secrets a provider keeps, and which of them an integration cannot work without. */
-export const PROVIDER_SECRETS: Record<Provider, { type: SecretType; required: boolean }[]> = {
+/**
+ * The secrets a provider keeps, and which of them an integration cannot work without. `label` and
+ * `hint` name a secret as that provider's dashboard does when it differs from `SECRET_LABELS`.
+ * `webhook_signing_key` is whatever authenticates the provider's event webhook: Resend's and
+ * Mailgun's HMAC key, SendGrid's verification key (a public key), Brevo's bearer token.
+ */
+export const PROVIDER_SECRETS: Record<
+  Provider,
+  { type: SecretType; required: boolean; label?: string; hint?: string }[]
+> = {
   smtp: [{ type: 'password', required: false }],
   resend: [
     { type: 'api_key', required: true },
@@ -54,13 +62,36 @@ export const PROVIDER_SECRETS: Record<Provider, { type: SecretType; required: bo
     { type: 'api_key', required: true },
     { type: 'webhook_signing_key', required: false },
   ],
-  brevo: [{ type: 'api_key', required: true }],
-  sendgrid: [{ type: 'api_key', required: true }],
+  brevo: [
+    { type: 'api_key', required: true },
+    {
+      type: 'webhook_signing_key',
+      required: false,
+      label: 'Webhook token',
+      hint: 'A long random string you choose: Brevo sends it as a bearer token with every event.',
+    },
+  ],
+  sendgrid: [
+    { type: 'api_key', required: true },
+    {
+      type: 'webhook_signing_key',
+      required: false,
+      label: 'Webhook verification key',
+      hint: 'The public key SendGrid shows under Mail Settings → Signed Event Webhook.',
+    },
+  ],
   whatsapp_cloud: [
     { type: 'access_token', required: true },
     { type: 'app_secret', required: true },
     { type: 'verify_token', required: true },
   ],
+}
+
+/** A secret's name as this provider's dashboard calls it. */
+export function secretLabelOf(provider: Provider, type: SecretType) {
+  return (
+    PROVIDER_SECRETS[provider].find((entry) => entry.type === type)?.label ?? SECRET_LABELS[type]
+  )
 }
 
 /** Where each HTTP provider's API is when `base_url` is not given (ours, so not checked for SSRF). */

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
 
 /**
  * Whether two secrets are equal, in time that says nothing about where
@@ -79,4 +79,71 @@ export function mailgunSignatureValid(
     .update(timestamp + token)
     .digest('hex')
   return constantTimeEqual(given.toLowerCase(), expected)
+}
+
+/**
+ * SendGrid's verification key as the org pastes it from Mail Settings →
+ * Signed Event Webhook: base64 DER of an ECDSA P-256 public key
+ * (SubjectPublicKeyInfo), or the same wrapped as PEM. Null when it is not one.
+ */
+export function sendgridVerificationKey(text: string | undefined) {
+  if (!text) return null
+  const body = text.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replaceAll(/\s+/g, '')
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return null
+  try {
+    const key = createPublicKey({ key: Buffer.from(body, 'base64'), format: 'der', type: 'spki' })
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+      ? key
+      : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * How old a SendGrid timestamp may be. SendGrid names no window and retries
+ * a refused post for up to 24 hours; a replayed capture does no harm (each
+ * event is stored once by its `sg_event_id`), so a day is allowed.
+ */
+const SENDGRID_TOLERANCE_SECONDS = 25 * 60 * 60
+
+/**
+ * SendGrid's Signed Event Webhook: `X-Twilio-Email-Event-Webhook-Signature`
+ * is the base64 DER ECDSA (P-256, SHA-256) signature of the
+ * `X-Twilio-Email-Event-Webhook-Timestamp` header followed by the raw body,
+ * checked with the org's verification key.
+ */
+export function sendgridSignatureValid(
+  raw: string,
+  headers: { signature?: string | null; timestamp?: string | null },
+  verificationKey: string | undefined,
+  now = Date.now()
+) {
+  const { signature, timestamp } = headers
+  const key = sendgridVerificationKey(verificationKey)
+  if (!key || !signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false
+  const age = now / 1000 - Number(timestamp)
+  if (age > SENDGRID_TOLERANCE_SECONDS || age < -TOLERANCE_SECONDS) return false
+  try {
+    return verify(
+      'sha256',
+      Buffer.from(timestamp + raw, 'utf8'),
+      { key, dsaEncoding: 'der' },
+      Buffer.from(signature, 'base64')
+    )
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Brevo signs nothing: its webhook is configured to send
+ * `Authorization: Bearer <token>`, the token being the integration's
+ * webhook secret, compared in constant time. A missing header or secret
+ * never matches.
+ */
+export function bearerTokenValid(header: string | undefined | null, token: string | undefined) {
+  if (!header || !token) return false
+  const given = /^Bearer\s+(.+)$/i.exec(header.trim())?.[1]
+  return given !== undefined && constantTimeEqual(given, token)
 }

@@ -10,7 +10,7 @@ export function whatsappWebhookUrl(integrationId: string) {
   return `${appUrl}/webhooks/whatsapp/${integrationId}`
 }
 
-/** Where an org points its email provider's event webhook (Resend, Mailgun: bounces and complaints). */
+/** Where an org points its email provider's event webhook (Resend, Mailgun, SendGrid, Brevo): bounces, complaints. */
 export function emailWebhookUrl(integrationId: string) {
   return `${appUrl}/webhooks/email/${integrationId}`
 }
@@ -18,7 +18,7 @@ export function emailWebhookUrl(integrationId: string) {
 /** The webhook URL an integration's provider posts to, or null when its provider sends none we read. */
 export function webhookUrlOf(integration: { id: string; provider: string }) {
   if (integration.provider === 'whatsapp_cloud') return whatsappWebhookUrl(integration.id)
-  if (integration.provider === 'resend' || integration.provider === 'mailgun')
+  if (['resend', 'mailgun', 'sendgrid', 'brevo'].includes(integration.provider))
     return emailWebhookUrl(integration.id)
   return null
 }

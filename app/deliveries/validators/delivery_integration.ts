@@ -6,6 +6,7 @@ import {
   PROVIDER_SECRETS,
   type Provider,
 } from '#deliveries/services/providers'
+import { sendgridVerificationKey } from '#deliveries/services/webhook_signatures'
 
 /**
  * Shapes of a delivery integration (API.md "Deliveries"). The body is read
@@ -129,13 +130,40 @@ function settingsOf(provider: Provider) {
   }
 }
 
+/** The shortest webhook token accepted for Brevo: it is the only thing that authenticates its events. */
+const SHORTEST_WEBHOOK_TOKEN = 24
+
+/**
+ * What a provider's webhook key must look like: SendGrid's is its ECDSA
+ * P-256 public key (base64 DER, as its dashboard shows it); Brevo's is a
+ * bearer token the org makes up, long enough not to be guessed.
+ */
+const webhookKeyRule = vine.createRule((value, provider: Provider, field) => {
+  if (typeof value !== 'string') return
+  if (provider === 'sendgrid' && !sendgridVerificationKey(value)) {
+    field.report(
+      'The webhook verification key must be the public key SendGrid shows under Mail Settings → Signed Event Webhook (base64, starting with MFkw).',
+      'sendgridVerificationKey',
+      field
+    )
+  }
+  if (provider === 'brevo' && value.trim().length < SHORTEST_WEBHOOK_TOKEN) {
+    field.report(
+      `The webhook token must be at least ${SHORTEST_WEBHOOK_TOKEN} characters: use a long random string, and the same one in Brevo’s webhook settings.`,
+      'webhookToken',
+      field
+    )
+  }
+})
+
 function secretsOf(provider: Provider, mode: 'create' | 'update') {
   const fields: Record<
     string,
     ReturnType<typeof secret> | ReturnType<ReturnType<typeof secret>['optional']>
   > = {}
   for (const { type, required } of PROVIDER_SECRETS[provider]) {
-    fields[type] = required && mode === 'create' ? secret() : secret().optional()
+    const rule = type === 'webhook_signing_key' ? secret().use(webhookKeyRule(provider)) : secret()
+    fields[type] = required && mode === 'create' ? rule : rule.optional()
   }
   return vine.object(fields)
 }
@@ -221,6 +249,7 @@ export const integrationMessages = new SimpleMessagesProvider(
     access_token: 'access token',
     app_secret: 'app secret',
     verify_token: 'webhook verify token',
+    webhook_signing_key: 'webhook signing key',
     to: 'recipient',
   }
 )

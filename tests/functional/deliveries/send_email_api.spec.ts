@@ -11,6 +11,9 @@ import type { EmailHttpProvider } from '#deliveries/services/providers'
 import { givenOrg } from '#tests/helpers/given'
 import { allowOutbound } from '#tests/helpers/deliveries'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
+import DeliveryProviderWebhookEvent from '#deliveries/models/delivery_provider_webhook_event'
+import DeliverySuppression from '#deliveries/models/delivery_suppression'
+import { emailWebhookUrl } from '#deliveries/services/webhook_urls'
 import { type EmailApiStandIn, startEmailApiStandIn } from '../../../stand_ins/email_apis.js'
 
 const API_KEY = 'api-key-canary-5c2e'
@@ -19,7 +22,8 @@ async function givenApiIntegration(
   org: Organization,
   provider: EmailHttpProvider,
   baseUrl: string,
-  apiKey = API_KEY
+  apiKey = API_KEY,
+  webhookKey?: string
 ) {
   const result = await CreateDeliveryIntegration.handle({
     org,
@@ -33,7 +37,7 @@ async function givenApiIntegration(
       from_name: 'Acme Academy',
       ...(provider === 'mailgun' ? { domain: 'mg.acme.example' } : {}),
     },
-    secrets: { api_key: apiKey },
+    secrets: { api_key: apiKey, ...(webhookKey ? { webhook_signing_key: webhookKey } : {}) },
   })
   if (result.kind !== 'created') throw new Error(`not created: ${JSON.stringify(result)}`)
   return result.integration
@@ -64,7 +68,11 @@ test.group('Deliveries: email through a provider’s API', (group) => {
     }
   })
   group.each.setup(() => testUtils.db().withGlobalTransaction())
-  group.each.setup(() => standIn.reset())
+  group.each.setup(() => {
+    standIn.reset()
+    return () =>
+      standIn.configure({ sendgridWebhookUrl: null, brevoWebhookUrl: null, bounceRecipients: [] })
+  })
 
   for (const provider of ['resend', 'sendgrid', 'brevo', 'mailgun'] as const) {
     test(`${provider}: every recipient's mail carries their PDF, List-Unsubscribe and the idempotency key`, async ({
@@ -112,4 +120,63 @@ test.group('Deliveries: email through a provider’s API', (group) => {
     assert.isTrue(messages.every((m) => m.status === 'queued'))
     assert.lengthOf(standIn.messages(), 0)
   })
+
+  for (const provider of ['sendgrid', 'brevo'] as const) {
+    test(`${provider}: the provider's own signed webhooks bring one mail to delivered and fail and suppress the one that bounced`, async ({
+      assert,
+    }) => {
+      const { org } = await givenOrg()
+      const token = `brevo-webhook-token-${'x'.repeat(24)}`
+      const integration = await givenApiIntegration(
+        org,
+        provider,
+        standIn.url,
+        API_KEY,
+        provider === 'sendgrid' ? standIn.sendgridVerificationKey : token
+      )
+      // What the org does in the provider's dashboard: point its webhook at the integration's address.
+      const path = new URL(emailWebhookUrl(integration.id)).pathname
+      const url = `http://${process.env.HOST}:${process.env.PORT}${path}`
+      standIn.configure(
+        provider === 'sendgrid'
+          ? { sendgridWebhookUrl: url, bounceRecipients: ['learner2@example.com'] }
+          : {
+              brevoWebhookUrl: url,
+              brevoWebhookToken: token,
+              bounceRecipients: ['learner2@example.com'],
+            }
+      )
+      const { job } = await givenIssuedJob(org, learners(2))
+      const delivery = await sendAll(org, job.id)
+      await standIn.webhooksSettled()
+
+      const posted = standIn.webhooksPosted()
+      assert.lengthOf(posted, provider === 'sendgrid' ? 2 : 4)
+      assert.isTrue(
+        posted.every((post) => post.provider === provider && post.responseStatus === 200)
+      )
+      const messages = await DeliveryMessage.query()
+        .where('delivery_id', delivery.id)
+        .orderBy('to_email')
+      assert.deepEqual(
+        messages.map((m) => [m.toEmail, m.status]),
+        [
+          ['learner1@example.com', 'delivered'],
+          ['learner2@example.com', 'failed'],
+        ]
+      )
+      assert.match(messages[1].errorCode!, new RegExp(`^${provider}_bounce`))
+      const suppressed = await DeliverySuppression.query().where('organization_id', org.id)
+      assert.deepEqual(
+        suppressed.map((row) => [row.address, row.reason, row.messageId]),
+        [['learner2@example.com', 'hard_bounce', messages[1].id]]
+      )
+      const events = await DeliveryProviderWebhookEvent.query().where(
+        'integration_id',
+        integration.id
+      )
+      assert.lengthOf(events, 4)
+      assert.isTrue(events.every((event) => event.appliedAt !== null))
+    }).timeout(60_000)
+  }
 })

@@ -51,6 +51,7 @@ const SECRETS: Record<string, string> = Object.fromEntries(
     'token',
     'access_token',
     'api_key',
+    'webhook_signing_key',
     'smtp_password',
     'passphrase',
     'otp',

@@ -1,9 +1,12 @@
-import { createHmac } from 'node:crypto'
+import { createHmac, generateKeyPairSync, sign as signWithKey } from 'node:crypto'
 import { test } from '@japa/runner'
 import {
+  bearerTokenValid,
   constantTimeEqual,
   hubSignatureValid,
   mailgunSignatureValid,
+  sendgridSignatureValid,
+  sendgridVerificationKey,
   standardWebhookValid,
 } from '#deliveries/services/webhook_signatures'
 
@@ -79,5 +82,75 @@ test.group('Webhook signatures', () => {
     assert.isFalse(mailgunSignatureValid({ ...signature, token: `${token}0` }, 'mailgun-key', NOW))
     assert.isFalse(mailgunSignatureValid(signature, 'mailgun-key', NOW + 10 * 60 * 1000))
     assert.isFalse(mailgunSignatureValid(undefined, 'mailgun-key', NOW))
+  })
+
+  test('SendGrid: ECDSA P-256 of timestamp + raw body, checked with the base64 DER verification key', ({
+    assert,
+  }) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    const key = publicKey.export({ format: 'der', type: 'spki' }).toString('base64')
+    const body = '[{"email":"a@example.com","event":"delivered","sg_event_id":"x"}]'
+    const signed = (timestamp: string, raw = body) =>
+      signWithKey('sha256', Buffer.from(timestamp + raw), privateKey).toString('base64')
+    const headers = { signature: signed(SECONDS), timestamp: SECONDS }
+    assert.isTrue(sendgridSignatureValid(body, headers, key, NOW))
+    // Pasted as PEM, with line breaks, it is the same key.
+    const pem = publicKey.export({ format: 'pem', type: 'spki' }).toString()
+    assert.isTrue(sendgridSignatureValid(body, headers, pem, NOW))
+    assert.isFalse(sendgridSignatureValid(`${body} `, headers, key, NOW))
+    assert.isFalse(
+      sendgridSignatureValid(body, { ...headers, timestamp: String(NOW / 1000 + 1) }, key, NOW)
+    )
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      .publicKey.export({ format: 'der', type: 'spki' })
+      .toString('base64')
+    assert.isFalse(sendgridSignatureValid(body, headers, other, NOW))
+    // A day old is still taken (SendGrid retries for 24 h); 26 hours is not, nor 10 minutes ahead.
+    const dayOld = String(NOW / 1000 - 24 * 3600)
+    assert.isTrue(
+      sendgridSignatureValid(body, { signature: signed(dayOld), timestamp: dayOld }, key, NOW)
+    )
+    const tooOld = String(NOW / 1000 - 26 * 3600)
+    assert.isFalse(
+      sendgridSignatureValid(body, { signature: signed(tooOld), timestamp: tooOld }, key, NOW)
+    )
+    const ahead = String(NOW / 1000 + 600)
+    assert.isFalse(
+      sendgridSignatureValid(body, { signature: signed(ahead), timestamp: ahead }, key, NOW)
+    )
+    assert.isFalse(
+      sendgridSignatureValid(body, { ...headers, signature: 'bm90IGEgc2ln' }, key, NOW)
+    )
+    assert.isFalse(sendgridSignatureValid(body, { timestamp: SECONDS }, key, NOW))
+    assert.isFalse(sendgridSignatureValid(body, headers, undefined, NOW))
+  })
+
+  test('a SendGrid verification key must be a P-256 public key', ({ assert }) => {
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey
+    assert.isNotNull(
+      sendgridVerificationKey(p256.export({ format: 'der', type: 'spki' }).toString('base64'))
+    )
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey
+    assert.isNull(
+      sendgridVerificationKey(p384.export({ format: 'der', type: 'spki' }).toString('base64'))
+    )
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey
+    assert.isNull(
+      sendgridVerificationKey(rsa.export({ format: 'der', type: 'spki' }).toString('base64'))
+    )
+    assert.isNull(sendgridVerificationKey('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE'))
+    assert.isNull(sendgridVerificationKey('not base64 at all!'))
+    assert.isNull(sendgridVerificationKey(undefined))
+  })
+
+  test('Brevo: the token as a bearer token, nothing else', ({ assert }) => {
+    const token = 'a-long-random-brevo-webhook-token'
+    assert.isTrue(bearerTokenValid(`Bearer ${token}`, token))
+    assert.isTrue(bearerTokenValid(`bearer  ${token}`, token))
+    assert.isFalse(bearerTokenValid(`Bearer ${token}x`, token))
+    assert.isFalse(bearerTokenValid(token, token))
+    assert.isFalse(bearerTokenValid(`Basic ${token}`, token))
+    assert.isFalse(bearerTokenValid(undefined, token))
+    assert.isFalse(bearerTokenValid(`Bearer ${token}`, undefined))
   })
 })

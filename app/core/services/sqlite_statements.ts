@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+
 /**
  * Prepared statements kept per SQLite connection. knex's better-sqlite3
  * dialect prepares (parses and plans) every query's SQL on every run; a
@@ -28,10 +30,28 @@ const STATEMENTS_PER_CONNECTION = 200
 const LONGEST_KEPT_SQL = 16_000
 const NEVER_KEPT = /^\s*(savepoint|release|rollback|pragma)\b/i
 
+/**
+ * Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`),
+ * as Rails' SQLite adapter does by default. knex begins them `DEFERRED`: the
+ * lock is taken at the first write, and a transaction that read before it
+ * writes fails at once with SQLITE_BUSY (`SQLITE_BUSY_SNAPSHOT`, no busy
+ * wait helps) when another process committed in between: a cancel pressed
+ * while the queue worker issues certificates answered 500 (the verify bench
+ * while generating). Begun immediate, a transaction waits for the lock
+ * first, as any write waits (`busy_timeout`), and then nothing can commit
+ * under it. `writeTransaction` (#core/services/write_transaction) begins its
+ * own deferred and takes the lock itself at once, without waiting on the
+ * event loop: it runs inside `deferredBegin`.
+ */
+export const deferredBegin = new AsyncLocalStorage<true>()
+
+const BEGIN = /^\s*begin\s*;?\s*$/i
+
 export function keepPreparedStatements(connection: StatementConnection) {
   const prepare = connection.prepare.bind(connection)
   const kept = new Map<string, Statement>()
-  connection.prepare = (sql: string) => {
+  connection.prepare = (text: string) => {
+    const sql = BEGIN.test(text) && !deferredBegin.getStore() ? 'BEGIN IMMEDIATE;' : text
     const statement = kept.get(sql)
     if (statement) {
       // Most recently used last: the first entry is the one to drop.

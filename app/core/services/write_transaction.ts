@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import db from '@adonisjs/lucid/services/db'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { BUSY_TIMEOUT_MS } from '#core/services/sqlite_checkpoints'
+import { deferredBegin } from '#core/services/sqlite_statements'
 
 /**
  * A write transaction that never blocks the event loop waiting for
@@ -46,10 +47,13 @@ export async function writeTransaction<T>(
   const deadline = Date.now() + LOCK_WAIT_MS
   for (let pause = 1; Date.now() < deadline; pause = Math.min(pause * 2, 16)) {
     try {
-      return await db.transaction(async (trx) => {
-        await takeWriteLock(trx)
-        return callback(trx)
-      })
+      // Begun deferred (every other transaction begins immediate): the lock is taken next, without waiting.
+      return await deferredBegin.run(true, () =>
+        db.transaction(async (trx) => {
+          await takeWriteLock(trx)
+          return callback(trx)
+        })
+      )
     } catch (error) {
       if (!(error instanceof WriteLockBusy)) throw error
       await sleep(pause * (0.5 + Math.random()))

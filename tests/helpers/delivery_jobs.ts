@@ -1,4 +1,7 @@
 import type Organization from '#orgs/models/organization'
+import { QueueWorker } from '#core/queue/worker'
+import StartDelivery from '#deliveries/actions/start_delivery'
+import Delivery from '#deliveries/models/delivery'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import Certificate from '#certificates/models/certificate'
 import GenerationJobRecipient from '#certificates/models/generation_job_recipient'
@@ -66,4 +69,30 @@ export async function givenIssuedJob(
     .where('generation_job_id', job!.id)
     .orderBy('sequence_number', 'asc')
   return { job: job!, recipients, certificates }
+}
+
+/** Starts an email delivery of every recipient of the job, as the Deliver form would; throws unless created. */
+export async function startEmail(org: Organization, jobId: string) {
+  const result = await StartDelivery.handle({
+    org,
+    job: jobId,
+    channels: ['email'],
+    audience: 'all',
+    fallbackToEmail: false,
+    actorUserId: null,
+  })
+  if (result.kind !== 'created') throw new Error(`not created: ${JSON.stringify(result)}`)
+  return result.delivery
+}
+
+/** Runs the queue in this process until the delivery is over (retries and throttled batches wait in between). */
+export async function sendUntilDone(deliveryId: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  while (true) {
+    await QueueWorker.drain({ lanes: 1 })
+    const delivery = await Delivery.findOrFail(deliveryId)
+    if (delivery.status === 'completed' || delivery.status === 'cancelled') return delivery
+    if (Date.now() > deadline) throw new Error(`delivery still ${delivery.status}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }

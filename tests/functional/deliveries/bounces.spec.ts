@@ -2,11 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import deliveries from '#config/deliveries'
-import { QueueWorker } from '#core/queue/worker'
 import type Organization from '#orgs/models/organization'
-import StartDelivery from '#deliveries/actions/start_delivery'
 import UpdateDeliveryIntegration from '#deliveries/actions/update_delivery_integration'
-import Delivery from '#deliveries/models/delivery'
 import DeliveryMessage from '#deliveries/models/delivery_message'
 import DeliveryProviderWebhookEvent from '#deliveries/models/delivery_provider_webhook_event'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
@@ -18,7 +15,7 @@ import { closeEmailTransports } from '#deliveries/services/email_sender'
 import { actingAs, givenOrg } from '#tests/helpers/given'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { allowOutbound, givenSmtpIntegration } from '#tests/helpers/deliveries'
-import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
+import { givenIssuedJob, learners, sendUntilDone, startEmail } from '#tests/helpers/delivery_jobs'
 import { mailbox } from '#tests/helpers/smtp_server'
 import {
   deliveryReport,
@@ -28,30 +25,6 @@ import {
 } from '../../../stand_ins/smtp.js'
 
 const DOMAIN = 'bounces.authentix.test'
-
-async function startEmail(org: Organization, jobId: string) {
-  const result = await StartDelivery.handle({
-    org,
-    job: jobId,
-    channels: ['email'],
-    audience: 'all',
-    fallbackToEmail: false,
-    actorUserId: null,
-  })
-  if (result.kind !== 'created') throw new Error(`not created: ${JSON.stringify(result)}`)
-  return result.delivery
-}
-
-async function sendUntilDone(deliveryId: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    await QueueWorker.drain({ lanes: 1 })
-    const delivery = await Delivery.findOrFail(deliveryId)
-    if (delivery.status === 'completed' || delivery.status === 'cancelled') return delivery
-    if (Date.now() > deadline) throw new Error(`delivery still ${delivery.status}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 function messageTo(deliveryId: string, address: string) {
   return DeliveryMessage.query()

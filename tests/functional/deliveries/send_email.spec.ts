@@ -6,7 +6,6 @@ import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
 import deliveries from '#config/deliveries'
 import { QueueWorker } from '#core/queue/worker'
-import type Organization from '#orgs/models/organization'
 import StartDelivery from '#deliveries/actions/start_delivery'
 import CancelDelivery from '#deliveries/actions/cancel_delivery'
 import ResumeDeliveryIntegration from '#deliveries/actions/resume_delivery_integration'
@@ -19,34 +18,9 @@ import { closeEmailTransports } from '#deliveries/services/email_sender'
 import { queueFallbackEmails } from '#deliveries/services/send_worker'
 import { givenOrg } from '#tests/helpers/given'
 import { allowOutbound, givenSmtpIntegration } from '#tests/helpers/deliveries'
-import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
+import { givenIssuedJob, learners, sendUntilDone, startEmail } from '#tests/helpers/delivery_jobs'
 import { mailbox } from '#tests/helpers/smtp_server'
 import { startSmtpStandIn, type SmtpStandIn } from '../../../stand_ins/smtp.js'
-
-async function startEmail(org: Organization, jobId: string) {
-  const result = await StartDelivery.handle({
-    org,
-    job: jobId,
-    channels: ['email'],
-    audience: 'all',
-    fallbackToEmail: false,
-    actorUserId: null,
-  })
-  if (result.kind !== 'created') throw new Error(`not created: ${JSON.stringify(result)}`)
-  return result.delivery
-}
-
-/** Runs the queue in this process until the delivery is over (retries and throttled batches wait in between). */
-async function sendUntilDone(deliveryId: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    await QueueWorker.drain({ lanes: 1 })
-    const delivery = await Delivery.findOrFail(deliveryId)
-    if (delivery.status === 'completed' || delivery.status === 'cancelled') return delivery
-    if (Date.now() > deadline) throw new Error(`delivery still ${delivery.status}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 function messagesOf(deliveryId: string) {
   return DeliveryMessage.query().where('delivery_id', deliveryId).orderBy('to_email', 'asc')

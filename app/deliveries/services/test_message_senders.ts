@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer'
+import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
 import type DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { postJsonPinned, postPinned, type JsonAnswer } from '#deliveries/services/pinned_http'
 import {
@@ -9,6 +10,7 @@ import {
   type SecretType,
   type SmtpSecurity,
 } from '#deliveries/services/providers'
+import { mediaUrl, uploadPdf } from '#deliveries/services/whatsapp_sender'
 
 export type TestOutcome =
   { kind: 'succeeded'; message: string } | { kind: 'failed'; message: string }
@@ -117,7 +119,58 @@ export function smtpProblem(error: SmtpError, host: string, port: number, to: st
   return `The test message could not be sent: ${error.message}.`
 }
 
-/** A WhatsApp template message through the Cloud API, with a sample value per body parameter. */
+/**
+ * The PDF a WhatsApp test message carries as its document header: one A4
+ * landscape page saying what it is. Made once per process (a few ms, the same
+ * bytes for every org).
+ */
+let samplePdf: Promise<Uint8Array> | null = null
+
+export function testCertificatePdf() {
+  samplePdf ??= (async () => {
+    const pdf = await PDFDocument.create()
+    pdf.setTitle('Test certificate')
+    pdf.setProducer('Authentix')
+    const page = pdf.addPage([842, 595])
+    const bold = await pdf.embedFont(StandardFonts.HelveticaBold)
+    const regular = await pdf.embedFont(StandardFonts.Helvetica)
+    page.drawText('Test certificate', {
+      x: 72,
+      y: 420,
+      size: 40,
+      font: bold,
+      color: rgb(0.1, 0.2, 0.4),
+    })
+    page.drawText('Sent by Authentix to check a WhatsApp delivery integration.', {
+      x: 72,
+      y: 370,
+      size: 16,
+      font: regular,
+    })
+    page.drawText(
+      'Certificates sent through it arrive as this one did: as a document in the chat.',
+      {
+        x: 72,
+        y: 345,
+        size: 12,
+        font: regular,
+        color: rgb(0.3, 0.3, 0.3),
+      }
+    )
+    return pdf.save()
+  })()
+  return samplePdf
+}
+
+export const TEST_CERTIFICATE_FILENAME = 'test-certificate.pdf'
+
+/**
+ * A WhatsApp template message through the Cloud API, as deliveries send it:
+ * a sample PDF as the document header (templates are approved with one;
+ * without it Meta refuses with 132012), uploaded to the number's `/media`
+ * so the test does not depend on Meta reaching this server, and a sample
+ * value per body parameter.
+ */
 export async function sendWhatsAppTest(send: TestSend): Promise<TestOutcome> {
   const { integration } = send
   const config = integration.config as {
@@ -136,18 +189,42 @@ export async function sendWhatsAppTest(send: TestSend): Promise<TestOutcome> {
       (name === 'org_name' ? send.orgName : `Sample ${name.replaceAll('_', ' ')}`),
   }))
   const to = send.to.replace(/[^0-9]/g, '')
-  const body = {
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to,
-    type: 'template',
-    template: {
-      name: config.template_name,
-      language: { code: config.template_language },
-      components: parameters.length > 0 ? [{ type: 'body', parameters }] : [],
-    },
-  }
   try {
+    const upload = await uploadPdf(
+      mediaUrl(base, config.api_version, integration.whatsappPhoneNumberId ?? ''),
+      {
+        address: send.addresses[0],
+        accessToken: send.secrets.access_token ?? '',
+        bytes: await testCertificatePdf(),
+        filename: TEST_CERTIFICATE_FILENAME,
+      }
+    )
+    const mediaId = (upload.body as { id?: unknown } | null)?.id
+    if (upload.status < 200 || upload.status >= 300 || typeof mediaId !== 'string') {
+      return {
+        kind: 'failed',
+        message: `Uploading the sample certificate PDF failed: ${graphProblem(upload.body, upload.status, integration, config, to)}`,
+      }
+    }
+    const body = {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      type: 'template',
+      template: {
+        name: config.template_name,
+        language: { code: config.template_language },
+        components: [
+          {
+            type: 'header',
+            parameters: [
+              { type: 'document', document: { id: mediaId, filename: TEST_CERTIFICATE_FILENAME } },
+            ],
+          },
+          ...(parameters.length > 0 ? [{ type: 'body', parameters }] : []),
+        ],
+      },
+    }
     const answer = await postJsonPinned(
       url,
       send.addresses[0],

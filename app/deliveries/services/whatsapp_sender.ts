@@ -137,32 +137,16 @@ async function uploadDocument(
       reason: `The certificate PDF is ${Math.ceil(bytes.byteLength / 1024 / 1024)} MB; WhatsApp takes documents up to 100 MB.`,
     }
   }
-  const form = new FormData()
-  form.append('messaging_product', 'whatsapp')
-  form.append('type', 'application/pdf')
-  form.append(
-    'file',
-    new Blob([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)], {
-      type: 'application/pdf',
-    }),
-    documentFilename(certificate.certificateNumber)
-  )
-  const encoded = new Response(form)
-  const payload = Buffer.from(await encoded.arrayBuffer())
   const phoneNumberId = integration.whatsappPhoneNumberId ?? ''
-  const url = new URL(`${base}/${config.api_version}/${phoneNumberId}/media`)
+  const url = mediaUrl(base, config.api_version, phoneNumberId)
   let answer: JsonAnswer
   try {
-    answer = await postPinned(
-      url,
-      outgoing.addresses[0],
-      {
-        'Authorization': `Bearer ${outgoing.secrets.access_token ?? ''}`,
-        'Content-Type': encoded.headers.get('content-type')!,
-      },
-      payload,
-      TIMEOUT_MS
-    )
+    answer = await uploadPdf(url, {
+      address: outgoing.addresses[0],
+      accessToken: outgoing.secrets.access_token ?? '',
+      bytes,
+      filename: documentFilename(certificate.certificateNumber),
+    })
   } catch (error) {
     return networkProblem(error as NodeJS.ErrnoException, url, 'The certificate PDF’s upload')
   }
@@ -184,6 +168,45 @@ async function uploadDocument(
     phoneNumberId,
     step: 'upload',
   })
+}
+
+/** A number's `/media` endpoint. */
+export function mediaUrl(base: string, apiVersion: string, phoneNumberId: string) {
+  return new URL(`${base}/${apiVersion}/${phoneNumberId}/media`)
+}
+
+/**
+ * PDF bytes uploaded to a number's `/media` as Meta documents it (multipart:
+ * `messaging_product`, `type`, `file`), over the pinned address; the answer
+ * as it came (the caller classifies it). Network errors are thrown.
+ */
+export async function uploadPdf(
+  url: URL,
+  input: { address: string | undefined; accessToken: string; bytes: Uint8Array; filename: string }
+): Promise<JsonAnswer> {
+  const { bytes } = input
+  const form = new FormData()
+  form.append('messaging_product', 'whatsapp')
+  form.append('type', 'application/pdf')
+  form.append(
+    'file',
+    new Blob([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)], {
+      type: 'application/pdf',
+    }),
+    input.filename
+  )
+  const encoded = new Response(form)
+  const payload = Buffer.from(await encoded.arrayBuffer())
+  return postPinned(
+    url,
+    input.address,
+    {
+      'Authorization': `Bearer ${input.accessToken}`,
+      'Content-Type': encoded.headers.get('content-type')!,
+    },
+    payload,
+    TIMEOUT_MS
+  )
 }
 
 type WhatsAppConfig = {

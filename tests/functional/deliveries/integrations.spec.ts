@@ -16,6 +16,8 @@ import {
 } from '#tests/helpers/deliveries'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import DeliveryIntegrationSecret from '#deliveries/models/delivery_integration_secret'
+import { PHONE_NUMBER_ID, givenWhatsappIntegration } from '#tests/helpers/whatsapp_webhooks'
+import { startWhatsAppStandIn } from '../../../stand_ins/whatsapp_cloud_api.js'
 
 const PASSWORD_CANARY = 'canary-web-smtp-password-3e8d'
 
@@ -317,6 +319,53 @@ test.group('Settings → Delivery', (group) => {
       org
     )
     assert.match(flashOf(wrongChannel).inputErrorsBag.to[0], /email address/)
+  })
+
+  test('a WhatsApp test message goes as deliveries do: the approved template with a sample PDF as its document header', async ({
+    client,
+    assert,
+  }) => {
+    const whatsapp = await startWhatsAppStandIn({
+      accessToken: 'graph-access-token',
+      phoneNumberIds: [PHONE_NUMBER_ID],
+      // Approved with a DOCUMENT header, as integrations.md says ours must be: a send without one is 132012.
+      templates: [
+        { name: 'certificate_issued', language: 'en', header: 'document', bodyParameters: 2 },
+      ],
+    })
+    try {
+      const { org, owner } = await givenOrg()
+      const integration = await givenWhatsappIntegration(org, { apiBaseUrl: whatsapp.url })
+      const queued = await actingAs(
+        client
+          .post(`/settings/delivery/${integration.id}/test-message`)
+          .form({ to: '+91 98765 43210' })
+          .withCsrfToken()
+          .redirects(0),
+        owner,
+        org
+      )
+      queued.assertStatus(302)
+      await runTestMessages(integration.id)
+      const done = await actingAs(
+        client.get(`/settings/delivery/${integration.id}/test-message`),
+        owner,
+        org
+      )
+      assert.include(done.text(), 'data-test-status="succeeded"')
+      assert.include(done.text(), 'WhatsApp accepted the test message for +919876543210')
+
+      const [upload] = whatsapp.mediaUploads
+      assert.equal(upload.bytes.subarray(0, 5).toString('latin1'), '%PDF-')
+      assert.equal(upload.filename, 'test-certificate.pdf')
+      const [message] = whatsapp.sent
+      assert.equal(message.to, '919876543210')
+      assert.equal(message.document?.id, upload.id)
+      assert.equal(message.document?.filename, 'test-certificate.pdf')
+      assert.deepEqual(whatsapp.rejected, [])
+    } finally {
+      await whatsapp.close()
+    }
   })
 
   test('a WhatsApp integration’s form offers the PDF by link (the default) or by upload', async ({

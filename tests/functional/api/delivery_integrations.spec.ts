@@ -410,7 +410,10 @@ test.group('API: delivery integrations', (group) => {
   }) => {
     const whatsapp = await startWhatsAppStandIn({
       accessToken: TOKEN_CANARY,
-      templates: [{ name: 'certificate_issued', language: 'en', bodyParameters: 2 }],
+      // Approved with a DOCUMENT header, as every template deliveries send must be (integrations.md).
+      templates: [
+        { name: 'certificate_issued', language: 'en', header: 'document', bodyParameters: 2 },
+      ],
     })
     try {
       const { org } = await givenOrg()
@@ -431,6 +434,7 @@ test.group('API: delivery integrations', (group) => {
       assert.lengthOf(whatsapp.sent, 1)
       assert.equal(whatsapp.sent[0].to, '919876543210')
       assert.equal(whatsapp.sent[0].template?.name, 'certificate_issued')
+      assert.equal(whatsapp.sent[0].document?.id, whatsapp.mediaUploads[0].id)
 
       const bad = await client
         .post('/api/v1/delivery-integrations')

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /*
-| `npm test`: the module dependency check, then the Japa suites on SQLite,
-| then again on PostgreSQL when PG_HOST or DATABASE_URL is set and reachable
-| (in a throwaway database created and dropped here). The browser suite runs
+| `npm test`: the module dependency check, then the Japa suites on SQLite
+| and, beside it, on PostgreSQL when PG_HOST or DATABASE_URL is set and
+| reachable (in a throwaway database created and dropped here);
+| TEST_ENGINES=serial runs the engines one after the other. The browser suite runs
 | on SQLite only: it drives the same HTTP stack whatever the engine, and the
 | engine differences are covered by the unit and functional suites on both.
 | Prints one `<engine>: N passed, N failed` line per engine, with the suites
@@ -12,8 +13,17 @@
 | `--files=<folder>` expands to the folder's specs). `--no-deps-check` skips
 | the dependency check (.ci/run runs it as a stage of its own).
 */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
+import { cpus } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { join, relative } from 'node:path'
 import pg from 'pg'
@@ -22,6 +32,9 @@ const root = new URL('..', import.meta.url).pathname
 const tmp = join(root, 'tmp')
 mkdirSync(tmp, { recursive: true })
 const results = []
+/** TEST_RUN_ID lets several runs share a checkout: their files carry it. */
+const runId = (process.env.TEST_RUN_ID ?? '').replace(/[^a-z0-9]/gi, '')
+const runSuffix = runId ? `-${runId}` : ''
 
 /** Every *.spec.ts under a folder, as Japa file filters (path without the suffix). */
 function specFilters(folder) {
@@ -81,7 +94,27 @@ function run(command, args, env = {}) {
   return child.status ?? 1
 }
 
-function runSuites(engine, env) {
+/**
+ * Runs `node ace test` for an engine. With `logFile`, its output goes there
+ * (an engine running beside another), else to this terminal.
+ */
+function runTests(args, env, logFile) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: logFile ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env: { ...process.env, ...env },
+    })
+    if (logFile) {
+      const log = createWriteStream(logFile)
+      child.stdout.pipe(log, { end: false })
+      child.stderr.pipe(log, { end: false })
+      child.on('close', (code) => log.end(() => resolve(code ?? 1)))
+    } else child.on('close', (code) => resolve(code ?? 1))
+  })
+}
+
+async function runSuites(engine, env, logFile) {
   const engineSuites = suitesFor(engine)
   if (engineSuites.length === 0) {
     // A mistyped --files is not a green run.
@@ -89,16 +122,16 @@ function runSuites(engine, env) {
     results.push({ engine, passed: 0, failed: 1, status: 1, suites: [] })
     return
   }
-  console.log(`\n==> ${engine}: suites ${engineSuites.join(', ')}`)
-  const summaryFile = join(
-    tmp,
-    `test-summary-${engine}${process.env.TEST_RUN_ID ? `-${process.env.TEST_RUN_ID}` : ''}.json`
+  console.log(
+    `\n==> ${engine}: suites ${engineSuites.join(', ')}${logFile ? ` (beside SQLite; output in ${relative(root, logFile)}, printed when both are done)` : ''}`
   )
+  const summaryFile = join(tmp, `test-summary-${engine}${runSuffix}.json`)
   rmSync(summaryFile, { force: true })
-  const status = run(process.execPath, ['ace', 'test', ...engineSuites, ...japaArgs], {
-    ...env,
-    TEST_SUMMARY_FILE: summaryFile,
-  })
+  const status = await runTests(
+    ['ace', 'test', ...engineSuites, ...japaArgs],
+    { ...env, TEST_SUMMARY_FILE: summaryFile },
+    logFile
+  )
   let summary = { passed: 0, failed: 0 }
   if (existsSync(summaryFile)) summary = JSON.parse(readFileSync(summaryFile, 'utf8'))
   // A crash before the reporter ran still counts as a failure, and so does a
@@ -164,47 +197,86 @@ if (depsCheck) {
   })
 }
 
-// 2. SQLite, on a fresh file.
+// 2. SQLite on a fresh file and PostgreSQL in a throwaway database, side by
+// side on a machine of two cores or more (the suite waits on timers, child
+// processes and sockets about half the time: two engines at once take ~60 %
+// of the time of one after the other); TEST_ENGINES=serial runs them in turn.
+// Each has its own port and storage folder; PostgreSQL's output is printed
+// once SQLite's is done.
 // TEST_RUN_ID lets several runs share a checkout (own SQLite file and storage).
-const runId = (process.env.TEST_RUN_ID ?? '').replace(/[^a-z0-9]/gi, '')
-const sqliteFile = join(tmp, `test${runId ? `-${runId}` : ''}.sqlite3`)
-const storage = join(tmp, `test-storage${runId ? `-${runId}` : ''}`)
+const sqliteFile = join(tmp, `test${runSuffix}.sqlite3`)
+const storage = join(tmp, `test-storage${runSuffix}`)
+const pgStorage = join(tmp, `test-storage-pg${runSuffix}`)
 for (const suffix of ['', '-wal', '-shm']) rmSync(sqliteFile + suffix, { force: true })
 rmSync(storage, { recursive: true, force: true })
-runSuites('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: sqliteFile, STORAGE_PATH: storage })
+rmSync(pgStorage, { recursive: true, force: true })
+const sideBySide = process.env.TEST_ENGINES !== 'serial' && cpus().length >= 2
+const basePort = Number(process.env.PORT ?? 3339)
 
-// 3. PostgreSQL, in a throwaway database.
-const pgConfig = pgAdminConfig()
-if (pgConfig && suitesFor('postgres').length === 0) {
-  console.log('\npostgres: no suite left to run (the browser suite runs on SQLite only); skipped.')
-} else if (pgConfig) {
+const sqliteRun = () =>
+  runSuites('sqlite', { DB_CONNECTION: 'sqlite', SQLITE_PATH: sqliteFile, STORAGE_PATH: storage })
+
+/** The PostgreSQL run, or null when it is skipped (said why). */
+async function pgDatabase() {
+  const pgConfig = pgAdminConfig()
+  if (pgConfig && suitesFor('postgres').length === 0) {
+    console.log(
+      '\npostgres: no suite left to run (the browser suite runs on SQLite only); skipped.'
+    )
+    return null
+  }
+  if (!pgConfig) {
+    console.log('\nPG_HOST / DATABASE_URL not set; PostgreSQL run skipped.')
+    return null
+  }
   const dbName = `authentix_test_${randomBytes(4).toString('hex')}`
-  let created = false
   try {
     await withPg(pgConfig.admin, (c) => c.query(`CREATE DATABASE ${dbName}`))
-    created = true
   } catch (error) {
     console.log(`\nPostgreSQL not reachable (${error.message}); skipping the PostgreSQL run.`)
+    return null
   }
-  if (created) {
-    rmSync(storage, { recursive: true, force: true })
-    const env = { DB_CONNECTION: 'pg', STORAGE_PATH: storage }
-    if (pgConfig.url)
-      env.DATABASE_URL = Object.assign(new URL(pgConfig.url), { pathname: `/${dbName}` }).toString()
-    else env.PG_DB_NAME = dbName
-    try {
-      runSuites('postgres', env)
-    } finally {
-      await withPg(pgConfig.admin, (c) =>
+  const env = { DB_CONNECTION: 'pg', STORAGE_PATH: pgStorage, PORT: String(basePort + 1) }
+  if (pgConfig.url)
+    env.DATABASE_URL = Object.assign(new URL(pgConfig.url), { pathname: `/${dbName}` }).toString()
+  else env.PG_DB_NAME = dbName
+  return {
+    env,
+    drop: () =>
+      withPg(pgConfig.admin, (c) =>
         c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-      ).catch(() => {})
-    }
+      ).catch(() => {}),
+  }
+}
+
+async function pgRun(logFile) {
+  const database = await pgDatabase()
+  if (!database) return
+  try {
+    await runSuites('postgres', database.env, logFile)
+  } finally {
+    await database.drop()
+  }
+}
+
+if (sideBySide) {
+  const pgLog = join(tmp, `test-output-postgres${runSuffix}.log`)
+  rmSync(pgLog, { force: true })
+  const pgDone = pgRun(pgLog)
+  await sqliteRun()
+  await pgDone
+  if (existsSync(pgLog)) {
+    console.log(`\n==> postgres output (${relative(root, pgLog)})`)
+    process.stdout.write(readFileSync(pgLog))
   }
 } else {
-  console.log('\nPG_HOST / DATABASE_URL not set; PostgreSQL run skipped.')
+  await sqliteRun()
+  await pgRun(null)
 }
 
 console.log('')
+const ORDER = ['dependencies', 'sqlite', 'postgres']
+results.sort((a, b) => ORDER.indexOf(a.engine) - ORDER.indexOf(b.engine))
 for (const r of results) {
   const suitesRan = r.suites ? ` (suites: ${r.suites.join(', ') || 'none'})` : ''
   console.log(`${r.engine}: ${r.passed} passed, ${r.failed} failed${suitesRan}`)

@@ -15,6 +15,13 @@ const verification = {
     flushIntervalMs: env.get('VERIFICATION_EVENTS_FLUSH_MS', 250),
     /** Views written together in one statement; a full batch is written at once. */
     batchSize: env.get('VERIFICATION_EVENTS_BATCH_SIZE', 500),
+    /**
+     * Who writes the batches on SQLite: `thread`, a thread with a connection of its own
+     * (#core/services/sqlite_writer_thread: nothing on the web event loop), or `connection`,
+     * the app's pool (the test suite, whose global transaction must hold every write).
+     * PostgreSQL always writes through the pool (its driver is asynchronous).
+     */
+    writer: env.get('VERIFICATION_EVENTS_WRITER', 'thread'),
   },
   certificates: {
     /**

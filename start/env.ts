@@ -119,6 +119,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   },
   VERIFICATION_EVENTS_FLUSH_MS: Env.schema.number.optional(),
   VERIFICATION_EVENTS_BATCH_SIZE: Env.schema.number.optional(),
+  VERIFICATION_EVENTS_WRITER: Env.schema.enum.optional(['thread', 'connection'] as const),
   VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),

@@ -36,16 +36,37 @@ export async function bulkInsert(
     )
     return
   }
-  // SQLite: a multi-row VALUES with bound parameters (not limited to 500 terms since 3.8.8). Cheaper
-  // than json_each here: `json_extract` parses the row's object again for every column.
+  for (const statement of sqliteInsertStatements(table, columns, records, options)) {
+    // better-sqlite3 blocks while a statement runs: let the event loop in before each one.
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    await client.rawQuery(statement.sql, statement.bindings as any[])
+  }
+}
+
+/**
+ * SQLite: the multi-row VALUES statements (with bound parameters, not
+ * limited to 500 terms since 3.8.8) `bulkInsert` runs, for a caller that
+ * runs them elsewhere (#core/services/sqlite_writer_thread). Cheaper than
+ * json_each here: `json_extract` parses the row's object again for every
+ * column.
+ */
+export function sqliteInsertStatements(
+  table: string,
+  columns: BulkColumn[],
+  records: Array<Record<string, unknown>>,
+  options: { onConflictDoNothing?: string; rowsPerStatement?: number } = {}
+) {
+  const names = columns.map((column) => column.name).join(', ')
+  const conflict = options.onConflictDoNothing
+    ? ` ON CONFLICT (${options.onConflictDoNothing}) DO NOTHING`
+    : ''
   const perStatement = Math.max(
     1,
     options.rowsPerStatement ?? Math.floor(SQLITE_VALUES_PER_STATEMENT / columns.length)
   )
   const placeholders = `(${columns.map(() => '?').join(', ')})`
+  const statements: { sql: string; bindings: unknown[] }[] = []
   for (let at = 0; at < records.length; at += perStatement) {
-    // better-sqlite3 blocks while a statement runs: let the event loop in before each one.
-    await new Promise<void>((resolve) => setImmediate(resolve))
     const slice = records.slice(at, at + perStatement)
     const bindings: unknown[] = []
     for (const record of slice) {
@@ -64,11 +85,12 @@ export async function bulkInsert(
         )
       }
     }
-    await client.rawQuery(
-      `INSERT INTO ${table} (${names}) VALUES ${slice.map(() => placeholders).join(', ')}${conflict}`,
-      bindings as any[]
-    )
+    statements.push({
+      sql: `INSERT INTO ${table} (${names}) VALUES ${slice.map(() => placeholders).join(', ')}${conflict}`,
+      bindings,
+    })
   }
+  return statements
 }
 
 /** Rows of a raw SELECT on either engine (PostgreSQL wraps them in `.rows`). */

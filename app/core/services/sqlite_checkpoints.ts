@@ -67,17 +67,21 @@ export function checkpointInThread(filename: string, options: { intervalMs?: num
   threads.set(filename, worker)
 }
 
-/** The pragmas each SQLite connection of the app runs as it opens. */
+/** The pragmas each SQLite connection of the app runs as it opens (its writer thread's too). */
+export const CONNECTION_PRAGMAS = [
+  'journal_mode = WAL',
+  `busy_timeout = ${BUSY_TIMEOUT_MS}`,
+  'foreign_keys = ON',
+  'synchronous = NORMAL',
+  `wal_autocheckpoint = ${BACKSTOP_PAGES}`,
+  `journal_size_limit = ${JOURNAL_SIZE_LIMIT}`,
+]
+
 export function prepareSqliteConnection(connection: {
   pragma: (sql: string) => unknown
   name: string
   memory?: boolean
 }) {
-  connection.pragma('journal_mode = WAL')
-  connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
-  connection.pragma('foreign_keys = ON')
-  connection.pragma('synchronous = NORMAL')
-  connection.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-  connection.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
+  for (const pragma of CONNECTION_PRAGMAS) connection.pragma(pragma)
   if (!connection.memory) checkpointInThread(connection.name)
 }

@@ -222,6 +222,8 @@ test.group('Verify: views waiting in memory when the server stops', (group) => {
           QUEUE_WORKER: 'off',
           VERIFICATION_EVENTS_FLUSH_MS: '600000',
           VERIFICATION_EVENTS_BATCH_SIZE: '1000',
+          // As in production: on SQLite the batch goes through the writer thread, which the stop waits for.
+          VERIFICATION_EVENTS_WRITER: 'thread',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       }

@@ -50,6 +50,8 @@ const verification = {
      * made of them: a row read again unchanged reuses them. ~5 KB each.
      */
     rowsKept: 10_000,
+    /** Rows of the most recently changed certificates each process reads ahead (0: none). */
+    readAheadRows: env.get('VERIFICATION_READ_AHEAD_ROWS', 10_000),
   },
   issuers: {
     /** How stale an issuer's name and logo may be in another process (this one forgets them on change); 0: no cache. */

@@ -121,6 +121,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   VERIFICATION_EVENTS_BATCH_SIZE: Env.schema.number.optional(),
   VERIFICATION_EVENTS_WRITER: Env.schema.enum.optional(['thread', 'connection'] as const),
   VERIFICATION_ISSUER_TTL_MS: Env.schema.number.optional(),
+  VERIFICATION_READ_AHEAD_ROWS: Env.schema.number.optional(),
 
   DEMO_OWNER_PASSWORD: Env.schema.string.optional(),
   DEMO_SMTP_PORT: Env.schema.number.optional(),

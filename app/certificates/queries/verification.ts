@@ -6,6 +6,8 @@ import Certificate from '#certificates/models/certificate'
 import {
   certificateOfRow,
   mightBeIssued,
+  readAheadWith,
+  takeReadAhead,
   verifiedCertificate,
 } from '#certificates/services/verification_cache'
 import { type Issuer, issuerOf } from '#certificates/services/issuer_cache'
@@ -97,6 +99,33 @@ const hydrated = (row: Record<string, unknown>): VerifiedCertificate =>
   Certificate.$createFromAdapterResult(row)!
 
 /**
+ * The newest certificates' rows for the read-ahead (#certificates/services/verification_cache),
+ * newest change first, by keyset pages of the change feed's index (`updated_at`, token hash).
+ */
+readAheadWith((limit, before) => {
+  const query = db
+    .from(Certificate.table)
+    .select([...VERIFIED_COLUMNS, 'updated_at'])
+    .whereNot('status', 'pending')
+    .orderBy([
+      { column: 'updated_at', order: 'desc' },
+      { column: 'verification_token_hash', order: 'desc' },
+    ])
+    .limit(limit)
+  if (before) {
+    const { at, hash } = before
+    query.where((older) =>
+      older
+        .where('updated_at', '<', at as string)
+        .orWhere((same) =>
+          same.where('updated_at', at as string).where('verification_token_hash', '<', hash)
+        )
+    )
+  }
+  return query
+})
+
+/**
  * A certificate's public view, kept per certificate object (shared while
  * the caches keep it) with the issuer and status it was made for; a
  * superseded one's names its replacement, read each time, and is not kept.
@@ -145,6 +174,8 @@ export default class CertificateVerification {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null
     const tokenHash = hashToken(token)
     const certificate = await verifiedCertificate(tokenHash, async () => {
+      const ahead = takeReadAhead(tokenHash)
+      if (ahead) return certificateOfRow(tokenHash, ahead, hydrated)
       const row = await db
         .from(Certificate.table)
         .select(VERIFIED_COLUMNS)

@@ -2,13 +2,18 @@ import { test } from '@japa/runner'
 import { randomInt } from 'node:crypto'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
-import { generateToken } from '#core/services/tokens'
+import { generateToken, hashToken } from '#core/services/tokens'
 import verification from '#config/verification'
 import RevokeCertificate from '#certificates/actions/revoke_certificate'
+// Registers how rows are read ahead (the server's controllers load it on their first request).
+import '#certificates/queries/verification'
 import {
   buildIssuedTokens,
   forgetIssuedTokens,
+  forgetReadAhead,
+  forgetVerifiedCertificateHere,
   pollVerificationChanges,
+  readAheadNow,
 } from '#certificates/services/verification_cache'
 import { givenOrg } from '#tests/helpers/given'
 import { baseUrl } from '#tests/helpers/browser'
@@ -285,5 +290,50 @@ test.group('Verify at scale: certificates kept in memory for a few seconds', (gr
     })
     assert.equal(revoked.kind, 'revoked')
     assert.equal(await verifiedStatus(tokenOf(certificate)), 'revoked')
+  })
+
+  test('the newest certificates are read ahead: a first scan reads no row, and what a change (seen by the feed, saved here, or made while the rows were read) touched is never served from them', async ({
+    assert,
+    cleanup,
+  }) => {
+    cleanup(() => forgetReadAhead())
+    const { org, owner } = await givenOrg()
+    const [ahead, seenByFeed, revokedHere, changedDuringRead] = await givenIssued(org, {
+      count: 4,
+    })
+    const nameOf = async (token: string) => {
+      const response = await get(`/api/v1/verify/${token}`, newAddress())
+      const body = (await response.json()) as { status: string; recipient_name: string }
+      return `${body.status} ${body.recipient_name}`
+    }
+    const renamed = (id: string) =>
+      db.from('certificates').where('id', id).update({ recipient_name: 'Renamed Behind' })
+
+    // A change made while the rows are being read: read before it, it must not be kept.
+    const reading = readAheadNow()
+    forgetVerifiedCertificateHere(hashToken(tokenOf(changedDuringRead)))
+    assert.isAtLeast(await reading, 3, 'the four, less the one changed during the read')
+
+    // Renamed behind the process's back: the first scan shows the row read ahead, no query made.
+    await renamed(ahead.id)
+    assert.equal(await nameOf(tokenOf(ahead)), `valid ${ahead.recipientName}`)
+
+    // The change feed read the change: the row read ahead is forgotten, the database read.
+    const since = Date.now() - 60_000
+    await renamed(seenByFeed.id)
+    await pollVerificationChanges(since)
+    assert.equal(await nameOf(tokenOf(seenByFeed)), 'valid Renamed Behind')
+
+    // Revoked here: the next scan shows it.
+    await RevokeCertificate.handle({
+      org,
+      certificateId: revokedHere.id,
+      reason: 'Exam result annulled',
+      actorUserId: owner.id,
+    })
+    assert.equal(await nameOf(tokenOf(revokedHere)), `revoked ${revokedHere.recipientName}`)
+
+    await renamed(changedDuringRead.id)
+    assert.equal(await nameOf(tokenOf(changedDuringRead)), 'valid Renamed Behind')
   })
 })

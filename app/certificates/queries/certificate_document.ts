@@ -1,4 +1,4 @@
-import { findFileOfOrg, readDocument } from '#core/queries/org_files'
+import { findDocumentOfOrg, readDocument } from '#core/queries/org_files'
 import { fileSlug } from '#core/services/downloads'
 import type Certificate from '#certificates/models/certificate'
 
@@ -9,7 +9,7 @@ export async function certificateDocument(
     'organizationId' | 'certificateFileId' | 'certificateNumber' | 'recipientName'
   >
 ) {
-  const file = await findFileOfOrg(certificate.organizationId, certificate.certificateFileId!)
+  const file = await findDocumentOfOrg(certificate.organizationId, certificate.certificateFileId!)
   const bytes = await readDocument(file)
   return {
     bytes,

@@ -14,6 +14,16 @@ export async function findFileOfOrg(orgId: string, fileId: string) {
   return StoredFile.query().where('organization_id', orgId).where('id', fileId).firstOrFail()
 }
 
+/** What `readDocument` needs of a file row of this org (the rest of the row is not read). */
+export async function findDocumentOfOrg(orgId: string, fileId: string) {
+  if (!UUID.test(fileId)) throw new errors.E_ROW_NOT_FOUND(StoredFile)
+  return StoredFile.query()
+    .select('id', 'organization_id', 'path', 'base_file_id')
+    .where('organization_id', orgId)
+    .where('id', fileId)
+    .firstOrFail()
+}
+
 /** The row and its bytes from the Drive disk, loaded through the org. */
 export async function readFileOfOrg(orgId: string, fileId: string) {
   const file = await findFileOfOrg(orgId, fileId)

@@ -6,6 +6,7 @@ import Certificate from '#certificates/models/certificate'
 import {
   certificateOfRow,
   mightBeIssued,
+  pastChangeCursor,
   readAheadWith,
   takeReadAhead,
   verifiedCertificate,
@@ -112,17 +113,7 @@ readAheadWith((limit, before) => {
       { column: 'verification_token_hash', order: 'desc' },
     ])
     .limit(limit)
-  if (before) {
-    const { at, hash } = before
-    query.where((older) =>
-      older
-        .where('updated_at', '<', at as string)
-        .orWhere((same) =>
-          same.where('updated_at', at as string).where('verification_token_hash', '<', hash)
-        )
-    )
-  }
-  return query
+  return before ? pastChangeCursor(query, before, '<') : query
 })
 
 /**

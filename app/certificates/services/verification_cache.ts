@@ -375,14 +375,7 @@ export async function pollVerificationChanges(since = feed?.since ?? 0, pageSize
       ])
       .limit(pageSize)
     if (cursor) {
-      const { at, hash } = cursor
-      query.where((after) =>
-        after
-          .where('updated_at', '>', at as string)
-          .orWhere((same) =>
-            same.where('updated_at', at as string).where('verification_token_hash', '>', hash)
-          )
-      )
+      pastChangeCursor(query, cursor, '>')
     } else {
       query.where(
         'updated_at',
@@ -415,6 +408,26 @@ export async function pollVerificationChanges(since = feed?.since ?? 0, pageSize
     for (const [hash, stamp] of handled) if (stamp < feed.since) handled.delete(hash)
   }
   return read
+}
+
+/**
+ * Rows past a cursor in the change feed's index order (`updated_at`, token hash): after it
+ * (`>`, the feed) or before it (`<`, the read-ahead, newest first).
+ */
+export function pastChangeCursor<Q extends { where: (...args: any[]) => any }>(
+  query: Q,
+  cursor: { at: unknown; hash: string },
+  direction: '>' | '<'
+) {
+  const { at, hash } = cursor
+  query.where((past: any) =>
+    past
+      .where('updated_at', direction, at as string)
+      .orWhere((same: any) =>
+        same.where('updated_at', at as string).where('verification_token_hash', direction, hash)
+      )
+  )
+  return query
 }
 
 /** A timestamp column as read (SQLite text in UTC, PostgreSQL a Date) in epoch ms. */

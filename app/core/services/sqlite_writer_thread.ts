@@ -74,6 +74,8 @@ export class SqliteWriterThread {
   readonly #filename: string
   #worker: Worker | null = null
   #pending = new Map<number, Pending>()
+  /** The writes under way, for `close` to wait on. */
+  #runs = new Set<Promise<number>>()
   #nextId = 1
 
   constructor(filename: string) {
@@ -88,28 +90,23 @@ export class SqliteWriterThread {
   run(statements: ThreadStatement[]): Promise<number> {
     const worker = this.#thread()
     const id = this.#nextId++
-    return new Promise<number>((resolve, reject) => {
+    const written = new Promise<number>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
       // Held open while a write is under way: a stopping process waits for its views.
       if (this.#pending.size === 1) worker.ref()
       worker.postMessage({ id, statements })
     })
+    this.#runs.add(written)
+    const settled = () => this.#runs.delete(written)
+    written.then(settled, settled)
+    return written
   }
 
   /** Ends the thread once its writes are done (a process stopping; tests). */
   async close() {
     const worker = this.#worker
     if (!worker) return
-    await Promise.allSettled(
-      [...this.#pending.values()].map(
-        (pending) =>
-          new Promise<void>((done) => {
-            const { resolve, reject } = pending
-            pending.resolve = (changes) => (resolve(changes), done())
-            pending.reject = (error) => (reject(error), done())
-          })
-      )
-    )
+    await Promise.allSettled(this.#runs)
     this.#worker = null
     await worker.terminate()
   }

@@ -24,6 +24,17 @@ function freshDatabase() {
   return { file, main, remove: () => (main.close(), rmSync(folder, { recursive: true })) }
 }
 
+/** A fresh database and a writer thread on it, both gone when the test ends. */
+function freshThread(cleanup: (fn: () => Promise<void>) => void) {
+  const { file, main, remove } = freshDatabase()
+  const thread = new SqliteWriterThread(file)
+  cleanup(async () => {
+    await thread.close()
+    remove()
+  })
+  return { main, thread }
+}
+
 const insert = (id: string, parent = 1) => ({
   sql: 'insert into views (id, parent_id) values (?, ?)',
   bindings: [id, parent],
@@ -34,9 +45,7 @@ test.group('SQLite writer thread', () => {
     assert,
     cleanup,
   }) => {
-    const { file, main, remove } = freshDatabase()
-    const thread = new SqliteWriterThread(file)
-    cleanup(async () => (await thread.close(), remove()))
+    const { main, thread } = freshThread(cleanup)
 
     assert.equal(await thread.run([insert('a'), insert('b'), insert('c')]), 3)
     assert.equal(await thread.run([insert('d')]), 1)
@@ -54,9 +63,7 @@ test.group('SQLite writer thread', () => {
     assert,
     cleanup,
   }) => {
-    const { file, main, remove } = freshDatabase()
-    const thread = new SqliteWriterThread(file)
-    cleanup(async () => (await thread.close(), remove()))
+    const { main, thread } = freshThread(cleanup)
 
     const refused = await thread.run([insert('kept?'), insert('orphan', 99)]).then(
       () => null,
@@ -72,9 +79,7 @@ test.group('SQLite writer thread', () => {
     assert,
     cleanup,
   }) => {
-    const { file, main, remove } = freshDatabase()
-    const thread = new SqliteWriterThread(file)
-    cleanup(async () => (await thread.close(), remove()))
+    const { main, thread } = freshThread(cleanup)
     await thread.run([insert('warm')])
 
     // Another process holds the write lock for 400 ms.
@@ -103,9 +108,7 @@ test.group('SQLite writer thread', () => {
     assert,
     cleanup,
   }) => {
-    const { file, main, remove } = freshDatabase()
-    const thread = new SqliteWriterThread(file)
-    cleanup(async () => (await thread.close(), remove()))
+    const { main, thread } = freshThread(cleanup)
 
     const order: number[] = []
     await Promise.all(

@@ -7,6 +7,7 @@ import {
   certificateOfRow,
   mightBeIssued,
   pastChangeCursor,
+  missedLookupOfJob,
   readAheadWith,
   takeReadAhead,
   verifiedCertificate,
@@ -62,6 +63,8 @@ const VERIFIED_COLUMNS = [
   'certificate_file_id',
   'sha256',
   'verification_token_hash',
+  // Not shown: it tells the read-ahead which job is being scanned.
+  'generation_job_id',
 ]
 
 export type VerifiedCertificate = Pick<
@@ -100,21 +103,34 @@ const hydrated = (row: Record<string, unknown>): VerifiedCertificate =>
   Certificate.$createFromAdapterResult(row)!
 
 /**
- * The newest certificates' rows for the read-ahead (#certificates/services/verification_cache),
- * newest change first, by keyset pages of the change feed's index (`updated_at`, token hash).
+ * The rows the read-ahead reads (#certificates/services/verification_cache): the newest
+ * certificates, newest change first, by keyset pages of the change feed's index (`updated_at`,
+ * token hash); and a job's being scanned, by keyset pages of its (`generation_job_id`, `id`) index.
  */
-readAheadWith((limit, before) => {
-  const query = db
-    .from(Certificate.table)
-    .select([...VERIFIED_COLUMNS, 'updated_at'])
-    .whereNot('status', 'pending')
-    .orderBy([
-      { column: 'updated_at', order: 'desc' },
-      { column: 'verification_token_hash', order: 'desc' },
-    ])
-    .limit(limit)
-  return before ? pastChangeCursor(query, before, '<') : query
-})
+readAheadWith(
+  (limit, before) => {
+    const query = db
+      .from(Certificate.table)
+      .select([...VERIFIED_COLUMNS, 'updated_at'])
+      .whereNot('status', 'pending')
+      .orderBy([
+        { column: 'updated_at', order: 'desc' },
+        { column: 'verification_token_hash', order: 'desc' },
+      ])
+      .limit(limit)
+    return before ? pastChangeCursor(query, before, '<') : query
+  },
+  (jobId, limit, afterId) => {
+    const query = db
+      .from(Certificate.table)
+      .select(VERIFIED_COLUMNS)
+      .where('generation_job_id', jobId)
+      .whereNot('status', 'pending')
+      .orderBy('id')
+      .limit(limit)
+    return afterId ? query.where('id', '>', afterId) : query
+  }
+)
 
 /**
  * A certificate's public view, kept per certificate object (shared while
@@ -173,7 +189,9 @@ export default class CertificateVerification {
         .where('verification_token_hash', tokenHash)
         .whereNot('status', 'pending')
         .first()
-      return row ? certificateOfRow(tokenHash, row, hydrated) : null
+      if (!row) return null
+      missedLookupOfJob(row.generation_job_id as string | null)
+      return certificateOfRow(tokenHash, row, hydrated)
     })
     return certificate ? this.#verification(certificate) : null
   }

@@ -59,7 +59,8 @@ export function verifiedCertificate(
 function forget(tokenHash: string) {
   certificates.delete(tokenHash)
   readAhead.rows.delete(tokenHash)
-  readAhead.forgottenDuringRead?.add(tokenHash)
+  for (const job of jobsAhead.values()) job.rows.delete(tokenHash)
+  for (const forgotten of readsUnderWay) forgotten.add(tokenHash)
 }
 
 /**
@@ -85,6 +86,16 @@ function startKeeping() {
  * (none for 10 minutes: it stops until the next). A lookup takes its row
  * from there instead of the database (`takeReadAhead`).
  *
+ * The newest rows are not always the ones scanned: a convocation may come
+ * weeks after its certificates were issued, or while another org issues
+ * thousands (measured: with a 10,000-certificate job issuing beside it, the
+ * newest rows were the job's and a third of the scans cost a query). So the
+ * job being scanned is read ahead too: once `JOB_MISSES` lookups of one
+ * generation job's certificates within a minute found nothing here, that
+ * job's rows (up to `readAheadRows`, keyset pages of its index) are read,
+ * at most once every half `ttlMs` and for the `JOBS_AHEAD` jobs most
+ * recently scanned.
+ *
  * A row read ahead obeys what a kept certificate does: the feed, a save
  * here or a sibling's word forgets it, and it is not used once older than
  * `ttlMs`. A row forgotten while a read is under way (read before the
@@ -93,23 +104,57 @@ function startKeeping() {
  */
 const READ_AHEAD_PAGE = 500
 const READ_AHEAD_IDLE_MS = 10 * 60_000
+const JOB_MISSES = 8
+const JOB_MISS_WINDOW_MS = 60_000
+const JOBS_AHEAD = 4
+
+type Row = Record<string, unknown>
+type RowsAhead = Map<string, { row: Row; readAt: number }>
 
 type ReadAheadReader = (
   limit: number,
   before: { at: unknown; hash: string } | null
 ) => Promise<Row[]>
 
+/** A generation job's rows in `id` order, after `afterId` (keyset pages). */
+type JobReader = (jobId: string, limit: number, afterId: string | null) => Promise<Row[]>
+
 const readAhead: {
-  rows: Map<string, { row: Row; readAt: number }>
+  rows: RowsAhead
   reader: ReadAheadReader | null
-  forgottenDuringRead: Set<string> | null
+  jobReader: JobReader | null
+  reading: boolean
   timer: NodeJS.Timeout | null
   lastVerificationAt: number
-} = { rows: new Map(), reader: null, forgottenDuringRead: null, timer: null, lastVerificationAt: 0 }
+} = {
+  rows: new Map(),
+  reader: null,
+  jobReader: null,
+  reading: false,
+  timer: null,
+  lastVerificationAt: 0,
+}
 
-/** How the verification queries read the newest rows (registered by #certificates/queries/verification). */
-export function readAheadWith(reader: ReadAheadReader) {
+/**
+ * The jobs being scanned (least recently scanned first): how many lookups of
+ * theirs missed since `since`, the rows read ahead of them and when.
+ */
+interface JobAhead {
+  misses: number
+  since: number
+  rows: RowsAhead
+  readAt: number
+  reading: Promise<void> | null
+}
+const jobsAhead = new Map<string, JobAhead>()
+
+/** The token hashes forgotten during each read under way, so a row read before its change is not stored. */
+const readsUnderWay = new Set<Set<string>>()
+
+/** How the verification queries read the newest rows and a job's (registered by #certificates/queries/verification). */
+export function readAheadWith(reader: ReadAheadReader, jobReader: JobReader) {
   readAhead.reader = reader
+  readAhead.jobReader = jobReader
 }
 
 function readAheadSoon(delayMs: number) {
@@ -120,6 +165,7 @@ function readAheadSoon(delayMs: number) {
     if (Date.now() - readAhead.lastVerificationAt > READ_AHEAD_IDLE_MS) {
       // Nobody verified for a while: stop; the next verification starts it again.
       readAhead.rows.clear()
+      jobsAhead.clear()
       readAheadIdle = true
       return
     }
@@ -136,25 +182,21 @@ function readAheadSoon(delayMs: number) {
 let readAheadIdle = false
 
 /**
- * Reads the newest `readAheadRows` rows into the read-ahead (tests call it;
- * the timer does otherwise); returns how many it keeps.
+ * Reads up to `readAheadRows` rows, a page at a time, into a fresh map, less
+ * those forgotten meanwhile. `page(limit, last)` reads the page after the
+ * last row read (null first).
  */
-export async function readAheadNow() {
-  const reader = readAhead.reader
-  if (!reader || readAhead.forgottenDuringRead) return 0
+async function readRows(page: (limit: number, last: Row | null) => Promise<Row[]>) {
   const forgotten = new Set<string>()
-  readAhead.forgottenDuringRead = forgotten
-  const fresh = new Map<string, { row: Row; readAt: number }>()
+  readsUnderWay.add(forgotten)
+  const fresh: RowsAhead = new Map()
   try {
     const readAt = Date.now()
-    let before: { at: unknown; hash: string } | null = null
+    let last: Row | null = null
     while (fresh.size < verification.certificates.readAheadRows) {
       const limit = Math.min(READ_AHEAD_PAGE, verification.certificates.readAheadRows - fresh.size)
-      const rows = await reader(limit, before)
-      if (rows.length > 0) {
-        const last = rows[rows.length - 1]
-        before = { at: last.updated_at, hash: last.verification_token_hash as string }
-      }
+      const rows = await page(limit, last)
+      if (rows.length > 0) last = { ...rows[rows.length - 1] }
       for (const row of rows) {
         // Read for the cursor only: the row is kept as a lookup would read it.
         delete row.updated_at
@@ -165,11 +207,78 @@ export async function readAheadNow() {
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
     for (const hash of forgotten) fresh.delete(hash)
-    readAhead.rows = fresh
-    return fresh.size
+    return fresh
   } finally {
-    readAhead.forgottenDuringRead = null
+    readsUnderWay.delete(forgotten)
   }
+}
+
+/**
+ * Reads the newest `readAheadRows` rows into the read-ahead (tests call it;
+ * the timer does otherwise); returns how many it keeps.
+ */
+export async function readAheadNow() {
+  const reader = readAhead.reader
+  if (!reader || readAhead.reading) return 0
+  readAhead.reading = true
+  try {
+    readAhead.rows = await readRows((limit, last) =>
+      reader(limit, last && { at: last.updated_at, hash: last.verification_token_hash as string })
+    )
+    return readAhead.rows.size
+  } finally {
+    readAhead.reading = false
+  }
+}
+
+/**
+ * A lookup of this job's certificate found nothing here and read the
+ * database: the `JOB_MISSES`th within a minute reads the job ahead (unless
+ * it was read in the last half `ttlMs`).
+ */
+export function missedLookupOfJob(jobId: string | null | undefined) {
+  if (!jobId || !readAhead.jobReader || verification.certificates.readAheadRows <= 0) return
+  const now = Date.now()
+  let job = jobsAhead.get(jobId)
+  if (job) {
+    jobsAhead.delete(jobId)
+  } else {
+    job = { misses: 0, since: now, rows: new Map(), readAt: 0, reading: null }
+    if (jobsAhead.size >= JOBS_AHEAD) jobsAhead.delete(jobsAhead.keys().next().value!)
+  }
+  jobsAhead.set(jobId, job)
+  if (now - job.since > JOB_MISS_WINDOW_MS) {
+    job.misses = 0
+    job.since = now
+  }
+  job.misses++
+  if (
+    job.misses < JOB_MISSES ||
+    job.reading ||
+    now - job.readAt < verification.certificates.ttlMs / 2
+  ) {
+    return
+  }
+  job.readAt = now
+  job.reading = readJobAhead(jobId, job)
+}
+
+async function readJobAhead(jobId: string, job: JobAhead) {
+  const reader = readAhead.jobReader!
+  try {
+    job.rows = await readRows((limit, last) => reader(jobId, limit, (last?.id as string) ?? null))
+    job.misses = 0
+    job.since = Date.now()
+  } catch (error) {
+    logger.warn({ err: error, jobId }, 'verification: reading a job ahead failed')
+  } finally {
+    job.reading = null
+  }
+}
+
+/** Resolves once the jobs being read ahead have been read (tests). */
+export async function jobsReadAhead() {
+  await Promise.all([...jobsAhead.values()].map((job) => job.reading))
 }
 
 /** The row read ahead for this token hash, taken (used once: the certificate made of it is kept instead). */
@@ -178,15 +287,31 @@ export function takeReadAhead(tokenHash: string): Row | null {
     readAheadIdle = false
     readAheadSoon(0)
   }
-  const kept = readAhead.rows.get(tokenHash)
+  let kept = readAhead.rows.get(tokenHash)
+  if (kept) {
+    readAhead.rows.delete(tokenHash)
+  } else {
+    for (const job of jobsAhead.values()) {
+      kept = job.rows.get(tokenHash)
+      if (kept) {
+        job.rows.delete(tokenHash)
+        break
+      }
+    }
+  }
   if (!kept) return null
-  readAhead.rows.delete(tokenHash)
   return Date.now() - kept.readAt < verification.certificates.ttlMs ? kept.row : null
+}
+
+/** Forgets every row read ahead. */
+function forgetRowsAhead() {
+  readAhead.rows.clear()
+  jobsAhead.clear()
 }
 
 /** Forgets everything read ahead (tests; a process stopping). */
 export function forgetReadAhead() {
-  readAhead.rows.clear()
+  forgetRowsAhead()
   if (readAhead.timer) clearTimeout(readAhead.timer)
   readAhead.timer = null
   readAheadIdle = false
@@ -327,7 +452,7 @@ function startChangeFeed() {
  */
 function feedFailed(error: unknown) {
   certificates.clear()
-  readAhead.rows.clear()
+  forgetRowsAhead()
   if (!feed || Date.now() - feed.warnedAt < 60_000) return
   feed.warnedAt = Date.now()
   logger.warn(
@@ -437,8 +562,6 @@ function epochMs(value: unknown) {
   const parsed = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
   return Number.isNaN(parsed) ? 0 : parsed
 }
-
-type Row = Record<string, unknown>
 
 /**
  * The row each token last read, and the certificate made of it. When an

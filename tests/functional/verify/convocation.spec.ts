@@ -12,6 +12,7 @@ import {
   forgetIssuedTokens,
   forgetReadAhead,
   forgetVerifiedCertificateHere,
+  jobsReadAhead,
   pollVerificationChanges,
   readAheadNow,
 } from '#certificates/services/verification_cache'
@@ -335,5 +336,46 @@ test.group('Verify at scale: certificates kept in memory for a few seconds', (gr
 
     await renamed(changedDuringRead.id)
     assert.equal(await nameOf(tokenOf(changedDuringRead)), 'valid Renamed Behind')
+  })
+  test('the job being scanned is read ahead: after eight scans of one job that each read the database, the rest of that job is served without a query, except what changed; a job scanned seven times is not read', async ({
+    assert,
+    cleanup,
+  }) => {
+    cleanup(() => forgetReadAhead())
+    const { org, owner } = await givenOrg()
+    const scanned = await givenIssued(org, { count: 12 })
+    const other = await givenIssued(org, { count: 8 })
+    const nameOf = async (token: string) => {
+      const response = await get(`/api/v1/verify/${token}`, newAddress())
+      const body = (await response.json()) as { status: string; recipient_name: string }
+      return `${body.status} ${body.recipient_name}`
+    }
+    const renamed = (id: string) =>
+      db.from('certificates').where('id', id).update({ recipient_name: 'Renamed Behind' })
+
+    // Seven scans of the other job read the database each time, and its rows are not read ahead.
+    for (const certificate of other.slice(0, 7)) await nameOf(tokenOf(certificate))
+    await jobsReadAhead()
+    await renamed(other[7].id)
+    assert.equal(await nameOf(tokenOf(other[7])), 'valid Renamed Behind')
+
+    // The eighth scan of this job reads the rest of it ahead.
+    for (const certificate of scanned.slice(0, 8)) await nameOf(tokenOf(certificate))
+    await jobsReadAhead()
+    const [behind, seenHere, revokedHere] = scanned.slice(8)
+    await renamed(behind.id)
+    await renamed(seenHere.id)
+    // Renamed behind this process's back: the scan shows the row read ahead, no query made.
+    assert.equal(await nameOf(tokenOf(behind)), `valid ${behind.recipientName}`)
+    // A change this process is told of is never served from the rows read ahead.
+    forgetVerifiedCertificateHere(hashToken(tokenOf(seenHere)))
+    assert.equal(await nameOf(tokenOf(seenHere)), 'valid Renamed Behind')
+    await RevokeCertificate.handle({
+      org,
+      certificateId: revokedHere.id,
+      reason: 'Exam result annulled',
+      actorUserId: owner.id,
+    })
+    assert.equal(await nameOf(tokenOf(revokedHere)), `revoked ${revokedHere.recipientName}`)
   })
 })

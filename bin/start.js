@@ -130,9 +130,21 @@ const withStandIns = nodeEnv !== 'production' && setting('DEMO_STAND_INS', 'on')
 const smtpPort = setting('DEMO_SMTP_PORT', '2525')
 const inboxPort = setting('DEMO_INBOX_PORT', '8025')
 const whatsappPort = setting('DEMO_WHATSAPP_PORT', '4010')
+// The demo's bounce mailbox, unless .env names a real one: the simulated mail server accepts mail
+// for DEMO_BOUNCING_ADDRESS (a demo recipient) and then reports it unknown to the envelope sender,
+// bounce+<token>@bounces.demo.test, by way of the app's bounce receiver on DEMO_BOUNCE_PORT, as a
+// real MTA would through BOUNCE_DOMAIN's MX: the message turns "bounced" and the address suppressed.
+const demoBounces = withStandIns && !setting('BOUNCE_DOMAIN', '')
+const bouncePort = setting('DEMO_BOUNCE_PORT', '2526')
+const bouncingAddress = setting('DEMO_BOUNCING_ADDRESS', 'sourav.g@example.in')
 if (withStandIns) {
   childEnv.DEMO_SMTP_PORT = smtpPort
   childEnv.DEMO_WHATSAPP_PORT = whatsappPort
+  if (demoBounces) {
+    childEnv.BOUNCE_DOMAIN = 'bounces.demo.test'
+    childEnv.BOUNCE_SMTP_HOST = '127.0.0.1'
+    childEnv.BOUNCE_SMTP_PORT = bouncePort
+  }
   // Loopback is refused to org-configured hosts unless the platform lists it.
   childEnv.OUTBOUND_ALLOWED_HOSTS = [
     setting('OUTBOUND_ALLOWED_HOSTS', ''),
@@ -178,7 +190,11 @@ function standIn(file, args) {
   return process_
 }
 const standIns = [
-  standIn('smtp.ts', [`--port=${smtpPort}`, `--http-port=${inboxPort}`]),
+  standIn('smtp.ts', [
+    `--port=${smtpPort}`,
+    `--http-port=${inboxPort}`,
+    ...(demoBounces ? [`--bounce=${bouncingAddress}`, `--dsn-relay=127.0.0.1:${bouncePort}`] : []),
+  ]),
   standIn('whatsapp_cloud_api.ts', [`--port=${whatsappPort}`]),
 ].filter(Boolean)
 const stopStandIns = (signal) => {
@@ -296,6 +312,7 @@ if (!exited && !timedOut) {
     })
     say(`  Simulated mail inbox: http://localhost:${inboxPort}`)
     say(`  (the demo org sends mail and WhatsApp to simulated providers; Settings → Delivery)`)
+    if (demoBounces) say(`  (mail to ${bouncingAddress} bounces back: the bounce mailbox at work)`)
   }
   say(dev ? '  Watching for changes. Press Ctrl+C to stop.' : '  Press Ctrl+C to stop.')
   say('  ────────────────────────────────────────────────')

@@ -19,8 +19,18 @@
 | start whose public half, base64 DER, is `sendgridVerificationKey`: what
 | SendGrid's dashboard shows and an org pastes); Brevo's transactional
 | webhook (one event per post: `request`, then `delivered` or `hard_bounce`)
-| with `Authorization: Bearer <token>`. A post not answered 2xx is tried
-| twice more; `webhookDuplicates` posts each one again, as after a lost answer.
+| with `Authorization: Bearer <token>`; Resend's (one event per post:
+| `email.sent`, then `email.delivered` or `email.bounced`) signed as Svix
+| signs it, Standard Webhooks' `svix-id`, `svix-timestamp` and `svix-signature:
+| v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed with the base64 after
+| `whsec_` of `resendWebhookSecret`; Mailgun's (one event per post:
+| `delivered`, or `failed` with severity `permanent`) carrying its signature in
+| the body, the hex HMAC-SHA256 of timestamp + token keyed with
+| `mailgunWebhookSigningKey`. Each event names the id the send answered
+| (Mailgun's without its angle brackets, as Mailgun's `message-id` header does).
+| A post not answered 2xx is tried twice more; `webhookDuplicates` posts each
+| one again, as after a lost answer (Resend's under the same `svix-id`,
+| Mailgun's with the same signed body).
 |
 | Control (tests, the demo, outside acceptance tests):
 |   GET  /_standin/messages        what it accepted, oldest first
@@ -28,12 +38,22 @@
 |   POST /_standin/reset           forgets them
 |   POST /_standin/config          { reject_recipients?, rate_limit_per_second?, down?,
 |                                    sendgrid_webhook_url?, brevo_webhook_url?, brevo_webhook_token?,
+|                                    resend_webhook_url?, resend_webhook_secret?,
+|                                    mailgun_webhook_url?, mailgun_webhook_signing_key?,
 |                                    bounce_recipients?, webhook_duplicates? }
 |
 | Standalone (prints where it listens; Ctrl-C stops it):
 |   node --import=ts-node-maintained/register/esm stand_ins/email_apis.ts --port=8030 --api-key=<key>
 */
-import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
+import {
+  createHash,
+  createHmac,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+  sign,
+} from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
@@ -53,6 +73,12 @@ export interface EmailApiBehaviour {
   /** Where Brevo posts its transactional events, and the bearer token it sends with them. */
   brevoWebhookUrl?: string | null
   brevoWebhookToken?: string | null
+  /** Where Resend posts its events, and the signing secret (`whsec_…`) its dashboard shows for that endpoint. */
+  resendWebhookUrl?: string | null
+  resendWebhookSecret?: string | null
+  /** Where Mailgun posts its events, and the account's HTTP webhook signing key. */
+  mailgunWebhookUrl?: string | null
+  mailgunWebhookSigningKey?: string | null
   /** Recipients (any case) whose mail hard-bounces instead of being delivered. */
   bounceRecipients?: readonly string[]
   /** How many times each webhook post is made (default 1). */
@@ -60,9 +86,9 @@ export interface EmailApiBehaviour {
 }
 
 export interface PostedEmailWebhook {
-  provider: 'sendgrid' | 'brevo'
+  provider: EmailApiProvider
   url: string
-  /** The posted body as parsed JSON (SendGrid: an array of events). */
+  /** The posted body as parsed JSON (SendGrid: an array of events; Mailgun: with its signature). */
   body: unknown
   /** The webhook's HTTP status, or null when it could not be reached. */
   responseStatus: number | null
@@ -265,6 +291,142 @@ export function brevoEvent(input: {
   }
 }
 
+/**
+ * One Resend webhook event as it posts it (`email.sent`, `email.delivered`,
+ * `email.bounced`…): `email_id` is the id Resend answered the send with; the
+ * event names the email, not one recipient, so `to` is the email's list.
+ * `created_at` is when the event happened, `data.created_at` when the email
+ * was (written as Resend writes it, with microseconds and `+00:00`).
+ */
+export function resendEvent(input: {
+  type: string
+  emailId: string
+  from: string
+  to: readonly string[]
+  subject: string
+  at?: Date
+  sentAt?: Date
+  bounce?: { type: 'Permanent' | 'Transient' | 'Undetermined'; subType: string; message: string }
+}): Record<string, unknown> {
+  const at = input.at ?? new Date()
+  const sentAt = input.sentAt ?? at
+  return {
+    type: input.type,
+    created_at: at.toISOString(),
+    data: {
+      created_at: sentAt.toISOString().replace('Z', '000+00:00'),
+      email_id: input.emailId,
+      from: input.from,
+      to: [...input.to],
+      subject: input.subject,
+      ...(input.bounce ? { bounce: input.bounce } : {}),
+    },
+  }
+}
+
+/** A Svix message id (`msg_` and 27 letters and digits): one per event, kept over its retries. */
+export const svixMessageId = () =>
+  `msg_${randomBytes(27)
+    .toString('base64')
+    .replaceAll(/[^A-Za-z0-9]/g, '')
+    .slice(0, 27)}`
+
+/**
+ * The three headers Resend's webhooks carry (Svix, Standard Webhooks):
+ * `svix-signature` is `v1,` and the base64 HMAC-SHA256 of
+ * `<id>.<timestamp>.<raw body>`, keyed with the base64-decoded part of the
+ * endpoint's `whsec_…` secret.
+ */
+export function signResendWebhook(
+  raw: string,
+  secret: string,
+  id = svixMessageId(),
+  timestamp = Math.floor(Date.now() / 1000)
+): Record<string, string> {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64')
+  const signature = createHmac('sha256', key)
+    .update(`${id}.${timestamp}.${raw}`, 'utf8')
+    .digest('base64')
+  return {
+    'svix-id': id,
+    'svix-timestamp': String(timestamp),
+    'svix-signature': `v1,${signature}`,
+  }
+}
+
+/**
+ * The `event-data` of one Mailgun webhook (per recipient): `delivered`, or
+ * `failed` with a `severity` (`permanent` is a bounce). Its `message-id`
+ * header is the id the send answered without the angle brackets; `id` is the
+ * event's own, unique per event; `timestamp` in seconds with a fraction.
+ */
+export function mailgunEvent(input: {
+  event: string
+  recipient: string
+  messageId: string
+  from?: string
+  subject?: string
+  at?: Date
+  eventId?: string
+  severity?: 'permanent' | 'temporary'
+  reason?: string
+  deliveryStatus?: { code: number; message: string; description: string }
+  extra?: Record<string, unknown>
+}): Record<string, unknown> {
+  const at = input.at ?? new Date()
+  return {
+    'event': input.event,
+    'id': input.eventId ?? randomBytes(16).toString('base64url').slice(0, 22),
+    'timestamp': at.getTime() / 1000,
+    'log-level': input.event === 'failed' ? 'error' : 'info',
+    ...(input.severity ? { severity: input.severity } : {}),
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    'recipient': input.recipient,
+    'recipient-domain': input.recipient.split('@')[1] ?? '',
+    'envelope': { 'transport': 'smtp', 'sending-ip': '209.61.151.224', 'targets': input.recipient },
+    'tags': [],
+    'campaigns': [],
+    'user-variables': {},
+    'message': {
+      headers: {
+        'to': input.recipient,
+        'message-id': input.messageId.replace(/^<|>$/g, ''),
+        ...(input.from !== undefined ? { from: input.from } : {}),
+        ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      },
+      attachments: [],
+    },
+    ...(input.deliveryStatus
+      ? {
+          'delivery-status': {
+            'attempt-no': 1,
+            'session-seconds': 0.4,
+            ...input.deliveryStatus,
+          },
+        }
+      : {}),
+    ...input.extra,
+  }
+}
+
+/**
+ * A Mailgun webhook body: the event and, beside it, its signature: a random
+ * `token`, the `timestamp` in seconds (text) and the hex HMAC-SHA256 of
+ * timestamp + token keyed with the account's webhook signing key.
+ */
+export function signMailgunWebhook(
+  eventData: Record<string, unknown>,
+  signingKey: string,
+  timestamp = Math.floor(Date.now() / 1000),
+  token = randomBytes(25).toString('hex')
+): Record<string, unknown> {
+  const signature = createHmac('sha256', signingKey).update(`${timestamp}${token}`).digest('hex')
+  return {
+    'signature': { timestamp: String(timestamp), token, signature },
+    'event-data': eventData,
+  }
+}
+
 export async function startEmailApiStandIn(
   options: EmailApiStandInOptions
 ): Promise<EmailApiStandIn> {
@@ -275,6 +437,10 @@ export async function startEmailApiStandIn(
     sendgridWebhookUrl: options.sendgridWebhookUrl ?? null,
     brevoWebhookUrl: options.brevoWebhookUrl ?? null,
     brevoWebhookToken: options.brevoWebhookToken ?? null,
+    resendWebhookUrl: options.resendWebhookUrl ?? null,
+    resendWebhookSecret: options.resendWebhookSecret ?? null,
+    mailgunWebhookUrl: options.mailgunWebhookUrl ?? null,
+    mailgunWebhookSigningKey: options.mailgunWebhookSigningKey ?? null,
     bounceRecipients: options.bounceRecipients ?? [],
     webhookDuplicates: options.webhookDuplicates ?? 1,
   }
@@ -377,31 +543,51 @@ export async function startEmailApiStandIn(
   const bounces = (address: string) =>
     (behaviour.bounceRecipients ?? []).some((a) => a.toLowerCase() === bare(address).toLowerCase())
 
-  /** One post, tried up to three times until answered 2xx (SendGrid signs each try afresh). */
+  /**
+   * A post's headers, made for each try: SendGrid and Resend (Svix) sign
+   * each try afresh, Resend under the one message id of the event; Mailgun's
+   * signature is in the body, made once with the event.
+   */
+  function webhookHeaders(
+    provider: EmailApiProvider,
+    raw: string,
+    svixId: string
+  ): Record<string, string> {
+    const json = { 'Content-Type': 'application/json' }
+    switch (provider) {
+      case 'sendgrid':
+        return {
+          ...json,
+          'User-Agent': 'SendGrid Event API',
+          ...signSendgridWebhook(raw, sendgridKeys.privateKey),
+        }
+      case 'brevo':
+        return behaviour.brevoWebhookToken
+          ? { ...json, Authorization: `Bearer ${behaviour.brevoWebhookToken}` }
+          : json
+      case 'resend':
+        return behaviour.resendWebhookSecret
+          ? { ...json, ...signResendWebhook(raw, behaviour.resendWebhookSecret, svixId) }
+          : json
+      case 'mailgun':
+        return json
+    }
+  }
+
+  /** One post, tried up to three times until answered 2xx. */
   async function postWebhook(
-    provider: 'sendgrid' | 'brevo',
+    provider: EmailApiProvider,
     url: string,
     body: unknown,
     startedIn: number
   ) {
     const raw = JSON.stringify(body)
+    const svixId = svixMessageId()
     for (let copy = 0; copy < Math.max(1, behaviour.webhookDuplicates ?? 1); copy++) {
       for (let attempt = 0; attempt < 3; attempt++) {
         if (startedIn !== generation) return
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
-        const headers: Record<string, string> =
-          provider === 'sendgrid'
-            ? {
-                'Content-Type': 'application/json',
-                'User-Agent': 'SendGrid Event API',
-                ...signSendgridWebhook(raw, sendgridKeys.privateKey),
-              }
-            : {
-                'Content-Type': 'application/json',
-                ...(behaviour.brevoWebhookToken
-                  ? { Authorization: `Bearer ${behaviour.brevoWebhookToken}` }
-                  : {}),
-              }
+        const headers = webhookHeaders(provider, raw, svixId)
         const record: PostedEmailWebhook = {
           provider,
           url,
@@ -502,6 +688,87 @@ export async function startEmailApiStandIn(
     })
   }
 
+  /**
+   * Resend: one post per event, `email.sent` and then `email.delivered`, or
+   * `email.bounced` (Permanent) when a recipient bounces. Its events name the
+   * email, not a recipient: a mail to several is reported once.
+   */
+  function reportResend(mail: ApiMail) {
+    const url = behaviour.resendWebhookUrl
+    if (!url) return
+    const sentAt = new Date()
+    const event = (type: string, at: Date, bounce?: Parameters<typeof resendEvent>[0]['bounce']) =>
+      resendEvent({
+        type,
+        emailId: mail.id,
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        at,
+        sentAt,
+        bounce,
+      })
+    later(async (startedIn) => {
+      await postWebhook('resend', url, event('email.sent', sentAt), startedIn)
+      const at = new Date(sentAt.getTime() + 1000)
+      await postWebhook(
+        'resend',
+        url,
+        mail.to.some(bounces)
+          ? event('email.bounced', at, {
+              type: 'Permanent',
+              subType: 'General',
+              message:
+                "The recipient's email provider sent a hard bounce message, but didn't specify the reason for the hard bounce. We recommend removing the recipient's email address from your mailing list.",
+            })
+          : event('email.delivered', at),
+        startedIn
+      )
+    })
+  }
+
+  /** Mailgun: one post per recipient and event, `delivered`, or `failed` (permanent) for a bounce. */
+  function reportMailgun(mail: ApiMail) {
+    const url = behaviour.mailgunWebhookUrl
+    if (!url) return
+    const at = new Date(Date.now() + 1000)
+    later(async (startedIn) => {
+      for (const address of mail.to) {
+        const recipient = bare(address)
+        const eventData = bounces(address)
+          ? mailgunEvent({
+              event: 'failed',
+              severity: 'permanent',
+              reason: 'bounce',
+              recipient,
+              messageId: mail.id,
+              from: mail.from,
+              subject: mail.subject,
+              at,
+              deliveryStatus: {
+                code: 550,
+                message:
+                  "5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces.",
+                description: '',
+              },
+            })
+          : mailgunEvent({
+              event: 'delivered',
+              recipient,
+              messageId: mail.id,
+              from: mail.from,
+              subject: mail.subject,
+              at,
+              deliveryStatus: { code: 250, message: 'OK', description: '' },
+            })
+        // Signed as it is made, so a repeated post is the same body, as Mailgun's would be. Without a
+        // key the signature is made with an empty one, which no receiver holding a key accepts.
+        const body = signMailgunWebhook(eventData, behaviour.mailgunWebhookSigningKey ?? '')
+        await postWebhook('mailgun', url, body, startedIn)
+      }
+    })
+  }
+
   async function resend(request: IncomingMessage, raw: Buffer) {
     const auth = request.headers.authorization
     if (!auth)
@@ -541,7 +808,7 @@ export async function startEmailApiStandIn(
       })
     }
     const id = randomUUID()
-    keep({
+    const mail: ApiMail = {
       id,
       provider: 'resend',
       from: body.from,
@@ -556,8 +823,10 @@ export async function startEmailApiStandIn(
       ),
       idempotencyKey: key,
       receivedAt: new Date().toISOString(),
-    })
+    }
+    keep(mail)
     remember('resend', key, raw, id)
+    reportResend(mail)
     return { status: 200, body: { id } }
   }
 
@@ -727,7 +996,7 @@ export async function startEmailApiStandIn(
       })
     }
     const id = `<${Date.now()}.${randomUUID().slice(0, 8)}@${domain}>`
-    keep({
+    const mail: ApiMail = {
       id,
       provider: 'mailgun',
       from,
@@ -740,7 +1009,9 @@ export async function startEmailApiStandIn(
       attachments,
       idempotencyKey: null,
       receivedAt: new Date().toISOString(),
-    })
+    }
+    keep(mail)
+    reportMailgun(mail)
     return { status: 200, body: { id, message: 'Queued. Thank you.' } }
   }
 
@@ -800,6 +1071,11 @@ export async function startEmailApiStandIn(
         sendgridWebhookUrl: body.sendgrid_webhook_url ?? behaviour.sendgridWebhookUrl,
         brevoWebhookUrl: body.brevo_webhook_url ?? behaviour.brevoWebhookUrl,
         brevoWebhookToken: body.brevo_webhook_token ?? behaviour.brevoWebhookToken,
+        resendWebhookUrl: body.resend_webhook_url ?? behaviour.resendWebhookUrl,
+        resendWebhookSecret: body.resend_webhook_secret ?? behaviour.resendWebhookSecret,
+        mailgunWebhookUrl: body.mailgun_webhook_url ?? behaviour.mailgunWebhookUrl,
+        mailgunWebhookSigningKey:
+          body.mailgun_webhook_signing_key ?? behaviour.mailgunWebhookSigningKey,
         bounceRecipients: body.bounce_recipients ?? behaviour.bounceRecipients,
         webhookDuplicates: body.webhook_duplicates ?? behaviour.webhookDuplicates,
       }

@@ -11,7 +11,13 @@ import DeliverySuppression from '#deliveries/models/delivery_suppression'
 import type Organization from '#orgs/models/organization'
 import { givenOrg } from '#tests/helpers/given'
 import { givenDeliveryMessages } from '#tests/helpers/whatsapp_webhooks'
-import { brevoEvent, sendgridEvent } from '../../../stand_ins/email_apis.js'
+import {
+  brevoEvent,
+  mailgunEvent as mailgunEventData,
+  resendEvent as resendEventOf,
+  sendgridEvent,
+  signMailgunWebhook,
+} from '../../../stand_ins/email_apis.js'
 
 async function givenEmailApiIntegration(
   org: Organization,
@@ -38,40 +44,39 @@ function resendEvent(
   type: string,
   emailId: string,
   to: string,
-  extra: Record<string, unknown> = {}
+  bounce?: Parameters<typeof resendEventOf>[0]['bounce']
 ) {
-  return {
+  return resendEventOf({
     type,
-    created_at: '2026-03-15T10:00:05.000Z',
-    data: {
-      created_at: '2026-03-15T10:00:00.000Z',
-      email_id: emailId,
-      from: 'Acme Academy <certificates@acme.example>',
-      to: [to],
-      subject: 'Your certificate',
-      ...extra,
-    },
-  }
+    emailId,
+    from: 'Acme Academy <certificates@acme.example>',
+    to: [to],
+    subject: 'Your certificate',
+    at: new Date('2026-03-15T10:00:05.000Z'),
+    sentAt: new Date('2026-03-15T10:00:00.000Z'),
+    bounce,
+  })
 }
 
-/** Mailgun's event as it posts it (webhooks, "event-data"). */
+/** Mailgun's event as it posts it (webhooks, "event-data"); its signature is the route's to check. */
 function mailgunEvent(
   event: string,
   messageId: string,
   recipient: string,
-  extra: Record<string, unknown> = {}
+  extra: Partial<Parameters<typeof mailgunEventData>[0]> = {}
 ) {
-  return {
-    'signature': { timestamp: '1773568805', token: 'token', signature: 'checked-by-the-route' },
-    'event-data': {
+  return signMailgunWebhook(
+    mailgunEventData({
       event,
-      id: `evt-${event}-${messageId}`,
-      timestamp: 1773568805.25,
+      messageId,
       recipient,
-      message: { headers: { 'message-id': messageId } },
+      at: new Date(1773568805250),
+      eventId: `evt-${event}-${messageId}`,
       ...extra,
-    },
-  }
+    }),
+    'mailgun-signing-key',
+    1773568805
+  )
 }
 
 test.group('Email provider events (bounces, complaints)', (group) => {
@@ -95,11 +100,9 @@ test.group('Email provider events (bounces, complaints)', (group) => {
       bounced.providerMessageId!,
       'Learner1@Example.com',
       {
-        bounce: {
-          message: "The recipient's email provider sent a hard bounce message.",
-          subType: 'General',
-          type: 'Permanent',
-        },
+        message: "The recipient's email provider sent a hard bounce message.",
+        subType: 'General',
+        type: 'Permanent',
       }
     )
     for (let i = 0; i < 3; i++) {
@@ -151,7 +154,9 @@ test.group('Email provider events (bounces, complaints)', (group) => {
       integration,
       provider: 'resend',
       payload: resendEvent('email.bounced', message.providerMessageId!, 'learner1@example.com', {
-        bounce: { message: 'Mailbox full', subType: 'MailboxFull', type: 'Transient' },
+        message: 'Mailbox full',
+        subType: 'MailboxFull',
+        type: 'Transient',
       }),
     })
     assert.lengthOf(await DeliverySuppression.query().where('organization_id', org.id), 0)
@@ -190,9 +195,13 @@ test.group('Email provider events (bounces, complaints)', (group) => {
         '20260315100000.1.abc@mg.acme.example',
         'learner1@example.com',
         {
-          'severity': 'permanent',
-          'reason': 'bounce',
-          'delivery-status': { code: 550, message: '5.1.1 The email account does not exist' },
+          severity: 'permanent',
+          reason: 'bounce',
+          deliveryStatus: {
+            code: 550,
+            message: '5.1.1 The email account does not exist',
+            description: '',
+          },
         }
       ),
     })
@@ -249,9 +258,7 @@ test.group('Email provider events (bounces, complaints)', (group) => {
         'email.bounced',
         theirMessage.providerMessageId!,
         'learner1@example.com',
-        {
-          bounce: { message: 'no such user', subType: 'General', type: 'Permanent' },
-        }
+        { message: 'no such user', subType: 'General', type: 'Permanent' }
       ),
     })
     await theirMessage.refresh()

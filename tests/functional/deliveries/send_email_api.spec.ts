@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { QueueWorker } from '#core/queue/worker'
@@ -14,9 +15,41 @@ import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
 import DeliveryProviderWebhookEvent from '#deliveries/models/delivery_provider_webhook_event'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
 import { emailWebhookUrl } from '#deliveries/services/webhook_urls'
-import { type EmailApiStandIn, startEmailApiStandIn } from '../../../stand_ins/email_apis.js'
+import {
+  type EmailApiBehaviour,
+  type EmailApiStandIn,
+  startEmailApiStandIn,
+} from '../../../stand_ins/email_apis.js'
 
 const API_KEY = 'api-key-canary-5c2e'
+
+/** The key each provider's webhook is checked with, as the org pastes it from the provider's dashboard. */
+const WEBHOOK_KEYS = {
+  resend: `whsec_${randomBytes(24).toString('base64')}`,
+  mailgun: `mailgun-signing-key-${randomBytes(16).toString('hex')}`,
+  brevo: `brevo-webhook-token-${'x'.repeat(24)}`,
+}
+
+/** What the org does in the provider's dashboard: point its webhook at the integration's address, with this key. */
+function providerWebhookPointedAt(
+  provider: EmailHttpProvider,
+  integrationId: string,
+  key: string
+): Partial<EmailApiBehaviour> {
+  const path = new URL(emailWebhookUrl(integrationId)).pathname
+  const url = `http://${process.env.HOST}:${process.env.PORT}${path}`
+  switch (provider) {
+    case 'sendgrid':
+      // SendGrid signs with its own private key; the org pastes the public half (the key here).
+      return { sendgridWebhookUrl: url }
+    case 'brevo':
+      return { brevoWebhookUrl: url, brevoWebhookToken: key }
+    case 'resend':
+      return { resendWebhookUrl: url, resendWebhookSecret: key }
+    case 'mailgun':
+      return { mailgunWebhookUrl: url, mailgunWebhookSigningKey: key }
+  }
+}
 
 async function givenApiIntegration(
   org: Organization,
@@ -71,7 +104,13 @@ test.group('Deliveries: email through a provider’s API', (group) => {
   group.each.setup(() => {
     standIn.reset()
     return () =>
-      standIn.configure({ sendgridWebhookUrl: null, brevoWebhookUrl: null, bounceRecipients: [] })
+      standIn.configure({
+        sendgridWebhookUrl: null,
+        brevoWebhookUrl: null,
+        resendWebhookUrl: null,
+        mailgunWebhookUrl: null,
+        bounceRecipients: [],
+      })
   })
 
   for (const provider of ['resend', 'sendgrid', 'brevo', 'mailgun'] as const) {
@@ -121,37 +160,27 @@ test.group('Deliveries: email through a provider’s API', (group) => {
     assert.lengthOf(standIn.messages(), 0)
   })
 
-  for (const provider of ['sendgrid', 'brevo'] as const) {
+  // Posts per two mails (one delivered, one bounced): SendGrid one array a mail, Brevo and Resend
+  // two events a mail, Mailgun one a recipient. Events stored: two a mail but Mailgun's one.
+  const POSTS = { sendgrid: 2, brevo: 4, resend: 4, mailgun: 2 }
+  const EVENTS = { sendgrid: 4, brevo: 4, resend: 4, mailgun: 2 }
+  for (const provider of ['sendgrid', 'brevo', 'resend', 'mailgun'] as const) {
     test(`${provider}: the provider's own signed webhooks bring one mail to delivered and fail and suppress the one that bounced`, async ({
       assert,
     }) => {
       const { org } = await givenOrg()
-      const token = `brevo-webhook-token-${'x'.repeat(24)}`
-      const integration = await givenApiIntegration(
-        org,
-        provider,
-        standIn.url,
-        API_KEY,
-        provider === 'sendgrid' ? standIn.sendgridVerificationKey : token
-      )
-      // What the org does in the provider's dashboard: point its webhook at the integration's address.
-      const path = new URL(emailWebhookUrl(integration.id)).pathname
-      const url = `http://${process.env.HOST}:${process.env.PORT}${path}`
-      standIn.configure(
-        provider === 'sendgrid'
-          ? { sendgridWebhookUrl: url, bounceRecipients: ['learner2@example.com'] }
-          : {
-              brevoWebhookUrl: url,
-              brevoWebhookToken: token,
-              bounceRecipients: ['learner2@example.com'],
-            }
-      )
+      const key = provider === 'sendgrid' ? standIn.sendgridVerificationKey : WEBHOOK_KEYS[provider]
+      const integration = await givenApiIntegration(org, provider, standIn.url, API_KEY, key)
+      standIn.configure({
+        ...providerWebhookPointedAt(provider, integration.id, key),
+        bounceRecipients: ['learner2@example.com'],
+      })
       const { job } = await givenIssuedJob(org, learners(2))
       const delivery = await sendAll(org, job.id)
       await standIn.webhooksSettled()
 
       const posted = standIn.webhooksPosted()
-      assert.lengthOf(posted, provider === 'sendgrid' ? 2 : 4)
+      assert.lengthOf(posted, POSTS[provider])
       assert.isTrue(
         posted.every((post) => post.provider === provider && post.responseStatus === 200)
       )
@@ -175,8 +204,53 @@ test.group('Deliveries: email through a provider’s API', (group) => {
         'integration_id',
         integration.id
       )
-      assert.lengthOf(events, 4)
+      assert.lengthOf(events, EVENTS[provider])
       assert.isTrue(events.every((event) => event.appliedAt !== null))
+      assert.sameMembers(
+        events.map((event) => event.messageId),
+        messages.flatMap((m) => Array(EVENTS[provider] / 2).fill(m.id))
+      )
+    }).timeout(60_000)
+  }
+
+  for (const provider of ['resend', 'mailgun'] as const) {
+    test(`${provider}: webhooks signed with another key are refused 401, each try, and change nothing`, async ({
+      assert,
+    }) => {
+      const { org } = await givenOrg()
+      const integration = await givenApiIntegration(
+        org,
+        provider,
+        standIn.url,
+        API_KEY,
+        WEBHOOK_KEYS[provider]
+      )
+      const otherKey =
+        provider === 'resend'
+          ? `whsec_${randomBytes(24).toString('base64')}`
+          : `mailgun-signing-key-${randomBytes(16).toString('hex')}`
+      standIn.configure({
+        ...providerWebhookPointedAt(provider, integration.id, otherKey),
+        bounceRecipients: ['learner2@example.com'],
+      })
+      const { job } = await givenIssuedJob(org, learners(2))
+      const delivery = await sendAll(org, job.id)
+      await standIn.webhooksSettled()
+
+      // Every event tried three times, each refused.
+      const posted = standIn.webhooksPosted()
+      assert.lengthOf(posted, POSTS[provider] * 3)
+      assert.isTrue(posted.every((post) => post.responseStatus === 401))
+      const messages = await DeliveryMessage.query().where('delivery_id', delivery.id)
+      assert.deepEqual(
+        messages.map((m) => m.status),
+        ['sent', 'sent']
+      )
+      assert.lengthOf(await DeliverySuppression.query().where('organization_id', org.id), 0)
+      assert.lengthOf(
+        await DeliveryProviderWebhookEvent.query().where('integration_id', integration.id),
+        0
+      )
     }).timeout(60_000)
   }
 })

@@ -133,10 +133,15 @@ function settingsOf(provider: Provider) {
 /** The shortest webhook token accepted for Brevo: it is the only thing that authenticates its events. */
 const SHORTEST_WEBHOOK_TOKEN = 24
 
+/** Resend's signing secret: `whsec_` and the base64 of at least 24 random bytes, as its dashboard shows it. */
+const RESEND_SECRET = /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/
+
 /**
  * What a provider's webhook key must look like: SendGrid's is its ECDSA
- * P-256 public key (base64 DER, as its dashboard shows it); Brevo's is a
- * bearer token the org makes up, long enough not to be guessed.
+ * P-256 public key (base64 DER, as its dashboard shows it); Resend's its
+ * `whsec_` signing secret (a key pasted without it, or cut short, would
+ * fail every event's signature with nobody told); Brevo's is a bearer token
+ * the org makes up, long enough not to be guessed.
  */
 const webhookKeyRule = vine.createRule((value, provider: Provider, field) => {
   if (typeof value !== 'string') return
@@ -144,6 +149,13 @@ const webhookKeyRule = vine.createRule((value, provider: Provider, field) => {
     field.report(
       'The webhook verification key must be the public key SendGrid shows under Mail Settings → Signed Event Webhook (base64, starting with MFkw).',
       'sendgridVerificationKey',
+      field
+    )
+  }
+  if (provider === 'resend' && !RESEND_SECRET.test(value.trim())) {
+    field.report(
+      'The signing secret must be the one Resend shows for this webhook (Webhooks → your endpoint → Signing secret), starting with whsec_.',
+      'resendSigningSecret',
       field
     )
   }

@@ -320,7 +320,7 @@ test.group('Email provider webhooks: POST /webhooks/email/:integration_id', (gro
     )
   })
 
-  test('SendGrid’s and Brevo’s pages say where to point the webhook and how it is checked, never showing the key; a bad key is refused at save', async ({
+  test('SendGrid’s and Brevo’s pages say where to point the webhook and how it is checked, never showing the key; a bad key (SendGrid, Brevo, Resend) is refused at save', async ({
     client,
     assert,
   }) => {
@@ -365,6 +365,19 @@ test.group('Email provider webhooks: POST /webhooks/email/:integration_id', (gro
       .json(body('brevo', 'short-token'))
     short.assertStatus(422)
     assert.equal(short.body().errors[0].field, 'secrets.webhook_signing_key')
+    // Resend's secret pasted without its whsec_ prefix: every event would fail its signature.
+    const bare = await client
+      .post('/api/v1/delivery-integrations')
+      .bearerToken(secret)
+      .json(body('resend', RESEND_KEY.slice('whsec_'.length)))
+    bare.assertStatus(422)
+    assert.equal(bare.body().errors[0].field, 'secrets.webhook_signing_key')
+    assert.include(bare.body().errors[0].message, 'whsec_')
+    const resend = await client
+      .post('/api/v1/delivery-integrations')
+      .bearerToken(secret)
+      .json(body('resend', RESEND_KEY))
+    resend.assertStatus(201)
     const good = await client
       .post('/api/v1/delivery-integrations')
       .bearerToken(secret)

@@ -2,7 +2,8 @@ import type { HttpContext } from '@adonisjs/core/http'
 import RecordWhatsappStatuses from '#deliveries/actions/record_whatsapp_statuses'
 import { queueFallbackEmails } from '#deliveries/services/send_worker'
 import { sameAppIntegrations, webhookIntegration } from '#deliveries/queries/webhook_integrations'
-import { constantTimeEqual, hubSignatureValid } from '#deliveries/services/webhook_signatures'
+import { constantTimeEqual } from '#core/services/constant_time'
+import { hubSignatureValid } from '#deliveries/services/webhook_signatures'
 
 const problem = (code: string, message: string) => ({ errors: [{ code, message }] })
 const CHALLENGE = /^[\w.-]{1,64}$/

@@ -2,7 +2,7 @@ import { ExpiringCache } from '#core/services/expiring_cache'
 import DeliveryIntegration from '#deliveries/models/delivery_integration'
 import { readSecrets } from '#deliveries/services/integration_secrets'
 import type { Provider, SecretType } from '#deliveries/services/providers'
-import { constantTimeEqual } from '#deliveries/services/webhook_signatures'
+import { constantTimeEqual } from '#core/services/constant_time'
 
 type Found = {
   integration: DeliveryIntegration

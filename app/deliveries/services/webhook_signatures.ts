@@ -1,15 +1,5 @@
-import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
-
-/**
- * Whether two secrets are equal, in time that says nothing about where
- * they differ or how long either is: both are hashed first, so the compared
- * buffers always have the same length.
- */
-export function constantTimeEqual(given: string, expected: string) {
-  const a = createHash('sha256').update(given, 'utf8').digest()
-  const b = createHash('sha256').update(expected, 'utf8').digest()
-  return timingSafeEqual(a, b)
-}
+import { createHmac, createPublicKey, verify } from 'node:crypto'
+import { constantTimeEqual } from '#core/services/constant_time'
 
 /**
  * Meta's `X-Hub-Signature-256`: `sha256=` and the hex HMAC-SHA256 of the raw

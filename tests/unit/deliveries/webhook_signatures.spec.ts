@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync, sign as signWithKey } from 'node:crypto'
 import { test } from '@japa/runner'
+import { constantTimeEqual } from '#core/services/constant_time'
 import {
   bearerTokenValid,
-  constantTimeEqual,
   hubSignatureValid,
   mailgunSignatureValid,
   sendgridSignatureValid,

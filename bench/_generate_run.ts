@@ -294,7 +294,7 @@ async function createJob(importId: string) {
     actorUserId: null,
   })
   if (result.kind !== 'created')
-    throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
+    throw new Error(`job not created: ${JSON.stringify(result)}`)
   return result.job
 }
 

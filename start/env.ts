@@ -3,6 +3,7 @@
 | the app with a message naming the variable.
 */
 import { Env } from '@adonisjs/core/env'
+import { GST_STATES } from '#core/services/gst_states'
 
 export default await Env.create(new URL('../', import.meta.url), {
   NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
@@ -42,6 +43,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   BOUNCE_SMTP_PORT: Env.schema.number.optional(),
   BOUNCE_SMTP_HOST: Env.schema.string.optional(),
   BOUNCE_RECEIVER: Env.schema.enum.optional(['in-process', 'off'] as const),
+  // The platform's GST state code as the supplier on its invoices (config/billing.ts).
+  BILLING_SUPPLIER_STATE_CODE: Env.schema.enum.optional(Object.keys(GST_STATES)),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

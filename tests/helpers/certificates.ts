@@ -86,7 +86,7 @@ export async function givenJob(
     actorUserId: null,
   })
   if (result.kind !== 'created')
-    throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
+    throw new Error(`job not created: ${JSON.stringify(result)}`)
   return { job: result.job, templateIds, importJob: list }
 }
 

@@ -60,7 +60,7 @@ export async function givenIssuedJob(
     actorUserId: null,
   })
   if (result.kind !== 'created')
-    throw new Error(`job not created: ${JSON.stringify(result.problem)}`)
+    throw new Error(`job not created: ${JSON.stringify(result)}`)
   const job = await runJobs(result.job.id)
   const recipients = await GenerationJobRecipient.query()
     .where('job_id', job!.id)

@@ -8,6 +8,7 @@ import type { ExpiryChoice } from '#certificates/services/issuance_rows'
 import { fail, pageJson } from '#api/controllers/api_responses'
 import { foundOr404 } from '#core/http/not_found'
 import { jobJson } from '#api/controllers/certificate_json'
+import { issuingQuote } from '#billing/queries/issuing_quote'
 
 const MAX_INLINE_RECIPIENTS = 10_000
 
@@ -81,11 +82,12 @@ export default class GenerationJobsController {
       name: input.name ?? null,
       ...apiActing(ctx),
     }
-    const result = await CreateGenerationJob.handle(
-      input.recipients
-        ? { ...choices, recipients: input.recipients }
-        : { ...choices, importId: input.import_id! }
-    )
+    const source = input.recipients
+      ? { ...choices, recipients: input.recipients }
+      : { ...choices, importId: input.import_id! }
+    const result = input.dry_run
+      ? await CreateGenerationJob.dryRun(source)
+      : await CreateGenerationJob.handle(source)
     if (result.kind === 'recipients_refused') return fail(response, 422, result.errors)
     if (result.kind === 'problem') {
       const field =
@@ -95,6 +97,24 @@ export default class GenerationJobsController {
       return fail(response, 422, [
         { code: result.problem.code, message: result.problem.message, field },
       ])
+    }
+    if (result.kind === 'billing_refused') {
+      return fail(response, 403, [{ code: result.refusal.code, message: result.refusal.message }])
+    }
+    if (result.kind === 'dry_run') {
+      const quote = await issuingQuote(ctx.apiOrg, result.allowance)
+      return {
+        certificates: quote.certificates,
+        billable_certificates: quote.billableCertificates,
+        free_certificates: quote.freeCertificates,
+        trial_certificates_left: quote.trialCertificatesLeft,
+        certificate_fee_paise: quote.certificateFeePaise,
+        amount_paise: quote.amountPaise,
+        tax_paise: quote.taxPaise,
+        total_paise: quote.totalPaise,
+        currency: quote.currency,
+        ...(quote.blocked ? { blocked: quote.blocked } : {}),
+      }
     }
     return response.status(202).send(
       jobJson(

@@ -18,6 +18,12 @@ import { type ExpiryChoice, isIsoDate } from '#certificates/services/issuance_ro
 import { enqueueChunks } from '#certificates/services/generation_queue'
 import { Queue } from '#core/queue/queue'
 import { dbTimestamp } from '#core/services/database_time'
+import {
+  type IssuingAllowance,
+  type IssuingRefusal,
+  issuingAllowance,
+  issuingRefusal,
+} from '#certificates/queries/issuing_allowance'
 
 interface JobChoices {
   org: Organization
@@ -50,6 +56,14 @@ export type CreateGenerationJobResult =
   | { kind: 'created'; job: GenerationJob; plan: GenerationPlan }
   | { kind: 'problem'; problem: PlanProblem | DatesProblem | ListProblem }
   | { kind: 'recipients_refused'; errors: RecipientProblem[] }
+  | { kind: 'billing_refused'; refusal: IssuingRefusal }
+
+/** What a dry run answers: what the job would issue and what the trial covers, or why it cannot be created. */
+export type DryRunResult =
+  | { kind: 'dry_run'; plan: GenerationPlan; allowance: IssuingAllowance }
+  | Exclude<CreateGenerationJobResult, { kind: 'created' | 'billing_refused' }>
+
+type Outcome = CreateGenerationJobResult | DryRunResult
 
 type ListProblem =
   | { code: 'E_UNKNOWN_TEMPLATE'; message: string; field: 'template_ids' }
@@ -111,9 +125,9 @@ export function datesProblem(issueDate: string, expiry: ExpiryChoice): DatesProb
   return null
 }
 
-/** Leaves the transaction with a refusal instead of an error: nothing it wrote is kept. */
+/** Leaves the transaction with a refusal (or a dry run's answer) instead of an error: nothing it wrote is kept. */
 class Refused extends Error {
-  constructor(readonly result: Exclude<CreateGenerationJobResult, { kind: 'created' }>) {
+  constructor(readonly result: Exclude<Outcome, { kind: 'created' }>) {
     super(result.kind)
   }
 }
@@ -133,9 +147,24 @@ export default class CreateGenerationJob {
   ): Promise<Exclude<CreateGenerationJobResult, { kind: 'recipients_refused' }>>
   static handle(input: CreateGenerationJobInput): Promise<CreateGenerationJobResult>
   static async handle(input: CreateGenerationJobInput): Promise<CreateGenerationJobResult> {
+    return (await this.#run(input, false)) as CreateGenerationJobResult
+  }
+
+  /**
+   * Checks and counts everything as `handle` would (the people sent with the
+   * job included, as a list rolled back), answers what it would issue and
+   * what the trial covers (the API's `dry_run`), and keeps nothing.
+   */
+  static async dryRun(input: CreateGenerationJobInput): Promise<DryRunResult> {
+    return (await this.#run(input, true)) as DryRunResult
+  }
+
+  static async #run(input: CreateGenerationJobInput, dryRun: boolean): Promise<Outcome> {
     const issueDate = input.issueDate?.trim() || DateTime.utc().toISODate()!
     const dates = datesProblem(issueDate, input.expiry)
     if (dates) return { kind: 'problem', problem: dates }
+    const refusal = issuingRefusal(input.org)
+    if (refusal && !dryRun) return { kind: 'billing_refused', refusal }
 
     // An existing list is planned before the transaction, whose first statement is then a write
     // (on SQLite a transaction that reads first may fail to take the write lock later).
@@ -144,11 +173,20 @@ export default class CreateGenerationJob {
       const planned = await planGeneration(input.org, input.templateIds, input.importId)
       if (planned.kind !== 'ok') return planned
       listPlan = planned.plan
+      if (dryRun) {
+        const allowance = await issuingAllowance(input.org, listPlan.totalItems)
+        return { kind: 'dry_run', plan: listPlan, allowance }
+      }
     }
 
     try {
       const created = await db.transaction(async (trx) => {
         const plan = input.recipients === undefined ? listPlan! : await planInlineList(trx, input)
+        if (dryRun) {
+          // The people sent with it were checked as a list of their own: counted, then rolled back.
+          const allowance = await issuingAllowance(input.org, plan.totalItems, { client: trx })
+          throw new Refused({ kind: 'dry_run', plan, allowance })
+        }
         return { job: await this.createJob(trx, input, issueDate, plan), plan }
       })
       if (input.start) Queue.notify()

@@ -96,6 +96,10 @@ export default class GenerationJobsController {
         flashFieldError(ctx, formFieldOf(problem.field), problem.message)
         return back()
       },
+      billing_refused: ({ refusal }) => {
+        ctx.session.flash('error', refusal.message)
+        return back()
+      },
     })
   }
 

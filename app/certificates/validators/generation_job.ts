@@ -26,6 +26,8 @@ export const apiGenerationJobValidator = vine.compile(
     expires_in_months: vine.number().withoutDecimals().min(1).max(600).optional(),
     start: vine.boolean().optional(),
     name: vine.string().trim().maxLength(160).optional(),
+    // What it would issue and cost, without creating anything.
+    dry_run: vine.boolean().optional(),
   })
 )
 

@@ -123,8 +123,9 @@ test.group('Deliveries: crash safety (committed, real worker processes)', (group
     }
     assert.isAtLeast(inFlightAtKills.length, 3)
 
-    // The killed workers' leases and calls time out; then a last worker finishes the delivery.
-    for (let attempt = 0; attempt < 8; attempt++) {
+    // The killed workers' leases and calls time out; then last workers finish the delivery (as
+    // many as a slow, shared machine needs within two minutes: the test is about what was sent).
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
       await sleep(SEND_TIMEOUT_MS + 1_500)
       const finisher = standaloneWorker(['--once'])
       await new Promise((resolve) => finisher.once('exit', resolve))
@@ -141,9 +142,17 @@ test.group('Deliveries: crash safety (committed, real worker processes)', (group
     }
     assert.equal(perRecipient.size, 1000, 'every recipient got their mail')
     const repeats = [...perRecipient.values()].reduce((sum, n) => sum + n - 1, 0)
-    const allowed = inFlightAtKills.reduce((sum, n) => sum + n, 0)
+    // A call given up after the send timeout is in flight too: the server may still have taken the
+    // mail after we stopped waiting (it happens when the machine is slow), and it is sent again.
+    const timedOut = await db
+      .from('delivery_attempts')
+      .where('organization_id', org.id)
+      .where('error_code', 'E_TIMEOUT')
+      .count('* as n')
+      .first()
+    const allowed = inFlightAtKills.reduce((sum, n) => sum + n, 0) + Number(timedOut.n)
     console.log(
-      `crash test: ${inFlightAtKills.length} kills, in flight at each: [${inFlightAtKills.join(', ')}], repeated mails: ${repeats} (allowed ${allowed})`
+      `crash test: ${inFlightAtKills.length} kills, in flight at each: [${inFlightAtKills.join(', ')}], calls timed out: ${timedOut.n}, repeated mails: ${repeats} (allowed ${allowed})`
     )
     assert.isAtMost(repeats, allowed)
     const repeatedAccepted = await db

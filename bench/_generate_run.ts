@@ -293,8 +293,7 @@ async function createJob(importId: string) {
     start: true,
     actorUserId: null,
   })
-  if (result.kind !== 'created')
-    throw new Error(`job not created: ${JSON.stringify(result)}`)
+  if (result.kind !== 'created') throw new Error(`job not created: ${JSON.stringify(result)}`)
   return result.job
 }
 

@@ -85,8 +85,7 @@ export async function givenJob(
     start: options.start ?? true,
     actorUserId: null,
   })
-  if (result.kind !== 'created')
-    throw new Error(`job not created: ${JSON.stringify(result)}`)
+  if (result.kind !== 'created') throw new Error(`job not created: ${JSON.stringify(result)}`)
   return { job: result.job, templateIds, importJob: list }
 }
 

@@ -59,8 +59,7 @@ export async function givenIssuedJob(
     start: true,
     actorUserId: null,
   })
-  if (result.kind !== 'created')
-    throw new Error(`job not created: ${JSON.stringify(result)}`)
+  if (result.kind !== 'created') throw new Error(`job not created: ${JSON.stringify(result)}`)
   const job = await runJobs(result.job.id)
   const recipients = await GenerationJobRecipient.query()
     .where('job_id', job!.id)

@@ -1,5 +1,4 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type IncomingHttpHeaders, createServer } from 'node:http'
 import { test } from '@japa/runner'
 import {
   checkoutSignatureValid,
@@ -10,6 +9,7 @@ import {
   type RazorpayStandInOptions,
   startRazorpayStandIn,
 } from '../../../stand_ins/razorpay.js'
+import { closeServer, listenLocally } from '#tests/helpers/local_servers'
 
 /*
 | The stand-in's protocol, spoken to over HTTP as our client and a browser
@@ -25,16 +25,6 @@ interface Received {
   headers: IncomingHttpHeaders
   raw: string
   body: any
-}
-
-async function listen(server: Server) {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-async function closeServer(server: Server) {
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
 /** Our side: a webhook endpoint and a Checkout callback page, keeping what arrives. */
@@ -60,7 +50,7 @@ async function startMerchant() {
     callbacks.push({ method: request.method!, url, form: new URLSearchParams(raw) })
     response.writeHead(200, { 'Content-Type': 'text/plain' }).end('thank you')
   })
-  merchant.url = await listen(server)
+  merchant.url = await listenLocally(server)
   return { merchant, close: () => closeServer(server) }
 }
 

@@ -1,6 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type IncomingHttpHeaders, createServer } from 'node:http'
 import { test } from '@japa/runner'
 import {
   type WhatsAppStandIn,
@@ -10,6 +9,7 @@ import {
   statusNotification,
   statusObject,
 } from '../../../stand_ins/whatsapp_cloud_api.js'
+import { closeServer, listenLocally } from '#tests/helpers/local_servers'
 
 const APP_SECRET = 'test-app-secret'
 const TOKEN = 'test-system-user-token'
@@ -27,16 +27,6 @@ interface Notification {
   raw: string
   body: any
   signatureValid: boolean
-}
-
-async function listen(server: Server) {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-async function closeServer(server: Server) {
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
 /** Checks Meta's signature the way the app must: HMAC of the raw body, constant-time compare. */
@@ -94,7 +84,7 @@ async function startWebhookReceiver() {
     })
     response.writeHead(receiver.answer()).end()
   })
-  receiver.url = await listen(server)
+  receiver.url = await listenLocally(server)
   return { receiver, close: () => closeServer(server) }
 }
 
@@ -120,7 +110,7 @@ async function startDocumentServer() {
     }
     response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
   })
-  const url = await listen(server)
+  const url = await listenLocally(server)
   return { url, requests, close: () => closeServer(server) }
 }
 

@@ -47,6 +47,17 @@ const cookieHeader = (response: Response) =>
     .map((cookie) => cookie.split(';')[0])
     .join('; ')
 
+/** What a first-time visitor's JSON verification says: its status and the name shown. */
+async function nameOf(token: string) {
+  const response = await get(`/api/v1/verify/${token}`, newAddress())
+  const body = (await response.json()) as { status: string; recipient_name: string }
+  return `${body.status} ${body.recipient_name}`
+}
+
+/** Renames a certificate behind the process's back, as another host's write would. */
+const renamed = (id: string) =>
+  db.from('certificates').where('id', id).update({ recipient_name: 'Renamed Behind' })
+
 async function rowCount(table: string) {
   const row = await db.from(table).count('* as total').first()
   return Number(row.total)
@@ -302,13 +313,6 @@ test.group('Verify at scale: certificates kept in memory for a few seconds', (gr
     const [ahead, seenByFeed, revokedHere, changedDuringRead] = await givenIssued(org, {
       count: 4,
     })
-    const nameOf = async (token: string) => {
-      const response = await get(`/api/v1/verify/${token}`, newAddress())
-      const body = (await response.json()) as { status: string; recipient_name: string }
-      return `${body.status} ${body.recipient_name}`
-    }
-    const renamed = (id: string) =>
-      db.from('certificates').where('id', id).update({ recipient_name: 'Renamed Behind' })
 
     // A change made while the rows are being read: read before it, it must not be kept.
     const reading = readAheadNow()
@@ -337,6 +341,7 @@ test.group('Verify at scale: certificates kept in memory for a few seconds', (gr
     await renamed(changedDuringRead.id)
     assert.equal(await nameOf(tokenOf(changedDuringRead)), 'valid Renamed Behind')
   })
+
   test('the job being scanned is read ahead: after eight scans of one job that each read the database, the rest of that job is served without a query, except what changed; a job scanned seven times is not read', async ({
     assert,
     cleanup,
@@ -345,13 +350,6 @@ test.group('Verify at scale: certificates kept in memory for a few seconds', (gr
     const { org, owner } = await givenOrg()
     const scanned = await givenIssued(org, { count: 12 })
     const other = await givenIssued(org, { count: 8 })
-    const nameOf = async (token: string) => {
-      const response = await get(`/api/v1/verify/${token}`, newAddress())
-      const body = (await response.json()) as { status: string; recipient_name: string }
-      return `${body.status} ${body.recipient_name}`
-    }
-    const renamed = (id: string) =>
-      db.from('certificates').where('id', id).update({ recipient_name: 'Renamed Behind' })
 
     // Seven scans of the other job read the database each time, and its rows are not read ahead.
     for (const certificate of other.slice(0, 7)) await nameOf(tokenOf(certificate))

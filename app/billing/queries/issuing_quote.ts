@@ -1,12 +1,10 @@
 import { DateTime } from 'luxon'
-import { isValidGstin } from '#core/services/gstin'
-import { gstStateCodeOf } from '#core/services/gst_states'
 import type Organization from '#orgs/models/organization'
 import type { IssuingAllowance, IssuingRefusal } from '#certificates/queries/issuing_allowance'
 import { lineTax } from '#billing/services/gst'
 import { BILLING_ZONE } from '#billing/services/billing_periods'
 import { pricesInForce } from '#billing/queries/prices_in_force'
-import billing from '#config/billing'
+import { suppliedWithinState } from '#billing/services/place_of_supply'
 
 /**
  * What issuing some certificates will cost, before anything is issued (the
@@ -28,12 +26,6 @@ export interface IssuingQuote {
   blocked: IssuingRefusal | null
 }
 
-/** The org's place of supply: its GSTIN's state when registered, else its address's state; null when unknown. */
-export function placeOfSupplyOf(org: Pick<Organization, 'gstin' | 'state'>) {
-  if (org.gstin && isValidGstin(org.gstin)) return org.gstin.slice(0, 2)
-  return gstStateCodeOf(org.state)
-}
-
 export async function issuingQuote(
   org: Organization,
   allowance: IssuingAllowance,
@@ -41,11 +33,7 @@ export async function issuingQuote(
 ): Promise<IssuingQuote> {
   const prices = await pricesInForce(org, now.setZone(BILLING_ZONE).toISODate()!)
   const amountPaise = allowance.billableCertificates * prices.certificateFeePaise
-  const tax = lineTax(
-    amountPaise,
-    prices.gstRateBasisPoints,
-    placeOfSupplyOf(org) === billing.supplier.stateCode
-  )
+  const tax = lineTax(amountPaise, prices.gstRateBasisPoints, suppliedWithinState(org))
   const taxPaise = tax.cgstPaise + tax.sgstPaise + tax.igstPaise
   return {
     certificates: allowance.certificates,

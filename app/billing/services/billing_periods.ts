@@ -45,9 +45,8 @@ export function billedDaysOf(month: BillingMonth, trialEndsAt: DateTime | null) 
   const trialEnd = trialEndsAt.setZone(BILLING_ZONE)
   if (trialEnd < month.startsAt) return month.daysInMonth
   if (trialEnd >= month.endsAt) return 0
-  // The trial covers up to its end; billing begins with the next day in Kolkata.
-  const firstBilled = trialEnd
-    .startOf('day')
-    .plus({ days: trialEnd.equals(trialEnd.startOf('day')) ? 0 : 1 })
+  // The trial covers the day it ends on (in Kolkata), unless it ends at that day's first instant.
+  const dayStart = trialEnd.startOf('day')
+  const firstBilled = trialEnd.equals(dayStart) ? dayStart : dayStart.plus({ days: 1 })
   return Math.max(0, Math.round(month.endsAt.setZone(BILLING_ZONE).diff(firstBilled, 'days').days))
 }

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { gstStateCodeOf } from '#core/services/gst_states'
-import { placeOfSupplyOf } from '#billing/queries/issuing_quote'
+import { placeOfSupplyOf } from '#billing/services/place_of_supply'
 
 test.group('Place of supply', () => {
   test('a registered org’s is its GSTIN’s state, whatever its address says', ({ assert }) => {

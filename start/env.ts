@@ -3,7 +3,6 @@
 | the app with a message naming the variable.
 */
 import { Env } from '@adonisjs/core/env'
-import { GST_STATES } from '#core/services/gst_states'
 
 export default await Env.create(new URL('../', import.meta.url), {
   NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
@@ -43,8 +42,14 @@ export default await Env.create(new URL('../', import.meta.url), {
   BOUNCE_SMTP_PORT: Env.schema.number.optional(),
   BOUNCE_SMTP_HOST: Env.schema.string.optional(),
   BOUNCE_RECEIVER: Env.schema.enum.optional(['in-process', 'off'] as const),
-  // The platform's GST state code as the supplier on its invoices (config/billing.ts).
-  BILLING_SUPPLIER_STATE_CODE: Env.schema.enum.optional(Object.keys(GST_STATES)),
+  // The supplier printed on tax invoices, the SAC and the payment terms (config/billing.ts).
+  BILLING_SUPPLIER_NAME: Env.schema.string.optional(),
+  BILLING_SUPPLIER_ADDRESS: Env.schema.string.optional(),
+  BILLING_SUPPLIER_GSTIN: Env.schema.string.optional(),
+  BILLING_SUPPLIER_EMAIL: Env.schema.string.optional({ format: 'email' }),
+  BILLING_SAC: Env.schema.string.optional(),
+  BILLING_PAYMENT_TERMS_DAYS: Env.schema.number.optional(),
+  BILLING_GRACE_DAYS: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

@@ -13,6 +13,7 @@ import { webProcess } from '#core/services/web_cluster'
 import '#certificates/services/generation_queue'
 import '#deliveries/services/test_message_queue'
 import '#deliveries/services/send_queue'
+import '#billing/services/invoice_queue'
 
 /**
  * The web process runs a queue worker beside the HTTP server (rendering

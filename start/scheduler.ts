@@ -20,3 +20,10 @@ scheduler.command('certificates:sweep-orphans', ['--quiet']).cron('17 * * * *').
 
 /** Signed-in sessions nobody used within their age are deleted (expired rows are never read). */
 scheduler.command('sessions:prune', ['--quiet']).cron('41 * * * *').withoutOverlapping()
+
+/** Ended billing months are closed and invoiced at 02:00 in India. */
+scheduler
+  .command('billing:run', ['--quiet'])
+  .cron('0 2 * * *')
+  .timezone('Asia/Kolkata')
+  .withoutOverlapping()

@@ -30,6 +30,14 @@ export async function removeOrgData(orgId: string) {
     .update({ current_version_id: null })
   await db.from('certificate_template_versions').where('organization_id', orgId).delete()
   await db.from('certificate_templates').where('organization_id', orgId).delete()
+  await db
+    .from('billing_invoice_items')
+    .whereIn('invoice_id', db.from('billing_invoices').where('organization_id', orgId).select('id'))
+    .delete()
+  await db.from('billing_invoices').where('organization_id', orgId).delete()
+  await db.from('billing_periods').where('organization_id', orgId).delete()
+  await db.from('billing_invoice_counters').where('organization_id', orgId).delete()
+  await db.from('billing_credits_debits').where('organization_id', orgId).delete()
   await db.from('files').where('organization_id', orgId).update({ base_file_id: null })
   await db.from('files').where('organization_id', orgId).delete()
 }

@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import type Organization from '#orgs/models/organization'
 
 /**
@@ -33,12 +34,13 @@ function paise(value: unknown, column: string) {
 
 export async function pricesInForce(
   org: Pick<Organization, 'id'>,
-  day: string
+  day: string,
+  client: QueryClientContract = db.connection()
 ): Promise<PricesInForce> {
   if (!DAY.test(day)) throw new Error(`a day is YYYY-MM-DD, not “${day}”`)
-  const book = await db.from('billing_price_books').where('is_default', true).first()
+  const book = await client.from('billing_price_books').where('is_default', true).first()
   if (!book) throw new Error('no default price book (migration 0020 creates “startup”)')
-  const override = await db
+  const override = await client
     .from('organization_pricing_overrides')
     .where('organization_id', org.id)
     .where('effective_from', '<=', day)

@@ -8,12 +8,21 @@ export interface CertificateUsage {
   /** The job the certificates came from (a reissue keeps its original's). */
   jobId: string | null
   certificateIds: string[]
+  /**
+   * A reissue: the certificate it replaces and when that one was issued.
+   * Recorded as `certificate_reissued`, which billing prices apart (free
+   * within the price book's `free_reissue_days` of the replaced one's
+   * issue: a correction is not a sale) and the trial's free allowance
+   * does not count.
+   */
+  reissueOf?: { certificateId: string; issuedAt: string | null }
 }
 
 /**
- * One `certificate_issued` usage event per issued certificate, in the
- * transaction that issues it; billing prices them. Unique per certificate
- * and type, so an issue retried after a crash adds none.
+ * One usage event per issued certificate (`certificate_issued`, or
+ * `certificate_reissued` for a reissue), in the transaction that issues it;
+ * billing prices them. Unique per certificate and type, so an issue
+ * retried after a crash adds none.
  */
 export default class RecordCertificateUsage {
   static async handle(trx: TransactionClientContract, usage: CertificateUsage) {
@@ -34,11 +43,19 @@ export default class RecordCertificateUsage {
       usage.certificateIds.map((id) => ({
         id: uuidv7(),
         organization_id: usage.organizationId,
-        event_type: 'certificate_issued',
+        event_type: usage.reissueOf ? 'certificate_reissued' : 'certificate_issued',
         certificate_id: id,
         occurred_at: now,
         quantity: 1,
-        metadata: usage.jobId ? { generation_job_id: usage.jobId } : {},
+        metadata: {
+          ...(usage.jobId ? { generation_job_id: usage.jobId } : {}),
+          ...(usage.reissueOf
+            ? {
+                reissued_from_certificate_id: usage.reissueOf.certificateId,
+                reissued_from_issued_at: usage.reissueOf.issuedAt,
+              }
+            : {}),
+        },
         created_at: now,
       })),
       { onConflictDoNothing: 'certificate_id, event_type' }

@@ -146,6 +146,7 @@ export default class ReissueCertificate {
           organizationId: input.org.id,
           jobId: previous.generationJobId,
           certificateIds: [certificate.id],
+          reissueOf: { certificateId: previous.id, issuedAt: previous.issuedAt?.toISO() ?? null },
         })
         await RecordAudit.handle(
           {

@@ -17,3 +17,10 @@ export const jsonColumn = (options: Parameters<typeof column>[0] = {}) =>
       value === null || value === undefined ? null : JSON.stringify(value),
     consume: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value),
   })
+
+/** bigint comes back as text from PostgreSQL (and may from SQLite's driver): a number either way (paise, counts). */
+export const bigIntColumn = (options: Parameters<typeof column>[0] = {}) =>
+  column({
+    ...options,
+    consume: (value: unknown) => (value === null || value === undefined ? value : Number(value)),
+  })

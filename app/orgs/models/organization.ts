@@ -79,6 +79,14 @@ export default class Organization extends TimestampedModel {
   @column()
   declare trialFreeCertificates: number
 
+  /** The 1–5 characters its invoice numbers carry (XEN-<CODE>-NNNNNN): given at the first invoice, never changed. */
+  @column()
+  declare invoiceCode: string | null
+
+  /** Where invoices go besides its owners (a finance mailbox). */
+  @column()
+  declare billingEmail: string | null
+
   @column.dateTime()
   declare deletedAt: DateTime | null
 

@@ -50,6 +50,12 @@ export default await Env.create(new URL('../', import.meta.url), {
   BILLING_SAC: Env.schema.string.optional(),
   BILLING_PAYMENT_TERMS_DAYS: Env.schema.number.optional(),
   BILLING_GRACE_DAYS: Env.schema.number.optional(),
+  // Razorpay (config/razorpay.ts): without the key id and secret, payments are not configured.
+  RAZORPAY_KEY_ID: Env.schema.string.optional(),
+  RAZORPAY_KEY_SECRET: Env.schema.string.optional(),
+  RAZORPAY_WEBHOOK_SECRET: Env.schema.string.optional(),
+  RAZORPAY_BASE_URL: Env.schema.string.optional(),
+  RAZORPAY_TIMEOUT_MS: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

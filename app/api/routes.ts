@@ -43,6 +43,9 @@ const CertificateDeliveriesController = () =>
   import('#api/controllers/certificate_deliveries_controller')
 const DeliveryCancellationsController = () =>
   import('#api/controllers/delivery_cancellations_controller')
+const BillingController = () => import('#api/controllers/billing_controller')
+const InvoicesController = () => import('#api/controllers/invoices_controller')
+const InvoicePdfsController = () => import('#api/controllers/invoice_pdfs_controller')
 
 router
   .group(() => {
@@ -146,6 +149,11 @@ router
     router
       .get('/deliveries/:id/messages', [DeliveryMessagesController, 'index'])
       .as('delivery_messages.index')
+
+    router.get('/billing', [BillingController, 'show']).as('billing.show')
+    router.get('/invoices', [InvoicesController, 'index']).as('invoices.index')
+    router.get('/invoices/:id', [InvoicesController, 'show']).as('invoices.show')
+    router.get('/invoices/:id/pdf', [InvoicePdfsController, 'show']).as('invoice_pdfs.show')
   })
   .prefix('/api/v1')
   .as('api')

@@ -9,13 +9,17 @@ const require = createRequire(import.meta.url)
  */
 const VENDOR_FILES: Record<string, string> = {
   'htmx.min.js': require.resolve('htmx.org/dist/htmx.min.js'),
+  // Charts (the billing page's usage per day).
+  'uplot.min.js': require.resolve('uplot/dist/uPlot.iife.min.js'),
+  'uplot.min.css': require.resolve('uplot/dist/uPlot.min.css'),
 }
 
 export default class VendorAssetsController {
   async show({ params, response }: HttpContext) {
     const file = VENDOR_FILES[params.file]
     if (!file) return response.notFound('Not found')
-    response.header('Content-Type', 'text/javascript; charset=utf-8')
+    const type = params.file.endsWith('.css') ? 'text/css' : 'text/javascript'
+    response.header('Content-Type', `${type}; charset=utf-8`)
     response.header('Cache-Control', 'public, max-age=86400')
     return response.download(file)
   }

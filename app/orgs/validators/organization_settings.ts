@@ -47,7 +47,7 @@ export const COUNTRIES: Record<string, string> = {
 
 export const INDIAN_PIN_PATTERN = /^[1-9][0-9]{5}$/
 
-const gstinRule = vine.createRule((value, _options, field: FieldContext) => {
+export const gstinRule = vine.createRule((value, _options, field: FieldContext) => {
   if (typeof value !== 'string') return
   switch (gstinProblem(value)) {
     case 'format':

@@ -1,0 +1,73 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { GST_STATES, gstStateCodeOf } from '#core/services/gst_states'
+import { unhandled } from '#core/services/exhaustive'
+import { paginationOf } from '#core/http/pagination'
+import UpdateBillingDetails from '#orgs/actions/update_billing_details'
+import { billingDetailsValidator } from '#orgs/validators/billing_details'
+import razorpay from '#config/razorpay'
+import { billingOverview } from '#billing/queries/billing_overview'
+import { dailyUsage } from '#billing/queries/daily_usage'
+import OrgInvoices from '#billing/queries/org_invoices'
+import { billingMonthOf } from '#billing/services/billing_periods'
+import { DateTime } from 'luxon'
+
+/**
+ * `GET /billing`: the org's account for its members with `billing.view`:
+ * status and trial, the plan, this month so far with a chart per day and
+ * the estimated bill, invoices and credit notes, the balance, and (with
+ * `billing.manage`) who invoices are made out to.
+ */
+export default class BillingController {
+  async show({ org, actor, bouncer, request, view }: HttpContext) {
+    await bouncer.authorize('allows', 'billing.view')
+    const now = DateTime.utc()
+    const { page } = await paginationOf(request.qs(), { perPage: 12 })
+    const [overview, usage, invoices] = await Promise.all([
+      billingOverview(org, now),
+      dailyUsage(org, billingMonthOf(now)),
+      OrgInvoices.list(org, { page, perPage: 12 }),
+    ])
+    invoices.baseUrl('/billing')
+    return view.render('pages/billing/show', {
+      overview,
+      usage,
+      invoices,
+      states: GST_STATES,
+      stateCode: gstStateCodeOf(org.state),
+      canManage: actor.can('billing.manage'),
+      paymentsConfigured: razorpay.configured,
+    })
+  }
+
+  async update({ org, actor, bouncer, request, response, session }: HttpContext) {
+    await bouncer.authorize('allows', 'billing.manage')
+    const data = await request.validateUsing(billingDetailsValidator)
+    const result = await UpdateBillingDetails.handle({
+      org,
+      actorUserId: actor.user.id,
+      origin: { ip: request.ip(), userAgent: request.header('user-agent') },
+      details: {
+        businessName: data.business_name,
+        addressLine1: data.address_line1,
+        addressLine2: data.address_line2 ?? null,
+        city: data.city,
+        // The GSTIN's state when registered (the validator checked they agree), else the one chosen.
+        state: GST_STATES[data.gstin?.slice(0, 2) ?? data.state_code ?? ''] ?? null,
+        postalCode: data.postal_code ?? null,
+        gstin: data.gstin ?? null,
+        billingEmail: data.billing_email ?? null,
+      },
+    })
+    switch (result.kind) {
+      case 'updated':
+        session.flash('success', 'Billing details saved. Invoices issued from now on carry them.')
+        break
+      case 'unchanged':
+        session.flash('success', 'Nothing to change: the billing details were already up to date.')
+        break
+      default:
+        return unhandled(result)
+    }
+    return response.redirect().toRoute('billing.show')
+  }
+}

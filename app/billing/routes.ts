@@ -1,0 +1,15 @@
+import router from '@adonisjs/core/services/router'
+import { middleware } from '#start/kernel'
+
+const BillingController = () => import('#billing/controllers/billing_controller')
+const InvoicePdfsController = () => import('#billing/controllers/invoice_pdfs_controller')
+
+// The billing page of the current org (billing.view; its details form billing.manage).
+router
+  .group(() => {
+    router.get('/billing', [BillingController, 'show']).as('show')
+    router.put('/billing/details', [BillingController, 'update']).as('details.update')
+    router.get('/billing/invoices/:id/pdf', [InvoicePdfsController, 'show']).as('invoice_pdfs.show')
+  })
+  .as('billing')
+  .use([middleware.auth(), middleware.org()])

@@ -27,3 +27,10 @@ scheduler
   .cron('0 2 * * *')
   .timezone('Asia/Kolkata')
   .withoutOverlapping()
+
+/** Unpaid invoices: reminders, past due, suspended (each notice once); in India's business hours. */
+scheduler
+  .command('billing:dunning', ['--quiet'])
+  .cron('30 9 * * *')
+  .timezone('Asia/Kolkata')
+  .withoutOverlapping()

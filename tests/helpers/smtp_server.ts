@@ -8,6 +8,7 @@ export interface ReceivedMail {
   html: string
   /** Lower-cased names (from, subject, list-unsubscribe, x-*, …), as the stand-in keeps them. */
   headers: Record<string, string>
+  attachments: { filename: string | null; contentType: string; sha256: string; size: number }[]
 }
 
 let standIn: SmtpStandIn | undefined
@@ -21,6 +22,12 @@ function inbox(): ReceivedMail[] {
     text: mail.text,
     html: mail.html,
     headers: mail.headers,
+    attachments: mail.attachments.map((attachment) => ({
+      filename: attachment.filename ?? null,
+      contentType: attachment.contentType,
+      sha256: attachment.sha256,
+      size: attachment.size,
+    })),
   }))
 }
 

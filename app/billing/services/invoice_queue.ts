@@ -7,6 +7,7 @@ import { storageKey } from '#core/services/storage_keys'
 import BillingInvoice from '#billing/models/billing_invoice'
 import { drawInvoiceInThread } from '#billing/services/invoice_rendering'
 import type { InvoiceDocument } from '#billing/services/invoice_pdf'
+import { recordNotices } from '#billing/services/invoice_notices'
 
 export interface RenderInvoicePayload {
   invoiceId: string
@@ -69,7 +70,9 @@ export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceD
  * registered in `files` and tied to the invoice in one fenced transaction.
  * The object is written before the row that points at it; an attempt that
  * wrote it and died before its commit left it unreferenced under the same
- * key, which the next attempt deletes before writing again.
+ * key, which the next attempt deletes before writing again. The same
+ * transaction records the invoice's "issued" notice, whose job mails it
+ * with the PDF attached.
  */
 export const renderInvoice = defineJob<RenderInvoicePayload>('billing.render_invoice', {
   async perform(job) {
@@ -101,6 +104,8 @@ export const renderInvoice = defineJob<RenderInvoicePayload>('billing.render_inv
         .where('id', invoice.id)
         .whereNull('pdf_file_id')
         .update({ pdf_file_id: file.id, updated_at: dbTimestamp(trx) })
+      // Mailed to the org's billing contacts with the PDF attached, now that it exists.
+      await recordNotices(trx, invoice, 'invoice_issued')
       await job.complete(trx)
     })
   },

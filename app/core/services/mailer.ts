@@ -12,6 +12,8 @@ export interface OutgoingMail {
   html: string
   text: string
   data: Record<string, unknown>
+  /** Files sent with it (an invoice's PDF). */
+  attachments?: { filename: string; content: Uint8Array; contentType: string }[]
 }
 
 /**
@@ -27,6 +29,12 @@ export async function sendMail(outgoing: OutgoingMail) {
       .subject(outgoing.subject)
       .htmlView(outgoing.html, outgoing.data)
       .textView(outgoing.text, outgoing.data)
+    for (const attachment of outgoing.attachments ?? []) {
+      message.attachData(Buffer.from(attachment.content), {
+        filename: attachment.filename,
+        contentType: attachment.contentType,
+      })
+    }
   })
   if (!env.get('SMTP_HOST')) {
     const folder = app.tmpPath('mail')

@@ -1,0 +1,195 @@
+import db from '@adonisjs/lucid/services/db'
+import drive from '@adonisjs/drive/services/main'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { v7 as uuidv7 } from 'uuid'
+import { appUrl } from '#config/app'
+import billing from '#config/billing'
+import { defineJob } from '#core/queue/registry'
+import { Queue } from '#core/queue/queue'
+import { rowsOf } from '#core/services/bulk_insert'
+import { dbTimestamp } from '#core/services/database_time'
+import { formatDate, formatMoney } from '#core/services/formatting'
+import { sendMail } from '#core/services/mailer'
+import Organization from '#orgs/models/organization'
+import { emailsOfMembersWith } from '#orgs/queries/members_with_permission'
+import BillingInvoice from '#billing/models/billing_invoice'
+import { DateTime } from 'luxon'
+
+/** What an org is told about an invoice, each once (`billing_invoice_notices`). */
+export type NoticeKind = 'invoice_issued' | 'reminder_3' | 'reminder_7' | 'past_due' | 'suspended'
+
+/**
+ * Records notices of an invoice (unique per invoice and kind: a notice
+ * already recorded is left alone) and enqueues the mail of the one to send,
+ * in the caller's transaction. Returns whether that one was new.
+ */
+export async function recordNotices(
+  trx: TransactionClientContract,
+  invoice: Pick<BillingInvoice, 'id' | 'organizationId'>,
+  send: NoticeKind,
+  skipped: NoticeKind[] = []
+) {
+  const stamp = dbTimestamp(trx)
+  let sent = false
+  for (const kind of [...skipped, send]) {
+    const id = uuidv7()
+    const inserted = rowsOf<{ id: string }>(
+      await trx.rawQuery(
+        `INSERT INTO billing_invoice_notices (id, organization_id, invoice_id, kind, skipped, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, kind) DO NOTHING RETURNING id`,
+        [id, invoice.organizationId, invoice.id, kind, kind !== send, stamp]
+      )
+    )
+    if (kind === send && inserted.length > 0) {
+      await Queue.enqueue(
+        trx,
+        sendInvoiceNotice,
+        { noticeId: id },
+        { organizationId: invoice.organizationId, subjectId: invoice.id }
+      )
+      sent = true
+    }
+  }
+  return sent
+}
+
+interface NoticeContent {
+  subject: string
+  heading: string
+  paragraphs: string[]
+  linkText: string
+}
+
+function dayOf(value: string | null) {
+  return value ? formatDate(value, { long: true }) : ''
+}
+
+function suspensionDay(invoice: BillingInvoice) {
+  return DateTime.fromISO(invoice.dueDate ?? invoice.issueDate)
+    .plus({ days: billing.graceDays })
+    .toISODate()
+}
+
+/** The words of each notice. */
+export function noticeContent(kind: NoticeKind, invoice: BillingInvoice, org: Organization) {
+  const document = invoice.kind === 'credit_note' ? 'Credit note' : 'Tax invoice'
+  const period = invoice.periodStart
+    ? `${dayOf(invoice.periodStart)} to ${dayOf(invoice.periodEnd)}`
+    : null
+  const due = formatMoney(invoice.amountDuePaise)
+  const contents: Record<NoticeKind, NoticeContent> = {
+    invoice_issued: {
+      subject: `${document} ${invoice.invoiceNumber} from Authentix${period ? ` for ${period}` : ''}`,
+      heading: `${document} ${invoice.invoiceNumber}`,
+      paragraphs: [
+        invoice.kind === 'credit_note'
+          ? `A credit note for ${org.name} is attached.`
+          : `${org.name}’s tax invoice${period ? ` for ${period}` : ''} is attached.${
+              invoice.amountDuePaise > 0
+                ? ` ${due} is due by ${dayOf(invoice.dueDate)}.`
+                : ' Nothing is due: it is settled already.'
+            }`,
+      ],
+      linkText:
+        invoice.amountDuePaise > 0 ? 'Pay it on your billing page' : 'Open your billing page',
+    },
+    reminder_3: {
+      subject: `Reminder: invoice ${invoice.invoiceNumber} is due on ${dayOf(invoice.dueDate)}`,
+      heading: `Invoice ${invoice.invoiceNumber} is due on ${dayOf(invoice.dueDate)}`,
+      paragraphs: [
+        `${due} is still due on ${org.name}’s invoice. Pay it by ${dayOf(invoice.dueDate)} to keep issuing certificates without interruption.`,
+      ],
+      linkText: 'Pay it now',
+    },
+    reminder_7: {
+      subject: `Invoice ${invoice.invoiceNumber} is due today`,
+      heading: `Invoice ${invoice.invoiceNumber} is due today`,
+      paragraphs: [
+        `${due} is due today on ${org.name}’s invoice. After today the account is past due; after ${billing.graceDays} more days it is suspended and no new certificates can be issued.`,
+      ],
+      linkText: 'Pay it now',
+    },
+    past_due: {
+      subject: `Invoice ${invoice.invoiceNumber} is overdue`,
+      heading: `Invoice ${invoice.invoiceNumber} is overdue`,
+      paragraphs: [
+        `${due} was due on ${dayOf(invoice.dueDate)} and is still unpaid, so ${org.name}’s account is past due.`,
+        `Pay it before ${dayOf(suspensionDay(invoice))} or the account is suspended: no new certificates can be issued until it is paid.`,
+      ],
+      linkText: 'Pay it now',
+    },
+    suspended: {
+      subject: `${org.name}’s Authentix account is suspended`,
+      heading: 'Your account is suspended',
+      paragraphs: [
+        `Invoice ${invoice.invoiceNumber} (${due}) is unpaid ${billing.graceDays} days after it was due, so ${org.name} cannot issue new certificates.`,
+        'Paying it restores the account at once.',
+      ],
+      linkText: 'Pay it now',
+    },
+  }
+  return contents[kind]
+}
+
+/**
+ * Mails one notice to the org's billing contacts (members who may manage
+ * billing, and its finance mailbox), an invoice's PDF attached to the
+ * invoice itself. Sent at least once: an attempt that failed after some
+ * recipients had theirs sends to all again.
+ */
+export const sendInvoiceNotice = defineJob<{ noticeId: string }>('billing.send_notice', {
+  async perform(job) {
+    const notice = await db
+      .from('billing_invoice_notices')
+      .where('id', job.payload.noticeId)
+      .first()
+    if (!notice || notice.sent_at) return
+    const invoice = await BillingInvoice.findOrFail(notice.invoice_id)
+    const org = await Organization.findOrFail(invoice.organizationId)
+    const recipients = [
+      ...new Set([
+        ...(await emailsOfMembersWith(org, 'billing.manage')),
+        ...(org.billingEmail ? [org.billingEmail] : []),
+      ]),
+    ]
+    const kind = notice.kind as NoticeKind
+    const content = noticeContent(kind, invoice, org)
+    const attachments = []
+    if (kind === 'invoice_issued' && invoice.pdfFileId) {
+      const file = await db.from('files').where('id', invoice.pdfFileId).select('path').first()
+      attachments.push({
+        filename: `${invoice.invoiceNumber}.pdf`,
+        content: await drive.use().getBytes(file.path),
+        contentType: 'application/pdf',
+      })
+    }
+    for (const to of recipients) {
+      await sendMail({
+        to,
+        subject: content.subject,
+        html: 'pages/billing/mail/notice',
+        text: 'pages/billing/mail/notice_text',
+        data: {
+          ...content,
+          orgName: org.name,
+          link: `${appUrl}/billing`,
+          facts: [
+            [invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice', invoice.invoiceNumber],
+            ['Issued', dayOf(invoice.issueDate)],
+            ['Total (with GST)', formatMoney(invoice.totalPaise)],
+            ...(invoice.kind === 'invoice' ? [['Due', formatMoney(invoice.amountDuePaise)]] : []),
+          ],
+        },
+        attachments,
+      })
+    }
+    await db.transaction(async (trx) => {
+      await job.fence(trx)
+      await trx
+        .from('billing_invoice_notices')
+        .where('id', notice.id)
+        .update({ sent_at: dbTimestamp(trx), sent_to: JSON.stringify(recipients) })
+      await job.complete(trx)
+    })
+  },
+})

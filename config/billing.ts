@@ -39,6 +39,8 @@ const billing = {
   paymentTermsDays: env.get('BILLING_PAYMENT_TERMS_DAYS', 7),
   /** Past due this long, an account is suspended (no new certificates; nothing issued is touched). */
   graceDays: env.get('BILLING_GRACE_DAYS', 7),
+  /** Orgs a billing run closes per transaction: fewer, shorter transactions; more, fewer statements. */
+  runBatch: env.get('BILLING_RUN_BATCH', 250),
 }
 
 export default billing

@@ -50,6 +50,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   BILLING_SAC: Env.schema.string.optional(),
   BILLING_PAYMENT_TERMS_DAYS: Env.schema.number.optional(),
   BILLING_GRACE_DAYS: Env.schema.number.optional(),
+  BILLING_RUN_BATCH: Env.schema.number.optional(),
   // Razorpay (config/razorpay.ts): without the key id and secret, payments are not configured.
   RAZORPAY_KEY_ID: Env.schema.string.optional(),
   RAZORPAY_KEY_SECRET: Env.schema.string.optional(),

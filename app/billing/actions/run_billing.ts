@@ -38,7 +38,8 @@ const PAGE = 500
 
 /**
  * `node ace billing:run`: closes one ended month for every org that existed
- * in it (or one org), one `CloseBillingPeriod` each, in pages of orgs by id.
+ * in it (or one org), in pages of orgs by id, `BILLING_RUN_BATCH` orgs per
+ * `CloseBillingPeriod.handleMany` (one transaction).
  * Idempotent as each close is; orgs already closed cost one insert that
  * does nothing. A dry run prices what it would invoice and writes nothing.
  */
@@ -74,13 +75,17 @@ export default class RunBilling {
       if (after) query.where('id', '>', after)
       const orgs = await query
       if (orgs.length === 0) break
-      for (const org of orgs) {
-        report.orgs++
-        const outcome = options.dryRun
-          ? await dryRun(org, month)
-          : await CloseBillingPeriod.handle(org, month, { now })
-        count(report, outcome)
-        if (options.keepOutcomes !== false) report.outcomes.push({ slug: org.slug, outcome })
+      for (let start = 0; start < orgs.length; start += billing.runBatch) {
+        const batch = orgs.slice(start, start + billing.runBatch)
+        const closed = options.dryRun
+          ? null
+          : await CloseBillingPeriod.handleMany(batch, month, { now })
+        for (const org of batch) {
+          report.orgs++
+          const outcome = closed ? closed.get(org.id)! : await dryRun(org, month)
+          count(report, outcome)
+          if (options.keepOutcomes !== false) report.outcomes.push({ slug: org.slug, outcome })
+        }
       }
       after = orgs[orgs.length - 1].id
       if (orgs.length < PAGE) break

@@ -11,7 +11,7 @@ import { dbTimestamp } from '#core/services/database_time'
 import { formatDate, formatMoney } from '#core/services/formatting'
 import { sendMail } from '#core/services/mailer'
 import Organization from '#orgs/models/organization'
-import { emailsOfMembersWith } from '#orgs/queries/members_with_permission'
+import { emailsOfMembersWithByOrg } from '#orgs/queries/members_with_permission'
 import BillingInvoice from '#billing/models/billing_invoice'
 import { DateTime } from 'luxon'
 
@@ -43,14 +43,40 @@ export async function recordNotices(
     if (kind === send && inserted.length > 0) {
       await Queue.enqueue(
         trx,
-        sendInvoiceNotice,
-        { noticeId: id },
+        sendInvoiceNotices,
+        { noticeIds: [id] },
         { organizationId: invoice.organizationId, subjectId: invoice.id }
       )
       sent = true
     }
   }
   return sent
+}
+
+/** Each invoice's "issued" notice at once (its PDF just stored), mailed by one job per batch. */
+export async function recordIssuedNotices(
+  trx: TransactionClientContract,
+  invoices: Pick<BillingInvoice, 'id' | 'organizationId'>[]
+) {
+  if (invoices.length === 0) return
+  const stamp = dbTimestamp(trx)
+  const inserted = rowsOf<{ id: string }>(
+    await trx.rawQuery(
+      `INSERT INTO billing_invoice_notices (id, organization_id, invoice_id, kind, skipped, created_at)
+       VALUES ${invoices.map(() => "(?, ?, ?, 'invoice_issued', ?, ?)").join(', ')}
+       ON CONFLICT (invoice_id, kind) DO NOTHING RETURNING id`,
+      invoices.flatMap((invoice) => [uuidv7(), invoice.organizationId, invoice.id, false, stamp])
+    )
+  )
+  if (inserted.length === 0) return
+  await Queue.enqueue(
+    trx,
+    sendInvoiceNotices,
+    { noticeIds: inserted.map((row) => row.id) },
+    invoices.length === 1
+      ? { organizationId: invoices[0].organizationId, subjectId: invoices[0].id }
+      : {}
+  )
 }
 
 interface NoticeContent {
@@ -132,64 +158,91 @@ export function noticeContent(kind: NoticeKind, invoice: BillingInvoice, org: Or
 }
 
 /**
- * Mails one notice to the org's billing contacts (members who may manage
- * billing, and its finance mailbox), an invoice's PDF attached to the
- * invoice itself. Sent at least once: an attempt that failed after some
- * recipients had theirs sends to all again.
+ * Mails notices to their orgs' billing contacts (members who may manage
+ * billing, and the finance mailbox), an invoice's PDF attached to the
+ * invoice itself, then marks them sent. At least once: an attempt that
+ * failed after some mails had gone sends those again.
  */
-export const sendInvoiceNotice = defineJob<{ noticeId: string }>('billing.send_notice', {
+export const sendInvoiceNotices = defineJob<{ noticeIds: string[] }>('billing.send_notices', {
   async perform(job) {
-    const notice = await db
+    const notices = await db
       .from('billing_invoice_notices')
-      .where('id', job.payload.noticeId)
-      .first()
-    if (!notice || notice.sent_at) return
-    const invoice = await BillingInvoice.findOrFail(notice.invoice_id)
-    const org = await Organization.findOrFail(invoice.organizationId)
-    const recipients = [
-      ...new Set([
-        ...(await emailsOfMembersWith(org, 'billing.manage')),
-        ...(org.billingEmail ? [org.billingEmail] : []),
-      ]),
-    ]
-    const kind = notice.kind as NoticeKind
-    const content = noticeContent(kind, invoice, org)
-    const attachments = []
-    if (kind === 'invoice_issued' && invoice.pdfFileId) {
-      const file = await db.from('files').where('id', invoice.pdfFileId).select('path').first()
-      attachments.push({
-        filename: `${invoice.invoiceNumber}.pdf`,
-        content: await drive.use().getBytes(file.path),
-        contentType: 'application/pdf',
-      })
-    }
-    for (const to of recipients) {
-      await sendMail({
-        to,
-        subject: content.subject,
-        html: 'pages/billing/mail/notice',
-        text: 'pages/billing/mail/notice_text',
-        data: {
-          ...content,
-          orgName: org.name,
-          link: `${appUrl}/billing`,
-          facts: [
-            [invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice', invoice.invoiceNumber],
-            ['Issued', dayOf(invoice.issueDate)],
-            ['Total (with GST)', formatMoney(invoice.totalPaise)],
-            ...(invoice.kind === 'invoice' ? [['Due', formatMoney(invoice.amountDuePaise)]] : []),
-          ],
-        },
-        attachments,
-      })
+      .whereIn('id', job.payload.noticeIds)
+      .whereNull('sent_at')
+    if (notices.length === 0) return
+    const invoiceRows = await BillingInvoice.query().whereIn(
+      'id',
+      notices.map((notice) => notice.invoice_id)
+    )
+    const invoices = new Map(invoiceRows.map((invoice) => [invoice.id, invoice]))
+    const orgRows = await Organization.query().whereIn(
+      'id',
+      invoiceRows.map((invoice) => invoice.organizationId)
+    )
+    const orgs = new Map(orgRows.map((org) => [org.id, org]))
+    const contacts = await emailsOfMembersWithByOrg([...orgs.keys()], 'billing.manage')
+    const sentTo = new Map<string, string[]>()
+    for (const notice of notices) {
+      const invoice = invoices.get(notice.invoice_id)!
+      const org = orgs.get(invoice.organizationId)!
+      const recipients = [
+        ...new Set([
+          ...(contacts.get(org.id) ?? []),
+          ...(org.billingEmail ? [org.billingEmail] : []),
+        ]),
+      ]
+      sentTo.set(notice.id, recipients)
+      if (recipients.length === 0) continue
+      await mailNotice(notice.kind as NoticeKind, invoice, org, recipients)
     }
     await db.transaction(async (trx) => {
       await job.fence(trx)
-      await trx
-        .from('billing_invoice_notices')
-        .where('id', notice.id)
-        .update({ sent_at: dbTimestamp(trx), sent_to: JSON.stringify(recipients) })
+      const stamp = dbTimestamp(trx)
+      for (const notice of notices) {
+        await trx
+          .from('billing_invoice_notices')
+          .where('id', notice.id)
+          .update({ sent_at: stamp, sent_to: JSON.stringify(sentTo.get(notice.id) ?? []) })
+      }
       await job.complete(trx)
     })
   },
 })
+
+async function mailNotice(
+  kind: NoticeKind,
+  invoice: BillingInvoice,
+  org: Organization,
+  recipients: string[]
+) {
+  const content = noticeContent(kind, invoice, org)
+  const attachments = []
+  if (kind === 'invoice_issued' && invoice.pdfFileId) {
+    const file = await db.from('files').where('id', invoice.pdfFileId).select('path').first()
+    attachments.push({
+      filename: `${invoice.invoiceNumber}.pdf`,
+      content: await drive.use().getBytes(file.path),
+      contentType: 'application/pdf',
+    })
+  }
+  for (const to of recipients) {
+    await sendMail({
+      to,
+      subject: content.subject,
+      html: 'pages/billing/mail/notice',
+      text: 'pages/billing/mail/notice_text',
+      data: {
+        ...content,
+        orgName: org.name,
+        link: `${appUrl}/billing`,
+        facts: [
+          [invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice', invoice.invoiceNumber],
+          ['Issued', dayOf(invoice.issueDate)],
+          ['Total (with GST)', formatMoney(invoice.totalPaise)],
+          ...(invoice.kind === 'invoice' ? [['Due', formatMoney(invoice.amountDuePaise)]] : []),
+        ],
+      },
+      attachments,
+    })
+  }
+}

@@ -377,5 +377,5 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
       w.y -= 11
     }
   }
-  return pdf.save({ useObjectStreams: true })
+  return pdf.save({ useObjectStreams: false })
 }

@@ -1,13 +1,15 @@
 import db from '@adonisjs/lucid/services/db'
-import drive from '@adonisjs/drive/services/main'
+import { v5 as uuidv5 } from 'uuid'
 import { defineJob } from '#core/queue/registry'
-import StoreFile from '#core/actions/store_file'
+import type { RunningJob } from '#core/queue/running_job'
+import { sha256Hex } from '#core/actions/store_file'
+import { putObjects, registerFiles } from '#core/actions/store_objects'
 import { dbTimestamp } from '#core/services/database_time'
 import { storageKey } from '#core/services/storage_keys'
 import BillingInvoice from '#billing/models/billing_invoice'
-import { drawInvoiceInThread } from '#billing/services/invoice_rendering'
+import { drawInvoicesInThread } from '#billing/services/invoice_rendering'
 import type { InvoiceDocument } from '#billing/services/invoice_pdf'
-import { recordNotices } from '#billing/services/invoice_notices'
+import { recordIssuedNotices } from '#billing/services/invoice_notices'
 
 export interface RenderInvoicePayload {
   invoiceId: string
@@ -25,7 +27,7 @@ export function invoicePdfKey(invoice: BillingInvoice) {
 
 /** What the PDF prints: the invoice's own stored lines and snapshots, never the org as it is now. */
 export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceDocument> {
-  await invoice.load('items', (items) => items.orderBy('position'))
+  if (!invoice.$preloaded.items) await invoice.load('items', (items) => items.orderBy('position'))
   const original = invoice.originalInvoiceId
     ? await BillingInvoice.find(invoice.originalInvoiceId)
     : null
@@ -65,48 +67,81 @@ export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceD
   }
 }
 
+/** Invoice PDFs' file ids are derived from the invoice's, so a retried job registers the same row. */
+const FILE_IDS = 'f3b1c1de-3b9e-4c55-9f3e-6f8f2f1f6a01'
+
 /**
- * An issued invoice's PDF: drawn in a worker thread, written to storage,
- * registered in `files` and tied to the invoice in one fenced transaction.
- * The object is written before the row that points at it; an attempt that
- * wrote it and died before its commit left it unreferenced under the same
- * key, which the next attempt deletes before writing again. The same
- * transaction records the invoice's "issued" notice, whose job mails it
- * with the PDF attached.
+ * Issued invoices' PDFs, a batch at a time: drawn in parallel worker
+ * threads, written to storage, registered in `files` and tied to their
+ * invoices in one fenced transaction, which also records each invoice's
+ * "issued" notice (mailed with the PDF attached by the notice job). Objects
+ * are written before the rows that point at them, at keys derived from the
+ * invoice numbers: an attempt that died before its commit left objects that
+ * the next attempt overwrites with the same bytes.
  */
-export const renderInvoice = defineJob<RenderInvoicePayload>('billing.render_invoice', {
-  async perform(job) {
-    const invoice = await BillingInvoice.find(job.payload.invoiceId)
-    if (!invoice || invoice.pdfFileId) return
-    const outcome = await drawInvoiceInThread(await invoiceDocument(invoice))
-    if (outcome.kind !== 'ok') {
-      throw new Error(`invoice ${invoice.invoiceNumber} was not drawn: ${JSON.stringify(outcome)}`)
-    }
-    const key = invoicePdfKey(invoice)
-    const registered = await db.from('files').where('path', key).select('id').first()
-    if (!registered) await drive.use().delete(key)
-    await db.transaction(async (trx) => {
-      await job.fence(trx)
-      const file =
-        registered ??
-        (await StoreFile.handle(
-          {
-            orgId: invoice.organizationId,
-            kind: 'invoice_pdf',
-            key,
-            bytes: outcome.value,
-            mime: 'application/pdf',
-          },
-          trx
-        ))
+async function renderAndStore(job: RunningJob<unknown>, invoiceIds: string[]) {
+  const invoices = await BillingInvoice.query()
+    .whereIn('id', invoiceIds)
+    .whereNull('pdf_file_id')
+    .preload('items', (items) => items.orderBy('position'))
+  if (invoices.length === 0) return
+  const documents = await Promise.all(invoices.map((invoice) => invoiceDocument(invoice)))
+  const drawn = await drawInvoicesInThreads(documents)
+  const objects = invoices.map((invoice, index) => ({
+    orgId: invoice.organizationId,
+    key: invoicePdfKey(invoice),
+    bytes: drawn[index],
+  }))
+  await putObjects(objects)
+  await db.transaction(async (trx) => {
+    await job.fence(trx)
+    const files = invoices.map((invoice, index) => ({
+      id: uuidv5(invoice.id, FILE_IDS),
+      orgId: invoice.organizationId,
+      kind: 'invoice_pdf' as const,
+      key: objects[index].key,
+      mime: 'application/pdf',
+      size: drawn[index].byteLength,
+      checksum: sha256Hex(drawn[index]),
+      originalName: `${invoice.invoiceNumber}.pdf`,
+    }))
+    await registerFiles(trx, files)
+    const stamp = dbTimestamp(trx)
+    for (const [index, invoice] of invoices.entries()) {
       await trx
         .from('billing_invoices')
         .where('id', invoice.id)
         .whereNull('pdf_file_id')
-        .update({ pdf_file_id: file.id, updated_at: dbTimestamp(trx) })
-      // Mailed to the org's billing contacts with the PDF attached, now that it exists.
-      await recordNotices(trx, invoice, 'invoice_issued')
-      await job.complete(trx)
-    })
-  },
+        .update({ pdf_file_id: files[index].id, updated_at: stamp })
+    }
+    // Mailed to the org's billing contacts with the PDF attached, now that it exists.
+    await recordIssuedNotices(trx, invoices)
+    await job.complete(trx)
+  })
+}
+
+/** Draws the documents in the invoice threads, split between them. */
+async function drawInvoicesInThreads(documents: InvoiceDocument[]) {
+  const halves = documents.length > 1 ? 2 : 1
+  const size = Math.ceil(documents.length / halves)
+  const parts = await Promise.all(
+    Array.from({ length: halves }, (_, index) =>
+      drawInvoicesInThread(documents.slice(index * size, (index + 1) * size))
+    )
+  )
+  const drawn: Uint8Array[] = []
+  for (const part of parts) {
+    if (part.kind !== 'ok') throw new Error(`invoices were not drawn: ${JSON.stringify(part)}`)
+    drawn.push(...part.value)
+  }
+  return drawn
+}
+
+export const renderInvoices = defineJob<{ invoiceIds: string[] }>('billing.render_invoices', {
+  perform: (job) => renderAndStore(job, job.payload.invoiceIds),
+})
+
+/** One invoice's PDF (a credit note; the billing run enqueues `billing.render_invoices`). */
+export const renderInvoice = defineJob<RenderInvoicePayload>('billing.render_invoice', {
+  perform: (job) => renderAndStore(job, [job.payload.invoiceId]),
 })

@@ -15,6 +15,16 @@ export function drawInvoiceInThread(document: InvoiceDocument): Promise<TaskOutc
   return pool.run<Uint8Array>('drawInvoice', document, { timeoutMs: 60_000 })
 }
 
+/** Many invoices in one thread task (a billing run's batch: one message each way, not one per invoice). */
+export function drawInvoicesInThread(
+  documents: InvoiceDocument[]
+): Promise<TaskOutcome<Uint8Array[]>> {
+  pool ??= new WorkerPool(TASKS, { size: 2, maxHeapMb: 256, idleMs: 60_000 })
+  return pool.run<Uint8Array[]>('drawInvoices', documents, {
+    timeoutMs: 60_000 + documents.length * 1_000,
+  })
+}
+
 /** For tests and shutdown. */
 export async function closeInvoicePool() {
   const current = pool

@@ -8,4 +8,9 @@ export const tasks = {
   async drawInvoice(input: InvoiceDocument): Promise<Uint8Array> {
     return drawInvoice(input)
   },
+  async drawInvoices(input: InvoiceDocument[]): Promise<Uint8Array[]> {
+    const drawn: Uint8Array[] = []
+    for (const document of input) drawn.push(await drawInvoice(document))
+    return drawn
+  },
 }

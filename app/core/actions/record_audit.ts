@@ -1,5 +1,8 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { randomUUID } from 'node:crypto'
 import AuditLog, { type AuditSeverity } from '#core/models/audit_log'
+import { bulkInsert } from '#core/services/bulk_insert'
+import { dbTimestamp } from '#core/services/database_time'
 
 export interface AuditInput {
   action: string
@@ -40,6 +43,41 @@ export default class RecordAudit {
         metadata: scrub(input.metadata),
       },
       { client: trx }
+    )
+  }
+
+  /** Many entries in a few multi-row inserts (a billing run's thousands of invoices). */
+  static async handleMany(inputs: AuditInput[], trx: TransactionClientContract) {
+    const now = dbTimestamp(trx)
+    await bulkInsert(
+      trx,
+      'app_audit_logs',
+      [
+        { name: 'id', pg: 'uuid' },
+        { name: 'organization_id', pg: 'uuid' },
+        { name: 'actor_user_id', pg: 'uuid' },
+        { name: 'action', pg: 'text' },
+        { name: 'entity_type', pg: 'text' },
+        { name: 'entity_id', pg: 'text' },
+        { name: 'severity', pg: 'text' },
+        { name: 'ip_address', pg: 'text' },
+        { name: 'user_agent', pg: 'text' },
+        { name: 'metadata', pg: 'json' },
+        { name: 'created_at', pg: 'timestamptz' },
+      ],
+      inputs.map((input) => ({
+        id: randomUUID(),
+        organization_id: input.organizationId ?? null,
+        actor_user_id: input.actorUserId ?? null,
+        action: input.action,
+        entity_type: input.entityType ?? null,
+        entity_id: input.entityId ?? null,
+        severity: input.severity ?? 'info',
+        ip_address: input.origin?.ip ?? null,
+        user_agent: input.origin?.userAgent?.slice(0, 512) ?? null,
+        metadata: scrub(input.metadata),
+        created_at: now,
+      }))
     )
   }
 }

@@ -1,20 +1,29 @@
 import db from '@adonisjs/lucid/services/db'
-import type Organization from '#orgs/models/organization'
 import type { Permission } from '#orgs/policies/permissions'
 
-/** The email addresses of the org's active members whose role grants `permission` (e.g. who gets invoices). */
-export async function emailsOfMembersWith(
-  org: Pick<Organization, 'id'>,
+/**
+ * The addresses of each org's active members whose role grants `permission`
+ * (who gets invoices): org id → addresses, orgs without any absent.
+ */
+export async function emailsOfMembersWithByOrg(
+  orgIds: string[],
   permission: Permission
-): Promise<string[]> {
+): Promise<Map<string, string[]>> {
+  const byOrg = new Map<string, string[]>()
+  if (orgIds.length === 0) return byOrg
   const rows = await db
     .from('organization_members as m')
     .join('role_permissions as rp', 'rp.role_id', 'm.role_id')
     .join('users as u', 'u.id', 'm.user_id')
-    .where('m.organization_id', org.id)
+    .whereIn('m.organization_id', orgIds)
     .where('m.status', 'active')
     .where('rp.permission', permission)
-    .distinct('u.email')
+    .distinct('m.organization_id', 'u.email')
     .orderBy('u.email')
-  return rows.map((row) => String(row.email))
+  for (const row of rows) {
+    const emails = byOrg.get(row.organization_id) ?? []
+    emails.push(String(row.email))
+    byOrg.set(row.organization_id, emails)
+  }
+  return byOrg
 }

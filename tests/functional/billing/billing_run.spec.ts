@@ -9,6 +9,7 @@ import { billingProfile, gstinFor, issuedAt, pdfText, reissuedAt } from '#tests/
 import BillingInvoice from '#billing/models/billing_invoice'
 import CloseBillingPeriod from '#billing/actions/close_billing_period'
 import { billingMonthNamed } from '#billing/services/billing_periods'
+import { periodCharges, periodChargesMany } from '#billing/queries/period_charges'
 import billing from '#config/billing'
 
 /*
@@ -253,5 +254,67 @@ test.group('Billing run: what one month invoices', (group) => {
     assert.include(text, 'Rupees Fifteen Thousand Thirty-Two Only')
     assert.include(text, 'Reverse charge')
     assert.include(text, 'Karnataka (29)')
+  })
+
+  test('the batch pricing of many orgs prices each exactly as pricing it alone does (trials before, in and after the month, no trial, overrides, reissues, credits)', async ({
+    assert,
+  }) => {
+    const profiles = [
+      { createdAt: '2026-01-05T10:00:00Z' },
+      { createdAt: '2026-01-05T10:00:00Z', trialEndsAt: null },
+      { createdAt: '2026-10-12T10:00:00Z', trialEndsAt: null },
+      { createdAt: '2026-09-28T10:00:00Z', trialEndsAt: '2026-10-05T10:00:00Z' },
+      { createdAt: '2026-09-30T18:30:00Z', trialEndsAt: '2026-09-30T18:30:00Z' },
+      { createdAt: '2026-10-20T10:00:00Z', trialEndsAt: '2026-11-20T10:00:00Z' },
+      { createdAt: '2026-02-05T10:00:00Z', state: 'Karnataka' },
+      { createdAt: '2026-02-05T10:00:00Z', gstin: gstinFor('33') },
+    ]
+    const orgs = []
+    for (const [index, profile] of profiles.entries()) {
+      const { org: created } = await givenOrg()
+      const org = await billingProfile(created, profile)
+      await issuedAt(org, '2026-10-03T04:00:00Z', index)
+      await issuedAt(org, '2026-10-31T18:29:00Z', 1) // 23:59 IST on the 31st
+      await issuedAt(org, '2026-10-31T18:30:00Z', 5) // November already in Kolkata
+      orgs.push(org)
+    }
+    const withReissue = orgs[0]
+    await reissuedAt(withReissue, '2026-10-09T10:00:00Z', '2026-10-01T10:00:00Z')
+    const withOverride = orgs[6]
+    await db.table('organization_pricing_overrides').insert({
+      id: crypto.randomUUID(),
+      organization_id: withOverride.id,
+      effective_from: '2026-10-20',
+      effective_to: '2026-10-25',
+      platform_fee_paise: 10_000,
+      platform_fee_waived: false,
+      created_at: new Date(),
+    })
+    await db.table('billing_credits_debits').insert({
+      id: crypto.randomUUID(),
+      organization_id: orgs[7].id,
+      kind: 'credit',
+      amount_paise: 500,
+      remaining_paise: 500,
+      reason: 'Goodwill',
+      created_at: new Date('2026-10-02T00:00:00Z'),
+      updated_at: new Date('2026-10-02T00:00:00Z'),
+    })
+    const many = await periodChargesMany(orgs, OCTOBER, db.connection())
+    for (const org of orgs) {
+      assert.deepEqual(
+        many.get(org.id),
+        await periodCharges(org, OCTOBER, db.connection()),
+        org.slug
+      )
+    }
+    // The common case takes the batch's own path: one whole month at the book's prices.
+    assert.deepEqual(
+      many.get(orgs[1].id)!.lines.map((line) => [line.type, line.quantity, line.unitPaise]),
+      [
+        ['platform_fee', 1, 39_900],
+        ['certificates', 2, 1_000],
+      ]
+    )
   })
 })

@@ -80,7 +80,7 @@ test.group('Billing run: never twice (committed)', (group) => {
     assert.deepEqual(await invoicesOf(billed.map((org) => org.id)), first)
     const jobs = await db
       .from('queue_jobs')
-      .where('kind', 'billing.render_invoice')
+      .where('kind', 'billing.render_invoices')
       .whereIn(
         'organization_id',
         billed.map((org) => org.id)
@@ -122,7 +122,12 @@ test.group('Billing run: never twice (committed)', (group) => {
     }
 
     const run = () =>
-      spawned(['ace', 'billing:run', '--period=2026-10'], { NODE_ENV: 'test', LOG_LEVEL: 'silent' })
+      spawned(['ace', 'billing:run', '--period=2026-10'], {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        // Small transactions, so the kill lands between some of them.
+        BILLING_RUN_BATCH: '3',
+      })
     const first = run()
     const ids = billed.map((org) => org.id)
     const started = Date.now()

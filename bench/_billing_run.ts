@@ -1,8 +1,9 @@
 /*
 | One engine's run of the billing benchmark inside a booted app: seeds the
 | orgs and their October usage straight into the tables (not timed), then
-| times `RunBilling` for October and the queue worker drawing, storing and
-| mailing every invoice. Prints one JSON line.
+| times `RunBilling` for October with a queue worker drawing, storing and
+| mailing the invoices of each batch as it commits, until the last is
+| stored. Prints one JSON line.
 */
 import { randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -126,11 +127,23 @@ if (ENGINE === 'postgres') await db.rawQuery('ANALYZE')
 const seedSeconds = (performance.now() - seedStarted) / 1000
 
 // ---------------------------------------------------------------- the run (timed)
+// As in production: the billing run (the scheduler's process) closes the orgs batch by batch
+// while a queue worker (a web process's, or `queue:work`) draws and stores the PDFs of the
+// batches already committed.
 resetHighWater()
 const started = performance.now()
+let runDone = false
+const drawing = (async () => {
+  while (!runDone) {
+    await QueueWorker.drain({ lanes: 2 })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await QueueWorker.drain({ lanes: 2 })
+})()
 const report = await RunBilling.handle(OCTOBER, { keepOutcomes: false })
 const runSeconds = (performance.now() - started) / 1000
-await QueueWorker.drain({ lanes: 2 })
+runDone = true
+await drawing
 const wallSeconds = (performance.now() - started) / 1000
 
 const [{ invoices }] = await db
@@ -150,7 +163,7 @@ console.log(
     usage_events: EVENTS,
     wall_s: Math.round(wallSeconds * 10) / 10,
     run_s: Math.round(runSeconds * 10) / 10,
-    pdfs_s: Math.round((wallSeconds - runSeconds) * 10) / 10,
+    pdfs_after_run_s: Math.round((wallSeconds - runSeconds) * 10) / 10,
     invoices_per_s: Math.round(ORGS / wallSeconds),
     peak_rss_mb: highWaterMb(),
     seed_s: Math.round(seedSeconds),

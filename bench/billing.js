@@ -4,13 +4,15 @@
 | and IGST are charged, one in twenty with a price override from mid-month)
 | and 1,000,000 usage events in October 2026, then one `billing:run` for
 | October as the scheduler runs it (`RunBilling`: every org's period closed
-| and invoiced) followed by every invoice's PDF drawn and stored and its
-| mail job run by the queue worker (`QueueWorker.drain`), on SQLite and,
-| when reachable, PostgreSQL. The seeding is not timed.
+| and invoiced, batch by batch) while a queue worker draws and stores each
+| committed batch's PDFs and runs their mail jobs, as a web process's
+| worker does beside the scheduler, on SQLite and, when reachable,
+| PostgreSQL. The seeding is not timed.
 |
 | One JSON line per engine: wall seconds from the run's start to the last
-| PDF stored, the run's and the PDFs' parts, invoices per second, peak
-| resident memory of the process (its threads included).
+| PDF stored, the run's own seconds and what the PDFs took after it,
+| invoices per second, peak resident memory of the process (its threads
+| included).
 |
 |   npm run bench -- billing [--orgs=10000] [--events=1000000] [--engines=sqlite,postgres] [--source]
 |
@@ -35,7 +37,8 @@ await withWorkFolder('billing', (work) =>
     }
     app.migrate(env)
     const load = Math.round(loadavg()[0] * 100) / 100
-    for (const line of app.run('_billing_run', env, { label: `billing ${engine}` })) {
+    const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []
+    for (const line of app.run('_billing_run', env, { label: `billing ${engine}`, nodeArgs })) {
       console.log(JSON.stringify({ ...line, mode: app.mode, load_1m_before: load, machine: machine() }))
     }
   })

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs'
-import fontkit from '@pdf-lib/fontkit'
-import { PDFDocument, type PDFFont, type PDFPage, StandardFonts, rgb } from 'pdf-lib'
+import {
+  type Canvas,
+  type Color,
+  PdfLibCanvas,
+  StandardFontCanvas,
+  winAnsiCovers,
+} from '#billing/services/pdf_canvas'
 
 /**
  * A GST tax invoice or credit note as a PDF (CGST Rules 46 and 53): the
@@ -8,12 +13,13 @@ import { PDFDocument, type PDFFont, type PDFPage, StandardFonts, rgb } from 'pdf
  * place of supply, reverse charge, each line with its SAC, quantity, rate,
  * taxable value and its CGST + SGST or IGST, the totals, the round-off, the
  * amount in words, and for a credit note the invoice it corrects. Drawn with
- * pdf-lib from the invoice's own stored snapshot (never from the org as it
- * is now), in a worker thread (`invoice_tasks.ts`).
+ * the invoice's own stored snapshot (never from the org as it is now), in a
+ * worker thread (`invoice_tasks.ts`).
  *
  * Text is set in Helvetica when every character is in its encoding (almost
- * always, and it embeds nothing); otherwise in Noto Sans, embedded as a
- * subset, which also draws the rupee sign and most Latin-script names.
+ * always: `StandardFontCanvas`, which embeds nothing and writes the PDF
+ * itself); otherwise with pdf-lib in Noto Sans, embedded as a subset, which
+ * also draws the rupee sign and most Latin-script names (`PdfLibCanvas`).
  */
 export interface InvoiceDocument {
   kind: 'invoice' | 'credit_note'
@@ -107,58 +113,42 @@ function allText(document: InvoiceDocument) {
   return [...parties, ...document.lines.map((line) => line.description), document.amountInWords]
 }
 
-async function fontsFor(pdf: PDFDocument, document: InvoiceDocument) {
-  const regular = await pdf.embedFont(StandardFonts.Helvetica)
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold)
-  try {
-    for (const text of allText(document)) regular.encodeText(text)
-    return { regular, bold }
-  } catch {
-    pdf.registerFontkit(fontkit)
-    const bytes = notoSansBytes()
-    return {
-      regular: await pdf.embedFont(bytes.regular, { subset: true }),
-      bold: await pdf.embedFont(bytes.bold, { subset: true }),
-    }
-  }
+async function canvasFor(document: InvoiceDocument): Promise<Canvas> {
+  if (winAnsiCovers(allText(document))) return new StandardFontCanvas()
+  return PdfLibCanvas.create(notoSansBytes())
 }
 
-const INK = rgb(0.1, 0.1, 0.12)
-const MUTED = rgb(0.38, 0.4, 0.45)
-const RULE = rgb(0.8, 0.82, 0.86)
+const INK: Color = [0.1, 0.1, 0.12]
+const MUTED: Color = [0.38, 0.4, 0.45]
+const RULE: Color = [0.8, 0.82, 0.86]
 const MARGIN = 40
 
 class Writer {
   y: number
-  constructor(
-    private pdf: PDFDocument,
-    public page: PDFPage,
-    private fonts: { regular: PDFFont; bold: PDFFont }
-  ) {
-    this.y = page.getHeight() - MARGIN
+  constructor(public canvas: Canvas) {
+    this.y = canvas.height - MARGIN
   }
 
   text(
     value: string,
     x: number,
     y: number,
-    options: { size?: number; bold?: boolean; color?: typeof INK; right?: number } = {}
+    options: { size?: number; bold?: boolean; color?: Color; right?: number } = {}
   ) {
     const size = options.size ?? 9
-    const font = options.bold ? this.fonts.bold : this.fonts.regular
+    const bold = options.bold ?? false
     const left =
-      options.right === undefined ? x : options.right - font.widthOfTextAtSize(value, size)
-    this.page.drawText(value, { x: left, y, size, font, color: options.color ?? INK })
+      options.right === undefined ? x : options.right - this.canvas.widthOf(value, size, bold)
+    this.canvas.text(value, left, y, size, bold, options.color ?? INK)
   }
 
   /** Wraps `value` to `width`, returns the lines. */
   wrap(value: string, width: number, size = 9, bold = false) {
-    const font = bold ? this.fonts.bold : this.fonts.regular
     const lines: string[] = []
     let line = ''
     for (const word of value.split(/\s+/)) {
       const candidate = line ? `${line} ${word}` : word
-      if (line && font.widthOfTextAtSize(candidate, size) > width) {
+      if (line && this.canvas.widthOf(candidate, size, bold) > width) {
         lines.push(line)
         line = word
       } else {
@@ -170,20 +160,15 @@ class Writer {
   }
 
   rule(y: number) {
-    const width = this.page.getWidth()
-    this.page.drawLine({
-      start: { x: MARGIN, y },
-      end: { x: width - MARGIN, y },
-      thickness: 0.6,
-      color: RULE,
-    })
+    this.canvas.line(MARGIN, y, this.canvas.width - MARGIN, y, 0.6, RULE)
   }
 
-  /** A new page when fewer than `needed` points are left. */
+  /** A new page when fewer than `needed` points are left (true when one was added). */
   room(needed: number) {
-    if (this.y - needed >= MARGIN + 30) return
-    this.page = this.pdf.addPage([595.28, 841.89])
-    this.y = this.page.getHeight() - MARGIN
+    if (this.y - needed >= MARGIN + 30) return false
+    this.canvas.addPage()
+    this.y = this.canvas.height - MARGIN
+    return true
   }
 }
 
@@ -196,20 +181,11 @@ function partyLines(party: Party, registeredLabel: string) {
 }
 
 export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create()
   const creditNote = document.kind === 'credit_note'
   const title = creditNote ? 'Credit Note' : 'Tax Invoice'
-  pdf.setTitle(`${title} ${document.number}`)
-  pdf.setAuthor(document.supplier.name)
-  pdf.setSubject(`${title} ${document.number} for ${document.recipient.name}`)
-  pdf.setCreator('Authentix')
-  pdf.setProducer('Authentix')
-  pdf.setCreationDate(new Date(`${document.issueDate}T00:00:00Z`))
-  pdf.setModificationDate(new Date(`${document.issueDate}T00:00:00Z`))
-  const fonts = await fontsFor(pdf, document)
-  const page = pdf.addPage([595.28, 841.89])
-  const w = new Writer(pdf, page, fonts)
-  const right = page.getWidth() - MARGIN
+  const canvas = await canvasFor(document)
+  const w = new Writer(canvas)
+  const right = canvas.width - MARGIN
 
   // Supplier (left) and the document's title and number (right).
   w.text(document.supplier.name, MARGIN, w.y, { size: 13, bold: true })
@@ -304,8 +280,7 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
   header()
   document.lines.forEach((line, index) => {
     const description = w.wrap(line.description, columns.sac - columns.description - 8, 8)
-    w.room(12 * description.length + 10)
-    if (w.y > page.getHeight() - MARGIN - 1) header()
+    if (w.room(12 * description.length + 10)) header()
     w.text(String(index + 1), columns.number, w.y, { size: 8 })
     description.forEach((text, row) =>
       w.text(text, columns.description, w.y - row * 10, { size: 8 })
@@ -377,5 +352,10 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
       w.y -= 11
     }
   }
-  return pdf.save({ useObjectStreams: false })
+  return canvas.save({
+    title: `${title} ${document.number}`,
+    author: document.supplier.name,
+    subject: `${title} ${document.number} for ${document.recipient.name}`,
+    date: document.issueDate,
+  })
 }

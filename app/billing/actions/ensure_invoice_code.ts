@@ -34,6 +34,7 @@ export async function ensureInvoiceCodes(trx: TransactionClientContract, orgs: O
       .select('invoice_code')
     const taken = new Set(rows.map((row) => row.invoice_code as string))
     const retry: Organization[] = []
+    const chosen: { org: Organization; code: string }[] = []
     for (const org of waiting) {
       const existing = given.get(org.id)
       if (existing) {
@@ -47,24 +48,10 @@ export async function ensureInvoiceCodes(trx: TransactionClientContract, orgs: O
         )
       }
       taken.add(code)
-      const give = (client: TransactionClientContract) =>
-        client
-          .from('organizations')
-          .where('id', org.id)
-          .whereNull('invoice_code')
-          .update({ invoice_code: code })
-      if (trx.dialect.name !== 'postgres') {
-        // SQLite: this transaction holds the only write lock, so nobody can take the code meanwhile.
-        await give(trx)
-      } else {
-        try {
-          await trx.transaction((savepoint) => give(savepoint))
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error
-        }
-      }
+      chosen.push({ org, code })
       retry.push(org)
     }
+    await giveCodes(trx, chosen)
     // Read back: the code this run gave, or the one another run gave first.
     waiting = retry
     if (retry.length === 0) return
@@ -87,6 +74,48 @@ export async function ensureInvoiceCodes(trx: TransactionClientContract, orgs: O
   }
   if (waiting.length > 0) {
     throw new Error(`could not give “${waiting[0].slug}” an invoice code after 5 attempts`)
+  }
+}
+
+/**
+ * One `UPDATE … FROM (VALUES …)` for all (on both engines), in a savepoint on
+ * PostgreSQL: when another run took one of the codes meanwhile, the
+ * savepoint rolls back and each is given alone, the losers left for the
+ * next round. SQLite: this transaction holds the only write lock, so nobody
+ * can take a code meanwhile.
+ */
+async function giveCodes(
+  trx: TransactionClientContract,
+  chosen: { org: Organization; code: string }[]
+) {
+  if (chosen.length === 0) return
+  const pg = trx.dialect.name === 'postgres'
+  const all = (client: TransactionClientContract, rows: typeof chosen) => {
+    // SQLite names a VALUES list's columns column1, column2 and takes no column aliases.
+    const values = pg
+      ? `(VALUES ${rows.map(() => '(?::uuid, ?)').join(', ')}) AS v(id, code)`
+      : `(SELECT column1 AS id, column2 AS code FROM (VALUES ${rows.map(() => '(?, ?)').join(', ')})) AS v`
+    return client.rawQuery(
+      `UPDATE organizations SET invoice_code = v.code FROM ${values}
+       WHERE organizations.id = v.id AND organizations.invoice_code IS NULL`,
+      rows.flatMap(({ org, code }) => [org.id, code])
+    )
+  }
+  if (!pg) {
+    await all(trx, chosen)
+    return
+  }
+  try {
+    await trx.transaction((savepoint) => all(savepoint, chosen))
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error
+    for (const one of chosen) {
+      try {
+        await trx.transaction((savepoint) => all(savepoint, [one]))
+      } catch (failure) {
+        if (!isUniqueViolation(failure)) throw failure
+      }
+    }
   }
 }
 

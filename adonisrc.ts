@@ -37,6 +37,7 @@ export default defineConfig({
     () => import('#start/view'),
     () => import('#identity/events'),
     () => import('#start/queue'),
+    () => import('#start/billing'),
     () => import('#start/bounces'),
     { file: () => import('#start/scheduler'), environment: ['console', 'test'] },
   ],

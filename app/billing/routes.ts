@@ -9,6 +9,9 @@ router
   .group(() => {
     router.get('/billing', [BillingController, 'show']).as('show')
     router.put('/billing/details', [BillingController, 'update']).as('details.update')
+    router
+      .put('/billing/spend-controls', [BillingController, 'updateSpendControls'])
+      .as('spend_controls.update')
     router.get('/billing/invoices/:id/pdf', [InvoicePdfsController, 'show']).as('invoice_pdfs.show')
   })
   .as('billing')

@@ -3,7 +3,12 @@ import { GST_STATES, gstStateCodeOf } from '#core/services/gst_states'
 import { unhandled } from '#core/services/exhaustive'
 import { paginationOf } from '#core/http/pagination'
 import UpdateBillingDetails from '#orgs/actions/update_billing_details'
-import { billingDetailsValidator } from '#orgs/validators/billing_details'
+import UpdateSpendControls from '#orgs/actions/update_spend_controls'
+import {
+  alertPercents,
+  billingDetailsValidator,
+  spendControlsValidator,
+} from '#orgs/validators/billing_details'
 import razorpay from '#config/razorpay'
 import { billingOverview } from '#billing/queries/billing_overview'
 import { dailyUsage } from '#billing/queries/daily_usage'
@@ -68,6 +73,30 @@ export default class BillingController {
       default:
         return unhandled(result)
     }
+    return response.redirect().toRoute('billing.show')
+  }
+
+  async updateSpendControls({ org, actor, bouncer, request, response, session }: HttpContext) {
+    await bouncer.authorize('allows', 'billing.manage')
+    const data = await request.validateUsing(spendControlsValidator)
+    const result = await UpdateSpendControls.handle({
+      org,
+      actorUserId: actor.user.id,
+      origin: { ip: request.ip(), userAgent: request.header('user-agent') },
+      controls: {
+        monthlySpendCapPaise: data.monthly_spend_cap_rupees
+          ? data.monthly_spend_cap_rupees * 100
+          : null,
+        spendCapBlocks: Boolean(data.monthly_spend_cap_rupees && data.spend_cap_blocks),
+        usageAlertPercents: (alertPercents(data.usage_alert_percents ?? '') ?? []).join(','),
+      },
+    })
+    session.flash(
+      'success',
+      result.kind === 'updated'
+        ? 'Spend cap and alerts saved.'
+        : 'Nothing to change: the spend cap and alerts were already so.'
+    )
     return response.redirect().toRoute('billing.show')
   }
 }

@@ -182,10 +182,14 @@ export default class CreateGenerationJob {
     try {
       const created = await db.transaction(async (trx) => {
         const plan = input.recipients === undefined ? listPlan! : await planInlineList(trx, input)
+        // The checks that depend on the job's size (a spend cap) run once it is known.
+        const allowance = await issuingAllowance(input.org, plan.totalItems, { client: trx })
         if (dryRun) {
           // The people sent with it were checked as a list of their own: counted, then rolled back.
-          const allowance = await issuingAllowance(input.org, plan.totalItems, { client: trx })
           throw new Refused({ kind: 'dry_run', plan, allowance })
+        }
+        if (allowance.refusal) {
+          throw new Refused({ kind: 'billing_refused', refusal: allowance.refusal })
         }
         return { job: await this.createJob(trx, input, issueDate, plan), plan }
       })

@@ -3,6 +3,7 @@ import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
 import type Organization from '#orgs/models/organization'
+import { type IssuingCheckRefusal, refusalOfChecks } from '#certificates/services/issuing_checks'
 
 /**
  * Whether an org may issue `certificates` more, and how many of them its
@@ -13,14 +14,17 @@ import type Organization from '#orgs/models/organization'
  * (`billing_usage_events`, one row per certificate issued).
  *
  * Refused: an org whose account is suspended or closed (`billing_status`;
- * the billing run suspends an org whose invoice stays unpaid past its
- * grace period). Certificates already issued are never touched by this:
+ * dunning suspends an org whose invoice stays unpaid past its grace
+ * period), and whatever the checks other modules added refuse (billing's
+ * spend cap, #certificates/services/issuing_checks). Certificates already issued are never touched by this:
  * they verify, download and deliver whatever the account's state.
  */
-export type IssuingRefusal = {
-  code: 'E_BILLING_SUSPENDED'
-  message: string
-}
+export type IssuingRefusal =
+  | {
+      code: 'E_BILLING_SUSPENDED'
+      message: string
+    }
+  | IssuingCheckRefusal
 
 export interface IssuingAllowance {
   certificates: number
@@ -38,14 +42,18 @@ export async function issuingAllowance(
   options: { now?: DateTime; client?: QueryClientContract } = {}
 ): Promise<IssuingAllowance> {
   const now = options.now ?? DateTime.utc()
-  const left = await trialCertificatesLeft(org, now, options.client ?? db.connection())
+  const client = options.client ?? db.connection()
+  const left = await trialCertificatesLeft(org, now, client)
   const freeCertificates = Math.min(certificates, left)
+  const billable = certificates - freeCertificates
   return {
     certificates,
     trialCertificatesLeft: left,
     freeCertificates,
-    billableCertificates: certificates - freeCertificates,
-    refusal: issuingRefusal(org),
+    billableCertificates: billable,
+    refusal:
+      issuingRefusal(org) ??
+      (certificates > 0 ? await refusalOfChecks(org, { certificates, billable }, client) : null),
   }
 }
 

@@ -83,6 +83,20 @@ export default class Organization extends TimestampedModel {
   @column()
   declare invoiceCode: string | null
 
+  /** The most a month's bill may come to (with GST, paise), or null. */
+  @column({
+    consume: (value: unknown) => (value === null || value === undefined ? null : Number(value)),
+  })
+  declare monthlySpendCapPaise: number | null
+
+  /** Whether reaching the cap stops new certificates (`E_SPEND_CAP`) rather than only warning. */
+  @column({ consume: (value: unknown) => Boolean(value) })
+  declare spendCapBlocks: boolean
+
+  /** Percentages of the cap (and of the trial's certificates) at which billing contacts are emailed: "80,100". */
+  @column()
+  declare usageAlertPercents: string
+
   /** Where invoices go besides its owners (a finance mailbox). */
   @column()
   declare billingEmail: string | null

@@ -54,3 +54,41 @@ billingDetailsValidator.messagesProvider = new SimpleMessagesProvider({
   'billing_email.email': 'Enter a valid email address, like accounts@example.in.',
   'maxLength': 'The {{ field }} can be at most {{ max }} characters.',
 })
+
+/** "80, 100" → [80, 100]: whole percentages from 1 to 1000, at most five, in order. */
+export function alertPercents(value: string) {
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+  if (parts.length > 5 || parts.some((part) => !/^\d{1,4}$/.test(part))) return null
+  const percents = [...new Set(parts.map(Number))].sort((a, b) => a - b)
+  if (percents.some((percent) => percent < 1 || percent > 1000)) return null
+  return percents
+}
+
+const alertPercentsRule = vine.createRule((value, _options, field: FieldContext) => {
+  if (typeof value === 'string' && !alertPercents(value)) {
+    field.report(
+      'Write up to five whole percentages from 1 to 1000, separated by commas, like 80, 100.',
+      'usage_alert_percents',
+      field
+    )
+  }
+})
+
+/** A monthly spend cap in whole rupees (with GST), whether it stops issuing, and the alert percentages. */
+export const spendControlsValidator = vine.compile(
+  vine.object({
+    monthly_spend_cap_rupees: vine.number().withoutDecimals().min(1).max(100_000_000).optional(),
+    spend_cap_blocks: vine.boolean().optional(),
+    usage_alert_percents: vine.string().trim().maxLength(40).use(alertPercentsRule()).optional(),
+  })
+)
+
+spendControlsValidator.messagesProvider = new SimpleMessagesProvider({
+  'monthly_spend_cap_rupees.number': 'Write the cap in whole rupees, like 5000.',
+  'monthly_spend_cap_rupees.withoutDecimals': 'Write the cap in whole rupees, like 5000.',
+  'monthly_spend_cap_rupees.min': 'A cap is at least ₹1; leave it empty for none.',
+  'monthly_spend_cap_rupees.max': 'A cap is at most ₹10,00,00,000.',
+})

@@ -14,6 +14,7 @@ import '#certificates/services/generation_queue'
 import '#deliveries/services/test_message_queue'
 import '#deliveries/services/send_queue'
 import '#billing/services/invoice_queue'
+import '#billing/services/razorpay_event_queue'
 
 /**
  * The web process runs a queue worker beside the HTTP server (rendering

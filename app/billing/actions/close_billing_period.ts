@@ -12,6 +12,7 @@ import billing from '#config/billing'
 import { BILLING_ZONE, type BillingMonth } from '#billing/services/billing_periods'
 import { amountInWords, invoiceTotals } from '#billing/services/gst'
 import { invoiceNumber } from '#billing/services/invoice_numbers'
+import { nextInSeries } from '#billing/services/invoice_counters'
 import { placeOfSupplyOf } from '#billing/services/place_of_supply'
 import { periodCharges, type PeriodCharges } from '#billing/queries/period_charges'
 import { ensureInvoiceCode } from '#billing/actions/ensure_invoice_code'
@@ -170,18 +171,6 @@ export function supplierParty(): InvoiceParty {
   }
 }
 
-async function nextNumber(trx: TransactionClientContract, orgId: string, stamp: string) {
-  const result = await trx.rawQuery(
-    `INSERT INTO billing_invoice_counters (organization_id, series, last_number, updated_at)
-     VALUES (?, 'invoice', 1, ?)
-     ON CONFLICT (organization_id, series)
-     DO UPDATE SET last_number = billing_invoice_counters.last_number + 1, updated_at = excluded.updated_at
-     RETURNING last_number`,
-    [orgId, stamp]
-  )
-  return Number(rowsOf<{ last_number: number | string }>(result)[0].last_number)
-}
-
 async function insertInvoice(
   trx: TransactionClientContract,
   input: {
@@ -202,7 +191,7 @@ async function insertInvoice(
     intraState,
     roundOff: true,
   })
-  const number = invoiceNumber(input.code, await nextNumber(trx, org.id, stamp))
+  const number = invoiceNumber(input.code, await nextInSeries(trx, org.id, 'invoice', stamp))
   const issueDate = now.setZone(BILLING_ZONE).toISODate()!
   const id = uuidv7()
   const paid = totals.totalPaise <= 0

@@ -6,7 +6,10 @@
 // not by a <script> tag in the page: htmx does not run scripts of a boosted
 // page (allowScriptTags is off), so a page reached by a link, a form or the
 // back button is mounted exactly like one loaded directly, and only once.
-const PAGE_SCRIPTS = { designer: '/assets/js/pages/designer.js' }
+const PAGE_SCRIPTS = {
+  'designer': '/assets/js/pages/designer.js',
+  'razorpay-checkout': '/assets/js/pages/razorpay-checkout.js',
+}
 const mounted = new WeakMap()
 
 function mountPages(scope) {

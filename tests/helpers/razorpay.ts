@@ -41,9 +41,8 @@ export function useRazorpaySettings(settings: Partial<typeof razorpay>) {
   }
 }
 
-/** An org (on an 18-month-old account) with October 2026’s tax invoice issued (the fee and 12 certificates). */
-export async function givenInvoicedOrg(options: { name?: string } = {}) {
-  const { org: created, owner } = await givenOrg({ name: options.name })
+/** October 2026's tax invoice of an org, issued (the fee and 12 certificates, on an 18-month-old account). */
+export async function givenInvoice(created: Organization) {
   const org = await billingProfile(created, {
     createdAt: '2025-04-01T10:00:00Z',
     state: 'Karnataka',
@@ -51,7 +50,13 @@ export async function givenInvoicedOrg(options: { name?: string } = {}) {
   await issuedAt(org, '2026-10-12T08:00:00Z', 12)
   const outcome = await CloseBillingPeriod.handle(org, billingMonthNamed('2026-10')!)
   if (outcome.kind !== 'invoiced') throw new Error(`no invoice: ${JSON.stringify(outcome)}`)
-  const invoice = await BillingInvoice.findOrFail(outcome.invoiceId)
+  return BillingInvoice.findOrFail(outcome.invoiceId)
+}
+
+/** An active org with its October 2026 invoice issued (`givenInvoice`), and its owner. */
+export async function givenInvoicedOrg(options: { name?: string } = {}) {
+  const { org, owner } = await givenOrg({ name: options.name })
+  const invoice = await givenInvoice(org)
   await db.from('organizations').where('id', org.id).update({ billing_status: 'active' })
   await org.refresh()
   return { org, owner, invoice }

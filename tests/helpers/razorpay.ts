@@ -219,6 +219,12 @@ export async function paymentState(order: BillingOrder) {
   }
 }
 
+/** The invoice a payment of `order` pays: status, paid, due. */
+export async function invoiceOf(order: BillingOrder) {
+  const state = await paymentState(order)
+  return state.invoice
+}
+
 /** Sets an invoice overdue (its due date passed) or not. */
 export async function dueOn(invoice: BillingInvoice, day: string) {
   await db

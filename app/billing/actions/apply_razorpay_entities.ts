@@ -27,9 +27,10 @@ import { issueCreditNote } from '#billing/actions/issue_credit_note'
 |   transaction as the credit, so of two appliers at once only one finds the
 |   row unset (PostgreSQL re-reads the row after the first commits; SQLite
 |   runs one writer at a time);
-| - on PostgreSQL the order's row is locked first (FOR NO KEY UPDATE: rows
-|   that reference it hold key-share locks it must not wait on), so the
-|   appliers of one order take their turns.
+| - on PostgreSQL rows are locked in one order, order → payment → refund
+|   (FOR NO KEY UPDATE: rows that reference them hold key-share locks it
+|   must not wait on), so the appliers of one order take their turns and
+|   two of them never wait on each other in a circle.
 */
 
 export type Applied =
@@ -68,7 +69,8 @@ async function lockedOrder(trx: TransactionClientContract, razorpayOrderId: stri
   return query.first()
 }
 
-async function lockedPayment(
+/** A payment's row, locked on PostgreSQL (after its order's, before its refunds'). */
+export async function lockedPayment(
   trx: TransactionClientContract,
   column: 'id' | 'razorpay_payment_id',
   value: string
@@ -339,6 +341,8 @@ export async function applyRazorpayRefund(
   options: { now?: DateTime } = {}
 ): Promise<Applied> {
   const now = options.now ?? DateTime.utc()
+  // Its payment before the refund, as every applier takes them.
+  await lockedPayment(trx, 'razorpay_payment_id', refund.payment_id)
   const row = await lockedRefund(trx, refund)
   if (!row) {
     return {

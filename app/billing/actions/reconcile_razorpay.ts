@@ -58,7 +58,7 @@ export default class ReconcileRazorpay {
       }
       // Oldest first, as they happened.
       for (const payment of [...payments.value].reverse()) {
-        await ReconcileRazorpay.settle(report, payment)
+        await ReconcileRazorpay.attempt(report, () => ReconcileRazorpay.settle(report, payment))
       }
     }
 
@@ -71,7 +71,10 @@ export default class ReconcileRazorpay {
       report.checked++
       const payment = await client.fetchPayment(id)
       if (!payment.ok) report.problems.push(payment.message)
-      else await ReconcileRazorpay.settle(report, payment.value)
+      else {
+        const described = payment.value
+        await ReconcileRazorpay.attempt(report, () => ReconcileRazorpay.settle(report, described))
+      }
     }
 
     const pending = await BillingRefund.query().where('status', 'pending').orderBy('created_at')
@@ -83,21 +86,34 @@ export default class ReconcileRazorpay {
           report.problems.push(answer.message)
           continue
         }
-        const applied = await db.transaction((trx) => applyRazorpayRefund(trx, answer.value))
-        if (applied.kind === 'applied' && applied.changed) report.settled++
+        await ReconcileRazorpay.attempt(report, async () => {
+          const applied = await db.transaction((trx) => applyRazorpayRefund(trx, answer.value))
+          if (applied.kind === 'applied' && applied.changed) report.settled++
+        })
       } else if (now.diff(refund.createdAt).toMillis() >= UNANSWERED_REFUND_MS) {
         const payment = await db
           .from('billing_payments')
           .where('id', refund.paymentId)
           .select('razorpay_payment_id')
           .first()
-        const sent = await RefundPayment.send(refund, payment.razorpay_payment_id, true)
-        if (sent.kind === 'in_doubt') report.problems.push(sent.message)
-        else report.settled++
+        await ReconcileRazorpay.attempt(report, async () => {
+          const sent = await RefundPayment.send(refund, payment.razorpay_payment_id, true)
+          if (sent.kind === 'in_doubt') report.problems.push(sent.message)
+          else report.settled++
+        })
       }
     }
     if (report.settled > 0) Queue.notify()
     return report
+  }
+
+  /** One item's work: a failure (a deadlock's victim, say) is reported and the run goes on. */
+  private static async attempt(report: ReconcileReport, work: () => Promise<void>) {
+    try {
+      await work()
+    } catch (error) {
+      report.problems.push(error instanceof Error ? error.message : String(error))
+    }
   }
 
   private static async settle(

@@ -9,7 +9,11 @@ import { recordId } from '#orgs/queries/record_id'
 import BillingRefund from '#billing/models/billing_refund'
 import type { RazorpayResult, RazorpayRefund } from '#billing/services/razorpay_client'
 import { razorpayClient } from '#billing/services/razorpay_account'
-import { applyRazorpayRefund, giveBackRefund } from '#billing/actions/apply_razorpay_entities'
+import {
+  applyRazorpayRefund,
+  giveBackRefund,
+  lockedPayment,
+} from '#billing/actions/apply_razorpay_entities'
 
 /** Razorpay refunds ₹1 and more. */
 export const MINIMUM_REFUND_PAISE = 100
@@ -213,6 +217,7 @@ export default class RefundPayment {
     )
     if (answer.ok) {
       await db.transaction(async (trx) => {
+        await lockedPayment(trx, 'id', refund.paymentId)
         await trx
           .from('billing_refunds')
           .where('id', refund.id)
@@ -229,6 +234,7 @@ export default class RefundPayment {
       (answer.kind === 'rejected' && answer.httpStatus === 409)
     if (inDoubt) return { kind: 'in_doubt', refund, message: answer.message }
     await db.transaction(async (trx) => {
+      const payment = await lockedPayment(trx, 'id', refund.paymentId)
       const failed = await trx
         .from('billing_refunds')
         .where('id', refund.id)
@@ -239,9 +245,7 @@ export default class RefundPayment {
           updated_at: dbTimestamp(trx),
         })
       if (Number(failed) !== 1) return
-      const query = trx.from('billing_payments').where('id', refund.paymentId)
-      if (trx.dialect.name === 'postgres') query.knexQuery.forNoKeyUpdate()
-      await giveBackRefund(trx, await query.first(), refund.amountPaise, dbTimestamp(trx))
+      await giveBackRefund(trx, payment, refund.amountPaise, dbTimestamp(trx))
     })
     await refund.refresh()
     return { kind: 'refused', refund, message: answer.message }

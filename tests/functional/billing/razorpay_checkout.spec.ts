@@ -286,6 +286,43 @@ test.group('Paying an invoice through Checkout', (group) => {
     })
   })
 
+  test('Checkout’s GET form of the return (the fields in the query, with the session) settles it the same way', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner, invoice } = await givenInvoicedOrg()
+    await startPaying(client, owner, org, invoice.id)
+    const order = await BillingOrder.query().where('invoice_id', invoice.id).firstOrFail()
+    const page = await fetch(
+      standIn.checkoutUrl(
+        order.razorpayOrderId,
+        `${appUrl}/billing/razorpay/callback?order=${order.id}`,
+        'get'
+      )
+    )
+    const html = await page.text()
+    const form = formFields(html)
+    form.set('outcome', 'captured')
+    const paid = await fetch(`${standIn.url}/_standin/checkout/${order.razorpayOrderId}`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    })
+    assert.equal(paid.status, 303)
+    const location = new URL(paid.headers.get('location')!)
+    assert.equal(location.pathname, '/billing/razorpay/callback')
+    assert.equal(location.searchParams.get('order'), order.id)
+    const shown = await actingAs(
+      client.get(`${location.pathname}${location.search}`),
+      owner,
+      org
+    ).redirects(0)
+    assert.equal(shown.header('location'), '/billing')
+    assert.match(flashOf(shown).success, /paid in full/)
+    const state = await paymentState(order)
+    assert.equal(state.invoice.status, 'paid')
+  })
+
   test('a payment only authorized (auto-capture off) is captured by the callback', async ({
     client,
     assert,
@@ -434,5 +471,13 @@ test.group('Checkout configuration', () => {
     const exit = await exitOf(run, 60_000)
     assert.notEqual(exit.code, 0)
     assert.include(run.output().replace(/\s+/g, ' '), 'a production process must use “razorpay”')
-  }).timeout(90_000)
+
+    const malformed = spawned(['ace', 'billing:reconcile'], { RAZORPAY_CHECKOUT: 'stand-in' })
+    const refused = await exitOf(malformed, 60_000)
+    assert.notEqual(refused.code, 0)
+    assert.include(
+      malformed.output().replace(/\s+/g, ' '),
+      'RAZORPAY_CHECKOUT is “razorpay” or the base URL of the Razorpay stand-in, not “stand-in”'
+    )
+  }).timeout(120_000)
 })

@@ -20,7 +20,8 @@ const RazorpayWebhooksController = () => import('#billing/controllers/razorpay_w
 | its signature over the raw body.
 */
 withoutBrowserState('billing.razorpay_callback.store', 'billing.razorpay_webhooks.store')
-withRawBody('billing.razorpay_webhooks.store')
+// Checkout's POST is only relayed to the GET, whose query is cleaned as every query is.
+withRawBody('billing.razorpay_webhooks.store', 'billing.razorpay_callback.store')
 
 router
   .group(() => {

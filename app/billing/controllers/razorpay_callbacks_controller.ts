@@ -8,7 +8,11 @@ import { BILLING_PAGE } from '#billing/controllers/invoice_payments_controller'
 const FIELDS = ['order', 'razorpay_payment_id', 'razorpay_order_id', 'razorpay_signature'] as const
 const ERROR_FIELDS = ['code', 'description', 'source', 'step', 'reason', 'metadata'] as const
 
-const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 2000) : null)
+/** A field as a string, without text-direction controls (the browser's words may be shown in a message). */
+const text = (value: unknown) =>
+  typeof value === 'string'
+    ? value.replace(/[\u202A-\u202E\u2066-\u2069]/g, '').slice(0, 2000)
+    : null
 
 function checkoutReturnOf(fields: Record<string, unknown>): CheckoutReturn {
   const error =

@@ -323,6 +323,36 @@ test.group('Paying an invoice through Checkout', (group) => {
     assert.equal(state.invoice.status, 'paid')
   })
 
+  test('a failed return naming no payment Razorpay knows: only the browser’s words, shown without text-direction controls and recorded nowhere', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner, invoice } = await givenInvoicedOrg()
+    await startPaying(client, owner, org, invoice.id)
+    const order = await BillingOrder.query().where('invoice_id', invoice.id).firstOrFail()
+    const { shown } = await returnFromCheckout(
+      client,
+      owner,
+      org,
+      `${appUrl}/billing/razorpay/callback?order=${order.id}`,
+      new URLSearchParams({
+        'error[code]': 'BAD_REQUEST_ERROR',
+        'error[description]': 'Card \u202Edeclined.',
+        'error[reason]': 'payment_failed',
+        'error[metadata]': JSON.stringify({
+          payment_id: 'pay_NoSuchPayment01',
+          order_id: order.razorpayOrderId,
+        }),
+      })
+    )
+    assert.equal(
+      flashOf(shown).error,
+      `Your payment for invoice ${invoice.invoiceNumber} did not go through: Card declined. Nothing was charged and the invoice is still unpaid; you can try again.`
+    )
+    const state = await paymentState(order)
+    assert.deepEqual(state.payments, [])
+  })
+
   test('a payment only authorized (auto-capture off) is captured by the callback', async ({
     client,
     assert,

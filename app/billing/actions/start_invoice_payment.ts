@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import { v7 as uuidv7 } from 'uuid'
 import razorpay from '#config/razorpay'
@@ -28,7 +29,8 @@ export type StartInvoicePaymentResult =
  * before Checkout is shown, so whatever Razorpay later says about it
  * (webhook, callback, reconciliation) finds it. An order still `created`
  * or `attempted` for the same amount, young enough for the reconciliation
- * to watch, is used again rather than a second one made; the order's
+ * to watch, is used again rather than a second one made (the oldest, so
+ * two clicks at once that each made one still pay the same); the order's
  * receipt is its own id.
  */
 export default class StartInvoicePayment {
@@ -48,17 +50,7 @@ export default class StartInvoicePayment {
     if (due < MINIMUM_ORDER_PAISE) return { kind: 'below_minimum', invoice }
 
     const now = input.now ?? DateTime.utc()
-    const open = await BillingOrder.query()
-      .where('invoice_id', invoice.id)
-      .whereIn('status', ['created', 'attempted'])
-      .where('amount_paise', due)
-      .where(
-        'created_at',
-        '>',
-        dbTimestamp(db.connection(), now.minus({ days: razorpay.reconcileDays }))
-      )
-      .orderBy('created_at', 'desc')
-      .first()
+    const open = await openOrder(db.connection(), invoice.id, due, now)
     if (open) return { kind: 'checkout', order: open, invoice, reused: true }
 
     const id = uuidv7()
@@ -68,8 +60,12 @@ export default class StartInvoicePayment {
       notes: { invoice_number: invoice.invoiceNumber, organization_id: input.org.id },
     })
     if (!created.ok) return { kind: 'razorpay_failed', invoice, message: created.message }
-    const order = await db.transaction(async (trx) => {
-      const stored = await BillingOrder.create(
+    return db.transaction(async (trx) => {
+      // Two clicks at once each made an order: under the invoice's lock, both go to the first.
+      const lock = trx.from('billing_invoices').where('id', invoice.id)
+      if (trx.dialect.name === 'postgres') lock.knexQuery.forNoKeyUpdate()
+      await lock.first()
+      await BillingOrder.create(
         {
           id,
           organizationId: input.org.id,
@@ -93,8 +89,25 @@ export default class StartInvoicePayment {
           amount_paise: due,
         }
       )
-      return stored
+      const first = (await openOrder(trx, invoice.id, due, now))!
+      return { kind: 'checkout' as const, order: first, invoice, reused: first.id !== id }
     })
-    return { kind: 'checkout', order, invoice, reused: false }
   }
+}
+
+/** The oldest order of the invoice still open for this amount, young enough for the reconciliation to watch. */
+function openOrder(
+  client: QueryClientContract,
+  invoiceId: string,
+  amountPaise: number,
+  now: DateTime
+) {
+  return BillingOrder.query({ client })
+    .where('invoice_id', invoiceId)
+    .whereIn('status', ['created', 'attempted'])
+    .where('amount_paise', amountPaise)
+    .where('created_at', '>', dbTimestamp(client, now.minus({ days: razorpay.reconcileDays })))
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .first()
 }

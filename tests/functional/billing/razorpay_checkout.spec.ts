@@ -5,6 +5,8 @@ import type { ApiClient } from '@japa/api-client'
 import { QueueWorker } from '#core/queue/worker'
 import { appUrl } from '#config/app'
 import BillingOrder from '#billing/models/billing_order'
+import StartInvoicePayment from '#billing/actions/start_invoice_payment'
+import { removeOrgData } from '#tests/helpers/certificates_cleanup'
 import type Organization from '#orgs/models/organization'
 import type User from '#identity/models/user'
 import { actingAs, givenCustomRole, givenMember } from '#tests/helpers/given'
@@ -488,6 +490,43 @@ test.group('Paying an invoice through Checkout', (group) => {
       own()
     }
   })
+})
+
+test.group('Paying an invoice: two clicks at once (committed)', (group) => {
+  const orgs: Organization[] = []
+  group.setup(async () => {
+    standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
+    return () => standIn.close()
+  })
+  group.each.setup(() => useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url }))
+  group.each.teardown(async () => {
+    for (const org of orgs.splice(0)) {
+      await removeOrgData(org.id)
+      await db
+        .from('organizations')
+        .where('id', org.id)
+        .update({ deleted_at: '2000-01-01 00:00:00' })
+    }
+  })
+
+  test('each click made an order at Razorpay, but both are sent to the same one, so only one can be paid from them', async ({
+    assert,
+  }) => {
+    const { org, invoice } = await givenInvoicedOrg({ name: 'Double clicker' })
+    orgs.push(org)
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        StartInvoicePayment.handle({ org, actorUserId: null, invoiceId: invoice.id })
+      )
+    )
+    const chosen = results.map((result) =>
+      result.kind === 'checkout' ? result.order.id : result.kind
+    )
+    assert.lengthOf(new Set(chosen), 1)
+    const stored = await BillingOrder.query().where('invoice_id', invoice.id).orderBy('created_at')
+    assert.isAtLeast(stored.length, 1)
+    assert.equal(chosen[0], stored[0].id)
+  }).timeout(60_000)
 })
 
 test.group('Checkout configuration', () => {

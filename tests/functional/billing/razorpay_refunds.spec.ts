@@ -14,6 +14,7 @@ import ReconcileRazorpay from '#billing/actions/reconcile_razorpay'
 import { lineTax } from '#billing/services/gst'
 import { removeOrgData } from '#tests/helpers/certificates_cleanup'
 import { pdfText } from '#tests/helpers/billing'
+import { waitFor } from '#tests/helpers/processes'
 import {
   appBaseUrl,
   givenInvoicedOrg,
@@ -250,9 +251,8 @@ test.group('Refunding a payment', (group) => {
       assert.isNull(lost.refund.razorpayRefundId)
       assert.equal(lost.refund.status, 'pending')
     }
-    // Razorpay made it all the same.
-    await new Promise((resolve) => setTimeout(resolve, 700))
-    assert.lengthOf(standIn.state().refunds, 1)
+    // Razorpay made it all the same, once its slow answer was done.
+    await waitFor('the refund at Razorpay', () => standIn.state().refunds.length === 1, 10_000)
 
     const finished = requested(
       await refund(org, owner, payment, { amountPaise: 15_000, key: 'lost-answer-0001' })

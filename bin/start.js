@@ -51,6 +51,22 @@ function demoPassword() {
 /** A keyring entry for DELIVERY_SECRETS_KEY (app/core/services/secret_keyring.ts): `<id>:<32 random bytes>`. */
 const deliverySecretsKey = () => `k1:${randomBytes(32).toString('base64url')}`
 
+/**
+ * The demo's Razorpay account, played by the stand-in: a key id the demo
+ * recognises as its own (`rzp_test_demo…`; real test keys never start so),
+ * its secret and the webhook's. The stand-in is started with them and the
+ * app reaches it (API, fake Checkout) when these are the keys in use.
+ */
+const DEMO_RAZORPAY_KEY = /^rzp_test_demo/
+function demoRazorpayKeys(text) {
+  if (parseEnv(text).RAZORPAY_KEY_ID) return { text, added: false }
+  const random = (bytes) => randomBytes(bytes).toString('base64url').replace(/[-_]/g, 'x')
+  text = setEnvValue(text, 'RAZORPAY_KEY_ID', `rzp_test_demo${random(6)}`)
+  text = setEnvValue(text, 'RAZORPAY_KEY_SECRET', random(18))
+  text = setEnvValue(text, 'RAZORPAY_WEBHOOK_SECRET', random(18))
+  return { text, added: true }
+}
+
 function ensureEnvFile() {
   if (existsSync(envFile)) {
     let text = readFileSync(envFile, 'utf8')
@@ -63,6 +79,12 @@ function ensureEnvFile() {
     if (!parseEnv(text).DELIVERY_SECRETS_KEY) {
       text = setEnvValue(text, 'DELIVERY_SECRETS_KEY', deliverySecretsKey())
       added.push('DELIVERY_SECRETS_KEY')
+    }
+    // Older .env files predate payments: the demo's Razorpay account (the stand-in's keys).
+    if (parseEnv(text).NODE_ENV !== 'production') {
+      const razorpay = demoRazorpayKeys(text)
+      text = razorpay.text
+      if (razorpay.added) added.push('the demo’s RAZORPAY_* keys')
     }
     if (added.length) {
       writeFileSync(envFile, text, { mode: 0o600 })
@@ -77,9 +99,10 @@ function ensureEnvFile() {
   text = setEnvValue(text, 'APP_KEY', randomBytes(32).toString('base64url'))
   text = setEnvValue(text, 'DELIVERY_SECRETS_KEY', deliverySecretsKey())
   text = setEnvValue(text, 'DEMO_OWNER_PASSWORD', demoPassword())
+  if (parseEnv(text).NODE_ENV !== 'production') text = demoRazorpayKeys(text).text
   writeFileSync(envFile, text, { mode: 0o600 })
   say(
-    'Created .env from .env.example with a fresh APP_KEY, DELIVERY_SECRETS_KEY and demo password.'
+    'Created .env from .env.example with a fresh APP_KEY, DELIVERY_SECRETS_KEY, demo password and the demo’s Razorpay keys.'
   )
   const sqlite = parseEnv(text).SQLITE_PATH
   if (sqlite && existsSync(isAbsolute(sqlite) ? sqlite : join(root, sqlite))) {
@@ -137,6 +160,15 @@ const whatsappPort = setting('DEMO_WHATSAPP_PORT', '4010')
 const demoBounces = withStandIns && !setting('BOUNCE_DOMAIN', '')
 const bouncePort = setting('DEMO_BOUNCE_PORT', '2526')
 const bouncingAddress = setting('DEMO_BOUNCING_ADDRESS', 'sourav.g@example.in')
+// Razorpay, played by its stand-in when the keys in use are the demo's (written to .env above):
+// the app's client and its Checkout go there (the fake Checkout pays without money), and the
+// stand-in posts its signed webhooks to the app, as Razorpay's dashboard would be set to.
+const razorpayPort = setting('DEMO_RAZORPAY_PORT', '2527')
+const demoRazorpay = withStandIns && DEMO_RAZORPAY_KEY.test(setting('RAZORPAY_KEY_ID', ''))
+if (demoRazorpay) {
+  childEnv.RAZORPAY_BASE_URL = `http://127.0.0.1:${razorpayPort}`
+  childEnv.RAZORPAY_CHECKOUT = `http://127.0.0.1:${razorpayPort}`
+}
 if (withStandIns) {
   childEnv.DEMO_SMTP_PORT = smtpPort
   childEnv.DEMO_WHATSAPP_PORT = whatsappPort
@@ -196,6 +228,14 @@ const standIns = [
     ...(demoBounces ? [`--bounce=${bouncingAddress}`, `--dsn-relay=127.0.0.1:${bouncePort}`] : []),
   ]),
   standIn('whatsapp_cloud_api.ts', [`--port=${whatsappPort}`]),
+  demoRazorpay &&
+    standIn('razorpay.ts', [
+      `--port=${razorpayPort}`,
+      `--key-id=${setting('RAZORPAY_KEY_ID', '')}`,
+      `--key-secret=${setting('RAZORPAY_KEY_SECRET', '')}`,
+      `--webhook-url=${url}/webhooks/razorpay`,
+      `--webhook-secret=${setting('RAZORPAY_WEBHOOK_SECRET', '')}`,
+    ]),
 ].filter(Boolean)
 const stopStandIns = (signal) => {
   for (const process_ of standIns) if (running(process_)) process_.kill(signal)
@@ -313,6 +353,10 @@ if (!exited && !timedOut) {
     say(`  Simulated mail inbox: http://localhost:${inboxPort}`)
     say(`  (the demo org sends mail and WhatsApp to simulated providers; Settings → Delivery)`)
     if (demoBounces) say(`  (mail to ${bouncingAddress} bounces back: the bounce mailbox at work)`)
+    if (demoRazorpay) {
+      say(`  Simulated Razorpay on port ${razorpayPort}: invoices are paid on its fake Checkout,`)
+      say('  no money moves; its webhooks come back here')
+    }
   }
   say(dev ? '  Watching for changes. Press Ctrl+C to stop.' : '  Press Ctrl+C to stop.')
   say('  ────────────────────────────────────────────────')

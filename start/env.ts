@@ -57,6 +57,10 @@ export default await Env.create(new URL('../', import.meta.url), {
   RAZORPAY_WEBHOOK_SECRET: Env.schema.string.optional(),
   RAZORPAY_BASE_URL: Env.schema.string.optional(),
   RAZORPAY_TIMEOUT_MS: Env.schema.number.optional(),
+  // `razorpay` (default) or the stand-in's base URL for its fake Checkout (refused in production).
+  RAZORPAY_CHECKOUT: Env.schema.string.optional(),
+  RAZORPAY_WEBHOOK_WINDOW_SECONDS: Env.schema.number.optional(),
+  RAZORPAY_RECONCILE_DAYS: Env.schema.number.optional(),
   VERIFICATION_CERTIFICATE_CACHE_SIZE: Env.schema.number.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'pg'] as const),

@@ -21,6 +21,9 @@ scheduler.command('certificates:sweep-orphans', ['--quiet']).cron('17 * * * *').
 /** Signed-in sessions nobody used within their age are deleted (expired rows are never read). */
 scheduler.command('sessions:prune', ['--quiet']).cron('41 * * * *').withoutOverlapping()
 
+/** Razorpay orders, payments and refunds whose webhook may have been lost are settled from Razorpay's answers. */
+scheduler.command('billing:reconcile', ['--quiet']).cron('29 * * * *').withoutOverlapping()
+
 /** Ended billing months are closed and invoiced at 02:00 in India. */
 scheduler
   .command('billing:run', ['--quiet'])

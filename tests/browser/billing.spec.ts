@@ -8,6 +8,9 @@ import { givenOrg } from '#tests/helpers/given'
 import { billingProfile, gstinFor, issuedAt, pdfText } from '#tests/helpers/billing'
 import CloseBillingPeriod from '#billing/actions/close_billing_period'
 import { billingMonthNamed } from '#billing/services/billing_periods'
+import { KEY_ID, KEY_SECRET, useRazorpaySettings } from '#tests/helpers/razorpay'
+import Organization from '#orgs/models/organization'
+import { startRazorpayStandIn } from '../../stand_ins/razorpay.js'
 
 test.group('Billing in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -67,6 +70,61 @@ test.group('Billing in the browser', (group) => {
     assert.equal(saved.gstin, gstin)
     assert.equal(saved.business_name, 'Goa Skills Academy LLP')
     assert.equal(saved.state, 'Goa')
+    assert.deepEqual(pageProblems(page), [])
+  })
+
+  test('an org goes from its trial to paying: its first invoice is paid through the fake Checkout, the page says so, the org is active and the PDF carries both GSTINs, the SAC, the tax split and the amount in words', async ({
+    assert,
+    cleanup,
+  }) => {
+    const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
+    cleanup(() => standIn.close())
+    const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
+    cleanup(() => restore())
+
+    const { org: created, owner } = await givenOrg({ name: 'Paying Academy' })
+    const gstin = gstinFor('27')
+    // Its trial ended on 20 October: the October invoice bills the 11 days after it.
+    const org = await billingProfile(created, {
+      createdAt: '2026-10-13T06:00:00Z',
+      trialEndsAt: '2026-10-20T06:00:00Z',
+      gstin,
+      state: 'Maharashtra',
+      businessName: 'Paying Academy LLP',
+    })
+    await issuedAt(org, '2026-10-15T06:00:00Z', 10)
+    await issuedAt(org, '2026-10-25T06:00:00Z', 12)
+    await CloseBillingPeriod.handle(org, billingMonthNamed('2026-10')!)
+    const invoice = await db.from('billing_invoices').where('organization_id', org.id).first()
+    const before = await Organization.findOrFail(org.id)
+    assert.equal(before.billingStatus, 'trialing')
+
+    const { page } = await visit('/login', cleanup)
+    await logInThroughForm(page, owner.email)
+    await page.goto(`${page.url().split('/').slice(0, 3).join('/')}/billing`)
+    const row = page.locator(`tr[data-invoice="${invoice.invoice_number}"]`)
+    await row.getByRole('button', { name: /^Pay ₹/ }).click()
+    // Razorpay's (fake) Checkout, on its own origin.
+    await page.waitForURL(`${standIn.url}/**`)
+    await page.getByRole('button', { name: /Pay/ }).first().click()
+    await page.waitForURL('**/billing')
+    await page.locator('#flash').getByText(/paid/i).waitFor()
+    await row.locator('.badge-ok', { hasText: 'Paid' }).waitFor()
+    const after = await Organization.findOrFail(org.id)
+    assert.equal(after.billingStatus, 'active')
+    assert.equal(await page.locator('[data-billing-status="active"]').count(), 1)
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('link', { name: 'PDF' }).click(),
+    ])
+    const { readFile } = await import('node:fs/promises')
+    const text = pdfText(await readFile((await download.path())!))
+    assert.include(text, gstin)
+    assert.include(text, '998314')
+    assert.include(text, 'IGST')
+    assert.include(text, 'Maharashtra (27)')
+    assert.match(text, /Amount in words: Rupees [A-Za-z -]+ Only/)
     assert.deepEqual(pageProblems(page), [])
   })
 })

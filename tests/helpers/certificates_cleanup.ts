@@ -30,6 +30,10 @@ export async function removeOrgData(orgId: string) {
     .update({ current_version_id: null })
   await db.from('certificate_template_versions').where('organization_id', orgId).delete()
   await db.from('certificate_templates').where('organization_id', orgId).delete()
+  await db.from('billing_provider_events').where('organization_id', orgId).delete()
+  await db.from('billing_refunds').where('organization_id', orgId).delete()
+  await db.from('billing_payments').where('organization_id', orgId).delete()
+  await db.from('billing_orders').where('organization_id', orgId).delete()
   await db
     .from('billing_invoice_items')
     .whereIn('invoice_id', db.from('billing_invoices').where('organization_id', orgId).select('id'))

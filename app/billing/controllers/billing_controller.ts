@@ -23,8 +23,9 @@ import { DateTime } from 'luxon'
  * `billing.manage`) who invoices are made out to.
  */
 export default class BillingController {
-  async show({ org, actor, bouncer, request, view }: HttpContext) {
+  async show({ org, actor, bouncer, request, response, view }: HttpContext) {
     await bouncer.authorize('allows', 'billing.view')
+    allowStandInCheckout(response)
     const now = DateTime.utc()
     const { page } = await paginationOf(request.qs(), { perPage: 12 })
     const [overview, usage, invoices] = await Promise.all([
@@ -99,4 +100,21 @@ export default class BillingController {
     )
     return response.redirect().toRoute('billing.show')
   }
+}
+
+/**
+ * With the stand-in's fake Checkout (development, tests, the demo; never in
+ * production), Pay is answered by a redirect to the stand-in's origin, which
+ * the page's `form-action 'self'` would block: this page may post there too.
+ * Razorpay's own Checkout is a page of ours (`/billing/orders/:id/checkout`).
+ */
+function allowStandInCheckout(response: HttpContext['response']) {
+  if (razorpay.checkout === 'razorpay') return
+  const policy = response.getHeader('Content-Security-Policy')
+  if (typeof policy !== 'string') return
+  const origin = new URL(razorpay.checkout).origin
+  response.header(
+    'Content-Security-Policy',
+    policy.replace("form-action 'self'", `form-action 'self' ${origin}`)
+  )
 }

@@ -194,5 +194,7 @@ export class QueueWorker {
     const worker = new QueueWorker({ ...options, exitWhenIdle: true })
     worker.start()
     await worker.finished()
+    // Lanes that found nothing left stop without unsubscribing from wake-ups.
+    await worker.stop()
   }
 }

@@ -37,6 +37,11 @@ const PUBLIC_WITHOUT_MIDDLEWARE = [
   'GET /webhooks/whatsapp/:integration_id',
   'POST /webhooks/whatsapp/:integration_id',
   'POST /webhooks/email/:integration_id',
+  'POST /webhooks/razorpay',
+  // Checkout's return: Razorpay's signature over the order we stored is the permission (and it settles
+  // only what Razorpay confirms when asked); the payer's session may have ended while they paid.
+  'POST /billing/razorpay/callback',
+  'GET /billing/razorpay/callback',
 ]
 const ACCESS_MIDDLEWARE = ['auth', 'guest', 'silentAuth', 'apiKey']
 

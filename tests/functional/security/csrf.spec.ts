@@ -20,7 +20,10 @@ function stateChangingBrowserRoutes() {
       // One-click unsubscribe (RFC 8058): a mail client posts it with no session; the signed token is the permission.
       route.pattern !== '/deliveries/unsubscribe/:token' &&
       // Providers' webhooks are authenticated by signature, not by a session's CSRF token.
-      !route.pattern.startsWith('/webhooks/')
+      !route.pattern.startsWith('/webhooks/') &&
+      // Razorpay's Checkout posts the payer back from its own site: no session, no token; the route
+      // has no browser state and only hands the signed fields to its GET.
+      route.pattern !== '/billing/razorpay/callback'
   )
 }
 

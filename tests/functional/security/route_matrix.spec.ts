@@ -34,6 +34,7 @@ import { givenProbeIntegration } from '#tests/helpers/deliveries'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
 import { givenDelivery } from '#tests/helpers/delivery_records'
+import { givenInvoice, givenOrder } from '#tests/helpers/razorpay'
 
 type IdKind =
   | 'member'
@@ -52,6 +53,8 @@ type IdKind =
   | 'delivery_suppression'
   | 'delivery_message'
   | 'delivery'
+  | 'billing_invoice'
+  | 'billing_order'
 
 type Rule =
   | { access: 'public' }
@@ -66,6 +69,20 @@ const MATRIX: Record<string, Rule> = {
   'GET /webhooks/whatsapp/:integration_id': { access: 'public' },
   'POST /webhooks/whatsapp/:integration_id': { access: 'public' },
   'POST /webhooks/email/:integration_id': { access: 'public' },
+  'POST /webhooks/razorpay': { access: 'public' },
+  // Checkout's return: believed only with Razorpay's signature over the order we stored.
+  'POST /billing/razorpay/callback': { access: 'public' },
+  'GET /billing/razorpay/callback': { access: 'public' },
+  'POST /billing/invoices/:id/payment': {
+    access: 'org',
+    permission: 'billing.manage',
+    id: 'billing_invoice',
+  },
+  'GET /billing/orders/:id/checkout': {
+    access: 'org',
+    permission: 'billing.manage',
+    id: 'billing_order',
+  },
   'GET /assets/vendor/:file': { access: 'public' },
   'GET /': { access: 'public' },
   'GET /join/:token': { access: 'public' },
@@ -517,7 +534,11 @@ async function otherOrgRecords() {
     reason: 'manual',
   })
   const { delivery, messages } = await givenDelivery(org, job)
+  const invoice = await givenInvoice(org)
+  const order = await givenOrder(org, invoice)
   const ids: Record<IdKind, string> = {
+    billing_invoice: invoice.id,
+    billing_order: order.id,
     delivery: delivery.id,
     delivery_suppression: suppression.id,
     delivery_message: messages[0].id,
@@ -608,10 +629,14 @@ test.group('Route × actor matrix', (group) => {
   }) => {
     const { org, owner } = await givenOrg()
     const { user: admin } = await givenMember(org, 'admin')
+    const adminRole = await roleOf(org, 'admin')
+    const adminPermissions = new Set(await adminRole.permissions())
     const otherIds = await otherOrgRecords()
     for (const [key, rule] of orgRoutes()) {
       if (!rule.id) continue
-      for (const actor of [owner, admin]) {
+      // An admin may not manage billing: refused (403) before any lookup, as the 403 test checks.
+      const admitted = rule.permission === 'any' || adminPermissions.has(rule.permission)
+      for (const actor of admitted ? [owner, admin] : [owner]) {
         const foreign = await actingAs(send(client, key, otherIds[rule.id]), actor, org)
         const unknown = await actingAs(send(client, key, randomUUID()), actor, org)
         assert.equal(foreign.status(), 404, `${key} (${actor.email}) with org B's ${rule.id}`)

@@ -20,6 +20,7 @@ import OrganizationApiKey from '#orgs/models/organization_api_key'
 import Industry from '#orgs/models/industry'
 import DeliverySuppression from '#deliveries/models/delivery_suppression'
 import { givenDelivery } from '#tests/helpers/delivery_records'
+import { givenInvoice } from '#tests/helpers/razorpay'
 import { unsubscribeUrl } from '#deliveries/services/delivery_links'
 import DeliveryTemplate from '#deliveries/models/delivery_template'
 import Certificate from '#certificates/models/certificate'
@@ -163,6 +164,7 @@ async function recordsOf() {
     reason: 'manual',
   })
   const { delivery, messages } = await givenDelivery(org, job)
+  const invoice = await givenInvoice(org)
 
   const byPath: Array<[RegExp, string]> = [
     [/^\/join\/:token/, invitationToken],
@@ -184,6 +186,7 @@ async function recordsOf() {
     [/^\/settings\/delivery\/suppressions\/:id/, suppression.id],
     [/^\/delivery-messages\/:id/, messages[0].id],
     [/^\/deliveries\/:id/, delivery.id],
+    [/^\/billing\/invoices\/:id/, invoice.id],
     [
       /^\/deliveries\/unsubscribe\/:token/,
       unsubscribeUrl({ organizationId: org.id, channel: 'email', address: 'probe@example.test' })

@@ -45,6 +45,18 @@ test.group('The schedule (start/scheduler.ts)', (group) => {
         cron: '41 * * * *',
         withoutOverlapping: true,
       },
+      {
+        command: 'billing:reconcile',
+        args: ['--quiet'],
+        cron: '29 * * * *',
+        withoutOverlapping: true,
+      },
+      {
+        command: 'billing:run',
+        args: ['--quiet'],
+        cron: '0 2 * * *',
+        withoutOverlapping: true,
+      },
     ])
   })
 

@@ -7,8 +7,9 @@
 // page (allowScriptTags is off), so a page reached by a link, a form or the
 // back button is mounted exactly like one loaded directly, and only once.
 const PAGE_SCRIPTS = {
-  designer: '/assets/js/pages/designer.js',
-  billing: '/assets/js/pages/billing.js',
+  'designer': '/assets/js/pages/designer.js',
+  'billing': '/assets/js/pages/billing.js',
+  'razorpay-checkout': '/assets/js/pages/razorpay-checkout.js',
 }
 const mounted = new WeakMap()
 

@@ -57,6 +57,12 @@ test.group('The schedule (start/scheduler.ts)', (group) => {
         cron: '0 2 * * *',
         withoutOverlapping: true,
       },
+      {
+        command: 'billing:dunning',
+        args: ['--quiet'],
+        cron: '30 9 * * *',
+        withoutOverlapping: true,
+      },
     ])
   })
 

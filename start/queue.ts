@@ -15,6 +15,7 @@ import '#deliveries/services/test_message_queue'
 import '#deliveries/services/send_queue'
 import '#billing/services/invoice_queue'
 import '#billing/services/invoice_notices'
+import '#billing/services/usage_alert_mail'
 import '#billing/services/razorpay_event_queue'
 
 /**

@@ -37,3 +37,6 @@ scheduler
   .cron('30 9 * * *')
   .timezone('Asia/Kolkata')
   .withoutOverlapping()
+
+/** Spend cap and trial usage alerts, each once a month. */
+scheduler.command('billing:usage-alerts', ['--quiet']).cron('47 * * * *').withoutOverlapping()

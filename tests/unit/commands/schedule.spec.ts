@@ -63,6 +63,12 @@ test.group('The schedule (start/scheduler.ts)', (group) => {
         cron: '30 9 * * *',
         withoutOverlapping: true,
       },
+      {
+        command: 'billing:usage-alerts',
+        args: ['--quiet'],
+        cron: '47 * * * *',
+        withoutOverlapping: true,
+      },
     ])
   })
 

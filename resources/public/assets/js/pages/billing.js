@@ -84,6 +84,7 @@ function drawChart(root) {
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
           axes: [{}, { label: 'Certificates' }],
+          legend: { live: false },
           series: [
             {},
             { label: 'Issued', stroke: '#4f46e5', fill: 'rgba(79,70,229,0.35)', paths: bars },

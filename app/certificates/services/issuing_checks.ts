@@ -7,7 +7,7 @@ import type Organization from '#orgs/models/organization'
  * preloads, as modules give the queue their kinds, so certificates asks
  * billing without depending on it.
  */
-export type IssuingCheckRefusal = { code: 'E_SPEND_CAP'; message: string }
+export type IssuingCheckRefusal = { code: 'E_SPEND_CAP' | 'E_BILLING_PAST_DUE'; message: string }
 
 /** `billable`: how many of `certificates` the trial does not cover. */
 export type IssuingCheck = (

@@ -12,6 +12,9 @@ import { mailbox } from '#tests/helpers/smtp_server'
 import CloseBillingPeriod from '#billing/actions/close_billing_period'
 import RunDunning from '#billing/actions/run_dunning'
 import { billingMonthNamed } from '#billing/services/billing_periods'
+import { givenApiKey } from '#tests/helpers/api_keys'
+import { givenTemplate } from '#tests/helpers/given_templates'
+import { NAME_COURSE_NUMBER_QR } from '#tests/helpers/certificates'
 
 /*
 | What an org is told about an invoice, each once: the invoice with its PDF
@@ -176,5 +179,41 @@ test.group('Billing: notices and dunning', (group) => {
     ])
     const after = await Organization.findOrFail(org.id)
     assert.equal(after.billingStatus, 'past_due')
+  })
+
+  test('an invoice unpaid more than the grace period after its due date refuses new certificates (403 E_BILLING_PAST_DUE) before dunning has run; paid, issuing goes on at once', async ({
+    client,
+    assert,
+  }) => {
+    const { org: created } = await givenOrg()
+    const org = await billingProfile(created, { createdAt: '2026-03-01T10:00:00Z' })
+    await db.from('organizations').where('id', org.id).update({ billing_status: 'active' })
+    await issuedAt(org, '2026-10-10T10:00:00Z', 1)
+    await CloseBillingPeriod.handle(await Organization.findOrFail(org.id), OCTOBER, {
+      now: ISSUED_AT,
+    })
+    const invoice = await db.from('billing_invoices').where('organization_id', org.id).first()
+    const { secret } = await givenApiKey(org)
+    const { template } = await givenTemplate(org, { fields: NAME_COURSE_NUMBER_QR })
+    const job = {
+      template_ids: [template.id],
+      recipients: [
+        { recipient_name: 'Asha', recipient_email: 'asha@example.com', course_name: 'Pottery' },
+      ],
+      start: false,
+    }
+    // Due on 8 November; today is more than 7 days later.
+    const refused = await client.post('/api/v1/generation-jobs').bearerToken(secret).json(job)
+    refused.assertStatus(403)
+    assert.equal(refused.body().errors[0].code, 'E_BILLING_PAST_DUE')
+    assert.include(refused.body().errors[0].message, `Invoice ${invoice.invoice_number}`)
+    assert.include(refused.body().errors[0].message, 'was due on 8 November 2026')
+
+    await db
+      .from('billing_invoices')
+      .where('id', invoice.id)
+      .update({ status: 'paid', amount_paid_paise: invoice.total_paise, amount_due_paise: 0 })
+    const accepted = await client.post('/api/v1/generation-jobs').bearerToken(secret).json(job)
+    accepted.assertStatus(202)
   })
 })

@@ -10,6 +10,7 @@ import CloseBillingPeriod from '#billing/actions/close_billing_period'
 import { billingMonthNamed } from '#billing/services/billing_periods'
 import { KEY_ID, KEY_SECRET, useRazorpaySettings } from '#tests/helpers/razorpay'
 import Organization from '#orgs/models/organization'
+import { seriousAxeFindings } from '#tests/helpers/axe'
 import { startRazorpayStandIn } from '../../stand_ins/razorpay.js'
 
 test.group('Billing in the browser', (group) => {
@@ -125,6 +126,55 @@ test.group('Billing in the browser', (group) => {
     assert.include(text, 'IGST')
     assert.include(text, 'Maharashtra (27)')
     assert.match(text, /Amount in words: Rupees [A-Za-z -]+ Only/)
+    assert.deepEqual(pageProblems(page), [])
+  })
+
+  test('on a phone (390 px), by keyboard, reached through a boosted link: nothing pans sideways, the chart is drawn, the GSTIN is checked and saved, and axe finds nothing serious', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { org: created, owner } = await givenOrg({ name: 'Phone Billing Academy' })
+    const org = await billingProfile(created, { createdAt: '2026-02-01T10:00:00Z', state: 'Goa' })
+    await issuedAt(org, '2026-10-10T10:00:00Z', 2)
+    await issuedAt(org, DateTime.utc().minus({ minutes: 3 }).toISO()!, 2)
+    await CloseBillingPeriod.handle(org, billingMonthNamed('2026-10')!)
+
+    const { page } = await visit('/login', cleanup)
+    await page.setViewportSize({ width: 390, height: 844 })
+    await logInThroughForm(page, owner.email)
+    // A boosted link: htmx swaps the page in, and the page's script must mount all the same.
+    const link = page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Billing' })
+    await link.focus()
+    await page.keyboard.press('Enter')
+    await page.waitForURL('**/billing')
+    await page.locator('[data-chart-drawn]').waitFor()
+    // The billing page's own content fits (the app's header and section strip are issue 17's).
+    const overflow = await page.locator('#main').evaluate((main) => {
+      const wide = [...main.querySelectorAll('*')].filter(
+        (element) =>
+          element.getBoundingClientRect().right > main.getBoundingClientRect().right + 1 &&
+          !element.closest('.table-wrap')
+      )
+      return wide.map(
+        (element) => `${element.tagName.toLowerCase()}#${element.id}.${element.className}`
+      )
+    })
+    assert.deepEqual(overflow.slice(0, 5), [], 'the billing page pans sideways')
+
+    const gstin = gstinFor('30')
+    await page.getByLabel('GSTIN').focus()
+    await page.keyboard.type(gstin)
+    const status = await page.locator('[data-gstin-status]').innerText()
+    assert.equal(status.trim(), 'Check character matches.')
+    await page.getByRole('button', { name: 'Save billing details' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByText('Billing details saved.').waitFor()
+    const saved = await db.from('organizations').where('id', org.id).first()
+    assert.equal(saved.gstin, gstin)
+
+    assert.deepEqual(await seriousAxeFindings(page), [])
     assert.deepEqual(pageProblems(page), [])
   })
 })

@@ -2,16 +2,14 @@ import db from '@adonisjs/lucid/services/db'
 import drive from '@adonisjs/drive/services/main'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { v7 as uuidv7 } from 'uuid'
-import { appUrl } from '#config/app'
 import billing from '#config/billing'
 import { defineJob } from '#core/queue/registry'
 import { Queue } from '#core/queue/queue'
 import { rowsOf } from '#core/services/bulk_insert'
 import { dbTimestamp } from '#core/services/database_time'
 import { formatDate, formatMoney } from '#core/services/formatting'
-import { sendMail } from '#core/services/mailer'
 import Organization from '#orgs/models/organization'
-import { emailsOfMembersWithByOrg } from '#orgs/queries/members_with_permission'
+import { billingContactsOf, mailBillingContacts } from '#billing/services/billing_mail'
 import BillingInvoice from '#billing/models/billing_invoice'
 import { DateTime } from 'luxon'
 
@@ -180,17 +178,12 @@ export const sendInvoiceNotices = defineJob<{ noticeIds: string[] }>('billing.se
       invoiceRows.map((invoice) => invoice.organizationId)
     )
     const orgs = new Map(orgRows.map((org) => [org.id, org]))
-    const contacts = await emailsOfMembersWithByOrg([...orgs.keys()], 'billing.manage')
+    const contacts = await billingContactsOf(orgRows)
     const sentTo = new Map<string, string[]>()
     for (const notice of notices) {
       const invoice = invoices.get(notice.invoice_id)!
       const org = orgs.get(invoice.organizationId)!
-      const recipients = [
-        ...new Set([
-          ...(contacts.get(org.id) ?? []),
-          ...(org.billingEmail ? [org.billingEmail] : []),
-        ]),
-      ]
+      const recipients = contacts.get(org.id) ?? []
       sentTo.set(notice.id, recipients)
       if (recipients.length === 0) continue
       await mailNotice(notice.kind as NoticeKind, invoice, org, recipients)
@@ -225,24 +218,20 @@ async function mailNotice(
       contentType: 'application/pdf',
     })
   }
-  for (const to of recipients) {
-    await sendMail({
-      to,
-      subject: content.subject,
-      html: 'pages/billing/mail/notice',
-      text: 'pages/billing/mail/notice_text',
-      data: {
-        ...content,
-        orgName: org.name,
-        link: `${appUrl}/billing`,
-        facts: [
-          [invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice', invoice.invoiceNumber],
-          ['Issued', dayOf(invoice.issueDate)],
-          ['Total (with GST)', formatMoney(invoice.totalPaise)],
-          ...(invoice.kind === 'invoice' ? [['Due', formatMoney(invoice.amountDuePaise)]] : []),
-        ],
-      },
-      attachments,
-    })
-  }
+  await mailBillingContacts(
+    org,
+    recipients,
+    {
+      ...content,
+      facts: [
+        [invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice', invoice.invoiceNumber],
+        ['Issued', dayOf(invoice.issueDate)],
+        ['Total (with GST)', formatMoney(invoice.totalPaise)],
+        ...(invoice.kind === 'invoice'
+          ? [['Due', formatMoney(invoice.amountDuePaise)] as const]
+          : []),
+      ],
+    },
+    attachments
+  )
 }

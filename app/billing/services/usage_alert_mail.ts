@@ -1,13 +1,18 @@
 import db from '@adonisjs/lucid/services/db'
-import { appUrl } from '#config/app'
 import { defineJob } from '#core/queue/registry'
 import { formatMoney, formatNumber } from '#core/services/formatting'
-import { sendMail } from '#core/services/mailer'
 import Organization from '#orgs/models/organization'
-import { emailsOfMembersWithByOrg } from '#orgs/queries/members_with_permission'
+import {
+  type BillingMailContent,
+  billingContactsOf,
+  mailBillingContacts,
+} from '#billing/services/billing_mail'
 
 /** What one usage alert says (the billing notices' mail template). */
-function alertContent(alert: { kind: string; percent: number; value: number }, org: Organization) {
+function alertContent(
+  alert: { kind: string; percent: number; value: number },
+  org: Organization
+): Omit<BillingMailContent, 'linkText'> {
   if (alert.kind === 'spend_cap') {
     const cap = org.monthlySpendCapPaise ?? 0
     return {
@@ -20,8 +25,8 @@ function alertContent(alert: { kind: string; percent: number; value: number }, o
           : 'The cap only warns: issuing goes on.',
       ],
       facts: [
-        ['Spent this month', formatMoney(alert.value)],
-        ['Monthly cap', formatMoney(cap)],
+        ['Spent this month', formatMoney(alert.value)] as const,
+        ['Monthly cap', formatMoney(cap)] as const,
       ],
     }
   }
@@ -32,8 +37,8 @@ function alertContent(alert: { kind: string; percent: number; value: number }, o
       `${org.name} has issued ${formatNumber(alert.value)} of the ${formatNumber(org.trialFreeCertificates)} certificates its trial covers. After that, and after the trial ends, each certificate is billed monthly.`,
     ],
     facts: [
-      ['Used', formatNumber(alert.value)],
-      ['Free in the trial', formatNumber(org.trialFreeCertificates)],
+      ['Used', formatNumber(alert.value)] as const,
+      ['Free in the trial', formatNumber(org.trialFreeCertificates)] as const,
     ],
   }
 }
@@ -51,35 +56,20 @@ export const sendUsageAlerts = defineJob<{ alertIds: string[] }>('billing.send_u
       alerts.map((alert) => alert.organization_id)
     )
     const byId = new Map(orgs.map((org) => [org.id, org]))
-    const contacts = await emailsOfMembersWithByOrg([...byId.keys()], 'billing.manage')
+    const contacts = await billingContactsOf(orgs)
     const sentTo = new Map<string, string[]>()
     for (const alert of alerts) {
       const org = byId.get(alert.organization_id)!
-      const recipients = [
-        ...new Set([
-          ...(contacts.get(org.id) ?? []),
-          ...(org.billingEmail ? [org.billingEmail] : []),
-        ]),
-      ]
+      const recipients = contacts.get(org.id) ?? []
       sentTo.set(alert.id, recipients)
       const content = alertContent(
         { kind: alert.kind, percent: Number(alert.percent), value: Number(alert.value) },
         org
       )
-      for (const to of recipients) {
-        await sendMail({
-          to,
-          subject: content.subject,
-          html: 'pages/billing/mail/notice',
-          text: 'pages/billing/mail/notice_text',
-          data: {
-            ...content,
-            orgName: org.name,
-            link: `${appUrl}/billing`,
-            linkText: 'Open your billing page',
-          },
-        })
-      }
+      await mailBillingContacts(org, recipients, {
+        ...content,
+        linkText: 'Open your billing page',
+      })
     }
     await db.transaction(async (trx) => {
       await job.fence(trx)

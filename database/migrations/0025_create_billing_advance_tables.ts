@@ -17,7 +17,8 @@ import type { QueryClientContract } from '@adonisjs/lucid/types/database'
  *   invoice (what is left of an advance is its total less its allocations
  *   and refunds), one row per advance and invoice.
  *
- * Widening the `kind` and `series` CHECK constraints rebuilds the two
+ * Widening the CHECK constraints (a document's `kind`, a counter's `series`, and
+ * a line's `line_item_type`, which gains `advance`) rebuilds the three
  * tables on SQLite (it cannot alter a constraint): knex copies each table
  * with foreign key checks off, which SQLite only allows outside a
  * transaction, so this migration runs without one and each step is safe
@@ -28,7 +29,7 @@ export default class extends BaseSchema {
 
   async up() {
     this.defer(async (db) => {
-      await widen(db, ['invoice', 'credit_note', 'receipt_voucher'])
+      await widen(db, 'up')
       if (!(await db.schema.hasColumn('billing_orders', 'purpose'))) {
         await db.schema.alterTable('billing_orders', (table) => {
           table.enum('purpose', ['invoice', 'top_up']).notNullable().defaultTo('invoice')
@@ -82,15 +83,33 @@ export default class extends BaseSchema {
       if (await db.schema.hasColumn('billing_orders', 'purpose')) {
         await db.schema.alterTable('billing_orders', (table) => table.dropColumn('purpose'))
       }
-      await widen(db, ['invoice', 'credit_note'])
+      await widen(db, 'down')
     })
   }
 }
 
-/** The kinds a `billing_invoices` row (and a counter's series) may have. */
-async function widen(db: QueryClientContract, kinds: string[]) {
+/** The CHECK constraints widened: a document's kind, a counter's series, a line's type. */
+const KINDS = ['invoice', 'credit_note']
+const LINE_TYPES = ['platform_fee', 'certificates', 'credit', 'debit']
+const CHECKED = [
+  { table: 'billing_invoices', column: 'kind', down: KINDS, up: [...KINDS, 'receipt_voucher'] },
+  {
+    table: 'billing_invoice_counters',
+    column: 'series',
+    down: KINDS,
+    up: [...KINDS, 'receipt_voucher'],
+  },
+  {
+    table: 'billing_invoice_items',
+    column: 'line_item_type',
+    down: LINE_TYPES,
+    up: [...LINE_TYPES, 'advance'],
+  },
+]
+
+async function widen(db: QueryClientContract, direction: 'up' | 'down') {
   if (db.dialect.name === 'postgres') {
-    for (const [table, column] of CHECKED) {
+    for (const { table, column, [direction]: kinds } of CHECKED) {
       await db.rawQuery(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table}_${column}_check`)
       await db.rawQuery(
         `ALTER TABLE ${table} ADD CONSTRAINT ${table}_${column}_check CHECK (${column} IN (${quoted(kinds)}))`
@@ -102,7 +121,7 @@ async function widen(db: QueryClientContract, kinds: string[]) {
   // off (set by knex before the transaction begins, on the same connection) and checked before commit.
   await db.getWriteClient().transaction(
     async (trx) => {
-      for (const [table, column] of CHECKED) {
+      for (const { table, column, [direction]: kinds } of CHECKED) {
         const rows: { type: string; sql: string | null }[] = await trx.raw(
           "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('table', 'index')",
           [table]
@@ -132,8 +151,3 @@ async function widen(db: QueryClientContract, kinds: string[]) {
 
 /** Our own constant kinds as SQL literals (DDL takes no parameters). */
 const quoted = (kinds: string[]) => kinds.map((kind) => `'${kind.replace(/'/g, "''")}'`).join(', ')
-
-const CHECKED = [
-  ['billing_invoices', 'kind'],
-  ['billing_invoice_counters', 'series'],
-] as const

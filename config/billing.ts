@@ -41,6 +41,9 @@ const billing = {
   graceDays: env.get('BILLING_GRACE_DAYS', 7),
   /** Orgs a billing run closes per transaction: fewer, shorter transactions; more, fewer statements. */
   runBatch: env.get('BILLING_RUN_BATCH', 250),
+  /** A top-up of the prepaid balance, with GST: ₹500 to ₹5,00,000 (whole rupees). */
+  topUpMinPaise: 50_000,
+  topUpMaxPaise: 50_000_000,
 }
 
 export default billing

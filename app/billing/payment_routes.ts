@@ -4,6 +4,7 @@ import { withRawBody } from '#core/http/raw_body'
 import { withoutBrowserState } from '#core/http/stateless'
 
 const InvoicePaymentsController = () => import('#billing/controllers/invoice_payments_controller')
+const TopUpsController = () => import('#billing/controllers/top_ups_controller')
 const RazorpayCheckoutsController = () =>
   import('#billing/controllers/razorpay_checkouts_controller')
 const RazorpayCallbacksController = () =>
@@ -12,7 +13,7 @@ const RazorpayWebhooksController = () => import('#billing/controllers/razorpay_w
 
 /*
 | Paying invoices through Razorpay. Inside the org: the order for an
-| invoice's amount due, then Checkout (Razorpay's, on our page, or the
+| invoice's amount due or a top-up of the prepaid balance, then Checkout (Razorpay's, on our page, or the
 | stand-in's fake one). Public: Checkout's return (its POST comes from
 | Razorpay's site, without the session cookie or a CSRF token: declared
 | without browser state, it hands its fields to the GET, which has the
@@ -28,6 +29,7 @@ router
     router
       .post('/billing/invoices/:id/payment', [InvoicePaymentsController, 'store'])
       .as('invoices.payment')
+    router.post('/billing/top-ups', [TopUpsController, 'store']).as('top_ups.store')
     router
       .get('/billing/orders/:id/checkout', [RazorpayCheckoutsController, 'show'])
       .as('orders.checkout')

@@ -19,7 +19,7 @@ import type { QueryClientContract } from '@adonisjs/lucid/types/database'
  *
  * Widening the CHECK constraints (a document's `kind`, a counter's `series`, and
  * a line's `line_item_type`, which gains `advance`) rebuilds the three
- * tables on SQLite (it cannot alter a constraint): knex copies each table
+ * tables on SQLite (it cannot alter a constraint): each is copied into a new one
  * with foreign key checks off, which SQLite only allows outside a
  * transaction, so this migration runs without one and each step is safe
  * to run again.

@@ -5,7 +5,7 @@ import { fail, pageJson } from '#api/controllers/api_responses'
 import { invoiceDetailJson, invoiceJson } from '#api/controllers/billing_json'
 import OrgInvoices from '#billing/queries/org_invoices'
 
-const KINDS = ['invoice', 'credit_note'] as const
+const KINDS = ['invoice', 'credit_note', 'receipt_voucher'] as const
 
 /** `/api/v1/invoices`: the key's org's tax invoices and credit notes, newest first. */
 export default class InvoicesController {
@@ -16,7 +16,7 @@ export default class InvoicesController {
       return fail(response, 422, [
         {
           code: 'E_VALIDATION_ERROR',
-          message: `kind is “invoice” or “credit_note”, not “${String(kind)}”`,
+          message: `kind is “invoice”, “credit_note” or “receipt_voucher”, not “${String(kind)}”`,
           field: 'kind',
         },
       ])

@@ -12,6 +12,7 @@ import type {
 import { ORDER_STATUS_RANK, type BillingOrderStatus } from '#billing/models/billing_order'
 import { PAYMENT_STATUS_RANK, type BillingPaymentStatus } from '#billing/models/billing_payment'
 import { issueCreditNote } from '#billing/actions/issue_credit_note'
+import { issueReceiptVoucher } from '#billing/actions/issue_receipt_voucher'
 
 /*
 | What Razorpay tells us (a webhook's entities, a payment fetched after
@@ -176,6 +177,7 @@ export async function applyRazorpayPayment(
     if (Number(claimed) === 1) {
       await creditInvoice(trx, {
         organizationId,
+        topUp: order.purpose === 'top_up',
         invoiceId: order.invoice_id,
         paymentId: row.id,
         razorpayPaymentId: payment.id,
@@ -183,7 +185,13 @@ export async function applyRazorpayPayment(
         now,
       })
       credited = true
-      notes.push(order.invoice_id ? 'invoice credited' : 'no invoice to credit')
+      notes.push(
+        order.purpose === 'top_up'
+          ? 'receipt voucher issued'
+          : order.invoice_id
+            ? 'invoice credited'
+            : 'no invoice to credit'
+      )
     }
   }
   if (await moveOrder(trx, order, status === 'captured' ? 'paid' : 'attempted', stamp)) {
@@ -227,14 +235,17 @@ export async function applyRazorpayOrder(
 }
 
 /**
- * A captured payment's amount added to what its invoice has been paid, in
- * the transaction that set the payment's `captured_at`; and the org,
- * trialing, or past due or suspended with nothing else overdue, is active.
+ * A captured payment's amount added to what its invoice has been paid, or
+ * for a top-up its receipt voucher issued (the advance then pays what is
+ * owed), in the transaction that set the payment's `captured_at`; and the
+ * org, trialing, or past due or suspended with nothing else overdue, is
+ * active.
  */
 async function creditInvoice(
   trx: TransactionClientContract,
   input: {
     organizationId: string
+    topUp: boolean
     invoiceId: string | null
     paymentId: string
     razorpayPaymentId: string
@@ -244,7 +255,17 @@ async function creditInvoice(
 ) {
   const stamp = dbTimestamp(trx, input.now)
   let invoiceNumber: string | null = null
-  if (input.invoiceId) {
+  let receiptVoucherNumber: string | null = null
+  if (input.topUp) {
+    const voucher = await issueReceiptVoucher(trx, {
+      organizationId: input.organizationId,
+      paymentId: input.paymentId,
+      razorpayPaymentId: input.razorpayPaymentId,
+      amountPaise: input.amountPaise,
+      now: input.now,
+    })
+    receiptVoucherNumber = voucher.number
+  } else if (input.invoiceId) {
     const query = trx.from('billing_invoices').where('id', input.invoiceId)
     if (isPostgres(trx)) query.knexQuery.forNoKeyUpdate()
     const invoice = await query.first()
@@ -273,6 +294,7 @@ async function creditInvoice(
         razorpay_payment_id: input.razorpayPaymentId,
         amount_paise: input.amountPaise,
         invoice_number: invoiceNumber,
+        ...(receiptVoucherNumber ? { receipt_voucher_number: receiptVoucherNumber } : {}),
         ...(activated ? { billing_status: `${activated} → active` } : {}),
       },
     },
@@ -391,7 +413,8 @@ export async function applyRazorpayRefund(
   const order = await trx.from('billing_orders').where('id', payment.order_id).first()
   const creditNoteId = await issueCreditNote(trx, {
     organizationId,
-    invoiceId: order.invoice_id,
+    // A refunded advance is credited against its receipt voucher (the PDF calls it a refund voucher).
+    invoiceId: order.invoice_id ?? payment.receipt_voucher_id,
     razorpayPaymentId: payment.razorpay_payment_id,
     refundId: row.id,
     amountPaise: Number(row.amount_paise),

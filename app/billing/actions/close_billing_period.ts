@@ -16,6 +16,7 @@ import { placeOfSupplyOf } from '#billing/services/place_of_supply'
 import { periodChargesMany, type PeriodCharges } from '#billing/queries/period_charges'
 import { ensureInvoiceCodes } from '#billing/actions/ensure_invoice_code'
 import { renderInvoices } from '#billing/services/invoice_queue'
+import { applyAdvances } from '#billing/services/advances'
 import type { InvoiceParty } from '#billing/models/billing_invoice'
 
 export type CloseOutcome =
@@ -129,6 +130,12 @@ export default class CloseBillingPeriod {
         numbers,
         now,
       })
+      // A prepaid balance pays them first (and any older invoice still open).
+      await applyAdvances(
+        trx,
+        charged.map((org) => org.id),
+        { now }
+      )
       await trx
         .from('billing_periods')
         .whereIn(

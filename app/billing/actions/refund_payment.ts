@@ -9,6 +9,7 @@ import { recordId } from '#orgs/queries/record_id'
 import BillingRefund from '#billing/models/billing_refund'
 import type { RazorpayResult, RazorpayRefund } from '#billing/services/razorpay_client'
 import { razorpayClient } from '#billing/services/razorpay_account'
+import { advancesLeft } from '#billing/services/advances'
 import {
   applyRazorpayRefund,
   giveBackRefund,
@@ -151,7 +152,18 @@ export default class RefundPayment {
           message: `Payment ${payment.razorpay_payment_id} is ${payment.status}, not captured: there is nothing to refund.`,
         } as const
       }
-      const refundable = Number(payment.amount_paise) - Number(payment.amount_refunded_paise)
+      let refundable = Number(payment.amount_paise) - Number(payment.amount_refunded_paise)
+      let spent = ''
+      if (payment.receipt_voucher_id) {
+        // A top-up: only what of its advance has not paid an invoice yet.
+        const left = await advancesLeft(trx, [input.org.id], { lock: true })
+        const advance = left.find((each) => each.id === payment.receipt_voucher_id)
+        const unspent = advance?.remainingPaise ?? 0
+        if (unspent < refundable) {
+          refundable = unspent
+          spent = ` The rest of this top-up has paid invoices already.`
+        }
+      }
       const amount = input.amountPaise ?? refundable
       if (amount > refundable || refundable < MINIMUM_REFUND_PAISE) {
         return {
@@ -159,8 +171,8 @@ export default class RefundPayment {
           refundablePaise: refundable,
           message:
             refundable <= 0
-              ? `Payment ${payment.razorpay_payment_id} has been refunded in full already.`
-              : `Only ${formatMoney(refundable)} of payment ${payment.razorpay_payment_id} is left to refund (${formatMoney(Number(payment.amount_paise))} captured, ${formatMoney(Number(payment.amount_refunded_paise))} refunded or on its way); ${formatMoney(amount)} is more.`,
+              ? `Payment ${payment.razorpay_payment_id} has ${spent ? 'paid invoices or been refunded' : 'been refunded'} in full already.`
+              : `Only ${formatMoney(refundable)} of payment ${payment.razorpay_payment_id} is left to refund (${formatMoney(Number(payment.amount_paise))} captured, ${formatMoney(Number(payment.amount_refunded_paise))} refunded or on its way); ${formatMoney(amount)} is more.${spent}`,
         } as const
       }
       const stamp = dbTimestamp(trx, input.now ?? DateTime.utc())

@@ -9,10 +9,13 @@ import {
   billingDetailsValidator,
   spendControlsValidator,
 } from '#orgs/validators/billing_details'
+import db from '@adonisjs/lucid/services/db'
 import razorpay from '#config/razorpay'
+import billing from '#config/billing'
 import { billingOverview } from '#billing/queries/billing_overview'
 import { dailyUsage } from '#billing/queries/daily_usage'
 import OrgInvoices from '#billing/queries/org_invoices'
+import { prepaidBalancePaise } from '#billing/services/advances'
 import { billingMonthOf } from '#billing/services/billing_periods'
 import { DateTime } from 'luxon'
 
@@ -34,7 +37,10 @@ export default class BillingController {
       OrgInvoices.list(org, { page, perPage: 12 }),
     ])
     invoices.baseUrl('/billing')
+    const prepaidPaise = await prepaidBalancePaise(db.connection(), org.id)
     return view.render('pages/billing/show', {
+      prepaidPaise,
+      ...topUpRange(),
       overview,
       usage,
       invoices,
@@ -117,4 +123,14 @@ function allowStandInCheckout(response: HttpContext['response']) {
     'Content-Security-Policy',
     policy.replace("form-action 'self'", `form-action 'self' ${origin}`)
   )
+}
+
+/** The top-up form's range and the amount it suggests (₹1,000), in whole rupees. */
+function topUpRange() {
+  const min = billing.topUpMinPaise / 100
+  return {
+    topUpMin: min,
+    topUpMax: billing.topUpMaxPaise / 100,
+    topUpSuggestion: Math.max(min, 1000),
+  }
 }

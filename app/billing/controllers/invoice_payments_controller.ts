@@ -6,9 +6,20 @@ import { formatMoney } from '#core/services/formatting'
 import { actingIn } from '#orgs/middleware/acting'
 import StartInvoicePayment, { MINIMUM_ORDER_PAISE } from '#billing/actions/start_invoice_payment'
 import { checkoutLocation } from '#billing/services/razorpay_account'
+import type BillingOrder from '#billing/models/billing_order'
 
 /** The billing page (`billing.show`, another part of issue 16): by path, it may be on another branch. */
 export const BILLING_PAGE = '/billing'
+
+/** On to the order's Checkout (Razorpay's on our page, or the stand-in's). */
+export function toCheckout(ctx: HttpContext, order: BillingOrder) {
+  const location = checkoutLocation(order)
+  // A boosted form's XHR would follow a redirect to another origin and fail: htmx navigates instead.
+  if (ctx.request.header('hx-request')) {
+    return ctx.response.header('HX-Redirect', location).noContent()
+  }
+  return ctx.response.redirect().status(303).toPath(location)
+}
 
 /** `POST /billing/invoices/:id/payment`: the order for what is due, then Checkout. */
 export default class InvoicePaymentsController {
@@ -17,14 +28,7 @@ export default class InvoicePaymentsController {
     const result = await StartInvoicePayment.handle({ ...actingIn(ctx), invoiceId: ctx.params.id })
     const back = (message: string) => redirectWith(ctx, 'error', message).toPath(BILLING_PAGE)
     return handle(result, {
-      checkout: ({ order }) => {
-        const location = checkoutLocation(order)
-        // A boosted form's XHR would follow a redirect to another origin and fail: htmx navigates instead.
-        if (ctx.request.header('hx-request')) {
-          return ctx.response.header('HX-Redirect', location).noContent()
-        }
-        return ctx.response.redirect().status(303).toPath(location)
-      },
+      checkout: ({ order }) => toCheckout(ctx, order),
       not_found: throwNotFound,
       not_configured: () =>
         back(

@@ -15,12 +15,20 @@ export interface InvoiceParty {
   email?: string | null
 }
 
-export type InvoiceKind = 'invoice' | 'credit_note'
+export type InvoiceKind = 'invoice' | 'credit_note' | 'receipt_voucher'
 export type InvoiceStatus = 'issued' | 'paid' | 'partially_paid' | 'void'
 
+/** What each kind is called in words (mails, pages). */
+export const DOCUMENT_NAMES: Record<InvoiceKind, string> = {
+  invoice: 'Tax invoice',
+  credit_note: 'Credit note',
+  receipt_voucher: 'Receipt voucher',
+}
+
 /**
- * A tax invoice or credit note (`billing_invoices`): written once by the
- * billing run (`CloseBillingPeriod`) with its lines and never edited; only
+ * A GST document of ours (`billing_invoices`): a tax invoice written once
+ * by the billing run (`CloseBillingPeriod`) with its lines, a credit note
+ * (a refund), or a receipt voucher (a top-up received); never edited, only
  * what was paid, the status and its PDF's file change afterwards.
  */
 export default class BillingInvoice extends TimestampedModel {
@@ -109,4 +117,8 @@ export default class BillingInvoice extends TimestampedModel {
 
   @hasMany(() => BillingInvoiceItem, { foreignKey: 'invoiceId' })
   declare items: HasMany<typeof BillingInvoiceItem>
+
+  get documentName() {
+    return DOCUMENT_NAMES[this.kind]
+  }
 }

@@ -4,6 +4,9 @@ import { bigIntColumn } from '#core/models/columns'
 
 export type BillingOrderStatus = 'created' | 'attempted' | 'paid'
 
+/** What an order collects: an invoice's amount due, or an advance for the prepaid balance (no invoice). */
+export type BillingOrderPurpose = 'invoice' | 'top_up'
+
 /** Razorpay's status only moves forward: an older event never takes an order back. */
 export const ORDER_STATUS_RANK: Record<BillingOrderStatus, number> = {
   created: 0,
@@ -13,7 +16,7 @@ export const ORDER_STATUS_RANK: Record<BillingOrderStatus, number> = {
 
 /**
  * A Razorpay order (`billing_orders`): what Razorpay was asked to collect
- * for one invoice, stored as soon as Razorpay answered and before Checkout
+ * for one invoice or a top-up, stored as soon as Razorpay answered and before Checkout
  * is shown. Its receipt is its own id.
  */
 export default class BillingOrder extends TimestampedModel {
@@ -21,6 +24,9 @@ export default class BillingOrder extends TimestampedModel {
 
   @column()
   declare organizationId: string
+
+  @column()
+  declare purpose: BillingOrderPurpose
 
   @column()
   declare invoiceId: string | null

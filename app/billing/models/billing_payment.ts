@@ -32,6 +32,10 @@ export default class BillingPayment extends TimestampedModel {
   @column()
   declare razorpayPaymentId: string
 
+  /** A top-up's receipt voucher, set once by the transaction that issues it. */
+  @column()
+  declare receiptVoucherId: string | null
+
   @bigIntColumn()
   declare amountPaise: number
 

@@ -2,14 +2,14 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { rowsOf } from '#core/services/bulk_insert'
 
 /**
- * The next number of an org's invoice or credit note series: an upsert
+ * The next number of an org's invoice, credit note or receipt voucher series: an upsert
  * `… RETURNING` in the issuing transaction, so a rollback gives the number
  * back and the series stays gapless (PostgreSQL's sequences would not).
  */
 export async function nextInSeries(
   trx: TransactionClientContract,
   orgId: string,
-  series: 'invoice' | 'credit_note',
+  series: 'invoice' | 'credit_note' | 'receipt_voucher',
   stamp: string
 ) {
   const result = await trx.rawQuery(

@@ -96,7 +96,7 @@ function suspensionDay(invoice: BillingInvoice) {
 
 /** The words of each notice. */
 export function noticeContent(kind: NoticeKind, invoice: BillingInvoice, org: Organization) {
-  const document = invoice.kind === 'credit_note' ? 'Credit note' : 'Tax invoice'
+  const document = invoice.documentName
   const period = invoice.periodStart
     ? `${dayOf(invoice.periodStart)} to ${dayOf(invoice.periodEnd)}`
     : null
@@ -108,11 +108,13 @@ export function noticeContent(kind: NoticeKind, invoice: BillingInvoice, org: Or
       paragraphs: [
         invoice.kind === 'credit_note'
           ? `A credit note for ${org.name} is attached.`
-          : `${org.name}’s tax invoice${period ? ` for ${period}` : ''} is attached.${
-              invoice.amountDuePaise > 0
-                ? ` ${due} is due by ${dayOf(invoice.dueDate)}.`
-                : ' Nothing is due: it is settled already.'
-            }`,
+          : invoice.kind === 'receipt_voucher'
+            ? `We received ${formatMoney(invoice.totalPaise)} from ${org.name} as an advance: its receipt voucher is attached. It is added to your prepaid balance, which pays your invoices before anything else.`
+            : `${org.name}’s tax invoice${period ? ` for ${period}` : ''} is attached.${
+                invoice.amountDuePaise > 0
+                  ? ` ${due} is due by ${dayOf(invoice.dueDate)}.`
+                  : ' Nothing is due: it is settled already.'
+              }`,
       ],
       linkText:
         invoice.amountDuePaise > 0 ? 'Pay it on your billing page' : 'Open your billing page',
@@ -224,7 +226,7 @@ async function mailNotice(
     {
       ...content,
       facts: [
-        [invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice', invoice.invoiceNumber],
+        [invoice.documentName, invoice.invoiceNumber],
         ['Issued', dayOf(invoice.issueDate)],
         ['Total (with GST)', formatMoney(invoice.totalPaise)],
         ...(invoice.kind === 'invoice'

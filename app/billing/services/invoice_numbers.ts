@@ -6,6 +6,7 @@
  *
  *   invoices      XEN-<CODE>-NNNNNN   (XEN-ACME-000042: up to 16 with a 5-letter code)
  *   credit notes  XEN-<CODE>-CNNNNN   (XEN-ACME-C00007: "CN-NNNN" would be 17 with a 5-letter code)
+ *   receipt vouchers (advances received, Rule 50)  XEN-<CODE>-RNNNNN
  *
  * `<CODE>` is the org's invoice code: 1–5 uppercase letters or digits,
  * chosen once (by default from its slug) and never changed, since issued
@@ -48,6 +49,10 @@ export function invoiceNumber(code: string, sequence: number) {
 
 export function creditNoteNumber(code: string, sequence: number) {
   return numbered(code, 'C', CREDIT_NOTE_DIGITS, sequence)
+}
+
+export function receiptVoucherNumber(code: string, sequence: number) {
+  return numbered(code, 'R', CREDIT_NOTE_DIGITS, sequence)
 }
 
 /**

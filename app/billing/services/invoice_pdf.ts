@@ -22,13 +22,18 @@ import {
  * also draws the rupee sign and most Latin-script names (`PdfLibCanvas`).
  */
 export interface InvoiceDocument {
-  kind: 'invoice' | 'credit_note'
+  kind: 'invoice' | 'credit_note' | 'receipt_voucher'
   number: string
   issueDate: string
   dueDate: string | null
   periodStart: string | null
   periodEnd: string | null
-  original: { number: string; issueDate: string } | null
+  /** What a credit note corrects: an invoice, or for a refund of an advance its receipt voucher. */
+  original: {
+    kind: 'invoice' | 'credit_note' | 'receipt_voucher'
+    number: string
+    issueDate: string
+  } | null
   supplier: Party
   recipient: Party
   placeOfSupply: string | null
@@ -54,6 +59,8 @@ export interface InvoiceDocument {
   amountInWords: string
   amountPaidPaise: number
   amountDuePaise: number
+  /** Advances (receipt vouchers) that paid an invoice: part of `amountPaidPaise`. */
+  advances: { number: string; issueDate: string; paise: number }[]
 }
 
 interface Party {
@@ -180,9 +187,24 @@ function partyLines(party: Party, registeredLabel: string) {
   return lines
 }
 
+/** A document's title and the label of its number: a refund of an advance is a refund voucher (Rule 51). */
+function titleOf(document: InvoiceDocument) {
+  switch (document.kind) {
+    case 'invoice':
+      return { title: 'Tax Invoice', numberLabel: 'Invoice no.' }
+    case 'receipt_voucher':
+      return { title: 'Receipt Voucher', numberLabel: 'Voucher no.' }
+    case 'credit_note':
+      return document.original?.kind === 'receipt_voucher'
+        ? { title: 'Refund Voucher', numberLabel: 'Voucher no.' }
+        : { title: 'Credit Note', numberLabel: 'Credit note no.' }
+  }
+}
+
 export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array> {
   const creditNote = document.kind === 'credit_note'
-  const title = creditNote ? 'Credit Note' : 'Tax Invoice'
+  const voucher = document.kind === 'receipt_voucher'
+  const { title, numberLabel } = titleOf(document)
   const canvas = await canvasFor(document)
   const w = new Writer(canvas)
   const right = canvas.width - MARGIN
@@ -200,12 +222,16 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
     left -= 12
   }
   const facts: [string, string][] = [
-    [creditNote ? 'Credit note no.' : 'Invoice no.', document.number],
+    [numberLabel, document.number],
     ['Date', day(document.issueDate)],
   ]
   if (document.original) {
-    facts.push(['Against invoice', document.original.number])
-    facts.push(['Invoice date', day(document.original.issueDate)])
+    const against = document.original.kind === 'receipt_voucher' ? 'receipt voucher' : 'invoice'
+    facts.push([`Against ${against}`, document.original.number])
+    facts.push([
+      `${against === 'invoice' ? 'Invoice' : 'Voucher'} date`,
+      day(document.original.issueDate),
+    ])
   }
   if (document.periodStart && document.periodEnd) {
     facts.push(['Period', `${day(document.periodStart)} – ${day(document.periodEnd)}`])
@@ -229,7 +255,7 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
   w.y -= 18
 
   // The recipient.
-  w.text('Bill to', MARGIN, w.y, { color: MUTED })
+  w.text(voucher ? 'Received from' : 'Bill to', MARGIN, w.y, { color: MUTED })
   w.y -= 13
   w.text(document.recipient.name, MARGIN, w.y, { size: 11, bold: true })
   w.y -= 13
@@ -312,12 +338,22 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
     totals.push(['IGST', document.igstPaise])
   }
   if (document.roundOffPaise !== 0) totals.push(['Round off', document.roundOffPaise])
-  totals.push([creditNote ? 'Total credited (INR)' : 'Total (INR)', document.totalPaise, true])
-  if (!creditNote && document.amountPaidPaise > 0) {
-    totals.push(
-      ['Paid', document.amountPaidPaise],
-      ['Amount due (INR)', document.amountDuePaise, true]
-    )
+  const totalLabel = creditNote
+    ? 'Total credited (INR)'
+    : voucher
+      ? 'Advance received (INR)'
+      : 'Total (INR)'
+  totals.push([totalLabel, document.totalPaise, true])
+  if (document.kind === 'invoice' && document.amountPaidPaise > 0) {
+    let fromAdvances = 0
+    for (const advance of document.advances) {
+      totals.push([`Paid from advance ${advance.number}`, advance.paise])
+      fromAdvances += advance.paise
+    }
+    if (document.amountPaidPaise > fromAdvances) {
+      totals.push(['Paid', document.amountPaidPaise - fromAdvances])
+    }
+    totals.push(['Amount due (INR)', document.amountDuePaise, true])
   }
   w.room(14 * totals.length + 60)
   for (const [label, paise, strong] of totals) {
@@ -337,6 +373,11 @@ export async function drawInvoice(document: InvoiceDocument): Promise<Uint8Array
   }
   w.y -= 10
   const notes = [
+    ...(voucher
+      ? [
+          'Receipt voucher for an advance (CGST Rules, rule 50): the GST on it is paid as it is received, and the tax invoices it pays say so.',
+        ]
+      : []),
     `SAC ${document.sac}. Tax is computed per line and rounded to the paisa; ${
       document.intraState
         ? 'supply within the state: CGST and SGST.'

@@ -10,6 +10,7 @@ import BillingInvoice from '#billing/models/billing_invoice'
 import { drawInvoicesInThread } from '#billing/services/invoice_rendering'
 import type { InvoiceDocument } from '#billing/services/invoice_pdf'
 import { recordIssuedNotices } from '#billing/services/invoice_notices'
+import { advancesOfInvoice } from '#billing/services/advances'
 
 export interface RenderInvoicePayload {
   invoiceId: string
@@ -38,7 +39,9 @@ export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceD
     dueDate: invoice.dueDate,
     periodStart: invoice.periodStart,
     periodEnd: invoice.periodEnd,
-    original: original ? { number: original.invoiceNumber, issueDate: original.issueDate } : null,
+    original: original
+      ? { kind: original.kind, number: original.invoiceNumber, issueDate: original.issueDate }
+      : null,
     supplier: invoice.supplier,
     recipient: invoice.recipient,
     placeOfSupply: invoice.placeOfSupply,
@@ -64,6 +67,8 @@ export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceD
     amountInWords: invoice.amountInWords,
     amountPaidPaise: invoice.amountPaidPaise,
     amountDuePaise: invoice.amountDuePaise,
+    advances:
+      invoice.kind === 'invoice' ? await advancesOfInvoice(db.connection(), invoice.id) : [],
   }
 }
 

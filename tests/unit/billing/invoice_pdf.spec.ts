@@ -63,6 +63,7 @@ function invoice(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
     amountInWords: 'Rupees Four Hundred Seventy Only',
     amountPaidPaise: 0,
     amountDuePaise: 47_000,
+    advances: [],
     ...overrides,
   }
 }

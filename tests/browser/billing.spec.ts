@@ -11,6 +11,7 @@ import { billingMonthNamed } from '#billing/services/billing_periods'
 import { KEY_ID, KEY_SECRET, useRazorpaySettings } from '#tests/helpers/razorpay'
 import Organization from '#orgs/models/organization'
 import { seriousAxeFindings } from '#tests/helpers/axe'
+import { QueueWorker } from '#core/queue/worker'
 import { startRazorpayStandIn } from '../../stand_ins/razorpay.js'
 
 test.group('Billing in the browser', (group) => {
@@ -126,6 +127,60 @@ test.group('Billing in the browser', (group) => {
     assert.include(text, 'IGST')
     assert.include(text, 'Maharashtra (27)')
     assert.match(text, /Amount in words: Rupees [A-Za-z -]+ Only/)
+    assert.deepEqual(pageProblems(page), [])
+  })
+
+  test('an org whose trial ended tops up ₹1,000 through the fake Checkout: back on Billing it reads the flash, the prepaid balance and its receipt voucher, whose PDF downloads; the org is active', async ({
+    assert,
+    cleanup,
+  }) => {
+    const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
+    cleanup(() => standIn.close())
+    const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
+    cleanup(() => restore())
+    const { org: created, owner } = await givenOrg({ name: 'Prepaid Academy' })
+    await billingProfile(created, {
+      createdAt: DateTime.utc().minus({ days: 9 }).toISO()!,
+      state: 'Karnataka',
+    })
+
+    const { page } = await visit('/login', cleanup)
+    await logInThroughForm(page, owner.email)
+    await page.goto(`${page.url().split('/').slice(0, 3).join('/')}/billing`)
+    await page
+      .locator('#trial-notice')
+      .getByText(/add a prepaid balance/)
+      .waitFor()
+    const balance = page.locator('#prepaid-balance')
+    assert.equal(await balance.innerText(), '₹0.00')
+    const amount = page.getByLabel('Amount (₹, with GST)')
+    assert.equal(await amount.inputValue(), '1000')
+    await page.getByRole('button', { name: 'Top up' }).click()
+    await page.waitForURL(`${standIn.url}/**`)
+    await page.getByRole('button', { name: /Pay/ }).first().click()
+    await page.waitForURL('**/billing')
+    await page.locator('#flash').getByText('Payment of ₹1,000.00 received.').waitFor()
+    assert.equal(await balance.innerText(), '₹1,000.00')
+    assert.equal(await page.locator('[data-billing-status="active"]').count(), 1)
+    const voucher = await db
+      .from('billing_invoices')
+      .where('organization_id', created.id)
+      .where('kind', 'receipt_voucher')
+      .firstOrFail()
+    const row = page.locator(`tr[data-invoice="${voucher.invoice_number}"]`)
+    await row.getByText('Receipt voucher').waitFor()
+
+    // Its PDF, once the queue has drawn it.
+    await QueueWorker.drain({ lanes: 1 })
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('link', { name: 'PDF' }).click(),
+    ])
+    const { readFile } = await import('node:fs/promises')
+    const text = pdfText(await readFile((await download.path())!))
+    assert.include(text, 'RECEIPT VOUCHER')
+    assert.include(text, 'CGST')
+    assert.include(text, 'Rupees One Thousand Only')
     assert.deepEqual(pageProblems(page), [])
   })
 

@@ -13,6 +13,7 @@ import razorpay from '#config/razorpay'
 import { billingOverview } from '#billing/queries/billing_overview'
 import { dailyUsage } from '#billing/queries/daily_usage'
 import OrgInvoices from '#billing/queries/org_invoices'
+import OrgLedger from '#billing/queries/org_ledger'
 import { billingMonthOf } from '#billing/services/billing_periods'
 import { DateTime } from 'luxon'
 
@@ -28,16 +29,19 @@ export default class BillingController {
     allowStandInCheckout(response)
     const now = DateTime.utc()
     const { page } = await paginationOf(request.qs(), { perPage: 12 })
-    const [overview, usage, invoices] = await Promise.all([
+    const [overview, usage, invoices, ledger] = await Promise.all([
       billingOverview(org, now),
       dailyUsage(org, billingMonthOf(now)),
       OrgInvoices.list(org, { page, perPage: 12 }),
+      // The account statement's newest entries; /billing/ledger.csv has them all.
+      OrgLedger.page(org, { page: 1, perPage: 20 }),
     ])
     invoices.baseUrl('/billing')
     return view.render('pages/billing/show', {
       overview,
       usage,
       invoices,
+      ledger,
       states: GST_STATES,
       stateCode: gstStateCodeOf(org.state),
       canManage: actor.can('billing.manage'),

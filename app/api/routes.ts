@@ -44,6 +44,7 @@ const CertificateDeliveriesController = () =>
 const DeliveryCancellationsController = () =>
   import('#api/controllers/delivery_cancellations_controller')
 const BillingController = () => import('#api/controllers/billing_controller')
+const BillingLedgerController = () => import('#api/controllers/billing_ledger_controller')
 const InvoicesController = () => import('#api/controllers/invoices_controller')
 const InvoicePdfsController = () => import('#api/controllers/invoice_pdfs_controller')
 
@@ -151,6 +152,7 @@ router
       .as('delivery_messages.index')
 
     router.get('/billing', [BillingController, 'show']).as('billing.show')
+    router.get('/billing/ledger', [BillingLedgerController, 'index']).as('billing_ledger.index')
     router.get('/invoices', [InvoicesController, 'index']).as('invoices.index')
     router.get('/invoices/:id', [InvoicesController, 'show']).as('invoices.show')
     router.get('/invoices/:id/pdf', [InvoicePdfsController, 'show']).as('invoice_pdfs.show')

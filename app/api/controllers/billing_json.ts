@@ -2,6 +2,7 @@ import router from '@adonisjs/core/services/router'
 import { appUrl } from '#config/app'
 import type BillingInvoice from '#billing/models/billing_invoice'
 import type { BillingOverview } from '#billing/queries/billing_overview'
+import type { LedgerEntry, LedgerPage } from '#billing/queries/org_ledger'
 
 const iso = (value: { toUTC(): { toISO(): string | null } } | null) =>
   value ? value.toUTC().toISO() : null
@@ -90,5 +91,41 @@ export function invoiceDetailJson(invoice: BillingInvoice) {
       igst_paise: item.igstPaise,
       total_paise: item.totalPaise,
     })),
+  }
+}
+
+/** One entry of the ledger (`GET /api/v1/billing/ledger`), its balance after it. */
+export function ledgerEntryJson(entry: LedgerEntry) {
+  return {
+    id: entry.id,
+    at: iso(entry.at),
+    date: entry.day,
+    kind: entry.kind,
+    description: entry.description,
+    reference: entry.reference,
+    amount_paise: entry.amountPaise,
+    moves_balance: entry.movesBalance,
+    debit_paise: entry.debitPaise,
+    credit_paise: entry.creditPaise,
+    balance_paise: entry.balancePaise,
+    notes: entry.notes,
+    document_id: entry.documentId,
+    pdf_url: entry.documentId
+      ? `${appUrl}${router.builder().params({ id: entry.documentId }).make('api.invoice_pdfs.show')}`
+      : null,
+  }
+}
+
+/** A page of the ledger as the contract lists: newest first, plus the balance now. */
+export function ledgerPageJson(ledger: LedgerPage) {
+  return {
+    data: ledger.entries.map(ledgerEntryJson),
+    meta: {
+      total: ledger.total,
+      page: ledger.page,
+      per_page: ledger.perPage,
+      balance_paise: ledger.closingBalancePaise,
+      currency: 'INR',
+    },
   }
 }

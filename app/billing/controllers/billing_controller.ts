@@ -15,6 +15,7 @@ import billing from '#config/billing'
 import { billingOverview } from '#billing/queries/billing_overview'
 import { dailyUsage } from '#billing/queries/daily_usage'
 import OrgInvoices from '#billing/queries/org_invoices'
+import OrgLedger from '#billing/queries/org_ledger'
 import { prepaidBalancePaise } from '#billing/services/advances'
 import { billingMonthOf } from '#billing/services/billing_periods'
 import { DateTime } from 'luxon'
@@ -31,19 +32,22 @@ export default class BillingController {
     allowStandInCheckout(response)
     const now = DateTime.utc()
     const { page } = await paginationOf(request.qs(), { perPage: 12 })
-    const [overview, usage, invoices] = await Promise.all([
+    const [overview, usage, invoices, ledger, prepaidPaise] = await Promise.all([
       billingOverview(org, now),
       dailyUsage(org, billingMonthOf(now)),
       OrgInvoices.list(org, { page, perPage: 12 }),
+      // The account statement's newest entries; /billing/ledger.csv has them all.
+      OrgLedger.page(org, { page: 1, perPage: 20 }),
+      prepaidBalancePaise(db.connection(), org.id),
     ])
     invoices.baseUrl('/billing')
-    const prepaidPaise = await prepaidBalancePaise(db.connection(), org.id)
     return view.render('pages/billing/show', {
       prepaidPaise,
       ...topUpRange(),
       overview,
       usage,
       invoices,
+      ledger,
       states: GST_STATES,
       stateCode: gstStateCodeOf(org.state),
       canManage: actor.can('billing.manage'),

@@ -9,14 +9,17 @@ import { periodCharges } from '#billing/queries/period_charges'
 import { pricesInForce } from '#billing/queries/prices_in_force'
 import { placeOfSupplyOf } from '#billing/services/place_of_supply'
 import OrgInvoices from '#billing/queries/org_invoices'
+import OrgLedger from '#billing/queries/org_ledger'
 
 /**
  * An org's account at a glance (the billing page, `GET /api/v1/billing`):
  * its status and trial, the prices in force today, this month so far
  * (certificates, what the trial and free reissues covered, and the bill it
  * would make if it ended now: this month's platform fee and the usage so
- * far, with GST), and its balance: credit on account minus what it owes on
- * issued invoices (negative when it owes).
+ * far, with GST), what is due on its invoices, the staff credit not yet
+ * used (taken off the next invoices before tax), and its balance: the
+ * ledger's closing balance (`queries/org_ledger.ts`), money in less money
+ * owed, negative when it owes.
  */
 export interface BillingOverview {
   status: Organization['billingStatus']
@@ -60,7 +63,7 @@ export async function billingOverview(
 ): Promise<BillingOverview> {
   const month = billingMonthOf(now)
   const today = now.setZone(BILLING_ZONE).toISODate()!
-  const [prices, allowance, charges, outstanding, credits] = await Promise.all([
+  const [prices, allowance, charges, outstanding, credits, balancePaise] = await Promise.all([
     pricesInForce(org, today),
     issuingAllowance(org, 0, { now }),
     periodCharges(org, month, db.connection()),
@@ -71,6 +74,7 @@ export async function billingOverview(
       .where('kind', 'credit')
       .sum('remaining_paise as credit')
       .first(),
+    OrgLedger.balance(org),
   ])
   const placeOfSupply = placeOfSupplyOf(org)
   const intraState = placeOfSupply === billing.supplier.stateCode
@@ -119,7 +123,7 @@ export async function billingOverview(
     },
     outstandingPaise: outstanding.duePaise,
     creditPaise,
-    balancePaise: creditPaise - outstanding.duePaise,
+    balancePaise,
     currency: 'INR',
     placeOfSupply,
     intraState,

@@ -86,6 +86,7 @@ const MATRIX: Record<string, Rule> = {
   'GET /billing': { access: 'org', permission: 'billing.view' },
   'PUT /billing/details': { access: 'org', permission: 'billing.manage' },
   'PUT /billing/spend-controls': { access: 'org', permission: 'billing.manage' },
+  'GET /billing/ledger.csv': { access: 'org', permission: 'billing.view' },
   'GET /billing/invoices/:id/pdf': {
     access: 'org',
     permission: 'billing.view',
@@ -310,6 +311,7 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/certificates/:id': { access: 'api' },
   'GET /api/v1/certificates/:id/pdf': { access: 'api' },
   'GET /api/v1/billing': { access: 'api' },
+  'GET /api/v1/billing/ledger': { access: 'api' },
   'GET /api/v1/invoices': { access: 'api' },
   'GET /api/v1/invoices/:id': { access: 'api' },
   'GET /api/v1/invoices/:id/pdf': { access: 'api' },

@@ -23,7 +23,9 @@ import { BILLING_ZONE } from '#billing/services/billing_periods'
 |   of its own: the money is the payment's).
 | - A processed refund debits its amount (money given back); its credit
 |   note credits the same, so a refund of an invoice's payment nets to
-|   nothing and one of a top-up lowers the prepaid balance. A pending
+|   nothing. One of a top-up lowers the prepaid balance: its refund voucher
+|   (a credit note against the receipt voucher) reduces no charge, so it is
+|   shown moving nothing, as the receipt voucher is not an entry either. A pending
 |   refund has moved no money yet: it is shown, moving nothing, until
 |   Razorpay processes it (then it debits, dated then); a failed one never.
 | - Staff's credits and debits are before tax and taken into the next
@@ -95,6 +97,8 @@ interface EntryRow {
   document_id: string | null
   reason: string | null
   voided: number | string
+  /** A credit note's original: a refund of a top-up is credited against its receipt voucher. */
+  related_kind: string | null
   balance: number | string
 }
 
@@ -106,12 +110,12 @@ interface EntryRow {
 function entriesSql() {
   return `
     SELECT CAST(i.id AS TEXT) AS id, i.issued_at AS at, i.kind AS kind,
-      CASE WHEN i.status = 'void' THEN 0 WHEN i.kind = 'invoice' THEN -i.total_paise ELSE i.total_paise END
-        AS delta,
-      CASE WHEN i.status = 'void' THEN 0 ELSE 1 END AS moves,
+      CASE WHEN i.status = 'void' OR o.kind = 'receipt_voucher' THEN 0
+        WHEN i.kind = 'invoice' THEN -i.total_paise ELSE i.total_paise END AS delta,
+      CASE WHEN i.status = 'void' OR o.kind = 'receipt_voucher' THEN 0 ELSE 1 END AS moves,
       i.total_paise AS amount, i.invoice_number AS reference, o.invoice_number AS related,
       CAST(i.id AS TEXT) AS document_id, CAST(NULL AS TEXT) AS reason,
-      CASE WHEN i.status = 'void' THEN 1 ELSE 0 END AS voided
+      CASE WHEN i.status = 'void' THEN 1 ELSE 0 END AS voided, CAST(o.kind AS TEXT) AS related_kind
     FROM billing_invoices i
     LEFT JOIN billing_invoices o ON o.id = i.original_invoice_id
     WHERE i.organization_id = ? AND i.kind IN ('invoice', 'credit_note')
@@ -120,7 +124,7 @@ function entriesSql() {
       CASE WHEN p.receipt_voucher_id IS NOT NULL OR o.purpose = 'top_up' THEN 'top_up' ELSE 'payment' END,
       p.amount_paise, 1, p.amount_paise, p.razorpay_payment_id,
       CASE WHEN p.receipt_voucher_id IS NOT NULL THEN v.invoice_number ELSE i.invoice_number END,
-      CAST(v.id AS TEXT), NULL, 0
+      CAST(v.id AS TEXT), NULL, 0, NULL
     FROM billing_payments p
     JOIN billing_orders o ON o.id = p.order_id
     LEFT JOIN billing_invoices i ON i.id = o.invoice_id
@@ -132,7 +136,7 @@ function entriesSql() {
       CASE WHEN r.status = 'processed' THEN 'refund' ELSE 'refund_pending' END,
       CASE WHEN r.status = 'processed' THEN -r.amount_paise ELSE 0 END,
       CASE WHEN r.status = 'processed' THEN 1 ELSE 0 END,
-      r.amount_paise, r.razorpay_refund_id, p.razorpay_payment_id, NULL, NULL, 0
+      r.amount_paise, r.razorpay_refund_id, p.razorpay_payment_id, NULL, NULL, 0, NULL
     FROM billing_refunds r
     JOIN billing_payments p ON p.id = r.payment_id
     LEFT JOIN billing_invoices c ON c.id = r.credit_note_id
@@ -140,7 +144,7 @@ function entriesSql() {
     UNION ALL
     SELECT CAST(a.id AS TEXT), a.created_at,
       CASE WHEN a.kind = 'credit' THEN 'adjustment_credit' ELSE 'adjustment_debit' END,
-      0, 0, a.amount_paise, NULL, NULL, NULL, a.reason, 0
+      0, 0, a.amount_paise, NULL, NULL, NULL, a.reason, 0, NULL
     FROM billing_credits_debits a
     WHERE a.organization_id = ?`
 }
@@ -161,7 +165,9 @@ function describe(row: EntryRow, amountPaise: number) {
     case 'invoice':
       return `Tax invoice ${row.reference}${voided}`
     case 'credit_note':
-      return `Credit note ${row.reference}${row.related ? ` against invoice ${row.related}` : ''}${voided}`
+      return row.related_kind === 'receipt_voucher'
+        ? `Refund voucher ${row.reference} against receipt voucher ${row.related} (the refund below is the money)`
+        : `Credit note ${row.reference}${row.related ? ` against invoice ${row.related}` : ''}${voided}`
     case 'payment':
       return row.related ? `Payment of invoice ${row.related}` : 'Payment'
     case 'top_up':

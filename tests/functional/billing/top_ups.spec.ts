@@ -16,6 +16,8 @@ import RefundPayment from '#billing/actions/refund_payment'
 import CloseBillingPeriod from '#billing/actions/close_billing_period'
 import { billingMonthNamed } from '#billing/services/billing_periods'
 import { prepaidBalancePaise } from '#billing/services/advances'
+import { billingOverview } from '#billing/queries/billing_overview'
+import OrgLedger from '#billing/queries/org_ledger'
 import { splitTaxInclusive } from '#billing/services/credit_note_amounts'
 import { actingAs, givenMember, givenOrg } from '#tests/helpers/given'
 import { billingProfile, issuedAt, pdfText } from '#tests/helpers/billing'
@@ -181,6 +183,9 @@ test.group('Prepaid balance', (group) => {
     )
     const left = 130_000 - total
     assert.equal(await prepaidBalancePaise(db.connection(), org.id), left)
+    // The account statement agrees: two top-ups in, the invoice out.
+    const overview = await billingOverview(org)
+    assert.equal(overview.balancePaise, left)
     const vouchers = await vouchersOf(org)
     const allocations = await db
       .from('billing_advance_allocations')
@@ -303,6 +308,19 @@ test.group('Prepaid balance', (group) => {
     await QueueWorker.drain({ lanes: 2 })
     const text = await pdfOf(note)
     assert.include(text, 'REFUND VOUCHER')
+    // Nothing left in the account: the refund voucher documents the refund, which is the money.
+    const overview = await billingOverview(org)
+    assert.equal(overview.balancePaise, 0)
+    const statement = await OrgLedger.page(org, { page: 1, perPage: 20 })
+    assert.deepEqual(
+      statement.entries.map((entry) => [entry.kind, entry.movesBalance]),
+      [
+        ['credit_note', false],
+        ['refund', true],
+        ['top_up', true],
+        ['invoice', true],
+      ]
+    )
     assert.include(text, `Against receipt voucher`)
     assert.include(text, voucher.invoiceNumber)
   })

@@ -38,6 +38,7 @@ export function billingJson(overview: BillingOverview) {
     },
     outstanding_paise: overview.outstandingPaise,
     credit_paise: overview.creditPaise,
+    prepaid_balance_paise: overview.prepaidPaise,
     balance_paise: overview.balancePaise,
     currency: overview.currency,
   }

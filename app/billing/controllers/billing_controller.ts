@@ -9,14 +9,12 @@ import {
   billingDetailsValidator,
   spendControlsValidator,
 } from '#orgs/validators/billing_details'
-import db from '@adonisjs/lucid/services/db'
 import razorpay from '#config/razorpay'
 import billing from '#config/billing'
 import { billingOverview } from '#billing/queries/billing_overview'
 import { dailyUsage } from '#billing/queries/daily_usage'
 import OrgInvoices from '#billing/queries/org_invoices'
 import OrgLedger from '#billing/queries/org_ledger'
-import { prepaidBalancePaise } from '#billing/services/advances'
 import { billingMonthOf } from '#billing/services/billing_periods'
 import { DateTime } from 'luxon'
 
@@ -32,17 +30,15 @@ export default class BillingController {
     allowStandInCheckout(response)
     const now = DateTime.utc()
     const { page } = await paginationOf(request.qs(), { perPage: 12 })
-    const [overview, usage, invoices, ledger, prepaidPaise] = await Promise.all([
+    const [overview, usage, invoices, ledger] = await Promise.all([
       billingOverview(org, now),
       dailyUsage(org, billingMonthOf(now)),
       OrgInvoices.list(org, { page, perPage: 12 }),
       // The account statement's newest entries; /billing/ledger.csv has them all.
       OrgLedger.page(org, { page: 1, perPage: 20 }),
-      prepaidBalancePaise(db.connection(), org.id),
     ])
     invoices.baseUrl('/billing')
     return view.render('pages/billing/show', {
-      prepaidPaise,
       ...topUpRange(),
       overview,
       usage,

@@ -10,6 +10,7 @@ import { pricesInForce } from '#billing/queries/prices_in_force'
 import { placeOfSupplyOf } from '#billing/services/place_of_supply'
 import OrgInvoices from '#billing/queries/org_invoices'
 import OrgLedger from '#billing/queries/org_ledger'
+import { prepaidBalancePaise } from '#billing/services/advances'
 
 /**
  * An org's account at a glance (the billing page, `GET /api/v1/billing`):
@@ -50,6 +51,8 @@ export interface BillingOverview {
   }
   outstandingPaise: number
   creditPaise: number
+  /** Top-ups not yet spent on invoices nor refunded (money on its way back included). */
+  prepaidPaise: number
   balancePaise: number
   currency: string
   /** How the org's invoices will be taxed: CGST + SGST, or IGST, and where to. */
@@ -63,19 +66,21 @@ export async function billingOverview(
 ): Promise<BillingOverview> {
   const month = billingMonthOf(now)
   const today = now.setZone(BILLING_ZONE).toISODate()!
-  const [prices, allowance, charges, outstanding, credits, balancePaise] = await Promise.all([
-    pricesInForce(org, today),
-    issuingAllowance(org, 0, { now }),
-    periodCharges(org, month, db.connection()),
-    OrgInvoices.outstanding(org),
-    db
-      .from('billing_credits_debits')
-      .where('organization_id', org.id)
-      .where('kind', 'credit')
-      .sum('remaining_paise as credit')
-      .first(),
-    OrgLedger.balance(org),
-  ])
+  const [prices, allowance, charges, outstanding, credits, balancePaise, prepaidPaise] =
+    await Promise.all([
+      pricesInForce(org, today),
+      issuingAllowance(org, 0, { now }),
+      periodCharges(org, month, db.connection()),
+      OrgInvoices.outstanding(org),
+      db
+        .from('billing_credits_debits')
+        .where('organization_id', org.id)
+        .where('kind', 'credit')
+        .sum('remaining_paise as credit')
+        .first(),
+      OrgLedger.balance(org),
+      prepaidBalancePaise(db.connection(), org.id),
+    ])
   const placeOfSupply = placeOfSupplyOf(org)
   const intraState = placeOfSupply === billing.supplier.stateCode
   const estimate = charges.lines.length
@@ -123,6 +128,7 @@ export async function billingOverview(
     },
     outstandingPaise: outstanding.duePaise,
     creditPaise,
+    prepaidPaise,
     balancePaise,
     currency: 'INR',
     placeOfSupply,

@@ -20,6 +20,7 @@ import { billingOverview } from '#billing/queries/billing_overview'
 import OrgLedger from '#billing/queries/org_ledger'
 import { splitTaxInclusive } from '#billing/services/credit_note_amounts'
 import { actingAs, givenMember, givenOrg } from '#tests/helpers/given'
+import { givenApiKey } from '#tests/helpers/api_keys'
 import { billingProfile, issuedAt, pdfText } from '#tests/helpers/billing'
 import { fieldErrorOf, flashOf } from '#tests/helpers/orgs'
 import {
@@ -228,7 +229,8 @@ test.group('Prepaid balance', (group) => {
     assert.equal(Number(allocated.paise), 130_000)
   })
 
-  test('webhooks duplicated and reordered with the reconciliation beside them: one payment, one receipt voucher, the series at 1', async ({
+  test('webhooks duplicated and reordered with the reconciliation beside them: one payment, one receipt voucher, the series at 1; the API shows the prepaid balance', async ({
+    client,
     assert,
   }) => {
     standIn.configure({
@@ -263,6 +265,19 @@ test.group('Prepaid balance', (group) => {
       [split.taxablePaise, split.igstPaise, 0]
     )
     assert.equal(await prepaidBalancePaise(db.connection(), org.id), 250_000)
+
+    // Through the API: the prepaid balance, and the voucher among the org's documents.
+    const { secret } = await givenApiKey(org)
+    const account = await client.get('/api/v1/billing').bearerToken(secret)
+    account.assertStatus(200)
+    assert.equal(account.body().status, 'active')
+    assert.equal(account.body().prepaid_balance_paise, 250_000)
+    assert.equal(account.body().balance_paise, 250_000)
+    const listed = await client.get('/api/v1/invoices?kind=receipt_voucher').bearerToken(secret)
+    assert.deepEqual(
+      listed.body().data.map((each: { number: string }) => each.number),
+      [vouchers[0].invoiceNumber]
+    )
   })
 
   test('a top-up is refunded only as far as it has not paid invoices, by a refund voucher against its receipt voucher', async ({

@@ -8,17 +8,15 @@ import type BillingOrder from '#billing/models/billing_order'
 import CloseBillingPeriod from '#billing/actions/close_billing_period'
 import { applyRazorpayPayment, applyRazorpayRefund } from '#billing/actions/apply_razorpay_entities'
 import { billingMonthNamed } from '#billing/services/billing_periods'
-import { amountInWords } from '#billing/services/gst'
 import { billingProfile, issuedAt } from '#tests/helpers/billing'
 import { givenOrg } from '#tests/helpers/given'
 import { paymentEntity } from '#tests/helpers/razorpay'
 
 /*
 | An org's money history for the ledger's specs, written through the same
-| actions as in production where they exist (the billing run, applying
-| Razorpay's payments and refunds) and, for the prepaid balance whose flow
-| is being written elsewhere, as the rows migration 0025 defines: a top-up
-| order, its captured payment, its receipt voucher and its allocations.
+| actions as in production (the billing run, applying Razorpay's payments
+| and refunds: a top-up's capture issues its receipt voucher, and the run
+| pays invoices from it).
 */
 
 const at = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' })
@@ -70,86 +68,11 @@ export async function paid(
   return { paymentId: applied.paymentId, razorpayPaymentId: entity.id }
 }
 
-/** The receipt voucher of a captured top-up, numbered R00001…, as migration 0025 describes it. */
-export async function receiptVoucher(
-  org: Organization,
-  input: { paymentId: string; amountPaise: number; sequence: number; when: string }
-) {
-  const { invoice_code: code } = await db.from('organizations').where('id', org.id).first()
-  const id = uuidv7()
-  const number = `XEN-${code}-R${String(input.sequence).padStart(5, '0')}`
-  await db.table('billing_invoices').insert({
-    id,
-    organization_id: org.id,
-    period_id: null,
-    kind: 'receipt_voucher',
-    invoice_number: number,
-    original_invoice_id: null,
-    issue_date: at(input.when).setZone('Asia/Kolkata').toISODate(),
-    due_date: null,
-    period_start: null,
-    period_end: null,
-    status: 'issued',
-    currency: 'INR',
-    supplier: JSON.stringify({
-      name: 'Authentix',
-      address_lines: [],
-      state: null,
-      state_code: null,
-      gstin: null,
-    }),
-    recipient: JSON.stringify({
-      name: org.name,
-      address_lines: [],
-      state: null,
-      state_code: null,
-      gstin: null,
-    }),
-    place_of_supply: '29',
-    intra_state: true,
-    sac: '998314',
-    subtotal_paise: input.amountPaise,
-    cgst_paise: 0,
-    sgst_paise: 0,
-    igst_paise: 0,
-    round_off_paise: 0,
-    total_paise: input.amountPaise,
-    amount_paid_paise: input.amountPaise,
-    amount_due_paise: 0,
-    amount_in_words: amountInWords(input.amountPaise),
-    pdf_file_id: null,
-    issued_at: stamp(input.when),
-    created_at: stamp(input.when),
-    updated_at: stamp(input.when),
-  })
-  await db.from('billing_payments').where('id', input.paymentId).update({ receipt_voucher_id: id })
-  return { id, number }
-}
-
-/** `amount` of a receipt voucher's advance paying an invoice: the allocation, and the invoice paid that much. */
-export async function allocated(
-  org: Organization,
-  input: { receiptVoucherId: string; invoiceId: string; amountPaise: number; when: string }
-) {
-  await db.table('billing_advance_allocations').insert({
-    id: uuidv7(),
-    organization_id: org.id,
-    receipt_voucher_id: input.receiptVoucherId,
-    invoice_id: input.invoiceId,
-    amount_paise: input.amountPaise,
-    created_at: stamp(input.when),
-  })
-  const invoice = await db.from('billing_invoices').where('id', input.invoiceId).first()
-  const paidPaise = Number(invoice.amount_paid_paise) + input.amountPaise
-  const total = Number(invoice.total_paise)
-  await db
-    .from('billing_invoices')
-    .where('id', input.invoiceId)
-    .update({
-      amount_paid_paise: paidPaise,
-      amount_due_paise: Math.max(0, total - paidPaise),
-      status: paidPaise >= total ? 'paid' : 'partially_paid',
-    })
+/** The receipt voucher the top-up's capture issued. */
+async function voucherOf(paymentId: string) {
+  const payment = await db.from('billing_payments').where('id', paymentId).first()
+  const voucher = await db.from('billing_invoices').where('id', payment.receipt_voucher_id).first()
+  return { id: voucher.id as string, number: voucher.invoice_number as string }
 }
 
 /**
@@ -284,20 +207,10 @@ export async function givenLedgerHistory(options: { name?: string } = {}) {
     amountPaise: 100_000,
     when: '2026-10-15T06:00:00Z',
   })
-  const voucher = await receiptVoucher(org, {
-    paymentId: topUp.paymentId,
-    amountPaise: 100_000,
-    sequence: 1,
-    when: '2026-10-15T06:00:00Z',
-  })
+  const voucher = await voucherOf(topUp.paymentId)
+  // The run pays October's invoice from the advance, and November's from what is left of it.
   const october = await invoiceMonth(org, '2026-10', '2026-11-01T03:00:00Z')
   const t2 = Number(october.total_paise)
-  await allocated(org, {
-    receiptVoucherId: voucher.id,
-    invoiceId: october.id,
-    amountPaise: t2,
-    when: '2026-11-01T03:00:00Z',
-  })
   const refund = await refunded(org, {
     ...second,
     amountPaise: 10_000,
@@ -323,12 +236,6 @@ export async function givenLedgerHistory(options: { name?: string } = {}) {
   })
   const november = await invoiceMonth(org, '2026-11', '2026-12-01T03:00:00Z')
   const t3 = Number(november.total_paise)
-  await allocated(org, {
-    receiptVoucherId: voucher.id,
-    invoiceId: november.id,
-    amountPaise: 100_000 - t2,
-    when: '2026-12-01T03:00:00Z',
-  })
 
   const expected: ExpectedEntry[] = [
     { kind: 'adjustment_credit', reference: null, debit: null, credit: null, balance: 0 },
@@ -436,13 +343,16 @@ export async function balanceFromDocuments(org: Pick<Organization, 'id'>) {
         .where('o.purpose', purpose),
       'r.amount_paise'
     )
+  // Credit notes against invoices: a refund voucher (against a receipt voucher) reduces no charge.
   const creditNotes = await sum(
     db
-      .from('billing_invoices')
-      .where('organization_id', org.id)
-      .where('kind', 'credit_note')
-      .whereNot('status', 'void'),
-    'total_paise'
+      .from('billing_invoices as c')
+      .leftJoin('billing_invoices as o', 'o.id', 'c.original_invoice_id')
+      .where('c.organization_id', org.id)
+      .where('c.kind', 'credit_note')
+      .whereNot('c.status', 'void')
+      .where((original) => original.whereNull('o.kind').orWhereNot('o.kind', 'receipt_voucher')),
+    'c.total_paise'
   )
   const invoices = await db
     .from('billing_invoices')

@@ -86,6 +86,7 @@ const MATRIX: Record<string, Rule> = {
   'GET /billing': { access: 'org', permission: 'billing.view' },
   'PUT /billing/details': { access: 'org', permission: 'billing.manage' },
   'PUT /billing/spend-controls': { access: 'org', permission: 'billing.manage' },
+  'POST /billing/top-ups': { access: 'org', permission: 'billing.manage' },
   'GET /billing/ledger.csv': { access: 'org', permission: 'billing.view' },
   'GET /billing/invoices/:id/pdf': {
     access: 'org',

@@ -65,7 +65,7 @@ test.group('Billing in the browser', (group) => {
     const right = await status.innerText()
     assert.equal(right.trim(), 'Check character matches.')
     await page.getByLabel('Legal name').fill('Goa Skills Academy LLP')
-    await page.getByLabel('State').selectOption('30')
+    await page.getByRole('combobox', { name: /^State\b/ }).selectOption('30')
     await page.getByRole('button', { name: 'Save billing details' }).click()
     await page.getByText('Billing details saved.').waitFor()
     const saved = await db.from('organizations').where('id', org.id).first()

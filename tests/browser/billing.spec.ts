@@ -159,7 +159,12 @@ test.group('Billing in the browser', (group) => {
     await page.waitForURL(`${standIn.url}/**`)
     await page.getByRole('button', { name: /Pay/ }).first().click()
     await page.waitForURL('**/billing')
-    await page.locator('#flash').getByText('Payment of ₹1,000.00 received.').waitFor()
+    await page
+      .locator('#flash')
+      .getByText(
+        /^Top-up of ₹1,000\.00 received: it pays your invoices first\. Its receipt voucher is XEN-[A-Z0-9]+-R00001\.$/
+      )
+      .waitFor()
     assert.equal(await balance.innerText(), '₹1,000.00')
     assert.equal(await page.locator('[data-billing-status="active"]').count(), 1)
     const voucher = await db

@@ -29,6 +29,8 @@ export type ConfirmCheckoutResult =
       invoiceNumber: string | null
       amountPaise: number
       invoiceStatus: string | null
+      /** A top-up's: the receipt voucher its capture issued. */
+      receiptVoucherNumber: string | null
     }
   | { kind: 'failed'; invoiceNumber: string | null; description: string; reason: string | null }
   /** Not captured yet, or Razorpay could not be asked: a webhook or the reconciliation settles it. */
@@ -81,6 +83,7 @@ export default class ConfirmCheckout {
     order: BillingOrder,
     invoiceNumber: string | null,
     payment: {
+      id: string
       status: string
       amount: number
       error_description: string | null
@@ -91,11 +94,21 @@ export default class ConfirmCheckout {
       const invoice = order.invoiceId
         ? await db.from('billing_invoices').where('id', order.invoiceId).select('status').first()
         : null
+      const voucher =
+        order.purpose === 'top_up'
+          ? await db
+              .from('billing_payments as p')
+              .join('billing_invoices as v', 'v.id', 'p.receipt_voucher_id')
+              .where('p.razorpay_payment_id', payment.id)
+              .select('v.invoice_number')
+              .first()
+          : null
       return {
         kind: 'paid',
         invoiceNumber,
         amountPaise: payment.amount,
         invoiceStatus: invoice?.status ?? null,
+        receiptVoucherNumber: voucher?.invoice_number ?? null,
       }
     }
     if (payment.status === 'failed') {

@@ -69,15 +69,17 @@ export default class RazorpayCallbacksController {
     const to = (level: 'success' | 'error', message: string) =>
       redirectWith(ctx, level, message).toPath(BILLING_PAGE)
     return handle(result, {
-      paid: ({ invoiceNumber, amountPaise, invoiceStatus }) =>
+      paid: ({ invoiceNumber, amountPaise, invoiceStatus, receiptVoucherNumber }) =>
         to(
           'success',
-          `Payment of ${formatMoney(amountPaise)} received${of(invoiceNumber)}${invoiceStatus === 'paid' ? ': it is paid in full.' : '.'}`
+          receiptVoucherNumber
+            ? `Top-up of ${formatMoney(amountPaise)} received: it pays your invoices first. Its receipt voucher is ${receiptVoucherNumber}.`
+            : `Payment of ${formatMoney(amountPaise)} received${of(invoiceNumber)}${invoiceStatus === 'paid' ? ': it is paid in full.' : '.'}`
         ),
       failed: ({ invoiceNumber, description }) =>
         to(
           'error',
-          `Your payment${of(invoiceNumber)} did not go through: ${description} Nothing was charged and the invoice is still unpaid; you can try again.`
+          `Your payment${of(invoiceNumber)} did not go through: ${description} Nothing was charged${invoiceNumber ? ' and the invoice is still unpaid' : ''}; you can try again.`
         ),
       pending: ({ invoiceNumber, message }) =>
         to(

@@ -9,6 +9,7 @@ import { NAME_COURSE_NUMBER_QR, recipientsCsv } from '#tests/helpers/certificate
 import { givenTemplate } from '#tests/helpers/given_templates'
 import { givenImport } from '#tests/helpers/imports'
 import { tokenOf, givenIssued } from '#tests/helpers/verification'
+import { flashOf } from '#tests/helpers/flash'
 
 /*
 | What issuing will cost before anything is issued (`dry_run`), and the one
@@ -184,7 +185,9 @@ test.group('Billing: a suspended account issues nothing new', (group) => {
       org
     )
     page.assertStatus(302)
-    assert.include(page.flashMessages().error, 'account is suspended')
+    const flashed = flashOf(page).billing_refusal
+    assert.equal(flashed.code, 'E_BILLING_SUSPENDED')
+    assert.include(flashed.message, 'account is suspended')
     assert.equal(await rowCount('certificate_generation_jobs', org.id), jobsBefore)
 
     const verified = await client.get(`/api/v1/verify/${tokenOf(issued)}`)

@@ -35,6 +35,8 @@ export async function benchOrg() {
     organizationName: 'Bench Academy',
   })
   if (signed.kind !== 'created') throw new Error('sign-up failed')
+  // A paying org: a trialing one may issue only its 10 free certificates.
+  await signed.org.merge({ billingStatus: 'active' }).save()
   return signed.org
 }
 

@@ -84,7 +84,7 @@ test.group('Billing in the browser', (group) => {
     const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
     cleanup(() => restore())
 
-    const { org: created, owner } = await givenOrg({ name: 'Paying Academy' })
+    const { org: created, owner } = await givenOrg({ name: 'Paying Academy', billing: 'trialing' })
     const gstin = gstinFor('27')
     // Its trial ended on 20 October: the October invoice bills the 11 days after it.
     const org = await billingProfile(created, {

@@ -18,8 +18,16 @@ function unique(label: string) {
   return `${label}-${counter}-${randomBytes(3).toString('hex')}`
 }
 
-/** A new org created exactly as sign-up does, with its owner. */
-export async function givenOrg(options: { name?: string; ownerEmail?: string } = {}) {
+/**
+ * A new org created exactly as sign-up does, with its owner. `billing`:
+ * `paying` (the default: what most specs mean by an org, one that has paid
+ * during its trial, so it is `active` as a captured payment leaves it and
+ * issues any number of certificates) or `trialing` (as sign-up leaves it:
+ * 7 days and 10 free certificates, then issuing is refused until it pays).
+ */
+export async function givenOrg(
+  options: { name?: string; ownerEmail?: string; billing?: 'trialing' | 'paying' } = {}
+) {
   const name = options.name ?? unique('Org')
   const email = options.ownerEmail ?? `${unique('owner')}@example.test`
   const result = await SignUp.handle({
@@ -30,6 +38,9 @@ export async function givenOrg(options: { name?: string; ownerEmail?: string } =
   })
   if (result.kind !== 'created') throw new Error(`could not create org for ${email}`)
   const owner = result.user
+  if ((options.billing ?? 'paying') === 'paying') {
+    await result.org.merge({ billingStatus: 'active' }).save()
+  }
   return { org: result.org, owner, password: PASSWORD }
 }
 

@@ -34,7 +34,7 @@ function alertContent(
     subject: `${org.name} has used ${alert.percent}% of its trial’s free certificates`,
     heading: `${alert.percent}% of the trial’s free certificates used`,
     paragraphs: [
-      `${org.name} has issued ${formatNumber(alert.value)} of the ${formatNumber(org.trialFreeCertificates)} certificates its trial covers. After that, and after the trial ends, each certificate is billed monthly.`,
+      `${org.name} has issued ${formatNumber(alert.value)} of the ${formatNumber(org.trialFreeCertificates)} certificates its trial covers. Beyond them, or once the trial ends, new certificates can be issued after a prepaid balance is added or a payment is made under Billing.`,
     ],
     facts: [
       ['Used', formatNumber(alert.value)] as const,

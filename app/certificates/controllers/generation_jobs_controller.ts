@@ -3,7 +3,7 @@ import { paginationOf } from '#core/http/pagination'
 import router from '@adonisjs/core/services/router'
 import { handle } from '#core/http/outcomes'
 import { originOf } from '#core/http/origin'
-import { flashFieldError, flashFieldErrors, redirectWith } from '#core/http/forms'
+import { flashFieldError, flashFieldErrors, flashInput, redirectWith } from '#core/http/forms'
 import CreateGenerationJob from '#certificates/actions/create_generation_job'
 import OrgGenerationJobs from '#certificates/queries/org_generation_jobs'
 import { foundOr404 } from '#core/http/not_found'
@@ -21,6 +21,9 @@ import {
 } from '#certificates/presenters/generation_form'
 import { progressOf } from '#certificates/presenters/generation_job_page'
 import { formatNumber } from '#core/services/formatting'
+
+/** Where a refused job's billing refusal (`IssuingRefusal`) waits for the form it goes back to. */
+const BILLING_REFUSAL_FLASH = 'billing_refusal'
 
 /**
  * Generation jobs in the web app: the list, the form (whose preflight is
@@ -40,7 +43,7 @@ export default class GenerationJobsController {
   }
 
   async create(ctx: HttpContext) {
-    const { org, actor, bouncer, view } = ctx
+    const { org, actor, bouncer, session, view } = ctx
     await bouncer.authorize('allows', 'certificates.issue')
     return view.render('pages/certificates/generation_jobs/create', {
       nav: 'generation_jobs',
@@ -48,6 +51,7 @@ export default class GenerationJobsController {
       values: valuesFromRequest(ctx),
       preflight: null,
       refusal: null,
+      billingRefusal: session.flashMessages.get(BILLING_REFUSAL_FLASH) ?? null,
     })
   }
 
@@ -96,8 +100,11 @@ export default class GenerationJobsController {
         flashFieldError(ctx, formFieldOf(problem.field), problem.message)
         return back()
       },
+      // Billing refused since the preflight (the trial ran out, the account was suspended):
+      // the form again, with why and the way to Billing.
       billing_refused: ({ refusal }) => {
-        ctx.session.flash('error', refusal.message)
+        flashInput(ctx)
+        ctx.session.flash(BILLING_REFUSAL_FLASH, refusal)
         return back()
       },
     })

@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { flashFieldErrors } from '#core/http/forms'
 import { keyLabel } from '#imports/services/column_mapping'
 import { fitProblems, planGeneration } from '#certificates/queries/generation_plan'
+import { issuingAllowance } from '#certificates/queries/issuing_allowance'
 import {
   generationFormMessages,
   generationJobFormValidator,
@@ -20,7 +21,8 @@ import {
  * refusal under its field, or the numbers (recipients × templates), the
  * rows left out and why, the values that will not fit their field, and the
  * "Generate N certificates" button that posts the same choices to
- * `POST /generation-jobs`.
+ * `POST /generation-jobs`, or, when billing refuses the job (the trial, the
+ * account), why, with the way to Billing instead of the button.
  */
 export default class GenerationPreflightsController {
   async store(ctx: HttpContext) {
@@ -44,6 +46,7 @@ export default class GenerationPreflightsController {
         nav: 'generation_jobs',
         ...(await formChoices(org, actor)),
         values,
+        billingRefusal: null,
         ...data,
       })
 
@@ -61,6 +64,7 @@ export default class GenerationPreflightsController {
     }
     const { plan } = planned
     const fit = await fitProblems(plan)
+    const allowance = await issuingAllowance(org, plan.totalItems)
     return page({
       refusal: null,
       preflight: {
@@ -82,6 +86,7 @@ export default class GenerationPreflightsController {
           total: fit.total,
           problems: fit.problems.map((problem) => ({ ...problem, label: keyLabel(problem.key) })),
         },
+        billingRefusal: allowance.refusal,
       },
     })
   }

@@ -2,6 +2,7 @@ import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
 import { dbTimestamp } from '#core/services/database_time'
+import { formatDate, formatNumber } from '#core/services/formatting'
 import type Organization from '#orgs/models/organization'
 import { type IssuingCheckRefusal, refusalOfChecks } from '#certificates/services/issuing_checks'
 
@@ -15,13 +16,17 @@ import { type IssuingCheckRefusal, refusalOfChecks } from '#certificates/service
  *
  * Refused: an org whose account is suspended or closed (`billing_status`;
  * dunning suspends an org whose invoice stays unpaid past its grace
- * period), and whatever the checks other modules added refuse (billing's
- * spend cap, #certificates/services/issuing_checks). Certificates already issued are never touched by this:
- * they verify, download and deliver whatever the account's state.
+ * period); a trialing org, which has no payment method yet (any captured
+ * payment makes it active), once its trial ended or for a job its trial's
+ * free certificates do not cover (`E_TRIAL_EXHAUSTED`); and whatever the
+ * checks other modules added refuse (billing's past-due invoices and spend
+ * cap, #certificates/services/issuing_checks). Certificates already issued
+ * are never touched by this: they verify, download and deliver whatever the
+ * account's state.
  */
 export type IssuingRefusal =
   | {
-      code: 'E_BILLING_SUSPENDED'
+      code: 'E_BILLING_SUSPENDED' | 'E_TRIAL_EXHAUSTED'
       message: string
     }
   | IssuingCheckRefusal
@@ -52,13 +57,17 @@ export async function issuingAllowance(
     freeCertificates,
     billableCertificates: billable,
     refusal:
-      issuingRefusal(org) ??
+      issuingRefusal(org, now) ??
+      trialExhausted(org, { certificates, billable, left }) ??
       (certificates > 0 ? await refusalOfChecks(org, { certificates, billable }, client) : null),
   }
 }
 
 /** Why this org may not issue at all now, or null. */
-export function issuingRefusal(org: Organization): IssuingRefusal | null {
+export function issuingRefusal(
+  org: Organization,
+  now: DateTime = DateTime.utc()
+): IssuingRefusal | null {
   switch (org.billingStatus) {
     case 'suspended':
       return {
@@ -71,13 +80,54 @@ export function issuingRefusal(org: Organization): IssuingRefusal | null {
         message: `${org.name}’s account is closed, so no new certificates can be issued. Certificates already issued still verify, download and deliver.`,
       }
     case 'trialing':
+      return trialEnded(org, now)
     case 'active':
     case 'past_due':
       return null
   }
 }
 
-/** The trial's free certificates not yet issued: none once the trial ended or off trial. */
+const certificatesIn = (count: number) => (count === 1 ? 'free certificate' : 'free certificates')
+
+const LIFTED_BY =
+  'Adding a prepaid balance or paying under Billing lifts this. Certificates already issued still verify, download and deliver.'
+
+/** A trial that ended, with no payment since (the org would be active): nothing more until one. */
+function trialEnded(org: Organization, now: DateTime): IssuingRefusal | null {
+  if (org.trialEndsAt && org.trialEndsAt > now) return null
+  const ended = org.trialEndsAt ? ` on ${formatDate(org.trialEndsAt, { long: true })}` : ''
+  return {
+    code: 'E_TRIAL_EXHAUSTED',
+    message: `The trial of ${org.name} ended${ended}, so no new certificates can be issued. ${LIFTED_BY}`,
+  }
+}
+
+/** A trialing org's job that its trial's free certificates do not all cover (it has nothing to bill them to). */
+function trialExhausted(
+  org: Organization,
+  counts: { certificates: number; billable: number; left: number }
+): IssuingRefusal | null {
+  if (org.billingStatus !== 'trialing' || counts.billable === 0) return null
+  const free = org.trialFreeCertificates
+  const covered =
+    counts.left > 0
+      ? `${org.name}’s trial covers ${formatNumber(counts.left)} more ${certificatesIn(counts.left)}`
+      : free > 0
+        ? `${org.name} has used the ${formatNumber(free)} ${certificatesIn(free)} its trial covers`
+        : `${org.name}’s trial covers no certificates`
+  return {
+    code: 'E_TRIAL_EXHAUSTED',
+    message: `${covered} and this job has ${formatNumber(counts.certificates)}, so it cannot be issued. ${LIFTED_BY}`,
+  }
+}
+
+/**
+ * The trial's free certificates not yet issued, nor held for jobs under way
+ * (queued or processing: each job counts what it has yet to issue, so jobs
+ * created one after another before any has run share the trial's
+ * certificates rather than each being allowed all of them): none once the
+ * trial ended or off trial.
+ */
 async function trialCertificatesLeft(
   org: Organization,
   now: DateTime,
@@ -91,5 +141,16 @@ async function trialCertificatesLeft(
     .where('event_type', 'certificate_issued')
   if (org.trialStartedAt) query.where('occurred_at', '>=', dbTimestamp(client, org.trialStartedAt))
   const row = await query.sum('quantity as issued').first()
-  return Math.max(0, org.trialFreeCertificates - Number(row?.issued ?? 0))
+  const underWay = await client
+    .from('certificate_generation_jobs')
+    .where('organization_id', org.id)
+    .whereIn('status', ['queued', 'processing'])
+    .sum('total_items as total')
+    .sum('completed_items as completed')
+    .sum('failed_items as failed')
+    .first()
+  const pending =
+    Number(underWay?.total ?? 0) - Number(underWay?.completed ?? 0) - Number(underWay?.failed ?? 0)
+  const taken = Number(row?.issued ?? 0) + Math.max(0, pending)
+  return Math.max(0, org.trialFreeCertificates - taken)
 }

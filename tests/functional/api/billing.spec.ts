@@ -24,7 +24,7 @@ test.group('API: billing and invoices', (group) => {
     assert,
   }) => {
     const now = DateTime.utc()
-    const { org: created } = await givenOrg()
+    const { org: created } = await givenOrg({ billing: 'trialing' })
     const org = await billingProfile(created, {
       createdAt: now.minus({ days: 2 }).toISO()!,
       trialEndsAt: now.plus({ days: 5 }).toISO()!,
@@ -74,7 +74,7 @@ test.group('API: billing and invoices', (group) => {
     assert,
   }) => {
     const now = DateTime.utc()
-    const { org: created } = await givenOrg()
+    const { org: created } = await givenOrg({ billing: 'trialing' })
     const org = await billingProfile(created, {
       createdAt: '2026-01-05T10:00:00Z',
       state: 'Karnataka',

@@ -24,7 +24,7 @@ test.group('Billing page', (group) => {
     assert,
   }) => {
     const now = DateTime.utc()
-    const { org: created, owner } = await givenOrg()
+    const { org: created, owner } = await givenOrg({ billing: 'trialing' })
     const org = await billingProfile(created, {
       createdAt: now.minus({ days: 1 }).toISO()!,
       trialEndsAt: now.plus({ days: 6 }).toISO()!,

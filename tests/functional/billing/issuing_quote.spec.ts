@@ -9,6 +9,7 @@ import { NAME_COURSE_NUMBER_QR, recipientsCsv } from '#tests/helpers/certificate
 import { givenTemplate } from '#tests/helpers/given_templates'
 import { givenImport } from '#tests/helpers/imports'
 import { tokenOf, givenIssued } from '#tests/helpers/verification'
+import { flashOf } from '#tests/helpers/flash'
 
 /*
 | What issuing will cost before anything is issued (`dry_run`), and the one
@@ -36,11 +37,11 @@ async function rowCount(table: string, organizationId: string) {
 test.group('Billing: what issuing will cost (dry_run)', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('a trial covers its free certificates first: 8 of 10 issued, 5 more are 2 free and 3 billed at 1,000 paise with 18 % GST; nothing is created', async ({
+  test('a trial covers its free certificates first: 8 of 10 issued, 5 more are 2 free and 3 billed at 1,000 paise with 18 % GST, which a trialing org may not issue (blocked E_TRIAL_EXHAUSTED); nothing is created', async ({
     client,
     assert,
   }) => {
-    const { org } = await givenOrg()
+    const { org } = await givenOrg({ billing: 'trialing' })
     const { secret } = await givenApiKey(org)
     // Eight certificates issued during the trial, as issuing records each (one usage event apiece).
     await db.table('billing_usage_events').multiInsert(
@@ -63,7 +64,10 @@ test.group('Billing: what issuing will cost (dry_run)', (group) => {
       .bearerToken(secret)
       .json({ template_ids: [template.id], recipients: people(5), dry_run: true })
     quote.assertStatus(200)
-    assert.deepEqual(quote.body(), {
+    const { blocked, ...priced } = quote.body()
+    assert.equal(blocked.code, 'E_TRIAL_EXHAUSTED')
+    assert.include(blocked.message, 'trial covers 2 more free certificates and this job has 5')
+    assert.deepEqual(priced, {
       certificates: 5,
       billable_certificates: 3,
       free_certificates: 2,
@@ -181,7 +185,9 @@ test.group('Billing: a suspended account issues nothing new', (group) => {
       org
     )
     page.assertStatus(302)
-    assert.include(page.flashMessages().error, 'account is suspended')
+    const flashed = flashOf(page).billing_refusal
+    assert.equal(flashed.code, 'E_BILLING_SUSPENDED')
+    assert.include(flashed.message, 'account is suspended')
     assert.equal(await rowCount('certificate_generation_jobs', org.id), jobsBefore)
 
     const verified = await client.get(`/api/v1/verify/${tokenOf(issued)}`)

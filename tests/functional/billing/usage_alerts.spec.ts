@@ -35,7 +35,7 @@ test.group('Billing: usage alerts', (group) => {
     })
     await issuedAt(org, now.minus({ minutes: 5 }).toISO()!, 30)
 
-    const { org: trialing, owner: trialOwner } = await givenOrg()
+    const { org: trialing, owner: trialOwner } = await givenOrg({ billing: 'trialing' })
     await billingProfile(trialing, {
       createdAt: now.minus({ days: 2 }).toISO()!,
       trialEndsAt: now.plus({ days: 5 }).toISO()!,

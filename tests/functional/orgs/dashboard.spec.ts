@@ -38,7 +38,7 @@ test.group('Dashboard', (group) => {
   })
 
   test('the trial shows days left and the free certificate allowance', async ({ assert }) => {
-    const { org } = await givenOrg()
+    const { org } = await givenOrg({ billing: 'trialing' })
     const now = DateTime.now()
     org.trialEndsAt = now.plus({ days: 4, hours: 3 })
     assert.equal(DashboardStats.trial(org, now).daysLeft, 5)
@@ -103,7 +103,7 @@ test.group('Dashboard', (group) => {
     client,
     assert,
   }) => {
-    const { org, owner } = await givenOrg({ name: 'Lotus Learning' })
+    const { org, owner } = await givenOrg({ name: 'Lotus Learning', billing: 'trialing' })
     const response = await actingAs(client.get('/dashboard'), owner, org)
     response.assertStatus(200)
     const html = response.text()

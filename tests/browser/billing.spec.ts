@@ -12,6 +12,9 @@ import { KEY_ID, KEY_SECRET, useRazorpaySettings } from '#tests/helpers/razorpay
 import Organization from '#orgs/models/organization'
 import { seriousAxeFindings } from '#tests/helpers/axe'
 import { QueueWorker } from '#core/queue/worker'
+import { givenTemplate } from '#tests/helpers/given_templates'
+import { givenImport } from '#tests/helpers/imports'
+import { NAME_COURSE_NUMBER_QR, recipientsCsv } from '#tests/helpers/certificates'
 import { startRazorpayStandIn } from '../../stand_ins/razorpay.js'
 
 test.group('Billing in the browser', (group) => {
@@ -138,7 +141,7 @@ test.group('Billing in the browser', (group) => {
     cleanup(() => standIn.close())
     const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
     cleanup(() => restore())
-    const { org: created, owner } = await givenOrg({ name: 'Prepaid Academy' })
+    const { org: created, owner } = await givenOrg({ name: 'Prepaid Academy', billing: 'trialing' })
     await billingProfile(created, {
       createdAt: DateTime.utc().minus({ days: 9 }).toISO()!,
       state: 'Karnataka',
@@ -186,6 +189,60 @@ test.group('Billing in the browser', (group) => {
     assert.include(text, 'RECEIPT VOUCHER')
     assert.include(text, 'CGST')
     assert.include(text, 'Rupees One Thousand Only')
+    assert.deepEqual(pageProblems(page), [])
+  })
+
+  test('a trial that has ended: the preflight refuses with E_TRIAL_EXHAUSTED and the way to Billing; the owner tops up through the fake Checkout, and the same job then generates', async ({
+    assert,
+    cleanup,
+  }) => {
+    const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
+    cleanup(() => standIn.close())
+    const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
+    cleanup(() => restore())
+    const { org: created, owner } = await givenOrg({
+      name: 'Lapsed Trial Academy',
+      billing: 'trialing',
+    })
+    await billingProfile(created, {
+      createdAt: DateTime.utc().minus({ days: 12 }).toISO()!,
+      state: 'Kerala',
+    })
+    await givenTemplate(created, { name: 'Course completion', fields: NAME_COURSE_NUMBER_QR })
+    const list = await givenImport(created, recipientsCsv(3))
+
+    const { page } = await visit('/login', cleanup)
+    await logInThroughForm(page, owner.email)
+    const origin = page.url().split('/').slice(0, 3).join('/')
+    const checkJob = async () => {
+      await page.goto(`${origin}/generation-jobs/new`)
+      await page.getByRole('checkbox', { name: /Course completion/ }).check()
+      await page.getByLabel('Recipient list').selectOption(list.id)
+      await page.getByRole('button', { name: 'Check and continue' }).click()
+      await page.locator('#preflight, #billing-refusal').first().waitFor()
+    }
+    await checkJob()
+    const refusal = page.locator('#billing-refusal')
+    assert.equal(await refusal.getAttribute('data-code'), 'E_TRIAL_EXHAUSTED')
+    assert.match(await refusal.innerText(), /trial of Lapsed Trial Academy ended on/)
+    assert.equal(await page.getByRole('button', { name: /^Generate/ }).count(), 0)
+
+    await refusal.getByRole('link', { name: 'Go to Billing' }).click()
+    await page.waitForURL('**/billing')
+    await page.getByRole('button', { name: 'Top up' }).click()
+    await page.waitForURL(`${standIn.url}/**`)
+    await page.getByRole('button', { name: /Pay/ }).first().click()
+    await page.waitForURL('**/billing')
+    await page
+      .locator('#flash')
+      .getByText(/^Top-up of ₹1,000\.00 received/)
+      .waitFor()
+
+    await checkJob()
+    assert.equal(await page.locator('#billing-refusal').count(), 0)
+    await page.getByRole('button', { name: 'Generate 3 certificates' }).click()
+    await page.waitForURL(/\/generation-jobs\/[0-9a-f-]{36}$/)
+    assert.include(await page.locator('#flash').innerText(), 'Generating 3 certificates.')
     assert.deepEqual(pageProblems(page), [])
   })
 

@@ -25,9 +25,8 @@ import { DateTime } from 'luxon'
  * `billing.manage`) who invoices are made out to.
  */
 export default class BillingController {
-  async show({ org, actor, bouncer, request, response, view }: HttpContext) {
+  async show({ org, actor, bouncer, request, view }: HttpContext) {
     await bouncer.authorize('allows', 'billing.view')
-    allowStandInCheckout(response)
     const now = DateTime.utc()
     const { page } = await paginationOf(request.qs(), { perPage: 12 })
     const [overview, usage, invoices, ledger] = await Promise.all([
@@ -106,23 +105,6 @@ export default class BillingController {
     )
     return response.redirect().toRoute('billing.show')
   }
-}
-
-/**
- * With the stand-in's fake Checkout (development, tests, the demo; never in
- * production), Pay is answered by a redirect to the stand-in's origin, which
- * the page's `form-action 'self'` would block: this page may post there too.
- * Razorpay's own Checkout is a page of ours (`/billing/orders/:id/checkout`).
- */
-function allowStandInCheckout(response: HttpContext['response']) {
-  if (razorpay.checkout === 'razorpay') return
-  const policy = response.getHeader('Content-Security-Policy')
-  if (typeof policy !== 'string') return
-  const origin = new URL(razorpay.checkout).origin
-  response.header(
-    'Content-Security-Policy',
-    policy.replace("form-action 'self'", `form-action 'self' ${origin}`)
-  )
 }
 
 /** The top-up form's range and the amount it suggests (₹1,000), in whole rupees. */

@@ -126,14 +126,15 @@ function trialExhausted(
  * (queued or processing: each job counts what it has yet to issue, so jobs
  * created one after another before any has run share the trial's
  * certificates rather than each being allowed all of them): none once the
- * trial ended or off trial.
+ * trial ended. An org that paid during its trial keeps them, as its
+ * invoice does (#billing/queries/period_charges prices the first ones
+ * issued within the trial at zero, whatever the account's status).
  */
 async function trialCertificatesLeft(
   org: Organization,
   now: DateTime,
   client: QueryClientContract
 ) {
-  if (org.billingStatus !== 'trialing') return 0
   if (!org.trialEndsAt || org.trialEndsAt <= now) return 0
   const query = client
     .from('billing_usage_events')

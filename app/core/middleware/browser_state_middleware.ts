@@ -5,6 +5,7 @@ import SessionMiddleware from '@adonisjs/session/session_middleware'
 import ShieldMiddleware from '@adonisjs/shield/shield_middleware'
 import InitializeAuthMiddleware from '@adonisjs/auth/initialize_auth_middleware'
 import { isWithoutBrowserState } from '#core/http/stateless'
+import { widenFormAction } from '#core/http/csp_sources'
 
 type Layer = { handle(ctx: HttpContext, next: NextFn): unknown }
 
@@ -22,7 +23,8 @@ const resolveLayers = () =>
   ]))
 
 /**
- * The session, shield (CSRF, CSP) and `ctx.auth` of every route, in that
+ * The session, shield (CSRF, CSP, with the form-action origins modules
+ * added: `#core/http/csp_sources`) and `ctx.auth` of every route, in that
  * order, except routes declared without browser state (`#core/http/stateless`):
  * those go straight on, and the security headers middleware gives them the
  * headers shield would have.
@@ -31,6 +33,11 @@ export default class BrowserStateMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     if (isWithoutBrowserState(ctx.route)) return next()
     const [session, shield, auth] = await resolveLayers()
-    return session.handle(ctx, () => shield.handle(ctx, () => auth.handle(ctx, next)))
+    return session.handle(ctx, () =>
+      shield.handle(ctx, () => {
+        widenFormAction(ctx.response)
+        return auth.handle(ctx, next)
+      })
+    )
   }
 }

@@ -10,6 +10,7 @@ import { givenTemplate } from '#tests/helpers/given_templates'
 import { givenImport } from '#tests/helpers/imports'
 import { tokenOf, givenIssued } from '#tests/helpers/verification'
 import { flashOf } from '#tests/helpers/flash'
+import { billingProfile } from '#tests/helpers/billing'
 
 /*
 | What issuing will cost before anything is issued (`dry_run`), and the one
@@ -87,6 +88,8 @@ test.group('Billing: what issuing will cost (dry_run)', (group) => {
     assert,
   }) => {
     const { org } = await givenOrg()
+    // Paying, its trial long over.
+    await billingProfile(org, { createdAt: '2026-01-05T10:00:00Z' })
     await db.from('organizations').where('id', org.id).update({ billing_status: 'active' })
     await db.table('organization_pricing_overrides').insert({
       id: randomUUID(),
@@ -118,6 +121,30 @@ test.group('Billing: what issuing will cost (dry_run)', (group) => {
       tax_paise: 1_080,
       total_paise: 7_080,
     })
+  })
+
+  test('an org that paid during its trial keeps the free certificates its trial still covers, as its invoice will', async ({
+    client,
+    assert,
+  }) => {
+    const { org } = await givenOrg({ billing: 'paying' })
+    assert.equal(org.billingStatus, 'active')
+    const { secret } = await givenApiKey(org)
+    const template = await givenTemplate(org, { fields: NAME_COURSE_NUMBER_QR })
+    const list = await givenImport(org, recipientsCsv(12))
+    const quote = await client
+      .post('/api/v1/generation-jobs')
+      .bearerToken(secret)
+      .json({ template_ids: [template.template.id], import_id: list.id, dry_run: true })
+    quote.assertStatus(200)
+    assert.containsSubset(quote.body(), {
+      certificates: 12,
+      free_certificates: 10,
+      billable_certificates: 2,
+      trial_certificates_left: 10,
+      amount_paise: 2_000,
+    })
+    assert.notProperty(quote.body(), 'blocked')
   })
 
   test('a dry run checks what a real create checks: a bad recipient is the same 422, naming the row', async ({

@@ -93,7 +93,7 @@ test.group('Prepaid balance', (group) => {
     client,
     assert,
   }) => {
-    const { org, owner } = await givenOrg()
+    const { org, owner } = await givenOrg({ billing: 'trialing' })
     await billingProfile(org, {
       createdAt: DateTime.utc().minus({ days: 2 }).toISO()!,
       state: 'Karnataka',

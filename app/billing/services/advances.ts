@@ -180,16 +180,29 @@ export async function applyAdvances(
 
 /** The advances that paid an invoice, for its PDF and its page. */
 export async function advancesOfInvoice(client: QueryClientContract, invoiceId: string) {
+  const advances = await advancesOfInvoices(client, [invoiceId])
+  return advances.get(invoiceId) ?? []
+}
+
+/** The advances that paid each of these invoices (oldest first), in one query. */
+export async function advancesOfInvoices(client: QueryClientContract, invoiceIds: string[]) {
+  const paid = new Map<string, { number: string; issueDate: string; paise: number }[]>()
+  if (invoiceIds.length === 0) return paid
   const rows = await client
     .from('billing_advance_allocations as a')
     .join('billing_invoices as v', 'v.id', 'a.receipt_voucher_id')
-    .where('a.invoice_id', invoiceId)
+    .whereIn('a.invoice_id', invoiceIds)
     .orderBy('v.issued_at', 'asc')
     .orderBy('v.id', 'asc')
-    .select('v.invoice_number', 'v.issue_date', 'a.amount_paise')
-  return rows.map((row) => ({
-    number: row.invoice_number as string,
-    issueDate: row.issue_date as string,
-    paise: Number(row.amount_paise),
-  }))
+    .select('a.invoice_id', 'v.invoice_number', 'v.issue_date', 'a.amount_paise')
+  for (const row of rows) {
+    const list = paid.get(row.invoice_id) ?? []
+    list.push({
+      number: row.invoice_number as string,
+      issueDate: row.issue_date as string,
+      paise: Number(row.amount_paise),
+    })
+    paid.set(row.invoice_id, list)
+  }
+  return paid
 }

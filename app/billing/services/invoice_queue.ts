@@ -10,7 +10,7 @@ import BillingInvoice from '#billing/models/billing_invoice'
 import { drawInvoicesInThread } from '#billing/services/invoice_rendering'
 import type { InvoiceDocument } from '#billing/services/invoice_pdf'
 import { recordIssuedNotices } from '#billing/services/invoice_notices'
-import { advancesOfInvoice } from '#billing/services/advances'
+import { advancesOfInvoice, advancesOfInvoices } from '#billing/services/advances'
 
 export interface RenderInvoicePayload {
   invoiceId: string
@@ -26,8 +26,15 @@ export function invoicePdfKey(invoice: BillingInvoice) {
   })
 }
 
-/** What the PDF prints: the invoice's own stored lines and snapshots, never the org as it is now. */
-export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceDocument> {
+/**
+ * What the PDF prints: the invoice's own stored lines and snapshots, never
+ * the org as it is now. `advances`: the advances that paid each invoice,
+ * when the caller read them for a batch at once (`advancesOfInvoices`).
+ */
+export async function invoiceDocument(
+  invoice: BillingInvoice,
+  advances?: Map<string, InvoiceDocument['advances']>
+): Promise<InvoiceDocument> {
   if (!invoice.$preloaded.items) await invoice.load('items', (items) => items.orderBy('position'))
   const original = invoice.originalInvoiceId
     ? await BillingInvoice.find(invoice.originalInvoiceId)
@@ -68,7 +75,11 @@ export async function invoiceDocument(invoice: BillingInvoice): Promise<InvoiceD
     amountPaidPaise: invoice.amountPaidPaise,
     amountDuePaise: invoice.amountDuePaise,
     advances:
-      invoice.kind === 'invoice' ? await advancesOfInvoice(db.connection(), invoice.id) : [],
+      invoice.kind !== 'invoice'
+        ? []
+        : advances
+          ? (advances.get(invoice.id) ?? [])
+          : await advancesOfInvoice(db.connection(), invoice.id),
   }
 }
 
@@ -90,7 +101,12 @@ async function renderAndStore(job: RunningJob<unknown>, invoiceIds: string[]) {
     .whereNull('pdf_file_id')
     .preload('items', (items) => items.orderBy('position'))
   if (invoices.length === 0) return
-  const documents = await Promise.all(invoices.map((invoice) => invoiceDocument(invoice)))
+  // One query for the batch's advances, not one per invoice (the run draws 10,000 a month).
+  const advances = await advancesOfInvoices(
+    db.connection(),
+    invoices.filter((invoice) => invoice.kind === 'invoice').map((invoice) => invoice.id)
+  )
+  const documents = await Promise.all(invoices.map((invoice) => invoiceDocument(invoice, advances)))
   const drawn = await drawInvoicesInThreads(documents)
   const objects = invoices.map((invoice, index) => ({
     orgId: invoice.organizationId,

@@ -1,15 +1,12 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
-import { v7 as uuidv7 } from 'uuid'
-import { Queue } from '#core/queue/queue'
 import RecordAudit from '#core/actions/record_audit'
 import { dbTimestamp } from '#core/services/database_time'
 import { BILLING_ZONE } from '#billing/services/billing_periods'
-import { amountInWords } from '#billing/services/gst'
 import { creditNoteNumber } from '#billing/services/invoice_numbers'
 import { nextInSeries } from '#billing/services/invoice_counters'
 import { splitTaxInclusive } from '#billing/services/credit_note_amounts'
-import { renderInvoice } from '#billing/services/invoice_queue'
+import { insertOneLineDocument } from '#billing/services/one_line_documents'
 import { supplierParty } from '#billing/actions/close_billing_period'
 
 /**
@@ -57,23 +54,18 @@ export async function issueCreditNote(
   const intraState = Boolean(original.intra_state)
   const rateBasisPoints = Number(rate.gst_rate_basis_points)
   const split = splitTaxInclusive(input.amountPaise, rateBasisPoints, intraState)
-  const lineTotal = split.taxablePaise + split.cgstPaise + split.sgstPaise + split.igstPaise
   const number = creditNoteNumber(
     org.invoice_code,
     await nextInSeries(trx, input.organizationId, 'credit_note', stamp)
   )
-  const id = uuidv7()
-  await trx.table('billing_invoices').insert({
-    id,
-    organization_id: input.organizationId,
-    period_id: null,
+  const id = await insertOneLineDocument(trx, {
+    organizationId: input.organizationId,
     kind: 'credit_note',
-    invoice_number: number,
-    original_invoice_id: original.id,
-    issue_date: now.setZone(BILLING_ZONE).toISODate(),
-    due_date: null,
-    period_start: original.period_start,
-    period_end: original.period_end,
+    number,
+    originalInvoiceId: original.id,
+    issueDate: now.setZone(BILLING_ZONE).toISODate()!,
+    periodStart: original.period_start,
+    periodEnd: original.period_end,
     status: 'issued',
     currency: original.currency,
     supplier: JSON.stringify(supplierParty()),
@@ -81,47 +73,20 @@ export async function issueCreditNote(
       typeof original.recipient === 'string'
         ? original.recipient
         : JSON.stringify(original.recipient),
-    place_of_supply: original.place_of_supply,
-    intra_state: original.intra_state,
+    placeOfSupply: original.place_of_supply,
+    intraState,
     sac: original.sac,
-    subtotal_paise: split.taxablePaise,
-    cgst_paise: split.cgstPaise,
-    sgst_paise: split.sgstPaise,
-    igst_paise: split.igstPaise,
-    round_off_paise: split.roundOffPaise,
-    total_paise: input.amountPaise,
-    amount_paid_paise: 0,
-    amount_due_paise: 0,
-    amount_in_words: amountInWords(input.amountPaise),
-    pdf_file_id: null,
-    issued_at: stamp,
-    created_at: stamp,
-    updated_at: stamp,
+    amountPaise: input.amountPaise,
+    amountPaidPaise: 0,
+    split,
+    line: {
+      type: 'credit',
+      description: `Refund of payment ${input.razorpayPaymentId}`,
+      rateBasisPoints,
+      metadata: { refund_id: input.refundId, payment: input.razorpayPaymentId },
+    },
+    stamp,
   })
-  await trx.table('billing_invoice_items').insert({
-    id: uuidv7(),
-    invoice_id: id,
-    position: 1,
-    line_item_type: 'credit',
-    description: `Refund of payment ${input.razorpayPaymentId}`,
-    quantity: 1,
-    unit_price_paise: split.taxablePaise,
-    amount_paise: split.taxablePaise,
-    gst_rate_basis_points: rateBasisPoints,
-    cgst_paise: split.cgstPaise,
-    sgst_paise: split.sgstPaise,
-    igst_paise: split.igstPaise,
-    total_paise: lineTotal,
-    metadata: JSON.stringify({ refund_id: input.refundId, payment: input.razorpayPaymentId }),
-    created_at: stamp,
-    updated_at: stamp,
-  })
-  await Queue.enqueue(
-    trx,
-    renderInvoice,
-    { invoiceId: id },
-    { organizationId: input.organizationId, subjectId: id }
-  )
   await RecordAudit.handle(
     {
       action: 'billing.credit_note_issued',

@@ -1,17 +1,14 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
-import { v7 as uuidv7 } from 'uuid'
-import { Queue } from '#core/queue/queue'
 import RecordAudit from '#core/actions/record_audit'
 import { dbTimestamp } from '#core/services/database_time'
 import Organization from '#orgs/models/organization'
 import billing from '#config/billing'
 import { BILLING_ZONE } from '#billing/services/billing_periods'
-import { amountInWords } from '#billing/services/gst'
 import { receiptVoucherNumber } from '#billing/services/invoice_numbers'
 import { nextInSeries } from '#billing/services/invoice_counters'
 import { splitTaxInclusive } from '#billing/services/credit_note_amounts'
-import { renderInvoice } from '#billing/services/invoice_queue'
+import { insertOneLineDocument } from '#billing/services/one_line_documents'
 import { applyAdvances, type AdvanceApplied } from '#billing/services/advances'
 import { pricesInForce } from '#billing/queries/prices_in_force'
 import { ensureInvoiceCodes } from '#billing/actions/ensure_invoice_code'
@@ -47,61 +44,35 @@ export async function issueReceiptVoucher(
   const recipient = recipientOf(org)
   const intraState = recipient.state_code === billing.supplier.stateCode
   const split = splitTaxInclusive(input.amountPaise, prices.gstRateBasisPoints, intraState)
-  const lineTotal = split.taxablePaise + split.cgstPaise + split.sgstPaise + split.igstPaise
   const number = receiptVoucherNumber(
     org.invoiceCode!,
     await nextInSeries(trx, org.id, 'receipt_voucher', stamp)
   )
-  const id = uuidv7()
-  await trx.table('billing_invoices').insert({
-    id,
-    organization_id: org.id,
-    period_id: null,
+  const id = await insertOneLineDocument(trx, {
+    organizationId: org.id,
     kind: 'receipt_voucher',
-    invoice_number: number,
-    original_invoice_id: null,
-    issue_date: today,
-    due_date: null,
-    period_start: null,
-    period_end: null,
+    number,
+    originalInvoiceId: null,
+    issueDate: today,
+    periodStart: null,
+    periodEnd: null,
     status: 'paid',
     currency: prices.currency,
     supplier: JSON.stringify(supplierParty()),
     recipient: JSON.stringify(recipient),
-    place_of_supply: recipient.state_code,
-    intra_state: intraState,
+    placeOfSupply: recipient.state_code,
+    intraState,
     sac: billing.sac,
-    subtotal_paise: split.taxablePaise,
-    cgst_paise: split.cgstPaise,
-    sgst_paise: split.sgstPaise,
-    igst_paise: split.igstPaise,
-    round_off_paise: split.roundOffPaise,
-    total_paise: input.amountPaise,
-    amount_paid_paise: input.amountPaise,
-    amount_due_paise: 0,
-    amount_in_words: amountInWords(input.amountPaise),
-    pdf_file_id: null,
-    issued_at: stamp,
-    created_at: stamp,
-    updated_at: stamp,
-  })
-  await trx.table('billing_invoice_items').insert({
-    id: uuidv7(),
-    invoice_id: id,
-    position: 1,
-    line_item_type: 'advance',
-    description: `Advance for certificate services, received by Razorpay payment ${input.razorpayPaymentId}`,
-    quantity: 1,
-    unit_price_paise: split.taxablePaise,
-    amount_paise: split.taxablePaise,
-    gst_rate_basis_points: prices.gstRateBasisPoints,
-    cgst_paise: split.cgstPaise,
-    sgst_paise: split.sgstPaise,
-    igst_paise: split.igstPaise,
-    total_paise: lineTotal,
-    metadata: JSON.stringify({ payment: input.razorpayPaymentId }),
-    created_at: stamp,
-    updated_at: stamp,
+    amountPaise: input.amountPaise,
+    amountPaidPaise: input.amountPaise,
+    split,
+    line: {
+      type: 'advance',
+      description: `Advance for certificate services, received by Razorpay payment ${input.razorpayPaymentId}`,
+      rateBasisPoints: prices.gstRateBasisPoints,
+      metadata: { payment: input.razorpayPaymentId },
+    },
+    stamp,
   })
   await trx
     .from('billing_payments')
@@ -109,12 +80,6 @@ export async function issueReceiptVoucher(
     .whereNull('receipt_voucher_id')
     .update({ receipt_voucher_id: id, updated_at: stamp })
   const applied = await applyAdvances(trx, [org.id], { now })
-  await Queue.enqueue(
-    trx,
-    renderInvoice,
-    { invoiceId: id },
-    { organizationId: org.id, subjectId: id }
-  )
   await RecordAudit.handle(
     {
       action: 'billing.receipt_voucher_issued',

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import type { Page } from 'playwright-core'
 import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
@@ -15,7 +16,22 @@ import { QueueWorker } from '#core/queue/worker'
 import { givenTemplate } from '#tests/helpers/given_templates'
 import { givenImport } from '#tests/helpers/imports'
 import { NAME_COURSE_NUMBER_QR, recipientsCsv } from '#tests/helpers/certificates'
-import { startRazorpayStandIn } from '../../stand_ins/razorpay.js'
+import { type RazorpayStandIn, startRazorpayStandIn } from '../../stand_ins/razorpay.js'
+
+/** The Razorpay stand-in with its fake Checkout, configured for this test and closed after it. */
+async function withFakeCheckout(cleanup: (fn: () => void | Promise<void>) => void) {
+  const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
+  cleanup(() => standIn.close())
+  const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
+  cleanup(() => restore())
+  return standIn
+}
+
+/** On the stand-in's fake Checkout (on its own origin), Pay; it sends the browser back. */
+async function payOnFakeCheckout(page: Page, standIn: RazorpayStandIn) {
+  await page.waitForURL(`${standIn.url}/**`)
+  await page.getByRole('button', { name: /Pay/ }).first().click()
+}
 
 test.group('Billing in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -82,10 +98,7 @@ test.group('Billing in the browser', (group) => {
     assert,
     cleanup,
   }) => {
-    const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
-    cleanup(() => standIn.close())
-    const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
-    cleanup(() => restore())
+    const standIn = await withFakeCheckout(cleanup)
 
     const { org: created, owner } = await givenOrg({ name: 'Paying Academy', billing: 'trialing' })
     const gstin = gstinFor('27')
@@ -110,8 +123,7 @@ test.group('Billing in the browser', (group) => {
     const row = page.locator(`tr[data-invoice="${invoice.invoice_number}"]`)
     await row.getByRole('button', { name: /^Pay ₹/ }).click()
     // Razorpay's (fake) Checkout, on its own origin.
-    await page.waitForURL(`${standIn.url}/**`)
-    await page.getByRole('button', { name: /Pay/ }).first().click()
+    await payOnFakeCheckout(page, standIn)
     await page.waitForURL('**/billing')
     await page.locator('#flash').getByText(/paid/i).waitFor()
     await row.locator('.badge-ok', { hasText: 'Paid' }).waitFor()
@@ -137,10 +149,7 @@ test.group('Billing in the browser', (group) => {
     assert,
     cleanup,
   }) => {
-    const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
-    cleanup(() => standIn.close())
-    const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
-    cleanup(() => restore())
+    const standIn = await withFakeCheckout(cleanup)
     const { org: created, owner } = await givenOrg({ name: 'Prepaid Academy', billing: 'trialing' })
     await billingProfile(created, {
       createdAt: DateTime.utc().minus({ days: 9 }).toISO()!,
@@ -159,8 +168,7 @@ test.group('Billing in the browser', (group) => {
     const amount = page.getByLabel('Amount (₹, with GST)')
     assert.equal(await amount.inputValue(), '1000')
     await page.getByRole('button', { name: 'Top up' }).click()
-    await page.waitForURL(`${standIn.url}/**`)
-    await page.getByRole('button', { name: /Pay/ }).first().click()
+    await payOnFakeCheckout(page, standIn)
     await page.waitForURL('**/billing')
     await page
       .locator('#flash')
@@ -196,10 +204,7 @@ test.group('Billing in the browser', (group) => {
     assert,
     cleanup,
   }) => {
-    const standIn = await startRazorpayStandIn({ keyId: KEY_ID, keySecret: KEY_SECRET })
-    cleanup(() => standIn.close())
-    const restore = useRazorpaySettings({ baseUrl: standIn.url, checkout: standIn.url })
-    cleanup(() => restore())
+    const standIn = await withFakeCheckout(cleanup)
     const { org: created, owner } = await givenOrg({
       name: 'Lapsed Trial Academy',
       billing: 'trialing',
@@ -230,8 +235,7 @@ test.group('Billing in the browser', (group) => {
     await refusal.getByRole('link', { name: 'Go to Billing' }).click()
     await page.waitForURL('**/billing')
     await page.getByRole('button', { name: 'Top up' }).click()
-    await page.waitForURL(`${standIn.url}/**`)
-    await page.getByRole('button', { name: /Pay/ }).first().click()
+    await payOnFakeCheckout(page, standIn)
     await page.waitForURL('**/billing')
     await page
       .locator('#flash')

@@ -22,6 +22,8 @@
 |   p99_enqueue_to_sent_ms   99th percentile, over messages, of the time from the API call
 |                            (which queues them all) to the stand-in's acceptance
 |   peak_rss_mb              the app's processes together (web processes, queue worker, primary)
+|   cpu_s_by_process         CPU seconds each process used from the API call to the end (web
+|                            processes, queue worker, and this one: the stand-ins, the probe)
 |   event_loop_p99_ms        99th percentile of GET /healthz answered while sending (one
 |                            request every 20 ms: the web event loop's delay plus a loopback
 |                            round trip)
@@ -94,11 +96,15 @@ function run(args, env) {
 /** Resident memory of `pid` and every process under it, MB. */
 function treeRssMb(pid) {
   const parents = new Map()
+  const ticks = new Map()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      parents.set(Number(entry), Number(fields[1]))
+      // utime + stime, in clock ticks (100 a second on Linux).
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]))
     } catch {}
   }
   const tree = new Set([pid])
@@ -119,7 +125,9 @@ function treeRssMb(pid) {
       if (!rss) continue
       total += Number(rss[1]) / 1024
       const command = readFileSync(`/proc/${member}/cmdline`, 'utf8').split('\0').slice(1, 3)
-      parts.push(`${command.join(' ').slice(0, 40)}: ${Math.round(Number(rss[1]) / 1024)}`)
+      const label = command.join(' ').slice(0, 40)
+      parts.push(`${label}: ${Math.round(Number(rss[1]) / 1024)}`)
+      cpuSeconds.set(member, { label, seconds: (ticks.get(member) ?? 0) / 100 })
     } catch {}
   }
   lastRssParts = parts
@@ -128,6 +136,19 @@ function treeRssMb(pid) {
 
 /** The processes of the last `treeRssMb` and their MB: the peak's are printed. */
 let lastRssParts = []
+
+/** CPU seconds (user + system) each process of the server's tree had used when last seen, by pid. */
+const cpuSeconds = new Map()
+
+/** CPU seconds each process used between two `cpuSeconds` snapshots (and this process: the stand-ins, the probe). */
+function cpuUsedSince(before, ownBefore) {
+  const used = [...cpuSeconds].map(
+    ([pid, { label, seconds }]) => `${label}: ${(seconds - (before.get(pid)?.seconds ?? 0)).toFixed(1)}`
+  )
+  const own = process.cpuUsage(ownBefore)
+  used.push(`bench and stand-ins: ${((own.user + own.system) / 1e6).toFixed(1)}`)
+  return used
+}
 
 function percentile(values, p) {
   if (values.length === 0) return null
@@ -223,6 +244,8 @@ async function measure({ label, channel, run, jobId, seed, server, received }) {
   })()
   let peakRss = treeRssMb(server.pid)
   let peakParts = lastRssParts
+  const cpuBefore = new Map(cpuSeconds)
+  const ownCpuBefore = process.cpuUsage()
   const before = received.count()
   const startedAt = Date.now()
   const delivery = await api(`/api/v1/generation-jobs/${jobId}/deliveries`, {
@@ -248,6 +271,8 @@ async function measure({ label, channel, run, jobId, seed, server, received }) {
   }
   probing = false
   await probe
+  treeRssMb(server.pid)
+  const cpuUsed = cpuUsedSince(cpuBefore, ownCpuBefore)
   const arrivals = received.since(before).map((at) => at - startedAt)
   const seconds = (Math.max(...arrivals, 1) || 1) / 1000
   const figures = {
@@ -274,6 +299,7 @@ async function measure({ label, channel, run, jobId, seed, server, received }) {
       figures.event_loop_p99_ms <= target.event_loop_p99_ms &&
       figures.peak_rss_mb <= target.peak_rss_mb,
     peak_rss_by_process: peakParts,
+    cpu_s_by_process: cpuUsed,
     web_processes: WEB_PROCESSES,
     load_1m_before: loadBefore,
     machine: machine(),

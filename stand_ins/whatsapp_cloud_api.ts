@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto'
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
+import { type StandInResponse, standInRequest } from './http_client.js'
 
 /**
  * A local stand-in for Meta's WhatsApp Business Cloud API (the Graph API's
@@ -862,7 +863,7 @@ export async function startWhatsAppStandIn(
       postedAt: new Date(),
     }
     try {
-      const response = await fetch(settings.webhookUrl!, {
+      const response = await standInRequest(settings.webhookUrl!, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
@@ -872,9 +873,8 @@ export async function startWhatsAppStandIn(
           'X-Hub-Signature': `sha1=${createHmac('sha1', settings.appSecret).update(raw).digest('hex')}`,
         },
         body: raw,
-        signal: AbortSignal.timeout(settings.webhookTimeoutMs),
+        timeoutMs: settings.webhookTimeoutMs,
       })
-      await response.arrayBuffer()
       record.responseStatus = response.status
     } catch (error) {
       record.error = error instanceof Error ? error.message : String(error)
@@ -946,16 +946,15 @@ export async function startWhatsAppStandIn(
       fetchedAt: new Date(),
     }
     try {
-      let response: Response
+      let response: StandInResponse
       for (;;) {
-        response = await fetch(record.finalUrl, {
-          redirect: 'manual',
+        response = await standInRequest(record.finalUrl, {
           headers: { 'User-Agent': FETCHER_USER_AGENT, 'Accept': '*/*' },
-          signal: AbortSignal.timeout(settings.documentFetchTimeoutMs),
+          timeoutMs: settings.documentFetchTimeoutMs,
+          maxBytes: MAX_DOCUMENT_BYTES,
         })
-        const location = response.headers.get('location')
+        const location = response.headers.location
         if (response.status < 300 || response.status >= 400 || !location) break
-        await response.arrayBuffer()
         if (record.redirects === MAX_REDIRECTS) {
           record.status = response.status
           record.failure = `Downloading media from weblink failed: more than ${MAX_REDIRECTS} redirects`
@@ -965,19 +964,17 @@ export async function startWhatsAppStandIn(
         record.finalUrl = new URL(location, record.finalUrl).href
       }
       record.status = response.status
-      record.contentType = response.headers.get('content-type')
+      record.contentType = response.headers['content-type'] ?? null
       if (response.status !== 200) {
-        await response.arrayBuffer()
         record.failure = `Downloading media from weblink failed with http code ${response.status}, status message ${response.statusText}`
         return record
       }
-      const declared = Number(response.headers.get('content-length') ?? 0)
-      if (declared > MAX_DOCUMENT_BYTES) {
-        await response.body?.cancel()
-        record.failure = `Media file size ${declared} exceeds the limit of ${MAX_DOCUMENT_BYTES} bytes`
+      if (response.tooLarge) {
+        const declared = Number(response.headers['content-length'] ?? 0)
+        record.failure = `Media file size ${declared > MAX_DOCUMENT_BYTES ? declared : 'over the limit'} exceeds the limit of ${MAX_DOCUMENT_BYTES} bytes`
         return record
       }
-      const bytes = Buffer.from(await response.arrayBuffer())
+      const bytes = response.body
       record.size = bytes.length
       record.sha256 = sha256(bytes)
       const mime = record.contentType?.split(';')[0].trim().toLowerCase()
@@ -985,8 +982,6 @@ export async function startWhatsAppStandIn(
         record.failure = `Downloaded media has content type ${record.contentType ?? '(none)'}; a document header needs application/pdf`
       } else if (!bytes.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
         record.failure = 'Downloaded media is not a valid PDF file'
-      } else if (bytes.length > MAX_DOCUMENT_BYTES) {
-        record.failure = `Media file size ${bytes.length} exceeds the limit of ${MAX_DOCUMENT_BYTES} bytes`
       }
     } catch (error) {
       const reason = error instanceof Error ? (error.cause ?? error).toString() : String(error)

@@ -1,4 +1,5 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { writeTransaction } from '#core/services/write_transaction'
 
 /**
@@ -31,7 +32,15 @@ export class GroupCommit<Item, Result> {
   #running = false
 
   constructor(
-    private readonly write: (trx: TransactionClientContract, items: Item[]) => Promise<Result[]>
+    private readonly write: (trx: TransactionClientContract, items: Item[]) => Promise<Result[]>,
+    private readonly options: {
+      /**
+       * How long the first write of an idle group waits for others before its transaction starts
+       * (default 0: at once). For writers whose callers arrive a few at a time, spread over
+       * milliseconds (a send job's answers), where a transaction each would cost more than waiting.
+       */
+      gatherMs?: number
+    } = {}
   ) {}
 
   /** Resolves with the item's result once the transaction that wrote it has committed. */
@@ -45,6 +54,7 @@ export class GroupCommit<Item, Result> {
   async #drain() {
     this.#running = true
     try {
+      if (this.options.gatherMs) await sleep(this.options.gatherMs)
       while (this.#pending.length > 0) {
         const group = this.#pending.splice(0, MAX_ITEMS)
         try {

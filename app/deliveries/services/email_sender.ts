@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { Attachment } from 'nodemailer/lib/mailer/index.js'
+import MailComposer from 'nodemailer/lib/mail-composer/index.js'
 import deliveries from '#config/deliveries'
 import env from '#start/env'
 import { readDocument } from '#core/queries/org_files'
@@ -404,10 +405,12 @@ export const sendEmail: MessageSender = async (outgoing) => {
     ? bounceAddressOf(outgoing.message.id)
     : null
   try {
-    const info = await entry.transport.sendMail({
+    // Composed whole, then handed over as one buffer: streamed as nodemailer composes it, the
+    // DATA went to the socket a short line at a time, a write each (~8 % of the queue worker's
+    // CPU sending 5,000 emails with their PDFs in the deliver bench).
+    const raw = await new MailComposer({
       from,
       to,
-      ...(returnPath ? { envelope: { from: returnPath, to: [to] } } : {}),
       replyTo: (outgoing.integration?.config.reply_to as string | undefined) ?? undefined,
       subject: email.subject,
       text: email.text,
@@ -416,7 +419,14 @@ export const sendEmail: MessageSender = async (outgoing) => {
       messageId,
       headers: headersOf(outgoing),
     })
-    return { outcome: 'accepted', providerMessageId: String(info.messageId ?? messageId) }
+      .compile()
+      .build()
+    await entry.transport.sendMail({
+      envelope: { from: returnPath ?? from.address, to: [to] },
+      raw,
+    })
+    // The Message-ID is ours, in the composed message (nodemailer makes up another for raw ones).
+    return { outcome: 'accepted', providerMessageId: messageId }
   } catch (error) {
     return smtpOutcome(error as SmtpError, target.host, target.port, to, returnPath)
   } finally {

@@ -811,7 +811,9 @@ export async function sendBatch(job: RunningJob<SendPayload>) {
   // Several messages in flight at once (their slots still come from the throttle, in order): up
   // to `inFlightPerJob`, but never more than the sender's rate a second, so the slots reserved
   // stay within the next second rather than pushing the batch back to the queue. Free places are
-  // filled a group at a time: one transaction prepares the group.
+  // filled a group at a time, once half the lanes are free (or all that is left fits): one
+  // transaction prepares the group. Refilled as each answer came, a group was 1.4 messages and
+  // the worker spent its time in those transactions (ARCHITECTURE.md, deliveries "Measured").
   const lanes = Math.max(1, Math.min(deliveries.inFlightPerJob, Math.floor(limits.ratePerSecond)))
   const refill = Math.max(1, Math.floor(lanes / 2))
   const inFlight = new Set<Promise<void>>()

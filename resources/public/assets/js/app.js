@@ -109,3 +109,28 @@ document.addEventListener('htmx:afterRequest', (event) => {
   const form = event.target instanceof Element ? event.target.closest('[data-upload-progress]') : null
   form?.querySelector('button[type="submit"]')?.removeAttribute('disabled')
 })
+
+// A boosted navigation replaces the body, and the focus with it: the keyboard would start again at
+// the top of the page, behind the top bar and every sidebar link. Unless htmx put it back on a field
+// the new page still has, focus moves to the page's content, as a skip link would take it.
+document.addEventListener('htmx:afterSettle', (event) => {
+  if (!event.detail.boosted || event.detail.target !== document.body) return
+  if (document.activeElement && document.activeElement !== document.body) return
+  document.getElementById('main')?.focus({ preventScroll: true })
+})
+
+// On a phone the sidebar is a strip that scrolls sideways: bring the current section into view, or
+// the strip opens on its first links and the page the user is on is off to the right.
+function showCurrentSection(root) {
+  const strip = root.querySelector?.('nav.sidebar')
+  const current = strip?.querySelector('a.active')
+  if (!current || strip.scrollWidth <= strip.clientWidth) return
+  const offset = current.getBoundingClientRect().left - strip.getBoundingClientRect().left
+  strip.scrollLeft += offset - (strip.clientWidth - current.offsetWidth) / 2
+}
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', () => showCurrentSection(document))
+} else {
+  showCurrentSection(document)
+}
+document.addEventListener('htmx:load', (event) => showCurrentSection(event.target))

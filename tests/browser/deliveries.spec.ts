@@ -1,8 +1,7 @@
 import { test } from '@japa/runner'
-import type { Page } from 'playwright-core'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { QueueWorker } from '#core/queue/worker'
-import { pageProblems, visit } from '#tests/helpers/browser'
+import { pageProblems, sidewaysScroll, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { givenOrg } from '#tests/helpers/given'
 import { allowOutbound, givenSmtpIntegration } from '#tests/helpers/deliveries'
@@ -10,14 +9,6 @@ import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
 import { startSmtpStandIn } from '../../stand_ins/smtp.js'
 
 const PHONE = { width: 390, height: 844 }
-
-/** How far the page scrolls sideways (0: nothing is wider than the screen). */
-function sidewaysScroll(page: Page) {
-  return page.evaluate(() => {
-    const root = (globalThis as any).document.documentElement
-    return root.scrollWidth - root.clientWidth
-  })
-}
 
 test.group('Delivering a job in the browser', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())

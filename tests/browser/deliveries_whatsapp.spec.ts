@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import { test } from '@japa/runner'
-import type { Page } from 'playwright-core'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { QueueWorker } from '#core/queue/worker'
 import { closeEmailTransports } from '#deliveries/services/email_sender'
-import { pageProblems, visit } from '#tests/helpers/browser'
+import { pageProblems, sidewaysScroll, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { addSmtpIntegrationInForm, openDeliverySettings } from '#tests/helpers/delivery_browser'
 import { givenOrg } from '#tests/helpers/given'
@@ -17,14 +16,6 @@ const PHONE = { width: 390, height: 844 }
 const ACCESS_TOKEN = 'browser-graph-access-token'
 const APP_SECRET = 'browser-webhook-app-secret'
 const VERIFY_TOKEN = 'browser-webhook-verify-token'
-
-/** How far the page scrolls sideways (0: nothing is wider than the screen). */
-function sidewaysScroll(page: Page) {
-  return page.evaluate(() => {
-    const root = (globalThis as any).document.documentElement
-    return root.scrollWidth - root.clientWidth
-  })
-}
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 

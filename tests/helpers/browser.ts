@@ -65,3 +65,11 @@ export async function visit(
 export function pageProblems(page: Page): string[] {
   return (page as any).problems ?? []
 }
+
+/** How far the page scrolls sideways (0: nothing is wider than the screen). */
+export function sidewaysScroll(page: Page) {
+  return page.evaluate(() => {
+    const root = (globalThis as any).document.documentElement
+    return root.scrollWidth - root.clientWidth
+  })
+}

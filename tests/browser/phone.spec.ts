@@ -1,26 +1,19 @@
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import type { Page } from 'playwright-core'
-import { pageProblems, visit } from '#tests/helpers/browser'
+import { pageProblems, sidewaysScroll, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { givenOrg } from '#tests/helpers/given'
+import { seriousAxeFindings } from '#tests/helpers/axe'
 import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
 
 /*
 | The signed-in app on a 390 px phone: nothing needs a sideways pan, the
 | account page and "New organization" are reachable from the top bar, the
 | section strip opens on the section the user is in, and the certificates
-| list shows every row's status on screen.
+| list shows every row's status on screen; axe finds nothing serious.
 */
 const PHONE = { width: 390, height: 844 }
-
-/** How far the page scrolls sideways (0: nothing is wider than the screen). */
-function sidewaysScroll(page: Page) {
-  return page.evaluate(() => {
-    const root = (globalThis as any).document.documentElement
-    return root.scrollWidth - root.clientWidth
-  })
-}
 
 /** The innermost elements reaching past the screen's right edge (what makes a page pan), for a failure's message. */
 function pastTheEdge(page: Page) {
@@ -53,7 +46,7 @@ async function withinScreen(page: Page, selector: string) {
 test.group('The app on a phone', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
-  test('at 390 px: no page pans sideways, the account page and New organization are reachable, the strip shows the current section, every certificate shows its status', async ({
+  test('at 390 px: no page pans sideways, the account page and New organization are reachable, the strip shows the current section, every certificate shows its status, and axe finds nothing serious', async ({
     assert,
     cleanup,
   }) => {
@@ -66,6 +59,7 @@ test.group('The app on a phone', (group) => {
     await page.setViewportSize(PHONE)
     await logInThroughForm(page, owner.email)
     await assertNoPan(page, 'the dashboard')
+    assert.deepEqual(await seriousAxeFindings(page), [], 'axe on the dashboard')
 
     // The top bar keeps the account page and New organization within reach.
     const topbar = page.locator('.topbar')
@@ -76,11 +70,13 @@ test.group('The app on a phone', (group) => {
     await page.waitForURL('**/account')
     await page.getByRole('heading', { name: 'Your account' }).waitFor()
     await assertNoPan(page, 'the account page')
+    assert.deepEqual(await seriousAxeFindings(page), [], 'axe on the account page')
 
     // A section far along the strip: the strip opens scrolled to it.
     await page.goto('/certificates')
     await page.getByRole('heading', { name: 'Certificates', level: 1 }).waitFor()
     await assertNoPan(page, 'the certificates list')
+    assert.deepEqual(await seriousAxeFindings(page), [], 'axe on the certificates list')
     const strip = page.getByRole('navigation', { name: 'Main' })
     const stripBox = (await strip.boundingBox())!
     const current = (await strip.locator('a.active').boundingBox())!

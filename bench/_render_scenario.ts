@@ -110,6 +110,18 @@ export async function renderInThread() {
   const { snapshot, rows } = workerData as { snapshot: TemplateSnapshot; rows: DataRow[] }
   const prepared = await PreparedTemplate.prepare(snapshot, rows)
   let bytes = 0
-  for (const row of rows) bytes += prepared.render(row).length
+  const createdAt = new Date()
+  for (const row of rows) {
+    const info = {
+      title: `${row.course_name} — ${row.recipient_name}`,
+      author: 'Acme Academy',
+      subject: `Certificate ${row.certificate_number} issued by Acme Academy to ${row.recipient_name}. Verify it at ${row.verification_url}`,
+      keywords: String(row.certificate_number),
+      createdAt,
+      identifier: String(row.verification_url),
+      lang: 'en-IN',
+    }
+    bytes += prepared.render(row, info).length
+  }
   parentPort!.postMessage(bytes)
 }

@@ -8,6 +8,7 @@ import VerificationThrottle from '#certificates/services/verification_throttle'
 import { fileRequired, fileTooLarge } from '#api/controllers/api_responses'
 import { notFound } from '#core/http/not_found'
 import { originOf } from '#core/http/origin'
+import { verificationUrl } from '#certificates/services/verification_links'
 
 /** The certificate found, its lookup recorded; none found is the same 404 as any unknown resource. */
 async function answered(ctx: HttpContext, verification: Verification | null, by: 'token' | 'pdf') {
@@ -39,7 +40,9 @@ export default class VerifyController {
 
   /**
    * `POST /api/v1/verify/pdf` (multipart `file`): the certificate whose recorded SHA-256 is that
-   * of these exact bytes.
+   * of these exact bytes. A file that matches nothing but carries one of our verification links
+   * (re-saved or edited) answers 422 `E_PDF_ALTERED` with the original's number, status and link:
+   * never 200 for bytes that were not issued.
    */
   async store(ctx: HttpContext) {
     const { response } = ctx
@@ -54,6 +57,29 @@ export default class VerifyController {
         `The file is larger than ${formatBytes(upload.maxBytes)}; no certificate is that large.`
       )
     }
-    return answered(ctx, await CertificateVerification.byDocument(upload.bytes), 'pdf')
+    const exact = await CertificateVerification.byDocument(upload.bytes)
+    if (exact) return answered(ctx, exact, 'pdf')
+    const original = await CertificateVerification.alteredFrom(upload.bytes)
+    if (!original) return answered(ctx, null, 'pdf')
+    RecordVerificationEvent.handle({
+      certificate: original.certificate,
+      source: 'api',
+      status: original.view.status,
+      origin: originOf(ctx),
+      metadata: { by: 'pdf', altered: true },
+    })
+    return response.status(422).send({
+      errors: [
+        {
+          code: 'E_PDF_ALTERED',
+          message: `This file is not the PDF that was issued: it differs from certificate ${original.view.certificate_number}, whose verification link it carries. Check the original at its verification URL.`,
+        },
+      ],
+      original: {
+        certificate_number: original.view.certificate_number,
+        status: original.view.status,
+        verification_url: verificationUrl(original.certificate.id),
+      },
+    })
   }
 }

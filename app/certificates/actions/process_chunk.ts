@@ -14,6 +14,7 @@ import { formatCertificateNumber } from '#core/services/certificate_number'
 import { storageKey } from '#core/services/storage_keys'
 import { v7 as uuidv7 } from 'uuid'
 import {
+  documentInfoFor,
   expiresAtFor,
   expiryDateFor,
   issueDateFor,
@@ -85,7 +86,7 @@ interface JobContext {
     expiry_months: number | null
     created_by: string | null
   }
-  org: { certificate_number_format: string; certificate_number_prefix: string }
+  org: { name: string; certificate_number_format: string; certificate_number_prefix: string }
   templates: Array<{
     template_id: string
     template_version_id: string
@@ -105,7 +106,7 @@ async function jobContext(chunk: Chunk): Promise<JobContext> {
   const org = await db
     .from('organizations')
     .where('id', chunk.organizationId)
-    .select('certificate_number_format', 'certificate_number_prefix')
+    .select('name', 'certificate_number_format', 'certificate_number_prefix')
     .firstOrFail()
   const templates = await db
     .from('generation_job_templates as gt')
@@ -222,10 +223,18 @@ export default class ProcessChunk {
       template,
       items: items.filter((item) => item.template.template_id === template.template_id),
     }))
+    const createdAt = new Date()
     const inputs = await Promise.all(
       byTemplate.map(async ({ template, items: group }) => ({
         snapshot: await cachedSnapshot(chunk.organizationId, template.template_version_id),
         rows: group.map((item) => renderRow(item.facts)),
+        documents: group.map((item) =>
+          documentInfoFor(item.facts, {
+            title: item.record.title as string,
+            issuer: context.org.name,
+            createdAt,
+          })
+        ),
       }))
     )
     timings.lap('items')

@@ -17,7 +17,7 @@ import {
 import Certificate from '#certificates/models/certificate'
 import OrgCertificates from '#certificates/queries/org_certificates'
 import { allocateNumbers } from '#certificates/services/numbering'
-import { renderRow } from '#certificates/services/issuance_rows'
+import { documentInfoFor, renderRow } from '#certificates/services/issuance_rows'
 import { verificationTokenHash } from '#certificates/services/verification_links'
 import { renderDocument } from '#certificates/services/render_threads'
 import { cachedSnapshot } from '#certificates/services/snapshot_cache'
@@ -113,6 +113,11 @@ export default class ReissueCertificate {
             certificateNumber: certificate.certificateNumber,
             issueDate: certificate.issueDate,
             expiryDate: certificate.expiryDate,
+          }),
+          documentInfoFor(certificate, {
+            title: certificate.title,
+            issuer: input.org.name,
+            createdAt: certificate.issuedAt!.toJSDate(),
           })
         )
         const key = storageKey({

@@ -14,6 +14,7 @@ import {
 } from '#certificates/services/verification_cache'
 import { type Issuer, issuerOf } from '#certificates/services/issuer_cache'
 import { verificationUrl } from '#certificates/services/verification_links'
+import { verificationTokensOf } from '#certificates/services/render_threads'
 
 /**
  * What anyone holding the link is told; `issued` reads as `valid`, and an issued certificate past
@@ -205,6 +206,19 @@ export default class CertificateVerification {
       .orderBy('created_at', 'desc')
       .first()
     return certificate ? this.#verification(certificate) : null
+  }
+
+  /**
+   * A file whose bytes match no certificate but which names one of our
+   * verification links (a certificate re-saved or edited): the certificate
+   * it was made from, or null. Never a match for the file itself.
+   */
+  static async alteredFrom(bytes: Uint8Array): Promise<Verification | null> {
+    for (const token of await verificationTokensOf(bytes)) {
+      const verification = await this.byToken(token)
+      if (verification) return verification
+    }
+    return null
   }
 
   /** The issuer's newest logo (Settings → Branding), shown above its name; null when it has none. */

@@ -8,18 +8,21 @@ import { createHash } from 'node:crypto'
 import { ownValue } from '#core/services/own_keys'
 import {
   type DataRow,
+  type DocumentInfo,
   type FieldMeasure,
   PreparedTemplate,
   type TemplateSnapshot,
   measureRow,
 } from '#templates/services/prepared_template'
 import type { FieldSpec } from '#templates/services/field_spec'
+import { verificationTokensIn } from '#certificates/services/document_links'
 
 console.warn = () => {}
 console.log = () => {}
 
 export interface RenderChunkInput {
-  templates: Array<{ snapshot: TemplateSnapshot; rows: DataRow[] }>
+  /** Per template, its rows and each row's document metadata (same order). */
+  templates: Array<{ snapshot: TemplateSnapshot; rows: DataRow[]; documents: DocumentInfo[] }>
 }
 
 export interface RenderedTemplate {
@@ -43,7 +46,7 @@ export const tasks = {
   /** A chunk: each template prepared once for the chunk's rows, then every row drawn as its part. */
   async renderChunk(input: RenderChunkInput): Promise<{ templates: RenderedTemplate[] }> {
     const out: RenderedTemplate[] = []
-    for (const { snapshot, rows } of input.templates) {
+    for (const { snapshot, rows, documents } of input.templates) {
       const started = performance.now()
       const prepared = await PreparedTemplate.prepare(
         { ...snapshot, sourcePdf: new Uint8Array(snapshot.sourcePdf) },
@@ -55,8 +58,8 @@ export const tasks = {
       const pieces: Uint8Array[] = []
       const offsets = [0]
       const sha256: string[] = []
-      for (const row of rows) {
-        const part = prepared.renderPart(row)
+      for (const [i, row] of rows.entries()) {
+        const part = prepared.renderPart(row, documents[i])
         pieces.push(part)
         offsets.push(offsets[offsets.length - 1] + part.length)
         sha256.push(baseHash.copy().update(part).digest('hex'))
@@ -81,13 +84,19 @@ export const tasks = {
   async renderDocument(input: {
     snapshot: TemplateSnapshot
     row: DataRow
+    document: DocumentInfo
   }): Promise<RenderDocumentOutput> {
     const prepared = await PreparedTemplate.prepare(
       { ...input.snapshot, sourcePdf: new Uint8Array(input.snapshot.sourcePdf) },
       [input.row]
     )
-    const pdf = prepared.render(input.row)
+    const pdf = prepared.render(input.row, input.document)
     return { pdf, sha256: createHash('sha256').update(pdf).digest('hex') }
+  },
+
+  /** Verify-by-upload of a file whose bytes match no certificate: the verification tokens it names. */
+  async verificationTokens(input: { bytes: Uint8Array }): Promise<string[]> {
+    return verificationTokensIn(input.bytes)
   },
 
   /** Preflight: which rows do not fit their fields even at the smallest size. */

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon'
-import type { DataRow } from '#templates/services/prepared_template'
+import type { DataRow, DocumentInfo } from '#templates/services/prepared_template'
 import type { ExpiryMode } from '#certificates/models/generation_job'
 import { emptyRecord } from '#core/services/own_keys'
-import { qrPayloadUrl } from '#certificates/services/verification_links'
+import { qrPayloadUrl, verificationUrl } from '#certificates/services/verification_links'
 
 /**
  * What a certificate prints, from its recipient's data and the job's
@@ -79,4 +79,25 @@ export function renderRow(facts: CertificateFacts): DataRow {
     expiry_date: facts.expiryDate ?? '',
     verification_url: qrPayloadUrl(facts.id),
   })
+}
+
+/**
+ * What the certificate's file says about itself (Info and XMP): the title a
+ * reader's tab shows, the issuer, the number, and the verification link, so
+ * a copy re-saved by another tool can still be traced to what was issued.
+ */
+export function documentInfoFor(
+  facts: Pick<CertificateFacts, 'id' | 'recipientName' | 'certificateNumber'>,
+  context: { title: string; issuer: string; createdAt: Date }
+): DocumentInfo {
+  const link = verificationUrl(facts.id)
+  return {
+    title: `${context.title} — ${facts.recipientName}`,
+    author: context.issuer,
+    subject: `Certificate ${facts.certificateNumber} issued by ${context.issuer} to ${facts.recipientName}. Verify it at ${link}`,
+    keywords: facts.certificateNumber,
+    createdAt: context.createdAt,
+    identifier: link,
+    lang: 'en-IN',
+  }
 }

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os'
 import env from '#start/env'
 import { WorkerPool, siblingModule } from '#core/services/worker_pool'
-import type { DataRow, TemplateSnapshot } from '#templates/services/prepared_template'
+import type { DataRow, DocumentInfo, TemplateSnapshot } from '#templates/services/prepared_template'
 import type { FieldSpec } from '#templates/services/field_spec'
 import type {
   RenderChunkInput,
@@ -54,10 +54,11 @@ export async function renderChunk(input: RenderChunkInput): Promise<RenderedTemp
 
 export async function renderDocument(
   snapshot: TemplateSnapshot,
-  row: DataRow
+  row: DataRow,
+  document: DocumentInfo
 ): Promise<RenderDocumentOutput> {
   return unwrap<RenderDocumentOutput>(
-    await threads().run('renderDocument', { snapshot, row }, { timeoutMs: TIMEOUT_MS })
+    await threads().run('renderDocument', { snapshot, row, document }, { timeoutMs: TIMEOUT_MS })
   )
 }
 
@@ -67,6 +68,13 @@ export async function measureRows(
 ) {
   return unwrap<Array<{ position: number; key: string; overflow: boolean; missing: string[] }>>(
     await threads().run('measureRows', { fields, rows }, { timeoutMs: TIMEOUT_MS })
+  )
+}
+
+/** The verification tokens a PDF names in its bytes or metadata (verify-by-upload of an altered file). */
+export async function verificationTokensOf(bytes: Uint8Array) {
+  return unwrap<string[]>(
+    await threads().run('verificationTokens', { bytes }, { timeoutMs: TIMEOUT_MS })
   )
 }
 

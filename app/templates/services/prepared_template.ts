@@ -1,6 +1,15 @@
 import { deflateSync } from 'node:zlib'
 import { DateTime } from 'luxon'
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib'
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRef,
+  PDFStream,
+  type PDFContext,
+  type PDFObject,
+} from 'pdf-lib'
 import { type FieldSpec, rgbOf } from '#templates/services/field_spec'
 import { type FontLibrary, fontLibrary } from '#templates/services/fonts'
 import { FontUsage, embedFontUsage, round3, utf16Hex } from '#templates/services/pdf_fonts'
@@ -17,6 +26,12 @@ import { type TextLayout, layoutText } from '#templates/services/text_layout'
  * builds one small content stream (text as glyph codes, QR codes as
  * rectangles) and appends it to the prepared bytes as a PDF incremental
  * update: no PDF parsing, no font work, a few kilobytes per certificate.
+ * The update also carries what makes the file a document of its own:
+ * its Info and XMP metadata (title, issuer, number, the verification link,
+ * so a copy re-saved by another tool still names where it can be checked),
+ * its language, and a structure tree (tagged PDF): the template's own
+ * drawing is an artifact, each field a structure element, so a screen
+ * reader reads the name and the course and describes the QR code.
  * The same code draws the designer's previews and issued certificates, so
  * what an org sees is what recipients get.
  */
@@ -36,6 +51,22 @@ export interface TemplateSnapshot {
   fields: FieldSpec[]
   /** Branding images by asset id, for image fields. */
   images: Record<string, TemplateImage>
+}
+
+/** What a certificate says about itself in its Info dictionary and XMP metadata. */
+export interface DocumentInfo {
+  /** "<course> — <recipient>" */
+  title: string
+  /** The issuing organization. */
+  author: string
+  subject: string
+  /** The certificate number. */
+  keywords: string
+  createdAt: Date
+  /** The verification URL (XMP `dc:identifier`; also named in the subject). */
+  identifier: string
+  /** BCP 47 language of the document's text, e.g. `en-IN`. */
+  lang: string
 }
 
 export interface FieldMeasure {
@@ -87,8 +118,14 @@ export class PreparedTemplate {
     private readonly usages: Map<string, FontUsage>,
     /** The prepared PDF: every certificate of this template starts with these bytes. */
     readonly baseBytes: Uint8Array,
-    private readonly trailer: { size: number; root: string; info: string | null; prevXref: number },
+    private readonly trailer: {
+      size: number
+      root: string
+      infoNumber: number | null
+      prevXref: number
+    },
     private readonly page: { objectNumber: number; dictWithContents: (extra: string) => string },
+    private readonly catalog: { objectNumber: number; dictWith: (extra: string) => string },
     /** Layouts computed while preparing, by field and text: rendering the same rows does not shape them again. */
     private readonly layouts: Map<FieldSpec, Map<string, TextLayout>>
   ) {}
@@ -152,8 +189,9 @@ export class PreparedTemplate {
 
     // The page's own content runs inside q … Q, so whatever it leaves in the
     // graphics state, certificate content starts from the default one.
-    const push = context.register(context.stream('q'))
-    const pop = context.register(context.stream('Q'))
+    // In the tagged certificate it is an artifact: decoration, not text a screen reader should read.
+    const push = context.register(context.stream('/Artifact BMC\nq'))
+    const pop = context.register(context.stream('Q\nEMC'))
     const existing = pdfPage.node.Contents()
     const contents = PDFArray.withContext(context)
     contents.push(push)
@@ -183,7 +221,10 @@ export class PreparedTemplate {
       const bottom = snapshot.pageHeight - field.y - (field.height + h) / 2
       imageOps.push(`q ${n(w)} 0 0 ${n(h)} ${n(left)} ${n(bottom)} cm /${name} Do Q`)
     }
-    if (imageOps.length) contents.push(context.register(context.flateStream(imageOps.join('\n'))))
+    if (imageOps.length) {
+      const artifact = ['/Artifact BMC', ...imageOps, 'EMC'].join('\n')
+      contents.push(context.register(context.flateStream(artifact)))
+    }
 
     for (const usage of usages.values()) {
       pdfPage.node.setFontDictionary(PDFName.of(usage.resourceName), embedFontUsage(doc, usage))
@@ -191,8 +232,11 @@ export class PreparedTemplate {
 
     // pdf-lib gives every page an empty /Annots; certificates carry no annotations at all.
     pdfPage.node.delete(PDFName.of('Annots'))
+    // The certificate's structure tree (in its own update) finds the page's elements under key 0.
+    pdfPage.node.set(PDFName.of('StructParents'), context.obj(0))
     doc.setProducer('Authentix')
     doc.setCreator('Authentix')
+    dropUnreachableObjects(context)
     const baseBytes = await doc.save({
       useObjectStreams: false,
       addDefaultPage: false,
@@ -204,6 +248,12 @@ export class PreparedTemplate {
     const dictWithContents = pageDictTemplate(pdfPage.node, contents)
     const root = context.trailerInfo.Root as PDFRef
     const info = context.trailerInfo.Info as PDFRef | undefined
+    const catalogTemplate = dictTemplate(doc.catalog, [
+      'Metadata',
+      'StructTreeRoot',
+      'MarkInfo',
+      'Lang',
+    ])
     return new PreparedTemplate(
       snapshot,
       fonts,
@@ -212,10 +262,11 @@ export class PreparedTemplate {
       {
         size: context.largestObjectNumber + 1,
         root: root.toString(),
-        info: info ? info.toString() : null,
+        infoNumber: info ? info.objectNumber : null,
         prevXref: lastStartXref(baseBytes),
       },
       { objectNumber: pageRef.objectNumber, dictWithContents },
+      { objectNumber: root.objectNumber, dictWith: catalogTemplate },
       layouts
     )
   }
@@ -236,8 +287,8 @@ export class PreparedTemplate {
   }
 
   /** The certificate PDF for one row. Throws GlyphsNotPreparedError for a row the template was not prepared for. */
-  render(row: DataRow): Uint8Array {
-    const part = this.renderPart(row)
+  render(row: DataRow, info?: DocumentInfo): Uint8Array {
+    const part = this.renderPart(row, info)
     const out = new Uint8Array(this.baseBytes.length + part.length)
     out.set(this.baseBytes, 0)
     out.set(part, this.baseBytes.length)
@@ -249,33 +300,45 @@ export class PreparedTemplate {
    * certificate is `baseBytes` followed by these bytes. Issuance stores the
    * base once per chunk and this part per certificate.
    */
-  renderPart(row: DataRow): Uint8Array {
+  renderPart(row: DataRow, info?: DocumentInfo): Uint8Array {
     const ops: string[] = []
-    for (const field of this.snapshot.fields) {
+    const elements: StructureElement[] = []
+    this.snapshot.fields.forEach((field, mcid) => {
       if (field.type === 'text' || field.type === 'date') {
         const text = fieldText(field, row)
-        if (!text) continue
+        if (!text) return
         // A course name or a date repeats across a chunk: its operators are built once per layout.
         const layout = this.layout(field, text)
         let built = this.operators.get(layout)
         if (built === undefined) {
-          built = this.textOperators({ field, layout })
+          built = this.textOperators({ field, layout }, mcid)
           this.operators.set(layout, built)
         }
         ops.push(built)
+        elements.push({ mcid, role: 'P', alt: null, box: null })
       } else if (field.type === 'qrcode') {
         const value = ownValue(row, field.key)
-        if (value === null || value === undefined || String(value) === '') continue
+        if (value === null || value === undefined || String(value) === '') return
         const side = Math.min(field.width, field.height)
         const left = field.x + (field.width - side) / 2
         const bottom = this.snapshot.pageHeight - field.y - (field.height + side) / 2
-        ops.push(qrOperators(String(value), { left, bottom, side }, field.qrColor))
+        ops.push(
+          `/Figure <</MCID ${mcid}>> BDC`,
+          qrOperators(String(value), { left, bottom, side }, field.qrColor),
+          'EMC'
+        )
+        elements.push({
+          mcid,
+          role: 'Figure',
+          alt: `QR code: ${String(value)}`,
+          box: [left, bottom, left + side, bottom + side],
+        })
       }
-    }
-    return this.update(ops.join('\n'))
+    })
+    return this.update(ops.join('\n'), elements, info)
   }
 
-  private textOperators({ field, layout }: PlacedText) {
+  private textOperators({ field, layout }: PlacedText, mcid: number) {
     const size = layout.fontSize
     const primary = layout.primary
     const lineHeight = ((primary.ascender - primary.descender) / primary.upem) * size
@@ -293,7 +356,7 @@ export class PreparedTemplate {
     const out: string[] = [
       'q',
       `${n(r)} ${n(g)} ${n(b)} rg`,
-      `/Span <</ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`,
+      `/P <</MCID ${mcid} /ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`,
       'BT',
     ]
     let penX = startX
@@ -335,38 +398,182 @@ export class PreparedTemplate {
     return out.join('\n')
   }
 
-  /** One content stream object + the page redefined to draw it + xref + trailer, to follow the base bytes. */
-  private update(content: string): Uint8Array {
-    const stream = deflateSync(Buffer.from(content, 'latin1'), { level: 1 })
-    const contentNumber = this.trailer.size
-    const base = this.baseBytes.length
-    const head = Buffer.from(
-      `\n${contentNumber} 0 obj\n<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`,
-      'latin1'
+  /**
+   * The incremental update that follows the base bytes: the content stream,
+   * the structure tree, the Info and XMP metadata, the page and catalog
+   * redefined to point at them, an xref and a trailer.
+   */
+  private update(content: string, elements: StructureElement[], info?: DocumentInfo): Uint8Array {
+    const first = this.trailer.size
+    const page = this.page.objectNumber
+    const ref = (number: number) => `${number} 0 R`
+    const objects: UpdateObject[] = []
+    const contentNumber = first
+    const treeNumber = first + 1
+    const documentNumber = first + 2
+    const parentTreeNumber = first + 3
+    let next = first + 4
+
+    objects.push({
+      number: contentNumber,
+      dict: '/Filter /FlateDecode',
+      stream: deflateSync(Buffer.from(content, 'latin1'), { level: 1 }),
+    })
+    const byMcid: string[] = []
+    const kids: string[] = []
+    for (const element of elements) {
+      const number = next++
+      kids.push(ref(number))
+      byMcid[element.mcid] = ref(number)
+      let dict = `/Type /StructElem /S /${element.role} /P ${ref(documentNumber)} /Pg ${ref(page)} /K ${element.mcid}`
+      if (element.alt !== null) dict += ` /Alt ${pdfText(element.alt)}`
+      if (element.box) dict += ` /A << /O /Layout /BBox [${element.box.map(n).join(' ')}] >>`
+      objects.push({ number, dict })
+    }
+    objects.push(
+      {
+        number: treeNumber,
+        dict: `/Type /StructTreeRoot /K ${ref(documentNumber)} /ParentTree ${ref(parentTreeNumber)} /ParentTreeNextKey 1`,
+      },
+      {
+        number: documentNumber,
+        dict: `/Type /StructElem /S /Document /P ${ref(treeNumber)} /K [${kids.join(' ')}]`,
+      },
+      {
+        number: parentTreeNumber,
+        dict: `/Nums [0 [${Array.from(byMcid, (entry) => entry ?? 'null').join(' ')}]]`,
+      }
     )
-    const contentOffset = base + 1
-    const pageOffset = base + head.length + stream.length + '\nendstream\nendobj\n'.length
-    const pageObject = `${this.page.objectNumber} 0 obj\n${this.page.dictWithContents(`${contentNumber} 0 R`)}\nendobj\n`
-    const xrefOffset = pageOffset + Buffer.byteLength(pageObject, 'latin1')
-    const entry = (offset: number) => `${String(offset).padStart(10, '0')} 00000 n \n`
-    const sections = [
-      [this.page.objectNumber, pageOffset],
-      [contentNumber, contentOffset],
-    ].sort((a, b) => a[0] - b[0])
-    const xref = [
-      'xref\n',
-      ...sections.map(([number, offset]) => `${number} 1\n${entry(offset)}`),
-    ].join('')
-    const trailer =
-      `trailer\n<< /Size ${contentNumber + 1} /Root ${this.trailer.root}${this.trailer.info ? ` /Info ${this.trailer.info}` : ''} /Prev ${this.trailer.prevXref} >>\n` +
-      `startxref\n${xrefOffset}\n%%EOF\n`
-    const tail = Buffer.from(`\nendstream\nendobj\n${pageObject}${xref}${trailer}`, 'latin1')
-    const out = new Uint8Array(head.length + stream.length + tail.length)
-    out.set(head, 0)
-    out.set(stream, head.length)
-    out.set(tail, head.length + stream.length)
-    return out
+
+    let catalogExtra = `/MarkInfo << /Marked true >> /StructTreeRoot ${ref(treeNumber)}`
+    // The base's Info (Producer, Creator) is redefined, not left behind unreferenced.
+    const infoNumber = info ? (this.trailer.infoNumber ?? next++) : this.trailer.infoNumber
+    if (info && infoNumber !== null) {
+      const metadataNumber = next++
+      objects.push(
+        {
+          number: infoNumber,
+          dict: [
+            `/Title ${pdfText(info.title)}`,
+            `/Author ${pdfText(info.author)}`,
+            `/Subject ${pdfText(info.subject)}`,
+            `/Keywords ${pdfText(info.keywords)}`,
+            `/Creator (Authentix) /Producer (Authentix)`,
+            `/CreationDate (${pdfDate(info.createdAt)}) /ModDate (${pdfDate(info.createdAt)})`,
+          ].join(' '),
+        },
+        {
+          number: metadataNumber,
+          dict: '/Type /Metadata /Subtype /XML',
+          stream: Buffer.from(xmpPacket(info), 'utf8'),
+        }
+      )
+      catalogExtra += ` /Lang ${pdfText(info.lang)} /Metadata ${ref(metadataNumber)}`
+    }
+    objects.push(
+      { number: page, dict: this.page.dictWithContents(ref(contentNumber)) },
+      { number: this.catalog.objectNumber, dict: this.catalog.dictWith(catalogExtra) }
+    )
+
+    const chunks: Buffer[] = []
+    const offsets = new Map<number, number>()
+    let at = this.baseBytes.length
+    const write = (chunk: Buffer) => {
+      chunks.push(chunk)
+      at += chunk.length
+    }
+    write(Buffer.from('\n', 'latin1'))
+    for (const object of objects) {
+      offsets.set(object.number, at)
+      if (object.stream) {
+        write(
+          Buffer.from(
+            `${object.number} 0 obj\n<< /Length ${object.stream.length} ${object.dict} >>\nstream\n`,
+            'latin1'
+          )
+        )
+        write(object.stream)
+        write(Buffer.from('\nendstream\nendobj\n', 'latin1'))
+      } else {
+        write(Buffer.from(`${object.number} 0 obj\n<< ${object.dict} >>\nendobj\n`, 'latin1'))
+      }
+    }
+    const xrefOffset = at
+    const numbers = [...offsets.keys()].sort((a, b) => a - b)
+    const xref = ['xref\n']
+    for (let i = 0; i < numbers.length;) {
+      let j = i
+      while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) j++
+      xref.push(`${numbers[i]} ${j - i + 1}\n`)
+      for (let k = i; k <= j; k++)
+        xref.push(`${String(offsets.get(numbers[k])).padStart(10, '0')} 00000 n \n`)
+      i = j + 1
+    }
+    const size = Math.max(next, this.trailer.size)
+    const infoRef = infoNumber === null ? '' : ` /Info ${ref(infoNumber)}`
+    write(
+      Buffer.from(
+        `${xref.join('')}trailer\n<< /Size ${size} /Root ${this.trailer.root}${infoRef} /Prev ${this.trailer.prevXref} >>\n` +
+          `startxref\n${xrefOffset}\n%%EOF\n`,
+        'latin1'
+      )
+    )
+    return Buffer.concat(chunks)
   }
+}
+
+/** A field's structure element: its marked content on the page and what it is. */
+interface StructureElement {
+  mcid: number
+  role: 'P' | 'Figure'
+  alt: string | null
+  /** A figure's bounding box on the page (tagged PDF asks for one). */
+  box: [number, number, number, number] | null
+}
+
+/** An object of the incremental update: its dictionary, and its stream's bytes when it is one. */
+interface UpdateObject {
+  number: number
+  dict: string
+  stream?: Buffer
+}
+
+/** A text string for a PDF dictionary: UTF-16BE, so any script survives. */
+const pdfText = (text: string) => `<FEFF${utf16Hex(text)}>`
+
+/** `D:YYYYMMDDHHmmSSZ`, the PDF date format, in UTC. */
+function pdfDate(date: Date) {
+  return `D:${date.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`
+}
+
+const xml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+
+/** The XMP packet: the Info dictionary's facts in the form archives and search tools read. */
+function xmpPacket(info: DocumentInfo) {
+  const created = info.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  return [
+    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">',
+    '<dc:format>application/pdf</dc:format>',
+    `<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${xml(info.title)}</rdf:li></rdf:Alt></dc:title>`,
+    `<dc:creator><rdf:Seq><rdf:li>${xml(info.author)}</rdf:li></rdf:Seq></dc:creator>`,
+    `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${xml(info.subject)}</rdf:li></rdf:Alt></dc:description>`,
+    `<dc:identifier>${xml(info.identifier)}</dc:identifier>`,
+    `<dc:language><rdf:Bag><rdf:li>${xml(info.lang)}</rdf:li></rdf:Bag></dc:language>`,
+    `<pdf:Keywords>${xml(info.keywords)}</pdf:Keywords>`,
+    '<pdf:Producer>Authentix</pdf:Producer>',
+    '<xmp:CreatorTool>Authentix</xmp:CreatorTool>',
+    `<xmp:CreateDate>${created}</xmp:CreateDate>`,
+    `<xmp:ModifyDate>${created}</xmp:ModifyDate>`,
+    `<xmp:MetadataDate>${created}</xmp:MetadataDate>`,
+    '</rdf:Description>',
+    '</rdf:RDF>',
+    '</x:xmpmeta>',
+    '<?xpacket end="r"?>',
+  ].join('\n')
 }
 
 /** Sizes and overflow of each text field for a row, without preparing a document (preflight over a whole list). */
@@ -403,15 +610,62 @@ function layoutFor(field: FieldSpec, text: string, fonts: FontLibrary) {
   )
 }
 
-/** The page dictionary as text, with `/Contents [<base streams> <extra>]`. */
+/** The page dictionary's entries as text, with `/Contents [<base streams> <extra>]`. */
 function pageDictTemplate(node: PDFDict, contents: PDFArray) {
   const placeholder = '__AUTHENTIX_CONTENT__'
   const copy = node.clone()
   const refs: string[] = []
   for (let i = 0; i < contents.size(); i++) refs.push(contents.get(i).toString())
   copy.set(PDFName.of('Contents'), PDFName.of(placeholder))
-  const text = copy.toString()
+  const text = copy
+    .toString()
+    .replace(/^<<\s*/, '')
+    .replace(/\s*>>$/, '')
   return (extra: string) => text.replace(`/${placeholder}`, `[${refs.join(' ')} ${extra}]`)
+}
+
+/**
+ * A dictionary as text without its outer `<< >>`, minus `drop`, with room for
+ * entries the update adds: `dictWith('/Key value …')`.
+ */
+function dictTemplate(node: PDFDict, drop: string[]) {
+  const copy = node.clone()
+  for (const key of drop) copy.delete(PDFName.of(key))
+  const text = copy
+    .toString()
+    .replace(/^<<\s*/, '')
+    .replace(/\s*>>$/, '')
+  return (extra: string) => `${text}\n${extra}`
+}
+
+/**
+ * Deletes every object nothing reaches from the catalog or the Info
+ * dictionary: pdf-lib keeps what a copied or embedded page left behind (the
+ * source page's own content streams), which no certificate should carry.
+ */
+function dropUnreachableObjects(context: PDFContext) {
+  const reached = new Set<PDFRef>()
+  const pending: PDFObject[] = [context.trailerInfo.Root, context.trailerInfo.Info].filter(
+    (entry): entry is PDFObject => entry !== undefined
+  )
+  while (pending.length) {
+    const object = pending.pop()!
+    if (object instanceof PDFRef) {
+      if (reached.has(object)) continue
+      reached.add(object)
+      const target = context.lookup(object)
+      if (target) pending.push(target)
+    } else if (object instanceof PDFStream) {
+      pending.push(object.dict)
+    } else if (object instanceof PDFDict) {
+      for (const [, value] of object.entries()) pending.push(value)
+    } else if (object instanceof PDFArray) {
+      for (let i = 0; i < object.size(); i++) pending.push(object.get(i))
+    }
+  }
+  for (const [ref] of context.enumerateIndirectObjects()) {
+    if (!reached.has(ref)) context.delete(ref)
+  }
 }
 
 /** The byte offset after the last `startxref` of a PDF. */

@@ -12,7 +12,9 @@ const form = { maxUpload: formatBytes(uploads.maxBytes), fileError: null as stri
 
 /**
  * `/verify`: someone sent you a certificate PDF; is it one that was issued?
- * The exact bytes are compared (SHA-256), so an edited copy matches nothing.
+ * The exact bytes are compared (SHA-256), so an edited copy matches nothing;
+ * when it still carries a certificate's verification link (in its
+ * metadata), the page says the file differs and shows that original.
  */
 export default class PdfChecksController {
   async create({ view }: HttpContext) {
@@ -37,20 +39,25 @@ export default class PdfChecksController {
         fileError: `The file is larger than ${form.maxUpload}; no certificate is that large.`,
       })
     }
-    const verification = await CertificateVerification.byDocument(upload.bytes)
+    const exact = await CertificateVerification.byDocument(upload.bytes)
+    const verification = exact ?? (await CertificateVerification.alteredFrom(upload.bytes))
     if (!verification) {
       await VerificationThrottle.miss(ctx)
-      return view.render('pages/verify/pdf_checks/show', { ...form, found: false })
+      return view.render('pages/verify/pdf_checks/show', { ...form, found: false, altered: false })
     }
-    await RecordVerificationEvent.handle({
+    RecordVerificationEvent.handle({
       certificate: verification.certificate,
       source: 'upload',
       status: verification.view.status,
       origin: visitorOf(ctx),
+      metadata: exact ? undefined : { altered: true },
     })
+    // An altered copy is answered 422 like the API: the page shows the original, never this file as valid.
+    if (!exact) response.status(422)
     return view.render('pages/verify/pdf_checks/show', {
       ...form,
       found: true,
+      altered: !exact,
       ...certificateDetails(verification),
       verificationUrl: verificationUrl(verification.certificate.id),
     })

@@ -18,6 +18,7 @@ import {
   tampered,
   tokenOf,
 } from '#tests/helpers/verification'
+import { resavedByQpdf, resavedWithoutXmp } from '#tests/helpers/pdf_tools'
 
 const NOT_FOUND = { errors: [{ code: 'E_NOT_FOUND', message: 'Resource not found' }] }
 
@@ -165,12 +166,54 @@ test.group('Verify API: POST /api/v1/verify/pdf', (group) => {
     )
   })
 
-  test('one changed byte, or any other file, is a 404', async ({ client, assert }) => {
+  test('a copy with one changed byte, or re-saved by another tool, is a 422 E_PDF_ALTERED naming the original; never 200', async ({
+    client,
+    assert,
+  }) => {
+    const { org } = await givenOrg()
+    const [certificate, other] = await givenIssued(org, { count: 2 })
+    await revoke(other)
+    for (const [copy, original, status] of [
+      [tampered(await issuedPdf(certificate)), certificate, 'valid'],
+      [resavedByQpdf(await issuedPdf(certificate)), certificate, 'valid'],
+      [await resavedWithoutXmp(await issuedPdf(other)), other, 'revoked'],
+    ] as const) {
+      const response = await verifyPdf(client, copy)
+      response.assertStatus(422)
+      assert.deepEqual(response.body(), {
+        errors: [
+          {
+            code: 'E_PDF_ALTERED',
+            message: `This file is not the PDF that was issued: it differs from certificate ${original.certificateNumber}, whose verification link it carries. Check the original at its verification URL.`,
+          },
+        ],
+        original: {
+          certificate_number: original.certificateNumber,
+          status,
+          verification_url: `http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(original)}`,
+        },
+      })
+    }
+    await flushVerificationEvents()
+    const events = await VerificationEvent.query().where('certificate_id', certificate.id)
+    assert.deepEqual(
+      events.map((e) => e.metadata),
+      [
+        { by: 'pdf', altered: true },
+        { by: 'pdf', altered: true },
+      ]
+    )
+  }).timeout(30_000)
+
+  test('any other file, or one naming a link that was never issued, is a 404', async ({
+    client,
+    assert,
+  }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
     for (const bytes of [
-      tampered(await issuedPdf(certificate)),
       new TextEncoder().encode('hello'),
+      new TextEncoder().encode(`%PDF-1.7 https://elsewhere.example/v/${'B'.repeat(32)}`),
     ]) {
       const response = await verifyPdf(client, bytes)
       response.assertStatus(404)

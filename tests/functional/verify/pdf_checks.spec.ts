@@ -12,6 +12,7 @@ import {
   tampered,
   tokenOf,
 } from '#tests/helpers/verification'
+import { resavedByQpdf, resavedWithoutXmp } from '#tests/helpers/pdf_tools'
 
 const text = (html: string) =>
   html
@@ -78,24 +79,69 @@ test.group('Verify: checking a PDF on /verify', (group) => {
     )
   })
 
-  test('the same PDF with one byte changed is "not issued by Authentix", and records nothing', async ({
+  test('a re-saved or edited copy says the file is not the issued certificate, names the original and shows its status, never "valid"', async ({
+    client,
+    assert,
+  }) => {
+    const { org } = await givenOrg({ name: 'Upload University' })
+    const [certificate, other] = await givenIssued(org, { count: 2 })
+    await revoke(other, 'Issued in error')
+    for (const [copy, original] of [
+      [tampered(await issuedPdf(certificate)), certificate],
+      [resavedByQpdf(await issuedPdf(certificate)), certificate],
+      [await resavedWithoutXmp(await issuedPdf(other)), other],
+    ] as const) {
+      const response = await check(client, copy)
+      response.assertStatus(422)
+      assert.equal(statusOf(response), 'altered')
+      const html = response.text()
+      assert.notInclude(html, 'Valid certificate')
+      assert.notInclude(html, 'This file is exactly the PDF that was issued.')
+      assert.include(text(html), 'This file is not the certificate that was issued')
+      assert.include(
+        text(html),
+        `It carries the verification link of certificate ${original.certificateNumber} , but its bytes differ from that PDF`
+      )
+      assert.include(
+        text(html),
+        original === other
+          ? 'The original is revoked (since 2 April 2026).'
+          : 'The original is valid .'
+      )
+      assert.include(
+        html,
+        `href="http://${process.env.HOST}:${process.env.PORT}/v/${tokenOf(original)}"`
+      )
+    }
+    await flushVerificationEvents()
+    const events = await VerificationEvent.query().where('certificate_id', certificate.id)
+    assert.deepEqual(
+      events.map((e) => [e.source, e.statusSnapshot, e.metadata]),
+      [
+        ['upload', 'valid', { altered: true }],
+        ['upload', 'valid', { altered: true }],
+      ]
+    )
+  }).timeout(30_000)
+
+  test('a file that names no certificate is "not issued by Authentix", and records nothing', async ({
     client,
     assert,
   }) => {
     const { org } = await givenOrg()
     const [certificate] = await givenIssued(org)
-    const response = await check(client, tampered(await issuedPdf(certificate)))
-    response.assertStatus(200)
-    assert.equal(statusOf(response), 'not_found')
-    assert.include(response.text(), 'Not issued by Authentix')
-    assert.notInclude(response.text(), certificate.certificateNumber)
+    for (const bytes of [
+      new TextEncoder().encode('%PDF-1.7 not a certificate'),
+      // A link of ours whose token was never issued.
+      new TextEncoder().encode(`%PDF-1.7 http://${process.env.HOST}/v/${'A'.repeat(32)}`),
+    ]) {
+      const response = await check(client, bytes)
+      response.assertStatus(200)
+      assert.equal(statusOf(response), 'not_found')
+      assert.include(response.text(), 'Not issued by Authentix')
+    }
     await flushVerificationEvents()
     assert.lengthOf(await VerificationEvent.query().where('certificate_id', certificate.id), 0)
-    // Any other file too.
-    assert.equal(
-      statusOf(await check(client, new TextEncoder().encode('%PDF-1.7 not a certificate'))),
-      'not_found'
-    )
   })
 
   test("a revoked certificate's genuine PDF shows it revoked, with the reason", async ({

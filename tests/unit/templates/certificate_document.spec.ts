@@ -1,0 +1,143 @@
+import { test } from '@japa/runner'
+import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from 'pdf-lib'
+import { type DocumentInfo, PreparedTemplate } from '#templates/services/prepared_template'
+import { normalisePdf } from '#templates/services/template_source'
+import { verificationTokensIn } from '#certificates/services/document_links'
+import { field, fixture } from '#tests/helpers/templates'
+import {
+  pdfInfo,
+  pdfStructure,
+  pdfXmp,
+  qpdfCheck,
+  resavedByQpdf,
+  resavedWithoutXmp,
+  unreachableObjects,
+} from '#tests/helpers/pdf_tools'
+
+/*
+| A certificate is a document of its own, as tools we did not write read it
+| (poppler's pdfinfo, qpdf): its title, issuer, number and verification link
+| in the Info dictionary and XMP, its language, a structure tree a screen
+| reader follows, and nothing unreachable inside.
+*/
+
+const TOKEN = 'q7Hc2LwX0bYtVn4kR9sJfM1aP8eZuD3g'
+const LINK = `https://verify.example.in/v/${TOKEN}`
+
+const row = {
+  recipient_name: 'अनन्या गुप्ता',
+  course_name: 'Data Science & <Machine> Learning',
+  certificate_number: 'ACME-2026-000042',
+  verification_url: `${LINK}?via=qr`,
+}
+
+const info: DocumentInfo = {
+  title: `${row.course_name} — ${row.recipient_name}`,
+  author: 'Acme Academy',
+  subject: `Certificate ${row.certificate_number} issued by Acme Academy to ${row.recipient_name}. Verify it at ${LINK}`,
+  keywords: row.certificate_number,
+  createdAt: new Date('2026-03-15T10:20:30Z'),
+  identifier: LINK,
+  lang: 'en-IN',
+}
+
+/** tracemonkey.pdf's first page (a real, busy page with its own fonts) as the template. */
+async function certificateOnRealTemplate(withInfo = true) {
+  const normalised = await normalisePdf(fixture('pdf/tracemonkey.pdf'), 1)
+  if (normalised.kind !== 'ok') throw new Error(normalised.kind)
+  const snapshot = {
+    sourcePdf: normalised.source.pdf,
+    pageWidth: normalised.source.pageWidth,
+    pageHeight: normalised.source.pageHeight,
+    images: {},
+    fields: [
+      field({ key: 'recipient_name', type: 'text', y: 300, width: 500 }),
+      field({ key: 'course_name', type: 'text', y: 380, width: 500, fontSize: 18 }),
+      field({ key: 'certificate_number', type: 'text', y: 440, width: 300, fontSize: 12 }),
+      field({ key: 'verification_url', type: 'qrcode', x: 480, y: 600, width: 90, height: 90 }),
+    ],
+  }
+  const prepared = await PreparedTemplate.prepare(snapshot, [row])
+  return prepared.render(row, withInfo ? info : undefined)
+}
+
+test.group('Certificate document: metadata, tags, structure', () => {
+  test('pdfinfo reads the title, issuer, subject, number and date; the XMP packet says the same and names the link', async ({
+    assert,
+  }) => {
+    const pdf = await certificateOnRealTemplate()
+    const read = pdfInfo(pdf)
+    assert.equal(read.Title, 'Data Science & <Machine> Learning — अनन्या गुप्ता')
+    assert.equal(read.Author, 'Acme Academy')
+    assert.equal(read.Subject, info.subject)
+    assert.equal(read.Keywords, 'ACME-2026-000042')
+    assert.match(read.CreationDate, /Mar 15 10:20:30 2026/)
+    assert.equal(read.Producer, 'Authentix')
+    assert.equal(read['Metadata Stream'], 'yes')
+    assert.equal(read.Tagged, 'yes')
+
+    const xmp = pdfXmp(pdf)
+    assert.include(xmp, `<dc:identifier>${LINK}</dc:identifier>`)
+    assert.include(xmp, 'Data Science &amp; &lt;Machine&gt; Learning — अनन्या गुप्ता')
+    assert.include(xmp, '<rdf:li>Acme Academy</rdf:li>')
+    assert.include(xmp, '<pdf:Keywords>ACME-2026-000042</pdf:Keywords>')
+    assert.include(xmp, '<xmp:CreateDate>2026-03-15T10:20:30Z</xmp:CreateDate>')
+
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false })
+    const lang = doc.catalog.lookup(PDFName.of('Lang'))
+    assert.instanceOf(lang, PDFHexString)
+    assert.equal((lang as PDFHexString | PDFString).decodeText(), 'en-IN')
+  }).timeout(30_000)
+
+  test('a screen reader finds the name, the course and the number as text, the QR code as a described figure, and the template as decoration', async ({
+    assert,
+  }) => {
+    const pdf = await certificateOnRealTemplate()
+    const structure = pdfStructure(pdf)
+    const lines = structure.split('\n').map((line) => line.trim())
+    assert.equal(lines[0], 'Document')
+    assert.includeMembers(lines, [
+      '"अनन्या गुप्ता"',
+      '"Data Science & <Machine> Learning"',
+      '"ACME-2026-000042"',
+      'Figure:',
+    ])
+    // The template's own text (the paper's title and body) is an artifact: not in the tree.
+    assert.notInclude(structure, 'Trace-based')
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false })
+    const figures = doc.context
+      .enumerateIndirectObjects()
+      .map(([, object]) => object)
+      .filter(
+        (object): object is PDFDict =>
+          object instanceof PDFDict && object.get(PDFName.of('S')) === PDFName.of('Figure')
+      )
+    assert.lengthOf(figures, 1)
+    const alt = figures[0].lookup(PDFName.of('Alt')) as PDFHexString
+    assert.equal(alt.decodeText(), `QR code: ${LINK}?via=qr`)
+  }).timeout(30_000)
+
+  test('qpdf finds nothing wrong, and nothing in the file is unreachable (the template’s left-overs are dropped)', async ({
+    assert,
+  }) => {
+    for (const pdf of [await certificateOnRealTemplate(), await certificateOnRealTemplate(false)]) {
+      const check = qpdfCheck(pdf)
+      assert.equal(check.status, 0, check.output)
+      assert.include(check.output, 'No syntax or stream encoding errors found')
+      assert.deepEqual(await unreachableObjects(pdf), [])
+    }
+  }).timeout(30_000)
+
+  test('the verification link is found in the certificate, in a copy qpdf re-saved, and in one re-saved without XMP and with compressed objects', async ({
+    assert,
+  }) => {
+    const pdf = await certificateOnRealTemplate()
+    const withoutXmp = await resavedWithoutXmp(pdf)
+    assert.notInclude(Buffer.from(withoutXmp).toString('latin1'), TOKEN, 'only in decoded objects')
+    for (const copy of [pdf, resavedByQpdf(pdf), withoutXmp]) {
+      assert.deepEqual(await verificationTokensIn(copy), [TOKEN])
+    }
+    assert.deepEqual(await verificationTokensIn(await certificateOnRealTemplate(false)), [])
+    assert.deepEqual(await verificationTokensIn(new TextEncoder().encode('not a pdf')), [])
+  }).timeout(30_000)
+})

@@ -1,15 +1,18 @@
 /*
 | Edge globals every view may use: numbers, money and dates written one way
-| (core/services/formatting.ts).
+| (core/services/formatting.ts), and the URLs of our CSS, scripts and images.
 */
 import app from '@adonisjs/core/services/app'
 import edge from 'edge.js'
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '#core/services/formatting'
+import { assetUrl } from '#core/services/assets'
 
 edge.global('formatNumber', formatNumber)
 edge.global('formatMoney', formatMoney)
 edge.global('formatDate', formatDate)
 edge.global('formatDateTime', formatDateTime)
+// `asset('/assets/css/app.css')`: the file's fingerprinted URL, cached by browsers for a year.
+edge.global('asset', assetUrl)
 
 /*
 | Templates are compiled once and kept, in production and in tests (nothing

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import type { Page } from 'playwright-core'
@@ -9,6 +10,7 @@ import { generateToken } from '#core/services/tokens'
 import Certificate from '#certificates/models/certificate'
 import { pageProblems, visit } from '#tests/helpers/browser'
 import { givenOrg } from '#tests/helpers/given'
+import { FIXTURES } from '#tests/helpers/templates'
 import { givenBrandingAsset, signaturePng } from '#tests/helpers/given_templates'
 import {
   expire,
@@ -145,7 +147,7 @@ test.group('Verification pages in the browser', (group) => {
     assert.deepEqual(pageProblems(page), [])
   })
 
-  test('an unknown link shows the not-found page, which leads to checking a PDF; a genuine PDF is found, an edited one is not', async ({
+  test('an unknown link shows the not-found page, which leads to checking a PDF; a genuine PDF is found, an edited one names its original, another PDF is not found', async ({
     assert,
     cleanup,
   }) => {
@@ -178,7 +180,30 @@ test.group('Verification pages in the browser', (group) => {
     )
     await assertNoHorizontalOverflow(assert, page, 'upload result')
 
+    // An edited copy still carries the certificate's link: the page names the original, never "valid".
     await page.getByLabel('Certificate PDF').setInputFiles(edited)
+    await page.getByRole('button', { name: 'Check this PDF' }).click()
+    await page.locator('#verify-status[data-status="altered"]').waitFor()
+    assert.match(
+      await bannerText(page),
+      new RegExp(
+        `^! This file is not the certificate that was issued It carries the verification link of certificate ${certificate.certificateNumber}, but its bytes differ`
+      )
+    )
+    assert.equal(
+      await page.locator('.verify-original-status').innerText(),
+      'The original is valid.'
+    )
+    assert.deepEqual(pageProblems(page), [
+      'console error: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)',
+    ])
+    pageProblems(page).length = 0
+    await assertNoHorizontalOverflow(assert, page, 'altered copy')
+
+    // A PDF that names no certificate of ours.
+    await page
+      .getByLabel('Certificate PDF')
+      .setInputFiles(fileURLToPath(new URL('pdf/basicapi.pdf', FIXTURES)))
     await page.getByRole('button', { name: 'Check this PDF' }).click()
     await page.locator('#verify-status[data-status="not_found"]').waitFor()
     assert.match(

@@ -538,8 +538,11 @@ interface UpdateObject {
   stream?: Buffer
 }
 
-/** A text string for a PDF dictionary: UTF-16BE, so any script survives. */
-const pdfText = (text: string) => `<FEFF${utf16Hex(text)}>`
+/** A text string for a PDF dictionary: printable ASCII as a literal, anything else UTF-16BE, so any script survives. */
+function pdfText(text: string) {
+  if (/^[\x20-\x7e]*$/.test(text)) return `(${text.replace(/[\\()]/g, '\\$&')})`
+  return `<FEFF${utf16Hex(text)}>`
+}
 
 /** `D:YYYYMMDDHHmmSSZ`, the PDF date format, in UTC. */
 function pdfDate(date: Date) {

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
 import type { Page } from 'playwright-core'
-import { pageProblems, sidewaysScroll, visit } from '#tests/helpers/browser'
+import { pageProblems, pastTheEdge, sidewaysScroll, visit } from '#tests/helpers/browser'
 import { logInThroughForm } from '#tests/helpers/browser_login'
 import { givenOrg } from '#tests/helpers/given'
 import { seriousAxeFindings } from '#tests/helpers/axe'
@@ -14,22 +14,6 @@ import { givenIssuedJob, learners } from '#tests/helpers/delivery_jobs'
 | list shows every row's status on screen; axe finds nothing serious.
 */
 const PHONE = { width: 390, height: 844 }
-
-/** The innermost elements reaching past the screen's right edge (what makes a page pan), for a failure's message. */
-function pastTheEdge(page: Page) {
-  return page.evaluate((width) => {
-    const document = (globalThis as any).document
-    const past = [...document.querySelectorAll('body *')].filter(
-      (element: any) => element.getBoundingClientRect().right > width + 0.5
-    )
-    return past
-      .filter(
-        (element: any) => !past.some((other: any) => other !== element && element.contains(other))
-      )
-      .slice(0, 5)
-      .map((element: any) => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}`)
-  }, PHONE.width)
-}
 
 async function assertNoPan(page: Page, what: string) {
   const pan = await sidewaysScroll(page)

@@ -73,3 +73,20 @@ export function sidewaysScroll(page: Page) {
     return root.scrollWidth - root.clientWidth
   })
 }
+
+/** The innermost elements reaching past the window's right edge (what makes a page pan), for a failure's message. */
+export function pastTheEdge(page: Page) {
+  return page.evaluate(() => {
+    const scope = globalThis as any
+    const width = scope.document.documentElement.clientWidth
+    const past = [...scope.document.querySelectorAll('body *')].filter(
+      (element: any) => element.getBoundingClientRect().right > width + 0.5
+    )
+    return past
+      .filter(
+        (element: any) => !past.some((other: any) => other !== element && element.contains(other))
+      )
+      .slice(0, 5)
+      .map((element: any) => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')}`)
+  })
+}

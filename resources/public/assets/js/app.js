@@ -134,3 +134,51 @@ if (document.readyState === 'loading') {
   showCurrentSection(document)
 }
 document.addEventListener('htmx:load', (event) => showCurrentSection(event.target))
+
+// A wide table scrolls sideways inside its .table-wrap on a narrow screen; a region that scrolls must
+// be reachable and named for the keyboard (arrow keys scroll it once it has focus). Wraps that do not
+// scroll at this width are left out of the Tab order again. A wrap the page already made a region
+// (its own tabindex) is the page's to name.
+function labelOf(wrap) {
+  const table = wrap.querySelector('table')
+  const caption = table?.querySelector('caption')?.textContent.trim()
+  if (caption) return caption
+  if (table?.getAttribute('aria-label')) return table.getAttribute('aria-label')
+  let node = wrap
+  while (node && node !== document.body) {
+    let sibling = node.previousElementSibling
+    while (sibling) {
+      const heading = sibling.matches('h1, h2, h3, h4') ? sibling : sibling.querySelector('h1, h2, h3, h4')
+      if (heading) return heading.textContent.trim()
+      sibling = sibling.previousElementSibling
+    }
+    node = node.parentElement
+  }
+  return 'Table'
+}
+function reachableTables(root) {
+  for (const wrap of (root.querySelectorAll ? root : document).querySelectorAll('.table-wrap')) {
+    const owned = wrap.hasAttribute('tabindex') && !wrap.hasAttribute('data-scroll-region')
+    if (owned) continue
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1
+    if (scrolls && !wrap.hasAttribute('data-scroll-region')) {
+      wrap.setAttribute('data-scroll-region', '')
+      wrap.tabIndex = 0
+      wrap.setAttribute('role', 'region')
+      wrap.setAttribute('aria-label', `${labelOf(wrap)} (scrolls sideways)`)
+    } else if (!scrolls && wrap.hasAttribute('data-scroll-region')) {
+      for (const name of ['data-scroll-region', 'tabindex', 'role', 'aria-label']) wrap.removeAttribute(name)
+    }
+  }
+}
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', () => reachableTables(document))
+} else {
+  reachableTables(document)
+}
+document.addEventListener('htmx:load', () => reachableTables(document))
+let resizing = 0
+window.addEventListener('resize', () => {
+  cancelAnimationFrame(resizing)
+  resizing = requestAnimationFrame(() => reachableTables(document))
+})

@@ -114,11 +114,14 @@ export function mount(root) {
       box.dataset.index = String(index)
       box.dataset.key = field.key
       box.setAttribute('role', 'button')
-      box.setAttribute('aria-label', `${field.label} (${field.key}), ${field.x} × ${field.y} pt`)
+      const shown = field.type === 'qrcode' ? 'QR' : field.type === 'image' ? imageName(field) : field.label
+      // The name starts with what the box shows, so "click QR" works for speech users (WCAG 2.5.3).
+      const name = shown === field.label ? shown : `${shown}: ${field.label}`
+      box.setAttribute('aria-label', `${name} (${field.key}), ${field.x} × ${field.y} pt`)
       position(box, field)
       const label = document.createElement('span')
       label.className = 'designer-field-label'
-      label.textContent = field.type === 'qrcode' ? 'QR' : field.type === 'image' ? imageName(field) : field.label
+      label.textContent = shown
       box.append(label)
       if (field.type === 'image') {
         const asset = data.assets.find((a) => a.id === field.asset_id)

@@ -1,6 +1,7 @@
 import { bidiControlIn, bidiControlMessage } from '#core/services/control_characters'
 import { emptyRecord, ownValue } from '#core/services/own_keys'
 import { columnLetter } from '#imports/services/source_table'
+import { codePointLabel, undrawableCharacters } from '#templates/services/font_coverage'
 import { type ColumnMapping, keyLabel } from '#imports/services/column_mapping'
 import {
   type DateOrder,
@@ -60,6 +61,20 @@ function quoted(value: string) {
   return `“${clean.length > 40 ? `${clean.slice(0, 40)}…` : clean}”`
 }
 
+/**
+ * Why a value cannot be printed, when it holds characters no bundled font
+ * draws (they would come out as empty boxes on the certificate), else null.
+ */
+function unprintableIssue(value: string) {
+  const missing = undrawableCharacters(value)
+  if (missing.length === 0) return null
+  const shown = missing
+    .slice(0, 3)
+    .map((char) => `“${char}” (${codePointLabel(char)})`)
+    .join(', ')
+  return `${quoted(value)} has ${missing.length === 1 ? 'a character' : 'characters'} no font of ours can print: ${shown}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}. The certificate would show ${missing.length === 1 ? 'an empty box' : 'empty boxes'} there; write the value in a script we print (Latin or an Indic script), or leave the row out.`
+}
+
 export function validateRow(cells: string[], context: ValidationContext): ValidatedRow {
   // No prototype: keys are the templates' own (`constructor` must not find Object's).
   const data = emptyRecord<string>()
@@ -103,7 +118,11 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
             `${quoted(raw)} has no letters (only marks or symbols), so the certificate would show no name.`
           )
         )
-      else if (name !== '') data[key] = name
+      else if (name !== '') {
+        const unprintable = unprintableIssue(name)
+        if (unprintable) errors.push(issue('E_NO_FONT', unprintable))
+        else data[key] = name
+      }
     } else if (key === 'recipient_email') {
       const email = normaliseEmail(raw)
       if (!email)
@@ -138,10 +157,12 @@ export function validateRow(cells: string[], context: ValidationContext): Valida
       } else data[key] = date
     } else {
       const value = normaliseName(raw)
+      const unprintable = unprintableIssue(value)
       if (value.length > limit)
         errors.push(
           issue('E_TOO_LONG', `${value.length} characters; at most ${limit} are accepted.`)
         )
+      else if (unprintable) errors.push(issue('E_NO_FONT', unprintable))
       else data[key] = value
     }
   }

@@ -162,6 +162,35 @@ test.group('Imports: upload and results (web)', (group) => {
     assert.notInclude(page.text(), 'hx-trigger', 'a finished import does not poll')
   }).timeout(60_000)
 
+  test('a name no bundled font can print is an error on its row, named on the results page; the other scripts pass', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg()
+    const csv =
+      'Name,Email\nAsha Rao,asha@example.in\nअनन्या गुप्ता,ananya@example.in\nꯃꯤꯇꯩ ꯂꯩꯁꯥꯡ,meetei@example.in\n'
+    const job = await givenImport(org, {
+      bytes: new TextEncoder().encode(csv),
+      name: 'scripts.csv',
+    })
+    assert.equal(job.errorRows, 1)
+    assert.equal(job.validRows, 2)
+    const rows = await rowsOf(job)
+    assert.deepEqual(
+      rows.map((row) => [row.rowIndex, row.errors.map((e) => e.code)]),
+      [
+        [2, []],
+        [3, []],
+        [4, ['E_NO_FONT']],
+      ]
+    )
+    const page = await actingAs(client.get(`/imports/${job.id}?filter=errors`), owner, org)
+    assert.include(
+      page.text(),
+      'Name (column A): “ꯃꯤꯇꯩ ꯂꯩꯁꯥꯡ” has characters no font of ours can print: “ꯃ” (U+ABC3)'
+    )
+  })
+
   test('the results island polls while the file is read, then stops and refreshes the page', async ({
     client,
     assert,

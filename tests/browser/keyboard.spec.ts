@@ -10,7 +10,8 @@ import { givenOrg } from '#tests/helpers/given'
 | takes focus to the content, and a boosted navigation (htmx replaces the
 | body) leaves focus on the new page's content instead of dropping it to
 | the top of the document, where it would have to pass the top bar and every
-| sidebar link again.
+| sidebar link again: it moves to the new page's heading, which a screen
+| reader announces.
 */
 
 /** What has focus: its tag, id, text, and whether it is inside the page's main content. */
@@ -53,7 +54,8 @@ test.group('Keyboard navigation in the browser', (group) => {
     const afterTab = await focused(page)
     assert.isTrue(afterTab.inMain, 'one Tab after the skip link is in the content')
 
-    // A boosted navigation from the sidebar, by keyboard: focus lands on the new page's content.
+    // A boosted navigation from the sidebar, by keyboard: focus lands on the new page's heading,
+    // and the title names the new page.
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Certificates' })
@@ -61,7 +63,10 @@ test.group('Keyboard navigation in the browser', (group) => {
     await page.keyboard.press('Enter')
     await page.waitForURL('**/certificates')
     await page.getByRole('heading', { name: 'Certificates', level: 1 }).waitFor()
-    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'main')
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.tagName === 'H1')
+    const heading = await focused(page)
+    assert.equal(heading.text, 'Certificates')
+    assert.equal(await page.title(), 'Certificates · Authentix')
     await page.keyboard.press('Tab')
     const next = await focused(page)
     assert.isTrue(

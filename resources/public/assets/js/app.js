@@ -112,11 +112,17 @@ document.addEventListener('htmx:afterRequest', (event) => {
 
 // A boosted navigation replaces the body, and the focus with it: the keyboard would start again at
 // the top of the page, behind the top bar and every sidebar link. Unless htmx put it back on a field
-// the new page still has, focus moves to the page's content, as a skip link would take it.
+// the new page still has, focus moves to the new page's heading (a screen reader announces where the
+// user now is, as on a full load), or to the content when the page has none.
 document.addEventListener('htmx:afterSettle', (event) => {
   if (!event.detail.boosted || event.detail.target !== document.body) return
   if (document.activeElement && document.activeElement !== document.body) return
-  document.getElementById('main')?.focus({ preventScroll: true })
+  const main = document.getElementById('main')
+  const heading = main?.querySelector('h1')
+  if (heading) {
+    if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1')
+    heading.focus({ preventScroll: true })
+  } else main?.focus({ preventScroll: true })
 })
 
 // On a phone the sidebar is a strip that scrolls sideways: bring the current section into view, or

@@ -116,6 +116,26 @@ test.group('Dashboard', (group) => {
     assert.include(html, 'org.created')
   })
 
+  test('an ended trial says so and leads an owner to Billing; a member without billing access is told who can act', async ({
+    client,
+    assert,
+  }) => {
+    const { org, owner } = await givenOrg({ billing: 'trialing' })
+    org.trialEndsAt = DateTime.utc().minus({ days: 1 })
+    await org.save()
+    const ownerPage = await actingAs(client.get('/dashboard'), owner, org)
+    const banner = ownerPage.text().slice(ownerPage.text().indexOf('id="trial-status"'))
+    assert.include(banner, 'Your free trial has ended.')
+    assert.include(banner, '<a href="/billing">go to Billing</a>')
+    assert.include(banner, 'Certificates already issued still verify.')
+
+    const { user } = await givenMember(org, 'member')
+    const memberPage = await actingAs(client.get('/dashboard'), user, org)
+    const memberBanner = memberPage.text().slice(memberPage.text().indexOf('id="trial-status"'))
+    assert.include(memberBanner, 'once an owner sets up billing')
+    assert.notInclude(memberBanner, 'href="/billing"')
+  })
+
   test('recent activity shows only this org’s last 8 entries', async ({ client, assert }) => {
     const { org, owner } = await givenOrg()
     const { org: other } = await givenOrg()

@@ -77,13 +77,18 @@ function drawChart(root) {
     (uPlot) => {
       if (cancelled) return
       const bars = uPlot.paths.bars({ size: [0.7, 40] })
+      // Axis text and grid in the page's own colours (light or dark theme).
+      const style = getComputedStyle(root)
+      const ink = style.getPropertyValue('--muted').trim() || '#64748b'
+      const grid = { stroke: style.getPropertyValue('--line').trim() || '#e2e8f0', width: 1 }
+      const axis = { stroke: ink, grid, ticks: grid }
       chart = new uPlot(
         {
           width: target.clientWidth || 600,
           height: 220,
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
-          axes: [{}, { label: 'Certificates' }],
+          axes: [axis, { ...axis, label: 'Certificates' }],
           legend: { live: false },
           series: [
             {},

@@ -2,7 +2,17 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib'
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  PDFRef,
+  PDFStream,
+  decodePDFRawStream,
+  type PDFObject,
+} from 'pdf-lib'
 
 /**
  * PDFs read back by tools we did not write: poppler (pdfinfo, pdftotext,
@@ -114,4 +124,42 @@ export async function unreachableObjects(bytes: Uint8Array): Promise<string[]> {
     .enumerateIndirectObjects()
     .filter(([ref]) => !reached.has(ref))
     .map(([ref]) => ref.toString())
+}
+
+/** `pdffonts`: each font's name and whether it is embedded, as the tool lists them. */
+export function pdfFonts(bytes: Uint8Array): Array<{ name: string; embedded: boolean }> {
+  const out = withFile(bytes, (path) => execFileSync('pdffonts', [path]).toString('utf8'))
+  return out
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.trim())
+    .map((line) => {
+      const columns = line.trim().split(/\s+/)
+      // name, type (one or two words), encoding, emb, sub, uni, object, generation
+      return { name: columns[0], embedded: columns.at(-5) === 'yes' }
+    })
+}
+
+/** Every character the page's fonts' ToUnicode maps say some code stands for. */
+export async function toUnicodeCharacters(bytes: Uint8Array): Promise<Set<string>> {
+  const doc = await PDFDocument.load(bytes, { updateMetadata: false })
+  const fonts = doc.getPage(0).node.Resources()?.lookup(PDFName.of('Font'))
+  const characters = new Set<string>()
+  if (!(fonts instanceof PDFDict)) return characters
+  for (const [, value] of fonts.entries()) {
+    const font = doc.context.lookup(value)
+    if (!(font instanceof PDFDict)) continue
+    const map = font.lookup(PDFName.of('ToUnicode'))
+    if (!(map instanceof PDFRawStream)) continue
+    const text = Buffer.from(decodePDFRawStream(map).decode()).toString('latin1')
+    const entries = [...text.matchAll(/beginbfchar([\s\S]*?)endbfchar/g)].map(([, block]) => block)
+    for (const match of entries.join('\n').matchAll(/<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]+)>/g)) {
+      const hex = match[1]
+      let decoded = ''
+      for (let i = 0; i < hex.length; i += 4)
+        decoded += String.fromCharCode(Number.parseInt(hex.slice(i, i + 4), 16))
+      for (const char of decoded) characters.add(char)
+    }
+  }
+  return characters
 }

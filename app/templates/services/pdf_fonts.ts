@@ -1,80 +1,37 @@
 import { createHash } from 'node:crypto'
-import fontkit from '@pdf-lib/fontkit'
-import { type PDFDocument, type PDFRef, PDFString } from 'pdf-lib'
+import { deflateSync } from 'node:zlib'
 import type { LoadedFont } from '#templates/services/fonts'
 import type { ShapedGlyph } from '#templates/services/text_layout'
+import { TrueTypeSource } from '#templates/services/truetype_subset'
 
 /**
- * Embeds a bundled TrueType font into a PDF as a subset (Type0 font,
- * CIDFontType2, Identity-H). Codes (CIDs) are handed out per distinct
- * (glyph, text) pair, so the ToUnicode map can give each glyph the text it
- * stands for in its context: the same vowel-sign glyph can start a cluster
- * once and be part of one elsewhere. `CIDToGIDMap` then maps codes to the
- * subset's glyphs.
+ * Embeds a bundled TrueType font into one certificate as a subset (Type0
+ * font, CIDFontType2, Identity-H) holding only the glyphs that certificate
+ * draws. Codes (CIDs) are handed out per prepared document and per distinct
+ * (glyph, text) pair (`FontUsage`), so the ToUnicode map can give each glyph
+ * the text it stands for in its context (the same vowel-sign glyph can start
+ * a cluster once and be part of one elsewhere), and a course name's drawing
+ * is built once for a whole chunk. Each certificate's font then maps the
+ * codes it uses, and only those, to its own subset's glyphs (`CIDToGIDMap`),
+ * with their widths and text: nothing of another recipient's name is in it.
  */
 
-type FontkitFont = ReturnType<typeof fontkit.create>
+const sources = new WeakMap<LoadedFont, TrueTypeSource>()
 
-const parsed = new WeakMap<LoadedFont, FontkitFont>()
-
-function fontkitFont(font: LoadedFont): FontkitFont {
-  let value = parsed.get(font)
-  if (!value) {
-    value = fontkit.create(font.bytes as any) as FontkitFont
-    parsed.set(font, value)
+function sourceOf(font: LoadedFont): TrueTypeSource {
+  let source = sources.get(font)
+  if (!source) {
+    source = new TrueTypeSource(font.bytes)
+    sources.set(font, source)
   }
-  return value
+  return source
 }
 
-/**
- * fontkit's `encodeStream()` waits on a `setTimeout(0)` shim twice per font;
- * `encode()` into a stream whose `push` collects the chunks is the same work
- * without the waits (byte-identical output).
- */
-let EncodeStream: (new () => any) | null = null
-
-function encodeSubset(subset: any): Uint8Array {
-  if (!EncodeStream) {
-    const probe = Object.getPrototypeOf(subset).encodeStream.call({ encode() {} })
-    EncodeStream = probe.constructor
-  }
-  const stream = new EncodeStream!()
-  const chunks: Uint8Array[] = []
-  stream.push = (chunk: Uint8Array | null) => {
-    if (chunk) chunks.push(new Uint8Array(chunk))
-    return true
-  }
-  subset.encode(stream)
-  stream.flush()
-  return Buffer.concat(chunks)
-}
-
-/**
- * fontkit writes a short `loca` table (offsets / 2) for small subsets but
- * copies glyph records unpadded, so a glyph of odd length shifts every glyph
- * after it (found with Noto Sans: ligatures and letters came out empty or
- * unreadable). Padding each record to four bytes, as the TrueType spec
- * recommends, keeps every offset even.
- */
-const padded = new WeakSet<object>()
-
-function padGlyphRecords(subset: any) {
-  const proto = Object.getPrototypeOf(subset)
-  if (padded.has(proto) || typeof proto._addGlyph !== 'function') return
-  const addGlyph = proto._addGlyph
-  proto._addGlyph = function (this: any, gid: number) {
-    const index = addGlyph.call(this, gid)
-    const record = this.glyf[index]
-    const extra = (4 - (record.length % 4)) % 4
-    if (extra) {
-      const copy = new Uint8Array(record.length + extra)
-      copy.set(record)
-      this.glyf[index] = copy
-      this.offset += extra
-    }
-    return index
-  }
-  padded.add(proto)
+/** An indirect object of a certificate's update: its dictionary's entries, and its stream when it is one. */
+export interface PdfObject {
+  number: number
+  dict: string
+  stream?: Buffer
 }
 
 export interface CodedGlyph {
@@ -163,81 +120,151 @@ function toUnicodeCMap(glyphs: CodedGlyph[]) {
 }
 
 /** Six capital letters from the glyph set, so the same subset always gets the same name. */
-function subsetTag(usage: FontUsage) {
-  const digest = createHash('sha256')
-    .update(usage.font.id)
-    .update(JSON.stringify(usage.glyphs))
-    .digest()
+function subsetTag(font: LoadedFont, glyphs: CodedGlyph[]) {
+  const hash = createHash('sha256').update(font.id)
+  for (const glyph of glyphs) hash.update(`${glyph.cid}:${glyph.glyphId}:${glyph.text}\u0000`)
+  const digest = hash.digest()
   return [...digest.subarray(0, 6)].map((byte) => String.fromCharCode(65 + (byte % 26))).join('')
 }
 
-/** Adds the font objects to `doc` and returns the Type0 font's reference. */
-export function embedFontUsage(doc: PDFDocument, usage: FontUsage): PDFRef {
-  const font = fontkitFont(usage.font)
-  const subset = font.createSubset() as any
-  padGlyphRecords(subset)
-  const subsetIds = new Map<number, number>()
-  for (const glyph of usage.glyphs) subsetIds.set(glyph.glyphId, subset.includeGlyph(glyph.glyphId))
-  const fontFile = encodeSubset(subset)
+const n = (value: number) => String(Math.round(value))
 
-  const scale = 1000 / font.unitsPerEm
-  const context = doc.context
-  const fontFileRef = context.register(context.flateStream(fontFile, { Length1: fontFile.length }))
-  const name = `${subsetTag(usage)}+${usage.font.postscriptName}`
-  const bbox = font.bbox
-  const descriptorRef = context.register(
-    context.obj({
-      Type: 'FontDescriptor',
-      FontName: name,
-      Flags: 4,
-      FontBBox: [bbox.minX * scale, bbox.minY * scale, bbox.maxX * scale, bbox.maxY * scale].map(
-        Math.round
-      ),
-      ItalicAngle: font.italicAngle,
-      Ascent: Math.round(font.ascent * scale),
-      Descent: Math.round(font.descent * scale),
-      CapHeight: Math.round((font.capHeight || font.ascent) * scale),
-      StemV: 80,
-      FontFile2: fontFileRef,
-    })
-  )
+/**
+ * The objects of one certificate's subset of `usage`'s font, for the codes
+ * in `cids` (ascending): font file, descriptor, CIDFont, code-to-glyph map,
+ * ToUnicode and the Type0 font, numbered by `allocate`. Returns them and the
+ * Type0 font's object number (the page's font resource).
+ */
+export function certificateFont(
+  usage: FontUsage,
+  cids: number[],
+  allocate: () => number
+): { objects: PdfObject[]; font: number } {
+  const built = builtFont(usage, cids)
+  const fontFileNumber = allocate()
+  const descriptorNumber = allocate()
+  const cidFontNumber = allocate()
+  const mapNumber = allocate()
+  const toUnicodeNumber = allocate()
+  const fontNumber = allocate()
+  const objects: PdfObject[] = [
+    {
+      number: fontFileNumber,
+      dict: `${built.compressed ? '/Filter /FlateDecode ' : ''}/Length1 ${built.fontFileLength}`,
+      stream: built.fontFile,
+    },
+    {
+      number: descriptorNumber,
+      dict: `${built.descriptor} /FontFile2 ${fontFileNumber} 0 R`,
+    },
+    {
+      number: cidFontNumber,
+      dict: `${built.cidFont} /FontDescriptor ${descriptorNumber} 0 R /CIDToGIDMap ${mapNumber} 0 R`,
+    },
+    { number: mapNumber, dict: '', stream: built.cidToGid },
+    { number: toUnicodeNumber, dict: '', stream: built.toUnicode },
+    {
+      number: fontNumber,
+      dict: `/Type /Font /Subtype /Type0 /BaseFont /${built.name} /Encoding /Identity-H /DescendantFonts [${cidFontNumber} 0 R] /ToUnicode ${toUnicodeNumber} 0 R`,
+    },
+  ]
+  return { objects, font: fontNumber }
+}
 
-  const maxCid = usage.glyphs.length
-  const cidToGid = new Uint8Array((maxCid + 1) * 2)
-  for (const glyph of usage.glyphs) {
-    const gid = subsetIds.get(glyph.glyphId)!
-    cidToGid[glyph.cid * 2] = gid >> 8
-    cidToGid[glyph.cid * 2 + 1] = gid & 0xff
+interface BuiltFont {
+  name: string
+  fontFile: Buffer
+  compressed: boolean
+  fontFileLength: number
+  descriptor: string
+  cidFont: string
+  cidToGid: Buffer
+  toUnicode: Buffer
+}
+
+/**
+ * A subset's bytes and dictionaries, kept per code set: certificates that
+ * draw the same glyphs in a font (the course, the date, a number's digits)
+ * share them, so most certificates build only their name's subset. What is
+ * kept depends on nothing but the codes, so sharing reveals nothing.
+ */
+const builtFonts = new WeakMap<FontUsage, Map<string, BuiltFont>>()
+const BUILT_FONTS_KEPT = 256
+/** Font files bigger than this are compressed (see `builtFont`). */
+const COMPRESS_FONTS_OVER = 8 * 1024
+
+function builtFont(usage: FontUsage, cids: number[]): BuiltFont {
+  let kept = builtFonts.get(usage)
+  if (!kept) {
+    kept = new Map()
+    builtFonts.set(usage, kept)
   }
-  const cidToGidRef = context.register(context.flateStream(cidToGid))
+  const key = cids.join(',')
+  let built = kept.get(key)
+  if (built) {
+    // Least recently used out first.
+    kept.delete(key)
+    kept.set(key, built)
+    return built
+  }
 
-  // /W [ first [w1 w2 …] ]: codes are consecutive from 1.
-  const widths = usage.glyphs.map((glyph) => glyph.width)
-  const cidFontRef = context.register(
-    context.obj({
-      Type: 'Font',
-      Subtype: 'CIDFontType2',
-      BaseFont: name,
-      CIDSystemInfo: {
-        Registry: PDFString.of('Adobe'),
-        Ordering: PDFString.of('Identity'),
-        Supplement: 0,
-      },
-      FontDescriptor: descriptorRef,
-      DW: 1000,
-      W: maxCid > 0 ? [1, widths] : [],
-      CIDToGIDMap: cidToGidRef,
-    })
-  )
-  const toUnicodeRef = context.register(context.flateStream(toUnicodeCMap(usage.glyphs)))
-  return context.register(
-    context.obj({
-      Type: 'Font',
-      Subtype: 'Type0',
-      BaseFont: name,
-      Encoding: 'Identity-H',
-      DescendantFonts: [cidFontRef],
-      ToUnicode: toUnicodeRef,
-    })
-  )
+  const source = sourceOf(usage.font)
+  const glyphs = cids.map((cid) => usage.glyphs[cid - 1])
+  const gids = [0]
+  const subsetGid = new Map<number, number>()
+  for (const glyph of glyphs) {
+    if (subsetGid.has(glyph.glyphId)) continue
+    subsetGid.set(glyph.glyphId, gids.length)
+    gids.push(glyph.glyphId)
+  }
+  const fontFile = source.subset(gids)
+  const maxCid = cids.length ? cids[cids.length - 1] : 0
+  const cidToGid = Buffer.alloc((maxCid + 1) * 2)
+  for (const glyph of glyphs) cidToGid.writeUInt16BE(subsetGid.get(glyph.glyphId)!, glyph.cid * 2)
+
+  // /W: consecutive codes share one array.
+  const widths: string[] = []
+  for (let i = 0; i < glyphs.length;) {
+    let j = i
+    while (j + 1 < glyphs.length && glyphs[j + 1].cid === glyphs[j].cid + 1) j++
+    widths.push(
+      `${glyphs[i].cid} [${glyphs
+        .slice(i, j + 1)
+        .map((g) => round3(g.width))
+        .join(' ')}]`
+    )
+    i = j + 1
+  }
+
+  const metrics = source.metrics
+  const scale = 1000 / metrics.unitsPerEm
+  const name = `${subsetTag(usage.font, glyphs)}+${usage.font.postscriptName}`
+  built = {
+    name,
+    // Setting up zlib costs ~40 µs a call whatever the size, more than a certificate's whole
+    // drawing: a subset of a few kilobytes (a Latin name's) stays plain, a bigger one (an Indic
+    // name's conjuncts) is compressed. The code map and ToUnicode are a few hundred bytes: plain.
+    fontFile:
+      fontFile.length > COMPRESS_FONTS_OVER
+        ? deflateSync(fontFile, { level: 1, windowBits: 14, memLevel: 7 })
+        : fontFile,
+    compressed: fontFile.length > COMPRESS_FONTS_OVER,
+    fontFileLength: fontFile.length,
+    descriptor: [
+      `/Type /FontDescriptor /FontName /${name} /Flags 4`,
+      `/FontBBox [${metrics.bbox.map((v) => n(v * scale)).join(' ')}]`,
+      `/ItalicAngle ${round3(metrics.italicAngle)} /Ascent ${n(metrics.ascent * scale)} /Descent ${n(metrics.descent * scale)}`,
+      `/CapHeight ${n(metrics.capHeight * scale)} /StemV 80`,
+    ].join(' '),
+    cidFont: [
+      `/Type /Font /Subtype /CIDFontType2 /BaseFont /${name}`,
+      '/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>',
+      `/DW 1000 /W [${widths.join(' ')}]`,
+    ].join(' '),
+    cidToGid,
+    toUnicode: Buffer.from(toUnicodeCMap(glyphs), 'latin1'),
+  }
+  if (kept.size >= BUILT_FONTS_KEPT) kept.delete(kept.keys().next().value!)
+  kept.set(key, built)
+  return built
 }

@@ -12,7 +12,13 @@ import {
 } from 'pdf-lib'
 import { type FieldSpec, rgbOf } from '#templates/services/field_spec'
 import { type FontLibrary, fontLibrary } from '#templates/services/fonts'
-import { FontUsage, embedFontUsage, round3, utf16Hex } from '#templates/services/pdf_fonts'
+import {
+  FontUsage,
+  type PdfObject,
+  certificateFont,
+  round3,
+  utf16Hex,
+} from '#templates/services/pdf_fonts'
 import { ownValue } from '#core/services/own_keys'
 import { qrOperators } from '#templates/services/qr'
 import { type TextLayout, layoutText } from '#templates/services/text_layout'
@@ -124,7 +130,10 @@ export class PreparedTemplate {
       infoNumber: number | null
       prevXref: number
     },
-    private readonly page: { objectNumber: number; dictWithContents: (extra: string) => string },
+    private readonly page: {
+      objectNumber: number
+      dictWithContents: (extra: string, fonts: string) => string
+    },
     private readonly catalog: { objectNumber: number; dictWith: (extra: string) => string },
     /** Layouts computed while preparing, by field and text: rendering the same rows does not shape them again. */
     private readonly layouts: Map<FieldSpec, Map<string, TextLayout>>
@@ -226,9 +235,7 @@ export class PreparedTemplate {
       contents.push(context.register(context.flateStream(artifact)))
     }
 
-    for (const usage of usages.values()) {
-      pdfPage.node.setFontDictionary(PDFName.of(usage.resourceName), embedFontUsage(doc, usage))
-    }
+    // Fonts are not in the base: each certificate embeds its own subsets (see `update`).
 
     // pdf-lib gives every page an empty /Annots; certificates carry no annotations at all.
     pdfPage.node.delete(PDFName.of('Annots'))
@@ -303,6 +310,7 @@ export class PreparedTemplate {
   renderPart(row: DataRow, info?: DocumentInfo): Uint8Array {
     const ops: string[] = []
     const elements: StructureElement[] = []
+    const codes = new Map<FontUsage, Set<number>>()
     this.snapshot.fields.forEach((field, mcid) => {
       if (field.type === 'text' || field.type === 'date') {
         const text = fieldText(field, row)
@@ -315,6 +323,14 @@ export class PreparedTemplate {
           this.operators.set(layout, built)
         }
         ops.push(built)
+        for (const [usage, cids] of this.codesOf(layout)) {
+          let set = codes.get(usage)
+          if (!set) {
+            set = new Set()
+            codes.set(usage, set)
+          }
+          for (const cid of cids) set.add(cid)
+        }
         elements.push({ mcid, role: 'P', alt: null, box: null })
       } else if (field.type === 'qrcode') {
         const value = ownValue(row, field.key)
@@ -335,7 +351,33 @@ export class PreparedTemplate {
         })
       }
     })
-    return this.update(ops.join('\n'), elements, info)
+    return this.update(ops.join('\n'), elements, codes, info)
+  }
+
+  private readonly layoutCodes = new WeakMap<TextLayout, Array<[FontUsage, number[]]>>()
+
+  /** The codes a layout draws, per font (kept: a course name's are the same on every certificate). */
+  private codesOf(layout: TextLayout) {
+    let known = this.layoutCodes.get(layout)
+    if (!known) {
+      const byUsage = new Map<FontUsage, number[]>()
+      for (const run of layout.runs) {
+        const usage = this.usages.get(run.font.id)
+        if (!usage) continue
+        let list = byUsage.get(usage)
+        if (!list) {
+          list = []
+          byUsage.set(usage, list)
+        }
+        for (const glyph of run.glyphs) {
+          const cid = usage.cidOf(glyph)
+          if (cid !== undefined) list.push(cid)
+        }
+      }
+      known = [...byUsage]
+      this.layoutCodes.set(layout, known)
+    }
+    return known
   }
 
   private textOperators({ field, layout }: PlacedText, mcid: number) {
@@ -403,7 +445,12 @@ export class PreparedTemplate {
    * the structure tree, the Info and XMP metadata, the page and catalog
    * redefined to point at them, an xref and a trailer.
    */
-  private update(content: string, elements: StructureElement[], info?: DocumentInfo): Uint8Array {
+  private update(
+    content: string,
+    elements: StructureElement[],
+    codes: Map<FontUsage, Set<number>>,
+    info?: DocumentInfo
+  ): Uint8Array {
     const first = this.trailer.size
     const page = this.page.objectNumber
     const ref = (number: number) => `${number} 0 R`
@@ -470,8 +517,21 @@ export class PreparedTemplate {
       )
       catalogExtra += ` /Lang ${pdfText(info.lang)} /Metadata ${ref(metadataNumber)}`
     }
+    // This certificate's own font subsets: only the glyphs it draws.
+    const fontEntries: string[] = []
+    for (const usage of this.usages.values()) {
+      const used = codes.get(usage)
+      if (!used || used.size === 0) continue
+      const embedded = certificateFont(
+        usage,
+        [...used].sort((a, b) => a - b),
+        () => next++
+      )
+      objects.push(...embedded.objects)
+      fontEntries.push(`/${usage.resourceName} ${ref(embedded.font)}`)
+    }
     objects.push(
-      { number: page, dict: this.page.dictWithContents(ref(contentNumber)) },
+      { number: page, dict: this.page.dictWithContents(ref(contentNumber), fontEntries.join(' ')) },
       { number: this.catalog.objectNumber, dict: this.catalog.dictWith(catalogExtra) }
     )
 
@@ -532,11 +592,7 @@ interface StructureElement {
 }
 
 /** An object of the incremental update: its dictionary, and its stream's bytes when it is one. */
-interface UpdateObject {
-  number: number
-  dict: string
-  stream?: Buffer
-}
+type UpdateObject = PdfObject
 
 /** A text string for a PDF dictionary: printable ASCII as a literal, anything else UTF-16BE, so any script survives. */
 function pdfText(text: string) {
@@ -616,15 +672,28 @@ function layoutFor(field: FieldSpec, text: string, fonts: FontLibrary) {
 /** The page dictionary's entries as text, with `/Contents [<base streams> <extra>]`. */
 function pageDictTemplate(node: PDFDict, contents: PDFArray) {
   const placeholder = '__AUTHENTIX_CONTENT__'
+  const fontsPlaceholder = '__AUTHENTIX_FONTS__'
   const copy = node.clone()
   const refs: string[] = []
   for (let i = 0; i < contents.size(); i++) refs.push(contents.get(i).toString())
   copy.set(PDFName.of('Contents'), PDFName.of(placeholder))
+  // The certificate's fonts join the page's own (a copy: the base page keeps no placeholder).
+  const resources = (node.lookup(PDFName.of('Resources')) as PDFDict | undefined)?.clone()
+  const resourcesCopy = resources ?? node.context.obj({})
+  const fonts =
+    (resourcesCopy.lookup(PDFName.of('Font')) as PDFDict | undefined)?.clone() ??
+    node.context.obj({})
+  fonts.set(PDFName.of('AuthentixFonts'), PDFName.of(fontsPlaceholder))
+  resourcesCopy.set(PDFName.of('Font'), fonts)
+  copy.set(PDFName.of('Resources'), resourcesCopy)
   const text = copy
     .toString()
     .replace(/^<<\s*/, '')
     .replace(/\s*>>$/, '')
-  return (extra: string) => text.replace(`/${placeholder}`, `[${refs.join(' ')} ${extra}]`)
+  return (extra: string, fontEntries: string) =>
+    text
+      .replace(`/${placeholder}`, `[${refs.join(' ')} ${extra}]`)
+      .replace(`/AuthentixFonts /${fontsPlaceholder}`, fontEntries)
 }
 
 /**

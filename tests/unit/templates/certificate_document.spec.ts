@@ -4,7 +4,10 @@ import { type DocumentInfo, PreparedTemplate } from '#templates/services/prepare
 import { normalisePdf } from '#templates/services/template_source'
 import { verificationTokensIn } from '#certificates/services/document_links'
 import { field, fixture } from '#tests/helpers/templates'
+import { snapshotWith } from '#tests/helpers/templates'
 import {
+  pdfFonts,
+  toUnicodeCharacters,
   pdfInfo,
   pdfStructure,
   pdfXmp,
@@ -140,4 +143,42 @@ test.group('Certificate document: metadata, tags, structure', () => {
     assert.deepEqual(await verificationTokensIn(await certificateOnRealTemplate(false)), [TOKEN])
     assert.deepEqual(await verificationTokensIn(new TextEncoder().encode('not a pdf')), [])
   }).timeout(30_000)
+
+  test('a certificate carries only its own letters: its fonts and ToUnicode cover its text, nothing of the other recipients of its chunk', async ({
+    assert,
+  }) => {
+    const fields = [
+      field({ key: 'recipient_name', type: 'text', fontFamily: 'noto-serif', bold: true }),
+      field({ key: 'course_name', type: 'text', y: 200, fontSize: 18 }),
+    ]
+    const rows = [
+      { recipient_name: 'अनन्या गुप्ता', course_name: 'Data Science' },
+      { recipient_name: 'Zoë Ærø', course_name: 'Data Science' },
+      { recipient_name: 'தமிழ்செல்வி', course_name: 'Cloud Computing' },
+      { recipient_name: 'Quentin Jykx', course_name: 'Data Science' },
+    ]
+    const prepared = await PreparedTemplate.prepare(await snapshotWith(fields), rows)
+    assert.deepEqual(pdfFonts(prepared.baseBytes), [], 'the chunk base holds no font')
+    for (const recipient of rows) {
+      const pdf = prepared.render(recipient)
+      const own = new Set(
+        [...`${recipient.recipient_name}${recipient.course_name}`].filter((c) => c !== ' ')
+      )
+      const mapped = await toUnicodeCharacters(pdf)
+      const foreign = [...mapped].filter((char) => !own.has(char) && char.trim() !== '')
+      assert.deepEqual(foreign, [], `${recipient.recipient_name}: ToUnicode maps only its own text`)
+      const fonts = pdfFonts(pdf)
+      assert.isTrue(
+        fonts.every((font) => font.embedded),
+        recipient.recipient_name
+      )
+      const scripts = fonts.map((font) => font.name.split('+')[1])
+      if (/[a-zA-Z]/.test(recipient.recipient_name))
+        assert.notInclude(scripts.join(' '), 'Devanagari', recipient.recipient_name)
+      if (!/[\u0B80-\u0BFF]/.test(recipient.recipient_name))
+        assert.notInclude(scripts.join(' '), 'Tamil', recipient.recipient_name)
+      const check = qpdfCheck(pdf)
+      assert.equal(check.status, 0, check.output)
+    }
+  })
 })

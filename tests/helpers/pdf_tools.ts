@@ -46,6 +46,13 @@ export function pdfInfo(bytes: Uint8Array): Record<string, string> {
   return info
 }
 
+/** The text of a PDF as poppler's `pdftotext` reads it (UTF-8). */
+export function pdfText(bytes: Uint8Array) {
+  return withFile(bytes, (path) =>
+    execFileSync('pdftotext', ['-enc', 'UTF-8', path, '-']).toString('utf8')
+  )
+}
+
 /** The XMP packet as `pdfinfo -meta` prints it. */
 export function pdfXmp(bytes: Uint8Array) {
   return withFile(bytes, (path) => execFileSync('pdfinfo', ['-meta', path]).toString('utf8'))

@@ -398,7 +398,10 @@ export class PreparedTemplate {
     const out: string[] = [
       'q',
       `${n(r)} ${n(g)} ${n(b)} rg`,
-      `/P <</MCID ${mcid} /ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`,
+      // Tagged /Span, whatever its structure element's role: poppler (pdftotext, and the viewers
+      // built on it) reads ActualText only from a Span, and without it some scripts' names come
+      // out with their vowel signs out of order.
+      `/Span <</MCID ${mcid} /ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`,
       'BT',
     ]
     let penX = startX

@@ -6,6 +6,7 @@ import { verificationTokensIn } from '#certificates/services/document_links'
 import { field, fixture } from '#tests/helpers/templates'
 import { snapshotWith } from '#tests/helpers/templates'
 import {
+  pdfText,
   pdfFonts,
   toUnicodeCharacters,
   pdfInfo,
@@ -181,4 +182,76 @@ test.group('Certificate document: metadata, tags, structure', () => {
       assert.equal(check.status, 0, check.output)
     }
   })
+
+  test('250 recipients in one chunk, in every script we print: each PDF reads back its own name exactly (pdftotext), embeds every font (pdffonts), is clean (qpdf) and maps only its own letters', async ({
+    assert,
+  }) => {
+    const names = [
+      'Ananya Sharma',
+      'Zoë Ærø-Øster',
+      'अनन्या गुप्ता',
+      'সৌরভ গাঙ্গুলী',
+      'ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ',
+      'નરેન્દ્ર મોદી',
+      'ସୌମ୍ୟ ମହାପାତ୍ର',
+      'தமிழ்செல்வி முருகன்',
+      'వెంకటేశ్వర రావు',
+      'ಕುವೆಂಪು ಪುಟ್ಟಪ್ಪ',
+      'മമ്മൂട്ടി കൃഷ്ണൻ',
+    ]
+    const normalised = await normalisePdf(fixture('pdf/tracemonkey.pdf'), 1)
+    if (normalised.kind !== 'ok') throw new Error(normalised.kind)
+    const snapshot = {
+      sourcePdf: normalised.source.pdf,
+      pageWidth: normalised.source.pageWidth,
+      pageHeight: normalised.source.pageHeight,
+      images: {},
+      fields: [
+        field({
+          key: 'recipient_name',
+          type: 'text',
+          y: 300,
+          width: 500,
+          fontFamily: 'noto-serif',
+          bold: true,
+        }),
+        field({ key: 'course_name', type: 'text', y: 380, width: 500, fontSize: 18 }),
+        field({ key: 'certificate_number', type: 'text', y: 440, width: 300, fontSize: 12 }),
+        field({ key: 'verification_url', type: 'qrcode', x: 480, y: 600, width: 90, height: 90 }),
+      ],
+    }
+    const recipients = Array.from({ length: 250 }, (_, i) => ({
+      recipient_name: `${names[i % names.length]} ${i}`,
+      course_name: ['Data Science', 'Cloud Computing', 'Full-Stack Web Development'][i % 3],
+      certificate_number: `ACME-2026-${String(i + 1).padStart(6, '0')}`,
+      verification_url: `${LINK}?n=${i}`,
+    }))
+    const prepared = await PreparedTemplate.prepare(snapshot, recipients)
+    const template = new Set(pdfText(normalised.source.pdf))
+    const problems: string[] = []
+    await Promise.all(
+      [0, 1].map(async (lane) => {
+        for (let i = lane; i < recipients.length; i += 2) {
+          const recipient = recipients[i]
+          const pdf = prepared.render(recipient)
+          const text = pdfText(pdf)
+          if (!text.includes(recipient.recipient_name.normalize('NFC')))
+            problems.push(`${i}: pdftotext has no "${recipient.recipient_name}"`)
+          if (!pdfFonts(pdf).every((font) => font.embedded || font.name === 'Times-Roman'))
+            problems.push(`${i}: a font is not embedded`)
+          if (qpdfCheck(pdf).status !== 0) problems.push(`${i}: qpdf --check`)
+          // A glyph of a cluster stands for a piece of it: its characters decomposed (NFD) count as its own.
+          const ownText = Object.values(recipient).join('')
+          const own = new Set(
+            [...ownText, ...ownText.normalize('NFD')].filter((char) => char.trim() !== '')
+          )
+          const foreign = [...(await toUnicodeCharacters(pdf))].filter(
+            (char) => !own.has(char) && !template.has(char) && char.trim() !== ''
+          )
+          if (foreign.length) problems.push(`${i}: ToUnicode maps ${foreign.join(' ')}`)
+        }
+      })
+    )
+    assert.deepEqual(problems, [], problems.slice(0, 10).join('\n'))
+  }).timeout(180_000)
 })

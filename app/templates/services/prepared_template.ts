@@ -672,31 +672,50 @@ function layoutFor(field: FieldSpec, text: string, fonts: FontLibrary) {
   )
 }
 
-/** The page dictionary's entries as text, with `/Contents [<base streams> <extra>]`. */
+/**
+ * The page dictionary's entries as text, cut once where each certificate's
+ * own values go: its content stream after the base's (`/Contents [... n 0 R]`)
+ * and its fonts among the page's own (`/Resources << /Font << ... >> >>`).
+ * Built on a copy: the base page itself is saved without them.
+ */
 function pageDictTemplate(node: PDFDict, contents: PDFArray) {
-  const placeholder = '__AUTHENTIX_CONTENT__'
-  const fontsPlaceholder = '__AUTHENTIX_FONTS__'
-  const copy = node.clone()
+  const CONTENTS = 'AuthentixCertificateContents'
+  const FONTS = 'AuthentixCertificateFonts'
   const refs: string[] = []
   for (let i = 0; i < contents.size(); i++) refs.push(contents.get(i).toString())
-  copy.set(PDFName.of('Contents'), PDFName.of(placeholder))
-  // The certificate's fonts join the page's own (a copy: the base page keeps no placeholder).
-  const resources = (node.lookup(PDFName.of('Resources')) as PDFDict | undefined)?.clone()
-  const resourcesCopy = resources ?? node.context.obj({})
+  const copy = node.clone()
+  copy.set(PDFName.of('Contents'), PDFName.of(CONTENTS))
+  const resources =
+    (node.lookup(PDFName.of('Resources')) as PDFDict | undefined)?.clone() ?? node.context.obj({})
   const fonts =
-    (resourcesCopy.lookup(PDFName.of('Font')) as PDFDict | undefined)?.clone() ??
-    node.context.obj({})
-  fonts.set(PDFName.of('AuthentixFonts'), PDFName.of(fontsPlaceholder))
-  resourcesCopy.set(PDFName.of('Font'), fonts)
-  copy.set(PDFName.of('Resources'), resourcesCopy)
+    (resources.lookup(PDFName.of('Font')) as PDFDict | undefined)?.clone() ?? node.context.obj({})
+  fonts.set(PDFName.of(FONTS), PDFName.of(FONTS))
+  resources.set(PDFName.of('Font'), fonts)
+  copy.set(PDFName.of('Resources'), resources)
   const text = copy
     .toString()
     .replace(/^<<\s*/, '')
     .replace(/\s*>>$/, '')
-  return (extra: string, fontEntries: string) =>
-    text
-      .replace(`/${placeholder}`, `[${refs.join(' ')} ${extra}]`)
-      .replace(`/AuthentixFonts /${fontsPlaceholder}`, fontEntries)
+  // The two slots, in the order the text has them: `/Contents /<name>` and `/<name> /<name>`.
+  const slots = [
+    { at: text.indexOf(`/${CONTENTS}`), length: CONTENTS.length + 1, kind: 'contents' as const },
+    {
+      at: text.indexOf(`/${FONTS} /${FONTS}`),
+      length: 2 * FONTS.length + 3,
+      kind: 'fonts' as const,
+    },
+  ].sort((a, b) => a.at - b.at)
+  const pieces = [
+    text.slice(0, slots[0].at),
+    text.slice(slots[0].at + slots[0].length, slots[1].at),
+    text.slice(slots[1].at + slots[1].length),
+  ]
+  const contentsHead = `[${refs.join(' ')} `
+  return (extra: string, fontEntries: string) => {
+    const value = (kind: 'contents' | 'fonts') =>
+      kind === 'contents' ? `${contentsHead}${extra}]` : fontEntries
+    return `${pieces[0]}${value(slots[0].kind)}${pieces[1]}${value(slots[1].kind)}${pieces[2]}`
+  }
 }
 
 /**

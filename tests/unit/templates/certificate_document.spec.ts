@@ -1,6 +1,10 @@
 import { test } from '@japa/runner'
 import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from 'pdf-lib'
-import { type DocumentInfo, PreparedTemplate } from '#templates/services/prepared_template'
+import {
+  type DocumentInfo,
+  PreparedTemplate,
+  type TemplateSnapshot,
+} from '#templates/services/prepared_template'
 import { normalisePdf } from '#templates/services/template_source'
 import { verificationTokensIn } from '#certificates/services/document_links'
 import { field, fixture } from '#tests/helpers/templates'
@@ -45,22 +49,26 @@ const info: DocumentInfo = {
   lang: 'en-IN',
 }
 
-/** tracemonkey.pdf's first page (a real, busy page with its own fonts) as the template. */
-async function certificateOnRealTemplate(withInfo = true) {
+/** tracemonkey.pdf's first page (a real, busy page with its own fonts) as the template of `fields`. */
+async function realTemplate(fields: TemplateSnapshot['fields']): Promise<TemplateSnapshot> {
   const normalised = await normalisePdf(fixture('pdf/tracemonkey.pdf'), 1)
   if (normalised.kind !== 'ok') throw new Error(normalised.kind)
-  const snapshot = {
+  return {
     sourcePdf: normalised.source.pdf,
     pageWidth: normalised.source.pageWidth,
     pageHeight: normalised.source.pageHeight,
     images: {},
-    fields: [
-      field({ key: 'recipient_name', type: 'text', y: 300, width: 500 }),
-      field({ key: 'course_name', type: 'text', y: 380, width: 500, fontSize: 18 }),
-      field({ key: 'certificate_number', type: 'text', y: 440, width: 300, fontSize: 12 }),
-      field({ key: 'verification_url', type: 'qrcode', x: 480, y: 600, width: 90, height: 90 }),
-    ],
+    fields,
   }
+}
+
+async function certificateOnRealTemplate(withInfo = true) {
+  const snapshot = await realTemplate([
+    field({ key: 'recipient_name', type: 'text', y: 300, width: 500 }),
+    field({ key: 'course_name', type: 'text', y: 380, width: 500, fontSize: 18 }),
+    field({ key: 'certificate_number', type: 'text', y: 440, width: 300, fontSize: 12 }),
+    field({ key: 'verification_url', type: 'qrcode', x: 480, y: 600, width: 90, height: 90 }),
+  ])
   const prepared = await PreparedTemplate.prepare(snapshot, [row])
   return prepared.render(row, withInfo ? info : undefined)
 }
@@ -199,27 +207,19 @@ test.group('Certificate document: metadata, tags, structure', () => {
       'ಕುವೆಂಪು ಪುಟ್ಟಪ್ಪ',
       'മമ്മൂട്ടി കൃഷ്ണൻ',
     ]
-    const normalised = await normalisePdf(fixture('pdf/tracemonkey.pdf'), 1)
-    if (normalised.kind !== 'ok') throw new Error(normalised.kind)
-    const snapshot = {
-      sourcePdf: normalised.source.pdf,
-      pageWidth: normalised.source.pageWidth,
-      pageHeight: normalised.source.pageHeight,
-      images: {},
-      fields: [
-        field({
-          key: 'recipient_name',
-          type: 'text',
-          y: 300,
-          width: 500,
-          fontFamily: 'noto-serif',
-          bold: true,
-        }),
-        field({ key: 'course_name', type: 'text', y: 380, width: 500, fontSize: 18 }),
-        field({ key: 'certificate_number', type: 'text', y: 440, width: 300, fontSize: 12 }),
-        field({ key: 'verification_url', type: 'qrcode', x: 480, y: 600, width: 90, height: 90 }),
-      ],
-    }
+    const snapshot = await realTemplate([
+      field({
+        key: 'recipient_name',
+        type: 'text',
+        y: 300,
+        width: 500,
+        fontFamily: 'noto-serif',
+        bold: true,
+      }),
+      field({ key: 'course_name', type: 'text', y: 380, width: 500, fontSize: 18 }),
+      field({ key: 'certificate_number', type: 'text', y: 440, width: 300, fontSize: 12 }),
+      field({ key: 'verification_url', type: 'qrcode', x: 480, y: 600, width: 90, height: 90 }),
+    ])
     const recipients = Array.from({ length: 250 }, (_, i) => ({
       recipient_name: `${names[i % names.length]} ${i}`,
       course_name: ['Data Science', 'Cloud Computing', 'Full-Stack Web Development'][i % 3],
@@ -227,7 +227,7 @@ test.group('Certificate document: metadata, tags, structure', () => {
       verification_url: `${LINK}?n=${i}`,
     }))
     const prepared = await PreparedTemplate.prepare(snapshot, recipients)
-    const template = new Set(pdfText(normalised.source.pdf))
+    const template = new Set(pdfText(snapshot.sourcePdf))
     const problems: string[] = []
     await Promise.all(
       [0, 1].map(async (lane) => {

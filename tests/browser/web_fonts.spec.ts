@@ -24,11 +24,26 @@ import { tokenOf } from '#tests/helpers/verification'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
+/** A name in a script, the face a page draws it with, and the bundled font (folder, file) the PDF does. */
 const RECIPIENTS = [
   { script: 'devanagari', family: 'Authentix Devanagari', name: 'श्रीकृष्ण क्षत्रिय' },
   { script: 'tamil', family: 'Authentix Tamil', name: 'கௌசல்யா ஸ்ரீநிவாசன்' },
   { script: 'bengali', family: 'Authentix Bengali', name: 'সৌমিত্র চট্টোপাধ্যায়' },
-]
+  { script: 'ol-chiki', family: 'Authentix Ol Chiki', name: 'ᱥᱟᱱᱛᱟᱲᱤ ᱢᱟᱨᱰᱤ' },
+  { script: 'meetei-mayek', family: 'Authentix Meetei Mayek', name: 'ꯃꯅꯤꯄꯨꯔ ꯁꯤꯡꯍ' },
+].map((recipient) => ({
+  ...recipient,
+  dir: `noto-sans-${recipient.script}`,
+  file: `NotoSans${recipient.script.replace(/(^|-)([a-z])/g, (_, _dash, letter) => letter.toUpperCase())}`,
+}))
+// Urdu, right to left, in Nastaliq as on the certificate.
+RECIPIENTS.push({
+  script: 'urdu',
+  family: 'Authentix Nastaliq',
+  name: 'محمد عمران',
+  dir: 'noto-nastaliq-urdu',
+  file: 'NotoNastaliqUrdu',
+})
 
 /** Certificates issued for real (rendered with the bundled fonts) to `names`, in that order. */
 async function givenIssuedTo(org: Organization, names: string[]) {
@@ -58,11 +73,14 @@ async function givenIssuedTo(org: Organization, names: string[]) {
   return certificates
 }
 
-/** The width HarfBuzz gives `word` in the bundled bold face of `script` (what the PDF draws), in px. */
-async function shapedWidth(script: string, word: string, fontSizePx: number) {
-  const dir = join(root, 'resources/fonts', `noto-sans-${script}`)
-  const file = `NotoSans${script[0].toUpperCase()}${script.slice(1)}_700Bold.ttf`
-  const face = new hb.Face(new hb.Blob(await readFile(join(dir, file))))
+/** The width HarfBuzz gives `word` in the bundled bold face of a recipient's script (what the PDF draws), in px. */
+async function shapedWidth(
+  recipient: (typeof RECIPIENTS)[number],
+  word: string,
+  fontSizePx: number
+) {
+  const path = join(root, 'resources/fonts', recipient.dir, `${recipient.file}_700Bold.ttf`)
+  const face = new hb.Face(new hb.Blob(await readFile(path)))
   const font = new hb.Font(face)
   const buffer = new hb.Buffer()
   buffer.addText(word)
@@ -93,7 +111,7 @@ async function drawnName(page: Page) {
     const style = bdi.ownerDocument.defaultView.getComputedStyle(bdi)
     const drawn = widths()
     // CSSOM, not a style attribute: the page's CSP forbids inline styles.
-    bdi.style.fontFamily = style.fontFamily.replace(/"Authentix [A-Za-z]+",\s*/g, '')
+    bdi.style.fontFamily = style.fontFamily.replace(/"Authentix [A-Za-z ]+",\s*/g, '')
     const withoutOurFonts = widths()
     bdi.style.fontFamily = ''
     return {
@@ -145,7 +163,8 @@ test.group('Web fonts in the browser', (group) => {
       org,
       RECIPIENTS.map((recipient) => recipient.name)
     )
-    for (const [index, { script, family, name }] of RECIPIENTS.entries()) {
+    for (const [index, recipient] of RECIPIENTS.entries()) {
+      const { script, family, name } = recipient
       // A phone scanning the certificate's QR code: its own browser, nothing cached.
       const { page } = await visit('about:blank', cleanup)
       const fontRequests: string[] = []
@@ -175,12 +194,12 @@ test.group('Web fonts in the browser', (group) => {
       )
       assert.lengthOf(fontRequests, 2, `${script}: ${fontRequests.join(', ')}`)
       for (const path of fontRequests)
-        assert.match(path, new RegExp(`^/assets/fonts/noto-sans-${script}/(400|700)\\.`), script)
+        assert.match(path, new RegExp(`^/assets/fonts/${recipient.dir}/(400|700)\\.`), script)
 
       // Chromium drew every glyph of the name from the web font, none from a fallback.
       const fonts = await renderedFonts(page)
       assert.isTrue(
-        fonts.some((font) => font.isCustomFont && font.familyName.includes('Noto Sans')),
+        fonts.some((font) => font.isCustomFont && font.familyName.includes('Noto')),
         `${script}: ${JSON.stringify(fonts)}`
       )
       assert.isTrue(
@@ -195,7 +214,7 @@ test.group('Web fonts in the browser', (group) => {
       const drawn = await drawnName(page)
       assert.deepEqual(drawn.words, name.split(' '), script)
       for (const [i, word] of drawn.words.entries()) {
-        const expected = await shapedWidth(script, word, drawn.fontSizePx)
+        const expected = await shapedWidth(recipient, word, drawn.fontSizePx)
         assert.closeTo(drawn.drawn[i], expected, 0.25, `${script} "${word}"`)
         assert.isAbove(Math.abs(drawn.withoutOurFonts[i] - expected), 2, `${script} "${word}"`)
       }

@@ -81,7 +81,12 @@ export function harfbuzzShape(familyKey: string, text: string, bold = false) {
   const positions = buffer.getGlyphPositions()
   let pen = 0
   const glyphs = infos.map((info, i) => {
-    const glyph = { gid: info.codepoint, x: pen + positions[i].xOffset, y: positions[i].yOffset }
+    const glyph = {
+      gid: info.codepoint,
+      x: pen + positions[i].xOffset,
+      y: positions[i].yOffset,
+      advance: positions[i].xAdvance,
+    }
     pen += positions[i].xAdvance
     return glyph
   })

@@ -72,7 +72,7 @@ function unprintableIssue(value: string) {
     .slice(0, 3)
     .map((char) => `“${char}” (${codePointLabel(char)})`)
     .join(', ')
-  return `${quoted(value)} has ${missing.length === 1 ? 'a character' : 'characters'} no font of ours can print: ${shown}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}. The certificate would show ${missing.length === 1 ? 'an empty box' : 'empty boxes'} there; write the value in a script we print (Latin or an Indic script), or leave the row out.`
+  return `${quoted(value)} has ${missing.length === 1 ? 'a character' : 'characters'} no font of ours can print: ${shown}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}. The certificate would show ${missing.length === 1 ? 'an empty box' : 'empty boxes'} there; write the value in a script we print (Latin, Greek, Cyrillic or the script of any of India's scheduled languages), or leave the row out.`
 }
 
 export function validateRow(cells: string[], context: ValidationContext): ValidatedRow {

@@ -20,13 +20,16 @@ export type Script =
   | 'telugu'
   | 'kannada'
   | 'malayalam'
+  | 'arabic'
+  | 'ol-chiki'
+  | 'meetei-mayek'
 
 export interface FontFamily {
   key: string
   label: string
   /** How it looks, for the designer's font menu. */
   style: 'sans' | 'serif' | 'display' | 'script'
-  /** The script it is made for (Indic families also cover basic Latin). */
+  /** The script it is made for (the non-Latin families also cover basic Latin). */
   script: Script
   regular: string
   bold: string | null
@@ -139,25 +142,70 @@ export const FONT_FAMILIES: readonly FontFamily[] = [
     regular: 'noto-sans-malayalam/NotoSansMalayalam_400Regular.ttf',
     bold: 'noto-sans-malayalam/NotoSansMalayalam_700Bold.ttf',
   },
+  {
+    key: 'noto-nastaliq-urdu',
+    label: 'Noto Nastaliq Urdu',
+    style: 'script',
+    script: 'arabic',
+    regular: 'noto-nastaliq-urdu/NotoNastaliqUrdu_400Regular.ttf',
+    bold: 'noto-nastaliq-urdu/NotoNastaliqUrdu_700Bold.ttf',
+  },
+  {
+    key: 'noto-naskh-arabic',
+    label: 'Noto Naskh Arabic',
+    style: 'serif',
+    script: 'arabic',
+    regular: 'noto-naskh-arabic/NotoNaskhArabic_400Regular.ttf',
+    bold: 'noto-naskh-arabic/NotoNaskhArabic_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-ol-chiki',
+    label: 'Noto Sans Ol Chiki',
+    style: 'sans',
+    script: 'ol-chiki',
+    regular: 'noto-sans-ol-chiki/NotoSansOlChiki_400Regular.ttf',
+    bold: 'noto-sans-ol-chiki/NotoSansOlChiki_700Bold.ttf',
+  },
+  {
+    key: 'noto-sans-meetei-mayek',
+    label: 'Noto Sans Meetei Mayek',
+    style: 'sans',
+    script: 'meetei-mayek',
+    regular: 'noto-sans-meetei-mayek/NotoSansMeeteiMayek_400Regular.ttf',
+    bold: 'noto-sans-meetei-mayek/NotoSansMeeteiMayek_700Bold.ttf',
+  },
 ]
 
 export const DEFAULT_FONT_FAMILY = 'noto-sans'
 
-/** The family that draws a script when the chosen family lacks its glyphs. */
-export const SCRIPT_FALLBACKS: Record<Script, string> = {
-  latin: 'noto-sans',
-  devanagari: 'noto-sans-devanagari',
-  bengali: 'noto-sans-bengali',
-  gurmukhi: 'noto-sans-gurmukhi',
-  gujarati: 'noto-sans-gujarati',
-  oriya: 'noto-sans-oriya',
-  tamil: 'noto-sans-tamil',
-  telugu: 'noto-sans-telugu',
-  kannada: 'noto-sans-kannada',
-  malayalam: 'noto-sans-malayalam',
+/**
+ * The families that draw a script when the chosen family lacks its glyphs, in order of
+ * preference: a text's characters of that script all go to the first family that has every
+ * one of them (a word split between two fonts would lose its joins). Arabic-script names in
+ * India are mostly Urdu (and Kashmiri), written in Nastaliq; Naskh takes a name with a letter
+ * Nastaliq lacks (Sindhi's ڪ).
+ */
+export const SCRIPT_FALLBACKS: Record<Script, string[]> = {
+  'latin': ['noto-sans'],
+  'devanagari': ['noto-sans-devanagari'],
+  'bengali': ['noto-sans-bengali'],
+  'gurmukhi': ['noto-sans-gurmukhi'],
+  'gujarati': ['noto-sans-gujarati'],
+  'oriya': ['noto-sans-oriya'],
+  'tamil': ['noto-sans-tamil'],
+  'telugu': ['noto-sans-telugu'],
+  'kannada': ['noto-sans-kannada'],
+  'malayalam': ['noto-sans-malayalam'],
+  'arabic': ['noto-nastaliq-urdu', 'noto-naskh-arabic'],
+  'ol-chiki': ['noto-sans-ol-chiki'],
+  'meetei-mayek': ['noto-sans-meetei-mayek'],
 }
 
-/** Unicode blocks of the Indic scripts we draw (Devanagari Extended included). */
+/**
+ * Unicode blocks of the scripts other than Latin we draw: the Indic ones (Devanagari Extended
+ * included), Arabic (with its Supplement, Extended-A and presentation forms), Ol Chiki and
+ * Meetei Mayek (with its Extensions).
+ */
 const SCRIPT_RANGES: Array<[number, number, Script]> = [
   [0x0900, 0x097f, 'devanagari'],
   [0xa8e0, 0xa8ff, 'devanagari'],
@@ -169,6 +217,14 @@ const SCRIPT_RANGES: Array<[number, number, Script]> = [
   [0x0c00, 0x0c7f, 'telugu'],
   [0x0c80, 0x0cff, 'kannada'],
   [0x0d00, 0x0d7f, 'malayalam'],
+  [0x0600, 0x06ff, 'arabic'],
+  [0x0750, 0x077f, 'arabic'],
+  [0x08a0, 0x08ff, 'arabic'],
+  [0xfb50, 0xfdff, 'arabic'],
+  [0xfe70, 0xfeff, 'arabic'],
+  [0x1c50, 0x1c7f, 'ol-chiki'],
+  [0xabc0, 0xabff, 'meetei-mayek'],
+  [0xaae0, 0xaaff, 'meetei-mayek'],
 ]
 
 /**
@@ -305,18 +361,32 @@ export class FontLibrary {
     return font
   }
 
-  /** The font for a script's characters when the chosen family lacks them. */
-  fallbackFor(script: Script, bold: boolean): LoadedFont {
-    return this.get(SCRIPT_FALLBACKS[script], bold)
+  /**
+   * The font for a script's characters when the chosen family lacks them: the first family of
+   * `SCRIPT_FALLBACKS` that has every character of that script in `codePoints` (the text's),
+   * else the first.
+   */
+  fallbackFor(script: Script, bold: boolean, codePoints: readonly number[] = []): LoadedFont {
+    const keys = SCRIPT_FALLBACKS[script]
+    if (keys.length > 1) {
+      const own = codePoints.filter((codePoint) => scriptOf(codePoint) === script)
+      for (const key of keys) {
+        const font = this.get(key, bold)
+        if (own.every((codePoint) => font.has(codePoint))) return font
+      }
+    }
+    return this.get(keys[0], bold)
   }
 
-  /** Fonts tried, in order, for a character nobody else has. */
+  /** Fonts tried, in order, for a character nobody else has: the sans families, then every script's. */
   lastResorts(bold: boolean): LoadedFont[] {
     let list = this.lastResortLists.get(bold)
     if (!list) {
-      list = FONT_FAMILIES.filter((family) => family.style === 'sans').map((family) =>
-        this.get(family.key, bold)
-      )
+      const keys = new Set([
+        ...FONT_FAMILIES.filter((family) => family.style === 'sans').map((family) => family.key),
+        ...Object.values(SCRIPT_FALLBACKS).flat(),
+      ])
+      list = [...keys].map((key) => this.get(key, bold))
       this.lastResortLists.set(bold, list)
     }
     return list

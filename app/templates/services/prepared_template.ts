@@ -331,7 +331,10 @@ export class PreparedTemplate {
           }
           for (const cid of cids) set.add(cid)
         }
-        elements.push({ mcid, role: 'P', alt: null, box: null })
+        // Marked content carries the text in drawing order (see textOperators); where that differs
+        // (right-to-left text), the element gives readers the text in reading order.
+        const actualText = layout.drawnText === layout.text ? null : layout.text
+        elements.push({ mcid, role: 'P', alt: null, actualText, box: null })
       } else if (field.type === 'qrcode') {
         const value = ownValue(row, field.key)
         if (value === null || value === undefined || String(value) === '') return
@@ -347,6 +350,7 @@ export class PreparedTemplate {
           mcid,
           role: 'Figure',
           alt: `QR code: ${String(value)}`,
+          actualText: null,
           box: [left, bottom, left + side, bottom + side],
         })
       }
@@ -400,8 +404,11 @@ export class PreparedTemplate {
       `${n(r)} ${n(g)} ${n(b)} rg`,
       // Tagged /Span, whatever its structure element's role: poppler (pdftotext, and the viewers
       // built on it) reads ActualText only from a Span, and without it some scripts' names come
-      // out with their vowel signs out of order.
-      `/Span <</MCID ${mcid} /ActualText <FEFF${utf16Hex(layout.text)}>>> BDC`,
+      // out with their vowel signs out of order. Poppler lays the ActualText out left to right
+      // across the span and then reverses right-to-left letters as it does for any drawn text,
+      // so the text goes in drawing order (Urdu's last letter first), as the glyphs are drawn;
+      // the structure element holds it in reading order for screen readers.
+      `/Span <</MCID ${mcid} /ActualText <FEFF${utf16Hex(layout.drawnText)}>>> BDC`,
       'BT',
     ]
     let penX = startX
@@ -477,6 +484,7 @@ export class PreparedTemplate {
       byMcid[element.mcid] = ref(number)
       let dict = `/Type /StructElem /S /${element.role} /P ${ref(documentNumber)} /Pg ${ref(page)} /K ${element.mcid}`
       if (element.alt !== null) dict += ` /Alt ${pdfText(element.alt)}`
+      if (element.actualText !== null) dict += ` /ActualText ${pdfText(element.actualText)}`
       if (element.box) dict += ` /A << /O /Layout /BBox [${element.box.map(n).join(' ')}] >>`
       objects.push({ number, dict })
     }
@@ -590,6 +598,8 @@ interface StructureElement {
   mcid: number
   role: 'P' | 'Figure'
   alt: string | null
+  /** The text in reading order when the marked content's differs from it. */
+  actualText: string | null
   /** A figure's bounding box on the page (tagged PDF asks for one). */
   box: [number, number, number, number] | null
 }

@@ -1,11 +1,15 @@
+import * as bidiJs from 'bidi-js'
+import type { Bidi } from 'bidi-js'
 import * as hb from 'harfbuzzjs'
 import { type FontLibrary, type LoadedFont, scriptOf } from '#templates/services/fonts'
 
 /**
  * Text shaping with HarfBuzz (the shaper browsers use): a string becomes
- * runs of glyphs, one run per font, with HarfBuzz's positions. Indic
- * conjuncts, reordered vowel signs and mark positioning come from the fonts'
- * OpenType tables exactly as a browser would draw them.
+ * runs of glyphs, one run per font and direction, with HarfBuzz's positions.
+ * Indic conjuncts, reordered vowel signs, Arabic joining and mark positioning
+ * come from the fonts' OpenType tables exactly as a browser would draw them;
+ * the Unicode bidirectional algorithm (bidi-js) orders the runs of a name that
+ * mixes right-to-left and left-to-right text, as a browser would.
  */
 
 export interface ShapedGlyph {
@@ -35,6 +39,8 @@ export interface ShapedGlyph {
 export interface ShapedRun {
   font: LoadedFont
   text: string
+  /** Right to left (an odd bidi level): its glyphs are in drawing order, its text's last letter first. */
+  rtl: boolean
   glyphs: ShapedGlyph[]
   /** Sum of advances, font units. */
   advance: number
@@ -42,6 +48,7 @@ export interface ShapedRun {
 
 export interface TextLayout {
   text: string
+  /** In drawing order, left to right. */
   runs: ShapedRun[]
   fontSize: number
   /** Width at `fontSize`, points. */
@@ -52,6 +59,12 @@ export interface TextLayout {
   overflow: boolean
   /** Characters no bundled font can draw (they come out as empty boxes). */
   missing: string[]
+  /**
+   * The text's characters in drawing order, left to right (`text` itself unless some of it is
+   * right to left), brackets not mirrored: what text extractors that place a marked-content
+   * span's ActualText across its width expect (poppler), see the certificate writer.
+   */
+  drawnText: string
 }
 
 export interface TextStyle {
@@ -94,15 +107,17 @@ export function normaliseText(value: string) {
   return value.normalize('NFC').replace(/\s+/gu, ' ').trim()
 }
 
-export function shapeRun(font: LoadedFont, text: string): ShapedRun {
+export function shapeRun(font: LoadedFont, text: string, rtl = false): ShapedRun {
   const buf = shapingBuffer()
   buf.addText(text)
+  buf.setDirection(rtl ? hb.Direction.RTL : hb.Direction.LTR)
   buf.guessSegmentProperties()
   hb.shape(font.hbFont, buf)
   const infos = buf.getGlyphInfos()
   const positions = buf.getGlyphPositions()
 
-  // Cluster values are UTF-16 offsets into `text`, non-decreasing for LTR.
+  // Cluster values are UTF-16 offsets into `text`: non-decreasing left to right, non-increasing
+  // right to left (glyphs come in drawing order either way).
   const starts = [...new Set(infos.map((info) => info.cluster))].sort((a, b) => a - b)
   const endOf = new Map<number, number>()
   starts.forEach((start, i) => endOf.set(start, starts[i + 1] ?? text.length))
@@ -133,7 +148,7 @@ export function shapeRun(font: LoadedFont, text: string): ShapedRun {
     }
     i = j
   }
-  return { font, text, glyphs: withCarriers(font, withPdfWidths(font, glyphs)), advance }
+  return { font, text, rtl, glyphs: withCarriers(font, withPdfWidths(font, glyphs)), advance }
 }
 
 const NONSPACING_MARK = /\p{Mn}/u
@@ -219,29 +234,30 @@ function clusterTexts(font: LoadedFont, glyphIds: number[], clusterText: string)
 }
 
 /**
- * Splits text into runs that one font can draw: characters go to the chosen
- * family when it has them, otherwise to their script's family; spaces,
- * digits, punctuation and marks stay with their neighbours so a run is not
- * broken (and shaped wrongly) at every space.
+ * Splits text into runs that one font can draw in one direction: characters go
+ * to the chosen family when it has them, otherwise to their script's family;
+ * spaces, digits, punctuation and marks stay with their neighbours so a run is
+ * not broken (and shaped wrongly) at every space. A text with right-to-left
+ * letters is also cut where its bidi level changes, and its runs are put in
+ * drawing order (left to right) by the bidirectional algorithm.
  */
 export function itemise(text: string, fonts: FontLibrary, familyKey: string, bold: boolean) {
   const primary = fonts.get(familyKey, bold)
   const chars = [...text]
-  const assigned: Array<LoadedFont | null> = chars.map((char) => {
-    const codePoint = char.codePointAt(0)!
+  const codePoints = chars.map((char) => char.codePointAt(0)!)
+  const assigned: Array<LoadedFont | null> = codePoints.map((codePoint) => {
     const script = scriptOf(codePoint)
     if (script === null) return null
     if (primary.has(codePoint)) return primary
-    const fallback = fonts.fallbackFor(script, bold)
+    const fallback = fonts.fallbackFor(script, bold, codePoints)
     if (fallback.has(codePoint)) return fallback
     return fonts.lastResorts(bold).find((font) => font.has(codePoint)) ?? primary
   })
 
   // Shared characters take the font before them, else the one after, else the chosen family.
   const missing: string[] = []
-  for (const [i, char] of chars.entries()) {
+  for (const [i, codePoint] of codePoints.entries()) {
     if (assigned[i] !== null) continue
-    const codePoint = char.codePointAt(0)!
     const before = assigned.slice(0, i).findLast((font) => font !== null)
     const after = assigned.slice(i + 1).find((font) => font !== null)
     const candidates = [before, after, primary, ...fonts.lastResorts(bold)].filter(
@@ -251,18 +267,74 @@ export function itemise(text: string, fonts: FontLibrary, familyKey: string, bol
       candidates.find((font) => font.has(codePoint) || isInvisible(codePoint)) ?? primary
   }
   chars.forEach((char, i) => {
-    const codePoint = char.codePointAt(0)!
+    const codePoint = codePoints[i]
     if (!assigned[i]!.has(codePoint) && !isInvisible(codePoint)) missing.push(char)
   })
 
-  const runs: Array<{ font: LoadedFont; text: string }> = []
+  const levels = bidiLevels(text)
+  const runs: Array<{ font: LoadedFont; text: string; rtl: boolean; start: number }> = []
+  let offset = 0
   chars.forEach((char, i) => {
     const font = assigned[i]!
+    const rtl = levels ? levels.levels[offset] % 2 === 1 : false
     const last = runs.at(-1)
-    if (last && last.font === font) last.text += char
-    else runs.push({ font, text: char })
+    if (last && last.font === font && last.rtl === rtl && sameLevel(levels, last.start, offset))
+      last.text += char
+    else runs.push({ font, text: char, rtl, start: offset })
+    offset += char.length
   })
-  return { primary, runs, missing: [...new Set(missing)] }
+  return {
+    primary,
+    runs: levels ? inDrawingOrder(text, levels, runs) : runs,
+    missing: [...new Set(missing)],
+    drawnText: levels ? inDrawingOrderText(text, levels) : text,
+  }
+}
+
+/** Letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko…) and the marks that force that direction. */
+const RIGHT_TO_LEFT =
+  /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200f\u202b\u202e\u2067\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u
+
+// A CommonJS package whose exports object is the factory: Node hands it over as the namespace's
+// `default`, while its typings declare an ES default export of the factory.
+const bidiFactory = (bidiJs as unknown as { default: () => Bidi }).default
+let bidi: Bidi | null = null
+
+/**
+ * The bidi levels of a text's UTF-16 units (its direction from its first strong letter); null for
+ * left-to-right text.
+ */
+function bidiLevels(text: string) {
+  if (!RIGHT_TO_LEFT.test(text)) return null
+  bidi ??= bidiFactory()
+  return bidi.getEmbeddingLevels(text, 'auto')
+}
+
+function sameLevel(levels: ReturnType<typeof bidiLevels>, a: number, b: number) {
+  return !levels || levels.levels[a] === levels.levels[b]
+}
+
+/** Runs (each of one level) sorted by where the bidi algorithm draws their first unit. */
+function inDrawingOrder<Run extends { start: number }>(
+  text: string,
+  levels: NonNullable<ReturnType<typeof bidiLevels>>,
+  runs: Run[]
+): Run[] {
+  const drawnAt = new Map<number, number>()
+  bidi!.getReorderedIndices(text, levels).forEach((unit, position) => drawnAt.set(unit, position))
+  return [...runs].sort((a, b) => drawnAt.get(a.start)! - drawnAt.get(b.start)!)
+}
+
+/** The characters of `text` in the bidi algorithm's drawing order (a surrogate pair kept in its order). */
+function inDrawingOrderText(text: string, levels: NonNullable<ReturnType<typeof bidiLevels>>) {
+  const units = bidi!.getReorderedIndices(text, levels).map((unit) => text[unit])
+  for (let i = 0; i + 1 < units.length; i++) {
+    if (/[\udc00-\udfff]/.test(units[i]) && /[\ud800-\udbff]/.test(units[i + 1])) {
+      ;[units[i], units[i + 1]] = [units[i + 1], units[i]]
+      i++
+    }
+  }
+  return units.join('')
 }
 
 /** Joiners and similar format characters have no glyph of their own; shaping consumes them. */
@@ -278,13 +350,27 @@ function isInvisible(codePoint: number) {
  */
 export function layoutText(value: string, style: TextStyle, fonts: FontLibrary): TextLayout {
   const text = normaliseText(value)
-  const { primary, runs: items, missing } = itemise(text, fonts, style.fontFamily, style.bold)
-  const runs = items.map((item) => shapeRun(item.font, item.text))
+  const {
+    primary,
+    runs: items,
+    missing,
+    drawnText,
+  } = itemise(text, fonts, style.fontFamily, style.bold)
+  const runs = items.map((item) => shapeRun(item.font, item.text, item.rtl))
   const ems = runs.reduce((sum, run) => sum + run.advance / run.font.upem, 0)
   let fontSize = style.fontSize
   if (style.autoFit && ems * fontSize > style.maxWidth && ems > 0) {
     fontSize = Math.max(style.minFontSize, Math.floor((style.maxWidth / ems) * 100) / 100)
   }
   const width = ems * fontSize
-  return { text, runs, fontSize, width, primary, overflow: width > style.maxWidth + 0.01, missing }
+  return {
+    text,
+    runs,
+    fontSize,
+    width,
+    primary,
+    overflow: width > style.maxWidth + 0.01,
+    missing,
+    drawnText,
+  }
 }

@@ -15,16 +15,34 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const committed = join(root, 'resources/public')
-const SCRIPTS = [
-  'devanagari',
-  'bengali',
-  'gurmukhi',
-  'gujarati',
-  'oriya',
-  'tamil',
-  'telugu',
-  'kannada',
-  'malayalam',
+/** Each face: the folder of its source, the Noto repository its licence names, its size limit. */
+const FACES = [
+  ...[
+    'devanagari',
+    'bengali',
+    'gurmukhi',
+    'gujarati',
+    'oriya',
+    'tamil',
+    'telugu',
+    'kannada',
+    'malayalam',
+    'ol-chiki',
+    'meetei-mayek',
+  ].map((script) => ({
+    family: `Authentix ${script.replace(/(^|-)([a-z])/g, (_, dash, letter) => `${dash ? ' ' : ''}${letter.toUpperCase()}`)}`,
+    dir: `noto-sans-${script}`,
+    repo: script,
+    maxBytes: 64 * 1024,
+  })),
+  // Nastaliq draws each letter in many contextual forms: thousands of glyphs.
+  {
+    family: 'Authentix Nastaliq',
+    dir: 'noto-nastaliq-urdu',
+    repo: 'nastaliq',
+    maxBytes: 160 * 1024,
+  },
+  { family: 'Authentix Naskh', dir: 'noto-naskh-arabic', repo: 'arabic', maxBytes: 64 * 1024 },
 ]
 
 /** Runs the generator with `args`; resolves with its exit status and output. */
@@ -110,42 +128,41 @@ test.group('Web fonts', () => {
   }) => {
     const css = await readFile(join(committed, 'assets/css/fonts.css'), 'utf8')
     const rules = faces(css)
-    assert.lengthOf(rules, SCRIPTS.length * 2)
-    for (const script of SCRIPTS) {
-      const family = `"Authentix ${script[0].toUpperCase()}${script.slice(1)}"`
+    assert.lengthOf(rules, FACES.length * 2)
+    for (const face of FACES) {
+      const family = `"${face.family}"`
       const ofScript = rules.filter((rule) => rule['font-family'] === family)
       assert.deepEqual(
         ofScript.map((rule) => rule['font-weight']),
         ['400', '700'],
         family
       )
-      const licence = await readFile(
-        join(committed, `assets/fonts/noto-sans-${script}/OFL.txt`),
-        'utf8'
-      )
-      assert.include(licence, 'SIL Open Font License, Version 1.1', script)
-      assert.include(licence, `https://github.com/notofonts/${script}`, script)
+      const licence = await readFile(join(committed, `assets/fonts/${face.dir}/OFL.txt`), 'utf8')
+      assert.include(licence, 'SIL Open Font License, Version 1.1', face.dir)
+      assert.include(licence, `https://github.com/notofonts/${face.repo}`, face.dir)
 
       for (const rule of ofScript) {
         assert.equal(rule['font-display'], 'swap', family)
         const url =
-          /^url\("(\/assets\/fonts\/noto-sans-([a-z]+)\/\d{3}\.[0-9a-f]{16}\.woff2)"\) format\("woff2"\)$/.exec(
+          /^url\("(\/assets\/fonts\/([a-z-]+)\/\d{3}\.[0-9a-f]{16}\.woff2)"\) format\("woff2"\)$/.exec(
             rule.src
           )
         assert.isNotNull(url, `${family} ${rule.src}`)
-        assert.equal(url![2], script)
+        assert.equal(url![2], face.dir)
         const bytes = await readFile(join(committed, url![1]))
         assert.equal(bytes.subarray(0, 4).toString('latin1'), 'wOF2', url![1])
-        // A subset of a script, not the whole font: tens of kilobytes.
-        assert.isBelow(bytes.length, 64 * 1024, url![1])
+        // A subset of a script, not the whole font.
+        assert.isBelow(bytes.length, face.maxBytes, url![1])
 
-        // Latin text never downloads an Indic face; ZWNJ/ZWJ and the dotted circle are the script's too.
+        // Latin text never downloads one of these faces; ZWNJ/ZWJ are the script's too (Ol Chiki
+        // does not join letters: its font has no joiners).
         const covered = new Set(rangeCodePoints(rule['unicode-range']))
         assert.isFalse(
-          [...covered].some((cp) => cp < 0x0900),
+          [...covered].some((cp) => cp < 0x0600),
           `${family} claims a Latin character`
         )
-        for (const cp of [0x200c, 0x200d, 0x25cc]) assert.isTrue(covered.has(cp), family)
+        if (face.dir !== 'noto-sans-ol-chiki')
+          for (const cp of [0x200c, 0x200d]) assert.isTrue(covered.has(cp), family)
       }
     }
   })

@@ -9,6 +9,7 @@ import { activeContentKeys } from '#templates/services/template_source'
 import { field, harfbuzzShape, outlineIn, outlineOf, snapshotWith } from '#tests/helpers/templates'
 import { inspectPage } from '#tests/helpers/pdf_inspect'
 import { decodeQr } from '#tests/helpers/qr'
+import { pdfText } from '#tests/helpers/pdf_tools'
 
 /** A name in each Indic script we bundle a font for; the first three are the product's acceptance names. */
 const INDIC_NAMES: Array<{ family: string; text: string }> = [
@@ -23,6 +24,18 @@ const INDIC_NAMES: Array<{ family: string; text: string }> = [
   { family: 'noto-sans-gurmukhi', text: 'ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ ਹਰਿੰਦਰ' },
   { family: 'noto-sans-oriya', text: 'ସୌମ୍ୟ ମହାପାତ୍ର କୋଣାର୍କ' },
   { family: 'noto-sans-bengali', text: 'রবীন্দ্রনাথ ঠাকুর' },
+]
+
+/**
+ * A name in each other script of India's scheduled languages: Urdu in Nastaliq (Urdu's default)
+ * and Sindhi in Naskh (its ڪ is not in the Nastaliq font), right to left; Santali in Ol Chiki;
+ * Manipuri in Meetei Mayek.
+ */
+const OTHER_NAMES: Array<{ family: string; text: string }> = [
+  { family: 'noto-nastaliq-urdu', text: 'محمد عمران' },
+  { family: 'noto-naskh-arabic', text: 'ڪاشف سنڌي' },
+  { family: 'noto-sans-ol-chiki', text: 'ᱥᱟᱱᱛᱟᱲᱤ ᱢᱟᱨᱰᱤ' },
+  { family: 'noto-sans-meetei-mayek', text: 'ꯃꯅꯤꯄꯨꯔ ꯁꯤꯡꯍ' },
 ]
 
 /** One line of text for every family, in the script it is made for. */
@@ -64,7 +77,13 @@ async function assertDrawnLikeHarfBuzz(assert: any, familyKey: string, text: str
   const glyphs = inspected.glyphs.filter(
     (g) => !(g.width === 0 && outlineOf(g.fontFile, g.gid) === '')
   )
-  const reference = harfbuzzShape(familyKey, text, bold)
+  // Nastaliq's shaping leaves empty zero-width glyphs behind (placeholders of its contextual
+  // forms): they draw nothing either way.
+  const shaped = harfbuzzShape(familyKey, text, bold)
+  const reference = {
+    ...shaped,
+    glyphs: shaped.glyphs.filter((g) => !(g.advance === 0 && outlineIn(shaped.font, g.gid) === '')),
+  }
   assert.equal(glyphs.length, reference.glyphs.length, `${text}: number of glyphs`)
   const scale = size / reference.upem
   const originX = glyphs[0].x - reference.glyphs[0].x * scale
@@ -90,6 +109,65 @@ test.group('Renderer: Indic shaping', () => {
       await assertDrawnLikeHarfBuzz(assert, family, text)
     })
   }
+
+  for (const { family, text } of OTHER_NAMES) {
+    test(`"${text}" is drawn with HarfBuzz's glyphs and positions in ${family}`, async ({
+      assert,
+    }) => {
+      await assertDrawnLikeHarfBuzz(assert, family, text)
+    })
+  }
+
+  test('an Urdu name in a Latin family is drawn in Nastaliq, a Sindhi one in Naskh, each word whole', async ({
+    assert,
+  }) => {
+    for (const [text, font] of [
+      ['محمد عمران', 'NotoNastaliqUrdu-Regular'],
+      ['ڪاشف سنڌي', 'NotoNaskhArabic-Regular'],
+    ]) {
+      const { pdf } = await renderOne(
+        [field({ key: 'recipient_name', type: 'text', fontFamily: 'noto-sans' })],
+        { recipient_name: text }
+      )
+      const { glyphs } = await inspectPage(pdf)
+      assert.deepEqual([...new Set(glyphs.map((g) => g.baseFont.split('+')[1]))], [font], text)
+    }
+  })
+
+  test('a name mixing Latin and Urdu is drawn in the bidirectional algorithm’s order: Latin left to right, Urdu right to left', async ({
+    assert,
+  }) => {
+    const { pdf } = await renderOne(
+      [field({ key: 'recipient_name', type: 'text', fontFamily: 'noto-sans', width: 700 })],
+      { recipient_name: 'Dr. محمد عمران (MBA)' }
+    )
+    const { glyphs } = await inspectPage(pdf)
+    const runs: Array<{ font: string; x: number }> = []
+    for (const glyph of glyphs) {
+      const font = glyph.baseFont.split('+')[1]
+      if (runs.at(-1)?.font !== font) runs.push({ font, x: glyph.x })
+    }
+    assert.deepEqual(
+      runs.map((run) => run.font),
+      ['NotoSans-Regular', 'NotoNastaliqUrdu-Regular', 'NotoSans-Regular'],
+      '"Dr. ", the Urdu words, " (MBA)" from left to right'
+    )
+    assert.isBelow(runs[0].x, runs[1].x)
+    assert.isBelow(runs[1].x, runs[2].x)
+    const urdu = harfbuzzShape('noto-nastaliq-urdu', 'محمد عمران')
+    const drawn = glyphs.filter((g) => g.baseFont.endsWith('NotoNastaliqUrdu-Regular'))
+    assert.deepEqual(
+      drawn
+        .map((g) => outlineOf(g.fontFile, g.gid))
+        .filter((outline) => outline !== '')
+        .slice(0, 3),
+      urdu.glyphs
+        .map((g) => outlineIn(urdu.font, g.gid))
+        .filter((outline) => outline !== '')
+        .slice(0, 3),
+      'the leftmost glyphs are the end of "عمران", as HarfBuzz shapes it right to left'
+    )
+  })
 
   test('bold Indic text is shaped with the bold font', async ({ assert }) => {
     await assertDrawnLikeHarfBuzz(assert, 'noto-sans-devanagari', 'अनन्या गुप्ता', true)
@@ -127,6 +205,24 @@ test.group('Renderer: text comes back out of the PDF', () => {
     })
   }
 
+  for (const { family, text } of OTHER_NAMES) {
+    test(`pdftotext extracts "${text}" (${family}) in reading order`, async ({ assert }) => {
+      const { pdf } = await renderOne(
+        [
+          field({ key: 'course_name', type: 'text', fontFamily: 'noto-serif', y: 40 }),
+          field({ key: 'recipient_name', type: 'text', fontFamily: family, y: 140 }),
+        ],
+        { course_name: 'Certificate of Completion', recipient_name: text }
+      )
+      // Poppler marks right-to-left text with embedding controls (RLE … PDF) around it.
+      const lines = pdfText(pdf)
+        .replace(/[\u202a-\u202e]/g, '')
+        .normalize('NFC')
+        .split('\n')
+      assert.include(lines, text)
+    })
+  }
+
   test('Latin ligatures and symbols extract as the letters typed', async ({ assert }) => {
     const text = SAMPLE_FOR_SCRIPT.latin
     for (const family of ['noto-sans', 'noto-serif', 'playfair-display']) {
@@ -146,7 +242,7 @@ test.group('Renderer: text comes back out of the PDF', () => {
       const text =
         family.script === 'latin'
           ? 'Certificate of Excellence 2026'
-          : INDIC_NAMES.find((n) => n.family === family.key)!.text
+          : [...INDIC_NAMES, ...OTHER_NAMES].find((n) => n.family === family.key)!.text
       for (const bold of family.bold ? [false, true] : [false]) {
         await assertDrawnLikeHarfBuzz(assert, family.key, text, bold)
       }

@@ -33,6 +33,7 @@ const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS)
 const PDFME_MAX = Number(process.env.BENCH_PDFME_MAX ?? 1000)
 const LANES = process.env.BENCH_LANES ? Number(process.env.BENCH_LANES) : renderThreads()
 const WARM = Number(process.env.BENCH_WARM ?? 2000)
+const CASE = process.env.BENCH_CASE === 'realistic' ? 'realistic' : 'simple'
 
 // ---------------------------------------------------------------- memory
 
@@ -216,6 +217,123 @@ const FIELDS = [
   { key: 'verification_url', type: 'qrcode', x: 680, y: 420, width: 120, height: 120 },
 ] as const
 
+/**
+ * The realistic case: four text fields and a QR code over a real page (tracemonkey.pdf's first:
+ * its own fonts, a figure, two columns of text), as an org that uploads its designer's PDF has.
+ */
+const REALISTIC_FIELDS = [
+  {
+    key: 'recipient_name',
+    type: 'text',
+    x: 60,
+    y: 300,
+    width: 492,
+    height: 50,
+    font_family: 'noto-serif',
+    font_size: 30,
+    bold: true,
+    align: 'center',
+  },
+  {
+    key: 'course_name',
+    type: 'text',
+    x: 60,
+    y: 360,
+    width: 492,
+    height: 34,
+    font_family: 'noto-sans',
+    font_size: 18,
+    align: 'center',
+  },
+  {
+    key: 'issue_date',
+    type: 'date',
+    x: 60,
+    y: 640,
+    width: 240,
+    height: 28,
+    font_family: 'noto-sans',
+    font_size: 12,
+    align: 'left',
+    date_format: 'd MMMM yyyy',
+  },
+  {
+    key: 'certificate_number',
+    type: 'text',
+    x: 60,
+    y: 670,
+    width: 240,
+    height: 28,
+    font_family: 'noto-sans',
+    font_size: 12,
+    align: 'left',
+  },
+  { key: 'verification_url', type: 'qrcode', x: 462, y: 630, width: 90, height: 90 },
+] as const
+
+/** First names and family names in each of the 13 scripts we print: 9 names a script. */
+const SCRIPT_NAMES: Array<[string[], string[]]> = [
+  [
+    ['Aarav', 'Zoë', 'Meera'],
+    ['Sharma', 'D’Souza', 'Fernandes'],
+  ],
+  [
+    ['अनन्या', 'श्रीकृष्ण', 'हर्षवर्धन'],
+    ['गुप्ता', 'त्रिपाठी', 'क्षत्रिय'],
+  ],
+  [
+    ['সৌরভ', 'রবীন্দ্রনাথ', 'সৌমিত্র'],
+    ['গাঙ্গুলী', 'ঠাকুর', 'চট্টোপাধ্যায়'],
+  ],
+  [
+    ['ਗੁਰਪ੍ਰੀਤ', 'ਹਰਿੰਦਰ', 'ਜਸਪ੍ਰੀਤ'],
+    ['ਸਿੰਘ', 'ਕੌਰ', 'ਢਿੱਲੋਂ'],
+  ],
+  [
+    ['નરેન્દ્ર', 'દ્રષ્ટિ', 'હાર્દિક'],
+    ['પ્રજાપતિ', 'પટેલ', 'શાહ'],
+  ],
+  [
+    ['ସୌମ୍ୟ', 'ଶ୍ରୀକାନ୍ତ', 'ପ୍ରିୟଙ୍କା'],
+    ['ମହାପାତ୍ର', 'ଦାସ', 'ମିଶ୍ର'],
+  ],
+  [
+    ['தமிழ்செல்வி', 'ஸ்ரீநிவாஸ்', 'கௌசல்யா'],
+    ['முருகன்', 'கிருஷ்ணன்', 'சுப்ரமணியம்'],
+  ],
+  [
+    ['వెంకటేశ్వర', 'శ్రీనివాస్', 'లక్ష్మీ'],
+    ['రావు', 'రెడ్డి', 'నాయుడు'],
+  ],
+  [
+    ['ಕುವೆಂಪು', 'ಶ್ರೀಧರ್', 'ಲಕ್ಷ್ಮೀ'],
+    ['ಪುಟ್ಟಪ್ಪ', 'ಹೆಗಡೆ', 'ಶೆಟ್ಟಿ'],
+  ],
+  [
+    ['മമ്മൂട്ടി', 'ശ്രീക്കുട്ടൻ', 'ലക്ഷ്മി'],
+    ['കൃഷ്ണൻ', 'നായർ', 'മേനോൻ'],
+  ],
+  [
+    ['محمد', 'فاطمہ', 'عمران'],
+    ['قریشی', 'انصاری', 'صدیقی'],
+  ],
+  [
+    ['ᱥᱟᱱᱛᱟᱲᱤ', 'ᱵᱤᱨᱥᱟ', 'ᱥᱤᱫᱚ'],
+    ['ᱢᱟᱨᱰᱤ', 'ᱦᱟᱸᱥᱫᱟ', 'ᱢᱩᱨᱢᱩ'],
+  ],
+  [
+    ['ꯃꯅꯤꯄꯨꯔ', 'ꯇꯣꯝꯕꯤ', 'ꯆꯥꯅꯨ'],
+    ['ꯁꯤꯡꯍ', 'ꯃꯩꯇꯩ', 'ꯂꯩꯁꯥꯡꯊꯦꯝ'],
+  ],
+]
+
+/** Recipient `i`'s name in the realistic case: the scripts in turn, first and family names varied. */
+function realisticName(i: number) {
+  const [first, last] = SCRIPT_NAMES[i % SCRIPT_NAMES.length]
+  const round = Math.floor(i / SCRIPT_NAMES.length)
+  return `${first[round % first.length]} ${last[Math.floor(round / first.length) % last.length]}`
+}
+
 const FIRST = [
   'Aarav',
   'Vivaan',
@@ -235,8 +353,14 @@ const COURSES = [
   'UI/UX Design Fundamentals',
 ]
 
-/** A recipient list of `count` rows, one Indic name in every ten. */
+/** A recipient list of `count` rows: one Indic name in every ten (simple), every script in turn (realistic). */
 function recipientsCsv(count: number) {
+  if (CASE === 'realistic') {
+    const rows = ['Full Name,Email Address,Course']
+    for (let i = 0; i < count; i++)
+      rows.push(`${realisticName(i)},learner.${i}@example.in,${COURSES[i % COURSES.length]}`)
+    return new TextEncoder().encode(`${rows.join('\r\n')}\r\n`)
+  }
   const lines = ['Full Name,Email Address,Course,Grade,Batch']
   for (let i = 0; i < count; i++) {
     const name =
@@ -253,7 +377,13 @@ const org = await benchOrg()
 const created = await CreateTemplate.handle({
   org,
   name: 'Course completion',
-  upload: { bytes: await designPdf(), originalName: 'design.pdf' },
+  upload:
+    CASE === 'realistic'
+      ? {
+          bytes: new Uint8Array(readFileSync(process.env.BENCH_TEMPLATE_PDF!)),
+          originalName: 'tracemonkey.pdf',
+        }
+      : { bytes: await designPdf(), originalName: 'design.pdf' },
   page: 1,
   taxonomy: {},
   actorUserId: null,
@@ -262,7 +392,7 @@ if (created.kind !== 'created') throw new Error(`template not created: ${created
 const saved = await SaveTemplateFields.handle({
   org,
   templateId: created.template.id,
-  fields: FIELDS as any,
+  fields: (CASE === 'realistic' ? REALISTIC_FIELDS : FIELDS) as any,
   actorUserId: null,
 })
 if (saved.kind !== 'saved') throw new Error(`fields not saved: ${JSON.stringify(saved)}`)
@@ -538,6 +668,7 @@ try {
 const certsPerS = certificates / seconds
 const out: Record<string, unknown> = {
   bench: 'generate',
+  case: CASE,
   engine: process.env.BENCH_ENGINE ?? process.env.DB_CONNECTION,
   recipients: RECIPIENTS,
   certificates,

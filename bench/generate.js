@@ -17,7 +17,14 @@
 | stored per certificate (its part plus its share of the chunk's base),
 | the template's source PDF size, peak resident memory (threads included).
 |
-|   npm run bench -- generate [--recipients=1000,10000] [--pdfme=1000] [--lanes=N] [--engines=sqlite,postgres] [--source]
+| Two cases (`"case"` in the JSON line): `simple`, the 1.8 KB template above
+| with Latin names (an Indic one in ten), and `realistic`, a real PDF page from
+| the fixtures (tracemonkey.pdf's first, with its own fonts and figures) as the
+| template, four text fields and a QR code, names in the 13 scripts we print
+| (Latin, nine Indic, Urdu, Ol Chiki, Meetei Mayek), each certificate embedding
+| the subsets of its own letters.
+|
+|   npm run bench -- generate [--case=simple,realistic] [--recipients=1000,10000] [--pdfme=1000] [--lanes=N] [--engines=sqlite,postgres] [--source]
 |
 | Production build (`node ace build`) unless --source, as bench/import.js.
 | GENERATION_THREADS / GENERATION_CHUNK_SIZE in the environment pass through.
@@ -28,6 +35,7 @@
 |   targets: ≥ 1000 certificates/s, ≥ 25× pdfme, p99 ≤ 50 ms, ≤ 10 KB per certificate beyond the template
 */
 import { loadavg } from 'node:os'
+import { join } from 'node:path'
 import {
   appEnv,
   benchApp,
@@ -35,6 +43,7 @@ import {
   machine,
   onEngines,
   option,
+  root,
   withWorkFolder,
 } from './_harness.js'
 
@@ -42,6 +51,9 @@ const SIZES = String(option('recipients', '1000,10000'))
   .split(',')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n > 0)
+const CASES = String(option('case', 'simple,realistic'))
+  .split(',')
+  .filter((name) => ['simple', 'realistic'].includes(name))
 const PDFME_MAX = Number(option('pdfme', 1000))
 const LANES = option('lanes', null)
 const TRACE = Boolean(process.env.BENCH_TRACE)
@@ -59,24 +71,30 @@ await withWorkFolder('generate', (work) =>
       ...databaseEnv,
     }
     app.migrate(env)
-    // One process per list: each figure is a warm server issuing that job, not that job after the other.
-    for (const recipients of SIZES) {
-      // Other work on the machine shows in every figure here: the load average before the run is printed with them.
-      const load = Math.round(loadavg()[0] * 100) / 100
-      const lines = app.run(
-        '_generate_run',
-        { ...env, BENCH_RECIPIENTS: String(recipients) },
-        {
-          label: `${engine} ${recipients}`,
-          nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
-          // With BENCH_TRACE the app's debug log (a line per chunk) and the run's trace go to stderr.
-          trace: TRACE,
-        }
-      )
-      for (const line of lines)
-        console.log(
-          JSON.stringify({ ...line, mode: app.mode, load_1m_before: load, machine: machine() })
+    // One process per case and list: each figure is a warm server issuing that job, not that job after the other.
+    for (const benchCase of CASES)
+      for (const recipients of SIZES) {
+        // Other work on the machine shows in every figure here: the load average before the run is printed with them.
+        const load = Math.round(loadavg()[0] * 100) / 100
+        const lines = app.run(
+          '_generate_run',
+          {
+            ...env,
+            BENCH_RECIPIENTS: String(recipients),
+            BENCH_CASE: benchCase,
+            BENCH_TEMPLATE_PDF: join(root, '../shared/fixtures/pdf/tracemonkey.pdf'),
+          },
+          {
+            label: `${engine} ${benchCase} ${recipients}`,
+            nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
+            // With BENCH_TRACE the app's debug log (a line per chunk) and the run's trace go to stderr.
+            trace: TRACE,
+          }
         )
-    }
+        for (const line of lines)
+          console.log(
+            JSON.stringify({ ...line, mode: app.mode, load_1m_before: load, machine: machine() })
+          )
+      }
   })
 )

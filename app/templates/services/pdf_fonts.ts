@@ -82,8 +82,13 @@ export function round3(value: number) {
   return Math.round(value * 1000) / 1000
 }
 
+/** Two hex digits of each byte value: ToUnicode maps and Info strings are written per certificate. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) =>
+  byte.toString(16).padStart(2, '0').toUpperCase()
+)
+
 function hex4(value: number) {
-  return value.toString(16).padStart(4, '0').toUpperCase()
+  return HEX_BYTES[(value >> 8) & 0xff] + HEX_BYTES[value & 0xff]
 }
 
 /** UTF-16BE hex of a string, as ToUnicode and ActualText want it. */

@@ -546,50 +546,59 @@ export class PreparedTemplate {
       { number: this.catalog.objectNumber, dict: this.catalog.dictWith(catalogExtra) }
     )
 
-    const chunks: Buffer[] = []
+    // The update is text (latin1: one byte a character) around the streams' bytes: written as
+    // strings and buffers into one allocation, offsets counted as they go.
+    const pieces: Array<string | Buffer> = []
     const offsets = new Map<number, number>()
     let at = this.baseBytes.length
-    const write = (chunk: Buffer) => {
-      chunks.push(chunk)
-      at += chunk.length
+    let text = '\n'
+    const flushText = () => {
+      if (text) pieces.push(text)
+      text = ''
     }
-    write(Buffer.from('\n', 'latin1'))
+    at += 1
     for (const object of objects) {
       offsets.set(object.number, at)
+      let head: string
       if (object.stream) {
-        write(
-          Buffer.from(
-            `${object.number} 0 obj\n<< /Length ${object.stream.length} ${object.dict} >>\nstream\n`,
-            'latin1'
-          )
-        )
-        write(object.stream)
-        write(Buffer.from('\nendstream\nendobj\n', 'latin1'))
+        head = `${object.number} 0 obj\n<< /Length ${object.stream.length} ${object.dict} >>\nstream\n`
+        text += head
+        flushText()
+        pieces.push(object.stream)
+        text = '\nendstream\nendobj\n'
+        at += head.length + object.stream.length + text.length
       } else {
-        write(Buffer.from(`${object.number} 0 obj\n<< ${object.dict} >>\nendobj\n`, 'latin1'))
+        head = `${object.number} 0 obj\n<< ${object.dict} >>\nendobj\n`
+        text += head
+        at += head.length
       }
     }
     const xrefOffset = at
     const numbers = [...offsets.keys()].sort((a, b) => a - b)
-    const xref = ['xref\n']
+    let xref = 'xref\n'
     for (let i = 0; i < numbers.length;) {
       let j = i
       while (j + 1 < numbers.length && numbers[j + 1] === numbers[j] + 1) j++
-      xref.push(`${numbers[i]} ${j - i + 1}\n`)
+      xref += `${numbers[i]} ${j - i + 1}\n`
       for (let k = i; k <= j; k++)
-        xref.push(`${String(offsets.get(numbers[k])).padStart(10, '0')} 00000 n \n`)
+        xref += `${String(offsets.get(numbers[k])).padStart(10, '0')} 00000 n \n`
       i = j + 1
     }
     const size = Math.max(next, this.trailer.size)
     const infoRef = infoNumber === null ? '' : ` /Info ${ref(infoNumber)}`
-    write(
-      Buffer.from(
-        `${xref.join('')}trailer\n<< /Size ${size} /Root ${this.trailer.root}${infoRef} /Prev ${this.trailer.prevXref} >>\n` +
-          `startxref\n${xrefOffset}\n%%EOF\n`,
-        'latin1'
-      )
-    )
-    return Buffer.concat(chunks)
+    text +=
+      `${xref}trailer\n<< /Size ${size} /Root ${this.trailer.root}${infoRef} /Prev ${this.trailer.prevXref} >>\n` +
+      `startxref\n${xrefOffset}\n%%EOF\n`
+    flushText()
+    let length = 0
+    for (const piece of pieces) length += piece.length
+    const out = Buffer.allocUnsafe(length)
+    let offset = 0
+    for (const piece of pieces) {
+      if (typeof piece === 'string') offset += out.write(piece, offset, 'latin1')
+      else offset += piece.copy(out, offset)
+    }
+    return out
   }
 }
 
@@ -613,9 +622,14 @@ function pdfText(text: string) {
   return `<FEFF${utf16Hex(text)}>`
 }
 
-/** `D:YYYYMMDDHHmmSSZ`, the PDF date format, in UTC. */
+let lastDate: { time: number; text: string } | null = null
+
+/** `D:YYYYMMDDHHmmSSZ`, the PDF date format, in UTC (a chunk's certificates share one moment: kept). */
 function pdfDate(date: Date) {
-  return `D:${date.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`
+  const time = date.getTime()
+  if (lastDate?.time !== time)
+    lastDate = { time, text: `D:${date.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z` }
+  return lastDate.text
 }
 
 const xml = (text: string) =>

@@ -7,8 +7,8 @@ import { binary, bytesOf } from '#tests/helpers/binary'
 import { generateToken } from '#core/services/tokens'
 
 /*
-| The Indic web fonts (bin/web_fonts.js) as a browser gets them: WOFF2 typed
-| as such, cached for a year under names that change with their bytes, and
+| The web fonts of the scripts other than Latin (bin/web_fonts.js) as a
+| browser gets them: WOFF2 typed as such, cached for a year under names that change with their bytes, and
 | allowed by every page's Content-Security-Policy. Pages link fonts.css by
 | its fingerprinted URL (tests/functional/core/assets.spec.ts); at its plain
 | name it is revalidated, so nothing that asks for it so sees an old copy.
@@ -34,7 +34,8 @@ test.group('Web fonts over HTTP', () => {
     assert,
   }) => {
     const urls = await fontUrls()
-    assert.lengthOf(urls, 18)
+    // Nine Indic scripts, Nastaliq, Naskh, Ol Chiki and Meetei Mayek, regular and bold.
+    assert.lengthOf(urls, 26)
     for (const url of urls) {
       const response = await binary(client.get(url))
       assert.equal(response.status(), 200, url)

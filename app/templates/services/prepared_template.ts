@@ -408,7 +408,7 @@ export class PreparedTemplate {
       // across the span and then reverses right-to-left letters as it does for any drawn text,
       // so the text goes in drawing order (Urdu's last letter first), as the glyphs are drawn;
       // the structure element holds it in reading order for screen readers.
-      `/Span <</MCID ${mcid} /ActualText <FEFF${utf16Hex(layout.drawnText)}>>> BDC`,
+      `/Span <</MCID ${mcid} /ActualText ${pdfText(layout.drawnText)}>> BDC`,
       'BT',
     ]
     let penX = startX
@@ -632,8 +632,9 @@ function pdfDate(date: Date) {
   return lastDate.text
 }
 
-const xml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const XML_SPECIAL = /[&<>"]/g
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
+const xml = (text: string) => text.replace(XML_SPECIAL, (char) => XML_ENTITIES[char])
 
 /** The XMP packet: the Info dictionary's facts in the form archives and search tools read. */
 function xmpPacket(info: DocumentInfo) {

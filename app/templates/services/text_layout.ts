@@ -1,7 +1,7 @@
 import * as bidiJs from 'bidi-js'
 import type { Bidi } from 'bidi-js'
 import * as hb from 'harfbuzzjs'
-import { type FontLibrary, type LoadedFont, scriptOf } from '#templates/services/fonts'
+import { type FontLibrary, type LoadedFont, type Script, scriptOf } from '#templates/services/fonts'
 
 /**
  * Text shaping with HarfBuzz (the shaper browsers use): a string becomes
@@ -245,11 +245,17 @@ export function itemise(text: string, fonts: FontLibrary, familyKey: string, bol
   const primary = fonts.get(familyKey, bold)
   const chars = [...text]
   const codePoints = chars.map((char) => char.codePointAt(0)!)
+  // One fallback per script for the whole text (it looks at all of the text's letters of that script).
+  const fallbacks = new Map<Script, LoadedFont>()
   const assigned: Array<LoadedFont | null> = codePoints.map((codePoint) => {
     const script = scriptOf(codePoint)
     if (script === null) return null
     if (primary.has(codePoint)) return primary
-    const fallback = fonts.fallbackFor(script, bold, codePoints)
+    let fallback = fallbacks.get(script)
+    if (!fallback) {
+      fallback = fonts.fallbackFor(script, bold, codePoints)
+      fallbacks.set(script, fallback)
+    }
     if (fallback.has(codePoint)) return fallback
     return fonts.lastResorts(bold).find((font) => font.has(codePoint)) ?? primary
   })
@@ -278,8 +284,7 @@ export function itemise(text: string, fonts: FontLibrary, familyKey: string, bol
     const font = assigned[i]!
     const rtl = levels ? levels.levels[offset] % 2 === 1 : false
     const last = runs.at(-1)
-    if (last && last.font === font && last.rtl === rtl && sameLevel(levels, last.start, offset))
-      last.text += char
+    if (last && last.font === font && sameLevel(levels, last.start, offset)) last.text += char
     else runs.push({ font, text: char, rtl, start: offset })
     offset += char.length
   })
